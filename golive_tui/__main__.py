@@ -1,0 +1,5 @@
+"""`python -m golive_tui` runs the CLI."""
+
+from .cli import main
+
+main()

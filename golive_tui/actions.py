@@ -1,0 +1,191 @@
+"""What a user can do to the record: each action is a list of audited changes.
+
+The CLI and the TUI both call these; nothing else writes the state file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from .audit import Change
+from .decision import decide, signature
+from .engine import ItemResult
+from .errors import GoliveError
+from .model import STATUSES, Checklist, Item
+from .probes.base import Verdict
+from .state import StateStore, now
+from .state_model import AuditEntry, State
+
+# A probe's verdict moves the item's status; `error`/`skipped` say nothing about the item.
+VERDICT_STATUS = {Verdict.PASS: "done", Verdict.ACCEPTABLE: "done", Verdict.FAIL: "failed"}
+STATUS_CYCLE = ("pending", "done", "failed", "n/a", "blocked")
+
+
+def evidence_values(evidence: str | None, base: Path | None = None) -> dict[str, str]:
+    """Evidence text or link; a path to an existing file also records its SHA-256."""
+    if evidence is None:
+        return {}
+    values = {"evidence": evidence, "evidence_sha256": ""}
+    candidate = Path(evidence).expanduser()
+    if base is not None and not candidate.is_absolute():
+        candidate = base / candidate
+    if evidence and "\n" not in evidence and len(evidence) < 1024 and candidate.is_file():
+        values["evidence_sha256"] = hashlib.sha256(candidate.read_bytes()).hexdigest()
+    return values
+
+
+def mark_change(item: Item, status: str, when: datetime, *, note: str | None = None,
+                evidence: str | None = None, by: str | None = None) -> Change:
+    """The audited change that attests `item` with `status` (expiry if the item has one)."""
+    from .state import actor
+
+    if status not in STATUSES:
+        raise GoliveError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    values: dict = {"status": status, "by": actor(by), "at": when}
+    if note is not None:
+        values["note"] = note
+    values.update(evidence_values(evidence))
+    unset: list[str] = []
+    if item.attest_valid_days and status != "pending":
+        values["expires_at"] = when + timedelta(days=item.attest_valid_days)
+    else:
+        unset.append("expires_at")
+    return Change(f"item:{item.key}", "mark", values, unset)
+
+
+def mark(
+    store: StateStore,
+    item: Item,
+    status: str,
+    *,
+    note: str | None = None,
+    evidence: str | None = None,
+    by: str | None = None,
+    at: datetime | None = None,
+) -> list[AuditEntry]:
+    """Attest an item: status, who, when, note and evidence."""
+    when = at or now()
+    change = mark_change(item, status, when, note=note, evidence=evidence, by=by)
+    _, entries = store.transact([change], by=by, at=when)
+    return entries
+
+
+def cycle_status(store: StateStore, item: Item, *, by: str | None = None) -> str:
+    """Move the item to the next status in STATUS_CYCLE, computed on the file as it is now."""
+    chosen: list[str] = []
+
+    def build(state: State) -> list[Change]:
+        current = state.item(item.key).status
+        chosen.append(STATUS_CYCLE[(STATUS_CYCLE.index(current) + 1) % len(STATUS_CYCLE)])
+        return [mark_change(item, chosen[-1], now(), by=by)]
+
+    store.transact(build, by=by)
+    return chosen[-1]
+
+
+def annotate(store: StateStore, item: Item, *, note: str | None, evidence: str | None, by: str | None = None) -> list[AuditEntry]:
+    """Change the note and/or evidence without changing the status."""
+    values: dict = {}
+    if note is not None:
+        values["note"] = note
+    values.update(evidence_values(evidence))
+    if not values:
+        return []
+    _, entries = store.transact([Change(f"item:{item.key}", "annotate", values)], by=by)
+    return entries
+
+
+def probe_change(state: State, outcome: ItemResult) -> Change:
+    values: dict = {"probe": outcome.result.to_dict()}
+    status = VERDICT_STATUS.get(outcome.result.verdict)
+    if status and state.item(outcome.item.key).status != "n/a":
+        values["status"] = status
+        values["at"] = outcome.result.checked_at
+    return Change(f"item:{outcome.item.key}", "probe", values)
+
+
+def record_results(store: StateStore, outcomes: Iterable[ItemResult], *, by: str | None = None) -> list[AuditEntry]:
+    """Save probe results (one transaction for the batch)."""
+    batch = list(outcomes)
+    if not batch:
+        return []
+    _, entries = store.transact(lambda state: [probe_change(state, o) for o in batch], by=by)
+    return entries
+
+
+def waive(store: StateStore, item: Item, *, reason: str, until: datetime, by: str | None = None) -> list[AuditEntry]:
+    """Waive an item until a date: counts as neither pass nor fail. A reason is mandatory."""
+    from .state import actor
+
+    if not reason or not reason.strip():
+        raise GoliveError("a waiver needs a reason (--reason)")
+    when = now()
+    if until <= when:
+        raise GoliveError(f"waiver end {until:%Y-%m-%d %H:%M} UTC is in the past")
+    waiver = {"reason": reason.strip(), "until": until, "by": actor(by), "at": when}
+    _, entries = store.transact([Change(f"item:{item.key}", "waive", {"waiver": waiver})], by=by, at=when)
+    return entries
+
+
+def unwaive(store: StateStore, item: Item, *, by: str | None = None) -> list[AuditEntry]:
+    _, entries = store.transact(
+        lambda s: [Change(f"item:{item.key}", "unwaive", {}, ["waiver"])] if s.item(item.key).waiver else [], by=by
+    )
+    return entries
+
+
+def approve(store: StateStore, checklist: Checklist, role_id: str, *, name: str, by: str | None = None) -> list[AuditEntry]:
+    """Record an approval signed with the digest of every item's state right now."""
+    roles = {r.id: r for r in checklist.approval}
+    role = roles.get(role_id) or next((r for r in checklist.approval if r.role.lower() == role_id.lower()), None)
+    if role is None:
+        raise GoliveError(f"unknown approval role {role_id!r}; roles: {', '.join(roles)}")
+    if not name.strip():
+        raise GoliveError("an approval needs the approver's name (--name)")
+
+    def build(state: State) -> list[Change]:
+        seq = (state.audit[-1].seq if state.audit else 0) + 1
+        return [Change(f"approval:{role.id}", "approve", {
+            "role": role.role, "name": name.strip(), "at": now(), "signature": signature(checklist, state),
+            "audit_seq": seq,
+        }, ["revoked_at", "revoked_by", "revoke_reason"])]
+
+    _, entries = store.transact(build, by=by)
+    return entries
+
+
+def revoke(store: StateStore, checklist: Checklist, role_id: str, *, reason: str, by: str | None = None) -> list[AuditEntry]:
+    from .state import actor
+
+    if role_id not in {r.id for r in checklist.approval}:
+        raise GoliveError(f"unknown approval role {role_id!r}")
+
+    def build(state: State) -> list[Change]:
+        if role_id not in state.approvals:
+            raise GoliveError(f"no approval recorded for {role_id}")
+        return [Change(f"approval:{role_id}", "revoke", {"revoked_at": now(), "revoked_by": actor(by), "revoke_reason": reason})]
+
+    _, entries = store.transact(build, by=by)
+    return entries
+
+
+def go_live(store: StateStore, checklist: Checklist, *, force_reason: str = "", by: str | None = None) -> list[AuditEntry]:
+    """Record the go-live moment once; refuse on NO-GO unless forced with an audited reason."""
+    from .state import actor
+
+    def build(state: State) -> list[Change]:
+        if state.meta.golive_at is not None:
+            raise GoliveError(f"go-live already recorded at {state.meta.golive_at:%Y-%m-%d %H:%M} UTC by {state.meta.golive_by}")
+        decision = decide(checklist, state, now())
+        if not decision.go and not force_reason.strip():
+            raise GoliveError("NO-GO: " + " | ".join(decision.reasons) + " (use --force --reason … to override)")
+        values = {"golive_at": now(), "golive_by": actor(by)}
+        if not decision.go:
+            values["golive_forced_reason"] = force_reason.strip()
+        return [Change("meta", "go-live" if decision.go else "go-live-forced", values)]
+
+    _, entries = store.transact(build, by=by)
+    return entries

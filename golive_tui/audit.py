@@ -1,0 +1,145 @@
+"""The tamper-evident audit chain: every change is an entry holding the previous entry's hash.
+
+State is *derived* from the chain: replaying every entry from an empty state must give
+exactly the items, approvals and meta stored in the file. `verify` checks both the hash
+links and that replay, so a hand edit of any field, a deleted entry or two swapped
+entries are all detected and the first broken entry is named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .state_model import ApprovalRecord, AuditEntry, ItemState, Meta, State
+
+GENESIS = "0" * 64
+
+
+@dataclass
+class Change:
+    """One change to one target: fields to set and fields to clear."""
+
+    target: str
+    action: str
+    values: dict[str, Any] = field(default_factory=dict)
+    unset: list[str] = field(default_factory=list)
+
+
+def canonical(obj: Any) -> str:
+    """Deterministic JSON: sorted keys, no spaces, datetimes as ISO 8601."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    return hashlib.sha256(canonical(body).encode()).hexdigest()
+
+
+def apply_change(state: State, change: Change) -> None:
+    """Apply one change to the in-memory state (used for writing and for replay)."""
+    kind, _, key = change.target.partition(":")
+    if kind == "item":
+        current = state.items.get(key, ItemState()).model_dump(exclude_none=False)
+        current.update(change.values)
+        for name in change.unset:
+            current[name] = ItemState.model_fields[name].default
+        state.items[key] = ItemState.model_validate(current)
+    elif kind == "approval":
+        current_approval = state.approvals.get(key)
+        data = current_approval.model_dump() if current_approval else {}
+        data.update(change.values)
+        for name in change.unset:
+            data.pop(name, None)
+        if data:
+            state.approvals[key] = ApprovalRecord.model_validate(data)
+        else:
+            state.approvals.pop(key, None)
+    elif kind == "meta":
+        data = state.meta.model_dump()
+        data.update(change.values)
+        for name in change.unset:
+            data[name] = Meta.model_fields[name].default
+        state.meta = Meta.model_validate(data)
+    else:
+        raise ValueError(f"unknown audit target {change.target!r}")
+
+
+def append(state: State, change: Change, by: str, at: datetime) -> AuditEntry:
+    """Apply `change` and append its chained audit entry."""
+    apply_change(state, change)
+    prev = state.audit[-1].hash if state.audit else GENESIS
+    seq = state.audit[-1].seq + 1 if state.audit else 1
+    body: dict[str, Any] = {
+        "seq": seq,
+        "at": at,
+        "by": by,
+        "action": change.action,
+        "target": change.target,
+        "values": change.values,
+        "unset": change.unset,
+        "prev": prev,
+    }
+    entry = AuditEntry.model_validate({**body, "hash": entry_hash(body)})
+    state.audit.append(entry)
+    return entry
+
+
+@dataclass
+class VerifyReport:
+    ok: bool
+    entries: int
+    problem: str = ""
+    broken_seq: int | None = None
+
+
+def verify(state: State) -> VerifyReport:
+    """Check hash links, sequence numbers, and that replay reproduces the stored state."""
+    prev = GENESIS
+    replay = State(checklist=state.checklist)
+    for index, entry in enumerate(state.audit):
+        raw = entry.model_dump()
+        if entry.seq != index + 1:
+            return VerifyReport(False, len(state.audit), f"entry {index + 1} has seq {entry.seq}: entries deleted or reordered", entry.seq)
+        if entry.prev != prev:
+            return VerifyReport(False, len(state.audit), f"entry {entry.seq} does not follow entry {entry.seq - 1} (prev hash mismatch)", entry.seq)
+        if entry_hash(raw) != entry.hash:
+            return VerifyReport(False, len(state.audit), f"entry {entry.seq} was modified (hash mismatch)", entry.seq)
+        try:
+            apply_change(replay, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
+        except Exception as exc:  # an entry that cannot be replayed is itself evidence of tampering
+            return VerifyReport(False, len(state.audit), f"entry {entry.seq} cannot be replayed: {exc}", entry.seq)
+        prev = entry.hash
+    for label, stored, derived in (
+        ("items", _dump_items(state), _dump_items(replay)),
+        ("approvals", {k: v.model_dump() for k, v in state.approvals.items()}, {k: v.model_dump() for k, v in replay.approvals.items()}),
+        ("meta", state.meta.model_dump(), replay.meta.model_dump()),
+    ):
+        if canonical(stored) != canonical(derived):
+            where = _first_difference(stored, derived)
+            return VerifyReport(False, len(state.audit), f"{label} differ from the audit trail at {where}: edited by hand?", None)
+    return VerifyReport(True, len(state.audit))
+
+
+def _dump_items(state: State) -> dict[str, Any]:
+    default = ItemState().model_dump()
+    return {k: v.model_dump() for k, v in state.items.items() if v.model_dump() != default}
+
+
+def _first_difference(stored: dict[str, Any], derived: dict[str, Any]) -> str:
+    for key in sorted(set(stored) | set(derived)):
+        a, b = stored.get(key), derived.get(key)
+        if canonical(a) != canonical(b):
+            if isinstance(a, dict) and isinstance(b, dict):
+                return f"{key}.{_first_difference(a, b)}"
+            return key
+    return "(unknown)"

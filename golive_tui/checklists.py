@@ -1,0 +1,92 @@
+"""Load and validate checklists from TOML (checklists/*.toml)."""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import LoadError, UnknownItem
+from .model import Checklist, Item
+from .tomlfile import guess_line, key_path, read_toml, validation_error
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+SHIPPED_DIR = PACKAGE_ROOT.parent / "checklists"
+DEFAULT_CHECKLIST = SHIPPED_DIR / "production.toml"
+
+
+def load_checklist(path: Path | str = DEFAULT_CHECKLIST) -> Checklist:
+    """Load, validate (schema, ids, probe kinds and parameters) and return a checklist."""
+    path = Path(path)
+    raw, text = read_toml(path)
+    try:
+        checklist = Checklist.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(path, text, raw, exc) from None
+    _check_probes(path, text, raw, checklist)
+    return checklist
+
+
+def _item_locations(raw: dict[str, Any]) -> dict[str, list[str | int]]:
+    """Map item keys to their pydantic-style location in the raw TOML data."""
+    found: dict[str, list[str | int]] = {}
+
+    def visit(section: dict[str, Any], prefix: str, loc: list[str | int]) -> None:
+        key = f"{prefix}.{section['id']}" if prefix else section["id"]
+        for n, item in enumerate(section.get("item", [])):
+            found[f"{key}.{item['id']}"] = [*loc, "item", n]
+        for n, sub in enumerate(section.get("subsection", [])):
+            visit(sub, key, [*loc, "subsection", n])
+
+    for n, top in enumerate(raw.get("section", [])):
+        visit(top, "", ["section", n])
+    return found
+
+
+def _check_probes(path: Path, text: str, raw: dict[str, Any], checklist: Checklist) -> None:
+    from .probes import registry
+
+    kinds = registry()
+    locations = _item_locations(raw)
+    for item in checklist.items():
+        for n, spec in enumerate(item.probe):
+            base = locations[item.key] + ["probe", n]
+            kind = kinds.get(spec.kind)
+            if kind is None:
+                close = difflib.get_close_matches(spec.kind, kinds, n=3)
+                hint = f"; did you mean {', '.join(close)}?" if close else f"; known kinds: {', '.join(sorted(kinds))}"
+                loc = base + ["kind"]
+                raise LoadError(
+                    path, f"unknown probe kind {spec.kind!r}{hint}",
+                    line=guess_line(text, raw, loc), key=key_path(raw, loc),
+                )
+            try:
+                kind.params.model_validate(spec.params)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                loc = base + ["params", *err["loc"]]
+                msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+                raise LoadError(path, msg, line=guess_line(text, raw, loc), key=key_path(raw, loc)) from None
+            if item.metric is None and getattr(kind.params, "needs_metric", False):
+                loc = locations[item.key]
+                raise LoadError(path, f"probe {kind.name} needs a [metric] on the item",
+                                line=guess_line(text, raw, loc), key=key_path(raw, loc))
+
+
+def resolve_item(checklist: Checklist, key: str) -> Item:
+    """The item with this id, or UnknownItem suggesting the closest ids."""
+    items = checklist.item_map()
+    if key in items:
+        return items[key]
+    # Also accept an unambiguous suffix such as `infrastructure.eks-cluster`.
+    matches = [k for k in items if k.endswith("." + key)]
+    if len(matches) == 1:
+        return items[matches[0]]
+    suggestions = matches[:5] or difflib.get_close_matches(key, items, n=3, cutoff=0.5)
+    if not suggestions:
+        tail = key.rsplit(".", 1)[-1]
+        suggestions = [k for k in items if k.rsplit(".", 1)[-1] in difflib.get_close_matches(
+            tail, [i.rsplit(".", 1)[-1] for i in items], n=3)][:3]
+    raise UnknownItem(key, suggestions)

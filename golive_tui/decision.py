@@ -1,0 +1,240 @@
+"""Go / no-go, computed and explained: item outcomes, stale approvals, criteria, progress.
+
+Everything here is a pure function of (checklist, state, now), so the TUI header, the
+sign-off screen, `golive status` and the reports always agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+
+from .audit import Change, apply_change, canonical
+from .model import WINDOW_HOURS, Checklist, Criterion, Item, Section
+from .state_model import ItemState, State
+
+OutcomeState = Literal["complete", "failed", "pending", "blocked", "n/a", "waived"]
+DONE_STATES = ("complete", "n/a", "waived")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: OutcomeState
+    reason: str = ""
+    """Why the outcome differs from the recorded status (expired attestation or waiver)."""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in DONE_STATES
+
+
+def outcome(item: Item, istate: ItemState, now: datetime) -> Outcome:
+    """How an item counts now, given waivers and attestation expiry."""
+    notes = []
+    if istate.waiver is not None:
+        if istate.waiver.until > now:
+            return Outcome("waived", f"waived until {istate.waiver.until:%Y-%m-%d %H:%M} UTC: {istate.waiver.reason}")
+        notes.append(f"waiver expired on {istate.waiver.until:%Y-%m-%d %H:%M} UTC")
+    status = istate.status
+    if status != "pending" and istate.expires_at is not None and istate.expires_at <= now:
+        notes.append(f"attestation expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC; re-attest")
+        status = "pending"
+    mapped: dict[str, OutcomeState] = {
+        "done": "complete", "failed": "failed", "n/a": "n/a", "blocked": "blocked", "pending": "pending",
+    }
+    return Outcome(mapped[status], "; ".join(notes))
+
+
+# --- signatures and approvals --------------------------------------------------------------
+def item_digest_source(istate: ItemState) -> dict:
+    return {
+        "status": istate.status,
+        "verdict": istate.probe.verdict if istate.probe else "",
+        "waiver": [istate.waiver.reason, istate.waiver.until] if istate.waiver else [],
+        "evidence": istate.evidence,
+        "evidence_sha256": istate.evidence_sha256,
+    }
+
+
+def item_digests(checklist: Checklist, state: State) -> dict[str, str]:
+    return {
+        item.key: hashlib.sha256(canonical(item_digest_source(state.item(item.key))).encode()).hexdigest()
+        for item in checklist.items()
+    }
+
+
+def signature(checklist: Checklist, state: State) -> str:
+    """SHA-256 of the canonical state of every item (what an approver signs)."""
+    return hashlib.sha256(canonical(item_digests(checklist, state)).encode()).hexdigest()
+
+
+def state_at(state: State, seq: int) -> State:
+    """The state as it was right after audit entry `seq` (replayed from the chain)."""
+    past = State(checklist=state.checklist)
+    for entry in state.audit:
+        if entry.seq > seq:
+            break
+        apply_change(past, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
+    return past
+
+
+ApprovalState = Literal["missing", "fresh", "stale", "revoked"]
+
+
+@dataclass
+class ApprovalView:
+    role_id: str
+    role: str
+    state: ApprovalState
+    name: str = ""
+    at: datetime | None = None
+    signature: str = ""
+    changed: list[str] = field(default_factory=list)
+    """Items whose status, verdict, waiver or evidence changed since the approval."""
+
+    @property
+    def counts(self) -> bool:
+        return self.state == "fresh"
+
+
+def approvals(checklist: Checklist, state: State, current_signature: str | None = None) -> list[ApprovalView]:
+    sig = current_signature or signature(checklist, state)
+    views = []
+    now_digests: dict[str, str] | None = None
+    for role in checklist.approval:
+        record = state.approvals.get(role.id)
+        if record is None:
+            views.append(ApprovalView(role.id, role.role, "missing"))
+            continue
+        view = ApprovalView(role.id, role.role, "fresh", record.name, record.at, record.signature)
+        if record.revoked_at is not None:
+            view.state = "revoked"
+        elif record.signature != sig:
+            view.state = "stale"
+            now_digests = now_digests or item_digests(checklist, state)
+            then = item_digests(checklist, state_at(state, record.audit_seq))
+            view.changed = [key for key, digest in now_digests.items() if then.get(key) != digest]
+        views.append(view)
+    return views
+
+
+# --- criteria and decision -----------------------------------------------------------------
+@dataclass
+class CriterionResult:
+    criterion: Criterion
+    met: bool
+    blockers: list[str]
+    """`item-id (state)` for each item that keeps the criterion from being met."""
+
+
+@dataclass
+class Decision:
+    go: bool
+    criteria: list[CriterionResult]
+    approvals: list[ApprovalView]
+    reasons: list[str]
+    """Every blocking reason, one line each (empty when GO)."""
+    signature: str
+
+    @property
+    def label(self) -> str:
+        return "GO" if self.go else "NO-GO"
+
+
+def _items_in(checklist: Checklist, section_key: str) -> list[Item]:
+    return [i for i in checklist.items() if i.key == section_key or i.key.startswith(section_key + ".")]
+
+
+def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) -> CriterionResult:
+    def blockers_of(items: list[Item], bad: tuple[str, ...] | None = None) -> list[str]:
+        out = []
+        for item in items:
+            o = outcome(item, state.item(item.key), now)
+            if (bad is None and not o.finished) or (bad is not None and o.state in bad):
+                out.append(f"{item.key} ({o.state})")
+        return out
+
+    if c.rule == "priority-complete":
+        blockers = blockers_of([i for i in checklist.items() if i.priority == c.priority])
+    elif c.rule == "section-no-failures":
+        blockers = blockers_of(_items_in(checklist, c.section or ""), bad=("failed",))
+    elif c.rule == "section-metrics-met":
+        blockers = blockers_of([i for i in _items_in(checklist, c.section or "") if i.metric is not None])
+    elif c.rule == "section-complete":
+        blockers = blockers_of(_items_in(checklist, c.section or ""))
+    else:  # items-complete
+        items = checklist.item_map()
+        blockers = blockers_of([items[key] for key in c.items])
+    return CriterionResult(c, not blockers, blockers)
+
+
+def decide(checklist: Checklist, state: State, now: datetime) -> Decision:
+    """GO only when every criterion is met and every approval is present and fresh."""
+    sig = signature(checklist, state)
+    criteria = [_criterion(checklist, state, c, now) for c in checklist.criterion]
+    views = approvals(checklist, state, sig)
+    reasons = []
+    for result in criteria:
+        if not result.met:
+            shown = ", ".join(result.blockers[:5]) + (f" and {len(result.blockers) - 5} more" if len(result.blockers) > 5 else "")
+            reasons.append(f"{result.criterion.title}: {shown}")
+    for view in views:
+        if view.state == "missing":
+            reasons.append(f"Approval missing: {view.role}")
+        elif view.state == "revoked":
+            reasons.append(f"Approval revoked: {view.role} ({view.name})")
+        elif view.state == "stale":
+            changed = ", ".join(view.changed[:3]) + (f" and {len(view.changed) - 3} more" if len(view.changed) > 3 else "")
+            reasons.append(f"Approval stale: {view.role} ({view.name}) — changed since: {changed or 'items'}")
+    return Decision(not reasons, criteria, views, reasons, sig)
+
+
+# --- progress and post-go-live ---------------------------------------------------------------
+@dataclass
+class Progress:
+    total: int
+    counts: Counter
+
+    @property
+    def finished(self) -> int:
+        return sum(self.counts[s] for s in DONE_STATES)
+
+    @property
+    def failed(self) -> int:
+        return self.counts["failed"]
+
+    def label(self) -> str:
+        text = f"{self.finished}/{self.total}"
+        return text + (f" ✗{self.failed}" if self.failed else "")
+
+
+def progress(items: list[Item], state: State, now: datetime) -> Progress:
+    return Progress(len(items), Counter(outcome(i, state.item(i.key), now).state for i in items))
+
+
+def section_progress(section: Section, state: State, now: datetime) -> Progress:
+    return progress(list(section.all_items()), state, now)
+
+
+@dataclass
+class DueTask:
+    item: Item
+    due: datetime
+    overdue: bool
+    finished: bool
+
+
+def post_golive_tasks(checklist: Checklist, state: State, now: datetime) -> list[DueTask]:
+    """Items with a window, with due times once the go-live moment is recorded."""
+    start = state.meta.golive_at
+    tasks = []
+    for item in checklist.items():
+        if item.window is None or start is None:
+            continue
+        due = start + timedelta(hours=WINDOW_HOURS[item.window])
+        finished = outcome(item, state.item(item.key), now).finished
+        tasks.append(DueTask(item, due, (not finished) and now > due, finished))
+    return tasks

@@ -1,0 +1,182 @@
+"""Runs probes: a bounded pool, a timeout per probe, retries, cancellation.
+
+Shared by the TUI workers and the headless CLI. Blocking SDK probes (kubernetes, boto3)
+run in a thread pool sized to the concurrency; async probes (httpx) run on the loop.
+Clients are built once per run (ClientCache) and shared. Any exception in a probe becomes
+an `error` verdict with a one-line reason; the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from .model import Item, ProbeSpec
+from .probes import registry
+from .probes.base import (
+    ClientCache,
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeResult,
+    Verdict,
+    errored,
+    skipped,
+)
+from .profile import Profile
+
+# Order for merging several probes of one item: the item shows the worst.
+SEVERITY = {Verdict.SKIPPED: 0, Verdict.PASS: 1, Verdict.ACCEPTABLE: 2, Verdict.ERROR: 3, Verdict.FAIL: 4}
+
+
+@dataclass
+class ItemResult:
+    item: Item
+    result: ProbeResult
+
+
+def one_line(text: str, limit: int = 300) -> str:
+    line = " ".join(str(text).split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
+    """One result per item: the worst verdict, every probe's summary and evidence kept."""
+    if len(results) == 1:
+        return results[0][1]
+    considered = [r for r in results if r[1].verdict is not Verdict.SKIPPED] or results
+    worst = max(considered, key=lambda pair: SEVERITY[pair[1].verdict])[1]
+    summary = "; ".join(f"{spec.kind}: {res.summary}" for spec, res in results)
+    evidence = "\n".join(f"[{spec.kind}] {res.verdict.value}: {res.summary}\n{res.evidence}".rstrip() for spec, res in results)
+    value = next((res for _, res in results if res.value is not None), None)
+    return ProbeResult(
+        worst.verdict,
+        one_line(summary, 500),
+        evidence,
+        value=value.value if value else None,
+        unit=value.unit if value else "",
+        checked_at=max(res.checked_at for _, res in results),
+        duration_ms=max(res.duration_ms for _, res in results),
+    )
+
+
+class Engine:
+    """Run the probes of items concurrently against one profile."""
+
+    def __init__(self, profile: Profile, *, concurrency: int | None = None, timeout: float | None = None) -> None:
+        self.profile = profile
+        self.concurrency = concurrency or profile.run.concurrency
+        self.timeout = timeout or profile.run.timeout
+        self.cancel_event = threading.Event()
+        self._tasks: set[asyncio.Task] = set()
+
+    def cancel(self) -> None:
+        """Stop the run: pending probes never start, running ones are abandoned."""
+        self.cancel_event.set()
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def run(
+        self,
+        items: Iterable[Item],
+        *,
+        confirmed: bool = False,
+        on_start: Callable[[Item], None] | None = None,
+        on_result: Callable[[ItemResult], None] | None = None,
+    ) -> list[ItemResult]:
+        """Probe every item that has probes; results in completion order via on_result."""
+        probed = [item for item in items if item.probe]
+        semaphore = asyncio.Semaphore(self.concurrency)
+        executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="golive-probe")
+        clients = ClientCache()
+        results: list[ItemResult] = []
+
+        async def run_item(item: Item) -> None:
+            if on_start:
+                on_start(item)
+            pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, executor, semaphore, confirmed) for spec in item.probe))
+            outcome = ItemResult(item, merge(list(zip(item.probe, pairs))))
+            results.append(outcome)
+            if on_result:
+                on_result(outcome)
+
+        tasks = [asyncio.ensure_future(run_item(item)) for item in probed]
+        self._tasks.update(tasks)
+        try:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            self._tasks.difference_update(tasks)
+            # Never wait for an abandoned SDK call: its thread ends on its own socket timeout.
+            executor.shutdown(wait=False, cancel_futures=True)
+            await asyncio.to_thread(clients.close)
+        return results
+
+    async def _run_spec(
+        self,
+        item: Item,
+        spec: ProbeSpec,
+        clients: ClientCache,
+        executor: ThreadPoolExecutor,
+        semaphore: asyncio.Semaphore,
+        confirmed: bool,
+    ) -> ProbeResult:
+        kind = registry().get(spec.kind)
+        if kind is None:
+            return errored(f"unknown probe kind {spec.kind!r}")
+        try:
+            params = kind.params.model_validate(spec.params)
+        except Exception as exc:
+            return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
+        timeout = spec.timeout or self.timeout
+        ctx = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed)
+        result = errored("not run")
+        for attempt in range(spec.retries + 1):
+            async with semaphore:
+                if self.cancel_event.is_set():
+                    raise asyncio.CancelledError
+                started = time.perf_counter()
+                result = await self._attempt(kind, ctx, params, executor, timeout)
+                result.duration_ms = (time.perf_counter() - started) * 1000
+            if result.verdict is not Verdict.ERROR or attempt == spec.retries:
+                break
+            await asyncio.sleep(spec.retry_delay)
+        if spec.retries and result.verdict is Verdict.ERROR:
+            result.summary = f"{result.summary} (after {spec.retries + 1} attempts)"
+        return result
+
+    @staticmethod
+    async def _attempt(kind, ctx: ProbeContext, params, executor: ThreadPoolExecutor, timeout: float) -> ProbeResult:
+        # Probes honour ctx.timeout themselves (SDK timeouts) so their own reason wins;
+        # the hard cut-off below is the guarantee that one hanging backend never stalls a run.
+        grace = min(1.0, timeout * 0.2)
+        try:
+            if kind.blocking:
+                loop = asyncio.get_running_loop()
+                future = loop.run_in_executor(executor, kind.func, ctx, params)
+            else:
+                future = kind.func(ctx, params)
+            result = await asyncio.wait_for(future, timeout + grace)
+        except asyncio.TimeoutError:
+            return errored(f"timed out after {timeout:g}s")
+        except ProbeError as exc:
+            return errored(one_line(exc))
+        except NotConfigured as exc:
+            return skipped(one_line(exc))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # any probe bug or SDK surprise is a verdict, not a crash
+            return errored(one_line(f"{type(exc).__name__}: {exc}"))
+        if not isinstance(result, ProbeResult):
+            return errored(f"probe {kind.name} returned {type(result).__name__}, not a ProbeResult")
+        result.summary = one_line(result.summary, 500)
+        return result
+
+
+def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
+    """Run probes from synchronous code (CLI, tests, benchmarks)."""
+    engine = Engine(profile, concurrency=kwargs.pop("concurrency", None), timeout=kwargs.pop("timeout", None))
+    return asyncio.run(engine.run(items, **kwargs))

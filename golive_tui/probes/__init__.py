@@ -1,0 +1,28 @@
+"""Probe kinds, one module per backend. Importing this package registers every kind.
+
+The modules import their SDKs (kubernetes, boto3, httpx) lazily inside the probe
+functions, so importing them here costs milliseconds, not the SDKs' import time.
+"""
+
+from __future__ import annotations
+
+from .base import REGISTRY, ProbeKind
+
+_BACKENDS = ("kubernetes", "aws", "http", "tls", "prometheus", "pagerduty", "command", "k6")
+_loaded = False
+
+
+def registry() -> dict[str, ProbeKind]:
+    """All registered probe kinds, loading the backend modules on first use."""
+    global _loaded
+    if not _loaded:
+        import importlib
+
+        for backend in _BACKENDS:
+            try:
+                importlib.import_module(f"{__name__}.{backend}")
+            except ModuleNotFoundError as exc:  # a backend module not written yet
+                if exc.name != f"{__name__}.{backend}":
+                    raise
+        _loaded = True
+    return REGISTRY

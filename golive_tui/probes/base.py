@@ -1,0 +1,200 @@
+"""What every probe shares: the verdict, the result, the context and the kind registry.
+
+A probe is a small function `(ctx, params) -> ProbeResult` registered under a kind name
+(`k8s.nodes`, `aws.rds-backups`, ...) with a pydantic model of its parameters. Probe
+modules import their SDKs lazily (inside functions) so loading a checklist stays fast.
+"""
+
+from __future__ import annotations
+
+import enum
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from ..model import Item
+    from ..profile import Profile
+
+
+class Verdict(str, enum.Enum):
+    PASS = "pass"
+    ACCEPTABLE = "acceptable"
+    FAIL = "fail"
+    ERROR = "error"
+    SKIPPED = "skipped"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ProbeParams(BaseModel):
+    """Base of every probe's parameter model: unknown keys are load errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+@dataclass
+class ProbeResult:
+    """The one result type the engine, state store, TUI, CLI and reports all read."""
+
+    verdict: Verdict
+    summary: str
+    """One line a human reads first."""
+    evidence: str = ""
+    """What was checked and what was found, naming failing objects (multi-line text)."""
+    value: float | None = None
+    """The measured value for metric items (in `unit`)."""
+    unit: str = ""
+    checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    duration_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "verdict": self.verdict.value,
+            "summary": self.summary,
+            "evidence": self.evidence,
+            "checked_at": self.checked_at,
+            "duration_ms": round(self.duration_ms, 1),
+        }
+        if self.value is not None:
+            data["value"] = self.value
+            data["unit"] = self.unit
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProbeResult:
+        return cls(
+            verdict=Verdict(data["verdict"]),
+            summary=data.get("summary", ""),
+            evidence=data.get("evidence", ""),
+            value=data.get("value"),
+            unit=data.get("unit", ""),
+            checked_at=data["checked_at"],
+            duration_ms=float(data.get("duration_ms", 0.0)),
+        )
+
+
+def passed(summary: str, evidence: str = "", **kw: Any) -> ProbeResult:
+    return ProbeResult(Verdict.PASS, summary, evidence, **kw)
+
+
+def failed(summary: str, evidence: str = "", **kw: Any) -> ProbeResult:
+    return ProbeResult(Verdict.FAIL, summary, evidence, **kw)
+
+
+def errored(summary: str, evidence: str = "", **kw: Any) -> ProbeResult:
+    return ProbeResult(Verdict.ERROR, summary, evidence, **kw)
+
+
+def skipped(summary: str, evidence: str = "", **kw: Any) -> ProbeResult:
+    return ProbeResult(Verdict.SKIPPED, summary, evidence, **kw)
+
+
+class ProbeError(Exception):
+    """Raised inside a probe for a clean `error` verdict with this one-line reason."""
+
+
+class NotConfigured(Exception):
+    """Raised inside a probe when the profile lacks what it needs: verdict `skipped`."""
+
+
+class ClientCache:
+    """Clients built once per run and shared by every probe of that run (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self._key_locks: dict[str, threading.Lock] = {}
+
+    def get(self, key: str, factory: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._clients:
+                return self._clients[key]
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        # Build outside the global lock so a slow backend never delays the others.
+        with key_lock:
+            with self._lock:
+                if key in self._clients:
+                    return self._clients[key]
+            client = factory()
+            with self._lock:
+                self._clients[key] = client
+            return client
+
+    def close(self) -> None:
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            close = getattr(client, "close", None)
+            if callable(close):
+                try:
+                    close()
+                except Exception:  # closing is best-effort at the end of a run
+                    pass
+
+
+@dataclass
+class ProbeContext:
+    """Everything a probe may use: the target profile, the item, shared clients, limits."""
+
+    profile: Profile
+    item: Item
+    clients: ClientCache
+    timeout: float
+    """Seconds this probe has; pass it (or less) to every SDK call."""
+    cancel: threading.Event = field(default_factory=threading.Event)
+    confirmed: bool = False
+    """True when the user confirmed a probe that pages a human or changes production."""
+
+    def judge(self, value: float, unit: str, summary_prefix: str, evidence: str = "") -> ProbeResult:
+        """Turn a measured value into pass / acceptable / fail against the item's metric."""
+        metric = self.item.metric
+        if metric is None:
+            raise ProbeError(f"item {self.item.key} has no metric to judge {value:g}{unit} against")
+        shown = f"{value:.4g}{_suffix(unit)}"
+        if metric.target.met_by(value):
+            verdict, word = Verdict.PASS, f"meets target {metric.target}"
+        elif metric.acceptable is not None and metric.acceptable.met_by(value):
+            verdict, word = Verdict.ACCEPTABLE, f"misses target {metric.target}, within acceptable {metric.acceptable}"
+        else:
+            bound = metric.acceptable or metric.target
+            verdict, word = Verdict.FAIL, f"outside {'acceptable' if metric.acceptable else 'target'} {bound}"
+        return ProbeResult(verdict, f"{summary_prefix} {shown}: {word}", evidence, value=value, unit=unit)
+
+
+def _suffix(unit: str) -> str:
+    return unit if unit in ("%", "ms", "s", "") else f" {unit}"
+
+
+P = TypeVar("P", bound=ProbeParams)
+ProbeFunc = Callable[[ProbeContext, Any], "ProbeResult | Awaitable[ProbeResult]"]
+
+
+@dataclass(frozen=True)
+class ProbeKind(Generic[P]):
+    name: str
+    params: type[P]
+    func: ProbeFunc
+    blocking: bool
+    """True for sync SDK probes (kubernetes, boto3): the engine runs them in threads."""
+    description: str
+
+
+REGISTRY: dict[str, ProbeKind[Any]] = {}
+
+
+def probe(name: str, params: type[P], *, blocking: bool = True) -> Callable[[ProbeFunc], ProbeFunc]:
+    """Register a probe function under `name` with its parameter model."""
+
+    def register(func: ProbeFunc) -> ProbeFunc:
+        if name in REGISTRY:
+            raise RuntimeError(f"probe kind {name!r} registered twice")
+        doc = (func.__doc__ or "").strip().splitlines()
+        REGISTRY[name] = ProbeKind(name, params, func, blocking, doc[0] if doc else "")
+        return func
+
+    return register

@@ -1,0 +1,183 @@
+"""The target profile: where the production being checked lives.
+
+Checklist items say *what* to verify; the profile says *against what* (namespace, cluster
+ids, URLs, service names). Defaults are the seed's production values. Every key is
+documented in the README ("Target profile"). Kubernetes and AWS settings left empty fall
+back to their ecosystems' conventions (KUBECONFIG, AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL).
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SEED_SERVICES = [
+    "api-gateway",
+    "auth-service",
+    "deal-service",
+    "customer-service",
+    "inventory-service",
+    "tax-engine",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TargetSettings(_Section):
+    name: str = "autolytiq-prod"
+    """Label shown in the header and reports."""
+    namespace: str = "autolytiq-prod"
+    """Kubernetes namespace of the application."""
+    monitoring_namespace: str = "monitoring"
+    services: list[str] = Field(default_factory=lambda: list(SEED_SERVICES))
+    """Deployments (and Services) that must be running."""
+    gateway_service: str = "api-gateway"
+    """The Kubernetes Service exposed through the load balancer."""
+    domains: list[str] = Field(default_factory=lambda: ["api.autolytiq.com"])
+    """Production domains (TLS, ACM, CORS)."""
+    required_env: dict[str, list[str]] = Field(default_factory=dict)
+    """Env var names each deployment must define; key `*` applies to all."""
+
+
+class KubernetesSettings(_Section):
+    kubeconfig: str = ""
+    """Path to a kubeconfig; empty: $KUBECONFIG, ~/.kube/config, then in-cluster config."""
+    context: str = ""
+    """kubeconfig context; empty: the current context."""
+    alert_rules_configmap: str = "prometheus-rules"
+    min_alert_rules: int = 1
+
+
+class AwsSettings(_Section):
+    profile: str = ""
+    """AWS named profile; empty: $AWS_PROFILE / default chain."""
+    region: str = ""
+    """Empty: $AWS_REGION / $AWS_DEFAULT_REGION / profile region."""
+    endpoint_url: str = ""
+    """Empty: $AWS_ENDPOINT_URL / the real AWS endpoints."""
+    db_cluster_id: str = "autolytiq-prod"
+    eks_cluster_name: str = "autolytiq-prod"
+    load_balancer_arn: str = ""
+    """The ALB the WAF must be associated with; empty: the first ALB named like the target."""
+    log_groups: list[str] = Field(default_factory=lambda: ["/aws/eks/autolytiq-prod/cluster"])
+    max_db_connections: int = 0
+    """DatabaseConnections limit for the connection-pool metric; 0: read from the parameter group."""
+    provisioned_iops: int = 0
+    """Provisioned IOPS for the IOPS-utilisation metric; 0: not known, metric skipped."""
+
+
+class HttpSettings(_Section):
+    ca_bundle: str = ""
+    """PEM file of extra CAs to trust; empty: the system trust store. Verification is never off."""
+    api_url: str = "https://api.autolytiq.com"
+    health_urls: dict[str, str] = Field(default_factory=dict)
+    """service -> health URL; a service missing here is checked through the API server's service proxy."""
+    health_port: int = 8080
+    health_path: str = "/health"
+    status_page_url: str = "https://status.autolytiq.com"
+    allowed_origins: list[str] = Field(default_factory=lambda: ["https://app.autolytiq.com"])
+    tls_endpoints: list[str] = Field(default_factory=list)
+    """host:port to inspect for TLS; empty: each domain on port 443."""
+
+
+class PrometheusSettings(_Section):
+    url: str = "http://localhost:9090"
+    alertmanager_url: str = "http://localhost:9093"
+
+
+class PagerDutySettings(_Section):
+    events_url: str = "https://events.pagerduty.com/v2/enqueue"
+    routing_key_secret: str = "pagerduty-routing-key"
+    """Name of the secret (OS keyring, or $GOLIVE_SECRET_<NAME>) holding the routing key."""
+
+
+class K6Settings(_Section):
+    summary: str = ""
+    """Path or URL of a `k6 run --summary-export` JSON file."""
+
+
+class RunSettings(_Section):
+    concurrency: int = Field(default=16, ge=1, le=256)
+    timeout: float = Field(default=10.0, gt=0)
+    """Default seconds per probe."""
+
+
+class Profile(_Section):
+    target: TargetSettings = Field(default_factory=TargetSettings)
+    kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    http: HttpSettings = Field(default_factory=HttpSettings)
+    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
+    k6: K6Settings = Field(default_factory=K6Settings)
+    run: RunSettings = Field(default_factory=RunSettings)
+    source: str = Field(default="(built-in defaults)", exclude=True)
+    """Where this profile was read from (not a TOML key)."""
+
+
+# --- loading -------------------------------------------------------------------------------
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+from pydantic import ValidationError  # noqa: E402
+
+from .errors import GoliveError, LoadError  # noqa: E402
+from .tomlfile import parse_toml, read_toml, validation_error  # noqa: E402
+
+PROFILE_ENV = "GOLIVE_PROFILE"
+
+
+def default_profile_path() -> Path | None:
+    """`$GOLIVE_PROFILE`, else ./golive-profile.toml, else the user config dir's profile.toml."""
+    env = os.environ.get(PROFILE_ENV)
+    if env:
+        return Path(env)
+    local = Path("golive-profile.toml")
+    if local.exists():
+        return local
+    from platformdirs import user_config_path
+
+    user = user_config_path("golive") / "profile.toml"
+    return user if user.exists() else None
+
+
+def parse_override(assignment: str) -> tuple[list[str], Any]:
+    """`aws.region=eu-west-1` -> (["aws", "region"], "eu-west-1"); values may be TOML literals."""
+    if "=" not in assignment:
+        raise GoliveError(f"--set {assignment!r}: expected key=value, e.g. aws.region=eu-west-1")
+    key, _, value = assignment.partition("=")
+    path = [part.strip() for part in key.strip().split(".") if part.strip()]
+    if not path:
+        raise GoliveError(f"--set {assignment!r}: empty key")
+    try:
+        parsed = parse_toml("--set", f"v = {value.strip()}")["v"]
+    except LoadError:
+        parsed = value.strip()  # a bare word such as eu-west-1 is a string
+    return path, parsed
+
+
+def load_profile(path: Path | str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Profile:
+    """Read the target profile (or the defaults) and apply `--set key=value` overrides."""
+    raw: dict[str, Any] = {}
+    text = ""
+    source = "(built-in defaults)"
+    resolved = Path(path) if path else default_profile_path()
+    if resolved is not None:
+        raw, text = read_toml(resolved)
+        source = str(resolved)
+    for assignment in overrides:
+        keys, value = parse_override(assignment)
+        node = raw
+        for part in keys[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise GoliveError(f"--set {assignment!r}: {part} is not a table")
+        node[keys[-1]] = value
+    try:
+        profile = Profile.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(source, text, raw, exc) from None
+    profile.source = source
+    return profile

@@ -1,0 +1,58 @@
+"""One trustme CA for the whole sandbox, so a profile needs a single CA bundle."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import ssl
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SandboxCA:
+    """A test CA; `bundle` is the PEM file clients trust (profile http.ca_bundle)."""
+
+    directory: Path
+
+    def __post_init__(self) -> None:
+        import trustme
+
+        self.ca = trustme.CA(organization_name="golive sandbox CA")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.bundle = self.directory / "sandbox-ca.pem"
+        self.ca.cert_pem.write_to_path(str(self.bundle))
+
+    @classmethod
+    def in_tempdir(cls) -> SandboxCA:
+        return cls(Path(tempfile.mkdtemp(prefix="golive-ca-")))
+
+    def server_context(
+        self,
+        *hosts: str,
+        days: float = 90,
+        minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    ) -> ssl.SSLContext:
+        """A server SSLContext with a leaf for `hosts` (default 127.0.0.1, localhost) valid `days`."""
+        not_after = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+        leaf = self.ca.issue_cert(*(hosts or ("127.0.0.1", "localhost")), not_after=not_after)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        if minimum_version < ssl.TLSVersion.TLSv1_2:
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 above level 0
+        ctx.minimum_version = minimum_version
+        leaf.configure_cert(ctx)
+        return ctx
+
+    def issue_pem(self, *hosts: str, days: float = 90) -> tuple[bytes, bytes]:
+        """(certificate chain PEM, private key PEM) for hosts, e.g. to import into ACM."""
+        not_after = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+        leaf = self.ca.issue_cert(*hosts, not_after=not_after)
+        chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
+        return chain, leaf.private_key_pem.bytes()

@@ -1,0 +1,243 @@
+"""The state store: progress, evidence, approvals and the audit chain in one TOML file.
+
+Guarantees (each has a test): writes are atomic (temp file in the same directory, fsync,
+rename, fsync of the directory) with mode 0600; every read-modify-write holds an advisory
+lock so concurrent golive processes never lose an update; a file that does not parse is
+never overwritten; the previous good file is kept as `<name>.bak`; the file is sorted and
+has one table per item so it diffs well.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import tempfile
+import tomllib
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+from filelock import FileLock, Timeout
+from pydantic import ValidationError
+
+from .audit import Change, append
+from .errors import GoliveError, LoadError
+from .state_model import SCHEMA_VERSION, AuditEntry, State
+from .tomlfile import parse_toml, validation_error
+
+STATE_ENV = "GOLIVE_STATE"
+DEFAULT_STATE = "golive-state.toml"
+LOCK_TIMEOUT = 30.0
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def actor(by: str | None = None) -> str:
+    """Who is acting: --by, else $GOLIVE_USER, else login@host."""
+    if by:
+        return by
+    env = os.environ.get("GOLIVE_USER")
+    if env:
+        return env
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def default_state_path(path: str | Path | None = None) -> Path:
+    if path:
+        return Path(path)
+    return Path(os.environ.get(STATE_ENV) or DEFAULT_STATE)
+
+
+def _strip_none(value: Any) -> Any:
+    # TOML has no null: drop None so what is hashed is exactly what is written and read back.
+    if isinstance(value, dict):
+        return {k: _strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip_none(v) for v in value if v is not None]
+    return value
+
+
+AUDIT_HEADER = "[[audit]]\n"
+
+# Audit entries never change once written, so their TOML text and their parsed form are
+# cached by content. The file is still one plain TOML document; the caches only spare the
+# pure-Python TOML reader and writer from redoing the (largest, append-only) part of it.
+_audit_text: dict[str, str] = {}
+_audit_parsed: dict[str, AuditEntry] = {}
+_CACHE_LIMIT = 200_000
+
+
+def _audit_chunk(entry: AuditEntry) -> str:
+    chunk = _audit_text.get(entry.hash)
+    if chunk is None:
+        chunk = tomli_w.dumps({"audit": [_strip_none(entry.model_dump())]}, multiline_strings=True)
+        if len(_audit_text) < _CACHE_LIMIT:
+            _audit_text[entry.hash] = chunk
+    return chunk
+
+
+def to_toml(state: State) -> str:
+    """Serialise sorted, one table per item, audit last (append-only, so diffs stay small)."""
+    doc: dict[str, Any] = {"schema_version": state.schema_version, "checklist": state.checklist}
+    meta = state.meta.model_dump(exclude_none=True, exclude_defaults=True)
+    if meta:
+        doc["meta"] = meta
+    doc["items"] = {
+        key: state.items[key].model_dump(exclude_none=True, exclude_defaults=True)
+        for key in sorted(state.items)
+    }
+    doc["approvals"] = {key: state.approvals[key].model_dump(exclude_none=True) for key in sorted(state.approvals)}
+    head = tomli_w.dumps(doc, multiline_strings=True)
+    return head + "".join("\n" + _audit_chunk(entry) for entry in state.audit)
+
+
+def _fast_parse(text: str) -> tuple[dict[str, Any], list[AuditEntry]] | None:
+    """Parse the head with tomllib and each audit chunk once; None when the layout is not ours."""
+    start = text.find("\n" + AUDIT_HEADER)
+    if start < 0 or "[[audit]]" in text[:start]:
+        return None
+    head = tomllib.loads(text[: start + 1])
+    if "audit" in head:
+        return None
+    entries: list[AuditEntry] = []
+    for chunk in text[start + 1 :].split("\n" + AUDIT_HEADER):
+        chunk = chunk if chunk.startswith(AUDIT_HEADER) else AUDIT_HEADER + chunk
+        entry = _audit_parsed.get(chunk)
+        if entry is None:
+            data = tomllib.loads(chunk)
+            if set(data) != {"audit"} or len(data["audit"]) != 1:
+                return None  # something else hides in the audit part: let the full parser judge
+            entry = AuditEntry.model_validate(data["audit"][0])
+            if len(_audit_parsed) < _CACHE_LIMIT:
+                _audit_parsed[chunk] = entry
+        entries.append(entry)
+    return head, entries
+
+
+def from_toml(path: Path | str, text: str) -> State:
+    try:
+        fast = _fast_parse(text)
+    except (tomllib.TOMLDecodeError, ValidationError):
+        fast = None  # the full parse below reports the error with its line
+    if fast is not None:
+        head, entries = fast
+        try:
+            state = State.model_validate(head)
+        except ValidationError as exc:
+            raise validation_error(path, text, head, exc) from None
+        _check_version(path, head)
+        state.audit = entries  # entries are immutable (frozen model), safe to share with the cache
+        return state
+    raw = parse_toml(path, text)
+    _check_version(path, raw)
+    try:
+        return State.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(path, text, raw, exc) from None
+
+
+def _check_version(path: Path | str, raw: dict[str, Any]) -> None:
+    version = raw.get("schema_version", SCHEMA_VERSION)
+    if isinstance(version, int) and version > SCHEMA_VERSION:
+        raise LoadError(path, f"schema_version {version} was written by a newer golive (this one reads {SCHEMA_VERSION})", key="schema_version")
+
+
+class StateStore:
+    """A state file on the local disk. Every change goes through `transact`."""
+
+    def __init__(self, path: str | Path | None = None, checklist: str = "") -> None:
+        self.path = default_state_path(path).absolute()
+        self.checklist = checklist
+        self.backup = self.path.with_name(self.path.name + ".bak")
+        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT, mode=0o600)
+
+    def __repr__(self) -> str:
+        return f"StateStore({str(self.path)!r})"
+
+    # --- reading ---------------------------------------------------------------------------
+    def read(self) -> State:
+        """The current state (empty if the file does not exist yet). Never writes."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return State(checklist=self.checklist)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LoadError(self.path, f"cannot read state file: {exc}") from None
+        return from_toml(self.path, text)
+
+    def fingerprint(self) -> tuple[int, int, int] | None:
+        """Cheap change detector (inode, size, mtime) for live reload."""
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+    # --- writing ---------------------------------------------------------------------------
+    def transact(
+        self,
+        build: Callable[[State], list[Change]] | list[Change],
+        by: str | None = None,
+        at: datetime | None = None,
+    ) -> tuple[State, list[AuditEntry]]:
+        """Under the lock: re-read, compute the changes on the fresh state, append, write.
+
+        `build` gets the state as it is on disk now, so concurrent writers merge at the
+        level of fields instead of overwriting each other's files.
+        """
+        who = actor(by)
+        try:
+            with self._lock:
+                state = self.read()
+                if not state.checklist:
+                    state.checklist = self.checklist
+                changes = build(state) if callable(build) else build
+                when = at or now()
+                entries = [append(state, _clean(change), who, when) for change in changes]
+                if entries:
+                    self._write(to_toml(state))
+                return state, entries
+        except Timeout:
+            raise GoliveError(f"{self.path}: another golive holds the lock {self._lock.lock_file} (waited {LOCK_TIMEOUT:g}s)") from None
+
+    def _write(self, text: str) -> None:
+        directory = self.path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if self.path.exists():
+                # Keep the previous good file: hard-link it to a temp name, then rename over .bak.
+                bak_tmp = f"{tmp}.bak"
+                os.link(self.path, bak_tmp)
+                os.replace(bak_tmp, self.backup)
+            os.replace(tmp, self.path)
+        except BaseException:
+            for leftover in (tmp, f"{tmp}.bak"):
+                try:
+                    os.unlink(leftover)
+                except FileNotFoundError:
+                    pass
+            raise
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _clean(change: Change) -> Change:
+    return Change(change.target, change.action, _strip_none(change.values), list(change.unset))

@@ -1,0 +1,98 @@
+"""The state file's schema: per-item progress, approvals, go-live moment, audit chain.
+
+Validated with pydantic on every read so a hand-edited file with a wrong type is refused
+with its key path instead of half-loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .model import Status
+
+SCHEMA_VERSION = 1
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProbeRecord(_Record):
+    verdict: Literal["pass", "acceptable", "fail", "error", "skipped"]
+    summary: str = ""
+    evidence: str = ""
+    value: float | None = None
+    unit: str = ""
+    checked_at: datetime
+    duration_ms: float = 0.0
+
+
+class Waiver(_Record):
+    reason: str
+    until: datetime
+    by: str
+    at: datetime
+
+
+class ItemState(_Record):
+    status: Status = "pending"
+    by: str = ""
+    at: datetime | None = None
+    note: str = ""
+    evidence: str = ""
+    """Evidence text, a link, or a file path (then `evidence_sha256` is its digest)."""
+    evidence_sha256: str = ""
+    expires_at: datetime | None = None
+    """A manual attestation stops counting after this moment (item.attest_valid_days)."""
+    probe: ProbeRecord | None = None
+    waiver: Waiver | None = None
+
+
+class ApprovalRecord(_Record):
+    role: str
+    name: str
+    at: datetime
+    signature: str
+    """SHA-256 of the canonical state of every item when approved."""
+    audit_seq: int
+    """Audit sequence number of the approval, to list what changed since."""
+    revoked_at: datetime | None = None
+    revoked_by: str = ""
+    revoke_reason: str = ""
+
+
+class AuditEntry(_Record):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int
+    at: datetime
+    by: str
+    action: str
+    target: str
+    """`item:<id>`, `approval:<role>` or `meta`."""
+    values: dict[str, Any] = Field(default_factory=dict)
+    unset: list[str] = Field(default_factory=list)
+    prev: str
+    hash: str
+
+
+class Meta(_Record):
+    golive_at: datetime | None = None
+    golive_by: str = ""
+    golive_forced_reason: str = ""
+
+
+class State(_Record):
+    schema_version: int = SCHEMA_VERSION
+    checklist: str = ""
+    meta: Meta = Field(default_factory=Meta)
+    items: dict[str, ItemState] = Field(default_factory=dict)
+    approvals: dict[str, ApprovalRecord] = Field(default_factory=dict)
+    audit: list[AuditEntry] = Field(default_factory=list)
+
+    def item(self, key: str) -> ItemState:
+        """The item's state (a fresh pending one if never touched)."""
+        return self.items.get(key) or ItemState()

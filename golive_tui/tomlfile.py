@@ -1,0 +1,95 @@
+"""Read TOML files and turn parse and validation errors into LoadErrors with file:line [key]."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Sequence
+
+from pydantic import ValidationError
+
+from .errors import LoadError
+
+_AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse `path`; a syntax error becomes a LoadError naming file and line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LoadError(path, "file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LoadError(path, f"cannot read: {exc}") from None
+    return parse_toml(path, text), text
+
+
+def parse_toml(path: Path | str, text: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _AT_LINE.search(message)
+        line = int(match.group(1)) if match else None
+        raise LoadError(path, f"invalid TOML: {_AT_LINE.sub('', message).strip()}", line=line) from None
+
+
+def key_path(raw: Any, loc: Sequence[str | int]) -> str:
+    """Readable path for a pydantic error location, naming list entries by their id."""
+    parts: list[str] = []
+    node = raw
+    for step in loc:
+        if isinstance(step, int):
+            label = str(step)
+            if isinstance(node, list) and 0 <= step < len(node):
+                node = node[step]
+                if isinstance(node, dict):
+                    label = str(node.get("id") or node.get("role") or node.get("name") or step)
+            else:
+                node = None
+            parts[-1:] = [f"{parts[-1]}[{label}]"] if parts else [f"[{label}]"]
+        else:
+            parts.append(str(step))
+            node = node.get(step) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def guess_line(text: str, raw: Any, loc: Sequence[str | int]) -> int | None:
+    """Best-effort line of the key at `loc`: after the line declaring the nearest id."""
+    lines = text.splitlines()
+    start = 0
+    node = raw
+    last_key = None
+    for step in loc:
+        if isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node):
+            node = node[step]
+            ident = node.get("id") if isinstance(node, dict) else None
+            if isinstance(ident, str):
+                pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(ident)}[\"']")
+                for n in range(start, len(lines)):
+                    if pattern.match(lines[n]):
+                        start = n
+                        break
+        elif isinstance(step, str):
+            last_key = step
+            node = node.get(step) if isinstance(node, dict) else None
+    if last_key is None:
+        return None
+    key_re = re.compile(rf"^\s*(\"?{re.escape(last_key)}\"?\s*=|\[+[^\]]*\b{re.escape(last_key)}\]+)")
+    for n in range(start, len(lines)):
+        if key_re.match(lines[n]):
+            return n + 1
+    return start + 1 if start else None
+
+
+def validation_error(path: Path | str, text: str, raw: Any, exc: ValidationError) -> LoadError:
+    """The first pydantic error as a LoadError; the others are counted in the message."""
+    errors = exc.errors()
+    first = errors[0]
+    loc = [step for step in first["loc"] if not (isinstance(step, str) and step.startswith("function-"))]
+    msg = first["msg"]
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    return LoadError(path, msg + more, line=guess_line(text, raw, loc), key=key_path(raw, loc))

@@ -1,0 +1,192 @@
+"""Plain-text and JSON views for the CLI: status, run results, one item.
+
+Kept free of colour and terminal control so output pipes cleanly into files and CI logs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from typing import Any
+
+from .decision import decide, outcome, post_golive_tasks, progress, section_progress
+from .engine import ItemResult
+from .errors import GoliveError
+from .model import Checklist, Item
+from .profile import Profile
+from .state_model import State
+
+GLYPH = {
+    "complete": "✓", "failed": "✗", "pending": "·", "n/a": "–", "blocked": "!", "waived": "~",
+    "pass": "✓", "acceptable": "≈", "fail": "✗", "error": "⚠", "skipped": "-",
+}
+
+
+def select_items(checklist: Checklist, sections: tuple[str, ...], item_ids: tuple[str, ...]) -> list[Item]:
+    """Items of the named sections (id or dotted path) plus the named items; all if none named."""
+    from .checklists import resolve_item
+
+    if not sections and not item_ids:
+        return list(checklist.items())
+    known = checklist.section_map()
+    chosen: dict[str, Item] = {}
+    for name in sections:
+        key = name if name in known else next((k for k in known if k.endswith("." + name)), None)
+        if key is None:
+            close = difflib.get_close_matches(name, list(known), n=3)
+            hint = f" — did you mean {', '.join(close)}?" if close else f"; sections: {', '.join(s.id for s in checklist.section)}"
+            raise GoliveError(f"unknown section {name!r}{hint}")
+        for item in known[key].all_items():
+            chosen[item.key] = item
+    for ident in item_ids:
+        item = resolve_item(checklist, ident)
+        chosen[item.key] = item
+    order = {item.key: n for n, item in enumerate(checklist.items())}
+    return sorted(chosen.values(), key=lambda i: order[i.key])
+
+
+def result_record(o: ItemResult) -> dict[str, Any]:
+    r = o.result
+    return {
+        "id": o.item.key,
+        "title": o.item.title,
+        "section": o.item.section_key,
+        "owner": o.item.owner,
+        "verdict": r.verdict.value,
+        "summary": r.summary,
+        "evidence": r.evidence,
+        "value": r.value,
+        "unit": r.unit,
+        "checked_at": r.checked_at.isoformat(),
+        "duration_ms": round(r.duration_ms, 1),
+    }
+
+
+def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.result.verdict.value] = counts.get(o.result.verdict.value, 0) + 1
+    return {"items": [result_record(o) for o in outcomes], "counts": counts}
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def run_table(outcomes: list[ItemResult]) -> str:
+    lines = [f"{'VERDICT':<12} {'ITEM':<46} {'MS':>6}  SUMMARY"]
+    for o in outcomes:
+        v = o.result.verdict.value
+        lines.append(f"{GLYPH[v]} {v:<10} {_fit(o.item.key, 46):<46} {o.result.duration_ms:>6.0f}  {_fit(o.result.summary, 100)}")
+    counts = run_record(outcomes)["counts"]
+    lines.append("")
+    lines.append("  ".join(f"{k}: {counts[k]}" for k in ("pass", "acceptable", "fail", "error", "skipped") if k in counts))
+    return "\n".join(lines)
+
+
+def status_record(checklist: Checklist, profile: Profile, state: State, now: datetime, *, store=None) -> dict[str, Any]:
+    decision = decide(checklist, state, now)
+    sections = []
+    for top in checklist.section:
+        for section in top.walk():
+            prog = section_progress(section, state, now)
+            sections.append({
+                "id": section.key, "title": section.title, "depth": section.key.count("."),
+                "total": prog.total, "finished": prog.finished, "counts": dict(prog.counts),
+            })
+    overall = progress(list(checklist.items()), state, now)
+    items = {}
+    for item in checklist.items():
+        istate = state.items.get(item.key)
+        if istate is None:
+            continue
+        o = outcome(item, istate, now)
+        items[item.key] = {
+            "status": istate.status, "outcome": o.state, "reason": o.reason, "by": istate.by,
+            "at": istate.at, "note": istate.note, "evidence": istate.evidence,
+            "verdict": istate.probe.verdict if istate.probe else None,
+        }
+    return {
+        "checklist": checklist.title,
+        "target": profile.target.name,
+        "state_file": str(store.path) if store else None,
+        "generated_at": now.isoformat(),
+        "total": overall.total,
+        "finished": overall.finished,
+        "counts": {k: overall.counts.get(k, 0) for k in ("complete", "failed", "pending", "blocked", "n/a", "waived")},
+        "sections": sections,
+        "items": items,
+        "decision": {
+            "go": decision.go, "label": decision.label, "reasons": decision.reasons, "signature": decision.signature,
+            "criteria": [{"id": c.criterion.id, "title": c.criterion.title, "met": c.met, "blockers": c.blockers} for c in decision.criteria],
+            "approvals": [{"role": a.role, "id": a.role_id, "state": a.state, "name": a.name, "at": a.at, "changed": a.changed} for a in decision.approvals],
+        },
+        "golive_at": state.meta.golive_at,
+        "post_golive": [
+            {"id": t.item.key, "due": t.due, "overdue": t.overdue, "finished": t.finished}
+            for t in post_golive_tasks(checklist, state, now)
+        ],
+        "audit_entries": len(state.audit),
+    }
+
+
+def status_table(record: dict[str, Any]) -> str:
+    c = record["counts"]
+    lines = [
+        f"{record['checklist']} — target {record['target']}",
+        f"{record['finished']}/{record['total']} finished   " + "  ".join(f"{GLYPH[k]} {k} {c[k]}" for k in c),
+        "",
+        f"{'SECTION':<44} {'DONE':>9}  FAILED",
+    ]
+    for s in record["sections"]:
+        indent = "  " * s["depth"]
+        failed = s["counts"].get("failed", 0)
+        lines.append(f"{_fit(indent + s['title'], 44):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}")
+    d = record["decision"]
+    lines += ["", f"DECISION: {d['label']}"]
+    lines += [f"  - {reason}" for reason in d["reasons"]]
+    if record["golive_at"]:
+        lines.append(f"go-live recorded at {record['golive_at']:%Y-%m-%d %H:%M} UTC")
+        overdue = [t["id"] for t in record["post_golive"] if t["overdue"]]
+        if overdue:
+            lines.append("OVERDUE: " + ", ".join(overdue))
+    return "\n".join(lines)
+
+
+def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -> dict[str, Any]:
+    istate = state.item(item.key)
+    o = outcome(item, istate, now)
+    return {
+        "id": item.key, "title": item.title, "description": item.description, "owner": item.owner,
+        "priority": item.priority, "probes": [p.model_dump() for p in item.probe],
+        "metric": item.metric.model_dump() if item.metric else None, "runbook": item.runbook,
+        "state": istate.model_dump(), "outcome": o.state, "reason": o.reason,
+    }
+
+
+def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> str:
+    istate = state.item(item.key)
+    o = outcome(item, istate, now)
+    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {item.description}", f"  owner: {item.owner}"]
+    lines.append(f"  status: {GLYPH[o.state]} {o.state}" + (f" ({o.reason})" if o.reason else "")
+                 + (f" — by {istate.by} at {istate.at:%Y-%m-%d %H:%M} UTC" if istate.at else ""))
+    if item.metric:
+        m = item.metric
+        lines.append(f"  metric: {m.label or item.title}: target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else ""))
+    for spec in item.probe:
+        lines.append(f"  probe: {spec.kind} {spec.params or ''}".rstrip())
+    if istate.probe:
+        p = istate.probe
+        lines.append(f"  last check: {GLYPH[p.verdict]} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)")
+        lines += [f"    {line}" for line in p.evidence.splitlines()]
+    if istate.note:
+        lines.append(f"  note: {istate.note}")
+    if istate.evidence:
+        lines.append(f"  evidence: {istate.evidence}" + (f" (sha256 {istate.evidence_sha256[:16]}…)" if istate.evidence_sha256 else ""))
+    if istate.waiver:
+        lines.append(f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by {istate.waiver.by}: {istate.waiver.reason}")
+    if item.runbook:
+        lines.append("  runbook:")
+        lines += [f"    {line}" for line in item.runbook.splitlines()]
+    return "\n".join(lines)

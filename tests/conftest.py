@@ -1,0 +1,37 @@
+"""Shared test set-up: isolate every test from the user's files and environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["tests.fixtures.k8s", "tests.fixtures.aws", "tests.fixtures.web"]
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO.parent / "shared" / "seed" / "production-checklist.md"
+PRODUCTION = REPO / "checklists" / "production.toml"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the developer's kubeconfig, AWS profile, golive profile or keyring."""
+    for var in ("KUBECONFIG", "AWS_PROFILE", "AWS_ENDPOINT_URL", "GOLIVE_PROFILE", "GOLIVE_STATE", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("GOLIVE_USER", "tester@ci")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    (tmp_path / "home").mkdir(exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def seed_path() -> Path:
+    if not SEED.exists():
+        pytest.fail(f"seed document missing at {SEED}")
+    return SEED
