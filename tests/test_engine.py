@@ -1,0 +1,145 @@
+"""The probe engine: bounded concurrency, timeouts, retries, errors as verdicts, cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from golive_tui.engine import Engine, merge, run_sync
+from golive_tui.model import Item, ProbeSpec
+from golive_tui.probes.base import REGISTRY, ProbeError, ProbeParams, ProbeResult, Verdict, passed, probe
+from golive_tui.profile import Profile
+
+
+class SleepParams(ProbeParams):
+    seconds: float = 0.0
+    verdict: str = "pass"
+    fail_times: int = 0
+
+
+_calls: dict[str, int] = {}
+_active = {"now": 0, "peak": 0}
+_lock = threading.Lock()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def test_kinds() -> Iterator[None]:
+    @probe("test.sleep", SleepParams)
+    def sleep_probe(ctx, params: SleepParams) -> ProbeResult:
+        with _lock:
+            _active["now"] += 1
+            _active["peak"] = max(_active["peak"], _active["now"])
+        try:
+            deadline = time.monotonic() + params.seconds
+            while time.monotonic() < deadline and not ctx.cancel.is_set():
+                time.sleep(0.01)
+            with _lock:
+                _calls[ctx.item.key] = _calls.get(ctx.item.key, 0) + 1
+                attempt = _calls[ctx.item.key]
+            if attempt <= params.fail_times:
+                raise ProbeError(f"flaky backend (attempt {attempt})")
+            return ProbeResult(Verdict(params.verdict), f"slept {params.seconds}s")
+        finally:
+            with _lock:
+                _active["now"] -= 1
+
+    @probe("test.boom", SleepParams)
+    def boom(ctx, params):
+        raise KeyError("no such thing\nsecond line")
+
+    @probe("test.async", SleepParams, blocking=False)
+    async def async_probe(ctx, params):
+        await asyncio.sleep(params.seconds)
+        return passed("async ok")
+
+    yield
+    for name in ("test.sleep", "test.boom", "test.async"):
+        REGISTRY.pop(name, None)
+
+
+def item(key: str, *specs: dict) -> Item:
+    it = Item(id=key, title=key.title(), probe=[ProbeSpec(**s) for s in specs])
+    object.__setattr__(it, "key", f"t.{key}")
+    return it
+
+
+def test_probes_run_concurrently_within_the_pool_bound() -> None:
+    _active["peak"] = 0
+    items = [item(f"i{n}", {"kind": "test.sleep", "params": {"seconds": 0.3}}) for n in range(12)]
+    started = time.perf_counter()
+    results = run_sync(Profile(), items, concurrency=4)
+    elapsed = time.perf_counter() - started
+    assert len(results) == 12 and all(r.result.verdict is Verdict.PASS for r in results)
+    assert _active["peak"] == 4
+    assert 0.85 < elapsed < 2.0  # 3 waves of 0.3 s, not 12 × 0.3 s
+
+
+def test_a_hanging_probe_times_out_without_delaying_others() -> None:
+    items = [
+        item("hang", {"kind": "test.sleep", "params": {"seconds": 30}, "timeout": 0.5}),
+        item("fast", {"kind": "test.sleep", "params": {"seconds": 0.05}}),
+    ]
+    done_at: dict[str, float] = {}
+    started = time.perf_counter()
+    results = run_sync(Profile(), items, on_result=lambda r: done_at.setdefault(r.item.id, time.perf_counter() - started))
+    by_id = {r.item.id: r.result for r in results}
+    assert by_id["hang"].verdict is Verdict.ERROR and by_id["hang"].summary == "timed out after 0.5s"
+    assert done_at["fast"] < 0.4
+    assert done_at["hang"] < 1.0
+
+
+def test_exceptions_become_one_line_error_verdicts() -> None:
+    [result] = run_sync(Profile(), [item("boom", {"kind": "test.boom"})])
+    assert result.result.verdict is Verdict.ERROR
+    assert result.result.summary == "KeyError: 'no such thing\\nsecond line'"
+    assert "\n" not in result.result.summary
+
+
+def test_retries_with_delay_until_success() -> None:
+    _calls.pop("t.flaky", None)
+    spec = {"kind": "test.sleep", "params": {"fail_times": 2}, "retries": 2, "retry_delay": 0.05}
+    [result] = run_sync(Profile(), [item("flaky", spec)])
+    assert result.result.verdict is Verdict.PASS and _calls["t.flaky"] == 3
+
+
+def test_retries_exhausted_say_so() -> None:
+    _calls.pop("t.dead", None)
+    spec = {"kind": "test.sleep", "params": {"fail_times": 5}, "retries": 1, "retry_delay": 0}
+    [result] = run_sync(Profile(), [item("dead", spec)])
+    assert result.result.verdict is Verdict.ERROR
+    assert result.result.summary == "flaky backend (attempt 2) (after 2 attempts)"
+
+
+def test_async_probes_and_several_probes_per_item_merge_to_the_worst() -> None:
+    it = item("both", {"kind": "test.async"}, {"kind": "test.sleep", "params": {"verdict": "fail"}})
+    [result] = run_sync(Profile(), [it])
+    assert result.result.verdict is Verdict.FAIL
+    assert "test.async: async ok" in result.result.summary and "test.sleep: slept 0.0s" in result.result.summary
+    assert "[test.sleep] fail" in result.result.evidence
+
+
+def test_merge_ignores_skipped_unless_all_are() -> None:
+    spec = ProbeSpec(kind="x")
+    merged = merge([(spec, ProbeResult(Verdict.SKIPPED, "no cluster")), (spec, ProbeResult(Verdict.PASS, "ok"))])
+    assert merged.verdict is Verdict.PASS
+    assert merge([(spec, ProbeResult(Verdict.SKIPPED, "a")), (spec, ProbeResult(Verdict.SKIPPED, "b"))]).verdict is Verdict.SKIPPED
+
+
+async def test_cancel_stops_pending_and_running_probes() -> None:
+    engine = Engine(Profile(), concurrency=2)
+    items = [item(f"c{n}", {"kind": "test.sleep", "params": {"seconds": 5}}) for n in range(6)]
+    task = asyncio.ensure_future(engine.run(items))
+    await asyncio.sleep(0.2)
+    started = time.perf_counter()
+    engine.cancel()
+    results = await task
+    assert time.perf_counter() - started < 0.5
+    assert results == []
+
+
+def test_items_without_probes_are_not_run() -> None:
+    assert run_sync(Profile(), [item("manual")]) == []
