@@ -85,19 +85,33 @@ def _audit_chunk(entry: AuditEntry) -> str:
     return chunk
 
 
+_item_text: dict[str, tuple[object, str]] = {}
+
+
+def _item_chunk(key: str, item: Any) -> str:
+    # ItemState objects are replaced, never mutated, on change: identity says "unchanged".
+    cached = _item_text.get(key)
+    if cached is not None and cached[0] is item:
+        return cached[1]
+    chunk = tomli_w.dumps({"items": {key: item.model_dump(exclude_none=True, exclude_defaults=True)}}, multiline_strings=True)
+    if len(_item_text) < _CACHE_LIMIT:
+        _item_text[key] = (item, chunk)
+    return chunk
+
+
 def to_toml(state: State) -> str:
     """Serialise sorted, one table per item, audit last (append-only, so diffs stay small)."""
     doc: dict[str, Any] = {"schema_version": state.schema_version, "checklist": state.checklist}
     meta = state.meta.model_dump(exclude_none=True, exclude_defaults=True)
     if meta:
         doc["meta"] = meta
-    doc["items"] = {
-        key: state.items[key].model_dump(exclude_none=True, exclude_defaults=True)
-        for key in sorted(state.items)
-    }
-    doc["approvals"] = {key: state.approvals[key].model_dump(exclude_none=True) for key in sorted(state.approvals)}
-    head = tomli_w.dumps(doc, multiline_strings=True)
-    return head + "".join("\n" + _audit_chunk(entry) for entry in state.audit)
+    parts = [tomli_w.dumps(doc, multiline_strings=True)]
+    parts += [_item_chunk(key, state.items[key]) for key in sorted(state.items)]
+    approvals = {key: state.approvals[key].model_dump(exclude_none=True) for key in sorted(state.approvals)}
+    if approvals:
+        parts.append(tomli_w.dumps({"approvals": approvals}, multiline_strings=True))
+    parts += [_audit_chunk(entry) for entry in state.audit]
+    return "\n".join(parts)
 
 
 def _fast_parse(text: str) -> tuple[dict[str, Any], list[AuditEntry]] | None:
@@ -159,6 +173,7 @@ class StateStore:
         self.checklist = checklist
         self.backup = self.path.with_name(self.path.name + ".bak")
         self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT, mode=0o600)
+        self._cached: tuple[tuple[int, int, int], State] | None = None
 
     def __repr__(self) -> str:
         return f"StateStore({str(self.path)!r})"
@@ -166,13 +181,19 @@ class StateStore:
     # --- reading ---------------------------------------------------------------------------
     def read(self) -> State:
         """The current state (empty if the file does not exist yet). Never writes."""
+        fingerprint = self.fingerprint()
+        if fingerprint is not None and self._cached is not None and self._cached[0] == fingerprint:
+            return _shallow_copy(self._cached[1])
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return State(checklist=self.checklist)
         except (OSError, UnicodeDecodeError) as exc:
             raise LoadError(self.path, f"cannot read state file: {exc}") from None
-        return from_toml(self.path, text)
+        state = from_toml(self.path, text)
+        if fingerprint is not None and fingerprint == self.fingerprint():
+            self._cached = (fingerprint, _shallow_copy(state))
+        return state
 
     def fingerprint(self) -> tuple[int, int, int] | None:
         """Cheap change detector (inode, size, mtime) for live reload."""
@@ -204,7 +225,11 @@ class StateStore:
                 when = at or now()
                 entries = [append(state, _clean(change), who, when) for change in changes]
                 if entries:
+                    self._cached = None
                     self._write(to_toml(state))
+                    fingerprint = self.fingerprint()
+                    if fingerprint is not None:
+                        self._cached = (fingerprint, _shallow_copy(state))
                 return state, entries
         except Timeout:
             raise GoliveError(f"{self.path}: another golive holds the lock {self._lock.lock_file} (waited {LOCK_TIMEOUT:g}s)") from None
@@ -237,6 +262,14 @@ class StateStore:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def _shallow_copy(state: State) -> State:
+    # Changes replace ItemState/ApprovalRecord/Meta objects and append audit entries; they
+    # never mutate them in place, so copying the containers isolates callers from each other.
+    return state.model_copy(update={
+        "items": dict(state.items), "approvals": dict(state.approvals), "audit": list(state.audit),
+    })
 
 
 def _clean(change: Change) -> Change:

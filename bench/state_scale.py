@@ -1,0 +1,80 @@
+"""Benchmark: load and save of a state file with 1,000 and 10,000 items.
+
+Each item has a status, a note and a probe result, and the audit trail holds one entry
+per item (what a real sweep leaves behind). `save` is one `transact` (lock, re-read,
+append, atomic write with fsync). Loads: cold (nothing cached), unchanged (the file's
+fingerprint is the one this process last saw), and after another process wrote (the
+re-parse a live-reloading TUI does: items re-read, audit chunks already known).
+
+Run: uv run python bench/state_scale.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from golive_tui import state as state_module  # noqa: E402
+from golive_tui.audit import Change, append  # noqa: E402
+from golive_tui.state import StateStore, to_toml  # noqa: E402
+from golive_tui.state_model import State  # noqa: E402
+
+
+def build(n: int) -> State:
+    state = State(checklist="bench")
+    now = datetime.now(timezone.utc)
+    for i in range(n):
+        probe = {"verdict": "pass", "summary": f"{i} checks passed", "evidence": "node-a Ready\nnode-b Ready",
+                 "checked_at": now, "duration_ms": 12.5}
+        append(state, Change(f"item:section-{i % 20}.item-{i}", "probe",
+                             {"status": "done", "note": "verified on the call", "probe": probe}), "bench@host", now)
+    return state
+
+
+def timed(fn, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def main() -> None:
+    print(f"{'items':>7} {'file KB':>8} {'load cold ms':>13} {'unchanged ms':>13} {'after other writer ms':>22} {'save ms':>8}")
+    for n in (1_000, 10_000):
+        with tempfile.TemporaryDirectory() as tmp:
+            store = StateStore(Path(tmp) / "state.toml")
+            store._write(to_toml(build(n)))
+            size = store.path.stat().st_size // 1024
+            state_module._audit_parsed.clear()
+            state_module._audit_text.clear()
+            cold = timed(store.read, 1)[0]
+            warm = statistics.median(timed(store.read, 5))
+            counter = iter(range(10**6))
+            save = statistics.median(timed(lambda: store.transact(
+                [Change("item:section-0.item-0", "mark", {"note": f"edit {next(counter)}"})], by="bench"), 5))
+            other = StateStore(store.path)  # a second captain's process: its own fingerprint
+            other.read()
+
+            def reload_after_other_writer() -> None:
+                store.transact([Change("item:section-1.item-1", "mark", {"note": f"x {next(counter)}"})], by="b")
+                started = time.perf_counter()
+                other.read()
+                reload_times.append((time.perf_counter() - started) * 1000)
+
+            reload_times: list[float] = []
+            for _ in range(5):
+                reload_after_other_writer()
+            reload = statistics.median(reload_times)
+            print(f"{n:>7} {size:>8} {cold:>13.1f} {warm:>13.1f} {reload:>22.1f} {save:>8.1f}")
+
+
+if __name__ == "__main__":
+    main()
