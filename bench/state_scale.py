@@ -15,7 +15,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -28,7 +28,7 @@ from golive_tui.state_model import State  # noqa: E402
 
 def build(n: int) -> State:
     state = State(checklist="bench")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for i in range(n):
         probe = {"verdict": "pass", "summary": f"{i} checks passed", "evidence": "node-a Ready\nnode-b Ready",
                  "checked_at": now, "duration_ms": 12.5}

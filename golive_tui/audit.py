@@ -27,6 +27,8 @@ class Change:
     action: str
     values: dict[str, Any] = field(default_factory=dict)
     unset: list[str] = field(default_factory=list)
+    expect: dict[str, Any] = field(default_factory=dict)
+    """Values the user saw before changing (not stored): a mismatch is a conflict."""
 
 
 def canonical(obj: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +65,7 @@ pass_env = click.make_pass_decorator(Env)
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def emit(text: str) -> None:
@@ -196,10 +196,10 @@ def _parse_until(value: str) -> datetime:
     except ValueError:
         raise click.BadParameter(f"{value!r}: use a date like 2026-12-31 or 2026-12-31T18:00") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     if len(value) == 10:  # a bare date: the waiver runs to the end of that day
         parsed = parsed.replace(hour=23, minute=59, second=59)
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 @cli.command()
@@ -408,6 +408,50 @@ def import_cmd(env: Env, markdown_file: str, output: str | None, with_state: boo
         for key in result.checked:
             actions.mark(store, items[key], "done", note=f"checked in {Path(markdown_file).name}")
         click.echo(f"{store.path}: {len(result.checked)} checked items recorded as done", err=True)
+
+
+# --- secrets -------------------------------------------------------------------------------------
+@cli.group()
+def secret() -> None:
+    """Secrets in the OS keyring (never in TOML, logs or reports)."""
+
+
+@secret.command("set")
+@click.argument("name")
+@click.option("--from-env", metavar="VAR", help="Read the value from this environment variable instead of a prompt.")
+def secret_set(name: str, from_env: str | None) -> None:
+    """Store a secret; prompts without echo."""
+    import os
+
+    from .secrets import set_secret
+
+    if from_env:
+        value = os.environ.get(from_env, "")
+        if not value:
+            raise GoliveError(f"${from_env} is empty or unset")
+    else:
+        value = click.prompt(f"value for {name}", hide_input=True, confirmation_prompt=True)
+    set_secret(name, value)
+    click.echo(f"{name}: stored in the keyring")
+
+
+@secret.command("list")
+def secret_list() -> None:
+    """List the names of stored secrets (never their values)."""
+    from .secrets import list_secrets
+
+    for name in list_secrets():
+        click.echo(name)
+
+
+@secret.command("delete")
+@click.argument("name")
+def secret_delete(name: str) -> None:
+    """Delete a secret from the keyring."""
+    from .secrets import delete_secret
+
+    delete_secret(name)
+    click.echo(f"{name}: deleted")
 
 
 def main() -> None:

@@ -99,7 +99,7 @@ class Engine:
             if on_start:
                 on_start(item)
             pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, executor, semaphore, confirmed) for spec in item.probe))
-            outcome = ItemResult(item, merge(list(zip(item.probe, pairs))))
+            outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
             results.append(outcome)
             if on_result:
                 on_result(outcome)
@@ -160,7 +160,7 @@ class Engine:
             else:
                 future = kind.func(ctx, params)
             result = await asyncio.wait_for(future, timeout + grace)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return errored(f"timed out after {timeout:g}s")
         except ProbeError as exc:
             return errored(one_line(exc))

@@ -7,7 +7,8 @@ Pure pydantic models, no I/O. `checklists.py` loads them from TOML; every other 
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 

@@ -12,29 +12,27 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-import tempfile
 import tomllib
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import tomli_w
-from filelock import FileLock, Timeout
 from pydantic import ValidationError
 
 from .audit import Change, append
 from .errors import GoliveError, LoadError
 from .state_model import SCHEMA_VERSION, AuditEntry, State
+from .storage import LocalFile, VersionConflict
 from .tomlfile import parse_toml, validation_error
 
 STATE_ENV = "GOLIVE_STATE"
 DEFAULT_STATE = "golive-state.toml"
-LOCK_TIMEOUT = 30.0
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def actor(by: str | None = None) -> str:
@@ -165,43 +163,80 @@ def _check_version(path: Path | str, raw: dict[str, Any]) -> None:
         raise LoadError(path, f"schema_version {version} was written by a newer golive (this one reads {SCHEMA_VERSION})", key="schema_version")
 
 
-class StateStore:
-    """A state file on the local disk. Every change goes through `transact`."""
+MAX_CONFLICT_RETRIES = 20
 
-    def __init__(self, path: str | Path | None = None, checklist: str = "") -> None:
-        self.path = default_state_path(path).absolute()
+
+class ConflictError(GoliveError):
+    """Someone else changed the same field of the same item since this user saw it."""
+
+    def __init__(self, conflicts: list[tuple[str, str, Any, Any]]) -> None:
+        self.conflicts = conflicts
+        shown = "; ".join(f"{target} {name}: theirs {_brief(theirs)!r}, yours {_brief(mine)!r}"
+                          for target, name, theirs, mine in conflicts)
+        super().__init__(f"conflict — changed by someone else since you read it: {shown}")
+
+
+def _brief(value: Any) -> Any:
+    if isinstance(value, dict):
+        return value.get("verdict") or value.get("reason") or "{…}"
+    return value
+
+
+def _conflicts(state: State, change: Change) -> list[tuple[str, str, Any, Any]]:
+    """Fields whose current value is neither what the user saw nor what they want now."""
+    if not change.expect or not change.target.startswith("item:"):
+        return []
+    current = state.item(change.target[5:]).model_dump()
+    found = []
+    for name, seen in change.expect.items():
+        theirs, mine = current.get(name), change.values.get(name)
+        if theirs != seen and theirs != mine:
+            found.append((change.target, name, theirs, mine))
+    return found
+
+
+class StateStore:
+    """The state document (a local file, or S3 with `s3://bucket/key`). Every change goes through `transact`."""
+
+    def __init__(self, path: str | Path | None = None, checklist: str = "", *, storage: Any = None) -> None:
         self.checklist = checklist
-        self.backup = self.path.with_name(self.path.name + ".bak")
-        self._lock = FileLock(str(self.path) + ".lock", timeout=LOCK_TIMEOUT, mode=0o600)
-        self._cached: tuple[tuple[int, int, int], State] | None = None
+        if storage is None:
+            location = str(path) if path else str(default_state_path())
+            if location.startswith("s3://"):
+                from .storage_s3 import S3Object
+
+                storage = S3Object(location)
+            else:
+                storage = LocalFile(Path(location))
+        self.storage = storage
+        self.path = getattr(storage, "path", None) or Path(storage.name)
+        self.backup = getattr(storage, "backup", None)
+        self._cached: tuple[Any, State] | None = None
 
     def __repr__(self) -> str:
-        return f"StateStore({str(self.path)!r})"
+        return f"StateStore({self.storage.name!r})"
 
     # --- reading ---------------------------------------------------------------------------
     def read(self) -> State:
-        """The current state (empty if the file does not exist yet). Never writes."""
-        fingerprint = self.fingerprint()
-        if fingerprint is not None and self._cached is not None and self._cached[0] == fingerprint:
+        """The current state (empty if the document does not exist yet). Never writes."""
+        version = self.storage.version()
+        if version is not None and self._cached is not None and self._cached[0] == version:
             return _shallow_copy(self._cached[1])
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return State(checklist=self.checklist)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise LoadError(self.path, f"cannot read state file: {exc}") from None
-        state = from_toml(self.path, text)
-        if fingerprint is not None and fingerprint == self.fingerprint():
-            self._cached = (fingerprint, _shallow_copy(state))
-        return state
+        return self._load()[0]
 
-    def fingerprint(self) -> tuple[int, int, int] | None:
-        """Cheap change detector (inode, size, mtime) for live reload."""
-        try:
-            st = self.path.stat()
-        except FileNotFoundError:
-            return None
-        return (st.st_ino, st.st_size, st.st_mtime_ns)
+    def _load(self) -> tuple[State, Any]:
+        text, version = self.storage.load()
+        if text is None:
+            return State(checklist=self.checklist), None
+        if self._cached is not None and self._cached[0] == version:
+            return _shallow_copy(self._cached[1]), version
+        state = from_toml(self.storage.name, text)
+        self._cached = (version, _shallow_copy(state))
+        return state, version
+
+    def fingerprint(self) -> Any:
+        """Cheap change detector for live reload (file stat, or the S3 ETag)."""
+        return self.storage.version()
 
     # --- writing ---------------------------------------------------------------------------
     def transact(
@@ -210,58 +245,41 @@ class StateStore:
         by: str | None = None,
         at: datetime | None = None,
     ) -> tuple[State, list[AuditEntry]]:
-        """Under the lock: re-read, compute the changes on the fresh state, append, write.
+        """Read, compute the changes on the fresh state, append, write — retried on conflict.
 
-        `build` gets the state as it is on disk now, so concurrent writers merge at the
-        level of fields instead of overwriting each other's files.
+        `build` gets the state as it is stored now, so concurrent writers merge at the level
+        of fields instead of overwriting each other. A change that carries `expect` (the
+        values the user saw) raises ConflictError if someone else changed those fields.
         """
         who = actor(by)
-        try:
-            with self._lock:
-                state = self.read()
+        for _attempt in range(MAX_CONFLICT_RETRIES):
+            with self.storage.locked():
+                state, version = self._load()
                 if not state.checklist:
                     state.checklist = self.checklist
                 changes = build(state) if callable(build) else build
+                conflicts = [c for change in changes for c in _conflicts(state, change)]
+                if conflicts:
+                    raise ConflictError(conflicts)
                 when = at or now()
                 entries = [append(state, _clean(change), who, when) for change in changes]
-                if entries:
-                    self._cached = None
-                    self._write(to_toml(state))
-                    fingerprint = self.fingerprint()
-                    if fingerprint is not None:
-                        self._cached = (fingerprint, _shallow_copy(state))
+                if not entries:
+                    return state, entries
+                self._cached = None
+                try:
+                    new_version = self.storage.save(to_toml(state), version)
+                except VersionConflict:
+                    continue
+                if new_version is not None:
+                    self._cached = (new_version, _shallow_copy(state))
                 return state, entries
-        except Timeout:
-            raise GoliveError(f"{self.path}: another golive holds the lock {self._lock.lock_file} (waited {LOCK_TIMEOUT:g}s)") from None
+        raise GoliveError(f"{self.storage.name}: gave up after {MAX_CONFLICT_RETRIES} concurrent-write retries")
 
     def _write(self, text: str) -> None:
-        directory = self.path.parent
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            if self.path.exists():
-                # Keep the previous good file: hard-link it to a temp name, then rename over .bak.
-                bak_tmp = f"{tmp}.bak"
-                os.link(self.path, bak_tmp)
-                os.replace(bak_tmp, self.backup)
-            os.replace(tmp, self.path)
-        except BaseException:
-            for leftover in (tmp, f"{tmp}.bak"):
-                try:
-                    os.unlink(leftover)
-                except FileNotFoundError:
-                    pass
-            raise
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        """Write a whole document (benchmarks and tests); normal changes use transact."""
+        with self.storage.locked():
+            self.storage.save(text, None)
+            self._cached = None
 
 
 def _shallow_copy(state: State) -> State:

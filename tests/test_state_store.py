@@ -136,3 +136,22 @@ def test_state_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GOLIVE_STATE", "/tmp/x.toml")
     assert default_state_path() == Path("/tmp/x.toml")
     assert default_state_path("y.toml") == Path("y.toml")
+
+
+def test_same_field_edited_by_two_captains_is_a_conflict_not_an_overwrite(tmp_path: Path) -> None:
+    from golive_tui.state import ConflictError
+
+    path = tmp_path / "s.toml"
+    alice, bob = StateStore(path), StateStore(path)
+    _mark(alice, "a.one", note="original")
+    seen = bob.read().item("a.one").note  # bob opens the note editor
+    alice.transact([Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})], by="alice")
+    with pytest.raises(ConflictError) as info:
+        bob.transact([Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})], by="bob")
+    assert "theirs \"alice's words\"" in str(info.value) and "yours \"bob's words\"" in str(info.value)
+    assert bob.read().item("a.one").note == "alice's words"
+    # A change to a different field of the same item merges without conflict.
+    bob.transact([Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})], by="bob")
+    state = StateStore(path).read()
+    assert state.item("a.one").note == "alice's words" and state.item("a.one").status == "failed"
+    assert verify(state).ok

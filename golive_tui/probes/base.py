@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from ..profile import Profile
 
 
-class Verdict(str, enum.Enum):
+class Verdict(enum.StrEnum):
     PASS = "pass"
     ACCEPTABLE = "acceptable"
     FAIL = "fail"
@@ -49,7 +50,7 @@ class ProbeResult:
     value: float | None = None
     """The measured value for metric items (in `unit`)."""
     unit: str = ""
-    checked_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     duration_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:

@@ -41,7 +41,7 @@ class SandboxCA:
         minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
     ) -> ssl.SSLContext:
         """A server SSLContext with a leaf for `hosts` (default 127.0.0.1, localhost) valid `days`."""
-        not_after = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+        not_after = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
         leaf = self.ca.issue_cert(*(hosts or ("127.0.0.1", "localhost")), not_after=not_after)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         if minimum_version < ssl.TLSVersion.TLSv1_2:
@@ -52,7 +52,7 @@ class SandboxCA:
 
     def issue_pem(self, *hosts: str, days: float = 90) -> tuple[bytes, bytes]:
         """(certificate chain PEM, private key PEM) for hosts, e.g. to import into ACM."""
-        not_after = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+        not_after = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
         leaf = self.ca.issue_cert(*hosts, not_after=not_after)
         chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
         return chain, leaf.private_key_pem.bytes()
