@@ -1,0 +1,42 @@
+"""AWS probes (boto3): the EKS cluster here; Aurora in aws_rds, edge and audit in aws_security.
+
+Importing this module registers every `aws.*` kind. The shared session, client cache and
+error wording live in aws_client.
+"""
+
+from __future__ import annotations
+
+from . import aws_rds, aws_security  # noqa: F401  (registers their kinds)
+from .aws_client import aws_probe, client, error_code, session
+from .base import NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+
+
+class NoParams(ProbeParams):
+    pass
+
+
+@aws_probe("aws.eks-cluster", NoParams)
+def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """The EKS cluster exists and is ACTIVE."""
+    name = ctx.profile.aws.eks_cluster_name
+    if not name:
+        raise NotConfigured("aws.eks_cluster_name is empty in the profile")
+    try:
+        cluster = client(ctx, "eks").describe_cluster(name=name)["cluster"]
+    except Exception as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
+    status = cluster.get("status", "?")
+    evidence = "\n".join(
+        [
+            f"EKS cluster {name} ({session(ctx).where()})",
+            f"  status: {status}",
+            f"  Kubernetes version: {cluster.get('version', '?')} (platform {cluster.get('platformVersion', '?')})",
+            f"  endpoint: {cluster.get('endpoint', '?')}",
+            f"  ARN: {cluster.get('arn', '?')}",
+        ]
+    )
+    if status != "ACTIVE":
+        return failed(f"EKS cluster {name} is {status}, not ACTIVE", evidence)
+    return passed(f"EKS cluster {name} ACTIVE (Kubernetes {cluster.get('version', '?')})", evidence)

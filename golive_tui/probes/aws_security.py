@@ -1,0 +1,248 @@
+"""AWS edge and audit probes: ACM certificates, WAF, Shield, CloudTrail, log retention, security groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field
+
+from .aws_client import aws_probe, client, error_code, paginate, plural, session
+from .base import NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+
+# Without Includes.keyTypes, ListCertificates returns RSA-2048 certificates only.
+ACM_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
+
+
+class NoParams(ProbeParams):
+    pass
+
+
+class AcmParams(ProbeParams):
+    min_days: int = Field(default=30, ge=0)
+
+
+class SecurityGroupParams(ProbeParams):
+    allowed_public_ports: list[int] = Field(default_factory=lambda: [80, 443])
+
+
+def covers(name: str, domain: str) -> bool:
+    """True if certificate name `name` (maybe a wildcard) covers host `domain`."""
+    name, domain = name.lower().rstrip("."), domain.lower().rstrip(".")
+    if name == domain:
+        return True
+    if name.startswith("*."):
+        head, _, rest = domain.partition(".")
+        return bool(head) and rest == name[2:]
+    return False
+
+
+def _names(cert: dict[str, Any]) -> list[str]:
+    return [
+        cert.get("DomainName", ""),
+        *cert.get("SubjectAlternativeNameSummaries", []),
+        *cert.get("SubjectAlternativeNames", []),
+    ]
+
+
+@aws_probe("aws.acm-certificates", AcmParams)
+def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
+    """Every target domain has an ISSUED ACM certificate valid at least `min_days` more."""
+    domains = ctx.profile.target.domains
+    if not domains:
+        raise NotConfigured("target.domains is empty in the profile")
+    acm = client(ctx, "acm")
+    certs = paginate(ctx, "acm", "list_certificates", "CertificateSummaryList", Includes={"keyTypes": ACM_KEY_TYPES})
+    for n, cert in enumerate(certs):
+        if "NotAfter" not in cert or "Status" not in cert:  # older summaries lack them
+            certs[n] = {**cert, **acm.describe_certificate(CertificateArn=cert["CertificateArn"])["Certificate"]}
+    now = dt.datetime.now(dt.UTC)
+    lines = [f"ACM certificates in {session(ctx).where()}: {len(certs)}"]
+    problems = []
+    for domain in domains:
+        matching = [c for c in certs if any(covers(name, domain) for name in _names(c) if name)]
+        issued = [c for c in matching if c.get("Status") == "ISSUED" and c.get("NotAfter")]
+        if not issued:
+            statuses = ", ".join(f"{c['CertificateArn'].rsplit('/', 1)[-1]} {c.get('Status', '?')}" for c in matching)
+            problems.append(f"{domain}: no ISSUED certificate")
+            lines.append(f"  {domain}: no ISSUED certificate ({statuses or 'none at all'})")
+            continue
+        best = max(issued, key=lambda c: c["NotAfter"])
+        days = (best["NotAfter"] - now).total_seconds() / 86400
+        lines.append(
+            f"  {domain}: {best['CertificateArn']} ISSUED, expires {best['NotAfter']:%Y-%m-%d} "
+            f"({days:.0f} days left), in use: {'yes' if best.get('InUse') or best.get('InUseBy') else 'no'}"
+        )
+        if days < params.min_days:
+            problems.append(f"{domain} expires in {days:.0f} days (< {params.min_days})")
+    if problems:
+        return failed("; ".join(problems), "\n".join(lines))
+    return passed(f"ACM certificates valid >= {params.min_days} days for {', '.join(domains)}", "\n".join(lines))
+
+
+def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
+    """(ARN, how it was chosen): the profile's ALB, else one named like the target, else the first."""
+    arn = ctx.profile.aws.load_balancer_arn
+    if arn:
+        return arn, "profile aws.load_balancer_arn"
+    albs = [lb for lb in paginate(ctx, "elbv2", "describe_load_balancers", "LoadBalancers") if lb.get("Type") == "application"]
+    if not albs:
+        return "", ""
+    target = ctx.profile.target.name
+    named = [lb for lb in albs if target and target in lb.get("LoadBalancerName", "")]
+    chosen = (named or albs)[0]
+    how = f"named like {target!r}" if named else "first ALB found"
+    return chosen["LoadBalancerArn"], how
+
+
+@aws_probe("aws.wafv2", NoParams)
+def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """A WAFv2 web ACL with at least one rule protects the application load balancer."""
+    arn, how = _load_balancer(ctx)
+    if not arn:
+        return failed("no application load balancer found", f"DescribeLoadBalancers in {session(ctx).where()}: no ALB")
+    alb = arn.split(":loadbalancer/", 1)[-1]
+    lines = [f"ALB {alb} ({how})", f"  {arn}"]
+    try:
+        acl = client(ctx, "wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
+    except Exception as exc:
+        if error_code(exc) != "WAFNonexistentItemException":
+            raise
+        acl = None
+    if not acl:
+        lines.append("  web ACL: none associated")
+        return failed(f"no WAF web ACL associated with {alb}", "\n".join(lines))
+    rules = [r.get("Name", "?") for r in acl.get("Rules", [])]
+    default = next(iter(acl.get("DefaultAction", {})), "?")
+    lines += [f"  web ACL: {acl.get('Name', '?')} ({acl.get('ARN', '?')})", f"  default action: {default}"]
+    lines += [f"  rule: {name}" for name in rules] or ["  rules: none"]
+    if not rules:
+        return failed(f"web ACL {acl.get('Name', '?')} on {alb} has no rules", "\n".join(lines))
+    return passed(f"web ACL {acl.get('Name', '?')} with {plural(len(rules), 'rule')} protects {alb}", "\n".join(lines))
+
+
+@aws_probe("aws.shield", NoParams)
+def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """The account has an active Shield Advanced subscription."""
+    api = client(ctx, "shield", region="us-east-1")  # Shield's API lives in us-east-1 only
+    state = api.get_subscription_state().get("SubscriptionState", "?")
+    lines = [f"Shield Advanced GetSubscriptionState: {state}"]
+    if state != "ACTIVE":
+        return failed(f"no active Shield Advanced subscription ({state})", "\n".join(lines))
+    subscription = api.describe_subscription().get("Subscription", {})
+    lines += [
+        f"  start: {subscription.get('StartTime', '?')}, end: {subscription.get('EndTime', '?')}",
+        f"  auto-renew: {subscription.get('AutoRenew', '?')}",
+    ]
+    protections = api.list_protections().get("Protections", [])
+    lines.append(f"  protected resources: {', '.join(p.get('Name', '?') for p in protections) or 'none'}")
+    return passed("Shield Advanced subscription active", "\n".join(lines))
+
+
+@aws_probe("aws.cloudtrail", NoParams)
+def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """A multi-region CloudTrail trail with log file validation is logging."""
+    api = client(ctx, "cloudtrail")
+    trails = api.describe_trails(includeShadowTrails=True).get("trailList", [])
+    if not trails:
+        return failed("no CloudTrail trail", f"DescribeTrails in {session(ctx).where()}: none")
+    lines, good = [f"CloudTrail trails in {session(ctx).where()}: {len(trails)}"], []
+    for trail in trails:
+        status = api.get_trail_status(Name=trail["TrailARN"])
+        facts = {
+            "logging": bool(status.get("IsLogging")),
+            "multi-region": bool(trail.get("IsMultiRegionTrail")),
+            "log file validation": bool(trail.get("LogFileValidationEnabled")),
+        }
+        missing = [name for name, ok in facts.items() if not ok]
+        lines.append(
+            f"  {trail.get('Name', '?')}: "
+            + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in facts.items())
+            + f" (bucket {trail.get('S3BucketName', '?')})"
+        )
+        if not missing:
+            good.append(trail.get("Name", "?"))
+    if not good:
+        return failed("no CloudTrail trail is logging, multi-region and validated", "\n".join(lines))
+    return passed(f"CloudTrail {', '.join(good)} logging (multi-region, log file validation)", "\n".join(lines))
+
+
+@aws_probe("aws.log-groups", NoParams)
+def log_groups(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """The profile's CloudWatch log groups exist and have a retention policy (all groups if none named)."""
+    wanted = ctx.profile.aws.log_groups
+    groups = {g["logGroupName"]: g for g in paginate(ctx, "logs", "describe_log_groups", "logGroups")}
+    names = wanted or sorted(groups)
+    lines = [f"CloudWatch log groups in {session(ctx).where()}: {len(groups)}; checked: {len(names)}"]
+    problems = []
+    for name in names:
+        group = groups.get(name)
+        if group is None:
+            problems.append(f"{name} missing")
+            lines.append(f"  {name}: MISSING")
+        elif not group.get("retentionInDays"):
+            problems.append(f"{name} has no retention")
+            lines.append(f"  {name}: no retention policy (never expires)")
+        else:
+            lines.append(f"  {name}: retention {group['retentionInDays']} days")
+    if not names:
+        return failed("no CloudWatch log groups", "\n".join(lines))
+    if problems:
+        return failed("; ".join(problems), "\n".join(lines))
+    return passed(f"{plural(len(names), 'log group')} with retention set", "\n".join(lines))
+
+
+PUBLIC = ("0.0.0.0/0", "::/0")
+
+
+def _public_sources(rule: dict[str, Any]) -> list[str]:
+    v4 = [r.get("CidrIp") for r in rule.get("IpRanges", [])]
+    v6 = [r.get("CidrIpv6") for r in rule.get("Ipv6Ranges", [])]
+    return [cidr for cidr in v4 + v6 if cidr in PUBLIC]
+
+
+def _offending_ports(rule: dict[str, Any], allowed: set[int]) -> str:
+    """The ports of `rule` outside `allowed`, as text ('' if none)."""
+    protocol = str(rule.get("IpProtocol", ""))
+    if protocol == "-1":
+        return "all traffic"
+    if protocol not in ("tcp", "udp", "6", "17"):
+        return ""  # ICMP and friends carry no ports
+    low, high = int(rule.get("FromPort", 0)), int(rule.get("ToPort", 65535))
+    if all(port in allowed for port in range(low, high + 1)):
+        return ""
+    name = {"6": "tcp", "17": "udp"}.get(protocol, protocol)
+    return f"{name} {low}" if low == high else f"{name} {low}-{high}"
+
+
+@aws_probe("aws.security-groups", SecurityGroupParams)
+def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResult:
+    """No security group opens a port other than the allowed ones to the internet."""
+    allowed = set(params.allowed_public_ports)
+    groups = paginate(ctx, "ec2", "describe_security_groups", "SecurityGroups")
+    offending, public_ok = [], []
+    for group in groups:
+        label = f"{group['GroupId']} ({group.get('GroupName', '?')}, {group.get('VpcId', 'no VPC')})"
+        for rule in group.get("IpPermissions", []):
+            sources = _public_sources(rule)
+            if not sources:
+                continue
+            ports = _offending_ports(rule, allowed)
+            if ports:
+                offending.append(f"  {label}: {ports} open to {', '.join(sources)}")
+            else:
+                public_ok.append(f"  {label}: {rule.get('IpProtocol')} {rule.get('FromPort', '')} public (allowed)")
+    head = (
+        f"{len(groups)} security groups in {session(ctx).where()}; "
+        f"allowed public ports: {', '.join(map(str, sorted(allowed))) or 'none'}"
+    )
+    if offending:
+        return failed(
+            f"{len(offending)} public rule(s) outside ports {sorted(allowed)}: "
+            + "; ".join(line.strip() for line in offending[:3]),
+            "\n".join([head, "Offending:", *offending, *(["Allowed:", *public_ok] if public_ok else [])]),
+        )
+    return passed(
+        f"only ports {sorted(allowed)} open publicly ({len(groups)} groups)",
+        "\n".join([head, *(["Public rules:", *public_ok] if public_ok else ["  no public rules"])]),
+    )

@@ -1,0 +1,272 @@
+"""The sandbox AWS account: a staged production built through real boto3 calls against moto.
+
+`healthy_account()` builds what the go-live checklist expects (Aurora with 35-day backups
+in two AZs, EKS, ACM, an ALB behind WAF, Shield Advanced, CloudTrail, log retention, tight
+security groups, RDS metrics); `degraded_account()` builds the same estate with the
+mistakes the checklist exists to catch. Both are `build_account(account, shape)` with an
+`AccountShape`; the demo composes its own with `dataclasses.replace(HEALTHY, ...)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .aws_moto import MotoServer, SandboxAccount
+from .tls import SandboxCA
+
+HEALTHY_ACCOUNT_ID = "123456789012"  # moto's default account: any unknown key lands here too
+DEGRADED_ACCOUNT_ID = "210987654321"
+NAME = "autolytiq-prod"
+DOMAIN = "api.autolytiq.com"
+INSTANCE_CLASS = "db.r6g.large"
+KMS_ALIAS = "alias/autolytiq-prod-rds"
+
+
+@dataclass(frozen=True)
+class AccountShape:
+    """Every knob the healthy and degraded accounts differ by."""
+
+    backup_retention_days: int = 35
+    encrypted: bool = True
+    member_azs: tuple[str, ...] = ("a", "b")
+    """AZ suffixes of the writer, then the readers."""
+    performance_insights: tuple[bool, ...] = (True, True)
+    """Per member, same order as member_azs."""
+    trail_logging: bool = True
+    log_retention_days: int | None = 90
+    """Retention of the EKS control-plane log group; None: never expires."""
+    cert_days: float = 90
+    shield: bool = True
+    waf_rules: int = 1
+    """Rules in the web ACL associated with the ALB."""
+    open_ssh: bool = False
+    """A security group with port 22 open to 0.0.0.0/0."""
+    metrics: dict[str, float] = field(
+        default_factory=lambda: {
+            "DatabaseConnections": 180.0,  # of 1802 for db.r6g.large: ~10%
+            "AuroraReplicaLag": 12.0,  # ms
+            "ReadLatency": 0.004,  # seconds, as CloudWatch reports them
+            "WriteLatency": 0.009,
+            "ReadIOPS": 900.0,
+            "WriteIOPS": 600.0,
+        }
+    )
+
+
+HEALTHY = AccountShape()
+DEGRADED = AccountShape(
+    backup_retention_days=7,
+    encrypted=False,
+    member_azs=("a", "a"),
+    performance_insights=(True, False),
+    trail_logging=False,
+    log_retention_days=None,
+    cert_days=20,
+    shield=False,
+    waf_rules=0,
+    open_ssh=True,
+    metrics={**HEALTHY.metrics, "AuroraReplicaLag": 150.0, "DatabaseConnections": 1500.0},
+)
+
+
+def healthy_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-healthy") -> SandboxAccount:
+    """The account as the checklist wants it (moto's default account)."""
+    account = server.account(HEALTHY_ACCOUNT_ID, name)
+    build_account(account, HEALTHY, ca=ca)
+    return account
+
+
+def degraded_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-degraded") -> SandboxAccount:
+    """The same estate with the mistakes the checklist exists to catch (a second account)."""
+    account = server.account(DEGRADED_ACCOUNT_ID, name)
+    build_account(account, DEGRADED, ca=ca)
+    return account
+
+
+def build_account(account: SandboxAccount, shape: AccountShape, *, ca: SandboxCA | None = None) -> dict[str, str]:
+    """Create the whole estate in `account`; returns the ids/ARNs the probes look for."""
+    network = build_network(account, shape)
+    ids = {**network}
+    ids["db_cluster_arn"] = build_aurora(account, shape)
+    ids["eks_cluster_arn"] = build_eks(account, network)
+    ids["certificate_arn"] = build_certificate(account, shape, ca or SandboxCA.in_tempdir())
+    ids["web_acl_arn"] = build_waf(account, shape, network["load_balancer_arn"])
+    build_shield(account, shape, network["load_balancer_arn"])
+    ids["trail_arn"] = build_cloudtrail(account, shape)
+    build_log_groups(account, shape)
+    put_rds_metrics(account, shape)
+    return ids
+
+
+def build_network(account: SandboxAccount, shape: AccountShape) -> dict[str, str]:
+    """VPC, two subnets in two AZs, security groups and an internet-facing ALB."""
+    ec2 = account.client("ec2")
+    region = account.region
+    vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{n}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+        for n, az in enumerate(("a", "b"), start=1)
+    ]
+    alb_sg = ec2.create_security_group(GroupName=f"{NAME}-alb", Description="public HTTPS", VpcId=vpc)["GroupId"]
+    public = [{"CidrIp": "0.0.0.0/0"}]
+    ec2.authorize_security_group_ingress(
+        GroupId=alb_sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": public} for port in (443, 80)],
+    )
+    db_sg = ec2.create_security_group(GroupName=f"{NAME}-db", Description="Aurora from the ALB tier", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=db_sg,
+        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": alb_sg}]}],
+    )
+    if shape.open_ssh:
+        bastion = ec2.create_security_group(GroupName=f"{NAME}-bastion", Description="debug access", VpcId=vpc)["GroupId"]
+        ec2.authorize_security_group_ingress(
+            GroupId=bastion,
+            IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": public}],
+        )
+    elbv2 = account.client("elbv2")
+    alb = elbv2.create_load_balancer(
+        Name=f"{NAME}-alb", Subnets=subnets, SecurityGroups=[alb_sg], Scheme="internet-facing", Type="application"
+    )["LoadBalancers"][0]
+    return {"vpc_id": vpc, "subnet_ids": ",".join(subnets), "load_balancer_arn": alb["LoadBalancerArn"]}
+
+
+def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:
+    """Aurora PostgreSQL cluster with a writer and readers in the shape's AZs."""
+    rds = account.client("rds")
+    encryption: dict[str, Any] = {"StorageEncrypted": shape.encrypted}
+    if shape.encrypted:
+        kms = account.client("kms")
+        key = kms.create_key(Description="Aurora storage key")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=KMS_ALIAS, TargetKeyId=key)
+        encryption["KmsKeyId"] = key
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier=NAME,
+        Engine="aurora-postgresql",
+        EngineVersion="15.4",
+        MasterUsername="autolytiq",
+        MasterUserPassword="sandbox-only-password",  # moto requires one; no real database behind it
+        BackupRetentionPeriod=shape.backup_retention_days,
+        **encryption,
+    )["DBCluster"]
+    for n, (az, pi) in enumerate(zip(shape.member_azs, shape.performance_insights, strict=True)):
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"{NAME}-{'writer' if n == 0 else f'reader-{n}'}",
+            DBClusterIdentifier=NAME,
+            DBInstanceClass=INSTANCE_CLASS,
+            Engine="aurora-postgresql",
+            AvailabilityZone=f"{account.region}{az}",
+            EnablePerformanceInsights=pi,
+        )
+    return cluster["DBClusterArn"]
+
+
+def build_eks(account: SandboxAccount, network: dict[str, str]) -> str:
+    eks = account.client("eks")
+    cluster = eks.create_cluster(
+        name=NAME,
+        version="1.29",
+        roleArn=f"arn:aws:iam::{account.account_id}:role/{NAME}-eks",
+        resourcesVpcConfig={"subnetIds": network["subnet_ids"].split(",")},
+    )["cluster"]
+    return cluster["arn"]
+
+
+def build_certificate(account: SandboxAccount, shape: AccountShape, ca: SandboxCA) -> str:
+    """Import a certificate for the API domain that expires in `shape.cert_days`."""
+    chain, key = ca.issue_pem(DOMAIN, days=shape.cert_days)
+    leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
+    acm = account.client("acm")
+    return acm.import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())["CertificateArn"]
+
+
+def build_waf(account: SandboxAccount, shape: AccountShape, load_balancer_arn: str) -> str:
+    """A REGIONAL web ACL with `shape.waf_rules` managed rule groups, associated with the ALB."""
+    waf = account.client("wafv2")
+
+    def visibility(name: str) -> dict[str, Any]:
+        return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+
+    managed = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]
+    rules = [
+        {
+            "Name": rule,
+            "Priority": n,
+            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": rule}},
+            "OverrideAction": {"None": {}},
+            "VisibilityConfig": visibility(rule),
+        }
+        for n, rule in enumerate(managed[: shape.waf_rules])
+    ]
+    acl = waf.create_web_acl(
+        Name=f"{NAME}-waf",
+        Scope="REGIONAL",
+        DefaultAction={"Allow": {}},
+        Rules=rules,
+        VisibilityConfig=visibility(f"{NAME}-waf"),
+    )["Summary"]
+    waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=load_balancer_arn)
+    return acl["ARN"]
+
+
+def build_shield(account: SandboxAccount, shape: AccountShape, load_balancer_arn: str) -> None:
+    """Shield Advanced subscription protecting the ALB (or none at all)."""
+    if shape.shield:
+        shield = account.client("shield", region="us-east-1")
+        shield.create_subscription()
+        shield.create_protection(Name=f"{NAME}-alb", ResourceArn=load_balancer_arn)
+
+
+def build_cloudtrail(account: SandboxAccount, shape: AccountShape) -> str:
+    """A multi-region trail with log file validation, logging or stopped."""
+    bucket = f"{NAME}-cloudtrail-{account.account_id}"
+    account.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region})
+    trail = account.client("cloudtrail")
+    arn = trail.create_trail(Name=f"{NAME}-audit", S3BucketName=bucket, IsMultiRegionTrail=True, EnableLogFileValidation=True)[
+        "TrailARN"
+    ]
+    if shape.trail_logging:
+        trail.start_logging(Name=arn)
+    return arn
+
+
+def build_log_groups(account: SandboxAccount, shape: AccountShape) -> None:
+    logs = account.client("logs")
+    groups = {f"/aws/eks/{NAME}/cluster": shape.log_retention_days, f"/aws/rds/cluster/{NAME}/postgresql": 30}
+    for group, days in groups.items():
+        logs.create_log_group(logGroupName=group)
+        if days:
+            logs.put_retention_policy(logGroupName=group, retentionInDays=days)
+
+
+def put_rds_metrics(account: SandboxAccount, shape: AccountShape, *, past_minutes: int = 20, future_minutes: int = 120) -> None:
+    """One datapoint a minute per RDS metric, from `past_minutes` ago to `future_minutes` ahead.
+
+    The future points stand in for a live metric stream: a probe querying "the last 15
+    minutes" an hour after the sandbox started still finds data. Call again to extend.
+    """
+    cloudwatch = account.client("cloudwatch")
+    units = {
+        "DatabaseConnections": "Count",
+        "AuroraReplicaLag": "Milliseconds",
+        "ReadLatency": "Seconds",
+        "WriteLatency": "Seconds",
+        "ReadIOPS": "Count/Second",
+        "WriteIOPS": "Count/Second",
+    }
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    data = [
+        {
+            "MetricName": metric,
+            "Dimensions": [{"Name": "DBClusterIdentifier", "Value": NAME}],
+            "Timestamp": now + dt.timedelta(minutes=minute),
+            "Value": value,
+            "Unit": units[metric],
+        }
+        for metric, value in shape.metrics.items()
+        for minute in range(-past_minutes, future_minutes + 1)
+    ]
+    for start in range(0, len(data), 1000):  # PutMetricData takes at most 1000 entries a call
+        cloudwatch.put_metric_data(Namespace="AWS/RDS", MetricData=data[start : start + 1000])
