@@ -77,11 +77,16 @@ def guess_line(text: str, raw: Any, loc: Sequence[str | int]) -> int | None:
             node = node.get(step) if isinstance(node, dict) else None
     if last_key is None:
         return None
-    key_re = re.compile(rf"^\s*(\"?{re.escape(last_key)}\"?\s*=|\[+[^\]]*\b{re.escape(last_key)}\]+)")
-    for n in range(start, len(lines)):
-        if key_re.match(lines[n]):
+    # The entity's block runs to the next line declaring an id (items and sections all have one).
+    end = next((n for n in range(start + 1, len(lines)) if _ID_LINE.match(lines[n])), len(lines))
+    key_re = re.compile(rf"(^|[{{,\s])\"?{re.escape(last_key)}\"?\s*=|^\s*\[+[^\]]*\b{re.escape(last_key)}\]+")
+    for n in range(start, end):
+        if key_re.search(lines[n]):
             return n + 1
-    return start + 1 if start else None
+    return start + 1 if start or (lines and _ID_LINE.match(lines[0])) else None
+
+
+_ID_LINE = re.compile(r"^\s*id\s*=")
 
 
 def validation_error(path: Path | str, text: str, raw: Any, exc: ValidationError) -> LoadError:
