@@ -105,6 +105,9 @@ class ApproveModal(_Dialog):
             yield Static("", id="error", classes="error")
             yield self.buttons("Approve")
 
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
     def submit(self) -> None:
         role = self.query_one("#role", Select).value
         name = self.query_one("#name", Input).value.strip()

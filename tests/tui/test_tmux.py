@@ -1,0 +1,56 @@
+"""The app in a real terminal: tmux at 80x24, keys sent, screen read with capture-pane."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from golive_tui.state import StateStore
+
+MINI = Path(__file__).resolve().parents[1] / "data" / "mini.toml"
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed (scripts/test installs it)")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, timeout=10).stdout
+
+
+def wait_for(session: str, text: str, timeout: float = 10.0) -> str:
+    deadline = time.monotonic() + timeout
+    screen = ""
+    while time.monotonic() < deadline:
+        screen = tmux("capture-pane", "-p", "-t", session)
+        if text in screen:
+            return screen
+        time.sleep(0.1)
+    raise AssertionError(f"{text!r} never appeared on screen:\n{screen}")
+
+
+def test_tui_in_tmux_80x24(tmp_path: Path) -> None:
+    session = f"golive-{uuid.uuid4().hex[:8]}"
+    state = tmp_path / "state.toml"
+    command = f"{sys.executable} -m golive_tui --checklist {MINI} --state {state}"
+    tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", session, command)
+    try:
+        screen = wait_for(session, "Mini go-live")
+        assert "NO-GO" in screen and "Infrastructure" in screen and "Cluster" in screen
+        tmux("send-keys", "-t", session, "j", "d")
+        screen = wait_for(session, "✓ done")
+        assert "1/5" in screen
+        assert StateStore(state).read().item("go-live.infra.on-call").status == "done"
+        tmux("send-keys", "-t", session, "?")
+        wait_for(session, "command palette")
+        tmux("send-keys", "-t", session, "Escape", "q")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and session in tmux("list-sessions"):
+            time.sleep(0.1)
+        assert session not in tmux("list-sessions"), "the app did not quit on q"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
