@@ -47,7 +47,11 @@ def test_tui_in_tmux_80x24(tmp_path: Path) -> None:
         assert StateStore(state).read().item("go-live.infra.on-call").status == "done"
         tmux("send-keys", "-t", session, "?")
         wait_for(session, "command palette")
-        tmux("send-keys", "-t", session, "Escape", "q")
+        tmux("send-keys", "-t", session, "Escape")  # alone: Esc then q at once reads as Alt+q in tmux
+        deadline = time.monotonic() + 5
+        while "command palette" in tmux("capture-pane", "-p", "-t", session) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        tmux("send-keys", "-t", session, "q")
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and session in tmux("list-sessions"):
             time.sleep(0.1)
