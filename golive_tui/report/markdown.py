@@ -43,7 +43,7 @@ def _section_body(section: Section, state: State, now: datetime, only, due, leve
 
 def _items(section: Section, views: list[ItemView], due) -> list[str]:
     out: list[str] = []
-    if any(v.item.window or section.key.startswith("sign-off") for v in views):
+    if section.id == "final-checklist" or any(v.item.window for v in views):  # the seed's task lists
         for v in views:
             box = "[x]" if v.state in ("complete", "n/a", "waived") else "[ ]"
             extra = ""
