@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.text import Text
 from textual.app import App
@@ -48,7 +48,7 @@ class GoliveApp(App):
         super().__init__()
         self.checklist, self.profile, self.store = checklist, profile, store
         self.read_only, self.monochrome, self.by = read_only, monochrome, by
-        self.clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.state: State = store.read()
         self.fingerprint = store.fingerprint()
         self.running: set[str] = set()

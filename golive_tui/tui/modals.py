@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -78,7 +78,7 @@ class WaiveModal(_Dialog):
             error.update("A waiver needs a reason.")
             return
         try:
-            until = datetime.fromisoformat(raw).replace(tzinfo=timezone.utc)
+            until = datetime.fromisoformat(raw).replace(tzinfo=UTC)
         except ValueError:
             error.update("Until must be a date like 2026-12-31.")
             return

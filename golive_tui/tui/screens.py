@@ -12,8 +12,8 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from ..audit import verify
-from ..decision import decide, outcome, post_golive_tasks
-from .format import outcome_text, verdict_text
+from ..decision import decide, post_golive_tasks
+from .format import verdict_text
 
 if TYPE_CHECKING:
     from .app import GoliveApp

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,7 @@ from golive_tui.profile import Profile
 from golive_tui.state import StateStore
 from golive_tui.tui.app import make_app
 
-FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 MINI = (Path(__file__).resolve().parent.parent / "data" / "mini.toml").read_text()
 
 

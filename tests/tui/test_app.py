@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input
 
-from golive_tui.checklists import load_checklist
 from golive_tui.tui.main_screen import MainScreen
 from golive_tui.tui.screens import AuditScreen, HelpScreen, PerformanceScreen, SignoffScreen
 
