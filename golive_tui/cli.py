@@ -50,9 +50,16 @@ class Env:
     @property
     def store(self):
         if "store" not in self._cache:
-            from .state import StateStore
+            from .state import StateStore, state_location
 
-            self._cache["store"] = StateStore(self.state_path, checklist=self.checklist.title)
+            location = state_location(self.state_path)
+            storage = None
+            if location.startswith("s3://"):
+                from .storage_s3 import S3Object
+
+                # Shared state: credentials, region and endpoint as the AWS probes use them.
+                storage = S3Object.from_settings(location, self.profile.aws)
+            self._cache["store"] = StateStore(location, checklist=self.checklist.title, storage=storage)
         return self._cache["store"]
 
     def item(self, key: str):
@@ -452,6 +459,25 @@ def secret_delete(name: str) -> None:
 
     delete_secret(name)
     click.echo(f"{name}: deleted")
+
+
+# --- serving the cockpit -------------------------------------------------------------------------
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback: use an SSH tunnel).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--allow-write", is_flag=True, help="Let browser users change the record (default: read-only).")
+@pass_env
+def serve(env: Env, host: str, port: int, allow_write: bool) -> None:
+    """Serve the cockpit to a browser, protected by a one-time token printed at start."""
+    from .serve import serve as serve_cockpit
+    from .serve import served_command
+    from .state import state_location
+
+    env.store.read()  # refuse to start on a bad checklist, profile or state file
+    command = served_command(checklist=env.checklist_path, profile=env.profile_path,
+                             state=state_location(env.state_path), overrides=env.overrides,
+                             allow_write=allow_write)
+    serve_cockpit(command, host=host, port=port, allow_write=allow_write, title=f"golive — {env.checklist.title}")
 
 
 def main() -> None:

@@ -27,6 +27,10 @@ class VersionConflict(Exception):
     """The document changed since it was read: re-read and re-apply."""
 
 
+class Unreachable(GoliveError):
+    """The storage cannot be reached right now (network, timeout, 5xx): the store goes offline."""
+
+
 class Storage(Protocol):
     name: str
     """How to name the document in messages (a path or an s3:// URL)."""

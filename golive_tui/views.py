@@ -111,6 +111,7 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
         "checklist": checklist.title,
         "target": profile.target.name,
         "state_file": str(store.path) if store else None,
+        "shared_state": store.shared.describe() if store is not None and getattr(store, "shared", None) else None,
         "generated_at": now.isoformat(),
         "total": overall.total,
         "finished": overall.finished,
@@ -136,6 +137,7 @@ def status_table(record: dict[str, Any]) -> str:
     lines = [
         f"{record['checklist']} — target {record['target']}",
         f"{record['finished']}/{record['total']} finished   " + "  ".join(f"{GLYPH[k]} {k} {c[k]}" for k in c),
+        *_shared_lines(record.get("shared_state")),
         "",
         f"{'SECTION':<44} {'DONE':>9}  FAILED",
     ]
@@ -152,6 +154,18 @@ def status_table(record: dict[str, Any]) -> str:
         if overdue:
             lines.append("OVERDUE: " + ", ".join(overdue))
     return "\n".join(lines)
+
+
+def _shared_lines(shared: dict[str, Any] | None) -> list[str]:
+    """The shared (S3) state's line: where, versioning, and OFFLINE / queued changes."""
+    if not shared:
+        return []
+    facts = [f"bucket versioning {shared['versioning']}" if shared.get("versioning") else "",
+             f"SSE {shared['encryption']}" if shared.get("encryption") else ""]
+    lines = [f"state: {shared['location']}" + "".join(f", {f}" for f in facts if f)]
+    if shared.get("summary"):
+        lines.append(f"  {shared['summary']}")
+    return lines
 
 
 def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -> dict[str, Any]:
