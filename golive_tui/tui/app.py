@@ -82,6 +82,8 @@ class GoliveApp(App):
             text.append("  READ-ONLY", style="" if self.monochrome else "bold yellow")
         if self.running:
             text.append(f"  probing {len(self.running)}…")
+        if self.store.shared is not None and self.store.offline:
+            text.append(f"  {self.store.shared.summary()}", style="" if self.monochrome else "bold yellow")
         return text
 
     def detail_text(self, item: Item) -> Text:
@@ -129,6 +131,9 @@ class GoliveApp(App):
     async def poll_state(self) -> None:
         """Live file: another captain's change shows up within a second, nothing local is lost."""
         try:
+            if self.store.shared is not None and self.store.offline:
+                # Shared state on S3: push the local journal as soon as S3 answers again.
+                await asyncio.to_thread(self.store.sync)
             fingerprint = await asyncio.to_thread(self.store.fingerprint)
             if fingerprint == self.fingerprint:
                 return
