@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.text import Text
 from textual.app import App
@@ -27,7 +28,7 @@ from .screens import AuditScreen, HelpScreen, PerformanceScreen, SignoffScreen
 
 
 class GoliveApp(App):
-    CSS_PATH = "golive.tcss"
+    CSS_PATH = Path(__file__).parent / "golive.tcss"
     TITLE = "golive"
     COMMANDS = App.COMMANDS | {GoliveCommands}
     ENABLE_COMMAND_PALETTE = True

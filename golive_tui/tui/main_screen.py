@@ -82,20 +82,23 @@ class MainScreen(Screen):
 
     FIXED = (("Owner", "owner", 8), ("Status", "status", 9), ("Probe", "verdict", 10), ("Age", "age", 4))
 
-    def _columns(self) -> None:
+    def _columns(self) -> bool:
         """Title takes what the fixed columns leave, so nothing that matters is cut at 80x24."""
         table = self.query_one("#items", DataTable)
         tree = self.query_one("#sections", Tree)
         width = self.size.width - (tree.outer_size.width if tree.display else 0)
         title_width = max(12, width - sum(w + 2 for _, _, w in self.FIXED) - 4)
+        if "title" in table.columns and table.columns["title"].width == title_width:
+            return False
         table.clear(columns=True)
         table.add_column("Item", key="title", width=title_width)
         for label, key, w in self.FIXED:
             table.add_column(label, key=key, width=w)
+        return True
 
     def on_resize(self) -> None:
-        self._columns()
-        self.refresh_view()
+        if self._columns():  # resize events repeat while a terminal settles: redraw only on a real change
+            self.refresh_view()
 
     def _add_section(self, parent, section) -> None:
         node = parent.add(section.title, data=section.key, expand=True, allow_expand=bool(section.subsection))
@@ -198,8 +201,10 @@ class MainScreen(Screen):
 
     # --- events ------------------------------------------------------------------------------
     def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
-        self.section_key = event.node.data or ALL
-        self.refresh_view()
+        key = event.node.data or ALL
+        if key != self.section_key:
+            self.section_key = key
+            self.refresh_view()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.show_detail()
