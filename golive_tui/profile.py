@@ -95,6 +95,8 @@ class PagerDutySettings(_Section):
 class K6Settings(_Section):
     summary: str = ""
     """Path or URL of a `k6 run --summary-export` JSON file."""
+    summaries: dict[str, str] = Field(default_factory=dict)
+    """Per scenario (normal, high, spike, soak): path or URL of its summary; falls back to `summary`."""
 
 
 class RunSettings(_Section):
