@@ -24,10 +24,19 @@ def _index_path():
     return user_config_path("golive") / "secret-names.txt"
 
 
+_backend_env: str | None = None
+
+
 def _keyring():
     import keyring
     from keyring.backends import fail
 
+    global _backend_env
+    wanted = os.environ.get("PYTHON_KEYRING_BACKEND")
+    if wanted != _backend_env:
+        # keyring picks its backend once per process; honour a changed choice.
+        keyring.core.init_backend()
+        _backend_env = wanted
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
         raise GoliveError(

@@ -1,0 +1,205 @@
+"""HTTP, TLS, DNS, PagerDuty and command probes against real HTTPS servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+
+from golive_tui.engine import run_sync
+from golive_tui.model import Item, ProbeSpec
+from golive_tui.probes.base import Verdict
+from golive_tui.sandbox.pagerduty import PagerDutySandbox
+from golive_tui.sandbox.web import HttpsService, status_handler
+from tests.fixtures.web import web_profile
+
+HTTP_KINDS = ["http.health", "http.security-headers", "http.cors", "http.error-handling", "http.status-page", "dns.resolve",
+              "tls.certificate"]
+
+
+def probe_item(kind: str, confirm: bool = False, **params) -> Item:
+    item = Item(id=kind.replace(".", "-"), title=kind, probe=[ProbeSpec(kind=kind, params=params, confirm=confirm)])
+    object.__setattr__(item, "key", f"t.{item.id}")
+    return item
+
+
+def run(profile, *items, **kwargs):
+    return {r.item.probe[0].kind: r.result for r in run_sync(profile, list(items), **kwargs)}
+
+
+def test_healthy_services_pass(web_healthy) -> None:
+    results = run(web_profile(web_healthy), *(probe_item(k) for k in HTTP_KINDS))
+    assert {k: r.verdict for k, r in results.items()} == {k: Verdict.PASS for k in HTTP_KINDS}, {k: r.summary for k, r in results.items()}
+    assert "legacy TLS 1.0/1.1 refused" in results["tls.certificate"].evidence
+
+
+def test_degraded_services_fail_naming_what_is_wrong(web_degraded) -> None:
+    results = run(web_profile(web_degraded), *(probe_item(k) for k in HTTP_KINDS))
+    assert results["http.health"].summary == "1 of 6 unhealthy: deal-service (503)"
+    assert results["http.security-headers"].summary == "missing: Content-Security-Policy"
+    assert results["http.cors"].summary == "echoes foreign origin https://evil.example"
+    leaks = results["http.error-handling"].summary
+    assert "Python traceback in POST response" in leaks and "banner Server: Werkzeug/3.0.1 Python/3.11" in leaks
+    assert "internal path" in leaks
+    tls = results["tls.certificate"]
+    assert tls.verdict is Verdict.FAIL and "expires in 19 days (< 30)" in tls.summary and tls.value == 19
+
+
+def test_tls_variants(sandbox_ca) -> None:
+    from golive_tui.profile import Profile
+
+    soon = HttpsService(sandbox_ca, status_handler, days=10)
+    wrong_host = HttpsService(sandbox_ca, status_handler, hosts=("other.example",))
+    legacy = HttpsService(sandbox_ca, status_handler, legacy_tls=True)
+    try:
+        def check(service):
+            profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle), "tls_endpoints": [service.endpoint]}})
+            return run(profile, probe_item("tls.certificate"))["tls.certificate"]
+
+        assert "expires in 9 days" in check(soon).summary
+        mismatch = check(wrong_host)
+        assert mismatch.verdict is Verdict.FAIL and "does not verify" in mismatch.summary and "mismatch" in mismatch.summary.lower()
+        old = check(legacy)
+        assert old.verdict is Verdict.FAIL and "accepts TLS 1.0/1.1" in old.summary
+    finally:
+        for service in (soon, wrong_host, legacy):
+            service.stop()
+
+
+def test_untrusted_ca_is_a_tls_error(web_healthy) -> None:
+    profile = web_profile(web_healthy, http={"ca_bundle": ""})
+    result = run(profile, probe_item("http.status-page"))["http.status-page"]
+    assert result.verdict is Verdict.ERROR and result.summary.startswith("TLS error talking to")
+
+
+def test_faults_become_one_line_errors(web_healthy, sandbox_ca) -> None:
+    from golive_tui.sandbox.tls import free_port
+
+    closed = run(web_profile(web_healthy, http={"status_page_url": f"https://localhost:{free_port()}"}), probe_item("http.status-page"))
+    assert closed["http.status-page"].summary.startswith("cannot connect to https://localhost:")
+    dns = run(web_profile(web_healthy, http={"status_page_url": "https://status.golive-test.invalid"}), probe_item("http.status-page"))
+    assert dns["http.status-page"].verdict is Verdict.ERROR and "status.golive-test.invalid" in dns["http.status-page"].summary
+    assert run(web_profile(web_healthy, target={"domains": ["nope.golive-test.invalid"]}), probe_item("dns.resolve"))["dns.resolve"].verdict is Verdict.FAIL
+    hanging = HttpsService(sandbox_ca, lambda *a: (time.sleep(30), (200, {}, ""))[1])
+    try:
+        profile = web_profile(web_healthy, http={"status_page_url": hanging.url})
+        profile.run.timeout = 1.0
+        started = time.monotonic()
+        result = run(profile, probe_item("http.status-page"))["http.status-page"]
+        assert result.verdict is Verdict.ERROR and "timed out after 1s" in result.summary
+        assert time.monotonic() - started < 2.5
+    finally:
+        hanging.stop()
+    broken = HttpsService(sandbox_ca, lambda *a: (500, {}, "oops"))
+    try:
+        result = run(web_profile(web_healthy, http={"status_page_url": broken.url}), probe_item("http.status-page"))["http.status-page"]
+        assert result.verdict is Verdict.FAIL and "answered 500" in result.summary
+    finally:
+        broken.stop()
+
+
+ROUTING_KEY = "R0UT1NG-KEY-abcdef0123456789abcdef01"
+
+
+def test_pagerduty_needs_confirmation_and_never_leaks_the_key(monkeypatch, caplog, tmp_path) -> None:
+    from golive_tui import actions
+    from golive_tui.engine import ItemResult
+    from golive_tui.profile import Profile
+    from golive_tui.report import render
+    from golive_tui.state import StateStore
+
+    monkeypatch.setenv("GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
+    pd = PagerDutySandbox(ROUTING_KEY)
+    try:
+        profile = Profile.model_validate({"pagerduty": {"events_url": pd.url}})
+        item = probe_item("pagerduty.event", confirm=True)
+        caplog.set_level(logging.DEBUG)
+        unconfirmed = run(profile, item)["pagerduty.event"]
+        assert unconfirmed.verdict is Verdict.SKIPPED and "needs confirmation" in unconfirmed.summary
+        assert pd.events == []
+        results = run_sync(profile, [item], confirmed=True)
+        result = results[0].result
+        assert result.verdict is Verdict.PASS, result.summary
+        assert [e["event_action"] for e in pd.events] == ["trigger", "resolve"]
+        assert pd.events[0]["dedup_key"] == pd.events[1]["dedup_key"]
+        store = StateStore(tmp_path / "state.toml")
+        actions.record_results(store, [ItemResult(item, result)])
+        pd.fail_with = 500
+        failed = run_sync(profile, [item], confirmed=True)[0].result
+        assert failed.verdict is Verdict.FAIL
+        texts = [result.summary, result.evidence, failed.summary, failed.evidence, caplog.text, store.path.read_text()]
+        from golive_tui.checklists import load_checklist
+
+        texts += [render(fmt, load_checklist(), store.read(), profile, result.checked_at) for fmt in ("markdown", "html", "json", "junit")]
+        assert all(ROUTING_KEY not in text for text in texts)
+    finally:
+        pd.stop()
+
+
+def test_pagerduty_without_a_key_explains_the_options(monkeypatch) -> None:
+    from golive_tui.profile import Profile
+
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    result = run(Profile(), probe_item("pagerduty.event", confirm=True), confirmed=True)["pagerduty.event"]
+    assert result.verdict is Verdict.ERROR
+    assert "GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY" in result.summary and "keyrings.alt" in result.summary
+
+
+def test_secrets_in_a_real_keyring_backend(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    env_cmd = [sys.executable, "-m", "golive_tui", "secret"]
+    import os
+
+    env = {**os.environ, "MY_KEY": ROUTING_KEY}
+    assert subprocess.run([*env_cmd, "set", "pagerduty-routing-key", "--from-env", "MY_KEY"], env=env, capture_output=True, text=True, timeout=60).returncode == 0
+    listed = subprocess.run([*env_cmd, "list"], env=env, capture_output=True, text=True, timeout=60)
+    assert listed.stdout.strip() == "pagerduty-routing-key" and ROUTING_KEY not in listed.stdout
+    from golive_tui.secrets import get_secret
+
+    assert get_secret("pagerduty-routing-key") == ROUTING_KEY
+    assert subprocess.run([*env_cmd, "delete", "pagerduty-routing-key"], env=env, capture_output=True, text=True, timeout=60).returncode == 0
+    assert subprocess.run([*env_cmd, "list"], env=env, capture_output=True, text=True, timeout=60).stdout.strip() == ""
+
+
+def test_command_probe(tmp_path) -> None:
+    from golive_tui.profile import Profile
+
+    ok = probe_item("command", argv=["python3", "-c", "print('Database schema is up to date!')"], pattern="up to date")
+    bad_exit = probe_item("command", argv=["python3", "-c", "import sys; print('3 critical'); sys.exit(1)"])
+    assert run(Profile(), ok)["command"].verdict is Verdict.PASS
+    failed = run(Profile(), bad_exit)["command"]
+    assert failed.verdict is Verdict.FAIL and "exited 1" in failed.summary and "3 critical" in failed.evidence
+    missing = run(Profile(), probe_item("command", argv=["npx-not-installed-here", "prisma"]))["command"]
+    assert missing.summary == "command not found: npx-not-installed-here"
+    slow = probe_item("command", argv=["sleep", "30"])
+    profile = Profile.model_validate({"run": {"timeout": 0.5}})
+    started = time.monotonic()
+    assert "timed out" in run(profile, slow)["command"].summary
+    assert time.monotonic() - started < 2
+
+
+def test_k6_summary(tmp_path) -> None:
+    from golive_tui.profile import Profile
+
+    summary = {"metrics": {"http_req_duration": {"avg": 120.0, "p(90)": 180.0, "p(95)": 240.0},
+                           "http_req_failed": {"value": 0.0}, "iterations": {"count": 5000}}}
+    path = tmp_path / "normal.json"
+    path.write_text(json.dumps(summary))
+    item = Item(id="normal", title="Normal load", probe=[ProbeSpec(kind="k6.scenario", params={"scenario": "normal"})],
+                metric={"target": {"op": "<", "value": 200, "unit": "ms"}})
+    object.__setattr__(item, "key", "t.normal")
+    profile = Profile.model_validate({"k6": {"summaries": {"normal": str(path)}}})
+    result = run_sync(profile, [item])[0].result
+    assert result.verdict is Verdict.FAIL and result.value == 240.0
+    assert run_sync(Profile(), [item])[0].result.verdict is Verdict.SKIPPED
+
+
+@pytest.mark.parametrize("kind", HTTP_KINDS)
+def test_every_http_kind_is_registered(kind) -> None:
+    from golive_tui.probes import registry
+
+    assert kind in registry()
