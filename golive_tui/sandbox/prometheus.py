@@ -1,0 +1,256 @@
+"""A real Prometheus (Debian's `prometheus`) with known latency, error and throughput data.
+
+History is written as OpenMetrics and backfilled with `promtool tsdb create-blocks-from
+openmetrics` *before* Prometheus starts; a live exporter then continues exactly the same
+counters (value = rate × seconds since origin), so `rate(...[5m])` keeps answering for as
+long as the demo runs. Bucket counts grow linearly, so every quantile is known in advance:
+
+  healthy : p50 ≈ 29 ms, p95 ≈ 160 ms, p99 ≈ 400 ms, errors 0.05 %, ~1300 rps, gateway ~575 rps/pod,
+            tax-engine p99 ≈ 47 ms                         -> every performance item passes
+  degraded: p95 ≈ 340 ms (over 200, within 500), p99 ≈ 690 ms, errors 0.4 %, ~710 rps,
+            gateway 300 rps/pod, tax-engine p99 100 ms, login p95 > 200 ms, one scrape target down
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from .tls import free_port
+
+BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5)
+# Cumulative share of requests at or under each bucket bound.
+FAST = (0.2, 0.45, 0.75, 0.92, 0.97, 0.985, 0.995, 0.999, 1.0)
+SLOW = (0.1, 0.3, 0.55, 0.75, 0.9, 0.94, 0.985, 0.998, 1.0)
+TAX_FAST = (0.6, 0.95, 0.995, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0)
+TAX_SLOW = (0.3, 0.7, 0.9, 0.99, 1.0, 1.0, 1.0, 1.0, 1.0)
+NAMESPACE = "autolytiq-prod"
+HISTORY_SECONDS = 30 * 60
+STEP = 15
+
+
+@dataclass(frozen=True)
+class Series:
+    service: str
+    route: str
+    method: str
+    pod: str
+    rps: float
+    cdf: tuple[float, ...]
+
+    def labels(self) -> str:
+        return (f'namespace="{NAMESPACE}",service="{self.service}",route="{self.route}",'
+                f'method="{self.method}",pod="{self.pod}"')
+
+
+def series_for(scenario: str) -> list[Series]:
+    healthy = scenario == "healthy"
+    gw_rps = 600 if healthy else 300  # measured rates land ~5 % under nominal: keep headroom over 500
+    fast, tax = (FAST, TAX_FAST) if healthy else (SLOW, TAX_SLOW)
+    return [
+        Series("api-gateway", "/api", "GET", "api-gateway-7d9f-0", gw_rps, fast),
+        Series("api-gateway", "/api", "GET", "api-gateway-7d9f-1", gw_rps, fast),
+        Series("auth-service", "/login", "POST", "auth-service-5c4b-0", 50 if healthy else 40, fast),
+        Series("deal-service", "/deals", "POST", "deal-service-6f7a-0", 30, fast),
+        Series("customer-service", "/customers/search", "GET", "customer-service-4d2e-0", 40 if healthy else 20, fast),
+        Series("inventory-service", "/inventory", "GET", "inventory-service-9a1b-0", 20 if healthy else 10, fast),
+        Series("tax-engine", "/calculate", "POST", "tax-engine-2b3c-0", 10, tax),
+    ]
+
+
+class Workload:
+    """The synthetic traffic: every counter is rate × elapsed seconds since `origin`."""
+
+    def __init__(self, scenario: str, origin: float) -> None:
+        self.series = series_for(scenario)
+        self.error_share = 0.0005 if scenario == "healthy" else 0.004
+        self.origin = origin
+
+    def samples(self, at: float) -> list[tuple[str, str, float]]:
+        """(family, sample line without value, value) at time `at`."""
+        elapsed = max(0.0, at - self.origin)
+        out: list[tuple[str, str, float]] = []
+        for s in self.series:
+            total = s.rps * elapsed
+            errors = total * self.error_share
+            out.append(("http_requests", f'http_requests_total{{{s.labels()},code="200"}}', round(total - errors, 3)))
+            out.append(("http_requests", f'http_requests_total{{{s.labels()},code="500"}}', round(errors, 3)))
+            for bound, share in zip(BUCKETS, s.cdf, strict=True):
+                out.append(("http_request_duration_seconds", f'http_request_duration_seconds_bucket{{{s.labels()},le="{bound}"}}', round(total * share, 3)))
+            out.append(("http_request_duration_seconds", f'http_request_duration_seconds_bucket{{{s.labels()},le="+Inf"}}', round(total, 3)))
+            out.append(("http_request_duration_seconds", f"http_request_duration_seconds_count{{{s.labels()}}}", round(total, 3)))
+            out.append(("http_request_duration_seconds", f"http_request_duration_seconds_sum{{{s.labels()}}}", round(total * 0.05, 3)))
+        return out
+
+    def openmetrics_history(self, start: float, end: float) -> str:
+        """OpenMetrics for promtool: families grouped, each series' points in time order, `# EOF`."""
+        times = [start + n * STEP for n in range(int((end - start) // STEP) + 1)]
+        per_series: dict[str, list[str]] = {}
+        families: dict[str, list[str]] = {"http_requests": [], "http_request_duration_seconds": []}
+        for t in times:
+            for family, name, value in self.samples(t):
+                per_series.setdefault(name, []).append(f"{name} {value} {t:.3f}")
+                if name not in families[family]:
+                    families[family].append(name)
+        lines = ["# HELP http_requests Requests served.", "# TYPE http_requests counter"]
+        for name in families["http_requests"]:
+            lines += per_series[name]
+        lines += ["# HELP http_request_duration_seconds Request latency.", "# TYPE http_request_duration_seconds histogram"]
+        # A histogram's points are grouped per label set (without le), bucket lines then count and sum per time.
+        groups: dict[str, list[str]] = {}
+        for name in families["http_request_duration_seconds"]:
+            key = name.split("{", 1)[1].rsplit(',le="', 1)[0].rstrip("}")
+            groups.setdefault(key, []).append(name)
+        for names in groups.values():
+            for index in range(len(times)):
+                lines += [per_series[name][index] for name in names]
+        lines.append("# EOF")
+        return "\n".join(lines) + "\n"
+
+    def exposition(self) -> str:
+        now = time.time()
+        lines = ["# TYPE http_requests_total counter", "# TYPE http_request_duration_seconds histogram"]
+        lines += [f"{name} {value}" for _, name, value in self.samples(now)]
+        return "\n".join(lines) + "\n"
+
+
+ALERTMANAGER_CONFIG = """global:
+  resolve_timeout: 5m
+route:
+  receiver: pagerduty-oncall
+  group_by: [alertname, service]
+receivers:
+- name: pagerduty-oncall
+  pagerduty_configs:
+  - routing_key: <secret>
+"""
+
+
+class _Exporter:
+    """Serves /metrics (the live workload) and /api/v2/status (an Alertmanager look-alike)."""
+
+    def __init__(self, workload: Workload) -> None:
+        workload_ref = workload
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.startswith("/metrics"):
+                    body, kind = workload_ref.exposition().encode(), "text/plain; version=0.0.4"
+                elif self.path.startswith("/api/v2/status"):
+                    body = json.dumps({"cluster": {"status": "ready"}, "config": {"original": ALERTMANAGER_CONFIG},
+                                       "versionInfo": {"version": "0.27.0-sandbox"}}).encode()
+                    kind = "application/json"
+                else:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.port = free_port()
+        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, name="metrics-exporter", daemon=True).start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+class PrometheusMissing(RuntimeError):
+    pass
+
+
+class PrometheusSandbox:
+    """Backfill, start and stop a real Prometheus; `url` and `alertmanager_url` go into the profile."""
+
+    def __init__(self, scenario: str = "healthy", workdir: Path | None = None) -> None:
+        self.scenario = scenario
+        self.workdir = Path(workdir or tempfile.mkdtemp(prefix="golive-prom-"))
+        self.process: subprocess.Popen | None = None
+        self.exporter: _Exporter | None = None
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    @staticmethod
+    def binaries() -> tuple[str, str]:
+        prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
+        if not prometheus or not promtool:
+            raise PrometheusMissing("the `prometheus` binary is missing: apt-get install prometheus (Debian package)")
+        return prometheus, promtool
+
+    @property
+    def alertmanager_url(self) -> str:
+        assert self.exporter is not None
+        return f"http://127.0.0.1:{self.exporter.port}"
+
+    def start(self, timeout: float = 20.0) -> PrometheusSandbox:
+        prometheus, promtool = self.binaries()
+        now = time.time()
+        workload = Workload(self.scenario, origin=now - HISTORY_SECONDS - 60)
+        data = self.workdir / "data"
+        data.mkdir(parents=True, exist_ok=True)
+        history = self.workdir / "history.om"
+        history.write_text(workload.openmetrics_history(now - HISTORY_SECONDS, now - 5))
+        subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(history), str(data)],
+                       check=True, capture_output=True, timeout=120)
+        self.exporter = _Exporter(workload)
+        targets = [f"127.0.0.1:{self.exporter.port}"]
+        down = [f"127.0.0.1:{free_port()}"] if self.scenario == "degraded" else []
+        config = self.workdir / "prometheus.yml"
+        config.write_text(
+            "global:\n  scrape_interval: 2s\n  evaluation_interval: 2s\nscrape_configs:\n"
+            f"- job_name: services\n  static_configs:\n  - targets: {json.dumps(targets)}\n"
+            + (f"- job_name: payments-worker\n  static_configs:\n  - targets: {json.dumps(down)}\n" if down else ""))
+        log = open(self.workdir / "prometheus.log", "wb")
+        self.process = subprocess.Popen(
+            [prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}", f"--web.listen-address=127.0.0.1:{self.port}",
+             "--storage.tsdb.retention.time=2d", "--log.level=warn"],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"prometheus exited: {(self.workdir / 'prometheus.log').read_text()[-500:]}")
+            if self._targets_known(len(targets) + len(down)):
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"prometheus did not become ready within {timeout:g}s")
+
+    def _targets_known(self, count: int) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.url}/api/v1/targets", timeout=1) as response:
+                active = json.load(response)["data"]["activeTargets"]
+        except (OSError, ValueError, KeyError):
+            return False
+        return len(active) >= count and all(t.get("health") in ("up", "down") for t in active) and \
+            any(t.get("health") == "up" for t in active)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.exporter is not None:
+            self.exporter.stop()
+            self.exporter = None
