@@ -480,6 +480,48 @@ def serve(env: Env, host: str, port: int, allow_write: bool) -> None:
     serve_cockpit(command, host=host, port=port, allow_write=allow_write, title=f"golive — {env.checklist.title}")
 
 
+# --- demo -----------------------------------------------------------------------------------------
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("--scenario", type=click.Choice(["degraded", "healthy"]), default="degraded", show_default=True,
+              help="degraded: a realistic mixed production (most pass, several fail); healthy: everything passes.")
+@click.option("--headless", is_flag=True, help="Run the golive command after `--` against the demo instead of the TUI.")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def demo(ctx: click.Context, scenario: str, headless: bool, args: tuple[str, ...]) -> None:
+    """Start a staged production on 127.0.0.1 and open golive on it (all servers stop on exit).
+
+    Example: golive demo --headless -- run --format table
+    """
+    try:
+        from .sandbox.demo import DemoEnvironment, install_signal_handlers
+    except ModuleNotFoundError as exc:  # the demo extra (moto, trustme, kubernetes-validate) is missing
+        raise GoliveError(f"the demo needs the `demo` extra ({exc.name} is missing): uv sync --extra demo") from None
+    if headless and not args:
+        raise click.UsageError("--headless needs a golive command after --, e.g. golive demo --headless -- run")
+    install_signal_handlers()
+    click.echo(f"golive demo: starting the {scenario} staged production on 127.0.0.1 …", err=True)
+    env = DemoEnvironment(scenario)
+    code = 0
+    try:
+        env.start()
+        for note in env.notes:
+            click.echo(f"golive demo: {note}", err=True)
+        click.echo(f"golive demo: profile {env.profile_path}, state {env.state_path}", err=True)
+        base = ["--profile", str(env.profile_path), "--state", str(env.state_path)]
+        if ctx.obj.checklist_path:
+            base = ["--checklist", ctx.obj.checklist_path, *base]
+        try:
+            cli.main(args=[*base, *(args if headless else ())], standalone_mode=False, prog_name="golive")
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        code = 130
+    finally:
+        env.stop()
+        click.echo("golive demo: every server stopped", err=True)
+    sys.exit(code)
+
+
 def main() -> None:
     """Console entry point: user-facing errors in one line on stderr, exit 2."""
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import tomllib
+from datetime import UTC
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -63,14 +64,14 @@ def test_importing_the_seed_yields_every_shipped_item() -> None:
 
 def test_round_trip_seed_import_report_parse() -> None:
     """Seed → import → markdown report → parse both → the same sections and items."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from golive_tui.profile import Profile
     from golive_tui.report import render
     from golive_tui.state_model import State
 
     imported = import_markdown(SEED.read_text()).checklist
-    report = render("markdown", imported, State(), Profile(), datetime.now(timezone.utc))
+    report = render("markdown", imported, State(), Profile(), datetime.now(UTC))
     md = MarkdownIt("commonmark").enable("table")
 
     def headings_and_first_cells(text: str) -> tuple[list[str], set[str]]:

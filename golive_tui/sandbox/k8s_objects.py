@@ -151,3 +151,23 @@ def degraded_cluster(namespace: str = "autolytiq-prod", services: list[str] | No
     auth["env"] = [e for e in auth["env"] if e["name"] != "NODE_ENV"]  # a required env var missing
     find("Service", "api-gateway")["status"] = {"loadBalancer": {}}
     return validate(objs)
+
+
+def mixed_cluster(namespace: str = "autolytiq-prod", services: list[str] | None = None) -> list[Obj]:
+    """The demo's production: mostly healthy, with a few realistic failures (zones, replicas, HPA, root)."""
+    services = services or list(SEED_SERVICES)
+    objs = copy.deepcopy(healthy_cluster(namespace, services))
+
+    def find(kind: str, name: str) -> Obj:
+        return next(o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name)
+
+    find("Node", "ip-10-0-3-10")["status"]["conditions"][0].update(status="False", reason="KubeletNotReady")
+    find("Deployment", "deal-service")["status"].update(availableReplicas=2, readyReplicas=2)
+    crash = find("Pod", "deal-service-7d9f-1")
+    crash["status"]["containerStatuses"][0].update(ready=False, restartCount=7,
+                                                   state={"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}})
+    crash["status"]["conditions"][0]["status"] = "False"
+    objs.remove(find("HorizontalPodAutoscaler", "inventory-service-hpa"))
+    customer = find("Deployment", "customer-service")["spec"]["template"]["spec"]["containers"][0]
+    customer["securityContext"]["runAsUser"] = 0  # overrides pod-level runAsNonRoot
+    return validate(objs)

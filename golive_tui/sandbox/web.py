@@ -2,7 +2,8 @@
 
 `healthy` answers like a well-configured production; `degraded` misses a CSP, echoes any
 CORS origin with credentials, leaks a Python traceback and a Werkzeug banner on errors,
-has one service unhealthy, and serves a certificate with 20 days left.
+has one service unhealthy, and serves a certificate with 20 days left; `mixed` (the demo)
+only misses the CSP, leaks on errors and has the 20-day certificate.
 """
 
 from __future__ import annotations
@@ -83,8 +84,9 @@ def _handler_class(handler, hang: threading.Event) -> type[BaseHTTPRequestHandle
 def api_handler(scenario: str, allowed_origins: list[str], unhealthy: set[str]):
     def handle(method: str, path: str, headers, body: bytes):
         out = dict(SECURE_HEADERS)
-        out["Server"] = "Werkzeug/3.0.1 Python/3.11" if scenario == "degraded" else "api"
-        if scenario == "degraded":
+        leaky = scenario in ("degraded", "mixed")
+        out["Server"] = "Werkzeug/3.0.1 Python/3.11" if leaky else "api"
+        if leaky:
             out.pop("Content-Security-Policy")
         origin = headers.get("Origin")
         if origin and (scenario == "degraded" or origin in allowed_origins):
@@ -99,11 +101,11 @@ def api_handler(scenario: str, allowed_origins: list[str], unhealthy: set[str]):
                 return 503, out, json.dumps({"status": "degraded", "service": parts[0]})
             return 200, out, json.dumps({"status": "ok", "service": parts[0]})
         if method == "POST":
-            if scenario == "degraded":
+            if leaky:
                 out["Content-Type"] = "text/plain"
                 return 500, out, TRACEBACK
             return 400, out, json.dumps({"error": "bad request"})
-        if scenario == "degraded":
+        if leaky:
             out["Content-Type"] = "text/html"
             return 404, out, "<h1>Not Found</h1><p>/usr/src/app/api/urls.py: no route</p>"
         return 404, out, json.dumps({"error": "not found"})
@@ -122,7 +124,7 @@ class WebSandbox:
         self.ca = ca
         self.scenario = scenario
         unhealthy = {"deal-service"} if scenario == "degraded" else set()
-        days = 20 if scenario == "degraded" else 90
+        days = 90 if scenario == "healthy" else 20
         self.api = HttpsService(ca, api_handler(scenario, list(allowed_origins), unhealthy), days=days)
         self.status = HttpsService(ca, status_handler)
         self.allowed_origins = list(allowed_origins)
