@@ -98,12 +98,13 @@ def annotate(store: StateStore, item: Item, *, note: str | None, evidence: str |
     return entries
 
 
-def probe_change(state: State, outcome: ItemResult) -> Change:
+def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
     values: dict = {"probe": outcome.result.to_dict()}
     status = VERDICT_STATUS.get(outcome.result.verdict)
     if status and state.item(outcome.item.key).status != "n/a":
         values["status"] = status
         values["at"] = outcome.result.checked_at
+        values["by"] = f"{by} (probe)" if by else "probe"
     return Change(f"item:{outcome.item.key}", "probe", values)
 
 
@@ -112,7 +113,10 @@ def record_results(store: StateStore, outcomes: Iterable[ItemResult], *, by: str
     batch = list(outcomes)
     if not batch:
         return []
-    _, entries = store.transact(lambda state: [probe_change(state, o) for o in batch], by=by)
+    from .state import actor
+
+    who = actor(by)
+    _, entries = store.transact(lambda state: [probe_change(state, o, who) for o in batch], by=by)
     return entries
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import socket
 import ssl
 import tempfile
+from http.server import ThreadingHTTPServer
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,3 +57,22 @@ class SandboxCA:
         leaf = self.ca.issue_cert(*hosts, not_after=not_after)
         chain = b"".join(blob.bytes() for blob in leaf.cert_chain_pems)
         return chain, leaf.private_key_pem.bytes()
+
+
+class TLSServer(ThreadingHTTPServer):
+    """An HTTPS ThreadingHTTPServer that handshakes in each connection's thread, not in accept().
+
+    Wrapping the listening socket would run every TLS handshake in the single accept loop,
+    and the default backlog of 5 drops connections when a probe sweep opens dozens at once.
+    """
+
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], handler: type, context: ssl.SSLContext) -> None:
+        self.tls_context = context
+        super().__init__(address, handler)
+
+    def get_request(self):  # type: ignore[override]
+        sock, address = self.socket.accept()
+        return self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from ..profile import SEED_SERVICES
-from .tls import SandboxCA, free_port
+from .tls import SandboxCA, TLSServer, free_port
 
 SECURE_HEADERS = {
     "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
@@ -39,10 +39,9 @@ class HttpsService:
         self.port = free_port()
         self.url = f"https://localhost:{self.port}"
         self.hang = threading.Event()
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), _handler_class(handler, self.hang))
-        server.daemon_threads = True
         minimum = ssl.TLSVersion.TLSv1 if legacy_tls else ssl.TLSVersion.TLSv1_2
-        server.socket = ca.server_context(*hosts, days=days, minimum_version=minimum).wrap_socket(server.socket, server_side=True)
+        server = TLSServer(("127.0.0.1", self.port), _handler_class(handler, self.hang),
+                           ca.server_context(*hosts, days=days, minimum_version=minimum))
         self._server = server
         threading.Thread(target=server.serve_forever, name=f"https-{self.port}", daemon=True).start()
 

@@ -76,9 +76,11 @@ class GoliveApp(App):
         where = target.name + (f" ns:{target.namespace}" if target.namespace != target.name else "")
         if self.profile.aws.region:
             where += f" {self.profile.aws.region}"
-        text = Text(f"{self.checklist.title} │ {where} │ {overall.label()} │ ")
+        # The badge and progress come first: at 80 columns the end of the line may be cut.
         badge_style = "" if self.monochrome else ("bold white on green" if decision.go else "bold white on red")
+        text = Text()
         text.append(f" {decision.label} ", style=badge_style)
+        text.append(f" {overall.label()} │ {self.checklist.title} │ {where}")
         if self.read_only:
             text.append("  READ-ONLY", style="" if self.monochrome else "bold yellow")
         if self.running:

@@ -139,7 +139,7 @@ class MainScreen(Screen):
             if node.data == ALL:
                 continue
             section = section_map[node.data]
-            node.set_label(f"{section.title} {section_progress(section, app.state, now).label()}")
+            node.set_label(f"{section_progress(section, app.state, now).label()} {section.title}")
         table = self.query_one("#items", DataTable)
         current = self.current_item()
         self.rows = self.visible_items()
