@@ -42,6 +42,15 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def strip_none(value: Any) -> Any:
+    """Drop None recursively: TOML has no null, so what is hashed is what is written and read back."""
+    if isinstance(value, dict):
+        return {k: strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_none(v) for v in value if v is not None]
+    return value
+
+
 def entry_hash(entry: dict[str, Any]) -> str:
     body = {k: v for k, v in entry.items() if k != "hash"}
     return hashlib.sha256(canonical(body).encode()).hexdigest()

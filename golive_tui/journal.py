@@ -29,7 +29,7 @@ from typing import Any
 import tomli_w
 from filelock import FileLock
 
-from .audit import Change, append
+from .audit import Change, append, strip_none
 from .errors import LoadError
 from .state_model import ItemState, State
 from .tomlfile import parse_toml
@@ -156,15 +156,8 @@ def already_applied(state: State, batch: Batch) -> bool:
 
 
 def stored_change(change: Change) -> Change:
-    return Change(change.target, change.action, _strip_none(change.values), list(change.unset))
+    return Change(change.target, change.action, strip_none(change.values), list(change.unset))
 
-
-def _strip_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _strip_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_strip_none(v) for v in value if v is not None]
-    return value
 
 
 def _batch_to(batch: Batch) -> dict[str, Any]:
@@ -174,10 +167,10 @@ def _batch_to(batch: Batch) -> dict[str, Any]:
     out["change"] = []
     for change in batch.changes:
         entry: dict[str, Any] = {"target": change.target, "action": change.action,
-                                 "values": _strip_none(change.values), "unset": list(change.unset)}
+                                 "values": strip_none(change.values), "unset": list(change.unset)}
         if change.expect:
             # TOML has no null: a field the user saw empty is listed by name.
-            entry["expect"] = _strip_none(change.expect)
+            entry["expect"] = strip_none(change.expect)
             entry["expect_none"] = sorted(k for k, v in change.expect.items() if v is None)
         out["change"].append(entry)
     return out

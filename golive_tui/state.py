@@ -23,7 +23,7 @@ from typing import Any
 import tomli_w
 from pydantic import ValidationError
 
-from .audit import Change, append
+from .audit import Change, append, strip_none
 from .errors import GoliveError, LoadError
 from .state_model import SCHEMA_VERSION, AuditEntry, State
 from .storage import LocalFile, VersionConflict
@@ -62,14 +62,6 @@ def state_location(path: str | Path | None = None) -> str:
     return str(path) if path else os.environ.get(STATE_ENV) or DEFAULT_STATE
 
 
-def _strip_none(value: Any) -> Any:
-    # TOML has no null: drop None so what is hashed is exactly what is written and read back.
-    if isinstance(value, dict):
-        return {k: _strip_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_strip_none(v) for v in value if v is not None]
-    return value
-
 
 AUDIT_HEADER = "[[audit]]\n"
 
@@ -84,7 +76,7 @@ _CACHE_LIMIT = 200_000
 def _audit_chunk(entry: AuditEntry) -> str:
     chunk = _audit_text.get(entry.hash)
     if chunk is None:
-        chunk = tomli_w.dumps({"audit": [_strip_none(entry.model_dump())]}, multiline_strings=True)
+        chunk = tomli_w.dumps({"audit": [strip_none(entry.model_dump())]}, multiline_strings=True)
         if len(_audit_text) < _CACHE_LIMIT:
             _audit_text[entry.hash] = chunk
     return chunk
@@ -341,4 +333,4 @@ def _shallow_copy(state: State) -> State:
 
 
 def _clean(change: Change) -> Change:
-    return Change(change.target, change.action, _strip_none(change.values), list(change.unset))
+    return Change(change.target, change.action, strip_none(change.values), list(change.unset))
