@@ -1,183 +1,295 @@
 """A local HTTPS Kubernetes API endpoint serving schema-validated objects to the real client.
 
-No kube-apiserver can be installed here, so this serves what the probes (and kubectl's
-discovery) read: GET of lists and objects, label selectors, the service proxy, bearer-token
-auth with Kubernetes `Status` errors, and a `hang` switch for timeout tests.
+No kube-apiserver can be installed here, so this serves what the probes and `kubectl get`
+read: version, discovery, GET of lists and objects (label and field selectors, kubectl's
+Table form), the service proxy, bearer-token auth with Kubernetes `Status` errors, a
+`forbidden` switch (403 for every resource) and a `hang` switch (requests never answer).
 """
 
 from __future__ import annotations
 
-import base64
+import copy
 import json
+import secrets
+import socket
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
-from .k8s_objects import Obj
+from . import k8s_resources as res
+from .k8s_build import Cluster, Obj
 from .tls import SandboxCA, free_port
 
-# kind -> (group/version prefix, plural, namespaced)
-RESOURCES = {
-    "Node": ("api/v1", "nodes", False),
-    "Pod": ("api/v1", "pods", True),
-    "Service": ("api/v1", "services", True),
-    "ConfigMap": ("api/v1", "configmaps", True),
-    "Deployment": ("apis/apps/v1", "deployments", True),
-    "HorizontalPodAutoscaler": ("apis/autoscaling/v2", "horizontalpodautoscalers", True),
-    "PodDisruptionBudget": ("apis/policy/v1", "poddisruptionbudgets", True),
-}
-SHORT = {"nodes": ["no"], "pods": ["po"], "services": ["svc"], "configmaps": ["cm"], "deployments": ["deploy"],
-         "horizontalpodautoscalers": ["hpa"], "poddisruptionbudgets": ["pdb"]}
+USER = "system:serviceaccount:golive:readonly"
+"""Who the `forbidden` switch says is refused (as a real RBAC denial reads)."""
 
 
-def status(code: int, reason: str, message: str) -> dict:
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-            "reason": reason, "code": code}
+def status(code: int, reason: str, message: str, **details: Any) -> Obj:
+    """A Kubernetes `Status` object, the body of every API error."""
+    body: Obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
+                 "reason": reason, "code": code}
+    if details:
+        body["details"] = details
+    return body
 
 
 class K8sApiServer:
-    """Serve `objects` on https://127.0.0.1:<free port>; `token` is the bearer token accepted."""
+    """Serve a Cluster on https://127.0.0.1:<free port> to clients bearing `token`."""
 
-    def __init__(self, objects: list[Obj], ca: SandboxCA, token: str = "sandbox-token") -> None:
-        self.objects = objects
-        self.ca = ca
-        self.token = token
+    def __init__(self, cluster: Cluster | list[Obj], ca: SandboxCA | None = None, *, token: str | None = None) -> None:
+        self.ca = ca or SandboxCA.in_tempdir()
+        self.token = token or f"golive-sandbox-{secrets.token_hex(12)}"
         self.forbidden = False
+        """True: every resource request is refused with 403 (discovery and /version still answer, as with RBAC)."""
         self.hang = False
+        """True: requests are read and never answered (until `stop`)."""
+        self.latency = 0.0
+        """Seconds added before every answer, like the round trip to a remote API server."""
         self.port = free_port()
         self.url = f"https://127.0.0.1:{self.port}"
-        self._server: ThreadingHTTPServer | None = None
-        self._stop = threading.Event()
+        self._release = threading.Event()
+        self._connections: set[ssl.SSLSocket] = set()
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self.load(cluster)
 
-    # --- lifecycle -----------------------------------------------------------------------------
+    @property
+    def ca_bundle(self) -> Path:
+        return self.ca.bundle
+
+    def load(self, cluster: Cluster | list[Obj]) -> None:
+        """Serve this object set from now on; it is validated against the Kubernetes schema first."""
+        if not isinstance(cluster, Cluster):
+            cluster = Cluster(list(cluster))
+        if not cluster.validated:
+            cluster.validate()
+        by_resource: dict[str, list[Obj]] = {}
+        for obj in cluster.objects:
+            resource = res.BY_KIND.get((obj["apiVersion"], obj["kind"]))
+            if resource is None:
+                raise ValueError(f"the sandbox API server does not serve {obj['apiVersion']} {obj['kind']}")
+            by_resource.setdefault(resource.plural, []).append(copy.deepcopy(obj))
+        with self._lock:
+            self.cluster, self._objects = cluster, by_resource
+
+    # --- lifecycle -------------------------------------------------------------------------------
     def start(self) -> K8sApiServer:
-        handler = _make_handler(self)
-        server = ThreadingHTTPServer(("127.0.0.1", self.port), handler)
-        server.daemon_threads = True
-        server.socket = self.ca.server_context().wrap_socket(server.socket, server_side=True)
-        self._server = server
-        threading.Thread(target=server.serve_forever, name="k8s-sandbox", daemon=True).start()
+        self._ssl = self.ca.server_context()
+        self._release.clear()
+        self._server = _Server(("127.0.0.1", self.port), _Handler, self)
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         name=f"k8s-sandbox-{self.port}", daemon=True).start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        """Stop listening, release hanging requests and close open connections."""
+        self._release.set()
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for conn in connections:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
-    def write_kubeconfig(self, path: Path, *, context: str = "sandbox", token: str | None = None) -> Path:
-        """A kubeconfig for the real client (and kubectl): server, CA data, token."""
-        ca_data = base64.b64encode(self.ca.bundle.read_bytes()).decode()
-        config = {
-            "apiVersion": "v1", "kind": "Config", "current-context": context,
-            "clusters": [{"name": context, "cluster": {"server": self.url, "certificate-authority-data": ca_data}}],
-            "users": [{"name": f"{context}-user", "user": {"token": token or self.token}}],
-            "contexts": [{"name": context, "context": {"cluster": context, "user": f"{context}-user"}}],
+    def __enter__(self) -> K8sApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def write_kubeconfig(self, path: Path | str, *, context: str = "golive-sandbox", token: str | None = None,
+                         namespace: str = "", current: bool | None = None) -> Path:
+        """Write (or add to) a kubeconfig with this server, the sandbox CA data and a token.
+
+        An existing kubeconfig at `path` keeps its other entries and its current context
+        unless `current` is True; a new one makes `context` current.
+        """
+        import base64
+
+        import yaml
+
+        path = Path(path)
+        config: Obj = {"apiVersion": "v1", "kind": "Config", "preferences": {}, "clusters": [], "users": [], "contexts": []}
+        if path.exists():
+            config = yaml.safe_load(path.read_text()) or config
+        user = f"{context}-user"
+        ctx: Obj = {"cluster": context, "user": user, **({"namespace": namespace} if namespace else {})}
+        entries = {
+            "clusters": {"name": context, "cluster": {"server": self.url,
+                                                      "certificate-authority-data": base64.b64encode(self.ca.bundle.read_bytes()).decode()}},
+            "users": {"name": user, "user": {"token": token or self.token}},
+            "contexts": {"name": context, "context": ctx},
         }
-        path.write_text(json.dumps(config, indent=2))  # JSON is valid YAML
-        path.chmod(0o600)
+        for section, entry in entries.items():
+            config[section] = [e for e in config.get(section) or [] if e.get("name") != entry["name"]] + [entry]
+        if current or (current is None and not config.get("current-context")):
+            config["current-context"] = context
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)  # it holds a token: readable by the owner only
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path
 
-    # --- routing -------------------------------------------------------------------------------
-    def route(self, path: str, query: dict[str, list[str]]) -> tuple[int, Any]:
-        parts = [p for p in path.strip("/").split("/") if p]
-        if parts in (["version"],):
-            return 200, {"major": "1", "minor": "32", "gitVersion": "v1.32.1-eks-sandbox", "platform": "linux/amd64",
-                         "gitCommit": "0", "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
-                         "goVersion": "go1.23", "compiler": "gc"}
+    # --- requests --------------------------------------------------------------------------------
+    def answer(self, method: str, raw_path: str, headers: Any) -> tuple[int, Obj | str]:
+        """(HTTP status, JSON body or text) for one request."""
+        url = urlparse(raw_path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        parts = [unquote(p) for p in url.path.strip("/").split("/") if p]
+        if parts in (["healthz"], ["readyz"], ["livez"]):
+            return 200, "ok"
+        auth = headers.get("Authorization", "")
+        if not (auth.startswith("Bearer ") and secrets.compare_digest(auth[7:].encode(), self.token.encode())):
+            return 401, status(401, "Unauthorized", "Unauthorized")
+        if parts == ["version"]:
+            major, minor = self.cluster.git_version.lstrip("v").split(".")[:2]
+            return 200, {"major": major, "minor": minor, "gitVersion": self.cluster.git_version, "gitCommit": "4096722",
+                         "gitTreeState": "clean", "buildDate": "2026-04-15T10:30:00Z", "goVersion": "go1.23.8",
+                         "compiler": "gc", "platform": "linux/amd64"}
         if parts == ["api"]:
-            return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": f"127.0.0.1:{self.port}"}]}
+            return 200, res.api_versions(f"127.0.0.1:{self.port}")
         if parts == ["apis"]:
-            groups = [{"name": g, "versions": [{"groupVersion": f"{g}/{v}", "version": v}], "preferredVersion": {"groupVersion": f"{g}/{v}", "version": v}}
-                      for g, v in (("apps", "v1"), ("autoscaling", "v2"), ("policy", "v1"))]
-            return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
-        prefix_len = 2 if parts[:1] == ["api"] else 3
-        prefix = "/".join(parts[:prefix_len])
-        rest = parts[prefix_len:]
-        kinds = {k: v for k, v in RESOURCES.items() if v[0] == prefix}
-        if not kinds:
-            return 404, status(404, "NotFound", f"the server could not find the requested resource {path}")
-        if not rest:
-            resources = [{"name": plural, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
-                          "verbs": ["get", "list"], "shortNames": SHORT.get(plural, [])}
-                         for kind, (_, plural, namespaced) in kinds.items()]
-            return 200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": prefix.removeprefix("apis/").removeprefix("api/") if prefix != "api/v1" else "v1", "resources": resources}
-        namespace = None
+            return 200, res.api_group_list()
+        if parts == ["api", "v1"] or (len(parts) == 3 and parts[0] == "apis"):
+            listing = res.resource_list("" if parts[0] == "api" else parts[1], parts[-1])
+            return (200, listing) if listing else _not_found()
+        if len(parts) == 2 and parts[0] == "apis":
+            group = res.api_group(parts[1])
+            return (200, group) if group else _not_found()
+        if parts[:2] == ["api", "v1"]:
+            group, version, rest = "", "v1", parts[2:]
+        elif parts[:1] == ["apis"] and len(parts) > 3:
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            return _not_found()
+        namespace = ""
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
-        plural, name = rest[0], (rest[1] if len(rest) > 1 else None)
-        kind = next((k for k, v in kinds.items() if v[1] == plural), None)
-        if kind is None:
-            return 404, status(404, "NotFound", f"the server could not find the requested resource {path}")
-        if kind == "Service" and len(rest) >= 3 and rest[2] == "proxy":
-            return self._proxy(namespace, name.split(":")[0])
-        matches = [o for o in self.objects if o["kind"] == kind
-                   and (namespace is None or o["metadata"].get("namespace") == namespace)]
-        if name is not None:
-            found = next((o for o in matches if o["metadata"]["name"] == name), None)
+        resource = res.find(group, version, rest[0])
+        if resource is None or (namespace and not resource.namespaced):
+            return _not_found()
+        name = rest[1] if len(rest) > 1 else ""
+        proxy = resource.plural == "services" and len(rest) >= 3 and rest[2] == "proxy"
+        if len(rest) > 2 and not proxy:
+            return _not_found()
+        if self.forbidden:
+            verb, what = ("get", "services/proxy") if proxy else ("get" if name else "list", resource.plural)
+            scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
+            return 403, status(403, "Forbidden", f'{what} is forbidden: User "{USER}" cannot {verb} resource "{what}" in API group '
+                                                 f'"{group}" {scope}', kind=resource.plural, **({"name": name} if name else {}))
+        if method != "GET":
+            return 405, status(405, "MethodNotAllowed", f"the sandbox API server is read-only: {method} is not supported")
+        if proxy:
+            return self._proxy(namespace, name)
+        objects = [o for o in self._objects.get(resource.plural, []) if not namespace or o["metadata"].get("namespace") == namespace]
+        as_table = "as=Table" in headers.get("Accept", "")
+        if name:
+            found = next((o for o in objects if o["metadata"]["name"] == name), None)
             if found is None:
-                return 404, status(404, "NotFound", f'{plural} "{name}" not found')
-            return 200, found
-        selector = query.get("labelSelector", [""])[0]
-        if selector:
-            wanted = dict(term.split("=", 1) for term in selector.split(",") if "=" in term)
-            matches = [o for o in matches if all(o["metadata"].get("labels", {}).get(k) == v for k, v in wanted.items())]
-        version = prefix.removeprefix("apis/").removeprefix("api/")
-        return 200, {"kind": f"{kind}List", "apiVersion": version, "metadata": {"resourceVersion": "1"}, "items": matches}
-
-    def _proxy(self, namespace: str | None, name: str) -> tuple[int, Any]:
-        dep = next((o for o in self.objects if o["kind"] == "Deployment" and o["metadata"]["name"] == name
-                    and o["metadata"].get("namespace") == namespace), None)
-        if dep is None:
-            return 503, {"status": "no endpoints"}
-        ok = dep["status"].get("availableReplicas", 0) >= dep["spec"].get("replicas", 1)
-        return (200, {"status": "ok"}) if ok else (503, {"status": "degraded"})
-
-
-def _make_handler(api: K8sApiServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        disable_nagle_algorithm = True  # else every small response waits ~40 ms for a delayed ACK
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-            if api.hang:
-                api._stop.wait(3600)
-                return
-            if self.headers.get("Authorization") != f"Bearer {api.token}":
-                return self._send(401, status(401, "Unauthorized", "Unauthorized"))
-            if api.forbidden:
-                return self._send(403, status(403, "Forbidden", 'User "golive" cannot list resources at the cluster scope'))
-            parsed = urlparse(self.path)
-            code, body = api.route(parsed.path, parse_qs(parsed.query))
-            self._send(code, body)
-
-        def _send(self, code: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    return Handler
-
-
-def wait_ready(url: str, timeout: float = 5.0) -> None:
-    import socket
-
-    host, port = url.removeprefix("https://").split(":")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+                plural = resource.plural + (f".{group}" if group else "")
+                return 404, status(404, "NotFound", f'{plural} "{name}" not found', name=name, group=group, kind=resource.plural)
+            return 200, res.table(resource, [found]) if as_table else found
         try:
-            with socket.create_connection((host, int(port)), timeout=0.2):
-                return
+            selector = res.parse_label_selector(query.get("labelSelector", ""))
+            objects = [o for o in objects if res.label_selector_matches(selector, o["metadata"].get("labels", {}))
+                       and res.field_selector_matches(query.get("fieldSelector", ""), o)]
+        except ValueError as exc:
+            return 400, status(400, "BadRequest", str(exc))
+        if as_table:
+            return 200, res.table(resource, objects)
+        items = [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in objects]
+        return 200, {"kind": f"{resource.kind}List", "apiVersion": resource.group_version,
+                     "metadata": {"resourceVersion": "1"}, "items": items}
+
+    def _proxy(self, namespace: str, target: str) -> tuple[int, Obj]:
+        """The service proxy: a health answer, 200 when every pod behind the Service is Ready."""
+        pieces = target.split(":")
+        name = pieces[1] if pieces[0] in ("http", "https") and len(pieces) > 1 else pieces[0]
+        svc = next((o for o in self._objects.get("services", []) if o["metadata"]["name"] == name
+                    and o["metadata"].get("namespace") == namespace), None)
+        if svc is None:
+            return 404, status(404, "NotFound", f'services "{name}" not found', name=name, kind="services")
+        selector = svc["spec"].get("selector") or {}
+        pods = [p for p in self._objects.get("pods", []) if p["metadata"].get("namespace") == namespace and selector
+                and all(p["metadata"].get("labels", {}).get(k) == v for k, v in selector.items())]
+        ready = sum(res._ready(p["status"].get("conditions")) for p in pods)
+        forced = self.cluster.proxy_status.get(name)
+        if forced is None and not ready:
+            return 503, status(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
+        code = forced if forced is not None else 200 if ready == len(pods) else 503
+        return code, {"status": "ok" if code == 200 else "unavailable", "service": name, "ready": f"{ready}/{len(pods)}"}
+
+
+def _not_found() -> tuple[int, Obj]:
+    return 404, status(404, "NotFound", "the server could not find the requested resource")
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # a concurrent sweep opens dozens of connections at once; the default backlog is 5
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], api: K8sApiServer) -> None:
+        self.api = api
+        super().__init__(address, handler)
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        # The TLS handshake runs here, in the connection's thread, so a slow or silent client
+        # never blocks the accept loop.
+        api = self.api
+        request.settimeout(10)
+        try:
+            conn = api._ssl.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        conn.settimeout(None)
+        with api._lock:
+            api._connections.add(conn)
+        try:
+            self.RequestHandlerClass(conn, client_address, self)
         except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"k8s sandbox did not start at {url}")
+            pass  # the client hung up
+        finally:
+            with api._lock:
+                api._connections.discard(conn)
+            conn.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client dropping a connection is not news
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # else every small response waits ~40 ms for a delayed ACK
+    timeout = 120  # idle keep-alive connections end eventually
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _serve(self) -> None:
+        api = self.server.api
+        if api.hang:
+            api._release.wait(600)
+            self.close_connection = True
+            return
+        if api.latency:
+            time.sleep(api.latency)
+        code, body = api.answer(self.command, self.path, self.headers)
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain; charset=utf-8" if isinstance(body, str) else "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Audit-Id", secrets.token_hex(8))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815

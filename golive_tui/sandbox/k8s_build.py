@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,10 @@ REGISTRY = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
 HARDENED: Obj = {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}}
 """Container securityContext that passes every check when the pod sets a non-root user."""
 NON_ROOT_POD: Obj = {"runAsNonRoot": True, "runAsUser": 10001, "fsGroup": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+_VALID: set[str] = set()
+"""Digests of objects already validated: scenarios share most objects, validation costs ~10 ms each."""
 
 
 class FixtureError(ValueError):
@@ -259,7 +264,8 @@ def pdb(name: str, namespace: str, *, match_labels: dict[str, str] | None = None
         "spec": spec,
         "status": {"observedGeneration": 1, "currentHealthy": expected_pods, "desiredHealthy": expected_pods - allowed,
                    "disruptionsAllowed": allowed, "expectedPods": expected_pods,
-                   "conditions": [condition("DisruptionAllowed", allowed > 0, "SufficientPods" if allowed else "InsufficientPods")]},
+                   "conditions": [condition("DisruptionAllowed", allowed > 0, "SufficientPods" if allowed else "InsufficientPods",
+                                             f"{allowed} disruptions allowed")]},
     }
 
 
@@ -305,10 +311,13 @@ class Cluster:
     git_version: str = "v1.32.3-eks-4096722"
     proxy_status: dict[str, int] = field(default_factory=dict)
     """Service name -> HTTP status its service-proxy health answer is forced to."""
+    validated: bool = field(default=False, compare=False)
+    """Set by validate(); add() and remove() clear it."""
 
     def add(self, *objs: Obj | list[Obj]) -> Cluster:
         for obj in objs:
             self.objects.extend(obj if isinstance(obj, list) else [obj])
+        self.validated = False
         return self
 
     def find(self, kind: str, name: str, namespace: str = "") -> Obj:
@@ -321,6 +330,7 @@ class Cluster:
     def remove(self, kind: str, name: str, namespace: str = "") -> Obj:
         obj = self.find(kind, name, namespace)
         self.objects.remove(obj)
+        self.validated = False
         return obj
 
     def with_namespaces(self) -> Cluster:
@@ -328,6 +338,7 @@ class Cluster:
         have = {o["metadata"]["name"] for o in self.objects if o["kind"] == "Namespace"}
         wanted = sorted({o["metadata"]["namespace"] for o in self.objects if o["metadata"].get("namespace")} - have)
         self.objects[:0] = [namespace(ns) for ns in ["default", "kube-system", *wanted] if ns not in have]
+        self.validated = False
         return self
 
     def validate(self) -> Cluster:
@@ -344,6 +355,9 @@ class Cluster:
             if key in seen:
                 raise FixtureError(f"sandbox object {where} is defined twice")
             seen.add(key)
+            digest = hashlib.sha256(json.dumps(obj, sort_keys=True).encode()).hexdigest()
+            if digest in _VALID:
+                continue
             try:
                 kubernetes_validate.validate(obj, SCHEMA_VERSION, strict=True)
             except kubernetes_validate.ValidationError as exc:
@@ -351,4 +365,6 @@ class Cluster:
                 raise FixtureError(f"sandbox object {where} is invalid at {path}: {exc.message}") from None
             except kubernetes_validate.SchemaNotFoundError:
                 raise FixtureError(f"sandbox object {where}: no {SCHEMA_VERSION} schema for {obj['apiVersion']} {obj['kind']}") from None
+            _VALID.add(digest)
+        self.validated = True
         return self

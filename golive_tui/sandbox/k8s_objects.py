@@ -1,173 +1,167 @@
-"""Kubernetes objects for the sandbox cluster, built small and validated against the real schemas.
+"""The sandbox clusters: `healthy_cluster`, `degraded_cluster` and the demo's `mixed_cluster`.
 
-`healthy_cluster()` passes every k8s probe; `degraded_cluster()` holds the traps a careful
-reviewer looks for: a NotReady node that is the only one in its zone, a deployment short of
-replicas with a crash-looping pod, a missing HPA, a PDB that blocks all disruption, a
-container overriding pod-level runAsNonRoot with runAsUser 0, a privileged container, a
-literal DB_PASSWORD, a LoadBalancer without an address, a missing required env var.
+Composed from the builders of `k8s_build` so a scenario reads like a description of a
+cluster. `degraded_cluster` holds the traps a careful reviewer looks for: a NotReady node
+that is the only one of its zone, a deployment short of replicas with a crash-looping pod,
+a missing HPA, PDBs named unlike their deployments and one that blocks all disruption,
+pod-level runAsNonRoot (fine) next to a container overriding it with runAsUser 0, a
+privileged sidecar, an init container allowing privilege escalation, a missing required
+env var, a literal DB_PASSWORD and a LoadBalancer still without an address.
+Traps aimed at a seed service fall back to the service at the same position when a
+custom service list is given.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..profile import SEED_SERVICES
+from .k8s_build import (
+    HARDENED,
+    NON_ROOT_POD,
+    Cluster,
+    FixtureError,
+    Obj,
+    alert_rules_configmap,
+    container,
+    deployment,
+    env,
+    expression,
+    hpa,
+    node,
+    pdb,
+    pods_for,
+    secret_env,
+    service,
+)
 
-Obj = dict[str, Any]
-K8S_SCHEMA_VERSION = "1.32"
+__all__ = ["Cluster", "FixtureError", "Obj", "REQUIRED_ENV", "degraded_cluster", "healthy_cluster", "mixed_cluster",
+           "service_stack"]
 
-
-def validate(objects: list[Obj]) -> list[Obj]:
-    """Strict validation against the real Kubernetes schemas: an invalid fixture fails loudly."""
-    import kubernetes_validate
-
-    for obj in objects:
-        kubernetes_validate.validate(obj, K8S_SCHEMA_VERSION, strict=True)
-    return objects
-
-
-def _meta(name: str, namespace: str | None = None, labels: dict | None = None) -> dict:
-    meta: dict[str, Any] = {"name": name, "uid": f"uid-{name}", "creationTimestamp": "2026-11-20T10:00:00Z"}
-    if namespace:
-        meta["namespace"] = namespace
-    if labels:
-        meta["labels"] = labels
-    return meta
-
-
-def node(name: str, zone: str, ready: bool = True) -> Obj:
-    return {"apiVersion": "v1", "kind": "Node",
-            "metadata": _meta(name, labels={"topology.kubernetes.io/zone": zone, "kubernetes.io/hostname": name}),
-            "status": {"conditions": [{"type": "Ready", "status": "True" if ready else "False",
-                                       "reason": "KubeletReady" if ready else "KubeletNotReady"}],
-                       "nodeInfo": _node_info()}}
-
-
-def _node_info() -> dict:
-    return {"architecture": "amd64", "bootID": "b", "containerRuntimeVersion": "containerd://1.7", "kernelVersion": "6.1",
-            "kubeProxyVersion": "v1.32.1", "kubeletVersion": "v1.32.1", "machineID": "m", "operatingSystem": "linux",
-            "osImage": "Amazon Linux 2023", "systemUUID": "s"}
-
-
-def hardened_container(name: str, env: list[dict] | None = None) -> dict:
-    return {"name": name, "image": f"registry.example/{name}:1.4.2",
-            "ports": [{"containerPort": 8080}],
-            "env": env if env is not None else [
-                {"name": "NODE_ENV", "value": "production"},
-                {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"name": "db", "key": "url"}}},
-                {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
-            ],
-            "securityContext": {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False,
-                                "capabilities": {"drop": ["ALL"]}}}
+NAMESPACE = "autolytiq-prod"
+MONITORING = "monitoring"
+NODES = (
+    ("ip-10-0-1-23.eu-west-1.compute.internal", "eu-west-1a"),
+    ("ip-10-0-1-87.eu-west-1.compute.internal", "eu-west-1a"),
+    ("ip-10-0-2-41.eu-west-1.compute.internal", "eu-west-1b"),
+    ("ip-10-0-3-112.eu-west-1.compute.internal", "eu-west-1c"),
+)
+LONE_NODE = NODES[3][0]
+"""The only node of the third zone: NotReady in the degraded cluster, so only two zones count."""
+LB_HOSTNAME = "k8s-autolyti-apigatew-5f1c2a9e3b-1234567890.eu-west-1.elb.amazonaws.com"
+REQUIRED_ENV: dict[str, list[str]] = {"*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"], "api-gateway": ["UPSTREAM_TIMEOUT_MS"]}
+"""What the test and demo profiles require (profile target.required_env); the healthy cluster defines all of it."""
+ALERTS = ["HighErrorRate", "HighLatencyP95", "PodCrashLooping", "NodeNotReady", "DatabaseConnectionsHigh", "CertificateExpiringSoon"]
+LITERAL_PASSWORD = "hunter2-prod-7f3a"
+"""The literal DB_PASSWORD of the degraded cluster: it must never appear in a probe result."""
 
 
-def deployment(name: str, namespace: str, replicas: int = 3, available: int | None = None,
-               pod_security: dict | None = None, containers: list[dict] | None = None) -> Obj:
-    available = replicas if available is None else available
-    labels = {"app": name, "tier": "backend"}
-    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": _meta(name, namespace, labels),
-            "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
-                     "template": {"metadata": {"labels": labels},
-                                  "spec": {"securityContext": pod_security if pod_security is not None else {"runAsNonRoot": True, "runAsUser": 10001},
-                                           "containers": containers or [hardened_container(name)]}}},
-            "status": {"replicas": replicas, "readyReplicas": available, "availableReplicas": available,
-                       "updatedReplicas": replicas}}
+def _app_env(name: str) -> list[Obj]:
+    extra = {
+        "api-gateway": [env("UPSTREAM_TIMEOUT_MS", "5000")],
+        "auth-service": [secret_env("JWT_SECRET", "auth-jwt", "secret")],
+        "deal-service": [secret_env("DB_PASSWORD", "deal-db", "password")],
+    }
+    return [env("NODE_ENV", "production"), env("LOG_LEVEL", "info"), secret_env("DATABASE_URL", f"{name}-db", "url"),
+            *extra.get(name, [])]
 
 
-def pod(name: str, namespace: str, app: str, ready: bool = True, restarts: int = 0, crashloop: bool = False) -> Obj:
-    state = {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}} if crashloop else {"running": {"startedAt": "2026-11-28T09:00:00Z"}}
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": _meta(name, namespace, {"app": app}),
-            "spec": {"containers": [{"name": app, "image": f"registry.example/{app}:1.4.2"}]},
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
-                       "containerStatuses": [{"name": app, "ready": ready, "restartCount": restarts, "image": f"registry.example/{app}:1.4.2",
-                                              "imageID": "sha256:abc", "state": state}]}}
+def service_stack(name: str, namespace: str, nodes: list[str], *, tier: str = "backend", replicas: int = 3,
+                  available: int | None = None, crashloop: int = 0, restarts: int = 0, env_vars: list[Obj] | None = None,
+                  pod_security: Obj | None = NON_ROOT_POD, security: Obj | None = HARDENED, sidecars: list[Obj] = (),
+                  init_containers: list[Obj] = (), service_type: str = "ClusterIP",
+                  ingress_hostname: str | None = None) -> list[Obj]:
+    """One application service: its Deployment (main container named like it), pods and Service."""
+    main = container(name, f"{name}:1.4.2", env_vars=_app_env(name) if env_vars is None else env_vars, security=security)
+    deploy = deployment(name, namespace, replicas=replicas, available=available, labels={"tier": tier},
+                        containers=[main, *sidecars], init_containers=list(init_containers), pod_security=pod_security)
+    return [deploy, service(name, namespace, type=service_type, ingress_hostname=ingress_hostname),
+            *pods_for(deploy, nodes, crashloop=crashloop, restarts=restarts)]
 
 
-def service(name: str, namespace: str, lb_host: str | None = None, kind: str = "ClusterIP") -> Obj:
-    status = {"loadBalancer": {"ingress": [{"hostname": lb_host}]} if lb_host else {}}
-    return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(name, namespace, {"app": name}),
-            "spec": {"type": kind, "selector": {"app": name}, "ports": [{"port": 8080, "targetPort": 8080, "protocol": "TCP"}]},
-            "status": status}
+def _pick(services: list[str], name: str, index: int) -> str:
+    return name if name in services else services[min(index, len(services) - 1)]
 
 
-def hpa(name: str, namespace: str, target: str) -> Obj:
-    return {"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler", "metadata": _meta(name, namespace),
-            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
-                     "minReplicas": 3, "maxReplicas": 12,
-                     "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]}}
+def _defaults(services: list[str]) -> dict[str, dict[str, Any]]:
+    gateway, auth = services[0], _pick(services, "auth-service", 1)
+    opts: dict[str, dict[str, Any]] = {name: {} for name in services}
+    opts[gateway].update(tier="edge", service_type="LoadBalancer", ingress_hostname=LB_HOSTNAME)
+    # runAsNonRoot only at pod level: the containers inherit it, which passes.
+    opts[auth].update(tier="core", pod_security={"runAsNonRoot": True})
+    deal = _pick(services, "deal-service", 2)
+    opts[deal]["init_containers"] = [container("migrate", f"{deal}:1.4.2", port=None, security={**HARDENED, "runAsUser": 10001},
+                                               command=["npx", "prisma", "migrate", "deploy"])]
+    tax = _pick(services, "tax-engine", 5)
+    opts[tax]["sidecars"] = [container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4", port=None,
+                                       security=HARDENED)]
+    return opts
 
 
-def pdb(name: str, namespace: str, selector: dict, max_unavailable: int = 1) -> Obj:
-    return {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": _meta(name, namespace),
-            "spec": {"maxUnavailable": max_unavailable, "selector": selector}}
+def _pdbs(namespace: str, services: list[str], *, batch_max_unavailable: int = 1) -> list[Obj]:
+    """PDBs named unlike the deployments they cover: coverage is by selector, never by name."""
+    gateway, core = services[0], services[1:2]
+    backend, batch = services[2:5], services[5:]
+    out = [pdb("pdb-core", namespace, match_labels={"app": gateway}, max_unavailable=1)]
+    if core:
+        out.append(pdb("pdb-identity", namespace, match_labels={"tier": "core"}, match_expressions=[expression("app", "In", *core)],
+                       min_available=2))
+    if backend:
+        out.append(pdb("pdb-backend", namespace, match_expressions=[expression("app", "In", *backend)], max_unavailable=1,
+                       expected_pods=3 * len(backend)))
+    if batch:
+        out.append(pdb("pdb-batch", namespace, match_expressions=[expression("app", "In", *batch)],
+                       max_unavailable=batch_max_unavailable, expected_pods=3 * len(batch)))
+    return out
 
 
-def alert_rules(namespace: str, count: int = 4) -> Obj:
-    rules = "\n".join(f"  - alert: Rule{n}\n    expr: up == 0\n    for: 5m" for n in range(count))
-    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": _meta("prometheus-rules", namespace),
-            "data": {"alerts.yaml": f"groups:\n- name: golive\n  rules:\n{rules}\n"}}
+def _build(namespace: str, services: list[str] | None, tweaks: dict[str, dict[str, Any]], *, lone_node_ready: bool = True,
+           without_hpa: tuple[str, ...] = (), batch_max_unavailable: int = 1, extra: tuple[Obj, ...] = ()) -> Cluster:
+    services = list(services or SEED_SERVICES)
+    nodes = [node(name, zone, ready=lone_node_ready or name != LONE_NODE) for name, zone in NODES]
+    ready_nodes = [name for name, _ in NODES if lone_node_ready or name != LONE_NODE]
+    cluster = Cluster().add(nodes)
+    options = _defaults(services)
+    for name in services:
+        cluster.add(service_stack(name, namespace, ready_nodes, **{**options[name], **tweaks.get(name, {})}))
+        if name not in without_hpa:
+            cluster.add(hpa(f"{name}-hpa", namespace, name))
+    cluster.add(_pdbs(namespace, services, batch_max_unavailable=batch_max_unavailable))
+    cluster.add(alert_rules_configmap(MONITORING, ALERTS), *extra)
+    return cluster.with_namespaces().validate()
 
 
-def healthy_cluster(namespace: str = "autolytiq-prod", services: list[str] | None = None) -> list[Obj]:
-    services = services or list(SEED_SERVICES)
-    objs: list[Obj] = [node(f"ip-10-0-{i}-10", f"eu-west-1{z}") for i, z in enumerate("abc", 1)]
-    for n, name in enumerate(services):
-        # Some deployments set runAsNonRoot only at pod level (passes: the container inherits it).
-        pod_sc = {"runAsNonRoot": True} if n % 2 else {"runAsNonRoot": True, "runAsUser": 10001}
-        objs.append(deployment(name, namespace, pod_security=pod_sc))
-        objs += [pod(f"{name}-7d9f-{i}", namespace, name) for i in range(3)]
-        objs.append(service(name, namespace, *(("lb-123.elb.example.com", "LoadBalancer") if name == "api-gateway" else ())))
-        objs.append(hpa(f"{name}-hpa", namespace, name))
-    # PDB names deliberately unlike the deployments: coverage is by selector, not name.
-    objs.append(pdb("pdb-core", namespace, {"matchExpressions": [{"key": "app", "operator": "In", "values": services[:3]}]}))
-    objs += [pdb(f"budget-{n}", namespace, {"matchLabels": {"app": name}}) for n, name in enumerate(services[3:])]
-    objs.append(alert_rules("monitoring"))
-    return validate(objs)
+def healthy_cluster(namespace: str = NAMESPACE, services: list[str] | None = None) -> Cluster:
+    """Every k8s probe passes (with REQUIRED_ENV as the profile's required env)."""
+    return _build(namespace, services, {})
 
 
-def degraded_cluster(namespace: str = "autolytiq-prod", services: list[str] | None = None) -> list[Obj]:
-    services = services or list(SEED_SERVICES)
-    objs = [o for o in copy.deepcopy(healthy_cluster(namespace, services))]
-
-    def find(kind: str, name: str) -> Obj:
-        return next(o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name)
-
-    find("Node", "ip-10-0-3-10")["status"]["conditions"][0].update(status="False", reason="KubeletNotReady")
-    deal = find("Deployment", "deal-service")
-    deal["status"].update(availableReplicas=1, readyReplicas=1)
-    crash = find("Pod", "deal-service-7d9f-1")
-    crash["status"]["containerStatuses"][0].update(ready=False, restartCount=12,
-                                                   state={"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}})
-    crash["status"]["conditions"][0]["status"] = "False"
-    objs.remove(find("HorizontalPodAutoscaler", "inventory-service-hpa"))
-    find("PodDisruptionBudget", "budget-0")["spec"]["maxUnavailable"] = 0  # blocks every voluntary eviction
-    customer = find("Deployment", "customer-service")["spec"]["template"]["spec"]["containers"][0]
-    customer["securityContext"]["runAsUser"] = 0  # overrides pod-level runAsNonRoot
-    tax = find("Deployment", "tax-engine")["spec"]["template"]["spec"]["containers"][0]
-    tax["securityContext"]["privileged"] = True
-    auth = find("Deployment", "auth-service")["spec"]["template"]["spec"]["containers"][0]
-    auth["env"] = [e for e in auth["env"] if e["name"] != "DB_PASSWORD"] + [{"name": "DB_PASSWORD", "value": "hunter2"}]
-    auth["env"] = [e for e in auth["env"] if e["name"] != "NODE_ENV"]  # a required env var missing
-    find("Service", "api-gateway")["status"] = {"loadBalancer": {}}
-    return validate(objs)
+def degraded_cluster(namespace: str = NAMESPACE, services: list[str] | None = None) -> Cluster:
+    """Every trap of the module docstring; each probe but k8s.cluster and k8s.alert-rules fails."""
+    services = list(services or SEED_SERVICES)
+    deal, customer = _pick(services, "deal-service", 2), _pick(services, "customer-service", 3)
+    inventory, tax = _pick(services, "inventory-service", 4), _pick(services, "tax-engine", 5)
+    deal_env = [e for e in _app_env(deal) if e["name"] != "DB_PASSWORD"] + [env("DB_PASSWORD", LITERAL_PASSWORD)]
+    tweaks: dict[str, dict[str, Any]] = {
+        services[0]: {"ingress_hostname": None},  # the LoadBalancer has no address yet
+        deal: {"available": 1, "crashloop": 1, "restarts": 12, "env_vars": deal_env,
+               "init_containers": [container("migrate", f"{deal}:1.4.2", port=None, command=["npx", "prisma", "migrate", "deploy"],
+                                             security={"readOnlyRootFilesystem": True, "runAsUser": 10001})]},
+        customer: {"security": {**HARDENED, "runAsUser": 0}},  # overrides the pod's runAsNonRoot
+        inventory: {"env_vars": [e for e in _app_env(inventory) if e["name"] != "DATABASE_URL"]},
+        tax: {"sidecars": [container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4", port=None,
+                                     security={**HARDENED, "privileged": True, "allowPrivilegeEscalation": True})]},
+    }
+    # A decoy: matchLabels AND matchExpressions select no pod at all, so it blocks nothing.
+    decoy = pdb("pdb-legacy", namespace, match_labels={"tier": "backend"},
+                match_expressions=[expression("app", "In", "legacy-billing")], max_unavailable=0, expected_pods=0)
+    return _build(namespace, services, tweaks, lone_node_ready=False, without_hpa=(inventory,), batch_max_unavailable=0,
+                  extra=(decoy,))
 
 
-def mixed_cluster(namespace: str = "autolytiq-prod", services: list[str] | None = None) -> list[Obj]:
-    """The demo's production: mostly healthy, with a few realistic failures (zones, replicas, HPA, root)."""
-    services = services or list(SEED_SERVICES)
-    objs = copy.deepcopy(healthy_cluster(namespace, services))
-
-    def find(kind: str, name: str) -> Obj:
-        return next(o for o in objs if o["kind"] == kind and o["metadata"]["name"] == name)
-
-    find("Node", "ip-10-0-3-10")["status"]["conditions"][0].update(status="False", reason="KubeletNotReady")
-    find("Deployment", "deal-service")["status"].update(availableReplicas=2, readyReplicas=2)
-    crash = find("Pod", "deal-service-7d9f-1")
-    crash["status"]["containerStatuses"][0].update(ready=False, restartCount=7,
-                                                   state={"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}})
-    crash["status"]["conditions"][0]["status"] = "False"
-    objs.remove(find("HorizontalPodAutoscaler", "inventory-service-hpa"))
-    customer = find("Deployment", "customer-service")["spec"]["template"]["spec"]["containers"][0]
-    customer["securityContext"]["runAsUser"] = 0  # overrides pod-level runAsNonRoot
-    return validate(objs)
+def mixed_cluster(namespace: str = NAMESPACE, services: list[str] | None = None) -> Cluster:
+    """The demo's production: mostly healthy, failing on zones, one deployment's replicas, an HPA and a root container."""
+    services = list(services or SEED_SERVICES)
+    deal, customer = _pick(services, "deal-service", 2), _pick(services, "customer-service", 3)
+    tweaks = {deal: {"available": 2, "crashloop": 1, "restarts": 7}, customer: {"security": {**HARDENED, "runAsUser": 0}}}
+    return _build(namespace, services, tweaks, lone_node_ready=False, without_hpa=(_pick(services, "inventory-service", 4),))
