@@ -71,3 +71,20 @@ def test_demo_stops_every_server_on_sigterm(tmp_path: Path) -> None:
     while time.monotonic() < deadline and prometheus_pids(str(tmp_path)):
         time.sleep(0.2)
     assert prometheus_pids(str(tmp_path)) == []
+
+
+def test_prometheus_dies_with_golive_even_on_sigkill(tmp_path: Path) -> None:
+    """A dropped SSH session or a kill -9 must not leave the demo's Prometheus running."""
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "golive_tui", "demo", "--headless", "--", "run", "--format", "json"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not prometheus_pids(str(tmp_path)):
+        time.sleep(0.2)
+    assert prometheus_pids(str(tmp_path)), "prometheus never started"
+    proc.kill()
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and prometheus_pids(str(tmp_path)):
+        time.sleep(0.2)
+    assert prometheus_pids(str(tmp_path)) == []

@@ -177,6 +177,16 @@ class _Exporter:
         self._server.server_close()
 
 
+def _die_with_parent() -> None:
+    """In the child: Linux sends it SIGTERM when golive dies, even on SIGKILL or a dropped SSH session."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
+    except (OSError, AttributeError):  # not Linux: the normal stop() path still applies
+        pass
+
+
 class PrometheusMissing(RuntimeError):
     pass
 
@@ -226,7 +236,7 @@ class PrometheusSandbox:
         self.process = subprocess.Popen(  # its own session: a terminal's Ctrl+C reaches only golive, which stops it
             [prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}", f"--web.listen-address=127.0.0.1:{self.port}",
              "--storage.tsdb.retention.time=2d", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
