@@ -14,14 +14,17 @@ COMMANDS = [
     ("Show sign-off", "show_signoff", "approvals, go/no-go, post-go-live"),
     ("Show audit trail", "show_audit", "history and chain verification"),
     ("Approve", "approve", "sign the record as a role"),
+    ("Revoke an approval", "revoke", "withdraw a signature, with a reason"),
     ("Record go-live moment", "go_live", "start the post-go-live clock"),
     ("Help", "help", "every key binding"),
     ("Quit", "quit", "leave golive"),
 ]
 ITEM_COMMANDS = [
     ("Mark item done", "mark('done')"), ("Mark item failed", "mark('failed')"), ("Mark item n/a", "mark('n/a')"),
-    ("Mark item blocked", "mark('blocked')"), ("Edit note and evidence", "edit"), ("Waive item", "waive"),
-    ("Probe item", "probe_item"), ("Probe section", "probe_section"), ("Filter items", "filter"),
+    ("Mark item blocked", "mark('blocked')"), ("Cycle item status", "cycle"), ("Edit note and evidence", "edit"),
+    ("Waive item", "waive"), ("Probe item", "probe_item"), ("Probe section", "probe_section"),
+    ("Filter items", "filter"), ("Show/hide section tree", "toggle_tree"),
+    ("Next section", "step_section(1)"), ("Previous section", "step_section(-1)"),
 ]
 
 

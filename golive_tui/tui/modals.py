@@ -1,4 +1,4 @@
-"""Modal dialogs: note/evidence, waiver, approval, confirmation, go-live."""
+"""Modal dialogs: note/evidence, waiver, approval, revocation, confirmation, go-live."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
@@ -30,7 +30,9 @@ class _Dialog(ModalScreen):
         raise NotImplementedError
 
     def buttons(self, ok: str = "Save") -> Horizontal:
-        return Horizontal(Button(ok, id="ok", variant="primary"), Button("Cancel", id="cancel"), classes="buttons")
+        # Compact buttons: one row each, so dialogs fit a 24-line terminal.
+        return Horizontal(Button(ok, id="ok", variant="primary", compact=True),
+                          Button("Cancel", id="cancel", compact=True), classes="buttons")
 
 
 class NoteModal(_Dialog):
@@ -90,15 +92,18 @@ class WaiveModal(_Dialog):
 class ApproveModal(_Dialog):
     """Approve as a role: shows the signature (digest of every item's state) being signed."""
 
-    def __init__(self, roles: list[tuple[str, str]], signature: str, default_name: str) -> None:
+    def __init__(self, roles: list[tuple[str, str]], signature: str, default_name: str, role: str = "") -> None:
         super().__init__()
         self.roles, self.signature, self.default_name = roles, signature, default_name
+        known = [role_id for role_id, _ in roles]
+        self.role = role if role in known else (known[0] if known else "")
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Approve the go-live record", classes="dialog-title")
+            yield Label("Role")
             yield Select([(label, role_id) for role_id, label in self.roles], id="role", prompt="Role",
-                         value=self.roles[0][0] if self.roles else Select.BLANK)
+                         value=self.role or Select.BLANK, allow_blank=False)
             yield Label("Name")
             yield Input(self.default_name, id="name")
             yield Static(f"Signs the current state of every item:\nSHA-256 {self.signature}", classes="signature")
@@ -115,6 +120,36 @@ class ApproveModal(_Dialog):
             self.query_one("#error", Static).update("Choose a role and enter the approver's name.")
             return
         self.dismiss((role, name))
+
+
+class RevokeModal(_Dialog):
+    """Revoke a recorded approval; a reason is mandatory (it goes to the audit trail)."""
+
+    def __init__(self, roles: list[tuple[str, str]], role: str = "") -> None:
+        super().__init__()
+        self.roles = roles
+        known = [role_id for role_id, _ in roles]
+        self.role = role if role in known else known[0]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Revoke an approval", classes="dialog-title")
+            yield Select([(label, role_id) for role_id, label in self.roles], id="role", value=self.role,
+                         allow_blank=False)
+            yield Label("Reason (required)")
+            yield Input(id="reason", placeholder="what changed since it was signed")
+            yield Static("", id="error", classes="error")
+            yield self.buttons("Revoke")
+
+    def on_mount(self) -> None:
+        self.query_one("#reason", Input).focus()
+
+    def submit(self) -> None:
+        reason = self.query_one("#reason", Input).value.strip()
+        if not reason:
+            self.query_one("#error", Static).update("Revoking needs a reason.")
+            return
+        self.dismiss((self.query_one("#role", Select).value, reason))
 
 
 class ConfirmModal(_Dialog):
@@ -151,11 +186,15 @@ class GoLiveModal(_Dialog):
                 yield Static("GO holds. Record the go-live moment now?", classes="dialog-title")
             else:
                 yield Static("NO-GO. Recording go-live anyway is audited. Blocking:", classes="dialog-title")
-                yield Static("\n".join(f"• {r}" for r in self.reasons[:8]), classes="reasons")
+                with VerticalScroll(classes="reasons"):
+                    yield Static("\n".join(f"• {r}" for r in self.reasons))
                 yield Label("Reason to force (required)")
                 yield Input(id="reason")
             yield Static("", id="error", classes="error")
             yield self.buttons("Record go-live")
+
+    def on_mount(self) -> None:
+        self.query_one("#ok" if self.go else "#reason").focus()
 
     def submit(self) -> None:
         if self.go:

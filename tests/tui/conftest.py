@@ -1,20 +1,28 @@
-"""TUI test set-up: a small probed checklist, a test-only probe kind, fixed clock."""
+"""TUI test set-up: a small checklist with test-only probe kinds, a state store in tmp_path, a fixed clock.
+
+The probe kinds are registered with the real `@probe` decorator and removed from REGISTRY after
+each test, so the Pilot tests drive the real engine and workers without any backend.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from golive_tui.checklists import load_checklist
+from golive_tui.model import Checklist
 from golive_tui.probes.base import REGISTRY, ProbeParams, ProbeResult, Verdict, probe
 from golive_tui.profile import Profile
 from golive_tui.state import StateStore
 from golive_tui.tui.app import make_app
 
 FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-MINI = (Path(__file__).resolve().parent.parent / "data" / "mini.toml").read_text()
+MINI = Path(__file__).resolve().parent.parent / "data" / "mini.toml"
+SHIPPED = Path(__file__).resolve().parents[2] / "checklists" / "production.toml"
+TEST_KINDS = ("test.echo", "test.slow", "test.page")
 
 
 class EchoParams(ProbeParams):
@@ -22,28 +30,67 @@ class EchoParams(ProbeParams):
     value: float | None = None
 
 
+class SlowParams(ProbeParams):
+    seconds: float = 30.0
+
+
+@pytest.fixture(autouse=True)
+def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor makes screenshots depend on timing: keep it always on."""
+    from textual.widgets import Input
+
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
 @pytest.fixture
-def echo_kind():
+def probe_kinds():
+    """Register test.echo (answers at once), test.slow (waits, cancellable) and test.page (reports confirmation)."""
+    pages: list[bool] = []
+
     @probe("test.echo", EchoParams)
     def echo(ctx, params: EchoParams) -> ProbeResult:
         return ProbeResult(Verdict(params.verdict), f"echo {params.verdict}", "evidence line one\nline two",
                            value=params.value, unit="ms" if params.value is not None else "")
 
-    yield
-    REGISTRY.pop("test.echo", None)
+    @probe("test.slow", SlowParams, blocking=False)
+    async def slow(ctx, params: SlowParams) -> ProbeResult:
+        await asyncio.sleep(params.seconds)
+        return ProbeResult(Verdict.PASS, "slow answered")
+
+    @probe("test.page", ProbeParams)
+    def page(ctx, params: ProbeParams) -> ProbeResult:
+        pages.append(ctx.confirmed)
+        return ProbeResult(Verdict.PASS, f"paged (confirmed={ctx.confirmed})")
+
+    yield pages
+    for kind in TEST_KINDS:
+        REGISTRY.pop(kind, None)
+
+
+def mini_with_probes(probes: dict[str, list[dict]]) -> Checklist:
+    """The mini checklist with probe specs added to items named by key (e.g. `go-live.infra.cluster`)."""
+    raw = tomllib.loads(MINI.read_text())
+
+    def visit(section: dict, prefix: str) -> None:
+        key = f"{prefix}.{section['id']}" if prefix else section["id"]
+        for item in section.get("item", []):
+            if f"{key}.{item['id']}" in probes:
+                item["probe"] = probes[f"{key}.{item['id']}"]
+        for sub in section.get("subsection", []):
+            visit(sub, key)
+
+    for top in raw["section"]:
+        visit(top, "")
+    return Checklist.model_validate(raw)
 
 
 @pytest.fixture
-def probed_checklist(tmp_path: Path, echo_kind):
-    text = MINI.replace('id = "cluster"\ntitle = "Cluster"\nowner = "Platform"\npriority = "P1"\n',
-                        'id = "cluster"\ntitle = "Cluster"\nowner = "Platform"\npriority = "P1"\n'
-                        '[[section.subsection.item.probe]]\nkind = "test.echo"\n')
-    text = text.replace('id = "p95"\ntitle = "API p95"\nowner = "Platform"\n',
-                        'id = "p95"\ntitle = "API p95"\nowner = "Platform"\n'
-                        '[[section.item.probe]]\nkind = "test.echo"\nparams = { verdict = "acceptable", value = 320.0 }\n')
-    path = tmp_path / "probed.toml"
-    path.write_text(text)
-    return load_checklist(path)
+def probed_checklist(probe_kinds) -> Checklist:
+    """Cluster answers pass; the p95 metric answers acceptable at 320 ms."""
+    return mini_with_probes({
+        "go-live.infra.cluster": [{"kind": "test.echo"}],
+        "performance.p95": [{"kind": "test.echo", "params": {"verdict": "acceptable", "value": 320.0}}],
+    })
 
 
 @pytest.fixture
@@ -54,6 +101,17 @@ def store(tmp_path: Path) -> StateStore:
 @pytest.fixture
 def app_factory(store):
     def build(checklist, **kwargs):
-        return make_app(checklist, Profile(), store, clock=lambda: FIXED_NOW, **kwargs)
+        kwargs.setdefault("clock", lambda: FIXED_NOW)
+        return make_app(checklist, kwargs.pop("profile", Profile()), store, **kwargs)
 
     return build
+
+
+@pytest.fixture
+def shipped_checklist() -> Checklist:
+    """The shipped checklist, validated the way the CLI loads it (skipped while it does not exist)."""
+    if not SHIPPED.exists():
+        pytest.skip("checklists/production.toml not written yet")
+    from golive_tui.checklists import load_checklist
+
+    return load_checklist(SHIPPED)

@@ -1,31 +1,19 @@
-"""Pilot tests driving the real app: assertions on the state file and the widgets."""
+"""Pilot tests of the main screen: navigate, record, annotate, filter, live reload, read-only, errors."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input
 
+from golive_tui import actions
 from golive_tui.tui.main_screen import MainScreen
+from golive_tui.tui.modals import NoteModal
 from golive_tui.tui.screens import AuditScreen, HelpScreen, PerformanceScreen, SignoffScreen
 
-SHIPPED = Path(__file__).resolve().parents[2] / "checklists" / "production.toml"
+from .helpers import cell, fill, notes, settle, text_of
 
 
-def cell(app, key: str, column: str) -> str:
-    table = app.screen.query_one("#items", DataTable)
-    value = table.get_cell(key, column)
-    return getattr(value, "plain", str(value))
-
-
-async def settle(pilot) -> None:
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 async def test_navigate_mark_done_and_cycle(app_factory, probed_checklist, store, size) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
@@ -33,152 +21,148 @@ async def test_navigate_mark_done_and_cycle(app_factory, probed_checklist, store
         await settle(pilot)
         assert store.read().item("go-live.infra.on-call").status == "done"
         assert cell(app, "go-live.infra.on-call", "status") == "✓ done"
+        assert "On-Call Schedule" in text_of(app, "#detail") and "tester@ci" in text_of(app, "#detail")
         await pilot.press("space")
         await settle(pilot)
         assert store.read().item("go-live.infra.on-call").status == "failed"
-        assert "✗1" in str(app.screen.query_one("#header").render())
+        assert "0/5 ✗1" in text_of(app, "#header")
+        await pilot.press("k", "b")
+        await settle(pilot)
+        assert cell(app, "go-live.infra.cluster", "status") == "! blocked"
+        await pilot.press("down", "down", "n")
+        await settle(pilot)
+        assert store.read().item("go-live.infra.rollback").status == "n/a"
 
 
-async def test_edit_note_and_evidence_in_modal(app_factory, probed_checklist, store) -> None:
+async def test_edit_note_and_evidence_in_modal(app_factory, probed_checklist, store, tmp_path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("kubectl get nodes: 3 Ready\n")
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e")
         await pilot.pause()
-        note = app.screen.query_one("#note", Input)
-        note.value = "checked with kubectl on bastion-2"
-        app.screen.query_one("#evidence", Input).value = "https://wiki/INC-1"
+        assert isinstance(app.screen, NoteModal)
+        await pilot.press(*"on bastion-2")  # typed into the focused note field
+        await fill(pilot, "#evidence", str(report))
         await pilot.press("enter")
         await settle(pilot)
         state = store.read().item("go-live.infra.cluster")
-        assert state.note == "checked with kubectl on bastion-2" and state.evidence == "https://wiki/INC-1"
+        assert state.note == "on bastion-2" and state.evidence == str(report)
+        assert len(state.evidence_sha256) == 64  # a file path records the file's digest
         assert store.read().audit[-1].action == "annotate"
+        assert "Note: on bastion-2" in text_of(app, "#detail")
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("escape")  # cancel: nothing written
+        await settle(pilot)
+        assert len(store.read().audit) == 1
 
 
-async def test_filter_by_owner_and_status(app_factory, probed_checklist, store) -> None:
+async def test_filter_by_text_owner_status_and_priority(app_factory, probed_checklist) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("slash")
-        await pilot.press(*"owner:ops")
-        await pilot.pause()
         screen = app.screen
-        assert [i.key for i in screen.rows] == ["go-live.infra.on-call", "go-live.infra.rollback"]
-        await pilot.press("enter", "x")
-        await settle(pilot)
-        await pilot.press("slash", "ctrl+u", *"status:failed")
+        await pilot.press("slash", *"owner:ops")
         await pilot.pause()
+        assert [i.key for i in screen.rows] == ["go-live.infra.on-call", "go-live.infra.rollback"]
+        await pilot.press("enter", "x")  # enter keeps the filter and returns to the table
+        await settle(pilot)
+        await pilot.press("slash")
+        await fill(pilot, "#filter", "status:failed")
         assert [i.key for i in screen.rows] == ["go-live.infra.on-call"]
+        await fill(pilot, "#filter", "priority:p1")
+        assert [i.key for i in screen.rows] == ["go-live.infra.cluster", "go-live.infra.on-call"]
+        await fill(pilot, "#filter", "waf")
+        assert [i.key for i in screen.rows] == ["security.waf"]
         await pilot.press("escape")
         await pilot.pause()
-        assert len(screen.rows) == 5
+        assert len(screen.rows) == 5 and not screen.query_one("#filter", Input).display
 
 
-async def test_every_screen_opens(app_factory, probed_checklist) -> None:
+async def test_every_screen_opens_by_digit_and_function_key(app_factory, probed_checklist) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
-        for key, screen_type in (("2", PerformanceScreen), ("3", SignoffScreen), ("4", AuditScreen), ("1", MainScreen)):
+        for key, screen_type in (("2", PerformanceScreen), ("3", SignoffScreen), ("4", AuditScreen), ("1", MainScreen),
+                                 ("f2", PerformanceScreen), ("f3", SignoffScreen), ("f4", AuditScreen), ("f1", MainScreen)):
             await pilot.press(key)
             await pilot.pause()
-            assert isinstance(app.screen, screen_type)
+            assert isinstance(app.screen, screen_type), key
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        assert "command palette" in str(app.screen.query_one("#help").render())
+        assert "command palette" in text_of(app, "#help")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
 
 
-async def test_probe_worker_result_lands_in_state_file(app_factory, probed_checklist, store) -> None:
+async def test_audit_screen_lists_changes_newest_first_and_verifies(app_factory, probed_checklist, store) -> None:
+    actions.mark(store, probed_checklist.item("security.waf"), "done", by="alice")
+    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", by="bob")
     app = app_factory(probed_checklist)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("p")
-        await settle(pilot)
-        for _ in range(20):
-            if store.read().item("go-live.infra.cluster").probe is not None and not app.running:
-                break
-            await pilot.pause(0.05)
-        record = store.read().item("go-live.infra.cluster")
-        assert record.probe.verdict == "pass" and record.status == "done"
-        assert cell(app, "go-live.infra.cluster", "verdict") == "✓ pass"
-        await pilot.press("R")
-        await settle(pilot)
-        for _ in range(20):
-            if store.read().item("performance.p95").probe is not None and not app.running:
-                break
-            await pilot.pause(0.05)
-        assert store.read().item("performance.p95").probe.value == 320.0
-        await pilot.press("2")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("4")
         await pilot.pause()
-        table = app.screen.query_one(DataTable)
-        assert table.get_cell("performance.p95", "current") == "320ms"
+        table = app.screen.query_one("#audit", DataTable)
+        assert [table.get_row_at(r)[2] for r in range(table.row_count)] == ["bob", "alice"]
+        assert "2 entries — ✓ chain intact" in text_of(app, "#verify")
 
 
-async def test_waive_and_approve(app_factory, probed_checklist, store) -> None:
-    app = app_factory(probed_checklist)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("w")
-        await pilot.pause()
-        await pilot.press("enter")  # empty reason: refused, modal stays
-        await pilot.pause()
-        assert "needs a reason" in str(app.screen.query_one("#error").render())
-        app.screen.query_one("#reason", Input).value = "known gap, fixed next sprint"
-        app.screen.query_one("#until", Input).value = "2099-01-31"
-        await pilot.press("enter")
-        await settle(pilot)
-        assert store.read().item("go-live.infra.cluster").waiver.reason == "known gap, fixed next sprint"
-        await pilot.press("3", "a")
-        await pilot.pause()
-        app.screen.query_one("#name", Input).value = "Erin Example"
-        await pilot.press("enter")
-        await settle(pilot)
-        approval = store.read().approvals["eng"]
-        assert approval.name == "Erin Example" and len(approval.signature) == 64
-        assert "approved" in app.screen.query_one("#approvals", DataTable).get_cell("eng", "state").plain
-
-
-async def test_read_only_refuses_changes(app_factory, probed_checklist, store) -> None:
+async def test_read_only_refuses_every_change(app_factory, probed_checklist, store) -> None:
     app = app_factory(probed_checklist, read_only=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        assert "READ-ONLY" in str(app.screen.query_one("#header").render())
-        await pilot.press("d", "p", "e")
+        assert "READ-ONLY" in text_of(app, "#header")
+        for key in ("d", "space", "p", "e", "w", "G"):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, MainScreen), key  # no modal opened
+        await pilot.press("3", "a", "r")
         await settle(pilot)
+        assert isinstance(app.screen, SignoffScreen)
         assert not store.path.exists()
+        assert any("read-only" in n for n in notes(app))
 
 
-async def test_live_reload_of_another_captains_change(app_factory, probed_checklist, store) -> None:
-    from golive_tui import actions
-
+async def test_live_reload_keeps_an_open_modal(app_factory, probed_checklist, store) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("e", *"half-typed")
+        await pilot.pause()
         actions.mark(store, probed_checklist.item("security.waf"), "failed", by="other-captain")
-        await pilot.pause(1.3)
+        await pilot.pause(1.3)  # one poll period
+        assert isinstance(app.screen, NoteModal)
+        assert app.screen.query_one("#note", Input).value == "half-typed"
+        assert app.state.item("security.waf").status == "failed"
+        await pilot.press("escape")
         await pilot.pause()
         assert cell(app, "security.waf", "status") == "✗ failed"
 
 
 async def test_unparsable_state_keeps_last_view_and_file(app_factory, probed_checklist, store) -> None:
-    from golive_tui import actions
-
     actions.mark(store, probed_checklist.item("security.waf"), "done")
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         store.path.write_text("this is = = not toml")
         await pilot.pause(1.3)
         assert cell(app, "security.waf", "status") == "✓ done"
+        assert any("unreadable" in n for n in notes(app))
         await pilot.press("x")
         await settle(pilot)
         assert store.path.read_text() == "this is = = not toml"
 
 
-@pytest.mark.skipif(not SHIPPED.exists(), reason="shipped checklist missing")
-async def test_shipped_checklist_opens_at_80x24(app_factory, store) -> None:
-    import tomllib
-
-    from golive_tui.model import Checklist
-
-    checklist = Checklist.model_validate(tomllib.loads(SHIPPED.read_text()))
-    app = app_factory(checklist)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        assert len(app.screen.rows) == 129
-        assert "Autolytiq production go-live" in str(app.screen.query_one("#header").render())
-        await pilot.press("slash", *"node")
-        await pilot.pause()
-        assert [i.key for i in app.screen.rows] == ["go-live.infrastructure.node-groups"]
+async def test_shipped_checklist_at_80x24_and_160x48(app_factory, shipped_checklist, store) -> None:
+    total = len(list(shipped_checklist.items()))
+    for size in ((80, 24), (160, 48)):
+        app = app_factory(shipped_checklist)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            assert len(app.screen.rows) == total
+            assert shipped_checklist.title in text_of(app, "#header")
+            first = app.screen.rows[0]
+            await pilot.press("d")
+            await settle(pilot)
+            assert store.read().item(first.key).status == "done"
+            await pilot.press("slash", *"node")
+            await pilot.pause()
+            assert "go-live.infrastructure.node-groups" in [i.key for i in app.screen.rows]

@@ -1,18 +1,23 @@
 """SVG snapshots of the main, performance, sign-off and help screens at 80x24 and 160x48.
 
-Regenerate after a deliberate UI change: `uv run pytest tests/tui/test_snapshots.py --snapshot-update`,
-review the diff, then `uv run python screenshots/update.py` to refresh the README's images.
+The staged state is fixed (probe results, attestations, one fresh and one stale approval, a
+waiver) and so is the clock, so the images only change when the UI does.
+
+Regenerate after a deliberate UI change, review the diff, then refresh the README's images:
+    .venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update
+    .venv/bin/python screenshots/update.py
 """
 
 from __future__ import annotations
 
-import tomllib
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from golive_tui import actions
+from golive_tui.audit import Change
+from golive_tui.decision import signature
 from golive_tui.engine import ItemResult
 from golive_tui.model import Checklist
 from golive_tui.probes.base import ProbeResult, Verdict
@@ -20,33 +25,54 @@ from golive_tui.profile import Profile
 from golive_tui.state import StateStore
 from golive_tui.tui.app import make_app
 
-from .conftest import FIXED_NOW
+from .conftest import FIXED_NOW, SHIPPED
 
-SHIPPED = Path(__file__).resolve().parents[2] / "checklists" / "production.toml"
+pytestmark = pytest.mark.skipif(not SHIPPED.exists(), reason="checklists/production.toml not written yet")
+
+RESULTS = [
+    ("go-live.infrastructure.eks-cluster", Verdict.PASS, "API v1.32.1 reachable; EKS ACTIVE", None, ""),
+    ("go-live.infrastructure.node-groups", Verdict.FAIL, "2 Ready nodes in 2 zones (need 3 in 3)", None, ""),
+    ("go-live.infrastructure.load-balancer", Verdict.PASS, "api-gateway LoadBalancer at lb.example", None, ""),
+    ("go-live.infrastructure.ssl-certificates", Verdict.FAIL, "api.autolytiq.com expires in 20 days", None, ""),
+    ("go-live.infrastructure.auto-scaling", Verdict.ERROR, "cannot reach API server", None, ""),
+    ("performance.baseline.api-response-time-p50", Verdict.PASS, "p50 38ms", 38.0, "ms"),
+    ("performance.baseline.api-response-time-p95", Verdict.ACCEPTABLE, "p95 320ms", 320.0, "ms"),
+    ("performance.baseline.error-rate", Verdict.PASS, "0.05%", 0.05, "%"),
+    ("performance.service.tax-engine", Verdict.FAIL, "p99 72ms", 72.0, "ms"),
+]
+
+
+def approve_at(store: StateStore, checklist: Checklist, role: str, name: str, when) -> None:
+    """An approval with a fixed time (actions.approve stamps the real clock, which a snapshot cannot show)."""
+    def build(state):
+        seq = state.audit[-1].seq + 1 if state.audit else 1
+        return [Change(f"approval:{role}", "approve", {
+            "role": next(r.role for r in checklist.approval if r.id == role), "name": name, "at": when,
+            "signature": signature(checklist, state), "audit_seq": seq})]
+
+    store.transact(build, by=name, at=when)
 
 
 def staged_app(tmp_path: Path):
-    checklist = Checklist.model_validate(tomllib.loads(SHIPPED.read_text()))
+    from golive_tui.checklists import load_checklist
+
+    checklist = load_checklist(SHIPPED)
     store = StateStore(tmp_path / "snap-state.toml", checklist=checklist.title)
     items = checklist.item_map()
     at = FIXED_NOW - timedelta(minutes=7)
-    results = [
-        ("go-live.infrastructure.eks-cluster", Verdict.PASS, "API v1.32.1 reachable; EKS ACTIVE", None, ""),
-        ("go-live.infrastructure.node-groups", Verdict.FAIL, "2 Ready nodes in 2 zones (need 3 in 3)", None, ""),
-        ("go-live.infrastructure.load-balancer", Verdict.PASS, "api-gateway LoadBalancer at lb.example", None, ""),
-        ("go-live.infrastructure.ssl-certificates", Verdict.FAIL, "api.autolytiq.com expires in 20 days", None, ""),
-        ("go-live.infrastructure.auto-scaling", Verdict.ERROR, "cannot reach API server", None, ""),
-        ("performance.baseline.api-response-time-p50", Verdict.PASS, "p50 38ms", 38.0, "ms"),
-        ("performance.baseline.api-response-time-p95", Verdict.ACCEPTABLE, "p95 320ms", 320.0, "ms"),
-        ("performance.baseline.error-rate", Verdict.PASS, "0.05%", 0.05, "%"),
-        ("performance.service.tax-engine", Verdict.FAIL, "p99 72ms", 72.0, "ms"),
-    ]
     actions.record_results(store, [
-        ItemResult(items[key], ProbeResult(verdict, summary, "evidence: see probe", value=value, unit=unit, checked_at=at, duration_ms=42.0))
-        for key, verdict, summary, value, unit in results
+        ItemResult(items[key], ProbeResult(verdict, summary, "evidence: see probe", value=value, unit=unit,
+                                           checked_at=at, duration_ms=42.0))
+        for key, verdict, summary, value, unit in RESULTS
     ], by="captain")
     actions.mark(store, items["go-live.infrastructure.dns"], "done", note="dig +short ok", by="captain", at=at)
     actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed in staging", by="ops", at=at)
+    approve_at(store, checklist, checklist.approval[0].id, "Erin Example", at)
+    approve_at(store, checklist, checklist.approval[1].id, "Sam Secure", at)
+    actions.mark(store, items["go-live.database.backups"], "failed", note="PITR off", by="dba", at=at)  # both now stale…
+    actions.waive(store, items["go-live.infrastructure.vpc-networking"], reason="audited last quarter",
+                  until=FIXED_NOW.replace(year=2099), by="captain")
+    approve_at(store, checklist, checklist.approval[0].id, "Erin Example", at)  # …and the first re-signs
     return make_app(checklist, Profile(), store, clock=lambda: FIXED_NOW, by="captain")
 
 

@@ -40,7 +40,11 @@ def test_tui_in_tmux_80x24(tmp_path: Path) -> None:
     tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", session, command)
     try:
         screen = wait_for(session, "Mini go-live")
-        assert "NO-GO" in screen and "Infrastructure" in screen and "Cluster" in screen
+        # 80 columns: the tree hides behind `t`, a section bar takes its place.
+        assert "NO-GO" in screen and "All sections 0/5" in screen and "Cluster" in screen
+        tmux("send-keys", "-t", session, "t")
+        wait_for(session, "Infrastructure")
+        tmux("send-keys", "-t", session, "t")
         tmux("send-keys", "-t", session, "j", "d")
         screen = wait_for(session, "✓ done")
         assert "1/5" in screen
@@ -56,5 +60,21 @@ def test_tui_in_tmux_80x24(tmp_path: Path) -> None:
         while time.monotonic() < deadline and session in tmux("list-sessions"):
             time.sleep(0.1)
         assert session not in tmux("list-sessions"), "the app did not quit on q"
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+
+
+def test_shipped_checklist_without_colour_first_frame(tmp_path: Path) -> None:
+    """NO_COLOR in a real terminal: words and glyphs carry every status; first frame measured."""
+    session = f"golive-{uuid.uuid4().hex[:8]}"
+    command = f"env NO_COLOR=1 {sys.executable} -m golive_tui --state {tmp_path / 'state.toml'}"
+    started = time.monotonic()
+    tmux("new-session", "-d", "-x", "80", "-y", "24", "-s", session, command)
+    try:
+        screen = wait_for(session, "· pending", timeout=15)
+        first_frame = time.monotonic() - started
+        print(f"first frame in tmux (shipped checklist, 80x24): {first_frame * 1000:.0f} ms")
+        assert "NO-GO" in screen and "EKS Cluster" in screen
+        assert first_frame < 10
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
