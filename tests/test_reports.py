@@ -1,152 +1,300 @@
-"""Reports on a half-finished go-live: markdown in the seed's layout, HTML, JSON, JUnit; no secrets."""
+"""Reports on a half-finished go-live of the shipped checklist: Markdown in the seed's layout,
+HTML, JSON, JUnit XML (schema-validated); none of them carries a secret."""
 
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
-import tomllib
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
-from xml.etree import ElementTree as ET
 
 import pytest
+from lxml import etree
 from markdown_it import MarkdownIt
 
 from golive_tui import actions
+from golive_tui.checklists import load_checklist
 from golive_tui.engine import ItemResult
 from golive_tui.model import Checklist
 from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.profile import Profile
-from golive_tui.report import render
+from golive_tui.report import FORMATS, render
+from golive_tui.secrets import set_secret
 from golive_tui.state import StateStore
+from golive_tui.state_model import State
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-SECRET = "R0UT1NGK3Y-must-never-leak-0123456789"
+AT = NOW - timedelta(hours=1)
+ENV_SECRET = "R0UT1NGK3Y-must-never-leak-0123456789"
+KEYRING_SECRET = "grafana-token-from-the-keyring-9876"
+PROFILE = Profile()
+NODE_GROUPS = "go-live.infrastructure.node-groups"
 
 
 @pytest.fixture(scope="module")
 def checklist() -> Checklist:
-    return Checklist.model_validate(tomllib.loads((REPO / "checklists" / "production.toml").read_text()))
+    return load_checklist(REPO / "checklists" / "production.toml")
+
+
+def half_finished(path: Path, checklist: Checklist) -> StateStore:
+    """Probe results of every kind, attestations, a waiver, a stale and a fresh approval."""
+    store = StateStore(path, checklist=checklist.title)
+    items = checklist.item_map()
+    actions.approve(store, checklist, "qa-lead", name="Quinn Park")  # goes stale with the changes below
+    actions.record_results(store, [
+        ItemResult(items[NODE_GROUPS], ProbeResult(
+            Verdict.FAIL, "2 Ready nodes in 2 zones | need 3", "zone c: node-3 NotReady\x1b[0m", checked_at=AT, duration_ms=120)),
+        ItemResult(items["go-live.infrastructure.eks-cluster"], ProbeResult(
+            Verdict.PASS, "API v1.32 reachable", "GET /version: v1.32.1", checked_at=AT, duration_ms=80)),
+        ItemResult(items["go-live.infrastructure.pdb"], ProbeResult(
+            Verdict.ERROR, "cannot reach API server", checked_at=AT, duration_ms=10)),
+        ItemResult(items["go-live.monitoring.pagerduty"], ProbeResult(
+            Verdict.SKIPPED, "not confirmed: pages a human", checked_at=AT)),
+        ItemResult(items["performance.baseline.api-response-time-p95"], ProbeResult(
+            Verdict.ACCEPTABLE, "p95 over target, within acceptable", value=320.0, unit="ms", checked_at=AT, duration_ms=40)),
+        ItemResult(items["performance.baseline.availability"], ProbeResult(
+            Verdict.PASS, "30-day availability", value=99.95, unit="%", checked_at=AT, duration_ms=30)),
+    ], by="captain")
+    actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed\non staging <b>twice</b>", by="ops", at=AT)
+    actions.mark(store, items["compliance.security-compliance.hipaa"], "n/a", note="no health data", by="legal", at=AT)
+    actions.mark(store, items["go-live.operational.dr-plan"], "blocked", note="waiting for the vendor", by="ops", at=AT)
+    actions.waive(store, items["go-live.infrastructure.auto-scaling"], reason="HPA lands Monday", until=NOW + timedelta(days=30), by="ciso")
+    actions.mark(store, items["sign-off.final-checklist.risk-register-updated"], "done", by="pm", at=AT)
+    actions.approve(store, checklist, "security-lead", name="Sam Rivera")
+    return store
 
 
 @pytest.fixture
-def state(tmp_path: Path, checklist: Checklist, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY", SECRET)
-    store = StateStore(tmp_path / "state.toml", checklist=checklist.title)
-    items = checklist.item_map()
-    at = NOW - timedelta(hours=1)
-    actions.record_results(store, [
-        ItemResult(items["go-live.infrastructure.node-groups"], ProbeResult(Verdict.FAIL, "2 Ready nodes in 2 zones | need 3", "zone c: node-3 NotReady", checked_at=at, duration_ms=120)),
-        ItemResult(items["go-live.infrastructure.eks-cluster"], ProbeResult(Verdict.PASS, "API v1.32 reachable", checked_at=at, duration_ms=80)),
-        ItemResult(items["go-live.infrastructure.pdb"], ProbeResult(Verdict.ERROR, "cannot reach API server", checked_at=at, duration_ms=10)),
-        ItemResult(items["performance.baseline.api-response-time-p95"], ProbeResult(Verdict.ACCEPTABLE, "p95 320ms", value=320.0, unit="ms", checked_at=at)),
-    ], by="captain")
-    actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed\non staging", by="ops", at=at)
-    actions.waive(store, items["go-live.infrastructure.auto-scaling"], reason="HPA lands Monday", until=NOW + timedelta(days=30), by="ciso")
-    actions.mark(store, items["sign-off.final-checklist.risk-register-updated"], "done", by="pm", at=at)
-    actions.approve(store, checklist, "security-lead", name="Sam Rivera")
-    return store.read()
+def state(tmp_path: Path, checklist: Checklist) -> State:
+    return half_finished(tmp_path / "state.toml", checklist).read()
 
 
-def tables_after(tokens, heading: str) -> list[list[str]]:
-    """Rows (cells as text) of the first table after the heading with this text."""
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tokens[i + 1].content == heading:
-            rows, row = [], None
-            for t in tokens[i + 3:]:
-                if t.type == "heading_open":
-                    break
-                if t.type == "tr_open":
-                    row = []
-                elif t.type == "inline" and row is not None:
-                    row.append(t.content)
-                elif t.type == "tr_close":
-                    rows.append(row)
-                    row = None
-                elif t.type == "table_close":
-                    return rows
-            return rows
-    raise AssertionError(f"heading {heading!r} not found")
+MD = MarkdownIt("commonmark").enable("table")
 
 
-def test_markdown_in_the_seeds_layout(checklist, state) -> None:
-    text = render("markdown", checklist, state, Profile(), NOW)
-    tokens = MarkdownIt("commonmark").enable("table").parse(text)
+def table_after(text: str, heading: str) -> dict[str, list[str]]:
+    """Rows of the first table under `heading`, keyed by the first cell (plain text); header under ''."""
+    tokens = MD.parse(text)
+    start = next(i for i, t in enumerate(tokens) if t.type == "heading_open" and tokens[i + 1].content == heading)
+    rows: list[list[str]] = []
+    for i in range(start + 3, len(tokens)):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            break
+        if tok.type == "tr_open":
+            rows.append([])
+        elif tok.type == "inline" and rows and tokens[i - 1].type in ("th_open", "td_open"):
+            rows[-1].append("".join(c.content for c in tok.children if c.type in ("text", "code_inline")))
+        elif tok.type == "table_close":
+            break
+    return {("" if n == 0 else row[0]): row for n, row in enumerate(rows)}
+
+
+def test_markdown_fills_the_seeds_tables(checklist: Checklist, state: State, seed_path: Path) -> None:
+    text = render("markdown", checklist, state, PROFILE, NOW)
+    tokens = MD.parse(text)
     headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
-    seed = MarkdownIt("commonmark").enable("table").parse((REPO.parent / "shared" / "seed" / "production-checklist.md").read_text())
-    seed_headings = [seed[i + 1].content for i, t in enumerate(seed) if t.type == "heading_open"]
-    for wanted in ("Go-Live Checklist", "Infrastructure Readiness", "Baseline Requirements", "Required Approvals", "Go-Live Decision", "First Month"):
-        assert wanted in headings and wanted in seed_headings
-    infra = {row[0]: row for row in tables_after(tokens, "Infrastructure Readiness")}
-    assert infra["**Node Groups**"][3] == "FAILED"
-    assert infra["**EKS Cluster**"][3] == "[x]" and infra["**EKS Cluster**"][4] == "2026-11-28"
-    assert infra["**Auto-scaling**"][3] == "waived"
-    assert infra["**PDB**"][3] == "[ ]"
-    assert len(infra) == 9  # header + 8 rows, none broken by the | in a summary
-    baseline = {row[0]: row for row in tables_after(tokens, "Baseline Requirements")}
-    assert baseline["**API Response Time (p95)**"][1:] == ["< 200ms", "< 500ms", "320ms", "[x]"]
-    approvals = {row[0]: row for row in tables_after(tokens, "Required Approvals")}
-    assert approvals["**Security Lead**"][1] == "Sam Rivera" and approvals["**Security Lead**"][2] == "[x]"
-    assert len(approvals["**Security Lead**"][4]) == 12
-    criteria = {row[0]: row for row in tables_after(tokens, "Go-Live Decision")}
-    assert criteria["Rollback plan tested"][1] == "[x]" and criteria["All P1 items complete"][1] == "[ ]"
-    assert "- **Node Groups** — fail: 2 Ready nodes in 2 zones \\| need 3" in text
+    seed = MD.parse(seed_path.read_text(encoding="utf-8"))
+    seed_headings = {seed[i + 1].content for i, t in enumerate(seed) if t.type == "heading_open"}
+    # Every heading of the seed but its title and "Performance Verification" (its commands sit under
+    # "Verification Commands" like every other section's).
+    assert seed_headings - {"Production Checklist", "Performance Verification"} <= set(headings)
+    assert headings[0] == "Autolytiq production go-live"
+    assert "**Target:** autolytiq-prod · **Generated:** 2026-11-28 12:00 UTC · **Decision: NO-GO**" in text
+
+    infra = table_after(text, "Infrastructure Readiness")
+    assert infra[""] == ["Item", "Description", "Owner", "Status", "Date"]
+    assert len(infra) == 9  # header + 8 rows: the `|` in a summary broke nothing
+    assert infra["Node Groups"][3:] == ["FAILED", "2026-11-28"]
+    assert infra["EKS Cluster"][3:] == ["[x]", "2026-11-28"]
+    assert infra["Auto-scaling"][3] == "waived"
+    assert infra["PDB"][3:] == ["[ ]", ""]  # an error says nothing about the item
+    operational = table_after(text, "Operational Readiness")
+    assert operational["DR Plan"][3] == "blocked" and operational["Rollback Plan"][3] == "[x]"
+    assert table_after(text, "Security Compliance")["HIPAA"][3] == "n/a"
+
+    baseline = table_after(text, "Baseline Requirements")
+    assert baseline[""] == ["Metric", "Target", "Acceptable", "Current", "Status"]
+    assert baseline["API Response Time (p95)"][1:] == ["< 200ms", "< 500ms", "320ms", "[x]"]
+    assert baseline["Availability"][3:] == ["99.95%", "[x]"]
+    assert table_after(text, "Service-Specific Benchmarks")[""] == ["Service", "Metric", "Target", "Current", "Status"]
+    assert table_after(text, "Load Test Results")["Spike test (1000 users)"][1] == "No failures"
+
+    approvals = table_after(text, "Required Approvals")
+    assert approvals["Security Lead"][1:4] == ["Sam Rivera", "[x]", datetime.now(UTC).strftime("%Y-%m-%d")]
+    assert len(approvals["Security Lead"][4]) == 12 and int(approvals["Security Lead"][4], 16) >= 0
+    assert approvals["QA Lead"][2] == "stale" and approvals["QA Lead"][4].endswith(" (stale)")
+    assert approvals["VP Engineering"][1:] == ["", "[ ]", "", ""]
+    assert "* **QA Lead**: stale — changed since approval: go-live.infrastructure.eks-cluster" in text
+    criteria = table_after(text, "Go-Live Decision")
+    assert criteria["Rollback plan tested"][1:] == ["[x]", ""]
+    assert criteria["All P1 items complete"][1] == "[ ]" and NODE_GROUPS + " (failed)" in criteria["All P1 items complete"][2]
+    assert criteria["No critical security issues"][1] == "[x]"
+
+    # Evidence lines under the tables; task lists ticked like the seed's.
+    assert "* **Node Groups**: fail — 2 Ready nodes in 2 zones \\| need 3, checked 2026-11-28 11:00 UTC" in text
+    assert "* **Rollback Plan**: note: rehearsed on staging \\<b>twice\\</b>" in text
+    assert "* **Auto-scaling**: waived until 2026-12-28 by ciso: HPA lands Monday" in text
+    assert "* **API Response Time (p95)**: acceptable — p95 over target, within acceptable (320ms)" in text
     assert "- [x] Risk register updated" in text and "- [ ] Monitor error rates closely" in text
+    assert "*Due within the first 24 hours after go-live (go-live not recorded yet).*" in text
+    assert "\x1b" not in text
+    # Reference material of the seed: table of contents, runbooks, appendix, change log.
+    assert "1. [Go-Live Checklist](#go-live-checklist)" in text
+    assert "kubectl get pdb -n autolytiq-prod" in text and "kubectl scale deployment --all --replicas=0" in text
+    assert table_after(text, "Change Log")["2024-11-26"][1:] == ["1.0.0", "Ops Team", "Initial version"]
 
 
-def test_stale_approval_marked(checklist, state, tmp_path) -> None:
+def test_markdown_post_golive_due_times_and_overdue(checklist: Checklist, tmp_path: Path) -> None:
     store = StateStore(tmp_path / "state.toml")
-    actions.mark(store, checklist.item("security.infrastructure.waf"), "failed")
-    text = render("markdown", checklist, store.read(), Profile(), NOW)
-    assert "(stale)" in text
+    items = checklist.item_map()
+    actions.mark(store, items["post-go-live.first-24h.watch-latency-metrics"], "done")
+    actions.go_live(store, checklist, force_reason="exec override for the demo")
+    state = store.read()
+    start = state.meta.golive_at
+    later = start + timedelta(hours=30)
+    text = render("markdown", checklist, state, PROFILE, later)
+    assert f"**Go-live:** {start:%Y-%m-%d %H:%M} UTC by tester@ci — forced: exec override for the demo" in text
+    due = start + timedelta(hours=24)
+    assert f"*Due {due:%Y-%m-%d %H:%M} UTC (first 24 hours after go-live).*" in text
+    assert f"* **Monitor error rates closely**: OVERDUE (due {due:%Y-%m-%d %H:%M} UTC)" in text
+    assert "* **Watch latency metrics**: OVERDUE" not in text and "- [x] Watch latency metrics" in text
+    assert "* **Daily metrics review**: OVERDUE" not in text  # the first week is not over
 
 
-def test_html_is_self_contained_and_escaped(checklist, state) -> None:
-    html = render("html", checklist, state, Profile(), NOW)
-    assert html.startswith("<!doctype html>") and "<style>" in html
-    assert "<script" not in html and "http://" not in html.split("</style>")[0] and "src=" not in html
-    assert "NO-GO" in html and "@media print" in html
-    assert "2 Ready nodes in 2 zones | need 3" in html
-    assert "rehearsed\non staging" in html  # kept, escaped, pre-wrapped
-    assert "<b>Node Groups</b>" in html and "FAILED failed" in html
+def test_markdown_only_and_revoked(checklist: Checklist, state: State, tmp_path: Path) -> None:
+    text = render("markdown", checklist, state, PROFILE, NOW, only={NODE_GROUPS})
+    infra = table_after(text, "Infrastructure Readiness")
+    assert set(infra) == {"", "Node Groups"}
+    assert "Database Readiness" not in text and "Monitor error rates closely" not in text
+    assert "Required Approvals" in text  # the sign-off is the point of any report
+
+    store = half_finished(tmp_path / "revoked.toml", checklist)
+    actions.revoke(store, checklist, "security-lead", reason="pen test reopened", by="ciso")
+    text = render("markdown", checklist, store.read(), PROFILE, NOW)
+    assert table_after(text, "Required Approvals")["Security Lead"][2] == "revoked"
+    assert "* **Security Lead**: revoked by ciso: pen test reopened" in text
 
 
-def test_json_is_the_full_record(checklist, state) -> None:
-    data = json.loads(render("json", checklist, state, Profile(), NOW))
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: list[str] = []
+        self.seen: list[tuple[str, dict]] = []
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.append((tag, dict(attrs)))
+        if tag not in ("meta", "br", "link", "img", "input", "hr"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.open or self.open[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.open[-1:] or 'nothing'}")
+        else:
+            self.open.pop()
+
+
+def test_html_self_contained_escaped_and_worded(checklist: Checklist, state: State) -> None:
+    html = render("html", checklist, state, PROFILE, NOW)
+    parser = _Tags()
+    parser.feed(html)
+    assert not parser.problems and parser.open == []  # well nested, everything closed
+    tags = {tag for tag, _ in parser.seen}
+    assert "script" not in tags and "link" not in tags and "img" not in tags and "iframe" not in tags
+    assert not any(key in ("src", "href") for _, attrs in parser.seen for key in attrs)  # no external assets
+    assert "@media print" in html and '<span class="badge nogo">NO-GO</span>' in html
+    # Verdicts are words as well as colours.
+    assert '<td class="st failed">FAILED</td>' in html and '<span class="fail">FAIL</span>' in html
+    assert '<td class="st waived">WAIVED</td>' in html and '<span class="error">ERROR</span>' in html
+    assert '<span class="acceptable">ACCEPTABLE</span> 320ms' in html and '<td class="stale">STALE' in html
+    assert "rehearsed\non staging &lt;b&gt;twice&lt;/b&gt;" in html and "<b>twice</b>" not in html
+    assert "2 Ready nodes in 2 zones | need 3" in html and "zone c: node-3 NotReady" in html
+    assert html.count("<tr><td><b>") == sum(1 for _ in checklist.items())  # one row per item
+
+
+def test_json_is_the_full_record(checklist: Checklist, state: State) -> None:
+    data = json.loads(render("json", checklist, state, PROFILE, NOW))
+    assert data["schema_version"] == 1 and data["generated_at"] == "2026-11-28T12:00:00+00:00"
+    assert (data["checklist"], data["target"], data["only"]) == ("Autolytiq production go-live", "autolytiq-prod", None)
     items = {i["id"]: i for i in data["items"]}
-    assert len(items) == 129
-    assert items["go-live.infrastructure.node-groups"]["verdict"] == "fail"
-    assert items["performance.baseline.api-response-time-p95"]["value"] == 320.0
-    assert items["go-live.infrastructure.auto-scaling"]["outcome"] == "waived"
-    assert data["decision"]["go"] is False and data["decision"]["reasons"]
-    assert data["audit"] == {"entries": 8, "verified": True, "problem": ""}
-    assert {a["id"]: a["state"] for a in data["decision"]["approvals"]}["security-lead"] == "fresh"
+    assert len(items) == sum(1 for _ in checklist.items())
+    node = items[NODE_GROUPS]
+    assert (node["status"], node["outcome"], node["verdict"], node["duration_ms"]) == ("failed", "failed", "fail", 120.0)
+    assert node["checked_at"] == "2026-11-28T11:00:00+00:00" and node["by"] == "captain (probe)"
+    p95 = items["performance.baseline.api-response-time-p95"]
+    assert (p95["value"], p95["unit"], p95["verdict"]) == (320.0, "ms", "acceptable")
+    assert p95["metric"]["target"] == {"op": "<", "value": 200.0, "unit": "ms"}
+    waived = items["go-live.infrastructure.auto-scaling"]
+    assert waived["outcome"] == "waived" and waived["waiver"]["reason"] == "HPA lands Monday"
+    assert items["go-live.operational.rollback-plan"]["note"] == "rehearsed\non staging <b>twice</b>"
+    assert data["totals"]["counts"] == {"complete": 5, "failed": 1, "pending": 120, "blocked": 1, "n/a": 1, "waived": 1}
+    decision = data["decision"]
+    assert decision["go"] is False and decision["label"] == "NO-GO" and len(decision["signature"]) == 64
+    assert {a["id"]: a["state"] for a in decision["approvals"]} == {
+        "engineering-manager": "missing", "security-lead": "fresh", "qa-lead": "stale", "operations-lead": "missing",
+        "product-manager": "missing", "vp-engineering": "missing"}
+    assert {c["id"]: c["met"] for c in decision["criteria"]}["rollback-tested"] is True
+    sections = {s["id"]: s for s in data["sections"]}
+    assert sections["go-live.infrastructure"]["counts"]["failed"] == 1 and sections["go-live"]["total"] == 38
+    assert data["audit"] == {"entries": 13, "verified": True, "problem": ""}
+    assert data["post_golive"] == [] and data["golive_at"] is None
+
+    only = json.loads(render("json", checklist, state, PROFILE, NOW, only={NODE_GROUPS}))
+    assert [i["id"] for i in only["items"]] == [NODE_GROUPS] and only["only"] == [NODE_GROUPS]
 
 
-def test_junit_one_case_per_probed_item_valid_schema(checklist, state) -> None:
-    xml = render("junit", checklist, state, Profile(), NOW)
-    root = ET.fromstring(xml.encode())
-    cases = root.findall(".//testcase")
+def test_junit_valid_counts_and_cases(checklist: Checklist, state: State) -> None:
+    xml = render("junit", checklist, state, PROFILE, NOW)
+    schema = etree.XMLSchema(etree.parse(str(REPO / "tests" / "data" / "junit.xsd")))
+    doc = etree.fromstring(xml.encode())
+    assert schema.validate(doc), schema.error_log
+    cases = doc.findall(".//testcase")
     assert len(cases) == sum(1 for i in checklist.items() if i.probe)
     by_name = {c.get("name"): c for c in cases}
-    failing = by_name["go-live.infrastructure.node-groups: Node Groups"]
-    assert failing.get("classname") == "go-live.infrastructure"
-    assert failing.find("failure").get("message").startswith("2 Ready nodes") and "NotReady" in failing.find("failure").text
-    assert by_name["go-live.infrastructure.pdb: PDB"].find("error") is not None
-    assert by_name["go-live.infrastructure.auto-scaling: Auto-scaling"].find("skipped") is not None
-    assert root.get("failures") == "1" and root.get("errors") == "1"
-    xsd = REPO / "tests" / "data" / "junit.xsd"
-    from lxml import etree
+    failing = by_name[f"{NODE_GROUPS}: Node Groups"]
+    assert failing.get("classname") == "go-live.infrastructure" and failing.get("time") == "0.120"
+    assert failing.find("failure").get("message") == "2 Ready nodes in 2 zones | need 3"
+    assert failing.find("failure").text == "zone c: node-3 NotReady[0m"  # the escape byte XML cannot hold is gone
+    assert by_name["go-live.infrastructure.pdb: PDB"].find("error").get("message") == "cannot reach API server"
+    assert by_name["go-live.infrastructure.auto-scaling: Auto-scaling"].find("skipped").get("message").startswith("waived until")
+    assert by_name["go-live.monitoring.pagerduty: PagerDuty"].find("skipped").get("message") == "not confirmed: pages a human"
+    assert by_name["go-live.infrastructure.dns: DNS"].find("skipped").get("message") == "never run"
+    assert len(by_name["go-live.infrastructure.eks-cluster: EKS Cluster"]) == 0  # passed
+    suites = {s.get("package"): s for s in doc.findall("testsuite")}
+    assert list(suites) == ["go-live", "security", "performance", "compliance"]
+    golive = suites["go-live"]
+    go_live_cases = golive.findall("testcase")
+    assert golive.get("tests") == str(len(go_live_cases))
+    assert (golive.get("failures"), golive.get("errors")) == ("1", "1")
+    assert int(golive.get("skipped")) == sum(1 for c in go_live_cases if c.find("skipped") is not None)
+    assert golive.get("timestamp") == "2026-11-28T11:00:00"
+    assert "go-live.infrastructure.eks-cluster: pass — API v1.32 reachable" in golive.find("system-out").text
+    assert {p.get("name"): p.get("value") for p in golive.find("properties")}["decision"] == "NO-GO"
 
-    schema = etree.XMLSchema(etree.parse(str(xsd)))
-    assert schema.validate(etree.fromstring(xml.encode())), schema.error_log
+    only = etree.fromstring(render("junit", checklist, state, PROFILE, NOW, only={NODE_GROUPS}).encode())
+    assert schema.validate(only), schema.error_log
+    assert [c.get("name") for c in only.findall(".//testcase")] == [f"{NODE_GROUPS}: Node Groups"]
 
 
-@pytest.mark.parametrize("fmt", ["markdown", "html", "json", "junit"])
-def test_no_secret_in_any_report(checklist, state, fmt) -> None:
-    assert SECRET not in render(fmt, checklist, state, Profile(), NOW)
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_secret_in_any_report(checklist: Checklist, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    monkeypatch.setenv("GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY", ENV_SECRET)
+    set_secret("grafana-token", KEYRING_SECRET)
+    state = half_finished(tmp_path / "state.toml", checklist).read()
+    text = render(fmt, checklist, state, PROFILE, NOW)
+    assert "Node Groups" in text  # a real report
+    assert ENV_SECRET not in text and KEYRING_SECRET not in text
+
+
+def test_unknown_format_is_refused(checklist: Checklist) -> None:
+    from golive_tui.errors import GoliveError
+
+    with pytest.raises(GoliveError, match="unknown report format 'pdf'"):
+        render("pdf", checklist, State(), PROFILE, NOW)
 
 
 def test_report_cli_writes_file(tmp_path: Path) -> None:

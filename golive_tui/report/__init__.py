@@ -1,5 +1,6 @@
-"""Reports: the record for humans (markdown in the seed's layout, self-contained HTML) and
-pipelines (JSON, JUnit XML). All are pure functions of (checklist, state, profile, now)."""
+"""Reports: the record for humans (Markdown in the seed's layout, self-contained HTML) and
+pipelines (JSON, JUnit XML). All are pure functions of (checklist, state, profile, now):
+they run no probe and read no secret."""
 
 from __future__ import annotations
 

@@ -1,23 +1,34 @@
-"""What every report shows about an item, computed once."""
+"""What every report shows about an item, computed once, plus small text helpers."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from ..decision import outcome
-from ..model import Checklist, Item
+from ..model import Checklist, Item, Section
 from ..state_model import State
 
 STATUS_MARK = {"complete": "[x]", "pending": "[ ]", "n/a": "n/a", "waived": "waived", "failed": "FAILED", "blocked": "blocked"}
+"""The Status column of the Markdown report: the seed's boxes, words for everything else."""
+STATUS_WORD = {"complete": "DONE", "pending": "PENDING", "n/a": "N/A", "waived": "WAIVED", "failed": "FAILED", "blocked": "BLOCKED"}
+"""Status in words for HTML, where colour is never the only signal."""
+
+# Characters XML 1.0 cannot carry (probe output may contain terminal escapes).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 @dataclass
 class ItemView:
     item: Item
     state: str
+    """The outcome: complete, failed, pending, blocked, n/a or waived."""
     reason: str
     status: str
+    """The recorded status (pending, done, failed, n/a, blocked)."""
     verdict: str
     summary: str
     evidence: str
@@ -27,20 +38,33 @@ class ItemView:
     duration_ms: float | None
     note: str
     attached: str
+    """Evidence a human attached (text, link or file path)."""
     by: str
     at: datetime | None
     waiver: dict | None
 
     @property
     def current(self) -> str:
-        if self.value is None:
-            return ""
-        return f"{self.value:.4g}{self.unit if self.unit in ('%', 'ms', 's', '') else ' ' + self.unit}"
+        return value_text(self.value, self.unit)
 
     @property
     def date(self) -> str:
-        when = self.at or self.checked_at
+        """Date of the current status (of the waiver for a waived item)."""
+        when = self.waiver["at"] if self.state == "waived" and self.waiver else self.at
         return f"{when:%Y-%m-%d}" if when else ""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("complete", "n/a", "waived")
+
+
+def value_text(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    number = f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
+    if not unit:
+        return number
+    return f"{number}{unit}" if unit in ("%", "ms", "s") else f"{number} {unit}"
 
 
 def item_view(item: Item, state: State, now: datetime) -> ItemView:
@@ -60,6 +84,40 @@ def views(checklist: Checklist, state: State, now: datetime, only: set[str] | No
     return [item_view(i, state, now) for i in checklist.items() if only is None or i.key in only]
 
 
-def cell(text: str) -> str:
-    """A Markdown table cell: one line, pipes escaped."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+def selected(section: Section, only: set[str] | None) -> bool:
+    """Whether a section has something to show under `only` (every section when None)."""
+    return only is None or any(i.key in only for i in section.all_items())
+
+
+def signoff_section(checklist: Checklist) -> Section | None:
+    """The top section the approvals and go/no-go criteria belong to (the seed's Sign-Off)."""
+    for top in checklist.section:
+        words = f"{top.id} {top.title}".lower()
+        if "sign-off" in words or "signoff" in words or "approval" in words:
+            return top
+    return None
+
+
+def is_toc(section: Section) -> bool:
+    return not section.item and section.title.lower().strip() in ("table of contents", "contents", "toc")
+
+
+def anchor(title: str) -> str:
+    """The GitHub-style heading anchor (`Go-Live Checklist` -> `go-live-checklist`)."""
+    return re.sub(r"[^\w\- ]", "", title.lower()).replace(" ", "-")
+
+
+def cell(text: object) -> str:
+    """One line of Markdown: whitespace collapsed, pipes and tag-like `<` escaped."""
+    line = " ".join(_CONTROL.sub("", str(text)).split())
+    return _TAG_START.sub(r"\\<", line.replace("|", "\\|"))
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: characters it forbids (terminal escapes, NUL) dropped."""
+    return _NOT_XML.sub("", text)
+
+
+def blockers_text(blockers: list[str], limit: int = 5) -> str:
+    shown = ", ".join(blockers[:limit])
+    return shown + (f" and {len(blockers) - limit} more" if len(blockers) > limit else "")

@@ -1,66 +1,172 @@
-"""One self-contained HTML file (inline CSS, no scripts or external assets) for the change ticket."""
+"""One self-contained HTML file (inline CSS, no scripts or external assets) for the change ticket.
+
+Every verdict is a word as well as a colour, so the page reads the same printed in black and
+white; everything from the checklist or the state is HTML-escaped.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from html import escape
 
-from ..decision import decide, progress
-from ..model import Checklist
+from ..decision import Decision, decide, post_golive_tasks, progress
+from ..model import Checklist, Section
 from ..profile import Profile
 from ..state_model import State
-from .common import STATUS_MARK, item_view
+from .common import STATUS_WORD, ItemView, blockers_text, item_view, selected, value_text
 
 CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2em;color:#111}
-h1{margin-bottom:.2em} table{border-collapse:collapse;width:100%;margin:.5em 0 1.5em}
-th,td{border:1px solid #bbb;padding:.3em .5em;text-align:left;vertical-align:top}
-th{background:#eee} .badge{padding:.15em .6em;border-radius:.3em;font-weight:bold;color:#fff}
-.go{background:#1a7f37} .nogo{background:#cf222e}
-.complete,.pass{color:#1a7f37} .failed,.fail,.error{color:#cf222e;font-weight:bold}
-.acceptable,.waived,.blocked{color:#9a6700} .pending,.skipped,.na{color:#57606a}
-.evidence{white-space:pre-wrap;font-family:ui-monospace,monospace;font-size:12px;color:#333}
-@media print{body{margin:0;font-size:11px}.badge{color:#000;border:2px solid #000;background:none}
- a{color:#000} tr{page-break-inside:avoid}}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:75em;padding:0 1em;color:#1f2328}
+h1{margin-bottom:.2em} h2{border-bottom:2px solid #d0d7de;padding-bottom:.2em;margin-top:1.8em}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1.2em}
+th,td{border:1px solid #d0d7de;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f6f8fa} small,.key{color:#57606a;font-size:12px}
+.badge{display:inline-block;padding:.1em .6em;border-radius:.3em;font-weight:bold;border:2px solid currentColor}
+.go{color:#1a7f37} .nogo{color:#cf222e}
+.complete,.pass,.met,.fresh{color:#1a7f37}
+.failed,.fail,.error,.unmet,.revoked,.overdue{color:#cf222e;font-weight:bold}
+.acceptable,.waived,.blocked,.stale{color:#9a6700;font-weight:bold}
+.pending,.skipped,.na,.missing{color:#57606a}
+.evidence{white-space:pre-wrap;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;margin:.3em 0 0}
+table.summary{width:auto;min-width:16em} td.st,td.date{white-space:nowrap}
+@media print{
+ body{margin:0;max-width:none;font-size:10pt;color:#000}
+ .go,.nogo,.complete,.pass,.met,.fresh,.failed,.fail,.error,.unmet,.revoked,.overdue,.acceptable,.waived,.blocked,.stale,.pending,.skipped,.na,.missing{color:#000}
+ th{background:none} a{color:#000;text-decoration:none}
+ tr,.evidence{page-break-inside:avoid} h2,h3,h4{page-break-after:avoid}
+}
 """
+
+VERDICT_WORD = {"pass": "PASS", "acceptable": "ACCEPTABLE", "fail": "FAIL", "error": "ERROR", "skipped": "SKIPPED"}
+
+
+def _e(value: object) -> str:
+    return escape(str(value), quote=True)
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else ""
 
 
 def render_html(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
+    """The record as one printable HTML page."""
     decision = decide(checklist, state, now)
-    overall = progress(list(checklist.items()), state, now)
-    e = escape
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(checklist.title)}</title>",
-             f"<style>{CSS}</style></head><body>",
-             f"<h1>{e(checklist.title)}</h1>",
-             f"<p>Target <b>{e(profile.target.name)}</b> · generated {now:%Y-%m-%d %H:%M} UTC · "
-             f"<span class='badge {'go' if decision.go else 'nogo'}'>{decision.label}</span></p>",
-             "<p>" + " · ".join(f"{e(k)}: {v}" for k, v in sorted(overall.counts.items())) + f" · {overall.finished}/{overall.total} finished</p>"]
-    if decision.reasons:
-        parts.append("<h2>Blocking</h2><ul>" + "".join(f"<li>{e(r)}</li>" for r in decision.reasons) + "</ul>")
-    parts.append("<h2>Approvals</h2><table><tr><th>Role</th><th>Name</th><th>State</th><th>Date</th><th>Signature</th></tr>")
-    for a in decision.approvals:
-        parts.append(f"<tr><td>{e(a.role)}</td><td>{e(a.name)}</td><td class='{ 'complete' if a.state == 'fresh' else 'failed' if a.state != 'missing' else 'pending'}'>{e(a.state)}</td>"
-                     f"<td>{a.at:%Y-%m-%d %H:%M}</td>" if a.at else
-                     f"<tr><td>{e(a.role)}</td><td></td><td class=pending>missing</td><td></td>")
-        parts.append(f"<td><code>{e(a.signature[:16])}</code></td></tr>")
-    parts.append("</table><h2>Go/no-go criteria</h2><ul>")
-    parts += [f"<li class='{'complete' if c.met else 'failed'}'>{'MET' if c.met else 'NOT MET'}: {e(c.criterion.title)}"
-              + (f" — {e(', '.join(c.blockers[:8]))}" if c.blockers else "") + "</li>" for c in decision.criteria]
-    parts.append("</ul>")
-    for section in checklist.sections():
-        items = [i for i in section.item if only is None or i.key in only]
-        if not items:
-            continue
-        parts.append(f"<h{min(2 + section.key.count('.'), 4)}>{e(section.title)}</h{min(2 + section.key.count('.'), 4)}>")
-        parts.append("<table><tr><th>Item</th><th>Owner</th><th>Status</th><th>Probe</th><th>Evidence</th></tr>")
-        for item in items:
-            v = item_view(item, state, now)
-            state_class = "na" if v.state == "n/a" else v.state
-            evidence = "\n".join(x for x in (v.summary, v.evidence, v.note and f"note: {v.note}", v.attached and f"evidence: {v.attached}", v.reason) if x)
-            parts.append(f"<tr><td><b>{e(item.title)}</b><br><small>{e(item.key)}</small></td><td>{e(item.owner)}</td>"
-                         f"<td class='{state_class}'>{e(STATUS_MARK[v.state])} {e(v.state)}</td>"
-                         f"<td class='{e(v.verdict)}'>{e(v.verdict)}{' ' + e(v.current) if v.current else ''}</td>"
-                         f"<td><div class=evidence>{e(evidence)}</div></td></tr>")
-        parts.append("</table>")
+    parts = [
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
+        f"<title>{_e(checklist.title)} — {_e(decision.label)}</title><style>{CSS}</style></head><body>",
+    ]
+    parts += _summary(checklist, state, profile, now, decision)
+    parts += _approvals(state, decision)
+    parts += _post_golive(checklist, state, now)
+    for top in checklist.section:
+        if selected(top, only) and any(True for _ in top.all_items()):
+            parts += _section(top, state, now, only, level=2)
+    parts.append(f"<footer><small>Generated by golive on {_when(now)}; state signature {_e(decision.signature)}.</small></footer>")
     parts.append("</body></html>\n")
-    return "".join(parts)
+    return "\n".join(parts)
+
+
+def _summary(checklist: Checklist, state: State, profile: Profile, now: datetime, decision: Decision) -> list[str]:
+    overall = progress(list(checklist.items()), state, now)
+    badge = "go" if decision.go else "nogo"
+    out = [
+        f"<header><h1>{_e(checklist.title)}</h1>",
+        f"<p>Target <b>{_e(profile.target.name)}</b> · generated {_when(now)} · decision "
+        f"<span class=\"badge {badge}\">{_e(decision.label)}</span></p>",
+        f"<p><b>{overall.finished}/{overall.total}</b> items finished.</p>",
+        "<table class=\"summary\"><tr><th>Outcome</th><th>Items</th></tr>",
+    ]
+    for state_name, word in STATUS_WORD.items():
+        css = "na" if state_name == "n/a" else state_name
+        out.append(f"<tr><td class=\"{css}\">{word}</td><td>{overall.counts.get(state_name, 0)}</td></tr>")
+    out.append("</table>")
+    if state.meta.golive_at:
+        forced = f" (forced: {_e(state.meta.golive_forced_reason)})" if state.meta.golive_forced_reason else ""
+        out.append(f"<p>Go-live recorded {_when(state.meta.golive_at)} by {_e(state.meta.golive_by)}{forced}.</p>")
+    if decision.reasons:
+        out.append("<h2>Blocking</h2><ul>" + "".join(f"<li>{_e(r)}</li>" for r in decision.reasons) + "</ul>")
+    out.append("</header>")
+    return out
+
+
+def _approvals(state: State, decision: Decision) -> list[str]:
+    out = []
+    if decision.approvals:
+        out.append("<h2>Approvals</h2><table><tr><th>Role</th><th>Name</th><th>Approval</th><th>Date</th><th>Signature</th></tr>")
+        for a in decision.approvals:
+            detail = ""
+            record = state.approvals.get(a.role_id)
+            if a.state == "stale":
+                detail = f"<br><small>changed since: {_e(blockers_text(a.changed) or 'items')}</small>"
+            elif a.state == "revoked" and record is not None:
+                detail = f"<br><small>revoked by {_e(record.revoked_by)}: {_e(record.revoke_reason)}</small>"
+            out.append(f"<tr><td>{_e(a.role)}</td><td>{_e(a.name)}</td><td class=\"{a.state}\">{a.state.upper()}{detail}</td>"
+                       f"<td>{_when(a.at)}</td><td><code>{_e(a.signature[:12])}</code></td></tr>")
+        out.append("</table>")
+    if decision.criteria:
+        out.append("<h2>Go/no-go criteria</h2><table><tr><th>Criterion</th><th>Met</th><th>Blocked by</th></tr>")
+        for c in decision.criteria:
+            css, word = ("met", "MET") if c.met else ("unmet", "NOT MET")
+            out.append(f"<tr><td>{_e(c.criterion.title)}</td><td class=\"st {css}\">{word}</td><td>{_e(blockers_text(c.blockers, 8))}</td></tr>")
+        out.append("</table>")
+    return out
+
+
+def _post_golive(checklist: Checklist, state: State, now: datetime) -> list[str]:
+    tasks = post_golive_tasks(checklist, state, now)
+    if not tasks:
+        return []
+    out = ["<h2>Post go-live tasks</h2><table><tr><th>Task</th><th>Due</th><th>State</th></tr>"]
+    for t in tasks:
+        css, word = ("complete", "DONE") if t.finished else ("overdue", "OVERDUE") if t.overdue else ("pending", "OPEN")
+        out.append(f"<tr><td>{_e(t.item.title)}<br><span class=\"key\">{_e(t.item.key)}</span></td>"
+                   f"<td>{_when(t.due)}</td><td class=\"{css}\">{word}</td></tr>")
+    return out + ["</table>"]
+
+
+def _section(section: Section, state: State, now: datetime, only: set[str] | None, level: int) -> list[str]:
+    tag = f"h{min(level, 6)}"
+    out = [f"<section id=\"{_e(section.key)}\"><{tag}>{_e(section.title)}</{tag}>"]
+    items = [i for i in section.item if only is None or i.key in only]
+    if items:
+        out.append("<table><tr><th>Item</th><th>Owner</th><th>Status</th><th>Check</th><th>Date</th><th>Evidence</th></tr>")
+        out += [_row(item_view(i, state, now)) for i in items]
+        out.append("</table>")
+    for sub in section.subsection:
+        if selected(sub, only) and any(True for _ in sub.all_items()):
+            out += _section(sub, state, now, only, level + 1)
+    return out + ["</section>"]
+
+
+def _row(v: ItemView) -> str:
+    item = v.item
+    title = f"<b>{_e(item.title)}</b><br><span class=\"key\">{_e(item.priority)} · {_e(item.key)}</span>"
+    if item.description:
+        title += f"<br><small>{_e(item.description)}</small>"
+    state_css = "na" if v.state == "n/a" else v.state
+    status = f"<td class=\"st {state_css}\">{STATUS_WORD[v.state]}</td>"
+    check = ""
+    if v.verdict:
+        check = f"<span class=\"{v.verdict}\">{VERDICT_WORD.get(v.verdict, v.verdict.upper())}</span>"
+        if v.value is not None:
+            check += f" {_e(value_text(v.value, v.unit))}"
+    if item.metric:
+        m = item.metric
+        goal = _e(m.expected or f"target {m.target}") + (f", acceptable {_e(m.acceptable)}" if m.acceptable else "")
+        check += f"<br><small>{goal}</small>"
+    lines = []
+    if v.summary:
+        lines.append(f"<b>{_e(v.summary)}</b>")
+    if v.evidence:
+        lines.append(f"<div class=\"evidence\">{_e(v.evidence)}</div>")
+    for label, text in (("note", v.note), ("evidence", v.attached), ("", "" if v.waiver else v.reason)):
+        if text:
+            lines.append(f"<div class=\"evidence\">{_e(label + ': ' if label else '')}{_e(text)}</div>")
+    if v.waiver:
+        lines.append(f"<div>waived until {_when(v.waiver['until'])} by {_e(v.waiver['by'])}: {_e(v.waiver['reason'])}</div>")
+    if v.checked_at:
+        lines.append(f"<div><small>checked {_when(v.checked_at)} in {v.duration_ms or 0:.0f} ms</small></div>")
+    who = f"<br><small>{_e(v.by)}</small>" if v.by else ""
+    return (f"<tr><td>{title}</td><td>{_e(item.owner)}</td>{status}<td>{check}</td>"
+            f"<td class=\"date\">{v.date}{who}</td><td>{''.join(lines)}</td></tr>")

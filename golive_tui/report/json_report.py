@@ -1,53 +1,80 @@
-"""The full machine-readable record (documented in the README, "JSON report")."""
+"""The full machine-readable record (documented in docs/report-json.md)."""
 
 from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any
 
 from ..audit import verify
+from ..decision import decide, post_golive_tasks, progress, section_progress
 from ..model import Checklist
 from ..profile import Profile
 from ..state_model import State
-from ..views import status_record
 from .common import views
 
 REPORT_SCHEMA_VERSION = 1
+COUNT_KEYS = ("complete", "failed", "pending", "blocked", "n/a", "waived")
 
 
-def record(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> dict:
-    status = status_record(checklist, profile, state, now)
+def record(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> dict[str, Any]:
+    """The report as plain data (datetimes still datetime objects)."""
+    decision = decide(checklist, state, now)
+    overall = progress(list(checklist.items()), state, now)
     audit = verify(state)
     items = []
     for v in views(checklist, state, now, only):
+        item = v.item
+        istate = state.item(item.key)
         items.append({
-            "id": v.item.key, "title": v.item.title, "section": v.item.section_key, "owner": v.item.owner,
-            "priority": v.item.priority, "automated": bool(v.item.probe), "status": v.status, "outcome": v.state,
-            "reason": v.reason, "verdict": v.verdict or None, "summary": v.summary, "evidence": v.evidence,
+            "id": item.key, "title": item.title, "section": item.section_key, "description": item.description,
+            "owner": item.owner, "priority": item.priority, "automated": bool(item.probe),
+            "probes": [spec.kind for spec in item.probe],
+            "status": v.status, "outcome": v.state, "reason": v.reason,
+            "verdict": v.verdict or None, "summary": v.summary, "evidence": v.evidence,
             "value": v.value, "unit": v.unit, "checked_at": v.checked_at, "duration_ms": v.duration_ms,
-            "note": v.note, "evidence_attached": v.attached, "by": v.by, "at": v.at, "waiver": v.waiver,
-            "metric": v.item.metric.model_dump() if v.item.metric else None,
+            "note": v.note, "evidence_attached": v.attached, "evidence_sha256": istate.evidence_sha256,
+            "by": v.by, "at": v.at, "expires_at": istate.expires_at, "waiver": v.waiver,
+            "metric": item.metric.model_dump() if item.metric else None, "window": item.window,
+        })
+    sections = []
+    for section in checklist.sections():
+        prog = section_progress(section, state, now)
+        sections.append({
+            "id": section.key, "title": section.title, "depth": section.key.count("."),
+            "total": prog.total, "finished": prog.finished, "counts": {k: prog.counts.get(k, 0) for k in COUNT_KEYS},
         })
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "generated_at": now,
         "checklist": checklist.title,
         "target": profile.target.name,
-        "decision": status["decision"],
-        "totals": {"total": status["total"], "finished": status["finished"], "counts": status["counts"]},
-        "sections": status["sections"],
+        "only": sorted(only) if only is not None else None,
+        "decision": {
+            "go": decision.go, "label": decision.label, "reasons": decision.reasons, "signature": decision.signature,
+            "criteria": [{"id": c.criterion.id, "title": c.criterion.title, "met": c.met, "blockers": c.blockers}
+                         for c in decision.criteria],
+            "approvals": [{"id": a.role_id, "role": a.role, "state": a.state, "name": a.name, "at": a.at,
+                           "signature": a.signature, "changed": a.changed} for a in decision.approvals],
+        },
+        "totals": {"total": overall.total, "finished": overall.finished,
+                   "counts": {k: overall.counts.get(k, 0) for k in COUNT_KEYS}},
+        "sections": sections,
         "items": items,
         "golive_at": state.meta.golive_at,
-        "post_golive": status["post_golive"],
+        "golive_by": state.meta.golive_by,
+        "golive_forced_reason": state.meta.golive_forced_reason,
+        "post_golive": [{"id": t.item.key, "title": t.item.title, "window": t.item.window, "due": t.due,
+                         "overdue": t.overdue, "finished": t.finished} for t in post_golive_tasks(checklist, state, now)],
         "audit": {"entries": audit.entries, "verified": audit.ok, "problem": audit.problem},
     }
 
 
-def render_json(checklist, state, profile, now, *, only=None) -> str:
-    return json.dumps(record(checklist, state, profile, now, only=only), indent=2, default=_default) + "\n"
+def render_json(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
+    return json.dumps(record(checklist, state, profile, now, only=only), indent=2, default=_default, ensure_ascii=False) + "\n"
 
 
-def _default(value):
+def _default(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(type(value).__name__)

@@ -1,94 +1,225 @@
-"""Markdown in the seed document's own layout, with Status, Date, Current and sign-off filled."""
+"""Markdown in the seed document's own layout, with Status, Date, Current and sign-off filled.
+
+Same headings and tables as the source (`golive import` reads this report back), every cell
+one line with `|` escaped, and a short evidence list (`*` bullets) under each table.
+"""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
 
-from ..decision import decide, post_golive_tasks
-from ..model import Checklist, Section
+from ..decision import Decision, DueTask, decide, post_golive_tasks, progress
+from ..model import WINDOW_TITLES, Checklist, Section
 from ..profile import Profile
 from ..state_model import State
-from .common import STATUS_MARK, ItemView, cell, item_view
+from .common import (
+    STATUS_MARK,
+    ItemView,
+    anchor,
+    blockers_text,
+    cell,
+    is_toc,
+    item_view,
+    selected,
+    signoff_section,
+)
+
+
+@dataclass
+class _Report:
+    checklist: Checklist
+    state: State
+    now: datetime
+    only: set[str] | None
+    decision: Decision
+    due: dict[str, DueTask]
 
 
 def render_markdown(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
-    decision = decide(checklist, state, now)
-    out = [f"# {checklist.title}", "",
-           f"Target: **{profile.target.name}** · generated {now:%Y-%m-%d %H:%M} UTC · decision: **{decision.label}**", ""]
-    if decision.reasons:
-        out += ["Blocking:", ""] + [f"- {cell(r)}" for r in decision.reasons] + [""]
-    if checklist.description:
-        out += ["## Overview", "", checklist.description, ""]
-    due = {t.item.key: t for t in post_golive_tasks(checklist, state, now)}
+    """The record as Markdown, laid out like the seed document."""
+    r = _Report(checklist, state, now, only, decide(checklist, state, now),
+                {t.item.key: t for t in post_golive_tasks(checklist, state, now)})
+    out = _header(r, profile)
+    titles = {top.title.lower() for top in checklist.section}
+    if checklist.description and "overview" not in titles:
+        out += ["## Overview", "", checklist.description.strip(), "", "---", ""]
+    if not any(is_toc(top) for top in checklist.section):
+        out += ["## Table of Contents", "", *_toc(checklist), "", "---", ""]
+    signoff = signoff_section(checklist)
     for top in checklist.section:
-        if top.id == "sign-off":
-            out += _signoff(checklist, state, now, decision, top, only, due)
+        if only is not None and top is not signoff and (is_toc(top) or not selected(top, only)):
             continue
-        out += ["---", "", f"## {top.title}", ""]
-        out += _section_body(top, state, now, only, due, level=3)
-    return "\n".join(out).rstrip() + "\n"
+        out += [f"## {top.title}", ""]
+        if is_toc(top):
+            out += [*_toc(checklist), ""]
+        else:
+            if top is signoff:
+                out += _signoff(r, level=3)
+            out += _body(r, top, level=2)
+        out += ["---", ""]
+    if signoff is None and (checklist.approval or checklist.criterion):
+        out += ["## Sign-Off", "", *_signoff(r, level=3), "---", ""]
+    out += _appendix(checklist)
+    while out and out[-1] in ("", "---"):
+        out.pop()
+    return "\n".join(out) + "\n"
 
 
-def _section_body(section: Section, state: State, now: datetime, only, due, level: int) -> list[str]:
-    out: list[str] = []
-    views = [item_view(i, state, now) for i in section.item if only is None or i.key in only]
-    if views:
-        out += _items(section, views, due)
-    for sub in section.subsection:
-        body = _section_body(sub, state, now, only, due, level + 1)
-        if body:
-            out += [f"{'#' * level} {sub.title}", ""] + body
+def _header(r: _Report, profile: Profile) -> list[str]:
+    d = r.decision
+    overall = progress(list(r.checklist.items()), r.state, r.now)
+    counts = " · ".join(f"{state} {overall.counts[state]}" for state in STATUS_MARK if overall.counts[state])
+    out = [f"# {r.checklist.title}", "",
+           f"**Target:** {cell(profile.target.name)} · **Generated:** {r.now:%Y-%m-%d %H:%M} UTC · **Decision: {d.label}**", "",
+           f"**Progress:** {overall.finished}/{overall.total} finished ({counts})", ""]
+    meta = r.state.meta
+    if meta.golive_at:
+        forced = f" — forced: {cell(meta.golive_forced_reason)}" if meta.golive_forced_reason else ""
+        out += [f"**Go-live:** {meta.golive_at:%Y-%m-%d %H:%M} UTC by {cell(meta.golive_by)}{forced}", ""]
+    if d.reasons:
+        out += ["**Blocking:**", ""] + [f"- {cell(reason)}" for reason in d.reasons] + [""]
     return out
 
 
-def _items(section: Section, views: list[ItemView], due) -> list[str]:
+def _toc(checklist: Checklist) -> list[str]:
+    tops = [top for top in checklist.section if not is_toc(top)]
+    return [f"{n}. [{cell(top.title)}](#{anchor(top.title)})" for n, top in enumerate(tops, start=1)]
+
+
+def _body(r: _Report, section: Section, level: int) -> list[str]:
     out: list[str] = []
-    if section.id == "final-checklist" or any(v.item.window for v in views):  # the seed's task lists
-        for v in views:
-            box = "[x]" if v.state in ("complete", "n/a", "waived") else "[ ]"
-            extra = ""
-            if v.item.key in due:
-                task = due[v.item.key]
-                extra = f" (due {task.due:%Y-%m-%d %H:%M} UTC{', OVERDUE' if task.overdue else ''})"
-            out.append(f"- {box} {v.item.title}{extra}")
-        return out + [""] + _evidence(views)
-    metric = any(v.item.metric for v in views)
-    if metric:
-        has_acceptable = any(v.item.metric and v.item.metric.acceptable for v in views)
-        # The seed's service table names the service and, in its own column, the metric.
-        has_label = any(v.item.metric and v.item.metric.label and v.item.metric.label != v.item.title for v in views)
-        first = "Service" if has_label else "Metric"
-        head = [first] + (["Metric"] if has_label else []) + ["Target"] + (["Acceptable"] if has_acceptable else []) + ["Current", "Status"]
-        rows = []
-        for v in views:
-            m = v.item.metric
-            row = [f"**{v.item.title}**"]
-            if has_label:
-                row.append(m.label if m else "")
-            row.append((m.expected or str(m.target)) if m else "")
-            if has_acceptable:
-                row.append(str(m.acceptable) if m and m.acceptable else "")
-            row += [v.current, STATUS_MARK[v.state]]
-            rows.append(row)
-        out += _table(head, rows)
+    if section.notes and r.only is None:
+        out += [section.notes.strip(), ""]
+    shown = [item_view(i, r.state, r.now) for i in section.item if r.only is None or i.key in r.only]
+    if shown:
+        out += _items(r, section, shown)
+    for sub in section.subsection:
+        if selected(sub, r.only):
+            out += [f"{'#' * min(level + 1, 6)} {sub.title}", ""] + _body(r, sub, level + 1)
+    if section.runbook and (r.only is None or shown):
+        out += [f"{'#' * min(level + 1, 6)} Verification Commands", "", *_fence(section.runbook), ""]
+    return out
+
+
+def _layout(views: list[ItemView]) -> str:
+    """`metrics` (the seed's benchmark tables), `tasks` (its task lists) or `items` (its tables)."""
+    with_metric = sum(1 for v in views if v.item.metric)
+    if with_metric and with_metric * 2 >= len(views):
+        return "metrics"
+    if not any(v.item.description or v.item.fields or v.item.metric for v in views):
+        return "tasks"
+    return "items"
+
+
+def _task(v: ItemView, section: Section) -> list[str]:
+    """A task-list line (`golive import` reads the owner suffix back), its own commands indented below."""
+    owner = f" (owner: {cell(v.item.owner)})" if v.item.owner else ""
+    lines = [f"- {'[x]' if v.finished else '[ ]'} {cell(v.item.title)}{owner}"]
+    if v.item.runbook and v.item.runbook.strip() not in section.runbook:
+        lines += [""] + [f"  {line}" if line else "" for line in _fence(v.item.runbook)] + [""]
+    return lines
+
+
+def _items(r: _Report, section: Section, views: list[ItemView]) -> list[str]:
+    layout = _layout(views)
+    if layout == "tasks":
+        out = _due_lines(r, views) + [line for v in views for line in _task(v, section)] + [""]
+    elif layout == "metrics":
+        # One table per run of like rows, as a source with several benchmark tables had them.
+        out = [line for _, run in groupby(views, key=_metric_shape) for line in _metric_table(list(run))]
     else:
-        rows = [[f"**{v.item.title}**", v.item.description, v.item.owner, STATUS_MARK[v.state], v.date] for v in views]
-        out += _table(["Item", "Description", "Owner", "Status", "Date"], rows)
-    return out + _evidence(views)
+        out = _item_table(views)
+    return out + _evidence(r, views, tasks=layout == "tasks")
 
 
-def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+def _item_table(views: list[ItemView]) -> list[str]:
+    has_description = any(v.item.description for v in views)
+    has_owner = any(v.item.owner for v in views)
+    extra = list(dict.fromkeys(name for v in views for name in v.item.fields))
+    head = ["Item"] + (["Description"] if has_description else []) + (["Owner"] if has_owner else []) + extra + ["Status", "Date"]
+    rows = []
+    for v in views:
+        row = [v.item.title]
+        row += [v.item.description] if has_description else []
+        row += [v.item.owner] if has_owner else []
+        row += [v.item.fields.get(name, "") for name in extra]
+        rows.append(row + [STATUS_MARK[v.state], v.date])
+    return _table(head, rows)
+
+
+def _metric_shape(v: ItemView) -> str:
+    m = v.item.metric
+    if (m and m.expected) or "Expected" in v.item.fields:
+        return "expected"
+    return "labelled" if m and m.label and m.label != v.item.title else "plain"
+
+
+def _metric_table(views: list[ItemView]) -> list[str]:
+    def goal(v: ItemView) -> str:
+        m = v.item.metric
+        if m is None:
+            return v.item.fields.get("Target") or v.item.fields.get("Expected") or ""
+        return m.expected or str(m.target)
+
+    if any((v.item.metric and v.item.metric.expected) or "Expected" in v.item.fields for v in views):
+        # The seed's load-test table: a scenario, its expectation in words, the actual result.
+        return _table(["Test Scenario", "Expected", "Actual", "Status"],
+                      [[v.item.title, goal(v), v.current, STATUS_MARK[v.state]] for v in views])
+    labelled = any(v.item.metric and v.item.metric.label and v.item.metric.label != v.item.title for v in views)
+    acceptable = any(v.item.metric and v.item.metric.acceptable for v in views)
+    head = (["Service", "Metric"] if labelled else ["Metric"]) + ["Target"] + (["Acceptable"] if acceptable else []) + ["Current", "Status"]
+    rows = []
+    for v in views:
+        m = v.item.metric
+        row = [v.item.title]
+        row += [(m.label if m else "") or v.item.description] if labelled else []
+        row.append(goal(v))
+        row += [str(m.acceptable) if m and m.acceptable else v.item.fields.get("Acceptable", "")] if acceptable else []
+        rows.append(row + [v.current, STATUS_MARK[v.state]])
+    return _table(head, rows)
+
+
+def _table(head: list[str], rows: list[list[str]], *, bold_first: bool = True) -> list[str]:
+    """A Markdown table of plain-text cells (escaped here); the first column bold like the seed's."""
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
-    lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
+    for row in rows:
+        cells = [cell(c) for c in row]
+        if bold_first and cells and cells[0]:
+            cells[0] = f"**{cells[0]}**"
+        lines.append("| " + " | ".join(cells) + " |")
     return lines + [""]
 
 
-def _evidence(views: list[ItemView]) -> list[str]:
+def _due_lines(r: _Report, views: list[ItemView]) -> list[str]:
+    windows = list(dict.fromkeys(v.item.window for v in views if v.item.window))
+    if not windows:
+        return []
+    start = r.state.meta.golive_at
+    parts = []
+    for window in windows:
+        due = next((r.due[v.item.key].due for v in views if v.item.key in r.due and v.item.window == window), None)
+        title = WINDOW_TITLES[window]
+        parts.append(f"due {due:%Y-%m-%d %H:%M} UTC ({title} after go-live)" if due else f"due within the {title} after go-live")
+    note = "" if start else " (go-live not recorded yet)"
+    text = "; ".join(parts)
+    return [f"*{text[0].upper()}{text[1:]}{note}.*", ""]
+
+
+def _evidence(r: _Report, views: list[ItemView], *, tasks: bool) -> list[str]:
     lines = []
     for v in views:
         parts = []
+        if tasks and v.state in ("failed", "blocked", "n/a"):
+            parts.append(STATUS_MARK[v.state])
+        task = r.due.get(v.item.key)
+        if task and task.overdue:
+            parts.append(f"OVERDUE (due {task.due:%Y-%m-%d %H:%M} UTC)")
         if v.verdict:
-            parts.append(f"{v.verdict}: {v.summary}")
+            measured = f" ({v.current})" if v.current and v.current not in v.summary else ""
+            parts.append(f"{v.verdict} — {v.summary}{measured}, checked {v.checked_at:%Y-%m-%d %H:%M} UTC")
         if v.note:
             parts.append(f"note: {v.note}")
         if v.attached:
@@ -98,20 +229,54 @@ def _evidence(views: list[ItemView]) -> list[str]:
         if v.reason and not v.waiver:
             parts.append(v.reason)
         if parts:
-            lines.append(f"- **{cell(v.item.title)}** — {cell('; '.join(parts))}")
+            lines.append(f"* **{cell(v.item.title)}**: {cell('; '.join(parts))}")
     return lines + [""] if lines else []
 
 
-def _signoff(checklist, state, now, decision, top: Section, only, due) -> list[str]:
-    out = ["---", "", f"## {top.title}", "", "### Required Approvals", ""]
-    rows = []
-    for a in decision.approvals:
-        marker = {"fresh": "", "stale": " (stale)", "revoked": " (revoked)", "missing": ""}[a.state]
-        rows.append([f"**{a.role}**", a.name, "[x]" if a.state == "fresh" else "[ ]", f"{a.at:%Y-%m-%d}" if a.at else "",
-                     (a.signature[:12] + marker) if a.signature else ""])
-    out += _table(["Role", "Name", "Approval", "Date", "Signature"], rows)
-    out += ["### Go-Live Decision", ""]
-    out += _table(["Criteria", "Met", "Notes"], [[c.criterion.title, "[x]" if c.met else "[ ]", ", ".join(c.blockers[:5])]
-                                                for c in decision.criteria])
-    out += _section_body(top, state, now, only, due, level=3)
+def _signoff(r: _Report, level: int) -> list[str]:
+    h = "#" * level
+    out: list[str] = []
+    if r.checklist.approval:
+        rows, notes = [], []
+        for a in r.decision.approvals:
+            mark = {"fresh": "[x]", "missing": "[ ]"}.get(a.state, a.state)
+            signature = a.signature[:12] + ("" if a.state == "fresh" else f" ({a.state})") if a.signature else ""
+            rows.append([a.role, a.name, mark, f"{a.at:%Y-%m-%d}" if a.at else "", signature])
+            record = r.state.approvals.get(a.role_id)
+            if a.state == "stale":
+                notes.append(f"* **{cell(a.role)}**: stale — changed since approval: {cell(blockers_text(a.changed) or 'items')}")
+            elif a.state == "revoked" and record is not None:
+                notes.append(f"* **{cell(a.role)}**: revoked by {cell(record.revoked_by)}: {cell(record.revoke_reason)}")
+        out += [f"{h} Required Approvals", ""] + _table(["Role", "Name", "Approval", "Date", "Signature"], rows)
+        out += notes + ([""] if notes else [])
+    if r.checklist.criterion:
+        rows = [[c.criterion.title, "[x]" if c.met else "[ ]", blockers_text(c.blockers)] for c in r.decision.criteria]
+        out += [f"{h} Go-Live Decision", ""] + _table(["Criteria", "Met", "Notes"], rows, bold_first=False)
+        out += [f"**Decision: {r.decision.label}** (state signature {r.decision.signature[:12]})", ""]
+    return out
+
+
+def _fence(text: str) -> list[str]:
+    """A fenced code block longer than any backtick run inside it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return [f"{ticks}bash", text.strip("\n"), ticks]
+
+
+def _appendix(checklist: Checklist) -> list[str]:
+    out: list[str] = []
+    if checklist.contact or checklist.link or checklist.emergency_runbook:
+        out += ["## Appendix: Quick Reference", ""]
+        if checklist.contact:
+            out += ["### Critical Contacts", ""]
+            out += _table(["Role", "Contact", "Phone"], [[c.role, c.contact, c.phone] for c in checklist.contact], bold_first=False)
+        if checklist.link:
+            out += ["### Important URLs", ""] + _table(["Resource", "URL"], [[k.name, k.url] for k in checklist.link], bold_first=False)
+        if checklist.emergency_runbook:
+            out += ["### Emergency Commands", "", *_fence(checklist.emergency_runbook), ""]
+        out += ["---", ""]
+    if checklist.changelog:
+        out += ["## Change Log", ""]
+        out += _table(["Date", "Version", "Author", "Changes"],
+                      [[e.date, e.version, e.author, e.changes] for e in checklist.changelog], bold_first=False)
     return out

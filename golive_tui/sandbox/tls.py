@@ -6,8 +6,8 @@ import datetime as dt
 import socket
 import ssl
 import tempfile
-from http.server import ThreadingHTTPServer
 from dataclasses import dataclass
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 
