@@ -135,10 +135,11 @@ class SandboxAccount:
 class MotoServer:
     """moto in server mode on 127.0.0.1 with a free port; use as a context manager."""
 
-    def __init__(self, directory: Path | None = None, region: str = DEFAULT_REGION) -> None:
+    def __init__(self, directory: Path | None = None, region: str = DEFAULT_REGION, *, port: int = 0) -> None:
         self.directory = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="golive-aws-"))
         self.region = region
-        self.port = 0
+        self.port = port
+        """0: a free port is chosen at start; a fixed port survives stop() and start() (an outage)."""
         self._server: Any = None
         self.config_file = self.directory / "config"
         self.credentials_file = self.directory / "credentials"
@@ -156,7 +157,7 @@ class MotoServer:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         _fill_moto_gaps()
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.port = self.port or free_port()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         return self

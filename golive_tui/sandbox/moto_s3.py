@@ -18,10 +18,10 @@ patched: they see real HTTP answers, including the 412s that drive their retries
 from __future__ import annotations
 
 import functools
-import logging
 import threading
 from typing import Any
 
+from .aws_moto import MotoServer
 from .tls import free_port
 
 _lock = threading.RLock()
@@ -47,41 +47,21 @@ def serialise_object_requests() -> None:
         _installed = True
 
 
-class S3Server:
+class S3Server(MotoServer):
     """moto on 127.0.0.1 for S3; `stop()` then `start()` keeps the data and the port (an outage)."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self._server: Any = None
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        super().__init__(port=port or free_port())
 
     @property
     def running(self) -> bool:
         return self._server is not None
 
     def start(self) -> S3Server:
-        from moto.server import ThreadedMotoServer
-
-        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         serialise_object_requests()
         # moto keeps its state in module globals: a restarted server still has the buckets.
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
-        self._server.start()
+        super().start()
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
-
-    def __enter__(self) -> S3Server:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def client(self, region: str = "eu-west-1") -> Any:
         import boto3
