@@ -40,7 +40,7 @@ sys.path.insert(0, {repo!r})
 from golive_tui.model import Checklist
 from golive_tui.checklists import load_checklist, DEFAULT_CHECKLIST
 from golive_tui.profile import Profile
-from golive_tui.state import StateStore
+from golive_tui.state import StateStore, open_store
 from golive_tui.tui.app import GoliveApp
 try:
     checklist = load_checklist(DEFAULT_CHECKLIST)
@@ -53,7 +53,7 @@ class Bench(GoliveApp):
     def done(self):
         print(time.time() - float(os.environ["T0"]))
         self.exit()
-app = Bench(checklist, Profile(), StateStore({state!r}))
+app = Bench(checklist, Profile(), open_store({state!r}))
 app.run(headless=True)
 """
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from golive_tui import state as state_module  # noqa: E402
-from golive_tui.audit import Change, append  # noqa: E402
-from golive_tui.state import StateStore, to_toml  # noqa: E402
-from golive_tui.state_model import State  # noqa: E402
+from golive_tui.actor import Actor  # noqa: E402
+from golive_tui.state import State, open_store  # noqa: E402
+from golive_tui.state.chain import Change, append  # noqa: E402
+from golive_tui.state.codec import Codec  # noqa: E402
 
 
 def build(n: int) -> State:
@@ -33,7 +33,7 @@ def build(n: int) -> State:
         probe = {"verdict": "pass", "summary": f"{i} checks passed", "evidence": "node-a Ready\nnode-b Ready",
                  "checked_at": now, "duration_ms": 12.5}
         append(state, Change(f"item:section-{i % 20}.item-{i}", "probe",
-                             {"status": "done", "note": "verified on the call", "probe": probe}), "bench@host", now)
+                             {"status": "done", "note": "verified on the call", "probe": probe}), by="bench@host", at=now)
     return state
 
 
@@ -50,21 +50,20 @@ def main() -> None:
     print(f"{'items':>7} {'file KB':>8} {'load cold ms':>13} {'unchanged ms':>13} {'after other writer ms':>22} {'save ms':>8}")
     for n in (1_000, 10_000):
         with tempfile.TemporaryDirectory() as tmp:
-            store = StateStore(Path(tmp) / "state.toml")
-            store._write(to_toml(build(n)))
+            writer = open_store(Path(tmp) / "state.toml")
+            writer.replace_document(Codec().dumps(build(n)))
+            store = open_store(writer.path)  # a fresh process's store: its codec's caches are cold
             size = store.path.stat().st_size // 1024
-            state_module._audit_parsed.clear()
-            state_module._audit_text.clear()
             cold = timed(store.read, 1)[0]
             warm = statistics.median(timed(store.read, 5))
             counter = iter(range(10**6))
             save = statistics.median(timed(lambda: store.transact(
-                [Change("item:section-0.item-0", "mark", {"note": f"edit {next(counter)}"})], by="bench"), 5))
-            other = StateStore(store.path)  # a second captain's process: its own fingerprint
+                [Change("item:section-0.item-0", "mark", {"note": f"edit {next(counter)}"})], Actor.current("bench")), 5))
+            other = open_store(store.path)  # a second captain's process: its own fingerprint
             other.read()
 
             def reload_after_other_writer() -> None:
-                store.transact([Change("item:section-1.item-1", "mark", {"note": f"x {next(counter)}"})], by="b")
+                store.transact([Change("item:section-1.item-1", "mark", {"note": f"x {next(counter)}"})], Actor.current("b"))
                 started = time.perf_counter()
                 other.read()
                 reload_times.append((time.perf_counter() - started) * 1000)

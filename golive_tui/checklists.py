@@ -1,25 +1,51 @@
-"""Load and validate checklists from TOML (checklists/*.toml)."""
+"""Load and validate checklists from TOML: the shipped ones (by name) or any file."""
 
 from __future__ import annotations
 
 import difflib
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import LoadError, UnknownItem
+from .errors import GoliveError, LoadError, UnknownItem
 from .model import Checklist, Item
 from .tomlfile import guess_line, key_path, read_toml, validation_error
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-SHIPPED_DIR = PACKAGE_ROOT.parent / "checklists"
-DEFAULT_CHECKLIST = SHIPPED_DIR / "production.toml"
+DEFAULT_NAME = "production"
 
 
-def load_checklist(path: Path | str = DEFAULT_CHECKLIST) -> Checklist:
+def shipped_dir() -> Path:
+    """The checklists shipped inside the package (a real directory: the wheel is not zipped)."""
+    return Path(str(resources.files("golive_tui") / "data" / "checklists"))
+
+
+def shipped() -> dict[str, Path]:
+    """Shipped checklists by name (`production` for production.toml)."""
+    return {path.stem: path for path in sorted(shipped_dir().glob("*.toml"))}
+
+
+DEFAULT_CHECKLIST = shipped_dir() / f"{DEFAULT_NAME}.toml"
+
+
+def locate(ref: str | Path | None) -> Path:
+    """A checklist reference as a path: None is the default, a bare name a shipped checklist."""
+    if ref is None or ref == "":
+        return DEFAULT_CHECKLIST
+    text = str(ref)
+    known = shipped()
+    if text in known and not Path(text).exists():
+        return known[text]
+    path = Path(text)
+    if not path.exists() and "/" not in text and not text.endswith(".toml"):
+        raise GoliveError(f"unknown checklist {text!r}: shipped checklists are {', '.join(known)}; or give a file path")
+    return path
+
+
+def load_checklist(path: Path | str | None = None) -> Checklist:
     """Load, validate (schema, ids, probe kinds and parameters) and return a checklist."""
-    path = Path(path)
+    path = locate(path)
     raw, text = read_toml(path)
     try:
         checklist = Checklist.model_validate(raw)

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from .audit import Change, apply_change, canonical
 from .model import WINDOW_HOURS, Checklist, Criterion, Item, Section
-from .state_model import ItemState, State
-
-OutcomeState = Literal["complete", "failed", "pending", "blocked", "n/a", "waived"]
-DONE_STATES = ("complete", "n/a", "waived")
+from .state.chain import canonical, state_at
+from .state.schema import ItemState, State
+from .vocab import FINISHED_OUTCOMES as DONE_STATES
+from .vocab import OutcomeState
 
 
 @dataclass(frozen=True)
@@ -69,16 +68,6 @@ def item_digests(checklist: Checklist, state: State) -> dict[str, str]:
 def signature(checklist: Checklist, state: State) -> str:
     """SHA-256 of the canonical state of every item (what an approver signs)."""
     return hashlib.sha256(canonical(item_digests(checklist, state)).encode()).hexdigest()
-
-
-def state_at(state: State, seq: int) -> State:
-    """The state as it was right after audit entry `seq` (replayed from the chain)."""
-    past = State(checklist=state.checklist)
-    for entry in state.audit:
-        if entry.seq > seq:
-            break
-        apply_change(past, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
-    return past
 
 
 ApprovalState = Literal["missing", "fresh", "stale", "revoked"]

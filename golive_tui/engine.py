@@ -2,8 +2,9 @@
 
 Shared by the TUI workers and the headless CLI. Blocking SDK probes (kubernetes, boto3)
 run in a thread pool sized to the concurrency; async probes (httpx) run on the loop.
-Clients are built once per run (ClientCache) and shared. Any exception in a probe becomes
-an `error` verdict with a one-line reason; the run goes on.
+Clients are built once per run (ClientCache) and shared — or, given a long-lived cache
+(the TUI, `serve`), kept warm across runs. Any exception in a probe becomes an `error`
+verdict with a one-line reason; the run goes on.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from .actor import Clock, utcnow
 from .model import Item, ProbeSpec
 from .probes import registry
 from .probes.base import (
@@ -23,14 +25,12 @@ from .probes.base import (
     ProbeContext,
     ProbeError,
     ProbeResult,
-    Verdict,
     errored,
     skipped,
 )
 from .profile import Profile
-
-# Order for merging several probes of one item: the item shows the worst.
-SEVERITY = {Verdict.SKIPPED: 0, Verdict.PASS: 1, Verdict.ACCEPTABLE: 2, Verdict.ERROR: 3, Verdict.FAIL: 4}
+from .text import shorten
+from .vocab import SEVERITY, Verdict
 
 
 @dataclass
@@ -39,9 +39,8 @@ class ItemResult:
     result: ProbeResult
 
 
-def one_line(text: str, limit: int = 300) -> str:
-    line = " ".join(str(text).split())
-    return line if len(line) <= limit else line[: limit - 1] + "…"
+def one_line(text: object, limit: int = 300) -> str:
+    return shorten(text, limit)
 
 
 def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
@@ -67,10 +66,14 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
 class Engine:
     """Run the probes of items concurrently against one profile."""
 
-    def __init__(self, profile: Profile, *, concurrency: int | None = None, timeout: float | None = None) -> None:
+    def __init__(self, profile: Profile, *, concurrency: int | None = None, timeout: float | None = None,
+                 clients: ClientCache | None = None, clock: Clock = utcnow) -> None:
         self.profile = profile
         self.concurrency = concurrency or profile.run.concurrency
         self.timeout = timeout or profile.run.timeout
+        self.clients = clients
+        """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per run."""
+        self.clock = clock
         self.cancel_event = threading.Event()
         self._tasks: set[asyncio.Task] = set()
 
@@ -85,19 +88,16 @@ class Engine:
         items: Iterable[Item],
         *,
         confirmed: bool = False,
-        on_start: Callable[[Item], None] | None = None,
         on_result: Callable[[ItemResult], None] | None = None,
     ) -> list[ItemResult]:
         """Probe every item that has probes; results in completion order via on_result."""
         probed = [item for item in items if item.probe]
         semaphore = asyncio.Semaphore(self.concurrency)
         executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="golive-probe")
-        clients = ClientCache()
+        clients = self.clients or ClientCache()
         results: list[ItemResult] = []
 
         async def run_item(item: Item) -> None:
-            if on_start:
-                on_start(item)
             pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, executor, semaphore, confirmed) for spec in item.probe))
             outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
             results.append(outcome)
@@ -112,7 +112,8 @@ class Engine:
             self._tasks.difference_update(tasks)
             # Never wait for an abandoned SDK call: its thread ends on its own socket timeout.
             executor.shutdown(wait=False, cancel_futures=True)
-            await asyncio.to_thread(clients.close)
+            if self.clients is None:
+                await asyncio.to_thread(clients.close)
         return results
 
     async def _run_spec(
@@ -132,7 +133,7 @@ class Engine:
         except Exception as exc:
             return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
         timeout = spec.timeout or self.timeout
-        ctx = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed)
+        ctx = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
         result = errored("not run")
         for attempt in range(spec.retries + 1):
             async with semaphore:
@@ -141,6 +142,7 @@ class Engine:
                 started = time.perf_counter()
                 result = await self._attempt(kind, ctx, params, executor, timeout)
                 result.duration_ms = (time.perf_counter() - started) * 1000
+                result.checked_at = ctx.now()
             if result.verdict is not Verdict.ERROR or attempt == spec.retries:
                 break
             await asyncio.sleep(spec.retry_delay)
@@ -178,5 +180,6 @@ class Engine:
 
 def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
     """Run probes from synchronous code (CLI, tests, benchmarks)."""
-    engine = Engine(profile, concurrency=kwargs.pop("concurrency", None), timeout=kwargs.pop("timeout", None))
+    engine = Engine(profile, concurrency=kwargs.pop("concurrency", None), timeout=kwargs.pop("timeout", None),
+                    clients=kwargs.pop("clients", None), clock=kwargs.pop("clock", utcnow))
     return asyncio.run(engine.run(items, **kwargs))

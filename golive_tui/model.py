@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+from .vocab import STATUSES, Status, unit_suffix
 
-Status = Literal["pending", "done", "failed", "n/a", "blocked"]
-STATUSES: tuple[str, ...] = ("pending", "done", "failed", "n/a", "blocked")
+__all__ = ["STATUSES", "Status"]  # re-exported: the vocabulary lives in vocab.py
+
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 Priority = Literal["P1", "P2", "P3"]
 Window = Literal["24h", "1w", "1m"]
@@ -47,16 +48,7 @@ class Threshold(Strict):
         return measured >= self.value
 
     def __str__(self) -> str:
-        number = f"{self.value:g}"
-        return f"{self.op} {number}{_unit_suffix(self.unit)}"
-
-
-def _unit_suffix(unit: str) -> str:
-    if not unit:
-        return ""
-    if unit in ("%", "ms", "s"):
-        return unit
-    return f" {unit}"
+        return f"{self.op} {self.value:g}{unit_suffix(self.unit)}"
 
 
 class Metric(Strict):
@@ -83,6 +75,11 @@ class ProbeSpec(Strict):
     """True when running the probe pages a human or touches production: ask first."""
 
 
+class Link(Strict):
+    name: str
+    url: str
+
+
 class Item(Strict):
     id: str
     title: str
@@ -100,6 +97,8 @@ class Item(Strict):
     """A manual attestation expires after this many days and must be renewed."""
     fields: dict[str, str] = Field(default_factory=dict)
     """Other columns of the source table, kept verbatim."""
+    links: list[Link] = Field(default_factory=list)
+    """Links the source gave for this item (a linked title, links in its text)."""
 
     # Filled by Checklist after validation: the dotted path, e.g. go-live.infrastructure.eks-cluster
     key: str = ""
@@ -117,10 +116,6 @@ class Item(Strict):
     def _one_or_many(cls, v: Any) -> Any:
         # `[...item.probe]` (one table) and `[[...item.probe]]` (several) are both accepted.
         return [v] if isinstance(v, dict) else v
-
-    @property
-    def automated(self) -> bool:
-        return bool(self.probe)
 
 
 class Section(Strict):
@@ -180,11 +175,6 @@ class Contact(Strict):
     role: str
     contact: str = ""
     phone: str = ""
-
-
-class Link(Strict):
-    name: str
-    url: str
 
 
 class ChangeLogEntry(Strict):

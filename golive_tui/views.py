@@ -9,17 +9,15 @@ import difflib
 from datetime import datetime
 from typing import Any
 
+from .actor import Operator
 from .decision import decide, outcome, post_golive_tasks, progress, section_progress
 from .engine import ItemResult
 from .errors import GoliveError
 from .model import Checklist, Item
 from .profile import Profile
-from .state_model import State
-
-GLYPH = {
-    "complete": "✓", "failed": "✗", "pending": "·", "n/a": "–", "blocked": "!", "waived": "~",
-    "pass": "✓", "acceptable": "≈", "fail": "✗", "error": "⚠", "skipped": "-",
-}
+from .state import AuditEntry, State
+from .text import safe_line, shorten
+from .vocab import OUTCOMES, VERDICTS, glyph
 
 
 def select_items(checklist: Checklist, sections: tuple[str, ...], item_ids: tuple[str, ...]) -> list[Item]:
@@ -69,19 +67,14 @@ def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
     return {"items": [result_record(o) for o in outcomes], "counts": counts}
 
 
-def _fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
 def run_table(outcomes: list[ItemResult]) -> str:
     lines = [f"{'VERDICT':<12} {'ITEM':<46} {'MS':>6}  SUMMARY"]
     for o in outcomes:
         v = o.result.verdict.value
-        lines.append(f"{GLYPH[v]} {v:<10} {_fit(o.item.key, 46):<46} {o.result.duration_ms:>6.0f}  {_fit(o.result.summary, 100)}")
+        lines.append(f"{glyph(v)} {v:<10} {shorten(o.item.key, 46):<46} {o.result.duration_ms:>6.0f}  {shorten(o.result.summary, 100)}")
     counts = run_record(outcomes)["counts"]
     lines.append("")
-    lines.append("  ".join(f"{k}: {counts[k]}" for k in ("pass", "acceptable", "fail", "error", "skipped") if k in counts))
+    lines.append("  ".join(f"{k}: {counts[k]}" for k in VERDICTS if k in counts))
     return "\n".join(lines)
 
 
@@ -110,12 +103,12 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
     return {
         "checklist": checklist.title,
         "target": profile.target.name,
-        "state_file": str(store.path) if store else None,
-        "shared_state": store.shared.describe() if store is not None and getattr(store, "shared", None) else None,
+        "state_file": (str(store.path) if store.path else store.location) if store else None,
+        "shared_state": _shared(store),
         "generated_at": now.isoformat(),
         "total": overall.total,
         "finished": overall.finished,
-        "counts": {k: overall.counts.get(k, 0) for k in ("complete", "failed", "pending", "blocked", "n/a", "waived")},
+        "counts": {k: overall.counts.get(k, 0) for k in OUTCOMES},
         "sections": sections,
         "items": items,
         "decision": {
@@ -136,7 +129,7 @@ def status_table(record: dict[str, Any]) -> str:
     c = record["counts"]
     lines = [
         f"{record['checklist']} — target {record['target']}",
-        f"{record['finished']}/{record['total']} finished   " + "  ".join(f"{GLYPH[k]} {k} {c[k]}" for k in c),
+        f"{record['finished']}/{record['total']} finished   " + "  ".join(f"{glyph(k)} {k} {c[k]}" for k in c),
         *_shared_lines(record.get("shared_state")),
         "",
         f"{'SECTION':<44} {'DONE':>9}  FAILED",
@@ -144,7 +137,7 @@ def status_table(record: dict[str, Any]) -> str:
     for s in record["sections"]:
         indent = "  " * s["depth"]
         failed = s["counts"].get("failed", 0)
-        lines.append(f"{_fit(indent + s['title'], 44):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}")
+        lines.append(f"{shorten(indent + s['title'], 44):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}")
     d = record["decision"]
     lines += ["", f"DECISION: {d['label']}"]
     lines += [f"  - {reason}" for reason in d["reasons"]]
@@ -154,6 +147,14 @@ def status_table(record: dict[str, Any]) -> str:
         if overdue:
             lines.append("OVERDUE: " + ", ".join(overdue))
     return "\n".join(lines)
+
+
+def _shared(store) -> dict[str, Any] | None:
+    """The shared (S3) state's facts, None for a local file."""
+    if store is None:
+        return None
+    status = store.status()
+    return status.record() if status.kind != "local" else None
 
 
 def _shared_lines(shared: dict[str, Any] | None) -> list[str]:
@@ -183,7 +184,7 @@ def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> 
     istate = state.item(item.key)
     o = outcome(item, istate, now)
     lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {item.description}", f"  owner: {item.owner}"]
-    lines.append(f"  status: {GLYPH[o.state]} {o.state}" + (f" ({o.reason})" if o.reason else "")
+    lines.append(f"  status: {glyph(o.state)} {o.state}" + (f" ({o.reason})" if o.reason else "")
                  + (f" — by {istate.by} at {istate.at:%Y-%m-%d %H:%M} UTC" if istate.at else ""))
     if item.metric:
         m = item.metric
@@ -192,7 +193,7 @@ def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> 
         lines.append(f"  probe: {spec.kind} {spec.params or ''}".rstrip())
     if istate.probe:
         p = istate.probe
-        lines.append(f"  last check: {GLYPH[p.verdict]} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)")
+        lines.append(f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)")
         lines += [f"    {line}" for line in p.evidence.splitlines()]
     if istate.note:
         lines.append(f"  note: {istate.note}")
@@ -204,3 +205,20 @@ def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> 
         lines.append("  runbook:")
         lines += [f"    {line}" for line in item.runbook.splitlines()]
     return "\n".join(lines)
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, dict):
+        return str(value.get("verdict") or value.get("reason") or "{…}")
+    return shorten(value, 40)
+
+
+def audit_lines(entries: list[AuditEntry]) -> list[str]:
+    """`golive audit`: one line per entry, the name typed and the operator apart."""
+    lines = []
+    for e in entries:
+        detail = ", ".join(f"{k}={_brief(v)}" for k, v in e.values.items() if k not in ("at", "by"))
+        operator = Operator.from_record(e.operator)
+        recorded = f" [{operator}]" if operator else ""
+        lines.append(safe_line(f"#{e.seq:<4} {e.at:%Y-%m-%d %H:%M:%S} {e.by:<20} {e.action:<10} {e.target}  {detail}{recorded}"))
+    return lines

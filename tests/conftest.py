@@ -9,8 +9,8 @@ import pytest
 pytest_plugins = ["tests.fixtures.k8s", "tests.fixtures.aws", "tests.fixtures.web"]
 
 REPO = Path(__file__).resolve().parent.parent
-SEED = REPO.parent / "shared" / "seed" / "production-checklist.md"
-PRODUCTION = REPO / "checklists" / "production.toml"
+SEED = REPO / "tests" / "data" / "seed" / "production-checklist.md"
+PRODUCTION = REPO / "golive_tui" / "data" / "checklists" / "production.toml"
 
 
 @pytest.fixture(autouse=True)

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from golive_tui import actions
-from golive_tui.audit import verify
+from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
-from golive_tui.state import StateStore
+from golive_tui.state import StateStore, open_store
+from golive_tui.state.chain import verify
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
 
@@ -20,12 +21,12 @@ MINI = Path(__file__).parent / "data" / "mini.toml"
 @pytest.fixture
 def recorded(tmp_path: Path) -> StateStore:
     checklist = load_checklist(MINI)
-    store = StateStore(tmp_path / "state.toml", checklist=checklist.title)
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
     items = checklist.item_map()
-    actions.mark(store, items["go-live.infra.cluster"], "done", note="API 1.32 healthy", by="alice")
-    actions.mark(store, items["security.waf"], "failed", note="no rules", by="bob")
-    actions.approve(store, checklist, "eng", name="Erin")
-    actions.mark(store, items["go-live.infra.rollback"], "done", evidence="https://wiki/rollback", by="carol")
+    actions.mark(store, items["go-live.infra.cluster"], "done", note="API 1.32 healthy", actor=Actor.current("alice"))
+    actions.mark(store, items["security.waf"], "failed", note="no rules", actor=Actor.current("bob"))
+    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.mark(store, items["go-live.infra.rollback"], "done", evidence="https://wiki/rollback", actor=Actor.current("carol"))
     return store
 
 

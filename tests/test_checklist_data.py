@@ -125,7 +125,7 @@ def test_metric_thresholds_are_the_seeds_numbers(seed_path: Path, shipped: Check
                     assert threshold.unit == unit, (row[0], column)
                 compared += 1
             if "expected" in cells:
-                assert metric.expected == cells["expected"] or cells["expected"].startswith("p95")
+                assert metric.expected == cells["expected"], (row[0], metric.expected, cells["expected"])
     assert compared >= 20
 
 

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 
 from golive_tui import actions
+from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
 from golive_tui.decision import decide, outcome, post_golive_tasks
 from golive_tui.engine import ItemResult
 from golive_tui.errors import GoliveError
 from golive_tui.probes.base import ProbeResult, Verdict
-from golive_tui.state import StateStore
+from golive_tui.state import StateStore, open_store
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
 
@@ -25,7 +26,7 @@ def checklist():
 
 @pytest.fixture
 def store(tmp_path: Path, checklist) -> StateStore:
-    return StateStore(tmp_path / "state.toml", checklist=checklist.title)
+    return open_store(tmp_path / "state.toml", checklist=checklist.title)
 
 
 def now() -> datetime:
@@ -35,15 +36,15 @@ def now() -> datetime:
 def finish_everything(store: StateStore, checklist) -> None:
     items = checklist.item_map()
     for key in ("go-live.infra.cluster", "go-live.infra.on-call", "go-live.infra.rollback", "security.waf"):
-        actions.mark(store, items[key], "done", by="alice")
+        actions.mark(store, items[key], "done", actor=Actor.current("alice"))
     p95 = items["performance.p95"]
-    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.ACCEPTABLE, "p95 320ms", value=320, unit="ms"))])
+    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.ACCEPTABLE, "p95 320ms", value=320, unit="ms"))], actor=Actor.current())
 
 
 def test_half_finished_checklist_lists_exactly_its_blockers(store: StateStore, checklist) -> None:
     items = checklist.item_map()
-    actions.mark(store, items["go-live.infra.cluster"], "done")
-    actions.mark(store, items["security.waf"], "failed", note="no rules")
+    actions.mark(store, items["go-live.infra.cluster"], "done", actor=Actor.current())
+    actions.mark(store, items["security.waf"], "failed", note="no rules", actor=Actor.current())
     decision = decide(checklist, store.read(), now())
     assert not decision.go and decision.label == "NO-GO"
     assert decision.reasons == [
@@ -58,44 +59,44 @@ def test_half_finished_checklist_lists_exactly_its_blockers(store: StateStore, c
 
 def test_go_appears_when_the_last_blocker_is_cleared(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin")
+    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
     decision = decide(checklist, store.read(), now())
     assert decision.reasons == ["Approval missing: Security Lead"]
-    actions.approve(store, checklist, "sec", name="Sam")
+    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
     decision = decide(checklist, store.read(), now())
     assert decision.go and decision.reasons == []
 
 
 def test_approval_goes_stale_on_change_and_fresh_when_renewed(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin")
-    actions.approve(store, checklist, "sec", name="Sam")
+    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
     assert decide(checklist, store.read(), now()).go
-    actions.mark(store, checklist.item("security.waf"), "failed", note="rule removed")
+    actions.mark(store, checklist.item("security.waf"), "failed", note="rule removed", actor=Actor.current())
     decision = decide(checklist, store.read(), now())
     stale = {a.role_id: a for a in decision.approvals}
     assert stale["eng"].state == "stale" and stale["eng"].changed == ["security.waf"]
     assert any(r.startswith("Approval stale: Engineering Manager (Erin)") and "security.waf" in r for r in decision.reasons)
-    actions.mark(store, checklist.item("security.waf"), "done")
-    actions.approve(store, checklist, "eng", name="Erin")
-    actions.approve(store, checklist, "sec", name="Sam")
+    actions.mark(store, checklist.item("security.waf"), "done", actor=Actor.current())
+    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
     assert decide(checklist, store.read(), now()).go
 
 
 def test_a_note_change_does_not_stale_an_approval_but_evidence_does(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin")
-    actions.annotate(store, checklist.item("security.waf"), note="typo fixed", evidence=None)
+    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.annotate(store, checklist.item("security.waf"), note="typo fixed", evidence=None, actor=Actor.current())
     assert decide(checklist, store.read(), now()).approvals[0].state == "fresh"
-    actions.annotate(store, checklist.item("security.waf"), note=None, evidence="https://scan/42")
+    actions.annotate(store, checklist.item("security.waf"), note=None, evidence="https://scan/42", actor=Actor.current())
     assert decide(checklist, store.read(), now()).approvals[0].state == "stale"
 
 
 def test_revoked_approval_blocks(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin")
-    actions.approve(store, checklist, "sec", name="Sam")
-    actions.revoke(store, checklist, "sec", reason="found a hole")
+    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
+    actions.revoke(store, checklist, "sec", reason="found a hole", actor=Actor.current())
     decision = decide(checklist, store.read(), now())
     assert decision.reasons == ["Approval revoked: Security Lead (Sam)"]
     assert store.read().audit[-1].action == "revoke"
@@ -103,8 +104,8 @@ def test_revoked_approval_blocks(store: StateStore, checklist) -> None:
 
 def test_waiver_counts_as_neither_and_expires(store: StateStore, checklist) -> None:
     waf = checklist.item("security.waf")
-    actions.mark(store, waf, "failed")
-    actions.waive(store, waf, reason="WAF rollout next sprint", until=now() + timedelta(days=2), by="ciso")
+    actions.mark(store, waf, "failed", actor=Actor.current())
+    actions.waive(store, waf, reason="WAF rollout next sprint", until=now() + timedelta(days=2), actor=Actor.current("ciso"))
     state = store.read()
     assert outcome(waf, state.item(waf.key), now()).state == "waived"
     assert not any(r.startswith("No critical security") for r in decide(checklist, state, now()).reasons)
@@ -117,13 +118,13 @@ def test_waiver_counts_as_neither_and_expires(store: StateStore, checklist) -> N
 
 def test_waiver_without_reason_is_refused(store: StateStore, checklist) -> None:
     with pytest.raises(GoliveError, match="reason"):
-        actions.waive(store, checklist.item("security.waf"), reason="  ", until=now() + timedelta(days=1))
+        actions.waive(store, checklist.item("security.waf"), reason="  ", until=now() + timedelta(days=1), actor=Actor.current())
     assert not store.path.exists()
 
 
 def test_expired_attestation_returns_item_to_pending(store: StateStore, checklist) -> None:
     on_call = checklist.item("go-live.infra.on-call")
-    actions.mark(store, on_call, "done", note="rota confirmed in PagerDuty")
+    actions.mark(store, on_call, "done", note="rota confirmed in PagerDuty", actor=Actor.current())
     state = store.read()
     assert state.item(on_call.key).expires_at is not None
     assert outcome(on_call, state.item(on_call.key), now()).state == "complete"
@@ -134,22 +135,22 @@ def test_expired_attestation_returns_item_to_pending(store: StateStore, checklis
 
 def test_go_live_refused_on_no_go_unless_forced(store: StateStore, checklist) -> None:
     with pytest.raises(GoliveError, match="NO-GO"):
-        actions.go_live(store, checklist)
-    actions.go_live(store, checklist, force_reason="CEO override, incident INC-1")
+        actions.go_live(store, checklist, actor=Actor.current())
+    actions.go_live(store, checklist, force_reason="CEO override, incident INC-1", actor=Actor.current())
     state = store.read()
     assert state.meta.golive_forced_reason == "CEO override, incident INC-1"
     assert state.audit[-1].action == "go-live-forced"
     with pytest.raises(GoliveError, match="already recorded"):
-        actions.go_live(store, checklist, force_reason="again")
+        actions.go_live(store, checklist, force_reason="again", actor=Actor.current())
 
 
 def test_probe_fail_sets_failed_and_acceptable_counts_as_met(store: StateStore, checklist) -> None:
     p95 = checklist.item("performance.p95")
-    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.FAIL, "p95 900ms", value=900, unit="ms"))])
+    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.FAIL, "p95 900ms", value=900, unit="ms"))], actor=Actor.current())
     assert store.read().item(p95.key).status == "failed"
-    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.ERROR, "timeout"))])
+    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.ERROR, "timeout"))], actor=Actor.current())
     assert store.read().item(p95.key).status == "failed"  # an error says nothing about the item
-    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.ACCEPTABLE, "p95 320ms", value=320, unit="ms"))])
+    actions.record_results(store, [ItemResult(p95, ProbeResult(Verdict.ACCEPTABLE, "p95 320ms", value=320, unit="ms"))], actor=Actor.current())
     assert store.read().item(p95.key).status == "done"
 
 
@@ -170,9 +171,9 @@ window = "1m"
     path = tmp_path / "c.toml"
     path.write_text(text)
     checklist = load_checklist(path)
-    store = StateStore(tmp_path / "s.toml")
+    store = open_store(tmp_path / "s.toml")
     assert post_golive_tasks(checklist, store.read(), now()) == []
-    actions.go_live(store, checklist, force_reason="rehearsal")
+    actions.go_live(store, checklist, force_reason="rehearsal", actor=Actor.current())
     tasks = {t.item.id: t for t in post_golive_tasks(checklist, store.read(), now() + timedelta(days=2))}
     assert tasks["watch-errors"].overdue and not tasks["retro"].overdue
     assert tasks["retro"].due - tasks["watch-errors"].due == timedelta(days=29)

@@ -11,12 +11,13 @@ import pytest
 from markdown_it import MarkdownIt
 
 from golive_tui import actions
+from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
 from golive_tui.importer import import_markdown, slug
 from golive_tui.model import Checklist, Section
 from golive_tui.profile import Profile
 from golive_tui.report import render
-from golive_tui.state import StateStore
+from golive_tui.state import open_store
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "import"
@@ -221,15 +222,15 @@ def test_round_trip_seed_import_report_parse(seed_path: Path, tmp_path: Path) ->
     """Seed -> import -> state -> Markdown report -> parse both -> the same sections, tables and items."""
     first = import_markdown(seed_path.read_text(encoding="utf-8"))
     checklist = first.checklist
-    store = StateStore(tmp_path / "state.toml", checklist=checklist.title)
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
     by_title = {i.title: i for i in checklist.items()}
     now = datetime.now(UTC)
-    actions.mark(store, by_title["EKS Cluster"], "done", note="3 nodes | 3 zones")
-    actions.mark(store, by_title["Node Groups"], "failed")
-    actions.mark(store, by_title["Risk register updated"], "done")
-    actions.mark(store, by_title["Security scan"], "n/a")
-    actions.waive(store, by_title["Status Page"], reason="launch without it", until=now + timedelta(days=3))
-    actions.approve(store, checklist, "qa-lead", name="Quinn")
+    actions.mark(store, by_title["EKS Cluster"], "done", note="3 nodes | 3 zones", actor=Actor.current())
+    actions.mark(store, by_title["Node Groups"], "failed", actor=Actor.current())
+    actions.mark(store, by_title["Risk register updated"], "done", actor=Actor.current())
+    actions.mark(store, by_title["Security scan"], "n/a", actor=Actor.current())
+    actions.waive(store, by_title["Status Page"], reason="launch without it", until=now + timedelta(days=3), actor=Actor.current())
+    actions.approve(store, checklist, "qa-lead", name="Quinn", actor=Actor.current())
     report = render("markdown", checklist, store.read(), Profile(), now)
 
     md = MarkdownIt("commonmark").enable("table")
@@ -268,10 +269,10 @@ def test_report_of_an_imported_document_imports_back_the_same(name: str, tmp_pat
     """Every item, column and record survives import -> Markdown report -> import (pipes and all)."""
     first = imported(name)
     checklist = first.checklist
-    store = StateStore(tmp_path / "state.toml", checklist=checklist.title)
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
     items = checklist.item_map()
     for key in first.checked:
-        actions.mark(store, items[key], "done")
+        actions.mark(store, items[key], "done", actor=Actor.current())
     report = render("markdown", checklist, store.read(), Profile(), datetime.now(UTC))
     second = import_markdown(report).checklist
 
@@ -295,7 +296,7 @@ def test_cli_import_with_state(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     check = subprocess.run([sys.executable, "-m", "golive_tui", "validate", str(out)], capture_output=True, text=True, timeout=60)
     assert check.returncode == 0, check.stderr
-    state = StateStore(tmp_path / "golive-state.toml").read()
+    state = open_store(tmp_path / "golive-state.toml").read()
     assert {k for k, v in state.items.items() if v.status == "done"} == set(import_markdown(doc.read_text()).checked)
     again = subprocess.run([sys.executable, "-m", "golive_tui", "import", str(doc), "-o", str(out)], capture_output=True, text=True, timeout=60)
     assert again.returncode == 2 and "--force" in again.stderr

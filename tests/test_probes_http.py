@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from golive_tui.actor import Actor
 from golive_tui.engine import run_sync
 from golive_tui.model import Item, ProbeSpec
 from golive_tui.probes.base import Verdict
@@ -108,7 +109,7 @@ def test_pagerduty_needs_confirmation_and_never_leaks_the_key(monkeypatch, caplo
     from golive_tui.engine import ItemResult
     from golive_tui.profile import Profile
     from golive_tui.report import render
-    from golive_tui.state import StateStore
+    from golive_tui.state import open_store
 
     monkeypatch.setenv("GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY", ROUTING_KEY)
     pd = PagerDutySandbox(ROUTING_KEY)
@@ -124,8 +125,8 @@ def test_pagerduty_needs_confirmation_and_never_leaks_the_key(monkeypatch, caplo
         assert result.verdict is Verdict.PASS, result.summary
         assert [e["event_action"] for e in pd.events] == ["trigger", "resolve"]
         assert pd.events[0]["dedup_key"] == pd.events[1]["dedup_key"]
-        store = StateStore(tmp_path / "state.toml")
-        actions.record_results(store, [ItemResult(item, result)])
+        store = open_store(tmp_path / "state.toml")
+        actions.record_results(store, [ItemResult(item, result)], actor=Actor.current())
         pd.fail_with = 500
         failed = run_sync(profile, [item], confirmed=True)[0].result
         assert failed.verdict is Verdict.FAIL

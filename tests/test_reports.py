@@ -15,6 +15,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from golive_tui import actions
+from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
 from golive_tui.engine import ItemResult
 from golive_tui.model import Checklist
@@ -22,8 +23,7 @@ from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.profile import Profile
 from golive_tui.report import FORMATS, render
 from golive_tui.secrets import set_secret
-from golive_tui.state import StateStore
-from golive_tui.state_model import State
+from golive_tui.state import State, StateStore, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -41,9 +41,9 @@ def checklist() -> Checklist:
 
 def half_finished(path: Path, checklist: Checklist) -> StateStore:
     """Probe results of every kind, attestations, a waiver, a stale and a fresh approval."""
-    store = StateStore(path, checklist=checklist.title)
+    store = open_store(path, checklist=checklist.title)
     items = checklist.item_map()
-    actions.approve(store, checklist, "qa-lead", name="Quinn Park")  # goes stale with the changes below
+    actions.approve(store, checklist, "qa-lead", name="Quinn Park", actor=Actor.current())  # goes stale with the changes below
     actions.record_results(store, [
         ItemResult(items[NODE_GROUPS], ProbeResult(
             Verdict.FAIL, "2 Ready nodes in 2 zones | need 3", "zone c: node-3 NotReady\x1b[0m", checked_at=AT, duration_ms=120)),
@@ -57,13 +57,13 @@ def half_finished(path: Path, checklist: Checklist) -> StateStore:
             Verdict.ACCEPTABLE, "p95 over target, within acceptable", value=320.0, unit="ms", checked_at=AT, duration_ms=40)),
         ItemResult(items["performance.baseline.availability"], ProbeResult(
             Verdict.PASS, "30-day availability", value=99.95, unit="%", checked_at=AT, duration_ms=30)),
-    ], by="captain")
-    actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed\non staging <b>twice</b>", by="ops", at=AT)
-    actions.mark(store, items["compliance.security-compliance.hipaa"], "n/a", note="no health data", by="legal", at=AT)
-    actions.mark(store, items["go-live.operational.dr-plan"], "blocked", note="waiting for the vendor", by="ops", at=AT)
-    actions.waive(store, items["go-live.infrastructure.auto-scaling"], reason="HPA lands Monday", until=NOW + timedelta(days=30), by="ciso")
-    actions.mark(store, items["sign-off.final-checklist.risk-register-updated"], "done", by="pm", at=AT)
-    actions.approve(store, checklist, "security-lead", name="Sam Rivera")
+    ], actor=Actor.current("captain"))
+    actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed\non staging <b>twice</b>", actor=Actor.current("ops").at(AT))
+    actions.mark(store, items["compliance.security-compliance.hipaa"], "n/a", note="no health data", actor=Actor.current("legal").at(AT))
+    actions.mark(store, items["go-live.operational.dr-plan"], "blocked", note="waiting for the vendor", actor=Actor.current("ops").at(AT))
+    actions.waive(store, items["go-live.infrastructure.auto-scaling"], reason="HPA lands Monday", until=NOW + timedelta(days=30), actor=Actor.current("ciso"))
+    actions.mark(store, items["sign-off.final-checklist.risk-register-updated"], "done", actor=Actor.current("pm").at(AT))
+    actions.approve(store, checklist, "security-lead", name="Sam Rivera", actor=Actor.current())
     return store
 
 
@@ -149,10 +149,10 @@ def test_markdown_fills_the_seeds_tables(checklist: Checklist, state: State, see
 
 
 def test_markdown_post_golive_due_times_and_overdue(checklist: Checklist, tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "state.toml")
+    store = open_store(tmp_path / "state.toml")
     items = checklist.item_map()
-    actions.mark(store, items["post-go-live.first-24h.watch-latency-metrics"], "done")
-    actions.go_live(store, checklist, force_reason="exec override for the demo")
+    actions.mark(store, items["post-go-live.first-24h.watch-latency-metrics"], "done", actor=Actor.current())
+    actions.go_live(store, checklist, force_reason="exec override for the demo", actor=Actor.current())
     state = store.read()
     start = state.meta.golive_at
     later = start + timedelta(hours=30)
@@ -173,7 +173,7 @@ def test_markdown_only_and_revoked(checklist: Checklist, state: State, tmp_path:
     assert "Required Approvals" in text  # the sign-off is the point of any report
 
     store = half_finished(tmp_path / "revoked.toml", checklist)
-    actions.revoke(store, checklist, "security-lead", reason="pen test reopened", by="ciso")
+    actions.revoke(store, checklist, "security-lead", reason="pen test reopened", actor=Actor.current("ciso"))
     text = render("markdown", checklist, store.read(), PROFILE, NOW)
     assert table_after(text, "Required Approvals")["Security Lead"][2] == "revoked"
     assert "* **Security Lead**: revoked by ciso: pen test reopened" in text

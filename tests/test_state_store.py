@@ -9,17 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from golive_tui.audit import Change, verify
+from golive_tui.actor import Actor
 from golive_tui.errors import LoadError
-from golive_tui.state import StateStore, actor, default_state_path
+from golive_tui.state import StateStore, open_store, state_location
+from golive_tui.state.chain import Change, verify
 
 
 def _mark(store: StateStore, key: str, status: str = "done", **values) -> None:
-    store.transact([Change(f"item:{key}", "mark", {"status": status, **values})], by="t")
+    store.transact([Change(f"item:{key}", "mark", {"status": status, **values})], Actor.current("t"))
 
 
 def test_write_read_round_trip_is_sorted_and_human_readable(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "s.toml", checklist="Mini")
+    store = open_store(tmp_path / "s.toml", checklist="Mini")
     _mark(store, "b.two", note="second\nline")
     _mark(store, "a.one")
     text = store.path.read_text()
@@ -32,7 +33,7 @@ def test_write_read_round_trip_is_sorted_and_human_readable(tmp_path: Path) -> N
 
 
 def test_file_mode_is_0600_and_no_temp_files_left(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "s.toml")
+    store = open_store(tmp_path / "s.toml")
     _mark(store, "a.one")
     _mark(store, "a.one", "failed")
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
@@ -42,7 +43,7 @@ def test_file_mode_is_0600_and_no_temp_files_left(tmp_path: Path) -> None:
 
 
 def test_previous_good_file_kept_as_bak(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "s.toml")
+    store = open_store(tmp_path / "s.toml")
     _mark(store, "a.one", "done")
     first = store.path.read_text()
     _mark(store, "a.one", "failed")
@@ -54,7 +55,7 @@ def test_unparsable_state_is_never_overwritten(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text('schema_version = 1\n[items."a.one"]\nstatus = "done\n')
     before = path.read_bytes()
-    store = StateStore(path)
+    store = open_store(path)
     with pytest.raises(LoadError) as info:
         _mark(store, "a.two")
     assert f"{path}:3" in str(info.value)
@@ -66,7 +67,7 @@ def test_wrong_type_in_state_names_key_and_keeps_file(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text('schema_version = 1\n[items."a.one"]\nstatus = "finished"\n')
     with pytest.raises(LoadError) as info:
-        StateStore(path).read()
+        open_store(path).read()
     assert "items.a.one.status" in str(info.value)
     assert ":3" in str(info.value)
 
@@ -75,17 +76,17 @@ def test_newer_schema_version_refused(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text("schema_version = 99\n")
     with pytest.raises(LoadError, match="newer golive"):
-        StateStore(path).read()
+        open_store(path).read()
 
 
 def test_missing_file_reads_as_empty_and_is_not_created_by_reading(tmp_path: Path) -> None:
-    store = StateStore(tmp_path / "new.toml")
+    store = open_store(tmp_path / "new.toml")
     assert store.read().items == {}
     assert not store.path.exists()
 
 
 def test_crash_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    store = StateStore(tmp_path / "s.toml")
+    store = open_store(tmp_path / "s.toml")
     _mark(store, "a.one")
     before = store.path.read_bytes()
 
@@ -101,9 +102,9 @@ def test_crash_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyt
 
 
 def _writer(path: str, worker: int, count: int) -> None:
-    store = StateStore(path)
+    store = open_store(path)
     for n in range(count):
-        store.transact([Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})], by=f"w{worker}")
+        store.transact([Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})], Actor.current(f"w{worker}"))
 
 
 @pytest.mark.slow
@@ -116,7 +117,7 @@ def test_four_processes_250_updates_each_lose_nothing(tmp_path: Path) -> None:
     for p in procs:
         p.join(timeout=300)
         assert p.exitcode == 0
-    state = StateStore(path).read()
+    state = open_store(path).read()
     assert len(state.items) == 1000
     assert all(state.items[f"w{w}.i{n}"].note == f"{w}-{n}" for w in range(4) for n in range(250))
     assert len(state.audit) == 1000
@@ -124,34 +125,35 @@ def test_four_processes_250_updates_each_lose_nothing(tmp_path: Path) -> None:
 
 
 def test_actor_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert actor("alice") == "alice"
+    assert Actor.current("alice").name == "alice"
     monkeypatch.setenv("GOLIVE_USER", "bob")
-    assert actor() == "bob"
+    assert Actor.current().name == "bob"
     monkeypatch.delenv("GOLIVE_USER")
-    assert "@" in actor()
+    assert "@" in Actor.current().name
 
 
-def test_state_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert default_state_path() == Path("golive-state.toml")
+def test_state_location_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert state_location() == "golive-state.toml"
     monkeypatch.setenv("GOLIVE_STATE", "/tmp/x.toml")
-    assert default_state_path() == Path("/tmp/x.toml")
-    assert default_state_path("y.toml") == Path("y.toml")
+    assert state_location() == "/tmp/x.toml"
+    assert state_location("y.toml") == "y.toml"
+    assert state_location("s3://bucket/key.toml") == "s3://bucket/key.toml"
 
 
 def test_same_field_edited_by_two_captains_is_a_conflict_not_an_overwrite(tmp_path: Path) -> None:
     from golive_tui.state import ConflictError
 
     path = tmp_path / "s.toml"
-    alice, bob = StateStore(path), StateStore(path)
+    alice, bob = open_store(path), open_store(path)
     _mark(alice, "a.one", note="original")
     seen = bob.read().item("a.one").note  # bob opens the note editor
-    alice.transact([Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})], by="alice")
+    alice.transact([Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})], Actor.current("alice"))
     with pytest.raises(ConflictError) as info:
-        bob.transact([Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})], by="bob")
+        bob.transact([Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})], Actor.current("bob"))
     assert "theirs \"alice's words\"" in str(info.value) and "yours \"bob's words\"" in str(info.value)
     assert bob.read().item("a.one").note == "alice's words"
     # A change to a different field of the same item merges without conflict.
-    bob.transact([Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})], by="bob")
-    state = StateStore(path).read()
+    bob.transact([Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})], Actor.current("bob"))
+    state = open_store(path).read()
     assert state.item("a.one").note == "alice's words" and state.item("a.one").status == "failed"
     assert verify(state).ok

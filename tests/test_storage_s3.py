@@ -23,13 +23,14 @@ from pathlib import Path
 
 import pytest
 
-from golive_tui.audit import Change, verify
+from golive_tui.actor import Actor
 from golive_tui.errors import GoliveError
 from golive_tui.sandbox.moto_s3 import S3Server
 from golive_tui.sandbox.tls import free_port
-from golive_tui.state import ConflictError, StateStore
-from golive_tui.storage import VersionConflict
-from golive_tui.storage_s3 import S3Object
+from golive_tui.state import ConflictError, StateStore, open_store
+from golive_tui.state.chain import Change, verify
+from golive_tui.state.s3 import S3Object
+from golive_tui.state.storage import VersionConflict
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
 pytestmark = pytest.mark.slow
@@ -50,12 +51,12 @@ def url(s3: S3Server) -> str:
 
 
 def store_at(url: str, endpoint: str, journal: Path, **kwargs) -> StateStore:
-    return StateStore(url, checklist="Mini go-live", journal_dir=journal,
+    return open_store(url, checklist="Mini go-live", journal_dir=journal,
                       storage=S3Object(url, endpoint_url=endpoint, **kwargs))
 
 
 def _mark(store: StateStore, key: str, **values) -> None:
-    store.transact([Change(f"item:{key}", "mark", {"status": "done", **values})], by="t")
+    store.transact([Change(f"item:{key}", "mark", {"status": "done", **values})], Actor.current("t"))
 
 
 # --- what the backend does ---------------------------------------------------------------------
@@ -117,10 +118,10 @@ def _writer(url: str, endpoint: str, journal: str, worker: int, count: int, conf
             Counting.streak = 0
             return etag
 
-    store = StateStore(url, journal_dir=Path(journal), storage=Counting(url, endpoint_url=endpoint))
+    store = open_store(url, journal_dir=Path(journal), storage=Counting(url, endpoint_url=endpoint))
     for n in range(count):
-        store.transact([Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})], by=f"w{worker}")
-    assert not store.offline and store.shared.journal.batches() == []
+        store.transact([Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})], Actor.current(f"w{worker}"))
+    assert not store.offline and store.journal.batches() == []
     conflicts.put((Counting.lost, Counting.worst))
 
 
@@ -155,12 +156,12 @@ def test_same_field_edited_by_two_captains_is_a_conflict_on_s3(s3: S3Server, url
     bob = store_at(url, s3.endpoint_url, tmp_path / "bob")
     _mark(alice, "a.one", note="original")
     seen = bob.read().item("a.one").note  # bob opens the note editor
-    alice.transact([Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})], by="alice")
+    alice.transact([Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})], Actor.current("alice"))
     with pytest.raises(ConflictError) as info:
-        bob.transact([Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})], by="bob")
+        bob.transact([Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})], Actor.current("bob"))
     assert "theirs \"alice's words\"" in str(info.value) and "yours \"bob's words\"" in str(info.value)
     # A different field of the same item merges: bob's status change lands on alice's note.
-    bob.transact([Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})], by="bob")
+    bob.transact([Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})], Actor.current("bob"))
     state = alice.read()
     assert state.item("a.one").note == "alice's words" and state.item("a.one").status == "failed"
     assert verify(state).ok
@@ -177,13 +178,13 @@ def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(url:
 
         started = time.monotonic()
         when = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-        store.transact([Change("item:a.two", "mark", {"status": "done"})], by="alice", at=when)
-        store.transact([Change("item:a.one", "annotate", {"note": "during the outage"}, expect={"note": "before the outage"})], by="bob")
+        store.transact([Change("item:a.two", "mark", {"status": "done"})], Actor.current("alice").at(when))
+        store.transact([Change("item:a.one", "annotate", {"note": "during the outage"}, expect={"note": "before the outage"})], Actor.current("bob"))
         assert time.monotonic() - started < 8  # short timeouts: the cockpit never hangs on S3
-        assert store.offline and store.shared.summary() == "OFFLINE — 2 changes queued"
+        assert store.offline and store.summary() == "OFFLINE — 2 changes queued"
         shown = store.read()
         assert shown.item("a.two").status == "done" and shown.item("a.one").note == "during the outage"
-        assert stat.S_IMODE(os.stat(store.shared.journal.path).st_mode) == 0o600
+        assert stat.S_IMODE(os.stat(store.journal.path).st_mode) == 0o600
         assert store.fingerprint() == ("offline", 2)  # the TUI's poll sees the queue grow
 
         # A fresh process (new store, nothing in memory) shows the last known state + journal.
@@ -194,8 +195,8 @@ def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(url:
         server.start()  # same port, same data: S3 is back
         report = fresh.sync()
         assert (report.pushed, report.conflicts, report.remaining) == (2, [], 0)
-        assert not fresh.offline and fresh.shared.summary() is None
-        assert not fresh.shared.journal.path.exists()
+        assert not fresh.offline and fresh.summary() is None
+        assert not fresh.journal.path.exists()
         remote = store_at(url, server.endpoint_url, tmp_path / "other").read()
         assert remote.item("a.two").status == "done" and remote.item("a.one").note == "during the outage"
         assert [(e.by, e.target) for e in remote.audit] == [("t", "item:a.one"), ("alice", "item:a.two"), ("bob", "item:a.one")]
@@ -216,35 +217,35 @@ def test_queued_change_that_conflicts_is_set_aside_not_lost(s3: S3Server, url: s
     cut_off = store_at(url, f"http://127.0.0.1:{free_port()}", journal)
     seen = cut_off.read().item("a.one").note
     assert cut_off.offline and seen == "original"
-    cut_off.transact([Change("item:a.one", "annotate", {"note": "dave offline"}, expect={"note": seen})], by="dave")
-    cut_off.transact([Change("item:a.two", "mark", {"status": "done"})], by="dave")
+    cut_off.transact([Change("item:a.one", "annotate", {"note": "dave offline"}, expect={"note": seen})], Actor.current("dave"))
+    cut_off.transact([Change("item:a.two", "mark", {"status": "done"})], Actor.current("dave"))
     carol = store_at(url, s3.endpoint_url, tmp_path / "carol")
-    carol.transact([Change("item:a.one", "annotate", {"note": "carol online"}, expect={"note": "original"})], by="carol")
+    carol.transact([Change("item:a.one", "annotate", {"note": "carol online"}, expect={"note": "original"})], Actor.current("carol"))
 
     back = store_at(url, s3.endpoint_url, journal)  # the route is back
     report = back.sync()
     assert report.pushed == 1 and len(report.conflicts) == 1 and "carol online" in report.conflicts[0]
     assert back.read().item("a.one").note == "carol online" and back.read().item("a.two").status == "done"
-    assert "1 queued change in conflict" in back.shared.summary()
-    kept = back.shared.journal.conflicts()
+    assert "1 queued change in conflict" in back.summary()
+    kept = back.journal.conflicts()
     assert len(kept) == 1 and kept[0].changes[0].values == {"note": "dave offline"}  # nothing lost
 
-    assert back.shared.resolve("mine").pushed == 1
+    assert back.resolve("mine").pushed == 1
     state = back.read()
     assert state.item("a.one").note == "dave offline" and verify(state).ok
-    assert back.shared.summary() is None
+    assert back.summary() is None
 
 
 def test_a_new_change_pushes_the_queue_first_when_s3_is_back(s3: S3Server, url: str, tmp_path: Path) -> None:
     journal = tmp_path / "journal"
     cut_off = store_at(url, f"http://127.0.0.1:{free_port()}", journal)
-    cut_off.transact([Change("item:a.one", "mark", {"status": "done"})], by="erin")
+    cut_off.transact([Change("item:a.one", "mark", {"status": "done"})], Actor.current("erin"))
     assert cut_off.offline
     back = store_at(url, s3.endpoint_url, journal)
-    back.transact([Change("item:a.two", "mark", {"status": "done"})], by="erin")
+    back.transact([Change("item:a.two", "mark", {"status": "done"})], Actor.current("erin"))
     state = back.read()
     assert [e.target for e in state.audit] == ["item:a.one", "item:a.two"] and not back.offline
-    assert back.shared.journal.batches() == []
+    assert back.journal.batches() == []
 
 
 def test_queued_expectations_survive_the_journal_exactly(s3: S3Server, url: str, tmp_path: Path) -> None:
@@ -252,15 +253,15 @@ def test_queued_expectations_survive_the_journal_exactly(s3: S3Server, url: str,
     journal = tmp_path / "journal"
     online = store_at(url, s3.endpoint_url, journal)
     probe = {"verdict": "pass", "summary": "ok", "checked_at": datetime(2026, 11, 28, 9, 0, tzinfo=UTC), "value": None}
-    online.transact([Change("item:a.one", "probe", {"probe": probe})], by="t")
+    online.transact([Change("item:a.one", "probe", {"probe": probe})], Actor.current("t"))
     seen = online.read().item("a.one").model_dump()
     assert seen["probe"]["value"] is None and seen["waiver"] is None
 
     cut_off = store_at(url, f"http://127.0.0.1:{free_port()}", journal)
     cut_off.transact([Change("item:a.one", "annotate", {"note": "checked by hand too"},
-                             expect={"probe": seen["probe"], "waiver": None, "note": ""})], by="t")
+                             expect={"probe": seen["probe"], "waiver": None, "note": ""})], Actor.current("t"))
     assert cut_off.offline
-    batch = cut_off.shared.journal.pending()[0]
+    batch = cut_off.journal.pending()[0]
     assert batch.changes[0].expect == {"probe": seen["probe"], "waiver": None, "note": ""}
 
     report = store_at(url, s3.endpoint_url, journal).sync()

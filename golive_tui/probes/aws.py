@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from . import aws_rds, aws_security  # noqa: F401  (registers their kinds)
 from .aws_client import aws_probe, client, error_code, session
-from .base import NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
-
-
-class NoParams(ProbeParams):
-    pass
+from .base import NoParams, NotConfigured, ProbeContext, ProbeResult, failed, passed
 
 
 @aws_probe("aws.eks-cluster", NoParams)

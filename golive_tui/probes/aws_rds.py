@@ -16,11 +16,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from .aws_client import aws_probe, client, error_code, plural, session
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed
-
-
-class NoParams(ProbeParams):
-    pass
+from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed
 
 
 class MultiAzParams(ProbeParams):
@@ -286,7 +282,7 @@ def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) 
     if params.metric == "iops" and ctx.profile.aws.provisioned_iops <= 0:
         raise NotConfigured("aws.provisioned_iops is 0 in the profile: IOPS utilisation cannot be computed")
     cid = cluster["DBClusterIdentifier"]
-    end = dt.datetime.now(dt.UTC)
+    end = ctx.now()
     start = end - dt.timedelta(minutes=params.minutes)
     queries = [
         {

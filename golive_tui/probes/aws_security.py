@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import Field
 
 from .aws_client import aws_probe, client, error_code, paginate, plural, session
-from .base import NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .base import NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
 
 # Without Includes.keyTypes, ListCertificates returns RSA-2048 certificates only.
 ACM_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
 
-
-class NoParams(ProbeParams):
-    pass
 
 
 class AcmParams(ProbeParams):
@@ -56,7 +52,7 @@ def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
     for n, cert in enumerate(certs):
         if "NotAfter" not in cert or "Status" not in cert:  # older summaries lack them
             certs[n] = {**cert, **acm.describe_certificate(CertificateArn=cert["CertificateArn"])["Certificate"]}
-    now = dt.datetime.now(dt.UTC)
+    now = ctx.now()
     lines = [f"ACM certificates in {session(ctx).where()}: {len(certs)}"]
     problems = []
     for domain in domains:

@@ -7,35 +7,32 @@ modules import their SDKs lazily (inside functions) so loading a checklist stays
 
 from __future__ import annotations
 
-import enum
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
+
+from ..actor import Clock, utcnow
+from ..vocab import Verdict, format_value
 
 if TYPE_CHECKING:
     from ..model import Item
     from ..profile import Profile
 
-
-class Verdict(enum.StrEnum):
-    PASS = "pass"
-    ACCEPTABLE = "acceptable"
-    FAIL = "fail"
-    ERROR = "error"
-    SKIPPED = "skipped"
-
-    def __str__(self) -> str:
-        return self.value
+__all__ = ["Verdict"]  # re-exported: the vocabulary lives in vocab.py
 
 
 class ProbeParams(BaseModel):
     """Base of every probe's parameter model: unknown keys are load errors."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NoParams(ProbeParams):
+    """For probes that take everything from the profile."""
 
 
 @dataclass
@@ -50,7 +47,8 @@ class ProbeResult:
     value: float | None = None
     """The measured value for metric items (in `unit`)."""
     unit: str = ""
-    checked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    checked_at: datetime = field(default_factory=utcnow)
+    """Set by the engine from the run's clock when the probe ends."""
     duration_ms: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,18 +63,6 @@ class ProbeResult:
             data["value"] = self.value
             data["unit"] = self.unit
         return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ProbeResult:
-        return cls(
-            verdict=Verdict(data["verdict"]),
-            summary=data.get("summary", ""),
-            evidence=data.get("evidence", ""),
-            value=data.get("value"),
-            unit=data.get("unit", ""),
-            checked_at=data["checked_at"],
-            duration_ms=float(data.get("duration_ms", 0.0)),
-        )
 
 
 def passed(summary: str, evidence: str = "", **kw: Any) -> ProbeResult:
@@ -93,6 +79,39 @@ def errored(summary: str, evidence: str = "", **kw: Any) -> ProbeResult:
 
 def skipped(summary: str, evidence: str = "", **kw: Any) -> ProbeResult:
     return ProbeResult(Verdict.SKIPPED, summary, evidence, **kw)
+
+
+class Findings:
+    """What a probe found, line by line: evidence lines and the problems among them.
+
+    `result(ok)` is the verdict every such probe ends with: `fail` naming the problems
+    when there are any, else `pass` with the summary `ok`; the evidence is every line.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.lines: list[str] = []
+
+    def line(self, text: str) -> None:
+        self.lines.append(text)
+
+    def problem(self, text: str, line: str | None = None) -> None:
+        """A problem (named in the summary), with its evidence line if it differs."""
+        self.problems.append(text)
+        if line is not None:
+            self.lines.append(line)
+
+    def __bool__(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def evidence(self) -> str:
+        return "\n".join(self.lines)
+
+    def result(self, ok: str, **kw: Any) -> ProbeResult:
+        if self.problems:
+            return failed("; ".join(self.problems), self.evidence, **kw)
+        return passed(ok, self.evidence, **kw)
 
 
 class ProbeError(Exception):
@@ -150,13 +169,18 @@ class ProbeContext:
     cancel: threading.Event = field(default_factory=threading.Event)
     confirmed: bool = False
     """True when the user confirmed a probe that pages a human or changes production."""
+    clock: Clock = utcnow
+    """The run's clock: expiry dates and `checked_at` are judged against it."""
+
+    def now(self) -> datetime:
+        return self.clock()
 
     def judge(self, value: float, unit: str, summary_prefix: str, evidence: str = "") -> ProbeResult:
         """Turn a measured value into pass / acceptable / fail against the item's metric."""
         metric = self.item.metric
         if metric is None:
             raise ProbeError(f"item {self.item.key} has no metric to judge {value:g}{unit} against")
-        shown = f"{value:.4g}{_suffix(unit)}"
+        shown = format_value(value, unit)
         if metric.target.met_by(value):
             verdict, word = Verdict.PASS, f"meets target {metric.target}"
         elif metric.acceptable is not None and metric.acceptable.met_by(value):
@@ -165,10 +189,6 @@ class ProbeContext:
             bound = metric.acceptable or metric.target
             verdict, word = Verdict.FAIL, f"outside {'acceptable' if metric.acceptable else 'target'} {bound}"
         return ProbeResult(verdict, f"{summary_prefix} {shown}: {word}", evidence, value=value, unit=unit)
-
-
-def _suffix(unit: str) -> str:
-    return unit if unit in ("%", "ms", "s", "") else f" {unit}"
 
 
 P = TypeVar("P", bound=ProbeParams)

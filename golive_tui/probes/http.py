@@ -7,7 +7,7 @@ import socket
 
 from pydantic import Field
 
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
 from .http_client import request
 
 TRACE_PATTERNS = {
@@ -19,9 +19,6 @@ TRACE_PATTERNS = {
 }
 BANNER = re.compile(r"\d+\.\d+")
 
-
-class NoParams(ProbeParams):
-    pass
 
 
 class HeaderParams(ProbeParams):

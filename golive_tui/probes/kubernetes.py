@@ -12,14 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from . import k8s_rules as rules
-from .base import NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed, probe
+from .base import NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed, probe
 from .k8s_client import K8s
 
 ZONE = "topology.kubernetes.io/zone"
 
-
-class NoParams(ProbeParams):
-    pass
 
 
 class ClusterParams(ProbeParams):

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from .base import ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import NoParams, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
 from .http_client import request
-
-
-class NoParams(ProbeParams):
-    pass
 
 
 class QueryParams(ProbeParams):

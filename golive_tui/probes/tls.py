@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import ssl
-from datetime import UTC, datetime
+from datetime import datetime
 
 from .base import ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
 from .http_client import tls_context
@@ -61,7 +61,7 @@ def certificate(ctx: ProbeContext, params: TlsParams) -> ProbeResult:
     if minimum is None:
         raise ProbeError(f"unknown min_version {params.min_version!r}; use one of {', '.join(VERSIONS)}")
     problems, lines = [], []
-    now = datetime.now(UTC)
+    now = ctx.now()
     least_days = None
     for host, port in _endpoints(ctx):
         try:

@@ -9,7 +9,7 @@ from datetime import datetime
 from ..errors import GoliveError
 from ..model import Checklist
 from ..profile import Profile
-from ..state_model import State
+from ..state import State
 
 FORMATS = ("markdown", "html", "json", "junit")
 

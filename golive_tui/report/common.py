@@ -8,7 +8,7 @@ from datetime import datetime
 
 from ..decision import outcome
 from ..model import Checklist, Item, Section
-from ..state_model import State
+from ..state import State
 
 STATUS_MARK = {"complete": "[x]", "pending": "[ ]", "n/a": "n/a", "waived": "waived", "failed": "FAILED", "blocked": "blocked"}
 """The Status column of the Markdown report: the seed's boxes, words for everything else."""

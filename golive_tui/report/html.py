@@ -12,7 +12,7 @@ from html import escape
 from ..decision import Decision, decide, post_golive_tasks, progress
 from ..model import Checklist, Section
 from ..profile import Profile
-from ..state_model import State
+from ..state import State
 from .common import STATUS_WORD, ItemView, blockers_text, item_view, selected, value_text
 
 CSS = """

@@ -6,11 +6,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..audit import verify
 from ..decision import decide, post_golive_tasks, progress, section_progress
 from ..model import Checklist
 from ..profile import Profile
-from ..state_model import State
+from ..state import State, verify
 from .common import views
 
 REPORT_SCHEMA_VERSION = 1

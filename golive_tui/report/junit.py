@@ -16,7 +16,7 @@ from xml.etree import ElementTree as ET
 from ..decision import decide
 from ..model import Checklist
 from ..profile import Profile
-from ..state_model import State
+from ..state import State
 from .common import ItemView, value_text, views, xml_text
 
 

@@ -14,7 +14,7 @@ from itertools import groupby
 from ..decision import Decision, DueTask, decide, post_golive_tasks, progress
 from ..model import WINDOW_TITLES, Checklist, Section
 from ..profile import Profile
-from ..state_model import State
+from ..state import State
 from .common import (
     STATUS_MARK,
     ItemView,

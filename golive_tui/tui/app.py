@@ -17,13 +17,13 @@ from textual.binding import Binding
 from textual.filter import Monochrome
 
 from .. import actions
+from ..actor import Actor
 from ..decision import decide
 from ..engine import Engine, ItemResult
 from ..errors import GoliveError
 from ..model import Checklist, Item
 from ..profile import Profile
-from ..state import StateStore, actor
-from ..state_model import State
+from ..state import State, Store
 from .commands import GoliveCommands
 from .main_screen import MainScreen
 from .messages import ProbeFinished, ProbeRunEnded
@@ -51,13 +51,15 @@ class GoliveApp(App):
         Binding("G", "go_live", "Go-live", show=False),
     ]
 
-    def __init__(self, checklist: Checklist, profile: Profile, store: StateStore, *, read_only: bool = False,
+    def __init__(self, checklist: Checklist, profile: Profile, store: Store, *, read_only: bool = False,
                  monochrome: bool = False, clock: Callable[[], datetime] | None = None, by: str | None = None) -> None:
         super().__init__()
         self.checklist, self.profile, self.store = checklist, profile, store
         # Textual already greys everything out when NO_COLOR is set (self.no_color); the flag does the same.
-        self.read_only, self.monochrome, self.by = read_only, monochrome or self.no_color, by
+        self.read_only, self.monochrome = read_only, monochrome or self.no_color
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.actor = Actor.current(by, clock=self.clock)
+        """Who acts in this session: every record carries its name, operator and time."""
         self.state: State = store.read()
         self.fingerprint = store.fingerprint()
         self.running: set[str] = set()
@@ -82,7 +84,7 @@ class GoliveApp(App):
         """Live file: another captain's change shows up within a second, nothing local is lost."""
         fingerprint = self.fingerprint
         try:
-            if self.store.shared is not None and self.store.offline:
+            if getattr(self.store, "offline", False):
                 # Shared state on S3: push the local journal as soon as S3 answers again.
                 await asyncio.to_thread(self.store.sync)
             fingerprint = await asyncio.to_thread(self.store.fingerprint)
@@ -134,10 +136,10 @@ class GoliveApp(App):
 
     # --- recording ---------------------------------------------------------------------------
     def mark(self, item: Item, status: str) -> None:
-        self._save(lambda: actions.mark(self.store, item, status, by=self.by))
+        self._save(lambda: actions.mark(self.store, item, status, actor=self.actor))
 
     def cycle(self, item: Item) -> None:
-        self._save(lambda: actions.cycle_status(self.store, item, by=self.by))
+        self._save(lambda: actions.cycle_status(self.store, item, actor=self.actor))
 
     def edit_note(self, item: Item) -> None:
         if not self.writable():
@@ -151,7 +153,7 @@ class GoliveApp(App):
             # Only what the user changed is written, so a concurrent edit of the other field survives.
             self._save(lambda: actions.annotate(
                 self.store, item, note=note if note != istate.note else None,
-                evidence=evidence if evidence != istate.evidence else None, by=self.by), "note saved")
+                evidence=evidence if evidence != istate.evidence else None, actor=self.actor), "note saved")
 
         self.push_screen(NoteModal(item.title, istate.note, istate.evidence), done)
 
@@ -162,7 +164,7 @@ class GoliveApp(App):
         def done(result: tuple[str, datetime] | None) -> None:
             if result is not None:
                 reason, until = result
-                self._save(lambda: actions.waive(self.store, item, reason=reason, until=until, by=self.by),
+                self._save(lambda: actions.waive(self.store, item, reason=reason, until=until, actor=self.actor),
                            f"waived until {until:%Y-%m-%d}")
 
         self.push_screen(WaiveModal(item.title), done)
@@ -181,10 +183,10 @@ class GoliveApp(App):
         def done(result: tuple[str, str] | None) -> None:
             if result is not None:
                 role, name = result
-                self._save(lambda: actions.approve(self.store, self.checklist, role, name=name, by=self.by or name),
+                self._save(lambda: actions.approve(self.store, self.checklist, role, name=name, actor=self.actor),
                            f"approved as {role}")
 
-        self.push_screen(ApproveModal(roles, decision.signature, actor(self.by).split("@")[0], role_id), done)
+        self.push_screen(ApproveModal(roles, decision.signature, self.actor.name.split("@")[0], role_id), done)
 
     def action_revoke(self, role_id: str = "") -> None:
         if not self.writable():
@@ -198,7 +200,7 @@ class GoliveApp(App):
         def done(result: tuple[str, str] | None) -> None:
             if result is not None:
                 role, reason = result
-                self._save(lambda: actions.revoke(self.store, self.checklist, role, reason=reason, by=self.by),
+                self._save(lambda: actions.revoke(self.store, self.checklist, role, reason=reason, actor=self.actor),
                            f"approval {role} revoked")
 
         self.push_screen(RevokeModal(recorded, role_id), done)
@@ -213,7 +215,7 @@ class GoliveApp(App):
 
         def done(reason: str | None) -> None:
             if reason is not None:
-                self._save(lambda: actions.go_live(self.store, self.checklist, force_reason=reason, by=self.by),
+                self._save(lambda: actions.go_live(self.store, self.checklist, force_reason=reason, actor=self.actor),
                            "go-live recorded")
 
         self.push_screen(GoLiveModal(decision.go, decision.reasons), done)
@@ -246,7 +248,7 @@ class GoliveApp(App):
 
     @work(exclusive=False, group="probes", exit_on_error=False)
     async def _probe(self, items: list[Item], confirmed: bool) -> None:
-        engine = Engine(self.profile)
+        engine = Engine(self.profile, clock=self.clock)
         self.engines.add(engine)
         try:
             await engine.run(items, confirmed=confirmed, on_result=lambda result: self.post_message(ProbeFinished(result)))
@@ -259,7 +261,7 @@ class GoliveApp(App):
         result: ItemResult = message.outcome
         if not self.read_only:
             try:
-                await asyncio.to_thread(actions.record_results, self.store, [result], by=self.by)
+                await asyncio.to_thread(lambda: actions.record_results(self.store, [result], actor=self.actor))
                 self.state = await asyncio.to_thread(self.store.read)
                 self.fingerprint = await asyncio.to_thread(self.store.fingerprint)
             except GoliveError as exc:
@@ -312,7 +314,7 @@ class GoliveApp(App):
             self.push_screen(HelpScreen())
 
 
-def make_app(checklist: Checklist, profile: Profile, store: StateStore, *, read_only: bool = False,
+def make_app(checklist: Checklist, profile: Profile, store: Store, *, read_only: bool = False,
              monochrome: bool = False, clock: Callable[[], datetime] | None = None, by: str | None = None) -> GoliveApp:
     """The app factory used by the CLI and the tests."""
     return GoliveApp(checklist, profile, store, read_only=read_only, monochrome=monochrome, clock=clock, by=by)

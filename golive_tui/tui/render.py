@@ -47,8 +47,9 @@ def header_text(app: GoliveApp) -> Text:
     text.append(f" {overall.label()} │ {app.checklist.title} │ {target_label(app)}")
     if app.running:
         text.append(f"  probing {len(app.running)}…")
-    if app.store.shared is not None and app.store.offline:
-        text.append(f"  {app.store.shared.summary()}", style=warn)
+    summary = app.store.status().summary if getattr(app.store, "offline", False) else None
+    if summary:
+        text.append(f"  {summary}", style=warn)
     return text
 
 

@@ -11,8 +11,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from ..audit import verify
 from ..decision import decide, post_golive_tasks
+from ..state import verify
 from .format import verdict_text
 from .render import badge
 

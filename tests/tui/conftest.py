@@ -16,7 +16,7 @@ import pytest
 from golive_tui.model import Checklist
 from golive_tui.probes.base import REGISTRY, ProbeParams, ProbeResult, Verdict, probe
 from golive_tui.profile import Profile
-from golive_tui.state import StateStore
+from golive_tui.state import StateStore, open_store
 from golive_tui.tui.app import make_app
 
 FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -95,7 +95,7 @@ def probed_checklist(probe_kinds) -> Checklist:
 
 @pytest.fixture
 def store(tmp_path: Path) -> StateStore:
-    return StateStore(tmp_path / "state.toml", checklist="Mini go-live")
+    return open_store(tmp_path / "state.toml", checklist="Mini go-live")
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from golive_tui import actions
+from golive_tui.actor import Actor
 from golive_tui.tui.main_screen import MainScreen
 from golive_tui.tui.modals import NoteModal
 from golive_tui.tui.screens import AuditScreen, HelpScreen, PerformanceScreen, SignoffScreen
@@ -97,8 +98,8 @@ async def test_every_screen_opens_by_digit_and_function_key(app_factory, probed_
 
 
 async def test_audit_screen_lists_changes_newest_first_and_verifies(app_factory, probed_checklist, store) -> None:
-    actions.mark(store, probed_checklist.item("security.waf"), "done", by="alice")
-    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", by="bob")
+    actions.mark(store, probed_checklist.item("security.waf"), "done", actor=Actor.current("alice"))
+    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", actor=Actor.current("bob"))
     app = app_factory(probed_checklist)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("4")
@@ -128,7 +129,7 @@ async def test_live_reload_keeps_an_open_modal(app_factory, probed_checklist, st
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e", *"half-typed")
         await pilot.pause()
-        actions.mark(store, probed_checklist.item("security.waf"), "failed", by="other-captain")
+        actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current("other-captain"))
         await pilot.pause(1.3)  # one poll period
         assert isinstance(app.screen, NoteModal)
         assert app.screen.query_one("#note", Input).value == "half-typed"
@@ -139,7 +140,7 @@ async def test_live_reload_keeps_an_open_modal(app_factory, probed_checklist, st
 
 
 async def test_unparsable_state_keeps_last_view_and_file(app_factory, probed_checklist, store) -> None:
-    actions.mark(store, probed_checklist.item("security.waf"), "done")
+    actions.mark(store, probed_checklist.item("security.waf"), "done", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         store.path.write_text("this is = = not toml")

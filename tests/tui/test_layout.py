@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Tree
 
+from golive_tui.actor import Actor
 from golive_tui.profile import Profile
 from golive_tui.tui.app import GoliveApp
 from golive_tui.tui.main_screen import MainScreen
@@ -39,7 +40,7 @@ async def test_narrow_terminal_hides_tree_behind_t(app_factory, probed_checklist
 async def test_wide_terminal_shows_tree_with_section_progress(app_factory, probed_checklist, store) -> None:
     from golive_tui import actions
 
-    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed")
+    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(160, 48)) as pilot:
         tree = app.screen.query_one("#sections", Tree)
@@ -99,7 +100,7 @@ async def test_no_color_turns_monochrome_on(app_factory, probed_checklist, store
     from golive_tui import actions
 
     monkeypatch.setenv("NO_COLOR", "1")
-    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed")
+    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)):
         assert app.monochrome

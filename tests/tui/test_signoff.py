@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from textual.widgets import DataTable, Input, Select
 
 from golive_tui import actions
+from golive_tui.actor import Actor
 from golive_tui.decision import decide
 from golive_tui.model import Checklist
 from golive_tui.tui.modals import ApproveModal, GoLiveModal, RevokeModal, WaiveModal
@@ -57,8 +58,8 @@ async def test_approve_shows_role_name_and_digest_then_signs(app_factory, probed
 
 
 async def test_stale_approval_lists_changed_items(app_factory, probed_checklist, store) -> None:
-    actions.approve(store, probed_checklist, "eng", name="Erin")
-    actions.mark(store, probed_checklist.item("security.waf"), "failed")
+    actions.approve(store, probed_checklist, "eng", name="Erin", actor=Actor.current())
+    actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("3")
@@ -69,7 +70,7 @@ async def test_stale_approval_lists_changed_items(app_factory, probed_checklist,
 
 
 async def test_revoke_needs_a_reason(app_factory, probed_checklist, store) -> None:
-    actions.approve(store, probed_checklist, "eng", name="Erin")
+    actions.approve(store, probed_checklist, "eng", name="Erin", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3", "r")
@@ -92,8 +93,8 @@ def _with_window() -> Checklist:
 
 async def test_forced_go_live_needs_a_typed_reason_and_shows_overdue_tasks(app_factory, store) -> None:
     checklist = _with_window()
-    later = datetime.now(UTC) + timedelta(days=3)  # the clock runs past the 24 h window
-    app = app_factory(checklist, clock=lambda: later)
+    clock = [datetime.now(UTC)]
+    app = app_factory(checklist, clock=lambda: clock[0])
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await pilot.pause()
@@ -109,7 +110,10 @@ async def test_forced_go_live_needs_a_typed_reason_and_shows_overdue_tasks(app_f
         await pilot.press(*"CEO call", "enter")
         await settle(pilot)
         meta = store.read().meta
-        assert meta.golive_at is not None and meta.golive_forced_reason == "CEO call"
+        assert meta.golive_at == clock[0] and meta.golive_forced_reason == "CEO call"
+        clock[0] += timedelta(days=3)  # the clock runs past the 24 h window
+        app.refresh_screens()
+        await pilot.pause()
         tasks = text_of(app, "#tasks")
         assert "Went live" in tasks and "! OVERDUE" in tasks and "WAF" in tasks
         await pilot.press("G")  # a second time: refused, no modal

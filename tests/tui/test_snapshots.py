@@ -16,13 +16,11 @@ from pathlib import Path
 import pytest
 
 from golive_tui import actions
-from golive_tui.audit import Change
-from golive_tui.decision import signature
+from golive_tui.actor import Actor
 from golive_tui.engine import ItemResult
-from golive_tui.model import Checklist
 from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.profile import Profile
-from golive_tui.state import StateStore
+from golive_tui.state import open_store
 from golive_tui.tui.app import make_app
 
 from .conftest import FIXED_NOW, SHIPPED
@@ -42,37 +40,30 @@ RESULTS = [
 ]
 
 
-def approve_at(store: StateStore, checklist: Checklist, role: str, name: str, when) -> None:
-    """An approval with a fixed time (actions.approve stamps the real clock, which a snapshot cannot show)."""
-    def build(state):
-        seq = state.audit[-1].seq + 1 if state.audit else 1
-        return [Change(f"approval:{role}", "approve", {
-            "role": next(r.role for r in checklist.approval if r.id == role), "name": name, "at": when,
-            "signature": signature(checklist, state), "audit_seq": seq})]
-
-    store.transact(build, by=name, at=when)
-
-
 def staged_app(tmp_path: Path):
     from golive_tui.checklists import load_checklist
 
     checklist = load_checklist(SHIPPED)
-    store = StateStore(tmp_path / "snap-state.toml", checklist=checklist.title)
+    store = open_store(tmp_path / "snap-state.toml", checklist=checklist.title)
     items = checklist.item_map()
     at = FIXED_NOW - timedelta(minutes=7)
+
+    def by(name: str) -> Actor:
+        return Actor.current(name).at(at)
+
     actions.record_results(store, [
         ItemResult(items[key], ProbeResult(verdict, summary, "evidence: see probe", value=value, unit=unit,
                                            checked_at=at, duration_ms=42.0))
         for key, verdict, summary, value, unit in RESULTS
-    ], by="captain")
-    actions.mark(store, items["go-live.infrastructure.dns"], "done", note="dig +short ok", by="captain", at=at)
-    actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed in staging", by="ops", at=at)
-    approve_at(store, checklist, checklist.approval[0].id, "Erin Example", at)
-    approve_at(store, checklist, checklist.approval[1].id, "Sam Secure", at)
-    actions.mark(store, items["go-live.database.backups"], "failed", note="PITR off", by="dba", at=at)  # both now stale…
+    ], actor=by("captain"))
+    actions.mark(store, items["go-live.infrastructure.dns"], "done", note="dig +short ok", actor=by("captain"))
+    actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed in staging", actor=by("ops"))
+    actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", actor=by("Erin Example"))
+    actions.approve(store, checklist, checklist.approval[1].id, name="Sam Secure", actor=by("Sam Secure"))
+    actions.mark(store, items["go-live.database.backups"], "failed", note="PITR off", actor=by("dba"))  # both now stale…
     actions.waive(store, items["go-live.infrastructure.vpc-networking"], reason="audited last quarter",
-                  until=FIXED_NOW.replace(year=2099), by="captain")
-    approve_at(store, checklist, checklist.approval[0].id, "Erin Example", at)  # …and the first re-signs
+                  until=FIXED_NOW.replace(year=2099), actor=by("captain"))
+    actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", actor=by("Erin Example"))  # …and the first re-signs
     return make_app(checklist, Profile(), store, clock=lambda: FIXED_NOW, by="captain")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from golive_tui.state import StateStore
+from golive_tui.state import open_store
 
 MINI = Path(__file__).resolve().parents[1] / "data" / "mini.toml"
 
@@ -48,7 +48,7 @@ def test_tui_in_tmux_80x24(tmp_path: Path) -> None:
         tmux("send-keys", "-t", session, "j", "d")
         screen = wait_for(session, "✓ done")
         assert "1/5" in screen
-        assert StateStore(state).read().item("go-live.infra.on-call").status == "done"
+        assert open_store(state).read().item("go-live.infra.on-call").status == "done"
         tmux("send-keys", "-t", session, "?")
         wait_for(session, "command palette")
         tmux("send-keys", "-t", session, "Escape")  # alone: Esc then q at once reads as Alt+q in tmux

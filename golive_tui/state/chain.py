@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .state_model import ApprovalRecord, AuditEntry, ItemState, Meta, State
+from .schema import ApprovalRecord, AuditEntry, ItemState, Meta, State
 
 GENESIS = "0" * 64
 
@@ -51,9 +51,19 @@ def strip_none(value: Any) -> Any:
     return value
 
 
+# Fields added after the first files were written: left out of the hash while empty, so
+# the chains of those files still verify.
+_LATER_FIELDS = ("operator",)
+
+
 def entry_hash(entry: dict[str, Any]) -> str:
-    body = {k: v for k, v in entry.items() if k != "hash"}
+    body = {k: v for k, v in entry.items() if k != "hash" and not (k in _LATER_FIELDS and not v)}
     return hashlib.sha256(canonical(body).encode()).hexdigest()
+
+
+def stored(change: Change) -> Change:
+    """The change as it is hashed and written: no None values (TOML has no null), no `expect`."""
+    return Change(change.target, change.action, strip_none(change.values), list(change.unset))
 
 
 def apply_change(state: State, change: Change) -> None:
@@ -85,8 +95,9 @@ def apply_change(state: State, change: Change) -> None:
         raise ValueError(f"unknown audit target {change.target!r}")
 
 
-def append(state: State, change: Change, by: str, at: datetime) -> AuditEntry:
-    """Apply `change` and append its chained audit entry."""
+def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None) -> AuditEntry:
+    """Apply `change` and append its chained audit entry (`operator`: actor.Operator.record())."""
+    change = stored(change)
     apply_change(state, change)
     prev = state.audit[-1].hash if state.audit else GENESIS
     seq = state.audit[-1].seq + 1 if state.audit else 1
@@ -94,6 +105,7 @@ def append(state: State, change: Change, by: str, at: datetime) -> AuditEntry:
         "seq": seq,
         "at": at,
         "by": by,
+        **({"operator": dict(operator)} if operator else {}),
         "action": change.action,
         "target": change.target,
         "values": change.values,
@@ -139,6 +151,16 @@ def verify(state: State) -> VerifyReport:
             where = _first_difference(stored, derived)
             return VerifyReport(False, len(state.audit), f"{label} differ from the audit trail at {where}: edited by hand?", None)
     return VerifyReport(True, len(state.audit))
+
+
+def state_at(state: State, seq: int) -> State:
+    """The state as it was right after audit entry `seq` (replayed from the chain)."""
+    past = State(checklist=state.checklist)
+    for entry in state.audit:
+        if entry.seq > seq:
+            break
+        apply_change(past, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
+    return past
 
 
 def _dump_items(state: State) -> dict[str, Any]:

@@ -26,11 +26,11 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from .errors import GoliveError
+from ..errors import GoliveError
 from .storage import Unreachable, VersionConflict
 
 if TYPE_CHECKING:
-    from .profile import AwsSettings
+    from ..profile import AwsSettings
 
 POLL_INTERVAL = 2.0
 """version() asks S3 at most this often (seconds): the TUI polls the fingerprint every few
@@ -57,9 +57,6 @@ def parse_s3_url(url: str) -> tuple[str, str, dict[str, str]]:
 
 class S3Object:
     """One S3 object holding the state document (the Storage protocol of storage.py)."""
-
-    remote = True
-    """Shared over the network: the state store keeps an offline journal for it."""
 
     def __init__(
         self,

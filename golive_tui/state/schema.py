@@ -7,11 +7,11 @@ with its key path instead of half-loaded.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .model import Status
+from ..vocab import Status, VerdictName
 
 SCHEMA_VERSION = 1
 
@@ -21,7 +21,7 @@ class _Record(BaseModel):
 
 
 class ProbeRecord(_Record):
-    verdict: Literal["pass", "acceptable", "fail", "error", "skipped"]
+    verdict: VerdictName
     summary: str = ""
     evidence: str = ""
     value: float | None = None
@@ -70,6 +70,9 @@ class AuditEntry(_Record):
     seq: int
     at: datetime
     by: str
+    """The name the change was made under (typed, or the default)."""
+    operator: dict[str, str] = Field(default_factory=dict)
+    """The session that made it: user, host, ssh_client, sudo_user (actor.Operator); empty in old files."""
     action: str
     target: str
     """`item:<id>`, `approval:<role>` or `meta`."""
@@ -96,3 +99,13 @@ class State(_Record):
     def item(self, key: str) -> ItemState:
         """The item's state (a fresh pending one if never touched)."""
         return self.items.get(key) or ItemState()
+
+    def copy_containers(self) -> State:
+        """A copy that shares the records but not the containers.
+
+        Changes replace ItemState/ApprovalRecord/Meta objects and append audit entries; they
+        never mutate them in place, so copying the containers isolates callers from each other.
+        """
+        return self.model_copy(update={
+            "items": dict(self.items), "approvals": dict(self.approvals), "audit": list(self.audit),
+        })

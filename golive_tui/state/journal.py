@@ -8,9 +8,9 @@ those changes) and guarded by a file lock, so a TUI and a CLI on one machine can
 
 A journal entry is one `transact` call: who, when, and its changes with the values the
 user saw (`expect`). `StateStore.sync()` pushes entries in order with their original
-who/when; the audit entries are created then, on top of the remote chain. An entry that
-conflicts is set aside (kept, with the reason) instead of being dropped. The store's side
-of it (when to queue, push, show) is offline.py.
+who/when/operator; the audit entries are created then, on top of the remote chain. An entry
+that conflicts is set aside (kept, with the reason) instead of being dropped. When to
+queue, push and show is the offline layer's business (offline.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,10 +29,10 @@ from typing import Any
 import tomli_w
 from filelock import FileLock
 
-from .audit import Change, append, strip_none
-from .errors import LoadError
-from .state_model import ItemState, State
-from .tomlfile import parse_toml
+from ..errors import LoadError
+from ..tomlfile import parse_toml
+from .chain import Change, stored, strip_none
+from .schema import ItemState, State
 
 JOURNAL_VERSION = 1
 
@@ -53,6 +53,8 @@ class Batch:
     changes: list[Change]
     conflict: str = ""
     """Why the push was refused (set aside); empty while the entry is pending."""
+    operator: dict[str, str] = field(default_factory=dict)
+    """The session that made the change (actor.Operator.record())."""
 
     @property
     def pending(self) -> bool:
@@ -70,6 +72,7 @@ class Journal:
         self.snapshot_path = self.directory / f"{digest}.last.toml"
         self._lock = FileLock(str(self.path) + ".lock", mode=0o600)
         self._cache: tuple[Any, list[Batch]] | None = None
+        self._remembered: str | None = None
 
     # --- reading -----------------------------------------------------------------------------
     def batches(self) -> list[Batch]:
@@ -104,17 +107,21 @@ class Journal:
         with self._lock:
             yield
 
-    def add(self, changes: list[Change], by: str, at: datetime) -> Batch:
+    def add(self, changes: list[Change], by: str, at: datetime, operator: dict[str, str] | None = None) -> Batch:
         """Queue one transaction (caller holds `locked()`)."""
-        batch = Batch(uuid.uuid4().hex, by, at, changes)
+        batch = Batch(uuid.uuid4().hex, by, at, changes, operator=dict(operator or {}))
         self._write([*self.batches(), batch])
         return batch
+
+    def replace(self, batch_id: str, changes: list[Change]) -> None:
+        """Put `changes` in place of a batch's, pending again (a conflict resolved as "mine")."""
+        self._write([replace(b, changes=changes, conflict="") if b.id == batch_id else b for b in self.batches()])
 
     def remove(self, batch_id: str) -> None:
         self._write([b for b in self.batches() if b.id != batch_id])
 
     def set_aside(self, batch_id: str, reason: str) -> None:
-        self._write([_with_conflict(b, reason) if b.id == batch_id else b for b in self.batches()])
+        self._write([replace(b, conflict=reason) if b.id == batch_id else b for b in self.batches()])
 
     def _write(self, batches: list[Batch]) -> None:
         if not batches:
@@ -128,6 +135,14 @@ class Journal:
         self._cache = None
 
     # --- last known remote state ----------------------------------------------------------------
+    def remember(self, text: str) -> None:
+        """Keep the document as last read or written, to show it when S3 cannot be reached."""
+        if text is self._remembered or text == self._remembered:
+            return
+        with contextlib.suppress(OSError):  # only a cache: never fail a read or write over it
+            self.save_snapshot(text)
+            self._remembered = text
+
     def save_snapshot(self, text: str) -> None:
         # A cache, not a record: atomic but not fsynced (S3 holds the real thing).
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -140,28 +155,17 @@ class Journal:
             return None
 
 
-def replay(state: State, batches: list[Batch]) -> State:
-    """Apply queued changes on top of `state` (a copy the caller owns), for display."""
-    for batch in batches:
-        for change in batch.changes:
-            append(state, stored_change(change), batch.by, batch.at)
-    return state
-
-
 def already_applied(state: State, batch: Batch) -> bool:
     """True if the remote chain already holds this batch (a push whose answer was lost)."""
-    wanted = [(c.target, c.action, stored_change(c).values, list(c.unset)) for c in batch.changes]
+    wanted = [(c.target, c.action, stored(c).values, list(c.unset)) for c in batch.changes]
     found = [(e.target, e.action, e.values, list(e.unset)) for e in state.audit if e.at == batch.at and e.by == batch.by]
     return bool(wanted) and all(w in found for w in wanted)
 
 
-def stored_change(change: Change) -> Change:
-    return Change(change.target, change.action, strip_none(change.values), list(change.unset))
-
-
-
 def _batch_to(batch: Batch) -> dict[str, Any]:
     out: dict[str, Any] = {"id": batch.id, "by": batch.by, "at": batch.at}
+    if batch.operator:
+        out["operator"] = dict(batch.operator)
     if batch.conflict:
         out["conflict"] = batch.conflict
     out["change"] = []
@@ -188,11 +192,8 @@ def _batch_from(raw: dict[str, Any]) -> Batch:
             expect = {k: full[k] for k in expect}
         changes.append(Change(entry["target"], entry["action"], dict(entry.get("values", {})),
                               list(entry.get("unset", [])), expect))
-    return Batch(str(raw["id"]), str(raw["by"]), raw["at"], changes, str(raw.get("conflict", "")))
-
-
-def _with_conflict(batch: Batch, reason: str) -> Batch:
-    return Batch(batch.id, batch.by, batch.at, batch.changes, reason)
+    return Batch(str(raw["id"]), str(raw["by"]), raw["at"], changes, str(raw.get("conflict", "")),
+                 {str(k): str(v) for k, v in dict(raw.get("operator", {})).items()})
 
 
 def _atomic_write(path: Path, text: str, *, durable: bool) -> None:

@@ -2,7 +2,7 @@
 
 A storage reads the document with a version token and writes it back *conditionally*:
 `LocalFile` serialises writers with an advisory file lock (so the condition always
-holds), a remote storage (S3, `storage_s3.py`) does a conditional PUT and raises
+holds), a remote storage (S3, `s3.py`) does a conditional PUT and raises
 `VersionConflict` when someone else wrote first; the store then re-reads, re-applies the
 change on top and retries.
 """
@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from filelock import FileLock, Timeout
 
-from .errors import GoliveError, LoadError
+from ..errors import GoliveError, LoadError
 
 LOCK_TIMEOUT = 30.0
 

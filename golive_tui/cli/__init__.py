@@ -1,0 +1,182 @@
+"""The headless CLI (`golive …`) and the entry point of the TUI (`golive` with no command).
+
+Every command is a thin layer over the domain core. stdout belongs to the command's
+output (tables, JSON, reports); diagnostics go to stderr. Exit codes: 0 ok / GO,
+1 a failure or NO-GO, 2 bad usage or input, 3 probes that could not evaluate (errors only).
+
+The global options (`--checklist`, `--profile`, `--set`, `--state`) are accepted before
+or after the subcommand, as kubectl accepts `-n` and `--context` anywhere.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+
+from ..errors import GoliveError
+
+
+@dataclass
+class Env:
+    """Options shared by every command; checklist/profile/state are loaded on first use."""
+
+    checklist_path: str | None = None
+    profile_path: str | None = None
+    overrides: tuple[str, ...] = ()
+    state_path: str | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def checklist(self):
+        if "checklist" not in self._cache:
+            from ..checklists import load_checklist
+
+            self._cache["checklist"] = load_checklist(self.checklist_path)
+        return self._cache["checklist"]
+
+    @property
+    def profile(self):
+        if "profile" not in self._cache:
+            from ..profile import load_profile
+
+            self._cache["profile"] = load_profile(self.profile_path, self.overrides)
+        return self._cache["profile"]
+
+    @property
+    def store(self):
+        if "store" not in self._cache:
+            from ..state import open_store, state_location
+
+            location = state_location(self.state_path)
+            # A shared (s3://) state uses the profile's AWS settings; a local one needs no profile.
+            profile = self.profile if location.startswith("s3://") else None
+            self._cache["store"] = open_store(location, profile, checklist=self.checklist.title)
+        return self._cache["store"]
+
+    def actor(self, by: str | None = None):
+        """Who acts: the name given (`--by`), else $GOLIVE_USER, else the operator's user@host."""
+        from ..actor import Actor
+
+        return Actor.current(by)
+
+    def item(self, key: str):
+        from ..checklists import resolve_item
+
+        return resolve_item(self.checklist, key)
+
+
+pass_env = click.make_pass_decorator(Env, ensure=True)
+
+
+def emit(text: str) -> None:
+    click.echo(text, nl=not text.endswith("\n"))
+
+
+def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    """Store a global option on the shared Env, wherever on the command line it was given."""
+
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        env = ctx.ensure_object(Env)
+        if name == "overrides":
+            env.overrides = (*env.overrides, *value)
+        elif value is not None:
+            setattr(env, name, value)
+
+    return store
+
+
+_GLOBAL_OPTIONS = [
+    click.option("--checklist", "checklist_path", envvar="GOLIVE_CHECKLIST", expose_value=False,
+                 callback=_setter("checklist_path"), metavar="NAME|FILE",
+                 help="A shipped checklist (`golive checklists`) or a TOML file (default: production; env GOLIVE_CHECKLIST)."),
+    click.option("--profile", "profile_path", type=click.Path(dir_okay=False), expose_value=False,
+                 callback=_setter("profile_path"),
+                 help="Target profile TOML (default: $GOLIVE_PROFILE, ./golive-profile.toml, user config dir)."),
+    click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", expose_value=False,
+                 callback=_setter("overrides"),
+                 help="Override a profile key for this run, e.g. --set aws.region=eu-west-1 (repeatable)."),
+    click.option("--state", "state_path", expose_value=False, callback=_setter("state_path"), metavar="FILE|s3://…",
+                 help="State file or s3://bucket/key (default: $GOLIVE_STATE, else ./golive-state.toml)."),
+]
+
+
+def global_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_GLOBAL_OPTIONS):
+        command = option(command)
+    return command
+
+
+class GoliveGroup(click.Group):
+    """A group whose subcommands (and their subgroups') all accept the global options too."""
+
+    group_class = type  # subgroups are GoliveGroups as well
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        known = {p.name for p in cmd.params}
+        for option in _GLOBAL_OPTIONS:
+            param = option(click.Command("_")).params[0]  # a fresh Option for each command
+            if param.name not in known:
+                cmd.params.append(param)
+        super().add_command(cmd, name)
+
+
+@click.group(cls=GoliveGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@global_options
+@click.option("--read-only", is_flag=True, help="Open the TUI for an observer: nothing can be changed.")
+@click.option("--monochrome", is_flag=True, help="TUI without colour (also on when NO_COLOR is set).")
+@click.version_option(package_name="golive", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, read_only: bool, monochrome: bool) -> None:
+    """golive: drive a production go-live from the terminal.
+
+    With no command, opens the cockpit (TUI) on the checklist and state file.
+    """
+    env = ctx.ensure_object(Env)
+    if ctx.invoked_subcommand is None:
+        open_tui(env, read_only=read_only, monochrome=monochrome)
+
+
+def open_tui(env: Env, *, read_only: bool = False, monochrome: bool = False) -> None:
+    import os
+
+    from ..tui.app import make_app
+
+    env.store.read()  # refuse to start on an unreadable state file: exit 2 with file:line
+    app = make_app(env.checklist, env.profile, env.store, read_only=read_only,
+                   monochrome=monochrome or bool(os.environ.get("NO_COLOR")))
+    app.run()
+
+
+def main() -> None:
+    """Console entry point: user-facing errors in one line on stderr, exit 2."""
+    try:
+        code = cli.main(standalone_mode=False)
+        if isinstance(code, int) and code:
+            sys.exit(code)
+    except GoliveError as exc:
+        from ..text import safe_line
+
+        click.echo(f"golive: error: {safe_line(exc)}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+# Registering the commands (each module adds its own to `cli`).
+from . import files, inspect, probe, record, secret, serving  # noqa: E402,F401
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Reading the record: validate, show, status, audit (and audit verify)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from . import Env, cli, emit, pass_env
+
+
+@cli.command()
+@click.argument("checklist", required=False)
+@pass_env
+def validate(env: Env, checklist: str | None) -> None:
+    """Check a checklist (and the profile) for errors; exit 2 naming file, line and key."""
+    from ..checklists import load_checklist, locate
+
+    path = locate(checklist or env.checklist_path)
+    loaded = load_checklist(path)
+    env.profile  # noqa: B018 - validating the profile is part of validate
+    items = list(loaded.items())
+    probed = sum(1 for i in items if i.probe)
+    click.echo(f"{path}: ok — {len(loaded.section)} sections, {len(items)} items "
+               f"({probed} with probes, {sum(1 for i in items if i.priority == 'P1')} P1), "
+               f"{len(loaded.approval)} approvals, {len(loaded.criterion)} go/no-go criteria")
+
+
+@cli.command()
+@click.argument("item_id")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_env
+def show(env: Env, item_id: str, fmt: str) -> None:
+    """Show one item: description, owner, probes, status, evidence, runbook."""
+    from ..views import item_record, item_text
+
+    item = env.item(item_id)
+    state = env.store.read()
+    now = env.actor().now()
+    if fmt == "json":
+        emit(json.dumps(item_record(env.checklist, item, state, now), indent=2, default=str))
+    else:
+        emit(item_text(env.checklist, item, state, now))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--no-gate", is_flag=True, help="Exit 0 even on NO-GO.")
+@pass_env
+def status(env: Env, fmt: str, no_gate: bool) -> None:
+    """Progress per section, counts by status, and GO / NO-GO (exit 0 GO, 1 NO-GO)."""
+    from ..views import status_record, status_table
+
+    state = env.store.read()
+    record = status_record(env.checklist, env.profile, state, env.actor().now(), store=env.store)
+    emit(json.dumps(record, indent=2, default=str) if fmt == "json" else status_table(record))
+    if not record["decision"]["go"] and not no_gate:
+        sys.exit(1)
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--item", "item_id", help="Only the history of this item.")
+@click.pass_context
+def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
+    """List the change history (newest last); `golive audit verify` checks it."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..views import audit_lines
+
+    env: Env = ctx.ensure_object(Env)
+    entries = env.store.read().audit
+    if item_id:
+        key = env.item(item_id).key
+        entries = [e for e in entries if e.target == f"item:{key}"]
+    if fmt == "json":
+        emit(json.dumps([e.model_dump() for e in entries], indent=2, default=str))
+        return
+    for line in audit_lines(entries):
+        click.echo(line)
+
+
+@audit.command("verify")
+@pass_env
+def audit_verify(env: Env) -> None:
+    """Check the hash chain and that replaying it gives the stored state; exit 1 if tampered."""
+    from ..state import verify
+
+    report = verify(env.store.read())
+    where = env.store.path or env.store.location
+    if report.ok:
+        click.echo(f"{where}: audit chain intact ({report.entries} entries)")
+        return
+    click.echo(f"{where}: TAMPERED — {report.problem}", err=True)
+    sys.exit(1)

@@ -1,0 +1,58 @@
+"""Probing headless: `golive run`."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..errors import GoliveError
+from . import Env, cli, emit, pass_env
+
+FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
+
+
+@cli.command()
+@click.option("--section", "sections", multiple=True, help="Only this section (id or dotted path; repeatable).")
+@click.option("--item", "item_ids", multiple=True, help="Only this item (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(FORMATS_RUN), default="table", show_default=True)
+@click.option("--yes", is_flag=True, help="Confirm probes that page a human (PagerDuty test event).")
+@click.option("--concurrency", type=int, help="Probes at once (default: profile run.concurrency, 16).")
+@click.option("--timeout", type=float, help="Seconds per probe (default: profile run.timeout, 10).")
+@click.option("--no-save", is_flag=True, help="Do not record the results in the state file.")
+@click.option("--by")
+@pass_env
+def run(env: Env, sections, item_ids, fmt, yes, concurrency, timeout, no_save, by) -> None:
+    """Run probes headless and record the results (exit 0 pass, 1 any fail, 3 errors only)."""
+    from .. import actions
+    from ..engine import run_sync
+    from ..views import run_record, run_table, select_items
+
+    items = select_items(env.checklist, sections, item_ids)
+    probed = [i for i in items if i.probe]
+    if not probed:
+        raise GoliveError("no item with a probe in the selection")
+    if not no_save:
+        env.store.read()  # fail before probing if the state file is unreadable
+    profile = env.profile
+    actor = env.actor(by)
+    outcomes = run_sync(profile, probed, confirmed=yes, concurrency=concurrency, timeout=timeout, clock=actor.clock)
+    order = {item.key: n for n, item in enumerate(probed)}
+    outcomes.sort(key=lambda o: order[o.item.key])
+    if not no_save:
+        actions.record_results(env.store, outcomes, actor=actor)
+    if fmt == "table":
+        emit(run_table(outcomes))
+    elif fmt == "json":
+        emit(json.dumps(run_record(outcomes), indent=2, default=str))
+    else:
+        from ..report import render
+
+        state = env.store.read()
+        emit(render(fmt, env.checklist, state, profile, actor.now(), only={o.item.key for o in outcomes}))
+    verdicts = {o.result.verdict.value for o in outcomes}
+    if "fail" in verdicts:
+        sys.exit(1)
+    if "error" in verdicts:
+        sys.exit(3)

@@ -1,0 +1,132 @@
+"""Changing the record: mark, note, waive, unwaive, approve, revoke, golive."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+
+from ..text import safe_line
+from . import Env, cli, pass_env
+
+STATUS_CHOICE = click.Choice(["pending", "done", "failed", "n/a", "blocked"])
+
+
+@cli.command()
+@click.argument("item_id")
+@click.argument("status", type=STATUS_CHOICE)
+@click.option("--note", help="Free text: what was done, by whom, where.")
+@click.option("--evidence", help="Evidence: text, a link, or a file path (its SHA-256 is recorded).")
+@click.option("--by", help="Who attests (default $GOLIVE_USER, else login@host).")
+@pass_env
+def mark(env: Env, item_id: str, status: str, note, evidence, by) -> None:
+    """Record an item's status with who, when, note and evidence."""
+    from .. import actions
+
+    item = env.item(item_id)
+    entries = actions.mark(env.store, item, status, actor=env.actor(by), note=note, evidence=evidence)
+    entry = entries[-1]
+    click.echo(f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, audit #{entry.seq})")
+
+
+@cli.command()
+@click.argument("item_id")
+@click.option("--note")
+@click.option("--evidence")
+@click.option("--by")
+@pass_env
+def note(env: Env, item_id: str, note, evidence, by) -> None:
+    """Change an item's note or evidence without changing its status."""
+    from .. import actions
+
+    if note is None and evidence is None:
+        raise click.UsageError("give --note and/or --evidence")
+    item = env.item(item_id)
+    entries = actions.annotate(env.store, item, actor=env.actor(by), note=note, evidence=evidence)
+    click.echo(f"{item.key}: updated (audit #{entries[-1].seq})" if entries else f"{item.key}: unchanged")
+
+
+def parse_until(value: str) -> datetime:
+    """A waiver's end: a bare date runs to the end of that day (UTC); an ISO time as given."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: use a date like 2026-12-31 or 2026-12-31T18:00") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    if len(value) == 10:
+        parsed = parsed.replace(hour=23, minute=59, second=59)
+    return parsed.astimezone(UTC)
+
+
+@cli.command()
+@click.argument("item_id")
+@click.option("--reason", required=True, help="Why the item may be skipped (mandatory).")
+@click.option("--until", "until", required=True, help="Waiver end: YYYY-MM-DD (end of day, UTC) or ISO time.")
+@click.option("--by", help="Who grants the waiver.")
+@pass_env
+def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
+    """Waive an item until a date: counts as neither pass nor fail, and is shown apart."""
+    from .. import actions
+
+    item = env.item(item_id)
+    end = parse_until(until)
+    actions.waive(env.store, item, actor=env.actor(by), reason=reason, until=end)
+    click.echo(f"{item.key}: waived until {end:%Y-%m-%d %H:%M} UTC")
+
+
+@cli.command()
+@click.argument("item_id")
+@click.option("--by")
+@pass_env
+def unwaive(env: Env, item_id: str, by) -> None:
+    """Remove an item's waiver."""
+    from .. import actions
+
+    item = env.item(item_id)
+    entries = actions.unwaive(env.store, item, actor=env.actor(by))
+    click.echo(f"{item.key}: waiver removed" if entries else f"{item.key}: had no waiver")
+
+
+@cli.command()
+@click.argument("role")
+@click.option("--name", required=True, help="The approver's name as it should appear in the record.")
+@click.option("--by", help="Who records it (default: the approver's name).")
+@pass_env
+def approve(env: Env, role: str, name: str, by) -> None:
+    """Approve as ROLE: signs the current state of every item (SHA-256)."""
+    from .. import actions
+
+    entries = actions.approve(env.store, env.checklist, role, actor=env.actor(by or name), name=name)
+    values = entries[-1].values
+    click.echo(f"{values['role']}: approved by {safe_line(values['name'])}, signature {values['signature'][:16]}…")
+
+
+@cli.command()
+@click.argument("role")
+@click.option("--reason", required=True)
+@click.option("--by")
+@pass_env
+def revoke(env: Env, role: str, reason: str, by) -> None:
+    """Revoke an approval (recorded in the audit trail)."""
+    from .. import actions
+
+    actions.revoke(env.store, env.checklist, role, actor=env.actor(by), reason=reason)
+    click.echo(f"{role}: approval revoked")
+
+
+@cli.command("golive")
+@click.option("--force", is_flag=True, help="Record go-live despite NO-GO (needs --reason; audited).")
+@click.option("--reason", default="", help="Why go-live is forced.")
+@click.option("--by")
+@pass_env
+def golive_moment(env: Env, force: bool, reason: str, by) -> None:
+    """Record the go-live moment (only on GO unless forced); post-go-live tasks become due."""
+    from .. import actions
+
+    if force and not reason.strip():
+        raise click.UsageError("--force needs --reason")
+    entries = actions.go_live(env.store, env.checklist, actor=env.actor(by), force_reason=reason if force else "")
+    entry = entries[-1]
+    click.echo(f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by {safe_line(entry.by)}"
+               + (" (FORCED)" if entry.action == "go-live-forced" else ""))

@@ -1,0 +1,83 @@
+"""The state subsystem: the record of a go-live (progress, evidence, approvals, audit chain).
+
+Layers, each importing only those above it:
+
+    schema    the document's pydantic models
+    chain     the tamper-evident audit chain: changes, hashing, replay, verification
+    codec     TOML text <-> State, with the caches of the unchanging parts
+    conflicts the rule that refuses a change made on a stale view
+    storage   where the bytes live: LocalFile (lock, atomic replace, .bak); s3: S3Object
+    store     StateStore: transactions over one storage
+    journal   the offline journal of a shared document (queued changes, last known copy)
+    offline   OfflineStore: a shared store that keeps working while S3 is unreachable
+
+`open_store` is the only way callers (CLI, TUI, import, serve) get a store.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from .chain import Change, VerifyReport, verify
+from .conflicts import ConflictError
+from .schema import SCHEMA_VERSION, AuditEntry, ItemState, State
+from .store import Build, StateStore, StoreStatus, SyncReport
+
+if TYPE_CHECKING:
+    from ..actor import Actor
+    from ..profile import Profile
+
+STATE_ENV = "GOLIVE_STATE"
+DEFAULT_STATE = "golive-state.toml"
+
+
+class Store(Protocol):
+    """What callers may use of a store, local or shared."""
+
+    location: str
+    path: Path | None
+
+    def read(self) -> State: ...
+    def fingerprint(self) -> object: ...
+    def transact(self, build: Build, actor: Actor) -> tuple[State, list[AuditEntry]]: ...
+    def status(self) -> StoreStatus: ...
+    def sync(self) -> SyncReport: ...
+    def resolve(self, keep: str) -> SyncReport: ...
+
+
+def state_location(location: str | Path | None = None) -> str:
+    """`--state`, else $GOLIVE_STATE, else ./golive-state.toml — a string: `Path` would fold `s3://b/k`."""
+    return str(location) if location else os.environ.get(STATE_ENV) or DEFAULT_STATE
+
+
+def open_store(location: str | Path | None = None, profile: Profile | None = None, *, checklist: str = "",
+               journal_dir: Path | None = None, storage: object = None) -> Store:
+    """The store for a location: a local file, or `s3://bucket/key` shared with an offline journal.
+
+    An S3 location uses the profile's [aws] keys (profile, region, endpoint), else boto3's
+    own conventions, as the AWS probes do. `storage` replaces the storage built from the
+    location (tests that count or fail requests).
+    """
+    where = state_location(location)
+    if where.startswith("s3://"):
+        from .journal import Journal, default_directory
+        from .offline import OfflineStore
+        from .s3 import S3Object
+
+        if storage is None:
+            aws = profile.aws if profile is not None else None
+            storage = S3Object(where, profile=aws.profile or None if aws else None, region=aws.region or None if aws else None,
+                               endpoint_url=aws.endpoint_url or None if aws else None)
+        journal = Journal(storage.name, journal_dir or default_directory())  # type: ignore[attr-defined]
+        return OfflineStore(StateStore(storage, checklist, on_document=journal.remember), journal)  # type: ignore[arg-type]
+    from .storage import LocalFile
+
+    return StateStore(storage or LocalFile(Path(where)), checklist)  # type: ignore[arg-type]
+
+
+__all__ = [
+    "SCHEMA_VERSION", "AuditEntry", "Build", "Change", "ConflictError", "ItemState", "State", "StateStore", "Store",
+    "StoreStatus", "SyncReport", "VerifyReport", "open_store", "state_location", "verify",
+]
