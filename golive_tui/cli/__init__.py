@@ -176,7 +176,7 @@ def main() -> None:
 
 
 # Registering the commands (each module adds its own to `cli`).
-from . import files, inspect, probe, record, secret, serving  # noqa: E402,F401
+from . import files, inspect, probe, record, secret, serving, setup  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

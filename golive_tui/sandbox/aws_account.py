@@ -167,7 +167,7 @@ def build_eks(account: SandboxAccount, network: dict[str, str]) -> str:
     eks = account.client("eks")
     cluster = eks.create_cluster(
         name=NAME,
-        version="1.29",
+        version="1.32",  # as the sandbox Kubernetes API reports (v1.32.3-eks)
         roleArn=f"arn:aws:iam::{account.account_id}:role/{NAME}-eks",
         resourcesVpcConfig={"subnetIds": network["subnet_ids"].split(",")},
     )["cluster"]
