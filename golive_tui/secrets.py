@@ -206,8 +206,12 @@ def _pattern(secret: str) -> re.Pattern[str]:
         alternatives.append(re.escape(secret[:PREFIX_CHARS]) + tail)
     insensitive = "|".join(alternatives)
     cores = sorted(_base64_cores(secret.encode()), key=len, reverse=True)
-    exact = "|".join(re.escape(core) for core in cores)
+    # With the partial groups either side (they carry bits of the secret too) and the padding.
+    exact = "|".join(f"{_B64}{{0,3}}{re.escape(core)}{_B64}{{0,3}}={{0,2}}" for core in cores)
     return re.compile(f"(?i:{insensitive})" + (f"|{exact}" if exact else ""))
+
+
+_B64 = "[A-Za-z0-9+/_-]"
 
 
 def scrub(text: str, *secrets: str) -> str:

@@ -13,6 +13,13 @@ SEED = REPO / "tests" / "data" / "seed" / "production-checklist.md"
 PRODUCTION = REPO / "golive_tui" / "data" / "checklists" / "production.toml"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("keyrings.alt") is None:  # the tests' keyring backend (dependency group `test`)
+        pytest.exit("keyrings.alt is missing: uv sync --all-extras --all-groups (or run ./scripts/test)", returncode=2)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's kubeconfig, AWS profile, golive profile or keyring."""

@@ -128,7 +128,7 @@ class GoliveGroup(click.Group):
 @global_options
 @click.option("--read-only", is_flag=True, help="Open the TUI for an observer: nothing can be changed.")
 @click.option("--monochrome", is_flag=True, help="TUI without colour (also on when NO_COLOR is set).")
-@click.version_option(package_name="golive", message="%(prog)s %(version)s")
+@click.version_option(package_name="golive", message="golive %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, read_only: bool, monochrome: bool) -> None:
     """golive: drive a production go-live from the terminal.

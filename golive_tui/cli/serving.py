@@ -58,6 +58,8 @@ def demo(env: Env, scenario: str, directory: str | None, headless: bool, no_cock
         raise click.UsageError("--headless needs a golive command after --, e.g. golive demo --headless -- run")
     if args and not headless:
         raise click.UsageError("a command after -- needs --headless, e.g. golive demo --headless -- status")
+    if env.state_path or env.profile_path:
+        raise click.UsageError("golive demo writes its own profile and state: use --dir DIR to keep them (and --set to override keys)")
     lock = _lock_directory(Path(directory)) if directory else None
     install_signal_handlers()
     resumed = bool(directory) and (Path(directory) / "golive-state.toml").exists()
@@ -71,6 +73,7 @@ def demo(env: Env, scenario: str, directory: str | None, headless: bool, no_cock
         base = ["--profile", str(staged.profile_path), "--state", str(staged.state_path)]
         if env.checklist_path:
             base = ["--checklist", env.checklist_path, *base]
+        base += [part for assignment in env.overrides for part in ("--set", assignment)]
         verb = "resuming" if resumed else "recording in"
         click.echo(f"golive demo: {verb} {staged.state_path}; a second cockpit on this demo: {_golive(base)}", err=True)
         if no_cockpit:
@@ -98,7 +101,8 @@ def _lock_directory(directory: Path):
     """One demo per directory: a second `golive demo --dir` is told how to join the running one."""
     from filelock import FileLock, Timeout
 
-    directory.mkdir(parents=True, exist_ok=True)
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=0o700)  # it will hold a token, AWS keys and the routing key
     lock = FileLock(str(directory / ".demo.lock"))
     try:
         lock.acquire(timeout=0)

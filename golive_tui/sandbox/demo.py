@@ -22,6 +22,7 @@ import json
 import shutil
 import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,20 @@ class DemoEnvironment:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ca = SandboxCA(self.directory / "ca")
-            aws = self._start_aws(ca)
+            # The AWS estate builds in a thread while Prometheus backfills in this one (Prometheus must be
+            # started from the main thread: its PR_SET_PDEATHSIG fires when the thread that forked it ends).
+            aws_box: dict[str, Any] = {}
+            aws_thread = threading.Thread(target=self._in_thread, args=(aws_box, self._start_aws, ca), name="demo-aws")
+            aws_thread.start()
             web = WebSandbox(ca, "healthy" if self.scenario == "healthy" else "mixed")
             self._stoppers.append(web.stop)
-            prometheus = self._start_prometheus()
+            try:
+                prometheus = self._start_prometheus()
+            finally:
+                aws_thread.join()
+            if "error" in aws_box:
+                raise aws_box["error"]
+            aws = aws_box["value"]
             self._start_kubernetes(ca, web.api.port, prometheus)
             pagerduty = PagerDutySandbox(DEMO_ROUTING_KEY)
             self._stoppers.append(pagerduty.stop)
@@ -109,6 +120,13 @@ class DemoEnvironment:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    @staticmethod
+    def _in_thread(box: dict[str, Any], start: Any, *args: Any) -> None:
+        try:
+            box["value"] = start(*args)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            box["error"] = exc
 
     def aws_env(self) -> dict[str, str]:
         """For tools that only read the environment (the `aws` CLI): where the demo's AWS profile is."""
