@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.k8s", "tests.fixtures.aws", "tests.fixtures.web"]
+pytest_plugins = ["tests.fixtures.k8s", "tests.fixtures.aws", "tests.fixtures.web", "tests.fixtures.demo"]
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "data" / "seed" / "production-checklist.md"

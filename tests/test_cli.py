@@ -175,3 +175,34 @@ def test_version() -> None:
 
     result = golive("--version")
     assert result.returncode == 0 and result.stdout.strip() == f"golive {version('golive')}"
+
+
+def _profile_keys() -> set[str]:
+    from golive_tui.profile import Profile
+
+    return {f"{section}.{key}" for section, field in Profile.model_fields.items() if section != "source"
+            for key in field.annotation.model_fields}
+
+
+def test_the_example_profile_loads_and_shows_every_key() -> None:
+    """The README links it: it must load, and name every key (set, or commented out with its default)."""
+    import re
+
+    from golive_tui.profile import load_profile
+
+    example = Path(__file__).resolve().parent.parent / "golive-profile.example.toml"
+    profile = load_profile(example)
+    assert profile.target.domains == ["api.autolytiq.com"] and profile.pagerduty.routing_key_secret == "pagerduty-routing-key"
+    section, shown = "", set()
+    for line in example.read_text().splitlines():
+        if match := re.match(r"^\[(\w+)\]", line):
+            section = match[1]
+        elif match := re.match(r"^#? ?([a-z_0-9]+) = ", line):
+            shown.add(f"{section}.{match[1]}")
+    assert _profile_keys() - shown == set()
+
+
+def test_init_has_a_hint_for_every_profile_key() -> None:
+    from golive_tui.setup.draft import HINTS
+
+    assert _profile_keys() - set(HINTS) == set()

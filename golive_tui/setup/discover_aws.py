@@ -17,8 +17,16 @@ from .discover_k8s import Chooser, Clues
 from .draft import Draft
 
 
+DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+"""Codes that refuse one action: the other calls may still be allowed, so init goes on."""
+
+
 class Refused(Exception):
-    """An AWS call failed; the message says why in one line."""
+    """An AWS call failed; the message says why in one line, `code` is AWS's error code."""
+
+    def __init__(self, reason: str, code: str = "") -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -28,7 +36,7 @@ def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         reason = aws_client.describe_error(exc)
         if reason is None:
             raise
-        raise Refused(reason) from None
+        raise Refused(reason, aws_client.error_code(exc)) from None
 
 
 def _pages(ctx: ProbeContext, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
@@ -37,7 +45,14 @@ def _pages(ctx: ProbeContext, service: str, operation: str, key: str, **kwargs: 
 
 def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues) -> None:
     settings = ctx.profile.aws
-    session = aws_client.session(ctx)
+    try:
+        session = aws_client.session(ctx)
+    except Exception as exc:  # e.g. an AWS profile that is not in the config files
+        reason = aws_client.describe_error(exc)
+        if reason is None:
+            raise
+        draft.section_note("aws", f"nothing read from AWS: {reason}")
+        return
     _settings(draft, settings, session)
     if not session.region and clues.eks:
         region = clues.eks[0]
@@ -50,12 +65,14 @@ def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues)
         return
     try:
         who = _call(aws_client.client(ctx, "sts").get_caller_identity)
+        draft.section_note("aws", f"read as {who.get('Arn', '?')} in account {who.get('Account', '?')}, {session.where()}")
     except Refused as exc:
-        draft.section_note("aws", f"AWS not reachable with these credentials: {exc}")
-        for key in ("aws.eks_cluster_name", "aws.db_cluster_id", "aws.load_balancer_arn", "aws.log_groups"):
-            draft.missing(key, "AWS could not be read")
-        return
-    draft.section_note("aws", f"read as {who.get('Arn', '?')} in account {who.get('Account', '?')}, {session.where()}")
+        if exc.code not in DENIED:  # no credentials, unknown keys, no endpoint: every other call would fail alike
+            draft.section_note("aws", f"AWS not reachable with these credentials: {exc}")
+            for key in ("aws.eks_cluster_name", "aws.db_cluster_id", "aws.load_balancer_arn", "aws.log_groups"):
+                draft.missing(key, "AWS could not be read")
+            return
+        draft.section_note("aws", f"{exc}; reading what these credentials may read, {session.where()}")
     cluster = _eks(ctx, draft, choose, clues)
     db = _aurora(ctx, draft, choose, cluster or clues.namespace)
     _load_balancer(ctx, draft, clues)
@@ -177,9 +194,11 @@ def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, db: str, namespac
         draft.missing("aws.log_groups", "no EKS cluster, Aurora cluster or <app>-<env> namespace to look under")
         return
     found: list[str] = []
+    read: list[str] = []
     for prefix in prefixes:
         try:
             groups = _pages(ctx, "logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)
+            read.append(prefix)
         except Refused as exc:
             draft.note("aws.log_groups", f"{prefix}: DescribeLogGroups failed: {exc}")
             continue
@@ -188,9 +207,11 @@ def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, db: str, namespac
             days = group.get("retentionInDays")
             draft.note("aws.log_groups", f"{group['logGroupName']}: retention {f'{days} days' if days else 'never expires'}")
     if found:
-        draft.found("aws.log_groups", found, f"the CloudWatch log groups under {', '.join(prefixes)}")
+        draft.found("aws.log_groups", found, f"the CloudWatch log groups under {', '.join(read)}")
+    elif read:
+        draft.missing("aws.log_groups", f"no CloudWatch log group under {', '.join(read)}")
     else:
-        draft.missing("aws.log_groups", f"no CloudWatch log group under {', '.join(prefixes)}")
+        draft.missing("aws.log_groups", "CloudWatch Logs could not be read (above)")
 
 
 def _certificates(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:

@@ -85,8 +85,18 @@ def check_aws(profile: Any, timeout: float) -> Check:
         reason = aws_client.describe_error(exc)
         if reason is None:
             raise
-        return Check("aws", False, reason, "set aws.profile / aws.region in the profile (or AWS_PROFILE), or renew the credentials")
+        return Check("aws", False, reason, _aws_fix(reason))
     return Check("aws", True, f"{who.get('Arn', '?')} (account {who.get('Account', '?')}), {session.where()}")
+
+
+def _aws_fix(reason: str) -> str:
+    if "credentials" in reason or "profile" in reason:
+        return "set aws.profile (or AWS_PROFILE) to a profile with credentials, e.g. after `aws sso login`"
+    if "region" in reason:
+        return "set aws.region in the profile (or AWS_REGION)"
+    if "unreachable" in reason or "not answering" in reason:
+        return "check aws.endpoint_url (empty for the public AWS endpoints) and the network path"
+    return "renew the credentials (e.g. `aws sso login`) or check their IAM policy"
 
 
 def _hosts(profile: Any) -> dict[str, str]:
@@ -152,6 +162,7 @@ def check_keyring(profile: Any, timeout: float) -> Check:  # noqa: ARG001
         used = backend()
     except GoliveError as exc:
         return Check("keyring", False, str(exc), "unset PYTHON_KEYRING_BACKEND or name an installed backend")
+    label = "PagerDuty routing key" if name.startswith(FILE_PREFIX) else name
     if name.startswith(FILE_PREFIX):
         source = f"the file {name[len(FILE_PREFIX):]}"
     elif os.environ.get(env_name(name)):
@@ -160,9 +171,9 @@ def check_keyring(profile: Any, timeout: float) -> Check:  # noqa: ARG001
         source = "the keyring"
     try:
         get_secret(name)
-        secret = f"{name}: set (from {source})"
-    except GoliveError:
-        secret = f"{name}: NOT set"
+        secret = f"{label}: set (from {source})"
+    except GoliveError as exc:
+        secret = f"{label}: NOT set" + (f" ({exc})" if name.startswith(FILE_PREFIX) else "")
     detail = f"backend {used.describe()}; {secret}"
     if not used.available and "NOT set" in secret:
         return Check("keyring", False, detail, "install a keyring backend (Secret Service) or set " + env_name(name))
