@@ -57,7 +57,7 @@ def main() -> None:
                 skipped.append(argv[0])
                 continue
             started = time.perf_counter()
-            subprocess.run(argv, capture_output=True, timeout=120, env=os.environ)
+            subprocess.run(argv, capture_output=True, timeout=120, env={**os.environ, **env.aws_env()})
             by_hand += time.perf_counter() - started
         started = time.perf_counter()
         run_sync(profile, items)

@@ -16,7 +16,6 @@ from ..probes.base import ProbeContext
 from .discover_k8s import Chooser, Clues
 from .draft import Draft
 
-
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 """Codes that refuse one action: the other calls may still be allowed, so init goes on."""
 
