@@ -174,3 +174,34 @@ def test_a_demo_to_come_back_to_and_a_second_cockpit_on_it(tmp_path: Path) -> No
     assert f"resuming {directory / 'golive-state.toml'}" in resumed.stderr
     assert [entry["by"] for entry in json.loads(resumed.stdout)] == ["second@captain"]
     assert (directory / "pagerduty-routing-key").stat().st_mode & 0o077 == 0 and directory.stat().st_mode & 0o077 == 0
+
+
+def test_the_cockpit_restores_the_terminal_and_stops_everything_when_the_session_drops(tmp_path: Path) -> None:
+    """SIGHUP (a dropped SSH session) while the TUI runs: no traceback, the staged production and its folder gone."""
+    import shutil
+
+    if not shutil.which("tmux"):
+        pytest.fail("tmux is missing: ./scripts/test installs it")
+    session = f"golive-demo-{os.getpid()}"
+    command = f"TMPDIR={shlex.quote(str(tmp_path))} {shlex.join(DEMO)}; echo EXIT=$?; sleep 30"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "100", "-y", "30", "sh", "-c", command],
+                   check=True, cwd=tmp_path)
+    try:
+        def screen() -> str:  # the pane and its scroll-back: what the captain's terminal shows
+            return subprocess.run(["tmux", "capture-pane", "-p", "-S", "-200", "-t", session], capture_output=True,
+                                  text=True).stdout
+
+        assert wait_for(lambda: "NO-GO" in screen(), 100), screen()
+        child = demo_children(str(tmp_path))
+        assert len(child) == 1
+        cmdline = Path(f"/proc/{child[0]}/cmdline").read_bytes().split(b"\0")
+        parent = int(cmdline[cmdline.index(b"--parent") + 1])
+        os.kill(parent, signal.SIGHUP)  # as the kernel does when the terminal hangs up: SIGHUP, then SIGCONT
+        os.kill(parent, signal.SIGCONT)
+        assert wait_for(lambda: "EXIT=" in screen(), 60), screen()
+        output = screen()
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert "Traceback" not in output and "every server stopped; its temporary folder is removed" in output
+    assert wait_for(lambda: not demo_children(str(tmp_path)) and not prometheus_pids(str(tmp_path)), 30)
+    assert not list(tmp_path.glob("golive-demo-*"))

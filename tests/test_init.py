@@ -162,3 +162,50 @@ def test_refused_reads_become_comments(k8s_forbidden, aws_sandbox, tmp_path: Pat
     assert "AWS refused" in text and "AccessDenied" in text
     assert "Traceback" not in result.stderr
     assert aws_sandbox.denied.credentials.secret_access_key not in text + result.stderr
+
+
+def _expect(master: int, text: str, seen: bytearray, timeout: float = 60) -> None:
+    import select
+    import time
+
+    deadline = time.monotonic() + timeout
+    while text.encode() not in seen:
+        ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"{text!r} never came; saw {bytes(seen)[-600:]!r}"
+        try:
+            seen += os.read(master, 4096)
+        except OSError:  # the child closed the terminal
+            break
+    assert text.encode() in seen, bytes(seen)[-600:]
+
+
+def test_in_a_terminal_init_asks_which_candidate(sandbox_ca, tmp_path: Path) -> None:
+    """Two LoadBalancer Services: init asks which is the gateway (never picks one silently), then before writing."""
+    import pty
+
+    from golive_tui.sandbox.k8s_build import service
+    from golive_tui.sandbox.k8s_objects import NAMESPACE, healthy_cluster
+    from golive_tui.sandbox.k8s_sandbox import K8sSandbox
+
+    cluster = healthy_cluster().add(service("admin-portal", NAMESPACE, type="LoadBalancer", ingress_hostname="admin.example.elb"))
+    sandbox = K8sSandbox.start(cluster, sandbox_ca, directory=tmp_path)
+    master, slave = pty.openpty()
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KUBECONFIG": str(sandbox.kubeconfig), "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "golive_tui", "init", "--no-aws", "-n", NAMESPACE], stdin=slave,
+                            stdout=slave, stderr=slave, env=env, cwd=tmp_path, close_fds=True)
+    os.close(slave)
+    seen = bytearray()
+    try:
+        _expect(master, "target.gateway_service: several candidates — [1] admin-portal, [2] api-gateway", seen)
+        _expect(master, "which one (0: leave it commented out)", seen)
+        os.write(master, b"2\r")
+        _expect(master, "Write golive-profile.toml?", seen)
+        os.write(master, b"y\r")
+        assert proc.wait(timeout=60) == 0, bytes(seen)[-600:]
+    finally:
+        proc.kill()
+        os.close(master)
+        sandbox.stop()
+    text = (tmp_path / "golive-profile.toml").read_text()
+    assert 'gateway_service = "api-gateway"' in text
+    assert "# chosen from the LoadBalancer Services in autolytiq-prod: admin-portal, api-gateway" in text

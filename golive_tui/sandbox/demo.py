@@ -241,9 +241,18 @@ def _add_endpoint(config_file: Path, profile: str, endpoint: str) -> None:
 
 
 def install_signal_handlers() -> None:
-    """SIGTERM and SIGHUP end the demo like Ctrl+C does, so `finally` stops every server."""
+    """SIGTERM and SIGHUP end the demo like Ctrl+C does, so `finally` stops every server.
+
+    While an asyncio loop runs (the cockpit, a probe run), asyncio's runner handles SIGINT by
+    cancelling its main task, which lets Textual restore the terminal; raising KeyboardInterrupt
+    in the middle of the loop instead leaves it half torn down. So the signal is passed on as
+    SIGINT to whoever handles it, and raised directly only when nobody but Python does.
+    """
 
     def interrupt(signum, frame):  # noqa: ARG001
+        if signal.getsignal(signal.SIGINT) not in (signal.default_int_handler, signal.SIG_DFL, signal.SIG_IGN, None):
+            signal.raise_signal(signal.SIGINT)
+            return
         raise KeyboardInterrupt
 
     for sig in (signal.SIGTERM, signal.SIGHUP):

@@ -125,7 +125,8 @@ def _workloads(reader: KubeReader, draft: Draft, choose: Chooser, ns: str, clues
     if not services.ok:
         draft.missing("target.gateway_service", services.why(f"Services in {ns}"))
         return
-    balancers = [s for s in services.items() if (s.get("spec") or {}).get("type") == "LoadBalancer"]
+    balancers = sorted((s for s in services.items() if (s.get("spec") or {}).get("type") == "LoadBalancer"),
+                       key=lambda s: s["metadata"]["name"])
     if deployments.ok:
         others = sorted({s["metadata"]["name"] for s in services.items()} - {d["metadata"]["name"] for d in deployments.items()})
         if others:
