@@ -32,6 +32,10 @@ USER = "system:serviceaccount:golive:readonly"
 """Who the RBAC denials say is refused (as a real RBAC denial reads), unless the server names another user."""
 
 
+HANG = "(never answered)"
+"""The body `answer` gives for a request the server must leave hanging."""
+
+
 @dataclass(frozen=True)
 class ExecUpgrade:
     """An allowed `pods/exec` request: the handler upgrades the connection and streams `result`."""
@@ -67,6 +71,8 @@ class K8sApiServer:
         """True: every resource request is refused with 403 (discovery and /version still answer, as with RBAC)."""
         self.hang = False
         """True: requests are read and never answered (until `stop`)."""
+        self.hang_on: set[str] = set()
+        """Resources (e.g. "pods/exec") whose requests alone are never answered."""
         self.latency = 0.0
         """Seconds added before every answer, like the round trip to a remote API server."""
         self.port = free_port()
@@ -208,6 +214,8 @@ class K8sApiServer:
             subject = f'{resource.plural} "{name}"' if name else what
             return 403, status(403, "Forbidden", f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{what}" in API group '
                                                  f'"{group}" {scope}', kind=resource.plural, **({"name": name} if name else {}))
+        if what in self.hang_on:
+            return 0, HANG
         if sub == "exec":
             return self._exec(method, namespace, name, multi, headers)
         if method != "GET":
@@ -341,6 +349,10 @@ class _Handler(BaseHTTPRequestHandler):
         if api.latency:
             time.sleep(api.latency)
         code, body = api.answer(self.command, self.path, self.headers)
+        if body is HANG:
+            api._release.wait(600)
+            self.close_connection = True
+            return
         if isinstance(body, ExecUpgrade):
             serve_exec(self, body.result, body.argv)
             return
