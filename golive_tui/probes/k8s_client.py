@@ -261,14 +261,16 @@ def status_message(body: bytes | str | None) -> str:
     return text if len(text) <= 240 else text[:239] + "…"
 
 
-def service_proxy_get(ctx: ProbeContext, namespace: str, service: str, port: int | str, path: str) -> tuple[int, str]:
+def service_proxy_get(ctx: ProbeContext, namespace: str, service: str, port: int | str, path: str, *,
+                      k8s: K8s | None = None) -> tuple[int, str]:
     """GET `path` of a Service through the API server's service proxy: (HTTP status, body text).
 
     The answer is the service's own, except the API server's refusals: 401/403 raise
     ProbeError (nothing was checked); a 404 or 503 `Status` (no such Service, no endpoints)
-    comes back as it is, for the caller to read with `status_message`.
+    comes back as it is, for the caller to read with `status_message`. Pass `k8s` to share
+    one probe's deadline over several calls.
     """
-    k8s = K8s(ctx)
+    k8s = k8s or K8s(ctx)
     target = quote(f"{service}:{port}", safe=":")
     proxy = f"/api/v1/namespaces/{quote(namespace, safe='')}/services/{target}/proxy/{path.lstrip('/')}"
     status, body = k8s.request(proxy, accept="*/*")

@@ -225,7 +225,10 @@ def service(name: str, namespace: str, *, selector: dict[str, str] | None = None
                  "clusterIPs": [cluster_ip],
                  "ports": [{"name": "http", "port": 80 if type == "LoadBalancer" else port, "targetPort": port, "protocol": "TCP"}]}
     if type == "LoadBalancer":
-        spec["ports"][0]["nodePort"] = 30000 + int.from_bytes(digest[2:4], "big") % 2000
+        # Port 80 for the load balancer; the app's own port too, as the seed's in-cluster `curl http://$svc:8080/health` needs.
+        spec["ports"].append({"name": "internal", "port": port, "targetPort": port, "protocol": "TCP"})
+        for n, entry in enumerate(spec["ports"]):
+            entry["nodePort"] = 30000 + (int.from_bytes(digest[2:4], "big") + n) % 2000
         spec["externalTrafficPolicy"] = "Cluster"
     status: Obj = {"loadBalancer": {"ingress": [{"hostname": ingress_hostname}]} if ingress_hostname else {}}
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name, namespace, labels={"app": name}), "spec": spec, "status": status}
