@@ -6,12 +6,12 @@ error wording live in aws_client.
 
 from __future__ import annotations
 
-from . import aws_rds, aws_security  # noqa: F401  (registers their kinds)
+from . import aws_rds, aws_rds_crypto, aws_security  # noqa: F401  (registers their kinds)
 from .aws_client import aws_probe, client, error_code, session
 from .base import NoParams, NotConfigured, ProbeContext, ProbeResult, failed, passed
 
 
-@aws_probe("aws.eks-cluster", NoParams)
+@aws_probe("aws.eks-cluster", NoParams, services=["eks"])
 def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The EKS cluster exists and is ACTIVE."""
     name = ctx.profile.aws.eks_cluster_name

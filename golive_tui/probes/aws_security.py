@@ -41,7 +41,7 @@ def _names(cert: dict[str, Any]) -> list[str]:
     ]
 
 
-@aws_probe("aws.acm-certificates", AcmParams)
+@aws_probe("aws.acm-certificates", AcmParams, services=["acm"])
 def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
     """Every target domain has an ISSUED ACM certificate valid at least `min_days` more."""
     domains = ctx.profile.target.domains
@@ -91,7 +91,7 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
     return chosen["LoadBalancerArn"], how
 
 
-@aws_probe("aws.wafv2", NoParams)
+@aws_probe("aws.wafv2", NoParams, services=["elbv2", "wafv2"])
 def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A WAFv2 web ACL with at least one rule protects the application load balancer."""
     arn, how = _load_balancer(ctx)
@@ -117,7 +117,7 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"web ACL {acl.get('Name', '?')} with {plural(len(rules), 'rule')} protects {alb}", "\n".join(lines))
 
 
-@aws_probe("aws.shield", NoParams)
+@aws_probe("aws.shield", NoParams, services=[("shield", "us-east-1")])
 def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The account has an active Shield Advanced subscription."""
     api = client(ctx, "shield", region="us-east-1")  # Shield's API lives in us-east-1 only
@@ -135,7 +135,7 @@ def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed("Shield Advanced subscription active", "\n".join(lines))
 
 
-@aws_probe("aws.cloudtrail", NoParams)
+@aws_probe("aws.cloudtrail", NoParams, services=["cloudtrail"])
 def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A multi-region CloudTrail trail with log file validation is logging."""
     api = client(ctx, "cloudtrail")
@@ -163,7 +163,7 @@ def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"CloudTrail {', '.join(good)} logging (multi-region, log file validation)", "\n".join(lines))
 
 
-@aws_probe("aws.log-groups", NoParams)
+@aws_probe("aws.log-groups", NoParams, services=["logs"])
 def log_groups(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The profile's CloudWatch log groups exist and have a retention policy (all groups if none named)."""
     wanted = ctx.profile.aws.log_groups
@@ -211,7 +211,7 @@ def _offending_ports(rule: dict[str, Any], allowed: set[int]) -> str:
     return f"{name} {low}" if low == high else f"{name} {low}-{high}"
 
 
-@aws_probe("aws.security-groups", SecurityGroupParams)
+@aws_probe("aws.security-groups", SecurityGroupParams, services=["ec2"])
 def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResult:
     """No security group opens a port other than the allowed ones to the internet."""
     allowed = set(params.allowed_public_ports)
