@@ -74,7 +74,9 @@ def _handshake_failure(k8s: K8s, text: str) -> str:
         except (ValueError, AttributeError):
             message = ""
         user = re.search(r'User "([^"]+)"', message)
-        return f"exec forbidden for {user[1] if user else 'this user'}" + (f" ({safe_line(message)})" if message else "")
+        scope = re.search(r'in the namespace "([^"]+)"', message)
+        return f"exec forbidden for {safe_line(user[1]) if user else 'this user'}" + (
+            f" (cannot create pods/exec in namespace {safe_line(scope[1])})" if scope else "")
     return k8s.api_error(code, body.encode())
 
 

@@ -87,18 +87,67 @@ DEGRADED = AccountShape(
 def healthy_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-healthy") -> SandboxAccount:
     """The account as the checklist wants it (moto's default account)."""
     account = server.account(HEALTHY_ACCOUNT_ID, name)
-    build_account(account, HEALTHY, ca=ca)
+    account.ids.update(build_account(account, HEALTHY, ca=ca))
     return account
 
 
 def degraded_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-degraded") -> SandboxAccount:
     """The same estate with the mistakes the checklist exists to catch (a second account)."""
     account = server.account(DEGRADED_ACCOUNT_ID, name)
-    build_account(account, DEGRADED, ca=ca)
+    account.ids.update(build_account(account, DEGRADED, ca=ca))
     return account
 
 
-def build_account(account: SandboxAccount, shape: AccountShape, *, ca: SandboxCA | None = None) -> dict[str, str]:
+SECOND_ACCOUNT_ID = "345678901234"
+
+
+def second_production_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-northwind") -> SandboxAccount:
+    """The second staged production's AWS account: another id, name stem, region (us-west-2) and domain.
+
+    Its defects, and the checklist row each must fail:
+
+    - **ACM certificate expiring in 20 days** for the API domain (TLS otherwise fine):
+      go-live.infrastructure.ssl-certificates (`aws.acm-certificates`) fails naming the
+      domain and "20 days".
+    - **EBS encryption by default off** while the Aurora storage is encrypted:
+      security.data.encryption-at-rest ("Database, storage encrypted": `aws.rds-encryption`
+      with include_ebs) fails naming the region; go-live.database.encryption ("Encryption at
+      rest enabled", the cluster alone) passes. A probe reading StorageEncrypted for both
+      rows would pass the first wrongly.
+    - **WAF on the wrong load balancer**: the web ACL (with rules) protects the staging ALB,
+      not the production one. security.infrastructure.waf (`aws.wafv2`) fails naming the
+      production ALB; `aws wafv2 list-web-acls` (the seed's runbook) shows an ACL and passes.
+
+    Everything else is healthy: EKS ACTIVE at 1.31 (what the cluster's /version says),
+    Aurora available across 2 AZs with 35-day backups, TLS forced by its parameter group,
+    Shield, CloudTrail, log retention, tight security groups and RDS metrics.
+    """
+    from dataclasses import replace
+
+    from .k8s_second import DOMAIN as SECOND_DOMAIN
+    from .k8s_second import EKS_VERSION, REGION, TARGET_NAME
+
+    account = server.account(SECOND_ACCOUNT_ID, name, region=REGION)
+    shape = replace(HEALTHY, name=TARGET_NAME, domain=SECOND_DOMAIN, eks_version=EKS_VERSION, cert_days=20, ebs_encryption=False,
+                    metrics={**HEALTHY.metrics, "DatabaseConnections": 240.0, "AuroraReplicaLag": 18.0})
+    account.ids.update(build_account(account, shape, ca=ca, protect_staging_instead=True))
+    return account
+
+
+def second_production_aws_profile(account: SandboxAccount) -> dict[str, Any]:
+    """The [aws] section of the second production's profile (and target.domains, which ACM is checked for)."""
+    from .k8s_second import DOMAIN as SECOND_DOMAIN
+    from .k8s_second import TARGET_NAME
+
+    return {"aws": {"profile": account.name, "region": account.region, "endpoint_url": account.endpoint_url,
+                    "db_cluster_id": TARGET_NAME, "eks_cluster_name": TARGET_NAME,
+                    "load_balancer_arn": account.ids["load_balancer_arn"],
+                    "log_groups": [f"/aws/eks/{TARGET_NAME}/cluster", f"/aws/rds/cluster/{TARGET_NAME}/postgresql"]},
+            "target": {"domains": [SECOND_DOMAIN]}}
+
+
+def build_account(account: SandboxAccount, shape: AccountShape, *, ca: SandboxCA | None = None,
+                  protect_staging_instead: bool = False) -> dict[str, str]:
     """Create the whole estate in `account`; returns the ids/ARNs the probes look for."""
     network = build_network(account, shape)
     ids = {**network}
@@ -107,7 +156,10 @@ def build_account(account: SandboxAccount, shape: AccountShape, *, ca: SandboxCA
     if shape.ebs_encryption:
         account.client("ec2").enable_ebs_encryption_by_default()
     ids["certificate_arn"] = build_certificate(account, shape, ca or SandboxCA.in_tempdir())
-    ids["web_acl_arn"] = build_waf(account, shape, network["load_balancer_arn"])
+    protected = network["load_balancer_arn"]
+    if protect_staging_instead:  # the trap: an ACL with rules exists, on another ALB
+        protected = ids["staging_load_balancer_arn"] = build_staging_alb(account, shape, network)
+    ids["web_acl_arn"] = build_waf(account, shape, protected)
     build_shield(account, shape, network["load_balancer_arn"])
     ids["trail_arn"] = build_cloudtrail(account, shape)
     build_log_groups(account, shape)
@@ -147,6 +199,14 @@ def build_network(account: SandboxAccount, shape: AccountShape) -> dict[str, str
         Name=f"{name}-alb", Subnets=subnets, SecurityGroups=[alb_sg], Scheme="internet-facing", Type="application"
     )["LoadBalancers"][0]
     return {"vpc_id": vpc, "subnet_ids": ",".join(subnets), "load_balancer_arn": alb["LoadBalancerArn"]}
+
+
+def build_staging_alb(account: SandboxAccount, shape: AccountShape, network: dict[str, str]) -> str:
+    """A second, internet-facing ALB named for staging in the production VPC."""
+    alb = account.client("elbv2").create_load_balancer(
+        Name=f"{shape.name}-staging-alb", Subnets=network["subnet_ids"].split(","), Scheme="internet-facing", Type="application"
+    )["LoadBalancers"][0]
+    return alb["LoadBalancerArn"]
 
 
 def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:

@@ -99,6 +99,8 @@ class SandboxAccount:
     """The AWS named profile holding this account's keys."""
     credentials: Credentials
     region: str
+    ids: dict[str, str] = field(default_factory=dict)
+    """What the builders created in it (ARNs, ids), for profiles and tests."""
 
     @property
     def endpoint_url(self) -> str:
@@ -177,8 +179,9 @@ class MotoServer:
         return {"AWS_CONFIG_FILE": str(self.config_file), "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials_file)}
 
     # --- accounts -----------------------------------------------------------------------
-    def account(self, account_id: str, name: str, *, user: str = "golive", policy: dict | None = None) -> SandboxAccount:
-        """A user with static keys in `account_id`, saved as named profile `name`."""
+    def account(self, account_id: str, name: str, *, user: str = "golive", policy: dict | None = None,
+                region: str | None = None) -> SandboxAccount:
+        """A user with static keys in `account_id`, saved as named profile `name` (default region: the server's)."""
         import boto3
 
         sts = boto3.client("sts", region_name=self.region, endpoint_url=self.endpoint_url, **_BOOTSTRAP)
@@ -197,13 +200,13 @@ class MotoServer:
         iam.put_user_policy(UserName=user, PolicyName="sandbox", PolicyDocument=json.dumps(policy or ADMIN_POLICY))
         key = iam.create_access_key(UserName=user)["AccessKey"]
         creds = Credentials(account_id, user, key["AccessKeyId"], key["SecretAccessKey"])
-        self._save_profile(name, creds)
-        return SandboxAccount(self, name, creds, self.region)
+        self._save_profile(name, creds, region or self.region)
+        return SandboxAccount(self, name, creds, region or self.region)
 
-    def _save_profile(self, name: str, creds: Credentials) -> None:
+    def _save_profile(self, name: str, creds: Credentials, region: str) -> None:
         with self._write_lock:
             config = _read_ini(self.config_file)
-            config[f"profile {name}"] = {"region": self.region}
+            config[f"profile {name}"] = {"region": region}
             _write_ini(self.config_file, config)
             credentials = _read_ini(self.credentials_file)
             credentials[name] = {

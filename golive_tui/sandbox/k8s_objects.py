@@ -63,10 +63,10 @@ MIGRATE_STATUS = ("npx", "prisma", "migrate", "status")
 PENDING_MIGRATION = "20241125093000_add_tax_exemptions"
 
 
-def migrate_status(pending: str | None = None, *, database: str = "autolytiq-prod") -> CommandResult:
+def migrate_status(pending: str | None = None, *, database: str = "autolytiq-prod", region: str = "eu-west-1") -> CommandResult:
     """What `npx prisma migrate status` prints in the deal-service image: up to date, or one pending migration."""
     head = (f'Prisma schema loaded from prisma/schema.prisma\nDatasource "db": PostgreSQL database "autolytiq", schema "public" '
-            f'at "{database}.cluster-c9akciq32.eu-west-1.rds.amazonaws.com:5432"\n\n')
+            f'at "{database}.cluster-c9akciq32.{region}.rds.amazonaws.com:5432"\n\n')
     if pending is None:
         return CommandResult(0, head + "12 migrations found in prisma/migrations\n\nDatabase schema is up to date!\n")
     return CommandResult(1, head + f"13 migrations found in prisma/migrations\nFollowing migration have not yet been applied:\n"
@@ -130,10 +130,10 @@ def _defaults(services: list[str]) -> dict[str, dict[str, Any]]:
     return opts
 
 
-def log_shipper(security: Obj) -> Obj:
+def log_shipper(security: Obj, *, region: str = "eu-west-1") -> Obj:
     """The fluent-bit sidecar of tax-engine."""
     return container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4", port=None,
-                     env_vars=[env("AWS_REGION", "eu-west-1"), env("LOG_GROUP", "/autolytiq/prod/tax-engine")], security=security)
+                     env_vars=[env("AWS_REGION", region), env("LOG_GROUP", "/tax-engine/prod/application")], security=security)
 
 
 def _pdbs(namespace: str, services: list[str], *, batch_max_unavailable: int = 1) -> list[Obj]:
