@@ -18,6 +18,18 @@ class AcmParams(ProbeParams):
     min_days: int = Field(default=30, ge=0)
 
 
+class TrailParams(ProbeParams):
+    require_multi_region: bool = True
+    """Audit logging's claim: every region's API calls are recorded."""
+    require_validation: bool = True
+    """Log integrity's claim: log file validation makes the trail's files tamper-evident."""
+
+
+class LogGroupParams(ProbeParams):
+    min_retention_days: int = Field(default=1, ge=1)
+    """Retention every group needs; 1: any retention at all (never-expiring groups fail)."""
+
+
 class SecurityGroupParams(ProbeParams):
     allowed_public_ports: list[int] = Field(default_factory=lambda: [80, 443])
 
@@ -135,9 +147,9 @@ def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed("Shield Advanced subscription active", "\n".join(lines))
 
 
-@aws_probe("aws.cloudtrail", NoParams, services=["cloudtrail"])
-def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """A multi-region CloudTrail trail with log file validation is logging."""
+@aws_probe("aws.cloudtrail", TrailParams, services=["cloudtrail"])
+def cloudtrail(ctx: ProbeContext, params: TrailParams) -> ProbeResult:
+    """A CloudTrail trail is logging (multi-region and with log file validation, unless the row does not claim it)."""
     api = client(ctx, "cloudtrail")
     trails = api.describe_trails(includeShadowTrails=True).get("trailList", [])
     if not trails:
@@ -150,7 +162,9 @@ def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             "multi-region": bool(trail.get("IsMultiRegionTrail")),
             "log file validation": bool(trail.get("LogFileValidationEnabled")),
         }
-        missing = [name for name, ok in facts.items() if not ok]
+        required = {"logging", *(["multi-region"] if params.require_multi_region else []),
+                    *(["log file validation"] if params.require_validation else [])}
+        missing = [name for name, ok in facts.items() if not ok and name in required]
         lines.append(
             f"  {trail.get('Name', '?')}: "
             + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in facts.items())
@@ -158,14 +172,15 @@ def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         )
         if not missing:
             good.append(trail.get("Name", "?"))
+    claimed = [n for n, on in (("multi-region", params.require_multi_region), ("log file validation", params.require_validation)) if on]
     if not good:
-        return failed("no CloudTrail trail is logging, multi-region and validated", "\n".join(lines))
-    return passed(f"CloudTrail {', '.join(good)} logging (multi-region, log file validation)", "\n".join(lines))
+        return failed(f"no CloudTrail trail is logging{''.join(', ' + c for c in claimed)}", "\n".join(lines))
+    return passed(f"CloudTrail {', '.join(good)} logging" + (f" ({', '.join(claimed)})" if claimed else ""), "\n".join(lines))
 
 
-@aws_probe("aws.log-groups", NoParams, services=["logs"])
-def log_groups(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The profile's CloudWatch log groups exist and have a retention policy (all groups if none named)."""
+@aws_probe("aws.log-groups", LogGroupParams, services=["logs"])
+def log_groups(ctx: ProbeContext, params: LogGroupParams) -> ProbeResult:
+    """The profile's CloudWatch log groups exist and keep logs at least min_retention_days (all groups if none named)."""
     wanted = ctx.profile.aws.log_groups
     groups = {g["logGroupName"]: g for g in paginate(ctx, "logs", "describe_log_groups", "logGroups")}
     names = wanted or sorted(groups)
@@ -179,13 +194,17 @@ def log_groups(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         elif not group.get("retentionInDays"):
             problems.append(f"{name} has no retention")
             lines.append(f"  {name}: no retention policy (never expires)")
+        elif group["retentionInDays"] < params.min_retention_days:
+            problems.append(f"{name} keeps {group['retentionInDays']} days (< {params.min_retention_days})")
+            lines.append(f"  {name}: retention {group['retentionInDays']} days (policy: >= {params.min_retention_days})")
         else:
             lines.append(f"  {name}: retention {group['retentionInDays']} days")
     if not names:
         return failed("no CloudWatch log groups", "\n".join(lines))
     if problems:
         return failed("; ".join(problems), "\n".join(lines))
-    return passed(f"{plural(len(names), 'log group')} with retention set", "\n".join(lines))
+    kept = f" >= {params.min_retention_days} days" if params.min_retention_days > 1 else " set"
+    return passed(f"{plural(len(names), 'log group')} with retention{kept}", "\n".join(lines))
 
 
 PUBLIC = ("0.0.0.0/0", "::/0")

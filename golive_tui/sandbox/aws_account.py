@@ -45,8 +45,8 @@ class AccountShape:
     performance_insights: tuple[bool, ...] = (True, True)
     """Per member, same order as member_azs."""
     trail_logging: bool = True
-    log_retention_days: int | None = 90
-    """Retention of the EKS control-plane log group; None: never expires."""
+    log_retention_days: int | None = 365
+    """Retention of the EKS control-plane log group (it holds the Kubernetes audit log); None: never expires."""
     cert_days: float = 90
     shield: bool = True
     waf_rules: int = 1
