@@ -102,3 +102,15 @@ def test_retention_policy_is_the_rows_own(aws_healthy: SandboxAccount) -> None:
     assert results["any"].verdict is Verdict.PASS
     assert (results["policy"].verdict, results["policy"].summary) == (
         Verdict.FAIL, "/aws/rds/cluster/autolytiq-prod/postgresql keeps 30 days (< 365)")
+
+
+@pytest.mark.slow
+def test_query_latency_percentile_from_cloudwatch(aws_healthy: SandboxAccount) -> None:
+    """The Database Benchmarks row asks GetMetricData for p95 (the sandbox answers percentiles as CloudWatch does)."""
+    from golive_tui.model import Metric, Threshold
+
+    made = item("aws.db-metric", metric="read-latency", stat="p95")
+    object.__setattr__(made, "metric", Metric(target=Threshold(op="<", value=50, unit="ms")))
+    result = run(aws_healthy.profile(), made)["aws.db-metric"]
+    assert (result.verdict, result.value, result.unit) == (Verdict.PASS, 4.0, "ms")
+    assert "ReadLatency (p95, DBClusterIdentifier=autolytiq-prod" in result.evidence
