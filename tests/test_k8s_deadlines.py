@@ -27,7 +27,7 @@ from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 
 K8S_ITEMS = ["go-live.infrastructure.node-groups", "go-live.infrastructure.load-balancer", "go-live.infrastructure.auto-scaling",
              "go-live.infrastructure.pdb", "go-live.application.all-services-deployed", "go-live.application.environment-variables",
-             "go-live.application.secrets", "security.infrastructure.container-security", "go-live.database.migrations",
+             "security.infrastructure.container-security", "go-live.database.migrations",
              "security.data.secrets-management"]
 
 

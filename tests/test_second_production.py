@@ -138,3 +138,29 @@ def test_eks_version_matches_the_kubernetes_api(aws_second: SandboxAccount, k8s_
         eks = account.client("eks").describe_cluster(name=cluster_name)["cluster"]["version"]
         api = sandbox.server.cluster.git_version
         assert api.lstrip("v").startswith(f"{eks}."), (cluster_name, eks, api)
+
+
+def test_api_endpoint_tls_floor_is_a_knob(sandbox_ca) -> None:
+    """The assembly may stage "the Kubernetes API still accepts TLS 1.0": min_tls sets the endpoint's floor."""
+    import socket
+    import ssl
+
+    def handshake(sandbox: K8sSandbox) -> str:
+        client = ssl.create_default_context(cafile=str(sandbox.ca_bundle))
+        client.minimum_version = client.maximum_version = ssl.TLSVersion.TLSv1
+        client.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0 above level 0
+        with socket.create_connection(("127.0.0.1", sandbox.server.port), timeout=5) as raw:
+            try:
+                with client.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+                    return tls.version() or "?"
+            except ssl.SSLError as exc:
+                return f"refused ({exc.reason})"
+
+    legacy = second.second_production_sandbox(sandbox_ca, min_tls=ssl.TLSVersion.TLSv1)
+    modern = second.second_production_sandbox(sandbox_ca)
+    try:
+        assert handshake(legacy) == "TLSv1"
+        assert handshake(modern).startswith("refused")
+    finally:
+        legacy.stop()
+        modern.stop()

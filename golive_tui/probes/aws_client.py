@@ -80,10 +80,15 @@ MIN_BUDGET = 0.25
 _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("golive_aws_deadline", default=None)
 
 
+MARGIN = 0.8
+"""Share of a budget the socket timeouts may use: the rest absorbs signing, parsing and a loaded CPU."""
+
+
 def call_limits(budget: float) -> dict[str, Any]:
     """botocore Config limits under which one call, retries and backoff included, ends within `budget` seconds."""
-    attempts = 2 if budget >= 2 * BACKOFF else 1
-    per_attempt = (budget - (BACKOFF if attempts == 2 else 0.0)) / attempts
+    usable = budget * MARGIN
+    attempts = 2 if usable >= 2 * BACKOFF else 1
+    per_attempt = (usable - (BACKOFF if attempts == 2 else 0.0)) / attempts
     return {"connect_timeout": round(per_attempt * 0.4, 3), "read_timeout": round(per_attempt * 0.6, 3),
             "retries": {"max_attempts": attempts, "mode": "standard"}}
 
