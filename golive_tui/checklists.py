@@ -46,7 +46,7 @@ def locate(ref: str | Path | None) -> Path:
 def load_checklist(path: Path | str | None = None) -> Checklist:
     """Load, validate (schema, ids, probe kinds and parameters) and return a checklist."""
     path = locate(path)
-    raw, text = read_toml(path)
+    raw, text = read_toml(path, "checklist")
     try:
         checklist = Checklist.model_validate(raw)
     except ValidationError as exc:

@@ -49,9 +49,8 @@ def import_cmd(env: Env, markdown_file: str, output: str | None, with_state: boo
     else:
         emit(result.checklist_toml)
     if with_state and result.checked:
-        location = state_location(env.state_path)
-        store = open_store(location, env.profile if location.startswith("s3://") else None,
-                           checklist=result.checklist.title)
+        store = open_store(state_location(env.state_path), env.profile, checklist=result.checklist.title,
+                           accept_tampered=env.accept_tampered)
         items = result.checklist.item_map()
         actor = env.actor()
         for key in result.checked:
