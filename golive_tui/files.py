@@ -50,12 +50,13 @@ def open_regular(path: Path | str, what: str) -> BinaryIO:
 
 def read_bytes(path: Path | str, what: str, limit: int | None = None) -> bytes:
     """The content of a regular file of at most `limit` bytes (default: max_bytes())."""
+    configurable = limit is None
     limit = max_bytes() if limit is None else limit
     with open_regular(path, what) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise LoadError(path, f"{what} is larger than {limit // (1024 * 1024)} MB; refusing to read it "
-                              f"(raise the limit with ${MAX_MB_ENV} if this is really one)")
+        hint = f" (raise the limit with ${MAX_MB_ENV} if this is really one)" if configurable else ""
+        raise LoadError(path, f"{what} is larger than {limit / (1024 * 1024):g} MB; refusing to read it{hint}")
     return data
 
 
@@ -66,4 +67,4 @@ def read_text(path: Path | str, what: str, limit: int | None = None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise LoadError(path, f"not UTF-8 text (byte 0x{data[exc.start]:02x}): a {what} is UTF-8 TOML", line=line) from None
+        raise LoadError(path, f"cannot read: not UTF-8 text (byte 0x{data[exc.start]:02x}); a {what} is UTF-8", line=line) from None

@@ -185,3 +185,18 @@ def test_evidence_is_hashed_streaming(tmp_path: Path) -> None:
         digest.update(block)
     assert out[0] == digest.hexdigest()
     assert int(out[1]) < 16 * 1024  # KB of peak RSS growth: the 256 MB file was never held in memory
+
+
+def test_a_note_longer_than_a_command_line_comes_from_a_file_or_stdin(tmp_path: Path) -> None:
+    long_note = "".join(f"line {n}: checked replica lag, WAL archiving and PITR restore\n" for n in range(4000))  # ~240 KB
+    assert len(long_note.encode()) > 128 * 1024  # more than one argv string may hold (MAX_ARG_STRLEN)
+    (tmp_path / "note.txt").write_text(long_note)
+    by_file = golive("mark", "go-live.infra.rollback", "done", "--note-file", "note.txt", cwd=tmp_path)
+    assert by_file.returncode == 0, by_file.stderr
+    by_stdin = golive("note", "security.waf", "--note", "-", cwd=tmp_path, input=long_note)
+    assert by_stdin.returncode == 0, by_stdin.stderr
+    state = open_store(tmp_path / "golive-state.toml").read()
+    assert state.item("go-live.infra.rollback").note == long_note == state.item("security.waf").note
+    (tmp_path / "huge.txt").write_text("x" * (2 * 1024 * 1024))
+    huge = golive("mark", "security.waf", "done", "--note-file", "huge.txt", cwd=tmp_path)
+    assert huge.returncode == 2 and "larger than" in huge.stderr

@@ -172,6 +172,10 @@ class LocalFile:
                     bak_tmp = self._new_file(self.path.read_bytes(), old.st_gid)
                     made.append(bak_tmp)
                 os.replace(bak_tmp, self.backup)
+                # rename() between two links of one file (the .bak already is the current file,
+                # after an interrupted write) does nothing and leaves the source: remove it.
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(bak_tmp)
             os.replace(tmp, self.path)
         except BaseException:
             for leftover in made:
