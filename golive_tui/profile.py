@@ -105,6 +105,13 @@ class RunSettings(_Section):
     """Default seconds per probe."""
 
 
+class SignoffSettings(_Section):
+    allowed_signers: str = ""
+    """OpenSSH allowed-signers file (`principal namespaces="golive" key` per line) that verifies signed approvals."""
+    require_signatures: bool = False
+    """Count only verified signed approvals toward GO (the checklist's [signoff] may require it too)."""
+
+
 class StateSettings(_Section):
     mode: str = "0600"
     """Permissions of a local state file, its .bak and lock: 0600, or 0660/0640 for a group of captains
@@ -138,6 +145,7 @@ class Profile(_Section):
     k6: K6Settings = Field(default_factory=K6Settings)
     run: RunSettings = Field(default_factory=RunSettings)
     state: StateSettings = Field(default_factory=StateSettings)
+    signoff: SignoffSettings = Field(default_factory=SignoffSettings)
     source: str = Field(default="(built-in defaults)", exclude=True)
     """Where this profile was read from (not a TOML key)."""
 

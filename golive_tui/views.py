@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from .actor import Operator
-from .decision import decide, outcome, post_golive_tasks, progress, section_progress
+from .decision import ApprovalView, decide, outcome, post_golive_tasks, progress, section_progress
 from .engine import ItemResult
 from .errors import GoliveError
 from .model import Checklist, Item
 from .profile import Profile
+from .signoff import Trust
 from .state import AuditEntry, State
 from .text import indent_block, safe_line, shorten
 from .vocab import OUTCOMES, VERDICTS, glyph
@@ -80,7 +81,7 @@ def run_table(outcomes: list[ItemResult]) -> str:
 
 
 def status_record(checklist: Checklist, profile: Profile, state: State, now: datetime, *, store=None) -> dict[str, Any]:
-    decision = decide(checklist, state, now)
+    decision = decide(checklist, state, now, Trust.of(checklist, profile))
     sections = []
     for top in checklist.section:
         for section in top.walk():
@@ -100,6 +101,7 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
             "status": istate.status, "outcome": o.state, "reason": o.reason, "by": istate.by,
             "at": istate.at, "note": istate.note, "evidence": istate.evidence,
             "verdict": istate.probe.verdict if istate.probe else None,
+            "override": istate.override.model_dump() if istate.override else None,
         }
     return {
         "checklist": checklist.title,
@@ -117,7 +119,7 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
             "integrity": {"ok": decision.integrity.ok, "entries": decision.integrity.entries,
                           "problem": decision.integrity.problem, "broken_seq": decision.integrity.broken_seq},
             "criteria": [{"id": c.criterion.id, "title": c.criterion.title, "met": c.met, "blockers": c.blockers} for c in decision.criteria],
-            "approvals": [{"role": a.role, "id": a.role_id, "state": a.state, "name": a.name, "at": a.at, "changed": a.changed} for a in decision.approvals],
+            "approvals": [approval_record(a) for a in decision.approvals],
         },
         "golive_at": state.meta.golive_at,
         "post_golive": [
@@ -126,6 +128,25 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
         ],
         "audit_entries": len(state.audit),
     }
+
+
+def approval_record(view: ApprovalView) -> dict[str, Any]:
+    """One approval for `status --format json`: who approved, who recorded it, signed / unsigned / proxy / invalid."""
+    return {"role": view.role, "id": view.role_id, "state": view.state, "name": view.name, "principal": view.principal,
+            "at": view.at, "changed": view.changed, "operator": view.operator, "proxy": view.proxy,
+            "signed": view.signing.verified, "signing": view.signing.label, "signing_detail": view.signing.detail,
+            "counts": view.counts}
+
+
+def approval_line(a: dict[str, Any]) -> str:
+    """`approved by Sam Rivera (proxy), recorded by ops@bastion-1 from 10.0.4.7`."""
+    if a["state"] == "missing":
+        return f"  · {a['role']}: missing"
+    text = f"  {'✓' if a['counts'] else '✗' if a['state'] in ('revoked', 'stale') or a['signing'] == 'invalid' else '!'} " \
+           f"{a['role']}: {a['state']}, approved by {a['name']} ({a['signing']})"
+    if a["operator"]:
+        text += f", recorded by {a['operator']}"
+    return text
 
 
 def status_table(record: dict[str, Any]) -> str:
@@ -144,6 +165,7 @@ def status_table(record: dict[str, Any]) -> str:
     d = record["decision"]
     if not d["integrity"]["ok"]:
         lines.insert(0, f"TAMPERED: {d['integrity']['problem']} (golive audit verify; golive restore)")
+    lines += ["", "APPROVALS", *(approval_line(a) for a in d["approvals"])]
     lines += ["", f"DECISION: {d['label']}"]
     lines += [f"  - {reason}" for reason in d["reasons"]]
     if record["golive_at"]:
@@ -211,6 +233,9 @@ def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> 
         lines.append(f"  evidence: {istate.evidence}" + (f" (sha256 {istate.evidence_sha256[:16]}…)" if istate.evidence_sha256 else ""))
     if istate.waiver:
         lines.append(f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by {istate.waiver.by}: {istate.waiver.reason}")
+    if istate.override:
+        o_ = istate.override
+        lines.append(f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at {o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}")
     if item.runbook:
         lines.append("  runbook:")
         lines += indent_block(item.runbook.rstrip("\n"), "    ")

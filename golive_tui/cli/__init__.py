@@ -57,6 +57,12 @@ class Env:
                                               accept_tampered=self.accept_tampered)
         return self._cache["store"]
 
+    def trust(self, allowed_signers: str | None = None):
+        """What approvals' signatures are checked against (`--allowed-signers`, else the profile)."""
+        from ..signoff import Trust
+
+        return Trust.of(self.checklist, self.profile, allowed_signers)
+
     def actor(self, by: str | None = None):
         """Who acts: the name given (`--by`), else $GOLIVE_USER, else the operator's user@host."""
         from ..actor import Actor
