@@ -65,6 +65,12 @@ def _has_task(block: list[Token]) -> bool:
     return any(_task_box(t)[0] for t in block if t.type == "inline")
 
 
+def _is_toc(block: list[Token]) -> bool:
+    """A list of links to headings of the same document (a table of contents)."""
+    values = [read_inline(t) for t in block if t.type == "inline"]
+    return bool(values) and all(_links_only(v) and all(u.startswith("#") for _, u in v.links) for v in values)
+
+
 def _links_only(value: Inline) -> bool:
     """A line that is nothing but links (and the emoji or punctuation around them)."""
     rest = value.text
@@ -100,11 +106,11 @@ class Collector:
                 self.heading(int(first.tag[1]), read_inline(block[1], title=True).text)
             elif kind == "table_open":
                 self.table(block)
-            elif kind in LISTS and (self.bullets or _has_task(block)):
+            elif kind in LISTS and (_has_task(block) or (self.bullets and not _is_toc(block))):
                 last = self.task_list(block, node, None, "", 0) or last
                 continue
             elif kind in LISTS:  # a plain list (a table of contents, remarks) is kept as written
-                self.plain_bullets += sum(1 for t in block if t.type == "list_item_open")
+                self.plain_bullets += 0 if _is_toc(block) else sum(1 for t in block if t.type == "list_item_open")
                 node.notes.append(self.source(first))
             elif kind in ("fence", "code_block"):
                 language = (first.info or "").split(" ")[0] if kind == "fence" else ""
@@ -191,8 +197,7 @@ class Collector:
         draft: Draft | None = None
         owner = parent  # where the item's sub-content goes
         child_context = context
-        if value.text and (is_task or (self.bullets and parent is None and not nested and not
-                                      (_links_only(value) and all(u.startswith("#") for _, u in value.links)))):
+        if value.text and (is_task or (self.bullets and parent is None and not nested)):
             draft = self.new_item(value, line, ticked, context)
             node.items.append(draft)
             owner, child_context = draft, draft.title

@@ -22,7 +22,9 @@ from .priorities import PRIORITY_HEADERS, criterion_of, is_code, priority_of
 
 TITLE = ("item", "items", "check", "checks", "check name", "checklist item", "task", "tasks", "title", "name",
          "requirement", "requirements", "control", "step", "practice", "best practice", "test", "criteria",
-         "criterion", "activity", "action", "deliverable")
+         "criterion", "activity", "action", "deliverable", "finding", "issue", "question", "feature")
+IDS = ("id", "#", "no", "nr", "number", "ref", "key")
+"""Columns numbering the rows: never the title when another column has words."""
 OWNER = ("owner", "owners", "responsible", "team", "assignee", "owned by", "assigned to", "who", "dri")
 DESCRIPTION = ("description", "short description", "long description", "details", "detail", "notes", "note",
                "what", "comment", "comments", "explanation", "summary", "remarks", "rationale", "why")
@@ -108,7 +110,7 @@ class Table:
         for n, name in enumerate(self.names):
             if name in TITLE and n not in ticks and self._has_words(n):
                 return n
-        roles = OWNER + DESCRIPTION + LINKS + DROPPED + PRIORITY_HEADERS + TARGET + ACCEPTABLE
+        roles = OWNER + DESCRIPTION + LINKS + DROPPED + PRIORITY_HEADERS + TARGET + ACCEPTABLE + IDS
         candidates = [n for n in range(len(self.names)) if n not in ticks and self._has_words(n)]
         return next((n for n in candidates if self.names[n] not in roles), candidates[0] if candidates else None)
 
@@ -180,8 +182,12 @@ class _Plan:
         metric: dict[str, Any] = {}
         for n, name in enumerate(table.names):
             cell = table.cell(row, n)
-            if n == self.title or n in self.ticks or not cell.text:
+            if n == self.title or n in self.ticks or not (cell.text or cell.value.badge):
                 continue
+            if cell.value.badge:  # an image badge (`<img alt="High">`) anywhere in the row
+                draft.set_priority(cell.value.badge[1], cell.value.badge[0], self.keys[n])
+                if not cell.text:
+                    continue
             if n == self.description:
                 draft.describe(cell.text)
                 draft.add_links(cell.value.links)
@@ -267,7 +273,8 @@ def table_rows(tokens: list[Token]) -> Table:
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "inline" and n and tokens[n - 1].type in ("th_open", "td_open"):
-            row.append(Cell(read_inline(tok), tok, tok.content.replace("\\|", "|").strip()))
+            # `\|` and `\<` are how a report escapes a cell: the same text as `|` and `<` (reports escape them again).
+            row.append(Cell(read_inline(tok), tok, tok.content.replace("\\|", "|").replace("\\<", "<").strip()))
         elif tok.type == "tr_close":
             if in_head:
                 header = [c.text for c in row]
