@@ -27,7 +27,7 @@ _SHORTCODE = re.compile(r":[a-z0-9_+-]+:")
 _HREF = re.compile(r"""<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 _IMG = re.compile(r"<img\s[^>]*>", re.IGNORECASE)
 _ATTR = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_BARE_URL = re.compile(r"https?://[^\s<>\"'`\]]+[^\s<>\"'`\].,;:!?)]")
+_BARE_URL = re.compile(r"https?://[^\s<>\"'`\]\x00-\x1f\x7f]+[^\s<>\"'`\].,;:!?)\x00-\x1f\x7f]")
 _LITERAL_BADGE = re.compile(r"!\[([^\]]*)\]\[[^\]]*\]")
 """A reference image whose reference is not defined: markdown-it leaves it as text."""
 _SENTENCE_END = re.compile(r"[.!?](?=\s+[A-Z0-9\"'(\[])")

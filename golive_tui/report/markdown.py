@@ -152,8 +152,9 @@ def _item_table(views: list[ItemView]) -> list[str]:
         row = [title]
         row += [description] if has_description else []
         row += [v.item.owner] if has_owner else []
-        # A source's Priority column shows every item's priority, also where the source cell said only P1-P3.
-        row += [v.item.fields.get(name) or (v.item.priority if name.lower() in ("priority", "prio") else "") for name in extra]
+        # A source's Priority column shows each item's priority, also where the source cell said only P1 or P3.
+        row += [v.item.fields.get(name) or (v.item.priority if name.lower() in ("priority", "prio") and v.item.priority != "P2"
+                                            else "") for name in extra]
         row += [Markdown(", ".join(md_link(cell(k.name), k.url) for k in rest))] if has_links else []
         rows.append(row + [STATUS_MARK[v.state], v.date])
     return _table(head, rows)
