@@ -20,7 +20,6 @@ from pathlib import Path
 
 import tomli_w
 from markdown_it import MarkdownIt
-from mdit_py_plugins.tasklists import tasklists_plugin
 
 from ..errors import LoadError
 from ..model import Checklist
@@ -60,7 +59,7 @@ def _nothing_found(collector: Collector, text: str, source: str, bullets: bool) 
 
 def import_markdown(text: str, *, source: str = "", bullets: bool = False) -> ImportResult:
     """Parse Markdown into a validated checklist (TOML text + model + checked task keys)."""
-    md = MarkdownIt("commonmark").enable("table").use(tasklists_plugin)
+    md = MarkdownIt("commonmark").enable("table")  # task boxes are read by document._task_box
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     collector = Collector(text, bullets=bullets)
     collector.run(md.parse(text))

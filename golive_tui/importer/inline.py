@@ -84,10 +84,6 @@ class Inline:
             self.links.append((name, url))
 
 
-def _is_task_box(token: Token) -> bool:
-    return token.type == "html_inline" and "task-list-item-checkbox" in token.content
-
-
 def read_inline(token: Token | None, *, title: bool = False) -> Inline:
     """Plain text, links, badge and bold lead of an inline token (shortcodes dropped in titles)."""
     out = Inline()
@@ -114,7 +110,7 @@ def read_inline(token: Token | None, *, title: bool = False) -> Inline:
             lead_open = None
         elif kind == "image":
             _image(out, parts, child.content, str(child.attrs.get("src", "")))
-        elif kind == "html_inline" and not _is_task_box(child):
+        elif kind == "html_inline":
             link = _html(out, parts, child.content, link)
     text = "".join(parts)
     text = _LITERAL_BADGE.sub(lambda m: _literal_badge(out, m), text)
