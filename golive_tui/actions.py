@@ -7,8 +7,6 @@ takes the `Actor` (who, which session, what time) so records and tests agree on 
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,6 +15,7 @@ from .actor import Actor
 from .decision import decide, signature
 from .engine import ItemResult
 from .errors import GoliveError
+from .files import open_regular
 from .model import Checklist, Item
 from .state import AuditEntry, Change, State, Store
 from .vocab import STATUSES, Verdict
@@ -28,13 +27,11 @@ STATUS_CYCLE = ("pending", "done", "failed", "n/a", "blocked")
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of a regular file, read in chunks (a 4 GB report costs no memory)."""
-    try:
-        with open(path, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise GoliveError(f"evidence {path} is not a regular file")
+    with open_regular(path, "evidence file") as handle:
+        try:
             return hashlib.file_digest(handle, "sha256").hexdigest()
-    except OSError as exc:
-        raise GoliveError(f"cannot read evidence file {path}: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise GoliveError(f"cannot read evidence file {path}: {exc.strerror or exc}") from None
 
 
 def evidence_values(evidence: str | None, base: Path | None = None) -> dict[str, str]:
@@ -189,6 +186,8 @@ def go_live(store: Store, checklist: Checklist, *, actor: Actor, force_reason: s
         if state.meta.golive_at is not None:
             raise GoliveError(f"go-live already recorded at {state.meta.golive_at:%Y-%m-%d %H:%M} UTC by {state.meta.golive_by}")
         decision = decide(checklist, state, actor.now())
+        if decision.tampered:
+            raise GoliveError(f"TAMPERED: {decision.integrity.problem} — a record that fails verification never goes live")
         if not decision.go and not force_reason.strip():
             raise GoliveError("NO-GO: " + " | ".join(decision.reasons) + " (use --force --reason … to override)")
         values = {"golive_at": actor.now(), "golive_by": actor.name}

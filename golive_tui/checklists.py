@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,46 @@ def locate(ref: str | Path | None) -> Path:
 def load_checklist(path: Path | str | None = None) -> Checklist:
     """Load, validate (schema, ids, probe kinds and parameters) and return a checklist."""
     path = locate(path)
-    raw, text = read_toml(path)
+    raw, text = read_toml(path, "checklist")
+    _check_duplicate_ids(path, text, raw)
     try:
         checklist = Checklist.model_validate(raw)
     except ValidationError as exc:
         raise validation_error(path, text, raw, exc) from None
     _check_probes(path, text, raw, checklist)
     return checklist
+
+
+def _check_duplicate_ids(path: Path, text: str, raw: dict[str, Any]) -> None:
+    """A second section or item with the same dotted id: a LoadError naming its line and key."""
+    if not isinstance(raw.get("section"), list):
+        return  # the schema check reports what is wrong
+    seen: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
+
+    def visit(node: Any, prefix: str, loc: list[str | int]) -> None:
+        if not isinstance(node, dict) or not isinstance(node.get("id"), str):
+            return
+        ident = node["id"]
+        key = f"{prefix}.{ident}" if prefix else ident
+        occurrences[ident] = occurrences.get(ident, 0) + 1
+        line = _nth_id_line(text, ident, occurrences[ident])
+        if key in seen:
+            first = f" (first defined at line {seen[key]})" if seen[key] else ""
+            raise LoadError(path, f"duplicate id {key!r}{first}", line=line, key=key_path(raw, [*loc, "id"]))
+        seen[key] = line or 0
+        for kind in ("item", "subsection"):
+            for n, child in enumerate(node.get(kind, []) if isinstance(node.get(kind), list) else []):
+                visit(child, key, [*loc, kind, n])
+
+    for n, top in enumerate(raw["section"]):
+        visit(top, "", ["section", n])
+
+
+def _nth_id_line(text: str, ident: str, nth: int) -> int | None:
+    pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(ident)}[\"']")
+    found = [n + 1 for n, line in enumerate(text.splitlines()) if pattern.match(line)]
+    return found[nth - 1] if len(found) >= nth else None
 
 
 def _item_locations(raw: dict[str, Any]) -> dict[str, list[str | int]]:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from .model import WINDOW_HOURS, Checklist, Criterion, Item, Section
-from .state.chain import canonical, state_at
+from .state.chain import VerifyReport, canonical, state_at, verify
 from .state.schema import ItemState, State
 from .vocab import FINISHED_OUTCOMES as DONE_STATES
 from .vocab import OutcomeState
@@ -125,11 +125,19 @@ class Decision:
     criteria: list[CriterionResult]
     approvals: list[ApprovalView]
     reasons: list[str]
-    """Every blocking reason, one line each (empty when GO)."""
+    """Every blocking reason, one line each (empty when GO); a failed verification comes first."""
     signature: str
+    integrity: VerifyReport
+    """The audit chain's verification: a record that fails it is never GO."""
+
+    @property
+    def tampered(self) -> bool:
+        return not self.integrity.ok
 
     @property
     def label(self) -> str:
+        if self.tampered:
+            return "TAMPERED"
         return "GO" if self.go else "NO-GO"
 
 
@@ -163,11 +171,12 @@ def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) 
 
 
 def decide(checklist: Checklist, state: State, now: datetime) -> Decision:
-    """GO only when every criterion is met and every approval is present and fresh."""
+    """GO only when the record verifies, every criterion is met and every approval is present and fresh."""
+    integrity = verify(state)
     sig = signature(checklist, state)
     criteria = [_criterion(checklist, state, c, now) for c in checklist.criterion]
     views = approvals(checklist, state, sig)
-    reasons = []
+    reasons = [] if integrity.ok else [f"TAMPERED: {integrity.problem}"]
     for result in criteria:
         if not result.met:
             shown = ", ".join(result.blockers[:5]) + (f" and {len(result.blockers) - 5} more" if len(result.blockers) > 5 else "")
@@ -180,7 +189,7 @@ def decide(checklist: Checklist, state: State, now: datetime) -> Decision:
         elif view.state == "stale":
             changed = ", ".join(view.changed[:3]) + (f" and {len(view.changed) - 3} more" if len(view.changed) > 3 else "")
             reasons.append(f"Approval stale: {view.role} ({view.name}) — changed since: {changed or 'items'}")
-    return Decision(not reasons, criteria, views, reasons, sig)
+    return Decision(not reasons, criteria, views, reasons, sig, integrity)
 
 
 # --- progress and post-go-live ---------------------------------------------------------------

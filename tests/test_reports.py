@@ -258,7 +258,7 @@ def test_junit_valid_counts_and_cases(checklist: Checklist, state: State) -> Non
     failing = by_name[f"{NODE_GROUPS}: Node Groups"]
     assert failing.get("classname") == "go-live.infrastructure" and failing.get("time") == "0.120"
     assert failing.find("failure").get("message") == "2 Ready nodes in 2 zones | need 3"
-    assert failing.find("failure").text == "zone c: node-3 NotReady[0m"  # the escape byte XML cannot hold is gone
+    assert failing.find("failure").text == "zone c: node-3 NotReady␛[0m"  # the escape XML cannot hold is shown, not sent
     assert by_name["go-live.infrastructure.pdb: PDB"].find("error").get("message") == "cannot reach API server"
     assert by_name["go-live.infrastructure.auto-scaling: Auto-scaling"].find("skipped").get("message").startswith("waived until")
     assert by_name["go-live.monitoring.pagerduty: PagerDuty"].find("skipped").get("message") == "not confirmed: pages a human"

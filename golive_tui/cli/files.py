@@ -72,9 +72,8 @@ def import_cmd(env: Env, markdown_file: str, output: str | None, with_state: boo
     click.echo(f"{markdown_file}: {result.encoding}; {p1} P1 items, {sum(len(i.links) for i in items)} links; "
                + (f"gate added: {result.gate}" if result.gate else "gate: the document's own sign-off"), err=True)
     if with_state and result.checked:
-        location = state_location(env.state_path)
-        store = open_store(location, env.profile if location.startswith("s3://") else None,
-                           checklist=result.checklist.title)
+        store = open_store(state_location(env.state_path), env.profile, checklist=result.checklist.title,
+                           accept_tampered=env.accept_tampered)
         by_key = result.checklist.item_map()
         actor = env.actor()
         for key in result.checked:

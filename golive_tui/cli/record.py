@@ -10,20 +10,45 @@ from ..text import safe_line
 from . import Env, cli, pass_env
 
 STATUS_CHOICE = click.Choice(["pending", "done", "failed", "n/a", "blocked"])
+MAX_NOTE_BYTES = 1024 * 1024
+"""A note is text a person wrote; a megabyte is far more than one, and keeps the record small."""
+
+
+def note_text(note: str | None, note_file: str | None) -> str | None:
+    """The note from --note, --note - (standard input) or --note-file (a note longer than a command line holds)."""
+    if note is not None and note_file is not None:
+        raise click.UsageError("give --note or --note-file, not both")
+    if note_file is not None:
+        from ..files import read_text
+
+        return read_text(note_file, "note file", MAX_NOTE_BYTES)
+    if note == "-":
+        data = click.get_text_stream("stdin").read(MAX_NOTE_BYTES + 1)
+        if len(data.encode()) > MAX_NOTE_BYTES:
+            raise click.UsageError(f"the note on standard input is longer than {MAX_NOTE_BYTES // 1024} KiB")
+        return data
+    return note
+
+
+def note_options(command):
+    command = click.option("--note-file", type=click.Path(dir_okay=False),
+                           help="Read the note from this file (for notes too long for a command line).")(command)
+    return click.option("--note", help="Free text: what was done, by whom, where (`-`: read it from standard input).")(command)
 
 
 @cli.command()
 @click.argument("item_id")
 @click.argument("status", type=STATUS_CHOICE)
-@click.option("--note", help="Free text: what was done, by whom, where.")
+@note_options
 @click.option("--evidence", help="Evidence: text, a link, or a file path (its SHA-256 is recorded).")
 @click.option("--by", help="Who attests (default $GOLIVE_USER, else login@host).")
 @pass_env
-def mark(env: Env, item_id: str, status: str, note, evidence, by) -> None:
+def mark(env: Env, item_id: str, status: str, note, note_file, evidence, by) -> None:
     """Record an item's status with who, when, note and evidence."""
     from .. import actions
 
     item = env.item(item_id)
+    note = note_text(note, note_file)
     entries = actions.mark(env.store, item, status, actor=env.actor(by), note=note, evidence=evidence)
     entry = entries[-1]
     click.echo(f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, audit #{entry.seq})")
@@ -31,16 +56,17 @@ def mark(env: Env, item_id: str, status: str, note, evidence, by) -> None:
 
 @cli.command()
 @click.argument("item_id")
-@click.option("--note")
+@note_options
 @click.option("--evidence")
 @click.option("--by")
 @pass_env
-def note(env: Env, item_id: str, note, evidence, by) -> None:
+def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
     """Change an item's note or evidence without changing its status."""
     from .. import actions
 
+    note = note_text(note, note_file)
     if note is None and evidence is None:
-        raise click.UsageError("give --note and/or --evidence")
+        raise click.UsageError("give --note (or --note-file) and/or --evidence")
     item = env.item(item_id)
     entries = actions.annotate(env.store, item, actor=env.actor(by), note=note, evidence=evidence)
     click.echo(f"{item.key}: updated (audit #{entries[-1].seq})" if entries else f"{item.key}: unchanged")

@@ -9,7 +9,8 @@ from datetime import datetime
 from ..decision import outcome
 from ..model import Checklist, Item, Link, Section
 from ..state import State
-from ..text import safe_line
+from ..text import safe_block, safe_line
+from ..vocab import format_value
 
 STATUS_MARK = {"complete": "[x]", "pending": "[ ]", "n/a": "n/a", "waived": "waived", "failed": "FAILED", "blocked": "blocked"}
 """The Status column of the Markdown report: the seed's boxes, words for everything else."""
@@ -18,7 +19,6 @@ STATUS_WORD = {"complete": "DONE", "pending": "PENDING", "n/a": "N/A", "waived":
 
 # Characters XML 1.0 cannot carry (probe output may contain terminal escapes).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
@@ -60,12 +60,7 @@ class ItemView:
 
 
 def value_text(value: float | None, unit: str) -> str:
-    if value is None:
-        return ""
-    number = f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
-    if not unit:
-        return number
-    return f"{number}{unit}" if unit in ("%", "ms", "s") else f"{number} {unit}"
+    return format_value(value, unit)
 
 
 def item_view(item: Item, state: State, now: datetime) -> ItemView:
@@ -110,7 +105,7 @@ def anchor(title: str) -> str:
 
 def cell(text: object) -> str:
     """One line of Markdown: whitespace collapsed, pipes and tag-like `<` escaped."""
-    line = " ".join(_CONTROL.sub("", str(text)).split())
+    line = safe_line(" ".join(str(text).split()))
     return _TAG_START.sub(r"\\<", line.replace("|", "\\|"))
 
 
@@ -140,8 +135,8 @@ def linked(text: str, links: list[Link]) -> tuple[Markdown, list[Link]]:
 
 
 def xml_text(text: str) -> str:
-    """Text XML 1.0 can hold: characters it forbids (terminal escapes, NUL) dropped."""
-    return _NOT_XML.sub("", text)
+    """Text XML 1.0 can carry: control characters shown as glyphs, other invalid code points dropped."""
+    return _NOT_XML.sub("", safe_block(text))
 
 
 def blockers_text(blockers: list[str], limit: int = 5) -> str:

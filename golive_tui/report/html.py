@@ -14,7 +14,7 @@ from ..decision import Decision, decide, post_golive_tasks, progress
 from ..model import Checklist, Link, Section
 from ..profile import Profile
 from ..state import State
-from ..text import safe_line
+from ..text import safe_block, safe_line
 from .common import STATUS_WORD, ItemView, blockers_text, item_view, selected, value_text
 
 CSS = """
@@ -43,7 +43,7 @@ VERDICT_WORD = {"pass": "PASS", "acceptable": "ACCEPTABLE", "fail": "FAIL", "err
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return escape(safe_block(value), quote=True)
 
 
 def _when(value: datetime | None) -> str:

@@ -75,7 +75,7 @@ class AuditEntry(_Record):
     """The session that made it: user, host, ssh_client, sudo_user (actor.Operator); empty in old files."""
     action: str
     target: str
-    """`item:<id>`, `approval:<role>` or `meta`."""
+    """`item:<id>`, `approval:<role>`, `meta`, or `record` (about the record itself: an accepted tampering)."""
     values: dict[str, Any] = Field(default_factory=dict)
     unset: list[str] = Field(default_factory=list)
     prev: str
