@@ -189,7 +189,9 @@ def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -
 def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> str:
     istate = state.item(item.key)
     o = outcome(item, istate, now)
-    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {item.description}", f"  owner: {item.owner}"]
+    first, *more = item.description.split("\n")  # an imported item's sub-bullets: one line each
+    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {first}", *indent_block("\n".join(more), "    ")[:len(more)],
+             f"  owner: {item.owner}"]
     lines += [safe_line(f"  {name}: {value}") for name, value in item.fields.items()]  # the source's other columns
     lines += [safe_line(f"  link: {link.name} <{link.url}>") for link in item.links]
     lines.append(f"  status: {glyph(o.state)} {o.state}" + (f" ({o.reason})" if o.reason else "")

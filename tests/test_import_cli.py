@@ -200,6 +200,16 @@ def test_show_and_reports_carry_links_and_fields(tmp_path: Path, capsys, monkeyp
     assert "| **[Graceful shutdown](https://learnk8s.io/graceful-shutdown)** | SIGTERM drains in-flight requests. |" in markdown
 
 
+def test_show_keeps_sub_bullets_on_their_own_indented_lines(tmp_path: Path, capsys, monkeypatch) -> None:
+    out = tmp_path / "orders.toml"
+    golive(capsys, monkeypatch, "import", str(DATA / "nested-runbooks.md"), "-o", str(out))
+    code, text, _ = golive(capsys, monkeypatch, "--checklist", str(out), "--state", str(tmp_path / "s.toml"),
+                           "show", "readiness.kill-switch-tested")
+    assert code == 0
+    assert text.startswith("readiness.kill-switch-tested  [P2]\n  Kill switch tested — Part of: Feature flags default to off\n"
+                           "    - flip it in staging while the load test runs\n  owner: \n")
+
+
 def test_a_hostile_link_is_no_anchor_and_no_escape_reaches_the_terminal(tmp_path: Path, capsys, monkeypatch) -> None:
     doc = tmp_path / "hostile.md"
     doc.write_text("# H\n\n- [ ] Read <a href=\"javascript:alert(1)\">this</a> and [th\x1bat](https://ok.example/)\n"
