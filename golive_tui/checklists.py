@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import GoliveError, LoadError, UnknownItem
-from .model import Checklist, Item
+from .model import Checklist, Criterion, Item
 from .tomlfile import guess_line, key_path, read_toml, validation_error
 
 DEFAULT_NAME = "production"
@@ -133,6 +133,29 @@ def _check_probes(path: Path, text: str, raw: dict[str, Any], checklist: Checkli
                 loc = locations[item.key]
                 raise LoadError(path, f"probe {kind.name} needs a [metric] on the item",
                                 line=guess_line(text, raw, loc), key=key_path(raw, loc))
+
+
+COMPLETION_RULES = ("priority-complete", "section-complete", "section-metrics-met", "items-complete", "all-complete")
+"""Rules that hold the decision at NO-GO until items are finished (section-no-failures does not)."""
+
+
+def gate_warnings(checklist: Checklist) -> list[str]:
+    """Why `golive status` could say GO with nothing done: criteria that cover no item, or no gate at all."""
+    items = list(checklist.items())
+
+    def covered(c: Criterion) -> int:
+        in_section = [i for i in items if c.section and (i.key + ".").startswith(c.section + ".")]
+        return {"priority-complete": sum(1 for i in items if i.priority == c.priority),
+                "section-complete": len(in_section), "section-no-failures": len(in_section),
+                "section-metrics-met": sum(1 for i in in_section if i.metric is not None),
+                "items-complete": len(c.items), "all-complete": len(items)}[c.rule]
+
+    warnings = [f"criterion {c.id!r} ({c.rule}) covers no item: it is always met" for c in checklist.criterion if not covered(c)]
+    if not checklist.approval and not any(c.rule in COMPLETION_RULES and covered(c) for c in checklist.criterion):
+        warnings.append("no go/no-go gate: no approval and no criterion that needs items done, so `golive status` "
+                        "says GO with nothing done; add a [[criterion]] with rule = \"all-complete\" "
+                        "(or \"priority-complete\") or [[approval]] roles")
+    return warnings
 
 
 def resolve_item(checklist: Checklist, key: str) -> Item:

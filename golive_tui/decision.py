@@ -158,6 +158,8 @@ def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) 
         blockers = blockers_of([i for i in _items_in(checklist, c.section or "") if i.metric is not None])
     elif c.rule == "section-complete":
         blockers = blockers_of(_items_in(checklist, c.section or ""))
+    elif c.rule == "all-complete":
+        blockers = blockers_of(list(checklist.items()))
     else:  # items-complete
         items = checklist.item_map()
         blockers = blockers_of([items[key] for key in c.items])

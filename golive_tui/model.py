@@ -157,6 +157,7 @@ Rule = Literal[
     "section-metrics-met",
     "section-complete",
     "items-complete",
+    "all-complete",
 ]
 
 

@@ -203,6 +203,7 @@ def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -
         "id": item.key, "title": item.title, "description": item.description, "owner": item.owner,
         "priority": item.priority, "probes": [p.model_dump() for p in item.probe],
         "metric": item.metric.model_dump() if item.metric else None, "runbook": item.runbook,
+        "fields": dict(item.fields), "links": [link.model_dump() for link in item.links],
         "state": istate.model_dump(), "outcome": o.state, "reason": o.reason,
     }
 
@@ -210,7 +211,11 @@ def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -
 def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> str:
     istate = state.item(item.key)
     o = outcome(item, istate, now)
-    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {item.description}", f"  owner: {item.owner}"]
+    first, *more = item.description.split("\n")  # an imported item's sub-bullets: one line each
+    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {first}", *indent_block("\n".join(more), "    ")[:len(more)],
+             f"  owner: {item.owner}"]
+    lines += [safe_line(f"  {name}: {value}") for name, value in item.fields.items()]  # the source's other columns
+    lines += [safe_line(f"  link: {link.name} <{link.url}>") for link in item.links]
     lines.append(f"  status: {glyph(o.state)} {o.state}" + (f" ({o.reason})" if o.reason else "")
                  + (f" — by {istate.by} at {istate.at:%Y-%m-%d %H:%M} UTC" if istate.at else ""))
     recorded = _last_operator(state, item.key)

@@ -15,7 +15,7 @@ from . import Env, cli, emit, pass_env
 @pass_env
 def validate(env: Env, checklist: str | None) -> None:
     """Check a checklist (and the profile) for errors; exit 2 naming file, line and key."""
-    from ..checklists import load_checklist, locate
+    from ..checklists import gate_warnings, load_checklist, locate
 
     path = locate(checklist or env.checklist_path)
     loaded = load_checklist(path)
@@ -25,6 +25,8 @@ def validate(env: Env, checklist: str | None) -> None:
     click.echo(f"{path}: ok — {len(loaded.section)} sections, {len(items)} items "
                f"({probed} with probes, {sum(1 for i in items if i.priority == 'P1')} P1), "
                f"{len(loaded.approval)} approvals, {len(loaded.criterion)} go/no-go criteria")
+    for warning in gate_warnings(loaded):
+        click.echo(f"{path}: warning: {warning}", err=True)
 
 
 @cli.command()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..decision import outcome
-from ..model import Checklist, Item, Section
+from ..model import Checklist, Item, Link, Section
 from ..state import State
 from ..text import safe_block, safe_line
 from ..vocab import format_value
@@ -107,6 +107,31 @@ def cell(text: object) -> str:
     """One line of Markdown: whitespace collapsed, pipes and tag-like `<` escaped."""
     line = safe_line(" ".join(str(text).split()))
     return _TAG_START.sub(r"\\<", line.replace("|", "\\|"))
+
+
+def md_link(name: str, url: str) -> str:
+    """`[name](url)` with the brackets of the name and the parentheses and spaces of the url escaped."""
+    label = re.sub(r"([\[\]])", r"\\\1", safe_line(name))
+    target = re.sub(r"[\x00-\x20<>|\x7f]", lambda m: f"%{ord(m.group()):02X}", re.sub(r"([()])", r"\\\1", safe_line(url)))
+    return f"[{label}]({target})"
+
+
+class Markdown(str):
+    """A table cell already written as Markdown (escaped, links made): `_table` leaves it as it is."""
+
+
+def linked(text: str, links: list[Link]) -> tuple[Markdown, list[Link]]:
+    """A Markdown cell (already escaped) with each link whose name it shows made a link, and the links left over."""
+    out, cursor, rest = [], 0, []
+    for link in links:
+        name = cell(link.name)
+        at = text.find(name, cursor) if name else -1
+        if at < 0:
+            rest.append(link)
+            continue
+        out += [text[cursor:at], md_link(name, link.url)]
+        cursor = at + len(name)
+    return Markdown("".join(out) + text[cursor:]), rest
 
 
 def xml_text(text: str) -> str:
