@@ -131,7 +131,7 @@ def test_the_p1_gate_opens_when_every_p1_item_is_done_and_not_before(tmp_path: P
         actions.mark(store, item, "done", actor=Actor.current(clock=lambda: NOW))
     decision = decide(checklist, store.read(), NOW)
     assert not decision.go and decision.reasons == [f"All P1 items complete: {p1[-1].key} (pending)"]
-    actions.mark(store, p1[-1], "n/a", actor=Actor.current(clock=lambda: NOW))
+    actions.mark(store, p1[-1], "n/a", note="the deploy key is retired", actor=Actor.current(clock=lambda: NOW))
     assert decide(checklist, store.read(), NOW).go  # P2 and P3 items still pending: the gate is P1 only
 
 
