@@ -142,3 +142,21 @@ def test_two_captains_editing_one_note_see_both_values(tmp_path: Path) -> None:
         actions.annotate(store, waf, actor=person("bob"), note="bob's words", evidence=None, seen=seen)
     assert info.value.conflicts == [("item:security.waf", "note", "alice's words", "bob's words")]
     assert store.read().item(waf.key).note == "alice's words"
+
+
+def test_every_report_shows_overrides_and_who_recorded_each_approval(tmp_path: Path) -> None:
+    _failing_probe(tmp_path)
+    assert golive(tmp_path, "mark", "security.waf", "done", "--override", "rules applied by hand").returncode == 0
+    assert golive(tmp_path, "approve", "eng", "--name", "Erin", "--evidence", "Slack #cutover 19:02").returncode == 0
+    operator = json.loads(golive(tmp_path, "status", "--format", "json", "--no-gate").stdout)["decision"]["approvals"][0]["operator"]
+    for fmt in ("markdown", "html", "json"):
+        text = golive(tmp_path, "report", "--format", fmt).stdout
+        if fmt == "json":
+            record = json.loads(text)
+            waf = next(i for i in record["items"] if i["id"] == "security.waf")
+            assert waf["override"]["reason"] == "rules applied by hand" and waf["verdict"] == "fail"
+            eng = next(a for a in record["decision"]["approvals"] if a["id"] == "eng")
+            assert eng["operator"] == operator and eng["proxy"] is True and eng["signed"] is False
+        else:
+            assert "OVERRIDE of a fail verdict" in text and "rules applied by hand" in text, fmt
+            assert f"approved by Erin, recorded by {operator}; proxy: Slack #cutover 19:02" in text, fmt
