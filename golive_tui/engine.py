@@ -32,6 +32,9 @@ from .profile import Profile
 from .text import shorten
 from .vocab import SEVERITY, Verdict
 
+PREPARE_TIMEOUT = 30.0
+"""Seconds a probe's client set-up (SDK import, kubeconfig and its exec plugin) may take."""
+
 
 @dataclass
 class ItemResult:
@@ -134,6 +137,11 @@ class Engine:
             return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
         timeout = spec.timeout or self.timeout
         ctx = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
+        if kind.prepare is not None:
+            async with semaphore:
+                failure = await self._prepare(kind, ctx, executor)
+            if failure is not None:
+                return failure
         result = errored("not run")
         for attempt in range(spec.retries + 1):
             async with semaphore:
@@ -149,6 +157,22 @@ class Engine:
         if spec.retries and result.verdict is Verdict.ERROR:
             result.summary = f"{result.summary} (after {spec.retries + 1} attempts)"
         return result
+
+    @staticmethod
+    async def _prepare(kind, ctx: ProbeContext, executor: ThreadPoolExecutor) -> ProbeResult | None:
+        """Build the probe's clients outside its deadline: importing an SDK is not the backend's time."""
+        try:
+            loop = asyncio.get_running_loop()
+            await asyncio.wait_for(loop.run_in_executor(executor, kind.prepare, ctx), PREPARE_TIMEOUT)
+        except TimeoutError:
+            return errored(f"client set-up (imports, config) did not finish within {PREPARE_TIMEOUT:g}s")
+        except ProbeError as exc:
+            return errored(one_line(exc))
+        except NotConfigured as exc:
+            return skipped(one_line(exc))
+        except Exception as exc:  # a broken config file is a verdict, not a crash
+            return errored(one_line(f"{type(exc).__name__}: {exc}"))
+        return None
 
     @staticmethod
     async def _attempt(kind, ctx: ProbeContext, params, executor: ThreadPoolExecutor, timeout: float) -> ProbeResult:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..probes.base import ClientCache, ProbeContext, ProbeError
-from ..probes.k8s_client import K8s, kubeconfig_path
+from ..probes.k8s_client import K8s, kubeconfig_path, status_message
 
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
 
@@ -105,28 +105,11 @@ class KubeReader:
 
     def get(self, path: str, **query: str) -> Answer:
         """GET `path`; transport failures raise ProbeError (one line), HTTP errors are returned."""
-        self.k8s.deadline = max(self.k8s.deadline, _monotonic() + self.ctx.timeout)  # each call gets the full timeout
-        return self.k8s.call(self._fetch, path, query)
-
-    def _fetch(self, path: str, query: dict[str, str], _request_timeout: float) -> Answer:
-        # The one place that talks HTTP: swap for `K8s(ctx).get(path)` once the probes read plain JSON too.
-        api = self.k8s.api
-        method, url, headers, _, _ = api.param_serialize("GET", path, query_params=list(query.items()) or None,
-                                                         header_params={"Accept": "application/json"},
-                                                         auth_settings=["BearerToken"])
-        response = api.call_api(method, url, header_params=headers, _request_timeout=_request_timeout)
-        response.read()
-        data = response.data or b""
-        if 200 <= response.status < 300:
-            return Answer(response.status, json.loads(data))
-        try:
-            message = str(json.loads(data).get("message", ""))
-        except (ValueError, AttributeError):
-            message = response.reason or ""
-        return Answer(response.status, None, " ".join(message.split())[:240])
-
-
-def _monotonic() -> float:
-    import time
-
-    return time.monotonic()
+        self.k8s.deadline = None  # each call gets the full timeout: set-up reads are not one probe
+        status, body = self.k8s.request(path, query)
+        if 200 <= status < 300:
+            try:
+                return Answer(status, json.loads(body))
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise ProbeError(f"unexpected answer from the API server at {self.host} ({type(exc).__name__})") from None
+        return Answer(status, None, status_message(body)[:240])
