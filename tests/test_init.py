@@ -23,8 +23,6 @@ from golive_tui.sandbox.demo_process import DemoProcess
 pytestmark = pytest.mark.slow
 
 NOT_DISCOVERABLE_SKIPS = {
-    "go-live.application.health-checks": "http.health_urls: routes of the application behind its gateway",
-    "go-live.application.environment-variables": "target.required_env: the services' own contract",
     "performance.database.iops-utilization": "aws.provisioned_iops: Aurora standard storage has no provisioned IOPS",
     "performance.load-test.normal-load-100-users": "k6.summaries: artifacts of the team's load tests",
     "performance.load-test.high-load-500-users": "k6.summaries: artifacts of the team's load tests",
@@ -81,7 +79,7 @@ def test_init_finds_what_the_demo_staged(demo: DemoProcess, written: dict) -> No
     assert data["aws"]["eks_cluster_name"] == "autolytiq-prod" and data["aws"]["db_cluster_id"] == "autolytiq-prod"
     assert data["aws"]["load_balancer_arn"] == facts["load_balancer_arn"]
     assert data["aws"]["region"] == facts["region"] and data["aws"]["profile"] == DEMO_AWS_PROFILE
-    assert data["aws"]["log_groups"] == ["/aws/eks/autolytiq-prod/cluster", "/aws/rds/cluster/autolytiq-prod/postgresql"]
+    assert data["aws"]["log_groups"] == ["/aws/eks/autolytiq-prod/cluster"]
     assert (data["aws"]["config_file"], data["aws"]["credentials_file"]) == (staged["aws"]["config_file"], staged["aws"]["credentials_file"])
     assert data["http"]["api_url"] == staged["http"]["api_url"] == facts["api_url"]
     assert data["http"]["tls_endpoints"] == staged["http"]["tls_endpoints"]
@@ -123,8 +121,13 @@ def test_golive_run_with_the_profile_skips_only_what_cannot_be_discovered(demo: 
                        cwd=written["cwd"], timeout=240)
     known = {i["id"]: i["verdict"] for i in json.loads(reference.stdout)["items"]}
     differ = {k for k in items if items[k]["verdict"] != known[k]} - skipped
-    assert differ == {"go-live.monitoring.status-page"}, {k: (known[k], items[k]["summary"]) for k in differ}
-    assert "status.autolytiq.com" in items["go-live.monitoring.status-page"]["summary"]  # the default, commented out
+    assert differ == {"go-live.monitoring.status-page", "go-live.application.health-checks"}, \
+        {k: (known[k], items[k]["summary"]) for k in differ}
+    # The status page lives elsewhere: the default, commented out, is checked (and does not resolve here).
+    assert "status.autolytiq.com" in items["go-live.monitoring.status-page"]["summary"]
+    # Health URLs are routes of the application: without them each Service is asked through the API server's
+    # proxy, which counts deal-service's crash-looping pod where the gateway's route answers 200.
+    assert items["go-live.application.health-checks"]["summary"] == "1 of 6 unhealthy: deal-service (503)"
 
 
 def test_dry_run_force_and_unattended(demo: DemoProcess, written: dict, tmp_path: Path) -> None:
@@ -209,3 +212,66 @@ def test_in_a_terminal_init_asks_which_candidate(sandbox_ca, tmp_path: Path) -> 
     text = (tmp_path / "golive-profile.toml").read_text()
     assert 'gateway_service = "api-gateway"' in text
     assert "# chosen from the LoadBalancer Services in autolytiq-prod: admin-portal, api-gateway" in text
+
+
+SECOND_NOT_DISCOVERABLE = {
+    "performance.database.iops-utilization": "aws.provisioned_iops: Aurora standard storage has no provisioned IOPS",
+    "performance.load-test.normal-load-100-users": "k6.summaries: artifacts of the team's load tests",
+    "performance.load-test.high-load-500-users": "k6.summaries: artifacts of the team's load tests",
+    "performance.load-test.spike-test-1000-users": "k6.summaries: artifacts of the team's load tests",
+    "performance.load-test.soak-test-4-hours": "k6.summaries: artifacts of the team's load tests",
+    "go-live.monitoring.pagerduty": "not a value: it pages a human, so it waits for a confirmation",
+}
+
+
+def test_init_on_the_second_staged_production(sandbox_ca, aws_sandbox, tmp_path: Path) -> None:
+    """Other names, namespace, region and Kubernetes version; a context without a namespace; the WAF trap's two ALBs.
+
+    The cluster is served as a real EKS platform shows it: its gateway Service's load-balancer address is
+    the production ALB's DNS name and external-dns names its host (the kubeconfig context is the cluster's
+    ARN, as `aws eks update-kubeconfig` writes it). init must pick the production ALB, not the staging one.
+    """
+    from golive_tui.sandbox import k8s_second as second
+    from golive_tui.sandbox.k8s_sandbox import K8sSandbox
+
+    account = aws_sandbox.second
+    elbv2 = account.client("elbv2")
+    alb = elbv2.describe_load_balancers(LoadBalancerArns=[account.ids["load_balancer_arn"]])["LoadBalancers"][0]
+    arn = account.client("eks").describe_cluster(name=second.TARGET_NAME)["cluster"]["arn"]
+    cluster = second.second_production_cluster()
+    gateway = cluster.find("Service", SEED_SERVICES[0], second.NAMESPACE)
+    gateway["metadata"]["annotations"] = {"external-dns.alpha.kubernetes.io/hostname": second.DOMAIN}
+    gateway["status"] = {"loadBalancer": {"ingress": [{"hostname": alb["DNSName"]}]}}
+    cluster.validated = False
+    sandbox = K8sSandbox.start(cluster, sandbox_ca, directory=tmp_path / "kube", user=second.USER, denied=set(second.DENIED))
+    try:
+        kubeconfig = sandbox.server.write_kubeconfig(tmp_path / "kubeconfig", context=arn)  # no namespace in the context
+        env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "KUBECONFIG": str(kubeconfig), "AWS_PROFILE": account.name,
+               "AWS_ENDPOINT_URL": account.endpoint_url, **aws_sandbox.server.env(),
+               "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+        made = golive("init", "--yes", env=env, cwd=tmp_path)
+        assert made.returncode == 0, made.stderr
+        text = (tmp_path / "golive-profile.toml").read_text()
+        data = tomllib.loads(text)
+        assert data["target"]["namespace"] == second.NAMESPACE and "# the only non-system namespace with Deployments" in text
+        assert data["target"]["monitoring_namespace"] == second.MONITORING  # from its rules: no Prometheus Service here
+        assert data["kubernetes"]["alert_rules_configmap"] == second.ALERT_CONFIGMAP
+        assert data["target"]["name"] == data["aws"]["eks_cluster_name"] == data["aws"]["db_cluster_id"] == second.TARGET_NAME
+        assert data["aws"]["region"] == second.REGION == account.region
+        assert data["aws"]["load_balancer_arn"] == account.ids["load_balancer_arn"] != account.ids["staging_load_balancer_arn"]
+        assert data["target"]["domains"] == [second.DOMAIN] and data["http"]["api_url"] == f"https://{second.DOMAIN}"
+        assert f"{second.DOMAIN}: ACM arn:aws:acm:{second.REGION}:" in text
+        assert data["aws"]["log_groups"] == [f"/aws/eks/{second.TARGET_NAME}/cluster"]
+        ran = golive("run", "--format", "json", "--no-save", env=env, cwd=tmp_path, timeout=240)
+    finally:
+        sandbox.stop()
+    items = {i["id"]: i for i in json.loads(ran.stdout)["items"]}
+    skipped = {key for key, item in items.items() if item["verdict"] == "skipped"}
+    assert skipped == set(SECOND_NOT_DISCOVERABLE), {k: items[k]["summary"] for k in skipped ^ set(SECOND_NOT_DISCOVERABLE)}
+    # The traps of the second production are caught with init's profile, for the reasons they were staged.
+    assert items["security.infrastructure.waf"]["verdict"] == "fail", items["security.infrastructure.waf"]["summary"]
+    assert f"aws.acm-certificates: {second.DOMAIN} expires in 20 days" in items["go-live.infrastructure.ssl-certificates"]["summary"]
+    assert items["security.infrastructure.waf"]["summary"].startswith("no WAF web ACL associated with app/northwind-dealdesk-alb/")
+    assert items["security.data.encryption-at-rest"]["summary"] == f"EBS encryption by default is off in {second.REGION}"
+    assert items["go-live.database.encryption"]["verdict"] == "pass"
+    assert items["go-live.infrastructure.eks-cluster"]["verdict"] == "pass", items["go-live.infrastructure.eks-cluster"]["summary"]

@@ -73,9 +73,9 @@ def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues)
             return
         draft.section_note("aws", f"{exc}; reading what these credentials may read, {session.where()}")
     cluster = _eks(ctx, draft, choose, clues)
-    db = _aurora(ctx, draft, choose, cluster or clues.namespace)
+    _aurora(ctx, draft, choose, cluster or clues.namespace)
     _load_balancer(ctx, draft, clues)
-    _log_groups(ctx, draft, cluster, db, clues.namespace)
+    _log_groups(ctx, draft, cluster, clues.namespace)
     _certificates(ctx, draft, clues)
 
 
@@ -182,15 +182,14 @@ def _load_balancer(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
                 f"the {match.get('Type', '')} load balancer whose DNS name {match['DNSName']} fronts the gateway Service")
 
 
-def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, db: str, namespace: str) -> None:
+def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, namespace: str) -> None:
+    """The application's audit-relevant groups (the database's own logs keep their own, shorter retention)."""
     prefixes = [f"/aws/eks/{cluster}/"] if cluster else []
     app, _, stage = namespace.rpartition("-")
     if app and stage:
         prefixes.append(f"/{app}/{stage}/")
-    if db:
-        prefixes.append(f"/aws/rds/cluster/{db}/")
     if not prefixes:
-        draft.missing("aws.log_groups", "no EKS cluster, Aurora cluster or <app>-<env> namespace to look under")
+        draft.missing("aws.log_groups", "no EKS cluster or <app>-<env> namespace to look under")
         return
     found: list[str] = []
     read: list[str] = []

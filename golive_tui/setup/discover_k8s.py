@@ -243,9 +243,8 @@ def _monitoring(reader: KubeReader, draft: Draft, default_ns: str) -> None:
         _service_url(draft, key, svc, port)
     if found_ns:
         draft.found("target.monitoring_namespace", found_ns, "the namespace of the Prometheus Service")
-        _alert_rules(reader, draft, found_ns)
-    else:
-        draft.missing("target.monitoring_namespace", "no Prometheus Service found")
+    if not _alert_rules(reader, draft, found_ns):
+        draft.missing("target.monitoring_namespace", "no Prometheus Service and no ConfigMap of alert rules found")
 
 
 def _find_app(services: list[dict[str, Any]], app: str) -> dict[str, Any] | None:
@@ -278,17 +277,24 @@ def _service_url(draft: Draft, key: str, svc: dict[str, Any], usual_port: int) -
     draft.missing(key, f"{where} has no address reachable from here")
 
 
-def _alert_rules(reader: KubeReader, draft: Draft, ns: str) -> None:
-    answer = reader.get(f"/api/v1/namespaces/{ns}/configmaps")
+def _alert_rules(reader: KubeReader, draft: Draft, ns: str) -> str:
+    """The ConfigMap with the most `alert:` rules (in `ns`, else anywhere); returns the namespace it is in."""
+    where = f"in {ns}" if ns else "in any namespace"
+    answer = reader.get(f"/api/v1/namespaces/{ns}/configmaps" if ns else "/api/v1/configmaps")
     if not answer.ok:
-        draft.missing("kubernetes.alert_rules_configmap", answer.why(f"ConfigMaps in {ns}"))
-        return
-    with_rules = [(cm["metadata"]["name"], sum(str(v).count("alert:") for v in (cm.get("data") or {}).values()))
-                  for cm in answer.items()]
-    with_rules = sorted(((n, c) for n, c in with_rules if c), key=lambda nc: -nc[1])
+        draft.missing("kubernetes.alert_rules_configmap", answer.why(f"ConfigMaps {where}"))
+        return ns
+    with_rules = [(cm["metadata"]["name"], cm["metadata"].get("namespace", ""),
+                   sum(str(v).count("alert:") for v in (cm.get("data") or {}).values())) for cm in answer.items()]
+    with_rules = sorted((r for r in with_rules if r[2]), key=lambda r: -r[2])
     if not with_rules:
-        draft.missing("kubernetes.alert_rules_configmap", f"no ConfigMap in {ns} holds `alert:` rules")
-        return
-    name, count = with_rules[0]
-    others = f" (also: {', '.join(n for n, _ in with_rules[1:])})" if len(with_rules) > 1 else ""
-    draft.found("kubernetes.alert_rules_configmap", name, f"the ConfigMap in {ns} with the most `alert:` rules ({count}){others}")
+        draft.missing("kubernetes.alert_rules_configmap", f"no ConfigMap {where} holds `alert:` rules")
+        return ns
+    name, home, count = with_rules[0]
+    others = f" (also: {', '.join(f'{s}/{n}' for n, s, _ in with_rules[1:])})" if len(with_rules) > 1 else ""
+    draft.found("kubernetes.alert_rules_configmap", name, f"the ConfigMap {where} with the most `alert:` rules: "
+                f"{home}/{name} ({count}){others}")
+    if not ns:
+        draft.found("target.monitoring_namespace", home, f"the namespace of the alert rules' ConfigMap {name} "
+                    "(no Prometheus Service found)")
+    return home

@@ -54,8 +54,11 @@ HINTS: dict[str, str] = {
     "k6.summaries": 'per scenario, e.g. { normal = "k6/normal.json", spike = "k6/spike.json" }',
     "run.concurrency": "probes at once",
     "run.timeout": "seconds per probe",
+    "state.mode": "permissions of a local state file: 0600, or 0660/0640 for a group of captains on one host",
+    "signoff.allowed_signers": 'an OpenSSH allowed-signers file (`principal namespaces="golive" key` a line) for signed approvals',
+    "signoff.require_signatures": "count only verified signed approvals toward GO",
 }
-SECTIONS = ["target", "kubernetes", "aws", "http", "prometheus", "pagerduty", "k6", "run"]
+SECTIONS = ["target", "kubernetes", "aws", "http", "prometheus", "pagerduty", "k6", "run", "state", "signoff"]
 
 
 @dataclass

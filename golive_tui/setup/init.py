@@ -22,7 +22,8 @@ from .kube import probe_context
 DEFAULT_OUTPUT = "golive-profile.toml"
 NOT_DISCOVERABLE = {
     "target.required_env": "your services' contract with their configuration, which the cluster cannot tell",
-    "http.health_urls": "routes of the application behind its gateway, which the platform does not describe",
+    "http.health_urls": "routes of the application behind its gateway, which the platform does not describe; "
+                        "services without one are checked through the API server's service proxy",
     "http.status_page_url": "the status page is hosted elsewhere (statuspage.io, instatus, …)",
     "http.allowed_origins": "your web applications' origins: the API's CORS configuration lives in its code",
     "http.ca_bundle": "a private CA is not visible from the platform",
