@@ -74,6 +74,8 @@ def test_the_wheel_works_from_an_empty_directory(installed: dict[str, Path]) -> 
     module = Path(where.stdout.splitlines()[0])
     assert module.is_relative_to(installed["root"] / "venv"), where.stdout  # the installed copy, not this checkout
     assert str(REPO) not in where.stdout
+    assert (module.parent / "tui" / "golive.tcss").is_file()  # the cockpit's styles travel with the package
+    assert (module.parent / "data" / "checklists" / "production.toml").is_file()
     version = user(installed, "--version")
     assert version.returncode == 0 and version.stdout.strip() == "golive 0.1.0", version.stderr
     validate = user(installed, "validate")
