@@ -17,7 +17,7 @@ from golive_tui.sandbox.web import HttpsService, status_handler
 from tests.fixtures.web import web_profile
 
 HTTP_KINDS = ["http.health", "http.security-headers", "http.cors", "http.error-handling", "http.status-page", "dns.resolve",
-              "tls.certificate"]
+              "tls.certificate", "tls.protocols"]
 
 
 def probe_item(kind: str, confirm: bool = False, **params) -> Item:
@@ -33,14 +33,15 @@ def run(profile, *items, **kwargs):
 def test_healthy_services_pass(web_healthy) -> None:
     results = run(web_profile(web_healthy), *(probe_item(k) for k in HTTP_KINDS))
     assert {k: r.verdict for k, r in results.items()} == {k: Verdict.PASS for k in HTTP_KINDS}, {k: r.summary for k, r in results.items()}
-    assert "legacy TLS 1.0/1.1 refused" in results["tls.certificate"].evidence
+    assert "accepts TLSv1.2, TLSv1.3; refuses TLSv1, TLSv1.1" in results["tls.protocols"].evidence  # legacy TLS refused
 
 
 def test_degraded_services_fail_naming_what_is_wrong(web_degraded) -> None:
     results = run(web_profile(web_degraded), *(probe_item(k) for k in HTTP_KINDS))
     assert results["http.health"].summary == "1 of 6 unhealthy: deal-service (503)"
     assert results["http.security-headers"].summary == "missing: Content-Security-Policy"
-    assert results["http.cors"].summary == "echoes foreign origin https://evil.example"
+    assert results["http.cors"].summary.startswith(
+        "reflects foreign origin https://evil.example with Allow-Credentials: true (GET /health, OPTIONS /health, GET /api/,")
     leaks = results["http.error-handling"].summary
     assert "Python traceback in POST response" in leaks and "banner Server: Werkzeug/3.0.1 Python/3.11" in leaks
     assert "internal path" in leaks
@@ -55,15 +56,17 @@ def test_tls_variants(sandbox_ca) -> None:
     wrong_host = HttpsService(sandbox_ca, status_handler, hosts=("other.example",))
     legacy = HttpsService(sandbox_ca, status_handler, legacy_tls=True)
     try:
-        def check(service):
+        def check(service, kind="tls.certificate"):
             profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle), "tls_endpoints": [service.endpoint]}})
-            return run(profile, probe_item("tls.certificate"))["tls.certificate"]
+            return run(profile, probe_item(kind))[kind]
 
         assert "expires in 9 days" in check(soon).summary
         mismatch = check(wrong_host)
         assert mismatch.verdict is Verdict.FAIL and "does not verify" in mismatch.summary and "mismatch" in mismatch.summary.lower()
-        old = check(legacy)
-        assert old.verdict is Verdict.FAIL and "accepts TLS 1.0/1.1" in old.summary
+        old = check(legacy, "tls.protocols")
+        assert old.verdict is Verdict.FAIL and f"{legacy.endpoint} (public) accepts TLSv1, TLSv1.1 (< TLSv1.2)" in old.summary
+        # One row, one claim: the legacy endpoint's certificate is fine, and the short-lived one's protocols are.
+        assert check(legacy).verdict is Verdict.PASS and check(soon, "tls.protocols").verdict is Verdict.PASS
     finally:
         for service in (soon, wrong_host, legacy):
             service.stop()
@@ -169,15 +172,20 @@ def test_secrets_in_a_real_keyring_backend(tmp_path) -> None:
 def test_command_probe(tmp_path) -> None:
     from golive_tui.profile import Profile
 
+    allowed = Profile.model_validate({"run": {"allowed_commands": ["python3", "sleep", "npx-not-installed-here"]}})
     ok = probe_item("command", argv=["python3", "-c", "print('Database schema is up to date!')"], pattern="up to date")
     bad_exit = probe_item("command", argv=["python3", "-c", "import sys; print('3 critical'); sys.exit(1)"])
-    assert run(Profile(), ok)["command"].verdict is Verdict.PASS
-    failed = run(Profile(), bad_exit)["command"]
+    assert run(allowed, ok)["command"].verdict is Verdict.PASS
+    failed = run(allowed, bad_exit)["command"]
     assert failed.verdict is Verdict.FAIL and "exited 1" in failed.summary and "3 critical" in failed.evidence
-    missing = run(Profile(), probe_item("command", argv=["npx-not-installed-here", "prisma"]))["command"]
+    missing = run(allowed, probe_item("command", argv=["npx-not-installed-here", "prisma"]))["command"]
     assert missing.summary == "command not found: npx-not-installed-here"
+    # A checklist is data: a program the operator's profile does not name is never started.
+    marker = tmp_path / "ran"
+    refused = run(Profile(), probe_item("command", argv=["python3", "-c", f"open({str(marker)!r}, 'w')"]))["command"]
+    assert refused.verdict is Verdict.SKIPPED and "run.allowed_commands" in refused.summary and not marker.exists()
     slow = probe_item("command", argv=["sleep", "30"])
-    profile = Profile.model_validate({"run": {"timeout": 0.5}})
+    profile = Profile.model_validate({"run": {"timeout": 0.5, "allowed_commands": ["sleep"]}})
     started = time.monotonic()
     assert "timed out" in run(profile, slow)["command"].summary
     assert time.monotonic() - started < 2
