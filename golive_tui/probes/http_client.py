@@ -117,9 +117,21 @@ async def request(ctx: ProbeContext, method: str, url: str, *, max_body: int = M
     except httpx.TimeoutException:
         raise ProbeError(f"{url} timed out after {ctx.timeout:g}s") from None
     except httpx.ConnectError as exc:
+        if _caused_by(exc, ConnectionRefusedError):  # anyio wraps it in "All connection attempts failed"
+            raise ProbeError(f"cannot connect to {url}: connection refused") from None
         raise ProbeError(connect_reason(url, str(exc) or type(exc).__name__)) from None
     except httpx.HTTPError as exc:
         raise ProbeError(f"{url}: {type(exc).__name__}: {short(str(exc))}") from None
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, kind):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
 
 
 def connect_reason(url: str, reason: str) -> str:

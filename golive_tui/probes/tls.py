@@ -127,6 +127,8 @@ async def certificate(ctx: ProbeContext, params: CertificateParams) -> ProbeResu
             return f"{where} certificate does not verify ({exc.verify_message})", f"{where}: {exc.verify_message}{detail}", None
         except TimeoutError:
             raise _timed_out(ctx, endpoint) from None
+        except ConnectionRefusedError:
+            raise ProbeError(f"cannot connect to {where}: connection refused") from None
         except (ssl.SSLError, OSError) as exc:
             raise ProbeError(f"TLS handshake with {where} failed: {connect_reason(where, str(exc))}") from None
         expires = _not_after(tls)
@@ -226,6 +228,8 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
             return False  # refused (protocol version alert, no shared cipher): what we want below the minimum
         except TimeoutError:
             return _timed_out(ctx, endpoint)
+        except ConnectionRefusedError:
+            return ProbeError(f"cannot connect to {endpoint.host}:{endpoint.port}: connection refused")
         except OSError as exc:
             return ProbeError(connect_reason(f"{endpoint.host}:{endpoint.port}", str(exc)))
 
