@@ -212,3 +212,103 @@ def test_every_http_kind_is_registered(kind) -> None:
     from golive_tui.probes import registry
 
     assert kind in registry()
+
+
+def shaped(sandbox_ca, **shape):
+    from golive_tui.sandbox.web import ApiShape, WebSandbox
+
+    return WebSandbox(sandbox_ca, ApiShape(**shape), days=90)
+
+
+def test_cors_traps_a_health_only_probe_would_miss(sandbox_ca) -> None:
+    """Each trap passes a probe that sends one GET with a foreign Origin to /health."""
+    wildcard = shaped(sandbox_ca, cors={"/": "wildcard"})
+    second_route = shaped(sandbox_ca, cors={"/": "allow-list", "/v1/": "reflect-credentials"})
+    closed = shaped(sandbox_ca, cors={"/": "allow-list"}, allowed_origins=("https://admin.autolytiq.com",))
+    try:
+        result = run(web_profile(wildcard), probe_item("http.cors"))["http.cors"]
+        assert result.verdict is Verdict.FAIL
+        assert result.summary.startswith("Allow-Origin * on an API not declared public (http.public_api = false) "
+                                         "(GET /health, OPTIONS /health,")
+        assert "GET https://localhost:" in result.evidence and "[Origin: https://evil.example] -> 200, Allow-Origin *" in result.evidence
+        public = run(web_profile(wildcard, http={"public_api": True}), probe_item("http.cors"))["http.cors"]
+        assert public.verdict is Verdict.PASS, public.summary
+
+        reflected = run(web_profile(second_route), probe_item("http.cors"))["http.cors"]
+        assert reflected.verdict is Verdict.FAIL
+        assert reflected.summary.startswith("reflects foreign origin https://evil.example with Allow-Credentials: true "
+                                            "(GET /v1/, OPTIONS /v1/)")
+        assert "/health" not in reflected.summary  # the clean route is not blamed
+        # Credentials with reflection fail even on a public API.
+        assert run(web_profile(second_route, http={"public_api": True}), probe_item("http.cors"))["http.cors"].verdict is Verdict.FAIL
+
+        refused = run(web_profile(closed, http={"allowed_origins": ["https://app.autolytiq.com"]}), probe_item("http.cors"))["http.cors"]
+        assert refused.verdict is Verdict.FAIL
+        assert refused.summary.startswith("production origin https://app.autolytiq.com not allowed (GET /health, OPTIONS /health,")
+    finally:
+        for web in (wildcard, second_route, closed):
+            web.stop()
+
+
+def test_cors_lookalike_origin(sandbox_ca) -> None:
+    """An allow-list matched by prefix lets `https://app.autolytiq.com.evil.example` through."""
+    from golive_tui.sandbox import web as web_module
+
+    def prefix_match(policy, origin, allowed):
+        if origin and any(origin.startswith(a) for a in allowed):
+            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+        return {}
+
+    sandbox = shaped(sandbox_ca)
+    sandbox.api.stop()
+    original = web_module.cors_headers
+    web_module.cors_headers = prefix_match
+    try:
+        sandbox.api = HttpsService(sandbox_ca, web_module.api_handler(sandbox.shape))
+        result = run(web_profile(sandbox), probe_item("http.cors"))["http.cors"]
+    finally:
+        web_module.cors_headers = original
+        sandbox.stop()
+    assert result.verdict is Verdict.FAIL
+    assert result.summary.startswith("reflects foreign origin https://app.autolytiq.com.evil.example with Allow-Credentials: true")
+    assert "https://evil.example with" not in result.summary
+
+
+def test_error_leak_only_under_a_route_prefix(sandbox_ca) -> None:
+    """The root answers clean JSON errors; only /api/ leaks a Node.js stack trace — named with its request."""
+    sandbox = shaped(sandbox_ca, leaks={"/": "none", "/api/": "node"})
+    try:
+        result = run(web_profile(sandbox), probe_item("http.error-handling"))["http.error-handling"]
+        assert result.verdict is Verdict.FAIL
+        assert result.summary == ("leaks: Node.js stack trace in GET response to /api/golive-probe-no-such-route; "
+                                  "internal path in GET response to /api/golive-probe-no-such-route")
+        assert "unknown route: GET /golive-probe-no-such-route -> 404 (application/json" in result.evidence
+        only_root = run(web_profile(sandbox, http={"api_prefixes": ["/"]}), probe_item("http.error-handling"))["http.error-handling"]
+        assert only_root.verdict is Verdict.PASS  # why the prefixes matter
+    finally:
+        sandbox.stop()
+
+
+@pytest.mark.parametrize(("body", "header", "named"), [
+    ("java.lang.NullPointerException\n\tat com.acme.DealController.create(DealController.java:42)", {}, "Java stack trace"),
+    ("panic: runtime error: index out of range\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d", {}, "Go panic"),
+    ("System.NullReferenceException: Object reference not set\n   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42", {},
+     ".NET stack trace"),
+    ('{"error": "not found"}', {"X-Powered-By": "Express"}, "banner X-Powered-By: Express"),
+    ("<html><body><h1>Whitelabel Error Page</h1></body></html>", {}, "banner Spring Whitelabel error page"),
+])
+def test_error_leaks_of_each_runtime(sandbox_ca, body, header, named) -> None:
+    leaky = HttpsService(sandbox_ca, lambda *a: (404, {"Content-Type": "text/plain", **header}, body))
+    try:
+        result = run(web_profile(_stub(leaky, sandbox_ca)), probe_item("http.error-handling"))["http.error-handling"]
+    finally:
+        leaky.stop()
+    assert result.verdict is Verdict.FAIL and named in result.summary, result.summary
+
+
+def _stub(service, ca):
+    class Stub:
+        def profile_overrides(self):
+            return {"http": {"ca_bundle": str(ca.bundle), "api_url": service.url}}
+
+    return Stub()
