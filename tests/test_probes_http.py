@@ -312,3 +312,19 @@ def _stub(service, ca):
             return {"http": {"ca_bundle": str(ca.bundle), "api_url": service.url}}
 
     return Stub()
+
+
+def test_security_headers_judge_the_rows_claim(sandbox_ca) -> None:
+    """"CSP, HSTS, X-Frame-Options set": a missing nosniff is shown, and fails only when the item asks for it."""
+    from golive_tui.sandbox.web import SECURE_HEADERS
+
+    headers = {k: v for k, v in SECURE_HEADERS.items() if k != "X-Content-Type-Options"}
+    api = HttpsService(sandbox_ca, lambda *a: (200, headers, "{}"))
+    try:
+        profile = web_profile(_stub(api, sandbox_ca))
+        claim = run(profile, probe_item("http.security-headers"))["http.security-headers"]
+        assert claim.verdict is Verdict.PASS and "x-content-type-options: (absent)" in claim.evidence
+        strict = run(profile, probe_item("http.security-headers", require_nosniff=True))["http.security-headers"]
+        assert strict.verdict is Verdict.FAIL and strict.summary == "missing: X-Content-Type-Options: nosniff"
+    finally:
+        api.stop()

@@ -169,8 +169,9 @@ async def dependency_report(ctx: ProbeContext, params: DepsParams) -> ProbeResul
             counts[name] += n
         shown = ", ".join(f"{n} {s}" for s, n in tally.items() if n) or "no findings"
         lines.append(f"{artifact.where}: {report.kind}, {shown}; " + (f"{age} days old" if age is not None else "age unknown"))
-        bad = sorted((f for f in report.findings if RANK[f.severity] >= threshold), key=lambda f: -RANK[f.severity])
-        lines += [f"  {f.shown()}" for f in bad[:30]]
+        ranked = sorted(report.findings, key=lambda f: -RANK[f.severity])
+        bad = [f for f in ranked if RANK[f.severity] >= threshold]
+        lines += [f"  {f.shown()}" for f in ranked[:30]]  # below the threshold too: a reviewer sees every finding
         if bad:
             worst = bad[0]
             more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""

@@ -21,6 +21,8 @@ NO_SUCH_ROUTE = "golive-probe-no-such-route"
 class HeaderParams(ProbeParams):
     path: str = "/health"
     min_hsts_days: int = 180
+    require_nosniff: bool = False
+    """The row claims CSP, HSTS and X-Frame-Options; nosniff is reported, and required only when asked."""
 
 
 class CorsParams(ProbeParams):
@@ -71,7 +73,7 @@ async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @probe("http.security-headers", HeaderParams, blocking=False)
 async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResult:
-    """HSTS (max-age), nosniff, X-Frame-Options or CSP frame-ancestors, and a CSP are all set."""
+    """HSTS (max-age), X-Frame-Options or CSP frame-ancestors, and a CSP are set (nosniff too if required)."""
     url = api_url(ctx, params.path)
     headers = (await request(ctx, "GET", url)).headers
     missing = []
@@ -81,7 +83,7 @@ async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResu
         missing.append("Strict-Transport-Security")
     elif int(match.group(1)) < params.min_hsts_days * 86400:
         missing.append(f"Strict-Transport-Security max-age {match.group(1)}s < {params.min_hsts_days} days")
-    if headers.get("x-content-type-options", "").lower() != "nosniff":
+    if params.require_nosniff and headers.get("x-content-type-options", "").lower() != "nosniff":
         missing.append("X-Content-Type-Options: nosniff")
     csp = headers.get("content-security-policy", "")
     if not headers.get("x-frame-options") and "frame-ancestors" not in csp:
@@ -93,7 +95,7 @@ async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResu
     evidence = f"GET {url}\n{shown}"
     if missing:
         return failed(f"missing: {', '.join(missing)}", evidence)
-    return passed("HSTS, nosniff, frame protection and CSP present", evidence)
+    return passed("HSTS, frame protection and CSP present", evidence)
 
 
 @probe("http.cors", CorsParams, blocking=False)
@@ -125,7 +127,7 @@ async def cors(ctx: ProbeContext, params: CorsParams) -> ProbeResult:
             problems.setdefault(problem, []).append(name)
     evidence = "\n".join(lines)
     if problems:
-        return failed("; ".join(f"{p} ({', '.join(where)})" for p, where in problems.items()), evidence)
+        return failed("; ".join(f"{p} ({', '.join(dict.fromkeys(where))})" for p, where in problems.items()), evidence)
     allowed = ", ".join(http.allowed_origins) or "none configured"
     return passed(f"foreign origins refused on {len(paths)} route(s); production origins allowed ({allowed})", evidence)
 

@@ -1,0 +1,174 @@
+"""The second staged production, "Northwind Live": built apart from the demo, with traps of its own.
+
+Other names (services, namespace, target), another AWS region, its own Prometheus labels,
+and these defects — each caught by exactly the row whose claim it breaks:
+
+- CORS: `Access-Control-Allow-Origin: *` on the API, and on the `/v1/` routes the Origin
+  reflected with `Allow-Credentials: true` (a probe asking `/health` only sees the first);
+- error pages: clean JSON at the root, a Node.js stack trace only under `/api/`;
+- TLS: the public endpoint refuses TLS 1.0/1.1 while the `stock-api` service's own endpoint
+  still accepts them (Encryption in Transit), and the public certificate expires in 20 days
+  with TLS otherwise fine (SSL Certificates);
+- a dependency report (npm audit of deals-api) with one critical finding, next to a clean SARIF;
+- Prometheus series labelled unlike the defaults (`handler`, `/v2/...`), customer search slow;
+- Kubernetes and AWS traps (a secretKeyRef to a missing key, exec forbidden) come from the
+  k8s slice's builders; until they land, today's healthy cluster and account stand in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .prometheus import SECOND_NAMESPACE, SECOND_SERIES
+from .reports import DEBUG, MINIMIST, SEMVER, npm_audit_v7, sarif, write
+from .web import ApiShape
+
+NAME = "northwind-live"
+NAMESPACE = SECOND_NAMESPACE
+REGION = "eu-central-1"
+ACCOUNT_ID = "345678901234"
+SERVICES = ["edge-gateway", "identity", "deals-api", "customers-api", "stock-api", "tax-calculator"]
+LEGACY_TLS_SERVICE = "stock-api"
+APP_ORIGIN = "https://app.northwind-live.example"
+ROUTING_KEY = "northwind0routing0key00000000000"
+CERT_DAYS = 20
+API_SHAPE = ApiShape(
+    allowed_origins=(APP_ORIGIN,),
+    cors={"/": "wildcard", "/v1/": "reflect-credentials"},
+    leaks={"/": "none", "/api/": "node"},
+    server="envoy",
+    services=tuple(SERVICES),
+)
+REQUIRED_ENV = {"*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"]}
+
+
+class SecondProduction:
+    """Start every backend of the second production on 127.0.0.1 and write its profile; `stop()` ends them."""
+
+    def __init__(self, directory: Path | None = None, *, moto: Any = None, ca: Any = None) -> None:
+        self.directory = Path(directory or tempfile.mkdtemp(prefix="golive-second-"))
+        self.profile_path = self.directory / "profile.toml"
+        self._moto = moto
+        """A running MotoServer to add this production's account to (tests share one); None: start one."""
+        self._ca = ca
+        self._stoppers: list[Any] = []
+        self.web: Any = None
+        self.env: dict[str, str] = {}
+        """Environment the profile relies on (AWS config files, the PagerDuty routing key)."""
+
+    def start(self) -> SecondProduction:
+        from .pagerduty import PagerDutySandbox
+        from .tls import SandboxCA
+        from .web import WebSandbox
+
+        try:
+            ca = self._ca or SandboxCA(self.directory / "ca")
+            kubeconfig = self._start_kubernetes(ca)
+            self.web = WebSandbox(ca, API_SHAPE, days=CERT_DAYS, service_endpoints=True,
+                                  legacy_services=frozenset({LEGACY_TLS_SERVICE}))
+            self._stoppers.append(self.web.stop)
+            pagerduty = PagerDutySandbox(ROUTING_KEY)
+            self._stoppers.append(pagerduty.stop)
+            aws = self._start_aws(ca)
+            prometheus = self._start_prometheus()
+            profile: dict[str, Any] = self.web.profile_overrides()
+            profile["target"].update(name=NAME, namespace=NAMESPACE, services=list(SERVICES), gateway_service=SERVICES[0],
+                                     required_env=REQUIRED_ENV)
+            profile["kubernetes"] = {"kubeconfig": str(kubeconfig)}
+            profile["aws"] = aws
+            profile["prometheus"] = {**prometheus, "series": dict(SECOND_SERIES)}
+            profile["pagerduty"] = {"events_url": pagerduty.url}
+            profile["k6"] = {"summaries": self._k6_summaries()}
+            profile["deps"] = {"reports": self._dependency_reports()}
+            profile["run"] = {"timeout": 8}
+            self.profile_path.write_text("# The second staged production (golive_tui/sandbox/second_production.py).\n"
+                                         + tomli_w.dumps(profile))
+            self.env["GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY"] = ROUTING_KEY
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        while self._stoppers:
+            try:
+                self._stoppers.pop()()
+            except Exception:  # keep stopping the others
+                pass
+
+    def __enter__(self) -> SecondProduction:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- backends ----------------------------------------------------------------------------
+    def _start_kubernetes(self, ca: Any) -> Path:
+        from .k8s_api import K8sApiServer
+        from .k8s_objects import healthy_cluster
+
+        # Stand-in until the k8s slice's second_production_cluster() lands (missing secret key, exec forbidden).
+        server = K8sApiServer(healthy_cluster(NAMESPACE, SERVICES), ca).start()
+        self._stoppers.append(server.stop)
+        return server.write_kubeconfig(self.directory / "kubeconfig", context=NAME)
+
+    def _start_aws(self, ca: Any) -> dict[str, Any]:
+        import logging
+
+        from .aws_account import HEALTHY, build_account
+        from .aws_moto import MotoServer
+
+        server = self._moto
+        if server is None:
+            server = MotoServer(self.directory / "aws", region=REGION).start()
+            self._stoppers.append(server.stop)
+        logging.getLogger("werkzeug").disabled = True
+        self.env.update(server.env())
+        account = dataclasses.replace(server.account(ACCOUNT_ID, "golive-northwind"), region=REGION)
+        # Stand-in until the k8s slice's second_production_account() lands; the estate itself is sound.
+        build_account(account, dataclasses.replace(HEALTHY, cert_days=CERT_DAYS), ca=ca)
+        chain, key = ca.issue_pem("localhost", days=CERT_DAYS)
+        leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
+        account.client("acm").import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())
+        return {"profile": account.name, "region": REGION, "endpoint_url": account.endpoint_url}
+
+    def _start_prometheus(self) -> dict[str, str]:
+        from .prometheus import PrometheusSandbox
+
+        sandbox = PrometheusSandbox("second", self.directory / "prometheus")
+        self._stoppers.append(sandbox.stop)
+        sandbox.start()
+        return {"url": sandbox.url, "alertmanager_url": sandbox.alertmanager_url}
+
+    def _k6_summaries(self) -> dict[str, str]:
+        figures = {"normal": (170, 0.0, 2.0), "high": (430, 0.0, 2.0), "spike": (910, 0.0, 2.0), "soak": (200, 0.0, 4.5)}
+        paths = {}
+        for scenario, (p95, failed, growth) in figures.items():
+            summary = {"metrics": {
+                "http_req_duration": {"avg": p95 * 0.5, "med": p95 * 0.45, "p(90)": p95 * 0.9, "p(95)": float(p95)},
+                "http_req_failed": {"value": failed, "passes": 0, "fails": 0},
+                "iterations": {"count": 52000, "rate": 170.0},
+                "memory_growth_pct": {"value": growth},
+            }}
+            path = self.directory / "k6" / f"{scenario}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(summary))
+            paths[scenario] = str(path)
+        return paths
+
+    def _dependency_reports(self) -> list[str]:
+        now = dt.datetime.now(dt.UTC)
+        return [write(self.directory / "deps" / "deals-api-npm-audit.json", npm_audit_v7([SEMVER, MINIMIST])),
+                write(self.directory / "deps" / "edge-gateway.sarif", sarif([DEBUG], now))]
+
+    def apply_env(self) -> None:
+        """Put the profile's environment into this process (the AWS config files, the routing key)."""
+        os.environ.update(self.env)
