@@ -80,8 +80,9 @@ class K8s:
 
     def __init__(self, ctx: ProbeContext) -> None:
         self.ctx = ctx
-        self.deadline = time.monotonic() + ctx.timeout
-        self.api = api_client(ctx)
+        with ctx.setup():  # the import and kubeconfig parse are not the API server's time (issue 14)
+            self.api = api_client(ctx)
+        self.deadline = ctx.deadline
         self.host = self.api.configuration.host
 
     def core(self) -> Any:
