@@ -13,6 +13,7 @@ from golive_tui.decision import decide
 from golive_tui.model import Checklist
 from golive_tui.tui.modals import ApproveModal, GoLiveModal, RevokeModal, WaiveModal
 from golive_tui.tui.screens import SignoffScreen
+from tests.people import person
 
 from .conftest import MINI
 from .helpers import cell, fill, settle, text_of
@@ -58,7 +59,7 @@ async def test_approve_shows_role_name_and_digest_then_signs(app_factory, probed
 
 
 async def test_stale_approval_lists_changed_items(app_factory, probed_checklist, store) -> None:
-    actions.approve(store, probed_checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, probed_checklist, "eng", name="Erin", actor=person("erin"))
     actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -70,7 +71,7 @@ async def test_stale_approval_lists_changed_items(app_factory, probed_checklist,
 
 
 async def test_revoke_needs_a_reason(app_factory, probed_checklist, store) -> None:
-    actions.approve(store, probed_checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, probed_checklist, "eng", name="Erin", actor=person("erin"))
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3", "r")
