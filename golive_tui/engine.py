@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from .actor import Clock, utcnow
 from .model import Item, ProbeSpec
-from .probes import registry
+from .probes import base, registry
 from .probes.base import (
     ClientCache,
     NotConfigured,
@@ -165,7 +165,12 @@ class Engine:
         except Exception as exc:
             return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
         timeout = spec.timeout or self.timeout
-        base = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
+        template = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
+        if getattr(kind, "prepare", None) is not None:  # a kind's client set-up hook: before any deadline starts
+            async with semaphore:
+                failure = await self._prepare(kind, template)
+            if failure is not None:
+                return failure
         result = errored("not run")
         for attempt in range(spec.retries + 1):
             async with semaphore:
@@ -173,7 +178,7 @@ class Engine:
                     raise asyncio.CancelledError
                 started = time.perf_counter()
                 # A fresh deadline per attempt: retries are not squeezed into the first one's time.
-                ctx = dataclasses.replace(base, deadline=time.monotonic() + timeout)
+                ctx = dataclasses.replace(template, deadline=time.monotonic() + timeout)
                 result = await self._attempt(kind, ctx, params, timeout)
                 result.duration_ms = (time.perf_counter() - started) * 1000
                 result.checked_at = ctx.now()
@@ -183,6 +188,26 @@ class Engine:
         if spec.retries and result.verdict is Verdict.ERROR:
             result.summary = f"{result.summary} (after {spec.retries + 1} attempts)"
         return result
+
+    @staticmethod
+    async def _prepare(kind, ctx: ProbeContext) -> ProbeResult | None:
+        """Build the probe's clients outside its deadline (importing an SDK is not the backend's time)."""
+        future = in_daemon_thread(kind.prepare, ctx)
+        try:
+            await asyncio.wait_for(asyncio.shield(future), base.SETUP_LIMIT)
+        except TimeoutError:
+            future.cancel()
+            return errored(f"client set-up (imports, config) did not finish within {base.SETUP_LIMIT:g}s")
+        except ProbeError as exc:
+            return errored(one_line(exc))
+        except NotConfigured as exc:
+            return skipped(one_line(exc))
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:  # a broken config file is a verdict, not a crash
+            return errored(one_line(f"{type(exc).__name__}: {exc}"))
+        return None
 
     @staticmethod
     async def _attempt(kind, ctx: ProbeContext, params, timeout: float) -> ProbeResult:

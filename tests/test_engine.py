@@ -199,3 +199,30 @@ def test_an_abandoned_probe_thread_cannot_keep_the_process_alive() -> None:
     ended = time.monotonic()
     assert out.strip() == "timed out after 1s", err
     assert ended - started <= 1.0 + 1.0, f"process lived {ended - started:.2f}s after its run started (timeout 1s)"
+
+
+def test_a_kinds_prepare_hook_runs_before_its_deadline() -> None:
+    """A kind may register `prepare(ctx)` (build its clients): run first, in a thread, not counted in the timeout."""
+    prepared: list[str] = []
+
+    def slow_prepare(ctx) -> None:
+        time.sleep(1.2)  # longer than the probe's timeout
+        prepared.append(ctx.item.key)
+
+    def broken_prepare(ctx) -> None:
+        raise ProbeError("kubeconfig /nope does not exist")
+
+    @probe("test.prepared", SleepParams)
+    def prepared_probe(ctx, params):
+        return passed(f"prepared {prepared}")
+
+    kind = REGISTRY["test.prepared"]
+    try:
+        object.__setattr__(kind, "prepare", slow_prepare)  # the field the k8s slice adds to ProbeKind
+        [ok] = run_sync(Profile(), [item("p", {"kind": "test.prepared", "timeout": 1.0})])
+        assert ok.result.verdict is Verdict.PASS and ok.result.summary == "prepared ['t.p']"
+        object.__setattr__(kind, "prepare", broken_prepare)
+        [bad] = run_sync(Profile(), [item("b", {"kind": "test.prepared"})])
+        assert bad.result.verdict is Verdict.ERROR and bad.result.summary == "kubeconfig /nope does not exist"
+    finally:
+        REGISTRY.pop("test.prepared", None)

@@ -328,3 +328,25 @@ def test_security_headers_judge_the_rows_claim(sandbox_ca) -> None:
         assert strict.verdict is Verdict.FAIL and strict.summary == "missing: X-Content-Type-Options: nosniff"
     finally:
         api.stop()
+
+
+def test_request_blocking_keeps_the_deadline(sandbox_ca) -> None:
+    """A blocking probe's request (no event loop in its thread) is held to the same total deadline."""
+    from golive_tui.probes.base import ClientCache, ProbeContext, ProbeError
+    from golive_tui.probes.http_client import request_blocking
+    from golive_tui.profile import Profile
+    from golive_tui.sandbox.faults import Trickle
+
+    trickle = Trickle("headers", context=sandbox_ca.server_context("127.0.0.1", "localhost"))
+    ok = HttpsService(sandbox_ca, status_handler)
+    try:
+        profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle)}})
+        ctx = ProbeContext(profile, probe_item("http.status-page"), ClientCache(), 1.0)
+        assert request_blocking(ctx, "GET", ok.url).status_code == 200
+        started = time.monotonic()
+        with pytest.raises(ProbeError, match="timed out after 1s"):
+            request_blocking(ProbeContext(profile, probe_item("x"), ClientCache(), 1.0), "GET", f"https://{trickle.endpoint}/")
+        assert time.monotonic() - started < 2.0
+    finally:
+        trickle.stop()
+        ok.stop()

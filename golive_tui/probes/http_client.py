@@ -95,9 +95,24 @@ class Reply:
 
 async def request(ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any) -> Reply:
     """One HTTP request within the probe's deadline; every failure becomes a one-line ProbeError."""
+    return await _request(ctx, client(ctx), method, url, max_body=max_body, **kwargs)
+
+
+def request_blocking(ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any) -> Reply:
+    """`request` for a blocking probe (a thread without a loop): same deadline, a short-lived client of its own."""
     import httpx
 
-    http = client(ctx)
+    async def once() -> Reply:
+        async with httpx.AsyncClient(verify=tls_context(ctx), follow_redirects=False,
+                                     headers={"User-Agent": "golive-probe"}) as http:
+            return await _request(ctx, http, method, url, max_body=max_body, **kwargs)
+
+    return asyncio.run(once())
+
+
+async def _request(ctx: ProbeContext, http: Any, method: str, url: str, *, max_body: int, **kwargs: Any) -> Reply:
+    import httpx
+
     left = ctx.remaining()
     if left <= 0:
         raise ProbeError(f"{url}: no time left of the probe's {ctx.timeout:g}s")
