@@ -110,8 +110,8 @@ def test_trickle_server(tmp_path: Path, phase: str, sandbox_ca) -> None:
         items = assert_within_deadline(trickle, golive_run(tmp_path, profile))
         for key, item in items.items():
             if key == "security.data.encryption-in-transit":
-                # Handshakes alone, which the trickle server completes (refusing TLS 1.0/1.1): a pass.
-                assert item["verdict"] == "pass", item["summary"]
+                # Handshakes alone, which the trickle server completes (refusing TLS 1.0/1.1): that part passes.
+                assert "1 endpoint(s) refuse TLS below TLSv1.2" in item["summary"], item["summary"]
                 continue
             if judged_anyway("https", key, item, f"timed out after {TIMEOUT:g}s"):
                 continue

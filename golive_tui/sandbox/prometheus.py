@@ -9,7 +9,7 @@ long as the demo runs. Bucket counts grow linearly, so every quantile is known i
             tax-engine p99 ≈ 47 ms                         -> every performance item passes
   degraded: p95 ≈ 340 ms (over 200, within 500), p99 ≈ 690 ms, errors 0.4 %, ~710 rps,
             gateway 300 rps/pod, tax-engine p99 100 ms, login p95 > 200 ms, one scrape target down
-  second  : the second staged production's own labels — namespace `northwind-live`, services
+  second  : the second staged production's own labels — namespace `dealdesk-live`, services
             edge-gateway / identity / deals-api / customers-api / stock-api / tax-calculator, the
             route in a `handler` label (`/v2/...`) — so the default profile finds no series and a
             profile (`SECOND_SERIES`) is needed; then all pass but customer search (p95 ≈ 340 ms > 300)
@@ -43,7 +43,7 @@ HISTORY_SECONDS = 30 * 60
 STEP = 15
 
 
-SECOND_NAMESPACE = "northwind-live"
+SECOND_NAMESPACE = "dealdesk-live"
 SECOND_SERIES = {
     "gateway": 'service="edge-gateway"',
     "login": 'service="identity",handler="/v2/sessions"',

@@ -1,18 +1,21 @@
-"""The second staged production, "Northwind Live": built apart from the demo, with traps of its own.
+"""The second staged production, "Northwind DealDesk": built apart from the demo, with traps of its own.
 
-Other names (services, namespace, target), another AWS region, its own Prometheus labels,
-and these defects — each caught by exactly the row whose claim it breaks:
+Other names (target, namespace, monitoring namespace, read-only user), another AWS region
+(us-west-2), its own Prometheus labels, and these defects — each caught by exactly the row
+whose claim it breaks:
 
 - CORS: `Access-Control-Allow-Origin: *` on the API, and on the `/v1/` routes the Origin
   reflected with `Allow-Credentials: true` (a probe asking `/health` only sees the first);
 - error pages: clean JSON at the root, a Node.js stack trace only under `/api/`;
-- TLS: the public endpoint refuses TLS 1.0/1.1 while the `stock-api` service's own endpoint
-  still accepts them (Encryption in Transit), and the public certificate expires in 20 days
-  with TLS otherwise fine (SSL Certificates);
-- a dependency report (npm audit of deals-api) with one critical finding, next to a clean SARIF;
+- TLS: the public endpoint refuses TLS 1.0/1.1 while inventory-service's own endpoint still
+  accepts them (Encryption in Transit), and the public certificate expires in 20 days with
+  TLS otherwise fine (SSL Certificates, served and in ACM);
+- a dependency report (npm audit of deal-service) with one critical finding, next to a clean SARIF;
 - Prometheus series labelled unlike the defaults (`handler`, `/v2/...`), customer search slow;
-- Kubernetes and AWS traps (a secretKeyRef to a missing key, exec forbidden) come from the
-  k8s slice's builders; until they land, today's healthy cluster and account stand in.
+- from the k8s slice's builders (sandbox/k8s_second.py, aws_account.second_production_account):
+  a secretKeyRef to a missing key, exec forbidden for the read-only user, an HPA aimed at an
+  old deployment, a secret from a ConfigMap, EBS encryption off, the WAF on the staging ALB.
+  Where those builders are not there yet, today's healthy cluster and account stand in.
 """
 
 from __future__ import annotations
@@ -27,17 +30,18 @@ from typing import Any
 
 import tomli_w
 
+from ..profile import SEED_SERVICES
 from .prometheus import SECOND_NAMESPACE, SECOND_SERIES
 from .reports import DEBUG, MINIMIST, SEMVER, npm_audit_v7, sarif, write
 from .web import ApiShape
 
-NAME = "northwind-live"
+NAME = "northwind-dealdesk"
 NAMESPACE = SECOND_NAMESPACE
-REGION = "eu-central-1"
+REGION = "us-west-2"
 ACCOUNT_ID = "345678901234"
-SERVICES = ["edge-gateway", "identity", "deals-api", "customers-api", "stock-api", "tax-calculator"]
-LEGACY_TLS_SERVICE = "stock-api"
-APP_ORIGIN = "https://app.northwind-live.example"
+SERVICES = list(SEED_SERVICES)
+LEGACY_TLS_SERVICE = "inventory-service"
+APP_ORIGIN = "https://app.dealdesk.northwind.example"
 ROUTING_KEY = "northwind0routing0key00000000000"
 CERT_DAYS = 20
 API_SHAPE = ApiShape(
@@ -47,17 +51,27 @@ API_SHAPE = ApiShape(
     server="envoy",
     services=tuple(SERVICES),
 )
-REQUIRED_ENV = {"*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"]}
+
+
+def builders_landed() -> bool:
+    """True when the k8s slice's second-production builders are in the tree (else stand-ins are used)."""
+    try:
+        from . import k8s_second  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 class SecondProduction:
     """Start every backend of the second production on 127.0.0.1 and write its profile; `stop()` ends them."""
 
-    def __init__(self, directory: Path | None = None, *, moto: Any = None, ca: Any = None) -> None:
+    def __init__(self, directory: Path | None = None, *, moto: Any = None, account: Any = None, ca: Any = None) -> None:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="golive-second-"))
         self.profile_path = self.directory / "profile.toml"
         self._moto = moto
         """A running MotoServer to add this production's account to (tests share one); None: start one."""
+        self._account = account
+        """This production's account, already built on `moto` (the test fixtures build it once); None: build it."""
         self._ca = ca
         self._stoppers: list[Any] = []
         self.web: Any = None
@@ -71,20 +85,16 @@ class SecondProduction:
 
         try:
             ca = self._ca or SandboxCA(self.directory / "ca")
-            kubeconfig = self._start_kubernetes(ca)
+            profile: dict[str, Any] = {"target": {}, "http": {}}
+            merge(profile, self._start_kubernetes(ca))
             self.web = WebSandbox(ca, API_SHAPE, days=CERT_DAYS, service_endpoints=True,
                                   legacy_services=frozenset({LEGACY_TLS_SERVICE}))
             self._stoppers.append(self.web.stop)
             pagerduty = PagerDutySandbox(ROUTING_KEY)
             self._stoppers.append(pagerduty.stop)
-            aws = self._start_aws(ca)
-            prometheus = self._start_prometheus()
-            profile: dict[str, Any] = self.web.profile_overrides()
-            profile["target"].update(name=NAME, namespace=NAMESPACE, services=list(SERVICES), gateway_service=SERVICES[0],
-                                     required_env=REQUIRED_ENV)
-            profile["kubernetes"] = {"kubeconfig": str(kubeconfig)}
-            profile["aws"] = aws
-            profile["prometheus"] = {**prometheus, "series": dict(SECOND_SERIES)}
+            merge(profile, self._start_aws(ca))
+            merge(profile, self.web.profile_overrides())  # last: the public endpoints are the web sandbox's
+            profile["prometheus"] = {**self._start_prometheus(), "series": dict(SECOND_SERIES)}
             profile["pagerduty"] = {"events_url": pagerduty.url}
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["deps"] = {"reports": self._dependency_reports()}
@@ -111,19 +121,29 @@ class SecondProduction:
         self.stop()
 
     # --- backends ----------------------------------------------------------------------------
-    def _start_kubernetes(self, ca: Any) -> Path:
+    def _start_kubernetes(self, ca: Any) -> dict[str, Any]:
+        """The cluster's API server; returns its profile sections."""
+        if builders_landed():
+            from .k8s_second import second_production_k8s_profile, second_production_sandbox
+
+            sandbox = second_production_sandbox(ca, directory=self.directory / "kube")
+            self._stoppers.append(sandbox.stop)
+            return second_production_k8s_profile(sandbox)
+        # Stand-in: today's healthy cluster under this production's names.
         from .k8s_api import K8sApiServer
         from .k8s_objects import healthy_cluster
 
-        # Stand-in until the k8s slice's second_production_cluster() lands (missing secret key, exec forbidden).
         server = K8sApiServer(healthy_cluster(NAMESPACE, SERVICES), ca).start()
         self._stoppers.append(server.stop)
-        return server.write_kubeconfig(self.directory / "kubeconfig", context=NAME)
+        kubeconfig = server.write_kubeconfig(self.directory / "kubeconfig", context=NAME)
+        return {"target": {"name": NAME, "namespace": NAMESPACE, "services": list(SERVICES), "gateway_service": SERVICES[0],
+                           "required_env": {"*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"]}},
+                "kubernetes": {"kubeconfig": str(kubeconfig)}}
 
     def _start_aws(self, ca: Any) -> dict[str, Any]:
+        """The AWS account on moto (with an ACM certificate for the public endpoint); returns its profile sections."""
         import logging
 
-        from .aws_account import HEALTHY, build_account
         from .aws_moto import MotoServer
 
         server = self._moto
@@ -132,13 +152,24 @@ class SecondProduction:
             self._stoppers.append(server.stop)
         logging.getLogger("werkzeug").disabled = True
         self.env.update(server.env())
-        account = dataclasses.replace(server.account(ACCOUNT_ID, "golive-northwind"), region=REGION)
-        # Stand-in until the k8s slice's second_production_account() lands; the estate itself is sound.
-        build_account(account, dataclasses.replace(HEALTHY, cert_days=CERT_DAYS), ca=ca)
+        account = self._account
+        if builders_landed():
+            from .aws_account import second_production_account, second_production_aws_profile
+
+            account = account or second_production_account(server, ca=ca)
+            sections = second_production_aws_profile(account)
+        else:  # stand-in: today's healthy estate, in this production's region
+            from .aws_account import HEALTHY, build_account
+
+            account = dataclasses.replace(account or server.account(ACCOUNT_ID, "golive-northwind"), region=REGION)
+            if self._account is None:
+                build_account(account, dataclasses.replace(HEALTHY, cert_days=CERT_DAYS), ca=ca)
+            sections = {"aws": {"profile": account.name, "region": REGION, "endpoint_url": account.endpoint_url}}
+        # The public endpoint is on 127.0.0.1 ("localhost"): its certificate, 20 days left, is in ACM too.
         chain, key = ca.issue_pem("localhost", days=CERT_DAYS)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
         account.client("acm").import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())
-        return {"profile": account.name, "region": REGION, "endpoint_url": account.endpoint_url}
+        return sections
 
     def _start_prometheus(self) -> dict[str, str]:
         from .prometheus import PrometheusSandbox
@@ -166,9 +197,15 @@ class SecondProduction:
 
     def _dependency_reports(self) -> list[str]:
         now = dt.datetime.now(dt.UTC)
-        return [write(self.directory / "deps" / "deals-api-npm-audit.json", npm_audit_v7([SEMVER, MINIMIST])),
-                write(self.directory / "deps" / "edge-gateway.sarif", sarif([DEBUG], now))]
+        return [write(self.directory / "deps" / "deal-service-npm-audit.json", npm_audit_v7([SEMVER, MINIMIST])),
+                write(self.directory / "deps" / "api-gateway.sarif", sarif([DEBUG], now))]
 
     def apply_env(self) -> None:
         """Put the profile's environment into this process (the AWS config files, the routing key)."""
         os.environ.update(self.env)
+
+
+def merge(into: dict[str, Any], sections: dict[str, Any]) -> None:
+    """Merge profile sections key by key (later values win)."""
+    for section, values in sections.items():
+        into.setdefault(section, {}).update(values)
