@@ -166,7 +166,7 @@ class Engine:
             return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
         timeout = spec.timeout or self.timeout
         template = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
-        if getattr(kind, "prepare", None) is not None:  # a kind's client set-up hook: before any deadline starts
+        if kind.prepare is not None:  # the kind builds its clients first: before any deadline starts
             async with semaphore:
                 failure = await self._prepare(kind, template)
             if failure is not None:

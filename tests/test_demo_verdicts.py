@@ -22,21 +22,14 @@ from pathlib import Path
 
 import pytest
 
-from golive_tui.sandbox.second_production import builders_landed
-
 pytestmark = pytest.mark.slow
 
-K8S_SLICE = builders_landed()
-"""The k8s slice (exec into pods, moto answering percentile statistics) is in the tree."""
 # Rows neither scenario can judge, and why (the same in both).
 SKIPPED = {
     "go-live.monitoring.pagerduty": "needs confirmation",  # pages a human: never without --yes
     "security.application.dependency-scanning": "no dependency report in the profile",  # the demo profile names none
     "performance.database.iops-utilization": "aws.provisioned_iops is 0",
-    **({} if K8S_SLICE else {"go-live.database.migrations": "runs a local program (npx)"}),  # before the exec API
 }
-# Before the k8s slice: moto answers GetMetricData with a percentile statistic with HTTP 500.
-AWAITING = {} if K8S_SLICE else {"performance.database.query-latency-p95": "AWS GetMetricData failed (500)"}
 # The degraded (mixed) production's designed failures, each with its culprit.
 DESIGNED_FAILURES = {
     "go-live.infrastructure.node-groups": "3 Ready nodes in 2 zones",
@@ -48,7 +41,7 @@ DESIGNED_FAILURES = {
     "security.application.security-headers": "missing: Content-Security-Policy",
     "security.infrastructure.container-security": "customer-service/customer-service",
     "performance.load-test.spike-test-1000-users": "failed requests 2.1%",
-    **({"go-live.database.migrations": "npx prisma migrate status in deployment/deal-service exited 1"} if K8S_SLICE else {}),
+    "go-live.database.migrations": "npx prisma migrate status in deployment/deal-service exited 1",
 }
 DESIGNED_ACCEPTABLE = {
     "performance.baseline.api-response-time-p95": "misses target < 200ms, within acceptable < 500ms",
@@ -123,9 +116,7 @@ def check_named(items: dict[str, dict], expected: dict[str, str]) -> None:
 def test_healthy_demo_on_a_loaded_machine(tmp_path: Path, staged, cpu_hogs) -> None:
     items = demo_run(staged("healthy"), tmp_path)
     assert by_verdict(items, "fail", "acceptable") == {}
-    errors = by_verdict(items, "error")
-    assert set(errors) == set(AWAITING), errors
-    check_named(items, AWAITING)
+    assert by_verdict(items, "error") == {}
     assert set(by_verdict(items, "skipped")) == set(SKIPPED)
     check_named(items, SKIPPED)
 
@@ -136,5 +127,5 @@ def test_degraded_demo_has_exactly_its_designed_failures(tmp_path: Path, staged,
     check_named(items, DESIGNED_FAILURES)
     assert set(by_verdict(items, "acceptable")) == set(DESIGNED_ACCEPTABLE)
     check_named(items, DESIGNED_ACCEPTABLE)
-    assert set(by_verdict(items, "error")) == set(AWAITING), by_verdict(items, "error")
+    assert by_verdict(items, "error") == {}
     assert set(by_verdict(items, "skipped")) == set(SKIPPED)

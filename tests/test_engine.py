@@ -212,17 +212,19 @@ def test_a_kinds_prepare_hook_runs_before_its_deadline() -> None:
     def broken_prepare(ctx) -> None:
         raise ProbeError("kubeconfig /nope does not exist")
 
-    @probe("test.prepared", SleepParams)
+    @probe("test.prepared", SleepParams, prepare=slow_prepare)
     def prepared_probe(ctx, params):
         return passed(f"prepared {prepared}")
 
-    kind = REGISTRY["test.prepared"]
+    @probe("test.unprepared", SleepParams, prepare=broken_prepare)
+    def unprepared_probe(ctx, params):
+        return passed("never")
+
     try:
-        object.__setattr__(kind, "prepare", slow_prepare)  # the field the k8s slice adds to ProbeKind
         [ok] = run_sync(Profile(), [item("p", {"kind": "test.prepared", "timeout": 1.0})])
         assert ok.result.verdict is Verdict.PASS and ok.result.summary == "prepared ['t.p']"
-        object.__setattr__(kind, "prepare", broken_prepare)
-        [bad] = run_sync(Profile(), [item("b", {"kind": "test.prepared"})])
+        [bad] = run_sync(Profile(), [item("b", {"kind": "test.unprepared"})])
         assert bad.result.verdict is Verdict.ERROR and bad.result.summary == "kubeconfig /nope does not exist"
     finally:
         REGISTRY.pop("test.prepared", None)
+        REGISTRY.pop("test.unprepared", None)

@@ -106,7 +106,7 @@ def test_benchmark_series_come_from_the_profile(prometheus_second) -> None:
     assert login.verdict is Verdict.ERROR
     assert login.summary.startswith('query returned no data: looked for http_request_duration_seconds_bucket'
                                     '{namespace="autolytiq-prod",service="auth-service",route="/login"}; '
-                                    "namespace has northwind-live; service has customers-api, deals-api, edge-gateway, "
+                                    "namespace has dealdesk-live; service has customers-api, deals-api, edge-gateway, "
                                     "identity, stock-api, tax-calculator; route has (none)")
     assert "[prometheus] selector / series" in login.evidence
     assert all(r.verdict is Verdict.ERROR for r in defaults.values()), {k: r.summary for k, r in defaults.items()}

@@ -17,9 +17,8 @@ from golive_tui.sandbox import second_production as second
 
 pytestmark = pytest.mark.slow
 
-# item -> (verdict, text in summary or evidence), with the k8s slice's builders (sandbox/k8s_second.py,
-# aws_account.second_production_account) and its aws.rds-tls on Encryption in Transit.
-FINAL: dict[str, tuple[str, str]] = {
+# item -> (verdict, text in summary or evidence).
+EXPECTED: dict[str, tuple[str, str]] = {
     "go-live.infrastructure.eks-cluster": ("pass", "3/3 nodes Ready"),
     "go-live.infrastructure.node-groups": ("pass", "3 Ready nodes in 3 zones"),
     "go-live.infrastructure.load-balancer": ("pass", "service/api-gateway exposed at"),
@@ -89,30 +88,12 @@ FINAL: dict[str, tuple[str, str]] = {
     "compliance.audit-trail.audit-retention": ("fail", f"/aws/rds/cluster/{second.NAME}/postgresql keeps 30 days (< 365)"),
     "compliance.audit-trail.log-integrity": ("pass", "log file validation"),
 }
-# Until the k8s slice lands: today's healthy cluster and account stand in (their traps absent), the migrations row
-# still names the `command` kind (which no longer starts unallowed programs), and moto cannot answer p95 statistics.
-STAND_IN: dict[str, tuple[str, str]] = {
-    "go-live.infrastructure.eks-cluster": ("pass", "4/4 nodes Ready"),
-    "go-live.infrastructure.node-groups": ("pass", "4 Ready nodes in 3 zones"),
-    "go-live.infrastructure.auto-scaling": ("pass", "6 services, 6 HPAs"),
-    "go-live.database.aurora-cluster": ("pass", "available (aurora-postgresql, 2 members)"),
-    "go-live.database.migrations": ("skipped", "runs a local program (npx)"),
-    "go-live.application.environment-variables": ("pass", "required env vars set in all 6 deployments"),
-    "go-live.application.secrets": ("pass", "come from Secrets"),
-    "security.data.encryption-at-rest": ("pass", "encrypted (KMS key"),
-    "security.data.secrets-management": ("pass", "come from Secrets"),
-    "security.data.backup-encryption": ("pass", "encrypted (KMS key"),
-    "security.infrastructure.waf": ("pass", "with 1 rule protects"),
-    "performance.database.query-latency-p95": ("error", "AWS GetMetricData failed (500)"),
-    "compliance.audit-trail.audit-retention": ("pass", "1 log group with retention set"),
-}
-EXPECTED = FINAL if second.builders_landed() else {**FINAL, **STAND_IN}
 
 
 @pytest.fixture(scope="module")
 def production(aws_sandbox, sandbox_ca, tmp_path_factory) -> Iterator[second.SecondProduction]:
     prod = second.SecondProduction(tmp_path_factory.mktemp("second"), moto=aws_sandbox.server, ca=sandbox_ca,
-                                   account=getattr(aws_sandbox, "second", None)).start()
+                                   account=aws_sandbox.second).start()
     try:
         yield prod
     finally:
@@ -208,6 +189,5 @@ def test_no_probe_of_the_shipped_checklist_starts_a_local_process(production, tm
 def test_the_shipped_checklist_names_no_local_program() -> None:
     kinds = {item.key: [spec.kind for spec in item.probe] for item in load_checklist().items() if item.probe}
     assert kinds["security.application.dependency-scanning"] == ["deps.report"]
-    local = [key for key, names in kinds.items() if "command" in names]
-    # Until the k8s slice moves migrations to the Kubernetes exec API, that one row still names `command`.
-    assert local == ([] if second.builders_landed() else ["go-live.database.migrations"])
+    assert [key for key, names in kinds.items() if "command" in names] == []
+    assert kinds["go-live.database.migrations"] == ["k8s.exec"]  # inside the pod, through the API server

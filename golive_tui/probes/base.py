@@ -246,19 +246,22 @@ class ProbeKind(Generic[P]):
     blocking: bool
     """True for sync SDK probes (kubernetes, boto3): the engine runs them in threads."""
     description: str
+    prepare: Callable[[ProbeContext], Any] | None = None
+    """Builds the probe's clients (imports, config files) before its deadline starts; run by the engine in a thread."""
 
 
 REGISTRY: dict[str, ProbeKind[Any]] = {}
 
 
-def probe(name: str, params: type[P], *, blocking: bool = True) -> Callable[[ProbeFunc], ProbeFunc]:
-    """Register a probe function under `name` with its parameter model."""
+def probe(name: str, params: type[P], *, blocking: bool = True,
+          prepare: Callable[[ProbeContext], Any] | None = None) -> Callable[[ProbeFunc], ProbeFunc]:
+    """Register a probe function under `name` with its parameter model (and its client `prepare` hook)."""
 
     def register(func: ProbeFunc) -> ProbeFunc:
         if name in REGISTRY:
             raise RuntimeError(f"probe kind {name!r} registered twice")
         doc = (func.__doc__ or "").strip().splitlines()
-        REGISTRY[name] = ProbeKind(name, params, func, blocking, doc[0] if doc else "")
+        REGISTRY[name] = ProbeKind(name, params, func, blocking, doc[0] if doc else "", prepare)
         return func
 
     return register

@@ -11,8 +11,8 @@ import re
 import socket
 
 from ..text import safe_line
-from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
-from .http_client import Reply, request
+from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
+from .http_client import Reply, request, request_blocking
 from .http_rules import CorsAnswer, foreign_problem, leaks_in, lookalike_origin
 
 NO_SUCH_ROUTE = "golive-probe-no-such-route"
@@ -44,31 +44,85 @@ def api_url(ctx: ProbeContext, path: str) -> str:
     return ctx.profile.http.api_url.rstrip("/") + "/" + path.lstrip("/")
 
 
-@probe("http.health", NoParams, blocking=False)
-async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Each service's health endpoint answers 200 within the timeout."""
+def _prepare_health(ctx: ProbeContext) -> None:
+    """The Kubernetes client, when some service is checked through the service proxy (its errors are per service)."""
+    if any(s not in ctx.profile.http.health_urls for s in ctx.profile.target.services):
+        from . import k8s_client
+
+        try:
+            k8s_client.prepare(ctx)
+        except ProbeError:
+            pass  # reported by each service that needed it
+
+
+def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, str]:
+    """(outcome, evidence line) of one service's health through the API server's service proxy, as the seed runs it."""
+    from .k8s_client import service_proxy_get, status_message
+
+    ns, port, path = ctx.profile.target.namespace, ctx.profile.http.health_port, ctx.profile.http.health_path
+    where = f"service proxy {ns}/{service}:{port}{path}"
+    try:
+        status, text = service_proxy_get(ctx, ns, service, port, path, k8s=k8s)
+    except ProbeError as exc:
+        reason = str(exc)
+        return ("unverifiable" if reason.startswith(("forbidden", "unauthorised")) else "unreachable"), f"{service}: {where}: {reason}"
+    said = status_message(text)
+    line = f"{service}: {where} -> {status}" + (f" ({said})" if said else "")
+    if status == 200:
+        return "ok", line
+    if "no endpoints available" in said:
+        return "no endpoints", line
+    if status == 404 and said:
+        return "service not found", line
+    return str(status), line
+
+
+@probe("http.health", NoParams, prepare=_prepare_health)
+def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """Each service's health endpoint answers 200: its http.health_urls entry directly, else through the service proxy."""
+    import time
+
     urls = ctx.profile.http.health_urls
     services = ctx.profile.target.services
-    if not urls:
-        raise NotConfigured("no http.health_urls in the profile")
-    bad, good, lines = [], [], []
+    if not services:
+        raise NotConfigured("target.services is empty in the profile")
+    deadline = time.monotonic() + ctx.timeout
+    k8s = None
+    bad, unverifiable, lines = [], [], []
     for service in services:
+        if time.monotonic() >= deadline:
+            bad.append(f"{service} (not checked: out of time)")
+            lines.append(f"{service}: not checked, the probe's {ctx.timeout:g}s were spent")
+            continue
         url = urls.get(service)
         if url is None:
-            lines.append(f"{service}: no health URL configured")
-            bad.append(f"{service} (no URL)")
-            continue
-        try:
-            status = (await request(ctx, "GET", url)).status_code
-        except ProbeError as exc:
-            lines.append(f"{service}: {exc}")
-            bad.append(f"{service} (unreachable)")
-            continue
-        lines.append(f"{service}: GET {url} -> {status}")
-        (good if status == 200 else bad).append(service if status == 200 else f"{service} ({status})")
+            if k8s is None:
+                from .k8s_client import K8s
+
+                try:
+                    k8s = K8s(ctx)  # one deadline for every proxied service
+                except ProbeError as exc:
+                    k8s = exc
+            if isinstance(k8s, ProbeError):
+                outcome, line = "unreachable", f"{service}: service proxy: {k8s}"
+            else:
+                outcome, line = _proxied_health(ctx, k8s, service)
+        else:
+            try:
+                status = request_blocking(ctx, "GET", url).status_code
+                outcome, line = ("ok" if status == 200 else str(status)), f"{service}: GET {url} -> {status}"
+            except ProbeError as exc:
+                outcome, line = "unreachable", f"{service}: GET {url}: {exc}"
+        lines.append(line)
+        if outcome == "unverifiable":
+            unverifiable.append(service)
+        elif outcome != "ok":
+            bad.append(f"{service} ({outcome})")
     if bad:
         return failed(f"{len(bad)} of {len(services)} unhealthy: {', '.join(bad)}", "\n".join(lines))
-    return passed(f"all {len(good)} services healthy (200)", "\n".join(lines))
+    if unverifiable:
+        return errored(f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this user", "\n".join(lines))
+    return passed(f"all {len(services)} services healthy (200)", "\n".join(lines))
 
 
 @probe("http.security-headers", HeaderParams, blocking=False)

@@ -14,13 +14,12 @@ whose claim it breaks:
 - Prometheus series labelled unlike the defaults (`handler`, `/v2/...`), customer search slow;
 - from the k8s slice's builders (sandbox/k8s_second.py, aws_account.second_production_account):
   a secretKeyRef to a missing key, exec forbidden for the read-only user, an HPA aimed at an
-  old deployment, a secret from a ConfigMap, EBS encryption off, the WAF on the staging ALB.
-  Where those builders are not there yet, today's healthy cluster and account stand in.
+  old deployment, a secret from a ConfigMap, EBS encryption off, the WAF on the staging ALB,
+  a log group kept 30 days.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import os
@@ -31,14 +30,15 @@ from typing import Any
 import tomli_w
 
 from ..profile import SEED_SERVICES
-from .prometheus import SECOND_NAMESPACE, SECOND_SERIES
+from .k8s_second import NAMESPACE as K8S_NAMESPACE
+from .k8s_second import REGION, TARGET_NAME
+from .prometheus import SECOND_SERIES
 from .reports import DEBUG, MINIMIST, SEMVER, npm_audit_v7, sarif, write
 from .web import ApiShape
 
-NAME = "northwind-dealdesk"
-NAMESPACE = SECOND_NAMESPACE
-REGION = "us-west-2"
-ACCOUNT_ID = "345678901234"
+NAME = TARGET_NAME
+NAMESPACE = K8S_NAMESPACE
+"""The Prometheus `second` scenario labels its series with the same namespace (SECOND_NAMESPACE)."""
 SERVICES = list(SEED_SERVICES)
 LEGACY_TLS_SERVICE = "inventory-service"
 APP_ORIGIN = "https://app.dealdesk.northwind.example"
@@ -51,15 +51,6 @@ API_SHAPE = ApiShape(
     server="envoy",
     services=tuple(SERVICES),
 )
-
-
-def builders_landed() -> bool:
-    """True when the k8s slice's second-production builders are in the tree (else stand-ins are used)."""
-    try:
-        from . import k8s_second  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 class SecondProduction:
@@ -122,28 +113,18 @@ class SecondProduction:
 
     # --- backends ----------------------------------------------------------------------------
     def _start_kubernetes(self, ca: Any) -> dict[str, Any]:
-        """The cluster's API server; returns its profile sections."""
-        if builders_landed():
-            from .k8s_second import second_production_k8s_profile, second_production_sandbox
+        """The cluster's API server (exec forbidden for its read-only user); returns its profile sections."""
+        from .k8s_second import second_production_k8s_profile, second_production_sandbox
 
-            sandbox = second_production_sandbox(ca, directory=self.directory / "kube")
-            self._stoppers.append(sandbox.stop)
-            return second_production_k8s_profile(sandbox)
-        # Stand-in: today's healthy cluster under this production's names.
-        from .k8s_api import K8sApiServer
-        from .k8s_objects import healthy_cluster
-
-        server = K8sApiServer(healthy_cluster(NAMESPACE, SERVICES), ca).start()
-        self._stoppers.append(server.stop)
-        kubeconfig = server.write_kubeconfig(self.directory / "kubeconfig", context=NAME)
-        return {"target": {"name": NAME, "namespace": NAMESPACE, "services": list(SERVICES), "gateway_service": SERVICES[0],
-                           "required_env": {"*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"]}},
-                "kubernetes": {"kubeconfig": str(kubeconfig)}}
+        sandbox = second_production_sandbox(ca, directory=self.directory / "kube")
+        self._stoppers.append(sandbox.stop)
+        return second_production_k8s_profile(sandbox)
 
     def _start_aws(self, ca: Any) -> dict[str, Any]:
         """The AWS account on moto (with an ACM certificate for the public endpoint); returns its profile sections."""
         import logging
 
+        from .aws_account import second_production_account, second_production_aws_profile
         from .aws_moto import MotoServer
 
         server = self._moto
@@ -152,24 +133,12 @@ class SecondProduction:
             self._stoppers.append(server.stop)
         logging.getLogger("werkzeug").disabled = True
         self.env.update(server.env())
-        account = self._account
-        if builders_landed():
-            from .aws_account import second_production_account, second_production_aws_profile
-
-            account = account or second_production_account(server, ca=ca)
-            sections = second_production_aws_profile(account)
-        else:  # stand-in: today's healthy estate, in this production's region
-            from .aws_account import HEALTHY, build_account
-
-            account = dataclasses.replace(account or server.account(ACCOUNT_ID, "golive-northwind"), region=REGION)
-            if self._account is None:
-                build_account(account, dataclasses.replace(HEALTHY, cert_days=CERT_DAYS), ca=ca)
-            sections = {"aws": {"profile": account.name, "region": REGION, "endpoint_url": account.endpoint_url}}
+        account = self._account or second_production_account(server, ca=ca)
         # The public endpoint is on 127.0.0.1 ("localhost"): its certificate, 20 days left, is in ACM too.
         chain, key = ca.issue_pem("localhost", days=CERT_DAYS)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
         account.client("acm").import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())
-        return sections
+        return second_production_aws_profile(account)
 
     def _start_prometheus(self) -> dict[str, str]:
         from .prometheus import PrometheusSandbox
