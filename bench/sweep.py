@@ -1,8 +1,8 @@
 """Benchmark: the full probe sweep of the production checklist against the demo environment.
 
-Three sweeps in one process: cold (imports, moto loading each service backend, TLS
-handshakes), again with fresh clients, and warm (one long-lived ClientCache, as the TUI
-keeps). For each: wall time, the slowest probe, wall / slowest (goal ≤ 1.5), the sum of
+Sweeps in one process: cold (imports, moto loading each service backend, TLS
+handshakes), again with fresh clients, and warm (one long-lived ClientCache and one event
+loop, as the cockpit keeps). For each: wall time, the slowest probe, wall / slowest (goal ≤ 1.5), the sum of
 probe times; then the slowest probes of the warm sweep and peak RSS. The demo (k8s, moto,
 HTTPS, PagerDuty look-alike, real Prometheus) is started first and not timed: in this
 process, or with --separate in a child process, as a real production runs on other
@@ -14,6 +14,7 @@ Run: uv run --extra demo python bench/sweep.py [--scenario degraded|healthy] [--
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import resource
@@ -26,15 +27,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from golive_tui.checklists import load_checklist
-from golive_tui.engine import run_sync
+from golive_tui.engine import DaemonExecutor, Engine, run_sync
 from golive_tui.probes.base import ClientCache
 from golive_tui.profile import load_profile
 from golive_tui.sandbox.demo import DemoEnvironment
 
 
-def sweep(label: str, profile, items, clients=None) -> list:
+def sweep(label: str, profile, items, clients=None, runner=None) -> list:
     started = time.perf_counter()
-    results = run_sync(profile, items, clients=clients)
+    if runner is None:
+        results = run_sync(profile, items, clients=clients)
+    else:  # one event loop for every sweep, as in the cockpit: pooled connections stay open
+        results = runner.run(Engine(profile, clients=clients).run(items))
     wall = (time.perf_counter() - started) * 1000
     slowest = max(results, key=lambda r: r.result.duration_ms)
     total = sum(r.result.duration_ms for r in results)
@@ -87,11 +91,13 @@ def main() -> None:
         sweep("cold (first) sweep", profile, items)
         sweep("fresh clients", profile, items)
         cache = ClientCache()
-        try:
-            sweep("warm: first", profile, items, cache)
-            results = sweep("warm: second", profile, items, cache)
-        finally:
-            cache.close()
+        with asyncio.Runner() as runner:
+            runner.get_loop().set_default_executor(DaemonExecutor(max_workers=1))
+            try:
+                sweep("warm: first", profile, items, cache, runner)
+                results = sweep("warm: second", profile, items, cache, runner)
+            finally:
+                runner.run(cache.aclose())
     print("slowest probes of the warm sweep:")
     for r in sorted(results, key=lambda r: -r.result.duration_ms)[:5]:
         print(f"  {r.result.duration_ms:6.0f} ms  {r.item.key} ({', '.join(s.kind for s in r.item.probe)})")
