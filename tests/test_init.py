@@ -29,6 +29,7 @@ NOT_DISCOVERABLE_SKIPS = {
     "performance.load-test.spike-test-1000-users": "k6.summaries: artifacts of the team's load tests",
     "performance.load-test.soak-test-4-hours": "k6.summaries: artifacts of the team's load tests",
     "go-live.monitoring.pagerduty": "not a value: it pages a human, so it waits for a confirmation",
+    "security.application.dependency-scanning": "deps.reports: artifacts of the team's CI",
 }
 """The skips left after `golive init --yes`, and why no read of the platform could remove them."""
 
@@ -221,6 +222,7 @@ SECOND_NOT_DISCOVERABLE = {
     "performance.load-test.spike-test-1000-users": "k6.summaries: artifacts of the team's load tests",
     "performance.load-test.soak-test-4-hours": "k6.summaries: artifacts of the team's load tests",
     "go-live.monitoring.pagerduty": "not a value: it pages a human, so it waits for a confirmation",
+    "security.application.dependency-scanning": "deps.reports: artifacts of the team's CI",
 }
 
 

@@ -45,20 +45,26 @@ HINTS: dict[str, str] = {
     "http.status_page_url": "your public status page",
     "http.allowed_origins": "the origins CORS must allow (your web apps)",
     "http.tls_endpoints": "host:port to inspect for TLS (empty: each domain on 443)",
+    "http.public_api": "true only for an API meant to be called from any site (then `Allow-Origin: *` is fine)",
+    "http.api_prefixes": "route prefixes of the API: error pages are provoked under each",
     "prometheus.url": "Prometheus' HTTP API",
     "prometheus.alertmanager_url": "Alertmanager's HTTP API",
+    "prometheus.selector": 'PromQL label matchers every benchmark query gets (empty: namespace="<target.namespace>")',
+    "prometheus.series": "benchmark name -> label matchers of its series (names not given keep the defaults)",
     "pagerduty.events_url": "the PagerDuty Events API v2",
     "pagerduty.routing_key_secret": "the keyring name of the routing key: golive secret set pagerduty-routing-key "
                                     "(never the key itself)",
     "k6.summary": "a `k6 run --summary-export` JSON file (path or URL)",
     "k6.summaries": 'per scenario, e.g. { normal = "k6/normal.json", spike = "k6/spike.json" }',
+    "deps.reports": "dependency reports your CI writes (npm audit --json, SARIF 2.1, Trivy JSON): paths or URLs",
     "run.concurrency": "probes at once",
+    "run.allowed_commands": "programs a `command` probe of your own checklist may start here (empty: none)",
     "run.timeout": "seconds per probe",
     "state.mode": "permissions of a local state file: 0600, or 0660/0640 for a group of captains on one host",
     "signoff.allowed_signers": 'an OpenSSH allowed-signers file (`principal namespaces="golive" key` a line) for signed approvals',
     "signoff.require_signatures": "count only verified signed approvals toward GO",
 }
-SECTIONS = ["target", "kubernetes", "aws", "http", "prometheus", "pagerduty", "k6", "run", "state", "signoff"]
+SECTIONS = ["target", "kubernetes", "aws", "http", "prometheus", "pagerduty", "k6", "deps", "run", "state", "signoff"]
 
 
 @dataclass

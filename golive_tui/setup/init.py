@@ -29,6 +29,7 @@ NOT_DISCOVERABLE = {
     "http.ca_bundle": "a private CA is not visible from the platform",
     "k6.summaries": "k6 summaries are artifacts of your load tests, not of the platform",
     "k6.summary": "k6 summaries are artifacts of your load tests, not of the platform",
+    "deps.reports": "dependency reports are artifacts of your CI, not of the platform",
 }
 """Keys no read of the platform can fill, and why (written as the comment of each)."""
 
