@@ -48,6 +48,15 @@ def one_line(text: object, limit: int = 300) -> str:
     return shorten(text, limit)
 
 
+def verdict_of(exc: Exception) -> ProbeResult:
+    """What a probe's exception says: `error` with its reason, `skipped` when the profile lacks something."""
+    if isinstance(exc, ProbeError):
+        return errored(one_line(exc))
+    if isinstance(exc, NotConfigured):
+        return skipped(one_line(exc))
+    return errored(one_line(f"{type(exc).__name__}: {exc}"))
+
+
 def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
     """One result per item: the worst verdict, every probe's summary and evidence kept."""
     if len(results) == 1:
@@ -198,15 +207,11 @@ class Engine:
         except TimeoutError:
             future.cancel()
             return errored(f"client set-up (imports, config) did not finish within {base.SETUP_LIMIT:g}s")
-        except ProbeError as exc:
-            return errored(one_line(exc))
-        except NotConfigured as exc:
-            return skipped(one_line(exc))
         except asyncio.CancelledError:
             future.cancel()
             raise
         except Exception as exc:  # a broken config file is a verdict, not a crash
-            return errored(one_line(f"{type(exc).__name__}: {exc}"))
+            return verdict_of(exc)
         return None
 
     @staticmethod
@@ -228,15 +233,11 @@ class Engine:
                     return errored(f"timed out after {timeout:g}s")
                 await asyncio.wait({future}, timeout=left)
             result = future.result()
-        except ProbeError as exc:
-            return errored(one_line(exc))
-        except NotConfigured as exc:
-            return skipped(one_line(exc))
         except asyncio.CancelledError:
             future.cancel()
             raise
         except Exception as exc:  # any probe bug or SDK surprise is a verdict, not a crash
-            return errored(one_line(f"{type(exc).__name__}: {exc}"))
+            return verdict_of(exc)
         if not isinstance(result, ProbeResult):
             return errored(f"probe {kind.name} returned {type(result).__name__}, not a ProbeResult")
         result.summary = one_line(result.summary, 500)

@@ -11,17 +11,24 @@ from .aws_client import aws_probe, client, error_code, session
 from .base import NoParams, NotConfigured, ProbeContext, ProbeResult, failed, passed
 
 
-@aws_probe("aws.eks-cluster", NoParams, services=["eks"])
-def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The EKS cluster exists and is ACTIVE."""
+def _describe_cluster(ctx: ProbeContext) -> tuple[str, dict | None]:
+    """(name, DescribeCluster's cluster) of the profile's EKS cluster; None when it does not exist."""
     name = ctx.profile.aws.eks_cluster_name
     if not name:
         raise NotConfigured("aws.eks_cluster_name is empty in the profile")
     try:
-        cluster = client(ctx, "eks").describe_cluster(name=name)["cluster"]
+        return name, client(ctx, "eks").describe_cluster(name=name)["cluster"]
     except Exception as exc:
         if error_code(exc) != "ResourceNotFoundException":
             raise
+        return name, None
+
+
+@aws_probe("aws.eks-cluster", NoParams, services=["eks"])
+def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """The EKS cluster exists and is ACTIVE."""
+    name, cluster = _describe_cluster(ctx)
+    if cluster is None:
         return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
     status = cluster.get("status", "?")
     evidence = "\n".join(
@@ -41,14 +48,8 @@ def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 @aws_probe("aws.eks-secrets-encryption", NoParams, services=["eks"])
 def eks_secrets_encryption(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Kubernetes Secrets of the EKS cluster are envelope-encrypted with a KMS key (encryptionConfig)."""
-    name = ctx.profile.aws.eks_cluster_name
-    if not name:
-        raise NotConfigured("aws.eks_cluster_name is empty in the profile")
-    try:
-        cluster = client(ctx, "eks").describe_cluster(name=name)["cluster"]
-    except Exception as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise
+    name, cluster = _describe_cluster(ctx)
+    if cluster is None:
         return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
     configs = cluster.get("encryptionConfig") or []
     keys = [c.get("provider", {}).get("keyArn", "?") for c in configs if "secrets" in (c.get("resources") or [])]
