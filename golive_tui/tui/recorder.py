@@ -118,7 +118,7 @@ class Recorder:
             role, name = value
             return lambda: actions.approve(self.session.store, checklist, role, name=name, actor=self.actor)
 
-        self.app.push_screen(ApproveModal(roles, decision.signature, self.actor.operator.user, role_id,
+        self.app.push_screen(ApproveModal(roles, decision.signature, self.actor.name.split("@")[0], role_id,
                                           operator=str(self.actor.operator),
                                           check=self.checked(change, lambda v: f"approved as {v[0]}")))
 

@@ -60,49 +60,63 @@ def term_text(name: str | None, tones: Tones, *, short: bool = False) -> Text:
 
 
 # --- header --------------------------------------------------------------------------------
-def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
-    """Badge, progress with ✗ and ⚠, approvals, LIVE clock, target — what fits in `width`, in that order."""
-    badge_tone = "badge-alarm" if view.badge == "TAMPERED" else "badge-go" if view.go else "badge-nogo"
-    badge = f" {view.badge}: {view.problem} " if view.problem else f" {view.badge} "
-    prog = f"{view.finished}/{view.total}" + (f" ✗{view.failed}" if view.failed else "") + (
-        f" ⚠{view.errors}" if view.errors else "")
-    # (text, tone, priority: lower stays longer); target and title are elastic.
-    parts: list[tuple[str, str, int]] = [(prog, "strong", 0)]
+def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
+    """(text, tone, priority) after the badge, in display order; a higher priority number goes first."""
+    parts = [(f"{view.finished}/{view.total}" + (f" ✗{view.failed}" if view.failed else "")
+              + (f" ⚠{view.errors}" if view.errors else ""), "strong", 0)]
     if view.roles:
-        parts.append((f"approvals {view.approved}/{view.roles}", "", 1))
+        parts.append((f"{'appr' if short else 'approvals'} {view.approved}/{view.roles}", "", 0))
     if view.read_only:
         parts.append(("READ-ONLY", "warn", 0))
     if view.regressed:
-        parts.append((f"▼{view.regressed} regressed", "bad", 0))
+        parts.append((f"▼{view.regressed}" + ("" if short else " regressed"), "bad", 0))
     if view.live:
         parts.append((view.live, "strong", 0))
-    if view.next_due:
-        parts.append((view.next_due, "bad" if view.next_due.startswith("OVERDUE") else "", 3))
     if view.watch:
-        parts.append((view.watch, "", 2))
+        parts.append((view.watch.replace("watch ", "") if short else view.watch, "", 2))
     if view.store:
         parts.append((view.store, "warn", 1))
+    return parts
 
-    def length(chosen: list[tuple[str, str, int]]) -> int:
-        return sum(len(text) + len(SEP) for text, _, _ in chosen)
 
+def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
+    """Badge, progress with ✗ and ⚠, approvals, LIVE and the next task, target — what fits in `width`."""
     room = width - 2  # the widget's padding
-    badge = shorten(badge, max(12, room // 2)).rstrip() + " "
-    while parts and len(badge) + length(parts) + 10 > room and max(p for _, _, p in parts) > 0:
+    badge_tone = "badge-alarm" if view.badge == "TAMPERED" else "badge-go" if view.go else "badge-nogo"
+    badge = f" {view.badge}: {shorten(view.problem, max(12, room // 2 - 12))} " if view.problem else f" {view.badge} "
+    task = ""
+    if view.next_task:
+        task = f"{'OVERDUE' if view.overdue else 'next'}: {{}} {view.next_due}"
+    minimum_target = 0 if task else 8  # after go-live the clock and the next task come before the target
+
+    def used(chosen: list[tuple[str, str, int]], sep: str) -> int:
+        return len(badge) + sum(len(sep) + len(text) for text, _, _ in chosen)
+
+    # Full words and │ separators when they fit (with room for the task), else the short forms.
+    for short, sep in ((False, " │ "), (True, " ")):
+        parts = _parts(view, short)
+        need = len(task.format("")) + 6 + len(sep) if task else 0
+        if used(parts, sep) + len(sep) + minimum_target + need <= room:
+            break
+    while used(parts, sep) + minimum_target + len(sep) > room and any(p for _, _, p in parts):
         parts.pop(max(range(len(parts)), key=lambda i: (parts[i][2], i)))
+    if task:
+        left = room - used(parts, sep) - len(sep) - len(task.format(""))
+        if left >= 6:
+            parts.append((task.format(shorten(view.next_task, left)), "bad" if view.overdue else "", 1))
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(badge, style=tones[badge_tone])
-    for n, (body, tone, _) in enumerate(parts):
-        text.append(" " if n == 0 else SEP, style=tones["dim"])
+    for body, tone, _ in parts:
+        text.append(sep, style=tones["dim"])
         text.append(body, style=tones[tone])
-    left = room - len(text.plain) - len(SEP)
+    left = room - len(text.plain) - len(sep)
     if left >= 6:
         target = shorten_middle(view.target, left)
-        text.append(SEP, style=tones["dim"])
+        text.append(sep, style=tones["dim"])
         text.append(target)
-        left -= len(target) + len(SEP)
+        left -= len(target) + len(sep)
         if left >= 12 and view.title:
-            text.append(SEP, style=tones["dim"])
+            text.append(sep, style=tones["dim"])
             text.append(shorten(view.title, left), style=tones["dim"])
     return text
 

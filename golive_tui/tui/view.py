@@ -43,7 +43,11 @@ class HeaderView:
     read_only: bool = False
     live: str = ""
     """`LIVE 02:14:07` or `LIVE (forced) 02:14:07` once the go-live moment is recorded."""
+    next_task: str = ""
+    """The first post-go-live task not done yet, by due time."""
     next_due: str = ""
+    """`in 3h12m`, or `3h12m ago` when overdue."""
+    overdue: bool = False
     regressed: int = 0
     watch: str = ""
     store: str = ""
@@ -78,22 +82,20 @@ def span(delta: timedelta) -> str:
     return f"{days}d{hours}h" if days else f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
 
 
-def live_line(session: Session, now: datetime) -> tuple[str, str]:
-    """(`LIVE 02:14:07`, `next: Error rates in 3h12m`) after the go-live moment, else empty."""
+def live_line(session: Session, now: datetime) -> tuple[str, str, str, bool]:
+    """(`LIVE 02:14:07`, next task, `in 3h12m`, overdue) after the go-live moment, else empty."""
     meta = session.state.meta
     if meta.golive_at is None:
-        return "", ""
-    live = "LIVE (forced) " if meta.golive_forced_reason else "LIVE "
-    live += clock(now - meta.golive_at)
+        return "", "", "", False
+    live = ("LIVE (forced) " if meta.golive_forced_reason else "LIVE ") + clock(now - meta.golive_at)
     tasks = sorted((t for t in post_golive_tasks(session.checklist, session.state, now) if not t.finished),
                    key=lambda t: t.due)
     if not tasks:
-        return live, ""
+        return live, "", "", False
     task = tasks[0]
-    title = safe_line(task.item.title)
     if task.overdue:
-        return live, f"OVERDUE: {title} ({span(now - task.due)} ago)"
-    return live, f"next: {title} in {span(task.due - now)}"
+        return live, safe_line(task.item.title), f"{span(now - task.due)} ago", True
+    return live, safe_line(task.item.title), f"in {span(task.due - now)}", False
 
 
 def header_view(session: Session, decision: Decision, now: datetime, *, integrity: str = "", regressed: int = 0,
@@ -101,7 +103,7 @@ def header_view(session: Session, decision: Decision, now: datetime, *, integrit
     items = list(session.checklist.items())
     overall = progress(items, session.state, now)
     errors = verdict_counts(items, session.state)["error"]
-    live, next_due = live_line(session, now)
+    live, next_task, next_due, overdue = live_line(session, now)
     if integrity:
         badge, go = "TAMPERED", False
     else:
@@ -109,7 +111,7 @@ def header_view(session: Session, decision: Decision, now: datetime, *, integrit
     return HeaderView(
         badge, go, safe_line(integrity), overall.finished, overall.total, overall.failed, errors,
         sum(v.counts for v in decision.approvals), len(decision.approvals), safe_line(session.checklist.title),
-        target_label(session.profile), session.read_only, live, next_due, regressed, watch,
+        target_label(session.profile), session.read_only, live, next_task, next_due, overdue, regressed, watch,
         safe_line(session.store_summary or ""))
 
 

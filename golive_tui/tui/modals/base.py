@@ -14,7 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
+
+from ..widgets.footer import FittingFooter
 
 Check = Callable[[Any], Awaitable[str | None]]
 
@@ -42,7 +44,7 @@ class Dialog(ModalScreen):
                 # Compact buttons: one row each, so dialogs fit a 24-line terminal.
                 yield Button(self.OK, id="ok", variant="error" if self.CANCEL_FIRST else "primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittingFooter()
 
     def compose_fields(self) -> ComposeResult:  # pragma: no cover - every dialog has fields
         yield from ()

@@ -7,11 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer
 
 from ...state import AuditEntry
 from ...text import safe_block, safe_line
 from ..screens.audit import operator_text
+from ..widgets.footer import FittingFooter
 from ..widgets.header import Pane
 
 
@@ -49,7 +49,7 @@ class EntryModal(ModalScreen):
         with Vertical(classes="dialog entry"):
             with VerticalScroll():
                 yield Pane(id="entry")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittingFooter()
 
     def on_mount(self) -> None:
         pane = self.query_one("#entry", Pane)

@@ -30,9 +30,9 @@ class ApproveModal(Dialog):
         yield Label("Approver's name")
         yield Input(self.default_name, id="name")
         if self.operator:
-            yield Static(f"Recorded by {safe_line(self.operator)}", classes="signature", markup=False)
-        yield Static(f"Signs the current state of every item:\nSHA-256 {self.signature}", classes="signature",
-                     markup=False)
+            yield Static(f"Recorded by {safe_line(self.operator)}", id="recorded", classes="signature", markup=False)
+        yield Static(f"Signs the current state of every item:\nSHA-256 {self.signature}", id="digest",
+                     classes="signature", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()

@@ -12,8 +12,8 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer
 
+from ..widgets.footer import FittingFooter
 from ..widgets.header import HeaderBar, SweepBar
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Page(Screen):
         yield HeaderBar(id="header")
         yield from self.compose_body()
         yield SweepBar(id="sweep")
-        yield Footer(compact=True, show_command_palette=False)
+        yield FittingFooter()
 
     def compose_body(self) -> ComposeResult:  # pragma: no cover - every page has a body
         yield from ()

@@ -61,7 +61,7 @@ class ItemScreen(Page):
             yield Pane(id="item-detail")
             yield Pane(id="runbook-title")
             yield CommandList(id="commands", compact=True)
-        yield Input(id="command-line", compact=True)
+        yield Input(id="command-line", compact=True, select_on_focus=False)
 
     def on_mount(self) -> None:
         self.query_one("#command-line", Input).display = False
