@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import GoliveError, LoadError, UnknownItem
-from .model import Checklist, Item
+from .model import Checklist, Criterion, Item
 from .tomlfile import guess_line, key_path, read_toml, validation_error
 
 DEFAULT_NAME = "production"
@@ -46,13 +47,46 @@ def locate(ref: str | Path | None) -> Path:
 def load_checklist(path: Path | str | None = None) -> Checklist:
     """Load, validate (schema, ids, probe kinds and parameters) and return a checklist."""
     path = locate(path)
-    raw, text = read_toml(path)
+    raw, text = read_toml(path, "checklist")
+    _check_duplicate_ids(path, text, raw)
     try:
         checklist = Checklist.model_validate(raw)
     except ValidationError as exc:
         raise validation_error(path, text, raw, exc) from None
     _check_probes(path, text, raw, checklist)
     return checklist
+
+
+def _check_duplicate_ids(path: Path, text: str, raw: dict[str, Any]) -> None:
+    """A second section or item with the same dotted id: a LoadError naming its line and key."""
+    if not isinstance(raw.get("section"), list):
+        return  # the schema check reports what is wrong
+    seen: dict[str, int] = {}
+    occurrences: dict[str, int] = {}
+
+    def visit(node: Any, prefix: str, loc: list[str | int]) -> None:
+        if not isinstance(node, dict) or not isinstance(node.get("id"), str):
+            return
+        ident = node["id"]
+        key = f"{prefix}.{ident}" if prefix else ident
+        occurrences[ident] = occurrences.get(ident, 0) + 1
+        line = _nth_id_line(text, ident, occurrences[ident])
+        if key in seen:
+            first = f" (first defined at line {seen[key]})" if seen[key] else ""
+            raise LoadError(path, f"duplicate id {key!r}{first}", line=line, key=key_path(raw, [*loc, "id"]))
+        seen[key] = line or 0
+        for kind in ("item", "subsection"):
+            for n, child in enumerate(node.get(kind, []) if isinstance(node.get(kind), list) else []):
+                visit(child, key, [*loc, kind, n])
+
+    for n, top in enumerate(raw["section"]):
+        visit(top, "", ["section", n])
+
+
+def _nth_id_line(text: str, ident: str, nth: int) -> int | None:
+    pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(ident)}[\"']")
+    found = [n + 1 for n, line in enumerate(text.splitlines()) if pattern.match(line)]
+    return found[nth - 1] if len(found) >= nth else None
 
 
 def _item_locations(raw: dict[str, Any]) -> dict[str, list[str | int]]:
@@ -99,6 +133,29 @@ def _check_probes(path: Path, text: str, raw: dict[str, Any], checklist: Checkli
                 loc = locations[item.key]
                 raise LoadError(path, f"probe {kind.name} needs a [metric] on the item",
                                 line=guess_line(text, raw, loc), key=key_path(raw, loc))
+
+
+COMPLETION_RULES = ("priority-complete", "section-complete", "section-metrics-met", "items-complete", "all-complete")
+"""Rules that hold the decision at NO-GO until items are finished (section-no-failures does not)."""
+
+
+def gate_warnings(checklist: Checklist) -> list[str]:
+    """Why `golive status` could say GO with nothing done: criteria that cover no item, or no gate at all."""
+    items = list(checklist.items())
+
+    def covered(c: Criterion) -> int:
+        in_section = [i for i in items if c.section and (i.key + ".").startswith(c.section + ".")]
+        return {"priority-complete": sum(1 for i in items if i.priority == c.priority),
+                "section-complete": len(in_section), "section-no-failures": len(in_section),
+                "section-metrics-met": sum(1 for i in in_section if i.metric is not None),
+                "items-complete": len(c.items), "all-complete": len(items)}[c.rule]
+
+    warnings = [f"criterion {c.id!r} ({c.rule}) covers no item: it is always met" for c in checklist.criterion if not covered(c)]
+    if not checklist.approval and not any(c.rule in COMPLETION_RULES and covered(c) for c in checklist.criterion):
+        warnings.append("no go/no-go gate: no approval and no criterion that needs items done, so `golive status` "
+                        "says GO with nothing done; add a [[criterion]] with rule = \"all-complete\" "
+                        "(or \"priority-complete\") or [[approval]] roles")
+    return warnings
 
 
 def resolve_item(checklist: Checklist, key: str) -> Item:

@@ -6,14 +6,15 @@ sign-off screen, `golive status` and the reports always agree.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from .digest import item_digests, signature
 from .model import WINDOW_HOURS, Checklist, Criterion, Item, Section
-from .state.chain import canonical, state_at
+from .signoff import Signing, Trust, check_record, principal_of, recorded_by
+from .state.chain import VerifyReport, state_at, verify
 from .state.schema import ItemState, State
 from .vocab import FINISHED_OUTCOMES as DONE_STATES
 from .vocab import OutcomeState
@@ -47,29 +48,7 @@ def outcome(item: Item, istate: ItemState, now: datetime) -> Outcome:
     return Outcome(mapped[status], "; ".join(notes))
 
 
-# --- signatures and approvals --------------------------------------------------------------
-def item_digest_source(istate: ItemState) -> dict:
-    return {
-        "status": istate.status,
-        "verdict": istate.probe.verdict if istate.probe else "",
-        "waiver": [istate.waiver.reason, istate.waiver.until] if istate.waiver else [],
-        "evidence": istate.evidence,
-        "evidence_sha256": istate.evidence_sha256,
-    }
-
-
-def item_digests(checklist: Checklist, state: State) -> dict[str, str]:
-    return {
-        item.key: hashlib.sha256(canonical(item_digest_source(state.item(item.key))).encode()).hexdigest()
-        for item in checklist.items()
-    }
-
-
-def signature(checklist: Checklist, state: State) -> str:
-    """SHA-256 of the canonical state of every item (what an approver signs)."""
-    return hashlib.sha256(canonical(item_digests(checklist, state)).encode()).hexdigest()
-
-
+# --- approvals ------------------------------------------------------------------------------
 ApprovalState = Literal["missing", "fresh", "stale", "revoked"]
 
 
@@ -83,22 +62,39 @@ class ApprovalView:
     signature: str = ""
     changed: list[str] = field(default_factory=list)
     """Items whose status, verdict, waiver or evidence changed since the approval."""
+    principal: str = ""
+    operator: str = ""
+    """Who recorded it: the session (user@host from the SSH client), whatever name was typed."""
+    signing: Signing = field(default_factory=lambda: Signing("unsigned"))
+    """signed / unsigned / proxy / invalid, with why."""
+    required_signature: bool = False
+
+    @property
+    def proxy(self) -> bool:
+        return self.signing.label == "proxy"
 
     @property
     def counts(self) -> bool:
-        return self.state == "fresh"
+        if self.state != "fresh" or self.signing.label == "invalid":
+            return False
+        return self.signing.verified or not self.required_signature
 
 
-def approvals(checklist: Checklist, state: State, current_signature: str | None = None) -> list[ApprovalView]:
+def approvals(checklist: Checklist, state: State, current_signature: str | None = None,
+              trust: Trust | None = None) -> list[ApprovalView]:
+    trust = trust or Trust(require_signatures=checklist.signoff.require_signatures)
     sig = current_signature or signature(checklist, state)
     views = []
     now_digests: dict[str, str] | None = None
     for role in checklist.approval:
         record = state.approvals.get(role.id)
         if record is None:
-            views.append(ApprovalView(role.id, role.role, "missing"))
+            views.append(ApprovalView(role.id, role.role, "missing", required_signature=trust.require_signatures))
             continue
-        view = ApprovalView(role.id, role.role, "fresh", record.name, record.at, record.signature)
+        operator = recorded_by(state, record)
+        view = ApprovalView(role.id, role.role, "fresh", record.name, record.at, record.signature,
+                            principal=principal_of(record), operator=str(operator) if operator else "",
+                            signing=check_record(role.id, record, state, trust), required_signature=trust.require_signatures)
         if record.revoked_at is not None:
             view.state = "revoked"
         elif record.signature != sig:
@@ -125,11 +121,19 @@ class Decision:
     criteria: list[CriterionResult]
     approvals: list[ApprovalView]
     reasons: list[str]
-    """Every blocking reason, one line each (empty when GO)."""
+    """Every blocking reason, one line each (empty when GO); a failed verification comes first."""
     signature: str
+    integrity: VerifyReport
+    """The audit chain's verification: a record that fails it is never GO."""
+
+    @property
+    def tampered(self) -> bool:
+        return not self.integrity.ok
 
     @property
     def label(self) -> str:
+        if self.tampered:
+            return "TAMPERED"
         return "GO" if self.go else "NO-GO"
 
 
@@ -154,18 +158,22 @@ def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) 
         blockers = blockers_of([i for i in _items_in(checklist, c.section or "") if i.metric is not None])
     elif c.rule == "section-complete":
         blockers = blockers_of(_items_in(checklist, c.section or ""))
+    elif c.rule == "all-complete":
+        blockers = blockers_of(list(checklist.items()))
     else:  # items-complete
         items = checklist.item_map()
         blockers = blockers_of([items[key] for key in c.items])
     return CriterionResult(c, not blockers, blockers)
 
 
-def decide(checklist: Checklist, state: State, now: datetime) -> Decision:
-    """GO only when every criterion is met and every approval is present and fresh."""
+def decide(checklist: Checklist, state: State, now: datetime, trust: Trust | None = None) -> Decision:
+    """GO only when the record verifies, every criterion is met and every approval is present and fresh
+    (and signed, when `trust` requires signatures)."""
+    integrity = verify(state)
     sig = signature(checklist, state)
     criteria = [_criterion(checklist, state, c, now) for c in checklist.criterion]
-    views = approvals(checklist, state, sig)
-    reasons = []
+    views = approvals(checklist, state, sig, trust)
+    reasons = [] if integrity.ok else [f"TAMPERED: {integrity.problem}"]
     for result in criteria:
         if not result.met:
             shown = ", ".join(result.blockers[:5]) + (f" and {len(result.blockers) - 5} more" if len(result.blockers) > 5 else "")
@@ -178,7 +186,12 @@ def decide(checklist: Checklist, state: State, now: datetime) -> Decision:
         elif view.state == "stale":
             changed = ", ".join(view.changed[:3]) + (f" and {len(view.changed) - 3} more" if len(view.changed) > 3 else "")
             reasons.append(f"Approval stale: {view.role} ({view.name}) — changed since: {changed or 'items'}")
-    return Decision(not reasons, criteria, views, reasons, sig)
+        elif view.signing.label == "invalid":
+            reasons.append(f"Approval signature invalid: {view.role} ({view.name}) — {view.signing.detail}")
+        elif not view.counts:
+            reasons.append(f"Approval not signed: {view.role} ({view.name}) — signatures are required "
+                           f"({view.signing.label}{': ' + view.signing.detail if view.signing.detail else ''})")
+    return Decision(not reasons, criteria, views, reasons, sig, integrity)
 
 
 # --- progress and post-go-live ---------------------------------------------------------------
@@ -227,3 +240,36 @@ def post_golive_tasks(checklist: Checklist, state: State, now: datetime) -> list
         finished = outcome(item, state.item(item.key), now).finished
         tasks.append(DueTask(item, due, (not finished) and now > due, finished))
     return tasks
+
+
+@dataclass
+class Live:
+    """What the header says once the go-live moment is recorded (or a forced one is asked for)."""
+
+    since: datetime | None
+    forced: bool
+    elapsed: timedelta
+    next_task: DueTask | None
+    """The first unfinished post-go-live task, by due time."""
+    requested_by: str = ""
+    """A forced go-live waiting for a second operator: who asked (and `since` is None)."""
+
+    @property
+    def label(self) -> str:
+        if self.since is None:
+            return f"FORCE REQUESTED by {self.requested_by}"
+        total = int(self.elapsed.total_seconds())
+        clock = f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+        return f"LIVE (forced) {clock}" if self.forced else f"LIVE {clock}"
+
+
+def live(checklist: Checklist, state: State, now: datetime) -> Live | None:
+    """LIVE with its clock and the next post-go-live task due; None before any go-live."""
+    meta = state.meta
+    if meta.golive_at is None:
+        if meta.force_request is not None:
+            return Live(None, True, timedelta(0), None, meta.force_request.by)
+        return None
+    pending = sorted((t for t in post_golive_tasks(checklist, state, now) if not t.finished), key=lambda t: t.due)
+    return Live(meta.golive_at, bool(meta.golive_forced_reason), max(now - meta.golive_at, timedelta(0)),
+                pending[0] if pending else None)

@@ -157,6 +157,7 @@ Rule = Literal[
     "section-metrics-met",
     "section-complete",
     "items-complete",
+    "all-complete",
 ]
 
 
@@ -184,6 +185,18 @@ class ChangeLogEntry(Strict):
     changes: str
 
 
+class SignoffPolicy(Strict):
+    """Who may sign what: the checklist's rules for approvals and forced go-lives."""
+
+    one_role_per_operator: bool = False
+    """Separation of duties: one operator (OS account at a host) may record one approval role,
+    unless the approval is signed by the approver's own key."""
+    require_signatures: bool = False
+    """Only approvals signed with a key the allowed-signers file gives the approver count toward GO."""
+    force_confirm_roles: list[str] = Field(default_factory=list)
+    """Approval roles whose signed, fresh approval may confirm a forced go-live in place of a second operator."""
+
+
 class Checklist(Strict):
     schema_version: int = 1
     title: str
@@ -197,6 +210,7 @@ class Checklist(Strict):
     link: list[Link] = Field(default_factory=list)
     emergency_runbook: str = ""
     changelog: list[ChangeLogEntry] = Field(default_factory=list)
+    signoff: SignoffPolicy = Field(default_factory=SignoffPolicy)
 
     model_config = ConfigDict(extra="forbid", frozen=False)
 
@@ -232,6 +246,9 @@ class Checklist(Strict):
         criteria = [c.id for c in self.criterion]
         if len(set(criteria)) != len(criteria):
             raise ValueError(f"duplicate criterion id in {criteria}")
+        for ref in self.signoff.force_confirm_roles:
+            if ref not in roles:
+                raise ValueError(f"signoff.force_confirm_roles names unknown approval role {ref!r}; roles: {', '.join(roles)}")
         for c in self.criterion:
             for ref in c.items:
                 if ref not in seen or seen[ref] != "item":

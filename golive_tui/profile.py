@@ -8,7 +8,7 @@ back to their ecosystems' conventions (KUBECONFIG, AWS_PROFILE, AWS_REGION, AWS_
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SEED_SERVICES = [
     "api-gateway",
@@ -105,6 +105,36 @@ class RunSettings(_Section):
     """Default seconds per probe."""
 
 
+class SignoffSettings(_Section):
+    allowed_signers: str = ""
+    """OpenSSH allowed-signers file (`principal namespaces="golive" key` per line) that verifies signed approvals."""
+    require_signatures: bool = False
+    """Count only verified signed approvals toward GO (the checklist's [signoff] may require it too)."""
+
+
+class StateSettings(_Section):
+    mode: str = "0600"
+    """Permissions of a local state file, its .bak and lock: 0600, or 0660/0640 for a group of captains
+    sharing one host (put the file in a directory owned by that group, with the setgid bit)."""
+
+    @field_validator("mode")
+    @classmethod
+    def _octal_mode(cls, value: str) -> str:
+        try:
+            mode = int(value, 8)
+        except ValueError:
+            raise ValueError(f"mode {value!r} is not an octal file mode such as 0600 or 0660") from None
+        if mode & ~0o777 or mode & 0o600 != 0o600:
+            raise ValueError(f"mode {value!r}: the owner needs read and write (0600, 0640 or 0660)")
+        if mode & 0o007:
+            raise ValueError(f"mode {value!r} gives every user of the host access; use 0600, 0640 or 0660")
+        return value
+
+    @property
+    def file_mode(self) -> int:
+        return int(self.mode, 8)
+
+
 class Profile(_Section):
     target: TargetSettings = Field(default_factory=TargetSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
@@ -114,6 +144,8 @@ class Profile(_Section):
     pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
     k6: K6Settings = Field(default_factory=K6Settings)
     run: RunSettings = Field(default_factory=RunSettings)
+    state: StateSettings = Field(default_factory=StateSettings)
+    signoff: SignoffSettings = Field(default_factory=SignoffSettings)
     source: str = Field(default="(built-in defaults)", exclude=True)
     """Where this profile was read from (not a TOML key)."""
 
@@ -167,7 +199,7 @@ def load_profile(path: Path | str | None = None, overrides: list[str] | tuple[st
     source = "(built-in defaults)"
     resolved = Path(path) if path else default_profile_path()
     if resolved is not None:
-        raw, text = read_toml(resolved)
+        raw, text = read_toml(resolved, "profile")
         source = str(resolved)
     for assignment in overrides:
         keys, value = parse_override(assignment)

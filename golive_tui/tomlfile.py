@@ -11,24 +11,22 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import LoadError
+from .files import read_text
 
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
-def read_toml(path: Path) -> tuple[dict[str, Any], str]:
-    """Parse `path`; a syntax error becomes a LoadError naming file and line."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LoadError(path, "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LoadError(path, f"cannot read: {exc}") from None
+def read_toml(path: Path, what: str = "TOML file") -> tuple[dict[str, Any], str]:
+    """Parse `path` (a regular UTF-8 file of sane size); a syntax error becomes a LoadError naming file and line."""
+    text = read_text(path, what)
     return parse_toml(path, text), text
 
 
 def parse_toml(path: Path | str, text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise LoadError(path, "invalid TOML: tables or arrays nested too deeply") from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _AT_LINE.search(message)

@@ -9,12 +9,13 @@ from datetime import datetime
 from typing import Any
 
 from .actor import Operator
-from .decision import decide, outcome, post_golive_tasks, progress, section_progress
+from .decision import ApprovalView, decide, outcome, post_golive_tasks, progress, section_progress
 from .engine import ItemResult
 from .model import Checklist, Item
 from .profile import Profile
+from .signoff import Trust
 from .state import AuditEntry, State
-from .text import safe_line, shorten
+from .text import indent_block, safe_line, shorten
 from .vocab import OUTCOMES, VERDICTS, glyph
 
 
@@ -46,7 +47,8 @@ def run_table(outcomes: list[ItemResult]) -> str:
     lines = [f"{'VERDICT':<12} {'ITEM':<46} {'MS':>6}  SUMMARY"]
     for o in outcomes:
         v = o.result.verdict.value
-        lines.append(f"{glyph(v)} {v:<10} {shorten(o.item.key, 46):<46} {o.result.duration_ms:>6.0f}  {shorten(o.result.summary, 100)}")
+        lines.append(safe_line(f"{glyph(v)} {v:<10} {shorten(o.item.key, 46):<46} {o.result.duration_ms:>6.0f}  "
+                               f"{shorten(o.result.summary, 100)}"))
     counts = run_record(outcomes)["counts"]
     lines.append("")
     lines.append("  ".join(f"{k}: {counts[k]}" for k in VERDICTS if k in counts))
@@ -54,7 +56,7 @@ def run_table(outcomes: list[ItemResult]) -> str:
 
 
 def status_record(checklist: Checklist, profile: Profile, state: State, now: datetime, *, store=None) -> dict[str, Any]:
-    decision = decide(checklist, state, now)
+    decision = decide(checklist, state, now, Trust.of(checklist, profile))
     sections = []
     for top in checklist.section:
         for section in top.walk():
@@ -74,6 +76,7 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
             "status": istate.status, "outcome": o.state, "reason": o.reason, "by": istate.by,
             "at": istate.at, "note": istate.note, "evidence": istate.evidence,
             "verdict": istate.probe.verdict if istate.probe else None,
+            "override": istate.override.model_dump() if istate.override else None,
         }
     return {
         "checklist": checklist.title,
@@ -88,8 +91,10 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
         "items": items,
         "decision": {
             "go": decision.go, "label": decision.label, "reasons": decision.reasons, "signature": decision.signature,
+            "integrity": {"ok": decision.integrity.ok, "entries": decision.integrity.entries,
+                          "problem": decision.integrity.problem, "broken_seq": decision.integrity.broken_seq},
             "criteria": [{"id": c.criterion.id, "title": c.criterion.title, "met": c.met, "blockers": c.blockers} for c in decision.criteria],
-            "approvals": [{"role": a.role, "id": a.role_id, "state": a.state, "name": a.name, "at": a.at, "changed": a.changed} for a in decision.approvals],
+            "approvals": [approval_record(a) for a in decision.approvals],
         },
         "golive_at": state.meta.golive_at,
         "post_golive": [
@@ -98,6 +103,25 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
         ],
         "audit_entries": len(state.audit),
     }
+
+
+def approval_record(view: ApprovalView) -> dict[str, Any]:
+    """One approval for `status --format json`: who approved, who recorded it, signed / unsigned / proxy / invalid."""
+    return {"role": view.role, "id": view.role_id, "state": view.state, "name": view.name, "principal": view.principal,
+            "at": view.at, "changed": view.changed, "operator": view.operator, "proxy": view.proxy,
+            "signed": view.signing.verified, "signing": view.signing.label, "signing_detail": view.signing.detail,
+            "counts": view.counts}
+
+
+def approval_line(a: dict[str, Any]) -> str:
+    """`approved by Sam Rivera (proxy), recorded by ops@bastion-1 from 10.0.4.7`."""
+    if a["state"] == "missing":
+        return f"  · {a['role']}: missing"
+    text = f"  {'✓' if a['counts'] else '✗' if a['state'] in ('revoked', 'stale') or a['signing'] == 'invalid' else '!'} " \
+           f"{a['role']}: {a['state']}, approved by {a['name']} ({a['signing']})"
+    if a["operator"]:
+        text += f", recorded by {a['operator']}"
+    return text
 
 
 def status_table(record: dict[str, Any]) -> str:
@@ -112,8 +136,11 @@ def status_table(record: dict[str, Any]) -> str:
     for s in record["sections"]:
         indent = "  " * s["depth"]
         failed = s["counts"].get("failed", 0)
-        lines.append(f"{shorten(indent + s['title'], 44):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}")
+        lines.append(f"{indent + shorten(s['title'], 44 - len(indent)):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}")
     d = record["decision"]
+    if not d["integrity"]["ok"]:
+        lines.insert(0, f"TAMPERED: {d['integrity']['problem']} (golive audit verify; golive restore)")
+    lines += ["", "APPROVALS", *(approval_line(a) for a in d["approvals"])]
     lines += ["", f"DECISION: {d['label']}"]
     lines += [f"  - {reason}" for reason in d["reasons"]]
     if record["golive_at"]:
@@ -121,7 +148,7 @@ def status_table(record: dict[str, Any]) -> str:
         overdue = [t["id"] for t in record["post_golive"] if t["overdue"]]
         if overdue:
             lines.append("OVERDUE: " + ", ".join(overdue))
-    return "\n".join(lines)
+    return "\n".join(safe_line(line) for line in lines)
 
 
 def _shared(store) -> dict[str, Any] | None:
@@ -151,6 +178,7 @@ def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -
         "id": item.key, "title": item.title, "description": item.description, "owner": item.owner,
         "priority": item.priority, "probes": [p.model_dump() for p in item.probe],
         "metric": item.metric.model_dump() if item.metric else None, "runbook": item.runbook,
+        "fields": dict(item.fields), "links": [link.model_dump() for link in item.links],
         "state": istate.model_dump(), "outcome": o.state, "reason": o.reason,
     }
 
@@ -158,9 +186,16 @@ def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -
 def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> str:
     istate = state.item(item.key)
     o = outcome(item, istate, now)
-    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {item.description}", f"  owner: {item.owner}"]
+    first, *more = item.description.split("\n")  # an imported item's sub-bullets: one line each
+    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {first}", *indent_block("\n".join(more), "    ")[:len(more)],
+             f"  owner: {item.owner}"]
+    lines += [safe_line(f"  {name}: {value}") for name, value in item.fields.items()]  # the source's other columns
+    lines += [safe_line(f"  link: {link.name} <{link.url}>") for link in item.links]
     lines.append(f"  status: {glyph(o.state)} {o.state}" + (f" ({o.reason})" if o.reason else "")
                  + (f" — by {istate.by} at {istate.at:%Y-%m-%d %H:%M} UTC" if istate.at else ""))
+    recorded = _last_operator(state, item.key)
+    if recorded:
+        lines.append(f"  recorded by: {recorded}")
     if item.metric:
         m = item.metric
         lines.append(f"  metric: {m.label or item.title}: target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else ""))
@@ -169,17 +204,31 @@ def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> 
     if istate.probe:
         p = istate.probe
         lines.append(f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)")
-        lines += [f"    {line}" for line in p.evidence.splitlines()]
+        if p.evidence:
+            lines += indent_block(p.evidence.rstrip("\n"), "    │ ")
     if istate.note:
-        lines.append(f"  note: {istate.note}")
+        lines.append("  note:")
+        lines += indent_block(istate.note, "    │ ")  # a note's lines can never pass for a field
     if istate.evidence:
         lines.append(f"  evidence: {istate.evidence}" + (f" (sha256 {istate.evidence_sha256[:16]}…)" if istate.evidence_sha256 else ""))
     if istate.waiver:
         lines.append(f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by {istate.waiver.by}: {istate.waiver.reason}")
+    if istate.override:
+        o_ = istate.override
+        lines.append(f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at {o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}")
     if item.runbook:
         lines.append("  runbook:")
-        lines += [f"    {line}" for line in item.runbook.splitlines()]
-    return "\n".join(lines)
+        lines += indent_block(item.runbook.rstrip("\n"), "    ")
+    return "\n".join(safe_line(line) for line in lines)
+
+
+def _last_operator(state: State, key: str) -> str:
+    """Who was at the keyboard for the item's last recorded change (the session, not the name typed)."""
+    for entry in reversed(state.audit):
+        if entry.target == f"item:{key}":
+            operator = Operator.from_record(entry.operator)
+            return f"{operator} (as {entry.by})" if operator else ""
+    return ""
 
 
 def _brief(value: Any) -> str:

@@ -14,6 +14,7 @@ from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
 from golive_tui.state import StateStore, open_store
 from golive_tui.state.chain import verify
+from tests.people import person
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
 
@@ -25,7 +26,7 @@ def recorded(tmp_path: Path) -> StateStore:
     items = checklist.item_map()
     actions.mark(store, items["go-live.infra.cluster"], "done", note="API 1.32 healthy", actor=Actor.current("alice"))
     actions.mark(store, items["security.waf"], "failed", note="no rules", actor=Actor.current("bob"))
-    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin"))
     actions.mark(store, items["go-live.infra.rollback"], "done", evidence="https://wiki/rollback", actor=Actor.current("carol"))
     return store
 

@@ -70,13 +70,17 @@ def test_waive_approve_golive_flow() -> None:
     refused = golive(*base, "waive", "waf", "--reason", "  ", "--until", "2099-01-01")
     assert refused.returncode == 2 and "needs a reason" in refused.stderr
     assert golive(*base, "waive", "waf", "--reason", "next sprint", "--until", "2099-01-01").returncode == 0
-    approved = golive(*base, "approve", "eng", "--name", "Erin")
-    assert approved.returncode == 0 and "signature" in approved.stdout
+    proxy = golive(*base, "approve", "eng", "--name", "Erin")  # root writing down Erin's yes: a proxy
+    assert proxy.returncode == 2 and "proxy approval" in proxy.stderr and "--evidence" in proxy.stderr
+    approved = golive(*base, "approve", "eng", "--name", "Erin", "--evidence", "Slack #cutover 19:02")
+    assert approved.returncode == 0 and "state digest" in approved.stdout and "PROXY" in approved.stdout
     assert golive(*base, "approve", "cto", "--name", "X").returncode == 2
     refused = golive(*base, "golive")
     assert refused.returncode == 2 and "NO-GO" in refused.stderr
     forced = golive(*base, "golive", "--force", "--reason", "rehearsal")
-    assert forced.returncode == 0 and "FORCED" in forced.stdout
+    assert forced.returncode == 0 and "requested" in forced.stdout and "--confirm" in forced.stdout
+    alone = golive(*base, "golive", "--force", "--confirm")  # the same operator cannot confirm their own request
+    assert alone.returncode == 2 and "a second operator must confirm it" in alone.stderr
 
 
 def test_corrupt_state_exits_2_with_file_and_line_and_is_kept(tmp_path: Path) -> None:

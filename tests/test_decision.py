@@ -15,6 +15,7 @@ from golive_tui.engine import ItemResult
 from golive_tui.errors import GoliveError
 from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.state import StateStore, open_store
+from tests.people import forced_go_live, person
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
 
@@ -59,18 +60,18 @@ def test_half_finished_checklist_lists_exactly_its_blockers(store: StateStore, c
 
 def test_go_appears_when_the_last_blocker_is_cleared(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin"))
     decision = decide(checklist, store.read(), now())
     assert decision.reasons == ["Approval missing: Security Lead"]
-    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
+    actions.approve(store, checklist, "sec", name="Sam", actor=person("sam"))
     decision = decide(checklist, store.read(), now())
     assert decision.go and decision.reasons == []
 
 
 def test_approval_goes_stale_on_change_and_fresh_when_renewed(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
-    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin"))
+    actions.approve(store, checklist, "sec", name="Sam", actor=person("sam"))
     assert decide(checklist, store.read(), now()).go
     actions.mark(store, checklist.item("security.waf"), "failed", note="rule removed", actor=Actor.current())
     decision = decide(checklist, store.read(), now())
@@ -78,14 +79,14 @@ def test_approval_goes_stale_on_change_and_fresh_when_renewed(store: StateStore,
     assert stale["eng"].state == "stale" and stale["eng"].changed == ["security.waf"]
     assert any(r.startswith("Approval stale: Engineering Manager (Erin)") and "security.waf" in r for r in decision.reasons)
     actions.mark(store, checklist.item("security.waf"), "done", actor=Actor.current())
-    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
-    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin"))
+    actions.approve(store, checklist, "sec", name="Sam", actor=person("sam"))
     assert decide(checklist, store.read(), now()).go
 
 
 def test_a_note_change_does_not_stale_an_approval_but_evidence_does(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin"))
     actions.annotate(store, checklist.item("security.waf"), note="typo fixed", evidence=None, actor=Actor.current())
     assert decide(checklist, store.read(), now()).approvals[0].state == "fresh"
     actions.annotate(store, checklist.item("security.waf"), note=None, evidence="https://scan/42", actor=Actor.current())
@@ -94,8 +95,8 @@ def test_a_note_change_does_not_stale_an_approval_but_evidence_does(store: State
 
 def test_revoked_approval_blocks(store: StateStore, checklist) -> None:
     finish_everything(store, checklist)
-    actions.approve(store, checklist, "eng", name="Erin", actor=Actor.current())
-    actions.approve(store, checklist, "sec", name="Sam", actor=Actor.current())
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin"))
+    actions.approve(store, checklist, "sec", name="Sam", actor=person("sam"))
     actions.revoke(store, checklist, "sec", reason="found a hole", actor=Actor.current())
     decision = decide(checklist, store.read(), now())
     assert decision.reasons == ["Approval revoked: Security Lead (Sam)"]
@@ -136,7 +137,7 @@ def test_expired_attestation_returns_item_to_pending(store: StateStore, checklis
 def test_go_live_refused_on_no_go_unless_forced(store: StateStore, checklist) -> None:
     with pytest.raises(GoliveError, match="NO-GO"):
         actions.go_live(store, checklist, actor=Actor.current())
-    actions.go_live(store, checklist, force_reason="CEO override, incident INC-1", actor=Actor.current())
+    forced_go_live(store, checklist, "CEO override, incident INC-1")
     state = store.read()
     assert state.meta.golive_forced_reason == "CEO override, incident INC-1"
     assert state.audit[-1].action == "go-live-forced"
@@ -173,7 +174,7 @@ window = "1m"
     checklist = load_checklist(path)
     store = open_store(tmp_path / "s.toml")
     assert post_golive_tasks(checklist, store.read(), now()) == []
-    actions.go_live(store, checklist, force_reason="rehearsal", actor=Actor.current())
+    forced_go_live(store, checklist, "rehearsal")
     tasks = {t.item.id: t for t in post_golive_tasks(checklist, store.read(), now() + timedelta(days=2))}
     assert tasks["watch-errors"].overdue and not tasks["retro"].overdue
     assert tasks["retro"].due - tasks["watch-errors"].due == timedelta(days=29)

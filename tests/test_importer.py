@@ -18,6 +18,7 @@ from golive_tui.model import Checklist, Section
 from golive_tui.profile import Profile
 from golive_tui.report import render
 from golive_tui.state import open_store
+from tests.people import person
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "import"
@@ -230,7 +231,7 @@ def test_round_trip_seed_import_report_parse(seed_path: Path, tmp_path: Path) ->
     actions.mark(store, by_title["Risk register updated"], "done", actor=Actor.current())
     actions.mark(store, by_title["Security scan"], "n/a", actor=Actor.current())
     actions.waive(store, by_title["Status Page"], reason="launch without it", until=now + timedelta(days=3), actor=Actor.current())
-    actions.approve(store, checklist, "qa-lead", name="Quinn", actor=Actor.current())
+    actions.approve(store, checklist, "qa-lead", name="Quinn", actor=person("quinn"))
     report = render("markdown", checklist, store.read(), Profile(), now)
 
     md = MarkdownIt("commonmark").enable("table")

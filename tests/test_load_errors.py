@@ -50,7 +50,6 @@ CASES = [
     ("priority wrong type", lambda t: t.replace('id = "waf"\ntitle = "WAF"', 'id = "waf"\ntitle = "WAF"\npriority = 3'), "section[security].item[waf].priority", "priority = 3", "P1"),
     ("metric value not a number", lambda t: t.replace("value = 200", 'value = "fast"'), "section[performance].item[p95].metric.target.value", "fast", "number"),
     ("missing title", lambda t: t.replace('title = "WAF"\n', ""), "section[security].item[waf].title", 'id = "waf"', "Field required"),
-    ("duplicate item id", lambda t: t.replace('id = "rollback"', 'id = "cluster"'), "", None, "duplicate id 'go-live.infra.cluster'"),
     ("bad id characters", lambda t: t.replace('id = "waf"', 'id = "Web App Firewall"'), "section[security].item[Web App Firewall].id", "Web App Firewall", "lowercase"),
     ("unknown probe kind", lambda t: t.replace('kind = "test.zones"', 'kind = "test.zone"'), "section[go-live].subsection[infra].item[cluster].probe[0].kind", 'kind = "test.zone"', "did you mean test.zones"),
     ("probe param wrong type", lambda t: t.replace("min_zones = 3", 'min_zones = "three"'), "section[go-live].subsection[infra].item[cluster].probe[0].params.min_zones", "min_zones", "integer"),
@@ -74,6 +73,16 @@ def test_malformed_checklist(tmp_path: Path, name, transform, key, line_text, me
     if line_text is not None:
         assert err.line == line_of(text, line_text), str(err)
     assert str(err).startswith(f"{path}:")
+
+
+def test_duplicate_item_id_names_the_second_ones_line_and_key(tmp_path: Path) -> None:
+    text = PROBED.replace('id = "rollback"', 'id = "cluster"')
+    path = write(tmp_path, text)
+    with pytest.raises(LoadError) as info:
+        load_checklist(path)
+    first, second = line_of(PROBED, 'id = "cluster"'), line_of(PROBED, 'id = "rollback"')
+    assert info.value.line == second and info.value.key == "section[go-live].subsection[infra].item[cluster].id"
+    assert info.value.message == f"duplicate id 'go-live.infra.cluster' (first defined at line {first})"
 
 
 def test_the_valid_base_loads(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from golive_tui.profile import Profile
 from golive_tui.report import FORMATS, render
 from golive_tui.secrets import set_secret
 from golive_tui.state import State, StateStore, open_store
+from tests.people import forced_go_live, person
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -43,7 +44,7 @@ def half_finished(path: Path, checklist: Checklist) -> StateStore:
     """Probe results of every kind, attestations, a waiver, a stale and a fresh approval."""
     store = open_store(path, checklist=checklist.title)
     items = checklist.item_map()
-    actions.approve(store, checklist, "qa-lead", name="Quinn Park", actor=Actor.current())  # goes stale with the changes below
+    actions.approve(store, checklist, "qa-lead", name="Quinn Park", principal="qpark", actor=person("qpark", "Quinn Park"))  # goes stale with the changes below
     actions.record_results(store, [
         ItemResult(items[NODE_GROUPS], ProbeResult(
             Verdict.FAIL, "2 Ready nodes in 2 zones | need 3", "zone c: node-3 NotReady\x1b[0m", checked_at=AT, duration_ms=120)),
@@ -63,7 +64,7 @@ def half_finished(path: Path, checklist: Checklist) -> StateStore:
     actions.mark(store, items["go-live.operational.dr-plan"], "blocked", note="waiting for the vendor", actor=Actor.current("ops").at(AT))
     actions.waive(store, items["go-live.infrastructure.auto-scaling"], reason="HPA lands Monday", until=NOW + timedelta(days=30), actor=Actor.current("ciso"))
     actions.mark(store, items["sign-off.final-checklist.risk-register-updated"], "done", actor=Actor.current("pm").at(AT))
-    actions.approve(store, checklist, "security-lead", name="Sam Rivera", actor=Actor.current())
+    actions.approve(store, checklist, "security-lead", name="Sam Rivera", principal="srivera", actor=person("srivera", "Sam Rivera"))
     return store
 
 
@@ -152,7 +153,7 @@ def test_markdown_post_golive_due_times_and_overdue(checklist: Checklist, tmp_pa
     store = open_store(tmp_path / "state.toml")
     items = checklist.item_map()
     actions.mark(store, items["post-go-live.first-24h.watch-latency-metrics"], "done", actor=Actor.current())
-    actions.go_live(store, checklist, force_reason="exec override for the demo", actor=Actor.current())
+    forced_go_live(store, checklist, "exec override for the demo")
     state = store.read()
     start = state.meta.golive_at
     later = start + timedelta(hours=30)
@@ -258,7 +259,7 @@ def test_junit_valid_counts_and_cases(checklist: Checklist, state: State) -> Non
     failing = by_name[f"{NODE_GROUPS}: Node Groups"]
     assert failing.get("classname") == "go-live.infrastructure" and failing.get("time") == "0.120"
     assert failing.find("failure").get("message") == "2 Ready nodes in 2 zones | need 3"
-    assert failing.find("failure").text == "zone c: node-3 NotReady[0m"  # the escape byte XML cannot hold is gone
+    assert failing.find("failure").text == "zone c: node-3 NotReady␛[0m"  # the escape XML cannot hold is shown, not sent
     assert by_name["go-live.infrastructure.pdb: PDB"].find("error").get("message") == "cannot reach API server"
     assert by_name["go-live.infrastructure.auto-scaling: Auto-scaling"].find("skipped").get("message").startswith("waived until")
     assert by_name["go-live.monitoring.pagerduty: PagerDuty"].find("skipped").get("message") == "not confirmed: pages a human"

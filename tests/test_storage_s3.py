@@ -107,9 +107,9 @@ def _writer(url: str, endpoint: str, journal: str, worker: int, count: int, conf
         streak = 0
         worst = 0
 
-        def save(self, text, expected):
+        def save(self, text, expected, **kwargs):
             try:
-                etag = super().save(text, expected)
+                etag = super().save(text, expected, **kwargs)
             except VersionConflict:
                 Counting.lost += 1
                 Counting.streak += 1

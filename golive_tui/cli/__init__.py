@@ -28,6 +28,7 @@ class Env:
     profile_path: str | None = None
     overrides: tuple[str, ...] = ()
     state_path: str | None = None
+    accept_tampered: str | None = None
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -51,11 +52,16 @@ class Env:
         if "store" not in self._cache:
             from ..state import open_store, state_location
 
-            location = state_location(self.state_path)
-            # A shared (s3://) state uses the profile's AWS settings; a local one needs no profile.
-            profile = self.profile if location.startswith("s3://") else None
-            self._cache["store"] = open_store(location, profile, checklist=self.checklist.title)
+            # The profile says how to reach a shared (s3://) state and the mode of a local one.
+            self._cache["store"] = open_store(state_location(self.state_path), self.profile, checklist=self.checklist.title,
+                                              accept_tampered=self.accept_tampered)
         return self._cache["store"]
+
+    def trust(self, allowed_signers: str | None = None):
+        """What approvals' signatures are checked against (`--allowed-signers`, else the profile)."""
+        from ..signoff import Trust
+
+        return Trust.of(self.checklist, self.profile, allowed_signers)
 
     def actor(self, by: str | None = None):
         """Who acts: the name given (`--by`), else $GOLIVE_USER, else the operator's user@host."""
@@ -81,9 +87,13 @@ def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
 
     def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         env = ctx.ensure_object(Env)
+        source = ctx.get_parameter_source(param.name or name)
+        given = source is click.core.ParameterSource.COMMANDLINE
         if name == "overrides":
-            env.overrides = (*env.overrides, *value)
-        elif value is not None:
+            if given:
+                env.overrides = (*env.overrides, *value)
+        elif value is not None and (given or getattr(env, name) is None):
+            # An option given on the command line wins over the environment, before or after the subcommand.
             setattr(env, name, value)
 
     return store
@@ -101,6 +111,8 @@ _GLOBAL_OPTIONS = [
                  help="Override a profile key for this run, e.g. --set aws.region=eu-west-1 (repeatable)."),
     click.option("--state", "state_path", expose_value=False, callback=_setter("state_path"), metavar="FILE|s3://…",
                  help="State file or s3://bucket/key (default: $GOLIVE_STATE, else ./golive-state.toml)."),
+    click.option("--accept-tampered", "accept_tampered", expose_value=False, callback=_setter("accept_tampered"),
+                 metavar="REASON", help="Write on top of a record that fails verification (the reason is recorded)."),
 ]
 
 
@@ -197,7 +209,7 @@ def main() -> None:
 
 
 # Registering the commands (each module adds its own to `cli`).
-from . import files, inspect, probe, record, secret, serving  # noqa: E402,F401
+from . import files, inspect, maintain, probe, record, secret, serving  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,7 @@ from . import Env, cli, emit, pass_env
 @pass_env
 def validate(env: Env, checklist: str | None) -> None:
     """Check a checklist (and the profile) for errors; exit 2 naming file, line and key."""
-    from ..checklists import load_checklist, locate
+    from ..checklists import gate_warnings, load_checklist, locate
 
     path = locate(checklist or env.checklist_path)
     loaded = load_checklist(path)
@@ -25,6 +25,8 @@ def validate(env: Env, checklist: str | None) -> None:
     click.echo(f"{path}: ok — {len(loaded.section)} sections, {len(items)} items "
                f"({probed} with probes, {sum(1 for i in items if i.priority == 'P1')} P1), "
                f"{len(loaded.approval)} approvals, {len(loaded.criterion)} go/no-go criteria")
+    for warning in gate_warnings(loaded):
+        click.echo(f"{path}: warning: {warning}", err=True)
 
 
 @cli.command()
@@ -108,15 +110,25 @@ def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
 
 
 @audit.command("verify")
+@click.option("--allowed-signers", type=click.Path(dir_okay=False),
+              help="Check signed approvals against this allowed-signers file (default: profile signoff.allowed_signers).")
 @pass_env
-def audit_verify(env: Env) -> None:
-    """Check the hash chain and that replaying it gives the stored state; exit 1 if tampered."""
+def audit_verify(env: Env, allowed_signers: str | None) -> None:
+    """Check the hash chain, that replaying it gives the stored state, and every signed approval; exit 1 if not."""
+    from ..signoff import verify_signatures
     from ..state import verify
 
-    report = verify(env.store.read())
+    state = env.store.read()
+    report = verify(state)
     where = env.store.path or env.store.location
-    if report.ok:
-        click.echo(f"{where}: audit chain intact ({report.entries} entries)")
-        return
-    click.echo(f"{where}: TAMPERED — {report.problem}", err=True)
-    sys.exit(1)
+    if not report.ok:
+        click.echo(f"{where}: TAMPERED — {report.problem}", err=True)
+        sys.exit(1)
+    trust = env.trust(allowed_signers)
+    signed, problem, _seq = verify_signatures(env.checklist, state, trust)
+    if problem:
+        click.echo(f"{where}: TAMPERED — {problem}", err=True)
+        sys.exit(1)
+    checked = "" if not signed else f", {signed} signed approval{'s' if signed != 1 else ''} verified" if trust.allowed_signers \
+        else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
+    click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")

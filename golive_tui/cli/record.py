@@ -3,47 +3,93 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
+from ..errors import GoliveError
 from ..text import safe_line
 from . import Env, cli, pass_env
 
 STATUS_CHOICE = click.Choice(["pending", "done", "failed", "n/a", "blocked"])
+MAX_NOTE_BYTES = 1024 * 1024
+"""A note is text a person wrote; a megabyte is far more than one, and keeps the record small."""
+
+
+def note_text(note: str | None, note_file: str | None) -> str | None:
+    """The note from --note, --note - (standard input) or --note-file (a note longer than a command line holds)."""
+    if note is not None and note_file is not None:
+        raise click.UsageError("give --note or --note-file, not both")
+    if note_file is not None:
+        from ..files import read_text
+
+        return read_text(note_file, "note file", MAX_NOTE_BYTES)
+    if note == "-":
+        data = click.get_text_stream("stdin").read(MAX_NOTE_BYTES + 1)
+        if len(data.encode()) > MAX_NOTE_BYTES:
+            raise click.UsageError(f"the note on standard input is longer than {MAX_NOTE_BYTES // 1024} KiB")
+        return data
+    return note
+
+
+def note_options(command):
+    command = click.option("--note-file", type=click.Path(dir_okay=False),
+                           help="Read the note from this file (for notes too long for a command line).")(command)
+    return click.option("--note", help="Free text: what was done, by whom, where (`-`: read it from standard input).")(command)
 
 
 @cli.command()
 @click.argument("item_id")
 @click.argument("status", type=STATUS_CHOICE)
-@click.option("--note", help="Free text: what was done, by whom, where.")
+@note_options
 @click.option("--evidence", help="Evidence: text, a link, or a file path (its SHA-256 is recorded).")
+@click.option("--override", metavar="REASON", help="Mark done/n/a although the last probe says fail/error: why (recorded).")
 @click.option("--by", help="Who attests (default $GOLIVE_USER, else login@host).")
 @pass_env
-def mark(env: Env, item_id: str, status: str, note, evidence, by) -> None:
+def mark(env: Env, item_id: str, status: str, note, note_file, evidence, override, by) -> None:
     """Record an item's status with who, when, note and evidence."""
     from .. import actions
 
     item = env.item(item_id)
-    entries = actions.mark(env.store, item, status, actor=env.actor(by), note=note, evidence=evidence)
+    note = note_text(note, note_file)
+    actor = env.actor(by)
+    warn_invalidated(env, lambda state: [actions.mark_change(item, status, actor, note=note, state=state, override=override)])
+    entries = actions.mark(env.store, item, status, actor=actor, note=note, evidence=evidence, override=override)
     entry = entries[-1]
     click.echo(f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, audit #{entry.seq})")
 
 
 @cli.command()
 @click.argument("item_id")
-@click.option("--note")
+@note_options
 @click.option("--evidence")
 @click.option("--by")
 @pass_env
-def note(env: Env, item_id: str, note, evidence, by) -> None:
+def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
     """Change an item's note or evidence without changing its status."""
     from .. import actions
 
+    note = note_text(note, note_file)
     if note is None and evidence is None:
-        raise click.UsageError("give --note and/or --evidence")
+        raise click.UsageError("give --note (or --note-file) and/or --evidence")
     item = env.item(item_id)
     entries = actions.annotate(env.store, item, actor=env.actor(by), note=note, evidence=evidence)
     click.echo(f"{item.key}: updated (audit #{entries[-1].seq})" if entries else f"{item.key}: unchanged")
+
+
+def warn_invalidated(env: Env, changes) -> None:
+    """Say on stderr, before writing, which fresh approvals the change will make stale."""
+    from .. import actions
+
+    state = env.store.read()
+    try:
+        roles = actions.invalidated_approvals(env.checklist, state, changes(state))
+    except click.ClickException:
+        raise
+    except Exception:  # the action itself reports what is wrong with the change
+        return
+    if roles:
+        click.echo(f"golive: this invalidates {len(roles)} approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}", err=True)
 
 
 def parse_until(value: str) -> datetime:
@@ -90,16 +136,33 @@ def unwaive(env: Env, item_id: str, by) -> None:
 
 @cli.command()
 @click.argument("role")
-@click.option("--name", required=True, help="The approver's name as it should appear in the record.")
-@click.option("--by", help="Who records it (default: the approver's name).")
+@click.option("--name", help="The approver's name as it should appear in the record (default: your login).")
+@click.option("--principal", help="The approver's identity in the allowed-signers file (default: the name).")
+@click.option("--sign-key", type=click.Path(dir_okay=False), help="Sign with this SSH key (or its .pub, with the key in ssh-agent).")
+@click.option("--agent", "use_agent", is_flag=True, help="Sign with the first key ssh-agent holds.")
+@click.option("--evidence", help="For a proxy approval (recording someone else's yes): where they said it.")
+@click.option("--allowed-signers", type=click.Path(dir_okay=False), help="Verify with this allowed-signers file (default: profile signoff.allowed_signers).")
+@click.option("--by", help="The name this change is recorded under (default: the approver's name).")
 @pass_env
-def approve(env: Env, role: str, name: str, by) -> None:
-    """Approve as ROLE: signs the current state of every item (SHA-256)."""
-    from .. import actions
+def approve(env: Env, role: str, name, principal, sign_key, use_agent, evidence, allowed_signers, by) -> None:
+    """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH key."""
+    import tempfile
 
-    entries = actions.approve(env.store, env.checklist, role, actor=env.actor(by or name), name=name)
+    from .. import actions, signing
+
+    with tempfile.TemporaryDirectory(prefix="golive-agent-") as tmp:
+        if use_agent and sign_key is None:
+            keys = signing.agent_keys()
+            if not keys:
+                raise GoliveError("--agent: ssh-agent holds no key (is SSH_AUTH_SOCK set? ssh-add KEY)")
+            sign_key = str(signing.agent_key_file(keys[0], Path(tmp)))
+        entries = actions.approve(env.store, env.checklist, role, actor=env.actor(by or name), name=name,
+                                  principal=principal, evidence=evidence, sign_key=sign_key,
+                                  trust=env.trust(allowed_signers))
     values = entries[-1].values
-    click.echo(f"{values['role']}: approved by {safe_line(values['name'])}, signature {values['signature'][:16]}…")
+    how = " (signed)" if values.get("ssh_signature") else " (PROXY approval)" if values.get("proxy") else ""
+    click.echo(f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by {env.actor().operator}, "
+               f"state digest {values['signature'][:16]}…")
 
 
 @cli.command()
@@ -116,17 +179,29 @@ def revoke(env: Env, role: str, reason: str, by) -> None:
 
 
 @cli.command("golive")
-@click.option("--force", is_flag=True, help="Record go-live despite NO-GO (needs --reason; audited).")
+@click.option("--force", is_flag=True, help="Go live despite NO-GO: with --reason asks for it, with --confirm (a second operator) does it.")
 @click.option("--reason", default="", help="Why go-live is forced.")
+@click.option("--confirm", is_flag=True, help="Confirm a forced go-live another operator asked for.")
 @click.option("--by")
 @pass_env
-def golive_moment(env: Env, force: bool, reason: str, by) -> None:
-    """Record the go-live moment (only on GO unless forced); post-go-live tasks become due."""
+def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None:
+    """Record the go-live moment (only on GO; a forced one needs two operators); post-go-live tasks become due."""
     from .. import actions
 
-    if force and not reason.strip():
-        raise click.UsageError("--force needs --reason")
-    entries = actions.go_live(env.store, env.checklist, actor=env.actor(by), force_reason=reason if force else "")
+    actor, trust = env.actor(by), env.trust()
+    if confirm:
+        if not force:
+            raise click.UsageError("--confirm goes with --force: golive golive --force --confirm")
+        entries = actions.confirm_forced_go_live(env.store, env.checklist, actor=actor, trust=trust)
+    elif force:
+        if not reason.strip():
+            raise click.UsageError("--force needs --reason")
+        entries = actions.request_forced_go_live(env.store, env.checklist, actor=actor, reason=reason, trust=trust)
+        click.echo(f"forced go-live requested by {safe_line(actor.name)} ({actor.operator}): "
+                   "a second operator confirms it with `golive golive --force --confirm`")
+        return
+    else:
+        entries = actions.go_live(env.store, env.checklist, actor=actor, trust=trust)
     entry = entries[-1]
-    click.echo(f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by {safe_line(entry.by)}"
-               + (" (FORCED)" if entry.action == "go-live-forced" else ""))
+    click.echo(f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by {safe_line(entry.values['golive_by'])}"
+               + (f" (FORCED, confirmed by {safe_line(entry.values['golive_confirmed_by'])})" if entry.action == "go-live-forced" else ""))

@@ -1,6 +1,11 @@
 """Reports: the record for humans (Markdown in the seed's layout, self-contained HTML) and
 pipelines (JSON, JUnit XML). All are pure functions of (checklist, state, profile, now):
-they run no probe and read no secret."""
+they run no probe and read no secret.
+
+Notes, names, evidence and probe output come from people and remote servers: no report
+carries a control character (ESC, BEL, BS, CR, C1, bidi overrides) — each is shown as a
+visible glyph instead, so a report printed to a terminal or opened in a browser cannot be
+made to redraw, retitle or hide anything."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from ..errors import GoliveError
 from ..model import Checklist
 from ..profile import Profile
 from ..state import State
+from ..text import safe_block
 
 FORMATS = ("markdown", "html", "json", "junit")
 
@@ -26,4 +32,4 @@ def render(fmt: str, checklist: Checklist, state: State, profile: Profile, now: 
         from .junit import render_junit as fn
     else:
         raise GoliveError(f"unknown report format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return fn(checklist, state, profile, now, only=only)
+    return safe_block(fn(checklist, state, profile, now, only=only))

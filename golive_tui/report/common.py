@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..decision import outcome
-from ..model import Checklist, Item, Section
+from ..model import Checklist, Item, Link, Section
 from ..state import State
+from ..text import safe_block, safe_line
+from ..vocab import format_value
 
 STATUS_MARK = {"complete": "[x]", "pending": "[ ]", "n/a": "n/a", "waived": "waived", "failed": "FAILED", "blocked": "blocked"}
 """The Status column of the Markdown report: the seed's boxes, words for everything else."""
@@ -17,7 +19,6 @@ STATUS_WORD = {"complete": "DONE", "pending": "PENDING", "n/a": "N/A", "waived":
 
 # Characters XML 1.0 cannot carry (probe output may contain terminal escapes).
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
@@ -59,12 +60,7 @@ class ItemView:
 
 
 def value_text(value: float | None, unit: str) -> str:
-    if value is None:
-        return ""
-    number = f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
-    if not unit:
-        return number
-    return f"{number}{unit}" if unit in ("%", "ms", "s") else f"{number} {unit}"
+    return format_value(value, unit)
 
 
 def item_view(item: Item, state: State, now: datetime) -> ItemView:
@@ -109,13 +105,38 @@ def anchor(title: str) -> str:
 
 def cell(text: object) -> str:
     """One line of Markdown: whitespace collapsed, pipes and tag-like `<` escaped."""
-    line = " ".join(_CONTROL.sub("", str(text)).split())
+    line = safe_line(" ".join(str(text).split()))
     return _TAG_START.sub(r"\\<", line.replace("|", "\\|"))
 
 
+def md_link(name: str, url: str) -> str:
+    """`[name](url)` with the brackets of the name and the parentheses and spaces of the url escaped."""
+    label = re.sub(r"([\[\]])", r"\\\1", safe_line(name))
+    target = re.sub(r"[\x00-\x20<>|\x7f]", lambda m: f"%{ord(m.group()):02X}", re.sub(r"([()])", r"\\\1", safe_line(url)))
+    return f"[{label}]({target})"
+
+
+class Markdown(str):
+    """A table cell already written as Markdown (escaped, links made): `_table` leaves it as it is."""
+
+
+def linked(text: str, links: list[Link]) -> tuple[Markdown, list[Link]]:
+    """A Markdown cell (already escaped) with each link whose name it shows made a link, and the links left over."""
+    out, cursor, rest = [], 0, []
+    for link in links:
+        name = cell(link.name)
+        at = text.find(name, cursor) if name else -1
+        if at < 0:
+            rest.append(link)
+            continue
+        out += [text[cursor:at], md_link(name, link.url)]
+        cursor = at + len(name)
+    return Markdown("".join(out) + text[cursor:]), rest
+
+
 def xml_text(text: str) -> str:
-    """Text XML 1.0 can hold: characters it forbids (terminal escapes, NUL) dropped."""
-    return _NOT_XML.sub("", text)
+    """Text XML 1.0 can carry: control characters shown as glyphs, other invalid code points dropped."""
+    return _NOT_XML.sub("", safe_block(text))
 
 
 def blockers_text(blockers: list[str], limit: int = 5) -> str:

@@ -6,13 +6,15 @@ white; everything from the checklist or the state is HTML-escaped.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from html import escape
 
 from ..decision import Decision, decide, post_golive_tasks, progress
-from ..model import Checklist, Section
+from ..model import Checklist, Link, Section
 from ..profile import Profile
 from ..state import State
+from ..text import safe_block, safe_line
 from .common import STATUS_WORD, ItemView, blockers_text, item_view, selected, value_text
 
 CSS = """
@@ -41,7 +43,7 @@ VERDICT_WORD = {"pass": "PASS", "acceptable": "ACCEPTABLE", "fail": "FAIL", "err
 
 
 def _e(value: object) -> str:
-    return escape(str(value), quote=True)
+    return escape(safe_block(value), quote=True)
 
 
 def _when(value: datetime | None) -> str:
@@ -139,11 +141,22 @@ def _section(section: Section, state: State, now: datetime, only: set[str] | Non
     return out + ["</section>"]
 
 
+def _link(link: Link) -> str:
+    """An anchor for a web or mail link; any other scheme (javascript:, data:, file:) stays text."""
+    name, url = safe_line(link.name), safe_line(link.url)
+    if re.match(r"(?i)(https?://|mailto:|#|/|\.{1,2}/)", url) or ":" not in url.split("/", 1)[0]:
+        return f"<a href=\"{_e(url)}\">{_e(name)}</a>"
+    return f"{_e(name)} ({_e(url)})"
+
+
 def _row(v: ItemView) -> str:
     item = v.item
     title = f"<b>{_e(item.title)}</b><br><span class=\"key\">{_e(item.priority)} · {_e(item.key)}</span>"
     if item.description:
         title += f"<br><small>{_e(item.description)}</small>"
+    title += "".join(f"<br><small>{_e(safe_line(name))}: {_e(safe_line(value))}</small>" for name, value in item.fields.items())
+    if item.links:
+        title += "<br><small>" + " · ".join(_link(link) for link in item.links) + "</small>"
     state_css = "na" if v.state == "n/a" else v.state
     status = f"<td class=\"st {state_css}\">{STATUS_WORD[v.state]}</td>"
     check = ""

@@ -35,6 +35,7 @@ def record(checklist: Checklist, state: State, profile: Profile, now: datetime, 
             "note": v.note, "evidence_attached": v.attached, "evidence_sha256": istate.evidence_sha256,
             "by": v.by, "at": v.at, "expires_at": istate.expires_at, "waiver": v.waiver,
             "metric": item.metric.model_dump() if item.metric else None, "window": item.window,
+            "fields": dict(item.fields), "links": [link.model_dump() for link in item.links],
         })
     sections = []
     for section in checklist.sections():

@@ -12,17 +12,20 @@ from datetime import datetime
 from itertools import groupby
 
 from ..decision import Decision, DueTask, decide, post_golive_tasks, progress
-from ..model import WINDOW_TITLES, Checklist, Section
+from ..model import WINDOW_TITLES, Checklist, Item, Link, Section
 from ..profile import Profile
 from ..state import State
 from .common import (
     STATUS_MARK,
     ItemView,
+    Markdown,
     anchor,
     blockers_text,
     cell,
     is_toc,
     item_view,
+    linked,
+    md_link,
     selected,
     signoff_section,
 )
@@ -109,7 +112,7 @@ def _layout(views: list[ItemView]) -> str:
     with_metric = sum(1 for v in views if v.item.metric)
     if with_metric and with_metric * 2 >= len(views):
         return "metrics"
-    if not any(v.item.description or v.item.fields or v.item.metric for v in views):
+    if not any(v.item.description or v.item.fields or v.item.metric or _linked(v.item)[2] for v in views):
         return "tasks"
     return "items"
 
@@ -117,7 +120,7 @@ def _layout(views: list[ItemView]) -> str:
 def _task(v: ItemView, section: Section) -> list[str]:
     """A task-list line (`golive import` reads the owner suffix back), its own commands indented below."""
     owner = f" (owner: {cell(v.item.owner)})" if v.item.owner else ""
-    lines = [f"- {'[x]' if v.finished else '[ ]'} {cell(v.item.title)}{owner}"]
+    lines = [f"- {'[x]' if v.finished else '[ ]'} {_linked(v.item)[0]}{owner}"]
     if v.item.runbook and v.item.runbook.strip() not in section.runbook:
         lines += [""] + [f"  {line}" if line else "" for line in _fence(v.item.runbook)] + [""]
     return lines
@@ -139,15 +142,28 @@ def _item_table(views: list[ItemView]) -> list[str]:
     has_description = any(v.item.description for v in views)
     has_owner = any(v.item.owner for v in views)
     extra = list(dict.fromkeys(name for v in views for name in v.item.fields))
-    head = ["Item"] + (["Description"] if has_description else []) + (["Owner"] if has_owner else []) + extra + ["Status", "Date"]
+    # The item's links inside its title and description where their names stand, the others in a Links column.
+    shown = [_linked(v.item) for v in views]
+    has_links = any(rest for _, _, rest in shown)
+    head = (["Item"] + (["Description"] if has_description else []) + (["Owner"] if has_owner else []) + extra
+            + (["Links"] if has_links else []) + ["Status", "Date"])
     rows = []
-    for v in views:
-        row = [v.item.title]
-        row += [v.item.description] if has_description else []
+    for v, (title, description, rest) in zip(views, shown, strict=True):
+        row = [title]
+        row += [description] if has_description else []
         row += [v.item.owner] if has_owner else []
-        row += [v.item.fields.get(name, "") for name in extra]
+        # A source's Priority column shows each item's priority, also where the source cell said only P1 or P3.
+        row += [v.item.fields.get(name) or (v.item.priority if name.lower() in ("priority", "prio") and v.item.priority != "P2"
+                                            else "") for name in extra]
+        row += [Markdown(", ".join(md_link(cell(k.name), k.url) for k in rest))] if has_links else []
         rows.append(row + [STATUS_MARK[v.state], v.date])
     return _table(head, rows)
+
+
+def _linked(item: Item) -> tuple[Markdown, Markdown, list[Link]]:
+    title, rest = linked(cell(item.title), item.links)
+    description, rest = linked(cell(item.description), rest)
+    return title, description, rest
 
 
 def _metric_shape(v: ItemView) -> str:
@@ -186,7 +202,7 @@ def _table(head: list[str], rows: list[list[str]], *, bold_first: bool = True) -
     """A Markdown table of plain-text cells (escaped here); the first column bold like the seed's."""
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
     for row in rows:
-        cells = [cell(c) for c in row]
+        cells = [c if isinstance(c, Markdown) else cell(c) for c in row]
         if bold_first and cells and cells[0]:
             cells[0] = f"**{cells[0]}**"
         lines.append("| " + " | ".join(cells) + " |")
@@ -257,7 +273,9 @@ def _signoff(r: _Report, level: int) -> list[str]:
 
 
 def _fence(text: str) -> list[str]:
-    """A fenced code block longer than any backtick run inside it."""
+    """A fenced code block longer than any backtick run inside it (a runbook already fenced, its language kept, as it is)."""
+    if re.match(r"(`{3,}|~{3,})", text.lstrip()):
+        return text.strip("\n").split("\n")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     ticks = "`" * max(3, longest + 1)
     return [f"{ticks}bash", text.strip("\n"), ticks]

@@ -53,12 +53,13 @@ def state_location(location: str | Path | None = None) -> str:
 
 
 def open_store(location: str | Path | None = None, profile: Profile | None = None, *, checklist: str = "",
-               journal_dir: Path | None = None, storage: object = None) -> Store:
+               journal_dir: Path | None = None, storage: object = None, accept_tampered: str | None = None) -> Store:
     """The store for a location: a local file, or `s3://bucket/key` shared with an offline journal.
 
     An S3 location uses the profile's [aws] keys (profile, region, endpoint), else boto3's
     own conventions, as the AWS probes do. `storage` replaces the storage built from the
-    location (tests that count or fail requests).
+    location (tests that count or fail requests). `accept_tampered`: the reason to write on
+    top of a record that fails verification (recorded); without it such writes are refused.
     """
     where = state_location(location)
     if where.startswith("s3://"):
@@ -71,10 +72,12 @@ def open_store(location: str | Path | None = None, profile: Profile | None = Non
             storage = S3Object(where, profile=aws.profile or None if aws else None, region=aws.region or None if aws else None,
                                endpoint_url=aws.endpoint_url or None if aws else None)
         journal = Journal(storage.name, journal_dir or default_directory())  # type: ignore[attr-defined]
-        return OfflineStore(StateStore(storage, checklist, on_document=journal.remember), journal)  # type: ignore[arg-type]
+        inner = StateStore(storage, checklist, on_document=journal.remember, accept_tampered=accept_tampered)  # type: ignore[arg-type]
+        return OfflineStore(inner, journal)
     from .storage import LocalFile
 
-    return StateStore(storage or LocalFile(Path(where)), checklist)  # type: ignore[arg-type]
+    mode = profile.state.file_mode if profile is not None else 0o600
+    return StateStore(storage or LocalFile(Path(where), mode), checklist, accept_tampered=accept_tampered)  # type: ignore[arg-type]
 
 
 __all__ = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -85,6 +86,8 @@ def apply_change(state: State, change: Change) -> None:
             state.approvals[key] = ApprovalRecord.model_validate(data)
         else:
             state.approvals.pop(key, None)
+    elif kind == "record":
+        pass  # an entry about the record itself (an accepted tampering): it changes no field
     elif kind == "meta":
         data = state.meta.model_dump()
         data.update(change.values)
@@ -125,23 +128,47 @@ class VerifyReport:
     broken_seq: int | None = None
 
 
+# Chains already verified: the entries themselves (frozen objects, handed out again by the
+# codec for unchanged text) and the state their replay gave. A chain that grew by a few
+# entries is verified from the end of its verified prefix on — but only when that prefix
+# is the very same entry objects at the very same positions, so an edited, removed or
+# reordered entry anywhere sends it through the full check again.
+_VERIFIED: OrderedDict[str, tuple[list[AuditEntry], State]] = OrderedDict()
+_VERIFIED_LIMIT = 16
+
+
+def _resume_point(entries: list[AuditEntry], checklist: str) -> tuple[int, State]:
+    for head in reversed(_VERIFIED):
+        known, replay = _VERIFIED[head]
+        n = len(known)
+        if n <= len(entries) and entries[n - 1] is known[-1] and all(a is b for a, b in zip(known, entries, strict=False)):
+            _VERIFIED.move_to_end(head)
+            return len(known), replay.copy_containers()
+    return 0, State(checklist=checklist)
+
+
 def verify(state: State) -> VerifyReport:
     """Check hash links, sequence numbers, and that replay reproduces the stored state."""
-    prev = GENESIS
-    replay = State(checklist=state.checklist)
-    for index, entry in enumerate(state.audit):
-        raw = entry.model_dump()
+    entries = state.audit
+    start, replay = _resume_point(entries, state.checklist)
+    prev = entries[start - 1].hash if start else GENESIS
+    for index in range(start, len(entries)):
+        entry = entries[index]
         if entry.seq != index + 1:
-            return VerifyReport(False, len(state.audit), f"entry {index + 1} has seq {entry.seq}: entries deleted or reordered", entry.seq)
+            return VerifyReport(False, len(entries), f"entry {index + 1} has seq {entry.seq}: entries deleted or reordered", entry.seq)
         if entry.prev != prev:
-            return VerifyReport(False, len(state.audit), f"entry {entry.seq} does not follow entry {entry.seq - 1} (prev hash mismatch)", entry.seq)
-        if entry_hash(raw) != entry.hash:
-            return VerifyReport(False, len(state.audit), f"entry {entry.seq} was modified (hash mismatch)", entry.seq)
+            return VerifyReport(False, len(entries), f"entry {entry.seq} does not follow entry {entry.seq - 1} (prev hash mismatch)", entry.seq)
+        if entry_hash(entry.model_dump()) != entry.hash:
+            return VerifyReport(False, len(entries), f"entry {entry.seq} was modified (hash mismatch)", entry.seq)
         try:
             apply_change(replay, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
         except Exception as exc:  # an entry that cannot be replayed is itself evidence of tampering
-            return VerifyReport(False, len(state.audit), f"entry {entry.seq} cannot be replayed: {exc}", entry.seq)
+            return VerifyReport(False, len(entries), f"entry {entry.seq} cannot be replayed: {exc}", entry.seq)
         prev = entry.hash
+    if entries and start < len(entries):
+        _VERIFIED[entries[-1].hash] = (list(entries), replay.copy_containers())
+        while len(_VERIFIED) > _VERIFIED_LIMIT:
+            _VERIFIED.popitem(last=False)
     for label, stored, derived in (
         ("items", _dump_items(state), _dump_items(replay)),
         ("approvals", {k: v.model_dump() for k, v in state.approvals.items()}, {k: v.model_dump() for k, v in replay.approvals.items()}),
@@ -149,8 +176,8 @@ def verify(state: State) -> VerifyReport:
     ):
         if canonical(stored) != canonical(derived):
             where = _first_difference(stored, derived)
-            return VerifyReport(False, len(state.audit), f"{label} differ from the audit trail at {where}: edited by hand?", None)
-    return VerifyReport(True, len(state.audit))
+            return VerifyReport(False, len(entries), f"{label} differ from the audit trail at {where}: edited by hand?", None)
+    return VerifyReport(True, len(entries))
 
 
 def state_at(state: State, seq: int) -> State:

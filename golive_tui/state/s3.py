@@ -209,8 +209,11 @@ class S3Object:
         """Nothing to hold: the conditional PUT detects concurrent writers."""
         return contextlib.nullcontext()
 
-    def save(self, text: str, expected: str | None) -> str:
-        """PUT `text` if the object is still at ETag `expected` (absent if None); the new ETag."""
+    def save(self, text: str, expected: str | None, *, backup: bool = True) -> str:
+        """PUT `text` if the object is still at ETag `expected` (absent if None); the new ETag.
+
+        Previous copies are the bucket's versioning business (`backup` has no effect here).
+        """
         from botocore.exceptions import ClientError
 
         args: dict[str, Any] = {

@@ -37,6 +37,17 @@ class Waiver(_Record):
     at: datetime
 
 
+class Override(_Record):
+    """A person marked the item done (or n/a) over a failing or erroring probe: the why, kept visible."""
+
+    reason: str
+    by: str
+    at: datetime
+    verdict: VerdictName
+    """The probe verdict the person overrode."""
+    summary: str = ""
+
+
 class ItemState(_Record):
     status: Status = "pending"
     by: str = ""
@@ -49,6 +60,8 @@ class ItemState(_Record):
     """A manual attestation stops counting after this moment (item.attest_valid_days)."""
     probe: ProbeRecord | None = None
     waiver: Waiver | None = None
+    override: Override | None = None
+    """Set when a person marked done/n/a over a fail/error verdict; later probe runs keep it (and show both)."""
 
 
 class ApprovalRecord(_Record):
@@ -59,6 +72,16 @@ class ApprovalRecord(_Record):
     """SHA-256 of the canonical state of every item when approved."""
     audit_seq: int
     """Audit sequence number of the approval, to list what changed since."""
+    principal: str = ""
+    """The approver's identity in the allowed-signers file (an email or login); empty in old files."""
+    proxy: bool = False
+    """Recorded by an operator who is not the approver (a verbal yes written down on the call)."""
+    evidence: str = ""
+    """For a proxy approval: where the approver said yes (a link, "Slack #cutover 19:02")."""
+    ssh_signature: str = ""
+    """The approver's OpenSSH signature over role, principal, time, state digest and chain head."""
+    chain_head: str = ""
+    """The audit chain's head hash when the approval was made (part of the signed message)."""
     revoked_at: datetime | None = None
     revoked_by: str = ""
     revoke_reason: str = ""
@@ -75,17 +98,29 @@ class AuditEntry(_Record):
     """The session that made it: user, host, ssh_client, sudo_user (actor.Operator); empty in old files."""
     action: str
     target: str
-    """`item:<id>`, `approval:<role>` or `meta`."""
+    """`item:<id>`, `approval:<role>`, `meta`, or `record` (about the record itself: an accepted tampering)."""
     values: dict[str, Any] = Field(default_factory=dict)
     unset: list[str] = Field(default_factory=list)
     prev: str
     hash: str
 
 
+class ForceRequest(_Record):
+    """A go-live forced on NO-GO waits for a second operator's confirmation."""
+
+    reason: str
+    by: str
+    at: datetime
+    operator: dict[str, str] = Field(default_factory=dict)
+
+
 class Meta(_Record):
     golive_at: datetime | None = None
     golive_by: str = ""
     golive_forced_reason: str = ""
+    force_request: ForceRequest | None = None
+    golive_confirmed_by: str = ""
+    """Who confirmed a forced go-live (a second operator), as name and session."""
 
 
 class State(_Record):

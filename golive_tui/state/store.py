@@ -11,15 +11,17 @@ wraps this store through its public interface.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import GoliveError
-from .chain import Change, append
+from ..errors import GoliveError, LoadError
+from .chain import Change, append, verify
 from .codec import Codec
 from .conflicts import ConflictError, find_conflicts
 from .schema import AuditEntry, State
@@ -68,11 +70,15 @@ class StoreStatus:
                 "reason": self.reason, "queued": self.queued, "conflicts": list(self.conflicts), "summary": self.summary}
 
 
+class TamperedError(GoliveError):
+    """The record fails verification: writing on top of it would bury the evidence."""
+
+
 class StateStore:
     """One state document in one storage. Every change goes through `transact`."""
 
     def __init__(self, storage: Storage, checklist: str = "", *, codec: Codec | None = None,
-                 on_document: Callable[[str], None] | None = None) -> None:
+                 on_document: Callable[[str], None] | None = None, accept_tampered: str | None = None) -> None:
         self.storage = storage
         self.checklist = checklist
         self.codec = codec or Codec()
@@ -81,6 +87,8 @@ class StateStore:
         self.path: Path | None = getattr(storage, "path", None)
         """The local file, for messages and `.bak` handling; None for a remote document."""
         self.backup: Path | None = getattr(storage, "backup", None)
+        self.accept_tampered = accept_tampered
+        """A reason to write on top of a record that fails verification (recorded in the chain)."""
         self._cached: tuple[Any, State] | None = None
 
     @property
@@ -102,6 +110,10 @@ class StateStore:
         text, version = self.storage.load()
         if text is None:
             return State(checklist=self.checklist), None
+        if not text.strip():
+            # An empty file is a lost record, not a new one: never start over on top of it.
+            hint = f"; `golive restore` brings back {self.backup}" if self.backup is not None and self.backup.exists() else ""
+            raise LoadError(self.location, f"the state file is empty ({len(text)} bytes): refusing to treat it as a new record{hint}")
         if self._cached is not None and self._cached[0] == version:
             return self._cached[1].copy_containers(), version
         state = self.codec.loads(self.location, text)
@@ -133,7 +145,8 @@ class StateStore:
         return SyncReport()
 
     def resolve(self, keep: str) -> SyncReport:
-        raise GoliveError(f"{self.location}: nothing to resolve — only a shared (s3://) state queues changes offline")
+        """Settle queued conflicts: a store that writes directly has none."""
+        return SyncReport()
 
     # --- writing ---------------------------------------------------------------------------
     def transact(self, build: Build, actor: Actor) -> tuple[State, list[AuditEntry]]:
@@ -150,10 +163,13 @@ class StateStore:
                 state, version = self._load()
                 if not state.checklist:
                     state.checklist = self.checklist
+                integrity = verify(state) if version is not None else None
                 changes = build(state) if callable(build) else build
                 conflicts = find_conflicts(state, changes)
                 if conflicts:
                     raise ConflictError(conflicts)
+                if changes and integrity is not None and not integrity.ok:
+                    changes = [self._accepted(integrity.problem), *changes]
                 when = actor.now()
                 entries = [append(state, change, by=actor.name, at=when, operator=operator) for change in changes]
                 if not entries:
@@ -161,7 +177,8 @@ class StateStore:
                 self._cached = None
                 text = self.codec.dumps(state)
                 try:
-                    new_version = self.storage.save(text, version)
+                    # A record that fails verification is never rotated into .bak: the last good copy stays there.
+                    new_version = self.storage.save(text, version, backup=integrity is None or integrity.ok)
                 except VersionConflict:
                     # Jittered backoff: writers that collided do not collide again in lockstep.
                     time.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))
@@ -171,6 +188,28 @@ class StateStore:
                 self._observed(text)
                 return state, entries
         raise GoliveError(f"{self.location}: gave up after {MAX_CONFLICT_RETRIES} concurrent-write retries")
+
+    def _accepted(self, problem: str) -> Change:
+        """The entry that records writing on top of a tampered record, or TamperedError."""
+        if not self.accept_tampered or not self.accept_tampered.strip():
+            raise TamperedError(
+                f"{self.location} fails verification ({problem}): refusing to write on top of it. "
+                "See `golive audit verify`; `golive restore` brings back the last good copy; "
+                "--accept-tampered REASON writes anyway and records that you did")
+        return Change("record", "accept-tampered", {"reason": self.accept_tampered.strip(), "problem": problem})
+
+    def restore_backup(self, now: datetime) -> Path | None:
+        """Put `.bak` back as the state file; the file it replaces is kept as `<name>.replaced-<time>` (returned)."""
+        if self.path is None or self.backup is None:
+            raise GoliveError(f"{self.location}: only a local state file has a .bak to restore")
+        with self.storage.locked():
+            kept = None
+            if self.path.exists():
+                kept = self.path.with_name(f"{self.path.name}.replaced-{now:%Y%m%dT%H%M%SZ}")
+                os.link(self.path, kept)  # the replaced file stays, byte for byte: it may be evidence
+            self.storage.save(self.backup.read_text(encoding="utf-8"), None, backup=False)
+            self._cached = None
+        return kept
 
     def replace_document(self, text: str) -> None:
         """Write a whole document as it is (benchmarks and tests); normal changes use transact."""

@@ -16,6 +16,7 @@ from golive_tui.tui.modals.record import WaiveModal
 from golive_tui.tui.modals.signoff import ApproveModal, GoLiveModal, RevokeModal
 from golive_tui.tui.screens.item import ItemScreen
 from golive_tui.tui.screens.signoff import BlockerList, SignoffScreen
+from tests.people import person
 
 from .conftest import MINI
 from .helpers import cell, fill, footer, settle, text_of
@@ -79,7 +80,7 @@ async def test_j_k_choose_the_role_that_a_approves(app_factory, probed_checklist
 
 
 async def test_stale_approval_lists_changed_items(app_factory, probed_checklist, store) -> None:
-    actions.approve(store, probed_checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, probed_checklist, "eng", name="Erin", actor=person("erin"))
     actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -114,7 +115,7 @@ async def test_blockers_open_their_item(app_factory, probed_checklist, store, si
 
 
 async def test_revoke_needs_a_reason(app_factory, probed_checklist, store) -> None:
-    actions.approve(store, probed_checklist, "eng", name="Erin", actor=Actor.current())
+    actions.approve(store, probed_checklist, "eng", name="Erin", actor=person("erin"))
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3", "r")

@@ -22,6 +22,7 @@ from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.profile import Profile
 from golive_tui.state import open_store
 from golive_tui.tui.app import make_app
+from tests.people import person
 
 from .conftest import FIXED_NOW, SHIPPED
 
@@ -48,8 +49,8 @@ def staged_app(tmp_path: Path):
     items = checklist.item_map()
     at = FIXED_NOW - timedelta(minutes=7)
 
-    def by(name: str) -> Actor:
-        return Actor.current(name).at(at)
+    def by(login: str, name: str | None = None) -> Actor:
+        return person(login, name).at(at)
 
     actions.record_results(store, [
         ItemResult(items[key], ProbeResult(verdict, summary, "evidence: see probe", value=value, unit=unit,
@@ -58,12 +59,12 @@ def staged_app(tmp_path: Path):
     ], actor=by("captain"))
     actions.mark(store, items["go-live.infrastructure.dns"], "done", note="dig +short ok", actor=by("captain"))
     actions.mark(store, items["go-live.operational.rollback-plan"], "done", note="rehearsed in staging", actor=by("ops"))
-    actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", actor=by("Erin Example"))
-    actions.approve(store, checklist, checklist.approval[1].id, name="Sam Secure", actor=by("Sam Secure"))
+    actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", principal="erin", actor=by("erin", "Erin Example"))
+    actions.approve(store, checklist, checklist.approval[1].id, name="Sam Secure", principal="sam", actor=by("sam", "Sam Secure"))
     actions.mark(store, items["go-live.database.backups"], "failed", note="PITR off", actor=by("dba"))  # both now stale…
     actions.waive(store, items["go-live.infrastructure.vpc-networking"], reason="audited last quarter",
                   until=FIXED_NOW.replace(year=2099), actor=by("captain"))
-    actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", actor=by("Erin Example"))  # …and the first re-signs
+    actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", principal="erin", actor=by("erin", "Erin Example"))  # …and the first re-signs
     return make_app(checklist, Profile(), store, clock=lambda: FIXED_NOW, by="captain")
 
 

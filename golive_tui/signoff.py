@@ -1,0 +1,118 @@
+"""Who really approved: signatures, proxies and separation of duties, judged from the record.
+
+An approval is *signed* when its OpenSSH signature verifies against the allowed-signers
+file for the approver's principal, over a message that still matches the record (the
+state digest and the chain head it claims); *invalid* when it carries a signature that
+does not; *proxy* when the operator who recorded it is not the approver (a verbal yes
+written down on the call, with its evidence); *unsigned* otherwise. `verify_signatures`
+checks every signed approval in the chain's history for `golive audit verify`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .actor import Operator
+from .state.chain import GENESIS
+from .state.schema import ApprovalRecord, AuditEntry, State
+
+if TYPE_CHECKING:
+    from .model import Checklist
+    from .profile import Profile
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What signatures are checked against, and whether only signed approvals count."""
+
+    allowed_signers: Path | None = None
+    require_signatures: bool = False
+
+    @classmethod
+    def of(cls, checklist: Checklist, profile: Profile | None = None, allowed_signers: str | Path | None = None) -> Trust:
+        configured = allowed_signers or (profile.signoff.allowed_signers if profile is not None else "")
+        path = Path(configured).expanduser() if configured else None
+        required = checklist.signoff.require_signatures or bool(profile is not None and profile.signoff.require_signatures)
+        return cls(path, required)
+
+
+@dataclass(frozen=True)
+class Signing:
+    label: str
+    """signed, invalid, proxy, unsigned, or `signed (unverified)` when no allowed-signers file is given."""
+    detail: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.label == "signed"
+
+
+def principal_of(record: ApprovalRecord) -> str:
+    return record.principal or record.name
+
+
+def entry_of(state: State, record: ApprovalRecord) -> AuditEntry | None:
+    """The audit entry that recorded the approval (by its sequence number)."""
+    index = record.audit_seq - 1
+    if 0 <= index < len(state.audit) and state.audit[index].seq == record.audit_seq and state.audit[index].action == "approve":
+        return state.audit[index]
+    return None
+
+
+def recorded_by(state: State, record: ApprovalRecord) -> Operator | None:
+    entry = entry_of(state, record)
+    return Operator.from_record(entry.operator) if entry is not None else None
+
+
+def chain_head_before(state: State, seq: int) -> str:
+    """The head of the chain just before entry `seq` (what an approval at `seq` signs)."""
+    return state.audit[seq - 2].hash if seq >= 2 and len(state.audit) >= seq - 1 else GENESIS
+
+
+def check_record(role_id: str, record: ApprovalRecord, state: State, trust: Trust, digest_then: str | None = None) -> Signing:
+    """How one approval is signed; `digest_then` (the state digest replayed to just before it) is checked when given."""
+    if record.ssh_signature:
+        from . import signing
+
+        if record.chain_head != chain_head_before(state, record.audit_seq):
+            return Signing("invalid", f"chain head does not match: history before #{record.audit_seq} was rewritten")
+        if digest_then is not None and digest_then != record.signature:
+            return Signing("invalid", f"the signed state digest does not match the record before #{record.audit_seq}")
+        if trust.allowed_signers is None:
+            return Signing("signed (unverified)", "no allowed-signers file (profile signoff.allowed_signers)")
+        message = signing.approval_message(role=role_id, principal=principal_of(record), at=record.at,
+                                           state_digest=record.signature, chain_head=record.chain_head)
+        check = signing.verify(message, record.ssh_signature, principal_of(record), trust.allowed_signers)
+        return Signing("signed", principal_of(record)) if check.ok else Signing("invalid", check.reason)
+    if record.proxy:
+        return Signing("proxy", record.evidence)
+    return Signing("unsigned")
+
+
+def is_own(principal: str, operator: Operator) -> bool:
+    """Whether an approver's principal is the operator at the keyboard (their login, or login@host)."""
+    wanted = principal.strip().lower()
+    return wanted in {operator.user.lower(), f"{operator.user}@{operator.host}".lower(),
+                      (operator.sudo_user or "").lower()} - {""}
+
+
+def verify_signatures(checklist: Checklist, state: State, trust: Trust) -> tuple[int, str, int | None]:
+    """(signed approvals checked, first problem or "", its audit seq) over the chain's whole history."""
+    from .digest import signature as state_digest
+    from .state.chain import Change, apply_change
+
+    replay = State(checklist=state.checklist)
+    checked = 0
+    for entry in state.audit:
+        if entry.action == "approve" and entry.values.get("ssh_signature"):
+            record = ApprovalRecord.model_validate({k: v for k, v in entry.values.items()})
+            role_id = entry.target.partition(":")[2]
+            result = check_record(role_id, record, state, trust, state_digest(checklist, replay))
+            checked += 1
+            if not result.verified and result.label != "signed (unverified)":  # no allowed signers: head and digest still checked
+                reason = result.detail or result.label
+                return checked, f"approval #{entry.seq} ({role_id}, {principal_of(record)}): {reason}", entry.seq
+        apply_change(replay, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
+    return checked, "", None
