@@ -24,6 +24,7 @@ from .errors import GoliveError
 from .model import Checklist
 from .probes.base import ClientCache
 from .profile import Profile, load_profile
+from .signoff import Trust
 from .state import State, Store, open_store, state_location
 
 T = TypeVar("T")
@@ -110,6 +111,11 @@ class Session:
     def save_results(self, results: list[ItemResult]) -> None:
         """Probe results in one transaction (the batch `ResultBatch` collected)."""
         self.write(lambda: actions.record_results(self.store, results, actor=self.actor))
+
+    @property
+    def trust(self) -> Trust:
+        """What approvals' signatures are checked against (checklist and profile [signoff])."""
+        return Trust.of(self.checklist, self.profile)
 
     # --- probing -------------------------------------------------------------------------
     @property

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ..session import Session
     from .prober import Prober
     from .recorder import Recorder
+    from .signer import Signer
     from .view import HeaderView
 
 READ_ONLY = "read-only: nothing can be changed in this session"
@@ -69,12 +70,12 @@ class GoliveApp(App):
         self.clock = clock or (lambda: datetime.now(UTC))
         self.watch = watch
         self.recorder: Recorder = None  # type: ignore[assignment]
+        self.signer: Signer = None  # type: ignore[assignment]
         self.prober: Prober = None  # type: ignore[assignment]
         self.load_error: str = ""
         """Why the cockpit could not start (printed by the CLI after the terminal is restored)."""
         self.quit_note: str = ""
         self._decision: tuple[Any, Decision] | None = None
-        self._integrity: tuple[Any, str] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -110,7 +111,7 @@ class GoliveApp(App):
 
         try:
             session = self.loader()  # type: ignore[misc]
-            from . import prober, recorder  # noqa: F401 - imported here, not before the first frame
+            from . import prober, recorder, signer  # noqa: F401 - imported here, not before the first frame
             from .screens import main  # noqa: F401
         except GoliveError as exc:
             self.call_from_thread(self.fail_to_start, str(exc), exc.exit_code)
@@ -133,9 +134,10 @@ class GoliveApp(App):
         """Start the cockpit proper on a loaded session: recorder, prober, live reload, warm SDKs."""
         from .prober import Prober
         from .recorder import Recorder
+        from .signer import Signer
 
         self.session = session
-        self.recorder, self.prober = Recorder(self), Prober(self)
+        self.recorder, self.signer, self.prober = Recorder(self), Signer(self), Prober(self)
         self.set_interval(1.0, self.poll_state)
         # 4 updates a second at most, and only while probes run: no flood on a slow SSH link.
         self.set_interval(0.25, self.tick)
@@ -153,20 +155,15 @@ class GoliveApp(App):
         from ..decision import decide
 
         now = self.now()
-        key = (self.session.fingerprint, id(self.session.state), now.replace(microsecond=0))
+        key = (self.session.fingerprint, id(self.session.state), id(self.session.profile), now.replace(microsecond=0))
         if self._decision is None or self._decision[0] != key:
-            self._decision = (key, decide(self.session.checklist, self.session.state, now))
+            self._decision = (key, decide(self.session.checklist, self.session.state, now, self.session.trust))
         return self._decision[1]
 
     def integrity(self) -> str:
         """The first problem of a record that fails verification, or empty."""
-        from ..state import verify
-
-        key = (self.session.fingerprint, id(self.session.state))
-        if self._integrity is None or self._integrity[0] != key:
-            report = verify(self.session.state)
-            self._integrity = (key, "" if report.ok else report.problem)
-        return self._integrity[1]
+        decision = self.decision()
+        return decision.integrity.problem if decision.tampered else ""
 
     def header_view(self) -> HeaderView | None:
         if self.session is None:
@@ -174,8 +171,8 @@ class GoliveApp(App):
         from .view import header_view
 
         prober = self.prober
-        return header_view(self.session, self.decision(), self.now(), integrity=self.integrity(),
-                           regressed=len(prober.regressions()), watch=prober.watch_label())
+        return header_view(self.session, self.decision(), self.now(), regressed=len(prober.regressions()),
+                           watch=prober.watch_label())
 
     def sweep_line(self) -> tuple[str, str, str]:
         return self.prober.line() if self.prober is not None else ("", "", "")
@@ -269,13 +266,13 @@ class GoliveApp(App):
         self.recorder.export(fmt)
 
     def action_approve(self) -> None:
-        self.recorder.approve("")
+        self.signer.approve("")
 
     def action_revoke(self) -> None:
-        self.recorder.revoke("")
+        self.signer.revoke("")
 
     def action_go_live(self) -> None:
-        self.recorder.go_live()
+        self.signer.go_live()
 
     async def action_quit(self) -> None:
         """Quit; while a sweep runs, ask first, then cancel it and say so at once."""

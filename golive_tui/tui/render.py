@@ -125,6 +125,8 @@ def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
 def row_cells(row: RowView, now: datetime, tones: Tones, spin: int | None) -> list[Text]:
     """Title, owner, status, verdict, age; `spin` None draws a static `… running` (monochrome)."""
     status = term_text(row.outcome, tones)
+    if row.overridden:
+        status.append("!", style=tones["warn"])  # a person overrode a failing probe: the item says why
     if row.expired:
         status.append("*")  # expired attestation or waiver: the detail says which
     if row.running:
@@ -186,6 +188,8 @@ def detail_text(view: ItemView, tones: Tones) -> Text:
             text.append(f"  {line}\n", style=tones["dim"])
     if view.note:
         text.append(f"Note: {view.note.splitlines()[0]}\n")
+    if view.override:
+        text.append(f"Override: {view.override}\n", style=tones["warn"])
     if view.waiver:
         text.append(f"Waiver: {view.waiver}\n", style=tones["warn"])
     if view.description:
@@ -222,6 +226,8 @@ def item_text(view: ItemView, tones: Tones) -> Text:
         text.append(f"Evidence: {view.evidence}\n")
         if view.evidence_sha256:
             text.append(f"  sha256 {view.evidence_sha256}\n", style=tones["dim"])
+    if view.override:
+        text.append(f"Override: {view.override}\n", style=tones["warn"])
     if view.waiver:
         text.append(f"Waiver: {view.waiver}\n", style=tones["warn"])
     for name, url in view.links:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..actor import Operator
-from ..decision import Decision, outcome, post_golive_tasks, progress, section_progress
+from ..decision import Decision, live, outcome, progress, section_progress
 from ..model import Item, Section
 from ..profile import Profile
 from ..runbook import Command, commands
@@ -84,32 +84,29 @@ def span(delta: timedelta) -> str:
 
 def live_line(session: Session, now: datetime) -> tuple[str, str, str, bool]:
     """(`LIVE 02:14:07`, next task, `in 3h12m`, overdue) after the go-live moment, else empty."""
-    meta = session.state.meta
-    if meta.golive_at is None:
+    state = live(session.checklist, session.state, now)
+    if state is None:
         return "", "", "", False
-    live = ("LIVE (forced) " if meta.golive_forced_reason else "LIVE ") + clock(now - meta.golive_at)
-    tasks = sorted((t for t in post_golive_tasks(session.checklist, session.state, now) if not t.finished),
-                   key=lambda t: t.due)
-    if not tasks:
-        return live, "", "", False
-    task = tasks[0]
+    label = state.label if state.since is not None else safe_line(state.label)
+    if state.since is not None and state.elapsed.days:
+        label = label.rsplit(" ", 1)[0] + " " + clock(state.elapsed)  # past a day: `1d 02:14:07`
+    task = state.next_task
+    if task is None:
+        return label, "", "", False
     if task.overdue:
-        return live, safe_line(task.item.title), f"{span(now - task.due)} ago", True
-    return live, safe_line(task.item.title), f"in {span(task.due - now)}", False
+        return label, safe_line(task.item.title), f"{span(now - task.due)} ago", True
+    return label, safe_line(task.item.title), f"in {span(task.due - now)}", False
 
 
-def header_view(session: Session, decision: Decision, now: datetime, *, integrity: str = "", regressed: int = 0,
+def header_view(session: Session, decision: Decision, now: datetime, *, regressed: int = 0,
                 watch: str = "") -> HeaderView:
     items = list(session.checklist.items())
     overall = progress(items, session.state, now)
     errors = verdict_counts(items, session.state)["error"]
     live, next_task, next_due, overdue = live_line(session, now)
-    if integrity:
-        badge, go = "TAMPERED", False
-    else:
-        badge, go = decision.label, decision.go
+    problem = decision.integrity.problem if decision.tampered else ""
     return HeaderView(
-        badge, go, safe_line(integrity), overall.finished, overall.total, overall.failed, errors,
+        decision.label, decision.go, safe_line(problem), overall.finished, overall.total, overall.failed, errors,
         sum(v.counts for v in decision.approvals), len(decision.approvals), safe_line(session.checklist.title),
         target_label(session.profile), session.read_only, live, next_task, next_due, overdue, regressed, watch,
         safe_line(session.store_summary or ""))
@@ -145,6 +142,8 @@ class RowView:
     """A paging probe a sweep left for `p`."""
     change: str = ""
     """▼ / ▲ / • in front of a verdict that changed since the previous sweep."""
+    overridden: bool = False
+    """A person marked it done or n/a over a failing probe (shown as `!`, the reason in the item)."""
 
 
 def row_view(item: Item, state: State, now: datetime, *, running: bool = False, held: bool = False,
@@ -154,7 +153,7 @@ def row_view(item: Item, state: State, now: datetime, *, running: bool = False, 
     probe = istate.probe
     return RowView(item.key, safe_line(item.title), safe_line(item.owner), o.state, bool(o.reason and o.state != "waived"),
                    probe.verdict if probe else None, probe.checked_at if probe else None, running,
-                   held and not running, change.mark if change else "")
+                   held and not running, change.mark if change else "", istate.override is not None)
 
 
 @dataclass(frozen=True)
@@ -186,6 +185,7 @@ class ItemView:
     evidence: str
     evidence_sha256: str
     waiver: str
+    override: str
     links: tuple[tuple[str, str], ...]
     fields: tuple[tuple[str, str], ...]
     commands: tuple[Command, ...]
@@ -213,6 +213,11 @@ def item_view(session: Session, item: Item, now: datetime, *, running: bool = Fa
         m = item.metric
         metric = f"target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else "") + (
             f" ({safe_line(m.expected)})" if m.expected else "")
+    override = ""
+    if istate.override:
+        ov = istate.override
+        override = safe_line(f"{ov.reason} — by {ov.by} {ov.at:%Y-%m-%d %H:%M} UTC, over the probe's {ov.verdict}"
+                             + (f" ({ov.summary})" if ov.summary else ""))
     waiver = ""
     if istate.waiver:
         w = istate.waiver
@@ -224,7 +229,7 @@ def item_view(session: Session, item: Item, now: datetime, *, running: bool = Fa
         probe.verdict if probe else None, safe_line(probe.summary) if probe else "", probe.checked_at if probe else None,
         probe.duration_ms if probe else 0.0, format_value(probe.value, probe.unit) if probe else "",
         safe_block(probe.evidence.rstrip()) if probe else "", safe_block(istate.note), safe_line(istate.evidence),
-        istate.evidence_sha256, waiver,
+        istate.evidence_sha256, waiver, override,
         tuple((safe_line(link.name), safe_line(link.url)) for link in item.links),
         tuple((safe_line(k), safe_block(v)) for k, v in item.fields.items()),
         tuple(Command(safe_line(c.label), safe_block(c.text)) for c in commands(item.runbook, session.profile)),

@@ -81,9 +81,14 @@ async def test_enter_opens_everything_about_the_item(app_factory, rich_checklist
         await pilot.press(*" -o wide", "enter")
         assert app.clipboard == "kubectl --context prod-eu get pods -n shop-prod -o wide"
         assert not line.display
-        await pilot.press("d")  # attest from the item screen
+        await pilot.press("d")  # attest from the item screen: over a failing probe, that is an override
+        await pilot.pause()
+        await pilot.press(*"node 3 drained on purpose", "enter")
         await settle(pilot)
-        assert store.read().item(item.key).status == "done"
+        record = store.read().item(item.key)
+        assert record.status == "done" and record.override.reason == "node 3 drained on purpose"
+        assert "Override: node 3 drained on purpose" in text_of(app, "#item-detail")
+        assert "✗ fail — flip says fail" in text_of(app, "#item-detail")  # the probe's verdict stays in view
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)

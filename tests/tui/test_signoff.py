@@ -12,6 +12,7 @@ from golive_tui import actions
 from golive_tui.actor import Actor
 from golive_tui.decision import decide
 from golive_tui.model import Checklist
+from golive_tui.tui.modals.base import ConfirmModal
 from golive_tui.tui.modals.record import WaiveModal
 from golive_tui.tui.modals.signoff import ApproveModal, GoLiveModal, RevokeModal
 from golive_tui.tui.screens.item import ItemScreen
@@ -19,7 +20,7 @@ from golive_tui.tui.screens.signoff import BlockerList, SignoffScreen
 from tests.people import person
 
 from .conftest import MINI
-from .helpers import cell, fill, footer, settle, text_of
+from .helpers import cell, fill, footer, settle, text_of, wait_until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
@@ -54,28 +55,28 @@ async def test_waiver_date_is_checked_in_the_modal_which_stays_open(app_factory,
 
 @SIZES
 async def test_j_k_choose_the_role_that_a_approves(app_factory, probed_checklist, store, size) -> None:
-    app = app_factory(probed_checklist, by="erin")
+    app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
         await pilot.press("3", "j", "a")  # j moves the sign-off cursor to the second role
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveModal))
         modal = app.screen
-        assert isinstance(modal, ApproveModal)
         expected = decide(probed_checklist, store.read(), datetime.now(UTC)).signature
         assert expected in text_of(app, "#digest")
-        assert text_of(app, "#recorded") == f"Recorded by {app.session.actor.operator}"  # who is at the keyboard
-        assert modal.query_one("#name", Input).value == "erin"
+        operator = app.session.actor.operator
+        # Who is at the keyboard, and that approving under their own login is their own approval.
+        assert modal.query_one("#name", Input).value == operator.user
+        assert text_of(app, "#recorded") == f"Your own approval, recorded by {operator}"
         assert modal.query_one("#role", Select).value == "sec"
-        await fill(pilot, "#name", "Erin Example")
         await pilot.press("enter")
         await settle(pilot)
         approval = store.read().approvals["sec"]
-        assert approval.name == "Erin Example" and approval.signature == expected
+        assert approval.name == operator.user and approval.signature == expected and not approval.proxy
         assert isinstance(app.screen, SignoffScreen)
         assert cell(app, "sec", "state", "#approvals") == "✓ approved"
         assert "1/2 approvals" in text_of(app, "#decision")
         assert "approvals 1/2" in text_of(app, "#header")
         await pilot.press("k", "a")
-        await pilot.pause()
+        await wait_until(pilot, lambda: isinstance(app.screen, ApproveModal))
         assert app.screen.query_one("#role", Select).value == "eng"
 
 
@@ -136,7 +137,8 @@ def _with_window() -> Checklist:
     return Checklist.model_validate(raw)
 
 
-async def test_forced_go_live_needs_a_reason_then_the_header_runs_the_clock(app_factory, store) -> None:
+async def test_forced_go_live_needs_a_reason_and_a_second_operator_then_the_header_runs_the_clock(app_factory,
+                                                                                                   store) -> None:
     checklist = _with_window()
     clock = [datetime(2026, 11, 28, 12, 0, tzinfo=UTC)]
     app = app_factory(checklist, clock=lambda: clock[0])
@@ -155,8 +157,18 @@ async def test_forced_go_live_needs_a_reason_then_the_header_runs_the_clock(app_
         await pilot.press(*"CEO call", "enter")
         await settle(pilot)
         meta = store.read().meta
-        assert meta.golive_at == clock[0] and meta.golive_forced_reason == "CEO call"
+        assert meta.golive_at is None and meta.force_request.reason == "CEO call"  # asked for, not live yet
+        assert "FORCE REQUESTED by tester@ci" in text_of(app, "#header")
+        await pilot.press("L")  # the same operator cannot confirm their own request
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmModal) and "Confirm it as" in text_of(app, ".dialog-title")
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal) and "a second operator must confirm" in text_of(app, "#error")
+        await pilot.press("escape")
+        actions.confirm_forced_go_live(store, checklist, actor=person("second-captain").at(clock[0]))
         clock[0] += timedelta(hours=2, minutes=14, seconds=7)
+        await wait_until(pilot, lambda: app.session.state.meta.golive_at is not None)
         app.refresh_screens()
         await pilot.pause()
         header = text_of(app, "#header")

@@ -50,13 +50,13 @@ class SignoffScreen(Page):
         return roles[row] if roles and row is not None and 0 <= row < len(roles) else ""
 
     def action_approve(self) -> None:
-        self.golive.recorder.approve(self.selected_role())
+        self.golive.signer.approve(self.selected_role())
 
     def action_revoke(self) -> None:
-        self.golive.recorder.revoke(self.selected_role())
+        self.golive.signer.revoke(self.selected_role())
 
     def action_go_live(self) -> None:
-        self.golive.recorder.go_live()
+        self.golive.signer.go_live()
 
     def refresh_view(self) -> None:
         self.refresh_chrome()
@@ -75,19 +75,31 @@ class SignoffScreen(Page):
 
     def _approvals(self, decision: Decision) -> None:
         table = self.query_one("#approvals", GoliveTable)
-        rest = max(10, self.size.width - (19 + 14 + 10 + 11 + 8) - 4)
-        if "changed" not in table.columns or table.columns["changed"].width != rest:
+        wide = self.size.width >= 120
+        fixed = [("Role", "role", 19 if wide else 16), ("Name", "name", 14 if wide else 12), ("State", "state", 10),
+                 ("Kind", "kind", 10 if wide else 8), ("When", "date", 11 if wide else 5)]
+        if wide:
+            fixed.append(("Recorded by", "operator", 22))
+        rest = max(10, self.size.width - sum(w + 2 for _, _, w in fixed) - 4)
+        if "changed" not in table.columns or table.columns["changed"].width != rest or len(table.columns) != len(fixed) + 1:
             table.clear(columns=True)
-            for label, key, width in (("Role", "role", 19), ("Name", "name", 14), ("State", "state", 10),
-                                      ("Date", "date", 11), ("Changed since", "changed", rest)):
+            for label, key, width in (*fixed, ("Changed since", "changed", rest)):
                 table.add_column(label, key=key, width=width)
         row = table.cursor_row
         table.clear()
+        tones = table.tones
         for view in decision.approvals:
             word, tone = APPROVAL[view.state]
+            kind = "" if view.state == "missing" else view.signing.label.replace(" (unverified)", "?")
+            kind_tone = {"signed": "ok", "invalid": "bad", "proxy": "warn"}.get(view.signing.label, "dim")
             changed = ", ".join(key.rsplit(".", 1)[-1] for key in view.changed)
-            table.add_row(Text(view.role), Text(safe_line(view.name)), Text(word, style=table.tones[tone]),
-                          f"{view.at:%m-%d %H:%M}" if view.at else "", Text(changed), key=view.role_id)
+            cells = [Text(view.role, no_wrap=True, overflow="ellipsis"), Text(safe_line(view.name), no_wrap=True,
+                                                                              overflow="ellipsis"),
+                     Text(word, style=tones[tone]), Text(kind, style=tones[kind_tone]),
+                     (f"{view.at:%m-%d %H:%M}" if wide else f"{view.at:%H:%M}") if view.at else ""]
+            if wide:
+                cells.append(Text(safe_line(view.operator), no_wrap=True, overflow="ellipsis"))
+            table.add_row(*cells, Text(changed), key=view.role_id)
         if row is not None and 0 <= row < table.row_count:
             table.move_cursor(row=row, animate=False)
 
