@@ -125,7 +125,10 @@ class Sweep:
 
     def _tally(self) -> str:
         c = self.counts()
-        return " ".join(f"{c[v]} {glyph(v)}" for v in ("pass", "acceptable", "fail", "error") if c[v] or v != "acceptable")
+        shown = [f"{c[v]} {glyph(v)}" for v in ("pass", "acceptable", "fail", "error") if c[v] or v != "acceptable"]
+        if c["skipped"]:
+            shown.append(f"{c['skipped']} skipped")
+        return " ".join(shown)
 
     def progress_line(self) -> str:
         """`probing 23/57 · ✓14 ✗5 ⚠1` while results arrive."""
@@ -135,13 +138,12 @@ class Sweep:
 
     def summary_line(self) -> str:
         """`57 probed in 1.9 s: 30 ✓ 12 ✗ 9 ⚠ 6 skipped`, then what is held, changed or cancelled."""
-        c = self.counts()
         head = "cancelled: " if self.cancelled else ""
-        text = f"{head}{self.done} probed in {self.wall:.1f} s: {self._tally()} {c['skipped']} skipped"
+        text = f"{head}{self.done} probed in {self.wall:.1f} s: {self._tally()}"
         if self.cancelled and self.total > self.done:
             text += f" · {self.total - self.done} not run"
         if self.held:
-            text += f" · {len(self.held)} {'needs' if len(self.held) == 1 else 'need'} confirmation (p)"
+            text += f" · {len(self.held)} to confirm (p)"
         regressed = len(self.regressions())
         if regressed:
             text += f" · ▼{regressed} regressed"

@@ -33,9 +33,9 @@ class CountingFile(LocalFile):
 
     saves = 0
 
-    def save(self, text, expected):
+    def save(self, text, expected, **kwargs):
         self.saves += 1
-        return super().save(text, expected)
+        return super().save(text, expected, **kwargs)
 
 
 @pytest.fixture
@@ -202,7 +202,9 @@ def test_sweep_holds_paging_probes_counts_and_times(checklist) -> None:
     sweep.arrived("go-live.infra.cluster", "fail")
     sweep.end()
     assert sweep.wall == pytest.approx(1.9) and not sweep.running
-    assert sweep.summary_line() == "2 probed in 1.9 s: 0 ✓ 1 ✗ 1 ⚠ 0 skipped · 1 needs confirmation (p)"
+    assert sweep.summary_line() == "2 probed in 1.9 s: 0 ✓ 1 ✗ 1 ⚠ · 1 to confirm (p)"
+    sweep.verdicts["x"] = "skipped"
+    assert sweep.summary_line().startswith("3 probed in 1.9 s: 0 ✓ 1 ✗ 1 ⚠ 1 skipped ·")
     assert sweep.failures([i.key for i in probed.items()]) == ["go-live.infra.cluster", "security.waf"]
 
 

@@ -362,11 +362,12 @@ def run_cockpit(*, checklist: str | None, profile: str | None, overrides: tuple[
 
 def make_app(checklist, profile, store, *, read_only: bool = False, monochrome: bool = False,
              clock: Callable[[], datetime] | None = None, by: str | None = None,
-             watch: float | None = None) -> GoliveApp:
-    """The app factory used by the tests: a session over the given checklist, profile and store."""
+             watch: float | None = None, operator=None) -> GoliveApp:
+    """The app factory used by the tests: a session over the given checklist, profile and store
+    (`operator`: whose session it is, for records and images that must not name the test machine)."""
     from ..actor import Actor
     from ..session import Session
 
     clock = clock or (lambda: datetime.now(UTC))
-    session = Session(checklist, profile, store, Actor.current(by, clock=clock), read_only=read_only)
+    session = Session(checklist, profile, store, Actor.current(by, clock=clock, operator=operator), read_only=read_only)
     return GoliveApp(session, monochrome=monochrome, clock=clock, watch=watch)

@@ -10,6 +10,7 @@ changed since the previous sweep; a regression is announced the moment it arrive
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from ..engine import Engine, ItemResult
@@ -48,6 +49,8 @@ class Prober:
         self._watch_timer = None
         self.trends: dict[str, Trend] = {}
         self.trends_loading = False
+        self.timer = time.monotonic
+        """The clock of sweeps' wall times (tests pin it, so a summary's figure is known)."""
 
     # --- what the screens ask ------------------------------------------------------------------
     @property
@@ -121,7 +124,7 @@ class Prober:
         if self.sweeping:
             self.app.notify(f"a sweep is running ({self.progress()}); esc cancels it", timeout=3)
             return
-        sweep = Sweep.start(items, self.app.session.state)
+        sweep = Sweep.start(items, self.app.session.state, clock=self.timer)
         runnable = [i for i in items if i.key in sweep.keys and i.key not in self.running]
         if not runnable:
             what = "only probes that page a human here: p on the item runs one" if sweep.held else \

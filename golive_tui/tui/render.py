@@ -155,7 +155,7 @@ def _status_line(view: ItemView, tones: Tones) -> Text:
     return line
 
 
-def _probe_line(view: ItemView, tones: Tones) -> Text:
+def _probe_line(view: ItemView, tones: Tones, *, timing: bool = True) -> Text:
     if view.running:
         return Text("Probe: running… (esc cancels)")
     if view.held:
@@ -167,7 +167,8 @@ def _probe_line(view: ItemView, tones: Tones) -> Text:
             line.append(f" (was {view.change.before})", style=tones["bad" if view.change.regression else "dim"])
         line.append(f" — {view.summary}")
         if view.checked_at:
-            line.append(f" ({view.checked_at:%H:%M:%S}, {view.duration_ms:.0f} ms)", style=tones["dim"])
+            took = f", {view.duration_ms:.0f} ms" if timing else ""
+            line.append(f" ({view.checked_at:%H:%M:%S}{took})", style=tones["dim"])
         return line
     if view.probes:
         return Text("Probe: " + ", ".join(view.probes) + " — not run yet (p)")
@@ -181,7 +182,7 @@ def detail_text(view: ItemView, tones: Tones) -> Text:
     text.append(f"  {view.key}  [{view.priority}]  owner: {view.owner or '—'}\n", style=tones["dim"])
     text.append_text(_status_line(view, tones))
     text.append("\n")
-    text.append_text(_probe_line(view, tones))
+    text.append_text(_probe_line(view, tones, timing=False))
     text.append("\n")
     if view.evidence_lines and view.verdict in ("fail", "error"):
         for line in view.evidence_lines.splitlines()[:3]:

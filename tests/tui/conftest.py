@@ -123,3 +123,19 @@ def shipped_checklist() -> Checklist:
     from golive_tui.checklists import load_checklist
 
     return load_checklist(SHIPPED)
+
+
+def with_test_probes(checklist: Checklist, kind: str = "test.flip") -> Checklist:
+    """The checklist with every probe that does not page a human replaced by a test kind."""
+    raw = checklist.model_dump()
+
+    def swap(section: dict) -> None:
+        for item in section["item"]:
+            if item["probe"] and not any(p["confirm"] for p in item["probe"]):
+                item["probe"] = [{"kind": kind, "params": {}}]
+        for sub in section["subsection"]:
+            swap(sub)
+
+    for top in raw["section"]:
+        swap(top)
+    return Checklist.model_validate(raw)

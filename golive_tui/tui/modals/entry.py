@@ -8,11 +8,16 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 
+from ...actor import Operator
 from ...state import AuditEntry
 from ...text import safe_block, safe_line
-from ..screens.audit import operator_text
 from ..widgets.footer import FittingFooter
 from ..widgets.header import Pane
+
+
+def operator_text(entry: AuditEntry) -> str:
+    operator = Operator.from_record(entry.operator)
+    return safe_line(operator) if operator else "(not recorded: an entry older than the operator field)"
 
 
 def entry_text(entry: AuditEntry, tones) -> Text:

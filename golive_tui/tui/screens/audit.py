@@ -7,9 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from ...actor import Operator
 from ...state import AuditEntry
 from ...text import safe_line, shorten
+from ..modals.entry import EntryModal
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
 from .base import Page
@@ -78,14 +78,7 @@ class AuditScreen(Page):
         self.action_open_entry()
 
     def action_open_entry(self) -> None:
-        from ..modals.entry import EntryModal
-
         row = self.query_one("#audit", GoliveTable).cursor_row
         entries = self.entries()
         if row is not None and 0 <= row < len(entries):
             self.golive.push_screen(EntryModal(entries[row]))
-
-
-def operator_text(entry: AuditEntry) -> str:
-    operator = Operator.from_record(entry.operator)
-    return safe_line(operator) if operator else "(not recorded: an entry older than the operator field)"

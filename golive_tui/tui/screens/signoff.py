@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from ...decision import Decision, outcome, post_golive_tasks
 from ...text import safe_line
+from ...vocab import term
 from ..render import when
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
@@ -138,7 +139,8 @@ class SignoffScreen(Page):
                     continue
                 seen.add((result.criterion.id, key))
                 state = outcome(item, app.session.state.item(key), app.now()).state
-                options.append(Option(Text.assemble(("✗ ", tones["bad"]), f"{safe_line(item.title)} ({state})",
+                mark = term(state)
+                options.append(Option(Text.assemble((f"{mark.glyph} ", tones[mark.tone]), f"{safe_line(item.title)} ({state})",
                                                     (f" — {safe_line(result.criterion.title)}", tones["dim"])),
                                       id=f"item:{key}:{len(options)}"))
         for view in decision.approvals:

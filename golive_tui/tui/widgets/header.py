@@ -8,6 +8,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
+from ...text import shorten
 from ..render import header_text
 from .tones import TONE_CLASSES, Tones
 
@@ -49,8 +50,10 @@ class SweepBar(Pane):
 
     def show(self, line: str, *, tone: str = "", hint: str = "") -> None:
         self.display = bool(line)
+        room = (self.size.width or self.app.size.width) - 2
+        hint = f"   {hint}" if hint else ""
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(line, style=self.tones[tone])
-        if hint:
-            text.append(f"   {hint}", style=self.tones["dim"])
+        # The key hint always shows: the line gives way first.
+        text.append(shorten(line, max(20, room - len(hint))), style=self.tones[tone])
+        text.append(hint, style=self.tones["dim"])
         self.update(text)
