@@ -249,8 +249,8 @@ class GoliveApp(App):
     def on_probe_finished(self, message: ProbeFinished) -> None:
         self.prober.arrived(message.outcome, message.sweep)
 
-    def on_probe_run_ended(self, message: ProbeRunEnded) -> None:
-        self.prober.ended(message.keys, message.cancelled, message.sweep)
+    async def on_probe_run_ended(self, message: ProbeRunEnded) -> None:
+        await self.prober.ended(message.keys, message.cancelled, message.sweep)
 
     # --- actions -----------------------------------------------------------------------------
     def action_probe_all(self) -> None:

@@ -87,7 +87,8 @@ class Prober:
             return "", "", ""
         bad = sweep.failures(sweep.keys)
         tone = "bad" if sweep.regressions() else "warn" if bad else "ok"
-        return sweep.summary_line(), tone, "f first failure" if bad else ""
+        # No key hint here: the footer's `f Failure` is the key, and the counts need the width at 80 columns.
+        return sweep.summary_line(), tone, ""
 
     def key_pressed(self) -> None:
         """Any key hides the summary; that first key still knows it was there (`f` = first failure)."""
@@ -192,9 +193,11 @@ class Prober:
         self.app.notify(f"could not save {len(results)} result(s): {safe_line(exc)}", severity="error", timeout=8)
         self.app.refresh_screens()
 
-    def ended(self, keys: list[str], cancelled: bool, sweep: Sweep | None) -> None:
+    async def ended(self, keys: list[str], cancelled: bool, sweep: Sweep | None) -> None:
         if sweep is not None:
             sweep.end(cancelled=cancelled)
+            # The summary and the header must agree: the last results are saved before it shows.
+            await self.batch.drain()
             self.summary_shown = True
         # Probes that never reported (cancelled) stop spinning now; those waiting in the batch, once saved.
         self.running.difference_update(set(keys) - {r.item.key for r in self.batch.pending})

@@ -14,7 +14,7 @@ from golive_tui.tui.modals.base import ConfirmModal
 from golive_tui.tui.screens.main import MainScreen
 
 from .conftest import mini_with_probes, with_test_probes
-from .helpers import cell, notes, settle, text_of, wait_until
+from .helpers import cell, footer, notes, settle, text_of, wait_until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 SUMMARY = re.compile(r"(\d+) probed in (\d+\.\d) s: (\d+) ✓ (?:(\d+) ≈ )?(\d+) ✗ (\d+) ⚠(?: (\d+) skipped)?")
@@ -52,7 +52,7 @@ async def test_sweep_never_asks_holds_paging_probes_and_summarises(app_factory, 
         assert found, summary
         assert found.group(1) == "4" and found.groups()[2:] == ("1", "1", "1", "1", None)
         assert float(found.group(2)) == pytest.approx(app.prober.sweep_run.wall, abs=0.05)
-        assert "1 to confirm (p)" in summary and summary.endswith("f first failure")
+        assert summary.endswith("· 1 to confirm (p)") and "next_failure" in footer(app)
         assert cell(app, "go-live.infra.on-call", "verdict") == "? confirm"
         assert store.read().item("go-live.infra.on-call").probe is None
         assert "⚠1" in text_of(app, "#header") and "✗1" in text_of(app, "#header")
