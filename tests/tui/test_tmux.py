@@ -71,7 +71,10 @@ def test_tui_in_tmux_80x24(tmp_path: Path, session_name: str) -> None:
     tmux("send-keys", "-t", session_name, "t")
     wait_for(session_name, "Infrastructure")
     tmux("send-keys", "-t", session_name, "t")
-    tmux("send-keys", "-t", session_name, "j", "d")
+    wait_gone(session_name, "Infrastructure")
+    tmux("send-keys", "-t", session_name, "j")
+    wait_for(session_name, "go-live.infra.on-call")  # the detail follows the cursor
+    tmux("send-keys", "-t", session_name, "d")
     shown = wait_for(session_name, "✓ done")
     assert "1/5" in shown
     assert open_store(state).read().item("go-live.infra.on-call").status == "done"
