@@ -130,7 +130,7 @@ class ItemScreen(Page):
         box.value = command.text.replace("\\\n", " ").replace("\n", "; ")
         box.display = True
         box.focus()
-        box.cursor_position = len(box.value)
+        self.call_after_refresh(box.action_end)  # the end of the command in view, ready to extend
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "command-line":
