@@ -1,46 +1,82 @@
-"""Benchmark: every k8s probe against the degraded sandbox, one by one vs concurrently.
+"""Benchmark: the Kubernetes probes as a captain feels them — first list and full sweep, cold process and warm.
 
-The sandbox API server runs in its own process (as a real API server would), so the
-client side is measured without sharing its GIL with the server. One by one: each probe
-function called in turn (the sum of single-probe times), sharing one warm ApiClient.
-Concurrently: a ThreadPoolExecutor of 16, with the warm client and with a fresh one (TLS
-handshakes included), then the engine (`run_sync`) over the checklist's Kubernetes-only items.
+The sandbox API server runs in its own process (as a real API server would). Each
+measurement that says "cold" is a fresh Python process (imports, kubeconfig, TLS
+handshakes included), as one `golive run`; "warm" is a second sweep in that process with
+the same ClientCache, as the cockpit's second `R`. Items: the shipped checklist's
+Kubernetes-only items without `k8s.exec` (so an older tree, whose Migrations item ran a
+local command, measures the same set); `k8s.exec` is timed on its own.
 
-Run: python bench/k8s_sweep.py [rounds]   (once on loopback, once with 30 ms per request)
+Run: python bench/k8s_sweep.py [rounds] [--latency MS] [--code DIR]
+  --code DIR   measure the golive_tui package found in DIR (e.g. an export of an older commit)
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import multiprocessing
+import os
+import statistics
+import subprocess
 import sys
 import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
-from golive_tui.model import Item  # noqa: E402
-from golive_tui.probes import registry  # noqa: E402
-from golive_tui.probes.base import ClientCache, ProbeContext, ProbeResult  # noqa: E402
-from golive_tui.sandbox.k8s_objects import degraded_cluster  # noqa: E402
-from golive_tui.sandbox.k8s_sandbox import K8sSandbox  # noqa: E402
+CHILD = r"""
+import json, sys, time
+started = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+from golive_tui.checklists import load_checklist
+from golive_tui.engine import run_sync
+from golive_tui.probes.base import ClientCache
+from golive_tui.profile import Profile
 
-ITEM = Item(id="bench", title="bench")
-
-
-def run_one(profile, clients: ClientCache, kind: str) -> tuple[str, float, ProbeResult | str]:
-    spec = registry()[kind]
-    started = time.perf_counter()
-    try:
-        result: ProbeResult | str = spec.func(ProbeContext(profile, ITEM, clients, profile.run.timeout), spec.params())
-    except Exception as exc:  # a bench reports, it does not stop
-        result = f"{type(exc).__name__}: {exc}"
-    return kind, time.perf_counter() - started, result
+profile = Profile.model_validate(json.loads(sys.argv[2]))
+mode = sys.argv[3]
+SWEEP = ["go-live.infrastructure.node-groups", "go-live.infrastructure.load-balancer", "go-live.infrastructure.auto-scaling",
+         "go-live.infrastructure.pdb", "go-live.application.all-services-deployed", "go-live.application.environment-variables",
+         "go-live.application.secrets", "security.data.secrets-management", "security.infrastructure.container-security"]
+every = load_checklist().item_map()
+# Only the Kubernetes probes of each item: the same work whatever else a checklist version adds to a row.
+sweep = [every[k].model_copy(update={"probe": [s for s in every[k].probe if s.kind.startswith("k8s.")]}) for k in SWEEP]
+exec_items = [i for i in every.values() if any(s.kind == "k8s.exec" for s in i.probe)]
+clients = ClientCache()
+out = {}
+if mode == "first":
+    first = [i for i in sweep if i.key == "go-live.infrastructure.node-groups"]
+    verdicts = [r.result.verdict.value for r in run_sync(profile, first, clients=clients)]
+    out["first_list"] = time.perf_counter() - started
+else:
+    t = time.perf_counter()
+    results = run_sync(profile, sweep, clients=clients)
+    out["cold_sweep"] = time.perf_counter() - started
+    out["cold_sweep_in_process"] = time.perf_counter() - t
+    out["verdicts"] = {r.item.key: r.result.verdict.value for r in results}
+    warm = []
+    for _ in range(5):
+        t = time.perf_counter()
+        run_sync(profile, sweep, clients=clients)
+        warm.append(time.perf_counter() - t)
+    out["warm_sweep"] = min(warm)
+    if exec_items:
+        run_sync(profile, exec_items, clients=clients)
+        t = time.perf_counter()
+        out["exec_verdict"] = run_sync(profile, exec_items, clients=clients)[0].result.verdict.value
+        out["warm_exec"] = time.perf_counter() - t
+clients.close()
+print(json.dumps(out))
+"""
 
 
 def serve(directory: str, latency: float, ready, stop) -> None:
     """The server process: serve the degraded cluster until told to stop."""
+    from golive_tui.sandbox.k8s_objects import degraded_cluster
+    from golive_tui.sandbox.k8s_sandbox import K8sSandbox
+
     sandbox = K8sSandbox.start(degraded_cluster(), directory=Path(directory))
     sandbox.server.latency = latency
     ready.set()
@@ -48,69 +84,47 @@ def serve(directory: str, latency: float, ready, stop) -> None:
     sandbox.stop()
 
 
-def main(rounds: int = 5) -> None:
-    for latency in (0.0, 0.03):
-        sweep(rounds, latency)
-        print()
+def child(code: str, profile: dict, mode: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": code}
+    done = subprocess.run([sys.executable, "-c", CHILD, code, json.dumps(profile), mode], capture_output=True, text=True,
+                          timeout=300, env=env, cwd=tempfile.gettempdir())
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-2000:])
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def sweep(rounds: int, latency: float) -> None:
-    from golive_tui.profile import Profile
-
-    kinds = sorted(k for k in registry() if k.startswith("k8s."))
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("rounds", nargs="?", type=int, default=5)
+    parser.add_argument("--latency", type=float, default=0.0, help="ms added to every API answer")
+    parser.add_argument("--code", default=str(REPO), help="directory holding the golive_tui package to measure")
+    args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="golive-bench-")
     ready, stop = multiprocessing.Event(), multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(directory, latency, ready, stop), daemon=True)
+    server = multiprocessing.Process(target=serve, args=(directory, args.latency / 1000, ready, stop), daemon=True)
     server.start()
-    if not ready.wait(30):
+    if not ready.wait(60):
         raise SystemExit("the sandbox API server did not start")
-    profile = Profile.model_validate({"kubernetes": {"kubeconfig": f"{directory}/config"},
-                                      "target": {"required_env": {"*": ["NODE_ENV", "DATABASE_URL"]}}})
-    warm = ClientCache()
+    profile = {"kubernetes": {"kubeconfig": f"{directory}/config"}, "run": {"timeout": 10},
+               "target": {"required_env": {"*": ["NODE_ENV", "DATABASE_URL"]}}}
     try:
-        for kind in kinds:  # imports, model classes, the first connection
-            run_one(profile, warm, kind)
-        sequential, concurrent_warm, concurrent_fresh, engine = [], [], [], []
-        for _ in range(rounds):
-            sequential.append(sum(run_one(profile, warm, kind)[1] for kind in kinds))
-            concurrent_warm.append(_pool_sweep(profile, warm, kinds)[0])
-            fresh = ClientCache()
-            elapsed, outcomes = _pool_sweep(profile, fresh, kinds)
-            concurrent_fresh.append(elapsed)
-            fresh.close()
-            engine.append(_engine_sweep(profile))
+        first = [child(args.code, profile, "first")["first_list"] for _ in range(args.rounds)]
+        sweeps = [child(args.code, profile, "sweep") for _ in range(args.rounds)]
     finally:
-        warm.close()
         stop.set()
         server.join(10)
-    verdicts = {kind: (result if isinstance(result, str) else result.verdict.value) for kind, _, result in outcomes}
-    seq, conc = min(sequential), min(concurrent_warm)
-    where = "loopback, no added latency" if not latency else f"{latency * 1000:.0f} ms added per request, like a remote API server"
-    print(f"{len(kinds)} k8s probes against the degraded sandbox (server in its own process; {where}), best of {rounds} rounds")
-    print("verdicts: " + ", ".join(f"{k.removeprefix('k8s.')}={v}" for k, v in verdicts.items()))
-    print(f"one by one (sum of single-probe times, warm client):    {seq * 1000:7.1f} ms")
-    print(f"concurrent, ThreadPoolExecutor 16, warm client:          {conc * 1000:7.1f} ms")
-    print(f"concurrent, ThreadPoolExecutor 16, fresh client + TLS:   {min(concurrent_fresh) * 1000:7.1f} ms")
-    print(f"engine run_sync (checklist's k8s items, fresh client):   {min(engine) * 1000:7.1f} ms")
-    print(f"ratio one-by-one / concurrent (warm): {seq / conc:.2f}x")
-
-
-def _pool_sweep(profile, clients: ClientCache, kinds: list[str]) -> tuple[float, list]:
-    started = time.perf_counter()
-    with ThreadPoolExecutor(16) as pool:
-        outcomes = list(pool.map(lambda kind: run_one(profile, clients, kind), kinds))
-    return time.perf_counter() - started, outcomes
-
-
-def _engine_sweep(profile) -> float:
-    from golive_tui.checklists import load_checklist
-    from golive_tui.engine import run_sync
-
-    items = [i for i in load_checklist().items() if i.probe and all(s.kind.startswith("k8s.") for s in i.probe)]
-    started = time.perf_counter()
-    run_sync(profile, items)
-    return time.perf_counter() - started
+    where = f"{args.latency:g} ms added per request" if args.latency else "loopback"
+    print(f"k8s probes against the degraded sandbox ({where}; code {args.code}); median of {args.rounds} fresh processes")
+    verdicts = ", ".join(f"{key.rsplit('.', 1)[-1]}={verdict}" for key, verdict in sweeps[-1]["verdicts"].items())
+    print(f"verdicts: {verdicts}")
+    print(f"first list (k8s.nodes), whole process:        {statistics.median(first) * 1000:7.0f} ms")
+    print(f"k8s sweep ({len(sweeps[-1]['verdicts'])} items), whole process:        {statistics.median(s['cold_sweep'] for s in sweeps) * 1000:7.0f} ms")
+    print(f"  of which the sweep itself (imports done):   {statistics.median(s['cold_sweep_in_process'] for s in sweeps) * 1000:7.0f} ms")
+    print(f"warm sweep, same process and clients (best of 5): {statistics.median(s['warm_sweep'] for s in sweeps) * 1000:5.0f} ms")
+    if "warm_exec" in sweeps[-1]:
+        print(f"k8s.exec (Migrations), warm:                   {statistics.median(s['warm_exec'] for s in sweeps) * 1000:7.0f} ms "
+              f"({sweeps[-1]['exec_verdict']})")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    main()

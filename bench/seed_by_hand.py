@@ -1,18 +1,28 @@
-"""Benchmark: the seed's verification commands run by hand vs golive's concurrent sweep.
+"""Benchmark: the seed's verification commands by hand vs `golive run`, whole process and warm.
 
-Against the same demo environment, in the same run: what a team does today (kubectl get
-nodes/pods/svc/hpa/pdb/deployments, aws rds describe-db-clusters ×3, aws wafv2
-list-web-acls, openssl s_client, curl -I and the health curls, the Prometheus query), one
-after another, vs `golive run` of the whole production checklist. Commands that are not
-installed are reported and left out of the total.
+Against the demo's staged production, in one run, on one machine:
 
-Run: uv run --extra demo python bench/seed_by_hand.py
+1. **by hand** — the seed's read-only verification commands (kubectl, aws, openssl, curl,
+   jq), one after another, as a captain types them (the machine's share only: no typing);
+2. **`golive run`** of the whole production checklist as a fresh process, median of N;
+3. **a warm sweep** inside one process that already swept once (what `R` costs in the
+   cockpit: clients, TLS sessions and SDK models already there), median of N;
+
+with the ratios, the warm sweep's wall time against its slowest probe, and the peak RSS
+of `golive run` (`/usr/bin/time -v`). Commands that are not installed or that the
+sandbox cannot answer are listed and left out of the total.
+
+Run: uv run --extra demo python bench/seed_by_hand.py [--runs 5]
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -20,51 +30,121 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from golive_tui.checklists import load_checklist
-from golive_tui.engine import run_sync
-from golive_tui.profile import SEED_SERVICES, load_profile
-from golive_tui.sandbox.demo import DemoEnvironment
+from golive_tui.checklists import load_checklist  # noqa: E402
+from golive_tui.engine import Engine  # noqa: E402
+from golive_tui.probes.base import ClientCache  # noqa: E402
+from golive_tui.profile import SEED_SERVICES, load_profile  # noqa: E402
+from golive_tui.sandbox.demo import DemoEnvironment  # noqa: E402
 
 
-def seed_commands(profile, kubeconfig: str) -> list[list[str]]:
-    ns = profile.target.namespace
-    kube = ["kubectl", "--kubeconfig", kubeconfig]
-    aws = ["aws", "--endpoint-url", profile.aws.endpoint_url, "--region", profile.aws.region, "--profile", profile.aws.profile]
-    host, _, port = profile.http.tls_endpoints[0].rpartition(":")
-    commands = [
-        [*kube, "get", "nodes"], [*kube, "get", "pods", "-n", ns], [*kube, "get", "svc", "-n", ns, "-o", "wide"],
-        [*kube, "get", "hpa", "-n", ns], [*kube, "get", "pdb", "-n", ns], [*kube, "get", "deployments", "-n", ns],
-        [*aws, "rds", "describe-db-clusters", "--db-cluster-identifier", profile.aws.db_cluster_id],
-        [*aws, "rds", "describe-db-clusters", "--db-cluster-identifier", profile.aws.db_cluster_id, "--query", "DBClusters[0].BackupRetentionPeriod"],
-        [*aws, "rds", "describe-db-clusters", "--db-cluster-identifier", profile.aws.db_cluster_id, "--query", "DBClusters[0].StorageEncrypted"],
-        [*aws, "wafv2", "list-web-acls", "--scope", "REGIONAL"],
-        ["sh", "-c", f"openssl s_client -connect {host}:{port} -servername {host} -CAfile {profile.http.ca_bundle} </dev/null 2>/dev/null | openssl x509 -noout -dates"],
-        ["curl", "-sI", "--cacert", profile.http.ca_bundle, f"{profile.http.api_url}/health"],
+def seed_commands(profile) -> list[tuple[str, list[str]]]:
+    """The seed's read-only verification commands, aimed at the staged production."""
+    ns, mon = profile.target.namespace, profile.target.monitoring_namespace
+    kube = f"kubectl --kubeconfig {profile.kubernetes.kubeconfig}"
+    aws = f"aws --endpoint-url {profile.aws.endpoint_url} --region {profile.aws.region} --profile {profile.aws.profile}"
+    cacert = f"--cacert {profile.http.ca_bundle}"
+    host, _, port = (profile.http.tls_endpoints or [f"{profile.target.domains[0]}:443"])[0].rpartition(":")
+    cluster = profile.aws.db_cluster_id
+    sh = [
+        ("kubectl get nodes", f"{kube} get nodes"),
+        ("kubectl get pods", f"{kube} get pods -n {ns}"),
+        ("kubectl get svc", f"{kube} get svc -n {ns} -o wide"),
+        ("openssl s_client | x509 -dates", f"openssl s_client -connect {host}:{port} -servername {host} -CAfile {profile.http.ca_bundle}"
+                                           " </dev/null 2>/dev/null | openssl x509 -noout -dates"),
+        ("kubectl get hpa", f"{kube} get hpa -n {ns}"),
+        ("kubectl get pdb", f"{kube} get pdb -n {ns}"),
+        ("aws rds describe-db-clusters", f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster}"),
+        ("aws rds … BackupRetentionPeriod", f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].BackupRetentionPeriod'"),
+        ("aws rds … StorageEncrypted", f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].StorageEncrypted'"),
+        ("kubectl exec … prisma migrate status", f"{kube} exec deployment/deal-service -n {ns} -- npx prisma migrate status"),
+        ("kubectl get deployments", f"{kube} get deployments -n {ns}"),
     ]
-    commands += [["curl", "-s", "--cacert", profile.http.ca_bundle, profile.http.health_urls[s]] for s in SEED_SERVICES[:5]]
-    commands.append(["curl", "-sg", f"{profile.prometheus.url}/api/v1/query?query=histogram_quantile(0.95,sum(rate(http_request_duration_seconds_bucket[5m]))by(le))"])
-    return commands
+    for service in SEED_SERVICES[:5]:
+        sh.append((f"health {service}", f"{kube} exec deployment/api-gateway -n {ns} -- curl -s http://{service}:8080/health"))
+    sh += [
+        ("kubectl get deployment -o json | jq env", f"{kube} get deployment -n {ns} -o json | jq '.items[].spec.template.spec.containers[].env | length'"),
+        ("curl prometheus targets | jq", f"curl -s {profile.prometheus.url}/api/v1/targets | jq '.data.activeTargets | length'"),
+        ("kubectl get configmap rules | grep -c", f"{kube} get configmap prometheus-rules -n {mon} -o yaml | grep -c 'alert:'"),
+        ("curl -I health | grep headers", f"curl -sI {cacert} {profile.http.api_url}/health | grep -E '(Strict|X-Content|X-Frame|Content-Security)'"),
+        ("kubectl get pods -o json | jq securityContext", f"{kube} get pods -n {ns} -o json | jq '.items[].spec.containers[].securityContext'"),
+        ("aws wafv2 list-web-acls", f"{aws} wafv2 list-web-acls --scope REGIONAL"),
+        ("curl prometheus p95 query", f"curl -sg '{profile.prometheus.url}/api/v1/query?query=histogram_quantile(0.95,sum(rate(http_request_duration_seconds_bucket[5m]))by(le))'"),
+    ]
+    return [(label, ["bash", "-o", "pipefail", "-c", command]) for label, command in sh]
+
+
+def by_hand(profile) -> tuple[float, list[str], list[str]]:
+    total, ran, left_out = 0.0, [], []
+    for label, argv in seed_commands(profile):
+        tools = {word for word in re.findall(r"(?:^|\| )(\w[\w-]*)", argv[-1])} & {"kubectl", "aws", "openssl", "curl", "jq"}
+        missing = sorted(tool for tool in tools if shutil.which(tool) is None)
+        if missing:
+            left_out.append(f"{label} ({', '.join(missing)} not installed)")
+            continue
+        started = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, timeout=120, env=os.environ)
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            left_out.append(f"{label} (exit {done.returncode}: {done.stderr.decode(errors='replace').strip()[:80]})")
+            continue
+        total += elapsed
+        ran.append(label)
+    return total, ran, left_out
+
+
+def whole_process(env: DemoEnvironment, runs: int) -> tuple[float, float]:
+    """Median wall time of `golive run` as a fresh process, and its peak RSS (MB)."""
+    argv = [sys.executable, "-m", "golive_tui", "--profile", str(env.profile_path), "--state", str(env.state_path),
+            "run", "--format", "json"]
+    times, rss = [], 0.0
+    for _ in range(runs):
+        started = time.perf_counter()
+        timed = subprocess.run(["/usr/bin/time", "-v", *argv], capture_output=True, timeout=300, env=os.environ)
+        times.append(time.perf_counter() - started)
+        found = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", timed.stderr)
+        rss = max(rss, int(found.group(1)) / 1024 if found else 0)
+    return statistics.median(times), rss
+
+
+def warm_sweeps(profile, items, runs: int) -> tuple[float, float, str]:
+    """Median wall time of a sweep in a process that swept before, and that sweep's slowest probe."""
+    clients = ClientCache()
+
+    async def sweep():
+        return await Engine(profile, clients=clients).run(items)
+
+    asyncio.run(sweep())  # the first sweep: imports, clients, TLS sessions
+    walls, slowest = [], None
+    for _ in range(runs):
+        started = time.perf_counter()
+        results = asyncio.run(sweep())
+        walls.append(time.perf_counter() - started)
+        worst = max(results, key=lambda r: r.result.duration_ms)
+        if slowest is None or walls[-1] == statistics.median(walls):
+            slowest = worst
+    clients.close()
+    return statistics.median(walls), slowest.result.duration_ms / 1000, slowest.item.key
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
     items = [i for i in load_checklist().items() if i.probe]
     with DemoEnvironment("degraded") as env:
         profile = load_profile(env.profile_path)
-        run_sync(profile, items)  # warm-up for both: moto loads each backend on first use
-        by_hand, skipped = 0.0, []
-        for argv in seed_commands(profile, profile.kubernetes.kubeconfig):
-            if shutil.which(argv[0]) is None:
-                skipped.append(argv[0])
-                continue
-            started = time.perf_counter()
-            subprocess.run(argv, capture_output=True, timeout=120, env=os.environ)
-            by_hand += time.perf_counter() - started
-        started = time.perf_counter()
-        run_sync(profile, items)
-        sweep = time.perf_counter() - started
-    print(f"seed commands one after another: {by_hand * 1000:.0f} ms" + (f" (not installed, left out: {sorted(set(skipped))})" if skipped else ""))
-    print(f"golive sweep of {len(items)} probed items: {sweep * 1000:.0f} ms")
-    print(f"golive is {by_hand / sweep:.1f}x faster, and checks {len(items)} items instead of {len(seed_commands(profile, 'x'))} commands' worth")
+        warm_sweeps(profile, items, 1)  # moto loads each service backend on its first call: warm both sides
+        hand, ran, left_out = by_hand(profile)
+        whole, rss = whole_process(env, args.runs)
+        warm, slowest, slowest_key = warm_sweeps(profile, items, args.runs)
+    print(f"machine: {os.cpu_count()} cores; {len(items)} probed items of the production checklist; demo 'degraded'")
+    print(f"by hand: {len(ran)} of the seed's commands one after another: {hand:.2f} s")
+    for line in left_out:
+        print(f"  left out: {line}")
+    print(f"golive run, whole process (median of {args.runs}): {whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
+          f" peak RSS {rss:.0f} MB")
+    print(f"warm sweep in one process (median of {args.runs}): {warm:.2f} s — {hand / warm:.1f}x faster than by hand;"
+          f" slowest probe {slowest:.2f} s ({slowest_key}), wall/slowest {warm / slowest:.2f}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
-"""Runs probes: a bounded pool, a timeout per probe, retries, cancellation.
+"""Runs probes: a bounded pool, one deadline per probe, retries, cancellation.
 
 Shared by the TUI workers and the headless CLI. Blocking SDK probes (kubernetes, boto3)
-run in a thread pool sized to the concurrency; async probes (httpx) run on the loop.
-Clients are built once per run (ClientCache) and shared — or, given a long-lived cache
-(the TUI, `serve`), kept warm across runs. Any exception in a probe becomes an `error`
-verdict with a one-line reason; the run goes on.
+run in daemon threads, at most `concurrency` at once; async probes (httpx) run on the loop.
+Every attempt has one deadline (`ProbeContext.deadline`, moved only by `ctx.setup()`),
+and the engine cuts a probe off shortly after it whatever the peer does: an abandoned
+thread is a daemon, so it can never keep the process alive. Clients are built once per
+run (ClientCache) and shared — or, given a long-lived cache (the TUI, `serve`), kept warm
+across runs. Any exception in a probe becomes an `error` verdict with a one-line reason;
+the run goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 
 from .actor import Clock, utcnow
 from .model import Item, ProbeSpec
-from .probes import registry
+from .probes import base, registry
 from .probes.base import (
     ClientCache,
     NotConfigured,
@@ -28,6 +32,7 @@ from .probes.base import (
     errored,
     skipped,
 )
+from .probes.threads import in_daemon_thread
 from .profile import Profile
 from .text import shorten
 from .vocab import SEVERITY, Verdict
@@ -63,6 +68,33 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
     )
 
 
+class DaemonExecutor(ThreadPoolExecutor):
+    """A loop's default executor whose threads are daemons and whose shutdown never waits.
+
+    `asyncio.run` joins the default executor at exit; a `getaddrinfo` stuck on a dead DNS
+    server (httpx resolves through it) must not hold the process past its deadline.
+    """
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        from concurrent.futures import Future
+
+        future: Future = Future()
+
+        def target() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        threading.Thread(target=target, name="golive-io", daemon=True).start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
+
+
 class Engine:
     """Run the probes of items concurrently against one profile."""
 
@@ -93,12 +125,11 @@ class Engine:
         """Probe every item that has probes; results in completion order via on_result."""
         probed = [item for item in items if item.probe]
         semaphore = asyncio.Semaphore(self.concurrency)
-        executor = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="golive-probe")
         clients = self.clients or ClientCache()
         results: list[ItemResult] = []
 
         async def run_item(item: Item) -> None:
-            pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, executor, semaphore, confirmed) for spec in item.probe))
+            pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, semaphore, confirmed) for spec in item.probe))
             outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
             results.append(outcome)
             if on_result:
@@ -110,10 +141,12 @@ class Engine:
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             self._tasks.difference_update(tasks)
-            # Never wait for an abandoned SDK call: its thread ends on its own socket timeout.
-            executor.shutdown(wait=False, cancel_futures=True)
             if self.clients is None:
-                await asyncio.to_thread(clients.close)
+                # Bounded: closing must not become the one wait that outlives every deadline.
+                try:
+                    await asyncio.wait_for(clients.aclose(), 1.0)
+                except (TimeoutError, asyncio.CancelledError):
+                    pass
         return results
 
     async def _run_spec(
@@ -121,7 +154,6 @@ class Engine:
         item: Item,
         spec: ProbeSpec,
         clients: ClientCache,
-        executor: ThreadPoolExecutor,
         semaphore: asyncio.Semaphore,
         confirmed: bool,
     ) -> ProbeResult:
@@ -133,14 +165,21 @@ class Engine:
         except Exception as exc:
             return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
         timeout = spec.timeout or self.timeout
-        ctx = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
+        template = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
+        if kind.prepare is not None:  # the kind builds its clients first: before any deadline starts
+            async with semaphore:
+                failure = await self._prepare(kind, template)
+            if failure is not None:
+                return failure
         result = errored("not run")
         for attempt in range(spec.retries + 1):
             async with semaphore:
                 if self.cancel_event.is_set():
                     raise asyncio.CancelledError
                 started = time.perf_counter()
-                result = await self._attempt(kind, ctx, params, executor, timeout)
+                # A fresh deadline per attempt: retries are not squeezed into the first one's time.
+                ctx = dataclasses.replace(template, deadline=time.monotonic() + timeout)
+                result = await self._attempt(kind, ctx, params, timeout)
                 result.duration_ms = (time.perf_counter() - started) * 1000
                 result.checked_at = ctx.now()
             if result.verdict is not Verdict.ERROR or attempt == spec.retries:
@@ -151,24 +190,50 @@ class Engine:
         return result
 
     @staticmethod
-    async def _attempt(kind, ctx: ProbeContext, params, executor: ThreadPoolExecutor, timeout: float) -> ProbeResult:
-        # Probes honour ctx.timeout themselves (SDK timeouts) so their own reason wins;
-        # the hard cut-off below is the guarantee that one hanging backend never stalls a run.
-        grace = min(1.0, timeout * 0.2)
+    async def _prepare(kind, ctx: ProbeContext) -> ProbeResult | None:
+        """Build the probe's clients outside its deadline (importing an SDK is not the backend's time)."""
+        future = in_daemon_thread(kind.prepare, ctx)
         try:
-            if kind.blocking:
-                loop = asyncio.get_running_loop()
-                future = loop.run_in_executor(executor, kind.func, ctx, params)
-            else:
-                future = kind.func(ctx, params)
-            result = await asyncio.wait_for(future, timeout + grace)
+            await asyncio.wait_for(asyncio.shield(future), base.SETUP_LIMIT)
         except TimeoutError:
-            return errored(f"timed out after {timeout:g}s")
+            future.cancel()
+            return errored(f"client set-up (imports, config) did not finish within {base.SETUP_LIMIT:g}s")
         except ProbeError as exc:
             return errored(one_line(exc))
         except NotConfigured as exc:
             return skipped(one_line(exc))
         except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except Exception as exc:  # a broken config file is a verdict, not a crash
+            return errored(one_line(f"{type(exc).__name__}: {exc}"))
+        return None
+
+    @staticmethod
+    async def _attempt(kind, ctx: ProbeContext, params, timeout: float) -> ProbeResult:
+        # Probes honour ctx.deadline themselves (SDK timeouts, asyncio.timeout) so their own
+        # reason wins; the cut-off a grace period later is the guarantee that one hanging
+        # backend never stalls a run. The deadline is re-read on each wake-up because
+        # ctx.setup() moves it while a probe imports its SDK or builds its client.
+        grace = min(1.0, timeout * 0.2)
+        if kind.blocking:
+            future = in_daemon_thread(kind.func, ctx, params)
+        else:
+            future = asyncio.ensure_future(kind.func(ctx, params))
+        try:
+            while not future.done():
+                left = ctx.deadline + grace - time.monotonic()
+                if left <= 0:
+                    future.cancel()
+                    return errored(f"timed out after {timeout:g}s")
+                await asyncio.wait({future}, timeout=left)
+            result = future.result()
+        except ProbeError as exc:
+            return errored(one_line(exc))
+        except NotConfigured as exc:
+            return skipped(one_line(exc))
+        except asyncio.CancelledError:
+            future.cancel()
             raise
         except Exception as exc:  # any probe bug or SDK surprise is a verdict, not a crash
             return errored(one_line(f"{type(exc).__name__}: {exc}"))
@@ -179,7 +244,12 @@ class Engine:
 
 
 def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
-    """Run probes from synchronous code (CLI, tests, benchmarks)."""
+    """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes' deadlines."""
     engine = Engine(profile, concurrency=kwargs.pop("concurrency", None), timeout=kwargs.pop("timeout", None),
                     clients=kwargs.pop("clients", None), clock=kwargs.pop("clock", utcnow))
-    return asyncio.run(engine.run(items, **kwargs))
+
+    async def main() -> list[ItemResult]:
+        asyncio.get_running_loop().set_default_executor(DaemonExecutor(max_workers=1))
+        return await engine.run(items, **kwargs)
+
+    return asyncio.run(main())

@@ -71,19 +71,46 @@ class HttpSettings(_Section):
     ca_bundle: str = ""
     """PEM file of extra CAs to trust; empty: the system trust store. Verification is never off."""
     api_url: str = "https://api.autolytiq.com"
+    """The public API: security headers, CORS, error pages."""
     health_urls: dict[str, str] = Field(default_factory=dict)
     """service -> health URL; a service missing here is checked through the API server's service proxy."""
     health_port: int = 8080
     health_path: str = "/health"
     status_page_url: str = "https://status.autolytiq.com"
     allowed_origins: list[str] = Field(default_factory=lambda: ["https://app.autolytiq.com"])
+    """Origins (the production front ends) that CORS must allow, on a GET and on a preflight."""
+    public_api: bool = False
+    """True for an API meant to be called from any site: `Allow-Origin: *` (without credentials) is then fine."""
+    api_prefixes: list[str] = Field(default_factory=lambda: ["/", "/api/", "/v1/"])
+    """Route prefixes of the API: error pages are provoked under each, CORS is asked under each but `/`."""
     tls_endpoints: list[str] = Field(default_factory=list)
-    """host:port to inspect for TLS; empty: each domain on port 443."""
+    """host:port of the public TLS endpoints (certificates and protocols); empty: each domain on port 443."""
+
+
+DEFAULT_SERIES = {
+    "gateway": 'service="api-gateway"',
+    "login": 'service="auth-service",route="/login"',
+    "create_deal": 'service="deal-service",route="/deals",method="POST"',
+    "search": 'service="customer-service",route="/customers/search"',
+    "tax": 'service="tax-engine",route="/calculate"',
+}
+"""The seed's service benchmarks as label matchers; a team's profile overrides any of them."""
 
 
 class PrometheusSettings(_Section):
     url: str = "http://localhost:9090"
+    """Prometheus HTTP API (a port-forward, a service-proxy URL, or an ingress)."""
     alertmanager_url: str = "http://localhost:9093"
+    selector: str = ""
+    """PromQL label matchers every benchmark query gets (`$selector`); empty: `namespace="<target.namespace>"`."""
+    series: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERIES))
+    """Benchmark name -> label matchers of its series (`$login` in a query = selector + these), e.g.
+    `login = 'app="identity",handler="/v2/sessions"'`; names not given keep the defaults."""
+
+    @field_validator("series")
+    @classmethod
+    def _keep_defaults(cls, value: dict[str, str]) -> dict[str, str]:
+        return {**DEFAULT_SERIES, **value}
 
 
 class PagerDutySettings(_Section):
@@ -99,10 +126,20 @@ class K6Settings(_Section):
     """Per scenario (normal, high, spike, soak): path or URL of its summary; falls back to `summary`."""
 
 
+class DepsSettings(_Section):
+    reports: list[str] = Field(default_factory=list)
+    """Paths or URLs of dependency reports CI wrote: `npm audit --json` (v6/v7+), SARIF 2.1 or Trivy JSON."""
+
+
 class RunSettings(_Section):
     concurrency: int = Field(default=16, ge=1, le=256)
+    """Probes at once."""
     timeout: float = Field(default=10.0, gt=0)
-    """Default seconds per probe."""
+    """Default seconds per probe: one deadline for everything the probe does after its client is built."""
+    allowed_commands: list[str] = Field(default_factory=list)
+    """Programs (argv[0]) a `command` probe of a team's own checklist may start on this machine; empty: none.
+
+    A checklist is data others write: it must not run a program the operator did not name here."""
 
 
 class SignoffSettings(_Section):
@@ -143,6 +180,7 @@ class Profile(_Section):
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
     pagerduty: PagerDutySettings = Field(default_factory=PagerDutySettings)
     k6: K6Settings = Field(default_factory=K6Settings)
+    deps: DepsSettings = Field(default_factory=DepsSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     signoff: SignoffSettings = Field(default_factory=SignoffSettings)

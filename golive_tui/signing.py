@@ -2,7 +2,7 @@
 
 Every captain on a bastion already has an SSH key, and OpenSSH can sign arbitrary data
 with it (or with the key held by `ssh-agent`). An approval's signed message covers the
-role, the approver's principal, the time, the digest of the state being approved and the
+role, the approver's name and principal, the time, the digest of the state being approved and the
 audit chain's head at that moment — so rewriting history before a signed approval breaks
 its signature even if every hash of the chain is recomputed.
 
@@ -29,9 +29,9 @@ NAMESPACE = "golive"
 TIMEOUT = 10.0
 
 
-def approval_message(*, role: str, principal: str, at: datetime, state_digest: str, chain_head: str) -> bytes:
+def approval_message(*, role: str, name: str, principal: str, at: datetime, state_digest: str, chain_head: str) -> bytes:
     """The exact bytes an approver signs (and a verifier rebuilds from the record)."""
-    return (f"golive approval v1\nrole: {role}\nprincipal: {principal}\nat: {at.isoformat()}\n"
+    return (f"golive approval v1\nrole: {role}\nname: {name}\nprincipal: {principal}\nat: {at.isoformat()}\n"
             f"state: {state_digest}\nchain-head: {chain_head}\n").encode()
 
 

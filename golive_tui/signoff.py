@@ -82,7 +82,7 @@ def check_record(role_id: str, record: ApprovalRecord, state: State, trust: Trus
             return Signing("invalid", f"the signed state digest does not match the record before #{record.audit_seq}")
         if trust.allowed_signers is None:
             return Signing("signed (unverified)", "no allowed-signers file (profile signoff.allowed_signers)")
-        message = signing.approval_message(role=role_id, principal=principal_of(record), at=record.at,
+        message = signing.approval_message(role=role_id, name=record.name, principal=principal_of(record), at=record.at,
                                            state_digest=record.signature, chain_head=record.chain_head)
         check = signing.verify(message, record.ssh_signature, principal_of(record), trust.allowed_signers)
         return Signing("signed", principal_of(record)) if check.ok else Signing("invalid", check.reason)

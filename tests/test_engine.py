@@ -143,3 +143,88 @@ async def test_cancel_stops_pending_and_running_probes() -> None:
 
 def test_items_without_probes_are_not_run() -> None:
     assert run_sync(Profile(), [item("manual")]) == []
+
+
+def test_setup_time_is_not_counted_in_the_timeout(monkeypatch) -> None:
+    """Importing an SDK and building a client inside ctx.setup() does not eat the probe's timeout."""
+
+    @probe("test.setup", SleepParams)
+    def with_setup(ctx, params: SleepParams) -> ProbeResult:
+        with ctx.setup():
+            time.sleep(params.seconds)  # a cold import on a loaded machine
+        time.sleep(0.3)  # the I/O the timeout is about
+        return passed(f"{ctx.remaining():.1f}s left")
+
+    try:
+        [slow_setup] = run_sync(Profile(), [item("s", {"kind": "test.setup", "params": {"seconds": 1.2}, "timeout": 1.0})])
+        assert slow_setup.result.verdict is Verdict.PASS, slow_setup.result.summary
+        [no_setup] = run_sync(Profile(), [item("n", {"kind": "test.sleep", "params": {"seconds": 1.6}, "timeout": 1.0})])
+        assert no_setup.result.summary == "timed out after 1s"
+        from golive_tui.probes import base
+
+        monkeypatch.setattr(base, "SETUP_LIMIT", 0.5)  # a setup that never ends is still cut off
+        [stuck] = run_sync(Profile(), [item("x", {"kind": "test.setup", "params": {"seconds": 5}, "timeout": 0.5})])
+        assert stuck.result.summary == "timed out after 0.5s"
+    finally:
+        REGISTRY.pop("test.setup", None)
+
+
+CHILD = """
+import sys, time
+from golive_tui.engine import run_sync
+from golive_tui.model import Item, ProbeSpec
+from golive_tui.probes.base import ProbeParams, passed, probe
+from golive_tui.profile import Profile
+
+@probe("test.stuck", ProbeParams)
+def stuck(ctx, params):
+    time.sleep(3600)  # an SDK call on a silent peer that honours no deadline and no cancel
+    return passed("never")
+
+item = Item(id="stuck", title="Stuck", probe=[ProbeSpec(kind="test.stuck", timeout=1.0)])
+object.__setattr__(item, "key", "t.stuck")
+print(time.monotonic(), flush=True)
+[result] = run_sync(Profile(), [item])
+print(result.result.summary, flush=True)
+"""
+
+
+def test_an_abandoned_probe_thread_cannot_keep_the_process_alive() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    started = float(proc.stdout.readline())
+    out, err = proc.communicate(timeout=60)
+    ended = time.monotonic()
+    assert out.strip() == "timed out after 1s", err
+    assert ended - started <= 1.0 + 1.0, f"process lived {ended - started:.2f}s after its run started (timeout 1s)"
+
+
+def test_a_kinds_prepare_hook_runs_before_its_deadline() -> None:
+    """A kind may register `prepare(ctx)` (build its clients): run first, in a thread, not counted in the timeout."""
+    prepared: list[str] = []
+
+    def slow_prepare(ctx) -> None:
+        time.sleep(1.2)  # longer than the probe's timeout
+        prepared.append(ctx.item.key)
+
+    def broken_prepare(ctx) -> None:
+        raise ProbeError("kubeconfig /nope does not exist")
+
+    @probe("test.prepared", SleepParams, prepare=slow_prepare)
+    def prepared_probe(ctx, params):
+        return passed(f"prepared {prepared}")
+
+    @probe("test.unprepared", SleepParams, prepare=broken_prepare)
+    def unprepared_probe(ctx, params):
+        return passed("never")
+
+    try:
+        [ok] = run_sync(Profile(), [item("p", {"kind": "test.prepared", "timeout": 1.0})])
+        assert ok.result.verdict is Verdict.PASS and ok.result.summary == "prepared ['t.p']"
+        [bad] = run_sync(Profile(), [item("b", {"kind": "test.unprepared"})])
+        assert bad.result.verdict is Verdict.ERROR and bad.result.summary == "kubeconfig /nope does not exist"
+    finally:
+        REGISTRY.pop("test.prepared", None)
+        REGISTRY.pop("test.unprepared", None)

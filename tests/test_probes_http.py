@@ -17,7 +17,7 @@ from golive_tui.sandbox.web import HttpsService, status_handler
 from tests.fixtures.web import web_profile
 
 HTTP_KINDS = ["http.health", "http.security-headers", "http.cors", "http.error-handling", "http.status-page", "dns.resolve",
-              "tls.certificate"]
+              "tls.certificate", "tls.protocols"]
 
 
 def probe_item(kind: str, confirm: bool = False, **params) -> Item:
@@ -33,14 +33,15 @@ def run(profile, *items, **kwargs):
 def test_healthy_services_pass(web_healthy) -> None:
     results = run(web_profile(web_healthy), *(probe_item(k) for k in HTTP_KINDS))
     assert {k: r.verdict for k, r in results.items()} == {k: Verdict.PASS for k in HTTP_KINDS}, {k: r.summary for k, r in results.items()}
-    assert "legacy TLS 1.0/1.1 refused" in results["tls.certificate"].evidence
+    assert "accepts TLSv1.2, TLSv1.3; refuses TLSv1, TLSv1.1" in results["tls.protocols"].evidence  # legacy TLS refused
 
 
 def test_degraded_services_fail_naming_what_is_wrong(web_degraded) -> None:
     results = run(web_profile(web_degraded), *(probe_item(k) for k in HTTP_KINDS))
     assert results["http.health"].summary == "1 of 6 unhealthy: deal-service (503)"
     assert results["http.security-headers"].summary == "missing: Content-Security-Policy"
-    assert results["http.cors"].summary == "echoes foreign origin https://evil.example"
+    assert results["http.cors"].summary.startswith(
+        "reflects foreign origin https://evil.example with Allow-Credentials: true (GET /health, OPTIONS /health, GET /api/,")
     leaks = results["http.error-handling"].summary
     assert "Python traceback in POST response" in leaks and "banner Server: Werkzeug/3.0.1 Python/3.11" in leaks
     assert "internal path" in leaks
@@ -55,15 +56,17 @@ def test_tls_variants(sandbox_ca) -> None:
     wrong_host = HttpsService(sandbox_ca, status_handler, hosts=("other.example",))
     legacy = HttpsService(sandbox_ca, status_handler, legacy_tls=True)
     try:
-        def check(service):
+        def check(service, kind="tls.certificate"):
             profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle), "tls_endpoints": [service.endpoint]}})
-            return run(profile, probe_item("tls.certificate"))["tls.certificate"]
+            return run(profile, probe_item(kind))[kind]
 
         assert "expires in 9 days" in check(soon).summary
         mismatch = check(wrong_host)
         assert mismatch.verdict is Verdict.FAIL and "does not verify" in mismatch.summary and "mismatch" in mismatch.summary.lower()
-        old = check(legacy)
-        assert old.verdict is Verdict.FAIL and "accepts TLS 1.0/1.1" in old.summary
+        old = check(legacy, "tls.protocols")
+        assert old.verdict is Verdict.FAIL and f"{legacy.endpoint} (public) accepts TLSv1, TLSv1.1 (< TLSv1.2)" in old.summary
+        # One row, one claim: the legacy endpoint's certificate is fine, and the short-lived one's protocols are.
+        assert check(legacy).verdict is Verdict.PASS and check(soon, "tls.protocols").verdict is Verdict.PASS
     finally:
         for service in (soon, wrong_host, legacy):
             service.stop()
@@ -169,15 +172,20 @@ def test_secrets_in_a_real_keyring_backend(tmp_path) -> None:
 def test_command_probe(tmp_path) -> None:
     from golive_tui.profile import Profile
 
+    allowed = Profile.model_validate({"run": {"allowed_commands": ["python3", "sleep", "npx-not-installed-here"]}})
     ok = probe_item("command", argv=["python3", "-c", "print('Database schema is up to date!')"], pattern="up to date")
     bad_exit = probe_item("command", argv=["python3", "-c", "import sys; print('3 critical'); sys.exit(1)"])
-    assert run(Profile(), ok)["command"].verdict is Verdict.PASS
-    failed = run(Profile(), bad_exit)["command"]
+    assert run(allowed, ok)["command"].verdict is Verdict.PASS
+    failed = run(allowed, bad_exit)["command"]
     assert failed.verdict is Verdict.FAIL and "exited 1" in failed.summary and "3 critical" in failed.evidence
-    missing = run(Profile(), probe_item("command", argv=["npx-not-installed-here", "prisma"]))["command"]
+    missing = run(allowed, probe_item("command", argv=["npx-not-installed-here", "prisma"]))["command"]
     assert missing.summary == "command not found: npx-not-installed-here"
+    # A checklist is data: a program the operator's profile does not name is never started.
+    marker = tmp_path / "ran"
+    refused = run(Profile(), probe_item("command", argv=["python3", "-c", f"open({str(marker)!r}, 'w')"]))["command"]
+    assert refused.verdict is Verdict.SKIPPED and "run.allowed_commands" in refused.summary and not marker.exists()
     slow = probe_item("command", argv=["sleep", "30"])
-    profile = Profile.model_validate({"run": {"timeout": 0.5}})
+    profile = Profile.model_validate({"run": {"timeout": 0.5, "allowed_commands": ["sleep"]}})
     started = time.monotonic()
     assert "timed out" in run(profile, slow)["command"].summary
     assert time.monotonic() - started < 2
@@ -204,3 +212,141 @@ def test_every_http_kind_is_registered(kind) -> None:
     from golive_tui.probes import registry
 
     assert kind in registry()
+
+
+def shaped(sandbox_ca, **shape):
+    from golive_tui.sandbox.web import ApiShape, WebSandbox
+
+    return WebSandbox(sandbox_ca, ApiShape(**shape), days=90)
+
+
+def test_cors_traps_a_health_only_probe_would_miss(sandbox_ca) -> None:
+    """Each trap passes a probe that sends one GET with a foreign Origin to /health."""
+    wildcard = shaped(sandbox_ca, cors={"/": "wildcard"})
+    second_route = shaped(sandbox_ca, cors={"/": "allow-list", "/v1/": "reflect-credentials"})
+    closed = shaped(sandbox_ca, cors={"/": "allow-list"}, allowed_origins=("https://admin.autolytiq.com",))
+    try:
+        result = run(web_profile(wildcard), probe_item("http.cors"))["http.cors"]
+        assert result.verdict is Verdict.FAIL
+        assert result.summary.startswith("Allow-Origin * on an API not declared public (http.public_api = false) "
+                                         "(GET /health, OPTIONS /health,")
+        assert "GET https://localhost:" in result.evidence and "[Origin: https://evil.example] -> 200, Allow-Origin *" in result.evidence
+        public = run(web_profile(wildcard, http={"public_api": True}), probe_item("http.cors"))["http.cors"]
+        assert public.verdict is Verdict.PASS, public.summary
+
+        reflected = run(web_profile(second_route), probe_item("http.cors"))["http.cors"]
+        assert reflected.verdict is Verdict.FAIL
+        assert reflected.summary.startswith("reflects foreign origin https://evil.example with Allow-Credentials: true "
+                                            "(GET /v1/, OPTIONS /v1/)")
+        assert "/health" not in reflected.summary  # the clean route is not blamed
+        # Credentials with reflection fail even on a public API.
+        assert run(web_profile(second_route, http={"public_api": True}), probe_item("http.cors"))["http.cors"].verdict is Verdict.FAIL
+
+        refused = run(web_profile(closed, http={"allowed_origins": ["https://app.autolytiq.com"]}), probe_item("http.cors"))["http.cors"]
+        assert refused.verdict is Verdict.FAIL
+        assert refused.summary.startswith("production origin https://app.autolytiq.com not allowed (GET /health, OPTIONS /health,")
+    finally:
+        for web in (wildcard, second_route, closed):
+            web.stop()
+
+
+def test_cors_lookalike_origin(sandbox_ca) -> None:
+    """An allow-list matched by prefix lets `https://app.autolytiq.com.evil.example` through."""
+    from golive_tui.sandbox import web as web_module
+
+    def prefix_match(policy, origin, allowed):
+        if origin and any(origin.startswith(a) for a in allowed):
+            return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
+        return {}
+
+    sandbox = shaped(sandbox_ca)
+    sandbox.api.stop()
+    original = web_module.cors_headers
+    web_module.cors_headers = prefix_match
+    try:
+        sandbox.api = HttpsService(sandbox_ca, web_module.api_handler(sandbox.shape))
+        result = run(web_profile(sandbox), probe_item("http.cors"))["http.cors"]
+    finally:
+        web_module.cors_headers = original
+        sandbox.stop()
+    assert result.verdict is Verdict.FAIL
+    assert result.summary.startswith("reflects foreign origin https://app.autolytiq.com.evil.example with Allow-Credentials: true")
+    assert "https://evil.example with" not in result.summary
+
+
+def test_error_leak_only_under_a_route_prefix(sandbox_ca) -> None:
+    """The root answers clean JSON errors; only /api/ leaks a Node.js stack trace — named with its request."""
+    sandbox = shaped(sandbox_ca, leaks={"/": "none", "/api/": "node"})
+    try:
+        result = run(web_profile(sandbox), probe_item("http.error-handling"))["http.error-handling"]
+        assert result.verdict is Verdict.FAIL
+        assert result.summary == ("leaks: Node.js stack trace in GET response to /api/golive-probe-no-such-route; "
+                                  "internal path in GET response to /api/golive-probe-no-such-route")
+        assert "unknown route: GET /golive-probe-no-such-route -> 404 (application/json" in result.evidence
+        only_root = run(web_profile(sandbox, http={"api_prefixes": ["/"]}), probe_item("http.error-handling"))["http.error-handling"]
+        assert only_root.verdict is Verdict.PASS  # why the prefixes matter
+    finally:
+        sandbox.stop()
+
+
+@pytest.mark.parametrize(("body", "header", "named"), [
+    ("java.lang.NullPointerException\n\tat com.acme.DealController.create(DealController.java:42)", {}, "Java stack trace"),
+    ("panic: runtime error: index out of range\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d", {}, "Go panic"),
+    ("System.NullReferenceException: Object reference not set\n   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42", {},
+     ".NET stack trace"),
+    ('{"error": "not found"}', {"X-Powered-By": "Express"}, "banner X-Powered-By: Express"),
+    ("<html><body><h1>Whitelabel Error Page</h1></body></html>", {}, "banner Spring Whitelabel error page"),
+])
+def test_error_leaks_of_each_runtime(sandbox_ca, body, header, named) -> None:
+    leaky = HttpsService(sandbox_ca, lambda *a: (404, {"Content-Type": "text/plain", **header}, body))
+    try:
+        result = run(web_profile(_stub(leaky, sandbox_ca)), probe_item("http.error-handling"))["http.error-handling"]
+    finally:
+        leaky.stop()
+    assert result.verdict is Verdict.FAIL and named in result.summary, result.summary
+
+
+def _stub(service, ca):
+    class Stub:
+        def profile_overrides(self):
+            return {"http": {"ca_bundle": str(ca.bundle), "api_url": service.url}}
+
+    return Stub()
+
+
+def test_security_headers_judge_the_rows_claim(sandbox_ca) -> None:
+    """"CSP, HSTS, X-Frame-Options set": a missing nosniff is shown, and fails only when the item asks for it."""
+    from golive_tui.sandbox.web import SECURE_HEADERS
+
+    headers = {k: v for k, v in SECURE_HEADERS.items() if k != "X-Content-Type-Options"}
+    api = HttpsService(sandbox_ca, lambda *a: (200, headers, "{}"))
+    try:
+        profile = web_profile(_stub(api, sandbox_ca))
+        claim = run(profile, probe_item("http.security-headers"))["http.security-headers"]
+        assert claim.verdict is Verdict.PASS and "x-content-type-options: (absent)" in claim.evidence
+        strict = run(profile, probe_item("http.security-headers", require_nosniff=True))["http.security-headers"]
+        assert strict.verdict is Verdict.FAIL and strict.summary == "missing: X-Content-Type-Options: nosniff"
+    finally:
+        api.stop()
+
+
+def test_request_blocking_keeps_the_deadline(sandbox_ca) -> None:
+    """A blocking probe's request (no event loop in its thread) is held to the same total deadline."""
+    from golive_tui.probes.base import ClientCache, ProbeContext, ProbeError
+    from golive_tui.probes.http_client import request_blocking
+    from golive_tui.profile import Profile
+    from golive_tui.sandbox.faults import Trickle
+
+    trickle = Trickle("headers", context=sandbox_ca.server_context("127.0.0.1", "localhost"))
+    ok = HttpsService(sandbox_ca, status_handler)
+    try:
+        profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle)}})
+        ctx = ProbeContext(profile, probe_item("http.status-page"), ClientCache(), 1.0)
+        assert request_blocking(ctx, "GET", ok.url).status_code == 200
+        started = time.monotonic()
+        with pytest.raises(ProbeError, match="timed out after 1s"):
+            request_blocking(ProbeContext(profile, probe_item("x"), ClientCache(), 1.0), "GET", f"https://{trickle.endpoint}/")
+        assert time.monotonic() - started < 2.0
+    finally:
+        trickle.stop()
+        ok.stop()

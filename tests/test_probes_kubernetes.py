@@ -17,14 +17,16 @@ import pytest
 
 from golive_tui.model import Item
 from golive_tui.probes import registry
-from golive_tui.probes.base import ClientCache, NotConfigured, ProbeContext, ProbeError, ProbeResult, Verdict
+from golive_tui.probes.base import ClientCache, ProbeContext, ProbeError, ProbeResult, Verdict
 from golive_tui.sandbox import k8s_build as b
-from golive_tui.sandbox.k8s_objects import LITERAL_PASSWORD, LONE_NODE, healthy_cluster
+from golive_tui.sandbox.k8s_objects import LITERAL_PASSWORD, LONE_NODE, MIGRATE_STATUS, healthy_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 
 KINDS = ["k8s.cluster", "k8s.nodes", "k8s.load-balancer", "k8s.hpa", "k8s.pdb", "k8s.deployments", "k8s.env-vars",
-         "k8s.secret-refs", "k8s.container-security", "k8s.alert-rules"]
+         "k8s.secret-refs", "k8s.container-security", "k8s.alert-rules", "k8s.exec"]
 ITEM = Item(id="k8s-probe", title="a Kubernetes probe")
+PARAMS = {"k8s.exec": {"deployment": "deal-service", "argv": list(MIGRATE_STATUS), "pattern": "Database schema is up to date"}}
+"""Parameters a kind needs (the others run on their defaults)."""
 
 
 def probe(profile, kind: str, *, clients: ClientCache | None = None, timeout: float | None = None,
@@ -34,6 +36,8 @@ def probe(profile, kind: str, *, clients: ClientCache | None = None, timeout: fl
     ctx = ProbeContext(profile, ITEM, clients or ClientCache(), timeout or profile.run.timeout)
     if cancel is not None:
         ctx.cancel = cancel
+    if spec.prepare is not None:  # as the engine: client set-up before the probe's deadline
+        spec.prepare(ctx)
     return spec.func(ctx, spec.params(**params))
 
 
@@ -54,7 +58,7 @@ def test_every_kind_is_registered_as_blocking() -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_healthy_cluster_passes(k8s_healthy: K8sSandbox, kind: str) -> None:
-    result = probe(k8s_healthy.profile(), kind)
+    result = probe(k8s_healthy.profile(), kind, **PARAMS.get(kind, {}))
     assert result.verdict is Verdict.PASS, (result.summary, result.evidence)
     assert result.evidence
 
@@ -123,9 +127,13 @@ def test_env_vars_missing_one(k8s_degraded: K8sSandbox) -> None:
     assert "deployment/api-gateway: 4/4 required env vars set" in result.evidence  # `*` plus its own UPSTREAM_TIMEOUT_MS
 
 
-def test_env_vars_without_required_names_is_skipped(k8s_degraded: K8sSandbox) -> None:
-    with pytest.raises(NotConfigured, match="required_env"):
-        probe(k8s_degraded.profile(target={"required_env": {}}), "k8s.env-vars")
+def test_env_vars_without_required_names_checks_every_container_and_reference(k8s_degraded: K8sSandbox) -> None:
+    # Formerly `skipped`: with no target.required_env the seed's own check runs (env per container, refs resolve).
+    result = probe(k8s_degraded.profile(target={"required_env": {}}), "k8s.env-vars")
+    assert result.verdict is Verdict.PASS, (result.summary, result.evidence)
+    assert result.summary.startswith("every container defines env, all references resolve (6 deployments of autolytiq-prod")
+    assert "deployment/tax-engine/log-shipper: 2 env entries" in result.evidence
+    assert "deployment/deal-service/migrate (init)" not in result.evidence  # init containers may rightly define none
 
 
 def test_secret_refs_name_the_literal_never_its_value(k8s_degraded: K8sSandbox) -> None:
@@ -298,8 +306,8 @@ def test_kubeconfig_env_var_then_home(k8s_healthy: K8sSandbox, k8s_degraded: K8s
 def test_one_api_client_per_run_shared_by_concurrent_probes(k8s_degraded: K8sSandbox) -> None:
     profile, clients = k8s_degraded.profile(), ClientCache()
     with ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(lambda kind: probe(profile, kind, clients=clients), KINDS * 2))
-    assert [r.verdict for r in results[:10]] == [r.verdict for r in results[10:]]
+        results = list(pool.map(lambda kind: probe(profile, kind, clients=clients, **PARAMS.get(kind, {})), KINDS * 2))
+    assert [r.verdict for r in results[:len(KINDS)]] == [r.verdict for r in results[len(KINDS):]]
     shared = clients.get("kubernetes", lambda: pytest.fail("the ApiClient was not kept for the run"))
     assert shared.configuration.host == k8s_degraded.url
     clients.close()

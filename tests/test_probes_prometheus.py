@@ -94,3 +94,48 @@ def test_missing_prometheus_binary_is_named(monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     with pytest.raises(PrometheusMissing, match="apt-get install prometheus"):
         PrometheusSandbox.binaries()
+
+
+def test_benchmark_series_come_from_the_profile(prometheus_second) -> None:
+    """A production labelled unlike the defaults: the default profile finds nothing and says what exists."""
+    from golive_tui.sandbox.prometheus import SECOND_NAMESPACE, SECOND_SERIES
+
+    service_items = [i for i in prometheus_items() if i.key.startswith("performance.service.")]
+    defaults = {r.item.key: r.result for r in run_sync(profile_for(prometheus_second), service_items)}
+    login = defaults["performance.service.auth-service"]
+    assert login.verdict is Verdict.ERROR
+    assert login.summary.startswith('query returned no data: looked for http_request_duration_seconds_bucket'
+                                    '{namespace="autolytiq-prod",service="auth-service",route="/login"}; '
+                                    "namespace has dealdesk-live; service has customers-api, deals-api, edge-gateway, "
+                                    "identity, stock-api, tax-calculator; route has (none)")
+    assert "[prometheus] selector / series" in login.evidence
+    assert all(r.verdict is Verdict.ERROR for r in defaults.values()), {k: r.summary for k, r in defaults.items()}
+
+    profile = Profile.model_validate({"target": {"namespace": SECOND_NAMESPACE},
+                                      "prometheus": {"url": prometheus_second.url, "series": SECOND_SERIES}})
+    results = {r.item.key: r.result for r in run_sync(profile, service_items)}
+    verdicts = {k: r.verdict for k, r in results.items()}
+    assert verdicts == {
+        "performance.service.api-gateway": Verdict.PASS,
+        "performance.service.auth-service": Verdict.PASS,
+        "performance.service.deal-service": Verdict.PASS,
+        "performance.service.customer-service": Verdict.FAIL,
+        "performance.service.tax-engine": Verdict.PASS,
+    }, {k: r.summary for k, r in results.items()}
+    search = results["performance.service.customer-service"]
+    assert 300 < search.value < 380 and 'handler="/v2/customers/search"' in search.evidence
+    assert 'service="identity",handler="/v2/sessions"' in results["performance.service.auth-service"].evidence
+
+
+def test_a_series_name_the_profile_lacks_is_named(prometheus_healthy) -> None:
+    from golive_tui.model import Item, ProbeSpec
+
+    it = Item(id="q", title="Q", probe=[ProbeSpec(kind="prometheus.query", params={"query": "sum(up{$checkout})"})],
+              metric={"target": {"op": "<", "value": 1}})
+    object.__setattr__(it, "key", "t.q")
+    result = run_sync(profile_for(prometheus_healthy), [it])[0].result
+    assert result.verdict is Verdict.ERROR
+    assert result.summary == ("query uses $checkout, which is not a [prometheus] series "
+                              "(known: create_deal, gateway, login, search, selector, tax)")
+    profile = Profile.model_validate({"prometheus": {"series": {"checkout": 'service="shop"'}}})
+    assert profile.prometheus.series["login"] == 'service="auth-service",route="/login"'  # the defaults are kept

@@ -133,7 +133,8 @@ def test_scenarios_keep_their_shape() -> None:
     cluster = degraded_cluster()
     assert cluster.validated
     kinds = {o["kind"] for o in cluster.objects}
-    assert kinds == {"Namespace", "Node", "Deployment", "Pod", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap"}
+    assert kinds == {"Namespace", "Node", "Deployment", "Pod", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap",
+                     "Secret"}
     assert cluster.find("Deployment", "deal-service")["status"]["availableReplicas"] == 1
 
 

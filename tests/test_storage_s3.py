@@ -305,3 +305,33 @@ def test_golive_status_shows_bucket_versioning_and_offline_queue(s3: S3Server, u
     plain = golive("--state", f"s3://{unversioned}/s.toml", "--set", f"aws.endpoint_url={s3.endpoint_url}",
                    "status", "--no-gate", env=env)
     assert "bucket versioning Disabled" in plain.stdout
+
+
+def test_golive_sync_pushes_the_queue_and_keep_settles_a_conflict(s3: S3Server, url: str, tmp_path: Path) -> None:
+    env = {"XDG_STATE_HOME": str(tmp_path / "xdg-state"), "GOLIVE_USER": "dave"}
+    online = ("--state", url, "--set", f"aws.endpoint_url={s3.endpoint_url}")
+    closed = ("--state", url, "--set", f"aws.endpoint_url=http://127.0.0.1:{free_port()}")
+    assert golive(*online, "note", "security.waf", "--note", "original", env=env).returncode == 0
+    assert golive(*online, "status", "--no-gate", env=env).returncode == 0  # remembered as the last known state
+    # Dave edits the note offline (the TUI's note editor carries what he saw); carol edits it online.
+    store = store_at(url, f"http://127.0.0.1:{free_port()}", tmp_path / "xdg-state" / "golive" / "remote")
+    seen = store.read().item("security.waf").note
+    store.transact([Change("item:security.waf", "annotate", {"note": "dave offline"}, expect={"note": seen})],
+                   Actor.current("dave"))
+    assert golive(*closed, "mark", "go-live.infra.cluster", "done", env=env).returncode == 0
+    carol = store_at(url, s3.endpoint_url, tmp_path / "carol")
+    carol.transact([Change("item:security.waf", "annotate", {"note": "carol online"}, expect={"note": "original"})],
+                   Actor.current("carol"))
+
+    still_down = golive(*closed, "sync", env=env)
+    assert still_down.returncode == 1 and "(offline)" in still_down.stdout
+    synced = golive(*online, "sync", env=env)
+    assert synced.returncode == 1 and "1 pushed, 1 in conflict" in synced.stdout and "carol online" in synced.stderr
+    assert "golive sync --keep mine" in synced.stderr
+    assert "1 queued change in conflict" in golive(*online, "status", "--no-gate", env=env).stdout
+    kept = golive(*online, "sync", "--keep", "mine", env=env)
+    assert kept.returncode == 0 and "1 pushed, 0 in conflict, 0 still queued" in kept.stdout
+    state = store_at(url, s3.endpoint_url, tmp_path / "check").read()
+    assert state.item("security.waf").note == "dave offline" and state.item("go-live.infra.cluster").status == "done"
+    assert verify(state).ok
+    assert golive(*online, "sync", env=env).stdout.startswith(f"{url}: 0 pushed")

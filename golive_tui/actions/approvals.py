@@ -74,7 +74,8 @@ def approve(store: Store, checklist: Checklist, role_id: str, *, actor: Actor, n
         verified = False
         if sign_key is not None:
             head = chain_head_before(state, seq)  # the approval entry will follow this head
-            message = signing.approval_message(role=role.id, principal=principal, at=at, state_digest=digest, chain_head=head)
+            message = signing.approval_message(role=role.id, name=name, principal=principal, at=at, state_digest=digest,
+                                               chain_head=head)
             values.update(ssh_signature=signing.sign(message, sign_key), chain_head=head)
             unset = [u for u in unset if u not in ("ssh_signature", "chain_head")]
             record = ApprovalRecord.model_validate(values)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .base import REGISTRY, ProbeKind
 
-_BACKENDS = ("kubernetes", "aws", "http", "tls", "prometheus", "pagerduty", "command", "k6")
+_BACKENDS = ("kubernetes", "aws", "http", "tls", "prometheus", "pagerduty", "command", "k6", "deps")
 _loaded = False
 
 

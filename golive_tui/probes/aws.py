@@ -6,12 +6,12 @@ error wording live in aws_client.
 
 from __future__ import annotations
 
-from . import aws_rds, aws_security  # noqa: F401  (registers their kinds)
+from . import aws_rds, aws_rds_crypto, aws_security  # noqa: F401  (registers their kinds)
 from .aws_client import aws_probe, client, error_code, session
 from .base import NoParams, NotConfigured, ProbeContext, ProbeResult, failed, passed
 
 
-@aws_probe("aws.eks-cluster", NoParams)
+@aws_probe("aws.eks-cluster", NoParams, services=["eks"])
 def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The EKS cluster exists and is ACTIVE."""
     name = ctx.profile.aws.eks_cluster_name
@@ -36,3 +36,24 @@ def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     if status != "ACTIVE":
         return failed(f"EKS cluster {name} is {status}, not ACTIVE", evidence)
     return passed(f"EKS cluster {name} ACTIVE (Kubernetes {cluster.get('version', '?')})", evidence)
+
+
+@aws_probe("aws.eks-secrets-encryption", NoParams, services=["eks"])
+def eks_secrets_encryption(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """Kubernetes Secrets of the EKS cluster are envelope-encrypted with a KMS key (encryptionConfig)."""
+    name = ctx.profile.aws.eks_cluster_name
+    if not name:
+        raise NotConfigured("aws.eks_cluster_name is empty in the profile")
+    try:
+        cluster = client(ctx, "eks").describe_cluster(name=name)["cluster"]
+    except Exception as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
+    configs = cluster.get("encryptionConfig") or []
+    keys = [c.get("provider", {}).get("keyArn", "?") for c in configs if "secrets" in (c.get("resources") or [])]
+    evidence = f"EKS cluster {name} ({session(ctx).where()}) encryptionConfig: " + (
+        "; ".join(f"secrets with {key}" for key in keys) if keys else "none (Secrets only base64 in etcd, under AWS's disk encryption)")
+    if not keys:
+        return failed(f"EKS cluster {name} does not envelope-encrypt Kubernetes Secrets", evidence)
+    return passed(f"EKS cluster {name} encrypts Kubernetes Secrets with KMS key {keys[0].rsplit('/', 1)[-1]}", evidence)

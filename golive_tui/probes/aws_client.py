@@ -1,17 +1,22 @@
-"""What every AWS probe shares: one boto3 session per run, cached clients, errors as reasons.
+"""What every AWS probe shares: one boto3 session per run, cached clients, deadlines, errors as reasons.
 
 The session comes from the profile's [aws] keys, else boto3's own conventions: AWS_PROFILE
 and the default credential chain, AWS_REGION / AWS_DEFAULT_REGION / the profile's region,
 AWS_ENDPOINT_URL (botocore reads it itself, as it reads `endpoint_url` in a config
-profile). boto3 is imported inside functions: `import boto3` costs ~300 ms.
+profile). boto3 is imported inside functions: `import boto3` costs ~300 ms, and each
+service's JSON model ~0.1-0.5 s more, so a probe kind's `prepare` hook builds its clients
+before its deadline starts. Each call then gets a client whose connect/read timeouts and
+retries fit in what is left of the probe's timeout.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import re
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, probe
@@ -55,18 +60,10 @@ class AwsSession:
         endpoint = self.settings.endpoint_url
         return f"region {self.region or '?'}" + (f" at {endpoint}" if endpoint else "")
 
-    def make_client(self, service: str, region: str | None, timeout: float) -> Any:
+    def make_client(self, service: str, region: str | None, budget: float) -> Any:
         from botocore.config import Config
 
-        # Two attempts at most, with up to 1 s of backoff between them (standard mode): the
-        # per-attempt limits keep both attempts inside the probe's timeout, so a dead or silent
-        # endpoint is reported with our reason instead of being cut off by the engine.
-        budget = max(0.6, timeout - 1.0)
-        config = Config(
-            connect_timeout=max(0.3, budget * 0.3),
-            read_timeout=max(0.3, budget * 0.45),
-            retries={"max_attempts": 2, "mode": "standard"},
-        )
+        config = Config(**call_limits(budget))
         with self.lock:
             return self.session.client(
                 service,
@@ -76,15 +73,57 @@ class AwsSession:
             )
 
 
+BACKOFF = 1.0
+"""The most botocore's standard retry mode sleeps before a second attempt."""
+MIN_BUDGET = 0.25
+"""Below this many seconds left no call is started: the probe has run out of time."""
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("golive_aws_deadline", default=None)
+
+
+MARGIN = 0.8
+"""Share of a budget the socket timeouts may use: the rest absorbs signing, parsing and a loaded CPU."""
+
+
+def call_limits(budget: float) -> dict[str, Any]:
+    """botocore Config limits under which one call, retries and backoff included, ends within `budget` seconds."""
+    usable = budget * MARGIN
+    attempts = 2 if usable >= 2 * BACKOFF else 1
+    per_attempt = (usable - (BACKOFF if attempts == 2 else 0.0)) / attempts
+    return {"connect_timeout": round(per_attempt * 0.4, 3), "read_timeout": round(per_attempt * 0.6, 3),
+            "retries": {"max_attempts": attempts, "mode": "standard"}}
+
+
+def budgets(timeout: float) -> list[float]:
+    """The per-call budgets clients are built for: the probe's timeout, then halves of it."""
+    return [timeout / 2**n for n in range(4) if timeout / 2**n >= MIN_BUDGET] or [timeout]
+
+
 def session(ctx: ProbeContext) -> AwsSession:
     return ctx.clients.get("aws-session", lambda: AwsSession(ctx.profile.aws))
 
 
+def time_left(ctx: ProbeContext) -> float:
+    """Seconds left of the running probe's deadline (its whole timeout outside a probe)."""
+    deadline = _deadline.get()
+    return ctx.timeout if deadline is None else deadline - time.monotonic()
+
+
 def client(ctx: ProbeContext, service: str, region: str | None = None) -> Any:
-    """A boto3 client for `service`, built once per run (boto3 clients are thread-safe)."""
+    """A boto3 client for `service` whose timeouts and retries fit what is left of the probe's deadline.
+
+    Built once per ClientCache and budget (boto3 clients are thread-safe); the full-timeout
+    client is built by `prepare`, the shorter ones (from the model cached by the session)
+    only when a probe's later calls have less time.
+    """
+    left = time_left(ctx)
+    if left < MIN_BUDGET:
+        raise ProbeError(f"timed out after {ctx.timeout:g}s talking to AWS ({service})")
+    budget = next((b for b in budgets(ctx.timeout) if b <= left), None)
+    if budget is None:
+        raise ProbeError(f"timed out after {ctx.timeout:g}s talking to AWS ({service})")
     aws = session(ctx)
-    key = f"aws-client:{service}:{region or ''}:{ctx.timeout:g}"
-    return ctx.clients.get(key, lambda: aws.make_client(service, region, ctx.timeout))
+    key = f"aws-client:{service}:{region or ''}:{budget:g}"
+    return ctx.clients.get(key, lambda: aws.make_client(service, region, budget))
 
 
 def plural(n: int, word: str) -> str:
@@ -129,10 +168,17 @@ def describe_error(exc: BaseException) -> str | None:
         return f"AWS profile {exc.kwargs.get('profile', '?')!r} is not in the AWS config files"
     if isinstance(exc, bce.NoRegionError):
         return "no AWS region: set aws.region in the profile or AWS_REGION"
-    if isinstance(exc, (bce.EndpointConnectionError, bce.ConnectTimeoutError)):
-        return f"AWS endpoint unreachable: {exc}"
-    if isinstance(exc, (bce.ReadTimeoutError, bce.ConnectionClosedError)):
+    if isinstance(exc, bce.ConnectTimeoutError):  # before EndpointConnectionError, its base class
+        return f"AWS endpoint unreachable: connect timed out ({exc.kwargs.get('endpoint_url', '?')})"
+    if isinstance(exc, bce.EndpointConnectionError):
+        cause = exc.kwargs.get("error")
+        refused = isinstance(cause, ConnectionRefusedError) or "Connection refused" in str(cause)
+        why = "connection refused" if refused else "could not connect"
+        return f"AWS endpoint unreachable: {why} ({exc.kwargs.get('endpoint_url', '?')})"
+    if isinstance(exc, bce.ReadTimeoutError):
         return f"AWS endpoint not answering: {exc}"
+    if isinstance(exc, bce.ConnectionClosedError):
+        return f"AWS endpoint not answering: connection closed ({exc.kwargs.get('endpoint_url', '?')})"
     if isinstance(exc, bce.ClientError):
         code, message = _code_and_message(exc)
         operation = getattr(exc, "operation_name", "call")
@@ -144,12 +190,29 @@ def describe_error(exc: BaseException) -> str | None:
     return None
 
 
-def aws_probe(name: str, params: type[ProbeParams]) -> Callable[[Callable[..., ProbeResult]], Callable[..., ProbeResult]]:
-    """Register a blocking boto3 probe whose SDK errors become one-line `error` reasons."""
+def aws_probe(name: str, params: type[ProbeParams], *, services: Sequence[str | tuple[str, str]] = ()
+              ) -> Callable[[Callable[..., ProbeResult]], Callable[..., ProbeResult]]:
+    """Register a blocking boto3 probe whose SDK errors become one-line `error` reasons.
+
+    `services` (a name, or (name, region)) are the clients its `prepare` builds before the
+    probe's deadline starts; the deadline starts when the probe function does.
+    """
+
+    def prepare(ctx: ProbeContext) -> None:
+        try:
+            for entry in services:
+                service, region = (entry, None) if isinstance(entry, str) else entry
+                client(ctx, service, region)
+        except Exception as exc:
+            reason = describe_error(exc)
+            if reason is None:
+                raise
+            raise ProbeError(reason) from None
 
     def register(func: Callable[..., ProbeResult]) -> Callable[..., ProbeResult]:
         @functools.wraps(func)
         def run(ctx: ProbeContext, p: Any) -> ProbeResult:
+            token = _deadline.set(time.monotonic() + ctx.timeout)
             try:
                 return func(ctx, p)
             except (ProbeError, NotConfigured):
@@ -159,8 +222,10 @@ def aws_probe(name: str, params: type[ProbeParams]) -> Callable[[Callable[..., P
                 if reason is None:
                     raise
                 raise ProbeError(reason) from None  # no botocore traceback in the verdict
+            finally:
+                _deadline.reset(token)
 
-        probe(name, params, blocking=True)(run)
+        probe(name, params, blocking=True, prepare=prepare)(run)
         return run
 
     return register

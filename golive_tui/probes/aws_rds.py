@@ -72,7 +72,7 @@ def _missing(ctx: ProbeContext, cluster_id: str) -> ProbeResult:
     return failed(f"DB cluster {cluster_id} not found", f"DescribeDBClusters {cluster_id} in {session(ctx).where()}: not found")
 
 
-def cluster_probe(name: str, params: type[ProbeParams]):
+def cluster_probe(name: str, params: type[ProbeParams], services: tuple[str, ...] = ("rds",)):
     """aws_probe whose function gets the described cluster; a missing cluster is a `fail`."""
 
     def register(func):
@@ -84,7 +84,7 @@ def cluster_probe(name: str, params: type[ProbeParams]):
                 return _missing(ctx, str(missing))
             return func(ctx, p, cluster)
 
-        aws_probe(name, params)(run)
+        aws_probe(name, params, services=services)(run)
         return func
 
     return register
@@ -150,18 +150,6 @@ def rds_backups(ctx: ProbeContext, params: BackupParams, cluster: dict[str, Any]
     if days < params.min_retention_days:
         return failed(f"DB cluster {cid} keeps backups {days} days (< {params.min_retention_days})", evidence)
     return passed(f"DB cluster {cid} keeps backups {days} days", evidence)
-
-
-@cluster_probe("aws.rds-encryption", NoParams)
-def rds_encryption(ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]) -> ProbeResult:
-    """Cluster storage (and so its snapshots and backups) is encrypted with a KMS key."""
-    cid = cluster["DBClusterIdentifier"]
-    encrypted = bool(cluster.get("StorageEncrypted"))
-    key = (cluster.get("KmsKeyId") if encrypted else "") or "none"
-    evidence = f"DB cluster {cid}\n  StorageEncrypted: {encrypted}\n  KmsKeyId: {key}"
-    if not encrypted:
-        return failed(f"DB cluster {cid} storage is NOT encrypted", evidence)
-    return passed(f"DB cluster {cid} encrypted (KMS key {key.rsplit('/', 1)[-1]})", evidence)
 
 
 @cluster_probe("aws.rds-performance-insights", NoParams)
@@ -275,7 +263,7 @@ def _aggregate(stat: str, values: list[float]) -> float:
     return max(values)  # Maximum and percentiles: the worst minute of the window
 
 
-@cluster_probe("aws.db-metric", MetricParams)
+@cluster_probe("aws.db-metric", MetricParams, services=("rds", "cloudwatch"))
 def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) -> ProbeResult:
     """A CloudWatch RDS metric of the cluster over the last minutes, judged against the item's metric."""
     names, factor, unit, label = METRICS[params.metric]

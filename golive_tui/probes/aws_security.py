@@ -18,6 +18,18 @@ class AcmParams(ProbeParams):
     min_days: int = Field(default=30, ge=0)
 
 
+class TrailParams(ProbeParams):
+    require_multi_region: bool = True
+    """Audit logging's claim: every region's API calls are recorded."""
+    require_validation: bool = True
+    """Log integrity's claim: log file validation makes the trail's files tamper-evident."""
+
+
+class LogGroupParams(ProbeParams):
+    min_retention_days: int = Field(default=1, ge=1)
+    """Retention every group needs; 1: any retention at all (never-expiring groups fail)."""
+
+
 class SecurityGroupParams(ProbeParams):
     allowed_public_ports: list[int] = Field(default_factory=lambda: [80, 443])
 
@@ -41,7 +53,7 @@ def _names(cert: dict[str, Any]) -> list[str]:
     ]
 
 
-@aws_probe("aws.acm-certificates", AcmParams)
+@aws_probe("aws.acm-certificates", AcmParams, services=["acm"])
 def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
     """Every target domain has an ISSUED ACM certificate valid at least `min_days` more."""
     domains = ctx.profile.target.domains
@@ -91,7 +103,7 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
     return chosen["LoadBalancerArn"], how
 
 
-@aws_probe("aws.wafv2", NoParams)
+@aws_probe("aws.wafv2", NoParams, services=["elbv2", "wafv2"])
 def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A WAFv2 web ACL with at least one rule protects the application load balancer."""
     arn, how = _load_balancer(ctx)
@@ -117,7 +129,7 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"web ACL {acl.get('Name', '?')} with {plural(len(rules), 'rule')} protects {alb}", "\n".join(lines))
 
 
-@aws_probe("aws.shield", NoParams)
+@aws_probe("aws.shield", NoParams, services=[("shield", "us-east-1")])
 def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The account has an active Shield Advanced subscription."""
     api = client(ctx, "shield", region="us-east-1")  # Shield's API lives in us-east-1 only
@@ -135,9 +147,9 @@ def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed("Shield Advanced subscription active", "\n".join(lines))
 
 
-@aws_probe("aws.cloudtrail", NoParams)
-def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """A multi-region CloudTrail trail with log file validation is logging."""
+@aws_probe("aws.cloudtrail", TrailParams, services=["cloudtrail"])
+def cloudtrail(ctx: ProbeContext, params: TrailParams) -> ProbeResult:
+    """A CloudTrail trail is logging (multi-region and with log file validation, unless the row does not claim it)."""
     api = client(ctx, "cloudtrail")
     trails = api.describe_trails(includeShadowTrails=True).get("trailList", [])
     if not trails:
@@ -150,7 +162,9 @@ def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             "multi-region": bool(trail.get("IsMultiRegionTrail")),
             "log file validation": bool(trail.get("LogFileValidationEnabled")),
         }
-        missing = [name for name, ok in facts.items() if not ok]
+        required = {"logging", *(["multi-region"] if params.require_multi_region else []),
+                    *(["log file validation"] if params.require_validation else [])}
+        missing = [name for name, ok in facts.items() if not ok and name in required]
         lines.append(
             f"  {trail.get('Name', '?')}: "
             + ", ".join(f"{name} {'yes' if ok else 'NO'}" for name, ok in facts.items())
@@ -158,14 +172,15 @@ def cloudtrail(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         )
         if not missing:
             good.append(trail.get("Name", "?"))
+    claimed = [n for n, on in (("multi-region", params.require_multi_region), ("log file validation", params.require_validation)) if on]
     if not good:
-        return failed("no CloudTrail trail is logging, multi-region and validated", "\n".join(lines))
-    return passed(f"CloudTrail {', '.join(good)} logging (multi-region, log file validation)", "\n".join(lines))
+        return failed(f"no CloudTrail trail is logging{''.join(', ' + c for c in claimed)}", "\n".join(lines))
+    return passed(f"CloudTrail {', '.join(good)} logging" + (f" ({', '.join(claimed)})" if claimed else ""), "\n".join(lines))
 
 
-@aws_probe("aws.log-groups", NoParams)
-def log_groups(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The profile's CloudWatch log groups exist and have a retention policy (all groups if none named)."""
+@aws_probe("aws.log-groups", LogGroupParams, services=["logs"])
+def log_groups(ctx: ProbeContext, params: LogGroupParams) -> ProbeResult:
+    """The profile's CloudWatch log groups exist and keep logs at least min_retention_days (all groups if none named)."""
     wanted = ctx.profile.aws.log_groups
     groups = {g["logGroupName"]: g for g in paginate(ctx, "logs", "describe_log_groups", "logGroups")}
     names = wanted or sorted(groups)
@@ -179,13 +194,17 @@ def log_groups(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         elif not group.get("retentionInDays"):
             problems.append(f"{name} has no retention")
             lines.append(f"  {name}: no retention policy (never expires)")
+        elif group["retentionInDays"] < params.min_retention_days:
+            problems.append(f"{name} keeps {group['retentionInDays']} days (< {params.min_retention_days})")
+            lines.append(f"  {name}: retention {group['retentionInDays']} days (policy: >= {params.min_retention_days})")
         else:
             lines.append(f"  {name}: retention {group['retentionInDays']} days")
     if not names:
         return failed("no CloudWatch log groups", "\n".join(lines))
     if problems:
         return failed("; ".join(problems), "\n".join(lines))
-    return passed(f"{plural(len(names), 'log group')} with retention set", "\n".join(lines))
+    kept = f" >= {params.min_retention_days} days" if params.min_retention_days > 1 else " set"
+    return passed(f"{plural(len(names), 'log group')} with retention{kept}", "\n".join(lines))
 
 
 PUBLIC = ("0.0.0.0/0", "::/0")
@@ -211,7 +230,7 @@ def _offending_ports(rule: dict[str, Any], allowed: set[int]) -> str:
     return f"{name} {low}" if low == high else f"{name} {low}-{high}"
 
 
-@aws_probe("aws.security-groups", SecurityGroupParams)
+@aws_probe("aws.security-groups", SecurityGroupParams, services=["ec2"])
 def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResult:
     """No security group opens a port other than the allowed ones to the internet."""
     allowed = set(params.allowed_public_ports)

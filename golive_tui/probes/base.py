@@ -8,7 +8,9 @@ modules import their SDKs lazily (inside functions) so loading a checklist stays
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -114,6 +116,10 @@ class Findings:
         return passed(ok, self.evidence, **kw)
 
 
+SETUP_LIMIT = 30.0
+"""Seconds a probe may spend in `ProbeContext.setup()` (imports, kubeconfig, client build)."""
+
+
 class ProbeError(Exception):
     """Raised inside a probe for a clean `error` verdict with this one-line reason."""
 
@@ -156,6 +162,19 @@ class ClientCache:
                 except Exception:  # closing is best-effort at the end of a run
                     pass
 
+    async def aclose(self) -> None:
+        """Close the clients that have an async `aclose` on the running loop (httpx), then the others."""
+        with self._lock:
+            clients = list(self._clients.values())
+        for client in clients:
+            aclose = getattr(client, "aclose", None)
+            if callable(aclose):
+                try:
+                    await aclose()
+                except Exception:  # best-effort, as close()
+                    pass
+        self.close()
+
 
 @dataclass
 class ProbeContext:
@@ -171,9 +190,33 @@ class ProbeContext:
     """True when the user confirmed a probe that pages a human or changes production."""
     clock: Clock = utcnow
     """The run's clock: expiry dates and `checked_at` are judged against it."""
+    deadline: float = 0.0
+    """`time.monotonic()` by which this attempt must end (0: `timeout` from now); the engine enforces it."""
+
+    def __post_init__(self) -> None:
+        if not self.deadline:
+            self.deadline = time.monotonic() + self.timeout
 
     def now(self) -> datetime:
         return self.clock()
+
+    def remaining(self) -> float:
+        """Seconds left before this probe's deadline (0 when it has passed): pass it to every call."""
+        return max(0.0, self.deadline - time.monotonic())
+
+    @contextmanager
+    def setup(self) -> Iterator[None]:
+        """Import an SDK or build a client inside this block: its time is not counted in the probe's timeout.
+
+        The timeout is about the peer; a cold import on a loaded machine is not. The block
+        itself may take at most SETUP_LIMIT seconds before the engine cuts the probe off.
+        """
+        entered, before = time.monotonic(), self.deadline
+        self.deadline = before + SETUP_LIMIT
+        try:
+            yield
+        finally:
+            self.deadline = before + (time.monotonic() - entered)
 
     def judge(self, value: float, unit: str, summary_prefix: str, evidence: str = "") -> ProbeResult:
         """Turn a measured value into pass / acceptable / fail against the item's metric."""
@@ -203,19 +246,22 @@ class ProbeKind(Generic[P]):
     blocking: bool
     """True for sync SDK probes (kubernetes, boto3): the engine runs them in threads."""
     description: str
+    prepare: Callable[[ProbeContext], Any] | None = None
+    """Builds the probe's clients (imports, config files) before its deadline starts; run by the engine in a thread."""
 
 
 REGISTRY: dict[str, ProbeKind[Any]] = {}
 
 
-def probe(name: str, params: type[P], *, blocking: bool = True) -> Callable[[ProbeFunc], ProbeFunc]:
-    """Register a probe function under `name` with its parameter model."""
+def probe(name: str, params: type[P], *, blocking: bool = True,
+          prepare: Callable[[ProbeContext], Any] | None = None) -> Callable[[ProbeFunc], ProbeFunc]:
+    """Register a probe function under `name` with its parameter model (and its client `prepare` hook)."""
 
     def register(func: ProbeFunc) -> ProbeFunc:
         if name in REGISTRY:
             raise RuntimeError(f"probe kind {name!r} registered twice")
         doc = (func.__doc__ or "").strip().splitlines()
-        REGISTRY[name] = ProbeKind(name, params, func, blocking, doc[0] if doc else "")
+        REGISTRY[name] = ProbeKind(name, params, func, blocking, doc[0] if doc else "", prepare)
         return func
 
     return register

@@ -1,7 +1,11 @@
-"""Command probes: checks the seed runs as commands (`npx prisma migrate status`, `npm audit`).
+"""The `command` kind: runs a local program — never in the shipped checklist.
 
-argv list, never a shell; a timeout that kills the whole process group; the output tail
-is the evidence.
+Kept for teams' own checklists (a check only a local tool can make), under three rules:
+the program must be named in the operator's profile (`run.allowed_commands`), because a
+checklist is data others write; an argv list, never a shell; and the probe's deadline,
+after which the whole process group is killed. The output tail is the evidence. Checks
+the seed runs inside a pod (`kubectl exec … npx prisma migrate status`) use the
+Kubernetes exec API instead; dependency scanning reads a report (`deps.report`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .base import ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
 
 
 class CommandParams(ProbeParams):
@@ -28,7 +32,11 @@ class CommandParams(ProbeParams):
 
 @probe("command", CommandParams)
 def run_command(ctx: ProbeContext, params: CommandParams) -> ProbeResult:
-    """Run a command (no shell) and check its exit code and output."""
+    """Run a local program the profile allows (no shell) and check its exit code and output."""
+    program = params.argv[0]
+    allowed = ctx.profile.run.allowed_commands
+    if program not in allowed and Path(program).name not in allowed:
+        raise NotConfigured(f"runs a local program ({program}): allow it in the profile's run.allowed_commands to run it here")
     cwd = Path(params.cwd).expanduser() if params.cwd else Path.cwd()
     if not cwd.is_dir():
         raise ProbeError(f"working directory not found: {cwd}")
@@ -36,11 +44,11 @@ def run_command(ctx: ProbeContext, params: CommandParams) -> ProbeResult:
         proc = subprocess.Popen(params.argv, cwd=cwd, env={**os.environ, **params.env}, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True, start_new_session=True)
     except FileNotFoundError:
-        raise ProbeError(f"command not found: {params.argv[0]}") from None
+        raise ProbeError(f"command not found: {program}") from None
     except PermissionError:
-        raise ProbeError(f"not executable: {params.argv[0]}") from None
+        raise ProbeError(f"not executable: {program}") from None
     try:
-        output, _ = proc.communicate(timeout=ctx.timeout)
+        output, _ = proc.communicate(timeout=ctx.remaining())
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()

@@ -1,52 +1,165 @@
-"""The shared httpx client of a run: TLS verification always on, the profile's CA bundle trusted too."""
+"""The shared async httpx client of a run: TLS verification always on, one total deadline per request.
+
+httpx's own timeouts bound each connect and each read, not the request: a server sending
+one byte a second never trips them. So every request runs inside `asyncio.timeout(left)`
+with the time the probe has left (`ProbeContext.remaining()`), and bodies are read as a
+stream up to a size cap. See bench/deadlines.py for the sync alternatives measured.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+import weakref
+from dataclasses import dataclass
 from typing import Any
 
 from .base import ProbeContext, ProbeError
 
+MAX_BODY = 2 * 1024 * 1024
+"""Bytes of a response body kept; probes judge headers and the start of a body, never megabytes."""
+
 
 def tls_context(ctx: ProbeContext) -> ssl.SSLContext:
-    context = ssl.create_default_context()
-    if ctx.profile.http.ca_bundle:
-        try:
-            context.load_verify_locations(cafile=ctx.profile.http.ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise ProbeError(f"cannot load CA bundle {ctx.profile.http.ca_bundle}: {exc}") from None
-    return context
+    """The run's verifying SSLContext: the system store plus the profile's CA bundle."""
+
+    def build() -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if ctx.profile.http.ca_bundle:
+            try:
+                context.load_verify_locations(cafile=ctx.profile.http.ca_bundle)
+            except (OSError, ssl.SSLError) as exc:
+                raise ProbeError(f"cannot load CA bundle {ctx.profile.http.ca_bundle}: {exc}") from None
+        return context
+
+    return ctx.clients.get("tls-context", build)
+
+
+class LoopClient:
+    """One httpx.AsyncClient per event loop: a long-lived ClientCache may outlive the loop of a run."""
+
+    def __init__(self, build: Any) -> None:
+        self._build = build
+        self._loop: weakref.ref | None = None
+        self._client: Any = None
+
+    def get(self) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._loop is None or self._loop() is not loop:
+            # The previous loop's connections cannot be used (or closed) from this one: drop them.
+            self._client, self._loop = self._build(), weakref.ref(loop)
+        return self._client
+
+    async def aclose(self) -> None:
+        client, self._client, self._loop = self._client, None, None
+        if client is not None:
+            await client.aclose()
+
+    def close(self) -> None:
+        self._client, self._loop = None, None
 
 
 def client(ctx: ProbeContext) -> Any:
     import httpx
 
-    def build() -> httpx.Client:
-        return httpx.Client(verify=tls_context(ctx), timeout=ctx.timeout, follow_redirects=False,
-                            headers={"User-Agent": "golive-probe"})
+    def build() -> httpx.AsyncClient:
+        return httpx.AsyncClient(verify=tls_context(ctx), timeout=ctx.timeout, follow_redirects=False,
+                                 headers={"User-Agent": "golive-probe"})
 
-    return ctx.clients.get("httpx", build)
+    with ctx.setup():
+        holder = ctx.clients.get("httpx-async", lambda: LoopClient(build))
+        return holder.get()
 
 
-def request(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Any:
-    """One HTTP request; every transport failure becomes a one-line ProbeError."""
+@dataclass
+class Reply:
+    """What a probe reads of a response: status, headers and the body's first MAX_BODY bytes."""
+
+    method: str
+    url: str
+    status_code: int
+    headers: Any
+    """httpx.Headers (case-insensitive; `get_list` for repeated headers)."""
+    content: bytes
+    encoding: str
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.encoding or "utf-8", errors="replace")
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.content)
+
+
+async def request(ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any) -> Reply:
+    """One HTTP request within the probe's deadline; every failure becomes a one-line ProbeError."""
+    return await _request(ctx, client(ctx), method, url, max_body=max_body, **kwargs)
+
+
+def request_blocking(ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any) -> Reply:
+    """`request` for a blocking probe (a thread without a loop): same deadline, a short-lived client of its own."""
     import httpx
 
+    async def once() -> Reply:
+        async with httpx.AsyncClient(verify=tls_context(ctx), follow_redirects=False,
+                                     headers={"User-Agent": "golive-probe"}) as http:
+            return await _request(ctx, http, method, url, max_body=max_body, **kwargs)
+
+    return asyncio.run(once())
+
+
+async def _request(ctx: ProbeContext, http: Any, method: str, url: str, *, max_body: int, **kwargs: Any) -> Reply:
+    import httpx
+
+    left = ctx.remaining()
+    if left <= 0:
+        raise ProbeError(f"{url}: no time left of the probe's {ctx.timeout:g}s")
     try:
-        return client(ctx).request(method, url, timeout=ctx.timeout, **kwargs)
-    except httpx.ConnectError as exc:
-        reason = str(exc) or type(exc).__name__
-        if "CERTIFICATE_VERIFY_FAILED" in reason or "SSL" in reason:
-            raise ProbeError(f"TLS error talking to {url}: {_short(reason)}") from None
-        if "Name or service not known" in reason or "nodename nor servname" in reason or "No address" in reason:
-            raise ProbeError(f"DNS failure for {url}: {_short(reason)}") from None
-        raise ProbeError(f"cannot connect to {url}: {_short(reason)}") from None
+        async with asyncio.timeout(left):
+            async with http.stream(method, url, timeout=left, **kwargs) as response:
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size >= max_body:
+                        break
+                return Reply(method, url, response.status_code, response.headers, b"".join(chunks)[:max_body],
+                             response.encoding or "utf-8")
+    except TimeoutError:  # asyncio.timeout: the whole request, however the peer trickles
+        raise ProbeError(f"{url} timed out after {ctx.timeout:g}s") from None
     except httpx.TimeoutException:
         raise ProbeError(f"{url} timed out after {ctx.timeout:g}s") from None
+    except httpx.ConnectError as exc:
+        if _caused_by(exc, ConnectionRefusedError):  # anyio wraps it in "All connection attempts failed"
+            raise ProbeError(f"cannot connect to {url}: connection refused") from None
+        raise ProbeError(connect_reason(url, str(exc) or type(exc).__name__)) from None
     except httpx.HTTPError as exc:
-        raise ProbeError(f"{url}: {type(exc).__name__}: {_short(str(exc))}") from None
+        raise ProbeError(f"{url}: {type(exc).__name__}: {short(str(exc))}") from None
 
 
-def _short(text: str) -> str:
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, kind):
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
+
+
+def connect_reason(url: str, reason: str) -> str:
+    """A connect failure in one line that says which kind it was: TLS, DNS, refused, other."""
+    if "CERTIFICATE_VERIFY_FAILED" in reason or "SSL" in reason:
+        return f"TLS error talking to {url}: {short(reason)}"
+    if "Name or service not known" in reason or "nodename nor servname" in reason or "No address" in reason:
+        return f"DNS failure for {url}: {short(reason)}"
+    if "Connection refused" in reason or "Errno 111" in reason:
+        return f"cannot connect to {url}: connection refused"
+    return f"cannot connect to {url}: {short(reason)}"
+
+
+def short(text: str) -> str:
     line = " ".join(text.split())
     return line if len(line) < 200 else line[:199] + "…"

@@ -5,11 +5,10 @@ golive does not generate load; it judges what k6 measured against the seed's sce
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Literal
 
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, probe
+from .artifacts import read_json
+from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
 
 
 class K6Params(ProbeParams):
@@ -18,33 +17,21 @@ class K6Params(ProbeParams):
     """Bound on p95 of http_req_duration; 0: the item's metric."""
 
 
-def _load_summary(ctx: ProbeContext, scenario: str) -> tuple[dict, str]:
+async def _load_summary(ctx: ProbeContext, scenario: str) -> tuple[dict, str]:
     k6 = ctx.profile.k6
     source = k6.summaries.get(scenario) or k6.summary
     if not source:
         raise NotConfigured(f"no k6 summary for scenario {scenario!r} (profile k6.summaries.{scenario} or k6.summary)")
-    if source.startswith(("http://", "https://")):
-        import httpx
-
-        try:
-            response = httpx.get(source, timeout=ctx.timeout)
-            response.raise_for_status()
-            return response.json(), source
-        except (httpx.HTTPError, ValueError) as exc:
-            raise ProbeError(f"cannot fetch k6 summary {source}: {type(exc).__name__}: {exc}") from None
-    path = Path(source).expanduser()
-    try:
-        return json.loads(path.read_text()), str(path)
-    except FileNotFoundError:
-        raise ProbeError(f"k6 summary not found: {path}") from None
-    except (OSError, ValueError) as exc:
-        raise ProbeError(f"cannot read k6 summary {path}: {exc}") from None
+    artifact = await read_json(ctx, source, "k6 summary")
+    if not isinstance(artifact.data, dict):
+        raise ProbeError(f"k6 summary {artifact.where} is not a JSON object")
+    return artifact.data, artifact.where
 
 
-@probe("k6.scenario", K6Params)
-def k6_scenario(ctx: ProbeContext, params: K6Params) -> ProbeResult:
+@probe("k6.scenario", K6Params, blocking=False)
+async def k6_scenario(ctx: ProbeContext, params: K6Params) -> ProbeResult:
     """Judge a k6 summary: p95 latency, failures, or memory growth for the soak test."""
-    summary, source = _load_summary(ctx, params.scenario)
+    summary, source = await _load_summary(ctx, params.scenario)
     metrics = summary.get("metrics", {})
     duration = metrics.get("http_req_duration", {})
     failed_rate = metrics.get("http_req_failed", {}).get("value", metrics.get("http_req_failed", {}).get("rate"))
@@ -63,8 +50,6 @@ def k6_scenario(ctx: ProbeContext, params: K6Params) -> ProbeResult:
         raise ProbeError(f"{source}: no http_req_duration p(95) in the summary")
     p95 = float(duration["p(95)"])
     if params.p95_ms:
-        from .base import failed, passed
-
         verdict = passed if p95 < params.p95_ms else failed
         return verdict(f"p95 {p95:.0f}ms vs bound {params.p95_ms:g}ms", evidence, value=p95, unit="ms")
     return ctx.judge(p95, "ms", "p95", evidence)

@@ -1,9 +1,12 @@
-"""The Kubernetes client of a run: config found the way kubectl finds it, failures in one line.
+"""The Kubernetes client of a run: config found the way kubectl finds it, JSON in, failures in one line.
 
-One `ApiClient` per run (ProbeContext.clients), built from the profile's kubeconfig, else
-$KUBECONFIG, else ~/.kube/config, else the in-cluster service account. Never the client
-library's process-wide default configuration. `K8s` gives one probe its deadline: every
-call gets the time the probe has left, so a probe of several calls still ends in time.
+One `ApiClient` per ClientCache, built from the profile's kubeconfig, else $KUBECONFIG,
+else ~/.kube/config, else the in-cluster service account; never the library's process-wide
+default configuration. The `kubernetes` package does what it is best at (kubeconfig,
+contexts, exec/auth plugins, in-cluster config, TLS, the stream API); responses are read
+as plain JSON dicts with the API's camelCase keys, not built into model classes nobody
+needs (that cost ~24 % of a sweep). `prepare` builds the client before a probe's deadline
+starts; `K8s` gives one probe its deadline, which starts at its first API call.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ import re
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+from urllib.parse import quote
 
-from .base import ProbeContext, ProbeError
+from .base import ProbeContext, ProbeError, ProbeFunc, ProbeParams, probe
 
-T = TypeVar("T")
 CLIENT_KEY = "kubernetes"
+PAGE_SIZE = 500
+"""Items per list page (`limit`); the rest follows through `metadata.continue`."""
+MAX_BODY = 64 * 1024 * 1024
+"""A list larger than this is refused rather than held in memory."""
 
 
 def kubeconfig_path(ctx: ProbeContext) -> str | None:
@@ -71,87 +78,157 @@ def _build_client(ctx: ProbeContext) -> Any:
 
 
 def api_client(ctx: ProbeContext) -> Any:
-    """The run's shared kubernetes ApiClient (built on first use)."""
+    """The ClientCache's shared kubernetes ApiClient (built once, thread-safe, on first use)."""
     return ctx.clients.get(CLIENT_KEY, lambda: _build_client(ctx))
 
 
+def prepare(ctx: ProbeContext) -> None:
+    """Import the client and read the kubeconfig before the probe's deadline starts (engine hook)."""
+    api_client(ctx)
+
+
+def k8s_probe(name: str, params: type[ProbeParams]) -> Callable[[ProbeFunc], ProbeFunc]:
+    """Register a blocking Kubernetes probe whose client is built before its deadline starts."""
+    return probe(name, params, blocking=True, prepare=prepare)
+
+
+def ns_path(ctx: ProbeContext, group_version: str, plural: str, name: str = "", namespace: str = "") -> str:
+    """`/apis/apps/v1/namespaces/<ns>/deployments[/name]` (core group: `/api/v1/...`)."""
+    prefix = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
+    path = f"{prefix}/namespaces/{quote(namespace or ctx.profile.target.namespace, safe='')}/{plural}"
+    return path + (f"/{quote(name, safe='')}" if name else "")
+
+
+def deployments(k8s: K8s) -> dict[str, dict[str, Any]]:
+    """The target namespace's Deployments by name."""
+    return {str(d.get("metadata", {}).get("name", "?")): d for d in k8s.list(ns_path(k8s.ctx, "apps/v1", "deployments"))}
+
+
 class K8s:
-    """One probe's access to the API: the shared client, the probe's deadline, cancellation."""
+    """One probe's access to the API: the shared client, the probe's deadline, cancellation.
+
+    `get`/`find`/`list` return the API's JSON as dicts; every call gets the time the probe
+    has left (`_request_timeout`), so a probe of several calls still ends in time.
+    """
 
     def __init__(self, ctx: ProbeContext) -> None:
         self.ctx = ctx
-        self.deadline = time.monotonic() + ctx.timeout
         self.api = api_client(ctx)
-        self.host = self.api.configuration.host
+        self.host: str = self.api.configuration.host
+        self.deadline: float | None = None
+        """Set by the first API call: building the client is not the probe's time."""
 
-    def core(self) -> Any:
-        from kubernetes import client
-
-        return client.CoreV1Api(self.api)
-
-    def apps(self) -> Any:
-        from kubernetes import client
-
-        return client.AppsV1Api(self.api)
-
-    def autoscaling(self) -> Any:
-        from kubernetes import client
-
-        return client.AutoscalingV2Api(self.api)
-
-    def policy(self) -> Any:
-        from kubernetes import client
-
-        return client.PolicyV1Api(self.api)
-
-    def version(self) -> Any:
-        from kubernetes import client
-
-        return client.VersionApi(self.api)
+    # --- the deadline ----------------------------------------------------------------------------
+    def left(self) -> float:
+        """Seconds this probe has left (its deadline starts now if no call was made yet)."""
+        if self.deadline is None:
+            self.deadline = time.monotonic() + self.ctx.timeout
+        return self.deadline - time.monotonic()
 
     def check_cancel(self) -> None:
         if self.ctx.cancel.is_set():
             raise ProbeError("cancelled")
 
-    def call(self, fn: Callable[..., T], *args: Any, not_found: Any = ..., **kwargs: Any) -> T:
-        """Call the API with the time left; map failures to one-line reasons (`not_found` answers a 404)."""
+    def timed_out(self) -> str:
+        return f"timed out after {self.ctx.timeout:g}s waiting for the API server at {self.host}"
+
+    # --- requests ----------------------------------------------------------------------------------
+    def request(self, path: str, query: dict[str, Any] | None = None, *, accept: str = "application/json") -> tuple[int, bytes]:
+        """GET `path` (with `query`) in the time left: (HTTP status, body); transport failures raise ProbeError."""
         from kubernetes.client.exceptions import ApiException
-        from pydantic import ValidationError
         from urllib3.exceptions import HTTPError
 
         self.check_cancel()
-        left = self.deadline - time.monotonic()
+        left = self.left()
         if left <= 0.01:
-            raise ProbeError(self._timed_out())
+            raise ProbeError(self.timed_out())
+        params = [(k, v) for k, v in (query or {}).items() if v not in (None, "")]
+        method, url, headers, _, _ = self.api.param_serialize("GET", path, query_params=params,
+                                                              header_params={"Accept": accept}, auth_settings=["BearerToken"])
         try:
-            return fn(*args, _request_timeout=left, **kwargs)
-        except ApiException as exc:
-            if exc.status == 404 and not_found is not ...:
-                return not_found
-            raise ProbeError(self._api_error(exc)) from None
+            response = self.api.call_api(method, url, headers, _request_timeout=left)
+            return response.status, self._read(response.response)
         except HTTPError as exc:
             raise ProbeError(self._transport_error(exc)) from None
-        except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(part) for part in first.get("loc", ()))
-            raise ProbeError(f"unexpected data from the API server at {self.host}: {first.get('type', 'invalid')} at {where}") from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ProbeError(f"unexpected answer from the API server at {self.host} ({type(exc).__name__})") from None
+        except ApiException as exc:  # status 0: the REST layer's own wrapping of TLS failures
+            raise ProbeError(self._api_exception(exc)) from None
         except TimeoutError:
-            raise ProbeError(self._timed_out()) from None
+            raise ProbeError(self.timed_out()) from None
         except OSError as exc:
             raise ProbeError(f"cannot reach API server at {self.host}: {exc.strerror or type(exc).__name__}") from None
 
-    def _timed_out(self) -> str:
-        return f"timed out after {self.ctx.timeout:g}s waiting for the API server at {self.host}"
+    def _read(self, raw: Any) -> bytes:
+        """The body in chunks, checking the deadline between them (a trickling server cannot hold a probe)."""
+        chunks, size = [], 0
+        try:
+            while chunk := raw.read1(65536):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BODY:
+                    raise ProbeError(f"answer from the API server at {self.host} exceeds {MAX_BODY // 2**20} MiB")
+                if self.left() <= 0:
+                    raise ProbeError(self.timed_out())
+        except BaseException:
+            raw.close()  # half-read: the connection must not go back to the pool
+            raise
+        raw.release_conn()
+        return b"".join(chunks)
 
-    def _api_error(self, exc: Any) -> str:
-        if exc.status == 401:
+    def find(self, path: str, **query: Any) -> dict[str, Any] | None:
+        """The object at `path` as a dict, or None when the API server answers 404."""
+        status, body = self.request(path, query)
+        if status == 404:
+            return None
+        return self._json(status, body)
+
+    def get(self, path: str, **query: Any) -> dict[str, Any]:
+        """The JSON answer at `path` (any non-200 answer, 404 included, is a ProbeError)."""
+        status, body = self.request(path, query)
+        return self._json(status, body)
+
+    def list(self, path: str, **query: Any) -> list[dict[str, Any]]:
+        """Every item of a list (e.g. `/api/v1/nodes`), following `continue` tokens page by page."""
+        items: list[dict[str, Any]] = []
+        token = ""
+        while True:
+            self.check_cancel()
+            page = self.get(path, limit=PAGE_SIZE, **query, **({"continue": token} if token else {}))
+            found = page.get("items")
+            if not isinstance(found, list):
+                raise ProbeError(f"unexpected data from the API server at {self.host}: no items in the list at {path}")
+            items.extend(i for i in found if isinstance(i, dict))
+            token = (page.get("metadata") or {}).get("continue") or ""
+            if not token:
+                return items
+
+    def _json(self, status: int, body: bytes) -> dict[str, Any]:
+        if status != 200:
+            raise ProbeError(self.api_error(status, body))
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ProbeError(f"unexpected answer from the API server at {self.host} ({type(exc).__name__})") from None
+        if not isinstance(data, dict):
+            raise ProbeError(f"unexpected answer from the API server at {self.host} (not a JSON object)")
+        return data
+
+    # --- failures in one line -----------------------------------------------------------------------
+    def api_error(self, status: int, body: bytes | str | None, reason: str = "") -> str:
+        if status == 401:
             return "unauthorised (401): token expired or invalid"
-        message = _status_message(exc)
-        if exc.status == 403:
+        message = status_message(body) or reason
+        if status == 403:
             return f"forbidden (403): {message}"
-        return f"API server answered {exc.status} {exc.reason or ''}: {message}".replace("  ", " ")
+        return f"API server answered {status}: {message or 'no message'}"
+
+    def _api_exception(self, exc: Any) -> str:
+        text = " ".join(str(exc.reason or "").split())
+        if exc.status:
+            return self.api_error(exc.status, exc.body, text)
+        detail = re.search(r"certificate verify failed: ([^(]+)", text)
+        if detail:
+            return f"TLS error with the API server at {self.host}: certificate verify failed ({detail[1].strip()})"
+        return f"cannot reach API server at {self.host}: {text.split(' ', 1)[0] or 'connection failed'}"
 
     def _transport_error(self, exc: Exception) -> str:
         from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, SSLError
@@ -162,7 +239,7 @@ class K8s:
             errno_text = re.search(r"\[Errno -?\d+\] ([^')\]]+)", str(reason))
             return f"cannot reach API server at {self.host}: {errno_text[1].strip() if errno_text else 'connection failed'}"
         if isinstance(reason, (Urllib3Timeout, TimeoutError)):
-            return self._timed_out()
+            return self.timed_out()
         if isinstance(reason, SSLError):
             detail = re.search(r"certificate verify failed: ([^(]+)", str(reason))
             return f"TLS error with the API server at {self.host}: " + (
@@ -172,11 +249,31 @@ class K8s:
         return f"cannot reach API server at {self.host}: {type(reason).__name__}"
 
 
-def _status_message(exc: Any) -> str:
-    """The `message` of the Kubernetes Status body, else the HTTP reason; one line."""
+def status_message(body: bytes | str | None) -> str:
+    """The `message` of a Kubernetes Status body, one line ("" if the body is not a Status)."""
     try:
-        message = json.loads(exc.body or "").get("message") or exc.reason
-    except (TypeError, ValueError, AttributeError):
-        message = exc.reason
-    text = " ".join(str(message or "").split())
+        data = json.loads(body or b"")
+    except (TypeError, ValueError):
+        return ""
+    if not isinstance(data, dict) or data.get("kind") != "Status":
+        return ""
+    text = " ".join(str(data.get("message") or data.get("reason") or "").split())
     return text if len(text) <= 240 else text[:239] + "…"
+
+
+def service_proxy_get(ctx: ProbeContext, namespace: str, service: str, port: int | str, path: str, *,
+                      k8s: K8s | None = None) -> tuple[int, str]:
+    """GET `path` of a Service through the API server's service proxy: (HTTP status, body text).
+
+    The answer is the service's own, except the API server's refusals: 401/403 raise
+    ProbeError (nothing was checked); a 404 or 503 `Status` (no such Service, no endpoints)
+    comes back as it is, for the caller to read with `status_message`. Pass `k8s` to share
+    one probe's deadline over several calls.
+    """
+    k8s = k8s or K8s(ctx)
+    target = quote(f"{service}:{port}", safe=":")
+    proxy = f"/api/v1/namespaces/{quote(namespace, safe='')}/services/{target}/proxy/{path.lstrip('/')}"
+    status, body = k8s.request(proxy, accept="*/*")
+    if status in (401, 403):
+        raise ProbeError(k8s.api_error(status, body))
+    return status, body.decode("utf-8", "replace")

@@ -1,6 +1,6 @@
 """The judgement behind the Kubernetes probes, free of I/O: selectors, readiness, PDB math, Polaris rules.
 
-Functions take the kubernetes client's model objects (snake_case attributes).
+Functions take objects as the API server sends them: JSON dicts with camelCase keys.
 """
 
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
+
+Obj = dict[str, Any]
 
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|(^|_)KEY($|_)")
 NOT_A_SECRET = re.compile(r"_(FILE|PATH|DIR|NAME|REF)$")
@@ -19,36 +21,68 @@ def secret_like(name: str) -> bool:
     return bool(SECRET_NAME.search(upper)) and not NOT_A_SECRET.search(upper)
 
 
-def selector_matches(selector: Any, labels: dict[str, str]) -> bool:
+def name(obj: Obj) -> str:
+    return str((obj.get("metadata") or {}).get("name", "?"))
+
+
+def labels(obj: Obj) -> dict[str, str]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+def spec(obj: Obj) -> Obj:
+    return obj.get("spec") or {}
+
+
+def status(obj: Obj) -> Obj:
+    return obj.get("status") or {}
+
+
+def template_labels(deployment: Obj) -> dict[str, str]:
+    return labels(spec(deployment).get("template") or {})
+
+
+def pod_spec(deployment: Obj) -> Obj:
+    return spec(spec(deployment).get("template") or {})
+
+
+def containers(pod_spec: Obj, *, init: bool = True) -> list[tuple[Obj, bool]]:
+    """(container, is_init) for the init containers (if `init`) then the containers."""
+    out = [(c, True) for c in pod_spec.get("initContainers") or []] if init else []
+    return out + [(c, False) for c in pod_spec.get("containers") or []]
+
+
+def selector_matches(selector: Obj | None, pod_labels: dict[str, str]) -> bool:
     """metav1.LabelSelector semantics: matchLabels AND every matchExpression; an empty selector matches all, None nothing."""
     if selector is None:
         return False
-    for key, value in (selector.match_labels or {}).items():
-        if labels.get(key) != value:
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if pod_labels.get(key) != value:
             return False
-    for expr in selector.match_expressions or []:
-        present, value, values = expr.key in labels, labels.get(expr.key), expr.values or []
+    for expr in selector.get("matchExpressions") or []:
+        key, values = expr.get("key", ""), expr.get("values") or []
+        present, value = key in pod_labels, pod_labels.get(key)
         ok = {"In": present and value in values, "NotIn": not present or value not in values,
-              "Exists": present, "DoesNotExist": not present}.get(expr.operator, False)
+              "Exists": present, "DoesNotExist": not present}.get(expr.get("operator", ""), False)
         if not ok:
             return False
     return True
 
 
-def selector_text(selector: Any) -> str:
+def selector_text(selector: Obj | None) -> str:
     if selector is None:
         return "(no selector)"
-    parts = [f"{k}={v}" for k, v in (selector.match_labels or {}).items()]
-    parts += [f"{e.key} {e.operator} ({','.join(e.values or [])})" for e in selector.match_expressions or []]
+    parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
+    parts += [f"{e.get('key')} {e.get('operator')} ({','.join(e.get('values') or [])})" for e in selector.get("matchExpressions") or []]
     return ", ".join(parts) or "(everything)"
 
 
-def condition_true(obj: Any, kind: str = "Ready") -> bool:
-    return any(c.type == kind and c.status == "True" for c in (obj.status.conditions if obj.status else None) or [])
+def condition_true(obj: Obj, kind: str = "Ready") -> bool:
+    return any(c.get("type") == kind and c.get("status") == "True" for c in status(obj).get("conditions") or [])
 
 
-def replicas(deployment: Any) -> int:
-    return deployment.spec.replicas if deployment.spec.replicas is not None else 1
+def replicas(deployment: Obj) -> int:
+    value = spec(deployment).get("replicas")
+    return int(value) if value is not None else 1
 
 
 def _scaled(value: int | str, total: int, round_up: bool) -> int:
@@ -59,75 +93,73 @@ def _scaled(value: int | str, total: int, round_up: bool) -> int:
     return math.ceil(exact) if round_up else math.floor(exact)
 
 
-def pdb_blocks_all(pdb: Any, pods: int) -> str:
+def pdb_blocks_all(pdb: Obj, pods: int) -> str:
     """Why this PDB allows no voluntary disruption of its `pods` pods ("" if it allows some)."""
-    spec = pdb.spec
+    budget = spec(pdb)
     if pods <= 0:
         return ""
-    if spec.max_unavailable is not None:
+    if budget.get("maxUnavailable") is not None:
         # Kubernetes rounds a percentage maxUnavailable up, so only 0 / 0% allows nothing.
-        if _scaled(spec.max_unavailable, pods, round_up=True) <= 0:
-            return f"maxUnavailable {spec.max_unavailable}"
+        if _scaled(budget["maxUnavailable"], pods, round_up=True) <= 0:
+            return f"maxUnavailable {budget['maxUnavailable']}"
         return ""
-    if spec.min_available is not None and _scaled(spec.min_available, pods, round_up=True) >= pods:
-        return f"minAvailable {spec.min_available} of {pods} pods"
+    if budget.get("minAvailable") is not None and _scaled(budget["minAvailable"], pods, round_up=True) >= pods:
+        return f"minAvailable {budget['minAvailable']} of {pods} pods"
     return ""
 
 
-def pdb_budget(pdb: Any) -> str:
-    spec = pdb.spec
-    if spec.max_unavailable is not None:
-        return f"maxUnavailable {spec.max_unavailable}"
-    if spec.min_available is not None:
-        return f"minAvailable {spec.min_available}"
+def pdb_budget(pdb: Obj) -> str:
+    budget = spec(pdb)
+    if budget.get("maxUnavailable") is not None:
+        return f"maxUnavailable {budget['maxUnavailable']}"
+    if budget.get("minAvailable") is not None:
+        return f"minAvailable {budget['minAvailable']}"
     return "no budget"
 
 
-def container_findings(pod_spec: Any) -> list[tuple[str, list[str]]]:
+def container_findings(pod_spec: Obj) -> list[tuple[str, list[str]]]:
     """(container label, reasons) for every container (init containers too) failing the Polaris checks.
 
     The container's securityContext overrides the pod's: runAsNonRoot true or runAsUser > 0 at
     the effective level, readOnlyRootFilesystem true, allowPrivilegeEscalation false, not privileged.
     """
-    pod_sc = pod_spec.security_context
+    pod_sc = pod_spec.get("securityContext") or {}
     out = []
-    containers = [(c, True) for c in pod_spec.init_containers or []] + [(c, False) for c in pod_spec.containers or []]
-    for container, init in containers:
-        sc = container.security_context
-        own_user = sc.run_as_user if sc else None
-        own_non_root = sc.run_as_non_root if sc else None
-        user = own_user if own_user is not None else (pod_sc.run_as_user if pod_sc else None)
-        non_root = own_non_root if own_non_root is not None else (pod_sc.run_as_non_root if pod_sc else None)
+    for container, init in containers(pod_spec):
+        own = container.get("securityContext")
+        sc = own or {}
+        own_user, own_non_root = sc.get("runAsUser"), sc.get("runAsNonRoot")
+        user = own_user if own_user is not None else pod_sc.get("runAsUser")
+        non_root = own_non_root if own_non_root is not None else pod_sc.get("runAsNonRoot")
         reasons = []
         if user == 0:
-            pod_non_root = pod_sc is not None and pod_sc.run_as_non_root
-            reasons.append("runAsUser 0 (root)" + (" overrides the pod's runAsNonRoot" if own_user == 0 and pod_non_root else ""))
+            reasons.append("runAsUser 0 (root)" + (" overrides the pod's runAsNonRoot" if own_user == 0 and pod_sc.get("runAsNonRoot") else ""))
         elif not (non_root or (user is not None and user > 0)):
             reasons.append("may run as root (no runAsNonRoot: true or runAsUser > 0)")
-        if sc is not None and sc.privileged:
+        if sc.get("privileged"):
             reasons.append("privileged")
-        if not (sc is not None and sc.allow_privilege_escalation is False):
+        if sc.get("allowPrivilegeEscalation") is not False:
             reasons.append("allowPrivilegeEscalation not false")
-        if not (sc is not None and sc.read_only_root_filesystem):
+        if not sc.get("readOnlyRootFilesystem"):
             reasons.append("root filesystem writable")
         if reasons:
-            out.append((f"{container.name}{' (init)' if init else ''}", reasons))
+            out.append((f"{container.get('name', '?')}{' (init)' if init else ''}", reasons))
     return out
 
 
-def pod_problems(pod: Any, max_restarts: int) -> list[str]:
+def pod_problems(pod: Obj, max_restarts: int) -> list[str]:
     """CrashLoopBackOff, restarts above the limit, not Ready: what a reviewer names about a pod."""
     found = []
-    for cs in (pod.status.container_statuses if pod.status else None) or []:
-        waiting = cs.state.waiting.reason if cs.state and cs.state.waiting else ""
+    statuses = status(pod).get("containerStatuses") or []
+    for cs in statuses:
+        waiting = ((cs.get("state") or {}).get("waiting") or {}).get("reason", "")
         if waiting == "CrashLoopBackOff":
-            found.append(f"{cs.name} CrashLoopBackOff")
-        if cs.restart_count > max_restarts:
-            found.append(f"{cs.restart_count} restarts")
+            found.append(f"{cs.get('name', '?')} CrashLoopBackOff")
+        if int(cs.get("restartCount") or 0) > max_restarts:
+            found.append(f"{cs['restartCount']} restarts")
     if not condition_true(pod) and not found:
-        phase = pod.status.phase if pod.status else "Unknown"
-        waiting = [cs.state.waiting.reason for cs in (pod.status.container_statuses or []) if cs.state and cs.state.waiting]
-        found.append(f"not Ready ({waiting[0] if waiting else phase})")
+        waiting = [w["reason"] for cs in statuses if (w := (cs.get("state") or {}).get("waiting")) and w.get("reason")]
+        found.append(f"not Ready ({waiting[0] if waiting else status(pod).get('phase', 'Unknown')})")
     elif not condition_true(pod):
         found.append("not Ready")
     return found

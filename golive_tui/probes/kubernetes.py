@@ -4,19 +4,20 @@ Each probe names the offending objects in its evidence. Semantics follow what a 
 reviewer checks by hand: only Ready nodes count toward zones; an HPA covers a deployment
 through scaleTargetRef and a PDB through its selector (names need not match); container
 security settings override the pod's (Polaris' rule). Client, deadline and error mapping
-live in `k8s_client`, the judgement in `k8s_rules`.
+live in `k8s_client`, the judgement in `k8s_rules`, the env-var probes in `k8s_env`,
+`k8s.exec` in `k8s_exec`. Objects are the API's JSON (camelCase dicts).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from . import k8s_env, k8s_exec  # noqa: F401  (registers their kinds)
 from . import k8s_rules as rules
-from .base import NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed, probe
-from .k8s_client import K8s
+from .base import NoParams, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .k8s_client import K8s, deployments, k8s_probe, ns_path
 
 ZONE = "topology.kubernetes.io/zone"
-
 
 
 class ClusterParams(ProbeParams):
@@ -45,47 +46,43 @@ class AlertRuleParams(ProbeParams):
     """0: profile kubernetes.min_alert_rules."""
 
 
-def _deployments(k8s: K8s) -> dict[str, Any]:
-    items = k8s.call(k8s.apps().list_namespaced_deployment, k8s.ctx.profile.target.namespace).items
-    return {d.metadata.name: d for d in items}
-
-
 def _join(problems: list[str]) -> str:
     return "; ".join(problems)
 
 
-@probe("k8s.cluster", ClusterParams)
+@k8s_probe("k8s.cluster", ClusterParams)
 def cluster(ctx: ProbeContext, params: ClusterParams) -> ProbeResult:
     """The API server answers with its version (at least min_version) and has Ready nodes."""
     k8s = K8s(ctx)
-    info = k8s.call(k8s.version().get_code)
-    nodes = k8s.call(k8s.core().list_node).items
+    info = k8s.get("/version")
+    version = str(info.get("gitVersion", "?"))
+    nodes = k8s.list("/api/v1/nodes")
     ready = sum(rules.condition_true(n) for n in nodes)
-    evidence = f"API server {k8s.host}: Kubernetes {info.git_version} ({info.platform})\n{ready}/{len(nodes)} nodes Ready"
-    if params.min_version and rules.version_tuple(info.git_version) < rules.version_tuple(params.min_version):
-        return failed(f"Kubernetes {info.git_version} is older than {params.min_version}", evidence)
+    evidence = f"API server {k8s.host}: Kubernetes {version} ({info.get('platform', '?')})\n{ready}/{len(nodes)} nodes Ready"
+    if params.min_version and rules.version_tuple(version) < rules.version_tuple(params.min_version):
+        return failed(f"Kubernetes {version} is older than {params.min_version}", evidence)
     if not ready:
-        return failed(f"Kubernetes {info.git_version} has no Ready node ({len(nodes)} nodes)", evidence)
-    return passed(f"Kubernetes {info.git_version} answers; {ready}/{len(nodes)} nodes Ready", evidence)
+        return failed(f"Kubernetes {version} has no Ready node ({len(nodes)} nodes)", evidence)
+    return passed(f"Kubernetes {version} answers; {ready}/{len(nodes)} nodes Ready", evidence)
 
 
-@probe("k8s.nodes", NodeParams)
+@k8s_probe("k8s.nodes", NodeParams)
 def nodes(ctx: ProbeContext, params: NodeParams) -> ProbeResult:
     """At least min_ready Ready nodes over at least min_zones zones; NotReady and cordoned nodes don't count."""
     k8s = K8s(ctx)
     zones: dict[str, list[str]] = {}
     left_out: list[str] = []
-    for node in k8s.call(k8s.core().list_node).items:
-        zone = (node.metadata.labels or {}).get(ZONE)
-        where = f"{node.metadata.name} ({zone or 'no zone label'})"
+    for node in k8s.list("/api/v1/nodes"):
+        node_name, zone = rules.name(node), rules.labels(node).get(ZONE)
+        where = f"{node_name} ({zone or 'no zone label'})"
         if not rules.condition_true(node):
             left_out.append(f"NotReady: {where}")
-        elif node.spec and node.spec.unschedulable:
+        elif rules.spec(node).get("unschedulable"):
             left_out.append(f"cordoned: {where}")
         elif zone is None:
-            left_out.append(f"no {ZONE} label: {node.metadata.name}")
+            left_out.append(f"no {ZONE} label: {node_name}")
         else:
-            zones.setdefault(zone, []).append(node.metadata.name)
+            zones.setdefault(zone, []).append(node_name)
     ready = sum(len(names) for names in zones.values())
     evidence = "\n".join([f"{zone}: {', '.join(sorted(names))}" for zone, names in sorted(zones.items())] + left_out)
     summary = f"{ready} Ready nodes in {len(zones)} zones"
@@ -95,26 +92,26 @@ def nodes(ctx: ProbeContext, params: NodeParams) -> ProbeResult:
     return passed(summary, evidence)
 
 
-@probe("k8s.load-balancer", LoadBalancerParams)
+@k8s_probe("k8s.load-balancer", LoadBalancerParams)
 def load_balancer(ctx: ProbeContext, params: LoadBalancerParams) -> ProbeResult:
     """The gateway Service is type LoadBalancer, has an ingress address and Ready pods behind it."""
     k8s = K8s(ctx)
     name, ns = params.service or ctx.profile.target.gateway_service, ctx.profile.target.namespace
-    svc = k8s.call(k8s.core().read_namespaced_service, name, ns, not_found=None)
+    svc = k8s.find(ns_path(ctx, "v1", "services", name))
     if svc is None:
         return failed(f"service/{name} not found in namespace {ns}", f"GET service {ns}/{name}: 404")
-    lb = svc.status.load_balancer if svc.status else None
-    ingress = [i.hostname or i.ip for i in (lb.ingress if lb else None) or [] if i.hostname or i.ip]
-    selector = svc.spec.selector or {}
+    ingress = [i.get("hostname") or i.get("ip") for i in (rules.status(svc).get("loadBalancer") or {}).get("ingress") or []
+               if i.get("hostname") or i.get("ip")]
+    selector = rules.spec(svc).get("selector") or {}
+    kind = rules.spec(svc).get("type", "ClusterIP")
     pods = []
     if selector:
-        label_selector = ",".join(f"{k}={v}" for k, v in selector.items())
-        pods = k8s.call(k8s.core().list_namespaced_pod, ns, label_selector=label_selector).items
+        pods = k8s.list(ns_path(ctx, "v1", "pods"), labelSelector=",".join(f"{k}={v}" for k, v in selector.items()))
     ready = sum(rules.condition_true(p) for p in pods)
-    evidence = (f"service/{name}: type {svc.spec.type}, ingress {', '.join(ingress) or '(none)'}\n"
+    evidence = (f"service/{name}: type {kind}, ingress {', '.join(ingress) or '(none)'}\n"
                 f"selector {','.join(f'{k}={v}' for k, v in selector.items()) or '(none)'}: {ready}/{len(pods)} pods Ready")
-    if svc.spec.type != "LoadBalancer":
-        return failed(f"service/{name} is {svc.spec.type}, not LoadBalancer", evidence)
+    if kind != "LoadBalancer":
+        return failed(f"service/{name} is {kind}, not LoadBalancer", evidence)
     if not ingress:
         return failed(f"service/{name} has no load balancer address yet", evidence)
     if not ready:
@@ -122,12 +119,12 @@ def load_balancer(ctx: ProbeContext, params: LoadBalancerParams) -> ProbeResult:
     return passed(f"service/{name} exposed at {ingress[0]} ({ready} Ready pods)", evidence)
 
 
-@probe("k8s.deployments", DeploymentParams)
-def deployments(ctx: ProbeContext, params: DeploymentParams) -> ProbeResult:
+@k8s_probe("k8s.deployments", DeploymentParams)
+def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResult:
     """Every profile service's deployment has available = desired replicas and Ready, non-crash-looping pods."""
     k8s = K8s(ctx)
-    by_name = _deployments(k8s)
-    pods = k8s.call(k8s.core().list_namespaced_pod, ctx.profile.target.namespace).items
+    by_name = deployments(k8s)
+    pods = k8s.list(ns_path(ctx, "v1", "pods"))
     problems, lines = [], []
     for name in ctx.profile.target.services:
         k8s.check_cancel()
@@ -136,9 +133,9 @@ def deployments(ctx: ProbeContext, params: DeploymentParams) -> ProbeResult:
             problems.append(f"deployment/{name} not found")
             lines.append(f"deployment/{name}: not found in {ctx.profile.target.namespace}")
             continue
-        desired, available = rules.replicas(dep), (dep.status.available_replicas if dep.status else None) or 0
-        mine = [p for p in pods if rules.selector_matches(dep.spec.selector, p.metadata.labels or {})]
-        pod_issues = [f"pod {p.metadata.name}: {', '.join(found)}" for p in mine if (found := rules.pod_problems(p, params.max_restarts))]
+        desired, available = rules.replicas(dep), int(rules.status(dep).get("availableReplicas") or 0)
+        mine = [p for p in pods if rules.selector_matches(rules.spec(dep).get("selector"), rules.labels(p))]
+        pod_issues = [f"pod {rules.name(p)}: {', '.join(found)}" for p in mine if (found := rules.pod_problems(p, params.max_restarts))]
         lines.append(f"deployment/{name}: {available}/{desired} available, {sum(rules.condition_true(p) for p in mine)}/{len(mine)} pods Ready")
         lines += [f"  {issue}" for issue in pod_issues]
         if desired == 0:
@@ -151,18 +148,19 @@ def deployments(ctx: ProbeContext, params: DeploymentParams) -> ProbeResult:
     return passed(f"all {len(ctx.profile.target.services)} deployments fully available, pods Ready", "\n".join(lines))
 
 
-@probe("k8s.hpa", NoParams)
+@k8s_probe("k8s.hpa", NoParams)
 def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A HorizontalPodAutoscaler targets (scaleTargetRef) the deployment of every profile service."""
     k8s = K8s(ctx)
-    hpas = k8s.call(k8s.autoscaling().list_namespaced_horizontal_pod_autoscaler, ctx.profile.target.namespace).items
+    hpas = k8s.list(ns_path(ctx, "autoscaling/v2", "horizontalpodautoscalers"))
     targeted: dict[str, list[str]] = {}
     lines = []
     for h in hpas:
-        ref = h.spec.scale_target_ref
-        lines.append(f"hpa/{h.metadata.name} -> {ref.kind}/{ref.name} (min {h.spec.min_replicas or 1}, max {h.spec.max_replicas})")
-        if ref.kind == "Deployment":
-            targeted.setdefault(ref.name, []).append(h.metadata.name)
+        ref, hs = rules.spec(h).get("scaleTargetRef") or {}, rules.spec(h)
+        lines.append(f"hpa/{rules.name(h)} -> {ref.get('kind')}/{ref.get('name')} "
+                     f"(min {hs.get('minReplicas') or 1}, max {hs.get('maxReplicas')})")
+        if ref.get("kind") == "Deployment":
+            targeted.setdefault(ref.get("name", ""), []).append(rules.name(h))
     without = [s for s in ctx.profile.target.services if s not in targeted]
     lines += [f"deployment/{s}: no HPA targets it" for s in without]
     if without:
@@ -170,17 +168,17 @@ def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"every deployment autoscaled ({len(ctx.profile.target.services)} services, {len(hpas)} HPAs)", "\n".join(lines))
 
 
-@probe("k8s.pdb", NoParams)
+@k8s_probe("k8s.pdb", NoParams)
 def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A PDB selects every profile deployment's pods (by selector, not name) and none blocks all disruption."""
     k8s = K8s(ctx)
-    pdbs = k8s.call(k8s.policy().list_namespaced_pod_disruption_budget, ctx.profile.target.namespace).items
-    by_name = _deployments(k8s)
+    pdbs = k8s.list(ns_path(ctx, "policy/v1", "poddisruptionbudgets"))
+    by_name = deployments(k8s)
 
     def pods_selected(budget: Any) -> int:
         # All deployments of the namespace count, not only the profile's: that is what the budget guards.
         return sum(rules.replicas(d) for d in by_name.values()
-                   if rules.selector_matches(budget.spec.selector, (d.spec.template.metadata.labels or {})))
+                   if rules.selector_matches(rules.spec(budget).get("selector"), rules.template_labels(d)))
 
     problems, lines = [], []
     for name in ctx.profile.target.services:
@@ -188,36 +186,36 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         if dep is None:
             problems.append(f"deployment/{name} not found")
             continue
-        labels = dep.spec.template.metadata.labels or {}
-        covering = [b for b in pdbs if rules.selector_matches(b.spec.selector, labels)]
+        pod_labels = rules.template_labels(dep)
+        covering = [b for b in pdbs if rules.selector_matches(rules.spec(b).get("selector"), pod_labels)]
         if not covering:
             problems.append(f"deployment/{name}: no PDB selects its pods")
-            lines.append(f"deployment/{name} ({', '.join(f'{k}={v}' for k, v in labels.items())}): no PDB")
+            lines.append(f"deployment/{name} ({', '.join(f'{k}={v}' for k, v in pod_labels.items())}): no PDB")
             continue
-        lines.append(f"deployment/{name}: covered by {', '.join(f'pdb/{b.metadata.name} ({rules.pdb_budget(b)})' for b in covering)}")
+        lines.append(f"deployment/{name}: covered by {', '.join(f'pdb/{rules.name(b)} ({rules.pdb_budget(b)})' for b in covering)}")
         for budget in covering:
             why = rules.pdb_blocks_all(budget, pods_selected(budget))
             if why:
-                problems.append(f"pdb/{budget.metadata.name} blocks all disruption of {name} ({why})")
+                problems.append(f"pdb/{rules.name(budget)} blocks all disruption of {name} ({why})")
     for budget in pdbs:
         if not pods_selected(budget):
-            lines.append(f"pdb/{budget.metadata.name} ({rules.selector_text(budget.spec.selector)}) selects no deployment's pods")
+            lines.append(f"pdb/{rules.name(budget)} ({rules.selector_text(rules.spec(budget).get('selector'))}) selects no deployment's pods")
     if problems:
         return failed(_join(problems), "\n".join(lines))
     return passed(f"all {len(ctx.profile.target.services)} deployments covered by PDBs that allow disruption", "\n".join(lines))
 
 
-@probe("k8s.container-security", NoParams)
+@k8s_probe("k8s.container-security", NoParams)
 def container_security(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Every container (init too) runs as non-root, read-only root FS, no privilege escalation, not privileged."""
     k8s = K8s(ctx)
-    by_name = _deployments(k8s)
+    by_name = deployments(k8s)
     findings = []
     checked = 0
     for name, dep in sorted(by_name.items()):
         k8s.check_cancel()
-        spec = dep.spec.template.spec
-        checked += len(spec.containers or []) + len(spec.init_containers or [])
+        spec = rules.pod_spec(dep)
+        checked += len(rules.containers(spec))
         findings += [f"deployment/{name}/{label}: {'; '.join(reasons)}" for label, reasons in rules.container_findings(spec)]
     scope = f"{checked} containers in {len(by_name)} deployments of {ctx.profile.target.namespace}"
     if findings:
@@ -227,94 +225,19 @@ def container_security(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"all {scope} hardened", f"checked {scope}: non-root, read-only root FS, no privilege escalation, not privileged")
 
 
-def _env_names(dep: Any, configmaps: dict[str, Any]) -> tuple[set[str], set[str], list[str]]:
-    """(names defined, names defined empty, envFrom Secrets not read) over the deployment's containers."""
-    defined, empty, unread = set(), set(), []
-    for container in dep.spec.template.spec.containers or []:
-        for var in container.env or []:
-            (defined if var.value or var.value_from else empty).add(var.name)
-        for source in container.env_from or []:
-            prefix = source.prefix or ""
-            if source.config_map_ref is not None and source.config_map_ref.name in configmaps:
-                defined |= {prefix + key for key in (configmaps[source.config_map_ref.name].data or {})}
-            elif source.secret_ref is not None:
-                unread.append(source.secret_ref.name)
-    return defined, empty - defined, unread
-
-
-@probe("k8s.env-vars", NoParams)
-def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Each deployment defines, non-empty, the env vars of profile target.required_env (`*`: every deployment)."""
-    required = ctx.profile.target.required_env
-    if not any(required.values()):
-        raise NotConfigured("profile target.required_env lists no env var names to check")
-    k8s = K8s(ctx)
-    by_name = _deployments(k8s)
-    uses_configmaps = any(s.config_map_ref for d in by_name.values() for c in d.spec.template.spec.containers or []
-                          for s in c.env_from or [])
-    configmaps = {}
-    if uses_configmaps:
-        configmaps = {c.metadata.name: c for c in k8s.call(k8s.core().list_namespaced_config_map, ctx.profile.target.namespace).items}
-    names = list(dict.fromkeys([*ctx.profile.target.services, *(k for k in required if k != "*")]))
-    problems, lines = [], []
-    for name in names:
-        wanted = list(dict.fromkeys([*required.get("*", []), *required.get(name, [])]))
-        dep = by_name.get(name)
-        if dep is None:
-            problems.append(f"deployment/{name} not found")
-            continue
-        defined, empty, unread = _env_names(dep, configmaps)
-        absent = [v for v in wanted if v not in defined and v not in empty]
-        blank = [v for v in wanted if v in empty]
-        note = f" (envFrom Secret {', '.join(unread)} not read)" if unread and absent else ""
-        lines.append(f"deployment/{name}: {len(wanted) - len(absent) - len(blank)}/{len(wanted)} required env vars set"
-                     + (f"; missing {', '.join(absent)}" if absent else "") + (f"; empty {', '.join(blank)}" if blank else "") + note)
-        if absent:
-            problems.append(f"deployment/{name} lacks {', '.join(absent)}{note}")
-        if blank:
-            problems.append(f"deployment/{name} sets {', '.join(blank)} empty")
-    if problems:
-        return failed(_join(problems), "\n".join(lines))
-    return passed(f"required env vars set in all {len(names)} deployments", "\n".join(lines))
-
-
-@probe("k8s.secret-refs", NoParams)
-def secret_refs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Env vars named like secrets (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*) come from Secrets, never literals."""
-    k8s = K8s(ctx)
-    problems, refs = [], []
-    for name, dep in sorted(_deployments(k8s).items()):
-        spec = dep.spec.template.spec
-        for container in [*(spec.init_containers or []), *(spec.containers or [])]:
-            for var in container.env or []:
-                if not rules.secret_like(var.name):
-                    continue
-                where = f"deployment/{name}/{container.name}: {var.name}"
-                source = var.value_from
-                if source is not None and source.secret_key_ref is not None:
-                    refs.append(f"{where} from secret {source.secret_key_ref.name}")
-                elif source is not None and source.config_map_key_ref is not None:
-                    problems.append(f"{where} comes from configmap {source.config_map_key_ref.name}, not a Secret")
-                elif var.value:  # the value itself is never shown
-                    problems.append(f"{where} is a literal value (use valueFrom.secretKeyRef)")
-    evidence = "\n".join(problems + refs) or "no secret-like env vars found"
-    if problems:
-        return failed(f"secret-like env vars not from Secrets: {_join(p.removeprefix('deployment/') for p in problems)}", evidence)
-    return passed(f"all {len(refs)} secret-like env vars come from Secrets", evidence)
-
-
-@probe("k8s.alert-rules", AlertRuleParams)
+@k8s_probe("k8s.alert-rules", AlertRuleParams)
 def alert_rules(ctx: ProbeContext, params: AlertRuleParams) -> ProbeResult:
     """The Prometheus alert-rules ConfigMap exists and holds at least the minimum number of `alert:` rules."""
     k8s = K8s(ctx)
     name = params.configmap or ctx.profile.kubernetes.alert_rules_configmap
     ns = params.namespace or ctx.profile.target.monitoring_namespace
     minimum = params.min_alerts or ctx.profile.kubernetes.min_alert_rules
-    cm = k8s.call(k8s.core().read_namespaced_config_map, name, ns, not_found=None)
+    cm = k8s.find(ns_path(ctx, "v1", "configmaps", name, namespace=ns))
     if cm is None:
         return failed(f"configmap/{name} not found in namespace {ns}", f"GET configmap {ns}/{name}: 404")
-    alerts = rules.alert_names(cm.data or {})
-    evidence = f"configmap {ns}/{name} ({', '.join(cm.data or {}) or 'no data'}): {len(alerts)} alert rules\n" + "\n".join(alerts)
+    data = cm.get("data") or {}
+    alerts = rules.alert_names(data)
+    evidence = f"configmap {ns}/{name} ({', '.join(data) or 'no data'}): {len(alerts)} alert rules\n" + "\n".join(alerts)
     if len(alerts) < minimum:
         return failed(f"{len(alerts)} alert rules in configmap {ns}/{name} (need at least {minimum})", evidence.rstrip())
     return passed(f"{len(alerts)} alert rules in configmap {ns}/{name}", evidence.rstrip())

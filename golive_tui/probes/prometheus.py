@@ -1,25 +1,41 @@
-"""Prometheus HTTP API probes: targets up, Alertmanager routing, PromQL metrics judged against targets."""
+"""Prometheus HTTP API probes: targets up, Alertmanager routing, PromQL metrics judged against targets.
+
+Benchmark queries name their series through the profile: `$selector` (every query's
+matchers, by default the target namespace) and `$<name>` for each `[prometheus] series`
+entry (`$login` = selector + the login route's matchers). When a query finds nothing,
+the probe says which series it looked for and which label values do exist.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import difflib
+import re
+from string import Template
 from typing import ClassVar
 
-from .base import NoParams, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from ..text import safe_line
+from .base import NoParams, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
 from .http_client import request
+
+SELECTOR = re.compile(r"([a-zA-Z_:][\w:]*)\s*\{([^{}]*)\}")
+MATCHER = re.compile(r'([a-zA-Z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
+SHOWN_VALUES = 12
 
 
 class QueryParams(ProbeParams):
     needs_metric: ClassVar[bool] = True
     query: str
+    """PromQL; `$selector` and `$<series name>` are filled in from the profile's [prometheus] keys."""
     scale: float = 1.0
     unit: str = ""
 
 
-def _api(ctx: ProbeContext, path: str, **params) -> dict:
+async def _api(ctx: ProbeContext, path: str, **params) -> dict | list:
     url = ctx.profile.prometheus.url.rstrip("/") + path
-    response = request(ctx, "GET", url, params=params)
+    response = await request(ctx, "GET", url, params=params)
     if response.status_code != 200:
-        raise ProbeError(f"Prometheus {path} answered {response.status_code}: {response.text[:120]}")
+        raise ProbeError(f"Prometheus {path} answered {response.status_code}: {safe_line(response.text[:120])}")
     try:
         body = response.json()
     except ValueError:
@@ -29,10 +45,11 @@ def _api(ctx: ProbeContext, path: str, **params) -> dict:
     return body["data"]
 
 
-@probe("prometheus.targets", NoParams)
-def targets(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+@probe("prometheus.targets", NoParams, blocking=False)
+async def targets(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Every active scrape target is up."""
-    active = _api(ctx, "/api/v1/targets", state="active").get("activeTargets", [])
+    data = await _api(ctx, "/api/v1/targets", state="active")
+    active = data.get("activeTargets", []) if isinstance(data, dict) else []
     if not active:
         return failed("Prometheus has no active targets", f"{ctx.profile.prometheus.url}/api/v1/targets: 0 active")
     down = [t for t in active if t.get("health") != "up"]
@@ -44,16 +61,16 @@ def targets(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"all {len(active)} targets up", "\n".join(lines))
 
 
-@probe("alertmanager.config", NoParams)
-def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+@probe("alertmanager.config", NoParams, blocking=False)
+async def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Alertmanager answers and routes to at least one receiver."""
     url = ctx.profile.prometheus.alertmanager_url.rstrip("/") + "/api/v2/status"
-    response = request(ctx, "GET", url)
+    response = await request(ctx, "GET", url)
     if response.status_code != 200:
         raise ProbeError(f"Alertmanager {url} answered {response.status_code}")
     try:
         original = response.json().get("config", {}).get("original", "")
-    except ValueError:
+    except (ValueError, AttributeError):
         raise ProbeError(f"Alertmanager {url} did not answer JSON") from None
     receivers = [line.split(":", 1)[1].strip().strip("'\"") for line in original.splitlines()
                  if line.strip().startswith("- name:")]
@@ -64,25 +81,77 @@ def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"routes to {len(receivers)} receiver(s): {', '.join(receivers)}", evidence)
 
 
-@probe("prometheus.query", QueryParams)
-def query(ctx: ProbeContext, params: QueryParams) -> ProbeResult:
+def expand(ctx: ProbeContext, query: str) -> str:
+    """Fill `$selector` and `$<series>` from the profile; an unknown name is a ProbeError naming the known ones."""
+    settings = ctx.profile.prometheus
+    selector = settings.selector or f'namespace="{ctx.profile.target.namespace}"'
+    mapping = {name: ",".join(p for p in (selector, matchers) if p) for name, matchers in settings.series.items()}
+    mapping["selector"] = selector
+    try:
+        expanded = Template(query).substitute(mapping)
+    except KeyError as exc:
+        raise ProbeError(f"query uses ${exc.args[0]}, which is not a [prometheus] series "
+                         f"(known: {', '.join(sorted(mapping))})") from None
+    except ValueError as exc:
+        raise ProbeError(f"query has a stray $: {exc}") from None
+    # An empty selector must not leave `{,code="500"}` behind.
+    return re.sub(r"\{\s*,", "{", re.sub(r",\s*\}", "}", re.sub(r",\s*,", ",", expanded)))
+
+
+@probe("prometheus.query", QueryParams, blocking=False)
+async def query(ctx: ProbeContext, params: QueryParams) -> ProbeResult:
     """Evaluate a PromQL query to one number and judge it against the item's target."""
-    data = _api(ctx, "/api/v1/query", query=params.query)
-    result = data.get("result")
+    promql = expand(ctx, params.query)
+    data = await _api(ctx, "/api/v1/query", query=promql)
+    result = data.get("result") if isinstance(data, dict) else None
     if data.get("resultType") == "scalar":
         raw = result[1]
     elif isinstance(result, list) and len(result) == 1:
         raw = result[0]["value"][1]
     elif isinstance(result, list) and not result:
-        raise ProbeError(f"query returned no data: {params.query}")
+        return await _no_data(ctx, promql, "query returned no data")
     else:
-        raise ProbeError(f"query returned {len(result)} series, expected one: {params.query}")
+        raise ProbeError(f"query returned {len(result or [])} series, expected one: {promql}")
     try:
         value = float(raw) * params.scale
     except (TypeError, ValueError):
         raise ProbeError(f"query returned a non-number {raw!r}") from None
     if value != value:  # NaN: e.g. a rate over no samples
-        raise ProbeError(f"query returned NaN (no samples in the window?): {params.query}")
+        return await _no_data(ctx, promql, "query returned NaN (no samples in the window?)")
     unit = params.unit or (ctx.item.metric.target.unit if ctx.item.metric else "")
     return ctx.judge(value, unit, ctx.item.metric.label or ctx.item.title if ctx.item.metric else ctx.item.title,
-                     f"PromQL: {params.query}\nresult: {raw} × {params.scale:g} = {value:.4g}{unit}")
+                     f"PromQL: {promql}\nresult: {raw} × {params.scale:g} = {value:.4g}{unit}")
+
+
+async def _no_data(ctx: ProbeContext, promql: str, what: str) -> ProbeResult:
+    """An `error` naming each series the query selects that does not exist, with the label values that do."""
+    lines = [f"PromQL: {promql}", what]
+    missing: dict[str, str] = {}  # selector -> what exists instead, in one line
+    for metric, matchers in dict.fromkeys(SELECTOR.findall(promql)):
+        selector = f"{metric}{{{matchers}}}"
+        if await _api(ctx, "/api/v1/series", **{"match[]": selector}):
+            lines.append(f"{selector}: series exist (the window or the expression is empty)")
+            continue
+        labels = [name for name, _, _ in MATCHER.findall(matchers)]
+        values = await asyncio.gather(*(_api(ctx, f"/api/v1/label/{name}/values", **{"match[]": metric}) for name in labels))
+        if not any(values):
+            names = await _api(ctx, "/api/v1/label/__name__/values")
+            close = difflib.get_close_matches(metric, names if isinstance(names, list) else [], n=5, cutoff=0.5)
+            missing[selector] = f"no metric {metric} at all (similar: {', '.join(close) or 'none'})"
+            lines.append(f"{selector}: {missing[selector]}")
+            continue
+        listed = [f"{name} has {_listing(existing)}" for name, existing in zip(labels, values, strict=True)]
+        missing[selector] = "; ".join(listed)
+        lines.append(f"{selector}: no such series; {metric} exists with:")
+        lines += [f"  {line}" for line in listed]
+    if not missing:
+        return errored(f"{what}: {promql}", "\n".join(lines))
+    selector, instead = next(iter(missing.items()))
+    lines.append("Set [prometheus] selector / series in the profile to this production's labels (README, Target profile).")
+    return errored(f"{what}: looked for {selector}; {instead}", "\n".join(lines))
+
+
+def _listing(values: object) -> str:
+    shown = [safe_line(v) for v in values][:SHOWN_VALUES] if isinstance(values, list) else []
+    more = len(values) - len(shown) if isinstance(values, list) else 0
+    return (", ".join(shown) or "(none)") + (f" … (+{more})" if more > 0 else "")

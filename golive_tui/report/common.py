@@ -43,6 +43,8 @@ class ItemView:
     by: str
     at: datetime | None
     waiver: dict | None
+    override: dict | None = None
+    """A person's override of a fail/error verdict: reason, by, at, verdict."""
 
     @property
     def current(self) -> str:
@@ -72,7 +74,7 @@ def item_view(item: Item, state: State, now: datetime) -> ItemView:
         item, o.state, o.reason, istate.status, probe.verdict if probe else "", probe.summary if probe else "",
         probe.evidence if probe else "", probe.value if probe else None, probe.unit if probe else "",
         probe.checked_at if probe else None, probe.duration_ms if probe else None, istate.note, istate.evidence,
-        istate.by, istate.at, waiver,
+        istate.by, istate.at, waiver, istate.override.model_dump() if istate.override else None,
     )
 
 
@@ -142,3 +144,21 @@ def xml_text(text: str) -> str:
 def blockers_text(blockers: list[str], limit: int = 5) -> str:
     shown = ", ".join(blockers[:limit])
     return shown + (f" and {len(blockers) - limit} more" if len(blockers) > limit else "")
+
+
+def override_text(override: dict) -> str:
+    """`OVERRIDE of a fail verdict by ciso on 2026-12-01: rules applied by hand`."""
+    return f"OVERRIDE of a {override['verdict']} verdict by {override['by']} on {override['at']:%Y-%m-%d}: {override['reason']}"
+
+
+def approval_note(view) -> str:
+    """Who approved and who recorded it, and how it is signed (signed / unsigned / proxy / invalid)."""
+    if view.state == "missing":
+        return ""
+    text = f"approved by {view.name}" + (f" ({view.principal})" if view.principal and view.principal != view.name else "")
+    if view.operator:
+        text += f", recorded by {view.operator}"
+    text += f"; {view.signing.label}"
+    if view.signing.detail and view.signing.label != "signed":
+        text += f": {view.signing.detail}"
+    return text

@@ -13,9 +13,10 @@ from html import escape
 from ..decision import Decision, decide, post_golive_tasks, progress
 from ..model import Checklist, Link, Section
 from ..profile import Profile
+from ..signoff import Trust
 from ..state import State
 from ..text import safe_block, safe_line
-from .common import STATUS_WORD, ItemView, blockers_text, item_view, selected, value_text
+from .common import STATUS_WORD, ItemView, approval_note, blockers_text, item_view, override_text, selected, value_text
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:75em;padding:0 1em;color:#1f2328}
@@ -52,7 +53,7 @@ def _when(value: datetime | None) -> str:
 
 def render_html(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
     """The record as one printable HTML page."""
-    decision = decide(checklist, state, now)
+    decision = decide(checklist, state, now, Trust.of(checklist, profile))
     parts = [
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
@@ -103,6 +104,8 @@ def _approvals(state: State, decision: Decision) -> list[str]:
                 detail = f"<br><small>changed since: {_e(blockers_text(a.changed) or 'items')}</small>"
             elif a.state == "revoked" and record is not None:
                 detail = f"<br><small>revoked by {_e(record.revoked_by)}: {_e(record.revoke_reason)}</small>"
+            if a.state != "missing":
+                detail += f"<br><small>{_e(approval_note(a))}</small>"
             out.append(f"<tr><td>{_e(a.role)}</td><td>{_e(a.name)}</td><td class=\"{a.state}\">{a.state.upper()}{detail}</td>"
                        f"<td>{_when(a.at)}</td><td><code>{_e(a.signature[:12])}</code></td></tr>")
         out.append("</table>")
@@ -178,6 +181,8 @@ def _row(v: ItemView) -> str:
             lines.append(f"<div class=\"evidence\">{_e(label + ': ' if label else '')}{_e(text)}</div>")
     if v.waiver:
         lines.append(f"<div>waived until {_when(v.waiver['until'])} by {_e(v.waiver['by'])}: {_e(v.waiver['reason'])}</div>")
+    if v.override:
+        lines.append(f"<div class=\"override\"><strong>{_e(override_text(v.override))}</strong></div>")
     if v.checked_at:
         lines.append(f"<div><small>checked {_when(v.checked_at)} in {v.duration_ms or 0:.0f} ms</small></div>")
     who = f"<br><small>{_e(v.by)}</small>" if v.by else ""

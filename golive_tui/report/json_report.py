@@ -9,6 +9,7 @@ from typing import Any
 from ..decision import decide, post_golive_tasks, progress, section_progress
 from ..model import Checklist
 from ..profile import Profile
+from ..signoff import Trust
 from ..state import State, verify
 from .common import views
 
@@ -18,7 +19,7 @@ COUNT_KEYS = ("complete", "failed", "pending", "blocked", "n/a", "waived")
 
 def record(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> dict[str, Any]:
     """The report as plain data (datetimes still datetime objects)."""
-    decision = decide(checklist, state, now)
+    decision = decide(checklist, state, now, Trust.of(checklist, profile))
     overall = progress(list(checklist.items()), state, now)
     audit = verify(state)
     items = []
@@ -34,6 +35,7 @@ def record(checklist: Checklist, state: State, profile: Profile, now: datetime, 
             "value": v.value, "unit": v.unit, "checked_at": v.checked_at, "duration_ms": v.duration_ms,
             "note": v.note, "evidence_attached": v.attached, "evidence_sha256": istate.evidence_sha256,
             "by": v.by, "at": v.at, "expires_at": istate.expires_at, "waiver": v.waiver,
+            "override": v.override,
             "metric": item.metric.model_dump() if item.metric else None, "window": item.window,
             "fields": dict(item.fields), "links": [link.model_dump() for link in item.links],
         })
@@ -55,7 +57,11 @@ def record(checklist: Checklist, state: State, profile: Profile, now: datetime, 
             "criteria": [{"id": c.criterion.id, "title": c.criterion.title, "met": c.met, "blockers": c.blockers}
                          for c in decision.criteria],
             "approvals": [{"id": a.role_id, "role": a.role, "state": a.state, "name": a.name, "at": a.at,
-                           "signature": a.signature, "changed": a.changed} for a in decision.approvals],
+                           "signature": a.signature, "changed": a.changed, "principal": a.principal,
+                           "operator": a.operator, "proxy": a.proxy, "signed": a.signing.verified,
+                           "signing": a.signing.label, "signing_detail": a.signing.detail, "counts": a.counts}
+                          for a in decision.approvals],
+            "integrity": {"ok": decision.integrity.ok, "problem": decision.integrity.problem},
         },
         "totals": {"total": overall.total, "finished": overall.finished,
                    "counts": {k: overall.counts.get(k, 0) for k in COUNT_KEYS}},
@@ -64,6 +70,8 @@ def record(checklist: Checklist, state: State, profile: Profile, now: datetime, 
         "golive_at": state.meta.golive_at,
         "golive_by": state.meta.golive_by,
         "golive_forced_reason": state.meta.golive_forced_reason,
+        "golive_confirmed_by": state.meta.golive_confirmed_by,
+        "force_request": state.meta.force_request.model_dump() if state.meta.force_request else None,
         "post_golive": [{"id": t.item.key, "title": t.item.title, "window": t.item.window, "due": t.due,
                          "overdue": t.overdue, "finished": t.finished} for t in post_golive_tasks(checklist, state, now)],
         "audit": {"entries": audit.entries, "verified": audit.ok, "problem": audit.problem},

@@ -16,13 +16,14 @@ from xml.etree import ElementTree as ET
 from ..decision import decide
 from ..model import Checklist
 from ..profile import Profile
+from ..signoff import Trust
 from ..state import State
 from .common import ItemView, value_text, views, xml_text
 
 
 def render_junit(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
     """The probed items as JUnit XML (`only` restricts to the items just probed)."""
-    decision = decide(checklist, state, now)
+    decision = decide(checklist, state, now, Trust.of(checklist, profile))
     root = ET.Element("testsuites")
     probed = [v for v in views(checklist, state, now, only) if v.item.probe]
     for top in checklist.section:

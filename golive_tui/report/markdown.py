@@ -14,18 +14,21 @@ from itertools import groupby
 from ..decision import Decision, DueTask, decide, post_golive_tasks, progress
 from ..model import WINDOW_TITLES, Checklist, Item, Link, Section
 from ..profile import Profile
+from ..signoff import Trust
 from ..state import State
 from .common import (
     STATUS_MARK,
     ItemView,
     Markdown,
     anchor,
+    approval_note,
     blockers_text,
     cell,
     is_toc,
     item_view,
     linked,
     md_link,
+    override_text,
     selected,
     signoff_section,
 )
@@ -43,7 +46,7 @@ class _Report:
 
 def render_markdown(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
     """The record as Markdown, laid out like the seed document."""
-    r = _Report(checklist, state, now, only, decide(checklist, state, now),
+    r = _Report(checklist, state, now, only, decide(checklist, state, now, Trust.of(checklist, profile)),
                 {t.item.key: t for t in post_golive_tasks(checklist, state, now)})
     out = _header(r, profile)
     titles = {top.title.lower() for top in checklist.section}
@@ -244,6 +247,8 @@ def _evidence(r: _Report, views: list[ItemView], *, tasks: bool) -> list[str]:
             parts.append(f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: {v.waiver['reason']}")
         if v.reason and not v.waiver:
             parts.append(v.reason)
+        if v.override:
+            parts.append(override_text(v.override))
         if parts:
             lines.append(f"* **{cell(v.item.title)}**: {cell('; '.join(parts))}")
     return lines + [""] if lines else []
@@ -259,6 +264,8 @@ def _signoff(r: _Report, level: int) -> list[str]:
             signature = a.signature[:12] + ("" if a.state == "fresh" else f" ({a.state})") if a.signature else ""
             rows.append([a.role, a.name, mark, f"{a.at:%Y-%m-%d}" if a.at else "", signature])
             record = r.state.approvals.get(a.role_id)
+            if a.state != "missing":
+                notes.append(f"* **{cell(a.role)}**: {cell(approval_note(a))}")
             if a.state == "stale":
                 notes.append(f"* **{cell(a.role)}**: stale — changed since approval: {cell(blockers_text(a.changed) or 'items')}")
             elif a.state == "revoked" and record is not None:

@@ -16,7 +16,9 @@ from __future__ import annotations
 import configparser
 import json
 import logging
+import math
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -41,7 +43,7 @@ _gaps_filled = False
 
 
 def _fill_moto_gaps() -> None:
-    """Teach this process's moto two documented AWS answers it lacks (idempotent).
+    """Teach this process's moto three documented AWS answers it lacks (idempotent).
 
     - RDS: real `DescribeDBInstances` returns `PerformanceInsightsEnabled` (set by the
       `EnablePerformanceInsights` flag of Create/ModifyDBInstance). moto 5.2.5 accepts the
@@ -51,11 +53,16 @@ def _fill_moto_gaps() -> None:
     - Shield: real `GetSubscriptionState` answers ACTIVE or INACTIVE. moto 5.2.5 has no
       handler (HTTP 500). We answer it from moto's own subscription record, the same one
       `CreateSubscription` / `DescribeSubscription` use.
+    - CloudWatch: real `GetMetricData` answers percentile statistics (`p95`, `p99.9`) as
+      well as Sum/Average/Minimum/Maximum/SampleCount. moto 5.2.5 computes only the latter
+      and fails with HTTP 500 on a percentile; we compute it from the period's datapoints
+      (nearest rank), the values moto already selected.
     """
     global _gaps_filled
     with _gaps_lock:
         if _gaps_filled:
             return
+        from moto.cloudwatch.models import Statistics
         from moto.rds.models import DBInstance
         from moto.shield.responses import ShieldResponse
 
@@ -77,6 +84,19 @@ def _fill_moto_gaps() -> None:
             return json.dumps({"SubscriptionState": state})
 
         ShieldResponse.get_subscription_state = get_subscription_state  # type: ignore[attr-defined]
+
+        basic_statistic = Statistics.get_statistics_for_type
+
+        def statistic_with_percentiles(self: Any, stat: str) -> Any:
+            value = basic_statistic(self, stat)
+            wanted = re.fullmatch(r"p(\d{1,2}(?:\.\d+)?)", stat)
+            if value is None and wanted:
+                values = sorted(self.metric_single_values_list)
+                if values:
+                    return values[max(1, math.ceil(float(wanted[1]) / 100 * len(values))) - 1]
+            return value
+
+        Statistics.get_statistics_for_type = statistic_with_percentiles  # type: ignore[method-assign]
         _gaps_filled = True
 
 
@@ -99,6 +119,8 @@ class SandboxAccount:
     """The AWS named profile holding this account's keys."""
     credentials: Credentials
     region: str
+    ids: dict[str, str] = field(default_factory=dict)
+    """What the builders created in it (ARNs, ids), for profiles and tests."""
 
     @property
     def endpoint_url(self) -> str:
@@ -177,8 +199,9 @@ class MotoServer:
         return {"AWS_CONFIG_FILE": str(self.config_file), "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials_file)}
 
     # --- accounts -----------------------------------------------------------------------
-    def account(self, account_id: str, name: str, *, user: str = "golive", policy: dict | None = None) -> SandboxAccount:
-        """A user with static keys in `account_id`, saved as named profile `name`."""
+    def account(self, account_id: str, name: str, *, user: str = "golive", policy: dict | None = None,
+                region: str | None = None) -> SandboxAccount:
+        """A user with static keys in `account_id`, saved as named profile `name` (default region: the server's)."""
         import boto3
 
         sts = boto3.client("sts", region_name=self.region, endpoint_url=self.endpoint_url, **_BOOTSTRAP)
@@ -197,13 +220,13 @@ class MotoServer:
         iam.put_user_policy(UserName=user, PolicyName="sandbox", PolicyDocument=json.dumps(policy or ADMIN_POLICY))
         key = iam.create_access_key(UserName=user)["AccessKey"]
         creds = Credentials(account_id, user, key["AccessKeyId"], key["SecretAccessKey"])
-        self._save_profile(name, creds)
-        return SandboxAccount(self, name, creds, self.region)
+        self._save_profile(name, creds, region or self.region)
+        return SandboxAccount(self, name, creds, region or self.region)
 
-    def _save_profile(self, name: str, creds: Credentials) -> None:
+    def _save_profile(self, name: str, creds: Credentials, region: str) -> None:
         with self._write_lock:
             config = _read_ini(self.config_file)
-            config[f"profile {name}"] = {"region": self.region}
+            config[f"profile {name}"] = {"region": region}
             _write_ini(self.config_file, config)
             credentials = _read_ini(self.credentials_file)
             credentials[name] = {

@@ -1,9 +1,11 @@
 """A local HTTPS Kubernetes API endpoint serving schema-validated objects to the real client.
 
 No kube-apiserver can be installed here, so this serves what the probes and `kubectl get`
-read: version, discovery, GET of lists and objects (label and field selectors, kubectl's
-Table form), the service proxy, bearer-token auth with Kubernetes `Status` errors, a
-`forbidden` switch (403 for every resource) and a `hang` switch (requests never answer).
+read: version, discovery, GET of lists and objects (label and field selectors, `limit` and
+`continue`, kubectl's Table form), the service proxy (per service: healthy, 503, no
+endpoints), `pods/exec` over a real websocket (`k8s_exec_ws`), bearer-token auth with
+Kubernetes `Status` errors, RBAC as one user who may be `denied` some resources (or
+`forbidden` everything), a `hang` switch (requests never answer) and a minimum TLS version.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import socket
 import ssl
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,23 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from . import k8s_resources as res
 from .k8s_build import Cluster, Obj
+from .k8s_exec_ws import CommandResult, not_found, serve_exec, wants_websocket
 from .tls import SandboxCA, free_port
 
 USER = "system:serviceaccount:golive:readonly"
-"""Who the `forbidden` switch says is refused (as a real RBAC denial reads)."""
+"""Who the RBAC denials say is refused (as a real RBAC denial reads), unless the server names another user."""
+
+
+HANG = "(never answered)"
+"""The body `answer` gives for a request the server must leave hanging."""
+
+
+@dataclass(frozen=True)
+class ExecUpgrade:
+    """An allowed `pods/exec` request: the handler upgrades the connection and streams `result`."""
+
+    result: CommandResult
+    argv: list[str]
 
 
 def status(code: int, reason: str, message: str, **details: Any) -> Obj:
@@ -40,13 +56,23 @@ def status(code: int, reason: str, message: str, **details: Any) -> Obj:
 class K8sApiServer:
     """Serve a Cluster on https://127.0.0.1:<free port> to clients bearing `token`."""
 
-    def __init__(self, cluster: Cluster | list[Obj], ca: SandboxCA | None = None, *, token: str | None = None) -> None:
+    def __init__(self, cluster: Cluster | list[Obj], ca: SandboxCA | None = None, *, token: str | None = None,
+                 user: str = USER, denied: set[str] | frozenset[str] = frozenset(),
+                 min_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2) -> None:
         self.ca = ca or SandboxCA.in_tempdir()
         self.token = token or f"golive-sandbox-{secrets.token_hex(12)}"
+        self.user = user
+        """The user the token authenticates as (named in RBAC denials)."""
+        self.denied = set(denied)
+        """Resources this user may not touch, e.g. {"secrets", "pods/exec", "services/proxy"}: 403."""
+        self.min_tls = min_tls
+        """The oldest TLS version the endpoint accepts (TLS 1.0/1.1 for a legacy control plane)."""
         self.forbidden = False
         """True: every resource request is refused with 403 (discovery and /version still answer, as with RBAC)."""
         self.hang = False
         """True: requests are read and never answered (until `stop`)."""
+        self.hang_on: set[str] = set()
+        """Resources (e.g. "pods/exec") whose requests alone are never answered."""
         self.latency = 0.0
         """Seconds added before every answer, like the round trip to a remote API server."""
         self.port = free_port()
@@ -78,7 +104,7 @@ class K8sApiServer:
 
     # --- lifecycle -------------------------------------------------------------------------------
     def start(self) -> K8sApiServer:
-        self._ssl = self.ca.server_context()
+        self._ssl = self.ca.server_context(minimum_version=self.min_tls)
         self._release.clear()
         self._server = _Server(("127.0.0.1", self.port), _Handler, self)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -139,10 +165,11 @@ class K8sApiServer:
         return path
 
     # --- requests --------------------------------------------------------------------------------
-    def answer(self, method: str, raw_path: str, headers: Any) -> tuple[int, Obj | str]:
-        """(HTTP status, JSON body or text) for one request."""
+    def answer(self, method: str, raw_path: str, headers: Any) -> tuple[int, Obj | str | ExecUpgrade]:
+        """(HTTP status, JSON body, text or an exec upgrade) for one request."""
         url = urlparse(raw_path)
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        multi = parse_qs(url.query)
+        query = {k: v[0] for k, v in multi.items()}
         parts = [unquote(p) for p in url.path.strip("/").split("/") if p]
         if parts in (["healthz"], ["readyz"], ["livez"]):
             return 200, "ok"
@@ -177,18 +204,24 @@ class K8sApiServer:
         if resource is None or (namespace and not resource.namespaced):
             return _not_found()
         name = rest[1] if len(rest) > 1 else ""
-        proxy = resource.plural == "services" and len(rest) >= 3 and rest[2] == "proxy"
-        if len(rest) > 2 and not proxy:
+        sub = rest[2] if len(rest) > 2 else ""
+        if sub and (resource.plural, sub) not in (("services", "proxy"), ("pods", "exec")):
             return _not_found()
-        if self.forbidden:
-            verb, what = ("get", "services/proxy") if proxy else ("get" if name else "list", resource.plural)
+        what = f"{resource.plural}/{sub}" if sub else resource.plural
+        verb = "create" if sub == "exec" else "get" if name else "list"
+        if self.forbidden or what in self.denied:
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-            return 403, status(403, "Forbidden", f'{what} is forbidden: User "{USER}" cannot {verb} resource "{what}" in API group '
+            subject = f'{resource.plural} "{name}"' if name else what
+            return 403, status(403, "Forbidden", f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{what}" in API group '
                                                  f'"{group}" {scope}', kind=resource.plural, **({"name": name} if name else {}))
+        if what in self.hang_on:
+            return 0, HANG
+        if sub == "exec":
+            return self._exec(method, namespace, name, multi, headers)
         if method != "GET":
             return 405, status(405, "MethodNotAllowed", f"the sandbox API server is read-only: {method} is not supported")
-        if proxy:
-            return self._proxy(namespace, name)
+        if sub == "proxy":
+            return self._proxy(namespace, name, "/" + "/".join(rest[3:]))
         objects = [o for o in self._objects.get(resource.plural, []) if not namespace or o["metadata"].get("namespace") == namespace]
         as_table = "as=Table" in headers.get("Accept", "")
         if name:
@@ -205,18 +238,48 @@ class K8sApiServer:
             return 400, status(400, "BadRequest", str(exc))
         if as_table:
             return 200, res.table(resource, objects)
+        meta: Obj = {"resourceVersion": "1"}
+        start, limit = int(query.get("continue") or 0), int(query.get("limit") or 0)
+        if limit and len(objects) > start + limit:  # the continue token is an offset: enough for a static object set
+            meta["continue"] = str(start + limit)
+        objects = objects[start:start + limit] if limit else objects[start:]
         items = [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in objects]
-        return 200, {"kind": f"{resource.kind}List", "apiVersion": resource.group_version,
-                     "metadata": {"resourceVersion": "1"}, "items": items}
+        return 200, {"kind": f"{resource.kind}List", "apiVersion": resource.group_version, "metadata": meta, "items": items}
 
-    def _proxy(self, namespace: str, target: str) -> tuple[int, Obj]:
-        """The service proxy: a health answer, 200 when every pod behind the Service is Ready."""
+    def _exec(self, method: str, namespace: str, pod_name: str, query: dict[str, list[str]], headers: Any) -> tuple[int, Obj | ExecUpgrade]:
+        """`pods/<name>/exec`: the scripted result of the command for that pod's deployment, over a websocket."""
+        pod = next((p for p in self._objects.get("pods", []) if p["metadata"]["name"] == pod_name
+                    and p["metadata"].get("namespace") == namespace), None)
+        if pod is None:
+            return 404, status(404, "NotFound", f'pods "{pod_name}" not found', name=pod_name, kind="pods")
+        if method not in ("GET", "POST") or not wants_websocket(headers):
+            return 400, status(400, "BadRequest", "Upgrade request required")
+        argv = query.get("command", [])
+        names = [c["name"] for c in pod["spec"]["containers"]]
+        container = query.get("container", [names[0]])[0]
+        if container not in names:
+            return 400, status(400, "BadRequest", f"container {container} is not valid for pod {pod_name}")
+        app = pod["metadata"].get("labels", {}).get("app", "")
+        scripted = self.cluster.commands.get(app, {}).get(tuple(argv))
+        return 101, ExecUpgrade(scripted or not_found(argv), argv)
+
+    def _proxy(self, namespace: str, target: str, path: str) -> tuple[int, Obj | str]:
+        """The service proxy to a pod's health endpoint: 200 when every pod behind the Service is Ready.
+
+        As kube-apiserver: the port is a Service port's number or name; no Ready endpoint is
+        503; the app answers its health path only (anything else is the app's 404).
+        """
         pieces = target.split(":")
-        name = pieces[1] if pieces[0] in ("http", "https") and len(pieces) > 1 else pieces[0]
+        if pieces[0] in ("http", "https"):
+            pieces = pieces[1:]
+        name, port = pieces[0], pieces[1] if len(pieces) > 1 else ""
         svc = next((o for o in self._objects.get("services", []) if o["metadata"]["name"] == name
                     and o["metadata"].get("namespace") == namespace), None)
         if svc is None:
             return 404, status(404, "NotFound", f'services "{name}" not found', name=name, kind="services")
+        ports = svc["spec"].get("ports", [])
+        if port and not any(port in (str(p.get("port")), p.get("name")) for p in ports):
+            return 503, status(503, "ServiceUnavailable", f'no service port "{port}" found for service "{name}"')
         selector = svc["spec"].get("selector") or {}
         pods = [p for p in self._objects.get("pods", []) if p["metadata"].get("namespace") == namespace and selector
                 and all(p["metadata"].get("labels", {}).get(k) == v for k, v in selector.items())]
@@ -224,6 +287,8 @@ class K8sApiServer:
         forced = self.cluster.proxy_status.get(name)
         if forced is None and not ready:
             return 503, status(503, "ServiceUnavailable", f'no endpoints available for service "{name}"')
+        if path.rstrip("/") != self.cluster.health_path.rstrip("/"):
+            return 404, "404 page not found\n"
         code = forced if forced is not None else 200 if ready == len(pods) else 503
         return code, {"status": "ok" if code == 200 else "unavailable", "service": name, "ready": f"{ready}/{len(pods)}"}
 
@@ -284,6 +349,13 @@ class _Handler(BaseHTTPRequestHandler):
         if api.latency:
             time.sleep(api.latency)
         code, body = api.answer(self.command, self.path, self.headers)
+        if body is HANG:
+            api._release.wait(600)
+            self.close_connection = True
+            return
+        if isinstance(body, ExecUpgrade):
+            serve_exec(self, body.result, body.argv)
+            return
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(code)
         self.send_header("Content-Type", "text/plain; charset=utf-8" if isinstance(body, str) else "application/json")

@@ -7,12 +7,15 @@ enough that a scenario in `k8s_objects` reads like a description of a cluster.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+
+from .k8s_exec_ws import CommandResult
 
 Obj = dict[str, Any]
 
@@ -222,7 +225,10 @@ def service(name: str, namespace: str, *, selector: dict[str, str] | None = None
                  "clusterIPs": [cluster_ip],
                  "ports": [{"name": "http", "port": 80 if type == "LoadBalancer" else port, "targetPort": port, "protocol": "TCP"}]}
     if type == "LoadBalancer":
-        spec["ports"][0]["nodePort"] = 30000 + int.from_bytes(digest[2:4], "big") % 2000
+        # Port 80 for the load balancer; the app's own port too, as the seed's in-cluster `curl http://$svc:8080/health` needs.
+        spec["ports"].append({"name": "internal", "port": port, "targetPort": port, "protocol": "TCP"})
+        for n, entry in enumerate(spec["ports"]):
+            entry["nodePort"] = 30000 + (int.from_bytes(digest[2:4], "big") + n) % 2000
         spec["externalTrafficPolicy"] = "Cluster"
     status: Obj = {"loadBalancer": {"ingress": [{"hostname": ingress_hostname}]} if ingress_hostname else {}}
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name, namespace, labels={"app": name}), "spec": spec, "status": status}
@@ -292,6 +298,12 @@ def configmap(name: str, namespace: str, data: dict[str, str], labels: dict[str,
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(name, namespace, labels=labels), "data": dict(data)}
 
 
+def secret(name: str, namespace: str, keys: list[str]) -> Obj:
+    """An Opaque Secret holding `keys` (sandbox values, never real ones)."""
+    data = {key: base64.b64encode(f"sandbox-{name}-{key}".encode()).decode() for key in keys}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": meta(name, namespace), "type": "Opaque", "data": data}
+
+
 def alert_rules_configmap(namespace: str, alerts: list[str], name: str = "prometheus-rules") -> Obj:
     """The Prometheus rules ConfigMap the seed greps for `alert:` lines."""
     rules = "".join(f"      - alert: {alert}\n        expr: golive_sandbox_{alert.lower()} > 0\n        for: 5m\n"
@@ -311,6 +323,10 @@ class Cluster:
     git_version: str = "v1.32.3-eks-4096722"
     proxy_status: dict[str, int] = field(default_factory=dict)
     """Service name -> HTTP status its service-proxy health answer is forced to."""
+    health_path: str = "/health"
+    """The path the services answer through the service proxy (others: the app's 404)."""
+    commands: dict[str, dict[tuple[str, ...], CommandResult]] = field(default_factory=dict)
+    """Deployment (pod label `app`) -> argv -> what `pods/exec` of that argv answers in its pods."""
     validated: bool = field(default=False, compare=False)
     """Set by validate(); add() and remove() clear it."""
 

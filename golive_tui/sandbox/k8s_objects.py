@@ -6,7 +6,9 @@ that is the only one of its zone, a deployment short of replicas with a crash-lo
 a missing HPA, PDBs named unlike their deployments and one that blocks all disruption,
 pod-level runAsNonRoot (fine) next to a container overriding it with runAsUser 0, a
 privileged sidecar, an init container allowing privilege escalation, a missing required
-env var, a literal DB_PASSWORD and a LoadBalancer still without an address.
+env var, a literal DB_PASSWORD, a LoadBalancer still without an address and a pending
+database migration (`npx prisma migrate status` in deal-service exits 1). Every cluster
+holds the Secrets its secretKeyRefs name (`env_sources`).
 Traps aimed at a seed service fall back to the service at the same position when a
 custom service list is given.
 """
@@ -31,9 +33,11 @@ from .k8s_build import (
     node,
     pdb,
     pods_for,
+    secret,
     secret_env,
     service,
 )
+from .k8s_exec_ws import CommandResult
 
 __all__ = ["Cluster", "FixtureError", "Obj", "REQUIRED_ENV", "degraded_cluster", "healthy_cluster", "mixed_cluster",
            "service_stack"]
@@ -54,6 +58,35 @@ REQUIRED_ENV: dict[str, list[str]] = {"*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_U
 ALERTS = ["HighErrorRate", "HighLatencyP95", "PodCrashLooping", "NodeNotReady", "DatabaseConnectionsHigh", "CertificateExpiringSoon"]
 LITERAL_PASSWORD = "hunter2-prod-7f3a"
 """The literal DB_PASSWORD of the degraded cluster: it must never appear in a probe result."""
+MIGRATE_STATUS = ("npx", "prisma", "migrate", "status")
+"""The seed's migration check, run in deployment/deal-service."""
+PENDING_MIGRATION = "20241125093000_add_tax_exemptions"
+
+
+def migrate_status(pending: str | None = None, *, database: str = "autolytiq-prod", region: str = "eu-west-1") -> CommandResult:
+    """What `npx prisma migrate status` prints in the deal-service image: up to date, or one pending migration."""
+    head = (f'Prisma schema loaded from prisma/schema.prisma\nDatasource "db": PostgreSQL database "autolytiq", schema "public" '
+            f'at "{database}.cluster-c9akciq32.{region}.rds.amazonaws.com:5432"\n\n')
+    if pending is None:
+        return CommandResult(0, head + "12 migrations found in prisma/migrations\n\nDatabase schema is up to date!\n")
+    return CommandResult(1, head + f"13 migrations found in prisma/migrations\nFollowing migration have not yet been applied:\n"
+                            f"{pending}\n\nTo apply migrations in production run prisma migrate deploy.\n")
+
+
+def env_sources(objects: list[Obj], *, missing_keys: dict[str, set[str]] | None = None) -> list[Obj]:
+    """The Secrets every secretKeyRef of these Deployments points at (less `missing_keys` per Secret)."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for obj in objects:
+        if obj["kind"] != "Deployment":
+            continue
+        spec = obj["spec"]["template"]["spec"]
+        for cont in [*spec.get("initContainers", []), *spec["containers"]]:
+            for var in cont.get("env", []):
+                ref = var.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    wanted.setdefault((obj["metadata"]["namespace"], ref["name"]), set()).add(ref["key"])
+    drop = missing_keys or {}
+    return [secret(name, ns, sorted(keys - drop.get(name, set()))) for (ns, name), keys in sorted(wanted.items())]
 
 
 def _app_env(name: str) -> list[Obj]:
@@ -93,9 +126,14 @@ def _defaults(services: list[str]) -> dict[str, dict[str, Any]]:
     opts[deal]["init_containers"] = [container("migrate", f"{deal}:1.4.2", port=None, security={**HARDENED, "runAsUser": 10001},
                                                command=["npx", "prisma", "migrate", "deploy"])]
     tax = _pick(services, "tax-engine", 5)
-    opts[tax]["sidecars"] = [container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4", port=None,
-                                       security=HARDENED)]
+    opts[tax]["sidecars"] = [log_shipper(HARDENED)]
     return opts
+
+
+def log_shipper(security: Obj, *, region: str = "eu-west-1") -> Obj:
+    """The fluent-bit sidecar of tax-engine."""
+    return container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4", port=None,
+                     env_vars=[env("AWS_REGION", region), env("LOG_GROUP", "/tax-engine/prod/application")], security=security)
 
 
 def _pdbs(namespace: str, services: list[str], *, batch_max_unavailable: int = 1) -> list[Obj]:
@@ -116,7 +154,8 @@ def _pdbs(namespace: str, services: list[str], *, batch_max_unavailable: int = 1
 
 
 def _build(namespace: str, services: list[str] | None, tweaks: dict[str, dict[str, Any]], *, lone_node_ready: bool = True,
-           without_hpa: tuple[str, ...] = (), batch_max_unavailable: int = 1, extra: tuple[Obj, ...] = ()) -> Cluster:
+           without_hpa: tuple[str, ...] = (), batch_max_unavailable: int = 1, extra: tuple[Obj, ...] = (),
+           pending_migration: str | None = None) -> Cluster:
     services = list(services or SEED_SERVICES)
     nodes = [node(name, zone, ready=lone_node_ready or name != LONE_NODE) for name, zone in NODES]
     ready_nodes = [name for name, _ in NODES if lone_node_ready or name != LONE_NODE]
@@ -128,6 +167,8 @@ def _build(namespace: str, services: list[str] | None, tweaks: dict[str, dict[st
             cluster.add(hpa(f"{name}-hpa", namespace, name))
     cluster.add(_pdbs(namespace, services, batch_max_unavailable=batch_max_unavailable))
     cluster.add(alert_rules_configmap(MONITORING, ALERTS), *extra)
+    cluster.add(env_sources(cluster.objects))
+    cluster.commands[_pick(services, "deal-service", 2)] = {MIGRATE_STATUS: migrate_status(pending_migration)}
     return cluster.with_namespaces().validate()
 
 
@@ -149,14 +190,13 @@ def degraded_cluster(namespace: str = NAMESPACE, services: list[str] | None = No
                                              security={"readOnlyRootFilesystem": True, "runAsUser": 10001})]},
         customer: {"security": {**HARDENED, "runAsUser": 0}},  # overrides the pod's runAsNonRoot
         inventory: {"env_vars": [e for e in _app_env(inventory) if e["name"] != "DATABASE_URL"]},
-        tax: {"sidecars": [container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4", port=None,
-                                     security={**HARDENED, "privileged": True, "allowPrivilegeEscalation": True})]},
+        tax: {"sidecars": [log_shipper({**HARDENED, "privileged": True, "allowPrivilegeEscalation": True})]},
     }
     # A decoy: matchLabels AND matchExpressions select no pod at all, so it blocks nothing.
     decoy = pdb("pdb-legacy", namespace, match_labels={"tier": "backend"},
                 match_expressions=[expression("app", "In", "legacy-billing")], max_unavailable=0, expected_pods=0)
     return _build(namespace, services, tweaks, lone_node_ready=False, without_hpa=(inventory,), batch_max_unavailable=0,
-                  extra=(decoy,))
+                  extra=(decoy,), pending_migration=PENDING_MIGRATION)
 
 
 def mixed_cluster(namespace: str = NAMESPACE, services: list[str] | None = None) -> Cluster:
@@ -164,4 +204,5 @@ def mixed_cluster(namespace: str = NAMESPACE, services: list[str] | None = None)
     services = list(services or SEED_SERVICES)
     deal, customer = _pick(services, "deal-service", 2), _pick(services, "customer-service", 3)
     tweaks = {deal: {"available": 2, "crashloop": 1, "restarts": 7}, customer: {"security": {**HARDENED, "runAsUser": 0}}}
-    return _build(namespace, services, tweaks, lone_node_ready=False, without_hpa=(_pick(services, "inventory-service", 4),))
+    return _build(namespace, services, tweaks, lone_node_ready=False, without_hpa=(_pick(services, "inventory-service", 4),),
+                  pending_migration=PENDING_MIGRATION)

@@ -135,6 +135,9 @@ CATALOGUE: tuple[Resource, ...] = (
         Column("Selector", lambda o: ",".join(f"{k}={v}" for k, v in (o["spec"].get("selector") or {}).items()) or "<none>", priority=1))),
     Resource("ConfigMap", "", "v1", "configmaps", True, ("cm",), (
         NAME, Column("Data", lambda o: len(o.get("data", {})) + len(o.get("binaryData", {})), type="integer"), AGE)),
+    Resource("Secret", "", "v1", "secrets", True, (), (
+        NAME, Column("Type", lambda o: o.get("type", "Opaque")),
+        Column("Data", lambda o: len(o.get("data", {})), type="integer"), AGE)),
     Resource("Deployment", "apps", "v1", "deployments", True, ("deploy",), (
         NAME,
         Column("Ready", lambda o: f"{o['status'].get('readyReplicas', 0)}/{o['spec'].get('replicas', 1)}"),

@@ -24,6 +24,8 @@ class K8sSandbox:
     kubeconfig: Path
     namespace: str = NAMESPACE
     started: bool = field(default=True, repr=False)
+    required_env: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in REQUIRED_ENV.items()})
+    """What profile() puts in target.required_env ({}: the default env check)."""
 
     @classmethod
     def start(cls, cluster: Cluster | list[Obj], ca: SandboxCA | None = None, *, directory: Path | None = None,
@@ -49,13 +51,14 @@ class K8sSandbox:
 
     def with_token(self, token: str, path: Path) -> K8sSandbox:
         """The same server reached with another token (e.g. an expired one)."""
-        return K8sSandbox(self.server, self.server.write_kubeconfig(path, token=token), self.namespace, started=False)
+        return K8sSandbox(self.server, self.server.write_kubeconfig(path, token=token), self.namespace, started=False,
+                          required_env=self.required_env)
 
     def profile_data(self, **sections: dict[str, Any]) -> dict[str, Any]:
         """Profile TOML data pointing at this sandbox; `sections` are merged per section."""
         data: dict[str, Any] = {
             "kubernetes": {"kubeconfig": str(self.kubeconfig)},
-            "target": {"namespace": self.namespace, "required_env": {k: list(v) for k, v in REQUIRED_ENV.items()}},
+            "target": {"namespace": self.namespace, "required_env": {k: list(v) for k, v in self.required_env.items()}},
             "run": {"timeout": 3},
         }
         for section, values in sections.items():

@@ -9,6 +9,10 @@ long as the demo runs. Bucket counts grow linearly, so every quantile is known i
             tax-engine p99 ≈ 47 ms                         -> every performance item passes
   degraded: p95 ≈ 340 ms (over 200, within 500), p99 ≈ 690 ms, errors 0.4 %, ~710 rps,
             gateway 300 rps/pod, tax-engine p99 100 ms, login p95 > 200 ms, one scrape target down
+  second  : the second staged production's own labels — namespace `dealdesk-live`, services
+            edge-gateway / identity / deals-api / customers-api / stock-api / tax-calculator, the
+            route in a `handler` label (`/v2/...`) — so the default profile finds no series and a
+            profile (`SECOND_SERIES`) is needed; then all pass but customer search (p95 ≈ 340 ms > 300)
 """
 
 from __future__ import annotations
@@ -39,6 +43,17 @@ HISTORY_SECONDS = 30 * 60
 STEP = 15
 
 
+SECOND_NAMESPACE = "dealdesk-live"
+SECOND_SERIES = {
+    "gateway": 'service="edge-gateway"',
+    "login": 'service="identity",handler="/v2/sessions"',
+    "create_deal": 'service="deals-api",handler="/v2/deals",method="POST"',
+    "search": 'service="customers-api",handler="/v2/customers/search"',
+    "tax": 'service="tax-calculator",handler="/v2/tax/calculate"',
+}
+"""The profile's `[prometheus] series` for the `second` scenario."""
+
+
 @dataclass(frozen=True)
 class Series:
     service: str
@@ -47,13 +62,32 @@ class Series:
     pod: str
     rps: float
     cdf: tuple[float, ...]
+    namespace: str = NAMESPACE
+    route_label: str = "route"
 
     def labels(self) -> str:
-        return (f'namespace="{NAMESPACE}",service="{self.service}",route="{self.route}",'
+        return (f'namespace="{self.namespace}",service="{self.service}",{self.route_label}="{self.route}",'
                 f'method="{self.method}",pod="{self.pod}"')
 
 
+def _second() -> list[Series]:
+    def one(service: str, route: str, method: str, pod: str, rps: float, cdf: tuple[float, ...]) -> Series:
+        return Series(service, route, method, pod, rps, cdf, SECOND_NAMESPACE, "handler")
+
+    return [
+        one("edge-gateway", "/", "GET", "edge-gateway-84c2-0", 600, FAST),
+        one("edge-gateway", "/", "GET", "edge-gateway-84c2-1", 600, FAST),
+        one("identity", "/v2/sessions", "POST", "identity-6b1d-0", 50, FAST),
+        one("deals-api", "/v2/deals", "POST", "deals-api-3f8e-0", 30, FAST),
+        one("customers-api", "/v2/customers/search", "GET", "customers-api-7a0c-0", 40, SLOW),
+        one("stock-api", "/v2/stock", "GET", "stock-api-1e5b-0", 20, FAST),
+        one("tax-calculator", "/v2/tax/calculate", "POST", "tax-calculator-9d4a-0", 10, TAX_FAST),
+    ]
+
+
 def series_for(scenario: str) -> list[Series]:
+    if scenario == "second":
+        return _second()
     if scenario == "mixed":
         # Healthy traffic, but the gateway is slow: p95 over target, within acceptable.
         return [dataclasses.replace(s, cdf=SLOW) if s.service == "api-gateway" else s for s in series_for("healthy")]

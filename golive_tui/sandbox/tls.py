@@ -6,6 +6,7 @@ import datetime as dt
 import socket
 import ssl
 import tempfile
+import warnings
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
@@ -47,7 +48,9 @@ class SandboxCA:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         if minimum_version < ssl.TLSVersion.TLSv1_2:
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 above level 0
-        ctx.minimum_version = minimum_version
+        with warnings.catch_warnings():  # a legacy server is what some scenarios stage
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ctx.minimum_version = minimum_version
         leaf.configure_cert(ctx)
         return ctx
 
@@ -72,6 +75,14 @@ class TLSServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type, context: ssl.SSLContext) -> None:
         self.tls_context = context
         super().__init__(address, handler)
+
+    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
+        """A refused handshake (a probe asking for TLS 1.0) or a dropped client is normal here: no traceback."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def get_request(self):  # type: ignore[override]
         sock, address = self.socket.accept()

@@ -1,0 +1,84 @@
+"""AWS deadlines: botocore timeouts and retries bounded by what is left of the probe; refused is not timed out."""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from golive_tui.engine import run_sync
+from golive_tui.model import Item, ProbeSpec
+from golive_tui.probes import registry
+from golive_tui.probes.aws_client import budgets, call_limits
+from golive_tui.probes.base import Verdict
+from golive_tui.sandbox.aws_moto import SandboxAccount
+
+pytestmark = pytest.mark.slow
+
+KINDS = ["aws.eks-cluster", "aws.rds-cluster", "aws.rds-backups", "aws.acm-certificates", "aws.wafv2", "aws.shield",
+         "aws.cloudtrail", "aws.log-groups", "aws.security-groups", "aws.rds-tls"]
+
+
+def items() -> list[Item]:
+    out = []
+    for kind in KINDS:
+        item = Item(id=kind.replace(".", "-"), title=kind, probe=[ProbeSpec(kind=kind)])
+        object.__setattr__(item, "key", f"t.{item.id}")
+        out.append(item)
+    return out
+
+
+@pytest.fixture
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def blackhole() -> Iterator[int]:
+    """Accepts TCP connections and never sends a byte."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield sock.getsockname()[1]
+
+
+def test_limits_fit_the_budget() -> None:
+    for budget in (0.3, 1.0, 2.0, 3.0, 10.0):
+        limits = call_limits(budget)
+        attempts = limits["retries"]["max_attempts"]
+        worst = attempts * (limits["connect_timeout"] + limits["read_timeout"]) + (1.0 if attempts == 2 else 0.0)
+        assert worst <= budget + 1e-9, (budget, limits)
+    assert budgets(3) == [3, 1.5, 0.75, 0.375]
+
+
+def test_closed_port_is_refused_for_every_kind_at_concurrency_16(aws_healthy: SandboxAccount, closed_port: int) -> None:
+    profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{closed_port}")
+    profile.run.concurrency = 16
+    started = time.monotonic()
+    results = run_sync(profile, items(), timeout=2)
+    assert time.monotonic() - started < 2 + 1
+    for outcome in results:
+        summary = outcome.result.summary
+        assert outcome.result.verdict is Verdict.ERROR, (outcome.item.title, summary)
+        assert summary.startswith(f"AWS endpoint unreachable: connection refused (http://127.0.0.1:{closed_port}/"), outcome.item.title
+
+
+def test_blackhole_ends_within_the_timeout_for_every_kind(aws_healthy: SandboxAccount, blackhole: int) -> None:
+    profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{blackhole}")
+    run_sync(profile, items()[:1], timeout=0.5)  # boto3 imported, session built: outside the measured run
+    started = time.monotonic()
+    results = run_sync(profile, items(), timeout=2)
+    assert time.monotonic() - started < 2 + 1
+    for outcome in results:
+        assert outcome.result.verdict is Verdict.ERROR
+        assert outcome.result.summary.startswith("AWS endpoint not answering: Read timeout on endpoint URL"), outcome.result.summary
+        assert "timed out after" not in outcome.result.summary  # our reason, not the engine's cut-off
+
+
+def test_every_aws_kind_builds_its_clients_before_the_deadline() -> None:
+    kinds = {name: kind for name, kind in registry().items() if name.startswith("aws.")}
+    assert kinds and all(kind.prepare is not None for kind in kinds.values())

@@ -1,0 +1,116 @@
+"""One row, one claim: the parameters that split shared probes, and the new kinds, on the first sandboxes."""
+
+from __future__ import annotations
+
+import pytest
+
+from golive_tui.engine import run_sync
+from golive_tui.model import Item, ProbeSpec
+from golive_tui.probes import k8s_client, registry
+from golive_tui.probes.base import ClientCache, ProbeContext, ProbeResult, Verdict
+from golive_tui.sandbox.aws_moto import SandboxAccount
+from golive_tui.sandbox.k8s_objects import MIGRATE_STATUS, PENDING_MIGRATION
+from golive_tui.sandbox.k8s_sandbox import K8sSandbox
+
+MIGRATIONS = {"deployment": "deal-service", "argv": list(MIGRATE_STATUS), "pattern": "Database schema is up to date"}
+
+
+def item(kind: str, title: str = "", **params: object) -> Item:
+    made = Item(id=(title or kind).lower().replace(".", "-").replace(" ", "-"), title=title or kind,
+                probe=[ProbeSpec(kind=kind, params=params)])
+    object.__setattr__(made, "key", f"t.{made.id}")
+    return made
+
+
+def run(profile, *items: Item) -> dict[str, ProbeResult]:
+    return {r.item.title: r.result for r in run_sync(profile, items)}
+
+
+# --- Kubernetes ------------------------------------------------------------------------------------------
+
+
+def test_exec_runs_in_the_pod_not_here(k8s_degraded: K8sSandbox, k8s_healthy: K8sSandbox) -> None:
+    """Plausible but wrong: `npx prisma migrate status` on this machine (the old `command` probe) would
+    report this machine's database; the degraded cluster's deal-service pods see a pending migration."""
+    pending = run(k8s_degraded.profile(), item("k8s.exec", **MIGRATIONS))["k8s.exec"]
+    assert (pending.verdict, pending.summary) == (
+        Verdict.FAIL, "npx prisma migrate status in deployment/deal-service exited 1 (expected 0)")
+    assert PENDING_MIGRATION in pending.evidence and "namespace autolytiq-prod" in pending.evidence
+    ok = run(k8s_healthy.profile(), item("k8s.exec", **MIGRATIONS))["k8s.exec"]
+    assert ok.verdict is Verdict.PASS and "Database schema is up to date!" in ok.evidence
+    missing = run(k8s_healthy.profile(), item("k8s.exec", deployment="deal-service", argv=["psql", "-c", "select 1"]))["k8s.exec"]
+    assert missing.verdict is Verdict.FAIL and "exited 127" in missing.summary and "executable file not found" in missing.evidence
+    wrong = run(k8s_healthy.profile(), item("k8s.exec", deployment="deal-service", container="sidecar", argv=["true"]))["k8s.exec"]
+    assert wrong.verdict is Verdict.ERROR and "has no container 'sidecar'" in wrong.summary
+    gone = run(k8s_healthy.profile(), item("k8s.exec", deployment="billing", argv=["true"]))["k8s.exec"]
+    assert (gone.verdict, gone.summary) == (Verdict.FAIL, "deployment/billing not found in namespace autolytiq-prod")
+
+
+def test_secrets_the_role_may_not_read_are_not_verifiable(k8s_no_secrets: K8sSandbox) -> None:
+    result = run(k8s_no_secrets.profile(target={"required_env": {}}), item("k8s.env-vars"))["k8s.env-vars"]
+    assert result.verdict is Verdict.ERROR
+    assert result.summary.startswith("not verifiable (403): secret api-gateway-db key url, secret auth-jwt key secret")
+    assert "DATABASE_URL -> secret deal-service-db key url: not verifiable (403)" in result.evidence
+
+
+def test_lists_follow_continue_tokens(k8s_healthy: K8sSandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = ProbeContext(k8s_healthy.profile(), item("k8s.nodes"), ClientCache(), 3)
+    path = "/api/v1/namespaces/autolytiq-prod/pods"
+    whole = [p["metadata"]["name"] for p in k8s_client.K8s(ctx).list(path)]
+    monkeypatch.setattr(k8s_client, "PAGE_SIZE", 4)  # 18 pods: five pages, the last one of 2
+    paged = [p["metadata"]["name"] for p in k8s_client.K8s(ctx).list(path)]
+    assert len(whole) == 18 and paged == whole
+
+
+def test_exec_is_a_shipped_kind_and_no_shipped_k8s_probe_runs_locally() -> None:
+    from golive_tui.checklists import load_checklist
+
+    kinds = {spec.kind for i in load_checklist().items() for spec in i.probe}
+    assert "k8s.exec" in kinds
+    migrations = load_checklist().item_map()["go-live.database.migrations"]
+    assert [p.kind for p in migrations.probe] == ["k8s.exec"] and migrations.probe[0].params["deployment"] == "deal-service"
+    assert registry()["k8s.exec"].prepare is not None
+
+
+# --- AWS ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_aws_claims_healthy_and_degraded(aws_healthy: SandboxAccount, aws_degraded: SandboxAccount) -> None:
+    cases = [item("aws.rds-tls"), item("aws.eks-secrets-encryption"), item("aws.rds-encryption", "backups", scope="backups"),
+             item("aws.rds-encryption", "storage and ebs", include_ebs=True), item("aws.cloudtrail", "audit logging", require_validation=False),
+             item("aws.log-groups", "audit retention", min_retention_days=365)]
+    good, bad = run(aws_healthy.profile(), *cases), run(aws_degraded.profile(), *cases)
+    for title, result in good.items():
+        assert result.verdict is Verdict.PASS, (title, result.summary, result.evidence)
+    assert good["aws.rds-tls"].summary == "autolytiq-prod forces TLS (rds.force_ssl = 1 in autolytiq-prod-aurora-pg15)"
+    assert "snapshot rds:autolytiq-prod-" in good["backups"].evidence  # the automated one, encrypted
+    assert bad["aws.rds-tls"].summary == "autolytiq-prod accepts unencrypted connections: rds.force_ssl = 0 in autolytiq-prod-aurora-pg15"
+    assert bad["aws.eks-secrets-encryption"].summary == "EKS cluster autolytiq-prod does not envelope-encrypt Kubernetes Secrets"
+    assert bad["backups"].verdict is Verdict.FAIL and "NOT encrypted" in bad["backups"].evidence
+    assert bad["storage and ebs"].summary == ("DB cluster autolytiq-prod storage is NOT encrypted; "
+                                              "EBS encryption by default is off in eu-west-1")
+    assert bad["audit logging"].summary == "no CloudTrail trail is logging, multi-region"
+    assert bad["audit retention"].summary == "/aws/eks/autolytiq-prod/cluster has no retention"
+
+
+@pytest.mark.slow
+def test_retention_policy_is_the_rows_own(aws_healthy: SandboxAccount) -> None:
+    """Plausible but wrong for "Logs retained per policy": "a retention is set" passes a 90-day policy the audit row refuses."""
+    profile = aws_healthy.profile(log_groups=["/aws/rds/cluster/autolytiq-prod/postgresql"])
+    results = run(profile, item("aws.log-groups", "any"), item("aws.log-groups", "policy", min_retention_days=365))
+    assert results["any"].verdict is Verdict.PASS
+    assert (results["policy"].verdict, results["policy"].summary) == (
+        Verdict.FAIL, "/aws/rds/cluster/autolytiq-prod/postgresql keeps 30 days (< 365)")
+
+
+@pytest.mark.slow
+def test_query_latency_percentile_from_cloudwatch(aws_healthy: SandboxAccount) -> None:
+    """The Database Benchmarks row asks GetMetricData for p95 (the sandbox answers percentiles as CloudWatch does)."""
+    from golive_tui.model import Metric, Threshold
+
+    made = item("aws.db-metric", metric="read-latency", stat="p95")
+    object.__setattr__(made, "metric", Metric(target=Threshold(op="<", value=50, unit="ms")))
+    result = run(aws_healthy.profile(), made)["aws.db-metric"]
+    assert (result.verdict, result.value, result.unit) == (Verdict.PASS, 4.0, "ms")
+    assert "ReadLatency (p95, DBClusterIdentifier=autolytiq-prod" in result.evidence
