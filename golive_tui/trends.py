@@ -1,16 +1,17 @@
 """The last hour of each performance metric, from Prometheus range queries, for the sparklines.
 
 A metric item checked by `prometheus.query` is re-asked over a window (`query_range`,
-the item's own query and scale) through the probes' shared httpx client, so the cockpit
-pays no second TLS handshake and trusts the same CA bundle. Items measured another way
-(CloudWatch, k6 summaries) have no trend; a query that fails gives its reason instead.
+the item's own query filled in from the profile as the probe fills it, and its scale)
+through the probes' shared httpx client, so the cockpit pays no second TLS handshake and
+trusts the same CA bundle, within the same per-request deadline. Items measured another
+way (CloudWatch, k6 summaries) have no trend; a query that fails gives its reason instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,13 +44,14 @@ def trend_query(item: Item) -> tuple[str, float] | None:
     return None
 
 
-def range_values(ctx: ProbeContext, query: str, start: datetime, end: datetime, step: float) -> list[float]:
+async def range_values(ctx: ProbeContext, query: str, start: datetime, end: datetime, step: float) -> list[float]:
     """Values of a query that gives one series, oldest first (ProbeError on any other answer)."""
     from .probes.http_client import request
+    from .probes.prometheus import expand
 
     url = ctx.profile.prometheus.url.rstrip("/") + "/api/v1/query_range"
-    response = request(ctx, "GET", url, params={"query": query, "start": f"{start.timestamp():.3f}",
-                                                "end": f"{end.timestamp():.3f}", "step": f"{step:g}"})
+    response = await request(ctx, "GET", url, params={"query": expand(ctx, query), "start": f"{start.timestamp():.3f}",
+                                                      "end": f"{end.timestamp():.3f}", "step": f"{step:g}"})
     if response.status_code != 200:
         raise ProbeError(f"Prometheus query_range answered {response.status_code}")
     try:
@@ -74,8 +76,8 @@ def range_values(ctx: ProbeContext, query: str, start: datetime, end: datetime, 
     return values
 
 
-def trend(profile: Profile, item: Item, clients: ClientCache, now: datetime, *,
-          window: timedelta = WINDOW, points: int = POINTS) -> Trend:
+async def trend(profile: Profile, item: Item, clients: ClientCache, now: datetime, *,
+                window: timedelta = WINDOW, points: int = POINTS) -> Trend:
     """One metric's last `window`, as `points` values (or the reason there are none)."""
     found = trend_query(item)
     if found is None:
@@ -83,17 +85,14 @@ def trend(profile: Profile, item: Item, clients: ClientCache, now: datetime, *,
     query, scale = found
     ctx = ProbeContext(profile, item, clients, profile.run.timeout)
     try:
-        values = range_values(ctx, query, now - window, now, max(1.0, window.total_seconds() / points))
+        values = await range_values(ctx, query, now - window, now, max(1.0, window.total_seconds() / points))
     except ProbeError as exc:
         return Trend(item.key, error=str(exc))
     return Trend(item.key, tuple(v * scale for v in values))
 
 
-def trends(profile: Profile, items: Iterable[Item], clients: ClientCache, now: datetime) -> dict[str, Trend]:
-    """The trend of every metric item a Prometheus query measures (a few queries at once)."""
+async def trends(profile: Profile, items: Iterable[Item], clients: ClientCache, now: datetime) -> dict[str, Trend]:
+    """The trend of every metric item a Prometheus query measures (the queries at once, on one loop)."""
     wanted = [i for i in items if i.metric is not None and trend_query(i) is not None]
-    if not wanted:
-        return {}
-    with ThreadPoolExecutor(max_workers=min(4, len(wanted)), thread_name_prefix="golive-trend") as pool:
-        found = list(pool.map(lambda i: trend(profile, i, clients, now), wanted))
+    found = await asyncio.gather(*(trend(profile, i, clients, now) for i in wanted))
     return {t.key: t for t in found}

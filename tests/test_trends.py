@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -23,7 +24,7 @@ def test_range_query_gives_the_hour_of_each_prometheus_metric(prometheus_degrade
     checklist = load_checklist()
     clients = ClientCache()
     try:
-        found = trends(profile_for(prometheus_degraded), checklist.items(), clients, datetime.now(UTC))
+        found = asyncio.run(trends(profile_for(prometheus_degraded), checklist.items(), clients, datetime.now(UTC)))
     finally:
         clients.close()
     p95 = found["performance.baseline.api-response-time-p95"]
@@ -41,9 +42,9 @@ def test_a_query_without_data_or_an_unreachable_server_gives_its_reason(promethe
                                                                 params={"query": "no_such_series_total"})])
     clients = ClientCache()
     try:
-        empty = trend(profile_for(prometheus_degraded), item, clients, datetime.now(UTC))
-        gone = trend(Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}}), item, clients,
-                     datetime.now(UTC))
+        empty = asyncio.run(trend(profile_for(prometheus_degraded), item, clients, datetime.now(UTC)))
+        gone = asyncio.run(trend(Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}}), item, clients,
+                                 datetime.now(UTC)))
     finally:
         clients.close()
     assert empty.values == () and empty.error == "no data in the last hour"

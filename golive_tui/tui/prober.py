@@ -247,16 +247,13 @@ class Prober:
         if self.trends_loading:
             return
         self.trends_loading = True
-        self.app.run_worker(self._fetch_trends, thread=True, group="trends", exit_on_error=False)
+        self.app.run_worker(self._fetch_trends(), group="trends", exit_on_error=False)
 
-    def _fetch_trends(self) -> None:
+    async def _fetch_trends(self) -> None:
+        """Range queries on the app's own loop (async httpx): the screen keeps answering meanwhile."""
         session = self.app.session
         try:
-            found = trends(session.profile, session.checklist.items(), session.clients, self.app.now())
+            self.trends = await trends(session.profile, session.checklist.items(), session.clients, self.app.now())
         finally:
             self.trends_loading = False
-        self.app.call_from_thread(self._trends_arrived, found)
-
-    def _trends_arrived(self, found: dict[str, Trend]) -> None:
-        self.trends = found
         self.app.refresh_screens()
