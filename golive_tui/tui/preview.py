@@ -95,7 +95,8 @@ class PreviewScreen(Screen):
         for label, key, w in (("Owner", "owner", 8), ("Status", "status", 9), ("Probe", "verdict", 10), ("Age", "age", 4)):
             table.add_column(label, key=key, width=w)
         tones = table.tones
-        for key, name, owner, outcome, verdict in rows:
+        # Only the rows a screen can show: the real main screen, a moment later, has them all.
+        for key, name, owner, outcome, verdict in rows[: max(1, self.size.height)]:
             status = OUTCOME_TERMS[outcome]
             probe = VERDICT_TERMS.get(verdict)
             table.add_row(Text(name, no_wrap=True, overflow="ellipsis"), Text(owner),
