@@ -132,6 +132,7 @@ def main() -> None:
     args = parser.parse_args()
     items = [i for i in load_checklist().items() if i.probe]
     with DemoEnvironment("degraded") as env:
+        os.environ.update(env.aws_env())  # the captain's shell: the demo's AWS profile for the `aws` CLI
         profile = load_profile(env.profile_path)
         warm_sweeps(profile, items, 1)  # moto loads each service backend on its first call: warm both sides
         hand, ran, left_out = by_hand(profile)

@@ -56,6 +56,10 @@ class AwsSettings(_Section):
     """Empty: $AWS_REGION / $AWS_DEFAULT_REGION / profile region."""
     endpoint_url: str = ""
     """Empty: $AWS_ENDPOINT_URL / the real AWS endpoints."""
+    config_file: str = ""
+    """AWS config file holding `profile`; empty: $AWS_CONFIG_FILE / ~/.aws/config."""
+    credentials_file: str = ""
+    """AWS shared credentials file; empty: $AWS_SHARED_CREDENTIALS_FILE / ~/.aws/credentials."""
     db_cluster_id: str = "autolytiq-prod"
     eks_cluster_name: str = "autolytiq-prod"
     load_balancer_arn: str = ""
@@ -65,6 +69,17 @@ class AwsSettings(_Section):
     """DatabaseConnections limit for the connection-pool metric; 0: read from the parameter group."""
     provisioned_iops: int = 0
     """Provisioned IOPS for the IOPS-utilisation metric; 0: not known, metric skipped."""
+
+    def boto3_session(self):
+        """A boto3 Session from these keys (empty keys: boto3's own conventions); boto3 is imported here."""
+        import boto3
+        import botocore.session
+
+        core = botocore.session.Session()
+        for variable, path in (("config_file", self.config_file), ("credentials_file", self.credentials_file)):
+            if path:
+                core.set_config_variable(variable, os.path.expanduser(path))
+        return boto3.session.Session(botocore_session=core, profile_name=self.profile or None, region_name=self.region or None)
 
 
 class HttpSettings(_Section):

@@ -6,11 +6,18 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.k8s", "tests.fixtures.aws", "tests.fixtures.web"]
+pytest_plugins = ["tests.fixtures.k8s", "tests.fixtures.aws", "tests.fixtures.web", "tests.fixtures.demo"]
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "data" / "seed" / "production-checklist.md"
 PRODUCTION = REPO / "golive_tui" / "data" / "checklists" / "production.toml"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("keyrings.alt") is None:  # the tests' keyring backend (dependency group `test`)
+        pytest.exit("keyrings.alt is missing: uv sync --all-extras --all-groups (or run ./scripts/test)", returncode=2)
 
 
 @pytest.fixture(autouse=True)

@@ -121,3 +121,92 @@ def test_run_with_nothing_to_probe_is_bad_usage() -> None:
 def test_unknown_section_suggests() -> None:
     result = golive("--checklist", str(MINI), "run", "--section", "securty")
     assert result.returncode == 2 and "did you mean security" in result.stderr
+
+
+# --- global options anywhere, shipped checklists by name, version ------------------------------------
+def _status(*args: str) -> dict:
+    result = golive(*args)
+    assert result.returncode in (0, 1), result.stderr
+    record = json.loads(result.stdout)
+    record.pop("generated_at")
+    return record
+
+
+def test_global_options_mean_the_same_before_and_after_the_subcommand(tmp_path: Path) -> None:
+    state = tmp_path / "elsewhere" / "record.toml"
+    state.parent.mkdir()
+    profile = tmp_path / "profile.toml"
+    profile.write_text('[target]\nname = "from-the-file"\n')
+    assert golive("--checklist", str(MINI), "--state", str(state), "mark", "waf", "done").returncode == 0
+    options = ["--checklist", str(MINI), "--profile", str(profile), "--state", str(state), "--set", "target.namespace=ns-x"]
+    before = _status(*options, "status", "--format", "json")
+    after = _status("status", "--format", "json", *options)
+    mixed = _status("--checklist", str(MINI), "status", "--state", str(state), "--format", "json", "--profile", str(profile),
+                    "--set", "target.namespace=ns-x")
+    assert before == after == mixed
+    assert before["state_file"] == str(state) and before["checklist"] == "Mini go-live"
+    assert before["target"] == "from-the-file" and before["counts"]["complete"] == 1
+    assert not (tmp_path / "golive-state.toml").exists()  # nothing went to the default state file
+    # --set given on both sides adds up; the later --state wins, as with kubectl's flags.
+    both = golive("--set", "target.name=first", "show", "waf", "--set", "target.namespace=second", "--checklist", str(MINI),
+                  "--state", str(state), "--format", "json")
+    assert both.returncode == 0, both.stderr
+    assert json.loads(both.stdout)["state"]["status"] == "done"
+    verify = golive("audit", "verify", "--state", str(state), "--checklist", str(MINI))  # a subgroup's subcommand
+    assert verify.returncode == 0 and str(state) in verify.stdout
+
+
+def test_a_shipped_checklist_by_name_or_a_file_by_path(tmp_path: Path) -> None:
+    listed = golive("checklists")
+    assert listed.returncode == 0 and listed.stdout.startswith("production ") and "129 items" in listed.stdout
+    by_name = golive("validate", "--checklist", "production")
+    assert by_name.returncode == 0 and "129 items" in by_name.stdout
+    assert golive("--checklist", "production", "validate").stdout == by_name.stdout
+    by_path = golive("validate", "--checklist", str(MINI))
+    assert by_path.returncode == 0 and "5 items" in by_path.stdout
+    unknown = golive("validate", "--checklist", "prodution")
+    assert unknown.returncode == 2 and "unknown checklist 'prodution': shipped checklists are production" in unknown.stderr
+    local = tmp_path / "production"  # a file named like a shipped checklist wins: a path is a path
+    local.write_text(MINI.read_text())
+    shadowed = golive("validate", "--checklist", "production")
+    assert shadowed.returncode == 0 and shadowed.stdout.startswith("production: ok") and "5 items" in shadowed.stdout
+    missing = golive("status", "--checklist", str(tmp_path / "nope.toml"))
+    assert missing.returncode == 2 and "nope.toml" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    result = golive("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"golive {version('golive')}"
+
+
+def _profile_keys() -> set[str]:
+    from golive_tui.profile import Profile
+
+    return {f"{section}.{key}" for section, field in Profile.model_fields.items() if section != "source"
+            for key in field.annotation.model_fields}
+
+
+def test_the_example_profile_loads_and_shows_every_key() -> None:
+    """The README links it: it must load, and name every key (set, or commented out with its default)."""
+    import re
+
+    from golive_tui.profile import load_profile
+
+    example = Path(__file__).resolve().parent.parent / "golive-profile.example.toml"
+    profile = load_profile(example)
+    assert profile.target.domains == ["api.autolytiq.com"] and profile.pagerduty.routing_key_secret == "pagerduty-routing-key"
+    section, shown = "", set()
+    for line in example.read_text().splitlines():
+        if match := re.match(r"^\[(\w+)\]", line):
+            section = match[1]
+        elif match := re.match(r"^#? ?([a-z_0-9]+) = ", line):
+            shown.add(f"{section}.{match[1]}")
+    assert _profile_keys() - shown == set()
+
+
+def test_init_has_a_hint_for_every_profile_key() -> None:
+    from golive_tui.setup.draft import HINTS
+
+    assert _profile_keys() - set(HINTS) == set()

@@ -159,7 +159,7 @@ def test_secrets_in_a_real_keyring_backend(tmp_path) -> None:
     import os
 
     env = {**os.environ, "MY_KEY": ROUTING_KEY}
-    assert subprocess.run([*env_cmd, "set", "pagerduty-routing-key", "--from-env", "MY_KEY"], env=env, capture_output=True, text=True, timeout=60).returncode == 0
+    assert subprocess.run([*env_cmd, "set", "pagerduty-routing-key", "--from-env", "MY_KEY", "--allow-plaintext"], env=env, capture_output=True, text=True, timeout=60).returncode == 0
     listed = subprocess.run([*env_cmd, "list"], env=env, capture_output=True, text=True, timeout=60)
     assert listed.stdout.strip() == "pagerduty-routing-key" and ROUTING_KEY not in listed.stdout
     from golive_tui.secrets import get_secret

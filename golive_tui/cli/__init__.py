@@ -142,7 +142,7 @@ class GoliveGroup(click.Group):
 @click.option("--monochrome", is_flag=True, help="TUI without colour (also on when NO_COLOR is set).")
 @click.option("--watch", metavar="DURATION", callback=lambda ctx, param, value: _duration(value),
               help="Cockpit: sweep every DURATION (30s, 2m) and mark what changed since the sweep before.")
-@click.version_option(package_name="golive", message="%(prog)s %(version)s")
+@click.version_option(package_name="golive", message="golive %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, read_only: bool, monochrome: bool, watch: float | None) -> None:
     """golive: drive a production go-live from the terminal.
@@ -209,7 +209,7 @@ def main() -> None:
 
 
 # Registering the commands (each module adds its own to `cli`).
-from . import files, inspect, maintain, probe, record, secret, serving  # noqa: E402,F401
+from . import files, inspect, maintain, probe, record, secret, serving, setup  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

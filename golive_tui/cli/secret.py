@@ -10,26 +10,28 @@ from . import cli
 
 @cli.group()
 def secret() -> None:
-    """Secrets in the OS keyring (never in TOML, logs or reports)."""
+    """Secrets in the OS keyring (never in TOML, logs or reports); `golive doctor` names the backend."""
 
 
 @secret.command("set")
 @click.argument("name")
 @click.option("--from-env", metavar="VAR", help="Read the value from this environment variable instead of a prompt.")
-def secret_set(name: str, from_env: str | None) -> None:
-    """Store a secret; prompts without echo."""
+@click.option("--allow-plaintext", is_flag=True, help="Accept a keyring backend that stores secrets unencrypted (keyrings.alt).")
+def secret_set(name: str, from_env: str | None, allow_plaintext: bool) -> None:
+    """Store a secret; prompts without echo, and says which keyring backend holds it."""
     import os
 
-    from ..secrets import set_secret
+    from ..secrets import set_secret, writable_backend
 
+    writable_backend(allow_plaintext=allow_plaintext)  # refuse before asking for the value
     if from_env:
         value = os.environ.get(from_env, "")
         if not value:
             raise GoliveError(f"${from_env} is empty or unset")
     else:
         value = click.prompt(f"value for {name}", hide_input=True, confirmation_prompt=True)
-    set_secret(name, value)
-    click.echo(f"{name}: stored in the keyring")
+    used = set_secret(name, value, allow_plaintext=allow_plaintext)
+    click.echo(f"{name}: stored by the keyring backend {used.describe()}")
 
 
 @secret.command("list")

@@ -45,11 +45,9 @@ class AwsSession:
     """The run's boto3 session and the lock that guards it (sessions are not thread-safe)."""
 
     def __init__(self, settings: AwsSettings) -> None:
-        import boto3
-
         self.settings = settings
         self.lock = threading.Lock()
-        self.session = boto3.session.Session(profile_name=settings.profile or None, region_name=settings.region or None)
+        self.session = settings.boto3_session()
 
     @property
     def region(self) -> str:

@@ -45,7 +45,7 @@ async def send_event(ctx: ProbeContext, params: PagerDutyParams) -> ProbeResult:
             if action == "trigger":
                 body["payload"] = {"summary": params.summary, "severity": params.severity, "source": "golive"}
             response = await request(ctx, "POST", url, json=body)
-            lines.append(f"POST {url} {action} -> {response.status_code} {scrub(response.text[:200], key)}")
+            lines.append(f"POST {url} {action} -> {response.status_code} {scrub(response.text, key)[:200]}")
             if response.status_code != 202:
                 return failed(f"PagerDuty refused the {action} ({response.status_code})", "\n".join(lines))
     except ProbeError as exc:

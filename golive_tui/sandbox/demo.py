@@ -4,15 +4,25 @@ Kubernetes API (HTTPS, token, schema-validated objects), a moto server holding t
 account, the HTTPS services, a PagerDuty look-alike and a real Prometheus, plus a profile
 pointing at all of it. `degraded` (the default "mixed" production) fails for realistic
 reasons; `healthy` passes. Everything is stopped by `stop()` (also on Ctrl+C / SIGTERM).
+
+The directory holds everything a second process needs, and nothing depends on this
+process's environment: the kubeconfig, the AWS config and credentials files (named by the
+profile), the CA bundle, the routing key in a file only its owner can read, the k6
+summaries and the state file. The staged estate is what `golive init` can discover from
+the outside: the kubeconfig context is the EKS cluster's ARN, the gateway Service's load
+balancer hostname is the ALB's DNS name, Prometheus and Alertmanager are LoadBalancer
+Services in the monitoring namespace.
 """
 
 from __future__ import annotations
 
+import configparser
 import dataclasses
 import json
-import os
+import shutil
 import signal
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +31,9 @@ import tomli_w
 from ..profile import SEED_SERVICES
 
 DEMO_ROUTING_KEY = "demo0routing0key0000000000000000"
+DEMO_AWS_PROFILE = "golive-demo"
+DOMAIN = "localhost"
+"""The production domain of the staged API (its certificate is for 127.0.0.1 and localhost)."""
 
 
 class DemoEnvironment:
@@ -31,38 +44,55 @@ class DemoEnvironment:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="golive-demo-"))
         self.profile_path = self.directory / "profile.toml"
         self.state_path = self.directory / "golive-state.toml"
+        self.routing_key_path = self.directory / "pagerduty-routing-key"
+        self.kubeconfig = self.directory / "kubeconfig"
+        self.ca_bundle = self.directory / "ca" / "sandbox-ca.pem"
+        self.aws_config_file = self.directory / "aws" / "config"
+        self.aws_credentials_file = self.directory / "aws" / "credentials"
         self._stoppers: list[Any] = []
         self.notes: list[str] = []
+        self.facts: dict[str, Any] = {}
+        """What was staged (ids, ARNs, URLs), for tests that check what `golive init` finds."""
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> DemoEnvironment:
-        from .k8s_api import K8sApiServer
-        from .k8s_objects import healthy_cluster, mixed_cluster
         from .pagerduty import PagerDutySandbox
         from .tls import SandboxCA
         from .web import WebSandbox
 
         try:
+            self.directory.mkdir(parents=True, exist_ok=True)
             ca = SandboxCA(self.directory / "ca")
-            k8s = K8sApiServer((healthy_cluster if self.scenario == "healthy" else mixed_cluster)(), ca).start()
-            self._stoppers.append(k8s.stop)
-            kubeconfig = k8s.write_kubeconfig(self.directory / "kubeconfig")
+            # The AWS estate builds in a thread while Prometheus backfills in this one (Prometheus must be
+            # started from the main thread: its PR_SET_PDEATHSIG fires when the thread that forked it ends).
+            aws_box: dict[str, Any] = {}
+            aws_thread = threading.Thread(target=self._in_thread, args=(aws_box, self._start_aws, ca), name="demo-aws")
+            aws_thread.start()
             web = WebSandbox(ca, "healthy" if self.scenario == "healthy" else "mixed")
             self._stoppers.append(web.stop)
+            try:
+                prometheus = self._start_prometheus()
+            finally:
+                aws_thread.join()
+            if "error" in aws_box:
+                raise aws_box["error"]
+            aws = aws_box["value"]
+            self._start_kubernetes(ca, web.api.port, prometheus)
             pagerduty = PagerDutySandbox(DEMO_ROUTING_KEY)
             self._stoppers.append(pagerduty.stop)
-            aws = self._start_aws(ca)
-            prometheus = self._start_prometheus()
+            self.routing_key_path.touch(mode=0o600)
+            self.routing_key_path.chmod(0o600)
+            self.routing_key_path.write_text(DEMO_ROUTING_KEY + "\n")
             profile: dict[str, Any] = web.profile_overrides()
             profile["target"].update(name=f"demo-{self.scenario}", required_env={"*": ["NODE_ENV"]})
-            profile["kubernetes"] = {"kubeconfig": str(kubeconfig)}
+            profile["kubernetes"] = {"kubeconfig": str(self.kubeconfig)}
             profile["aws"] = aws
-            profile["prometheus"] = prometheus
-            profile["pagerduty"] = {"events_url": pagerduty.url}
+            profile["prometheus"] = {k: v for k, v in prometheus.items() if k in ("url", "alertmanager_url")}
+            profile["pagerduty"] = {"events_url": pagerduty.url, "routing_key_secret": f"file:{self.routing_key_path}"}
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["run"] = {"timeout": 8}
             self.profile_path.write_text("# Written by `golive demo`: the staged production on 127.0.0.1.\n" + tomli_w.dumps(profile))
-            os.environ[f"GOLIVE_SECRET_{'PAGERDUTY_ROUTING_KEY'}"] = DEMO_ROUTING_KEY
+            self.facts.update(api_url=web.api.url, status_page_url=web.status.url, pagerduty_url=pagerduty.url)
         except BaseException:
             self.stop()
             raise
@@ -91,6 +121,18 @@ class DemoEnvironment:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @staticmethod
+    def _in_thread(box: dict[str, Any], start: Any, *args: Any) -> None:
+        try:
+            box["value"] = start(*args)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            box["error"] = exc
+
+    def aws_env(self) -> dict[str, str]:
+        """For tools that only read the environment (the `aws` CLI): where the demo's AWS profile is."""
+        return {"AWS_CONFIG_FILE": str(self.aws_config_file), "AWS_SHARED_CREDENTIALS_FILE": str(self.aws_credentials_file),
+                "AWS_PROFILE": DEMO_AWS_PROFILE}
+
     # --- backends ----------------------------------------------------------------------------
     def _start_aws(self, ca) -> dict[str, Any]:
         from .aws_account import HEALTHY, HEALTHY_ACCOUNT_ID, build_account
@@ -98,33 +140,66 @@ class DemoEnvironment:
 
         server = MotoServer(self.directory / "aws")
         self._stoppers.append(server.stop)
+        for stale in (server.config_file, server.credentials_file):  # a resumed demo: new keys, a new port
+            stale.unlink(missing_ok=True)
         server.start()
         import logging
 
         logging.getLogger("werkzeug").disabled = True  # moto's 500s for unmodelled calls become verdicts, not noise
-        os.environ.update(server.env())
-        account = server.account(HEALTHY_ACCOUNT_ID, "golive-demo")
+        account = server.account(HEALTHY_ACCOUNT_ID, DEMO_AWS_PROFILE)
+        _add_endpoint(server.config_file, DEMO_AWS_PROFILE, account.endpoint_url)
         # The mixed production: the AWS estate is mostly right, with two classic misses.
         shape = HEALTHY if self.scenario == "healthy" else dataclasses.replace(
             HEALTHY, backup_retention_days=7, cert_days=20)
-        build_account(account, shape, ca=ca)
-        chain, key = ca.issue_pem("localhost", days=shape.cert_days)
+        ids = build_account(account, shape, ca=ca)
+        chain, key = ca.issue_pem(DOMAIN, "127.0.0.1", days=shape.cert_days)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
-        account.client("acm").import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())
-        return {"profile": account.name, "region": account.region, "endpoint_url": account.endpoint_url}
+        ids["api_certificate_arn"] = account.client("acm").import_certificate(
+            Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())["CertificateArn"]
+        alb = account.client("elbv2").describe_load_balancers(LoadBalancerArns=[ids["load_balancer_arn"]])["LoadBalancers"][0]
+        eks = account.client("eks").describe_cluster(name="autolytiq-prod")["cluster"]
+        self.facts.update(ids, alb_dns_name=alb["DNSName"], eks_cluster_arn=eks["arn"], eks_cluster_name=eks["name"],
+                          region=account.region, endpoint_url=account.endpoint_url, account_id=account.account_id)
+        return {"profile": account.name, "region": account.region, "endpoint_url": account.endpoint_url,
+                "config_file": str(server.config_file), "credentials_file": str(server.credentials_file)}
 
-    def _start_prometheus(self) -> dict[str, str]:
+    def _start_prometheus(self) -> dict[str, Any]:
         from .prometheus import PrometheusMissing, PrometheusSandbox
 
-        sandbox = PrometheusSandbox("healthy" if self.scenario == "healthy" else "mixed", self.directory / "prometheus")
+        workdir = self.directory / "prometheus"
+        shutil.rmtree(workdir, ignore_errors=True)  # a resumed demo backfills fresh history ending now
+        sandbox = PrometheusSandbox("healthy" if self.scenario == "healthy" else "mixed", workdir)
         self._stoppers.append(sandbox.stop)  # before start: an interrupt mid-start still stops the process
         try:
             sandbox.start()
         except PrometheusMissing as exc:
             # The performance probes then say so themselves (connection refused → error verdict).
             self.notes.append(f"{exc}: the performance items will show errors")
-            return {"url": "http://127.0.0.1:9", "alertmanager_url": "http://127.0.0.1:9"}
-        return {"url": sandbox.url, "alertmanager_url": sandbox.alertmanager_url}
+            return {"url": "http://127.0.0.1:9", "alertmanager_url": "http://127.0.0.1:9", "ports": {}}
+        assert sandbox.exporter is not None
+        return {"url": sandbox.url, "alertmanager_url": sandbox.alertmanager_url,
+                "ports": {"prometheus": sandbox.port, "alertmanager": sandbox.exporter.port}}
+
+    def _start_kubernetes(self, ca, api_port: int, prometheus: dict[str, Any]) -> None:
+        from .k8s_api import K8sApiServer
+        from .k8s_objects import MONITORING, NAMESPACE, healthy_cluster, mixed_cluster
+
+        cluster = (healthy_cluster if self.scenario == "healthy" else mixed_cluster)()
+        gateway = cluster.find("Service", SEED_SERVICES[0], NAMESPACE)
+        # What a real AWS Load Balancer Controller + external-dns set-up shows: the ALB's DNS name
+        # as the Service's address, the public hostname as an annotation, the HTTPS port.
+        gateway["metadata"]["annotations"] = {"external-dns.alpha.kubernetes.io/hostname": DOMAIN,
+                                              "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": self.facts["api_certificate_arn"]}
+        gateway["spec"]["ports"][0].update(name="https", port=api_port)
+        gateway["status"] = {"loadBalancer": {"ingress": [{"hostname": self.facts["alb_dns_name"]}]}}
+        for name, port in prometheus["ports"].items():
+            cluster.add(_exposed_service(name, MONITORING, port))
+        cluster.validated = False
+        k8s = K8sApiServer(cluster, ca).start()
+        self._stoppers.append(k8s.stop)
+        self.kubeconfig.unlink(missing_ok=True)  # a resumed demo: a new port and token, no stale contexts
+        k8s.write_kubeconfig(self.kubeconfig, context=self.facts["eks_cluster_arn"], namespace=NAMESPACE)
+        self.facts.update(namespace=NAMESPACE, monitoring_namespace=MONITORING, kube_url=k8s.url)
 
     def _k6_summaries(self) -> dict[str, str]:
         healthy = self.scenario == "healthy"
@@ -144,14 +219,44 @@ class DemoEnvironment:
         return paths
 
 
+def _exposed_service(name: str, namespace: str, port: int) -> dict[str, Any]:
+    """A monitoring Service on an internal load balancer at 127.0.0.1:`port` (as Prometheus often is)."""
+    from .k8s_build import service
+
+    svc = service(name, namespace, type="LoadBalancer", port=port, selector={"app.kubernetes.io/name": name})
+    svc["metadata"]["labels"] = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "kube-prometheus"}
+    svc["spec"]["ports"][0].update(name="http-web", port=port)
+    svc["status"] = {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}
+    return svc
+
+
+def _add_endpoint(config_file: Path, profile: str, endpoint: str) -> None:
+    """Name the moto endpoint in the AWS profile itself (botocore reads `endpoint_url` there), like a VPC endpoint set-up."""
+    parser = configparser.ConfigParser()
+    parser.read(config_file)
+    parser[f"profile {profile}"]["endpoint_url"] = endpoint
+    with config_file.open("w") as handle:
+        parser.write(handle)
+    config_file.chmod(0o600)
+
+
 def install_signal_handlers() -> None:
-    """SIGTERM and SIGHUP end the demo like Ctrl+C does, so `finally` stops every server."""
+    """SIGTERM and SIGHUP end the demo like Ctrl+C does, so `finally` stops every server.
+
+    While an asyncio loop runs (the cockpit, a probe run), asyncio's runner handles SIGINT by
+    cancelling its main task, which lets Textual restore the terminal; raising KeyboardInterrupt
+    in the middle of the loop instead leaves it half torn down. So the signal is passed on as
+    SIGINT to whoever handles it, and raised directly only when nobody but Python does.
+    """
 
     def interrupt(signum, frame):  # noqa: ARG001
+        if signal.getsignal(signal.SIGINT) not in (signal.default_int_handler, signal.SIG_DFL, signal.SIG_IGN, None):
+            signal.raise_signal(signal.SIGINT)
+            return
         raise KeyboardInterrupt
 
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, interrupt)
 
 
-__all__ = ["DemoEnvironment", "SEED_SERVICES", "install_signal_handlers"]
+__all__ = ["DEMO_ROUTING_KEY", "DemoEnvironment", "SEED_SERVICES", "install_signal_handlers"]

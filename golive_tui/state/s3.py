@@ -89,6 +89,8 @@ class S3Object:
     @classmethod
     def from_settings(cls, url: str, aws: AwsSettings, **kwargs: Any) -> S3Object:
         """An S3Object using the profile's [aws] keys (empty keys: boto3's own conventions)."""
+        if (aws.config_file or aws.credentials_file) and "session" not in kwargs:
+            kwargs["session"] = aws.boto3_session()  # AWS files named by the profile, not the environment
         return cls(url, profile=aws.profile or None, region=aws.region or None,
                    endpoint_url=aws.endpoint_url or None, **kwargs)
 
