@@ -5,43 +5,18 @@ Kept free of colour and terminal control so output pipes cleanly into files and 
 
 from __future__ import annotations
 
-import difflib
 from datetime import datetime
 from typing import Any
 
 from .actor import Operator
 from .decision import ApprovalView, decide, outcome, post_golive_tasks, progress, section_progress
 from .engine import ItemResult
-from .errors import GoliveError
 from .model import Checklist, Item
 from .profile import Profile
 from .signoff import Trust
 from .state import AuditEntry, State
 from .text import indent_block, safe_line, shorten
 from .vocab import OUTCOMES, VERDICTS, glyph
-
-
-def select_items(checklist: Checklist, sections: tuple[str, ...], item_ids: tuple[str, ...]) -> list[Item]:
-    """Items of the named sections (id or dotted path) plus the named items; all if none named."""
-    from .checklists import resolve_item
-
-    if not sections and not item_ids:
-        return list(checklist.items())
-    known = checklist.section_map()
-    chosen: dict[str, Item] = {}
-    for name in sections:
-        key = name if name in known else next((k for k in known if k.endswith("." + name)), None)
-        if key is None:
-            close = difflib.get_close_matches(name, list(known), n=3)
-            hint = f" — did you mean {', '.join(close)}?" if close else f"; sections: {', '.join(s.id for s in checklist.section)}"
-            raise GoliveError(f"unknown section {name!r}{hint}")
-        for item in known[key].all_items():
-            chosen[item.key] = item
-    for ident in item_ids:
-        item = resolve_item(checklist, ident)
-        chosen[item.key] = item
-    order = {item.key: n for n, item in enumerate(checklist.items())}
-    return sorted(chosen.values(), key=lambda i: order[i.key])
 
 
 def result_record(o: ItemResult) -> dict[str, Any]:

@@ -16,9 +16,9 @@ SNAPSHOTS = HERE.parent / "tests" / "tui" / "__snapshots__"
 
 def main() -> None:
     for svg in sorted(SNAPSHOTS.rglob("*.raw")):  # the plugin stores SVG text as .raw
-        match = re.match(r"test_(\w+?)_screen\[(\d+x\d+)\]\.raw", svg.name)
+        match = re.match(r"test_(\w+?)(?:_screen)?\[(\d+x\d+)\]\.raw", svg.name)
         if match:
-            target = HERE / f"{match.group(1)}-{match.group(2)}.svg"
+            target = HERE / f"{match.group(1).replace('_', '-')}-{match.group(2)}.svg"
             shutil.copyfile(svg, target)
             print(f"{svg.relative_to(HERE.parent)} -> {target.relative_to(HERE.parent)}")
 

@@ -140,27 +140,48 @@ class GoliveGroup(click.Group):
 @global_options
 @click.option("--read-only", is_flag=True, help="Open the TUI for an observer: nothing can be changed.")
 @click.option("--monochrome", is_flag=True, help="TUI without colour (also on when NO_COLOR is set).")
+@click.option("--watch", metavar="DURATION", callback=lambda ctx, param, value: _duration(value),
+              help="Cockpit: sweep every DURATION (30s, 2m) and mark what changed since the sweep before.")
 @click.version_option(package_name="golive", message="golive %(version)s")
 @click.pass_context
-def cli(ctx: click.Context, read_only: bool, monochrome: bool) -> None:
+def cli(ctx: click.Context, read_only: bool, monochrome: bool, watch: float | None) -> None:
     """golive: drive a production go-live from the terminal.
 
     With no command, opens the cockpit (TUI) on the checklist and state file.
     """
     env = ctx.ensure_object(Env)
     if ctx.invoked_subcommand is None:
-        open_tui(env, read_only=read_only, monochrome=monochrome)
+        open_tui(env, read_only=read_only, monochrome=monochrome, watch=watch)
 
 
-def open_tui(env: Env, *, read_only: bool = False, monochrome: bool = False) -> None:
+def _duration(value: str | None) -> float | None:
+    """`30s`, `2m`, `90` (seconds) -> seconds; at least 5 s between sweeps."""
+    if value is None:
+        return None
+    text = value.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], 0)
+    try:
+        seconds = float(text[:-1] if scale else text) * (scale or 1)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: a duration like 30s, 2m or 90", param_hint="--watch") from None
+    if seconds < 5:
+        raise click.BadParameter(f"{value!r}: at least 5s between sweeps", param_hint="--watch")
+    return seconds
+
+
+def open_tui(env: Env, *, read_only: bool = False, monochrome: bool = False, watch: float | None = None) -> None:
+    """The cockpit: its first frame is drawn before the checklist, profile and state are validated."""
     import os
 
-    from ..tui.app import make_app
+    from ..tui.app import run_cockpit
 
-    env.store.read()  # refuse to start on an unreadable state file: exit 2 with file:line
-    app = make_app(env.checklist, env.profile, env.store, read_only=read_only,
-                   monochrome=monochrome or bool(os.environ.get("NO_COLOR")))
-    app.run()
+    code, message = run_cockpit(checklist=env.checklist_path, profile=env.profile_path, overrides=env.overrides,
+                                state=env.state_path, read_only=read_only, watch=watch,
+                                monochrome=monochrome or bool(os.environ.get("NO_COLOR")))
+    if message:
+        click.echo(message, err=True)
+    if code:
+        sys.exit(code)
 
 
 def main() -> None:

@@ -49,16 +49,42 @@ def show(env: Env, item_id: str, fmt: str) -> None:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--no-gate", is_flag=True, help="Exit 0 even on NO-GO.")
+@click.option("--filter", "expression", metavar="EXPR",
+              help="Also list the items matching the cockpit's filter language, e.g. 'status:failed'.")
 @pass_env
-def status(env: Env, fmt: str, no_gate: bool) -> None:
+def status(env: Env, fmt: str, no_gate: bool, expression: str | None) -> None:
     """Progress per section, counts by status, and GO / NO-GO (exit 0 GO, 1 NO-GO)."""
     from ..views import status_record, status_table
 
     state = env.store.read()
-    record = status_record(env.checklist, env.profile, state, env.actor().now(), store=env.store)
-    emit(json.dumps(record, indent=2, default=str) if fmt == "json" else status_table(record))
+    now = env.actor().now()
+    record = status_record(env.checklist, env.profile, state, now, store=env.store)
+    matched = _matching(env, state, now, expression) if expression else None
+    if fmt == "json":
+        if matched is not None:
+            record["filter"] = {"expression": expression, "items": [key for key, _ in matched]}
+        emit(json.dumps(record, indent=2, default=str))
+    else:
+        lines = ["", f"ITEMS matching {expression!r}: {len(matched)}", *(line for _, line in matched)] if matched is not None else []
+        emit("\n".join([status_table(record), *lines]))
     if not record["decision"]["go"] and not no_gate:
         sys.exit(1)
+
+
+def _matching(env: Env, state, now, expression: str) -> list[tuple[str, str]]:
+    """(key, one line) for each item the filter lets through: status, verdict, id, title."""
+    from ..decision import outcome
+    from ..selection import filter_items
+    from ..text import safe_line, shorten
+    from ..vocab import term
+
+    lines = []
+    for item in filter_items(env.checklist.items(), expression, state, now):
+        istate = state.item(item.key)
+        verdict = str(term(istate.probe.verdict)) if istate.probe else ""
+        lines.append((item.key, f"  {str(term(outcome(item, istate, now).state)):<10} {verdict:<12} {item.key}  "
+                                f"{safe_line(shorten(item.title, 60))}"))
+    return lines
 
 
 @cli.group(invoke_without_command=True)

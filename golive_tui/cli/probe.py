@@ -16,6 +16,8 @@ FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
 @cli.command()
 @click.option("--section", "sections", multiple=True, help="Only this section (id or dotted path; repeatable).")
 @click.option("--item", "item_ids", multiple=True, help="Only this item (repeatable).")
+@click.option("--filter", "expression", metavar="EXPR",
+              help="Only items matching the cockpit's filter language, e.g. 'verdict:error,fail owner:dba'.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS_RUN), default="table", show_default=True)
 @click.option("--yes", is_flag=True, help="Confirm probes that page a human (PagerDuty test event).")
 @click.option("--concurrency", type=int, help="Probes at once (default: profile run.concurrency, 16).")
@@ -23,20 +25,23 @@ FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
 @click.option("--no-save", is_flag=True, help="Do not record the results in the state file.")
 @click.option("--by")
 @pass_env
-def run(env: Env, sections, item_ids, fmt, yes, concurrency, timeout, no_save, by) -> None:
+def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout, no_save, by) -> None:
     """Run probes headless and record the results (exit 0 pass, 1 any fail, 3 errors only)."""
     from .. import actions
     from ..engine import run_sync
-    from ..views import run_record, run_table, select_items
+    from ..selection import filter_items, select_items
+    from ..views import run_record, run_table
 
     items = select_items(env.checklist, sections, item_ids)
+    actor = env.actor(by)
+    if expression:
+        items = filter_items(items, expression, env.store.read(), actor.now())
     probed = [i for i in items if i.probe]
     if not probed:
         raise GoliveError("no item with a probe in the selection")
     if not no_save:
         env.store.read()  # fail before probing if the state file is unreadable
     profile = env.profile
-    actor = env.actor(by)
     outcomes = run_sync(profile, probed, confirmed=yes, concurrency=concurrency, timeout=timeout, clock=actor.clock)
     order = {item.key: n for n, item in enumerate(probed)}
     outcomes.sort(key=lambda o: order[o.item.key])

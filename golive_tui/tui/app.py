@@ -1,36 +1,41 @@
-"""The golive cockpit app: wires the domain core (actions, decision, engine, store) to screens.
+"""The golive cockpit app: navigation, start-up, quitting; the work is in Recorder and Prober.
 
-The app holds no business rule: every change goes through `golive_tui.actions`, every verdict
-and go/no-go through `golive_tui.decision`, every probe through `golive_tui.engine.Engine`.
+The app holds no business rule: every change goes through `golive_tui.actions` (Recorder),
+every verdict and go/no-go through `golive_tui.decision`, every probe through the engine
+(Prober), all of them over one `Session`. Start-up draws the first frame before pydantic,
+the probes or any SDK are imported (preview.py); the session loads in a worker, then the
+SDKs are imported in another one so the first `R` finds them warm.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from textual import work
-from textual.app import App
+from textual import events, work
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.filter import Monochrome
+from textual.filter import LineFilter, Monochrome
+from textual.screen import Screen
 
-from .. import actions
-from ..actor import Actor
-from ..decision import decide
-from ..engine import Engine, ItemResult
-from ..errors import GoliveError
-from ..model import Checklist, Item
-from ..profile import Profile
-from ..state import State, Store
 from .commands import GoliveCommands
-from .main_screen import MainScreen
-from .messages import ProbeFinished, ProbeRunEnded
-from .modals import ApproveModal, ConfirmModal, GoLiveModal, NoteModal, RevokeModal, WaiveModal
-from .screens import AuditScreen, HelpScreen, PerformanceScreen, SignoffScreen
+from .messages import ProbeFinished, ProbeRunEnded, SessionLoaded
+from .preview import PreviewScreen
+
+if TYPE_CHECKING:
+    from ..decision import Decision
+    from ..model import Item
+    from ..session import Session
+    from .prober import Prober
+    from .recorder import Recorder
+    from .signer import Signer
+    from .view import HeaderView
 
 READ_ONLY = "read-only: nothing can be changed in this session"
+APP_WRITES = frozenset({"probe_all", "toggle_watch", "export"})
 
 
 class GoliveApp(App):
@@ -41,253 +46,261 @@ class GoliveApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
+        # Ctrl+C quits, as the README says (Textual would only tell you to press Ctrl+Q).
+        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
         Binding("1,f1", "show_main", "Main", show=False),
-        Binding("2,f2", "show_performance", "Perf"),
-        Binding("3,f3", "show_signoff", "Sign-off"),
+        Binding("2,f2", "show_performance", "Perf", show=False),
+        Binding("3,f3", "show_signoff", "Sign-off", show=False),
         Binding("4,f4", "show_audit", "Audit", show=False),
-        Binding("R", "probe_all", "Probe all", show=False),
+        Binding("R", "probe_all", "Sweep"),
+        Binding("W", "toggle_watch", "Watch", show=False),
         # Naming command_palette here replaces Textual's own ctrl+p binding, so both keys are listed.
         Binding("colon,ctrl+p", "command_palette", "Palette", show=False),
-        Binding("G", "go_live", "Go-live", show=False),
     ]
 
-    def __init__(self, checklist: Checklist, profile: Profile, store: Store, *, read_only: bool = False,
-                 monochrome: bool = False, clock: Callable[[], datetime] | None = None, by: str | None = None) -> None:
+    def __init__(self, session: Session | None = None, *, loader: Callable[[], Session] | None = None,
+                 preview: tuple[str | None, str | None] = (None, None), monochrome: bool = False,
+                 watch: float | None = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
-        self.checklist, self.profile, self.store = checklist, profile, store
-        # Textual already greys everything out when NO_COLOR is set (self.no_color); the flag does the same.
-        self.read_only, self.monochrome = read_only, monochrome or self.no_color
+        self.session: Session = session  # type: ignore[assignment]  # set by install() before any screen uses it
+        self.loader, self.preview = loader, preview
+        self.monochrome = monochrome or self.no_color
+        """True: Textual's monochrome filter draws everything (static spinner, words carry meaning)."""
+        self._monochrome_filter = Monochrome()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.actor = Actor.current(by, clock=self.clock)
-        """Who acts in this session: every record carries its name, operator and time."""
-        self.state: State = store.read()
-        self.fingerprint = store.fingerprint()
-        self.running: set[str] = set()
-        """Keys of items whose probes are in flight (their rows show a spinner)."""
-        self.engines: set[Engine] = set()
-        if monochrome and not self.no_color:
-            self._filters.append(Monochrome())
+        self.watch = watch
+        self.recorder: Recorder = None  # type: ignore[assignment]
+        self.signer: Signer = None  # type: ignore[assignment]
+        self.prober: Prober = None  # type: ignore[assignment]
+        self.load_error: str = ""
+        """Why the cockpit could not start (printed by the CLI after the terminal is restored)."""
+        self.quit_note: str = ""
+        self._decision: tuple[Any, Decision] | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.session is not None and self.session.read_only
 
     def now(self) -> datetime:
         return self.clock()
 
-    def get_default_screen(self) -> MainScreen:
-        return MainScreen()
+    def get_line_filters(self) -> list[LineFilter]:
+        filters = list(super().get_line_filters())
+        if self.monochrome and not self.no_color:  # NO_COLOR already makes Textual add its own
+            filters.append(self._monochrome_filter)
+        return filters
+
+    # --- start-up ----------------------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        if self.session is not None:
+            from .screens.main import MainScreen
+
+            return MainScreen()
+        return PreviewScreen(*self.preview)
 
     def on_mount(self) -> None:
+        if self.session is not None:
+            self.install(self.session)
+        else:
+            self._load()
+
+    @work(thread=True, exit_on_error=False, group="load")
+    def _load(self) -> None:
+        """Validate and read everything (pydantic, probes, state) off the event loop, after the first frame."""
+        from ..errors import GoliveError
+
+        try:
+            session = self.loader()  # type: ignore[misc]
+            from . import prober, recorder, signer  # noqa: F401 - imported here, not before the first frame
+            from .screens import main  # noqa: F401
+        except GoliveError as exc:
+            self.call_from_thread(self.fail_to_start, str(exc), exc.exit_code)
+            return
+        self.post_message(SessionLoaded(session))
+
+    async def on_session_loaded(self, message: SessionLoaded) -> None:
+        from .screens.main import MainScreen
+
+        self.install(message.session)
+        # A mode of its own: the preview stays behind in the default mode's stack, never shown again.
+        self.add_mode("cockpit", MainScreen)
+        await self.switch_mode("cockpit")
+
+    def fail_to_start(self, message: str, code: int = 2) -> None:
+        self.load_error = message
+        self.exit(return_code=code)
+
+    def install(self, session: Session) -> None:
+        """Start the cockpit proper on a loaded session: recorder, prober, live reload, warm SDKs."""
+        from .prober import Prober
+        from .recorder import Recorder
+        from .signer import Signer
+
+        self.session = session
+        self.recorder, self.signer, self.prober = Recorder(self), Signer(self), Prober(self)
         self.set_interval(1.0, self.poll_state)
         # 4 updates a second at most, and only while probes run: no flood on a slow SSH link.
         self.set_interval(0.25, self.tick)
+        self._warm_up()
+        if self.watch:
+            self.prober.start_watch(self.watch)
 
-    # --- state -------------------------------------------------------------------------------
-    async def poll_state(self) -> None:
-        """Live file: another captain's change shows up within a second, nothing local is lost."""
-        fingerprint = self.fingerprint
-        try:
-            if getattr(self.store, "offline", False):
-                # Shared state on S3: push the local journal as soon as S3 answers again.
-                await asyncio.to_thread(self.store.sync)
-            fingerprint = await asyncio.to_thread(self.store.fingerprint)
-            if fingerprint == self.fingerprint:
-                return
-            self.state = await asyncio.to_thread(self.store.read)
-            self.fingerprint = fingerprint
-        except GoliveError as exc:
-            # Remember the bad version so the error is told once, not every second.
-            self.fingerprint = fingerprint
-            self.notify(f"state file unreadable, showing the last good view: {exc}", severity="error", timeout=8)
-            return
-        self.refresh_screens()
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        self.session.warm_up()
+
+    # --- what every page shows -----------------------------------------------------------------
+    def decision(self) -> Decision:
+        """decide() once per state and second: every page of one redraw shares it."""
+        from ..decision import decide
+
+        now = self.now()
+        key = (self.session.fingerprint, id(self.session.state), id(self.session.profile), now.replace(microsecond=0))
+        if self._decision is None or self._decision[0] != key:
+            self._decision = (key, decide(self.session.checklist, self.session.state, now, self.session.trust))
+        return self._decision[1]
+
+    def integrity(self) -> str:
+        """The first problem of a record that fails verification, or empty."""
+        decision = self.decision()
+        return decision.integrity.problem if decision.tampered else ""
+
+    def header_view(self) -> HeaderView | None:
+        if self.session is None:
+            return None
+        from .view import header_view
+
+        prober = self.prober
+        return header_view(self.session, self.decision(), self.now(), regressed=len(prober.regressions()),
+                           watch=prober.watch_label())
+
+    def sweep_line(self) -> tuple[str, str, str]:
+        return self.prober.line() if self.prober is not None else ("", "", "")
 
     def refresh_screens(self) -> None:
-        """Redraw every screen of the stack; modals keep their fields (they have no refresh_view)."""
+        """Redraw every page of the stack; modals keep their fields (they are not pages)."""
+        from .screens.base import Page
+
         for screen in self.screen_stack:
-            refresh = getattr(screen, "refresh_view", None)
-            if refresh is not None:
-                refresh()
+            if isinstance(screen, Page) and screen.is_mounted:
+                screen.refresh_view()
+
+    def refresh_screens_after_results(self, keys: list[str]) -> None:
+        """Probe results saved: the main screen redraws just their rows, other pages redraw."""
+        from .screens.base import Page
+        from .screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and screen.is_mounted:
+                screen.results_saved(keys)
+            elif isinstance(screen, Page) and screen.is_mounted:
+                screen.refresh_view()
+
+    async def poll_state(self) -> None:
+        """Live file: another captain's change shows up within a second, nothing local is lost."""
+        from ..errors import GoliveError
+
+        try:
+            changed = await asyncio.to_thread(self.session.reload)
+            if await asyncio.to_thread(self.session.reload_profile):
+                self.notify("profile changed: probe clients rebuilt for the new target", timeout=5)
+                changed = True
+        except GoliveError as exc:
+            self.notify(f"state file unreadable, showing the last good view: {exc}", severity="error", timeout=8)
+            return
+        if changed:
+            self.refresh_screens()
+        elif self.session.state.meta.golive_at is not None:
+            self.refresh_chrome()  # the LIVE clock ticks
+
+    def refresh_chrome(self) -> None:
+        refresh = getattr(self.screen, "refresh_chrome", None)
+        if refresh is not None:
+            refresh()
 
     def tick(self) -> None:
-        if self.running and isinstance(self.screen, MainScreen):
+        from .screens.main import MainScreen
+
+        if self.prober.running and isinstance(self.screen, MainScreen):
             self.screen.tick_spinner()
+
+    async def on_event(self, event: events.Event) -> None:
+        # The sweep summary stays until the next key, whichever screen gets it.
+        if isinstance(event, events.Key) and not event.is_forwarded and self.prober is not None:
+            self.prober.key_pressed()
+        await super().on_event(event)
 
     def writable(self, what: str = READ_ONLY) -> bool:
         if self.read_only:
             self.notify(what, severity="warning")
         return not self.read_only
 
-    async def write(self, fn: Callable[[], object], success: str | None = None) -> bool:
-        """Run one state change in a thread, then reload; errors are notifications, never crashes."""
-        if not self.writable():
-            return False
-        try:
-            await asyncio.to_thread(fn)
-            self.state = await asyncio.to_thread(self.store.read)
-            self.fingerprint = await asyncio.to_thread(self.store.fingerprint)
-        except GoliveError as exc:
-            self.notify(str(exc), severity="error", timeout=8)
-            return False
-        if success:
-            self.notify(success, timeout=3)
-        self.refresh_screens()
-        return True
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.session is None:  # the preview: only leaving works yet
+            return action in ("quit", "command_palette", "help")
+        return not (self.read_only and action in APP_WRITES)
 
-    def _save(self, fn: Callable[[], object], success: str | None = None) -> None:
-        self.run_worker(self.write(fn, success), group="write")
+    # --- palette -----------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # One Quit: ours (it asks first while a sweep runs); Textual's would not.
+        yield from (command for command in super().get_system_commands(screen) if command.title != "Quit")
 
-    # --- recording ---------------------------------------------------------------------------
-    def mark(self, item: Item, status: str) -> None:
-        self._save(lambda: actions.mark(self.store, item, status, actor=self.actor))
+    # --- messages from workers -----------------------------------------------------------------
+    def on_probe_finished(self, message: ProbeFinished) -> None:
+        self.prober.arrived(message.outcome, message.sweep)
 
-    def cycle(self, item: Item) -> None:
-        self._save(lambda: actions.cycle_status(self.store, item, actor=self.actor))
+    async def on_probe_run_ended(self, message: ProbeRunEnded) -> None:
+        await self.prober.ended(message.keys, message.cancelled, message.sweep)
 
-    def edit_note(self, item: Item) -> None:
-        if not self.writable():
-            return
-        istate = self.state.item(item.key)
-
-        def done(result: tuple[str, str] | None) -> None:
-            if result is None:
-                return
-            note, evidence = result
-            # Only what the user changed is written, so a concurrent edit of the other field survives.
-            self._save(lambda: actions.annotate(
-                self.store, item, note=note if note != istate.note else None,
-                evidence=evidence if evidence != istate.evidence else None, actor=self.actor), "note saved")
-
-        self.push_screen(NoteModal(item.title, istate.note, istate.evidence), done)
-
-    def waive(self, item: Item) -> None:
-        if not self.writable():
-            return
-
-        def done(result: tuple[str, datetime] | None) -> None:
-            if result is not None:
-                reason, until = result
-                self._save(lambda: actions.waive(self.store, item, reason=reason, until=until, actor=self.actor),
-                           f"waived until {until:%Y-%m-%d}")
-
-        self.push_screen(WaiveModal(item.title), done)
-
-    def action_approve(self, role_id: str = "") -> None:
-        if not self.writable():
-            return
-        decision = decide(self.checklist, self.state, self.now())
-        if not role_id:  # first role still to (re)sign
-            role_id = next((v.role_id for v in decision.approvals if v.state != "fresh"), "")
-        roles = [(r.id, r.role) for r in self.checklist.approval]
-        if not roles:
-            self.notify("this checklist names no approval roles", severity="warning")
-            return
-
-        def done(result: tuple[str, str] | None) -> None:
-            if result is not None:
-                role, name = result
-                self._save(lambda: actions.approve(self.store, self.checklist, role, name=name, actor=self.actor),
-                           f"approved as {role}")
-
-        self.push_screen(ApproveModal(roles, decision.signature, self.actor.name.split("@")[0], role_id), done)
-
-    def action_revoke(self, role_id: str = "") -> None:
-        if not self.writable():
-            return
-        recorded = [(r.id, r.role) for r in self.checklist.approval
-                    if r.id in self.state.approvals and self.state.approvals[r.id].revoked_at is None]
-        if not recorded:
-            self.notify("no approval to revoke", timeout=3)
-            return
-
-        def done(result: tuple[str, str] | None) -> None:
-            if result is not None:
-                role, reason = result
-                self._save(lambda: actions.revoke(self.store, self.checklist, role, reason=reason, actor=self.actor),
-                           f"approval {role} revoked")
-
-        self.push_screen(RevokeModal(recorded, role_id), done)
-
-    def action_go_live(self) -> None:
-        if not self.writable():
-            return
-        if self.state.meta.golive_at is not None:
-            self.notify(f"go-live already recorded at {self.state.meta.golive_at:%Y-%m-%d %H:%M} UTC", timeout=4)
-            return
-        decision = decide(self.checklist, self.state, self.now())
-
-        def done(reason: str | None) -> None:
-            if reason is not None:
-                self._save(lambda: actions.go_live(self.store, self.checklist, force_reason=reason, actor=self.actor),
-                           "go-live recorded")
-
-        self.push_screen(GoLiveModal(decision.go, decision.reasons), done)
-
-    # --- probes ------------------------------------------------------------------------------
-    def run_probes(self, items: list[Item]) -> None:
-        if not self.writable("read-only: probes record results, so they are off in this session"):
-            return
-        items = [i for i in items if i.probe and i.key not in self.running]
-        if not items:
-            self.notify("nothing to probe here (manual items, or already running)", timeout=3)
-            return
-        paging = [i for i in items if any(spec.confirm for spec in i.probe)]
-        safe = [i for i in items if i not in paging]
-        if safe:
-            self._start(safe, confirmed=False)
-        if paging:
-            names = ", ".join(i.title for i in paging)
-
-            def done(yes: bool | None) -> None:
-                if yes:
-                    self._start(paging, confirmed=True)
-
-            self.push_screen(ConfirmModal(f"{names}: this sends a real event that pages a human. Send it?", "Send"), done)
-
-    def _start(self, items: list[Item], *, confirmed: bool) -> None:
-        self.running.update(i.key for i in items)
-        self.refresh_screens()
-        self._probe(items, confirmed)
-
-    @work(exclusive=False, group="probes", exit_on_error=False)
-    async def _probe(self, items: list[Item], confirmed: bool) -> None:
-        engine = Engine(self.profile, clock=self.clock)
-        self.engines.add(engine)
-        try:
-            await engine.run(items, confirmed=confirmed, on_result=lambda result: self.post_message(ProbeFinished(result)))
-        finally:
-            self.engines.discard(engine)
-            self.post_message(ProbeRunEnded([i.key for i in items], engine.cancel_event.is_set()))
-
-    async def on_probe_finished(self, message: ProbeFinished) -> None:
-        """Save each result as it arrives (a batch of one, in a thread) and redraw just its row."""
-        result: ItemResult = message.outcome
-        if not self.read_only:
-            try:
-                await asyncio.to_thread(lambda: actions.record_results(self.store, [result], actor=self.actor))
-                self.state = await asyncio.to_thread(self.store.read)
-                self.fingerprint = await asyncio.to_thread(self.store.fingerprint)
-            except GoliveError as exc:
-                self.notify(f"could not save the result of {result.item.key}: {exc}", severity="error", timeout=8)
-        self.running.discard(result.item.key)
-        screen = self.screen
-        if isinstance(screen, MainScreen):
-            screen.result_arrived(result.item.key)
-        else:
-            self.refresh_screens()
-
-    def on_probe_run_ended(self, message: ProbeRunEnded) -> None:
-        self.running.difference_update(message.keys)
-        if message.cancelled:
-            self.notify("probes cancelled", timeout=3)
-        self.refresh_screens()
-
+    # --- actions -----------------------------------------------------------------------------
     def action_probe_all(self) -> None:
-        self.run_probes(list(self.checklist.items()))
+        self.prober.sweep(list(self.session.checklist.items()))
+
+    def action_toggle_watch(self) -> None:
+        self.prober.toggle_watch()
 
     def action_cancel_probes(self) -> None:
-        for engine in list(self.engines):
-            engine.cancel()
+        self.prober.cancel()
+
+    def action_export(self, fmt: str = "html") -> None:
+        self.recorder.export(fmt)
+
+    def action_approve(self) -> None:
+        self.signer.approve("")
+
+    def action_revoke(self) -> None:
+        self.signer.revoke("")
+
+    def action_go_live(self) -> None:
+        self.signer.go_live()
 
     async def action_quit(self) -> None:
-        self.action_cancel_probes()
+        """Quit; while a sweep runs, ask first, then cancel it and say so at once."""
+        from .modals.base import ConfirmModal
+
+        prober = self.prober
+        if prober is None or not prober.running:
+            await self._leave()
+            return
+        if isinstance(self.screen, ConfirmModal) and getattr(self.screen, "quitting", False):
+            await self._leave(cancelled=True)  # asked twice: no second question
+            return
+
+        async def answer(yes: bool | None) -> None:
+            if yes:
+                await self._leave(cancelled=True)
+
+        modal = ConfirmModal(f"A sweep is running ({prober.progress()}). Quit now and cancel it?", "Quit")
+        modal.quitting = True  # type: ignore[attr-defined]
+        self.push_screen(modal, answer)
+
+    async def _leave(self, *, cancelled: bool = False) -> None:
+        if self.prober is not None:
+            if cancelled:
+                self.quit_note = f"golive: sweep cancelled ({self.prober.progress()}); results so far are saved"
+                self.notify("cancelling the sweep and quitting…", timeout=2)
+            self.prober.cancel()
+            await self.prober.drain()  # what already arrived is saved
         self.exit()
 
     # --- navigation --------------------------------------------------------------------------
@@ -301,20 +314,60 @@ class GoliveApp(App):
         self._switch(None)
 
     def action_show_performance(self) -> None:
+        from .screens.performance import PerformanceScreen
+
         self._switch(PerformanceScreen)
 
     def action_show_signoff(self) -> None:
+        from .screens.signoff import SignoffScreen
+
         self._switch(SignoffScreen)
 
     def action_show_audit(self) -> None:
+        from .screens.audit import AuditScreen
+
         self._switch(AuditScreen)
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
+    def open_item(self, item: Item, order: list[str] | None = None) -> None:
+        """The item screen over whatever page asked (Enter on a row, a blocker, a metric)."""
+        from .screens.item import ItemScreen
 
-def make_app(checklist: Checklist, profile: Profile, store: Store, *, read_only: bool = False,
-             monochrome: bool = False, clock: Callable[[], datetime] | None = None, by: str | None = None) -> GoliveApp:
-    """The app factory used by the CLI and the tests."""
-    return GoliveApp(checklist, profile, store, read_only=read_only, monochrome=monochrome, clock=clock, by=by)
+        self.push_screen(ItemScreen(item, order))
+
+
+def run_cockpit(*, checklist: str | None, profile: str | None, overrides: tuple[str, ...] = (), state: str | None,
+                read_only: bool = False, monochrome: bool = False, watch: float | None = None) -> tuple[int, str]:
+    """Run the cockpit as `golive` does; (exit code, message for stderr) once the terminal is back."""
+
+    def load() -> Session:
+        from ..session import open_session
+
+        return open_session(checklist=checklist, profile=profile, overrides=overrides, state=state,
+                            read_only=read_only)
+
+    app = GoliveApp(loader=load, preview=(checklist, state), monochrome=monochrome, watch=watch)
+    app.run()
+    if app.load_error:
+        from ..text import safe_line
+
+        return app.return_code or 2, f"golive: error: {safe_line(app.load_error)}"
+    return app.return_code or 0, app.quit_note
+
+
+def make_app(checklist, profile, store, *, read_only: bool = False, monochrome: bool = False,
+             clock: Callable[[], datetime] | None = None, by: str | None = None,
+             watch: float | None = None, operator=None) -> GoliveApp:
+    """The app factory used by the tests: a session over the given checklist, profile and store
+    (`operator`: whose session it is, for records and images that must not name the test machine)."""
+    from ..actor import Actor
+    from ..session import Session
+
+    clock = clock or (lambda: datetime.now(UTC))
+    session = Session(checklist, profile, store, Actor.current(by, clock=clock, operator=operator), read_only=read_only)
+    return GoliveApp(session, monochrome=monochrome, clock=clock, watch=watch)

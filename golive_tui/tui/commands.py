@@ -1,4 +1,4 @@
-"""Command palette provider: every action of the cockpit, searchable."""
+"""Command palette provider: every action of the cockpit, searchable (read-only shows what works)."""
 
 from __future__ import annotations
 
@@ -7,24 +7,29 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 COMMANDS = [
-    ("Probe everything", "probe_all", "run every probe of the checklist"),
-    ("Cancel running probes", "cancel_probes", "stop probes in flight"),
-    ("Show main screen", "show_main", "sections, items, detail"),
-    ("Show performance", "show_performance", "metrics against targets"),
-    ("Show sign-off", "show_signoff", "approvals, go/no-go, post-go-live"),
-    ("Show audit trail", "show_audit", "history and chain verification"),
-    ("Approve", "approve", "sign the record as a role"),
-    ("Revoke an approval", "revoke", "withdraw a signature, with a reason"),
-    ("Record go-live moment", "go_live", "start the post-go-live clock"),
-    ("Help", "help", "every key binding"),
-    ("Quit", "quit", "leave golive"),
+    ("Sweep: probe everything", "probe_all", "every probe but those that page a human", True),
+    ("Watch: sweep every N seconds (on/off)", "toggle_watch", "mark what changed since the previous sweep", True),
+    ("Cancel running probes", "cancel_probes", "stop probes in flight", False),
+    ("Show main screen", "show_main", "sections, items, detail", False),
+    ("Show performance", "show_performance", "metrics, targets, the last hour", False),
+    ("Show sign-off", "show_signoff", "approvals, go/no-go, post-go-live", False),
+    ("Show audit trail", "show_audit", "history and chain verification", False),
+    ("Approve", "approve", "sign the record as a role", True),
+    ("Revoke an approval", "revoke", "withdraw a signature, with a reason", True),
+    ("Record go-live moment", "go_live", "start the post-go-live clock", True),
+    *((f"Export report: {fmt}", f"export('{fmt}')", f"write the {fmt} report to a file you name", True)
+      for fmt in ("html", "markdown", "json", "junit")),
+    ("Help", "help", "every key binding", False),
+    ("Quit", "quit", "leave golive (asks first while a sweep runs)", False),
 ]
 ITEM_COMMANDS = [
-    ("Mark item done", "mark('done')"), ("Mark item failed", "mark('failed')"), ("Mark item n/a", "mark('n/a')"),
-    ("Mark item blocked", "mark('blocked')"), ("Cycle item status", "cycle"), ("Edit note and evidence", "edit"),
-    ("Waive item", "waive"), ("Probe item", "probe_item"), ("Probe section", "probe_section"),
-    ("Filter items", "filter"), ("Show/hide section tree", "toggle_tree"),
-    ("Next section", "step_section(1)"), ("Previous section", "step_section(-1)"),
+    ("Open item", "open_item", False), ("Next failure", "next_failure", False),
+    ("Mark item done", "mark('done')", True), ("Mark item failed", "mark('failed')", True),
+    ("Mark item n/a", "mark('n/a')", True), ("Mark item blocked", "mark('blocked')", True),
+    ("Cycle item status", "cycle", True), ("Edit note and evidence", "edit", True), ("Waive item", "waive", True),
+    ("Probe item", "probe_item", True), ("Probe section", "probe_section", True),
+    ("Filter items", "filter", False), ("Show/hide section tree", "toggle_tree", False),
+    ("Next section", "step_section(1)", False), ("Previous section", "step_section(-1)", False),
 ]
 
 
@@ -34,13 +39,16 @@ class GoliveCommands(Provider):
         await target.run_action(action)
 
     def _all(self):
-        from .main_screen import MainScreen
+        from .screens.main import MainScreen
 
-        for title, action, help_text in COMMANDS:
-            yield title, partial(self._run, action, False), help_text
+        read_only = getattr(self.app, "read_only", False)
+        for title, action, help_text, writes in COMMANDS:
+            if not (writes and read_only):
+                yield title, partial(self._run, action, False), help_text
         if isinstance(self.screen, MainScreen):
-            for title, action in ITEM_COMMANDS:
-                yield title, partial(self._run, action, True), "on the selected item"
+            for title, action, writes in ITEM_COMMANDS:
+                if not (writes and read_only):
+                    yield title, partial(self._run, action, True), "on the selected item"
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self._all():

@@ -1,106 +1,240 @@
-"""Rich text for the header bar and the item detail pane, computed from checklist, state and clock."""
+"""Rich text drawn from the snapshots in view.py: the header, table rows, the item, the sweep line.
+
+Pure functions of (snapshot, width, tones): no App, no session, no colour names — the
+tones come from the drawing widget's CSS. Glyphs and words come from `golive_tui.vocab`.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from rich.style import Style
 from rich.text import Text
 
-from ..decision import decide, outcome, progress
-from ..model import Item
-from .format import outcome_text, verdict_text
+from ..text import shorten
+from ..vocab import term
 
 if TYPE_CHECKING:
-    from .app import GoliveApp
+    from .view import HeaderView, ItemView, RowView
+
+Tones = Mapping[str, Style]
+SPINNER = "◐◓◑◒"
+SEP = " │ "
 
 
-def target_label(app: GoliveApp) -> str:
-    """Where the checks point: target name, kube context, namespace (if different), AWS region."""
-    profile = app.profile
-    target = profile.target
-    parts = [target.name]
-    if profile.kubernetes.context:
-        parts.append(f"ctx:{profile.kubernetes.context}")
-    if target.namespace != target.name:
-        parts.append(f"ns:{target.namespace}")
-    if profile.aws.region:
-        parts.append(profile.aws.region)
-    return " ".join(parts)
+def age(then: datetime | None, now: datetime) -> str:
+    """Compact age of a check: 40s, 3m, 2h, 5d."""
+    if then is None:
+        return ""
+    seconds = max(0, int((now - then).total_seconds()))
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
-def badge(go: bool, label: str, monochrome: bool) -> Text:
-    """The GO / NO-GO badge: the word carries the meaning, the colour only repeats it."""
-    return Text(f" {label} ", style="" if monochrome else ("bold white on green" if go else "bold white on red"))
-
-
-def header_text(app: GoliveApp) -> Text:
-    now = app.now()
-    decision = decide(app.checklist, app.state, now)
-    overall = progress(list(app.checklist.items()), app.state, now)
-    warn = "" if app.monochrome else "bold yellow"
-    # The badge and progress come first: at 80 columns the end of the line may be cut.
-    text = Text(no_wrap=True, overflow="ellipsis")
-    text.append_text(badge(decision.go, decision.label, app.monochrome))
-    if app.read_only:
-        text.append(" READ-ONLY", style=warn)
-    text.append(f" {overall.label()} │ {app.checklist.title} │ {target_label(app)}")
-    if app.running:
-        text.append(f"  probing {len(app.running)}…")
-    summary = app.store.status().summary if getattr(app.store, "offline", False) else None
-    if summary:
-        text.append(f"  {summary}", style=warn)
-    return text
-
-
-def _when(moment: datetime | None) -> str:
+def when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else ""
 
 
-def detail_text(app: GoliveApp, item: Item) -> Text:
-    """Everything about one item: what, who, status, probe verdict and evidence, note, waiver, runbook."""
-    istate = app.state.item(item.key)
-    o = outcome(item, istate, app.now())
-    dim = "" if app.monochrome else "bright_black"
-    text = Text()
-    text.append(item.title, style="bold")
-    text.append(f"  {item.key}  [{item.priority}]  owner: {item.owner or '—'}\n")
-    if item.description:
-        text.append(item.description + "\n")
-    text.append("Status: ")
-    text.append_text(outcome_text(o.state, app.monochrome))
-    if istate.at:
-        text.append(f" — {istate.by} {_when(istate.at)}")
-    if o.reason and o.state != "waived":  # a live waiver has its own line below
-        text.append(f" ({o.reason})")
-    text.append("\n")
-    if istate.expires_at and o.state != "waived":
-        text.append(f"Attestation valid until {_when(istate.expires_at)}\n")
-    if item.metric:
-        m = item.metric
-        text.append(f"Target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else "") + "\n")
-    if item.key in app.running:
-        text.append("Probe: running… (esc cancels)\n")
-    elif istate.probe:
-        p = istate.probe
-        text.append("Probe: ")
-        text.append_text(verdict_text(p.verdict, app.monochrome))
-        text.append(f" — {p.summary} ({p.checked_at:%H:%M:%S}, {p.duration_ms:.0f} ms)\n")
-        if p.evidence:
-            text.append(p.evidence.rstrip() + "\n", style=dim)
-    elif item.probe:
-        text.append("Probe: " + ", ".join(s.kind for s in item.probe) + " — not run yet (p)\n")
+def shorten_middle(text: str, width: int) -> str:
+    """`autolytiq-…-eu-west-1`: both ends kept, for names whose end matters as much as their start."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = width // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")
+
+
+def term_text(name: str | None, tones: Tones, *, short: bool = False) -> Text:
+    """An outcome or a verdict as glyph and word, toned (`✗ failed`, `⚠ error`)."""
+    if not name:
+        return Text("")
+    t = term(name)
+    word = "accept." if short and name == "acceptable" else t.word
+    return Text(f"{t.glyph} {word}", style=tones[t.tone])
+
+
+# --- header --------------------------------------------------------------------------------
+def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
+    """(text, tone, priority) after the badge, in display order; a higher priority number goes first."""
+    parts = [(f"{view.finished}/{view.total}" + (f" ✗{view.failed}" if view.failed else "")
+              + (f" ⚠{view.errors}" if view.errors else ""), "strong", 0)]
+    if view.roles:
+        parts.append((f"{'appr' if short else 'approvals'} {view.approved}/{view.roles}", "", 0))
+    if view.read_only:
+        parts.append(("READ-ONLY", "warn", 0))
+    if view.regressed:
+        parts.append((f"▼{view.regressed}" + ("" if short else " regressed"), "bad", 0))
+    if view.live:
+        parts.append((view.live, "strong", 0))
+    if view.watch:
+        parts.append((view.watch.replace("watch ", "") if short else view.watch, "", 2))
+    if view.store:
+        parts.append((view.store, "warn", 1))
+    return parts
+
+
+def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
+    """Badge, progress with ✗ and ⚠, approvals, LIVE and the next task, target — what fits in `width`."""
+    room = width - 2  # the widget's padding
+    badge_tone = "badge-alarm" if view.badge == "TAMPERED" else "badge-go" if view.go else "badge-nogo"
+    badge = f" {view.badge}: {shorten(view.problem, max(12, room // 2 - 12))} " if view.problem else f" {view.badge} "
+    task = ""
+    if view.next_task:
+        task = f"{'OVERDUE' if view.overdue else 'next'}: {{}} {view.next_due}"
+    minimum_target = 0 if task else 8  # after go-live the clock and the next task come before the target
+
+    def used(chosen: list[tuple[str, str, int]], sep: str) -> int:
+        return len(badge) + sum(len(sep) + len(text) for text, _, _ in chosen)
+
+    # Full words and │ separators when they fit (with room for the task), else the short forms.
+    for short, sep in ((False, " │ "), (True, " ")):
+        parts = _parts(view, short)
+        need = len(task.format("")) + 6 + len(sep) if task else 0
+        if used(parts, sep) + len(sep) + minimum_target + need <= room:
+            break
+    while used(parts, sep) + minimum_target + len(sep) > room and any(p for _, _, p in parts):
+        parts.pop(max(range(len(parts)), key=lambda i: (parts[i][2], i)))
+    if task:
+        left = room - used(parts, sep) - len(sep) - len(task.format(""))
+        if left >= 6:
+            parts.append((task.format(shorten(view.next_task, left)), "bad" if view.overdue else "", 1))
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(badge, style=tones[badge_tone])
+    for body, tone, _ in parts:
+        text.append(sep, style=tones["dim"])
+        text.append(body, style=tones[tone])
+    left = room - len(text.plain) - len(sep)
+    if left >= 6:
+        target = shorten_middle(view.target, left)
+        text.append(sep, style=tones["dim"])
+        text.append(target)
+        left -= len(target) + len(sep)
+        if left >= 12 and view.title:
+            text.append(sep, style=tones["dim"])
+            text.append(shorten(view.title, left), style=tones["dim"])
+    return text
+
+
+# --- the item table -------------------------------------------------------------------------
+def row_cells(row: RowView, now: datetime, tones: Tones, spin: int | None) -> list[Text]:
+    """Title, owner, status, verdict, age; `spin` None draws a static `… running` (monochrome)."""
+    status = term_text(row.outcome, tones)
+    if row.overridden:
+        status.append("!", style=tones["warn"])  # a person overrode a failing probe: the item says why
+    if row.expired:
+        status.append("*")  # expired attestation or waiver: the detail says which
+    if row.running:
+        verdict = Text(("… " if spin is None else SPINNER[spin % len(SPINNER)] + " ") + "running", style=tones["dim"])
+    elif row.held:
+        verdict = Text("? confirm", style=tones["warn"])
     else:
-        text.append("Manual item: attest with d/x/n/b, e for note and evidence.\n")
-    if istate.note:
-        text.append(f"Note: {istate.note}\n")
-    if istate.evidence:
-        digest = f" (sha256 {istate.evidence_sha256[:12]}…)" if istate.evidence_sha256 else ""
-        text.append(f"Evidence: {istate.evidence}{digest}\n")
-    if istate.waiver:
-        w = istate.waiver
-        text.append(f"Waiver: until {w.until:%Y-%m-%d} by {w.by}: {w.reason}\n")
-    if item.runbook:
-        text.append("Runbook:\n", style="bold")
-        text.append(item.runbook.rstrip() + "\n")
+        verdict = term_text(row.verdict, tones, short=True)
+        if row.change:
+            verdict = Text.assemble((row.change, tones["bad" if row.change == "▼" else "ok" if row.change == "▲" else "warn"]),
+                                    verdict)
+    return [Text(row.title, no_wrap=True, overflow="ellipsis"), Text(row.owner, no_wrap=True, overflow="ellipsis"),
+            status, verdict, Text(age(row.checked_at, now))]
+
+
+# --- one item -----------------------------------------------------------------------------
+def _status_line(view: ItemView, tones: Tones) -> Text:
+    line = Text("Status: ")
+    line.append_text(term_text(view.outcome, tones))
+    if view.at:
+        line.append(f" — {view.by} {when(view.at)}")
+    if view.operator:
+        line.append(f", recorded by {view.operator}", style=tones["dim"])
+    if view.reason and view.outcome != "waived":
+        line.append(f" ({view.reason})", style=tones["warn"])
+    return line
+
+
+def _probe_line(view: ItemView, tones: Tones, *, timing: bool = True) -> Text:
+    if view.running:
+        return Text("Probe: running… (esc cancels)")
+    if view.held:
+        return Text("Probe: pages a human — not run by R; p runs it after you confirm", style=tones["warn"])
+    if view.verdict:
+        line = Text("Probe: ")
+        line.append_text(term_text(view.verdict, tones))
+        if view.change:
+            line.append(f" (was {view.change.before})", style=tones["bad" if view.change.regression else "dim"])
+        line.append(f" — {view.summary}")
+        if view.checked_at:
+            took = f", {view.duration_ms:.0f} ms" if timing else ""
+            line.append(f" ({view.checked_at:%H:%M:%S}{took})", style=tones["dim"])
+        return line
+    if view.probes:
+        return Text("Probe: " + ", ".join(view.probes) + " — not run yet (p)")
+    return Text("Manual item: attest with d/x/n/b, e for note and evidence.")
+
+
+def detail_text(view: ItemView, tones: Tones) -> Text:
+    """The main screen's short pane: what, status, verdict, note — Enter shows everything."""
+    text = Text()
+    text.append(view.title, style=tones["strong"])
+    text.append(f"  {view.key}  [{view.priority}]  owner: {view.owner or '—'}\n", style=tones["dim"])
+    text.append_text(_status_line(view, tones))
+    text.append("\n")
+    text.append_text(_probe_line(view, tones, timing=False))
+    text.append("\n")
+    if view.evidence_lines and view.verdict in ("fail", "error"):
+        for line in view.evidence_lines.splitlines()[:3]:
+            text.append(f"  {line}\n", style=tones["dim"])
+    if view.note:
+        text.append(f"Note: {view.note.splitlines()[0]}\n")
+    if view.override:
+        text.append(f"Override: {view.override}\n", style=tones["warn"])
+    if view.waiver:
+        text.append(f"Waiver: {view.waiver}\n", style=tones["warn"])
+    if view.description:
+        text.append(view.description.strip() + "\n")
+    text.append("enter: the whole item, evidence and runbook", style=tones["dim"])
+    return text
+
+
+def item_text(view: ItemView, tones: Tones) -> Text:
+    """The item screen: everything, evidence in full, every field and link."""
+    text = Text()
+    text.append(view.title, style=tones["strong"])
+    text.append(f"\n{view.key}  [{view.priority}]  owner: {view.owner or '—'}\n", style=tones["dim"])
+    if view.description:
+        text.append(view.description.strip() + "\n")
+    text.append("\n")
+    text.append_text(_status_line(view, tones))
+    text.append("\n")
+    if view.expires_at and view.outcome != "waived":
+        text.append(f"Attestation valid until {when(view.expires_at)}\n")
+    if view.metric:
+        text.append(f"Metric: {view.metric}" + (f"; measured {view.value}" if view.value else "") + "\n")
+    text.append_text(_probe_line(view, tones))
+    text.append("\n")
+    if view.evidence_lines:
+        text.append("Evidence from the probe:\n", style=tones["strong"])
+        for line in view.evidence_lines.splitlines():
+            text.append(f"  {line}\n")
+    if view.note:
+        text.append("Note:\n", style=tones["strong"])
+        for line in view.note.splitlines():
+            text.append(f"  {line}\n")
+    if view.evidence:
+        text.append(f"Evidence: {view.evidence}\n")
+        if view.evidence_sha256:
+            text.append(f"  sha256 {view.evidence_sha256}\n", style=tones["dim"])
+    if view.override:
+        text.append(f"Override: {view.override}\n", style=tones["warn"])
+    if view.waiver:
+        text.append(f"Waiver: {view.waiver}\n", style=tones["warn"])
+    for name, url in view.links:
+        text.append(f"Link: {name} — {url}\n" if name != url else f"Link: {url}\n")
+    for name, value in view.fields:
+        text.append(f"{name}: ", style=tones["strong"])
+        text.append(value.replace("\n", "\n  ") + "\n")
+    text.rstrip()
     return text

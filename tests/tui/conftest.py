@@ -22,7 +22,9 @@ from golive_tui.tui.app import make_app
 FIXED_NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 MINI = Path(__file__).resolve().parent.parent / "data" / "mini.toml"
 SHIPPED = Path(__file__).resolve().parents[2] / "checklists" / "production.toml"
-TEST_KINDS = ("test.echo", "test.slow", "test.page")
+TEST_KINDS = ("test.echo", "test.slow", "test.page", "test.flip")
+FLIP: dict[str, str] = {}
+"""The verdict test.flip answers for each item key (a test sets it between sweeps)."""
 
 
 class EchoParams(ProbeParams):
@@ -62,7 +64,13 @@ def probe_kinds():
         pages.append(ctx.confirmed)
         return ProbeResult(Verdict.PASS, f"paged (confirmed={ctx.confirmed})")
 
+    @probe("test.flip", ProbeParams)
+    def flip(ctx, params: ProbeParams) -> ProbeResult:
+        verdict = FLIP.get(ctx.item.key, "pass")
+        return ProbeResult(Verdict(verdict), f"flip says {verdict}", f"flip evidence for {ctx.item.key}")
+
     yield pages
+    FLIP.clear()
     for kind in TEST_KINDS:
         REGISTRY.pop(kind, None)
 
@@ -115,3 +123,19 @@ def shipped_checklist() -> Checklist:
     from golive_tui.checklists import load_checklist
 
     return load_checklist(SHIPPED)
+
+
+def with_test_probes(checklist: Checklist, kind: str = "test.flip") -> Checklist:
+    """The checklist with every probe that does not page a human replaced by a test kind."""
+    raw = checklist.model_dump()
+
+    def swap(section: dict) -> None:
+        for item in section["item"]:
+            if item["probe"] and not any(p["confirm"] for p in item["probe"]):
+                item["probe"] = [{"kind": kind, "params": {}}]
+        for sub in section["subsection"]:
+            swap(sub)
+
+    for top in raw["section"]:
+        swap(top)
+    return Checklist.model_validate(raw)

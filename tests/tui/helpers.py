@@ -47,3 +47,35 @@ async def fill(pilot, selector: str, text: str) -> None:
     box.focus()
     box.value = text
     await pilot.pause()
+
+
+def screen_text(app) -> str:
+    """Every character of the current screen (modals over their background), as the terminal shows it.
+
+    Rendered the way `App.export_screenshot` renders, but kept as text: a control character in
+    any segment would be here as itself.
+    """
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                      record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)
+
+
+def footer(app) -> dict[str, str]:
+    """What the current screen's footer offers: action -> key as shown."""
+    from textual.widgets._footer import FooterKey
+
+    return {key.action: key.key_display for key in app.screen.query(FooterKey)}
+
+
+def footer_overflow(app) -> list[str]:
+    """Footer keys that do not fit on the screen (they would leave stray characters)."""
+    from textual.widgets._footer import FooterKey
+
+    width = app.size.width
+    return [key.action for key in app.screen.query(FooterKey) if key.region.right > width or key.region.width == 0]

@@ -1,7 +1,12 @@
-"""SVG snapshots of the main, performance, sign-off and help screens at 80x24 and 160x48.
+"""SVG snapshots at 80x24 and 160x48: main, item, performance, sign-off, audit, help, a sweep's
+summary and watch mode.
 
 The staged state is fixed (probe results, attestations, one fresh and one stale approval, a
-waiver) and so is the clock, so the images only change when the UI does.
+waiver) and so is the clock — the app's, and the sweep timer whose wall time the summary
+shows — so the images only change when the UI does. The sweep and watch images run the
+real engine over the shipped checklist with the test kind `test.flip` in place of each
+backend's probes. The performance image is given fixed trend series (a real Prometheus's
+hour is different every run; tests/tui/test_watch.py draws one).
 
 Regenerate after a deliberate UI change, review the diff, then refresh the README's images:
     .venv/bin/pytest tests/tui/test_snapshots.py --snapshot-update
@@ -24,7 +29,8 @@ from golive_tui.state import open_store
 from golive_tui.tui.app import make_app
 from tests.people import person
 
-from .conftest import FIXED_NOW, SHIPPED
+from .conftest import FIXED_NOW, FLIP, SHIPPED, with_test_probes
+from .helpers import wait_until
 
 pytestmark = pytest.mark.skipif(not SHIPPED.exists(), reason="checklists/production.toml not written yet")
 
@@ -41,10 +47,10 @@ RESULTS = [
 ]
 
 
-def staged_app(tmp_path: Path):
+def staged_app(tmp_path: Path, checklist=None):
     from golive_tui.checklists import load_checklist
 
-    checklist = load_checklist(SHIPPED)
+    checklist = checklist or load_checklist(SHIPPED)
     store = open_store(tmp_path / "snap-state.toml", checklist=checklist.title)
     items = checklist.item_map()
     at = FIXED_NOW - timedelta(minutes=7)
@@ -65,7 +71,10 @@ def staged_app(tmp_path: Path):
     actions.waive(store, items["go-live.infrastructure.vpc-networking"], reason="audited last quarter",
                   until=FIXED_NOW.replace(year=2099), actor=by("captain"))
     actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", principal="erin", actor=by("erin", "Erin Example"))  # …and the first re-signs
-    return make_app(checklist, Profile(), store, clock=lambda: FIXED_NOW, by="captain")
+    # Prometheus on the discard port: refused at once, never another process's data.
+    profile = Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}})
+    return make_app(checklist, profile, store, clock=lambda: FIXED_NOW, by="captain",
+                    operator=person("captain").operator)
 
 
 SIZES = [(80, 24), (160, 48)]
@@ -78,7 +87,20 @@ def test_main_screen(snap_compare, tmp_path, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_performance_screen(snap_compare, tmp_path, size) -> None:
-    assert snap_compare(staged_app(tmp_path), terminal_size=size, press=["2"])
+    async def with_trends(pilot) -> None:
+        from golive_tui.trends import Trend
+
+        app = pilot.app
+        await pilot.press("2")
+        await wait_until(pilot, lambda: not app.prober.trends_loading)
+        series = {"performance.baseline.api-response-time-p50": [36, 37, 39, 38, 41, 40, 38, 37, 38, 39, 38, 38],
+                  "performance.baseline.api-response-time-p95": [180, 185, 190, 210, 230, 250, 270, 290, 300, 310, 315, 320],
+                  "performance.baseline.error-rate": [0.02, 0.03, 0.05, 0.04, 0.05, 0.06, 0.05, 0.04, 0.05, 0.05, 0.05, 0.05]}
+        app.prober.trends = {key: Trend(key, tuple(float(v) for v in values)) for key, values in series.items()}
+        app.refresh_screens()
+        await pilot.pause()
+
+    assert snap_compare(staged_app(tmp_path), terminal_size=size, run_before=with_trends)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -89,3 +111,66 @@ def test_signoff_screen(snap_compare, tmp_path, size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_help_screen(snap_compare, tmp_path, size) -> None:
     assert snap_compare(staged_app(tmp_path), terminal_size=size, press=["question_mark"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_item_screen(snap_compare, tmp_path, size) -> None:
+    """Enter on a failing item: the evidence in full and the runbook filled in for the target."""
+    assert snap_compare(staged_app(tmp_path), terminal_size=size, press=["j", "enter"])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_audit_screen(snap_compare, tmp_path, size) -> None:
+    assert snap_compare(staged_app(tmp_path), terminal_size=size, press=["4"])
+
+
+def ticking(step: float):
+    """A sweep timer that advances `step` seconds per reading: start, then end."""
+    moments = iter(n * step for n in range(1000))
+    return lambda: next(moments)
+
+
+def flipped(verdicts: dict[str, str]) -> None:
+    FLIP.clear()
+    FLIP.update(verdicts)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_sweep_summary(snap_compare, tmp_path, probe_kinds, size) -> None:
+    """R: the summary line with the sweep's wall time, paging probes held, the first failure one key away."""
+    from golive_tui.checklists import load_checklist
+
+    flipped({"go-live.infrastructure.node-groups": "fail", "go-live.infrastructure.ssl-certificates": "fail",
+             "go-live.infrastructure.auto-scaling": "error", "go-live.database.backups": "fail",
+             "performance.baseline.api-response-time-p95": "acceptable", "security.infrastructure.waf": "error"})
+    app = staged_app(tmp_path, with_test_probes(load_checklist(SHIPPED)))
+
+    async def sweep(pilot) -> None:
+        pilot.app.prober.timer = ticking(1.9)
+        await pilot.press("R")
+        await wait_until(pilot, lambda: pilot.app.prober.sweep_run is not None and not pilot.app.prober.sweeping
+                         and not pilot.app.prober.running)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=sweep)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_watch_view(snap_compare, tmp_path, probe_kinds, size) -> None:
+    """Watch mode after a re-sweep: ▼ what got worse since the sweep before, ▲ what got better."""
+    from golive_tui.checklists import load_checklist
+
+    flipped({"go-live.infrastructure.eks-cluster": "fail", "go-live.infrastructure.ssl-certificates": "fail",
+             "go-live.infrastructure.auto-scaling": "error", "performance.baseline.api-response-time-p95": "fail"})
+    app = staged_app(tmp_path, with_test_probes(load_checklist(SHIPPED)))
+
+    async def watch(pilot) -> None:
+        app = pilot.app
+        app.prober.timer = ticking(0.7)
+        app.prober.start_watch(30)
+        await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.sweeping
+                         and not app.prober.running)
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=watch)

@@ -1,0 +1,152 @@
+"""One sweep of probes as a captain follows it: progress, a summary with its own wall time, and
+what changed since the sweep before (a regression is known the moment its result arrives).
+
+Items whose probes page a human are never part of a sweep: they are *held*, shown as
+needing confirmation, and run only when the captain asks for that item alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .model import Item
+from .state import State
+from .text import plural
+from .vocab import SEVERITY, Verdict, glyph
+
+
+def pages_a_human(item: Item) -> bool:
+    """True when one of the item's probes must be confirmed first (PagerDuty test events)."""
+    return any(spec.confirm for spec in item.probe)
+
+
+@dataclass(frozen=True)
+class Change:
+    """An item's verdict in this sweep against the one before it."""
+
+    key: str
+    before: str
+    after: str
+
+    @property
+    def regression(self) -> bool:
+        """Worse than before (pass -> acceptable, anything -> fail or error); a skip is no signal."""
+        if Verdict.SKIPPED in (self.before, self.after):
+            return False
+        return SEVERITY[Verdict(self.after)] > SEVERITY[Verdict(self.before)]
+
+    @property
+    def improvement(self) -> bool:
+        if Verdict.SKIPPED in (self.before, self.after):
+            return False
+        return SEVERITY[Verdict(self.after)] < SEVERITY[Verdict(self.before)]
+
+    @property
+    def mark(self) -> str:
+        """What the table shows in front of a changed verdict."""
+        return "▼" if self.regression else "▲" if self.improvement else "•"
+
+
+@dataclass
+class Sweep:
+    """The items a sweep probes, what they showed before it, and what has arrived."""
+
+    keys: tuple[str, ...]
+    before: dict[str, str]
+    """The latest verdict of each probed item when the sweep started (absent: never probed)."""
+    held: tuple[str, ...] = ()
+    """Items that page a human: left for `p`, not run."""
+    clock: Callable[[], float] = time.monotonic
+    started: float = 0.0
+    ended: float | None = None
+    cancelled: bool = False
+    verdicts: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, items: Iterable[Item], state: State, *, clock: Callable[[], float] = time.monotonic) -> Sweep:
+        probed = [i for i in items if i.probe]
+        held = tuple(i.key for i in probed if pages_a_human(i))
+        keys = tuple(i.key for i in probed if not pages_a_human(i))
+        before = {key: state.items[key].probe.verdict for key in keys
+                  if key in state.items and state.items[key].probe is not None}
+        return cls(keys, before, held, clock, clock())
+
+    # --- events --------------------------------------------------------------------------
+    def arrived(self, key: str, verdict: str) -> Change | None:
+        """Record one result; the change against the previous sweep, if there is one."""
+        self.verdicts[key] = str(verdict)
+        return self.change(key)
+
+    def end(self, *, cancelled: bool = False) -> None:
+        self.ended = self.clock()
+        self.cancelled = cancelled
+
+    # --- what it shows -------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.ended is None
+
+    @property
+    def total(self) -> int:
+        return len(self.keys)
+
+    @property
+    def done(self) -> int:
+        return len(self.verdicts)
+
+    @property
+    def pending(self) -> set[str]:
+        return set(self.keys) - set(self.verdicts) if self.running else set()
+
+    @property
+    def wall(self) -> float:
+        """Seconds from the start to the end of the run (to now while it runs)."""
+        return (self.ended if self.ended is not None else self.clock()) - self.started
+
+    def counts(self) -> Counter:
+        return Counter(self.verdicts.values())
+
+    def change(self, key: str) -> Change | None:
+        before, after = self.before.get(key), self.verdicts.get(key)
+        return Change(key, before, after) if before is not None and after is not None and before != after else None
+
+    def changes(self) -> dict[str, Change]:
+        return {key: c for key in self.verdicts if (c := self.change(key)) is not None}
+
+    def regressions(self) -> list[str]:
+        return [key for key, c in self.changes().items() if c.regression]
+
+    def failures(self, order: Iterable[str]) -> list[str]:
+        """Keys whose result is fail or error, in the given (checklist) order."""
+        return [key for key in order if self.verdicts.get(key) in (Verdict.FAIL, Verdict.ERROR)]
+
+    def _tally(self) -> str:
+        c = self.counts()
+        shown = [f"{c[v]} {glyph(v)}" for v in ("pass", "acceptable", "fail", "error") if c[v] or v != "acceptable"]
+        if c["skipped"]:
+            shown.append(f"{c['skipped']} skipped")
+        return " ".join(shown)
+
+    def progress_line(self) -> str:
+        """`probing 23/57 · ✓14 ✗5 ⚠1` while results arrive."""
+        c = self.counts()
+        tally = " ".join(f"{glyph(v)}{c[v]}" for v in ("pass", "acceptable", "fail", "error") if c[v])
+        return f"probing {self.done}/{self.total}" + (f" · {tally}" if tally else "")
+
+    def summary_line(self) -> str:
+        """`57 probed in 1.9 s: 30 ✓ 12 ✗ 9 ⚠ 6 skipped`, then what is held, changed or cancelled."""
+        head = "cancelled: " if self.cancelled else ""
+        text = f"{head}{self.done} probed in {self.wall:.1f} s: {self._tally()}"
+        if self.cancelled and self.total > self.done:
+            text += f" · {self.total - self.done} not run"
+        if self.held:
+            text += f" · {len(self.held)} to confirm (p)"
+        regressed = len(self.regressions())
+        if regressed:
+            text += f" · ▼{regressed} regressed"
+        elif self.changes():
+            text += f" · {plural(len(self.changes()), 'change')}"
+        return text

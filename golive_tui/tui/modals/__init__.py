@@ -1,0 +1,1 @@
+"""Modal dialogs: each shows only its own keys, and stays open (with what was typed) on an error."""

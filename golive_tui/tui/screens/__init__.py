@@ -1,0 +1,1 @@
+"""The cockpit's screens: main (sections, items, detail), item, performance, sign-off, audit, help."""

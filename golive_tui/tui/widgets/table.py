@@ -1,0 +1,26 @@
+"""The cockpit's table: a DataTable with vi keys (j/k/g/G) and the tone component classes."""
+
+from __future__ import annotations
+
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from .tones import TONE_CLASSES, Tones
+
+
+class GoliveTable(DataTable):
+    """Every table of the cockpit moves the same way: arrows, j/k, g/G, page keys."""
+
+    COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | TONE_CLASSES
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("cursor_type", "row")
+        kwargs.setdefault("zebra_stripes", False)
+        super().__init__(**kwargs)
+        self.tones = Tones(self)

@@ -1,0 +1,35 @@
+"""Tones (ok, bad, warn, dim) as component classes, so colours live in golive.tcss and the theme.
+
+A widget that draws status words declares these component classes; golive.tcss gives
+each a theme variable (`$text-success`, `$text-error`, …). Python asks the widget for
+the style of a tone and never names a colour. Monochrome is Textual's own filter
+applied to everything drawn, so nothing here knows about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.style import Style
+from textual.widget import Widget
+
+TONES = ("ok", "bad", "warn", "dim", "strong", "badge-go", "badge-nogo", "badge-alarm")
+TONE_CLASSES = frozenset(f"tone--{tone}" for tone in TONES)
+
+
+class Tones(Mapping[str, Style]):
+    """The rich style of each tone, as the widget's CSS gives it (read when drawn)."""
+
+    def __init__(self, widget: Widget) -> None:
+        self.widget = widget
+
+    def __getitem__(self, tone: str) -> Style:
+        if not tone:
+            return Style()
+        return self.widget.get_component_rich_style(f"tone--{tone}", partial=True)
+
+    def __iter__(self):
+        return iter(TONES)
+
+    def __len__(self) -> int:
+        return len(TONES)
