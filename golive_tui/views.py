@@ -16,7 +16,7 @@ from .profile import Profile
 from .signoff import Trust
 from .state import AuditEntry, State
 from .text import indent_block, safe_line, shorten
-from .vocab import OUTCOMES, VERDICTS, glyph
+from .vocab import APPROVAL_TERMS, OUTCOMES, VERDICTS, glyph
 
 
 def result_record(o: ItemResult) -> dict[str, Any]:
@@ -115,10 +115,12 @@ def approval_record(view: ApprovalView) -> dict[str, Any]:
 
 def approval_line(a: dict[str, Any]) -> str:
     """`approved by Sam Rivera (proxy), recorded by ops@bastion-1 from 10.0.4.7`."""
+    mark = APPROVAL_TERMS[a["state"]].glyph
     if a["state"] == "missing":
-        return f"  · {a['role']}: missing"
-    text = f"  {'✓' if a['counts'] else '✗' if a['state'] in ('revoked', 'stale') or a['signing'] == 'invalid' else '!'} " \
-           f"{a['role']}: {a['state']}, approved by {a['name']} ({a['signing']})"
+        return f"  {mark} {a['role']}: missing"
+    if a["state"] == "fresh" and not a["counts"]:
+        mark = "✗"  # fresh, but an invalid or a required-and-missing signature: it does not count
+    text = f"  {mark} {a['role']}: {a['state']}, approved by {a['name']} ({a['signing']})"
     if a["operator"]:
         text += f", recorded by {a['operator']}"
     return text

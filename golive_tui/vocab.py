@@ -64,6 +64,15 @@ VERDICT_TERMS: dict[str, Term] = {
 }
 
 
+APPROVAL_TERMS: dict[str, Term] = {
+    "fresh": Term("✓", "approved", "ok"),
+    "stale": Term("!", "stale", "warn"),
+    "missing": Term("·", "missing", "dim"),
+    "revoked": Term("✗", "revoked", "bad"),
+}
+"""An approval's state: fresh (counts), stale (the state changed since), missing, revoked."""
+
+
 def term(name: str) -> Term:
     """The glyph and word of an outcome or a verdict."""
     return OUTCOME_TERMS.get(name) or VERDICT_TERMS[name]

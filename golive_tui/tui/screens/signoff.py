@@ -12,15 +12,14 @@ from textual.widgets.option_list import Option
 
 from ...decision import Decision, outcome, post_golive_tasks
 from ...text import safe_line
-from ...vocab import term
+from ...vocab import APPROVAL_TERMS, term
 from ..render import when
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
 from .base import Page
 from .item import CommandList
 
-APPROVAL = {"fresh": ("✓ approved", "ok"), "stale": ("! stale", "warn"), "missing": ("· missing", "dim"),
-            "revoked": ("✗ revoked", "bad")}
+APPROVAL = {state: (str(t), t.tone) for state, t in APPROVAL_TERMS.items()}
 
 
 class BlockerList(CommandList):
