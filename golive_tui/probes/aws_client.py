@@ -116,7 +116,9 @@ def client(ctx: ProbeContext, service: str, region: str | None = None) -> Any:
     left = time_left(ctx)
     if left < MIN_BUDGET:
         raise ProbeError(f"timed out after {ctx.timeout:g}s talking to AWS ({service})")
-    budget = next((b for b in budgets(ctx.timeout) if b <= left), None)
+    # A client fits while its socket limits (MARGIN of its budget) fit in what is left: the client
+    # `prepare` built for the full timeout is still the one a probe's first call uses.
+    budget = next((b for b in budgets(ctx.timeout) if b * MARGIN <= left), None)
     if budget is None:
         raise ProbeError(f"timed out after {ctx.timeout:g}s talking to AWS ({service})")
     aws = session(ctx)
