@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import ssl
+import subprocess
 import threading
 import time
 
@@ -161,3 +164,21 @@ def test_hang_until_stopped(sandbox_ca, healthy_objects) -> None:
     assert outcome and outcome[0] != "answered" and time.monotonic() - started < 2
     with pytest.raises(httpx.ConnectError):
         httpx.get(sandbox.url, verify=trust(sandbox), timeout=2)
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl")
+def test_the_seeds_kubectl_exec_commands_run_against_the_sandbox(k8s_degraded: K8sSandbox) -> None:
+    """kubectl 1.30+ asks for the v5 channel protocol: the seed's exec checks run as a captain types them."""
+    kubectl = ["kubectl", "--kubeconfig", str(k8s_degraded.kubeconfig), "-n", "autolytiq-prod", "exec"]
+    migrate = subprocess.run([*kubectl, "deployment/deal-service", "--", "npx", "prisma", "migrate", "status"],
+                             capture_output=True, text=True, timeout=60)
+    assert migrate.returncode == 1 and "have not yet been applied" in migrate.stdout
+    healthy = subprocess.run([*kubectl, "deployment/api-gateway", "--", "curl", "-s", "http://auth-service:8080/health"],
+                             capture_output=True, text=True, timeout=60)
+    assert healthy.returncode == 0 and json.loads(healthy.stdout)["status"] == "ok"
+    crashing = subprocess.run([*kubectl, "deployment/api-gateway", "--", "curl", "-s", "http://deal-service:8080/health"],
+                              capture_output=True, text=True, timeout=60)
+    assert crashing.returncode == 0 and json.loads(crashing.stdout)["status"] == "unavailable"
+    unknown = subprocess.run([*kubectl, "deployment/api-gateway", "--", "curl", "-s", "http://nope:8080/health"],
+                             capture_output=True, text=True, timeout=60)
+    assert unknown.returncode == 6 and "Could not resolve host: nope" in unknown.stderr

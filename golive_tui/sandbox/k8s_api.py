@@ -260,8 +260,24 @@ class K8sApiServer:
         if container not in names:
             return 400, status(400, "BadRequest", f"container {container} is not valid for pod {pod_name}")
         app = pod["metadata"].get("labels", {}).get("app", "")
-        scripted = self.cluster.commands.get(app, {}).get(tuple(argv))
+        scripted = self.cluster.commands.get(app, {}).get(tuple(argv)) or self._curl(namespace, argv)
         return 101, ExecUpgrade(scripted or not_found(argv), argv)
+
+    def _curl(self, namespace: str, argv: list[str]) -> CommandResult | None:
+        """`curl -s http://<service>:<port>/<path>` inside a pod, as the seed's runbook runs it: the Service
+        answers as its pods would (the same judgement as the service proxy); not a curl of a Service: None."""
+        urls = [a for a in argv[1:] if a.startswith("http://")] if argv and argv[0] == "curl" else []
+        if len(urls) != 1:
+            return None
+        host, _, path = urls[0][len("http://"):].partition("/")
+        name, _, port = host.partition(":")
+        if not any(o["metadata"]["name"] == name and o["metadata"].get("namespace") == namespace
+                   for o in self._objects.get("services", [])):
+            return CommandResult(6, "", f"curl: (6) Could not resolve host: {name}\n")
+        code, body = self._proxy(namespace, f"{name}:{port or '80'}", "/" + path)
+        if code == 503 and isinstance(body, dict) and "no endpoints" in str(body.get("message", "")):
+            return CommandResult(7, "", f"curl: (7) Failed to connect to {name} port {port or '80'}: Connection refused\n")
+        return CommandResult(0, body if isinstance(body, str) else json.dumps(body) + "\n")
 
     def _proxy(self, namespace: str, target: str, path: str) -> tuple[int, Obj | str]:
         """The service proxy to a pod's health endpoint: 200 when every pod behind the Service is Ready.

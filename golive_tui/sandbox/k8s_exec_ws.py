@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 PROTOCOL = "v4.channel.k8s.io"
+PROTOCOLS = ("v5.channel.k8s.io", PROTOCOL)
+"""What the sandbox speaks, best first: kubectl 1.30+ asks for v5 (v4's channels plus a close channel the
+client sends, which a command without stdin never needs); the Python client asks for v5 and v4."""
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ def serve_exec(handler: Any, result: CommandResult, argv: list[str]) -> None:
     handler.send_header("Upgrade", "websocket")
     handler.send_header("Connection", "Upgrade")
     handler.send_header("Sec-WebSocket-Accept", generate_accept_token(handler.headers["Sec-WebSocket-Key"].encode()).decode())
-    if PROTOCOL in offered:
-        handler.send_header("Sec-WebSocket-Protocol", PROTOCOL)
+    chosen = next((p for p in PROTOCOLS if p in offered), None)
+    if chosen is not None:
+        handler.send_header("Sec-WebSocket-Protocol", chosen)
     handler.end_headers()
     ws = Connection(ConnectionType.SERVER)
     frames = b""
