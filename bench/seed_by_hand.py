@@ -34,7 +34,7 @@ from golive_tui.checklists import load_checklist  # noqa: E402
 from golive_tui.engine import Engine  # noqa: E402
 from golive_tui.probes.base import ClientCache  # noqa: E402
 from golive_tui.profile import SEED_SERVICES, load_profile  # noqa: E402
-from golive_tui.sandbox.demo import DemoEnvironment  # noqa: E402
+from golive_tui.sandbox.demo_process import DemoProcess  # noqa: E402
 
 
 def seed_commands(profile) -> list[tuple[str, list[str]]]:
@@ -89,7 +89,7 @@ def by_hand(profile) -> tuple[float, list[str], list[str]]:
     return total, ran, left_out
 
 
-def whole_process(env: DemoEnvironment, runs: int) -> tuple[float, float]:
+def whole_process(env: DemoProcess, runs: int) -> tuple[float, float]:
     """Median wall time of `golive run` as a fresh process, and its peak RSS (MB)."""
     argv = [sys.executable, "-m", "golive_tui", "--profile", str(env.profile_path), "--state", str(env.state_path),
             "run", "--format", "json"]
@@ -128,9 +128,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     items = [i for i in load_checklist().items() if i.probe]
-    with DemoEnvironment("degraded") as env:
-        os.environ.update(env.aws_env())  # the captain's shell: the demo's AWS profile for the `aws` CLI
+    # The staged production in its own process, as a real one is on other machines: its servers do
+    # not share golive's interpreter lock.
+    with DemoProcess("degraded") as env:
         profile = load_profile(env.profile_path)
+        # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the environment.
+        os.environ.update({"AWS_CONFIG_FILE": profile.aws.config_file, "AWS_SHARED_CREDENTIALS_FILE": profile.aws.credentials_file,
+                           "AWS_PROFILE": profile.aws.profile})
         warm_sweeps(profile, items, 1)  # moto loads each service backend on its first call: warm both sides
         hand, ran, left_out = by_hand(profile)
         whole, rss = whole_process(env, args.runs)

@@ -59,12 +59,25 @@ class LoopClient:
         self._client, self._loop = None, None
 
 
+def POOL_LIMITS() -> Any:  # noqa: N802 - a constant, built lazily (httpx is imported on first use)
+    import httpx
+
+    return httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
+
+
+POOL_CONNECTIONS = 24
+"""Connections the run's HTTP client keeps open at most (measured: bench/sweep.py, warm sweeps)."""
+
+
 def client(ctx: ProbeContext) -> Any:
     import httpx
 
     def build() -> httpx.AsyncClient:
+        # A bounded pool: a sweep's few hosts are asked dozens of things at once (CORS, error pages),
+        # and reusing kept-alive connections beats a TLS handshake per request — httpcore also rescans
+        # every pooled connection on each request, so a large pool costs CPU on every call.
         return httpx.AsyncClient(verify=tls_context(ctx), timeout=ctx.timeout, follow_redirects=False,
-                                 headers={"User-Agent": "golive-probe"})
+                                 headers={"User-Agent": "golive-probe"}, limits=POOL_LIMITS())
 
     with ctx.setup():
         holder = ctx.clients.get("httpx-async", lambda: LoopClient(build))
