@@ -147,8 +147,33 @@ def _resume_point(entries: list[AuditEntry], checklist: str) -> tuple[int, State
     return 0, State(checklist=checklist)
 
 
+# The verdicts of states already checked, by the identities of their records and chain head.
+# Records are replaced, never mutated (schema.py), so the same objects mean the same state;
+# each cached state is held, so no id is reused while its verdict is kept. The cockpit asks
+# for the decision on every redraw of the header.
+_VERDICTS: OrderedDict[tuple, tuple[State, VerifyReport]] = OrderedDict()
+
+
+def _identity(state: State) -> tuple:
+    head = state.audit[-1].hash if state.audit else GENESIS
+    return (id(state.items), tuple(map(id, state.items.values())), tuple(map(id, state.approvals.values())),
+            id(state.meta), len(state.audit), head)
+
+
 def verify(state: State) -> VerifyReport:
     """Check hash links, sequence numbers, and that replay reproduces the stored state."""
+    key = _identity(state)
+    known = _VERDICTS.get(key)
+    if known is not None:
+        return known[1]
+    report = _verify(state)
+    _VERDICTS[key] = (state, report)
+    while len(_VERDICTS) > _VERIFIED_LIMIT:
+        _VERDICTS.popitem(last=False)
+    return report
+
+
+def _verify(state: State) -> VerifyReport:
     entries = state.audit
     start, replay = _resume_point(entries, state.checklist)
     prev = entries[start - 1].hash if start else GENESIS

@@ -122,6 +122,11 @@ def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
 
 
 # --- the item table -------------------------------------------------------------------------
+def spinner_cell(spin: int | None, tones: Tones) -> Text:
+    """The verdict cell of a running row; `spin` None draws a static `… running` (monochrome)."""
+    return Text(("… " if spin is None else SPINNER[spin % len(SPINNER)] + " ") + "running", style=tones["dim"])
+
+
 def row_cells(row: RowView, now: datetime, tones: Tones, spin: int | None) -> list[Text]:
     """Title, owner, status, verdict, age; `spin` None draws a static `… running` (monochrome)."""
     status = term_text(row.outcome, tones)
@@ -130,7 +135,7 @@ def row_cells(row: RowView, now: datetime, tones: Tones, spin: int | None) -> li
     if row.expired:
         status.append("*")  # expired attestation or waiver: the detail says which
     if row.running:
-        verdict = Text(("… " if spin is None else SPINNER[spin % len(SPINNER)] + " ") + "running", style=tones["dim"])
+        verdict = spinner_cell(spin, tones)
     elif row.held:
         verdict = Text("? confirm", style=tones["warn"])
     else:

@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Tree
 from ...errors import GoliveError
 from ...model import Item
 from ...selection import Filter, filter_items, parse_filter
-from ..render import age, detail_text, row_cells
+from ..render import age, detail_text, row_cells, spinner_cell
 from ..view import item_view, progress_label, row_view, section_label
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
@@ -177,9 +177,10 @@ class MainScreen(Page):
         if not running or self.golive.monochrome:
             return
         self.spin += 1
+        spinner = spinner_cell(self.spin, self.table.tones)  # only the verdict cell turns: one Text for all
         for item in self.rows:
             if item.key in running:
-                self.update_row(item.key)
+                self.table.update_cell(item.key, "verdict", spinner)
 
     def refresh_ages(self) -> None:
         """Ages of the last checks grow with the clock; only that column is redrawn."""

@@ -22,11 +22,20 @@ class Tones(Mapping[str, Style]):
 
     def __init__(self, widget: Widget) -> None:
         self.widget = widget
+        self._styles: dict[tuple[str, str], Style] = {}
 
     def __getitem__(self, tone: str) -> Style:
         if not tone:
             return Style()
-        return self.widget.get_component_rich_style(f"tone--{tone}", partial=True)
+        # Resolving a component class's CSS costs more than drawing the cell: every row of every
+        # redraw asks. The styles change only with the theme, so they are kept per theme.
+        key = (tone, getattr(self.widget.app, "theme", ""))
+        style = self._styles.get(key)
+        if style is None:
+            style = self.widget.get_component_rich_style(f"tone--{tone}", partial=True)
+            if self.widget.is_mounted:  # before mounting the widget's CSS is not applied yet
+                self._styles[key] = style
+        return style
 
     def __iter__(self):
         return iter(TONES)
