@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GoliveError, LoadError
-from .chain import Change, append, verify
+from .chain import Change, append, verify, vouch
 from .codec import Codec
 from .conflicts import ConflictError, find_conflicts
 from .schema import AuditEntry, State
@@ -183,6 +183,8 @@ class StateStore:
                     # Jittered backoff: writers that collided do not collide again in lockstep.
                     time.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))
                     continue
+                if integrity is None or integrity.ok:
+                    vouch(state)  # it verified before this transaction appended to it
                 if new_version is not None:
                     self._cached = (new_version, state.copy_containers())
                 self._observed(text)
