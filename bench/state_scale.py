@@ -75,5 +75,24 @@ def main() -> None:
             print(f"{n:>7} {size:>8} {cold:>13.1f} {warm:>13.1f} {reload:>22.1f} {save:>8.1f}")
 
 
+def verification() -> None:
+    """The audit chain's check on a 129-item record (the shipped checklist's size) with a long cutover's chain."""
+    from golive_tui.state import verify
+
+    print(f"\n{'audit entries':>14} {'verify cold ms':>15} {'cached ms':>10} {'one more entry ms':>18}")
+    for entries in (1_000, 10_000):
+        state = State(checklist="bench")
+        now = datetime.now(UTC)
+        for i in range(entries):
+            probe = {"verdict": "pass", "summary": f"{i} checks", "evidence": "node-a Ready", "checked_at": now, "duration_ms": 1.0}
+            append(state, Change(f"item:section.item-{i % 129}", "probe", {"status": "done", "probe": probe}), by="b", at=now)
+        cold = timed(lambda: verify(state), 1)[0]
+        cached = statistics.median(timed(lambda: verify(state), 5))
+        append(state, Change("item:section.item-1", "mark", {"status": "failed"}), by="b", at=now)
+        grown = timed(lambda: verify(state), 1)[0]
+        print(f"{entries:>14} {cold:>15.1f} {cached:>10.2f} {grown:>18.1f}")
+
+
 if __name__ == "__main__":
     main()
+    verification()
