@@ -170,9 +170,7 @@ def sweeps_rss(sweeps: int) -> None:
                     raise SystemExit("the staged production did not start")
                 time.sleep(0.2)
             demo = json.loads(facts.read_text())
-            # The user's own $HOME: the shipped migrations check still starts `npx`, which waits a minute on
-            # the registry without its cache (the probe-truth issue takes it off the bastion).
-            env = {**clean_env(None), **demo["env"]}
+            env = {**clean_env(home), **demo["env"]}
             terminal = Terminal([sys.executable, "-m", "golive_tui", "--profile", demo["profile"], "--state", demo["state"]],
                                 env=env, cwd=home, cols=100, rows=30)
             try:

@@ -1,20 +1,65 @@
-"""Blocking calls off the event loop in daemon threads, so none can keep the process alive."""
+"""Blocking calls off the event loop in reused daemon threads, so none can keep the process alive."""
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
+import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
+IDLE_SECONDS = 120.0
+"""A worker with nothing to do for this long leaves (the cockpit keeps a sweep's worth between presses of R)."""
 
-def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
-    """Run a blocking call in a new daemon thread; the returned future resolves on the running loop.
+
+class DaemonWorkers:
+    """Daemon threads that take blocking calls from one queue; a call finds an idle worker or starts one.
 
     Not a ThreadPoolExecutor: its workers are joined at interpreter exit, so one SDK call
     stuck on a silent peer kept `golive run` alive long after it had printed its results.
+    Not a thread per call either: `Thread.start()` waits for the new thread to be scheduled,
+    and on a busy 2-core machine the event loop spent ~7 % of a warm sweep in that wait.
+    Unbounded on purpose: the engine's semaphore bounds the calls, and a call stuck on a
+    silent peer keeps its thread without starving the next sweep.
     """
+
+    def __init__(self, idle_seconds: float = IDLE_SECONDS) -> None:
+        self.idle_seconds = idle_seconds
+        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        """Workers waiting for a call that no submit has claimed yet."""
+
+    def submit(self, call: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1  # claimed: that worker will take this call
+        self._calls.put(call)
+        if start:
+            threading.Thread(target=self._work, name="golive-probe", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            try:
+                call = self._calls.get(timeout=self.idle_seconds)
+            except queue.Empty:
+                with self._lock:
+                    if self._idle > 0:  # unclaimed: leave; if claimed, a call is on its way
+                        self._idle -= 1
+                        return
+                continue
+            call()
+            with self._lock:
+                self._idle += 1
+
+
+_WORKERS = DaemonWorkers()
+
+
+def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
+    """Run a blocking call on a daemon worker; the returned future resolves on the running loop."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future = loop.create_future()
     context = contextvars.copy_context()
@@ -27,7 +72,7 @@ def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
         else:
             future.set_result(result)
 
-    def target() -> None:
+    def call() -> None:
         try:
             result, error = context.run(func, *args), None
         except BaseException as exc:  # handed to the awaiting task, which decides
@@ -37,5 +82,5 @@ def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
         except RuntimeError:  # the loop is closed: nobody is waiting any more
             pass
 
-    threading.Thread(target=target, name=f"golive-probe-{getattr(func, '__name__', 'call')}", daemon=True).start()
+    _WORKERS.submit(call)
     return future

@@ -102,7 +102,8 @@ class GoliveApp(App):
         if self.session is not None:
             self.install(self.session)
         else:
-            self._load()
+            # After the first frame is on the terminal: the loader's thread would hold the GIL while it is drawn.
+            self.call_after_refresh(self._load)
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
