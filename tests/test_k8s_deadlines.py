@@ -9,7 +9,6 @@ The client is now built by the probe kind's `prepare` hook, before the deadline 
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -55,15 +54,6 @@ def test_refused_is_refused_at_concurrency_16_on_a_loaded_machine(k8s_unreachabl
     assert sorted(items) == sorted(K8S_ITEMS), result.stderr
     for key, item in items.items():
         assert (item["verdict"], item["summary"]) == ("error", f"cannot reach API server at {k8s_unreachable.url}: Connection refused"), key
-
-
-@pytest.fixture
-def blackhole() -> Iterator[int]:
-    """A listening socket that accepts connections and never answers (not even the TLS handshake)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(64)
-        yield sock.getsockname()[1]
 
 
 def _item(kind: str, **params: object) -> Item:

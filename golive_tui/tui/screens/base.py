@@ -24,6 +24,18 @@ WRITES = frozenset({"mark", "cycle", "edit", "waive", "probe_item", "probe_secti
 """Actions that change the record (or run probes, which record results): hidden when read-only."""
 WRITE_KEYS = frozenset("dxnbewpParLRW") | {"space"}
 
+RECORD_BINDINGS = [
+    Binding("d", "mark('done')", "Done"),
+    Binding("x", "mark('failed')", "Failed", show=False),
+    Binding("n", "mark('n/a')", "N/A", show=False),
+    Binding("b", "mark('blocked')", "Blocked", show=False),
+    Binding("space", "cycle", "Cycle", show=False),
+    Binding("e", "edit", "Note"),
+    Binding("w", "waive", "Waive", show=False),
+    Binding("p", "probe_item", "Probe"),
+]
+"""The keys that record on the item in view: the same on the main screen and the item screen."""
+
 
 class Page(Screen):
     """A full-screen page: header on top, the sweep line and a footer of what works here below."""

@@ -21,7 +21,7 @@ from ...text import shorten
 from ..render import item_text
 from ..view import item_view
 from ..widgets.header import Pane
-from .base import Page
+from .base import RECORD_BINDINGS, Page
 
 
 class CommandList(OptionList):
@@ -36,14 +36,7 @@ class ItemScreen(Page):
         Binding("escape", "back", "Back"),
         Binding("y", "copy", "Copy cmd"),
         Binding("c", "command_line", "Edit cmd"),
-        Binding("d", "mark('done')", "Done"),
-        Binding("x", "mark('failed')", "Failed", show=False),
-        Binding("n", "mark('n/a')", "N/A", show=False),
-        Binding("b", "mark('blocked')", "Blocked", show=False),
-        Binding("space", "cycle", "Cycle", show=False),
-        Binding("e", "edit", "Note"),
-        Binding("w", "waive", "Waive", show=False),
-        Binding("p", "probe_item", "Probe"),
+        *RECORD_BINDINGS,
         Binding("left_square_bracket", "step(-1)", "Prev item", show=False),
         Binding("right_square_bracket", "step(1)", "Next item", show=False),
         Binding("pageup", "scroll('page_up')", show=False),

@@ -19,7 +19,7 @@ from ..render import age, detail_text, row_cells, spinner_cell
 from ..view import item_view, progress_label, row_view, section_label
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
-from .base import Page
+from .base import RECORD_BINDINGS, Page
 
 ALL = "*"
 NARROW = 100
@@ -30,14 +30,7 @@ FIXED = (("Owner", "owner", 8), ("Status", "status", 9), ("Probe", "verdict", 10
 class MainScreen(Page):
     BINDINGS = [
         Binding("enter", "open_item", "Open", show=False),
-        Binding("space", "cycle", "Cycle", show=False),
-        Binding("d", "mark('done')", "Done"),
-        Binding("x", "mark('failed')", "Failed", show=False),
-        Binding("n", "mark('n/a')", "N/A", show=False),
-        Binding("b", "mark('blocked')", "Blocked", show=False),
-        Binding("e", "edit", "Note"),
-        Binding("w", "waive", "Waive", show=False),
-        Binding("p", "probe_item", "Probe"),
+        *RECORD_BINDINGS,
         Binding("P", "probe_section", "Probe sect.", show=False),
         Binding("f", "next_failure", "Failure"),
         Binding("slash", "filter", "Filter"),
