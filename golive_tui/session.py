@@ -182,7 +182,8 @@ def open_session(*, checklist: str | None, profile: str | None, overrides: tuple
     path = Path(profile) if profile else default_profile_path()
     target = load_profile(path, overrides)
     location = state_location(state)
-    store = open_store(location, target if location.startswith("s3://") else None, checklist=loaded.title)
+    # The profile says how to reach a shared (s3://) record and the mode of a local one (state.mode), as for the CLI.
+    store = open_store(location, target, checklist=loaded.title)
     return Session(loaded, target, store, Actor.current(by, clock=clock), read_only=read_only,
                    profile_path=path, overrides=overrides)
 

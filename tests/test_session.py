@@ -247,3 +247,15 @@ def test_runbook_commands_are_filled_in_from_the_profile() -> None:
     pagerduty = fill(production.item("go-live.monitoring.pagerduty").runbook, profile)
     assert '"routing_key":"<key>"' in pagerduty  # a secret is never filled in
     assert "--context" not in fill("kubectl get nodes", Profile())  # nothing to add for the defaults
+
+
+def test_the_cockpit_writes_a_local_record_with_the_profiles_state_mode(tmp_path, checklist) -> None:
+    """A group of captains on one host (state.mode = 0660): the cockpit's writes keep the group's access, as the CLI's do."""
+    profile = tmp_path / "profile.toml"
+    profile.write_text('[state]\nmode = "0660"\n')
+    state = tmp_path / "state.toml"
+    session = open_session(checklist=str(MINI), profile=str(profile), state=str(state), by="captain", clock=lambda: NOW)
+    session.write(lambda: actions.mark(session.store, checklist.item("security.waf"), "done", actor=session.actor))
+    session.write(lambda: actions.mark(session.store, checklist.item("security.waf"), "failed", actor=session.actor))
+    assert state.stat().st_mode & 0o777 == 0o660
+    assert (tmp_path / "state.toml.bak").stat().st_mode & 0o777 == 0o660
