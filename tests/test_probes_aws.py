@@ -279,3 +279,21 @@ def test_public_port_ranges() -> None:
     assert _offending_ports({"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535}, allowed) == "tcp 0-65535"
     assert _offending_ports({"IpProtocol": "-1"}, allowed) == "all traffic"
     assert _offending_ports({"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1}, allowed) == ""
+
+
+def test_refused_credentials_are_read_again_on_the_next_sweep(aws_healthy: SandboxAccount, aws_sandbox) -> None:
+    """Keys rotated during a cutover: after the refusal, the next sweep on the same clients reads the new ones."""
+    from dataclasses import replace
+
+    from golive_tui.probes.base import ClientCache
+
+    server, good = aws_sandbox.server, aws_healthy.credentials
+    server._save_profile("rotating", replace(good, secret_access_key="not-the-secret"), aws_healthy.region)
+    profile = aws_healthy.profile(profile="rotating")
+    clients = ClientCache()  # one for both sweeps, as a cockpit keeps it
+    with server.enforce_iam():
+        (first,) = run_sync(profile, [make_item("aws.shield")], clients=clients, timeout=10)
+        server._save_profile("rotating", good, aws_healthy.region)  # the new keys, written by `aws configure`
+        (second,) = run_sync(profile, [make_item("aws.shield")], clients=clients, timeout=10)
+    assert first.result.verdict is Verdict.ERROR and "SignatureDoesNotMatch" in first.result.summary, first.result.summary
+    assert second.result.verdict is not Verdict.ERROR, second.result.summary

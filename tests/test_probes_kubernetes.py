@@ -385,3 +385,18 @@ def test_real_kubectl_reads_the_sandbox(k8s_degraded: K8sSandbox) -> None:
     assert "prometheus-rules" in kubectl("get", "configmaps", "-n", "monitoring")
     listed = json.loads(kubectl("get", "deployments", "-n", "autolytiq-prod", "-o", "json"))
     assert len(listed["items"]) == 6
+
+
+def test_a_refused_token_is_read_again_on_the_next_sweep(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
+    """A long cutover outlives a token: after the 401, the cockpit's next sweep uses the kubeconfig as it is now."""
+    from golive_tui.engine import run_sync
+
+    expired = k8s_healthy.with_token("expired-token-0000", tmp_path / "kubeconfig")
+    item = Item(id="nodes", title="nodes", probe=[{"kind": "k8s.nodes"}])
+    object.__setattr__(item, "key", "t.nodes")
+    clients = ClientCache()  # one for both sweeps, as a cockpit keeps it
+    (first,) = run_sync(expired.profile(), [item], clients=clients)
+    assert first.result.summary == "unauthorised (401): token expired or invalid"
+    expired.kubeconfig.write_text(k8s_healthy.kubeconfig.read_text())  # `aws eks update-kubeconfig` ran again
+    (second,) = run_sync(expired.profile(), [item], clients=clients)
+    assert second.result.verdict is not Verdict.ERROR, second.result.summary

@@ -40,6 +40,9 @@ AUTH_CODES = frozenset(
     }
 )
 
+CREDENTIAL_CODES = AUTH_CODES - {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
+"""Refusals of the credentials themselves (not of a policy): worth a new session, which reads them again."""
+
 
 class AwsSession:
     """The run's boto3 session and the lock that guards it (sessions are not thread-safe)."""
@@ -221,6 +224,9 @@ def aws_probe(name: str, params: type[ProbeParams], *, services: Sequence[str | 
                 reason = describe_error(exc)
                 if reason is None:
                     raise
+                if isinstance(getattr(exc, "response", None), dict) and _code_and_message(exc)[0] in CREDENTIAL_CODES:
+                    # the credentials were refused (expired on a long cutover?): the next probe reads them again
+                    ctx.clients.forget("aws-")
                 raise ProbeError(reason) from None  # no botocore traceback in the verdict
             finally:
                 _deadline.reset(token)

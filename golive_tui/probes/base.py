@@ -151,6 +151,17 @@ class ClientCache:
                 self._clients[key] = client
             return client
 
+    def forget(self, prefix: str) -> None:
+        """Drop the clients whose key starts with `prefix`, so the next probe builds them afresh.
+
+        For credentials the peer refused (a token expired on a long cutover): the next build
+        re-reads the kubeconfig or the AWS credentials. Not closed here: probes still using one
+        finish with it, and it is freed with their last reference.
+        """
+        with self._lock:
+            for key in [key for key in self._clients if key.startswith(prefix)]:
+                del self._clients[key]
+
     def close(self) -> None:
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}

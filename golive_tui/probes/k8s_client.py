@@ -147,6 +147,8 @@ class K8s:
                                                               header_params={"Accept": accept}, auth_settings=["BearerToken"])
         try:
             response = self.api.call_api(method, url, headers, _request_timeout=left)
+            if response.status == 401:  # the token expired: the next probe re-reads the kubeconfig
+                self.ctx.clients.forget(CLIENT_KEY)
             return response.status, self._read(response.response)
         except HTTPError as exc:
             raise ProbeError(self._transport_error(exc)) from None
