@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from .view import HeaderView
 
 READ_ONLY = "read-only: nothing can be changed in this session"
+PREVIEW_KEYS = frozenset({"q", "ctrl+c", "question_mark", "colon", "ctrl+p"})
+"""What works on the preview itself (quit, help, palette); other keys wait for the cockpit."""
+TYPEAHEAD_LIMIT = 32
 APP_WRITES = frozenset({"probe_all", "toggle_watch", "export"})
 
 
@@ -75,6 +78,7 @@ class GoliveApp(App):
         self.load_error: str = ""
         """Why the cockpit could not start (printed by the CLI after the terminal is restored)."""
         self.quit_note: str = ""
+        self._typed_ahead: list[tuple[str, str | None]] = []
         self._decision: tuple[Any, Decision] | None = None
 
     @property
@@ -101,9 +105,11 @@ class GoliveApp(App):
     def on_mount(self) -> None:
         if self.session is not None:
             self.install(self.session)
-        else:
-            # After the first frame is on the terminal: the loader's thread would hold the GIL while it is drawn.
-            self.call_after_refresh(self._load)
+
+    def on_ready(self) -> None:
+        """The first frame is on the terminal: load now (the loader's thread would hold the GIL while it is drawn)."""
+        if self.session is None:
+            self._load()
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
@@ -126,6 +132,9 @@ class GoliveApp(App):
         # A mode of its own: the preview stays behind in the default mode's stack, never shown again.
         self.add_mode("cockpit", MainScreen)
         await self.switch_mode("cockpit")
+        typed, self._typed_ahead = self._typed_ahead, []
+        for key, character in typed:
+            self.post_message(events.Key(key, character))
 
     def fail_to_start(self, message: str, code: int = 2) -> None:
         self.load_error = message
@@ -226,9 +235,15 @@ class GoliveApp(App):
             self.screen.tick_spinner()
 
     async def on_event(self, event: events.Event) -> None:
-        # The sweep summary stays until the next key, whichever screen gets it.
-        if isinstance(event, events.Key) and not event.is_forwarded and self.prober is not None:
-            self.prober.key_pressed()
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            if self.session is None and isinstance(self.screen, PreviewScreen) and event.key not in PREVIEW_KEYS:
+                # Typed ahead on the preview (R as soon as the table shows): kept for the cockpit, not dropped.
+                if len(self._typed_ahead) < TYPEAHEAD_LIMIT:
+                    self._typed_ahead.append((event.key, event.character))
+                event.stop()
+                return
+            if self.prober is not None:  # the sweep summary stays until the next key, whichever screen gets it
+                self.prober.key_pressed()
         await super().on_event(event)
 
     def writable(self, what: str = READ_ONLY) -> bool:

@@ -76,7 +76,7 @@ def preview_rows(checklist: str | None, state: str | None) -> tuple[str, list[tu
 
 
 class PreviewScreen(Screen):
-    """Looks like the main screen; keys wait until the session is loaded (q and ctrl+c quit)."""
+    """Looks like the main screen; keys typed on it wait for the loaded cockpit (q, ctrl+c, ? and : work at once)."""
 
     def __init__(self, checklist: str | None, state: str | None) -> None:
         super().__init__()

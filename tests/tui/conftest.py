@@ -7,6 +7,8 @@ each test, so the Pilot tests drive the real engine and workers without any back
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +36,11 @@ class EchoParams(ProbeParams):
 
 class SlowParams(ProbeParams):
     seconds: float = 30.0
+    held: bool = False
+    """Answer when the test sets RELEASE (at most `seconds`): a probe still running, whatever the machine's load."""
+
+
+RELEASE = threading.Event()
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +63,12 @@ def probe_kinds():
 
     @probe("test.slow", SlowParams, blocking=False)
     async def slow(ctx, params: SlowParams) -> ProbeResult:
-        await asyncio.sleep(params.seconds)
+        if params.held:
+            deadline = time.monotonic() + params.seconds
+            while not RELEASE.is_set() and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+        else:
+            await asyncio.sleep(params.seconds)
         return ProbeResult(Verdict.PASS, "slow answered")
 
     @probe("test.page", ProbeParams)
@@ -69,7 +81,9 @@ def probe_kinds():
         verdict = FLIP.get(ctx.item.key, "pass")
         return ProbeResult(Verdict(verdict), f"flip says {verdict}", f"flip evidence for {ctx.item.key}")
 
+    RELEASE.clear()
     yield pages
+    RELEASE.clear()
     FLIP.clear()
     for kind in TEST_KINDS:
         REGISTRY.pop(kind, None)

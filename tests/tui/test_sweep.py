@@ -13,7 +13,7 @@ from textual.widgets import Button, DataTable
 from golive_tui.tui.modals.base import ConfirmModal
 from golive_tui.tui.screens.main import MainScreen
 
-from .conftest import mini_with_probes, with_test_probes
+from .conftest import RELEASE, mini_with_probes, with_test_probes
 from .helpers import cell, footer, notes, settle, text_of, wait_until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -22,7 +22,7 @@ SUMMARY = re.compile(r"(\d+) probed in (\d+\.\d) s: (\d+) ✓ (?:(\d+) ≈ )?(\d
 
 def sweep_checklist():
     return mini_with_probes({
-        "go-live.infra.cluster": [{"kind": "test.slow", "params": {"seconds": 1.0}}],
+        "go-live.infra.cluster": [{"kind": "test.slow", "params": {"seconds": 10.0, "held": True}}],
         "go-live.infra.on-call": [{"kind": "test.page", "confirm": True}],
         "go-live.infra.rollback": [{"kind": "test.echo", "params": {"verdict": "fail"}}],
         "security.waf": [{"kind": "test.echo", "params": {"verdict": "error"}}],
@@ -44,6 +44,7 @@ async def test_sweep_never_asks_holds_paging_probes_and_summarises(app_factory, 
         await wait_until(pilot, lambda: app.prober.sweep_run.done == 3)
         await pilot.press("j", "j")  # typing on while it runs: the keys move the cursor, no dialog eats them
         assert app.prober.sweeping
+        RELEASE.set()  # the slow probe answers
         await swept(pilot)
         assert isinstance(app.screen, MainScreen) and probe_kinds == []  # nothing paged anyone
         assert app.screen.query_one(DataTable).cursor_row == 2
@@ -185,3 +186,34 @@ async def test_monochrome_spinner_is_static_and_words_carry_meaning(app_factory,
         assert any(type(f).__name__ == "Monochrome" for f in app.get_line_filters())
         await pilot.press("escape")
         await settle(pilot)
+
+
+async def test_keys_typed_on_the_first_frame_reach_the_cockpit(store, probe_kinds, tmp_path) -> None:
+    """R pressed while the preview shows (the session still loading) sweeps once the cockpit is there."""
+    import threading
+
+    from golive_tui.actor import Actor
+    from golive_tui.profile import Profile
+    from golive_tui.session import Session
+    from golive_tui.tui.app import GoliveApp
+    from golive_tui.tui.preview import PreviewScreen
+
+    from .conftest import FIXED_NOW, MINI
+
+    checklist, release = sweep_checklist(), threading.Event()
+
+    def slow_loader() -> Session:  # validating a big checklist on a loaded bastion
+        assert release.wait(10)
+        return Session(checklist, Profile(), store, Actor.current("captain", clock=lambda: FIXED_NOW))
+
+    app = GoliveApp(loader=slow_loader, preview=(str(MINI), str(tmp_path / "none.toml")), clock=lambda: FIXED_NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("j", "R")
+        assert isinstance(app.screen, PreviewScreen) and app.session is None
+        release.set()
+        await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
+        await wait_until(pilot, lambda: app.prober.sweep_run is not None)
+        RELEASE.set()
+        await swept(pilot)
+        assert app.screen.query_one(DataTable).cursor_row == 1  # the j, then the R, in the order typed
+        assert SUMMARY.search(text_of(app, "#sweep")), text_of(app, "#sweep")
