@@ -49,18 +49,6 @@ DESIGNED_ACCEPTABLE = {
 }
 
 
-@pytest.fixture
-def cpu_hogs() -> Iterator[None]:
-    """Two processes spinning on the CPU for as long as the test runs (this machine has two cores)."""
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True:\n    pass"]) for _ in range(2)]
-    try:
-        yield
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait(timeout=10)
-
-
 HOST = """
 import json, os, sys
 from golive_tui.sandbox.demo import DemoEnvironment

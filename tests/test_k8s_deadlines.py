@@ -12,10 +12,8 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import tomli_w
 
 from golive_tui.engine import run_sync
@@ -30,20 +28,8 @@ K8S_ITEMS = ["go-live.infrastructure.node-groups", "go-live.infrastructure.load-
              "security.data.secrets-management"]
 
 
-@pytest.fixture
-def cpu_hog() -> Iterator[None]:
-    """Two busy processes: the 2-core machine loaded as during a shared CI run."""
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
-    try:
-        yield
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
-
-
 def test_refused_is_refused_at_concurrency_16_on_a_loaded_machine(k8s_unreachable: K8sSandbox, tmp_path: Path,
-                                                                   cpu_hog: None) -> None:
+                                                                   cpu_hogs: None) -> None:
     # A fresh process: the kubernetes import (1.4-2.5 s uncompiled) happens inside this run, as on a bastion.
     profile = tmp_path / "profile.toml"
     profile.write_text(tomli_w.dumps(k8s_unreachable.profile_data(run={"timeout": 1, "concurrency": 16})))
