@@ -20,10 +20,9 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
-from ..text import safe_line
+from ..text import safe_line, shorten
 from ..vocab import OUTCOME_TERMS, VERDICT_TERMS
-from .widgets.header import HeaderBar
-from .widgets.table import GoliveTable
+from .widgets.header import HeaderBar, Pane
 
 STATUS_OUTCOME = {"done": "complete", "failed": "failed", "n/a": "n/a", "blocked": "blocked", "pending": "pending"}
 
@@ -85,20 +84,24 @@ class PreviewScreen(Screen):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield Static(" ▸ loading the checklist and the record…", id="section-bar")
-        yield GoliveTable(id="items")
+        # Drawn as one text, not a DataTable: the table's cell-by-cell rendering was ~30 ms of the first frame.
+        yield Pane(id="items")
+        yield Pane(id="detail-scroll")
 
     def on_mount(self) -> None:
         _, rows = preview_rows(self.checklist_ref, self.state_ref)
-        table = self.query_one(GoliveTable)
-        width = max(12, self.size.width - 4 - (10 + 11 + 12 + 6))
-        table.add_column("Item", key="title", width=width)
-        for label, key, w in (("Owner", "owner", 8), ("Status", "status", 9), ("Probe", "verdict", 10), ("Age", "age", 4)):
-            table.add_column(label, key=key, width=w)
-        tones = table.tones
-        # Only the rows a screen can show: the real main screen, a moment later, has them all.
-        for key, name, owner, outcome, verdict in rows[: max(1, self.size.height)]:
-            status = OUTCOME_TERMS[outcome]
-            probe = VERDICT_TERMS.get(verdict)
-            table.add_row(Text(name, no_wrap=True, overflow="ellipsis"), Text(owner),
-                          Text(str(status), style=tones[status.tone]),
-                          Text(str(probe), style=tones[probe.tone]) if probe else Text(""), "", key=key)
+        pane = self.query_one("#items", Pane)
+        tones = pane.tones
+        title_width = max(12, self.size.width - 4 - (10 + 11 + 12 + 6))
+        widths = (title_width, 8, 9, 10, 4)
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for label, width in zip(("Item", "Owner", "Status", "Probe", "Age"), widths, strict=True):
+            text.append(f" {label:<{width}} ", style=tones["strong"])
+        for _key, name, owner, outcome, verdict in rows[: max(1, self.size.height)]:
+            status, probe = OUTCOME_TERMS[outcome], VERDICT_TERMS.get(verdict)
+            text.append("\n")
+            text.append(f" {shorten(name, widths[0]):<{widths[0]}} ")
+            text.append(f" {shorten(owner, widths[1]):<{widths[1]}} ")
+            text.append(f" {str(status):<{widths[2]}} ", style=tones[status.tone])
+            text.append(f" {str(probe) if probe else '':<{widths[3]}} ", style=tones[probe.tone] if probe else "")
+        pane.update(text)
