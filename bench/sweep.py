@@ -27,8 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from golive_tui.checklists import load_checklist
-from golive_tui.engine import DaemonExecutor, Engine, run_sync
+from golive_tui.engine import Engine, run_sync
 from golive_tui.probes.base import ClientCache
+from golive_tui.probes.threads import DaemonExecutor
 from golive_tui.profile import load_profile
 from golive_tui.sandbox.demo import DemoEnvironment
 

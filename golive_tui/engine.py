@@ -17,7 +17,6 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .actor import Clock, utcnow
@@ -32,7 +31,7 @@ from .probes.base import (
     errored,
     skipped,
 )
-from .probes.threads import in_daemon_thread
+from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
 from .text import shorten
 from .vocab import SEVERITY, Verdict
@@ -75,33 +74,6 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
         checked_at=max(res.checked_at for _, res in results),
         duration_ms=max(res.duration_ms for _, res in results),
     )
-
-
-class DaemonExecutor(ThreadPoolExecutor):
-    """A loop's default executor whose threads are daemons and whose shutdown never waits.
-
-    `asyncio.run` joins the default executor at exit; a `getaddrinfo` stuck on a dead DNS
-    server (httpx resolves through it) must not hold the process past its deadline.
-    """
-
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        from concurrent.futures import Future
-
-        future: Future = Future()
-
-        def target() -> None:
-            if not future.set_running_or_notify_cancel():
-                return
-            try:
-                future.set_result(fn(*args, **kwargs))
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        threading.Thread(target=target, name="golive-io", daemon=True).start()
-        return future
-
-    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
-        pass
 
 
 class Engine:

@@ -7,6 +7,7 @@ import contextvars
 import queue
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 IDLE_SECONDS = 120.0
@@ -56,6 +57,31 @@ class DaemonWorkers:
 
 
 _WORKERS = DaemonWorkers()
+
+
+class DaemonExecutor(ThreadPoolExecutor):
+    """A loop's default executor on the same daemon workers, whose shutdown never waits.
+
+    `asyncio.run` joins the default executor at exit; a `getaddrinfo` stuck on a dead DNS
+    server (httpx resolves through it) must not hold the process past its deadline.
+    """
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        future: Future = Future()
+
+        def call() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        _WORKERS.submit(call)
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        pass
 
 
 def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
