@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..text import shorten
 from .base import ProbeContext, ProbeError
 
 MAX_BODY = 2 * 1024 * 1024
@@ -157,7 +158,7 @@ async def _request(ctx: ProbeContext, http: Any, method: str, url: str, *, max_b
             raise ProbeError(f"cannot connect to {url}: connection refused") from None
         raise ProbeError(connect_reason(url, str(exc) or type(exc).__name__)) from None
     except httpx.HTTPError as exc:
-        raise ProbeError(f"{url}: {type(exc).__name__}: {short(str(exc))}") from None
+        raise ProbeError(f"{url}: {type(exc).__name__}: {shorten(exc, 200)}") from None
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -173,14 +174,9 @@ def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
 def connect_reason(url: str, reason: str) -> str:
     """A connect failure in one line that says which kind it was: TLS, DNS, refused, other."""
     if "CERTIFICATE_VERIFY_FAILED" in reason or "SSL" in reason:
-        return f"TLS error talking to {url}: {short(reason)}"
+        return f"TLS error talking to {url}: {shorten(reason, 200)}"
     if "Name or service not known" in reason or "nodename nor servname" in reason or "No address" in reason:
-        return f"DNS failure for {url}: {short(reason)}"
+        return f"DNS failure for {url}: {shorten(reason, 200)}"
     if "Connection refused" in reason or "Errno 111" in reason:
         return f"cannot connect to {url}: connection refused"
-    return f"cannot connect to {url}: {short(reason)}"
-
-
-def short(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) < 200 else line[:199] + "…"
+    return f"cannot connect to {url}: {shorten(reason, 200)}"
