@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -39,10 +41,57 @@ def closed_port() -> int:
 def test_limits_fit_the_budget() -> None:
     for budget in (0.3, 1.0, 2.0, 3.0, 10.0):
         limits = call_limits(budget)
-        attempts = limits["retries"]["max_attempts"]
+        attempts = limits["retries"]["total_max_attempts"]
         worst = attempts * (limits["connect_timeout"] + limits["read_timeout"]) + (1.0 if attempts == 2 else 0.0)
         assert worst <= budget + 1e-9, (budget, limits)
     assert budgets(3) == [3, 1.5, 0.75, 0.375]
+
+
+class CountingSilentServer:
+    """Accepts every connection, counts it, and never answers: each botocore attempt is one connection."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@pytest.fixture
+def counting_silent() -> Iterator[CountingSilentServer]:
+    server = CountingSilentServer()
+    yield server
+    server.close()
+
+
+@pytest.mark.parametrize("timeout", [2, 4])
+def test_a_silent_endpoint_gets_the_attempts_the_budget_allows_and_no_more(
+    aws_healthy: SandboxAccount, counting_silent: CountingSilentServer, timeout: float
+) -> None:
+    """botocore's `max_attempts` counts retries, not attempts: one more than the budget was cut for."""
+    profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{counting_silent.port}")
+    (item,) = [i for i in items() if i.title == "aws.eks-cluster"]
+    (outcome,) = run_sync(profile, [item], timeout=timeout)
+    planned = call_limits(timeout)["retries"]["total_max_attempts"]
+    assert planned == (1 if timeout == 2 else 2)
+    assert len(counting_silent.accepted) == planned, outcome.result.summary
+    assert outcome.result.summary.startswith("AWS endpoint not answering: Read timeout"), outcome.result.summary
+    assert outcome.result.duration_ms < timeout * 1000
 
 
 def test_closed_port_is_refused_for_every_kind_at_concurrency_16(aws_healthy: SandboxAccount, closed_port: int) -> None:

@@ -91,7 +91,8 @@ def call_limits(budget: float) -> dict[str, Any]:
     attempts = 2 if usable >= 2 * BACKOFF else 1
     per_attempt = (usable - (BACKOFF if attempts == 2 else 0.0)) / attempts
     return {"connect_timeout": round(per_attempt * 0.4, 3), "read_timeout": round(per_attempt * 0.6, 3),
-            "retries": {"max_attempts": attempts, "mode": "standard"}}
+            # total_max_attempts counts the first request; botocore's `max_attempts` counts only retries
+            "retries": {"total_max_attempts": attempts, "mode": "standard"}}
 
 
 def budgets(timeout: float) -> list[float]:
