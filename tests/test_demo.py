@@ -205,3 +205,42 @@ def test_the_cockpit_restores_the_terminal_and_stops_everything_when_the_session
     assert "Traceback" not in output and "every server stopped; its temporary folder is removed" in output
     assert wait_for(lambda: not demo_children(str(tmp_path)) and not prometheus_pids(str(tmp_path)), 30)
     assert not list(tmp_path.glob("golive-demo-*"))
+
+
+def test_a_terminal_lost_without_a_sighup_mid_sweep_ends_the_demo(tmp_path: Path) -> None:
+    """nohup / setsid: the pty is not the controlling terminal, so closing it sends no signal. The cockpit
+    notices within seconds, cancels the sweep, saves what arrived, and the demo stops every server."""
+    import fcntl
+    import select
+    import struct
+    import termios
+
+    directory = tmp_path / "kept"
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen([*DEMO, "--dir", str(directory)], stdin=slave, stdout=slave, stderr=slave,
+                            start_new_session=True, close_fds=True, cwd=tmp_path)
+    os.close(slave)
+    output = b""
+
+    def shown(text: bytes) -> bool:
+        nonlocal output
+        if select.select([master], [], [], 0.1)[0]:
+            output += os.read(master, 65536)
+        return text in output
+
+    try:
+        assert wait_for(lambda: shown(b"0/129"), 100), output[-2000:]
+        os.write(master, b"R")
+        assert wait_for(lambda: shown(b"probing"), 30), output[-2000:]  # the terminal goes mid-sweep
+        os.close(master)
+        proc.wait(timeout=30)  # before: alive for ever, a core spinning on EOF (TimeoutExpired)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert wait_for(lambda: not demo_children(str(directory)) and not prometheus_pids(str(directory)), 30)
+    verified = subprocess.run([sys.executable, "-m", "golive_tui", "--state", str(directory / "golive-state.toml"),
+                               "--profile", str(directory / "profile.toml"), "audit", "verify"],
+                              capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stdout + verified.stderr  # the record whole after the abrupt end

@@ -22,6 +22,7 @@ from textual.filter import LineFilter, Monochrome
 from textual.screen import Screen
 
 from .commands import GoliveCommands
+from .hangup import watch_terminal
 from .messages import ProbeFinished, ProbeRunEnded, SessionLoaded
 from .preview import PreviewScreen
 
@@ -95,6 +96,15 @@ class GoliveApp(App):
         return filters
 
     # --- start-up ----------------------------------------------------------------------------
+    def get_driver_class(self) -> type:
+        """Textual's terminal driver made safe for a terminal that hangs up; any other (the browser's) as is."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        from .hangup import HangUpSafeDriver
+
+        driver = super().get_driver_class()
+        return HangUpSafeDriver if driver is LinuxDriver else driver
+
     def get_default_screen(self) -> Screen:
         if self.session is not None:
             from .screens.main import MainScreen
@@ -110,6 +120,7 @@ class GoliveApp(App):
         """The first frame is on the terminal: load now (the loader's thread would hold the GIL while it is drawn)."""
         if self.session is None:
             self._load()
+        watch_terminal(self, self._leave)  # a terminal gone without a SIGHUP ends the cockpit as one would
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
