@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 
 import pytest
@@ -70,6 +71,56 @@ def test_tls_variants(sandbox_ca) -> None:
     finally:
         for service in (soon, wrong_host, legacy):
             service.stop()
+
+
+RESTRICTED_OPENSSL = """\
+openssl_conf = default_conf
+[default_conf]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+Protocol = -ALL, TLSv1.2, TLSv1.3
+"""
+"""A hardened bastion's OpenSSL configuration: this client offers nothing below TLS 1.2."""
+
+PROTOCOLS_IN_A_CHILD = """
+import json, sys
+from golive_tui.engine import run_sync
+from golive_tui.model import Item, ProbeSpec
+from golive_tui.profile import Profile
+item = Item(id="tls", title="tls", probe=[ProbeSpec(kind="tls.protocols")])
+object.__setattr__(item, "key", "t.tls")
+(outcome,) = run_sync(Profile.model_validate(json.loads(sys.argv[1])), [item], timeout=10)
+print(json.dumps({"verdict": outcome.result.verdict.value, "summary": outcome.result.summary,
+                  "evidence": outcome.result.evidence}))
+"""
+
+
+def test_a_client_that_cannot_offer_legacy_tls_never_sees_it_refused(sandbox_ca, tmp_path) -> None:
+    """The local handshake failure reads like the server's refusal: asked blindly, a TLS 1.0 endpoint passed."""
+    import subprocess
+    import sys
+
+    from golive_tui.probes.tls import VERSIONS, cannot_offer
+
+    assert not any(cannot_offer(version) for version in VERSIONS.values())  # this process can ask every version
+    config = tmp_path / "openssl.cnf"
+    config.write_text(RESTRICTED_OPENSSL)
+    legacy = HttpsService(sandbox_ca, status_handler, legacy_tls=True)
+    try:
+        profile = {"http": {"ca_bundle": str(sandbox_ca.bundle), "tls_endpoints": [legacy.endpoint]}}
+        child = subprocess.run([sys.executable, "-c", PROTOCOLS_IN_A_CHILD, json.dumps(profile)], capture_output=True,
+                               text=True, timeout=60, env={**os.environ, "OPENSSL_CONF": str(config)})
+    finally:
+        legacy.stop()
+    assert child.returncode == 0, child.stderr
+    result = json.loads(child.stdout)
+    assert result["verdict"] == "error", result
+    assert result["summary"].startswith("cannot check TLSv1, TLSv1.1: this machine's OpenSSL will not offer them "
+                                        "(NO_PROTOCOLS_AVAILABLE"), result["summary"]
+    assert "not asked: TLSv1 (this machine's OpenSSL will not offer it" in result["evidence"]
+    assert f"{legacy.endpoint} (public): accepts TLSv1.2, TLSv1.3" in result["evidence"]
 
 
 def test_untrusted_ca_is_a_tls_error(web_healthy) -> None:

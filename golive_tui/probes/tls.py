@@ -8,6 +8,7 @@ left, so a peer that accepts and never answers costs the deadline, not a thread 
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import ssl
 import warnings
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from .base import ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
 from .http_client import connect_reason, tls_context
 
 VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1, "TLSv1.2": ssl.TLSVersion.TLSv1_2,
@@ -105,6 +106,25 @@ def _unverified(version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
             warnings.simplefilter("ignore", DeprecationWarning)
             context.minimum_version = context.maximum_version = version
     return context
+
+
+@functools.cache
+def cannot_offer(version: ssl.TLSVersion) -> str:
+    """Why this machine's OpenSSL will not even send a ClientHello for `version` ('' when it will).
+
+    A bastion whose OpenSSL is built without TLS 1.0/1.1, or whose system configuration drops
+    them (`Protocol = -ALL, TLSv1.2` under OPENSSL_CONF, a crypto policy), fails every such
+    handshake locally with an SSLError that reads like the server's refusal: asked that way,
+    every endpoint would seem to refuse legacy TLS. The ClientHello is written to memory only.
+    """
+    hello = _unverified(version).wrap_bio(ssl.MemoryBIO(), ssl.MemoryBIO(), server_side=False)
+    try:
+        hello.do_handshake()
+    except ssl.SSLWantReadError:
+        return ""  # the ClientHello is written; the rest would need a server
+    except ssl.SSLError as exc:
+        return exc.reason or str(exc)
+    return ""
 
 
 def _timed_out(ctx: ProbeContext, endpoint: Endpoint) -> ProbeError:
@@ -233,10 +253,15 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
         except OSError as exc:
             return ProbeError(connect_reason(f"{endpoint.host}:{endpoint.port}", str(exc)))
 
-    asks = [(e, name, version) for e in endpoints for name, version in VERSIONS.items()]
+    # Only what this machine can offer is asked; a legacy version it cannot offer cannot be seen refused.
+    unasked = {name: why for name, version in VERSIONS.items() if (why := cannot_offer(version))}
+    asks = [(e, name, version) for e in endpoints for name, version in VERSIONS.items() if name not in unasked]
     answers = await asyncio.gather(*(accepts(e, v) for e, _, v in asks))
     problems = [f"{u} is plain HTTP (no TLS)" for u in plain]
     lines = [f"{u}: plain HTTP, not encrypted" for u in plain]
+    if unasked:
+        lines.append("not asked: " + ", ".join(f"{name} (this machine's OpenSSL will not offer it: {why})"
+                                               for name, why in unasked.items()))
     unreachable = []
     for endpoint in endpoints:
         mine = [(name, version, a) for (e, name, version), a in zip(asks, answers, strict=True) if e is endpoint]
@@ -258,4 +283,9 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
         return failed("; ".join(problems), "\n".join(lines))
     if unreachable:
         raise ProbeError(f"cannot check {len(unreachable)} endpoint(s): {'; '.join(unreachable)}")
+    blind = [name for name, version in VERSIONS.items() if name in unasked and version < minimum]
+    if blind:
+        return errored(f"cannot check {', '.join(blind)}: this machine's OpenSSL will not offer "
+                       f"{'it' if len(blind) == 1 else 'them'} ({unasked[blind[0]]}; its build or OPENSSL_CONF), "
+                       "so no endpoint can be seen refusing it; run this probe where OpenSSL can", "\n".join(lines))
     return passed(f"{len(endpoints)} endpoint(s) refuse TLS below {params.min_version}", "\n".join(lines))
