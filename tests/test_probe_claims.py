@@ -114,3 +114,44 @@ def test_query_latency_percentile_from_cloudwatch(aws_healthy: SandboxAccount) -
     result = run(aws_healthy.profile(), made)["aws.db-metric"]
     assert (result.verdict, result.value, result.unit) == (Verdict.PASS, 4.0, "ms")
     assert "ReadLatency (p95, DBClusterIdentifier=autolytiq-prod" in result.evidence
+
+
+# --- looking at the wrong place is not a pass ---------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_namespace_with_nothing_in_it_passes_no_claim_about_its_deployments(k8s_healthy: K8sSandbox) -> None:
+    """A typo in target.namespace lists nothing: "all 0 containers hardened" and "all 0 secret-like env vars come
+    from Secrets" were passes, and with target.services = [] so were "all 0 deployments" available, covered, scaled."""
+    every_deployment = [item("k8s.container-security"), item("k8s.secret-refs"), item("k8s.env-vars")]
+    typo = run(k8s_healthy.profile(target={"namespace": "autolytiq-prd"}), *every_deployment)
+    for title, result in typo.items():
+        assert (result.verdict, result.summary) == (
+            Verdict.FAIL, "no deployments in namespace autolytiq-prd (target.namespace): nothing to judge"), title
+    per_service = [item("k8s.deployments"), item("k8s.pdb"), item("k8s.hpa")]
+    nobody = run(k8s_healthy.profile(target={"services": []}), *per_service)
+    for title, result in nobody.items():
+        assert (result.verdict, result.summary) == (Verdict.SKIPPED, "target.services is empty: no deployment to check"), title
+    right = run(k8s_healthy.profile(), *every_deployment, *per_service)  # the same probes where the production is
+    assert {title: result.verdict for title, result in right.items()} == {title: Verdict.PASS for title in right}
+
+
+@pytest.mark.slow
+def test_security_groups_of_a_region_without_the_production_are_not_a_pass(aws_healthy: SandboxAccount) -> None:
+    """aws.region set to the wrong region: it holds only its default group, which opens nothing."""
+    wrong = run(aws_healthy.profile(region="ap-south-1"), item("aws.security-groups"))["aws.security-groups"]
+    assert wrong.verdict is Verdict.FAIL
+    assert wrong.summary.startswith("EKS cluster autolytiq-prod not found in region ap-south-1")
+    right = run(aws_healthy.profile(), item("aws.security-groups"))["aws.security-groups"]
+    assert right.verdict is Verdict.PASS and "EKS cluster autolytiq-prod is in region eu-west-1" in right.evidence
+
+
+def test_no_domain_or_endpoint_to_look_at_is_skipped_not_passed() -> None:
+    from golive_tui.profile import Profile
+
+    nothing = Profile.model_validate({"target": {"domains": []}, "http": {"api_url": ""},
+                                      "kubernetes": {"kubeconfig": ""}})
+    results = run(nothing, item("dns.resolve"), item("tls.certificate"), item("tls.protocols"))
+    assert results["dns.resolve"].verdict is Verdict.SKIPPED and "target.domains is empty" in results["dns.resolve"].summary
+    for kind in ("tls.certificate", "tls.protocols"):
+        assert results[kind].verdict is Verdict.SKIPPED and results[kind].summary.startswith("no endpoint to check"), results[kind]

@@ -7,27 +7,14 @@ error wording live in aws_client.
 from __future__ import annotations
 
 from . import aws_rds, aws_rds_crypto, aws_security  # noqa: F401  (registers their kinds)
-from .aws_client import aws_probe, client, error_code, session
-from .base import NoParams, NotConfigured, ProbeContext, ProbeResult, failed, passed
-
-
-def _describe_cluster(ctx: ProbeContext) -> tuple[str, dict | None]:
-    """(name, DescribeCluster's cluster) of the profile's EKS cluster; None when it does not exist."""
-    name = ctx.profile.aws.eks_cluster_name
-    if not name:
-        raise NotConfigured("aws.eks_cluster_name is empty in the profile")
-    try:
-        return name, client(ctx, "eks").describe_cluster(name=name)["cluster"]
-    except Exception as exc:
-        if error_code(exc) != "ResourceNotFoundException":
-            raise
-        return name, None
+from .aws_client import aws_probe, describe_eks_cluster, session
+from .base import NoParams, ProbeContext, ProbeResult, failed, passed
 
 
 @aws_probe("aws.eks-cluster", NoParams, services=["eks"])
 def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The EKS cluster exists and is ACTIVE."""
-    name, cluster = _describe_cluster(ctx)
+    name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
         return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
     status = cluster.get("status", "?")
@@ -48,7 +35,7 @@ def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 @aws_probe("aws.eks-secrets-encryption", NoParams, services=["eks"])
 def eks_secrets_encryption(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Kubernetes Secrets of the EKS cluster are envelope-encrypted with a KMS key (encryptionConfig)."""
-    name, cluster = _describe_cluster(ctx)
+    name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
         return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
     configs = cluster.get("encryptionConfig") or []

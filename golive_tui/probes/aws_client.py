@@ -130,6 +130,19 @@ def client(ctx: ProbeContext, service: str, region: str | None = None) -> Any:
     return ctx.clients.get(key, lambda: aws.make_client(service, region, budget))
 
 
+def describe_eks_cluster(ctx: ProbeContext) -> tuple[str, dict | None]:
+    """(name, DescribeCluster's cluster) of the profile's EKS cluster; None when it does not exist here."""
+    name = ctx.profile.aws.eks_cluster_name
+    if not name:
+        raise NotConfigured("aws.eks_cluster_name is empty in the profile")
+    try:
+        return name, client(ctx, "eks").describe_cluster(name=name)["cluster"]
+    except Exception as exc:
+        if error_code(exc) != "ResourceNotFoundException":
+            raise
+        return name, None
+
+
 def plural(n: int, word: str) -> str:
     """`1 rule`, `2 rules`."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"

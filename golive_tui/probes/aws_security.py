@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .aws_client import aws_probe, client, error_code, paginate, plural, session
+from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, plural, session
 from .base import NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
 
 # Without Includes.keyTypes, ListCertificates returns RSA-2048 certificates only.
@@ -230,10 +230,22 @@ def _offending_ports(rule: dict[str, Any], allowed: set[int]) -> str:
     return f"{name} {low}" if low == high else f"{name} {low}-{high}"
 
 
-@aws_probe("aws.security-groups", SecurityGroupParams, services=["ec2"])
+@aws_probe("aws.security-groups", SecurityGroupParams, services=["ec2", "eks"])
 def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResult:
-    """No security group opens a port other than the allowed ones to the internet."""
+    """No security group of the production's region opens a port other than the allowed ones to the internet."""
     allowed = set(params.allowed_public_ports)
+    # A region without the production holds little more than its default group, which passes: first make sure
+    # these are the production's groups (its EKS cluster is here), when the profile names the cluster.
+    where = session(ctx).where()
+    if ctx.profile.aws.eks_cluster_name:
+        name, cluster = describe_eks_cluster(ctx)
+        if cluster is None:
+            return failed(f"EKS cluster {name} not found in {where}: these are not the production's security groups",
+                          f"DescribeCluster {name} in {where}: not found (check aws.region)")
+        vpc = (cluster.get("resourcesVpcConfig") or {}).get("vpcId")
+        here = f"EKS cluster {name} is in {where}" + (f" (VPC {vpc})" if vpc else "")
+    else:
+        here = f"aws.eks_cluster_name not set: every group of {where} is checked, whether or not the production is there"
     groups = paginate(ctx, "ec2", "describe_security_groups", "SecurityGroups")
     offending, public_ok = [], []
     for group in groups:
@@ -248,8 +260,8 @@ def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResu
             else:
                 public_ok.append(f"  {label}: {rule.get('IpProtocol')} {rule.get('FromPort', '')} public (allowed)")
     head = (
-        f"{len(groups)} security groups in {session(ctx).where()}; "
-        f"allowed public ports: {', '.join(map(str, sorted(allowed))) or 'none'}"
+        f"{len(groups)} security groups in {where}; "
+        f"allowed public ports: {', '.join(map(str, sorted(allowed))) or 'none'}\n{here}"
     )
     if offending:
         return failed(

@@ -257,6 +257,8 @@ async def status_page(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 @probe("dns.resolve", NoParams, blocking=False)
 async def dns_resolve(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Every production domain resolves."""
+    if not ctx.profile.target.domains:
+        raise NotConfigured("target.domains is empty in the profile: no domain to resolve")
     loop = asyncio.get_running_loop()
 
     async def resolve(domain: str) -> tuple[str, list[str] | str]:

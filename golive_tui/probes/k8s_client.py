@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .base import ProbeContext, ProbeError, ProbeFunc, ProbeParams, probe
+from .base import NotConfigured, ProbeContext, ProbeError, ProbeFunc, ProbeParams, ProbeResult, failed, probe
 
 CLIENT_KEY = "kubernetes"
 PAGE_SIZE = 500
@@ -102,6 +102,22 @@ def ns_path(ctx: ProbeContext, group_version: str, plural: str, name: str = "", 
 def deployments(k8s: K8s) -> dict[str, dict[str, Any]]:
     """The target namespace's Deployments by name."""
     return {str(d.get("metadata", {}).get("name", "?")): d for d in k8s.list(ns_path(k8s.ctx, "apps/v1", "deployments"))}
+
+
+def none_deployed(ctx: ProbeContext, evidence: str = "") -> ProbeResult:
+    """The verdict of a claim about every deployment of a namespace that has none: a fail, never a pass of 0 of 0.
+
+    A typo in target.namespace (or `default`) lists nothing, and "all 0 containers hardened" is no evidence.
+    """
+    return failed(f"no deployments in namespace {ctx.profile.target.namespace} (target.namespace): nothing to judge",
+                  evidence or f"GET deployments in namespace {ctx.profile.target.namespace}: none")
+
+
+def profile_services(ctx: ProbeContext) -> list[str]:
+    """The profile's target.services, the deployments a per-service claim is about; none: nothing to judge."""
+    if not ctx.profile.target.services:
+        raise NotConfigured("target.services is empty: no deployment to check")
+    return ctx.profile.target.services
 
 
 class K8s:

@@ -15,7 +15,7 @@ from typing import Any
 
 from . import k8s_rules as rules
 from .base import NoParams, ProbeContext, ProbeError, ProbeResult, errored, failed, passed
-from .k8s_client import K8s, deployments, k8s_probe, ns_path
+from .k8s_client import K8s, deployments, k8s_probe, none_deployed, ns_path
 
 
 @dataclass
@@ -99,6 +99,8 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Every container defines env whose ConfigMap/Secret references resolve; plus profile target.required_env names."""
     k8s = K8s(ctx)
     by_name = deployments(k8s)
+    if not by_name:
+        return none_deployed(ctx)
     sources = _Sources(k8s)
     required = ctx.profile.target.required_env
     problems: list[str] = []
@@ -124,8 +126,6 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     unverifiable = sorted({n.split(" -> ", 1)[1].split(":")[0] for n in notes if n.endswith("(403)")})
     if unverifiable:
         return errored(f"not verifiable (403): {', '.join(unverifiable)}; the rest of {scope} resolves", evidence)
-    if not by_name:
-        return failed(f"no deployments in namespace {ctx.profile.target.namespace}", evidence)
     named = " and required env names set" if any(required.values()) else ""
     return passed(f"every container defines env, all references resolve{named} ({scope})", evidence)
 
@@ -160,8 +160,11 @@ def _check_required(ctx: ProbeContext, by_name: dict[str, Any], sources: _Source
 def secret_refs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Env vars named like secrets (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*) come from Secrets, never literals."""
     k8s = K8s(ctx)
+    by_name = deployments(k8s)
+    if not by_name:
+        return none_deployed(ctx)
     problems, refs = [], []
-    for name, dep in sorted(deployments(k8s).items()):
+    for name, dep in sorted(by_name.items()):
         for container, _ in rules.containers(rules.pod_spec(dep)):
             for var in container.get("env") or []:
                 var_name = var.get("name", "")

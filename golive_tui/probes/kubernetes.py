@@ -15,7 +15,7 @@ from typing import Any
 from . import k8s_env, k8s_exec  # noqa: F401  (registers their kinds)
 from . import k8s_rules as rules
 from .base import NoParams, ProbeContext, ProbeParams, ProbeResult, failed, passed
-from .k8s_client import K8s, deployments, k8s_probe, ns_path
+from .k8s_client import K8s, deployments, k8s_probe, none_deployed, ns_path, profile_services
 
 ZONE = "topology.kubernetes.io/zone"
 
@@ -122,11 +122,12 @@ def load_balancer(ctx: ProbeContext, params: LoadBalancerParams) -> ProbeResult:
 @k8s_probe("k8s.deployments", DeploymentParams)
 def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResult:
     """Every profile service's deployment has available = desired replicas and Ready, non-crash-looping pods."""
+    services = profile_services(ctx)
     k8s = K8s(ctx)
     by_name = deployments(k8s)
     pods = k8s.list(ns_path(ctx, "v1", "pods"))
     problems, lines = [], []
-    for name in ctx.profile.target.services:
+    for name in services:
         k8s.check_cancel()
         dep = by_name.get(name)
         if dep is None:
@@ -145,12 +146,13 @@ def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResul
             problems.append(f"deployment/{name}: {available}/{desired} available{detail}")
     if problems:
         return failed(_join(problems), "\n".join(lines))
-    return passed(f"all {len(ctx.profile.target.services)} deployments fully available, pods Ready", "\n".join(lines))
+    return passed(f"all {len(services)} deployments fully available, pods Ready", "\n".join(lines))
 
 
 @k8s_probe("k8s.hpa", NoParams)
 def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A HorizontalPodAutoscaler targets (scaleTargetRef) the deployment of every profile service."""
+    services = profile_services(ctx)
     k8s = K8s(ctx)
     hpas = k8s.list(ns_path(ctx, "autoscaling/v2", "horizontalpodautoscalers"))
     targeted: dict[str, list[str]] = {}
@@ -161,16 +163,17 @@ def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
                      f"(min {hs.get('minReplicas') or 1}, max {hs.get('maxReplicas')})")
         if ref.get("kind") == "Deployment":
             targeted.setdefault(ref.get("name", ""), []).append(rules.name(h))
-    without = [s for s in ctx.profile.target.services if s not in targeted]
+    without = [s for s in services if s not in targeted]
     lines += [f"deployment/{s}: no HPA targets it" for s in without]
     if without:
         return failed(f"no HPA for: {', '.join(without)}", "\n".join(lines))
-    return passed(f"every deployment autoscaled ({len(ctx.profile.target.services)} services, {len(hpas)} HPAs)", "\n".join(lines))
+    return passed(f"every deployment autoscaled ({len(services)} services, {len(hpas)} HPAs)", "\n".join(lines))
 
 
 @k8s_probe("k8s.pdb", NoParams)
 def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A PDB selects every profile deployment's pods (by selector, not name) and none blocks all disruption."""
+    services = profile_services(ctx)
     k8s = K8s(ctx)
     pdbs = k8s.list(ns_path(ctx, "policy/v1", "poddisruptionbudgets"))
     by_name = deployments(k8s)
@@ -181,7 +184,7 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
                    if rules.selector_matches(rules.spec(budget).get("selector"), rules.template_labels(d)))
 
     problems, lines = [], []
-    for name in ctx.profile.target.services:
+    for name in services:
         dep = by_name.get(name)
         if dep is None:
             problems.append(f"deployment/{name} not found")
@@ -202,7 +205,7 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             lines.append(f"pdb/{rules.name(budget)} ({rules.selector_text(rules.spec(budget).get('selector'))}) selects no deployment's pods")
     if problems:
         return failed(_join(problems), "\n".join(lines))
-    return passed(f"all {len(ctx.profile.target.services)} deployments covered by PDBs that allow disruption", "\n".join(lines))
+    return passed(f"all {len(services)} deployments covered by PDBs that allow disruption", "\n".join(lines))
 
 
 @k8s_probe("k8s.container-security", NoParams)
@@ -210,6 +213,8 @@ def container_security(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Every container (init too) runs as non-root, read-only root FS, no privilege escalation, not privileged."""
     k8s = K8s(ctx)
     by_name = deployments(k8s)
+    if not by_name:
+        return none_deployed(ctx)
     findings = []
     checked = 0
     for name, dep in sorted(by_name.items()):

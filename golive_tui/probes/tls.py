@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from .base import ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
+from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
 from .http_client import connect_reason, tls_context
 
 VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1, "TLSv1.2": ssl.TLSVersion.TLSv1_2,
@@ -42,6 +42,9 @@ class Endpoint:
     @property
     def name(self) -> str:
         return f"{self.host}:{self.port} ({', '.join(self.roles)})"
+
+
+NO_ENDPOINTS = "no endpoint to check: set target.domains, http.api_url or http.tls_endpoints in the profile"
 
 
 def _split(entry: str, default_port: int = 443) -> tuple[str, int]:
@@ -135,6 +138,8 @@ def _timed_out(ctx: ProbeContext, endpoint: Endpoint) -> ProbeError:
 async def certificate(ctx: ProbeContext, params: CertificateParams) -> ProbeResult:
     """The served certificate of each public endpoint verifies, matches its host, and has `min_days` left."""
     endpoints = list(public_endpoints(ctx).values())
+    if not endpoints:
+        raise NotConfigured(NO_ENDPOINTS)
     context = tls_context(ctx)
     now = ctx.now()
 
@@ -239,6 +244,8 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
     if minimum is None:
         raise ProbeError(f"unknown min_version {params.min_version!r}; use one of {', '.join(VERSIONS)}")
     endpoints, plain, notes = protocol_endpoints(ctx)
+    if not endpoints and not plain:
+        raise NotConfigured(NO_ENDPOINTS)
 
     async def accepts(endpoint: Endpoint, version: ssl.TLSVersion) -> bool | ProbeError:
         try:
