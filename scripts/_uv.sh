@@ -24,7 +24,7 @@ need_debs() {
     fi
 }
 
-# What the real-server tests start: Prometheus, tmux (TUI over a terminal), kubectl (the seed's commands),
-# chromium (the browser view), ssh-keygen (signatures), git (the clone check).
-TEST_DEBS=(prometheus:prometheus promtool:prometheus tmux:tmux kubectl:kubernetes-client chromium:chromium
-           ssh-keygen:openssh-client git:git)
+# What the real-server tests start: Prometheus and Alertmanager, tmux (TUI over a terminal), kubectl (the
+# seed's commands), chromium (the browser view), ssh-keygen (signatures), git (the clone check).
+TEST_DEBS=(prometheus:prometheus promtool:prometheus prometheus-alertmanager:prometheus-alertmanager tmux:tmux
+           kubectl:kubernetes-client chromium:chromium ssh-keygen:openssh-client git:git)

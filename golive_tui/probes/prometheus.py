@@ -15,6 +15,7 @@ from string import Template
 from typing import ClassVar
 
 from ..text import safe_line
+from .alert_routing import read_routing
 from .base import NoParams, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
 from .http_client import request
 
@@ -63,7 +64,9 @@ async def targets(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @probe("alertmanager.config", NoParams, blocking=False)
 async def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Alertmanager answers and routes to at least one receiver."""
+    """Alertmanager answers, and its route tree sends alerts to a receiver that reaches someone."""
+    import yaml
+
     url = ctx.profile.prometheus.alertmanager_url.rstrip("/") + "/api/v2/status"
     response = await request(ctx, "GET", url)
     if response.status_code != 200:
@@ -72,13 +75,24 @@ async def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         original = response.json().get("config", {}).get("original", "")
     except (ValueError, AttributeError):
         raise ProbeError(f"Alertmanager {url} did not answer JSON") from None
-    receivers = [line.split(":", 1)[1].strip().strip("'\"") for line in original.splitlines()
-                 if line.strip().startswith("- name:")]
-    has_route = any(line.startswith("route:") for line in original.splitlines())
-    evidence = f"GET {url}\nroute: {'yes' if has_route else 'no'}; receivers: {', '.join(receivers) or '(none)'}"
-    if not receivers or not has_route:
-        return failed("Alertmanager has no route or receiver", evidence)
-    return passed(f"routes to {len(receivers)} receiver(s): {', '.join(receivers)}", evidence)
+    try:
+        routing = read_routing(yaml.safe_load(original or "") or {})
+    except yaml.YAMLError:
+        raise ProbeError(f"Alertmanager {url}: config.original is not YAML") from None
+    except ValueError as exc:
+        return failed(f"Alertmanager has no route: {exc}", f"GET {url}: config.original has no route")
+    known = ", ".join(f"{name} ({', '.join(how) or 'no integration'})" for name, how in routing.receivers.items())
+    evidence = "\n".join([f"GET {url}", "route tree:", *(f"  {line}" for line in routing.tree),
+                          f"receivers: {known or '(none)'}"])
+    if routing.undefined:
+        return failed(f"routes to undefined receiver(s): {', '.join(routing.undefined)}", evidence)
+    reaching = routing.reaching
+    if not reaching:
+        return failed(f"alerts reach no one: routed receiver(s) {', '.join(routing.routed)} have no integration", evidence)
+    if not routing.receivers.get(routing.catch_all):
+        evidence += f"\nnote: alerts no child route matches go to {routing.catch_all} (no integration)"
+    shown = ", ".join(f"{name} ({', '.join(routing.receivers[name])})" for name in reaching)
+    return passed(f"routes to {len(reaching)} receiver(s): {shown}", evidence)
 
 
 def expand(ctx: ProbeContext, query: str) -> str:
