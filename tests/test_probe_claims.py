@@ -155,3 +155,38 @@ def test_no_domain_or_endpoint_to_look_at_is_skipped_not_passed() -> None:
     assert results["dns.resolve"].verdict is Verdict.SKIPPED and "target.domains is empty" in results["dns.resolve"].summary
     for kind in ("tls.certificate", "tls.protocols"):
         assert results[kind].verdict is Verdict.SKIPPED and results[kind].summary.startswith("no endpoint to check"), results[kind]
+
+
+@pytest.mark.slow
+def test_a_waf_that_only_counts_blocks_nothing_and_an_unnamed_alb_is_not_guessed(aws_sandbox, aws_healthy) -> None:
+    """Rules in Count mode (a WAF on trial) and "the first ALB found" (maybe staging's) both passed."""
+    account = aws_sandbox.server.account("555555555555", "golive-waf-trial")
+    ec2, elbv2, waf = account.client("ec2"), account.client("elbv2"), account.client("wafv2")
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
+    albs = [elbv2.create_load_balancer(Name=name, Subnets=subnets, Scheme="internet-facing", Type="application")
+            ["LoadBalancers"][0]["LoadBalancerArn"] for name in ("web-a", "web-b")]
+    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": "trial"}
+
+    def rule(override: str) -> dict:
+        return {"Name": "AWSManagedRulesCommonRuleSet", "Priority": 0, "OverrideAction": {override: {}},
+                "VisibilityConfig": visibility,
+                "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}}
+
+    acl = waf.create_web_acl(Name="trial", Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=[rule("Count")],
+                             VisibilityConfig=visibility)["Summary"]
+    waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=albs[0])
+    counting = run(account.profile(load_balancer_arn=albs[0]), item("aws.wafv2"))["aws.wafv2"]
+    assert (counting.verdict, counting.summary) == (
+        Verdict.FAIL, "web ACL trial on app/web-a/" + albs[0].rsplit("/", 1)[-1] + " blocks nothing: its 1 rule only count, "
+        "default action Allow")
+    assert "rule: AWSManagedRulesCommonRuleSet (count)" in counting.evidence
+    lock = waf.get_web_acl(Name="trial", Scope="REGIONAL", Id=acl["Id"])["LockToken"]
+    waf.update_web_acl(Name="trial", Scope="REGIONAL", Id=acl["Id"], LockToken=lock, DefaultAction={"Allow": {}},
+                       Rules=[rule("None")], VisibilityConfig=visibility)
+    enforcing = run(account.profile(load_balancer_arn=albs[0]), item("aws.wafv2"))["aws.wafv2"]
+    assert enforcing.verdict is Verdict.PASS, enforcing.summary
+    assert "rule: AWSManagedRulesCommonRuleSet (the rule group's actions)" in enforcing.evidence
+    guessed = run(account.profile(), item("aws.wafv2"))["aws.wafv2"]  # two ALBs, neither named like the target
+    assert guessed.verdict is Verdict.ERROR
+    assert guessed.summary.startswith("2 ALBs in region ") and "(web-a, web-b) and none named like" in guessed.summary
+    assert guessed.summary.endswith("set aws.load_balancer_arn to the production's")

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field
 
 from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, plural, session
-from .base import NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed
 
 # Without Includes.keyTypes, ListCertificates returns RSA-2048 certificates only.
 ACM_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
@@ -88,6 +88,18 @@ def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
     return passed(f"ACM certificates valid >= {params.min_days} days for {', '.join(domains)}", "\n".join(lines))
 
 
+ENFORCING = {"block", "captcha", "challenge", "the rule group's actions"}
+"""What a rule does to a matching request that stops it (Count and Allow let it through)."""
+
+
+def rule_action(rule: dict[str, Any]) -> str:
+    """A WAFv2 rule's effect: its Action, or for a rule group its OverrideAction (None: the group's own)."""
+    override = next(iter(rule.get("OverrideAction") or {}), "")
+    if override:
+        return "the rule group's actions" if override == "None" else override.lower()
+    return next(iter(rule.get("Action") or {}), "?").lower()
+
+
 def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
     """(ARN, how it was chosen): the profile's ALB, else one named like the target, else the first."""
     arn = ctx.profile.aws.load_balancer_arn
@@ -98,9 +110,14 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
         return "", ""
     target = ctx.profile.target.name
     named = [lb for lb in albs if target and target in lb.get("LoadBalancerName", "")]
-    chosen = (named or albs)[0]
-    how = f"named like {target!r}" if named else "first ALB found"
-    return chosen["LoadBalancerArn"], how
+    if named:
+        return named[0]["LoadBalancerArn"], f"named like {target!r}"
+    if len(albs) == 1:
+        return albs[0]["LoadBalancerArn"], f"the only ALB in {session(ctx).where()}"
+    # Several and none named like the target: the first one found may be staging's, which has its own WAF.
+    names = ", ".join(lb.get("LoadBalancerName", "?") for lb in albs[:6])
+    raise ProbeError(f"{len(albs)} ALBs in {session(ctx).where()} ({names}) and none named like {target!r}: "
+                     "set aws.load_balancer_arn to the production's")
 
 
 @aws_probe("aws.wafv2", NoParams, services=["elbv2", "wafv2"])
@@ -120,12 +137,16 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     if not acl:
         lines.append("  web ACL: none associated")
         return failed(f"no WAF web ACL associated with {alb}", "\n".join(lines))
-    rules = [r.get("Name", "?") for r in acl.get("Rules", [])]
+    rules = [(r.get("Name", "?"), rule_action(r)) for r in acl.get("Rules", [])]
     default = next(iter(acl.get("DefaultAction", {})), "?")
     lines += [f"  web ACL: {acl.get('Name', '?')} ({acl.get('ARN', '?')})", f"  default action: {default}"]
-    lines += [f"  rule: {name}" for name in rules] or ["  rules: none"]
+    lines += [f"  rule: {name} ({action})" for name, action in rules] or ["  rules: none"]
     if not rules:
         return failed(f"web ACL {acl.get('Name', '?')} on {alb} has no rules", "\n".join(lines))
+    if default != "Block" and not any(action in ENFORCING for _, action in rules):
+        # Rules in Count mode (how a WAF is trialled before launch) only measure: every request still passes.
+        return failed(f"web ACL {acl.get('Name', '?')} on {alb} blocks nothing: its {plural(len(rules), 'rule')} "
+                      f"only {' or '.join(sorted({a for _, a in rules}))}, default action {default}", "\n".join(lines))
     return passed(f"web ACL {acl.get('Name', '?')} with {plural(len(rules), 'rule')} protects {alb}", "\n".join(lines))
 
 
