@@ -190,3 +190,22 @@ def test_a_waf_that_only_counts_blocks_nothing_and_an_unnamed_alb_is_not_guessed
     assert guessed.verdict is Verdict.ERROR
     assert guessed.summary.startswith("2 ALBs in region ") and "(web-a, web-b) and none named like" in guessed.summary
     assert guessed.summary.endswith("set aws.load_balancer_arn to the production's")
+
+
+@pytest.mark.slow
+def test_a_stopped_reader_is_no_second_availability_zone(aws_sandbox, aws_healthy) -> None:
+    """Two instances in two AZs, one of them stopped: the cluster cannot fail over, yet "2 instances across 2 AZs" passed."""
+    account = aws_sandbox.server.account("666666666666", "golive-rds-stopped")
+    rds = account.client("rds")
+    rds.create_db_cluster(DBClusterIdentifier="ledger", Engine="aurora-postgresql", MasterUsername="u",
+                          MasterUserPassword="sandbox-pw")
+    for n, zone in ((1, "eu-west-1a"), (2, "eu-west-1b")):
+        rds.create_db_instance(DBInstanceIdentifier=f"ledger-{n}", DBClusterIdentifier="ledger", DBInstanceClass="db.r6g.large",
+                               Engine="aurora-postgresql", AvailabilityZone=zone)
+    profile = account.profile(db_cluster_id="ledger")
+    assert run(profile, item("aws.rds-multi-az"))["aws.rds-multi-az"].verdict is Verdict.PASS
+    rds.stop_db_instance(DBInstanceIdentifier="ledger-2")
+    stopped = run(profile, item("aws.rds-multi-az"))["aws.rds-multi-az"]
+    assert (stopped.verdict, stopped.summary) == (
+        Verdict.FAIL, "DB cluster ledger: 1 serving instance (< 2) and 1 AZ (< 2) (ledger-2 is stopped)")
+    assert "ledger-2 (reader, db.r6g.large): eu-west-1b, stopped (not counted)" in stopped.evidence

@@ -54,6 +54,11 @@ def _cluster(ctx: ProbeContext) -> dict[str, Any]:
     return clusters[0]
 
 
+SERVING = frozenset({"available", "backing-up", "modifying", "maintenance", "upgrading", "storage-optimization",
+                     "configuring-enhanced-monitoring", "configuring-iam-database-auth", "configuring-log-exports"})
+"""DBInstanceStatus values of an instance that serves (and can take over); stopped, failed, creating... do not."""
+
+
 def _members(ctx: ProbeContext, cluster: dict[str, Any]) -> list[dict[str, Any]]:
     filters = [{"Name": "db-cluster-id", "Values": [cluster["DBClusterIdentifier"]]}]
     instances = client(ctx, "rds").describe_db_instances(Filters=filters)["DBInstances"]
@@ -116,21 +121,25 @@ def rds_cluster(ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]) ->
 def rds_multi_az(ctx: ProbeContext, params: MultiAzParams, cluster: dict[str, Any]) -> ProbeResult:
     """The cluster has enough instances spread over enough availability zones."""
     cid = cluster["DBClusterIdentifier"]
-    members = _members(ctx, cluster)
+    everyone = _members(ctx, cluster)
+    # A stopped, failed or still-creating reader is no failover target: only serving instances count.
+    members = [m for m in everyone if m.get("DBInstanceStatus", "available") in SERVING]
     azs = sorted({m.get("AvailabilityZone", "?") for m in members})
-    lines = [f"DB cluster {cid}: {plural(len(members), 'instance')} in {plural(len(azs), 'AZ')} ({', '.join(azs) or 'none'})"]
+    lines = [f"DB cluster {cid}: {plural(len(members), 'serving instance')} in {plural(len(azs), 'AZ')} "
+             f"({', '.join(azs) or 'none'})"]
     lines += [
         f"  {m['DBInstanceIdentifier']} ({_role(cluster, m['DBInstanceIdentifier'])}, {m.get('DBInstanceClass', '?')}): "
-        f"{m.get('AvailabilityZone', '?')}"
-        for m in members
+        f"{m.get('AvailabilityZone', '?')}, {m.get('DBInstanceStatus', '?')}" + ("" if m in members else " (not counted)")
+        for m in everyone
     ]
     problems = []
     if len(members) < params.min_members:
-        problems.append(f"{plural(len(members), 'instance')} (< {params.min_members})")
+        problems.append(f"{plural(len(members), 'serving instance')} (< {params.min_members})")
     if len(azs) < params.min_azs:
         problems.append(f"{plural(len(azs), 'AZ')} (< {params.min_azs})")
     if problems:
-        return failed(f"DB cluster {cid}: {' and '.join(problems)}", "\n".join(lines))
+        idle = ", ".join(f"{m['DBInstanceIdentifier']} is {m.get('DBInstanceStatus', '?')}" for m in everyone if m not in members)
+        return failed(f"DB cluster {cid}: {' and '.join(problems)}" + (f" ({idle})" if idle else ""), "\n".join(lines))
     return passed(f"DB cluster {cid}: {plural(len(members), 'instance')} across {plural(len(azs), 'AZ')}", "\n".join(lines))
 
 
