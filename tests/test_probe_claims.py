@@ -209,3 +209,25 @@ def test_a_stopped_reader_is_no_second_availability_zone(aws_sandbox, aws_health
     assert (stopped.verdict, stopped.summary) == (
         Verdict.FAIL, "DB cluster ledger: 1 serving instance (< 2) and 1 AZ (< 2) (ledger-2 is stopped)")
     assert "ledger-2 (reader, db.r6g.large): eu-west-1b, stopped (not counted)" in stopped.evidence
+
+
+@pytest.mark.slow
+def test_shield_advanced_must_protect_the_production_alb(aws_sandbox, aws_healthy) -> None:
+    """An active subscription protecting only the staging ALB passed "Shield Advanced subscription active"."""
+    account = aws_sandbox.server.account("777777777777", "golive-shield-elsewhere")
+    subnets = [s["SubnetId"] for s in account.client("ec2").describe_subnets()["Subnets"]][:2]
+    elbv2 = account.client("elbv2")
+    prod, staging = (elbv2.create_load_balancer(Name=name, Subnets=subnets, Scheme="internet-facing", Type="application")
+                     ["LoadBalancers"][0]["LoadBalancerArn"] for name in ("autolytiq-prod-alb", "autolytiq-staging-alb"))
+    shield = account.client("shield", region="us-east-1")
+    shield.create_subscription()
+    shield.create_protection(Name="staging", ResourceArn=staging)
+    elsewhere = run(account.profile(), item("aws.shield"))["aws.shield"]
+    prod_name = prod.split(":loadbalancer/", 1)[-1]
+    assert (elsewhere.verdict, elsewhere.summary) == (
+        Verdict.FAIL, f"Shield Advanced is active but does not protect the ALB {prod_name}")
+    assert f"staging: {staging}" in elsewhere.evidence and "named like 'autolytiq-prod'" in elsewhere.evidence
+    shield.create_protection(Name="production", ResourceArn=prod)
+    protected = run(account.profile(), item("aws.shield"))["aws.shield"]
+    assert (protected.verdict, protected.summary) == (
+        Verdict.PASS, f"Shield Advanced subscription active, protecting the ALB {prod_name}")

@@ -150,9 +150,9 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return passed(f"web ACL {acl.get('Name', '?')} with {plural(len(rules), 'rule')} protects {alb}", "\n".join(lines))
 
 
-@aws_probe("aws.shield", NoParams, services=[("shield", "us-east-1")])
+@aws_probe("aws.shield", NoParams, services=[("shield", "us-east-1"), "elbv2"])
 def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The account has an active Shield Advanced subscription."""
+    """The account has an active Shield Advanced subscription, and it protects the production's ALB."""
     api = client(ctx, "shield", region="us-east-1")  # Shield's API lives in us-east-1 only
     state = api.get_subscription_state().get("SubscriptionState", "?")
     lines = [f"Shield Advanced GetSubscriptionState: {state}"]
@@ -165,7 +165,16 @@ def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     ]
     protections = api.list_protections().get("Protections", [])
     lines.append(f"  protected resources: {', '.join(p.get('Name', '?') for p in protections) or 'none'}")
-    return passed("Shield Advanced subscription active", "\n".join(lines))
+    lines += [f"    {p.get('Name', '?')}: {p.get('ResourceArn', '?')}" for p in protections]
+    # Advanced protects (DDoS response team, cost protection, L7 mitigation) only the resources added to it.
+    arn, how = _load_balancer(ctx)
+    if not arn:
+        return passed("Shield Advanced subscription active (no ALB in this region to protect)", "\n".join(lines))
+    alb = arn.split(":loadbalancer/", 1)[-1]
+    lines.append(f"  production ALB {alb} ({how})")
+    if not any(p.get("ResourceArn") == arn for p in protections):
+        return failed(f"Shield Advanced is active but does not protect the ALB {alb}", "\n".join(lines))
+    return passed(f"Shield Advanced subscription active, protecting the ALB {alb}", "\n".join(lines))
 
 
 @aws_probe("aws.cloudtrail", TrailParams, services=["cloudtrail"])
