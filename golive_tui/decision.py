@@ -40,7 +40,11 @@ def outcome(item: Item, istate: ItemState, now: datetime) -> Outcome:
         notes.append(f"waiver expired on {istate.waiver.until:%Y-%m-%d %H:%M} UTC")
     status = istate.status
     if status != "pending" and istate.expires_at is not None and istate.expires_at <= now:
-        notes.append(f"attestation expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC; re-attest")
+        if istate.by == "probe" or istate.by.endswith(" (probe)"):
+            taken = f" (taken {istate.at:%Y-%m-%d %H:%M} UTC)" if istate.at else ""
+            notes.append(f"probe verdict expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC{taken}; probe again")
+        else:
+            notes.append(f"attestation expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC; re-attest")
         status = "pending"
     mapped: dict[str, OutcomeState] = {
         "done": "complete", "failed": "failed", "n/a": "n/a", "blocked": "blocked", "pending": "pending",

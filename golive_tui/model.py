@@ -95,6 +95,9 @@ class Item(Strict):
     """Post-go-live tasks: due this long after the go-live moment."""
     attest_valid_days: float | None = Field(default=None, gt=0)
     """A manual attestation expires after this many days and must be renewed."""
+    probe_valid_hours: float | None = Field(default=None, gt=0)
+    """A probe's verdict stands this many hours, then the item is pending until probed again
+    (default: the checklist's [signoff] probe_valid_hours)."""
     fields: dict[str, str] = Field(default_factory=dict)
     """Other columns of the source table, kept verbatim."""
     links: list[Link] = Field(default_factory=list)
@@ -195,6 +198,8 @@ class SignoffPolicy(Strict):
     """Only approvals signed with a key the allowed-signers file gives the approver count toward GO."""
     force_confirm_roles: list[str] = Field(default_factory=list)
     """Approval roles whose signed, fresh approval may confirm a forced go-live in place of a second operator."""
+    probe_valid_hours: float | None = Field(default=None, gt=0)
+    """How long a probe's verdict counts toward GO: a pass from this morning says nothing about now."""
 
 
 class Checklist(Strict):
@@ -228,6 +233,8 @@ class Checklist(Strict):
                 seen[item_key] = "item"
                 object.__setattr__(item, "key", item_key)
                 object.__setattr__(item, "section_key", key)
+                if item.probe_valid_hours is None and self.signoff.probe_valid_hours is not None:
+                    object.__setattr__(item, "probe_valid_hours", self.signoff.probe_valid_hours)
             for sub in section.subsection:
                 sub_key = f"{key}.{sub.id}"
                 if sub_key in seen:

@@ -134,6 +134,30 @@ def test_expired_attestation_returns_item_to_pending(store: StateStore, checklis
     assert expired.state == "pending" and "attestation expired on" in expired.reason
 
 
+def test_a_probe_pass_from_hours_ago_no_longer_counts_toward_go(tmp_path: Path) -> None:
+    """The shipped checklist: a pass taken at 09:00 says nothing about 14:00; a failure stays a failure."""
+    shipped = load_checklist(None)
+    assert shipped.signoff.probe_valid_hours == 2
+    cluster, nodes = shipped.item("go-live.infrastructure.eks-cluster"), shipped.item("go-live.infrastructure.node-groups")
+    assert cluster.probe_valid_hours == 2  # the checklist's default reaches every item
+    store = open_store(tmp_path / "state.toml", checklist=shipped.title)
+    nine = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    actions.record_results(store, [ItemResult(cluster, ProbeResult(Verdict.PASS, "ACTIVE", checked_at=nine)),
+                                   ItemResult(nodes, ProbeResult(Verdict.FAIL, "2 zones", checked_at=nine))],
+                           actor=Actor.current("captain", clock=lambda: nine))
+    state = store.read()
+    assert outcome(cluster, state.item(cluster.key), nine + timedelta(hours=1, minutes=59)).state == "complete"
+    stale = outcome(cluster, state.item(cluster.key), nine + timedelta(hours=5))
+    assert (stale.state, stale.reason) == ("pending", "probe verdict expired on 2026-12-02 11:00 UTC "
+                                                      "(taken 2026-12-02 09:00 UTC); probe again")
+    assert outcome(nodes, state.item(nodes.key), nine + timedelta(hours=5)).state == "failed"
+    assert state.item(nodes.key).expires_at is None
+    # A person's attestation of the same item does not expire with the probe's clock, and vice versa.
+    actions.mark(store, nodes, "done", override="third AZ added at 10:30, verified in the console",
+                 actor=Actor.current("captain", clock=lambda: nine + timedelta(hours=1)))
+    assert store.read().item(nodes.key).expires_at is None
+
+
 def test_go_live_refused_on_no_go_unless_forced(store: StateStore, checklist) -> None:
     with pytest.raises(GoliveError, match="NO-GO"):
         actions.go_live(store, checklist, actor=Actor.current())

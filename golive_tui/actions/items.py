@@ -153,15 +153,24 @@ def annotate(store: Store, item: Item, *, actor: Actor, note: str | None, eviden
 
 
 def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
-    """A probe result; it moves the status unless a person set it (n/a, or an override stands)."""
+    """A probe result; it moves the status unless a person set it (n/a, or an override stands).
+
+    A `done` the probe set lasts the item's probe_valid_hours: then the item is pending again.
+    """
     values: dict = {"probe": outcome.result.to_dict()}
+    unset: list[str] = []
     status = VERDICT_STATUS.get(outcome.result.verdict)
     current = state.item(outcome.item.key)
     if status and current.status != "n/a" and current.override is None:
         values["status"] = status
         values["at"] = outcome.result.checked_at
         values["by"] = f"{by} (probe)" if by else "probe"
-    return Change(f"item:{outcome.item.key}", "probe", values)
+        hours = outcome.item.probe_valid_hours
+        if hours and status == "done":  # what counts toward GO goes stale; a failure stays a failure
+            values["expires_at"] = outcome.result.checked_at + timedelta(hours=hours)
+        else:
+            unset.append("expires_at")  # a person's attestation expiry does not outlive the probe's status
+    return Change(f"item:{outcome.item.key}", "probe", values, unset)
 
 
 def record_results(store: Store, outcomes: Iterable[ItemResult], *, actor: Actor) -> list[AuditEntry]:

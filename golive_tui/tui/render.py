@@ -215,7 +215,8 @@ def item_text(view: ItemView, tones: Tones) -> Text:
     text.append_text(_status_line(view, tones))
     text.append("\n")
     if view.expires_at and view.outcome != "waived":
-        text.append(f"Attestation valid until {when(view.expires_at)}\n")
+        what = "Probe verdict counts until" if view.by.endswith("(probe)") or view.by == "probe" else "Attestation valid until"
+        text.append(f"{what} {when(view.expires_at)}\n")
     if view.metric:
         text.append(f"Metric: {view.metric}" + (f"; measured {view.value}" if view.value else "") + "\n")
     text.append_text(_probe_line(view, tones))
