@@ -15,6 +15,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from .processes import die_with_parent, stop_process
 from .tls import free_port
 
 
@@ -46,7 +47,7 @@ class AlertmanagerSandbox:
         self.process = subprocess.Popen(
             [binary, f"--config.file={config}", f"--storage.path={self.workdir / 'data'}",
              f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -62,13 +63,7 @@ class AlertmanagerSandbox:
         raise RuntimeError(f"alertmanager did not become ready within {timeout:g}s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
 
     def __enter__(self) -> AlertmanagerSandbox:

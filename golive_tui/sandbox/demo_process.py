@@ -135,9 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .demo import DemoEnvironment, install_signal_handlers
-    from .prometheus import _die_with_parent
+    from .processes import die_with_parent
 
-    _die_with_parent()
+    die_with_parent()
     install_signal_handlers()  # SIGTERM / SIGHUP -> KeyboardInterrupt, so `finally` stops every server
     signal.signal(signal.SIGINT, signal.default_int_handler)
     out = sys.stdout

@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from .processes import die_with_parent, stop_process
 from .tls import free_port
 
 BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.5)
@@ -211,16 +212,6 @@ class _Exporter:
         self._server.server_close()
 
 
-def _die_with_parent() -> None:
-    """In the child: Linux sends it SIGTERM when golive dies, even on SIGKILL or a dropped SSH session."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, 15)  # PR_SET_PDEATHSIG, SIGTERM
-    except (OSError, AttributeError):  # not Linux: the normal stop() path still applies
-        pass
-
-
 class PrometheusMissing(RuntimeError):
     pass
 
@@ -270,7 +261,7 @@ class PrometheusSandbox:
         self.process = subprocess.Popen(  # its own session: a terminal's Ctrl+C reaches only golive, which stops it
             [prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}", f"--web.listen-address=127.0.0.1:{self.port}",
              "--storage.tsdb.retention.time=2d", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent)
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -291,13 +282,7 @@ class PrometheusSandbox:
             any(t.get("health") == "up" for t in active)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self.process = None
         if self.exporter is not None:
             self.exporter.stop()
