@@ -82,6 +82,14 @@ def test_report_over_https_and_bad_inputs(tmp_path: Path, sandbox_ca) -> None:
         assert "age unknown" in over_https.evidence  # no Last-Modified: said, not guessed
     finally:
         served.stop()
+    clean = HttpsService(sandbox_ca, lambda *a: (200, {"Content-Type": "application/json"}, json.dumps(reports.npm_audit_v7([]))))
+    try:
+        profile = {"http": {"ca_bundle": str(sandbox_ca.bundle)}}
+        ageless = judge([f"{clean.url}/audit.json"], profile)  # clean, but from which day? it used to pass
+        assert ageless.verdict is Verdict.ERROR and ageless.summary.startswith(f"cannot tell how old {clean.url}/audit.json is")
+        assert judge([f"{clean.url}/audit.json"], profile, max_age_days=0).verdict is Verdict.PASS  # age not asked for
+    finally:
+        clean.stop()
     assert run_sync(Profile(), [item()])[0].result.verdict is Verdict.SKIPPED
     missing = judge([str(tmp_path / "nope.json")])
     assert missing.verdict is Verdict.ERROR and missing.summary == f"dependency report not found: {tmp_path / 'nope.json'}"

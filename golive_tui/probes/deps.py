@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from ..text import safe_line, shorten
 from .artifacts import Artifact, read_json
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
 
 SEVERITIES = ("critical", "high", "moderate", "low", "info")
 RANK = {name: n for n, name in enumerate(reversed(SEVERITIES))}
@@ -154,7 +154,7 @@ async def dependency_report(ctx: ProbeContext, params: DepsParams) -> ProbeResul
         raise NotConfigured("no dependency report in the profile ([deps] reports: npm audit --json, SARIF or Trivy JSON)")
     loaded = await asyncio.gather(*(_load(ctx, s) for s in sources))
     threshold = RANK[params.fail_at]
-    problems, lines, unreadable = [], [], []
+    problems, lines, unreadable, ageless = [], [], [], []
     counts = dict.fromkeys(SEVERITIES, 0)
     for source, outcome in zip(sources, loaded, strict=True):
         if isinstance(outcome, ProbeError):
@@ -178,10 +178,16 @@ async def dependency_report(ctx: ProbeContext, params: DepsParams) -> ProbeResul
             problems.append(f"{worst.severity}: {worst.package} — {shorten(worst.title, 100)}{more} ({artifact.where})")
         if params.max_age_days and age is not None and age > params.max_age_days:
             problems.append(f"{artifact.where} is {age} days old (> {params.max_age_days})")
+        elif params.max_age_days and age is None:
+            ageless.append(artifact.where)
     if problems:
         return failed("; ".join(problems), "\n".join(lines))
     if unreadable:
         raise ProbeError("; ".join(unreadable))
+    if ageless:  # as a stale report proves nothing, so does a clean one of unknown age
+        return errored(f"cannot tell how old {', '.join(ageless)} is (no timestamp in the report, no Last-Modified), "
+                       f"so its clean result may be from any day: serve it with Last-Modified, or set max_age_days = 0",
+                       "\n".join(lines))
     below = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"
     return passed(f"nothing at {params.fail_at} or worse in {len(sources)} report(s) ({below})", "\n".join(lines))
 
