@@ -22,7 +22,7 @@ from textual.filter import LineFilter, Monochrome
 from textual.screen import Screen
 
 from .commands import GoliveCommands
-from .hangup import watch_terminal
+from .hangup import hang_up_safe, watch_terminal
 from .messages import ProbeFinished, ProbeRunEnded, SessionLoaded
 from .preview import PreviewScreen
 
@@ -97,13 +97,7 @@ class GoliveApp(App):
 
     # --- start-up ----------------------------------------------------------------------------
     def get_driver_class(self) -> type:
-        """Textual's terminal driver made safe for a terminal that hangs up; any other (the browser's) as is."""
-        from textual.drivers.linux_driver import LinuxDriver
-
-        from .hangup import HangUpSafeDriver
-
-        driver = super().get_driver_class()
-        return HangUpSafeDriver if driver is LinuxDriver else driver
+        return hang_up_safe(super().get_driver_class())
 
     def get_default_screen(self) -> Screen:
         if self.session is not None:

@@ -81,6 +81,11 @@ class HangUpSafeDriver(LinuxDriver):
         self._file = _DropsWritesOnceGone(self._file)  # type: ignore[assignment]
 
 
+def hang_up_safe(driver: type) -> type:
+    """Textual's terminal driver made safe for a terminal that hangs up; any other (the browser's) as is."""
+    return HangUpSafeDriver if driver is LinuxDriver else driver
+
+
 def watch_terminal(app: App, leave: Callable[[], Awaitable[None]]) -> None:
     """Check `app`'s terminal every CHECK_EVERY seconds; once it has hung up, stop checking and `leave`.
 
