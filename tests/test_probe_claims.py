@@ -131,7 +131,7 @@ def test_a_namespace_with_nothing_in_it_passes_no_claim_about_its_deployments(k8
     per_service = [item("k8s.deployments"), item("k8s.pdb"), item("k8s.hpa")]
     nobody = run(k8s_healthy.profile(target={"services": []}), *per_service)
     for title, result in nobody.items():
-        assert (result.verdict, result.summary) == (Verdict.SKIPPED, "target.services is empty: no deployment to check"), title
+        assert (result.verdict, result.summary) == (Verdict.SKIPPED, "target.services is empty in the profile: no service to check"), title
     right = run(k8s_healthy.profile(), *every_deployment, *per_service)  # the same probes where the production is
     assert {title: result.verdict for title, result in right.items()} == {title: Verdict.PASS for title in right}
 

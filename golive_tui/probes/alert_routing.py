@@ -63,8 +63,8 @@ def read_routing(config: Any) -> Routing:
         if receiver and receiver not in receivers and receiver not in routing.undefined:
             routing.undefined.append(receiver)
         how = ", ".join(receivers.get(receiver) or []) or "no integration"
-        where = _matchers(route) if depth else "every alert"
-        routing.tree.append(f"{'  ' * depth}{where or 'every alert'} -> {receiver or '?'} ({how})")
+        where = (_matchers(route) if depth else "") or "every alert"
+        routing.tree.append(f"{'  ' * depth}{where} -> {receiver or '?'} ({how})")
         if depth < MAX_DEPTH:
             for child in route.get("routes") or []:
                 if isinstance(child, dict):

@@ -122,14 +122,17 @@ def rds_multi_az(ctx: ProbeContext, params: MultiAzParams, cluster: dict[str, An
     """The cluster has enough instances spread over enough availability zones."""
     cid = cluster["DBClusterIdentifier"]
     everyone = _members(ctx, cluster)
-    # A stopped, failed or still-creating reader is no failover target: only serving instances count.
-    members = [m for m in everyone if m.get("DBInstanceStatus", "available") in SERVING]
+
+    def serving(m: dict[str, Any]) -> bool:  # a stopped, failed or still-creating reader is no failover target
+        return m.get("DBInstanceStatus", "available") in SERVING
+
+    members = [m for m in everyone if serving(m)]
     azs = sorted({m.get("AvailabilityZone", "?") for m in members})
     lines = [f"DB cluster {cid}: {plural(len(members), 'serving instance')} in {plural(len(azs), 'AZ')} "
              f"({', '.join(azs) or 'none'})"]
     lines += [
         f"  {m['DBInstanceIdentifier']} ({_role(cluster, m['DBInstanceIdentifier'])}, {m.get('DBInstanceClass', '?')}): "
-        f"{m.get('AvailabilityZone', '?')}, {m.get('DBInstanceStatus', '?')}" + ("" if m in members else " (not counted)")
+        f"{m.get('AvailabilityZone', '?')}, {m.get('DBInstanceStatus', '?')}" + ("" if serving(m) else " (not counted)")
         for m in everyone
     ]
     problems = []
@@ -138,7 +141,7 @@ def rds_multi_az(ctx: ProbeContext, params: MultiAzParams, cluster: dict[str, An
     if len(azs) < params.min_azs:
         problems.append(f"{plural(len(azs), 'AZ')} (< {params.min_azs})")
     if problems:
-        idle = ", ".join(f"{m['DBInstanceIdentifier']} is {m.get('DBInstanceStatus', '?')}" for m in everyone if m not in members)
+        idle = ", ".join(f"{m['DBInstanceIdentifier']} is {m.get('DBInstanceStatus', '?')}" for m in everyone if not serving(m))
         return failed(f"DB cluster {cid}: {' and '.join(problems)}" + (f" ({idle})" if idle else ""), "\n".join(lines))
     return passed(f"DB cluster {cid}: {plural(len(members), 'instance')} across {plural(len(azs), 'AZ')}", "\n".join(lines))
 

@@ -101,7 +101,10 @@ def rule_action(rule: dict[str, Any]) -> str:
 
 
 def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
-    """(ARN, how it was chosen): the profile's ALB, else one named like the target, else the first."""
+    """(ARN, how it was chosen): the profile's ALB, else one named like the target, else the region's only one.
+
+    Several ALBs and none named like the target is a ProbeError: guessing may judge staging's.
+    """
     arn = ctx.profile.aws.load_balancer_arn
     if arn:
         return arn, "profile aws.load_balancer_arn"

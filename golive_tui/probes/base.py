@@ -128,6 +128,13 @@ class NotConfigured(Exception):
     """Raised inside a probe when the profile lacks what it needs: verdict `skipped`."""
 
 
+def profile_services(ctx: ProbeContext) -> list[str]:
+    """The profile's target.services, which a per-service claim is about; none is nothing to judge (skipped)."""
+    if not ctx.profile.target.services:
+        raise NotConfigured("target.services is empty in the profile: no service to check")
+    return ctx.profile.target.services
+
+
 class ClientCache:
     """Clients built once per run and shared by every probe of that run (thread-safe)."""
 

@@ -11,7 +11,19 @@ import re
 import socket
 
 from ..text import safe_line
-from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
+from .base import (
+    NoParams,
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    errored,
+    failed,
+    passed,
+    probe,
+    profile_services,
+)
 from .http_client import Reply, request, request_blocking
 from .http_rules import CorsAnswer, foreign_problem, leaks_in, lookalike_origin
 
@@ -81,9 +93,7 @@ def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, 
 def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Each service's health endpoint answers 200: its http.health_urls entry directly, else through the service proxy."""
     urls = ctx.profile.http.health_urls
-    services = ctx.profile.target.services
-    if not services:
-        raise NotConfigured("target.services is empty in the profile")
+    services = profile_services(ctx)
     k8s = None
     bad, unverifiable, lines = [], [], []
     for service in services:

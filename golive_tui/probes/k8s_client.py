@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeFunc, ProbeParams, ProbeResult, failed, probe
+from .base import ProbeContext, ProbeError, ProbeFunc, ProbeParams, ProbeResult, failed, probe
 
 CLIENT_KEY = "kubernetes"
 PAGE_SIZE = 500
@@ -111,13 +111,6 @@ def none_deployed(ctx: ProbeContext, evidence: str = "") -> ProbeResult:
     """
     return failed(f"no deployments in namespace {ctx.profile.target.namespace} (target.namespace): nothing to judge",
                   evidence or f"GET deployments in namespace {ctx.profile.target.namespace}: none")
-
-
-def profile_services(ctx: ProbeContext) -> list[str]:
-    """The profile's target.services, the deployments a per-service claim is about; none: nothing to judge."""
-    if not ctx.profile.target.services:
-        raise NotConfigured("target.services is empty: no deployment to check")
-    return ctx.profile.target.services
 
 
 class K8s:

@@ -14,8 +14,8 @@ from typing import Any
 
 from . import k8s_env, k8s_exec  # noqa: F401  (registers their kinds)
 from . import k8s_rules as rules
-from .base import NoParams, ProbeContext, ProbeParams, ProbeResult, failed, passed
-from .k8s_client import K8s, deployments, k8s_probe, none_deployed, ns_path, profile_services
+from .base import NoParams, ProbeContext, ProbeParams, ProbeResult, failed, passed, profile_services
+from .k8s_client import K8s, deployments, k8s_probe, none_deployed, ns_path
 
 ZONE = "topology.kubernetes.io/zone"
 
