@@ -235,6 +235,11 @@ def test_init_on_the_second_staged_production(sandbox_ca, aws_sandbox, tmp_path:
     gateway = cluster.find("Service", SEED_SERVICES[0], second.NAMESPACE)
     gateway["metadata"]["annotations"] = {"external-dns.alpha.kubernetes.io/hostname": second.DOMAIN}
     gateway["status"] = {"loadBalancer": {"ingress": [{"hostname": alb["DNSName"]}]}}
+    from golive_tui.sandbox.aws_nodes import stage_node_instances
+
+    node, device = second.PLAINTEXT_VOLUME  # the Nodes name EC2 instances of this account, one data volume plaintext
+    stage_node_instances(account, [o for o in cluster.objects if o["kind"] == "Node"], cluster_name=second.TARGET_NAME,
+                         unencrypted={node: device})
     cluster.validated = False
     sandbox = K8sSandbox.start(cluster, sandbox_ca, directory=tmp_path / "kube", user=second.USER, denied=set(second.DENIED))
     try:
@@ -265,6 +270,6 @@ def test_init_on_the_second_staged_production(sandbox_ca, aws_sandbox, tmp_path:
     assert items["security.infrastructure.waf"]["verdict"] == "fail", items["security.infrastructure.waf"]["summary"]
     assert f"aws.acm-certificates: {second.DOMAIN} expires in 20 days" in items["go-live.infrastructure.ssl-certificates"]["summary"]
     assert items["security.infrastructure.waf"]["summary"].startswith("no WAF web ACL associated with app/northwind-dealdesk-alb/")
-    assert items["security.data.encryption-at-rest"]["summary"] == f"EBS encryption by default is off in {second.REGION}"
+    assert items["security.data.encryption-at-rest"]["summary"].startswith(f"node {second.PLAINTEXT_VOLUME[0]} volume vol-")
     assert items["go-live.database.encryption"]["verdict"] == "pass"
     assert items["go-live.infrastructure.eks-cluster"]["verdict"] == "pass", items["go-live.infrastructure.eks-cluster"]["summary"]

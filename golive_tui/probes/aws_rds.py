@@ -275,12 +275,21 @@ def _aggregate(stat: str, values: list[float]) -> float:
     return max(values)  # Maximum and percentiles: the worst minute of the window
 
 
+def _provisioned_iops(ctx: ProbeContext, cluster: dict[str, Any]) -> tuple[int, str]:
+    """(IOPS, where from): the profile's aws.provisioned_iops when set, else the cluster's own provisioned IOPS."""
+    if ctx.profile.aws.provisioned_iops > 0:
+        return ctx.profile.aws.provisioned_iops, "aws.provisioned_iops"
+    return int(cluster.get("Iops") or 0), f"DescribeDBClusters Iops, {cluster.get('StorageType') or '?'} storage"
+
+
 @cluster_probe("aws.db-metric", MetricParams, services=("rds", "cloudwatch"))
 def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) -> ProbeResult:
     """A CloudWatch RDS metric of the cluster over the last minutes, judged against the item's metric."""
     names, factor, unit, label = METRICS[params.metric]
-    if params.metric == "iops" and ctx.profile.aws.provisioned_iops <= 0:
-        raise NotConfigured("aws.provisioned_iops is 0 in the profile: IOPS utilisation cannot be computed")
+    iops, iops_source = _provisioned_iops(ctx, cluster)
+    if params.metric == "iops" and iops <= 0:
+        raise NotConfigured("aws.provisioned_iops is 0 in the profile and the cluster has no provisioned IOPS "
+                            f"({cluster.get('StorageType') or 'standard'} storage): IOPS utilisation cannot be computed")
     cid = cluster["DBClusterIdentifier"]
     end = ctx.now()
     start = end - dt.timedelta(minutes=params.minutes)
@@ -329,9 +338,8 @@ def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) 
         value = raw / limit * 100
         lines.append(f"  peak connections: {raw:g} of max_connections {limit} ({source}) = {value:.1f}%")
     elif params.metric == "iops":
-        limit = ctx.profile.aws.provisioned_iops
-        value = raw / limit * 100
-        lines.append(f"  peak IOPS: {raw:g} of provisioned {limit} (aws.provisioned_iops) = {value:.1f}%")
+        value = raw / iops * 100
+        lines.append(f"  peak IOPS: {raw:g} of provisioned {iops} ({iops_source}) = {value:.1f}%")
     else:
         value = raw * factor
         lines.append(f"  {params.stat.lower()}: {value:g} {unit}" + (f" ({raw:g} s as reported)" if factor != 1 else ""))

@@ -2,7 +2,8 @@
 
 The checklist has three rows about encryption that a single `StorageEncrypted` read would
 all pass: "Encryption at rest enabled" (the cluster's storage), "Database, storage
-encrypted" (the cluster and the region's EBS default, which the node volumes use),
+encrypted" (the cluster and every EBS volume of the EKS nodes, `aws_nodes`; the region's
+EBS default is context only: it predicts new volumes, it is not the state of these),
 "Backups encrypted" (every snapshot of the cluster, automated ones follow the cluster), and
 the database part of "TLS 1.2+ for all connections" (the cluster parameter group forces TLS).
 """
@@ -11,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from .aws_client import client, error_code, paginate, session
+from .aws_client import error_code, paginate, session
+from .aws_nodes import judge_node_volumes, prepare_nodes, with_nodes
 from .aws_rds import cluster_probe
-from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .base import REGISTRY, Findings, NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
 
 FORCE_TLS = {"postgres": "rds.force_ssl", "mysql": "require_secure_transport"}
 """The cluster parameter that refuses unencrypted connections, per engine family."""
@@ -21,9 +23,9 @@ FORCE_TLS = {"postgres": "rds.force_ssl", "mysql": "require_secure_transport"}
 
 class EncryptionParams(ProbeParams):
     scope: Literal["storage", "backups"] = "storage"
-    """storage: the cluster's storage (with `include_ebs`, the region's EBS default too); backups: every snapshot."""
+    """storage: the cluster's storage (with `include_ebs`, the EKS nodes' volumes too); backups: every snapshot."""
     include_ebs: bool = False
-    """Also require EBS encryption by default in the region (the EKS nodes' volumes)."""
+    """Also require every EBS volume of the EKS nodes encrypted (nodes from the cluster, volumes from EC2)."""
 
 
 def _key(cluster: dict[str, Any]) -> str:
@@ -56,15 +58,13 @@ def rds_encryption(ctx: ProbeContext, params: EncryptionParams, cluster: dict[st
         return found.result(f"backups of {cid} encrypted (automated, {len(snapshots)} snapshots)")
     if not encrypted:
         found.problem(f"DB cluster {cid} storage is NOT encrypted")
+    what = f"DB cluster {cid} encrypted (KMS key {_key(cluster).rsplit('/', 1)[-1]})"
     if params.include_ebs:
-        ebs = bool(client(ctx, "ec2").get_ebs_encryption_by_default().get("EbsEncryptionByDefault"))
-        line = f"EBS encryption by default in {session(ctx).region or '?'}: {'on' if ebs else 'OFF'} (the EKS node volumes)"
-        if ebs:
-            found.line(line)
-        else:
-            found.problem(f"EBS encryption by default is off in {session(ctx).region or '?'}", line)
-    what = f"DB cluster {cid} encrypted (KMS key {_key(cluster).rsplit('/', 1)[-1]})" + (", EBS encrypted by default" if params.include_ebs else "")
+        what += "; " + judge_node_volumes(ctx, found)
     return found.result(what)
+
+
+with_nodes(REGISTRY, "aws.rds-encryption", prepare_nodes)
 
 
 @cluster_probe("aws.rds-tls", NoParams)

@@ -53,6 +53,8 @@ class AccountShape:
     """Rules in the web ACL associated with the ALB."""
     open_ssh: bool = False
     """A security group with port 22 open to 0.0.0.0/0."""
+    provisioned_iops: int = 0
+    """Provisioned IOPS of the Aurora cluster's storage (io1); 0: standard storage, which has none."""
     metrics: dict[str, float] = field(
         default_factory=lambda: {
             "DatabaseConnections": 180.0,  # of 1802 for db.r6g.large: ~10%
@@ -109,11 +111,14 @@ def second_production_account(server: MotoServer, *, ca: SandboxCA | None = None
     - **ACM certificate expiring in 20 days** for the API domain (TLS otherwise fine):
       go-live.infrastructure.ssl-certificates (`aws.acm-certificates`) fails naming the
       domain and "20 days".
-    - **EBS encryption by default off** while the Aurora storage is encrypted:
+    - **EBS encryption by default off** while the Aurora storage is encrypted: no defect by
+      itself (the node volumes' launch template encrypts them). The defect is one node's data
+      volume attached unencrypted (staged by second_production with `aws_nodes`):
       security.data.encryption-at-rest ("Database, storage encrypted": `aws.rds-encryption`
-      with include_ebs) fails naming the region; go-live.database.encryption ("Encryption at
-      rest enabled", the cluster alone) passes. A probe reading StorageEncrypted for both
-      rows would pass the first wrongly.
+      with include_ebs) fails naming the node and the volume; go-live.database.encryption
+      ("Encryption at rest enabled", the cluster alone) passes. A probe reading
+      StorageEncrypted for both rows would pass the first wrongly; one reading the EBS default
+      would fail it for the wrong reason (and pass it with the default on).
     - **WAF on the wrong load balancer**: the web ACL (with rules) protects the staging ALB,
       not the production one. security.infrastructure.waf (`aws.wafv2`) fails naming the
       production ALB; `aws wafv2 list-web-acls` (the seed's runbook) shows an ACL and passes.
@@ -225,6 +230,8 @@ def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:
         key = kms.create_key(Description="Aurora storage key")["KeyMetadata"]["KeyId"]
         kms.create_alias(AliasName=f"alias/{name}-rds", TargetKeyId=key)
         encryption["KmsKeyId"] = key
+    if shape.provisioned_iops:
+        encryption.update(StorageType="io1", Iops=shape.provisioned_iops)
     cluster = rds.create_db_cluster(
         DBClusterIdentifier=name,
         Engine="aurora-postgresql",

@@ -91,6 +91,8 @@ class DemoEnvironment:
             profile["pagerduty"] = {"events_url": pagerduty.url, "routing_key_secret": f"file:{self.routing_key_path}"}
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["run"] = {"timeout": 8}
+            if self.scenario == "healthy":  # the healthy production's CI leaves clean dependency reports
+                profile["deps"] = {"reports": self._dependency_reports()}
             self.profile_path.write_text("# Written by `golive demo`: the staged production on 127.0.0.1.\n" + tomli_w.dumps(profile))
             self.facts.update(api_url=web.api.url, status_page_url=web.status.url, pagerduty_url=pagerduty.url)
         except BaseException:
@@ -151,7 +153,10 @@ class DemoEnvironment:
         # The mixed production: the AWS estate is mostly right, with two classic misses.
         shape = HEALTHY if self.scenario == "healthy" else dataclasses.replace(
             HEALTHY, backup_retention_days=7, cert_days=20)
+        if self.scenario == "healthy":  # io1 storage: IOPS utilisation has its denominator on the cluster itself
+            shape = dataclasses.replace(shape, provisioned_iops=3000)
         ids = build_account(account, shape, ca=ca)
+        self._stage_nodes(account)
         chain, key = ca.issue_pem(DOMAIN, "127.0.0.1", days=shape.cert_days)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
         ids["api_certificate_arn"] = account.client("acm").import_certificate(
@@ -162,6 +167,26 @@ class DemoEnvironment:
                           region=account.region, endpoint_url=account.endpoint_url, account_id=account.account_id)
         return {"profile": account.name, "region": account.region, "endpoint_url": account.endpoint_url,
                 "config_file": str(server.config_file), "credentials_file": str(server.credentials_file)}
+
+    def _dependency_reports(self) -> list[str]:
+        """A clean npm audit and a SARIF with one low finding (under the row's fail_at), written just now."""
+        import datetime as dt
+
+        from .reports import DEBUG, npm_audit_v7, sarif, write
+
+        return [write(self.directory / "deps" / "api-gateway-npm-audit.json", npm_audit_v7([])),
+                write(self.directory / "deps" / "deal-service.sarif", sarif([DEBUG], dt.datetime.now(dt.UTC)))]
+
+    def _stage_nodes(self, account: Any) -> None:
+        """One EC2 instance per worker node, its volumes encrypted by the launch template (the EBS default is
+        the account's own knob): the Nodes' providerIDs are set from facts["node_provider_ids"]."""
+        from .aws_nodes import stage_node_instances
+        from .k8s_build import node
+        from .k8s_objects import NODES
+
+        nodes = [node(name, zone) for name, zone in NODES]
+        stage_node_instances(account, nodes, cluster_name="autolytiq-prod")
+        self.facts["node_provider_ids"] = {n["metadata"]["name"]: n["spec"]["providerID"] for n in nodes}
 
     def _start_prometheus(self) -> dict[str, Any]:
         from .prometheus import PrometheusMissing, PrometheusSandbox
@@ -194,6 +219,9 @@ class DemoEnvironment:
         gateway["status"] = {"loadBalancer": {"ingress": [{"hostname": self.facts["alb_dns_name"]}]}}
         for name, port in prometheus["ports"].items():
             cluster.add(_exposed_service(name, MONITORING, port))
+        for obj in cluster.objects:  # each Node names the EC2 instance staged for it (_stage_nodes)
+            if obj["kind"] == "Node" and obj["metadata"]["name"] in self.facts.get("node_provider_ids", {}):
+                obj["spec"]["providerID"] = self.facts["node_provider_ids"][obj["metadata"]["name"]]
         cluster.validated = False
         k8s = K8sApiServer(cluster, ca).start()
         self._stoppers.append(k8s.stop)

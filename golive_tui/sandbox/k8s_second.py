@@ -60,6 +60,8 @@ NODES = (("ip-172-31-14-201.us-west-2.compute.internal", "us-west-2a"),
 MISSING_KEY = ("deal-service-db", "url")
 """The (Secret, key) deal-service's DATABASE_URL names and the Secret lacks."""
 OLD_DEPLOYMENT = "inventory-service-v1"
+PLAINTEXT_VOLUME = (NODES[2][0], "/dev/xvdb")
+"""(node, device): the data volume attached by hand to one node, unencrypted (second_production stages the instances)."""
 
 
 def _env(name: str) -> list[dict[str, Any]]:

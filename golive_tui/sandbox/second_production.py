@@ -14,8 +14,9 @@ whose claim it breaks:
 - Prometheus series labelled unlike the defaults (`handler`, `/v2/...`), customer search slow;
 - from the k8s slice's builders (sandbox/k8s_second.py, aws_account.second_production_account):
   a secretKeyRef to a missing key, exec forbidden for the read-only user, an HPA aimed at an
-  old deployment, a secret from a ConfigMap, EBS encryption off, the WAF on the staging ALB,
-  a log group kept 30 days.
+  old deployment, a secret from a ConfigMap, a node's data volume unencrypted (with EBS
+  encryption by default off, which alone is no defect), the WAF on the staging ALB, a log
+  group kept 30 days.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ class SecondProduction:
         self._ca = ca
         self._stoppers: list[Any] = []
         self.web: Any = None
+        self._k8s: Any = None
+        self.node_volumes: dict[str, dict[str, str]] = {}
+        """Node name -> its EC2 instance and volume ids (staged in the AWS account)."""
         self.env: dict[str, str] = {}
         """Environment the profile relies on (AWS config files, the PagerDuty routing key)."""
 
@@ -118,6 +122,7 @@ class SecondProduction:
 
         sandbox = second_production_sandbox(ca, directory=self.directory / "kube")
         self._stoppers.append(sandbox.stop)
+        self._k8s = sandbox
         return second_production_k8s_profile(sandbox)
 
     def _start_aws(self, ca: Any) -> dict[str, Any]:
@@ -134,11 +139,24 @@ class SecondProduction:
         logging.getLogger("werkzeug").disabled = True
         self.env.update(server.env())
         account = self._account or second_production_account(server, ca=ca)
+        self._stage_nodes(account)
         # The public endpoint is on 127.0.0.1 ("localhost"): its certificate, 20 days left, is in ACM too.
         chain, key = ca.issue_pem("localhost", days=CERT_DAYS)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
         account.client("acm").import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())
         return second_production_aws_profile(account)
+
+    def _stage_nodes(self, account: Any) -> None:
+        """An EC2 instance behind each Node (volumes encrypted by the launch template, the region's EBS default
+        off), but for one data volume attached by hand unencrypted: the cluster serves the Nodes pointing at them."""
+        from .aws_nodes import stage_node_instances
+        from .k8s_second import PLAINTEXT_VOLUME
+
+        cluster = self._k8s.server.cluster
+        nodes = [obj for obj in cluster.objects if obj["kind"] == "Node"]
+        node, device = PLAINTEXT_VOLUME
+        self.node_volumes = stage_node_instances(account, nodes, cluster_name=NAME, unencrypted={node: device})
+        self._k8s.server.load(cluster)
 
     def _start_prometheus(self) -> dict[str, str]:
         from .prometheus import PrometheusSandbox
