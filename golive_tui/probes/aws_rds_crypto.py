@@ -15,7 +15,7 @@ from typing import Any, Literal
 from .aws_client import error_code, paginate, session
 from .aws_nodes import judge_node_volumes, prepare_nodes, with_nodes
 from .aws_rds import cluster_probe
-from .base import REGISTRY, Findings, NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .base import REGISTRY, Findings, NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed
 
 FORCE_TLS = {"postgres": "rds.force_ssl", "mysql": "require_secure_transport"}
 """The cluster parameter that refuses unencrypted connections, per engine family."""
@@ -60,7 +60,12 @@ def rds_encryption(ctx: ProbeContext, params: EncryptionParams, cluster: dict[st
         found.problem(f"DB cluster {cid} storage is NOT encrypted")
     what = f"DB cluster {cid} encrypted (KMS key {_key(cluster).rsplit('/', 1)[-1]})"
     if params.include_ebs:
-        what += "; " + judge_node_volumes(ctx, found)
+        try:
+            what += "; " + judge_node_volumes(ctx, found)
+        except ProbeError as exc:
+            if not found:
+                raise
+            found.line(f"EKS node volumes not judged: {exc}")  # the database already fails the row
     return found.result(what)
 
 

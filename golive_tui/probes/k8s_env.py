@@ -4,8 +4,9 @@
 seed's `jq '...containers[].env | length'`), every `configMapKeyRef` / `secretKeyRef` /
 `envFrom` names an object (and key) that exists, and, when the profile lists
 `target.required_env`, those names are set. Referenced Secrets are read one by one (GET,
-never a list of every Secret's values); a Secret the role may not read is "not verifiable
-(403)". Values are never shown.
+never a list of every Secret's values); a reference to a Secret the role may not read (403)
+is decided by the pods' container states (k8s_infer), and is "not verifiable" only when no
+pod shows it. Values are never shown.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from . import k8s_rules as rules
 from .base import NoParams, ProbeContext, ProbeError, ProbeResult, errored, failed, passed
 from .k8s_client import K8s, deployments, k8s_probe, none_deployed, ns_path
+from .k8s_infer import PodStates, Unread
 
 
 @dataclass
@@ -44,17 +46,25 @@ class _Sources:
         return cache[name]
 
 
-def _check_refs(label: str, container: dict[str, Any], sources: _Sources, problems: list[str], notes: list[str]) -> int:
-    """Check each reference of one container; returns how many it has."""
+def _check_refs(where: tuple[str, str, bool], container: dict[str, Any], sources: _Sources, problems: list[str],
+                notes: list[str], unread: list[Unread]) -> int:
+    """Check each reference of one container (`where`: deployment, container, init); returns how many it has.
+
+    A reference to a Secret the role may not read goes to `unread`, for the pods to decide (k8s_infer).
+    """
     count = 0
+    deployment, container_name, init = where
+    label = f"deployment/{deployment}/{container_name}{' (init)' if init else ''}"
 
     def check(kind: str, name: str, key: str | None, optional: bool, what: str) -> None:
         nonlocal count
         count += 1
         keys = sources.keys(kind, name)
-        target = f"{kind} {name}" + (f" key {key}" if key else "")
         if kind == "secret" and name in sources.unreadable:
-            notes.append(f"{label}: {what} -> {target}: {sources.unreadable[name]}")
+            if not optional:
+                unread.append(Unread(label, deployment, container_name, init, what, name, key or None))
+            else:  # an optional one never stops a container: nothing for the pods to show, nothing to require
+                notes.append(f"{label}: {what} -> secret {name}: not readable (403), optional")
         elif keys is None:
             (notes if optional else problems).append(f"{label}: {what} -> {kind} {name}, which does not exist"
                                                      + (" (optional)" if optional else ""))
@@ -107,27 +117,34 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     notes: list[str] = []
     lines: list[str] = []
     refs = 0
+    unread: list[Unread] = []
     for name, dep in sorted(by_name.items()):
         k8s.check_cancel()
         for container, init in rules.containers(rules.pod_spec(dep)):
             label = f"deployment/{name}/{container.get('name', '?')}{' (init)' if init else ''}"
             count = len(container.get("env") or []) + len(container.get("envFrom") or [])
-            refs += _check_refs(label, container, sources, problems, notes)
+            refs += _check_refs((name, str(container.get("name", "?")), init), container, sources, problems, notes, unread)
             if not init:  # the seed counts `containers[].env`; init containers may rightly have none
                 lines.append(f"{label}: {count} env entries")
                 if not count:
                     problems.append(f"{label} defines no env")
     if any(required.values()):
         _check_required(ctx, by_name, sources, problems, lines)
+    inferred = [PodStates(k8s, by_name).decide(ref) for ref in unread] if unread else []
+    problems += [i.problem for i in inferred if i.problem]
+    undecided = [i.undecided for i in inferred if i.undecided]
+    resolved = [i.resolved for i in inferred if i.resolved]
     scope = f"{len(by_name)} deployments of {ctx.profile.target.namespace}, {refs} ConfigMap/Secret references"
-    evidence = "\n".join([*problems, *notes, *lines, f"checked {scope}"])
+    how = (f"; {len(resolved)} references to Secrets this role may not read inferred resolved from the pods' containers"
+           if resolved else "")
+    evidence = "\n".join([*problems, *undecided, *notes, *resolved, *lines, f"checked {scope}{how}"])
     if problems:
         return failed("; ".join(problems[:4]) + (f" and {len(problems) - 4} more" if len(problems) > 4 else ""), evidence)
-    unverifiable = sorted({n.split(" -> ", 1)[1].split(":")[0] for n in notes if n.endswith("(403)")})
-    if unverifiable:
-        return errored(f"not verifiable (403): {', '.join(unverifiable)}; the rest of {scope} resolves", evidence)
+    if undecided:
+        named = sorted({u.split(" -> ", 1)[1].split(":")[0] for u in undecided})
+        return errored(f"not verifiable (403, and no pod shows it): {', '.join(named)}; the rest of {scope} resolves", evidence)
     named = " and required env names set" if any(required.values()) else ""
-    return passed(f"every container defines env, all references resolve{named} ({scope})", evidence)
+    return passed(f"every container defines env, all references resolve{named} ({scope}{how})", evidence)
 
 
 def _check_required(ctx: ProbeContext, by_name: dict[str, Any], sources: _Sources, problems: list[str], lines: list[str]) -> None:

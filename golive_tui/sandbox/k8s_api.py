@@ -4,8 +4,9 @@ No kube-apiserver can be installed here, so this serves what the probes and `kub
 read: version, discovery, GET of lists and objects (label and field selectors, `limit` and
 `continue`, kubectl's Table form), the service proxy (per service: healthy, 503, no
 endpoints), `pods/exec` over a real websocket (`k8s_exec_ws`), bearer-token auth with
-Kubernetes `Status` errors, RBAC as one user who may be `denied` some resources (or
-`forbidden` everything), a `hang` switch (requests never answer) and a minimum TLS version.
+Kubernetes `Status` errors, RBAC as a user who may be `denied` some resources (or `forbidden`
+everything) plus further tokens for other roles (`add_role`, e.g. read-only without Secrets,
+exec or logs), a `hang` switch (requests never answer) and a minimum TLS version.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from .tls import SandboxCA, free_port
 
 USER = "system:serviceaccount:golive:readonly"
 """Who the RBAC denials say is refused (as a real RBAC denial reads), unless the server names another user."""
-
 
 HANG = "(never answered)"
 """The body `answer` gives for a request the server must leave hanging."""
@@ -73,6 +73,7 @@ class K8sApiServer:
         """True: requests are read and never answered (until `stop`)."""
         self.hang_on: set[str] = set()
         """Resources (e.g. "pods/exec") whose requests alone are never answered."""
+        self.roles: dict[str, tuple[str, frozenset[str]]] = {}  # further tokens -> (user, denied): `add_role`
         self.latency = 0.0
         """Seconds added before every answer, like the round trip to a remote API server."""
         self.port = free_port()
@@ -164,6 +165,18 @@ class K8sApiServer:
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path
 
+    def add_role(self, user: str, denied: set[str] | frozenset[str]) -> str:
+        """A second identity on this server: a new token for `user`, refused `denied` (403). Returns the token."""
+        token = f"golive-sandbox-{secrets.token_hex(12)}"
+        self.roles[token] = (user, frozenset(denied))
+        return token
+
+    def _identity(self, auth: str) -> tuple[str, frozenset[str] | set[str]] | None:
+        """(user, denied resources) of a bearer token, or None when no identity has it."""
+        token = auth[7:].encode() if auth.startswith("Bearer ") else b""
+        known = {self.token: (self.user, self.denied), **self.roles}
+        return next((who for key, who in known.items() if token and secrets.compare_digest(token, key.encode())), None)
+
     # --- requests --------------------------------------------------------------------------------
     def answer(self, method: str, raw_path: str, headers: Any) -> tuple[int, Obj | str | ExecUpgrade]:
         """(HTTP status, JSON body, text or an exec upgrade) for one request."""
@@ -173,9 +186,10 @@ class K8sApiServer:
         parts = [unquote(p) for p in url.path.strip("/").split("/") if p]
         if parts in (["healthz"], ["readyz"], ["livez"]):
             return 200, "ok"
-        auth = headers.get("Authorization", "")
-        if not (auth.startswith("Bearer ") and secrets.compare_digest(auth[7:].encode(), self.token.encode())):
+        identity = self._identity(headers.get("Authorization", ""))
+        if identity is None:
             return 401, status(401, "Unauthorized", "Unauthorized")
+        user, denied = identity
         if parts == ["version"]:
             major, minor = self.cluster.git_version.lstrip("v").split(".")[:2]
             return 200, {"major": major, "minor": minor, "gitVersion": self.cluster.git_version, "gitCommit": "4096722",
@@ -205,14 +219,14 @@ class K8sApiServer:
             return _not_found()
         name = rest[1] if len(rest) > 1 else ""
         sub = rest[2] if len(rest) > 2 else ""
-        if sub and (resource.plural, sub) not in (("services", "proxy"), ("pods", "exec")):
+        if sub and (resource.plural, sub) not in (("services", "proxy"), ("pods", "exec"), ("pods", "log")):
             return _not_found()
         what = f"{resource.plural}/{sub}" if sub else resource.plural
         verb = "create" if sub == "exec" else "get" if name else "list"
-        if self.forbidden or what in self.denied:
+        if self.forbidden or what in denied:
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
             subject = f'{resource.plural} "{name}"' if name else what
-            return 403, status(403, "Forbidden", f'{subject} is forbidden: User "{self.user}" cannot {verb} resource "{what}" in API group '
+            return 403, status(403, "Forbidden", f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" in API group '
                                                  f'"{group}" {scope}', kind=resource.plural, **({"name": name} if name else {}))
         if what in self.hang_on:
             return 0, HANG
@@ -222,6 +236,8 @@ class K8sApiServer:
             return 405, status(405, "MethodNotAllowed", f"the sandbox API server is read-only: {method} is not supported")
         if sub == "proxy":
             return self._proxy(namespace, name, "/" + "/".join(rest[3:]))
+        if sub == "log":
+            return 200, ""  # the sandbox's containers log nothing; what matters is who may ask
         objects = [o for o in self._objects.get(resource.plural, []) if not namespace or o["metadata"].get("namespace") == namespace]
         as_table = "as=Table" in headers.get("Accept", "")
         if name:

@@ -15,6 +15,12 @@ from .k8s_build import Cluster, Obj
 from .k8s_objects import NAMESPACE, REQUIRED_ENV
 from .tls import SandboxCA
 
+READ_ONLY_USER = "system:serviceaccount:golive:release-viewer"
+"""The read-only role's user, as its RBAC denials name it."""
+READ_ONLY_DENIED = frozenset({"secrets", "pods/exec", "pods/log"})
+"""What the usual read-only cluster role may not do: read Secrets, exec into pods, read their logs."""
+READ_ONLY_CONTEXT = "golive-read-only"
+
 
 @dataclass
 class K8sSandbox:
@@ -53,6 +59,13 @@ class K8sSandbox:
         """The same server reached with another token (e.g. an expired one)."""
         return K8sSandbox(self.server, self.server.write_kubeconfig(path, token=token), self.namespace, started=False,
                           required_env=self.required_env)
+
+    def read_only(self) -> K8sSandbox:
+        """The same server as a read-only role (403 on Secrets, exec and logs): a second token, added to this
+        sandbox's kubeconfig as context READ_ONLY_CONTEXT (select it with kubernetes.context)."""
+        token = self.server.add_role(READ_ONLY_USER, READ_ONLY_DENIED)
+        self.server.write_kubeconfig(self.kubeconfig, context=READ_ONLY_CONTEXT, token=token, current=False)
+        return K8sSandbox(self.server, self.kubeconfig, self.namespace, started=False, required_env=self.required_env)
 
     def profile_data(self, **sections: dict[str, Any]) -> dict[str, Any]:
         """Profile TOML data pointing at this sandbox; `sections` are merged per section."""
