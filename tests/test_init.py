@@ -270,6 +270,7 @@ def test_init_on_the_second_staged_production(sandbox_ca, aws_sandbox, tmp_path:
     assert items["security.infrastructure.waf"]["verdict"] == "fail", items["security.infrastructure.waf"]["summary"]
     assert f"aws.acm-certificates: {second.DOMAIN} expires in 20 days" in items["go-live.infrastructure.ssl-certificates"]["summary"]
     assert items["security.infrastructure.waf"]["summary"].startswith("no WAF web ACL associated with app/northwind-dealdesk-alb/")
-    assert items["security.data.encryption-at-rest"]["summary"].startswith(f"node {second.PLAINTEXT_VOLUME[0]} volume vol-")
+    at_rest = items["security.data.encryption-at-rest"]["summary"]  # one node's data volume, not the EBS default
+    assert at_rest.startswith(f"aws.rds-encryption: node {second.PLAINTEXT_VOLUME[0]} volume vol-"), at_rest
     assert items["go-live.database.encryption"]["verdict"] == "pass"
     assert items["go-live.infrastructure.eks-cluster"]["verdict"] == "pass", items["go-live.infrastructure.eks-cluster"]["summary"]

@@ -18,6 +18,7 @@ from ..text import safe_line
 from .alert_routing import read_routing
 from .base import NoParams, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
 from .http_client import request
+from .prometheus_pods import is_per_pod, judge_per_pod
 
 SELECTOR = re.compile(r"([a-zA-Z_:][\w:]*)\s*\{([^{}]*)\}")
 MATCHER = re.compile(r'([a-zA-Z_]\w*)\s*(=~|!~|!=|=)\s*"((?:[^"\\]|\\.)*)"')
@@ -30,6 +31,9 @@ class QueryParams(ProbeParams):
     """PromQL; `$selector` and `$<series name>` are filled in from the profile's [prometheus] keys."""
     scale: float = 1.0
     unit: str = ""
+    per_pod_of: str = ""
+    """For a `by (pod)` query over series without a pod label: the Deployment whose Ready pods divide the
+    service total (`gateway`: the profile's target.gateway_service); empty: the figure stays per service."""
 
 
 async def _api(ctx: ProbeContext, path: str, **params) -> dict | list:
@@ -133,8 +137,12 @@ async def query(ctx: ProbeContext, params: QueryParams) -> ProbeResult:
     if value != value:  # NaN: e.g. a rate over no samples
         return await _no_data(ctx, promql, "query returned NaN (no samples in the window?)")
     unit = params.unit or (ctx.item.metric.target.unit if ctx.item.metric else "")
-    return ctx.judge(value, unit, ctx.item.metric.label or ctx.item.title if ctx.item.metric else ctx.item.title,
-                     f"PromQL: {promql}\nresult: {raw} × {params.scale:g} = {value:.4g}{unit}")
+    label = ctx.item.metric.label or ctx.item.title if ctx.item.metric else ctx.item.title
+    evidence = f"PromQL: {promql}\nresult: {raw} × {params.scale:g} = {value:.4g}{unit}"
+    first = SELECTOR.search(promql)
+    if is_per_pod(promql) and first:  # per pod only if the series have pods (prometheus_pods)
+        return await judge_per_pod(ctx, _api, first.group(0), params.per_pod_of, value, unit, label, evidence)
+    return ctx.judge(value, unit, label, evidence)
 
 
 async def _no_data(ctx: ProbeContext, promql: str, what: str) -> ProbeResult:

@@ -9,6 +9,8 @@ long as the demo runs. Bucket counts grow linearly, so every quantile is known i
             tax-engine p99 ≈ 47 ms                         -> every performance item passes
   degraded: p95 ≈ 340 ms (over 200, within 500), p99 ≈ 690 ms, errors 0.4 %, ~710 rps,
             gateway 300 rps/pod, tax-engine p99 100 ms, login p95 > 200 ms, one scrape target down
+  per-service: the healthy traffic without a `pod` label (a service-level exporter): the gateway's
+            ~1150 rps is one series, so a per-pod figure needs the Ready pods from the cluster
   second  : the second staged production's own labels — namespace `dealdesk-live`, services
             edge-gateway / identity / deals-api / customers-api / stock-api / tax-calculator, the
             route in a `handler` label (`/v2/...`) — so the default profile finds no series and a
@@ -68,7 +70,7 @@ class Series:
 
     def labels(self) -> str:
         return (f'namespace="{self.namespace}",service="{self.service}",{self.route_label}="{self.route}",'
-                f'method="{self.method}",pod="{self.pod}"')
+                f'method="{self.method}"' + (f',pod="{self.pod}"' if self.pod else ""))
 
 
 def _second() -> list[Series]:
@@ -89,6 +91,12 @@ def _second() -> list[Series]:
 def series_for(scenario: str) -> list[Series]:
     if scenario == "second":
         return _second()
+    if scenario == "per-service":
+        # The healthy traffic as a service-level exporter (an ingress, a mesh's gateway) reports it: no `pod`
+        # label, one series per service; the gateway's two pods are one series of their summed rate.
+        healthy = [dataclasses.replace(s, pod="") for s in series_for("healthy")]
+        gateway = [s for s in healthy if s.service == "api-gateway"]
+        return [dataclasses.replace(gateway[0], rps=sum(s.rps for s in gateway))] + [s for s in healthy if s not in gateway]
     if scenario == "mixed":
         # Healthy traffic, but the gateway is slow: p95 over target, within acceptable.
         return [dataclasses.replace(s, cdf=SLOW) if s.service == "api-gateway" else s for s in series_for("healthy")]
