@@ -151,22 +151,34 @@ def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResul
 
 @k8s_probe("k8s.hpa", NoParams)
 def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """A HorizontalPodAutoscaler targets (scaleTargetRef) the deployment of every profile service."""
+    """A HorizontalPodAutoscaler targets (scaleTargetRef) the deployment of every profile service, and is able to scale it."""
     services = profile_services(ctx)
     k8s = K8s(ctx)
     hpas = k8s.list(ns_path(ctx, "autoscaling/v2", "horizontalpodautoscalers"))
     targeted: dict[str, list[str]] = {}
+    stuck: dict[str, str] = {}
     lines = []
     for h in hpas:
         ref, hs = rules.spec(h).get("scaleTargetRef") or {}, rules.spec(h)
+        # The spec says what the HPA would do; its conditions say whether it can (metrics served, target scalable).
+        down = [c for c in rules.status(h).get("conditions") or []
+                if c.get("type") in ("AbleToScale", "ScalingActive") and c.get("status") == "False"]
         lines.append(f"hpa/{rules.name(h)} -> {ref.get('kind')}/{ref.get('name')} "
-                     f"(min {hs.get('minReplicas') or 1}, max {hs.get('maxReplicas')})")
-        if ref.get("kind") == "Deployment":
+                     f"(min {hs.get('minReplicas') or 1}, max {hs.get('maxReplicas')})"
+                     + "".join(f"; {c['type']} False: {c.get('reason', '?')} {c.get('message', '')}".rstrip() for c in down))
+        if ref.get("kind") != "Deployment":
+            continue
+        if down:
+            stuck[ref.get("name", "")] = f"hpa/{rules.name(h)} cannot scale it ({down[0]['type']} False: {down[0].get('reason', '?')})"
+        else:
             targeted.setdefault(ref.get("name", ""), []).append(rules.name(h))
     without = [s for s in services if s not in targeted]
-    lines += [f"deployment/{s}: no HPA targets it" for s in without]
+    lines += [f"deployment/{s}: " + (stuck[s] if s in stuck else "no HPA targets it") for s in without]
     if without:
-        return failed(f"no HPA for: {', '.join(without)}", "\n".join(lines))
+        missing = [s for s in without if s not in stuck]
+        parts = [f"no HPA for: {', '.join(missing)}"] if missing else []
+        parts += [f"deployment/{s}: {stuck[s]}" for s in without if s in stuck]
+        return failed("; ".join(parts), "\n".join(lines))
     return passed(f"every deployment autoscaled ({len(services)} services, {len(hpas)} HPAs)", "\n".join(lines))
 
 
