@@ -142,3 +142,26 @@ def test_production_checklist_under_the_read_only_role(k8s_healthy: K8sSandbox) 
             assert (result.verdict, UNDECIDABLE[key] in result.summary) == (Verdict.ERROR, True), (key, result.summary)
         else:
             assert result.verdict is Verdict.PASS, (key, result.summary)
+
+
+def without_proxy(sandbox: K8sSandbox) -> Profile:
+    """The read-only role of a cluster whose RBAC also refuses `services/proxy` (Kubernetes' own `view` role does)."""
+    from golive_tui.profile import SEED_SERVICES
+    from golive_tui.sandbox.k8s_sandbox import READ_ONLY_DENIED
+
+    token = sandbox.server.add_role(READ_ONLY_USER, READ_ONLY_DENIED | {"services/proxy"})
+    sandbox.server.write_kubeconfig(sandbox.kubeconfig, context="golive-view", token=token, current=False)
+    data = sandbox.profile_data(target={"services": list(SEED_SERVICES)})
+    data["kubernetes"]["context"] = "golive-view"
+    return Profile.model_validate(data)
+
+
+def test_health_without_the_service_proxy_is_read_from_readiness_probes(k8s_healthy: K8sSandbox, k8s_degraded: K8sSandbox) -> None:
+    """The pods' readiness probe is GET /health: Ready is the kubelet's last answer. The old probe was `error` here."""
+    [healthy] = run_sync(without_proxy(k8s_healthy), [item("http.health")])
+    assert healthy.result.verdict is Verdict.PASS, healthy.result.summary
+    assert healthy.result.summary == "all 6 services healthy (6 inferred from their pods' readiness probes)"
+    assert ("api-gateway: inferred from readiness: 3/3 pods Ready, their readiness probe is GET /health "
+            "(Ready: the kubelet's last check answered 2xx/3xx") in healthy.result.evidence
+    [degraded] = run_sync(without_proxy(k8s_degraded), [item("http.health")])
+    assert degraded.result.verdict is Verdict.FAIL and "deal-service (not Ready)" in degraded.result.summary, degraded.result.summary

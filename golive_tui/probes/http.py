@@ -77,6 +77,12 @@ def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, 
         status, text = service_proxy_get(ctx, ns, service, port, path, k8s=k8s)
     except ProbeError as exc:
         reason = str(exc)
+        if reason.startswith("forbidden"):  # a read-only role: the pods' readiness probes may still tell
+            from .k8s_readiness import health_from_readiness
+
+            inferred = health_from_readiness(k8s, service, path)  # type: ignore[arg-type]
+            if inferred is not None:
+                return inferred[0], f"{inferred[1]}\n  {where}: {reason}"
         return ("unverifiable" if reason.startswith(("forbidden", "unauthorised")) else "unreachable"), f"{service}: {where}: {reason}"
     said = status_message(text)
     line = f"{service}: {where} -> {status}" + (f" ({said})" if said else "")
@@ -129,7 +135,9 @@ def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         return failed(f"{len(bad)} of {len(services)} unhealthy: {', '.join(bad)}", "\n".join(lines))
     if unverifiable:
         return errored(f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this user", "\n".join(lines))
-    return passed(f"all {len(services)} services healthy (200)", "\n".join(lines))
+    inferred = sum("inferred from readiness" in line for line in lines)
+    return passed(f"all {len(services)} services healthy (200)" if not inferred else
+                  f"all {len(services)} services healthy ({inferred} inferred from their pods' readiness probes)", "\n".join(lines))
 
 
 @probe("http.security-headers", HeaderParams, blocking=False)
