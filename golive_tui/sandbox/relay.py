@@ -1,0 +1,138 @@
+"""A TCP relay that puts a network between a client and a sandbox server: each direction delayed by half a round trip.
+
+The kernel here has no `sch_netem`, so `tc … netem delay` is not available; this relay does
+in user space what it would: every chunk read from one side is written to the other
+`rtt/2` seconds later, in order, with no bandwidth limit (a bastion in a region, a VPN).
+TLS passes through untouched (certificates name 127.0.0.1, not a port). It can also count
+a byte pattern in what clients send (`count`), e.g. `Action=DescribeDBClusters` in the
+query-protocol bodies moto receives: what the server was asked, not what a client says it did.
+
+In a thread: `with Relays(rtt_ms=20) as relays: port = relays.add(target_port)`.
+As a process (the benchmark, so the relay never shares the measured interpreter):
+`python -m golive_tui.sandbox.relay --rtt-ms 20 PORT…` prints one JSON line
+`{"PORT": relay_port, …}` and relays until its stdin closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import threading
+import time
+from collections import Counter
+
+
+class Relays:
+    """Relays to 127.0.0.1 ports, on one event loop in a daemon thread."""
+
+    def __init__(self, rtt_ms: float = 0.0, *, watch: tuple[bytes, ...] = ()) -> None:
+        self.delay = rtt_ms / 2000.0
+        self.watch = watch
+        self.counts: Counter[bytes] = Counter()
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._servers: list[asyncio.AbstractServer] = []
+        self._thread = threading.Thread(target=self._loop.run_forever, name="golive-relay", daemon=True)
+
+    def start(self) -> Relays:
+        self._thread.start()
+        return self
+
+    def add(self, target_port: int, host: str = "127.0.0.1") -> int:
+        """Relay a new local port to `host:target_port`; return the new port."""
+        async def serve() -> asyncio.AbstractServer:
+            return await asyncio.start_server(lambda r, w: self._connection(r, w, host, target_port), "127.0.0.1", 0)
+
+        server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
+        self._servers.append(server)
+        return server.sockets[0].getsockname()[1]
+
+    def count(self, pattern: bytes) -> int:
+        with self._lock:
+            return self.counts[pattern]
+
+    def stop(self) -> None:
+        async def close() -> None:
+            for server in self._servers:
+                server.close()
+
+        if self._thread.is_alive():
+            asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+
+    def __enter__(self) -> Relays:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- one connection ------------------------------------------------------------------------
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int) -> None:
+        try:
+            await asyncio.sleep(self.delay)  # the SYN's way there; the connect below adds the way back
+            up_reader, up_writer = await asyncio.open_connection(host, port)
+            await asyncio.sleep(self.delay)
+        except OSError:
+            writer.close()
+            return
+        await asyncio.gather(self._pipe(reader, up_writer, watched=True), self._pipe(up_reader, writer, watched=False),
+                             return_exceptions=True)
+        for end in (writer, up_writer):
+            end.close()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, watched: bool) -> None:
+        """Copy one direction, each chunk delivered `delay` after it was read (in order: a queue and one writer)."""
+        queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+        tail = b""
+
+        async def deliver() -> None:
+            while True:
+                due, data = await queue.get()
+                wait = due - time.monotonic()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                if not data:
+                    break
+                writer.write(data)
+                await writer.drain()
+
+        sender = asyncio.ensure_future(deliver())
+        try:
+            while data := await reader.read(65536):
+                if watched and self.watch:
+                    seen = tail + data
+                    with self._lock:
+                        for pattern in self.watch:
+                            self.counts[pattern] += seen.count(pattern) - tail.count(pattern)
+                    tail = seen[-max(len(p) for p in self.watch):]
+                queue.put_nowait((time.monotonic() + self.delay, data))
+        except OSError:
+            pass
+        finally:
+            queue.put_nowait((time.monotonic() + self.delay, b""))
+            try:
+                await sender
+                writer.write_eof() if writer.can_write_eof() else writer.close()
+            except OSError:
+                writer.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rtt-ms", type=float, required=True)
+    parser.add_argument("ports", type=int, nargs="+")
+    args = parser.parse_args()
+    from .processes import die_with_parent
+
+    die_with_parent()
+    relays = Relays(args.rtt_ms).start()
+    print(json.dumps({str(port): relays.add(port) for port in args.ports}), flush=True)
+    sys.stdin.read()  # until the parent closes it (or dies)
+    relays.stop()
+
+
+if __name__ == "__main__":
+    main()
