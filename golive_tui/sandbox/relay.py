@@ -31,6 +31,8 @@ class Relays:
         self.delay = rtt_ms / 2000.0
         self.watch = watch
         self.counts: Counter[bytes] = Counter()
+        self.connections: Counter[int] = Counter()
+        """Connections opened per target port (a TLS handshake each, for TLS endpoints)."""
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._servers: list[asyncio.AbstractServer] = []
@@ -57,6 +59,10 @@ class Relays:
         async def close() -> None:
             for server in self._servers:
                 server.close()
+            others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in others:  # connections still open: end them here, not as warnings at exit
+                task.cancel()
+            await asyncio.gather(*others, return_exceptions=True)
 
         if self._thread.is_alive():
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
@@ -71,6 +77,8 @@ class Relays:
 
     # --- one connection ------------------------------------------------------------------------
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int) -> None:
+        with self._lock:
+            self.connections[port] += 1
         try:
             await asyncio.sleep(self.delay)  # the SYN's way there; the connect below adds the way back
             up_reader, up_writer = await asyncio.open_connection(host, port)
@@ -132,6 +140,7 @@ def main() -> None:
     print(json.dumps({str(port): relays.add(port) for port in args.ports}), flush=True)
     sys.stdin.read()  # until the parent closes it (or dies)
     relays.stop()
+    print(json.dumps({"connections": {str(k): v for k, v in relays.connections.items()}}), flush=True)
 
 
 if __name__ == "__main__":
