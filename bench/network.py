@@ -3,7 +3,7 @@
 `behind_network(env, rtt_ms, eks_auth, plugin_s)` yields the path of a profile whose every
 127.0.0.1 endpoint (Kubernetes API, moto, the web sandbox, Prometheus, Alertmanager,
 PagerDuty) is reached through golive_tui/sandbox/relay.py in its own process, each direction
-delayed by rtt_ms/2; with `eks_auth`, its kubeconfig is the form `aws eks update-kubeconfig`
+delayed by rtt_ms/2 (moto's connections kept alive, as AWS's are); with `eks_auth`, its kubeconfig is the form `aws eks update-kubeconfig`
 writes, whose stand-in `aws eks get-token` takes `plugin_s` seconds to start (what the AWS
 CLI takes here). With rtt 0 and no EKS auth it yields the demo's own profile.
 """
@@ -49,8 +49,11 @@ def behind_network(env, rtt_ms: float, eks_auth: bool, plugin_s: float) -> Itera
     kube_path = Path(profile["kubernetes"]["kubeconfig"])
     aws_config = Path(profile["aws"]["config_file"])
     texts = [env.profile_path.read_text(), kube_path.read_text(), aws_config.read_text()]
+    # moto (werkzeug) closes every connection after one answer; AWS's endpoints keep them open: so does the relay.
+    moto = _ports(str(profile["aws"].get("endpoint_url", "")))
     relay = subprocess.Popen([sys.executable, "-m", "golive_tui.sandbox.relay", "--rtt-ms", f"{rtt_ms:g}",
-                              *map(str, _ports(*texts))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                              *(f"--keep-alive={port}" for port in moto), *map(str, _ports(*texts))],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         ports = json.loads(relay.stdout.readline() if relay.stdout else "{}")
         moved_kube, moved_aws = directory / "kubeconfig", directory / "aws-config"

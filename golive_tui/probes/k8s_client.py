@@ -64,7 +64,9 @@ def _build_client(ctx: ProbeContext) -> Any:
     # A fresh Configuration, never the library's process-wide default (other runs, other clusters).
     cfg = type.__call__(client.Configuration)
     cfg.retries = 0  # the engine retries probes; a hidden HTTP retry would outlast the probe's timeout
-    cfg.connection_pool_maxsize = max(ctx.profile.run.concurrency, 4)  # one connection per concurrent probe
+    # One connection per concurrent call: probes run `concurrency` at once, and a probe may make independent calls at once
+    # (find_all); a full pool would open, then drop, a connection (a TLS handshake) for each call beyond it.
+    cfg.connection_pool_maxsize = max(ctx.profile.run.concurrency, 4) * 2
     try:
         if path is None:
             config.load_incluster_config(client_configuration=cfg)
@@ -246,6 +248,12 @@ class K8s:
         if status == 404:
             return None
         return self._json(status, body)
+
+    def find_all(self, paths: list[str]) -> list[dict[str, Any] | None | Exception]:
+        """`find` of independent paths at once (one round trip, not one each): each answer, or the exception it raised."""
+        from .threads import run_parallel
+
+        return run_parallel([lambda path=path: self.find(path) for path in paths], timeout=self.left() + 1.0)
 
     def get(self, path: str, **query: Any) -> dict[str, Any]:
         """The JSON answer at `path` (any non-200 answer, 404 included, is a ProbeError)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import threading
 import time
@@ -42,10 +43,18 @@ class Relays:
         self._thread.start()
         return self
 
-    def add(self, target_port: int, host: str = "127.0.0.1") -> int:
-        """Relay a new local port to `host:target_port`; return the new port."""
+    def add(self, target_port: int, host: str = "127.0.0.1", *, keep_alive: bool = False) -> int:
+        """Relay a new local port to `host:target_port`; return the new port.
+
+        `keep_alive`: the target is a plain-HTTP server that closes every connection after one
+        answer (moto's werkzeug server always sends `Connection: close`), which AWS's endpoints
+        never do; the relay then keeps the client's connection open, as AWS does, and uses a
+        fresh loopback connection per request on the server's side.
+        """
+        handler = self._keep_alive if keep_alive else self._connection
+
         async def serve() -> asyncio.AbstractServer:
-            return await asyncio.start_server(lambda r, w: self._connection(r, w, host, target_port), "127.0.0.1", 0)
+            return await asyncio.start_server(lambda r, w: handler(r, w, host, target_port), "127.0.0.1", 0)
 
         server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
         self._servers.append(server)
@@ -79,17 +88,51 @@ class Relays:
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int) -> None:
         with self._lock:
             self.connections[port] += 1
+        ends = [writer]
         try:
             await asyncio.sleep(self.delay)  # the SYN's way there; the connect below adds the way back
             up_reader, up_writer = await asyncio.open_connection(host, port)
+            ends.append(up_writer)
             await asyncio.sleep(self.delay)
-        except OSError:
+            await asyncio.gather(self._pipe(reader, up_writer, watched=True), self._pipe(up_reader, writer, watched=False),
+                                 return_exceptions=True)
+        except (OSError, asyncio.CancelledError):  # refused upstream, or the relay stopping: the connection ends here
+            pass
+        finally:
+            for end in ends:
+                end.close()
+
+    async def _keep_alive(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int) -> None:
+        """HTTP/1.1 requests with Content-Length bodies, one after another on one client connection."""
+        with self._lock:
+            self.connections[port] += 1
+        try:
+            await asyncio.sleep(self.delay * 2)  # the connection's handshake
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                body = await reader.readexactly(int(length[1])) if length else b""
+                request = head + body
+                self._watched(request)
+                await asyncio.sleep(self.delay)
+                up_reader, up_writer = await asyncio.open_connection(host, port)
+                up_writer.write(request)
+                answer = await up_reader.read()  # the server closes after its answer
+                up_writer.close()
+                head, _, rest = answer.partition(b"\r\n\r\n")
+                await asyncio.sleep(self.delay)
+                writer.write(re.sub(rb"(?im)^connection:\s*close\r\n", b"", head + b"\r\n") + b"\r\n" + rest)
+                await writer.drain()
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.CancelledError):
+            pass
+        finally:
             writer.close()
-            return
-        await asyncio.gather(self._pipe(reader, up_writer, watched=True), self._pipe(up_reader, writer, watched=False),
-                             return_exceptions=True)
-        for end in (writer, up_writer):
-            end.close()
+
+    def _watched(self, data: bytes) -> None:
+        if self.watch:
+            with self._lock:
+                for pattern in self.watch:
+                    self.counts[pattern] += data.count(pattern)
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, watched: bool) -> None:
         """Copy one direction, each chunk delivered `delay` after it was read (in order: a queue and one writer)."""
@@ -131,13 +174,15 @@ class Relays:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rtt-ms", type=float, required=True)
+    parser.add_argument("--keep-alive", type=int, action="append", default=[], metavar="PORT",
+                        help="a plain-HTTP server that closes after each answer (moto): keep the clients' connections open")
     parser.add_argument("ports", type=int, nargs="+")
     args = parser.parse_args()
     from .processes import die_with_parent
 
     die_with_parent()
     relays = Relays(args.rtt_ms).start()
-    print(json.dumps({str(port): relays.add(port) for port in args.ports}), flush=True)
+    print(json.dumps({str(port): relays.add(port, keep_alive=port in args.keep_alive) for port in args.ports}), flush=True)
     sys.stdin.read()  # until the parent closes it (or dies)
     relays.stop()
     print(json.dumps({"connections": {str(k): v for k, v in relays.connections.items()}}), flush=True)
