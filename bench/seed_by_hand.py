@@ -12,7 +12,14 @@ with the ratios, the warm sweep's wall time against its slowest probe, and the p
 of `golive run` (`/usr/bin/time -v`). Commands that are not installed or that the
 sandbox cannot answer are listed and left out of the total.
 
-Run: uv run --extra demo python bench/seed_by_hand.py [--runs 5]
+A production is not on loopback: `--rtt-ms N` puts every endpoint of the demo behind a TCP
+relay (golive_tui/sandbox/relay.py, its own process) that delays each direction by N/2 ms,
+for both sides alike; `--eks-auth` writes the demo's kubeconfig as `aws eks update-kubeconfig`
+does (users[].user.exec) with a stand-in `aws eks get-token` of realistic start-up
+(`--plugin-s`, 0.5 s as measured here), which kubectl runs on every invocation and golive
+once per process.
+
+Run: uv run --extra demo python bench/seed_by_hand.py [--runs 5] [--rtt-ms 20 --eks-auth]
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from golive_tui.engine import Engine  # noqa: E402
 from golive_tui.probes.base import ClientCache  # noqa: E402
 from golive_tui.profile import SEED_SERVICES, load_profile  # noqa: E402
 from golive_tui.sandbox.demo_process import DemoProcess  # noqa: E402
+
+from network import behind_network  # noqa: E402  (bench/network.py)
 
 
 def seed_commands(profile) -> list[tuple[str, list[str]]]:
@@ -89,9 +98,9 @@ def by_hand(profile) -> tuple[float, list[str], list[str]]:
     return total, ran, left_out
 
 
-def whole_process(env: DemoProcess, runs: int) -> tuple[float, float]:
+def whole_process(env: DemoProcess, profile_path: Path, runs: int) -> tuple[float, float]:
     """Median wall time of `golive run` as a fresh process, and its peak RSS (MB)."""
-    argv = [sys.executable, "-m", "golive_tui", "--profile", str(env.profile_path), "--state", str(env.state_path),
+    argv = [sys.executable, "-m", "golive_tui", "--profile", str(profile_path), "--state", str(env.state_path),
             "run", "--format", "json"]
     times, rss = [], 0.0
     for _ in range(runs):
@@ -129,20 +138,27 @@ def warm_sweeps(profile, items, runs: int) -> tuple[float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rtt-ms", type=float, default=0.0, help="round trip to every endpoint (a relay delays each way by half)")
+    parser.add_argument("--eks-auth", action="store_true", help="the kubeconfig in the EKS form, with an exec plugin")
+    parser.add_argument("--plugin-s", type=float, default=0.5, help="start-up of the stand-in `aws eks get-token`")
     args = parser.parse_args()
     items = [i for i in load_checklist().items() if i.probe]
     # The staged production in its own process, as a real one is on other machines: its servers do
     # not share golive's interpreter lock.
-    with DemoProcess("degraded") as env:
-        profile = load_profile(env.profile_path)
+    with DemoProcess("degraded") as env, behind_network(env, args.rtt_ms, args.eks_auth, args.plugin_s) as profile_path:
+        profile = load_profile(profile_path)
         # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the environment.
         os.environ.update({"AWS_CONFIG_FILE": profile.aws.config_file, "AWS_SHARED_CREDENTIALS_FILE": profile.aws.credentials_file,
                            "AWS_PROFILE": profile.aws.profile})
         warm_sweeps(profile, items, 1)  # moto loads each service backend on its first call: warm both sides
         hand, ran, left_out = by_hand(profile)
-        whole, rss = whole_process(env, args.runs)
+        whole, rss = whole_process(env, profile_path, args.runs)
         warm, slowest, slowest_key = warm_sweeps(profile, items, args.runs)
-    print(f"machine: {os.cpu_count()} cores; {len(items)} probed items of the production checklist; demo 'degraded'")
+    network = f"{args.rtt_ms:g} ms round trip to every endpoint" if args.rtt_ms else "loopback"
+    auth = f"EKS exec plugin ({args.plugin_s:g} s start-up)" if args.eks_auth else "static token"
+    load = os.getloadavg()[0]
+    print(f"machine: {os.cpu_count()} cores, load {load:.1f}; {len(items)} probed items of the production checklist;"
+          f" demo 'degraded'; {network}; kubeconfig: {auth}")
     print(f"by hand: {len(ran)} of the seed's commands one after another: {hand:.2f} s")
     print("  " + "; ".join(ran))
     for line in left_out:

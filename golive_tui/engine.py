@@ -107,6 +107,7 @@ class Engine:
         probed = [item for item in items if item.probe]
         semaphore = asyncio.Semaphore(self.concurrency)
         clients = self.clients or ClientCache()
+        clients.new_sweep()  # answers shared by the probes of a sweep (one DescribeDBClusters) are not the next sweep's
         results: list[ItemResult] = []
 
         async def run_item(item: Item) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import json
 import re
 import threading
 import time
@@ -127,7 +128,40 @@ def client(ctx: ProbeContext, service: str, region: str | None = None) -> Any:
         raise ProbeError(f"timed out after {ctx.timeout:g}s talking to AWS ({service})")
     aws = session(ctx)
     key = f"aws-client:{service}:{region or ''}:{budget:g}"
-    return ctx.clients.get(key, lambda: aws.make_client(service, region, budget))
+    return SharedReads(ctx, ctx.clients.get(key, lambda: aws.make_client(service, region, budget)), service, region)
+
+
+READS = ("describe_", "list_", "get_")
+"""Read operations, whose answers the probes of one sweep share; `get_paginator`/`get_waiter` are not calls."""
+
+
+def _call_key(*parts: Any, params: dict[str, Any]) -> tuple[Any, ...]:
+    return (*parts, json.dumps(params, sort_keys=True, default=str))
+
+
+class SharedReads:
+    """A boto3 client whose read calls are made once per sweep for the same parameters (ClientCache.shared).
+
+    Everything else (`meta`, `exceptions`, paginators, writes) is the client's own.
+    """
+
+    def __init__(self, ctx: ProbeContext, raw: Any, service: str, region: str | None) -> None:
+        self._ctx, self._raw, self._where = ctx, raw, ("aws", service, region or "")
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._raw, name)
+        if not name.startswith(READS) or name in ("get_paginator", "get_waiter") or not callable(attr):
+            return attr
+
+        def call(**params: Any) -> Any:
+            return shared(self._ctx, _call_key(*self._where, name, params=params), lambda: attr(**params))
+
+        return call
+
+
+def shared(ctx: ProbeContext, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """`compute()` shared by the sweep's probes; waiting for another probe's call is bounded by this probe's deadline."""
+    return ctx.clients.shared(key, compute, wait=time_left(ctx))
 
 
 def describe_eks_cluster(ctx: ProbeContext) -> tuple[str, dict | None]:
@@ -253,7 +287,30 @@ def aws_probe(name: str, params: type[ProbeParams], *, services: Sequence[str | 
 
 def paginate(ctx: ProbeContext, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
     """Every `key` entry of a paginated list call."""
-    items: list[Any] = []
-    for page in client(ctx, service).get_paginator(operation).paginate(**kwargs):
-        items.extend(page.get(key, []))
-    return items
+    def pages() -> list[Any]:
+        items: list[Any] = []
+        for page in client(ctx, service).get_paginator(operation).paginate(**kwargs):
+            items.extend(page.get(key, []))
+        return items
+
+    return shared(ctx, _call_key("aws", service, "", operation, key, params=kwargs), pages)
+
+
+def at_once(ctx: ProbeContext, *calls: Callable[[], Any]) -> list[Callable[[], Any]]:
+    """Make a probe's independent calls at once (one round trip instead of one each), in what is left of its deadline.
+
+    Returns one getter per call, in order: it gives that call's answer or raises its error,
+    so the probe reads them where it read the calls before (an error it never reads, e.g.
+    of a call a failed earlier one makes moot, is never raised).
+    """
+    from .threads import run_parallel
+
+    def getter(outcome: Any) -> Callable[[], Any]:
+        def get() -> Any:
+            if isinstance(outcome, Exception):
+                raise outcome
+            return outcome
+
+        return get
+
+    return [getter(outcome) for outcome in run_parallel(list(calls), timeout=max(time_left(ctx), 0.0) + 0.5)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, plural, session
+from .aws_client import at_once, aws_probe, client, describe_eks_cluster, error_code, paginate, plural, session
 from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed
 
 # Without Includes.keyTypes, ListCertificates returns RSA-2048 certificates only.
@@ -157,20 +157,22 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The account has an active Shield Advanced subscription, and it protects the production's ALB."""
     api = client(ctx, "shield", region="us-east-1")  # Shield's API lives in us-east-1 only
-    state = api.get_subscription_state().get("SubscriptionState", "?")
+    state_of, subscription_of, protections_of, load_balancer_of = at_once(  # independent: one round trip
+        ctx, api.get_subscription_state, api.describe_subscription, api.list_protections, lambda: _load_balancer(ctx))
+    state = state_of().get("SubscriptionState", "?")
     lines = [f"Shield Advanced GetSubscriptionState: {state}"]
     if state != "ACTIVE":
         return failed(f"no active Shield Advanced subscription ({state})", "\n".join(lines))
-    subscription = api.describe_subscription().get("Subscription", {})
+    subscription = subscription_of().get("Subscription", {})
     lines += [
         f"  start: {subscription.get('StartTime', '?')}, end: {subscription.get('EndTime', '?')}",
         f"  auto-renew: {subscription.get('AutoRenew', '?')}",
     ]
-    protections = api.list_protections().get("Protections", [])
+    protections = protections_of().get("Protections", [])
     lines.append(f"  protected resources: {', '.join(p.get('Name', '?') for p in protections) or 'none'}")
     lines += [f"    {p.get('Name', '?')}: {p.get('ResourceArn', '?')}" for p in protections]
     # Advanced protects (DDoS response team, cost protection, L7 mitigation) only the resources added to it.
-    arn, how = _load_balancer(ctx)
+    arn, how = load_balancer_of()
     if not arn:
         return passed("Shield Advanced subscription active (no ALB in this region to protect)", "\n".join(lines))
     alb = arn.split(":loadbalancer/", 1)[-1]

@@ -7,9 +7,12 @@ modules import their SDKs lazily (inside functions) so loading a checklist stays
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +26,8 @@ from ..vocab import Verdict, format_value
 if TYPE_CHECKING:
     from ..model import Item
     from ..profile import Profile
+
+R = TypeVar("R")
 
 __all__ = ["Verdict"]  # re-exported: the vocabulary lives in vocab.py
 
@@ -136,12 +141,60 @@ def profile_services(ctx: ProbeContext) -> list[str]:
 
 
 class ClientCache:
-    """Clients built once per run and shared by every probe of that run (thread-safe)."""
+    """Clients built once per run and shared by every probe of that run (thread-safe).
 
-    def __init__(self) -> None:
+    It also holds the answers of read calls shared by the probes of one sweep (`shared`):
+    thirteen probes about one Aurora cluster ask DescribeDBClusters once, not thirteen
+    times. `new_sweep()` (the engine, at the start of each run) drops them, so each sweep
+    reads the production afresh; `share_results=False` turns the sharing off (the test that
+    compares verdicts with and without it).
+    """
+
+    def __init__(self, *, share_results: bool = True) -> None:
         self._lock = threading.Lock()
         self._clients: dict[str, Any] = {}
         self._key_locks: dict[str, threading.Lock] = {}
+        self.share_results = share_results
+        self._shared: dict[Hashable, Future[Any]] = {}
+
+    def new_sweep(self) -> None:
+        """A sweep begins: the answers the last one shared are dropped (calls still running finish for their own probes)."""
+        with self._lock:
+            self._shared = {}
+
+    def shared(self, key: Hashable, compute: Callable[[], R], wait: float) -> R:
+        """`compute()`'s answer for `key`, computed once per sweep; a copy for each caller (probes may edit theirs).
+
+        A caller that finds the call already running waits for it, at most `wait` seconds
+        (TimeoutError). A failure is handed to the callers waiting for it, then forgotten:
+        the next caller tries again.
+        """
+        if not self.share_results:
+            return compute()
+        with self._lock:
+            memo = self._shared
+            future = memo.get(key)
+            owner = future is None
+            if future is None:
+                future = memo[key] = Future()
+        if owner:
+            try:
+                value = compute()
+            except BaseException as exc:
+                with self._lock:
+                    if memo.get(key) is future:
+                        del memo[key]
+                future.set_exception(exc)
+                raise
+            future.set_result(value)
+            return copy.deepcopy(value)
+        try:
+            value = future.result(timeout=max(wait, 0.0))
+        except FutureTimeout:
+            if future.done():  # the call's own timeout (socket.timeout is a TimeoutError too), not the wait's
+                raise
+            raise ProbeError(f"timed out waiting {wait:.1f}s for the same call by another probe of this sweep") from None
+        return copy.deepcopy(value)
 
     def get(self, key: str, factory: Callable[[], Any]) -> Any:
         with self._lock:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .base import ProbeContext, ProbeError, ProbeFunc, ProbeParams, ProbeResult, failed, probe
+from .k8s_auth import ExecCredential, take_exec_user
 
 CLIENT_KEY = "kubernetes"
 PAGE_SIZE = 500
@@ -63,18 +64,45 @@ def _build_client(ctx: ProbeContext) -> Any:
     # A fresh Configuration, never the library's process-wide default (other runs, other clusters).
     cfg = type.__call__(client.Configuration)
     cfg.retries = 0  # the engine retries probes; a hidden HTTP retry would outlast the probe's timeout
-    cfg.connection_pool_maxsize = max(ctx.profile.run.concurrency, 4)  # one connection per concurrent probe
+    # One connection per concurrent call: probes run `concurrency` at once, and a probe may make independent calls at once
+    # (find_all); a full pool would open, then drop, a connection (a TLS handshake) for each call beyond it.
+    cfg.connection_pool_maxsize = max(ctx.profile.run.concurrency, 4) * 2
     try:
         if path is None:
             config.load_incluster_config(client_configuration=cfg)
             return client.ApiClient(configuration=cfg)
-        return config.new_client_from_config(config_file=path, context=ctx.profile.kubernetes.context or None,
-                                             persist_config=False, client_configuration=cfg)
+        return _from_kubeconfig(ctx, path, cfg)
     except config.ConfigException as exc:
         where = "in-cluster config" if path is None else f"kubeconfig {path}"
         raise ProbeError(f"{where}: {' '.join(str(exc).split())}") from None
     except Exception as exc:  # e.g. YAML errors, whose text may quote the file (and a token): name the type only
         raise ProbeError(f"kubeconfig {path}: unreadable ({type(exc).__name__})") from None
+
+
+def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any) -> Any:
+    """What `new_client_from_config` does, except that an exec plugin is golive's to run (k8s_auth)."""
+    from kubernetes import client
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
+
+    merged = KubeConfigMerger(path)
+    if merged.config is None:
+        raise ConfigException("Invalid kube-config file. No configuration found.")
+    loader = KubeConfigLoader(config_dict=merged.config, active_context=ctx.profile.kubernetes.context or None)
+    section = take_exec_user(loader)
+    loader.load_and_set(cfg)
+    api = client.ApiClient(configuration=cfg)
+    if section is not None:
+        cluster = getattr(loader, "_cluster", None)
+        origin = getattr(cluster, "path", None) or path.split(os.pathsep)[0]  # the file the cluster came from
+        credential = ExecCredential(section, os.path.dirname(os.path.abspath(origin)), cluster)
+        api.golive_credential = credential  # run by prepare(), before any deadline; kept with the client if it fails
+    return api
+
+
+def credential_of(api: Any) -> ExecCredential | None:
+    """The exec plugin's credential of a client built from such a kubeconfig, else None."""
+    return getattr(api, "golive_credential", None)
 
 
 def api_client(ctx: ProbeContext) -> Any:
@@ -83,8 +111,10 @@ def api_client(ctx: ProbeContext) -> Any:
 
 
 def prepare(ctx: ProbeContext) -> None:
-    """Import the client and read the kubeconfig before the probe's deadline starts (engine hook)."""
-    api_client(ctx)
+    """Import the client, read the kubeconfig and renew an expired exec credential before the probe's deadline starts."""
+    credential = credential_of(api_client(ctx))
+    if credential is not None:
+        credential.current(ctx.now())
 
 
 def k8s_probe(name: str, params: type[ProbeParams]) -> Callable[[ProbeFunc], ProbeFunc]:
@@ -142,22 +172,49 @@ class K8s:
         return f"timed out after {self.ctx.timeout:g}s waiting for the API server at {self.host}"
 
     # --- requests ----------------------------------------------------------------------------------
-    def request(self, path: str, query: dict[str, Any] | None = None, *, accept: str = "application/json") -> tuple[int, bytes]:
+    def authorise(self) -> str:
+        """The exec plugin's current token in the client's configuration ("" without a plugin).
+
+        Running the plugin, or waiting for another probe's run of it, is set-up: its time is
+        added back to this probe's deadlines (the engine's and the API calls').
+        """
+        credential = credential_of(self.api)
+        if credential is None:
+            return ""
+        started = time.monotonic()
+        with self.ctx.setup():
+            token = credential.current(self.ctx.now())
+        if self.deadline is not None:
+            self.deadline += time.monotonic() - started
+        self.api.configuration.api_key["BearerToken"] = f"Bearer {token}"
+        return token
+
+    def request(self, path: str, query: dict[str, Any] | None = None, *, accept: str = "application/json",
+                retry: bool = True) -> tuple[int, bytes]:
         """GET `path` (with `query`) in the time left: (HTTP status, body); transport failures raise ProbeError."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
         self.check_cancel()
+        token = self.authorise()
         left = self.left()
         if left <= 0.01:
             raise ProbeError(self.timed_out())
         params = [(k, v) for k, v in (query or {}).items() if v not in (None, "")]
         method, url, headers, _, _ = self.api.param_serialize("GET", path, query_params=params,
                                                               header_params={"Accept": accept}, auth_settings=["BearerToken"])
+        if token:  # the token authorise() chose, whatever another thread has put in the shared configuration since
+            headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.api.call_api(method, url, headers, _request_timeout=left)
-            if response.status == 401:  # the token expired: the next probe re-reads the kubeconfig
-                self.ctx.clients.forget(CLIENT_KEY)
+            if response.status == 401:
+                credential = credential_of(self.api)
+                if credential is None:  # a static token expired: the next probe re-reads the kubeconfig
+                    self.ctx.clients.forget(CLIENT_KEY)
+                elif token and retry:  # the plugin's token was refused: one new one, and this call again
+                    self._read(response.response)  # drained, so the connection goes back to the pool
+                    credential.refused(token)
+                    return self.request(path, query, accept=accept, retry=False)
             return response.status, self._read(response.response)
         except HTTPError as exc:
             raise ProbeError(self._transport_error(exc)) from None
@@ -191,6 +248,12 @@ class K8s:
         if status == 404:
             return None
         return self._json(status, body)
+
+    def find_all(self, paths: list[str]) -> list[dict[str, Any] | None | Exception]:
+        """`find` of independent paths at once (one round trip, not one each): each answer, or the exception it raised."""
+        from .threads import run_parallel
+
+        return run_parallel([lambda path=path: self.find(path) for path in paths], timeout=self.left() + 1.0)
 
     def get(self, path: str, **query: Any) -> dict[str, Any]:
         """The JSON answer at `path` (any non-200 answer, 404 included, is a ProbeError)."""

@@ -33,9 +33,8 @@ class _Sources:
     def keys(self, kind: str, name: str) -> set[str] | None:
         cache = self.configmaps if kind == "configmap" else self.secrets
         if name not in cache:
-            plural = "configmaps" if kind == "configmap" else "secrets"
             try:
-                obj = self.k8s.find(ns_path(self.k8s.ctx, "v1", plural, name))
+                obj = self.k8s.find(self._path(kind, name))
             except ProbeError as exc:
                 if kind != "secret" or not str(exc).startswith("forbidden (403)"):
                     raise
@@ -44,6 +43,34 @@ class _Sources:
             cache[name] = None if obj is None else {*(obj.get("data") or {}), *(obj.get("binaryData") or {}),
                                                     *(obj.get("stringData") or {})}
         return cache[name]
+
+    def _path(self, kind: str, name: str) -> str:
+        return ns_path(self.k8s.ctx, "v1", "configmaps" if kind == "configmap" else "secrets", name)
+
+    def prefetch(self, deployments: list[dict[str, Any]]) -> None:
+        """Read every ConfigMap and Secret the deployments name at once: independent GETs, one round trip, not one each.
+
+        Only answers are kept (an object, or None for a 404); a failed read is left to
+        `keys`, which reads it again and decides what the failure means.
+        """
+        wanted = sorted({(kind, ref.get("name", "")) for dep in deployments for container, _ in rules.containers(rules.pod_spec(dep))
+                         for kind, ref in _references(container)})
+        answers = self.k8s.find_all([self._path(kind, name) for kind, name in wanted])
+        for (kind, name), obj in zip(wanted, answers, strict=True):
+            if not isinstance(obj, Exception):
+                (self.configmaps if kind == "configmap" else self.secrets)[name] = None if obj is None else {
+                    *(obj.get("data") or {}), *(obj.get("binaryData") or {}), *(obj.get("stringData") or {})}
+
+
+def _references(container: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(kind, reference) of every ConfigMap/Secret a container's env and envFrom name."""
+    found = []
+    for var in container.get("env") or []:
+        source = var.get("valueFrom") or {}
+        found += [(kind, source[key]) for key, kind in (("configMapKeyRef", "configmap"), ("secretKeyRef", "secret")) if source.get(key)]
+    for entry in container.get("envFrom") or []:
+        found += [(kind, entry[key]) for key, kind in (("configMapRef", "configmap"), ("secretRef", "secret")) if entry.get(key)]
+    return found
 
 
 def _check_refs(where: tuple[str, str, bool], container: dict[str, Any], sources: _Sources, problems: list[str],
@@ -112,6 +139,7 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     if not by_name:
         return none_deployed(ctx)
     sources = _Sources(k8s)
+    sources.prefetch(list(by_name.values()))
     required = ctx.profile.target.required_env
     problems: list[str] = []
     notes: list[str] = []

@@ -6,6 +6,7 @@ import asyncio
 import contextvars
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -110,3 +111,41 @@ def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
 
     _WORKERS.submit(call)
     return future
+
+
+def run_parallel(calls: list[Callable[[], Any]], timeout: float) -> list[Any]:
+    """Run independent blocking calls at once (one round trip instead of one each): their results, or their exceptions.
+
+    For a probe's calls that do not depend on each other (the Secrets its deployments name,
+    the facts of one AWS resource). The first runs in the calling thread, the others on the
+    daemon workers, each in a copy of the caller's context (the AWS deadline lives there).
+    A call still running after `timeout` seconds is given up as a TimeoutError.
+    """
+    futures: list[Future] = []
+    for call in calls[1:]:
+        future: Future = Future()
+        context = contextvars.copy_context()
+
+        def work(call: Callable[[], Any] = call, future: Future = future, context: contextvars.Context = context) -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(context.run(call))
+            except BaseException as exc:  # handed to the caller, which decides
+                future.set_exception(exc)
+
+        _WORKERS.submit(work)
+        futures.append(future)
+    results: list[Any] = []
+    if calls:
+        try:
+            results.append(calls[0]())
+        except Exception as exc:
+            results.append(exc)
+    deadline = time.monotonic() + timeout
+    for future in futures:
+        try:
+            results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
+        except Exception as exc:  # the call's own failure, or TimeoutError when it outlived `timeout`
+            results.append(exc)
+    return results

@@ -1,0 +1,140 @@
+"""The kubeconfig's exec credential plugin (`aws eks get-token`, as `aws eks update-kubeconfig` writes it).
+
+This is the user's own credential mechanism, named in *their* kubeconfig (`users[].user.exec`,
+apiVersion `client.authentication.k8s.io/v1beta1`), run as kubectl runs it. It is not a
+check: no shipped probe runs a local program (the `command` kind is for teams' own
+checklists, behind `run.allowed_commands`); a checklist cannot name this program, only the
+operator's kubeconfig can.
+
+golive runs the plugin itself rather than leaving it to the kubernetes client, which
+(kubernetes 37, config/kube_config.py and exec_provider.py) runs it on every client build,
+only *logs* a failure (the probe then saw a bare 401, the plugin's message lost), re-runs it
+inside a request once the credential is within 5 minutes of expiry — on the probe's deadline
+and from every thread at once — and, when golive's stdout is a terminal, hands the plugin
+golive's stdin and stderr (the cockpit's screen). Here the plugin runs at most once per
+process (per ClientCache), again only when its credential expires (`expirationTimestamp`,
+judged on the run's clock) or the API server answers 401 to it; concurrent probes wait for
+that one call; its stderr is the error's reason; its time is not the probe's (ctx.setup()).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import threading
+import time
+from typing import Any
+
+from ..text import safe_line, shorten
+from .base import SETUP_LIMIT, ProbeError
+
+EXPIRY_MARGIN = dt.timedelta(seconds=10)
+"""A credential this close to its expirationTimestamp is renewed before a request (`aws eks get-token` keeps a
+minute of its own between the stated expiry and the token's 15 minutes)."""
+FAILURE_HOLD = 5.0
+"""Seconds a plugin failure is reused rather than re-run: one sweep's probes see one call, the next sweep tries again."""
+PLUGIN_LIMIT = SETUP_LIMIT - 5.0
+"""Seconds the plugin may take (it never gets a terminal to ask anything on)."""
+
+
+def take_exec_user(loader: Any) -> Any | None:
+    """The active user's `exec` section, removed from the loader's copy so the client leaves it to golive.
+
+    Only when the kubernetes client would have used it: it prefers an auth-provider, then a
+    token or tokenFile, then exec (KubeConfigLoader._load_authentication).
+    """
+    user = getattr(loader, "_user", None)  # the loader's own node for the active context's user (kubernetes 37.0.1)
+    if user is None or "exec" not in user or "auth-provider" in user or user.safe_get("token") or user.safe_get("tokenFile"):
+        return None
+    section = user["exec"]
+    del user.value["exec"]
+    return section
+
+
+class ExecCredential:
+    """The token of one exec plugin, cached until it expires or is refused; thread-safe."""
+
+    def __init__(self, section: Any, base_path: str, cluster: Any) -> None:
+        from kubernetes.config.exec_provider import ExecProvider
+
+        self.provider = ExecProvider(section, base_path, cluster)  # parses command, args, env, provideClusterInfo
+        self.install_hint = " ".join(str(section.safe_get("installHint") or "").split())
+        self.lock = threading.Lock()
+        self.token = ""
+        self.expiry: dt.datetime | None = None
+        self.failure: tuple[float, str] | None = None
+        self.calls = 0
+
+    @property
+    def command(self) -> str:
+        return os.path.basename(str(self.provider.args[0]))
+
+    def current(self, now: dt.datetime) -> str:
+        """A token valid at `now`: the cached one, else one from a run of the plugin (ProbeError says why not)."""
+        with self.lock:
+            if self.token and (self.expiry is None or now + EXPIRY_MARGIN < self.expiry):
+                return self.token
+            if self.failure is not None and time.monotonic() - self.failure[0] < FAILURE_HOLD:
+                raise ProbeError(self.failure[1])
+            try:
+                self.token, self.expiry = self._run()
+            except ProbeError as exc:
+                self.token, self.failure = "", (time.monotonic(), str(exc))
+                raise
+            self.failure = None
+            return self.token
+
+    def refused(self, token: str) -> None:
+        """The API server answered 401 to `token`: the next `current` runs the plugin again (once, for every probe)."""
+        with self.lock:
+            if self.token == token:
+                self.token = ""
+
+    def _run(self) -> tuple[str, dt.datetime | None]:
+        self.calls += 1
+        provider = self.provider
+        info: dict[str, Any] = {"apiVersion": provider.api_version, "kind": "ExecCredential", "spec": {"interactive": False}}
+        if provider.cluster is not None:
+            info["spec"]["cluster"] = dict(provider.cluster.value)
+        env = {**provider.env, "KUBERNETES_EXEC_INFO": json.dumps(info, default=str)}
+        where = f"exec credential plugin {self.command} (kubeconfig users[].user.exec)"
+        try:
+            done = subprocess.run(provider.args, cwd=provider.cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, errors="replace", timeout=PLUGIN_LIMIT, check=False)
+        except FileNotFoundError:
+            raise ProbeError(f"{where}: not found" + (f" ({self.install_hint})" if self.install_hint else "")) from None
+        except subprocess.TimeoutExpired:
+            raise ProbeError(f"{where}: no answer within {PLUGIN_LIMIT:g}s") from None
+        except OSError as exc:
+            raise ProbeError(f"{where}: cannot run it ({exc.strerror or type(exc).__name__})") from None
+        if done.returncode != 0:
+            said = shorten(safe_line(" ".join(done.stderr.split())), 300) or "no message on stderr"
+            raise ProbeError(f"{where} failed (exit {done.returncode}): {said}")
+        return self._parse(done.stdout, where)
+
+    def _parse(self, stdout: str, where: str) -> tuple[str, dt.datetime | None]:
+        try:
+            data = json.loads(stdout)
+        except ValueError:
+            raise ProbeError(f"{where}: its output is not an ExecCredential (not JSON)") from None
+        if not isinstance(data, dict) or data.get("kind") != "ExecCredential" or not isinstance(data.get("status"), dict):
+            raise ProbeError(f"{where}: its output is not an ExecCredential")
+        if data.get("apiVersion") != self.provider.api_version:
+            raise ProbeError(f"{where}: it answered apiVersion {data.get('apiVersion')!r}, the kubeconfig asks for "
+                             f"{self.provider.api_version!r}")
+        status = data["status"]
+        token = status.get("token")
+        if not isinstance(token, str) or not token:
+            kind = "client certificates (not supported here)" if "clientCertificateData" in status else "no token"
+            raise ProbeError(f"{where}: it returned {kind}")
+        expiry = None
+        if status.get("expirationTimestamp"):
+            try:
+                expiry = dt.datetime.fromisoformat(str(status["expirationTimestamp"]).replace("Z", "+00:00"))
+            except ValueError:
+                raise ProbeError(f"{where}: unreadable expirationTimestamp {str(status['expirationTimestamp'])[:40]!r}") from None
+            if expiry.tzinfo is None:
+                expiry = expiry.replace(tzinfo=dt.UTC)
+        return token, expiry
