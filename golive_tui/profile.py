@@ -38,6 +38,8 @@ class TargetSettings(_Section):
     """Production domains (TLS, ACM, CORS)."""
     required_env: dict[str, list[str]] = Field(default_factory=dict)
     """Env var names each deployment must define; key `*` applies to all."""
+    release: str = ""
+    """The version going live (the OpenAPI document must name it); empty: not compared."""
 
 
 class KubernetesSettings(_Section):
@@ -69,6 +71,15 @@ class AwsSettings(_Section):
     """DatabaseConnections limit for the connection-pool metric; 0: read from the parameter group."""
     provisioned_iops: int = 0
     """Provisioned IOPS for the IOPS-utilisation metric; 0: not known, metric skipped."""
+    dr_region: str = ""
+    """The disaster-recovery region Aurora backups must reach; empty: the DR probe is skipped until set."""
+    user_pool_name: str = "autolytiq-prod-users"
+    """The production's Cognito user pool (exact name); empty: the password and MFA probes are skipped."""
+    password_min_length: int = Field(default=12, ge=1)
+    password_require: list[str] = Field(default_factory=lambda: ["uppercase", "lowercase", "numbers", "symbols"])
+    """Character classes the user pool's password policy must require."""
+    service_roles: list[str] = Field(default_factory=list)
+    """IAM roles (names or ARNs) checked for administrator grants besides the EKS cluster's and node groups'."""
 
     def boto3_session(self):
         """A boto3 Session from these keys (empty keys: boto3's own conventions); boto3 is imported here."""
@@ -100,6 +111,12 @@ class HttpSettings(_Section):
     """Route prefixes of the API: error pages are provoked under each, CORS is asked under each but `/`."""
     tls_endpoints: list[str] = Field(default_factory=list)
     """host:port of the public TLS endpoints (certificates and protocols); empty: each domain on port 443."""
+    openapi_url: str = ""
+    """The published OpenAPI document; empty: <api_url>/openapi.json."""
+    session_url: str = ""
+    """The page that sets the session cookies (the login page); empty: <api_url>/login."""
+    oidc_issuer: str = ""
+    """The OIDC issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: the OIDC probe is skipped."""
 
 
 DEFAULT_SERIES = {
