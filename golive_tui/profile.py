@@ -117,6 +117,8 @@ class HttpSettings(_Section):
     """The page that sets the session cookies (the login page); empty: <api_url>/login."""
     oidc_issuer: str = ""
     """The OIDC issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: the OIDC probe is skipped."""
+    runbook_urls: list[str] = Field(default_factory=list)
+    """The team's runbook pages (wiki, repository); each must answer without a login; empty: the runbook probe is skipped."""
 
 
 DEFAULT_SERIES = {
@@ -149,6 +151,20 @@ class PagerDutySettings(_Section):
     events_url: str = "https://events.pagerduty.com/v2/enqueue"
     routing_key_secret: str = "pagerduty-routing-key"
     """Name of the secret (OS keyring, or $GOLIVE_SECRET_<NAME>) holding the routing key."""
+    api_url: str = "https://api.pagerduty.com"
+    """PagerDuty's REST API (read with GETs only: schedules, escalation policies, on-calls)."""
+    api_token_secret: str = "pagerduty-api-token"
+    """Name of the secret holding a read-only REST API token; unset: the on-call probes are skipped."""
+    service_name: str = "autolytiq-prod"
+    """The PagerDuty service the production's alerts open incidents on."""
+    oncall_window_hours: float = Field(default=72.0, gt=0)
+    """The go-live window the schedules must cover without a gap, from now."""
+
+
+class GrafanaSettings(_Section):
+    url: str = "https://grafana.autolytiq.com"
+    token_secret: str = "grafana-token"
+    """Name of the secret holding a Grafana service-account token (Viewer); unset: the dashboard probe is skipped."""
 
 
 class K6Settings(_Section):
@@ -216,6 +232,7 @@ class Profile(_Section):
     run: RunSettings = Field(default_factory=RunSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     signoff: SignoffSettings = Field(default_factory=SignoffSettings)
+    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     source: str = Field(default="(built-in defaults)", exclude=True)
     """Where this profile was read from (not a TOML key)."""
 

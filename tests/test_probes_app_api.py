@@ -124,3 +124,29 @@ def test_unset_issuer_is_skipped_with_the_key(sandbox_ca) -> None:
     finally:
         app.stop()
     assert result.verdict is Verdict.SKIPPED and "http.oidc_issuer" in result.summary
+
+
+def test_runbooks(apps_runbooks) -> None:
+    healthy, degraded, traps = apps_runbooks
+    assert healthy.verdict is Verdict.PASS and "3 runbook page(s)" in healthy.summary, text(healthy)
+    assert degraded.verdict is Verdict.FAIL and "/runbooks/database-failover answers 404" in degraded.summary, text(degraded)
+
+
+def test_trap_runbook_behind_a_login_redirect(apps_runbooks) -> None:
+    """Trap: the page redirects to the SSO login, which answers 200: a probe following redirects (curl -L) passes;
+    the on-call engineer without a session sees a password form."""
+    traps = apps_runbooks[2]
+    assert traps.verdict is Verdict.FAIL and "/runbooks/database-failover redirects to a login page" in traps.summary
+    assert "302 -> https://localhost:" in traps.evidence and "/sso/login?next=" in traps.evidence
+
+
+@pytest.fixture(scope="module")
+def apps_runbooks(sandbox_ca) -> list[ProbeResult]:
+    out = []
+    for shape in (HEALTHY_APP, DEGRADED_APP, TRAPS_APP):
+        app = AppApi(sandbox_ca, shape)
+        try:
+            out.append(run(profile_for(app, str(sandbox_ca.bundle)), "http.runbooks")["http.runbooks"])
+        finally:
+            app.stop()
+    return out

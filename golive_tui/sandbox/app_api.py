@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .tls import SandboxCA
@@ -39,14 +39,15 @@ class AppShape:
     """secure; insecure (session without HttpOnly/SameSite); redirect (the session cookie without Secure, set on the 302)."""
     oidc: str = "valid"
     """valid; symmetric (an `oct` key in the JWKS and `none` among the algorithms); staging (the document names another issuer)."""
-    extra: dict[str, Any] = field(default_factory=dict)
+    runbooks: str = "ok"
+    """ok; missing (one runbook page answers 404); login (one redirects to the SSO login page)."""
 
 
 HEALTHY_APP = AppShape()
 DEGRADED_APP = AppShape(doc="invalid", open_paths=frozenset({"/v1/customers"}), accepts_unsigned=frozenset(OPERATIONS),
-                        cookies="insecure", oidc="symmetric")
+                        cookies="insecure", oidc="symmetric", runbooks="missing")
 TRAPS_APP = AppShape(doc="old", open_paths=frozenset({"/v1/deals/{dealId}"}), accepts_unsigned=frozenset({"/v1/inventory"}),
-                     cookies="redirect", oidc="staging")
+                     cookies="redirect", oidc="staging", runbooks="login")
 MIXED_APP = AppShape(cookies="redirect", accepts_unsigned=frozenset({"/v1/inventory"}))
 """The demo's mixed production: a session cookie without Secure (on the redirect), one operation accepting unsigned tokens."""
 
@@ -96,6 +97,10 @@ def app_handler(shape: AppShape, box: dict[str, str]):
             return 200, js, json.dumps({"status": "ok"})
         if route == "/login":
             return _login(shape)
+        if route.startswith("/runbooks/"):
+            return _runbook(shape, route)
+        if route == "/sso/login":
+            return 200, {"Content-Type": "text/html"}, "<form action=/sso/login method=post><input name=password type=password></form>"
         if route == "/app":
             return 200, {"Content-Type": "text/html"}, "<h1>Desk</h1>"
         if route == "/auth/.well-known/openid-configuration":
@@ -125,6 +130,18 @@ def _login(shape: AppShape) -> tuple[int, dict[str, str], str]:
     return 302, {"Location": "/app", "Set-Cookie": session}, ""
 
 
+RUNBOOKS = ("database-failover", "rollback", "incident-response")
+
+
+def _runbook(shape: AppShape, route: str) -> tuple[int, dict[str, str], str]:
+    name = route.removeprefix("/runbooks/")
+    if name not in RUNBOOKS or (shape.runbooks == "missing" and name == "database-failover"):
+        return 404, {"Content-Type": "text/html"}, "<h1>Page not found</h1>"
+    if shape.runbooks == "login" and name == "database-failover":  # the wiki space became private
+        return 302, {"Location": f"/sso/login?next={route}"}, ""
+    return 200, {"Content-Type": "text/html"}, f"<h1>Runbook: {name}</h1><ol><li>...</li></ol>"
+
+
 def _discovery(shape: AppShape, issuer: str) -> dict[str, Any]:
     algs = ["RS256", "none"] if shape.oidc == "symmetric" else ["RS256"]
     named = issuer.replace("localhost", "auth.staging.autolytiq.com") if shape.oidc == "staging" else issuer
@@ -145,7 +162,7 @@ class AppApi:
     def profile_overrides(self) -> dict[str, Any]:
         return {"target": {"release": RELEASE},
                 "http": {"openapi_url": f"{self.url}/openapi.json", "session_url": f"{self.url}/login",
-                         "oidc_issuer": f"{self.url}/auth"}}
+                         "oidc_issuer": f"{self.url}/auth", "runbook_urls": [f"{self.url}/runbooks/{n}" for n in RUNBOOKS]}}
 
     def stop(self) -> None:
         self.server.stop()

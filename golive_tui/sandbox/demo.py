@@ -31,6 +31,7 @@ import tomli_w
 from ..profile import SEED_SERVICES
 from .app_api import HEALTHY_APP, MIXED_APP, start_app
 from .aws_platform import platform_profile
+from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
 
 DEMO_ROUTING_KEY = "demo0routing0key0000000000000000"
 DEMO_AWS_PROFILE = "golive-demo"
@@ -94,6 +95,7 @@ class DemoEnvironment:
             profile["pagerduty"] = {"events_url": pagerduty.url, "routing_key_secret": f"file:{self.routing_key_path}"}
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["run"] = {"timeout": 8}
+            start_ops(ca, HEALTHY_OPS if self.scenario == "healthy" else MIXED_OPS, profile, self._stoppers, self.directory)  # PagerDuty REST, Grafana
             start_app(ca, HEALTHY_APP if self.scenario == "healthy" else MIXED_APP, profile, self._stoppers)
             self.profile_path.write_text("# Written by `golive demo`: the staged production on 127.0.0.1.\n" + tomli_w.dumps(profile))
             self.facts.update(api_url=web.api.url, status_page_url=web.status.url, pagerduty_url=pagerduty.url)

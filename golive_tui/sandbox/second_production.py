@@ -33,6 +33,7 @@ from ..profile import SEED_SERVICES
 from .k8s_second import NAMESPACE as K8S_NAMESPACE
 from .app_api import HEALTHY_APP, start_app
 from .aws_platform import platform_profile
+from .ops_apis import HEALTHY_OPS, start_ops
 from .k8s_second import REGION, TARGET_NAME
 from .prometheus import SECOND_SERIES
 from .reports import DEBUG, MINIMIST, SEMVER, npm_audit_v7, sarif, write
@@ -93,6 +94,7 @@ class SecondProduction:
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["deps"] = {"reports": self._dependency_reports()}
             profile["run"] = {"timeout": 8}
+            start_ops(ca, HEALTHY_OPS, profile, self._stoppers, self.directory)  # PagerDuty REST, Grafana
             start_app(ca, HEALTHY_APP, profile, self._stoppers)  # its OpenAPI document, login and OIDC issuer
             self.profile_path.write_text("# The second staged production (golive_tui/sandbox/second_production.py).\n"
                                          + tomli_w.dumps(profile))
