@@ -38,6 +38,8 @@ class TargetSettings(_Section):
     """Production domains (TLS, ACM, CORS)."""
     required_env: dict[str, list[str]] = Field(default_factory=dict)
     """Env var names each deployment must define; key `*` applies to all."""
+    release: str = ""
+    """The version going live (the OpenAPI document must name it); empty: not compared."""
 
 
 class KubernetesSettings(_Section):
@@ -69,6 +71,15 @@ class AwsSettings(_Section):
     """DatabaseConnections limit for the connection-pool metric; 0: read from the parameter group."""
     provisioned_iops: int = 0
     """Provisioned IOPS for the IOPS-utilisation metric; 0: not known, metric skipped."""
+    dr_region: str = ""
+    """The disaster-recovery region Aurora backups must reach; empty: the DR probe is skipped until set."""
+    user_pool_name: str = "autolytiq-prod-users"
+    """The production's Cognito user pool (exact name); empty: the password and MFA probes are skipped."""
+    password_min_length: int = Field(default=12, ge=1)
+    password_require: list[str] = Field(default_factory=lambda: ["uppercase", "lowercase", "numbers", "symbols"])
+    """Character classes the user pool's password policy must require."""
+    service_roles: list[str] = Field(default_factory=list)
+    """IAM roles (names or ARNs) checked for administrator grants besides the EKS cluster's and node groups'."""
 
     def boto3_session(self):
         """A boto3 Session from these keys (empty keys: boto3's own conventions); boto3 is imported here."""
@@ -100,6 +111,14 @@ class HttpSettings(_Section):
     """Route prefixes of the API: error pages are provoked under each, CORS is asked under each but `/`."""
     tls_endpoints: list[str] = Field(default_factory=list)
     """host:port of the public TLS endpoints (certificates and protocols); empty: each domain on port 443."""
+    openapi_url: str = ""
+    """The published OpenAPI document; empty: <api_url>/openapi.json."""
+    session_url: str = ""
+    """The page that sets the session cookies (the login page); empty: <api_url>/login."""
+    oidc_issuer: str = ""
+    """The OIDC issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: the OIDC probe is skipped."""
+    runbook_urls: list[str] = Field(default_factory=list)
+    """The team's runbook pages (wiki, repository); each must answer without a login; empty: the runbook probe is skipped."""
 
 
 DEFAULT_SERIES = {
@@ -132,6 +151,20 @@ class PagerDutySettings(_Section):
     events_url: str = "https://events.pagerduty.com/v2/enqueue"
     routing_key_secret: str = "pagerduty-routing-key"
     """Name of the secret (OS keyring, or $GOLIVE_SECRET_<NAME>) holding the routing key."""
+    api_url: str = "https://api.pagerduty.com"
+    """PagerDuty's REST API (read with GETs only: schedules, escalation policies, on-calls)."""
+    api_token_secret: str = "pagerduty-api-token"
+    """Name of the secret holding a read-only REST API token; unset: the on-call probes are skipped."""
+    service_name: str = "autolytiq-prod"
+    """The PagerDuty service the production's alerts open incidents on."""
+    oncall_window_hours: float = Field(default=72.0, gt=0)
+    """The go-live window the schedules must cover without a gap, from now."""
+
+
+class GrafanaSettings(_Section):
+    url: str = "https://grafana.autolytiq.com"
+    token_secret: str = "grafana-token"
+    """Name of the secret holding a Grafana service-account token (Viewer); unset: the dashboard probe is skipped."""
 
 
 class K6Settings(_Section):
@@ -199,6 +232,7 @@ class Profile(_Section):
     run: RunSettings = Field(default_factory=RunSettings)
     state: StateSettings = Field(default_factory=StateSettings)
     signoff: SignoffSettings = Field(default_factory=SignoffSettings)
+    grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
     source: str = Field(default="(built-in defaults)", exclude=True)
     """Where this profile was read from (not a TOML key)."""
 

@@ -94,7 +94,8 @@ def doctor(env: Env, deadline: float) -> None:
 
 
 @cli.command("checklists")
-def checklists_cmd() -> None:
+@click.option("--coverage", is_flag=True, help="Also print, per section, how many rows a probe decides and which are attested by hand.")
+def checklists_cmd(coverage: bool = False) -> None:
     """List the shipped checklists (use one with --checklist NAME)."""
     from ..checklists import load_checklist, shipped
 
@@ -103,3 +104,20 @@ def checklists_cmd() -> None:
         items = list(checklist.items())
         click.echo(f"{name:<14} {checklist.title} — {len(checklist.section)} sections, {len(items)} items "
                    f"({sum(1 for i in items if i.probe)} probed)")
+        if coverage:
+            for line in coverage_lines(checklist):
+                click.echo(line)
+
+
+def coverage_lines(checklist) -> list[str]:
+    """`probed N of M rows`, then per top section its probed count and the rows left to a human."""
+    items = list(checklist.items())
+    probed = sum(1 for i in items if i.probe)
+    lines = [f"  probed {probed} of {len(items)} rows ({100 * probed / max(1, len(items)):.0f} %); "
+             f"{len(items) - probed} attested by hand"]
+    for section in checklist.section:
+        mine = [i for i in items if i.key.split(".", 1)[0] == section.id]
+        by_hand = [i.key.split(".", 1)[1] for i in mine if not i.probe]
+        lines.append(f"    {section.id:<14} {sum(1 for i in mine if i.probe):>3}/{len(mine):<3} probed"
+                     + (f"; by hand: {', '.join(by_hand)}" if by_hand else ""))
+    return lines

@@ -9,11 +9,13 @@ mistakes the checklist exists to catch. Both are `build_account(account, shape)`
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from .aws_moto import MotoServer, SandboxAccount
+from .aws_platform import DEGRADED_PLATFORM, HEALTHY_PLATFORM, PlatformShape, build_platform
 from .tls import SandboxCA
 
 HEALTHY_ACCOUNT_ID = "123456789012"  # moto's default account: any unknown key lands here too
@@ -65,6 +67,8 @@ class AccountShape:
             "WriteIOPS": 600.0,
         }
     )
+    platform: PlatformShape = HEALTHY_PLATFORM
+    """Node subnets and NAT, IAM roles, logging, rate rule, DR copies, user pool (sandbox/aws_platform.py)."""
 
 
 HEALTHY = AccountShape()
@@ -169,6 +173,7 @@ def build_account(account: SandboxAccount, shape: AccountShape, *, ca: SandboxCA
     ids["trail_arn"] = build_cloudtrail(account, shape)
     build_log_groups(account, shape)
     put_rds_metrics(account, shape)
+    ids.update(build_platform(account, shape.name, ids, shape.platform))
     return ids
 
 
@@ -368,3 +373,7 @@ def put_rds_metrics(account: SandboxAccount, shape: AccountShape, *, past_minute
     ]
     for start in range(0, len(data), 1000):  # PutMetricData takes at most 1000 entries a call
         cloudwatch.put_metric_data(Namespace="AWS/RDS", MetricData=data[start : start + 1000])
+
+
+# The degraded account also misses the platform around the cluster (aws_network / aws_identity probes).
+DEGRADED = dataclasses.replace(DEGRADED, platform=DEGRADED_PLATFORM)

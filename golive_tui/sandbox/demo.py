@@ -29,6 +29,9 @@ from typing import Any
 import tomli_w
 
 from ..profile import SEED_SERVICES
+from .app_api import HEALTHY_APP, MIXED_APP, start_app
+from .aws_platform import platform_profile
+from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
 
 DEMO_ROUTING_KEY = "demo0routing0key0000000000000000"
 DEMO_AWS_PROFILE = "golive-demo"
@@ -87,12 +90,15 @@ class DemoEnvironment:
             profile["target"].update(name=f"demo-{self.scenario}", required_env={"*": ["NODE_ENV"]})
             profile["kubernetes"] = {"kubeconfig": str(self.kubeconfig)}
             profile["aws"] = aws
+            profile["aws"].update(platform_profile("autolytiq-prod")["aws"])
             profile["prometheus"] = {k: v for k, v in prometheus.items() if k in ("url", "alertmanager_url")}
             profile["pagerduty"] = {"events_url": pagerduty.url, "routing_key_secret": f"file:{self.routing_key_path}"}
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["run"] = {"timeout": 8}
             if self.scenario == "healthy":  # the healthy production's CI leaves clean dependency reports
                 profile["deps"] = {"reports": self._dependency_reports()}
+            start_ops(ca, HEALTHY_OPS if self.scenario == "healthy" else MIXED_OPS, profile, self._stoppers, self.directory)  # PagerDuty REST, Grafana
+            start_app(ca, HEALTHY_APP if self.scenario == "healthy" else MIXED_APP, profile, self._stoppers)
             self.profile_path.write_text("# Written by `golive demo`: the staged production on 127.0.0.1.\n" + tomli_w.dumps(profile))
             self.facts.update(api_url=web.api.url, status_page_url=web.status.url, pagerduty_url=pagerduty.url)
         except BaseException:
@@ -138,6 +144,7 @@ class DemoEnvironment:
     # --- backends ----------------------------------------------------------------------------
     def _start_aws(self, ca) -> dict[str, Any]:
         from .aws_account import HEALTHY, HEALTHY_ACCOUNT_ID, build_account
+        from .aws_platform import MIXED_PLATFORM
         from .aws_moto import MotoServer
 
         server = MotoServer(self.directory / "aws")
@@ -155,6 +162,8 @@ class DemoEnvironment:
             HEALTHY, backup_retention_days=7, cert_days=20)
         if self.scenario == "healthy":  # io1 storage: IOPS utilisation has its denominator on the cluster itself
             shape = dataclasses.replace(shape, provisioned_iops=3000)
+        if self.scenario != "healthy":  # and part of the platform around the cluster (sandbox/aws_platform)
+            shape = dataclasses.replace(shape, platform=MIXED_PLATFORM)
         ids = build_account(account, shape, ca=ca)
         self._stage_nodes(account)
         chain, key = ca.issue_pem(DOMAIN, "127.0.0.1", days=shape.cert_days)

@@ -32,6 +32,9 @@ import tomli_w
 
 from ..profile import SEED_SERVICES
 from .k8s_second import NAMESPACE as K8S_NAMESPACE
+from .app_api import HEALTHY_APP, start_app
+from .aws_platform import platform_profile
+from .ops_apis import HEALTHY_OPS, start_ops
 from .k8s_second import REGION, TARGET_NAME
 from .prometheus import SECOND_SERIES
 from .reports import DEBUG, MINIMIST, SEMVER, npm_audit_v7, sarif, write
@@ -88,12 +91,15 @@ class SecondProduction:
             pagerduty = PagerDutySandbox(ROUTING_KEY)
             self._stoppers.append(pagerduty.stop)
             merge(profile, self._start_aws(ca))
+            merge(profile, platform_profile(TARGET_NAME))  # the DR region and user pool of sandbox/aws_platform
             merge(profile, self.web.profile_overrides())  # last: the public endpoints are the web sandbox's
             profile["prometheus"] = {**self._start_prometheus(), "series": dict(SECOND_SERIES)}
             profile["pagerduty"] = {"events_url": pagerduty.url}
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["deps"] = {"reports": self._dependency_reports()}
             profile["run"] = {"timeout": 8}
+            start_ops(ca, HEALTHY_OPS, profile, self._stoppers, self.directory)  # PagerDuty REST, Grafana
+            start_app(ca, HEALTHY_APP, profile, self._stoppers)  # its OpenAPI document, login and OIDC issuer
             self.profile_path.write_text("# The second staged production (golive_tui/sandbox/second_production.py).\n"
                                          + tomli_w.dumps(profile))
             self.env["GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY"] = ROUTING_KEY
