@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GoliveError, LoadError
-from .chain import Change, append, verify, vouch
+from .chain import Change, append_all, verify, vouch
 from .codec import Codec
 from .conflicts import ConflictError, find_conflicts
 from .schema import AuditEntry, State
@@ -171,7 +171,7 @@ class StateStore:
                 if changes and integrity is not None and not integrity.ok:
                     changes = [self._accepted(integrity.problem), *changes]
                 when = actor.now()
-                entries = [append(state, change, by=actor.name, at=when, operator=operator) for change in changes]
+                entries = [e for change in changes for e in append_all(state, change, by=actor.name, at=when, operator=operator)]
                 if not entries:
                     return state, entries
                 self._cached = None

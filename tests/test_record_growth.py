@@ -1,0 +1,179 @@
+"""The record stays small over a long cutover: unchanged re-probes are one sweep entry, still proven.
+
+Each test fails on the code before schema_version 2, where every probe result was an
+item entry: the sweep entry, the vouched results, the restatement and the migration did
+not exist.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from golive_tui import actions
+from golive_tui.actor import Actor
+from golive_tui.checklists import load_checklist
+from golive_tui.decision import decide
+from golive_tui.engine import ItemResult
+from golive_tui.model import Checklist
+from golive_tui.probes.base import ProbeResult
+from golive_tui.state import SCHEMA_VERSION, StateStore, chain, open_store
+from golive_tui.state.chain import verify
+from golive_tui.state.codec import Codec
+from golive_tui.state.lazy import LazyAudit
+from golive_tui.vocab import Verdict
+from tests.people import person
+
+DATA = Path(__file__).parent / "data"
+MINI = DATA / "mini.toml"
+V1 = DATA / "state-v1.toml"
+"""Written by golive at ecf6eb7 (schema_version 1): three sweeps, a flip, a mark, an approval, a sweep."""
+T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def checklist() -> Checklist:
+    return load_checklist(MINI)
+
+
+def sweep(store: StateStore, checklist: Checklist, minute: int, *, waf: Verdict = Verdict.PASS, by: str = "alice"):
+    """One sweep of three probed items, at T0 + minute (duration and reading move every time)."""
+    items = checklist.item_map()
+    when = T0 + timedelta(minutes=minute)
+    results = [
+        ItemResult(items["go-live.infra.cluster"], ProbeResult(Verdict.PASS, "API 1.32 healthy", f"3 nodes Ready ({minute})",
+                                                               checked_at=when, duration_ms=10.0 + minute)),
+        ItemResult(items["security.waf"], ProbeResult(waf, "WAF rules" if waf == Verdict.PASS else "no rules",
+                                                      checked_at=when, duration_ms=5.0)),
+        ItemResult(items["performance.p95"], ProbeResult(Verdict.PASS, "p95 under target", value=100.0 + minute, unit="ms",
+                                                         checked_at=when, duration_ms=30.0)),
+    ]
+    return actions.record_results(store, results, actor=Actor.current(by).at(when))
+
+
+def fresh_read(store: StateStore):
+    """The document as another process reads it (a new codec, no shared caches)."""
+    assert store.path is not None
+    return Codec().loads(store.path, store.path.read_text())
+
+
+def test_an_unchanged_re_probe_is_one_sweep_entry_and_a_flip_is_an_item_entry(tmp_path: Path, checklist: Checklist) -> None:
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    assert [e.action for e in sweep(store, checklist, 0)] == ["probe", "probe", "probe"]
+    size = store.path.stat().st_size
+    for minute in range(1, 21):
+        entries = sweep(store, checklist, minute)
+        assert [(e.action, e.target) for e in entries] == [("sweep", "sweep")]
+        assert entries[0].values["items"] == ["go-live.infra.cluster", "performance.p95", "security.waf"]
+    grown = store.path.stat().st_size - size
+    assert grown < 20 * 700, f"20 unchanged sweeps grew the record by {grown} bytes"
+    flip = sweep(store, checklist, 21, waf=Verdict.FAIL)
+    assert [(e.action, e.target) for e in flip] == [("probe", "item:security.waf"), ("sweep", "sweep")]
+    state = fresh_read(store)
+    assert verify(state).ok
+    # The latest results are the stored ones, in full, and freshness moved with them.
+    cluster = state.items["go-live.infra.cluster"]
+    assert cluster.probe is not None and cluster.probe.checked_at == T0 + timedelta(minutes=21)
+    assert cluster.probe.evidence == "3 nodes Ready (21)" and state.items["performance.p95"].probe.value == 121.0
+    assert state.vouched == {"go-live.infra.cluster": flip[-1].values["root"], "performance.p95": flip[-1].values["root"]}
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ('checked_at = 2026-11-21 09:05:00+00:00', 'checked_at = 2026-11-21 09:59:00+00:00', "results sweep"),
+    ('evidence = "3 nodes Ready (5)"', 'evidence = "4 nodes Ready (5)"', "results sweep"),
+    ('value = 105.0', 'value = 99.0', "results sweep"),
+])
+def test_editing_a_result_a_sweep_vouches_for_is_detected(tmp_path: Path, checklist: Checklist, old: str, new: str,
+                                                          expected: str) -> None:
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    for minute in range(6):
+        sweep(store, checklist, minute)
+    text = store.path.read_text()
+    assert old in text
+    store.path.write_text(text.replace(old, new, 1))
+    report = verify(fresh_read(store))
+    assert not report.ok and expected in report.problem
+
+
+def test_editing_the_sweep_table_or_the_vouched_map_is_detected(tmp_path: Path, checklist: Checklist) -> None:
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    for minute in range(3):
+        sweep(store, checklist, minute)
+    text = store.path.read_text()
+    leaf = fresh_read(store).sweeps
+    (root, leaves), = leaf.items()
+    forged = text.replace(leaves["performance.p95"], "0" * 64)
+    store.path.write_text(forged)
+    assert "were modified" in verify(fresh_read(store)).problem
+    store.path.write_text(text.replace(f'"performance.p95" = "{root}"\n', ""))
+    assert "vouched differs" in verify(fresh_read(store)).problem
+
+
+def test_a_change_to_a_vouched_item_restates_its_latest_result_first(tmp_path: Path, checklist: Checklist) -> None:
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    for minute in range(3):
+        sweep(store, checklist, minute)
+    item = checklist.item_map()["performance.p95"]
+    entries = actions.mark(store, item, "done", note="looked at the dashboard", actor=Actor.current("carol").at(T0 + timedelta(minutes=5)))
+    assert [e.action for e in entries] == ["restate", "mark"]
+    assert entries[0].values["probe"]["value"] == 102.0
+    state = fresh_read(store)
+    assert "performance.p95" not in state.vouched and verify(state).ok
+
+
+def test_approvals_go_stale_on_a_flip_not_on_unchanged_re_probes(tmp_path: Path, checklist: Checklist) -> None:
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    sweep(store, checklist, 0)
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin").at(T0 + timedelta(minutes=1)))
+    for minute in range(2, 6):
+        sweep(store, checklist, minute)
+    view = {v.role_id: v for v in decide(checklist, fresh_read(store), T0 + timedelta(minutes=6)).approvals}
+    assert view["eng"].state == "fresh"
+    sweep(store, checklist, 6, waf=Verdict.FAIL)
+    view = {v.role_id: v for v in decide(checklist, fresh_read(store), T0 + timedelta(minutes=7)).approvals}
+    assert view["eng"].state == "stale" and view["eng"].changed == ["security.waf"]
+
+
+def test_a_schema_1_record_migrates_verifies_and_keeps_its_history(tmp_path: Path, checklist: Checklist) -> None:
+    path = tmp_path / "state.toml"
+    shutil.copy(V1, path)
+    old = V1.read_text()
+    assert old.startswith("schema_version = 1\n")
+    store = open_store(path, checklist=checklist.title)
+    before = store.read()
+    assert verify(before).ok and len(before.audit) == 14
+    sweep(store, checklist, 30, by="alice")
+    sweep(store, checklist, 31, by="alice")
+    text = path.read_text()
+    assert text.startswith(f"schema_version = {SCHEMA_VERSION}\n") and SCHEMA_VERSION == 2
+    history = old[old.index("[[audit]]"):]
+    assert history in text, "the entries of the old file are kept byte for byte"
+    after = fresh_read(store)
+    assert verify(after).ok and [e.hash for e in after.audit[:14]] == [e.hash for e in before.audit]
+    assert after.audit[-1].action == "sweep"
+    assert {v.role_id: v.state for v in decide(checklist, after, T0 + timedelta(minutes=40)).approvals}["eng"] == "fresh"
+
+
+def test_reading_a_long_record_parses_no_history(tmp_path: Path, checklist: Checklist) -> None:
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    for minute in range(90):
+        sweep(store, checklist, minute, waf=Verdict.FAIL if minute % 10 == 5 else Verdict.PASS)
+    state = fresh_read(store)
+    audit = state.audit
+    assert isinstance(audit, LazyAudit)
+    assert sum(entry is not None for entry in audit._read) == 0
+    assert audit[-1].action == "sweep" and sum(entry is not None for entry in audit._read) == 1
+    # A verification another process did is remembered (verified.py): this one replays nothing of it.
+    assert verify(state).ok
+    chain._VERIFIED.clear()
+    again = fresh_read(store)
+    assert verify(again).ok and sum(entry is not None for entry in again.audit._read) == 1  # the head only
+    # ... unless its text changed: an edited entry anywhere in the remembered prefix is caught.
+    text = store.path.read_text()
+    at = text.index('by = "alice"', text.index("\nseq = 7\n"))
+    store.path.write_text(text[:at] + 'by = "mallory"' + text[at + len('by = "alice"'):])
+    chain._VERIFIED.clear()
+    assert not verify(fresh_read(store)).ok
