@@ -177,3 +177,64 @@ def test_reading_a_long_record_parses_no_history(tmp_path: Path, checklist: Chec
     store.path.write_text(text[:at] + 'by = "mallory"' + text[at + len('by = "alice"'):])
     chain._VERIFIED.clear()
     assert not verify(fresh_read(store)).ok
+
+
+def golive(*args: str, cwd: Path, env: dict[str, str] | None = None):
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_old_history_archived_to_a_segment_that_audit_verify_checks(tmp_path: Path, checklist: Checklist) -> None:
+    path = tmp_path / "state.toml"
+    store = open_store(path, checklist=checklist.title)
+    for minute in range(30):
+        sweep(store, checklist, minute, waf=Verdict.FAIL if minute % 10 == 5 else Verdict.PASS)
+    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin").at(T0 + timedelta(minutes=31)))
+    for minute in range(32, 36):
+        sweep(store, checklist, minute)
+    approval_seq = store.read().approvals["eng"].audit_seq
+    size = path.stat().st_size
+    done = golive("--state", str(path), "audit", "archive", "--yes", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    segment = tmp_path / f"state.toml.audit-000001-{approval_seq - 1:06d}.toml"
+    assert segment.exists() and path.stat().st_size < size
+    state = fresh_read(store)
+    assert state.audit[0].seq == approval_seq and state.audit[-1].action == "archive"
+    assert verify(state).ok
+    # The record goes on: sweeps, a mark, the approval still fresh and its entry found.
+    sweep(store, checklist, 40)
+    actions.mark(store, checklist.item_map()["go-live.infra.rollback"], "done", note="drill", actor=Actor.current("carol"))
+    view = {v.role_id: v for v in decide(checklist, fresh_read(store), T0 + timedelta(minutes=41)).approvals}
+    assert view["eng"].operator and view["eng"].state == "stale" and view["eng"].changed == ["go-live.infra.rollback"]
+    result = golive("--state", str(path), "audit", "verify", cwd=tmp_path)
+    assert result.returncode == 0 and "intact" in result.stdout, result.stderr
+    # An edited segment is caught by audit verify; an edited base or archive list by every verification.
+    text = segment.read_text()
+    segment.write_text(text.replace('by = "alice"', 'by = "mallory"', 1))
+    result = golive("--state", str(path), "audit", "verify", cwd=tmp_path)
+    assert result.returncode == 1 and "was modified" in result.stderr
+    segment.write_text(text)
+    record = path.read_text()
+    at = record.index("[base.items.")
+    at = record.index("verdict = ", at)
+    path.write_text(record[:at] + 'verdict = "acceptable"' + record[record.index("\n", at):])
+    report = verify(fresh_read(store))
+    assert not report.ok and "base" in report.problem
+
+
+def test_a_record_over_half_the_limit_warns_and_still_loads(tmp_path: Path, checklist: Checklist) -> None:
+    path = tmp_path / "state.toml"
+    store = open_store(path, checklist=checklist.title)
+    for minute in range(30):
+        sweep(store, checklist, minute)
+    size = path.stat().st_size
+    limit_mb = f"{size * 1.5 / 2**20:.4f}"  # the file is two thirds of this limit
+    result = golive("--state", str(path), "status", cwd=tmp_path, env={"GOLIVE_MAX_FILE_MB": limit_mb})
+    assert result.returncode in (0, 1), result.stderr
+    assert "over half the" in result.stderr and "golive audit archive" in result.stderr
+    quiet = golive("--state", str(path), "status", cwd=tmp_path, env={"GOLIVE_MAX_FILE_MB": f"{size * 3 / 2**20:.4f}"})
+    assert "over half" not in quiet.stderr

@@ -252,7 +252,7 @@ def _verify(state: State) -> VerifyReport:
             _VERIFIED.popitem(last=False)
         if isinstance(entries, LazyAudit) and entries.stored - start >= verified.REMEMBER_AFTER and total == entries.stored:
             verified.remember(entries, total, replay)
-    problem = check_vouched(state, replay)
+    problem = check_vouched(state, replay) or _check_base(state)
     if problem:
         return VerifyReport(False, total, problem, None)
     for label, stored, derived in (
@@ -291,6 +291,23 @@ def head_before(state: State, seq: int) -> str:
         return state.archive[-1].head if state.archive else GENESIS
     entry = entry_at(state, seq - 1)
     return entry.hash if entry is not None else GENESIS
+
+
+def base_digest(base: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(strip_none(base)).encode()).hexdigest()
+
+
+def _check_base(state: State) -> str:
+    """The archive's latest segment and `base` are what the `archive` entry in the file committed to."""
+    if not state.archive:
+        return "" if not state.base else "base is set without an archive: edited by hand?"
+    segment = state.archive[-1]
+    entry = entry_at(state, segment.sealed_by)
+    committed = {"segment": segment.file, "sha256": segment.sha256, "first": segment.first, "last": segment.last,
+                 "head": segment.head, "base": base_digest(state.base)}
+    if entry is None or entry.action != "archive" or entry.values != committed:
+        return f"the archive ({segment.file}) or base differ from the archive entry #{segment.sealed_by}: edited by hand?"
+    return ""
 
 
 def origin_seq(state: State) -> int:

@@ -166,3 +166,14 @@ def to_toml(state: State) -> str:
 
 def from_toml(path: Path | str, text: str) -> State:
     return _default.loads(path, text)
+
+
+def size_warning(location: str, size: int) -> str | None:
+    """A record over half the size limit still loads, but will not for ever: say so, and what to do."""
+    from ..files import max_bytes
+
+    limit = max_bytes()
+    if size <= limit // 2:
+        return None
+    return (f"{location} is {size / 2**20:.1f} MB, over half the {limit / 2**20:g} MB limit on a record: "
+            "`golive audit archive` moves old history into a segment file (`golive audit verify` still checks it)")

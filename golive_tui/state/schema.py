@@ -137,6 +137,8 @@ class Segment(_Record):
     """The hash of its last entry: the first entry left in the state file links to it."""
     sha256: str
     """SHA-256 of the segment file's bytes (an edited segment is caught before it is parsed)."""
+    sealed_by: int
+    """The `archive` entry (in the state file) that commits to this segment and to `base`."""
 
 
 class State(_Record):
