@@ -238,3 +238,61 @@ def test_a_record_over_half_the_limit_warns_and_still_loads(tmp_path: Path, chec
     assert "over half the" in result.stderr and "golive audit archive" in result.stderr
     quiet = golive("--state", str(path), "status", cwd=tmp_path, env={"GOLIVE_MAX_FILE_MB": f"{size * 3 / 2**20:.4f}"})
     assert "over half" not in quiet.stderr
+
+
+def _sweeper(path: str, worker: int, count: int) -> None:
+    checklist = load_checklist(MINI)
+    store = open_store(path, checklist=checklist.title)
+    note_item = checklist.item_map()["go-live.infra.rollback"]
+    for n in range(count):
+        sweep(store, checklist, worker * 1000 + n, by="alice", waf=Verdict.FAIL if n % 7 == 3 else Verdict.PASS)
+        actions.mark(store, note_item, "done", note=f"{worker}-{n}", actor=Actor.current(f"w{worker}"))
+
+
+def test_two_processes_sweeping_and_marking_one_record_lose_nothing_and_verify(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = str(tmp_path / "state.toml")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_sweeper, args=(path, w, 25)) for w in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+        assert p.exitcode == 0
+    state = Codec().loads(path, Path(path).read_text())
+    assert verify(state).ok
+    assert sum(e.action == "mark" for e in state.audit) == 50
+    assert sum(e.action == "sweep" for e in state.audit) >= 25
+
+
+def test_sweeps_on_s3_and_through_an_outage_are_sweep_entries_that_verify(tmp_path: Path, checklist: Checklist) -> None:
+    import uuid
+
+    from golive_tui.sandbox.moto_s3 import S3Server
+    from golive_tui.state.s3 import S3Object
+
+    server = S3Server().start()
+    try:
+        url = f"s3://{server.bucket(f'golive-{uuid.uuid4().hex[:12]}')}/prod/golive-state.toml"
+
+        def store_at(journal: Path):
+            return open_store(url, checklist=checklist.title, journal_dir=journal,
+                              storage=S3Object(url, endpoint_url=server.endpoint_url, poll_interval=0))
+
+        store = store_at(tmp_path / "journal")
+        for minute in range(3):
+            sweep(store, checklist, minute)
+        server.stop()
+        queued = sweep(store, checklist, 3)  # offline: journalled as one sweep, shown at once
+        assert store.offline and [e.action for e in queued] == ["sweep"]
+        sweep(store, checklist, 4, waf=Verdict.FAIL)
+        server.start()
+        report = store_at(tmp_path / "journal").sync()
+        assert (report.pushed, report.conflicts, report.remaining) == (2, [], 0)
+        remote = store_at(tmp_path / "other").read()
+        assert verify(remote).ok
+        assert [e.action for e in remote.audit][-4:] == ["sweep", "sweep", "probe", "sweep"]
+        assert remote.items["performance.p95"].probe.value == 104.0
+    finally:
+        server.stop()
