@@ -55,10 +55,10 @@ def principal_of(record: ApprovalRecord) -> str:
 
 def entry_of(state: State, record: ApprovalRecord) -> AuditEntry | None:
     """The audit entry that recorded the approval (by its sequence number)."""
-    index = record.audit_seq - 1
-    if 0 <= index < len(state.audit) and state.audit[index].seq == record.audit_seq and state.audit[index].action == "approve":
-        return state.audit[index]
-    return None
+    from .state.chain import entry_at
+
+    entry = entry_at(state, record.audit_seq)  # by position after archived history (state/archive.py)
+    return entry if entry is not None and entry.seq == record.audit_seq and entry.action == "approve" else None
 
 
 def recorded_by(state: State, record: ApprovalRecord) -> Operator | None:
@@ -68,7 +68,9 @@ def recorded_by(state: State, record: ApprovalRecord) -> Operator | None:
 
 def chain_head_before(state: State, seq: int) -> str:
     """The head of the chain just before entry `seq` (what an approval at `seq` signs)."""
-    return state.audit[seq - 2].hash if seq >= 2 and len(state.audit) >= seq - 1 else GENESIS
+    from .state.chain import head_before
+
+    return head_before(state, seq) if seq >= 1 else GENESIS
 
 
 def check_record(role_id: str, record: ApprovalRecord, state: State, trust: Trust, digest_then: str | None = None) -> Signing:
@@ -101,9 +103,9 @@ def is_own(principal: str, operator: Operator) -> bool:
 def verify_signatures(checklist: Checklist, state: State, trust: Trust) -> tuple[int, str, int | None]:
     """(signed approvals checked, first problem or "", its audit seq) over the chain's whole history."""
     from .digest import signature as state_digest
-    from .state.chain import Change, apply_change
+    from .state.chain import Change, apply_change, origin
 
-    replay = State(checklist=state.checklist)
+    replay = origin(state)[2]  # the state before the first entry in the file (after archived history)
     checked = 0
     for entry in state.audit:
         if entry.action == "approve" and entry.values.get("ssh_signature"):

@@ -17,7 +17,7 @@ from ..decision import decide
 from ..digest import signature
 from ..errors import GoliveError
 from ..model import ApprovalRole, Checklist
-from ..signoff import Trust, chain_head_before, check_record, is_own, principal_of
+from ..signoff import Trust, chain_head_before, check_record, entry_of, is_own, principal_of
 from ..state import AuditEntry, Change, State, Store
 from ..state.schema import ApprovalRecord
 
@@ -36,7 +36,7 @@ def _other_role_by_operator(checklist: Checklist, state: State, role: ApprovalRo
         record = state.approvals.get(other.id)
         if other.id == role.id or record is None or record.revoked_at is not None:
             continue
-        entry = state.audit[record.audit_seq - 1] if 0 < record.audit_seq <= len(state.audit) else None
+        entry = entry_of(state, record)
         recorded = Operator.from_record(entry.operator) if entry is not None else None
         if recorded is not None and recorded.key == operator.key:
             return f"{other.role} (as {record.name})"

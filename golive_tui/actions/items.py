@@ -20,7 +20,7 @@ from ..errors import GoliveError
 from ..files import open_regular
 from ..model import Checklist, Item
 from ..state import AuditEntry, Change, State, Store
-from ..state.chain import apply_change
+from ..state.chain import apply_change, sweep_change
 from ..vocab import STATUSES, Verdict
 
 # A probe's verdict moves the item's status; `error`/`skipped` say nothing about the item.
@@ -174,11 +174,12 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
 
 
 def record_results(store: Store, outcomes: Iterable[ItemResult], *, actor: Actor) -> list[AuditEntry]:
-    """Save probe results (one transaction for the batch)."""
+    """Save probe results (one transaction for the batch): an item entry for each result that changes
+    what the item says, one sweep entry committing to all the others (state/sweeps.py)."""
     batch = list(outcomes)
     if not batch:
         return []
-    _, entries = store.transact(lambda state: [probe_change(state, o, actor.name) for o in batch], actor)
+    _, entries = store.transact(lambda state: [sweep_change([probe_change(state, o, actor.name) for o in batch])], actor)
     return entries
 
 

@@ -55,6 +55,7 @@ class Env:
             # The profile says how to reach a shared (s3://) state and the mode of a local one.
             self._cache["store"] = open_store(state_location(self.state_path), self.profile, checklist=self.checklist.title,
                                               accept_tampered=self.accept_tampered)
+            _warn_on_close(self._cache["store"])
         return self._cache["store"]
 
     def trust(self, allowed_signers: str | None = None):
@@ -213,3 +214,11 @@ from . import files, inspect, maintain, probe, record, secret, serving, setup  #
 
 if __name__ == "__main__":
     main()
+
+
+def _warn_on_close(store: Any) -> None:
+    """After the command, a warning on stderr when the record read is over half the size limit."""
+    ctx = click.get_current_context(silent=True)
+    inner = getattr(store, "store", store)  # an offline (S3) store wraps the one that reads
+    if ctx is not None:
+        ctx.call_on_close(lambda: getattr(inner, "size_warning", None) and click.echo(f"warning: {inner.size_warning}", err=True))

@@ -120,6 +120,10 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
 
     state = env.store.read()
     report = verify(state)
+    if state.archive and env.store.path is not None:  # archived history: every segment is read and checked too
+        from ..state.archive import verify_history
+
+        report = verify_history(state, env.store.path.parent)
     where = env.store.path or env.store.location
     if not report.ok:
         click.echo(f"{where}: TAMPERED — {report.problem}", err=True)
@@ -132,3 +136,20 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     checked = "" if not signed else f", {signed} signed approval{'s' if signed != 1 else ''} verified" if trust.allowed_signers \
         else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
     click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")
+
+
+@audit.command("archive")
+@click.option("--yes", is_flag=True, help="Archive without asking.")
+@pass_env
+def audit_archive(env: Env, yes: bool) -> None:
+    """Move old history into a hash-linked segment file next to the record (`audit verify` still checks it)."""
+    from ..state.archive import archive, boundary
+
+    store = env.store
+    state = store.read()
+    upto = boundary(state)
+    if not yes and not click.confirm(f"Move entries up to #{upto} of {store.location} into a segment file?", default=False):
+        raise click.exceptions.Exit(1)
+    done = archive(store, env.actor())
+    click.echo(f"{done.segment}: {done.entries} entries archived; {done.kept} in the record "
+               f"({done.before / 1024:.0f} KB -> {done.after / 1024:.0f} KB)")

@@ -9,13 +9,17 @@ entries are all detected and the first broken entry is named.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from . import verified
+from .canon import canonical, first_difference, strip_none
+from .lazy import LazyAudit
 from .schema import ApprovalRecord, AuditEntry, ItemState, Meta, State
+from .sweeps import SWEEP, check_vouched, restated, result_leaf, steady, sweep_root
 
 GENESIS = "0" * 64
 
@@ -30,26 +34,6 @@ class Change:
     unset: list[str] = field(default_factory=list)
     expect: dict[str, Any] = field(default_factory=dict)
     """Values the user saw before changing (not stored): a mismatch is a conflict."""
-
-
-def canonical(obj: Any) -> str:
-    """Deterministic JSON: sorted keys, no spaces, datetimes as ISO 8601."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False)
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def strip_none(value: Any) -> Any:
-    """Drop None recursively: TOML has no null, so what is hashed is what is written and read back."""
-    if isinstance(value, dict):
-        return {k: strip_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [strip_none(v) for v in value if v is not None]
-    return value
 
 
 # Fields added after the first files were written: left out of the hash while empty, so
@@ -67,15 +51,27 @@ def stored(change: Change) -> Change:
     return Change(change.target, change.action, strip_none(change.values), list(change.unset))
 
 
+def _applied(item: ItemState | None, values: dict[str, Any], unset: list[str]) -> ItemState:
+    current = (item or ItemState()).model_dump(exclude_none=False)
+    current.update(values)
+    for name in unset:
+        current[name] = ItemState.model_fields[name].default
+    return ItemState.model_validate(current)
+
+
 def apply_change(state: State, change: Change) -> None:
     """Apply one change to the in-memory state (used for writing and for replay)."""
     kind, _, key = change.target.partition(":")
     if kind == "item":
-        current = state.items.get(key, ItemState()).model_dump(exclude_none=False)
-        current.update(change.values)
-        for name in change.unset:
-            current[name] = ItemState.model_fields[name].default
-        state.items[key] = ItemState.model_validate(current)
+        state.items[key] = _applied(state.items.get(key), change.values, change.unset)
+        state.vouched.pop(key, None)  # an item entry states the item in full: no sweep vouches for it any more
+    elif kind == SWEEP:
+        if "results" in change.values:  # a sweep not yet written (a preview): its results as they would apply
+            for name, result in change.values["results"].items():
+                apply_change(state, Change(f"item:{name}", "probe", result["values"], list(result.get("unset", []))))
+        else:
+            for name in change.values["items"]:
+                state.vouched[name] = change.values["root"]
     elif kind == "approval":
         current_approval = state.approvals.get(key)
         data = current_approval.model_dump() if current_approval else {}
@@ -98,12 +94,10 @@ def apply_change(state: State, change: Change) -> None:
         raise ValueError(f"unknown audit target {change.target!r}")
 
 
-def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None) -> AuditEntry:
-    """Apply `change` and append its chained audit entry (`operator`: actor.Operator.record())."""
-    change = stored(change)
+def _append_one(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None) -> AuditEntry:
     apply_change(state, change)
-    prev = state.audit[-1].hash if state.audit else GENESIS
-    seq = state.audit[-1].seq + 1 if state.audit else 1
+    prev = state.audit[-1].hash if state.audit else state.archive[-1].head if state.archive else GENESIS
+    seq = state.audit[-1].seq + 1 if state.audit else state.archive[-1].last + 1 if state.archive else 1
     body: dict[str, Any] = {
         "seq": seq,
         "at": at,
@@ -117,7 +111,33 @@ def append(state: State, change: Change, *, by: str, at: datetime, operator: dic
     }
     entry = AuditEntry.model_validate({**body, "hash": entry_hash(body)})
     state.audit.append(entry)
+    live = set(state.vouched.values())
+    for root in [root for root in state.sweeps if root not in live]:
+        del state.sweeps[root]  # no item's latest result is from that sweep any more
     return entry
+
+
+def append_all(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None) -> list[AuditEntry]:
+    """Apply `change` and append its chained audit entries (`operator`: actor.Operator.record()).
+
+    A sweep (sweep_change) becomes an item entry for each result that changes what the
+    record says and one `sweep` entry for all the others; a change to an item whose latest
+    result a sweep vouches for is preceded by a `restate` entry holding that result in full.
+    """
+    change = stored(change)
+    if change.target == SWEEP and "results" in change.values:
+        return _append_sweep(state, change, by, at, operator)
+    kind, _, key = change.target.partition(":")
+    entries = []
+    if kind == "item" and key in state.vouched and not {"probe", "at", "expires_at"} <= {*change.values, *change.unset}:
+        entries.append(_append_one(state, stored(Change(f"item:{key}", "restate", *restated(state.items[key]))), by, at, operator))
+    entries.append(_append_one(state, change, by, at, operator))
+    return entries
+
+
+def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None) -> AuditEntry:
+    """Apply `change` and append its chained audit entry; the last one when it takes several (append_all)."""
+    return append_all(state, change, by=by, at=at, operator=operator)[-1]
 
 
 @dataclass
@@ -131,20 +151,43 @@ class VerifyReport:
 # Chains already verified: the entries themselves (frozen objects, handed out again by the
 # codec for unchanged text) and the state their replay gave. A chain that grew by a few
 # entries is verified from the end of its verified prefix on — but only when that prefix
-# is the very same entry objects at the very same positions, so an edited, removed or
-# reordered entry anywhere sends it through the full check again.
-_VERIFIED: OrderedDict[str, tuple[list[AuditEntry], State]] = OrderedDict()
+# is the very same entry objects at the very same positions (or the very same text, for a
+# lazily read chain), so an edited, removed or reordered entry anywhere sends it through
+# the full check again. Another process's verification is recalled by its text (verified.py).
+_VERIFIED: OrderedDict[str, tuple[Sequence[AuditEntry], State]] = OrderedDict()
 _VERIFIED_LIMIT = 16
 
 
-def _resume_point(entries: list[AuditEntry], checklist: str) -> tuple[int, State]:
+def _same_prefix(known: Sequence[AuditEntry], entries: Sequence[AuditEntry], n: int) -> bool:
+    if n > len(entries):
+        return False
+    shared = 0
+    if isinstance(known, LazyAudit) and isinstance(entries, LazyAudit) and known.raw and entries.raw:
+        if known.raw is entries.raw or entries.raw.startswith(known.raw):
+            shared = min(known.stored, entries.stored, n)  # the same text: the same entries, parsed or not
+    return all(known[i] is entries[i] for i in range(shared, n))
+
+
+def origin(state: State) -> tuple[int, str, State]:
+    """Where the chain in the file starts: (first seq, the hash it links to, the state replayed before it)."""
+    if not state.archive:
+        return 1, GENESIS, State(checklist=state.checklist)
+    last = state.archive[-1]
+    return last.last + 1, last.head, State.model_validate({**state.base, "checklist": state.checklist})
+
+
+def _resume_point(state: State) -> tuple[int, State]:
+    entries = state.audit
     for head in reversed(_VERIFIED):
         known, replay = _VERIFIED[head]
-        n = len(known)
-        if n <= len(entries) and entries[n - 1] is known[-1] and all(a is b for a, b in zip(known, entries, strict=False)):
+        if len(known) and _same_prefix(known, entries, len(known)):
             _VERIFIED.move_to_end(head)
             return len(known), replay.copy_containers()
-    return 0, State(checklist=checklist)
+    if isinstance(entries, LazyAudit):
+        recalled = verified.recall(entries)
+        if recalled is not None:
+            return recalled
+    return 0, origin(state)[2]
 
 
 # The verdicts of states already checked, by the identities of their records and chain head.
@@ -158,7 +201,8 @@ def _identity(state: State) -> tuple:
     # Keys and record identities, not the containers': a store hands out copies of its containers.
     head = state.audit[-1].hash if state.audit else GENESIS
     return (tuple(state.items), tuple(map(id, state.items.values())), tuple(state.approvals),
-            tuple(map(id, state.approvals.values())), id(state.meta), len(state.audit), head)
+            tuple(map(id, state.approvals.values())), id(state.meta), len(state.audit), head,
+            tuple(state.vouched.items()), tuple(state.sweeps), tuple(map(id, state.sweeps.values())))
 
 
 def vouch(state: State) -> None:
@@ -185,39 +229,48 @@ def verify(state: State) -> VerifyReport:
 
 def _verify(state: State) -> VerifyReport:
     entries = state.audit
-    start, replay = _resume_point(entries, state.checklist)
-    prev = entries[start - 1].hash if start else GENESIS
-    for index in range(start, len(entries)):
+    total = len(entries)
+    first, genesis, _ = origin(state)
+    start, replay = _resume_point(state)
+    prev = entries[start - 1].hash if start else genesis
+    for index in range(start, total):
         entry = entries[index]
-        if entry.seq != index + 1:
-            return VerifyReport(False, len(entries), f"entry {index + 1} has seq {entry.seq}: entries deleted or reordered", entry.seq)
+        if entry.seq != first + index:
+            return VerifyReport(False, total, f"entry {first + index} has seq {entry.seq}: entries deleted or reordered", entry.seq)
         if entry.prev != prev:
-            return VerifyReport(False, len(entries), f"entry {entry.seq} does not follow entry {entry.seq - 1} (prev hash mismatch)", entry.seq)
+            return VerifyReport(False, total, f"entry {entry.seq} does not follow entry {entry.seq - 1} (prev hash mismatch)", entry.seq)
         if entry_hash(entry.model_dump()) != entry.hash:
-            return VerifyReport(False, len(entries), f"entry {entry.seq} was modified (hash mismatch)", entry.seq)
+            return VerifyReport(False, total, f"entry {entry.seq} was modified (hash mismatch)", entry.seq)
         try:
             apply_change(replay, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
         except Exception as exc:  # an entry that cannot be replayed is itself evidence of tampering
-            return VerifyReport(False, len(entries), f"entry {entry.seq} cannot be replayed: {exc}", entry.seq)
+            return VerifyReport(False, total, f"entry {entry.seq} cannot be replayed: {exc}", entry.seq)
         prev = entry.hash
-    if entries and start < len(entries):
-        _VERIFIED[entries[-1].hash] = (list(entries), replay.copy_containers())
+    if total and start < total:
+        _VERIFIED[entries[-1].hash] = (entries.copy(), replay.copy_containers())
         while len(_VERIFIED) > _VERIFIED_LIMIT:
             _VERIFIED.popitem(last=False)
+        if isinstance(entries, LazyAudit) and entries.stored - start >= verified.REMEMBER_AFTER and total == entries.stored:
+            verified.remember(entries, total, replay)
+    problem = check_vouched(state, replay) or _check_base(state)
+    if problem:
+        return VerifyReport(False, total, problem, None)
     for label, stored, derived in (
         ("items", _dump_items(state), _dump_items(replay)),
         ("approvals", {k: v.model_dump() for k, v in state.approvals.items()}, {k: v.model_dump() for k, v in replay.approvals.items()}),
         ("meta", state.meta.model_dump(), replay.meta.model_dump()),
     ):
         if canonical(stored) != canonical(derived):
-            where = _first_difference(stored, derived)
-            return VerifyReport(False, len(entries), f"{label} differ from the audit trail at {where}: edited by hand?", None)
-    return VerifyReport(True, len(entries))
+            where = first_difference(stored, derived)
+            return VerifyReport(False, total, f"{label} differ from the audit trail at {where}: edited by hand?", None)
+    return VerifyReport(True, total)
 
 
 def state_at(state: State, seq: int) -> State:
-    """The state as it was right after audit entry `seq` (replayed from the chain)."""
-    past = State(checklist=state.checklist)
+    """The state as it was right after audit entry `seq` (replayed from the chain, or from the archive's base)."""
+    first, _, past = origin(state)
+    if seq < first - 1:
+        raise ValueError(f"entry {seq} is archived: `golive audit verify` reads the segments")
     for entry in state.audit:
         if entry.seq > seq:
             break
@@ -225,16 +278,74 @@ def state_at(state: State, seq: int) -> State:
     return past
 
 
+def entry_at(state: State, seq: int) -> AuditEntry | None:
+    """The entry with sequence number `seq` in the state file (None when archived or absent)."""
+    index = seq - origin_seq(state)
+    return state.audit[index] if 0 <= index < len(state.audit) else None
+
+
+def head_before(state: State, seq: int) -> str:
+    """The chain's head just before entry `seq` (what an approval at `seq` signs)."""
+    first = origin_seq(state)
+    if seq == first:
+        return state.archive[-1].head if state.archive else GENESIS
+    entry = entry_at(state, seq - 1)
+    return entry.hash if entry is not None else GENESIS
+
+
+def base_digest(base: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(strip_none(base)).encode()).hexdigest()
+
+
+def _check_base(state: State) -> str:
+    """The archive's latest segment and `base` are what the `archive` entry in the file committed to."""
+    if not state.archive:
+        return "" if not state.base else "base is set without an archive: edited by hand?"
+    segment = state.archive[-1]
+    entry = entry_at(state, segment.sealed_by)
+    committed = {"segment": segment.file, "sha256": segment.sha256, "first": segment.first, "last": segment.last,
+                 "head": segment.head, "base": base_digest(state.base)}
+    if entry is None or entry.action != "archive" or entry.values != committed:
+        return f"the archive ({segment.file}) or base differ from the archive entry #{segment.sealed_by}: edited by hand?"
+    return ""
+
+
+def origin_seq(state: State) -> int:
+    return state.archive[-1].last + 1 if state.archive else 1
+
+
+
+
+
 def _dump_items(state: State) -> dict[str, Any]:
     default = ItemState().model_dump()
     return {k: v.model_dump() for k, v in state.items.items() if v.model_dump() != default}
 
 
-def _first_difference(stored: dict[str, Any], derived: dict[str, Any]) -> str:
-    for key in sorted(set(stored) | set(derived)):
-        a, b = stored.get(key), derived.get(key)
-        if canonical(a) != canonical(b):
-            if isinstance(a, dict) and isinstance(b, dict):
-                return f"{key}.{_first_difference(a, b)}"
-            return key
-    return "(unknown)"
+# --- sweeps: one entry for the re-probes that change nothing but their times and readings (sweeps.py)
+def sweep_change(changes: list[Change]) -> Change:
+    """The probe results of one sweep (items.probe_change) as one change for append_all."""
+    return Change(SWEEP, SWEEP, {"results": {c.target.partition(":")[2]: {"values": c.values, "unset": list(c.unset)}
+                                             for c in changes}})
+
+
+def _append_sweep(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None) -> list[AuditEntry]:
+    entries: list[AuditEntry] = []
+    refreshed: dict[str, ItemState] = {}
+    for key, result in sorted(change.values["results"].items()):
+        values, unset = dict(result["values"]), list(result.get("unset", []))
+        before = state.items.get(key)
+        after = _applied(before, values, unset)
+        if before is not None and before.probe is not None and steady(before) == steady(after):
+            refreshed[key] = after
+        else:
+            entries += append_all(state, Change(f"item:{key}", "probe", values, unset), by=by, at=at, operator=operator)
+    if refreshed:
+        state.items.update(refreshed)
+        leaves = {key: result_leaf(key, item) for key, item in refreshed.items()}
+        root = sweep_root(leaves)
+        state.sweeps[root] = leaves
+        times = [item.probe.checked_at for item in refreshed.values() if item.probe is not None]
+        values = {"root": root, "items": sorted(refreshed), "started": min(times), "finished": max(times)}
+        entries.append(_append_one(state, Change(SWEEP, SWEEP, values), by, at, operator))
+    return entries

@@ -4,11 +4,13 @@ A `Codec` caches what never changes: the TOML text and parsed form of each audit
 (entries are immutable once written), and the text of each item record (records are
 replaced, never mutated, on change). The file stays one plain TOML document; the caches
 only spare the pure-Python TOML reader and writer from redoing its largest, append-only
-part on every save and reload.
+part on every save and reload. The audit part is not parsed on reading at all: it becomes a
+`LazyAudit` that parses the entries someone asks for and writes its text back as it was.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,12 @@ from pydantic import ValidationError
 from ..errors import LoadError
 from ..tomlfile import parse_toml, validation_error
 from .chain import strip_none
-from .schema import SCHEMA_VERSION, AuditEntry, State
+from .lazy import AUDIT_HEADER, ChunkError, LazyAudit
+from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 
-AUDIT_HEADER = "[[audit]]\n"
 CACHE_LIMIT = 200_000
+# A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
+_FOREIGN_HEADER = re.compile(r"^\[(?!\[audit\]\]$|audit\.)", re.MULTILINE)
 
 
 def _check_version(path: Path | str, raw: dict[str, Any]) -> None:
@@ -39,6 +43,7 @@ class Codec:
         self._audit_text: dict[str, str] = {}
         self._audit_parsed: dict[str, AuditEntry] = {}
         self._item_text: dict[str, tuple[object, str]] = {}
+        self._sweep_text: dict[str, str] = {}
 
     # --- writing ---------------------------------------------------------------------------
     def _audit_chunk(self, entry: AuditEntry) -> str:
@@ -64,7 +69,7 @@ class Codec:
 
     def dumps(self, state: State) -> str:
         """Serialise sorted, one table per item, audit last (append-only, so diffs stay small)."""
-        doc: dict[str, Any] = {"schema_version": state.schema_version, "checklist": state.checklist}
+        doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "checklist": state.checklist}  # older files migrate here
         meta = state.meta.model_dump(exclude_none=True, exclude_defaults=True)
         if meta:
             doc["meta"] = meta
@@ -73,51 +78,80 @@ class Codec:
         approvals = {key: state.approvals[key].model_dump(exclude_none=True) for key in sorted(state.approvals)}
         if approvals:
             parts.append(tomli_w.dumps({"approvals": approvals}, multiline_strings=True))
-        parts += [self._audit_chunk(entry) for entry in state.audit]
+        if state.vouched:
+            parts.append(tomli_w.dumps({"vouched": dict(sorted(state.vouched.items()))}))
+        parts += [self._sweep_chunk(root, state.sweeps[root]) for root in sorted(state.sweeps)]
+        if state.archive:
+            parts.append(tomli_w.dumps({"archive": [s.model_dump() for s in state.archive]}))
+        if state.base:
+            parts.append(tomli_w.dumps({"base": strip_none(state.base)}, multiline_strings=True))
+        audit = state.audit
+        if isinstance(audit, LazyAudit) and audit.raw:
+            parts.append(audit.raw)  # the entries as read, byte for byte: only the new ones are written
+            parts += [self._audit_chunk(entry) for entry in audit.added]
+        else:
+            parts += [self._audit_chunk(entry) for entry in audit]
         return "\n".join(parts)
 
+    def _sweep_chunk(self, root: str, leaves: dict[str, str]) -> str:
+        chunk = self._sweep_text.get(root)  # a root is the hash of its leaves: same root, same text
+        if chunk is None:
+            chunk = tomli_w.dumps({"sweeps": {root: dict(sorted(leaves.items()))}})
+            if len(self._sweep_text) < CACHE_LIMIT:
+                self._sweep_text[root] = chunk
+        return chunk
+
     # --- reading ---------------------------------------------------------------------------
-    def _fast_parse(self, text: str) -> tuple[dict[str, Any], list[AuditEntry]] | None:
-        """Parse the head with tomllib and each audit chunk once; None when the layout is not ours."""
+    def _entry(self, chunk: str) -> AuditEntry:
+        entry = self._audit_parsed.get(chunk)
+        if entry is None:
+            data = tomllib.loads(chunk)
+            if set(data) != {"audit"} or len(data["audit"]) != 1:
+                raise ChunkError("not one audit entry")
+            entry = AuditEntry.model_validate(data["audit"][0])
+            if len(self._audit_parsed) < CACHE_LIMIT:
+                self._audit_parsed[chunk] = entry
+        return entry
+
+    def _fast_parse(self, path: Path | str, text: str) -> tuple[dict[str, Any], LazyAudit] | None:
+        """Parse the head with tomllib and leave the audit part as text; None when the layout is not ours."""
         start = text.find("\n" + AUDIT_HEADER)
         if start < 0 or "[[audit]]" in text[:start]:
+            return None
+        raw = text[start + 1:]
+        if _FOREIGN_HEADER.search(raw):
             return None
         head = tomllib.loads(text[: start + 1])
         if "audit" in head:
             return None
-        entries: list[AuditEntry] = []
-        for chunk in text[start + 1:].split("\n" + AUDIT_HEADER):
-            chunk = chunk if chunk.startswith(AUDIT_HEADER) else AUDIT_HEADER + chunk
-            entry = self._audit_parsed.get(chunk)
-            if entry is None:
-                data = tomllib.loads(chunk)
-                if set(data) != {"audit"} or len(data["audit"]) != 1:
-                    return None  # something else hides in the audit part: let the full parser judge
-                entry = AuditEntry.model_validate(data["audit"][0])
-                if len(self._audit_parsed) < CACHE_LIMIT:
-                    self._audit_parsed[chunk] = entry
-            entries.append(entry)
-        return head, entries
+
+        def full() -> list[AuditEntry]:
+            try:
+                return State.model_validate(parse_toml(path, text)).audit
+            except ValidationError as exc:
+                raise validation_error(path, text, parse_toml(path, text), exc) from None
+
+        return head, LazyAudit(raw, self._entry, full)
 
     def loads(self, path: Path | str, text: str) -> State:
         """Parse and validate a state document; a LoadError names the file, line and key."""
         try:
-            fast = self._fast_parse(text)
-        except (tomllib.TOMLDecodeError, ValidationError, RecursionError):
+            fast = self._fast_parse(path, text)
+        except (tomllib.TOMLDecodeError, RecursionError):
             fast = None  # the full parse below reports the error with its line
         if fast is not None:
             head, entries = fast
             _check_version(path, head)
             try:
-                state = State.model_validate(head)
+                state = State.model_validate(migrate(head))
             except ValidationError as exc:
                 raise validation_error(path, text, head, exc) from None
-            state.audit = entries  # entries are immutable (frozen model), safe to share with the cache
+            state.audit = entries  # type: ignore[assignment]  # entries are frozen, safe to share with the cache
             return state
         raw = parse_toml(path, text)
         _check_version(path, raw)
         try:
-            return State.model_validate(raw)
+            return State.model_validate(migrate(raw))
         except ValidationError as exc:
             raise validation_error(path, text, raw, exc) from None
 
@@ -132,3 +166,14 @@ def to_toml(state: State) -> str:
 
 def from_toml(path: Path | str, text: str) -> State:
     return _default.loads(path, text)
+
+
+def size_warning(location: str, size: int) -> str | None:
+    """A record over half the size limit still loads, but will not for ever: say so, and what to do."""
+    from ..files import max_bytes
+
+    limit = max_bytes()
+    if size <= limit // 2:
+        return None
+    return (f"{location} is {size / 2**20:.1f} MB, over half the {limit / 2**20:g} MB limit on a record: "
+            "`golive audit archive` moves old history into a segment file (`golive audit verify` still checks it)")

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..actor import Actor, Operator
 from ..text import plural
-from .chain import Change, append
+from .chain import Change, append_all
 from .conflicts import ConflictError, find_conflicts
 from .journal import Batch, Journal, already_applied
 from .schema import AuditEntry, State
@@ -99,7 +99,7 @@ class OfflineStore:
         """Apply queued changes on top of `state` (a copy the caller owns), for display."""
         for batch in batches:
             for change in batch.changes:
-                append(state, change, by=batch.by, at=batch.at, operator=batch.operator)
+                append_all(state, change, by=batch.by, at=batch.at, operator=batch.operator)
         return state
 
     def fingerprint(self) -> Any:
@@ -137,7 +137,7 @@ class OfflineStore:
         if conflicts:
             raise ConflictError(conflicts)
         when, operator = actor.now(), actor.operator.record()
-        entries = [append(state, change, by=actor.name, at=when, operator=operator) for change in changes]
+        entries = [e for change in changes for e in append_all(state, change, by=actor.name, at=when, operator=operator)]
         if entries:
             self.journal.add(list(changes), actor.name, when, operator)
         return state, entries

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..vocab import Status, VerdictName
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: sweep entries (`vouched`, `sweeps`) and archived history (`archive`). A file of version 1
+has neither and its chain is a valid chain of version 2: it migrates by being read (migrate())."""
 
 
 class _Record(BaseModel):
@@ -123,12 +125,35 @@ class Meta(_Record):
     """Who confirmed a forced go-live (a second operator), as name and session."""
 
 
+class Segment(_Record):
+    """Old history moved out of the state file (`golive audit archive`), hash-linked to what stays."""
+
+    file: str
+    """The segment file's name, next to the state file."""
+    first: int
+    last: int
+    """Sequence numbers of its first and last entries."""
+    head: str
+    """The hash of its last entry: the first entry left in the state file links to it."""
+    sha256: str
+    """SHA-256 of the segment file's bytes (an edited segment is caught before it is parsed)."""
+    sealed_by: int
+    """The `archive` entry (in the state file) that commits to this segment and to `base`."""
+
+
 class State(_Record):
     schema_version: int = SCHEMA_VERSION
     checklist: str = ""
     meta: Meta = Field(default_factory=Meta)
     items: dict[str, ItemState] = Field(default_factory=dict)
     approvals: dict[str, ApprovalRecord] = Field(default_factory=dict)
+    vouched: dict[str, str] = Field(default_factory=dict)
+    """Items whose latest result a sweep entry vouches for instead of an item entry: item -> sweep root."""
+    sweeps: dict[str, dict[str, str]] = Field(default_factory=dict)
+    """For each root in `vouched`: the per-item digests it is the hash of (chain.sweep_root)."""
+    archive: list[Segment] = Field(default_factory=list)
+    """Archived history, oldest first; `base` is the state replayed up to the last archived entry."""
+    base: dict[str, Any] = Field(default_factory=dict)
     audit: list[AuditEntry] = Field(default_factory=list)
 
     def item(self, key: str) -> ItemState:
@@ -141,6 +166,20 @@ class State(_Record):
         Changes replace ItemState/ApprovalRecord/Meta objects and append audit entries; they
         never mutate them in place, so copying the containers isolates callers from each other.
         """
+        audit = self.audit.copy()  # a lazily parsed chain (codec.LazyAudit) copies without parsing
         return self.model_copy(update={
-            "items": dict(self.items), "approvals": dict(self.approvals), "audit": list(self.audit),
+            "items": dict(self.items), "approvals": dict(self.approvals), "audit": audit,
+            "vouched": dict(self.vouched), "sweeps": dict(self.sweeps),
         })
+
+
+def migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    """A document of an older schema_version as the current one (the text is rewritten on the next write).
+
+    1 -> 2: nothing to transform; version 1 has no sweep entries and no archive, and every
+    entry hash stays what it was, so its history verifies unchanged.
+    """
+    version = raw.get("schema_version", SCHEMA_VERSION)
+    if isinstance(version, int) and version < SCHEMA_VERSION:
+        raw = {**raw, "schema_version": SCHEMA_VERSION}
+    return raw

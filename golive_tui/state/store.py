@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GoliveError, LoadError
-from .chain import Change, append, verify, vouch
-from .codec import Codec
+from .chain import Change, append_all, verify, vouch
+from .codec import Codec, size_warning
 from .conflicts import ConflictError, find_conflicts
 from .schema import AuditEntry, State
 from .storage import Storage, VersionConflict
@@ -90,6 +90,8 @@ class StateStore:
         self.accept_tampered = accept_tampered
         """A reason to write on top of a record that fails verification (recorded in the chain)."""
         self._cached: tuple[Any, State] | None = None
+        self.size_warning: str | None = None
+        """Set when the document read is over half the size limit (codec.size_warning)."""
 
     @property
     def location(self) -> str:
@@ -117,6 +119,7 @@ class StateStore:
         if self._cached is not None and self._cached[0] == version:
             return self._cached[1].copy_containers(), version
         state = self.codec.loads(self.location, text)
+        self.size_warning = size_warning(self.location, len(text.encode()) if not text.isascii() else len(text))
         self._cached = (version, state.copy_containers())
         self._observed(text)
         return state, version
@@ -138,7 +141,7 @@ class StateStore:
         facts = describe() if describe is not None else {}
         kind = facts.pop("kind", "local")
         facts.pop("location", None)
-        return StoreStatus(self.location, kind, facts=facts)
+        return StoreStatus(self.location, kind, facts=facts, summary=self.size_warning)
 
     def sync(self) -> SyncReport:
         """Push changes queued offline: a store that writes directly has none."""
@@ -171,7 +174,7 @@ class StateStore:
                 if changes and integrity is not None and not integrity.ok:
                     changes = [self._accepted(integrity.problem), *changes]
                 when = actor.now()
-                entries = [append(state, change, by=actor.name, at=when, operator=operator) for change in changes]
+                entries = [e for change in changes for e in append_all(state, change, by=actor.name, at=when, operator=operator)]
                 if not entries:
                     return state, entries
                 self._cached = None

@@ -1,0 +1,221 @@
+"""Benchmark: the record after a 4-hour cutover (480 sweeps at 30 s) against the record after one sweep.
+
+Against the demo's staged production ("degraded"), in one run:
+
+1. **one sweep**: `golive run` once, as a fresh process: the record a cutover starts with;
+2. **the long record**: that record, then `--sweeps - 1` more sweeps recorded through the
+   very function `golive run` and the cockpit save with (`actions.record_results`), as
+   fast as the machine allows: the real results of a sweep re-timed 30 s apart (durations,
+   readings and evidence as the probes gave them), a real sweep of the demo every
+   `--real-every` sweeps, and a few items flipping now and then (a pass turns fail for
+   three sweeps, then passes again);
+3. on both records, each command as a fresh process, median of `--runs` (each run on a
+   fresh copy, so every run starts from the same record): `golive run --format json`,
+   `golive mark … --note`, `golive status`, `golive audit verify` — after one warm-up
+   command (the verification a process remembers for the next, state/verified.py); the
+   first `audit verify` on the long record with nothing remembered is shown apart (cold);
+4. **the cockpit in watch mode** over the same number of sweeps: the cockpit's session and
+   its ResultBatch (the save in a thread, as the Textual app does) with the reload the app
+   does after each save, on one event loop with a task measuring that loop's lag (a 5 ms
+   tick: how late it wakes). Reports RSS after the first 20 sweeps and at the end, and the
+   worst lag while a save was running.
+
+The machine's load matters (shared cores): compare figures within one run only.
+
+Run: uv run --extra demo python bench/long_cutover.py [--sweeps 480] [--runs 3] [--real-every 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from golive_tui import actions  # noqa: E402
+from golive_tui.actor import Actor  # noqa: E402
+from golive_tui.checklists import load_checklist  # noqa: E402
+from golive_tui.engine import Engine, ItemResult  # noqa: E402
+from golive_tui.probes.base import ClientCache  # noqa: E402
+from golive_tui.profile import load_profile  # noqa: E402
+from golive_tui.sandbox.demo_process import DemoProcess  # noqa: E402
+from golive_tui.session import ResultBatch, Session  # noqa: E402
+from golive_tui.state import open_store  # noqa: E402
+from golive_tui.vocab import Verdict  # noqa: E402
+
+INTERVAL = timedelta(seconds=30)
+CAPTAIN = "captain@bastion"
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Sweeps:
+    """The sweeps of a simulated cutover: real results, re-timed, with a few flips."""
+
+    def __init__(self, profile, items, real_every: int) -> None:
+        self.profile, self.items, self.real_every = profile, items, real_every
+        self.clients = ClientCache()
+        self.loop = asyncio.new_event_loop()
+        self.latest: list[ItemResult] = self.real()
+        self.passing = [r.item.key for r in self.latest if r.result.verdict == Verdict.PASS]
+
+    def real(self) -> list[ItemResult]:
+        return self.loop.run_until_complete(Engine(self.profile, clients=self.clients).run(self.items))
+
+    def results(self, n: int, when: datetime) -> list[ItemResult]:
+        if self.real_every and n % self.real_every == 0:
+            self.latest = self.real()
+        flipping = {self.passing[(n // 40) % len(self.passing)]} if self.passing and n % 40 in (10, 11, 12) else set()
+        out = []
+        for k, outcome in enumerate(self.latest):
+            result = dataclasses.replace(outcome.result, checked_at=when + timedelta(milliseconds=5 * k))
+            if outcome.item.key in flipping:
+                result = dataclasses.replace(result, verdict=Verdict.FAIL, summary="flapping: 1 of 3 checks failed")
+            out.append(ItemResult(outcome.item, result))
+        return out
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.clients.aclose())
+        self.loop.close()
+
+
+def golive(env: DemoProcess, state: Path, *args: str, cache: Path) -> float:
+    argv = [sys.executable, "-m", "golive_tui", "--profile", str(env.profile_path), "--state", str(state), *args]
+    environ = {**os.environ, "XDG_CACHE_HOME": str(cache), "GOLIVE_USER": CAPTAIN}
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, timeout=600, env=environ)
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1, 3):
+        raise SystemExit(f"golive {' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def commands(env: DemoProcess, record: Path, work: Path, runs: int, manual: str) -> dict[str, float]:
+    """Median seconds of each command on fresh copies of `record` (the verified prefix remembered once)."""
+    cache = work / f"cache-{record.stem}"
+    out: dict[str, float] = {}
+    golive(env, record, "status", cache=cache)  # what the first command of a session leaves for the next
+    for label, args in (("run", ("run", "--format", "json")), ("mark", ("mark", manual, "done", "--note", "bench")),
+                        ("status", ("status",)), ("audit verify", ("audit", "verify"))):
+        times = []
+        for n in range(runs):
+            copy = work / f"{record.stem}-{label.replace(' ', '-')}-{n}.toml"
+            shutil.copy(record, copy)
+            times.append(golive(env, copy, *args, cache=cache))
+        out[label] = statistics.median(times)
+    return out
+
+
+async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0: datetime) -> dict[str, float]:
+    """Watch mode over `count` sweeps: RSS, and the event loop's lag while saves run."""
+    store = open_store(path, profile, checklist=checklist.title)
+    session = Session(checklist, profile, store, Actor.current(CAPTAIN))
+    saving = [0]
+    worst = {"saving": 0.0, "idle": 0.0}
+
+    def save(results: list[ItemResult]) -> None:
+        saving[0] += 1
+        try:
+            session.save_results(results)
+        finally:
+            saving[0] -= 1
+
+    async def lag_monitor() -> None:
+        tick = 0.005
+        while True:
+            started = time.perf_counter()
+            await asyncio.sleep(tick)
+            late = time.perf_counter() - started - tick
+            key = "saving" if saving[0] else "idle"
+            worst[key] = max(worst[key], late)
+
+    monitor = asyncio.get_running_loop().create_task(lag_monitor())
+    batch = ResultBatch(save)
+    early = 0.0
+    started = time.perf_counter()
+    for n in range(1, count + 1):
+        when = t0 + n * INTERVAL
+        session.actor = Actor.current(CAPTAIN).at(when)
+        batch.extend(await asyncio.to_thread(sweeps.results, n, when))
+        while batch.pending or (batch._task is not None and not batch._task.done()):
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(session.reload)  # what the app's watch loop does between sweeps
+        if n == 20:
+            early = rss_mb()
+    monitor.cancel()
+    return {"rss_early": early, "rss_end": rss_mb(), "lag_saving_ms": worst["saving"] * 1000,
+            "lag_idle_ms": worst["idle"] * 1000, "wall": time.perf_counter() - started, "size": path.stat().st_size}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sweeps", type=int, default=480)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--real-every", type=int, default=20, help="a real sweep of the demo every N sweeps (0: only the first)")
+    parser.add_argument("--no-cockpit", action="store_true")
+    args = parser.parse_args()
+    checklist = load_checklist()
+    items = [i for i in checklist.items() if i.probe]
+    manual = next(i.key for i in checklist.items() if not i.probe)
+    with DemoProcess("degraded") as env, tempfile.TemporaryDirectory(prefix="golive-long-") as tmp:
+        work = Path(tmp)
+        profile = load_profile(env.profile_path)
+        one = work / "one-sweep.toml"
+        long = work / "long.toml"
+        golive(env, one, "run", "--format", "json", cache=work / "cache-setup")
+        shutil.copy(one, long)
+        sweeps = Sweeps(profile, items, args.real_every)
+        store = open_store(long, profile, checklist=checklist.title)
+        t0 = datetime.now(UTC)
+        started = time.perf_counter()
+        for n in range(1, args.sweeps):
+            when = t0 + n * INTERVAL
+            actions.record_results(store, sweeps.results(n, when), actor=Actor.current(CAPTAIN).at(when))
+        simulated = time.perf_counter() - started
+        state = store.read()
+        kinds: dict[str, int] = {}
+        for entry in state.audit:
+            kinds[entry.action] = kinds.get(entry.action, 0) + 1
+        cold_cache = work / "cache-cold"
+        cold_verify = golive(env, long, "audit", "verify", cache=cold_cache)
+        base = commands(env, one, work, args.runs, manual)
+        grown = commands(env, long, work, args.runs, manual)
+        watch = None
+        if not args.no_cockpit:
+            path = work / "cockpit.toml"
+            shutil.copy(one, path)
+            watch = asyncio.run(cockpit(profile, checklist, sweeps, path, args.sweeps - 1, t0))
+        sweeps.close()
+        print(f"machine: {os.cpu_count()} cores (load: {os.getloadavg()[0]:.1f}); {len(items)} probed items; demo 'degraded'")
+        print(f"{args.sweeps} sweeps ({args.sweeps - 1} recorded in {simulated:.1f} s, a real one every {args.real_every}); "
+              f"audit entries: {len(state.audit)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
+        print(f"state file: one sweep {one.stat().st_size / 1024:.0f} KB, after {args.sweeps} sweeps {long.stat().st_size / 1024:.0f} KB")
+        print(f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6}")
+        for label in base:
+            print(f"{label:<14} {base[label]:>10.2f} {grown[label]:>14.2f} {grown[label] / base[label]:>6.2f}")
+        print(f"audit verify, nothing remembered (first command after the cutover): {cold_verify:.2f} s")
+        if watch is not None:
+            growth = (watch["rss_end"] - watch["rss_early"]) / watch["rss_early"] * 100
+            print(f"cockpit watch over {args.sweeps - 1} sweeps ({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
+                  f"RSS {watch['rss_early']:.0f} MB after 20 sweeps -> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
+                  f"worst event-loop lag while saving {watch['lag_saving_ms']:.0f} ms (otherwise {watch['lag_idle_ms']:.0f} ms)")
+
+
+if __name__ == "__main__":
+    main()

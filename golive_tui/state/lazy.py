@@ -1,0 +1,137 @@
+"""The audit chain of a state document, parsed one entry at a time when asked.
+
+A long cutover's record holds thousands of entries; most commands read one or two (the
+last entry's hash and sequence number, an approval's entry), and verification resumes
+after the prefix it already checked (verified.py). `LazyAudit` stands where a list of
+entries stood: it keeps the document's audit text as it was read, parses an entry the
+first time it is indexed, and writes that text back unchanged, so an append costs the
+new entries only. A chunk that does not parse as exactly one entry sends the whole
+audit part through the full TOML parser (a multi-line string holding `[[audit]]`).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterator
+from typing import Any, overload
+
+from .schema import AuditEntry
+
+AUDIT_HEADER = "[[audit]]\n"
+_SEPARATOR = "\n" + AUDIT_HEADER
+
+
+class ChunkError(Exception):
+    """A chunk of the audit text is not one audit entry."""
+
+
+def chunk_starts(raw: str) -> list[int]:
+    """Offsets of the entries in the audit text (which starts with the first header)."""
+    starts = [0]
+    find = raw.find
+    at = find(_SEPARATOR, 0)
+    while at >= 0:
+        starts.append(at + 1)
+        at = find(_SEPARATOR, at + 1)
+    return starts
+
+
+class LazyAudit:
+    """A list of audit entries backed by the text they were read from."""
+
+    def __init__(self, raw: str, parse: Callable[[str], AuditEntry], full: Callable[[], list[AuditEntry]],
+                 starts: list[int] | None = None) -> None:
+        self.raw = raw
+        """The audit part of the document as read (from its first `[[audit]]`)."""
+        self._starts = starts if starts is not None else chunk_starts(raw)
+        self._parse = parse
+        self._full = full
+        self._read: list[AuditEntry | None] = [None] * len(self._starts)
+        self.added: list[AuditEntry] = []
+        """Entries appended since the document was read (written after `raw`)."""
+
+    # --- the text --------------------------------------------------------------------------------
+    @property
+    def stored(self) -> int:
+        """How many entries `raw` holds."""
+        return len(self._read)
+
+    def chunk(self, index: int) -> str:
+        end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self.raw)
+        return self.raw[self._starts[index]:end]
+
+    def prefix_text(self, count: int) -> str:
+        """The text of the first `count` stored entries (what a remembered verification covers)."""
+        return self.raw if count >= len(self._starts) else self.raw[: self._starts[count] - 1]
+
+    def _entry(self, index: int) -> AuditEntry:
+        entry = self._read[index]
+        if entry is None:
+            try:
+                entry = self._parse(self.chunk(index))
+            except (ChunkError, tomllib.TOMLDecodeError, ValueError):
+                entries = self._full()  # the layout is not one entry per chunk: trust the full parser
+                self._starts = list(range(len(entries)))
+                self.raw = ""
+                self._read = list(entries)
+                raise _Reparsed from None
+            self._read[index] = entry
+        return entry
+
+    def _get(self, index: int) -> AuditEntry:
+        while True:
+            try:
+                return self._entry(index) if index < len(self._read) else self.added[index - len(self._read)]
+            except _Reparsed:
+                continue
+
+    # --- the list ----------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._read) + len(self.added)
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    @overload
+    def __getitem__(self, index: int) -> AuditEntry: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[AuditEntry]: ...
+    def __getitem__(self, index: int | slice) -> AuditEntry | list[AuditEntry]:
+        if isinstance(index, slice):
+            return [self._get(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("audit entry index out of range")
+        return self._get(index)
+
+    def __iter__(self) -> Iterator[AuditEntry]:
+        for index in range(len(self)):
+            yield self._get(index)
+
+    def __reversed__(self) -> Iterator[AuditEntry]:
+        for index in reversed(range(len(self))):
+            yield self._get(index)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, LazyAudit | list) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def append(self, entry: AuditEntry) -> None:
+        self.added.append(entry)
+
+    def copy(self) -> LazyAudit:
+        """Another list over the same text and parsed entries (appends to either stay apart)."""
+        twin = LazyAudit.__new__(LazyAudit)
+        twin.raw, twin._starts, twin._parse, twin._full = self.raw, self._starts, self._parse, self._full
+        twin._read = self._read  # shared: an entry parsed once is parsed for both
+        twin.added = list(self.added)
+        return twin
+
+    def __repr__(self) -> str:
+        return f"LazyAudit({len(self._read)} read, {len(self.added)} added)"
+
+
+class _Reparsed(Exception):
+    """The audit part was parsed in full: look the entry up again."""
