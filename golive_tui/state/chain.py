@@ -54,7 +54,7 @@ def strip_none(value: Any) -> Any:
 
 # Fields added after the first files were written: left out of the hash while empty, so
 # the chains of those files still verify.
-_LATER_FIELDS = ("operator",)
+_LATER_FIELDS = ("operator", "change_id")
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -98,7 +98,8 @@ def apply_change(state: State, change: Change) -> None:
         raise ValueError(f"unknown audit target {change.target!r}")
 
 
-def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None) -> AuditEntry:
+def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None,
+           change_id: str = "") -> AuditEntry:
     """Apply `change` and append its chained audit entry (`operator`: actor.Operator.record())."""
     change = stored(change)
     apply_change(state, change)
@@ -114,6 +115,7 @@ def append(state: State, change: Change, *, by: str, at: datetime, operator: dic
         "values": change.values,
         "unset": change.unset,
         "prev": prev,
+        **({"change_id": change_id} if change_id else {}),
     }
     entry = AuditEntry.model_validate({**body, "hash": entry_hash(body)})
     state.audit.append(entry)

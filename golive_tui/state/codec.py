@@ -47,6 +47,8 @@ class Codec:
             data = strip_none(entry.model_dump())
             if not data["operator"]:  # files written before the operator field keep their exact text
                 del data["operator"]
+            if not data["change_id"]:
+                del data["change_id"]
             chunk = tomli_w.dumps({"audit": [data]}, multiline_strings=True)
             if len(self._audit_text) < CACHE_LIMIT:
                 self._audit_text[entry.hash] = chunk
@@ -65,6 +67,8 @@ class Codec:
     def dumps(self, state: State) -> str:
         """Serialise sorted, one table per item, audit last (append-only, so diffs stay small)."""
         doc: dict[str, Any] = {"schema_version": state.schema_version, "checklist": state.checklist}
+        doc.update(strip_none({"lineage": state.lineage or None, "created_at": state.created_at,
+                               "first_entry": state.first_entry or None}))  # the record's identity (lineage.py)
         meta = state.meta.model_dump(exclude_none=True, exclude_defaults=True)
         if meta:
             doc["meta"] = meta
