@@ -177,16 +177,32 @@ class Lock:
                 time.sleep(POLL)
 
     def holder(self, fd: int) -> str:
-        """Who holds the lock, as far as can be told: pid and user of its process."""
-        try:
-            words = os.pread(fd, 64, 0).decode("ascii", "replace").split()
-            pid = int(words[0])
-        except (OSError, ValueError, IndexError):
-            return "a process that did not say who it is (an older golive?)"
+        """Who holds the lock: the pid from /proc/locks (any holder), else the one it wrote; and its user."""
+        pid = _flock_holder(os.fstat(fd))
+        if pid is None:
+            try:
+                pid = int(os.pread(fd, 64, 0).decode("ascii", "replace").split()[0])
+            except (OSError, ValueError, IndexError):
+                return "a process that could not be identified"
         try:
             uid = os.stat(f"/proc/{pid}").st_uid
         except OSError:
             return f"process {pid} (no longer running?)"
         if uid == os.geteuid():
             return f"another golive of yours (pid {pid}, user {user_name(uid)})"
-        return f"a process of another user: {user_name(uid)} (uid {uid}), pid {pid}"
+        return f"a process of another user, {user_name(uid)} (uid {uid}), pid {pid},"
+
+
+def _flock_holder(st: os.stat_result) -> int | None:
+    """The pid holding a flock on the file of `st`, from /proc/locks (Linux); None if not found."""
+    device = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino}"
+    try:
+        with open("/proc/locks", encoding="ascii", errors="replace") as handle:
+            for line in handle:
+                fields = line.split()
+                # "1: FLOCK  ADVISORY  WRITE 1234 fd:00:2149781 0 EOF" (a waiter's line has "->" after the number)
+                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[2] != "->" and fields[5] == device:
+                    return int(fields[4])
+    except (OSError, ValueError):
+        return None
+    return None

@@ -333,7 +333,7 @@ class StateStore:
                 old, version = self._load(check=False)
             except LoadError:  # a record that does not parse: the new one replaces it (kept aside below)
                 old, version = State(), self.storage.version()
-            expected = self.records.load() if self.records is not None else None
+            expected = self._expected()
             replaces = old.lineage or (expected.lineage if expected else "")
             when = actor.now()
             state = State(checklist=self.checklist, lineage=new_lineage(), created_at=when)
