@@ -118,9 +118,18 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     from ..signoff import verify_signatures
     from ..state import verify
 
-    state = env.store.read()
-    report = verify(state)
+    from ..state.lineage import LineageError
+
     where = env.store.path or env.store.location
+    try:
+        state = env.store.read()
+    except LineageError as exc:  # not the record expected here: say so, then inspect what is there
+        click.echo(f"golive: {exc}", err=True)
+        state = env.store.read_unchecked()
+        atexit_code = 1
+    else:
+        atexit_code = 0
+    report = verify(state)
     if not report.ok:
         click.echo(f"{where}: TAMPERED — {report.problem}", err=True)
         sys.exit(1)
@@ -132,3 +141,5 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     checked = "" if not signed else f", {signed} signed approval{'s' if signed != 1 else ''} verified" if trust.allowed_signers \
         else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
     click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")
+    if atexit_code:
+        sys.exit(atexit_code)

@@ -96,6 +96,9 @@ class OfflineStore:
         pending = self.journal.pending()
         return self._replay(state, pending) if pending else state
 
+    def read_unchecked(self) -> State:
+        return self.store.read_unchecked()
+
     @staticmethod
     def _replay(state: State, batches: list[Batch]) -> State:
         """Apply queued changes on top of `state` (a copy the caller owns), for display."""
