@@ -117,7 +117,6 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     """Check the hash chain, that replaying it gives the stored state, and every signed approval; exit 1 if not."""
     from ..signoff import verify_signatures
     from ..state import verify
-
     from ..state.lineage import LineageError
 
     where = env.store.path or env.store.location
@@ -126,9 +125,9 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     except LineageError as exc:  # not the record expected here: say so, then inspect what is there
         click.echo(f"golive: {exc}", err=True)
         state = env.store.read_unchecked()
-        atexit_code = 1
+        lineage_exit = 1
     else:
-        atexit_code = 0
+        lineage_exit = 0
     report = verify(state)
     if not report.ok:
         click.echo(f"{where}: TAMPERED — {report.problem}", err=True)
@@ -141,5 +140,5 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     checked = "" if not signed else f", {signed} signed approval{'s' if signed != 1 else ''} verified" if trust.allowed_signers \
         else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
     click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")
-    if atexit_code:
-        sys.exit(atexit_code)
+    if lineage_exit:
+        sys.exit(lineage_exit)
