@@ -27,6 +27,11 @@ def max_bytes() -> int:
         return DEFAULT_MAX_MB * 1024 * 1024
 
 
+def megabytes(size: int) -> str:
+    """A size in MB for messages, never rounded down to a whole number (a 3.4 MB cap says 3.4)."""
+    return f"{round(size / (1024 * 1024), 2):g}"
+
+
 def open_regular(path: Path | str, what: str) -> BinaryIO:
     """Open a regular file for reading; LoadError for anything else (FIFO, device, directory)."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
@@ -56,7 +61,7 @@ def read_bytes(path: Path | str, what: str, limit: int | None = None) -> bytes:
         data = handle.read(limit + 1)
     if len(data) > limit:
         hint = f" (raise the limit with ${MAX_MB_ENV} if this is really one)" if configurable else ""
-        raise LoadError(path, f"{what} is larger than {limit / (1024 * 1024):g} MB; refusing to read it{hint}")
+        raise LoadError(path, f"{what} is larger than {megabytes(limit)} MB; refusing to read it{hint}")
     return data
 
 

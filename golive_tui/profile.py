@@ -201,6 +201,9 @@ class StateSettings(_Section):
     mode: str = "0600"
     """Permissions of a local state file, its .bak and lock: 0600, or 0660/0640 for a group of captains
     sharing one host (put the file in a directory owned by that group, with the setgid bit)."""
+    group: str = ""
+    """The captains' group on a shared host: state, lock and .bak files owned by another user are
+    accepted only in this group (else only the setgid directory's group, with a group `mode`)."""
 
     @field_validator("mode")
     @classmethod

@@ -55,10 +55,10 @@ def rewrite(path: Path, edit: Callable[[Change], Change]) -> None:
     """Replay the chain through `edit` and write it back with every hash recomputed (a careful forger)."""
     codec = Codec()
     old = codec.loads(path, path.read_text())
-    new = State(checklist=old.checklist)
+    new = State(checklist=old.checklist, lineage=old.lineage, created_at=old.created_at)  # the record's identity kept
     for entry in old.audit:
         change = edit(Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
-        append(new, change, by=entry.by, at=entry.at, operator=entry.operator)
+        append(new, change, by=entry.by, at=entry.at, operator=entry.operator, change_id=entry.change_id)
     path.write_text(codec.dumps(new))
 
 

@@ -181,7 +181,8 @@ def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(url:
         store.transact([Change("item:a.two", "mark", {"status": "done"})], Actor.current("alice").at(when))
         store.transact([Change("item:a.one", "annotate", {"note": "during the outage"}, expect={"note": "before the outage"})], Actor.current("bob"))
         assert time.monotonic() - started < 8  # short timeouts: the cockpit never hangs on S3
-        assert store.offline and store.summary() == "OFFLINE — 2 changes queued"
+        assert store.offline and store.summary() == ("OFFLINE — 2 changes queued since 2026-11-28 12:00 UTC, not committed: "
+                                                     "no audit numbers until `golive sync` commits them")
         shown = store.read()
         assert shown.item("a.two").status == "done" and shown.item("a.one").note == "during the outage"
         assert stat.S_IMODE(os.stat(store.journal.path).st_mode) == 0o600
@@ -200,7 +201,10 @@ def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(url:
         remote = store_at(url, server.endpoint_url, tmp_path / "other").read()
         assert remote.item("a.two").status == "done" and remote.item("a.one").note == "during the outage"
         assert [(e.by, e.target) for e in remote.audit] == [("t", "item:a.one"), ("alice", "item:a.two"), ("bob", "item:a.one")]
-        assert remote.audit[1].at == when
+        # Audit times never go backwards: alice's change, made at `when` (before entry #1 was written), is
+        # committed at #1's time, not before it.
+        assert remote.audit[1].at == remote.audit[0].at > when and [e.seq for e in remote.audit] == [1, 2, 3]
+        assert [e.at for e in remote.audit] == sorted(e.at for e in remote.audit)
         assert verify(remote).ok
         assert store.sync().pushed == 0  # the first store's journal is the same file: nothing pushed twice
         assert len(store_at(url, server.endpoint_url, tmp_path / "other").read().audit) == 3
@@ -296,9 +300,12 @@ def test_golive_status_shows_bucket_versioning_and_offline_queue(s3: S3Server, u
 
     closed = ("--state", url, "--set", f"aws.endpoint_url=http://127.0.0.1:{free_port()}")
     offline = golive(*closed, "mark", "security.waf", "failed", env=env)
-    assert offline.returncode == 0, offline.stderr
+    # Queued is not committed: exit 4, said on stderr, and no invented audit number.
+    assert offline.returncode == 4, offline.stderr
+    assert "1 change(s) QUEUED, NOT committed" in offline.stderr and "unreachable" in offline.stderr
+    assert "audit #" not in offline.stdout and "QUEUED offline, not committed" in offline.stdout
     status = golive(*closed, "status", "--no-gate", env=env)
-    assert "OFFLINE — 1 change queued" in status.stdout
+    assert "OFFLINE — 1 change queued since " in status.stdout and "no audit numbers until `golive sync`" in status.stdout
     assert "✓ complete 1  ✗ failed 1" in status.stdout  # the last known state + the queued change
 
     unversioned = s3.bucket(f"golive-{uuid.uuid4().hex[:12]}", versioning=False)
@@ -318,15 +325,16 @@ def test_golive_sync_pushes_the_queue_and_keep_settles_a_conflict(s3: S3Server, 
     seen = store.read().item("security.waf").note
     store.transact([Change("item:security.waf", "annotate", {"note": "dave offline"}, expect={"note": seen})],
                    Actor.current("dave"))
-    assert golive(*closed, "mark", "go-live.infra.cluster", "done", env=env).returncode == 0
+    assert golive(*closed, "mark", "go-live.infra.cluster", "done", env=env).returncode == 4  # queued
     carol = store_at(url, s3.endpoint_url, tmp_path / "carol")
     carol.transact([Change("item:security.waf", "annotate", {"note": "carol online"}, expect={"note": "original"})],
                    Actor.current("carol"))
 
     still_down = golive(*closed, "sync", env=env)
-    assert still_down.returncode == 1 and "(offline)" in still_down.stdout
+    assert still_down.returncode == 4 and "(offline)" in still_down.stdout
     synced = golive(*online, "sync", env=env)
     assert synced.returncode == 1 and "1 pushed, 1 in conflict" in synced.stdout and "carol online" in synced.stderr
+    assert "committed audit #" in synced.stdout  # the real number, now that it exists
     assert "golive sync --keep mine" in synced.stderr
     assert "1 queued change in conflict" in golive(*online, "status", "--no-gate", env=env).stdout
     kept = golive(*online, "sync", "--keep", "mine", env=env)

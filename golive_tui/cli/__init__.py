@@ -2,7 +2,9 @@
 
 Every command is a thin layer over the domain core. stdout belongs to the command's
 output (tables, JSON, reports); diagnostics go to stderr. Exit codes: 0 ok / GO,
-1 a failure or NO-GO, 2 bad usage or input, 3 probes that could not evaluate (errors only).
+1 a failure or NO-GO, 2 bad usage or input (and a record that cannot be written: disk full,
+read-only, permission, a refused file or lineage), 3 probes that could not evaluate (errors
+only), 4 a change queued offline: not committed, no audit number yet (`golive sync`).
 
 The global options (`--checklist`, `--profile`, `--set`, `--state`) are accepted before
 or after the subcommand, as kubectl accepts `-n` and `--context` anywhere.
@@ -55,7 +57,7 @@ class Env:
             # The profile says how to reach a shared (s3://) state and the mode of a local one.
             self._cache["store"] = open_store(state_location(self.state_path), self.profile, checklist=self.checklist.title,
                                               accept_tampered=self.accept_tampered)
-            _warn_on_close(self._cache["store"])
+            OPENED.append(self._cache["store"])
         return self._cache["store"]
 
     def trust(self, allowed_signers: str | None = None):
@@ -77,6 +79,25 @@ class Env:
 
 
 pass_env = click.make_pass_decorator(Env, ensure=True)
+
+OPENED: list[Any] = []
+"""The stores the command used: after it, their warnings (size cap) and queued changes are reported."""
+QUEUED_EXIT = 4
+
+
+def after_command(code: int) -> int:
+    """Say on stderr what the stores need said; exit 4 when a change was queued instead of committed."""
+    queued = []
+    for store in OPENED:
+        warning = getattr(getattr(store, "store", store), "size_warning", lambda: None)()
+        if warning:
+            click.echo(f"golive: warning: {warning}", err=True)
+        queued += getattr(store, "queued_here", [])
+        if getattr(store, "queued_here", None):
+            click.echo(f"golive: {store.reason or store.location + ' unreachable'}", err=True)
+            click.echo(f"golive: {len(store.queued_here)} change(s) QUEUED, NOT committed: no audit number until "
+                       f"`golive sync` commits them (exit {QUEUED_EXIT}); {store.summary()}", err=True)
+    return QUEUED_EXIT if queued and code == 0 else code
 
 
 def emit(text: str) -> None:
@@ -189,15 +210,22 @@ def main() -> None:
     """Console entry point: user-facing errors in one line on stderr, exit 2."""
     try:
         code = cli.main(standalone_mode=False)
-        if isinstance(code, int) and code:
+        code = after_command(code if isinstance(code, int) else 0)
+        if code:
             sys.exit(code)
     except GoliveError as exc:
         from ..text import safe_line
 
         click.echo(f"golive: error: {safe_line(exc)}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(after_command(exc.exit_code))
+    except OSError as exc:  # a disk or file fault nothing above named: still one line, never exit 1
+        from ..text import safe_line
+
+        click.echo(f"golive: error: {safe_line(exc.filename or '')}: {exc.strerror or exc}; the command stopped "
+                   "here (a write that failed leaves the file as it was)", err=True)
+        sys.exit(2)
     except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+        sys.exit(after_command(exc.exit_code))
     except click.ClickException as exc:
         exc.show()
         sys.exit(2)
@@ -215,10 +243,3 @@ from . import files, inspect, maintain, probe, record, secret, serving, setup  #
 if __name__ == "__main__":
     main()
 
-
-def _warn_on_close(store: Any) -> None:
-    """After the command, a warning on stderr when the record read is over half the size limit."""
-    ctx = click.get_current_context(silent=True)
-    inner = getattr(store, "store", store)  # an offline (S3) store wraps the one that reads
-    if ctx is not None:
-        ctx.call_on_close(lambda: getattr(inner, "size_warning", None) and click.echo(f"warning: {inner.size_warning}", err=True))

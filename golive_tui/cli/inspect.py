@@ -117,14 +117,22 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     """Check the hash chain, that replaying it gives the stored state, and every signed approval; exit 1 if not."""
     from ..signoff import verify_signatures
     from ..state import verify
+    from ..state.lineage import LineageError
 
-    state = env.store.read()
+    where = env.store.path or env.store.location
+    try:
+        state = env.store.read()
+    except LineageError as exc:  # not the record expected here: say so, then inspect what is there
+        click.echo(f"golive: {exc}", err=True)
+        state = env.store.read_unchecked()
+        lineage_exit = 1
+    else:
+        lineage_exit = 0
     report = verify(state)
     if state.archive and env.store.path is not None:  # archived history: every segment is read and checked too
         from ..state.archive import verify_history
 
         report = verify_history(state, env.store.path.parent)
-    where = env.store.path or env.store.location
     if not report.ok:
         click.echo(f"{where}: TAMPERED — {report.problem}", err=True)
         sys.exit(1)
@@ -136,6 +144,8 @@ def audit_verify(env: Env, allowed_signers: str | None) -> None:
     checked = "" if not signed else f", {signed} signed approval{'s' if signed != 1 else ''} verified" if trust.allowed_signers \
         else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
     click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")
+    if lineage_exit:
+        sys.exit(lineage_exit)
 
 
 @audit.command("archive")

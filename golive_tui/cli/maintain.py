@@ -71,9 +71,31 @@ def sync(env: Env, keep: str | None) -> None:
     status = store.status()
     click.echo(f"{store.location}: {report.pushed} pushed, {len(report.conflicts)} in conflict, "
                f"{report.remaining} still queued" + (" (offline)" if report.offline else ""))
+    for entry in report.committed:  # the real numbers, now that they exist
+        click.echo(f"  committed audit #{entry.seq}: {entry.action} {entry.target} by {safe_line(entry.by)}")
     for conflict in report.conflicts:
         click.echo(f"  conflict: {safe_line(conflict)}", err=True)
     if status.conflicts and not keep:
         click.echo("  settle them with `golive sync --keep mine` (push yours over) or `--keep theirs` (drop yours)", err=True)
+    if report.offline and report.remaining:
+        raise click.exceptions.Exit(4)  # still queued, not committed (as `mark` says when it queues)
     if report.offline or report.conflicts or status.conflicts:
         raise click.exceptions.Exit(1)
+
+
+@cli.command("init-record")
+@click.option("--reason", required=True, help="Why a new record starts here (recorded as its first entry).")
+@click.option("--by")
+@pass_env
+def init_record(env: Env, reason: str, by) -> None:
+    """Start a NEW record (a new lineage) where golive expected another one: only on purpose, with a reason.
+
+    golive refuses a record that vanished, shrank or is another record; this is how to start
+    over instead. The record found there is kept (a local file as <name>.replaced-<time>, its
+    .bak untouched; on S3 a bucket version), and the new record's first entry names the one it replaces.
+    """
+    store = env.store
+    inner = getattr(store, "store", store)
+    state, entry = inner.init_record(reason, env.actor(by))
+    replaced = entry.values.get("replaces") or "nothing"
+    click.echo(f"{store.location}: new record, lineage {state.lineage} (replaces {replaced}), audit #{entry.seq}")

@@ -56,7 +56,7 @@ def mark(env: Env, item_id: str, status: str, note, note_file, evidence, overrid
     warn_invalidated(env, lambda state: [actions.mark_change(item, status, actor, note=note, state=state, override=override)])
     entries = actions.mark(env.store, item, status, actor=actor, note=note, evidence=evidence, override=override)
     entry = entries[-1]
-    click.echo(f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, audit #{entry.seq})")
+    click.echo(f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, {audit_ref(env)(entry)})")
 
 
 @cli.command()
@@ -74,7 +74,13 @@ def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
         raise click.UsageError("give --note (or --note-file) and/or --evidence")
     item = env.item(item_id)
     entries = actions.annotate(env.store, item, actor=env.actor(by), note=note, evidence=evidence)
-    click.echo(f"{item.key}: updated (audit #{entries[-1].seq})" if entries else f"{item.key}: unchanged")
+    click.echo(f"{item.key}: updated ({audit_ref(env)(entries[-1])})" if entries else f"{item.key}: unchanged")
+
+
+def audit_ref(env: Env):
+    """`audit #N` for a committed entry; a queued one has no number yet (it would be invented)."""
+    queued = bool(getattr(env.store, "queued_here", None))
+    return lambda entry: "QUEUED offline, not committed: no audit number yet" if queued else f"audit #{entry.seq}"
 
 
 def warn_invalidated(env: Env, changes) -> None:

@@ -61,6 +61,7 @@ HINTS: dict[str, str] = {
     "run.allowed_commands": "programs a `command` probe of your own checklist may start here (empty: none)",
     "run.timeout": "seconds per probe",
     "state.mode": "permissions of a local state file: 0600, or 0660/0640 for a group of captains on one host",
+    "state.group": "the captains' Unix group on a shared host: files of other users are trusted only in it",
     "signoff.allowed_signers": 'an OpenSSH allowed-signers file (`principal namespaces="golive" key` a line) for signed approvals',
     "signoff.require_signatures": "count only verified signed approvals toward GO",
 }

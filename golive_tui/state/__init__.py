@@ -6,6 +6,8 @@ Layers, each importing only those above it:
     chain     the tamper-evident audit chain: changes, hashing, replay, verification
     codec     TOML text <-> State, with the caches of the unchanging parts
     conflicts the rule that refuses a change made on a stale view
+    lineage   a record's identity (lineage, created at, first entry) and the cache of the one last seen
+    shared    files in a shared directory: no symlinks followed, owners and modes checked, the lock's holder
     storage   where the bytes live: LocalFile (lock, atomic replace, .bak); s3: S3Object
     store     StateStore: transactions over one storage
     journal   the offline journal of a shared document (queued changes, last known copy)
@@ -22,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .chain import Change, VerifyReport, verify
 from .conflicts import ConflictError
+from .lineage import RecordCache, default_cache_directory
 from .schema import SCHEMA_VERSION, AuditEntry, ItemState, State
 from .store import Build, StateStore, StoreStatus, SyncReport
 
@@ -41,7 +44,7 @@ class Store(Protocol):
 
     def read(self) -> State: ...
     def fingerprint(self) -> object: ...
-    def transact(self, build: Build, actor: Actor) -> tuple[State, list[AuditEntry]]: ...
+    def transact(self, build: Build, actor: Actor, *, change_id: str | None = None) -> tuple[State, list[AuditEntry]]: ...
     def status(self) -> StoreStatus: ...
     def sync(self) -> SyncReport: ...
     def resolve(self, keep: str) -> SyncReport: ...
@@ -72,12 +75,17 @@ def open_store(location: str | Path | None = None, profile: Profile | None = Non
             storage = S3Object(where, profile=aws.profile or None if aws else None, region=aws.region or None if aws else None,
                                endpoint_url=aws.endpoint_url or None if aws else None)
         journal = Journal(storage.name, journal_dir or default_directory())  # type: ignore[attr-defined]
-        inner = StateStore(storage, checklist, on_document=journal.remember, accept_tampered=accept_tampered)  # type: ignore[arg-type]
+        records = RecordCache(storage.name, journal.directory)  # type: ignore[attr-defined]
+        inner = StateStore(storage, checklist, on_document=journal.remember, accept_tampered=accept_tampered,  # type: ignore[arg-type]
+                           records=records)
         return OfflineStore(inner, journal)
     from .storage import LocalFile
 
     mode = profile.state.file_mode if profile is not None else 0o600
-    return StateStore(storage or LocalFile(Path(where), mode), checklist, accept_tampered=accept_tampered)  # type: ignore[arg-type]
+    group = getattr(profile.state, "group", "") if profile is not None else ""
+    storage = storage or LocalFile(Path(where), mode, group)
+    records = RecordCache(storage.name, journal_dir or default_cache_directory())  # type: ignore[attr-defined]
+    return StateStore(storage, checklist, accept_tampered=accept_tampered, records=records)  # type: ignore[arg-type]
 
 
 __all__ = [

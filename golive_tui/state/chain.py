@@ -38,7 +38,7 @@ class Change:
 
 # Fields added after the first files were written: left out of the hash while empty, so
 # the chains of those files still verify.
-_LATER_FIELDS = ("operator",)
+_LATER_FIELDS = ("operator", "change_id")
 
 
 def entry_hash(entry: dict[str, Any]) -> str:
@@ -94,7 +94,8 @@ def apply_change(state: State, change: Change) -> None:
         raise ValueError(f"unknown audit target {change.target!r}")
 
 
-def _append_one(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None) -> AuditEntry:
+def _append_one(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None,
+                change_id: str = "") -> AuditEntry:
     apply_change(state, change)
     prev = state.audit[-1].hash if state.audit else state.archive[-1].head if state.archive else GENESIS
     seq = state.audit[-1].seq + 1 if state.audit else state.archive[-1].last + 1 if state.archive else 1
@@ -108,6 +109,7 @@ def _append_one(state: State, change: Change, by: str, at: datetime, operator: d
         "values": change.values,
         "unset": change.unset,
         "prev": prev,
+        **({"change_id": change_id} if change_id else {}),
     }
     entry = AuditEntry.model_validate({**body, "hash": entry_hash(body)})
     state.audit.append(entry)
@@ -117,7 +119,8 @@ def _append_one(state: State, change: Change, by: str, at: datetime, operator: d
     return entry
 
 
-def append_all(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None) -> list[AuditEntry]:
+def append_all(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None,
+               change_id: str = "") -> list[AuditEntry]:
     """Apply `change` and append its chained audit entries (`operator`: actor.Operator.record()).
 
     A sweep (sweep_change) becomes an item entry for each result that changes what the
@@ -126,18 +129,20 @@ def append_all(state: State, change: Change, *, by: str, at: datetime, operator:
     """
     change = stored(change)
     if change.target == SWEEP and "results" in change.values:
-        return _append_sweep(state, change, by, at, operator)
+        return _append_sweep(state, change, by, at, operator, change_id)
     kind, _, key = change.target.partition(":")
     entries = []
     if kind == "item" and key in state.vouched and not {"probe", "at", "expires_at"} <= {*change.values, *change.unset}:
-        entries.append(_append_one(state, stored(Change(f"item:{key}", "restate", *restated(state.items[key]))), by, at, operator))
-    entries.append(_append_one(state, change, by, at, operator))
+        entries.append(_append_one(state, stored(Change(f"item:{key}", "restate", *restated(state.items[key]))), by, at, operator,
+                                   change_id))
+    entries.append(_append_one(state, change, by, at, operator, change_id))
     return entries
 
 
-def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None) -> AuditEntry:
+def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None,
+           change_id: str = "") -> AuditEntry:
     """Apply `change` and append its chained audit entry; the last one when it takes several (append_all)."""
-    return append_all(state, change, by=by, at=at, operator=operator)[-1]
+    return append_all(state, change, by=by, at=at, operator=operator, change_id=change_id)[-1]
 
 
 @dataclass
@@ -329,7 +334,8 @@ def sweep_change(changes: list[Change]) -> Change:
                                              for c in changes}})
 
 
-def _append_sweep(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None) -> list[AuditEntry]:
+def _append_sweep(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None,
+                  change_id: str = "") -> list[AuditEntry]:
     entries: list[AuditEntry] = []
     refreshed: dict[str, ItemState] = {}
     for key, result in sorted(change.values["results"].items()):
@@ -339,7 +345,8 @@ def _append_sweep(state: State, change: Change, by: str, at: datetime, operator:
         if before is not None and before.probe is not None and steady(before) == steady(after):
             refreshed[key] = after
         else:
-            entries += append_all(state, Change(f"item:{key}", "probe", values, unset), by=by, at=at, operator=operator)
+            entries += append_all(state, Change(f"item:{key}", "probe", values, unset), by=by, at=at, operator=operator,
+                                  change_id=change_id)
     if refreshed:
         state.items.update(refreshed)
         leaves = {key: result_leaf(key, item) for key, item in refreshed.items()}
@@ -347,5 +354,5 @@ def _append_sweep(state: State, change: Change, by: str, at: datetime, operator:
         state.sweeps[root] = leaves
         times = [item.probe.checked_at for item in refreshed.values() if item.probe is not None]
         values = {"root": root, "items": sorted(refreshed), "started": min(times), "finished": max(times)}
-        entries.append(_append_one(state, Change(SWEEP, SWEEP, values), by, at, operator))
+        entries.append(_append_one(state, Change(SWEEP, SWEEP, values), by, at, operator, change_id))
     return entries

@@ -52,6 +52,8 @@ class Codec:
             data = strip_none(entry.model_dump())
             if not data["operator"]:  # files written before the operator field keep their exact text
                 del data["operator"]
+            if not data["change_id"]:
+                del data["change_id"]
             chunk = tomli_w.dumps({"audit": [data]}, multiline_strings=True)
             if len(self._audit_text) < CACHE_LIMIT:
                 self._audit_text[entry.hash] = chunk
@@ -70,6 +72,8 @@ class Codec:
     def dumps(self, state: State) -> str:
         """Serialise sorted, one table per item, audit last (append-only, so diffs stay small)."""
         doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "checklist": state.checklist}  # older files migrate here
+        doc.update(strip_none({"lineage": state.lineage or None, "created_at": state.created_at,
+                               "first_entry": state.first_entry or None}))  # the record's identity (lineage.py)
         meta = state.meta.model_dump(exclude_none=True, exclude_defaults=True)
         if meta:
             doc["meta"] = meta
@@ -166,14 +170,3 @@ def to_toml(state: State) -> str:
 
 def from_toml(path: Path | str, text: str) -> State:
     return _default.loads(path, text)
-
-
-def size_warning(location: str, size: int) -> str | None:
-    """A record over half the size limit still loads, but will not for ever: say so, and what to do."""
-    from ..files import max_bytes
-
-    limit = max_bytes()
-    if size <= limit // 2:
-        return None
-    return (f"{location} is {size / 2**20:.1f} MB, over half the {limit / 2**20:g} MB limit on a record: "
-            "`golive audit archive` moves old history into a segment file (`golive audit verify` still checks it)")

@@ -107,9 +107,10 @@ class Journal:
         with self._lock:
             yield
 
-    def add(self, changes: list[Change], by: str, at: datetime, operator: dict[str, str] | None = None) -> Batch:
-        """Queue one transaction (caller holds `locked()`)."""
-        batch = Batch(uuid.uuid4().hex, by, at, changes, operator=dict(operator or {}))
+    def add(self, changes: list[Change], by: str, at: datetime, operator: dict[str, str] | None = None,
+            batch_id: str | None = None) -> Batch:
+        """Queue one transaction (caller holds `locked()`); its id is the change id it is pushed with."""
+        batch = Batch(batch_id or uuid.uuid4().hex, by, at, changes, operator=dict(operator or {}))
         self._write([*self.batches(), batch])
         return batch
 

@@ -21,7 +21,7 @@ from .conflicts import ConflictError, find_conflicts
 from .journal import Batch, Journal, already_applied
 from .schema import AuditEntry, State
 from .storage import Unreachable
-from .store import Build, StateStore, StoreStatus, SyncReport
+from .store import Build, StateStore, StoreStatus, SyncReport, new_change_id
 
 
 def _batch_actor(batch: Batch) -> Actor:
@@ -40,6 +40,8 @@ class OfflineStore:
         """True since the last attempt to reach the storage failed."""
         self.reason = ""
         """Why it is offline (one line)."""
+        self.queued_here: list[Batch] = []
+        """Changes this process queued instead of committing (the CLI says so and exits 4)."""
 
     @property
     def location(self) -> str:
@@ -94,6 +96,9 @@ class OfflineStore:
         pending = self.journal.pending()
         return self._replay(state, pending) if pending else state
 
+    def read_unchecked(self) -> State:
+        return self.store.read_unchecked()
+
     @staticmethod
     def _replay(state: State, batches: list[Batch]) -> State:
         """Apply queued changes on top of `state` (a copy the caller owns), for display."""
@@ -113,21 +118,24 @@ class OfflineStore:
         return (version, queued) if queued else version
 
     # --- writing -------------------------------------------------------------------------------
-    def transact(self, build: Build, actor: Actor) -> tuple[State, list[AuditEntry]]:
+    def transact(self, build: Build, actor: Actor, *, change_id: str | None = None) -> tuple[State, list[AuditEntry]]:
+        # One id for the attempt and the queue: if the PUT landed but its answer was lost, the
+        # push of the queued copy finds it in the record and applies nothing twice.
+        change_id = change_id or new_change_id()
         try:
             if self.journal.pending():
                 # Earlier changes go first, so the remote chain keeps this machine's order.
                 if self.sync().remaining:
                     raise Unreachable(self.reason or f"{self.location}: queued changes not pushed yet")
-            result = self.store.transact(build, actor)
+            result = self.store.transact(build, actor, change_id=change_id)
             self._online()
             return result
         except Unreachable as exc:
             self._went_offline(exc)
             with self.journal.locked():
-                return self._queue(build, actor)
+                return self._queue(build, actor, change_id)
 
-    def _queue(self, build: Build, actor: Actor) -> tuple[State, list[AuditEntry]]:
+    def _queue(self, build: Build, actor: Actor, change_id: str) -> tuple[State, list[AuditEntry]]:
         """Apply the changes to the last known state (for display) and journal them."""
         state = self._replay(self.last_known(), self.journal.pending())
         if not state.checklist:
@@ -139,7 +147,7 @@ class OfflineStore:
         when, operator = actor.now(), actor.operator.record()
         entries = [e for change in changes for e in append_all(state, change, by=actor.name, at=when, operator=operator)]
         if entries:
-            self.journal.add(list(changes), actor.name, when, operator)
+            self.queued_here.append(self.journal.add(list(changes), actor.name, when, operator, batch_id=change_id))
         return state, entries
 
     def sync(self) -> SyncReport:
@@ -149,8 +157,8 @@ class OfflineStore:
             pending = self.journal.pending()
             for index, batch in enumerate(pending):
                 try:
-                    self.store.transact(lambda state, b=batch: [] if already_applied(state, b) else b.changes,
-                                        _batch_actor(batch))
+                    _, entries = self.store.transact(lambda state, b=batch: [] if already_applied(state, b) else b.changes,
+                                                     _batch_actor(batch), change_id=batch.id)
                 except ConflictError as exc:
                     self.journal.set_aside(batch.id, str(exc))
                     report.conflicts.append(str(exc))
@@ -161,6 +169,7 @@ class OfflineStore:
                     return report
                 self.journal.remove(batch.id)
                 report.pushed += 1
+                report.committed.extend(entries)
         self._online()
         return report
 
@@ -182,13 +191,16 @@ class OfflineStore:
     def summary(self) -> str | None:
         """One line for the TUI header and `golive status`; None when all is pushed and online."""
         batches = self.journal.batches()
-        queued = sum(1 for b in batches if b.pending)
+        pending = [b for b in batches if b.pending]
+        queued = len(pending)
         conflicts = len(batches) - queued
+        since = f" since {min(b.at for b in pending):%Y-%m-%d %H:%M} UTC" if pending else ""
         parts = []
         if self.offline:
-            parts.append(f"OFFLINE — {plural(queued, 'change')} queued")
+            parts.append(f"OFFLINE — {plural(queued, 'change')} queued{since}, not committed: no audit numbers "
+                         "until `golive sync` commits them" if queued else "OFFLINE — 0 changes queued")
         elif queued:
-            parts.append(f"{plural(queued, 'change')} queued, not pushed yet")
+            parts.append(f"{plural(queued, 'change')} queued{since}, not pushed yet (`golive sync`)")
         if conflicts:
             parts.append(f"{plural(conflicts, 'queued change')} in conflict with someone else's "
                          "(golive sync --keep mine|theirs)")

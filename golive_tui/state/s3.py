@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from ..errors import GoliveError
-from .storage import Unreachable, VersionConflict
+from ..files import MAX_MB_ENV, max_bytes, megabytes
+from .storage import READ_CAP_FACTOR, Missing, Unreachable, VersionConflict
 
 if TYPE_CHECKING:
     from ..profile import AwsSettings
@@ -154,7 +155,7 @@ class S3Object:
         if not message and status in (401, 403):  # HEAD answers carry no body
             message = "access denied: check the credentials and their IAM policy"
         if code == "NoSuchBucket":
-            return GoliveError(f"{self.name}: bucket {self.bucket!r} does not exist")
+            return Missing(f"{self.name}: bucket {self.bucket!r} does not exist", f"no bucket {self.bucket!r}")
         return GoliveError(f"{self.name}: S3 refused {operation} ({code or status}): {message}")
 
     def _observe(self, etag: Any) -> None:
@@ -194,7 +195,11 @@ class S3Object:
         try:
             with self._errors("GetObject"):
                 response = self.client.get_object(Bucket=self.bucket, Key=self.key)
-                body = response["Body"].read()
+                limit = max_bytes() * READ_CAP_FACTOR
+                body = response["Body"].read(limit + 1)
+                if len(body) > limit:
+                    raise GoliveError(f"{self.name}: the object is larger than {megabytes(limit)} MB "
+                                      f"({READ_CAP_FACTOR}x the write cap ${MAX_MB_ENV}); refusing to read it")
         except ClientError as exc:
             if _code(exc)[0] not in ("NoSuchKey", "404"):
                 raise self._refused(exc, "GetObject") from None

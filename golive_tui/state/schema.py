@@ -105,6 +105,9 @@ class AuditEntry(_Record):
     unset: list[str] = Field(default_factory=list)
     prev: str
     hash: str
+    change_id: str = ""
+    """The id of the transaction that wrote it (random, per change): a retried or replayed write
+    carrying an id already in the chain is a no-op (state/store.py); empty in old files."""
 
 
 class ForceRequest(_Record):
@@ -144,6 +147,11 @@ class Segment(_Record):
 class State(_Record):
     schema_version: int = SCHEMA_VERSION
     checklist: str = ""
+    lineage: str = ""
+    """The record's identity, set when it is created (state/lineage.py); filled for old files from their first entry."""
+    created_at: datetime | None = None
+    first_entry: str = ""
+    """The hash of audit entry #1: with `lineage`, what a local cache expects to find again."""
     meta: Meta = Field(default_factory=Meta)
     items: dict[str, ItemState] = Field(default_factory=dict)
     approvals: dict[str, ApprovalRecord] = Field(default_factory=dict)

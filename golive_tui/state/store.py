@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import random
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,11 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GoliveError, LoadError
-from .chain import Change, append_all, verify, vouch
-from .codec import Codec, size_warning
+from ..files import MAX_MB_ENV, max_bytes, megabytes
+from .chain import Change, append, append_all, verify, vouch
+from .codec import Codec
 from .conflicts import ConflictError, find_conflicts
+from .lineage import Identity, LineageError, RecordCache, fill_identity, identity_of, new_lineage, refuse_change
 from .schema import AuditEntry, State
-from .storage import Storage, VersionConflict
+from .storage import Missing, Storage, VersionConflict
 
 if TYPE_CHECKING:
     from ..actor import Actor
@@ -46,6 +49,8 @@ class SyncReport:
     conflicts: list[str] = field(default_factory=list)
     remaining: int = 0
     offline: bool = False
+    committed: list[AuditEntry] = field(default_factory=list)
+    """The entries the pushed changes became, with their real numbers."""
 
 
 @dataclass
@@ -74,11 +79,21 @@ class TamperedError(GoliveError):
     """The record fails verification: writing on top of it would bury the evidence."""
 
 
+class CapError(GoliveError):
+    """The write would make the record larger than the size cap: refused, so every read after still works."""
+
+
+def new_change_id() -> str:
+    """A transaction's id: random, so a retried or replayed write is recognised in the chain."""
+    return uuid.uuid4().hex
+
+
 class StateStore:
     """One state document in one storage. Every change goes through `transact`."""
 
     def __init__(self, storage: Storage, checklist: str = "", *, codec: Codec | None = None,
-                 on_document: Callable[[str], None] | None = None, accept_tampered: str | None = None) -> None:
+                 on_document: Callable[[str], None] | None = None, accept_tampered: str | None = None,
+                 records: RecordCache | None = None) -> None:
         self.storage = storage
         self.checklist = checklist
         self.codec = codec or Codec()
@@ -90,8 +105,10 @@ class StateStore:
         self.accept_tampered = accept_tampered
         """A reason to write on top of a record that fails verification (recorded in the chain)."""
         self._cached: tuple[Any, State] | None = None
-        self.size_warning: str | None = None
-        """Set when the document read is over half the size limit (codec.size_warning)."""
+        self.records = records
+        """What this user last saw of the record (lineage.py); None: no lineage check."""
+        self.size = 0
+        """The document's size in bytes, as last read or written."""
 
     @property
     def location(self) -> str:
@@ -108,9 +125,17 @@ class StateStore:
             return self._cached[1].copy_containers()
         return self._load()[0]
 
-    def _load(self) -> tuple[State, Any]:
-        text, version = self.storage.load()
+    def _load(self, *, check: bool = True) -> tuple[State, Any]:
+        try:
+            text, version = self.storage.load()
+        except Missing as exc:
+            if check and self._expected() is not None:
+                refuse_change(self.location, self._expected(), None, gone=exc.what)  # type: ignore[arg-type]
+            raise
         if text is None:
+            expected = self._expected() if check else None
+            if expected is not None:
+                refuse_change(self.location, expected, None, gone=self._gone())
             return State(checklist=self.checklist), None
         if not text.strip():
             # An empty file is a lost record, not a new one: never start over on top of it.
@@ -118,11 +143,68 @@ class StateStore:
             raise LoadError(self.location, f"the state file is empty ({len(text)} bytes): refusing to treat it as a new record{hint}")
         if self._cached is not None and self._cached[0] == version:
             return self._cached[1].copy_containers(), version
-        state = self.codec.loads(self.location, text)
-        self.size_warning = size_warning(self.location, len(text.encode()) if not text.isascii() else len(text))
+        state = fill_identity(self.codec.loads(self.location, text))
+        if check:
+            self._check_identity(state)
+        self.size = len(text.encode("utf-8"))
         self._cached = (version, state.copy_containers())
         self._observed(text)
         return state, version
+
+    # --- lineage ---------------------------------------------------------------------------
+    def _expected(self) -> Identity | None:
+        """The record this user expects here: the one last seen, else the one in `.bak` (local)."""
+        known = self.records.load() if self.records is not None else None
+        if known is None and self.backup is not None and self.backup.exists():
+            try:
+                backup = fill_identity(Codec().loads(self.backup, self.backup.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError, GoliveError):
+                return Identity("(unreadable .bak)", None, "")
+            known = identity_of(backup)
+        return known
+
+    def _gone(self) -> str:
+        if self.backup is not None and self.backup.exists():
+            return f"no {self.path} (its .bak {self.backup} is still there, untouched)"
+        return "no record"
+
+    def _check_identity(self, state: State) -> None:
+        found = identity_of(state)
+        if self.records is None or found is None:
+            return
+        expected = self.records.load()
+        if expected is not None:
+            try:
+                refuse_change(self.location, expected, found)
+            except LineageError:
+                if verify(state).ok:
+                    raise
+                return  # a chain that fails verification is tampered: that machinery names it (and refuses writes)
+        self.records.remember(found)
+
+    def _remember(self, state: State) -> None:
+        found = identity_of(state)
+        if self.records is not None and found is not None:
+            self.records.remember(found)
+
+    def size_warning(self) -> str | None:
+        """From half the cap on: how close the record is to it, and what to do (None below half)."""
+        cap = max_bytes()
+        if self.size * 2 < cap:
+            return None
+        return (f"{self.location} is {megabytes(self.size)} MB, {100 * self.size // cap}% of the {megabytes(cap)} MB cap "
+                f"(${MAX_MB_ENV}): a write that would cross it is refused; `golive audit archive` moves old history "
+                "into a segment file that `golive audit verify` still checks")
+
+    def read_unchecked(self) -> State:
+        """The record as it is, whatever its lineage (`audit verify` inspects a replaced record); a missing one still raises."""
+        try:
+            return self.read()
+        except LineageError:
+            state, version = self._load(check=False)
+            if version is None:
+                raise
+            return state
 
     def _observed(self, text: str) -> None:
         if self.on_document is not None:
@@ -141,7 +223,7 @@ class StateStore:
         facts = describe() if describe is not None else {}
         kind = facts.pop("kind", "local")
         facts.pop("location", None)
-        return StoreStatus(self.location, kind, facts=facts, summary=self.size_warning)
+        return StoreStatus(self.location, kind, facts=facts, summary=self.size_warning())
 
     def sync(self) -> SyncReport:
         """Push changes queued offline: a store that writes directly has none."""
@@ -152,20 +234,32 @@ class StateStore:
         return SyncReport()
 
     # --- writing ---------------------------------------------------------------------------
-    def transact(self, build: Build, actor: Actor) -> tuple[State, list[AuditEntry]]:
+    def transact(self, build: Build, actor: Actor, *, change_id: str | None = None) -> tuple[State, list[AuditEntry]]:
         """Read, compute the changes on the fresh state, append, write — retried on a lost race.
 
         `build` gets the state as it is stored now, so concurrent writers merge at the level
         of fields instead of overwriting each other. A change that carries `expect` (the
         values the user saw) raises ConflictError if someone else changed those fields.
-        Entries are recorded under `actor.name`, with `actor.operator`, at `actor.now()`.
+        Entries are recorded under `actor.name`, with `actor.operator`, at `actor.now()` — or
+        at the last entry's time if that is later: audit times never go backwards.
+
+        Every entry carries `change_id` (new if not given): if the record already holds it —
+        a write whose answer was lost and then retried, a replayed queue — nothing is applied
+        again and the entries already there are returned.
         """
         operator = actor.operator.record()
+        change_id = change_id or new_change_id()
         for attempt in range(MAX_CONFLICT_RETRIES):
             with self.storage.locked():
                 state, version = self._load()
+                applied = [e for e in state.audit if e.change_id == change_id]
+                if applied:
+                    self._remember(state)
+                    return state, applied
                 if not state.checklist:
                     state.checklist = self.checklist
+                if version is None and not state.lineage:
+                    state.lineage, state.created_at = new_lineage(), actor.now()
                 integrity = verify(state) if version is not None else None
                 changes = build(state) if callable(build) else build
                 conflicts = find_conflicts(state, changes)
@@ -173,12 +267,15 @@ class StateStore:
                     raise ConflictError(conflicts)
                 if changes and integrity is not None and not integrity.ok:
                     changes = [self._accepted(integrity.problem), *changes]
-                when = actor.now()
-                entries = [e for change in changes for e in append_all(state, change, by=actor.name, at=when, operator=operator)]
+                when = max(actor.now(), state.audit[-1].at) if state.audit else actor.now()  # times never go backwards
+                entries = [e for change in changes
+                           for e in append_all(state, change, by=actor.name, at=when, operator=operator, change_id=change_id)]
                 if not entries:
                     return state, entries
+                fill_identity(state)
                 self._cached = None
                 text = self.codec.dumps(state)
+                self._refuse_over_cap(text)
                 try:
                     # A record that fails verification is never rotated into .bak: the last good copy stays there.
                     new_version = self.storage.save(text, version, backup=integrity is None or integrity.ok)
@@ -191,8 +288,18 @@ class StateStore:
                 if new_version is not None:
                     self._cached = (new_version, state.copy_containers())
                 self._observed(text)
+                self._remember(state)
                 return state, entries
         raise GoliveError(f"{self.location}: gave up after {MAX_CONFLICT_RETRIES} concurrent-write retries")
+
+    def _refuse_over_cap(self, text: str) -> None:
+        size, cap = len(text.encode("utf-8")), max_bytes()
+        if size > cap:
+            raise CapError(f"{self.location}: this change would make the record {megabytes(size)} MB, over the "
+                           f"{megabytes(cap)} MB cap (${MAX_MB_ENV}): refused, nothing was written, and the record "
+                           "stays readable by everyone. Archive old history (long cutovers: audit archive segments) "
+                           f"or raise ${MAX_MB_ENV} for every captain")
+        self.size = size
 
     def _accepted(self, problem: str) -> Change:
         """The entry that records writing on top of a tampered record, or TamperedError."""
@@ -213,14 +320,50 @@ class StateStore:
                 kept = self.path.with_name(f"{self.path.name}.replaced-{now:%Y%m%dT%H%M%SZ}")
                 os.link(self.path, kept)  # the replaced file stays, byte for byte: it may be evidence
             self.storage.save(self.backup.read_text(encoding="utf-8"), None, backup=False)
-            self._cached = None
+            self._adopt()
         return kept
 
     def replace_document(self, text: str) -> None:
         """Write a whole document as it is (benchmarks and tests); normal changes use transact."""
         with self.storage.locked():
             self.storage.save(text, None)
-            self._cached = None
+            self._adopt()
+
+    def _adopt(self) -> None:
+        """After an explicit replacement (restore, init-record): what is there now is the record expected."""
+        self._cached = None
+        if self.records is not None:
+            self.records.forget()
+        self._remember(self._load(check=False)[0])
+
+    def init_record(self, reason: str, actor: Actor) -> tuple[State, AuditEntry]:
+        """Start a new record (a new lineage) on purpose: its first entry says why and what it replaces.
+
+        The record found there, if any, is not lost: a local one is kept as `<name>.replaced-<time>`
+        (and `.bak` is never overwritten by the new lineage); an S3 one stays a bucket version.
+        """
+        if not reason.strip():
+            raise GoliveError("init-record needs --reason: why a new record replaces the one expected here")
+        with self.storage.locked():
+            try:
+                old, version = self._load(check=False)
+            except LoadError:  # a record that does not parse: the new one replaces it (kept aside below)
+                old, version = State(), self.storage.version()
+            expected = self._expected()
+            replaces = old.lineage or (expected.lineage if expected else "")
+            when = actor.now()
+            state = State(checklist=self.checklist, lineage=new_lineage(), created_at=when)
+            entry = append(state, Change("record", "init-record", {"reason": reason.strip(), "replaces": replaces}),
+                           by=actor.name, at=when, operator=actor.operator.record(), change_id=new_change_id())
+            fill_identity(state)
+            if self.path is not None and self.path.exists():
+                kept = self.path.with_name(f"{self.path.name}.replaced-{when:%Y%m%dT%H%M%SZ}")
+                os.link(self.path, kept)
+            text = self.codec.dumps(state)
+            self.storage.save(text, version, backup=False)
+            self._observed(text)
+            self._adopt()
+        return state, entry
 
 
 __all__ = ["Build", "ConflictError", "StateStore", "StoreStatus", "SyncReport"]
