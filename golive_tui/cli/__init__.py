@@ -209,7 +209,12 @@ def open_tui(env: Env, *, read_only: bool = False, monochrome: bool = False, wat
 def main() -> None:
     """Console entry point: user-facing errors in one line on stderr, exit 2."""
     try:
-        code = cli.main(standalone_mode=False)
+        try:
+            code = cli.main(standalone_mode=False)
+        except SystemExit as exc:  # a command's own exit code (status: 1 for NO-GO) still gets the stores' warnings
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+            if not isinstance(exc.code, (int, type(None))):
+                click.echo(exc.code, err=True)
         code = after_command(code if isinstance(code, int) else 0)
         if code:
             sys.exit(code)

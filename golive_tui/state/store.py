@@ -192,8 +192,8 @@ class StateStore:
         cap = max_bytes()
         if self.size * 2 < cap:
             return None
-        return (f"{self.location} is {megabytes(self.size)} MB, {100 * self.size // cap}% of the {megabytes(cap)} MB cap "
-                f"(${MAX_MB_ENV}): a write that would cross it is refused; `golive audit archive` moves old history "
+        return (f"{self.location} is {megabytes(self.size)} MB, over half the record's cap ({100 * self.size // cap}% "
+                f"of the {megabytes(cap)} MB cap, ${MAX_MB_ENV}): a write that would cross it is refused; `golive audit archive` moves old history "
                 "into a segment file that `golive audit verify` still checks")
 
     def read_unchecked(self) -> State:
