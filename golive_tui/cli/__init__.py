@@ -209,7 +209,7 @@ def main() -> None:
 
 
 # Registering the commands (each module adds its own to `cli`).
-from . import files, inspect, maintain, probe, record, secret, serving, setup  # noqa: E402,F401
+from . import files, inspect, maintain, probe, record, review, secret, serving, setup  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()
