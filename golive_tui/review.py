@@ -111,11 +111,18 @@ def parse(text: str) -> ReviewRequest:
                          _value(lines, "Decision now:"), digest, head, at, by, blockers)
 
 
+def normalised(text: str) -> str:
+    """The request as stored in the record: LF line ends, no trailing spaces, one final newline (the TOML
+    record does not keep a carriage return through a write and a read)."""
+    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n") + "\n"
+
+
 def variants(text: str) -> list[bytes]:
     """The request's bytes as an approver may have saved them from a chat (line endings, trailing spaces, final newline)."""
     lf = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n")
     found: list[bytes] = []
-    for candidate in (text, lf + "\n", lf, lf.replace("\n", "\r\n") + "\r\n", lf + "\n\n"):
+    crlf = lf.replace("\n", "\r\n")
+    for candidate in (text, lf + "\n", lf, lf + "\n\n", crlf + "\r\n", crlf):
         data = candidate.encode()
         if data not in found:
             found.append(data)

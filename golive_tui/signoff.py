@@ -98,7 +98,10 @@ def check_request_record(role_id: str, record: ApprovalRecord, state: State, tru
         return Signing("invalid", f"the signed state digest does not match the record before #{record.audit_seq}")
     if trust.allowed_signers is None:
         return Signing("signed (unverified)", "no allowed-signers file (profile signoff.allowed_signers)")
-    check = signing.check_signed(record.request.encode(), record.ssh_signature, trust.allowed_signers)
+    for data in review.variants(record.request):  # stored normalised; signed as the approver's file ended its lines
+        check = signing.check_signed(data, record.ssh_signature, trust.allowed_signers)
+        if check.ok or not check.reason.startswith("the signature does not match"):
+            break
     if not check.ok:
         return Signing("invalid", check.reason)
     if check.signer != principal_of(record):

@@ -18,7 +18,7 @@ from ..decision import decide
 from ..digest import item_digests, signature
 from ..errors import GoliveError
 from ..model import Checklist
-from ..review import ReviewRequest, parse, render, variants
+from ..review import ReviewRequest, normalised, parse, render, variants
 from ..signoff import Trust, seq_of_head
 from ..state import AuditEntry, Change, State, Store
 from ..state.chain import GENESIS, state_at
@@ -126,7 +126,7 @@ def import_signature(store: Store, checklist: Checklist, role_id: str, request_t
         seq = (state.audit[-1].seq if state.audit else 0) + 1
         values = {"role": role.role, "name": shown, "principal": principal, "at": actor.now(),
                   "signature": request.state_digest, "audit_seq": seq, "ssh_signature": signature_text,
-                  "chain_head": request.chain_head, "request": signed_bytes.decode()}
+                  "chain_head": request.chain_head, "request": normalised(signed_bytes.decode())}
         return [Change(f"approval:{role.id}", "approve", values, list(UNSET))]
 
     _, entries = store.transact(build, actor)
