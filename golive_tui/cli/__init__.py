@@ -55,6 +55,11 @@ class Env:
             # The profile says how to reach a shared (s3://) state and the mode of a local one.
             self._cache["store"] = open_store(state_location(self.state_path), self.profile, checklist=self.checklist.title,
                                               accept_tampered=self.accept_tampered)
+            if self.profile.notify.configured:  # the team's channel hears of every change this command writes
+                from ..notify import with_notifications
+
+                self._cache["store"] = with_notifications(self._cache["store"], self.profile, self.checklist, self.trust(),
+                                                          on_failure=lambda m: click.echo(f"golive: {m}", err=True))
         return self._cache["store"]
 
     def trust(self, allowed_signers: str | None = None):

@@ -29,6 +29,7 @@ def approve_by_request(env: Env, role: str, request_file: str | None, signature_
         assert request_file is not None
         written = actions.write_request(env.store, env.checklist, role, Path(request_file), target=env.profile.target.name,
                                         actor=env.actor(by), trust=env.trust(allowed_signers))
+        _tell_team(env, written.request)
         click.echo(safe_block(written.text))
         click.echo(f"wrote {request_file}: send it to the {safe_line(written.request.role)} approver; they run the "
                    f"command above and send back {Path(request_file).name}.sig; then: golive approve {written.request.role_id} "
@@ -45,6 +46,16 @@ def approve_by_request(env: Env, role: str, request_file: str | None, signature_
     values = entries[-1].values
     click.echo(f"{values['role']}: approved by {safe_line(values['name'])} [{safe_line(values['principal'])}] (signed "
                f"review request), recorded by {env.actor().operator}, state digest {values['signature'][:16]}…")
+
+
+def _tell_team(env: Env, request) -> None:
+    """The team's channel hears that an approval was asked for (only when [notify] names a channel)."""
+    from ..notify.events import approval_requested
+    from ..notify.hooks import notifier_of
+
+    notifier = notifier_of(env.store)
+    if notifier is not None:
+        notifier.submit(approval_requested(request, env.actor().now()))
 
 
 @cli.command("sign")
