@@ -81,6 +81,13 @@ class Operator:
         they logged in with when the machine knows it (two captains on one shared account are two people)."""
         return f"{self.sudo_user or self.user}@{self.host}" + (f" {self.ssh_key}" if self.ssh_key else "")
 
+    def same_person(self, other: Operator) -> bool:
+        """Whether two sessions may be one person: the same account at the same host, unless both name the
+        SSH key they logged in with and the keys differ (a session without a key cannot prove it is someone else)."""
+        if f"{self.sudo_user or self.user}@{self.host}" != f"{other.sudo_user or other.user}@{other.host}":
+            return False
+        return not (self.ssh_key and other.ssh_key and self.ssh_key != other.ssh_key)
+
     @property
     def captain(self) -> str:
         """How a captain is shown beside others: the declared name, the account and the key's short fingerprint."""

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,3 +145,47 @@ def test_a_captain_whose_note_was_replaced_after_a_conflict_is_told(tmp_path: Pa
     assert replaced_since(store.read(), lee.operator, kim_saw) == []  # Lee replaced nothing of their own
     # A probe's verdict changing a status is not another captain replacing one's words.
     assert json.dumps([r.item for r in replaced_since(store.read(), kim.operator, store.read().audit[-1].seq)]) == "[]"
+
+
+def test_a_forced_go_live_is_confirmed_by_the_other_captain_of_a_shared_account_never_by_the_same(tmp_path: Path) -> None:
+    checklist = load_checklist(str(MINI))
+    kim = Operator("ubuntu", "bastion", ssh_key="SHA256:kim", person="Kim")
+    lee = Operator("ubuntu", "bastion", ssh_key="SHA256:lee", person="Lee")
+    console = Operator("ubuntu", "bastion")  # a session that cannot say whose it is
+    for confirmer, allowed in ((console, False), (Operator("ubuntu", "bastion", ssh_key="SHA256:kim"), False),
+                               (lee, True)):
+        store = open_store(tmp_path / f"{confirmer.ssh_key or 'console'}.toml", checklist=checklist.title)
+        actions.go_live(store, checklist, actor=Actor.current("Kim", operator=kim), force_reason="window closes")
+        if allowed:
+            actions.confirm_forced_go_live(store, checklist, actor=Actor.current("Lee", operator=confirmer))
+            assert store.read().meta.golive_at is not None
+        else:
+            with pytest.raises(GoliveError, match="a second operator must confirm it"):
+                actions.confirm_forced_go_live(store, checklist, actor=Actor.current("Kim again", operator=confirmer))
+    assert kim.same_person(console) and not kim.same_person(lee) and not kim.same_person(Operator("root", "bastion"))
+
+
+def test_a_forwarded_agents_key_names_the_person_when_sshd_does_not(tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    if shutil.which("ssh-agent") is None:
+        pytest.skip("needs ssh-agent")
+    key = tmp_path / "keys" / "kim"
+    key.parent.mkdir()
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kim", "-f", str(key)], check=True)
+    socket = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(socket)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not socket.exists() and time.monotonic() < deadline:  # waiting for the agent's socket, not racing it
+            time.sleep(0.02)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(socket))
+        subprocess.run(["ssh-add", "-q", str(key)], check=True, env={**os.environ, "SSH_AUTH_SOCK": str(socket)})
+        printed = subprocess.run(["ssh-keygen", "-l", "-f", str(key.with_suffix(".pub"))], capture_output=True,
+                                 text=True, check=True).stdout.split()[1]
+        env = {"SSH_AUTH_SOCK": str(socket), "SSH_CONNECTION": "10.0.4.7 52000 10.0.0.5 22"}
+        assert session_key(env) == (printed, "agent")
+        assert session_key({"SSH_AUTH_SOCK": str(socket)}) == ("", "")  # a local desktop's agent says nothing
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)

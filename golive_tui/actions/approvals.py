@@ -43,7 +43,7 @@ def _other_role_by_operator(checklist: Checklist, state: State, role: ApprovalRo
         if other.id == role.id or record is None or record.revoked_at is not None or record.proxy or record.ssh_signature:
             continue
         recorded = _recorder(state, record)
-        if recorded is not None and recorded.key == operator.key:
+        if recorded is not None and recorded.same_person(operator):
             return f"{other.role} (as {record.name})"
     return ""
 
@@ -149,7 +149,7 @@ def confirm_proxy(store: Store, checklist: Checklist, role_id: str, *, actor: Ac
         if record is None or record.revoked_at is not None or not record.proxy:
             raise GoliveError(f"no live proxy approval of {role.role} to confirm")
         recorded = _recorder(state, record)
-        if recorded is not None and recorded.key == actor.operator.key:
+        if recorded is not None and recorded.same_person(actor.operator):
             raise GoliveError(f"refused: {actor.operator.key} recorded this proxy approval; another captain (another "
                               "session or SSH key) confirms it")
         return [Change(f"approval:{role.id}", "confirm-proxy", {"proxy_confirmed_by": f"{actor.name} ({actor.operator.key})"})]
