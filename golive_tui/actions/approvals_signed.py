@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..actor import Actor, check_name
 from ..decision import decide
-from ..digest import item_digests, signature
+from ..digest import item_digests
 from ..errors import GoliveError
 from ..model import Checklist
 from ..review import ReviewRequest, normalised, parse, render, variants
