@@ -12,6 +12,9 @@ The clock is passed down with the actor, so tests pin time for records and probe
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import os
 import socket
 from collections.abc import Callable, Mapping
@@ -54,6 +57,13 @@ class Operator:
     """The SSH client's address when the session came in over SSH."""
     sudo_user: str = ""
     """The account that ran `sudo`, when it differs from `user`."""
+    ssh_key: str = ""
+    """Fingerprint (SHA256:…) of the key the person logged in with (sshd ExposeAuthInfo → $SSH_USER_AUTH), else
+    of their forwarded agent's first key: what tells two captains on one shared account apart."""
+    key_source: str = ""
+    """Where `ssh_key` came from: `login` (SSH_USER_AUTH) or `agent` (ssh-add -L)."""
+    person: str = ""
+    """$GOLIVE_USER as the session declared it (a label: it proves nothing by itself)."""
 
     @classmethod
     def current(cls, environ: Mapping[str, str] | None = None) -> Operator:
@@ -61,17 +71,36 @@ class Operator:
         user = _login()
         ssh = env.get("SSH_CONNECTION", "").split()
         sudo = env.get("SUDO_USER", "")
-        return cls(user, socket.gethostname(), ssh[0] if ssh else "", sudo if sudo and sudo != user else "")
+        fingerprint, source = session_key(env)
+        return cls(user, socket.gethostname(), ssh[0] if ssh else "", sudo if sudo and sudo != user else "",
+                   fingerprint, source, env.get(USER_ENV, "").strip())
 
     @property
     def key(self) -> str:
-        """The person, for separation of duties: the original account under sudo, at this host."""
-        return f"{self.sudo_user or self.user}@{self.host}"
+        """The person, for separation of duties: the original account under sudo, at this host, and the SSH key
+        they logged in with when the machine knows it (two captains on one shared account are two people)."""
+        return f"{self.sudo_user or self.user}@{self.host}" + (f" {self.ssh_key}" if self.ssh_key else "")
+
+    def same_person(self, other: Operator) -> bool:
+        """Whether two sessions may be one person: the same account at the same host, unless both name the
+        SSH key they logged in with and the keys differ (a session without a key cannot prove it is someone else)."""
+        if f"{self.sudo_user or self.user}@{self.host}" != f"{other.sudo_user or other.user}@{other.host}":
+            return False
+        return not (self.ssh_key and other.ssh_key and self.ssh_key != other.ssh_key)
+
+    @property
+    def captain(self) -> str:
+        """How a captain is shown beside others: the declared name, the account and the key's short fingerprint."""
+        account = f"{self.sudo_user or self.user}@{self.host}"
+        key = f" key {self.ssh_key[:15]}…" if self.ssh_key else ""
+        return f"{self.person} ({account}{key})" if self.person else f"{account}{key}"
 
     def __str__(self) -> str:
         text = f"{self.user}@{self.host}"
         if self.sudo_user:
             text += f" (sudo by {self.sudo_user})"
+        if self.ssh_key:
+            text += f" [key {self.ssh_key[:15]}…]"
         if self.ssh_client:
             text += f" from {self.ssh_client}"
         return text
@@ -79,14 +108,49 @@ class Operator:
     def record(self) -> dict[str, str]:
         """The fields stored in an audit entry (empty ones left out)."""
         return {k: v for k, v in (("user", self.user), ("host", self.host), ("ssh_client", self.ssh_client),
-                                  ("sudo_user", self.sudo_user)) if v}
+                                  ("sudo_user", self.sudo_user), ("ssh_key", self.ssh_key),
+                                  ("key_source", self.key_source), ("person", self.person)) if v}
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any] | None) -> Operator | None:
         if not data:
             return None
-        return cls(str(data.get("user", "")), str(data.get("host", "")), str(data.get("ssh_client", "")),
-                   str(data.get("sudo_user", "")))
+        return cls(*(str(data.get(name, "")) for name in ("user", "host", "ssh_client", "sudo_user", "ssh_key",
+                                                            "key_source", "person")))
+
+
+def fingerprint(public_key_blob_base64: str) -> str:
+    """OpenSSH's SHA256 fingerprint of a public key (as `ssh-keygen -l` prints it), '' if it is not base64."""
+    try:
+        blob = base64.b64decode(public_key_blob_base64, validate=True)
+    except (ValueError, binascii.Error):
+        return ""
+    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def session_key(env: Mapping[str, str]) -> tuple[str, str]:
+    """(fingerprint, source) of the key behind this session: the login's (sshd `ExposeAuthInfo yes` writes the
+    methods it accepted to the file $SSH_USER_AUTH, e.g. `publickey ssh-ed25519 AAAA…`), else the forwarded
+    agent's first key; ('', '') when the machine cannot know."""
+    path = env.get("SSH_USER_AUTH", "")
+    if path:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines = handle.read(65536).splitlines()
+        except OSError:
+            lines = []
+        for line in reversed(lines):  # the last publickey method is the one that completed the login
+            parts = line.split()
+            if len(parts) >= 3 and parts[0] == "publickey" and (found := fingerprint(parts[2])):
+                return found, "login"
+    if env.get("SSH_AUTH_SOCK") and env.get("SSH_CONNECTION"):  # a forwarded agent: the person's laptop key
+        from .signing import agent_keys
+
+        for line in agent_keys():
+            parts = line.split()
+            if len(parts) >= 2 and (found := fingerprint(parts[1])):
+                return found, "agent"
+    return "", ""
 
 
 def check_name(name: str, what: str = "--by") -> str:

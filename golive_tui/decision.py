@@ -72,6 +72,8 @@ class ApprovalView:
     signing: Signing = field(default_factory=lambda: Signing("unsigned"))
     """signed / unsigned / proxy / invalid, with why."""
     required_signature: bool = False
+    awaiting_confirmation: bool = False
+    """A proxy approval that the checklist's [signoff] wants a second captain to confirm, not yet confirmed."""
 
     @property
     def proxy(self) -> bool:
@@ -79,7 +81,7 @@ class ApprovalView:
 
     @property
     def counts(self) -> bool:
-        if self.state != "fresh" or self.signing.label == "invalid":
+        if self.state != "fresh" or self.signing.label == "invalid" or self.awaiting_confirmation:
             return False
         return self.signing.verified or not self.required_signature
 
@@ -99,6 +101,8 @@ def approvals(checklist: Checklist, state: State, current_signature: str | None 
         view = ApprovalView(role.id, role.role, "fresh", record.name, record.at, record.signature,
                             principal=principal_of(record), operator=str(operator) if operator else "",
                             signing=check_record(role.id, record, state, trust), required_signature=trust.require_signatures)
+        view.awaiting_confirmation = bool(record.proxy and checklist.signoff.proxy_needs_confirmation
+                                          and not record.proxy_confirmed_by)
         if record.revoked_at is not None:
             view.state = "revoked"
         elif record.signature != sig:
@@ -190,6 +194,9 @@ def decide(checklist: Checklist, state: State, now: datetime, trust: Trust | Non
         elif view.state == "stale":
             changed = ", ".join(view.changed[:3]) + (f" and {len(view.changed) - 3} more" if len(view.changed) > 3 else "")
             reasons.append(f"Approval stale: {view.role} ({view.name}) — changed since: {changed or 'items'}")
+        elif view.awaiting_confirmation:
+            reasons.append(f"Approval by proxy awaits a second captain: {view.role} ({view.name}) — "
+                           f"golive approve {view.role_id} --confirm-proxy, from another session")
         elif view.signing.label == "invalid":
             reasons.append(f"Approval signature invalid: {view.role} ({view.name}) — {view.signing.detail}")
         elif not view.counts:

@@ -200,6 +200,11 @@ class SignoffPolicy(Strict):
     """Approval roles whose signed, fresh approval may confirm a forced go-live in place of a second operator."""
     probe_valid_hours: float | None = Field(default=None, gt=0)
     """How long a probe's verdict counts toward GO: a pass from this morning says nothing about now."""
+    proxy_roles: int = Field(default=2, ge=0)
+    """How many approval roles may be satisfied by a proxy approval (a verbal yes recorded by a captain) toward GO;
+    the others need the approver's own approval or signature."""
+    proxy_needs_confirmation: bool = False
+    """A proxy approval counts only once a second captain (another session) confirms it (`approve ROLE --confirm-proxy`)."""
 
 
 class Checklist(Strict):

@@ -223,6 +223,37 @@ class StateSettings(_Section):
         return int(self.mode, 8)
 
 
+NOTIFY_EVENTS = ("decision", "regression", "approval-requested", "approval-given", "approval-stale", "force-requested",
+                 "force-confirmed", "go-live", "sweep-summary")
+
+
+class NotifySettings(_Section):
+    slack_webhook_secret: str = ""
+    """Name of the secret (keyring, or $GOLIVE_SECRET_<NAME>) holding a Slack-compatible incoming-webhook URL; empty: none."""
+    webhook_secret: str = ""
+    """Name of the secret holding a generic JSON webhook URL (every event as one JSON object); empty: none."""
+    events: list[str] = Field(default_factory=lambda: list(NOTIFY_EVENTS))
+    """Which events are sent (a sweep summary only when asked for: `golive run --notify-summary`)."""
+    min_interval: float = Field(default=60.0, ge=0)
+    """Seconds between two messages about the same thing (a flapping item is held, then sent once)."""
+    per_minute: int = Field(default=10, ge=1)
+    """At most this many messages a minute; the next says how many were dropped."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    """Deadline of one post; the cockpit never waits for it, a command waits at most this at exit."""
+
+    @field_validator("events")
+    @classmethod
+    def _known_events(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in NOTIFY_EVENTS]
+        if unknown:
+            raise ValueError(f"unknown event {unknown[0]!r}; events: {', '.join(NOTIFY_EVENTS)}")
+        return value
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.slack_webhook_secret or self.webhook_secret)
+
+
 class Profile(_Section):
     target: TargetSettings = Field(default_factory=TargetSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
@@ -236,6 +267,7 @@ class Profile(_Section):
     state: StateSettings = Field(default_factory=StateSettings)
     signoff: SignoffSettings = Field(default_factory=SignoffSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     source: str = Field(default="(built-in defaults)", exclude=True)
     """Where this profile was read from (not a TOML key)."""
 

@@ -224,3 +224,11 @@ def scrub(text: str, *secrets: str) -> str:
 def scrub_known(text: str) -> str:
     """Scrub every secret this process has read (a second line of defence for evidence and reports)."""
     return scrub(text, *_seen) if _seen else text
+
+
+def remember_part(value: str, part: str) -> None:
+    """Scrub only `part` of a secret read with get_secret (a webhook URL's token path, not its public
+    `https://host` prefix, which would otherwise mask every URL of that scheme in every report)."""
+    _seen.discard(value)
+    if part:
+        _remember(part)

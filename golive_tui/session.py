@@ -57,6 +57,10 @@ class Session:
     """The record lives remotely (S3, with an offline journal)."""
     store_summary: str | None = field(default=None, init=False)
     """The store's one line when something needs attention (offline, queued, conflicts)."""
+    notices: list[str] = field(default_factory=list, init=False)
+    """Things background workers want the captain to see once (a notification that could not be sent)."""
+    captains: str = field(default="", init=False)
+    """Who else has the record open, for the header (`2 captains: Kim (ubuntu@bastion key SHA256:…)`); presence.py."""
     _clients: ClientCache | None = field(default=None, init=False, repr=False)
     _profile_stamp: object = field(default=None, init=False, repr=False)
     _bad_fingerprint: object = field(default=None, init=False, repr=False)
@@ -184,8 +188,15 @@ def open_session(*, checklist: str | None, profile: str | None, overrides: tuple
     location = state_location(state)
     # The profile says how to reach a shared (s3://) record and the mode of a local one (state.mode), as for the CLI.
     store = open_store(location, target, checklist=loaded.title)
-    return Session(loaded, target, store, Actor.current(by, clock=clock), read_only=read_only,
-                   profile_path=path, overrides=overrides)
+    notices: list[str] = []
+    if target.notify.configured and not read_only:  # the team's channel hears of this cockpit's changes
+        from .notify import with_notifications
+
+        store = with_notifications(store, target, loaded, Trust.of(loaded, target), on_failure=notices.append)
+    session = Session(loaded, target, store, Actor.current(by, clock=clock), read_only=read_only,
+                      profile_path=path, overrides=overrides)
+    session.notices = notices
+    return session
 
 
 class ResultBatch:

@@ -88,6 +88,8 @@ class SignatureCheck:
     """Why it failed: unknown signer, signature does not verify, principal is not the approver."""
     signer: str = ""
     """The principal(s) the allowed-signers file gives the key, when known."""
+    key: str = ""
+    """The signing key's fingerprint (SHA256:…), when the signature could be read."""
 
 
 def verify(message: bytes, signature: str, principal: str, allowed_signers: Path) -> SignatureCheck:
@@ -122,3 +124,64 @@ def _verify_cached(message: bytes, signature: str, principal: str, allowed: str,
             detail = " ".join(checked.stderr.decode(errors="replace").split())
             return SignatureCheck(False, f"signature does not verify for {principal}: {detail}", ", ".join(signers))
         return SignatureCheck(True, "", principal)
+
+
+def signed_file_path(path: Path) -> Path:
+    """Where `ssh-keygen -Y sign FILE` writes its signature: FILE.sig."""
+    return path.with_name(path.name + ".sig")
+
+
+def sign_file(path: Path, key: str | Path) -> Path:
+    """Sign a file's bytes as `ssh-keygen -Y sign -n golive -f KEY FILE` does; write FILE.sig; return its path."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise GoliveError(f"{path}: {exc.strerror or exc}") from None
+    out = signed_file_path(path)
+    temp = out.with_name(out.name + ".tmp")
+    temp.write_text(sign(data, key))
+    os.replace(temp, out)
+    return out
+
+
+def check_signed(data: bytes, signature: str, allowed_signers: Path) -> SignatureCheck:
+    """Who signed `data` (a whole file, as `ssh-keygen -Y sign` signs it): the principal the allowed-signers file
+    gives the key, or why nobody it knows did."""
+    # Cached by the file's content: a missing or unreadable file is said as such, not as "unknown signer".
+    return _check_signed_cached(data, signature, allowed_signers, _content_key(allowed_signers))
+
+
+@functools.lru_cache(maxsize=256)
+def _check_signed_cached(data: bytes, signature: str, allowed_signers: Path, _content: str) -> SignatureCheck:
+    with tempfile.TemporaryDirectory(prefix="golive-sig-") as tmp:
+        sig = Path(tmp) / "request.sig"
+        sig.write_text(signature)
+        if "BEGIN SSH SIGNATURE" not in signature:
+            return SignatureCheck(False, "not an SSH signature (it should start with -----BEGIN SSH SIGNATURE-----)")
+        novalidate = _run(["-Y", "check-novalidate", "-n", NAMESPACE, "-s", str(sig)], data=data)
+        said = " ".join((novalidate.stdout + novalidate.stderr).decode(errors="replace").split())
+        key = next((word for word in said.split() if word.startswith("SHA256:")), "")
+        if novalidate.returncode != 0:
+            if "namespace" in said.lower():
+                return SignatureCheck(False, f"the signature is not for golive (sign with -n {NAMESPACE}): {said}", key=key)
+            return SignatureCheck(False, "the signature does not match the request: the file was changed after it was "
+                                         "signed, or the signature is for another file", key=key)
+        found = _run(["-Y", "find-principals", "-s", str(sig), "-f", str(allowed_signers)])
+        signers = [line.strip() for line in found.stdout.decode(errors="replace").splitlines() if line.strip()]
+        if found.returncode != 0 or not signers:
+            return SignatureCheck(False, f"unknown key: {key or 'the signing key'} is not in the allowed-signers file "
+                                         f"{allowed_signers}", key=key)
+        principal = signers[0]
+        checked = _run(["-Y", "verify", "-n", NAMESPACE, "-f", str(allowed_signers), "-I", principal, "-s", str(sig)],
+                       data=data)
+        if checked.returncode != 0:
+            detail = " ".join(checked.stderr.decode(errors="replace").split())
+            return SignatureCheck(False, f"signature does not verify for {principal}: {detail}", principal, key)
+        return SignatureCheck(True, "", principal, key)
+
+
+def principal_of_key(key: str | Path, allowed_signers: Path) -> str:
+    """The principal allowed-signers gives `key` ('' if none): a throwaway signature, looked up as a verifier would."""
+    probe = b"golive: whose key is this?\n"
+    check = check_signed(probe, sign(probe, key), allowed_signers)
+    return check.signer if check.ok else ""

@@ -73,8 +73,48 @@ def chain_head_before(state: State, seq: int) -> str:
     return head_before(state, seq) if seq >= 1 else GENESIS
 
 
+def seq_of_head(state: State, head: str) -> int | None:
+    """The audit seq whose hash is `head` (0 for the empty chain's genesis); None when it is not in this history."""
+    if head == GENESIS:
+        return 0
+    return next((entry.seq for entry in state.audit if entry.hash == head), None)
+
+
+def check_request_record(role_id: str, record: ApprovalRecord, state: State, trust: Trust,
+                         digest_then: str | None = None) -> Signing:
+    """A review request signed with plain ssh-keygen: the signature covers the stored request text, and the
+    request must name this role, this digest and a chain head from before the approval."""
+    from . import review, signing
+    from .errors import GoliveError
+
+    try:
+        request = review.parse(record.request)
+    except GoliveError as exc:
+        return Signing("invalid", f"the stored request is not readable: {exc}")
+    if request.role_id != role_id or request.state_digest != record.signature or request.chain_head != record.chain_head:
+        return Signing("invalid", "the stored request does not name this role, state digest and chain head")
+    head_seq = seq_of_head(state, record.chain_head)
+    if head_seq is None or head_seq >= record.audit_seq:
+        return Signing("invalid", f"chain head does not match: history before #{record.audit_seq} was rewritten")
+    if digest_then is not None and digest_then != record.signature:
+        return Signing("invalid", f"the signed state digest does not match the record before #{record.audit_seq}")
+    if trust.allowed_signers is None:
+        return Signing("signed (unverified)", "no allowed-signers file (profile signoff.allowed_signers)")
+    for data in review.variants(record.request):  # stored normalised; signed as the approver's file ended its lines
+        check = signing.check_signed(data, record.ssh_signature, trust.allowed_signers)
+        if check.ok or not check.reason.startswith("the signature does not match"):
+            break
+    if not check.ok:
+        return Signing("invalid", check.reason)
+    if check.signer != principal_of(record):
+        return Signing("invalid", f"principal {check.signer} signed it, not the approver {principal_of(record)}")
+    return Signing("signed", principal_of(record))
+
+
 def check_record(role_id: str, record: ApprovalRecord, state: State, trust: Trust, digest_then: str | None = None) -> Signing:
     """How one approval is signed; `digest_then` (the state digest replayed to just before it) is checked when given."""
+    if record.ssh_signature and record.request:
+        return check_request_record(role_id, record, state, trust, digest_then)
     if record.ssh_signature:
         from . import signing
 

@@ -70,7 +70,7 @@ def test_waive_approve_golive_flow() -> None:
     refused = golive(*base, "waive", "waf", "--reason", "  ", "--until", "2099-01-01")
     assert refused.returncode == 2 and "needs a reason" in refused.stderr
     assert golive(*base, "waive", "waf", "--reason", "next sprint", "--until", "2099-01-01").returncode == 0
-    proxy = golive(*base, "approve", "eng", "--name", "Erin")  # root writing down Erin's yes: a proxy
+    proxy = golive(*base, "approve", "eng", "--principal", "erin")  # root writing down Erin's yes: a proxy
     assert proxy.returncode == 2 and "proxy approval" in proxy.stderr and "--evidence" in proxy.stderr
     approved = golive(*base, "approve", "eng", "--name", "Erin", "--evidence", "Slack #cutover 19:02")
     assert approved.returncode == 0 and "state digest" in approved.stdout and "PROXY" in approved.stdout

@@ -32,18 +32,21 @@ def golive(tmp_path: Path, *args: str, checklist: Path = MINI) -> subprocess.Com
                           text=True, timeout=60)
 
 
-def test_one_operator_cannot_record_a_second_role_on_the_production_checklist(tmp_path: Path) -> None:
-    first = golive(tmp_path, "approve", "qa-lead", "--name", "Quinn Park", "--evidence", "Slack #cutover 19:02",
-                   checklist=PRODUCTION)
-    assert first.returncode == 0, first.stderr
-    second = golive(tmp_path, "approve", "security-lead", "--name", "Sam Rivera", "--evidence", "Slack #cutover 19:04",
-                    checklist=PRODUCTION)
+def test_one_operator_cannot_approve_a_second_role_as_themselves_on_the_production_checklist(tmp_path: Path) -> None:
+    # Quinn at her own session, shown as "Quinn Park": her own approval (the principal is her login).
+    first = golive(tmp_path, "approve", "qa-lead", "--name", "Quinn Park", checklist=PRODUCTION)
+    assert first.returncode == 0 and "PROXY" not in first.stdout, first.stderr
+    second = golive(tmp_path, "approve", "security-lead", "--name", "Sam Rivera", checklist=PRODUCTION)
     assert second.returncode == 2
     assert "already approved QA Lead (as Quinn Park)" in second.stderr and "one operator records one role" in second.stderr
+    assert "--request FILE" in second.stderr  # what would satisfy it
     # Renewing the same role is not a second role.
-    again = golive(tmp_path, "approve", "qa-lead", "--name", "Quinn Park", "--evidence", "Slack #cutover 19:30",
-                   checklist=PRODUCTION)
+    again = golive(tmp_path, "approve", "qa-lead", "--name", "Quinn Park", checklist=PRODUCTION)
     assert again.returncode == 0, again.stderr
+    # A verbal yes recorded by the same captain is a proxy, governed by the proxy policy instead (2 by default).
+    proxy = golive(tmp_path, "approve", "security-lead", "--name", "Sam Rivera", "--evidence", "Slack #cutover 19:04",
+                   checklist=PRODUCTION)
+    assert proxy.returncode == 0 and "PROXY" in proxy.stdout, proxy.stderr
 
 
 def test_a_second_role_signed_by_the_approvers_own_key_is_allowed(tmp_path: Path) -> None:

@@ -129,9 +129,11 @@ def test_a_key_not_in_allowed_signers_is_an_unknown_signer(tmp_path: Path, keys)
     refused = golive(tmp_path, "approve", "sec", "--name", "mallory", "--sign-key", str(keys["mallory"]),
                      "--allowed-signers", "allowed_signers")
     assert refused.returncode == 2 and "unknown signer" in refused.stderr
-    # Signed without the file at hand it cannot be checked: recorded only as a proxy, with evidence ...
-    unchecked = golive(tmp_path, "approve", "sec", "--name", "mallory", "--sign-key", str(keys["mallory"]))
-    assert unchecked.returncode == 2 and "proxy approval" in unchecked.stderr
+    # Signed without the file at hand it cannot be checked, and the refusal says so (not "needs --sign-key") ...
+    unchecked = golive(tmp_path, "approve", "sec", "--name", "mallory", "--principal", "mallory",
+                       "--sign-key", str(keys["mallory"]))
+    assert unchecked.returncode == 2 and "no allowed-signers file to verify mallory's signature" in unchecked.stderr
+    # ... so it is recorded only as a proxy, with evidence ...
     assert golive(tmp_path, "approve", "sec", "--name", "mallory", "--sign-key", str(keys["mallory"]),
                   "--evidence", "said so on the bridge").returncode == 0
     # ... and audit verify with the file names the unknown signer.

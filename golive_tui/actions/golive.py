@@ -78,7 +78,7 @@ def confirm_forced_go_live(store: Store, checklist: Checklist, *, actor: Actor, 
         if request is None:
             raise GoliveError("no forced go-live was requested (golive golive --force --reason …)")
         requester = Operator.from_record(request.operator)
-        if requester is not None and requester.key == actor.operator.key:
+        if requester is not None and requester.same_person(actor.operator):
             signed = [v for v in decision.approvals if v.role_id in checklist.signoff.force_confirm_roles
                       and v.state == "fresh" and v.signing.verified and v.at is not None and v.at >= request.at]
             if not signed:

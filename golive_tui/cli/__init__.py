@@ -58,6 +58,11 @@ class Env:
             self._cache["store"] = open_store(state_location(self.state_path), self.profile, checklist=self.checklist.title,
                                               accept_tampered=self.accept_tampered)
             OPENED.append(self._cache["store"])
+            if self.profile.notify.configured:  # the team's channel hears of every change this command writes
+                from ..notify import with_notifications
+
+                self._cache["store"] = with_notifications(self._cache["store"], self.profile, self.checklist, self.trust(),
+                                                          on_failure=lambda m: click.echo(f"golive: {m}", err=True))
         return self._cache["store"]
 
     def trust(self, allowed_signers: str | None = None):
@@ -243,7 +248,7 @@ def main() -> None:
 
 
 # Registering the commands (each module adds its own to `cli`).
-from . import files, inspect, maintain, probe, record, secret, serving, setup  # noqa: E402,F401
+from . import files, inspect, maintain, probe, record, review, secret, serving, setup  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -24,8 +24,9 @@ FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
 @click.option("--timeout", type=float, help="Seconds per probe (default: profile run.timeout, 10).")
 @click.option("--no-save", is_flag=True, help="Do not record the results in the state file.")
 @click.option("--by")
+@click.option("--notify-summary", is_flag=True, help="Post this sweep's summary to the team's channel ([notify] in the profile).")
 @pass_env
-def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout, no_save, by) -> None:
+def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout, no_save, by, notify_summary=False) -> None:
     """Run probes headless and record the results (exit 0 pass, 1 any fail, 3 errors only)."""
     from .. import actions
     from ..engine import run_sync
@@ -47,6 +48,8 @@ def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout
     outcomes.sort(key=lambda o: order[o.item.key])
     if not no_save:
         actions.record_results(env.store, outcomes, actor=actor)
+    if notify_summary:
+        _post_summary(env, outcomes, actor.now())
     if fmt == "table":
         emit(run_table(outcomes))
     elif fmt == "json":
@@ -61,3 +64,21 @@ def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout
         sys.exit(1)
     if "error" in verdicts:
         sys.exit(3)
+
+
+def _post_summary(env: Env, outcomes, now) -> None:
+    """`--notify-summary`: the sweep in a few lines on the team's channel."""
+    from collections import Counter
+
+    from ..decision import decide
+    from ..notify.events import sweep_summary
+    from ..notify.hooks import notifier_of
+
+    notifier = notifier_of(env.store)
+    if notifier is None:
+        click.echo("golive: --notify-summary: no channel configured (profile [notify] slack_webhook_secret or "
+                   "webhook_secret)", err=True)
+        return
+    counts = Counter(o.result.verdict.value for o in outcomes)
+    decision = decide(env.checklist, env.store.read(), now, env.trust())
+    notifier.submit(sweep_summary(env.checklist, dict(counts), decision, now))

@@ -149,12 +149,27 @@ def unwaive(env: Env, item_id: str, by) -> None:
 @click.option("--evidence", help="For a proxy approval (recording someone else's yes): where they said it.")
 @click.option("--allowed-signers", type=click.Path(dir_okay=False), help="Verify with this allowed-signers file (default: profile signoff.allowed_signers).")
 @click.option("--by", help="The name this change is recorded under (default: the approver's name).")
+@click.option("--request", "request_file", type=click.Path(dir_okay=False),
+              help="Write a review request for ROLE to this file, for the approver to sign with ssh-keygen -Y sign.")
+@click.option("--signature", "signature_file", type=click.Path(dir_okay=False),
+              help="Import the approver's FILE.sig of a review request (the request beside it as FILE).")
+@click.option("--confirm-proxy", is_flag=True, help="Confirm another captain's proxy approval of ROLE (when the checklist asks).")
 @pass_env
-def approve(env: Env, role: str, name, principal, sign_key, use_agent, evidence, allowed_signers, by) -> None:
-    """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH key."""
+def approve(env: Env, role: str, name, principal, sign_key, use_agent, evidence, allowed_signers, by,
+            request_file, signature_file, confirm_proxy) -> None:
+    """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH key.
+
+    With --request FILE, writes a review request the approver signs from anywhere with plain
+    OpenSSH; with --signature FILE.sig, records their signed approval."""
     import tempfile
 
     from .. import actions, signing
+    from . import review
+
+    if request_file or signature_file or confirm_proxy:
+        review.approve_by_request(env, role, request_file, signature_file, confirm_proxy, name=name,
+                                  allowed_signers=allowed_signers, by=by)
+        return
 
     with tempfile.TemporaryDirectory(prefix="golive-agent-") as tmp:
         if use_agent and sign_key is None:
@@ -167,6 +182,8 @@ def approve(env: Env, role: str, name, principal, sign_key, use_agent, evidence,
                                   trust=env.trust(allowed_signers))
     values = entries[-1].values
     how = " (signed)" if values.get("ssh_signature") else " (PROXY approval)" if values.get("proxy") else ""
+    if values["principal"] != values["name"]:
+        how = f" [{safe_line(values['principal'])}]{how}"
     click.echo(f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by {env.actor().operator}, "
                f"state digest {values['signature'][:16]}…")
 

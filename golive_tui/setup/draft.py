@@ -64,8 +64,14 @@ HINTS: dict[str, str] = {
     "state.group": "the captains' Unix group on a shared host: files of other users are trusted only in it",
     "signoff.allowed_signers": 'an OpenSSH allowed-signers file (`principal namespaces="golive" key` a line) for signed approvals',
     "signoff.require_signatures": "count only verified signed approvals toward GO",
+    "notify.slack_webhook_secret": "the secret (keyring) holding a Slack-compatible incoming-webhook URL; empty: none",
+    "notify.webhook_secret": "the secret holding a generic JSON webhook URL; empty: none",
+    "notify.events": "which events the team's channel hears (decision, regression, approval-…, force-…, go-live, sweep-summary)",
+    "notify.min_interval": "seconds between two messages about the same thing (a flapping item is sent once)",
+    "notify.per_minute": "at most this many messages a minute",
+    "notify.timeout": "deadline of one post; the cockpit never waits for it",
 }
-SECTIONS = ["target", "kubernetes", "aws", "http", "prometheus", "pagerduty", "k6", "deps", "run", "state", "signoff"]
+SECTIONS = ["target", "kubernetes", "aws", "http", "prometheus", "pagerduty", "k6", "deps", "run", "state", "signoff", "notify"]
 
 
 @dataclass

@@ -87,6 +87,10 @@ class ApprovalRecord(_Record):
     revoked_at: datetime | None = None
     revoked_by: str = ""
     revoke_reason: str = ""
+    request: str = ""
+    """A review request the approver signed with plain `ssh-keygen -Y sign` (the exact text; `ssh_signature` is over it)."""
+    proxy_confirmed_by: str = ""
+    """For a proxy approval under a checklist that asks for it: the second operator who confirmed it."""
 
 
 class AuditEntry(_Record):

@@ -157,6 +157,9 @@ class GoliveApp(App):
         # 4 updates a second at most, and only while probes run: no flood on a slow SSH link.
         self.set_interval(0.25, self.tick)
         self._warm_up()
+        from .captains import watch_captains
+
+        watch_captains(self)  # who else has the record open; a captain whose words were replaced is told
         if self.watch:
             self.prober.start_watch(self.watch)
 

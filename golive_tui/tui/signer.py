@@ -53,7 +53,9 @@ class Signer:
 
         def change(value: tuple[str, str, str, bool]) -> Callable[[], Any]:
             role, name, evidence, sign = value
+            # A name that is not the operator's own is the approver's principal: a proxy (or their signature).
             return lambda: actions.approve(self.session.store, checklist, role, name=name, actor=actor,
+                                           principal=None if is_own(name, actor.operator) else name,
                                            evidence=evidence or None, sign_key=key if sign else None,
                                            trust=self.session.trust)
 

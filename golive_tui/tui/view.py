@@ -109,7 +109,7 @@ def header_view(session: Session, decision: Decision, now: datetime, *, regresse
         decision.label, decision.go, safe_line(problem), overall.finished, overall.total, overall.failed, errors,
         sum(v.counts for v in decision.approvals), len(decision.approvals), safe_line(session.checklist.title),
         target_label(session.profile), session.read_only, live, next_task, next_due, overdue, regressed, watch,
-        safe_line(session.store_summary or ""))
+        safe_line(" · ".join(part for part in (session.store_summary or "", getattr(session, "captains", "")) if part)))
 
 
 def section_label(section: Section, state: State, now: datetime) -> str:

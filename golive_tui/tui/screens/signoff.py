@@ -28,7 +28,8 @@ class BlockerList(CommandList):
 
 class SignoffScreen(Page):
     BINDINGS = [Binding("escape", "app.show_main", "Back"), Binding("a", "approve", "Approve"),
-                Binding("r", "revoke", "Revoke"), Binding("L", "go_live", "Go-live")]
+                Binding("r", "revoke", "Revoke"), Binding("L", "go_live", "Go-live"),
+                Binding("s", "request_review", "Request"), Binding("i", "import_signature", "Import sig")]
 
     def compose_body(self) -> ComposeResult:
         yield Pane(id="decision", classes="page-title")
@@ -57,6 +58,16 @@ class SignoffScreen(Page):
 
     def action_go_live(self) -> None:
         self.golive.signer.go_live()
+
+    def action_request_review(self) -> None:  # a request for the approver to sign with ssh-keygen (tui/reviewer.py)
+        from ..reviewer import request_review
+
+        request_review(self.golive, self.selected_role())
+
+    def action_import_signature(self) -> None:
+        from ..reviewer import import_signature
+
+        import_signature(self.golive, self.selected_role())
 
     def refresh_view(self) -> None:
         self.refresh_chrome()

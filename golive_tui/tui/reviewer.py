@@ -1,0 +1,76 @@
+"""Approvals from anywhere, from the sign-off screen: write a review request (to a file and the clipboard),
+import the approver's signature by pasting it. The work is the core's (actions.write_request,
+actions.import_signature); refusals stay in the dialog with their reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import actions
+from .modals.review import RequestModal, SignatureModal
+
+if TYPE_CHECKING:
+    from .app import GoliveApp
+
+
+def _roles(app: GoliveApp) -> list[tuple[str, str]]:
+    return [(r.id, r.role) for r in app.session.checklist.approval]
+
+
+def request_review(app: GoliveApp, role_id: str = "") -> None:
+    session = app.session
+    if not _roles(app):
+        app.notify("this checklist names no approval roles", severity="warning")
+        return
+
+    def change(value: tuple[str, str]) -> Callable[[], Any]:
+        role, path = value
+
+        def write() -> Any:
+            written = actions.write_request(session.store, session.checklist, role, Path(path).expanduser(),
+                                            target=session.profile.target.name, actor=session.actor, trust=session.trust)
+            app.call_from_thread(app.copy_to_clipboard, written.text)  # paste it in the chat as it is
+            _tell_team(session, written.request)
+            return written
+
+        return write
+
+    said = lambda v: f"review request written to {v[1]} and copied: the approver signs it and sends back {Path(v[1]).name}.sig"  # noqa: E731
+    app.push_screen(RequestModal(_roles(app), role_id, app.recorder.checked(change, said)))
+
+
+def import_signature(app: GoliveApp, role_id: str = "") -> None:
+    if not app.writable() or not _roles(app):
+        return
+    session = app.session
+
+    def change(value: tuple[str, str, str]) -> Callable[[], Any]:
+        role, path, pasted = value
+
+        def record() -> Any:
+            from ..actions.approvals_signed import read_signature
+            from ..errors import GoliveError
+
+            request = Path(path).expanduser()
+            try:
+                text = request.read_text()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise GoliveError(f"{request}: cannot read the review request: {getattr(exc, 'strerror', None) or exc}") from None
+            signature = pasted + "\n" if pasted else read_signature(request.with_name(request.name + ".sig"))
+            return actions.import_signature(session.store, session.checklist, role, text, signature, actor=session.actor,
+                                            trust=session.trust)
+
+        return record
+
+    app.push_screen(SignatureModal(_roles(app), role_id, app.recorder.checked(change, lambda v: f"signed approval of {v[0]} recorded")))
+
+
+def _tell_team(session: Any, request: Any) -> None:
+    from ..notify.events import approval_requested
+    from ..notify.hooks import notifier_of
+
+    notifier = notifier_of(session.store)
+    if notifier is not None:
+        notifier.submit(approval_requested(request, session.actor.now()))
