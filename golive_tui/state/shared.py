@@ -149,6 +149,8 @@ class Lock:
         try:
             fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT, self.mode)
         except PermissionError:
+            if not os.path.lexists(self.path):
+                raise  # the directory refuses us: say so, not "no such file"
             fd = open_nofollow(self.path, os.O_RDONLY)  # a captain's 0640 lock: flock works read-only
         st = os.fstat(fd)
         try:
