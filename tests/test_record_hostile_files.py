@@ -201,3 +201,28 @@ def test_a_lock_held_by_another_users_process_is_named(host: Host, tmp_path: Pat
     # Released: the captain's write goes through, in the captains' group.
     assert golive_as(None, *common, "mark", "go-live.infra.cluster", "done", cwd=tmp_path).returncode == 0
     assert state.stat().st_gid == host.captains_gid
+
+
+def test_a_lock_file_planted_by_another_user_is_refused_at_once(host: Host) -> None:
+    state = host.shared / "golive-state.toml"
+    lock = host.shared / "golive-state.toml.lock"
+    lock.write_text("")
+    _planted_by(lock, host.mallory)
+    lock.chmod(0o666)
+    result = golive_as(None, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared,
+                       env={"GOLIVE_LOCK_WAIT": "30"})
+    assert result.returncode == 2 and "the lock file is writable by every user" in result.stderr, result.stderr
+    lock.chmod(0o644)
+    result = golive_as(None, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared)
+    assert result.returncode == 2 and f"the lock file is owned by {host.mallory.name}" in result.stderr
+    assert not state.exists()
+
+
+def test_permission_denied_is_exit_2_with_the_path(host: Host) -> None:
+    victim = _victim(host, "carol")
+    directory = host.shared / "roots-only"
+    directory.mkdir(mode=0o755)  # root's directory: carol may read, not write
+    state = directory / "golive-state.toml"
+    result = golive_as(victim, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared)
+    assert result.returncode == 2 and "permission denied" in result.stderr.lower(), result.stderr
+    assert str(directory) in result.stderr and "Traceback" not in result.stderr

@@ -214,4 +214,6 @@ class OfflineStore:
         status.conflicts = [b.conflict for b in batches if not b.pending]
         status.summary = self.summary()
         status.facts["journal"] = str(self.journal.path)
+        pending = [b.at for b in batches if b.pending]
+        status.facts["queued_since"] = min(pending).isoformat() if pending else None
         return status

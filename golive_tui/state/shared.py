@@ -23,7 +23,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..errors import GoliveError
@@ -112,7 +112,7 @@ def open_nofollow(path: Path | str, flags: int, mode: int = 0o600) -> int:
 class Lock:
     """An exclusive flock on `<state>.lock`, opened without following symlinks, naming its holder."""
 
-    def __init__(self, path: Path, mode: int, gid_of_state: callable, gid: int | None) -> None:  # type: ignore[valid-type]
+    def __init__(self, path: Path, mode: int, gid_of_state: Callable[[], int | None], gid: int | None) -> None:
         self.path = path
         self.mode = mode
         self.gid_of_state = gid_of_state
@@ -149,6 +149,8 @@ class Lock:
         try:
             fd = open_nofollow(self.path, os.O_RDWR | os.O_CREAT, self.mode)
         except PermissionError:
+            if not os.path.lexists(self.path):
+                raise  # the directory refuses us: say so, not "no such file"
             fd = open_nofollow(self.path, os.O_RDONLY)  # a captain's 0640 lock: flock works read-only
         st = os.fstat(fd)
         try:

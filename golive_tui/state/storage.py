@@ -119,8 +119,9 @@ class LocalFile:
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
     def _kept(self) -> str:
-        kept = f"{self.path} and {self.backup} are" if self.backup.exists() else f"{self.path} is"
-        return f"nothing was changed: {kept} as they were, and this change was not recorded"
+        kept = f"{self.path} and {self.backup} are as they were" if self.backup.exists() else \
+            f"{self.path} is as it was" if self.path.exists() else f"{self.path} was not created"
+        return f"nothing was changed: {kept}, and this change was not recorded"
 
     def load(self) -> tuple[str | None, tuple[int, int, int] | None]:
         try:

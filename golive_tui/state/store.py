@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,8 @@ Build = Callable[[State], list[Change]] | list[Change]
 # Only remote storage (S3) ever retries. Measured with 4 processes writing flat out: up to
 # ~12 lost races in a row for one change, with the jittered backoff below (cap 1 s).
 MAX_CONFLICT_RETRIES = 50
+CLOCK_SLACK = timedelta(minutes=10)
+"""How far before a transaction's start its own entries are looked for (a wall clock stepped back by NTP)."""
 
 
 @dataclass
@@ -249,10 +251,11 @@ class StateStore:
         """
         operator = actor.operator.record()
         change_id = change_id or new_change_id()
+        since = actor.now() - CLOCK_SLACK
         for attempt in range(MAX_CONFLICT_RETRIES):
             with self.storage.locked():
                 state, version = self._load()
-                applied = [e for e in state.audit if e.change_id == change_id]
+                applied = _applied(state, change_id, since)
                 if applied:
                     self._remember(state)
                     return state, applied
@@ -364,6 +367,19 @@ class StateStore:
             self._observed(text)
             self._adopt()
         return state, entry
+
+
+def _applied(state: State, change_id: str, since: datetime) -> list[AuditEntry]:
+    """The entries `change_id` already wrote, looked for from the end back to `since` only: audit
+    times never go backwards, and an entry is never stamped before its writer's own clock, so an
+    older entry cannot be one of this change's (a long record is not read whole for it)."""
+    found: list[AuditEntry] = []
+    for entry in reversed(state.audit):
+        if entry.change_id == change_id:
+            found.append(entry)
+        elif found or entry.at < since:
+            break  # one change's entries are written together, one after another
+    return found[::-1]
 
 
 __all__ = ["Build", "ConflictError", "StateStore", "StoreStatus", "SyncReport"]
