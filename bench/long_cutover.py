@@ -11,14 +11,16 @@ Against the demo's staged production ("degraded"), in one run:
    three sweeps, then passes again);
 3. on both records, each command as a fresh process, median of `--runs` (each run on a
    fresh copy, so every run starts from the same record): `golive run --format json`,
-   `golive mark … --note`, `golive status`, `golive audit verify` — after one warm-up
+   `golive mark … --note`, `golive status`, `golive audit verify` (wall and CPU time, the
+   two records taking turns, since the machine's load drifts) — after one warm-up
    command (the verification a process remembers for the next, state/verified.py); the
    first `audit verify` on the long record with nothing remembered is shown apart (cold);
 4. **the cockpit in watch mode** over the same number of sweeps: the cockpit's session and
    its ResultBatch (the save in a thread, as the Textual app does) with the reload the app
    does after each save, on one event loop with a task measuring that loop's lag (a 5 ms
-   tick: how late it wakes). Reports RSS after the first 20 sweeps and at the end, and the
-   worst lag while a save was running.
+   tick: how late it wakes), the results re-timed (no probing in that process, so the lag
+   is the saves'). Reports RSS after the first 20 sweeps and at the end, and the worst lag
+   while a save was running and while none was (the machine's own noise).
 
 The machine's load matters (shared cores): compare figures within one run only.
 
@@ -31,6 +33,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,30 +98,41 @@ class Sweeps:
         self.loop.close()
 
 
-def golive(env: DemoProcess, state: Path, *args: str, cache: Path) -> float:
+def golive(env: DemoProcess, state: Path, *args: str, cache: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one command as a fresh process."""
     argv = [sys.executable, "-m", "golive_tui", "--profile", str(env.profile_path), "--state", str(state), *args]
     environ = {**os.environ, "XDG_CACHE_HOME": str(cache), "GOLIVE_USER": CAPTAIN}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, timeout=600, env=environ)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1, 3):
         raise SystemExit(f"golive {' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def commands(env: DemoProcess, record: Path, work: Path, runs: int, manual: str) -> dict[str, float]:
-    """Median seconds of each command on fresh copies of `record` (the verified prefix remembered once)."""
-    cache = work / f"cache-{record.stem}"
-    out: dict[str, float] = {}
-    golive(env, record, "status", cache=cache)  # what the first command of a session leaves for the next
-    for label, args in (("run", ("run", "--format", "json")), ("mark", ("mark", manual, "done", "--note", "bench")),
-                        ("status", ("status",)), ("audit verify", ("audit", "verify"))):
-        times = []
+COMMANDS = (("run", ("run", "--format", "json")), ("mark", ("mark", "{manual}", "done", "--note", "bench")),
+            ("status", ("status",)), ("audit verify", ("audit", "verify")))
+
+
+def commands(env: DemoProcess, records: dict[str, Path], work: Path, runs: int, manual: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """Median (wall, CPU) seconds of each command on fresh copies of each record, the records taking turns
+    (the machine's load drifts: interleaving keeps the comparison fair). One warm-up command per record first:
+    what the first command of a session leaves for the next (the verified prefix, state/verified.py)."""
+    out: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in records}
+    for name, record in records.items():
+        golive(env, record, "status", cache=work / f"cache-{name}")
+    for label, template in COMMANDS:
+        args = tuple(a.format(manual=manual) for a in template)
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in records}
         for n in range(runs):
-            copy = work / f"{record.stem}-{label.replace(' ', '-')}-{n}.toml"
-            shutil.copy(record, copy)
-            times.append(golive(env, copy, *args, cache=cache))
-        out[label] = statistics.median(times)
+            for name, record in records.items():
+                copy = work / f"{name}-{label.replace(' ', '-')}-{n}.toml"
+                shutil.copy(record, copy)
+                times[name].append(golive(env, copy, *args, cache=work / f"cache-{name}"))
+        for name in records:
+            out[name][label] = (statistics.median(t[0] for t in times[name]), statistics.median(t[1] for t in times[name]))
     return out
 
 
@@ -192,23 +206,24 @@ def main() -> None:
         kinds: dict[str, int] = {}
         for entry in state.audit:
             kinds[entry.action] = kinds.get(entry.action, 0) + 1
-        cold_cache = work / "cache-cold"
-        cold_verify = golive(env, long, "audit", "verify", cache=cold_cache)
-        base = commands(env, one, work, args.runs, manual)
-        grown = commands(env, long, work, args.runs, manual)
+        cold_verify = golive(env, long, "audit", "verify", cache=work / "cache-cold")[0]
+        timed = commands(env, {"one": one, "long": long}, work, args.runs, manual)
+        base, grown = timed["one"], timed["long"]
         watch = None
         if not args.no_cockpit:
             path = work / "cockpit.toml"
             shutil.copy(one, path)
+            sweeps.real_every = 0  # the saves alone: probing in the same process is the engine's lag, not the record's
             watch = asyncio.run(cockpit(profile, checklist, sweeps, path, args.sweeps - 1, t0))
         sweeps.close()
         print(f"machine: {os.cpu_count()} cores (load: {os.getloadavg()[0]:.1f}); {len(items)} probed items; demo 'degraded'")
         print(f"{args.sweeps} sweeps ({args.sweeps - 1} recorded in {simulated:.1f} s, a real one every {args.real_every}); "
               f"audit entries: {len(state.audit)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
         print(f"state file: one sweep {one.stat().st_size / 1024:.0f} KB, after {args.sweeps} sweeps {long.stat().st_size / 1024:.0f} KB")
-        print(f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6}")
+        print(f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6} {'CPU s (1 / long)':>18} {'CPU ratio':>9}")
         for label in base:
-            print(f"{label:<14} {base[label]:>10.2f} {grown[label]:>14.2f} {grown[label] / base[label]:>6.2f}")
+            (w1, c1), (w2, c2) = base[label], grown[label]
+            print(f"{label:<14} {w1:>10.2f} {w2:>14.2f} {w2 / w1:>6.2f} {f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}")
         print(f"audit verify, nothing remembered (first command after the cutover): {cold_verify:.2f} s")
         if watch is not None:
             growth = (watch["rss_end"] - watch["rss_early"]) / watch["rss_early"] * 100

@@ -1,17 +1,17 @@
 """The state document as TOML text and back: sorted, one table per item, the audit chain last.
 
-A `Codec` caches what never changes: the TOML text and parsed form of each audit entry
-(entries are immutable once written), and the text of each item record (records are
-replaced, never mutated, on change). The file stays one plain TOML document; the caches
-only spare the pure-Python TOML reader and writer from redoing its largest, append-only
-part on every save and reload. The audit part is not parsed on reading at all: it becomes a
-`LazyAudit` that parses the entries someone asks for and writes its text back as it was.
+The audit part is not parsed on reading: it becomes a `LazyAudit` that parses the entries
+someone asks for and writes its text back as it was, so a save writes only the new entries'
+text; after a save, the state's chain is the text written (settle). A `Codec` also caches
+the text of each item record (records are replaced, never mutated, on change) and of each
+live sweep's results, and the newest parsed entries. The file stays one plain TOML document.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,8 @@ from .lazy import AUDIT_HEADER, ChunkError, LazyAudit
 from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 
 CACHE_LIMIT = 200_000
+ENTRY_CACHE = 128
+"""Parsed audit entries kept by their text (the newest): the rest is parsed again when asked."""
 # A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
 _FOREIGN_HEADER = re.compile(r"^\[(?!\[audit\]\]$|audit\.)", re.MULTILINE)
 
@@ -40,22 +42,28 @@ class Codec:
     """TOML text <-> State, with per-instance caches of the unchanging parts."""
 
     def __init__(self) -> None:
-        self._audit_text: dict[str, str] = {}
-        self._audit_parsed: dict[str, AuditEntry] = {}
+        self._audit_parsed: OrderedDict[str, AuditEntry] = OrderedDict()
         self._item_text: dict[str, tuple[object, str]] = {}
         self._sweep_text: dict[str, str] = {}
 
     # --- writing ---------------------------------------------------------------------------
     def _audit_chunk(self, entry: AuditEntry) -> str:
-        chunk = self._audit_text.get(entry.hash)
-        if chunk is None:
-            data = strip_none(entry.model_dump())
-            if not data["operator"]:  # files written before the operator field keep their exact text
-                del data["operator"]
-            chunk = tomli_w.dumps({"audit": [data]}, multiline_strings=True)
-            if len(self._audit_text) < CACHE_LIMIT:
-                self._audit_text[entry.hash] = chunk
-        return chunk
+        # Written once: after a save the history is the text written (settle), so no text is cached.
+        data = strip_none(entry.model_dump())
+        if not data["operator"]:  # files written before the operator field keep their exact text
+            del data["operator"]
+        return tomli_w.dumps({"audit": [data]}, multiline_strings=True)
+
+    def settle(self, state: State, text: str) -> None:
+        """After `text` (this state, dumped) was written: its chain becomes a LazyAudit over that text.
+
+        The entries written no longer need their objects or their text kept apart: the next
+        save writes the text back as it is, and an entry asked for is parsed again. So a
+        process saving every sweep for hours (the cockpit) holds one copy of the history.
+        """
+        start = text.find("\n" + AUDIT_HEADER)
+        if start >= 0 and not _FOREIGN_HEADER.search(text, start + 1):
+            state.audit = LazyAudit(text[start + 1:], self._entry, lambda: _full_audit("state", text))  # type: ignore[assignment]
 
     def _item_chunk(self, key: str, item: Any) -> str:
         cached = self._item_text.get(key)
@@ -81,6 +89,8 @@ class Codec:
         if state.vouched:
             parts.append(tomli_w.dumps({"vouched": dict(sorted(state.vouched.items()))}))
         parts += [self._sweep_chunk(root, state.sweeps[root]) for root in sorted(state.sweeps)]
+        for gone in set(self._sweep_text) - set(state.sweeps):
+            del self._sweep_text[gone]  # a sweep no item refers to any more is never written again
         if state.archive:
             parts.append(tomli_w.dumps({"archive": [s.model_dump() for s in state.archive]}))
         if state.base:
@@ -109,8 +119,9 @@ class Codec:
             if set(data) != {"audit"} or len(data["audit"]) != 1:
                 raise ChunkError("not one audit entry")
             entry = AuditEntry.model_validate(data["audit"][0])
-            if len(self._audit_parsed) < CACHE_LIMIT:
-                self._audit_parsed[chunk] = entry
+            self._audit_parsed[chunk] = entry
+            while len(self._audit_parsed) > ENTRY_CACHE:
+                self._audit_parsed.popitem(last=False)
         return entry
 
     def _fast_parse(self, path: Path | str, text: str) -> tuple[dict[str, Any], LazyAudit] | None:
@@ -125,13 +136,7 @@ class Codec:
         if "audit" in head:
             return None
 
-        def full() -> list[AuditEntry]:
-            try:
-                return State.model_validate(parse_toml(path, text)).audit
-            except ValidationError as exc:
-                raise validation_error(path, text, parse_toml(path, text), exc) from None
-
-        return head, LazyAudit(raw, self._entry, full)
+        return head, LazyAudit(raw, self._entry, lambda: _full_audit(path, text))
 
     def loads(self, path: Path | str, text: str) -> State:
         """Parse and validate a state document; a LoadError names the file, line and key."""
@@ -154,6 +159,15 @@ class Codec:
             return State.model_validate(migrate(raw))
         except ValidationError as exc:
             raise validation_error(path, text, raw, exc) from None
+
+
+def _full_audit(path: Path | str, text: str) -> list[AuditEntry]:
+    """Every entry, by the full TOML parser (when the audit text is not one entry per chunk)."""
+    raw = parse_toml(path, text)
+    try:
+        return State.model_validate(migrate(raw)).audit
+    except ValidationError as exc:
+        raise validation_error(path, text, raw, exc) from None
 
 
 _default = Codec()
