@@ -136,6 +136,18 @@ def commands(env: DemoProcess, records: dict[str, Path], work: Path, runs: int, 
     return out
 
 
+def entries_parsed(record: Path, cache: Path) -> str:
+    """How many audit entries a fresh process parses to decide GO/NO-GO (verification included)."""
+    code = ("import sys; from pathlib import Path; from datetime import UTC, datetime\n"
+            "from golive_tui.checklists import load_checklist; from golive_tui.decision import decide\n"
+            "from golive_tui.state.codec import Codec\n"
+            "p = Path(sys.argv[1]); s = Codec().loads(p, p.read_text()); d = decide(load_checklist(), s, datetime.now(UTC))\n"
+            "print(f'{sum(e is not None for e in s.audit._read)} of {len(s.audit)} (verified: {d.integrity.ok})')")
+    done = subprocess.run([sys.executable, "-c", code, str(record)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    return done.stdout.strip() or done.stderr.strip()[-300:]
+
+
 async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0: datetime) -> dict[str, float]:
     """Watch mode over `count` sweeps: RSS, and the event loop's lag while saves run."""
     store = open_store(path, profile, checklist=checklist.title)
@@ -209,6 +221,7 @@ def main() -> None:
         cold_verify = golive(env, long, "audit", "verify", cache=work / "cache-cold")[0]
         timed = commands(env, {"one": one, "long": long}, work, args.runs, manual)
         base, grown = timed["one"], timed["long"]
+        parsed = entries_parsed(long, work / "cache-long")
         watch = None
         if not args.no_cockpit:
             path = work / "cockpit.toml"
@@ -225,6 +238,7 @@ def main() -> None:
             (w1, c1), (w2, c2) = base[label], grown[label]
             print(f"{label:<14} {w1:>10.2f} {w2:>14.2f} {w2 / w1:>6.2f} {f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}")
         print(f"audit verify, nothing remembered (first command after the cutover): {cold_verify:.2f} s")
+        print(f"entries parsed by a fresh process deciding GO/NO-GO on the long record (what status does): {parsed}")
         if watch is not None:
             growth = (watch["rss_end"] - watch["rss_early"]) / watch["rss_early"] * 100
             print(f"cockpit watch over {args.sweeps - 1} sweeps ({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "

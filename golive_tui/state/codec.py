@@ -9,7 +9,6 @@ live sweep's results, and the newest parsed entries. The file stays one plain TO
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections import OrderedDict
 from pathlib import Path
@@ -27,8 +26,20 @@ from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 CACHE_LIMIT = 200_000
 ENTRY_CACHE = 128
 """Parsed audit entries kept by their text (the newest): the rest is parsed again when asked."""
-# A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
-_FOREIGN_HEADER = re.compile(r"^\[(?!\[audit\]\]$|audit\.)", re.MULTILINE)
+
+
+def _foreign_header(raw: str) -> bool:
+    """A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
+
+    (str.find, not a regular expression: this runs on every read, and `re` holds the
+    interpreter lock for the whole megabytes of a long record.)
+    """
+    at = raw.find("\n[")
+    while at >= 0:
+        if not raw.startswith(("[[audit]]\n", "[audit."), at + 1):
+            return True
+        at = raw.find("\n[", at + 1)
+    return False
 
 
 def _check_version(path: Path | str, raw: dict[str, Any]) -> None:
@@ -62,7 +73,7 @@ class Codec:
         process saving every sweep for hours (the cockpit) holds one copy of the history.
         """
         start = text.find("\n" + AUDIT_HEADER)
-        if start >= 0 and not _FOREIGN_HEADER.search(text, start + 1):
+        if start >= 0:  # the text just dumped: its audit part is entries only
             state.audit = LazyAudit(text[start + 1:], self._entry, lambda: _full_audit("state", text))  # type: ignore[assignment]
 
     def _item_chunk(self, key: str, item: Any) -> str:
@@ -130,7 +141,7 @@ class Codec:
         if start < 0 or "[[audit]]" in text[:start]:
             return None
         raw = text[start + 1:]
-        if _FOREIGN_HEADER.search(raw):
+        if _foreign_header(raw):
             return None
         head = tomllib.loads(text[: start + 1])
         if "audit" in head:
