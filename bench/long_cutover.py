@@ -195,12 +195,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--real-every", type=int, default=20, help="a real sweep of the demo every N sweeps (0: only the first)")
     parser.add_argument("--no-cockpit", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the records and caches in this directory")
     args = parser.parse_args()
     checklist = load_checklist()
     items = [i for i in checklist.items() if i.probe]
     manual = next(i.key for i in checklist.items() if not i.probe)
     with DemoProcess("degraded") as env, tempfile.TemporaryDirectory(prefix="golive-long-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         profile = load_profile(env.profile_path)
         one = work / "one-sweep.toml"
         long = work / "long.toml"

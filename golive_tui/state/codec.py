@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from ..errors import LoadError
 from ..tomlfile import parse_toml, validation_error
 from .chain import strip_none
-from .lazy import AUDIT_HEADER, ChunkError, LazyAudit
+from .lazy import AUDIT_HEADER, ChunkError, LazyAudit, audit_start
 from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 
 CACHE_LIMIT = 200_000
@@ -31,14 +31,21 @@ ENTRY_CACHE = 128
 def _foreign_header(raw: str) -> bool:
     """A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
 
-    (str.find, not a regular expression: this runs on every read, and `re` holds the
-    interpreter lock for the whole megabytes of a long record.)
+    A line of evidence that starts with `[` sits inside a multi-line string: an odd number of
+    triple quotes since its entry began (tomli_w escapes quotes inside strings). str.find, not a
+    regular expression: this runs on every read, and `re` holds the interpreter lock for
+    the whole megabytes of a long record.
     """
+    entry = 0
     at = raw.find("\n[")
     while at >= 0:
-        if not raw.startswith(("[[audit]]\n", "[audit."), at + 1):
-            return True
-        at = raw.find("\n[", at + 1)
+        line = at + 1
+        if raw.count('"""', entry, line) % 2 == 0:  # not inside a string
+            if raw.startswith(AUDIT_HEADER, line):
+                entry = line
+            elif not raw.startswith("[audit.", line):
+                return True
+        at = raw.find("\n[", line)
     return False
 
 
@@ -72,9 +79,9 @@ class Codec:
         save writes the text back as it is, and an entry asked for is parsed again. So a
         process saving every sweep for hours (the cockpit) holds one copy of the history.
         """
-        start = text.find("\n" + AUDIT_HEADER)
+        start = audit_start(text)
         if start >= 0:  # the text just dumped: its audit part is entries only
-            state.audit = LazyAudit(text[start + 1:], self._entry, lambda: _full_audit("state", text))  # type: ignore[assignment]
+            state.audit = LazyAudit(text[start:], self._entry, lambda: _full_audit("state", text))  # type: ignore[assignment]
 
     def _item_chunk(self, key: str, item: Any) -> str:
         cached = self._item_text.get(key)
@@ -137,13 +144,13 @@ class Codec:
 
     def _fast_parse(self, path: Path | str, text: str) -> tuple[dict[str, Any], LazyAudit] | None:
         """Parse the head with tomllib and leave the audit part as text; None when the layout is not ours."""
-        start = text.find("\n" + AUDIT_HEADER)
-        if start < 0 or "[[audit]]" in text[:start]:
+        start = audit_start(text)
+        if start < 0:
             return None
-        raw = text[start + 1:]
+        raw = text[start:]
         if _foreign_header(raw):
             return None
-        head = tomllib.loads(text[: start + 1])
+        head = tomllib.loads(text[:start])
         if "audit" in head:
             return None
 
