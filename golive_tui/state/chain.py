@@ -354,7 +354,7 @@ def sweep_change(changes: list[Change]) -> Change:
 def _append_sweep(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None) -> list[AuditEntry]:
     entries: list[AuditEntry] = []
     refreshed: dict[str, ItemState] = {}
-    for key, result in sorted(change.values["results"].items()):
+    for key, result in change.values["results"].items():  # in the order the results came
         values, unset = dict(result["values"]), list(result.get("unset", []))
         before = state.items.get(key)
         after = _applied(before, values, unset)

@@ -26,6 +26,8 @@ from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 CACHE_LIMIT = 200_000
 ENTRY_CACHE = 128
 """Parsed audit entries kept by their text (the newest): the rest is parsed again when asked."""
+KEPT_ENTRIES = 128
+"""Entries a process keeps as objects across its own saves (its newest: what it has just shown)."""
 
 
 def _foreign_header(raw: str) -> bool:
@@ -80,8 +82,17 @@ class Codec:
         process saving every sweep for hours (the cockpit) holds one copy of the history.
         """
         start = audit_start(text)
-        if start >= 0:  # the text just dumped: its audit part is entries only
-            state.audit = LazyAudit(text[start:], self._entry, lambda: _full_audit("state", text))  # type: ignore[assignment]
+        if start < 0:
+            return
+        before = state.audit
+        written = LazyAudit(text[start:], self._entry, lambda: _full_audit("state", text))  # the text just dumped: entries only
+        if written.stored != len(before):
+            return  # the text does not split into its entries: keep them as they are
+        # The newest entries stay the objects they were in memory (not parsed again; their values in the
+        # order they were made, as this process has shown them); older ones are read from the text when asked.
+        held = before.held() if isinstance(before, LazyAudit) else list(before)
+        written.keep_last(held[-KEPT_ENTRIES:])
+        state.audit = written  # type: ignore[assignment]
 
     def _item_chunk(self, key: str, item: Any) -> str:
         cached = self._item_text.get(key)

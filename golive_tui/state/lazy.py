@@ -131,6 +131,15 @@ class LazyAudit:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def held(self) -> list[AuditEntry | None]:
+        """Every entry as it is held now: the parsed ones, None for the others, then those appended."""
+        return [*self._read, *self.added]
+
+    def keep_last(self, entries: list[AuditEntry | None]) -> None:
+        """The last stored entries are these objects (this text was written from them): not parsed again."""
+        if entries and len(entries) <= len(self._read):
+            self._read[len(self._read) - len(entries):] = entries
+
     def append(self, entry: AuditEntry) -> None:
         self.added.append(entry)
 
