@@ -153,7 +153,7 @@ async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0
     store = open_store(path, profile, checklist=checklist.title)
     session = Session(checklist, profile, store, Actor.current(CAPTAIN))
     saving = [0]
-    worst = {"saving": 0.0, "idle": 0.0}
+    lags: dict[str, list[float]] = {"saving": [], "idle": []}
 
     def save(results: list[ItemResult]) -> None:
         saving[0] += 1
@@ -168,8 +168,7 @@ async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0
             started = time.perf_counter()
             await asyncio.sleep(tick)
             late = time.perf_counter() - started - tick
-            key = "saving" if saving[0] else "idle"
-            worst[key] = max(worst[key], late)
+            lags["saving" if saving[0] else "idle"].append(late)
 
     monitor = asyncio.get_running_loop().create_task(lag_monitor())
     batch = ResultBatch(save)
@@ -185,8 +184,13 @@ async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0
         if n == 20:
             early = rss_mb()
     monitor.cancel()
-    return {"rss_early": early, "rss_end": rss_mb(), "lag_saving_ms": worst["saving"] * 1000,
-            "lag_idle_ms": worst["idle"] * 1000, "wall": time.perf_counter() - started, "size": path.stat().st_size}
+    out = {"rss_early": early, "rss_end": rss_mb(), "wall": time.perf_counter() - started, "size": path.stat().st_size}
+    for key, values in lags.items():
+        values.sort()
+        out[f"lag_{key}_ms"] = values[-1] * 1000 if values else 0.0
+        out[f"lag_{key}_p99_ms"] = values[int(len(values) * 0.99)] * 1000 if values else 0.0
+        out[f"lag_{key}_over_100"] = sum(v > 0.1 for v in values)
+    return out
 
 
 def main() -> None:
@@ -245,7 +249,9 @@ def main() -> None:
             growth = (watch["rss_end"] - watch["rss_early"]) / watch["rss_early"] * 100
             print(f"cockpit watch over {args.sweeps - 1} sweeps ({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
                   f"RSS {watch['rss_early']:.0f} MB after 20 sweeps -> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
-                  f"worst event-loop lag while saving {watch['lag_saving_ms']:.0f} ms (otherwise {watch['lag_idle_ms']:.0f} ms)")
+                  f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} ms, p99 {watch['lag_saving_p99_ms']:.0f} ms, "
+                  f"{watch['lag_saving_over_100']} ticks over 100 ms; while not saving (the machine's noise): worst "
+                  f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} ms, {watch['lag_idle_over_100']} over 100 ms")
 
 
 if __name__ == "__main__":
