@@ -11,14 +11,16 @@ Against the demo's staged production ("degraded"), in one run:
    three sweeps, then passes again);
 3. on both records, each command as a fresh process, median of `--runs` (each run on a
    fresh copy, so every run starts from the same record): `golive run --format json`,
-   `golive mark … --note`, `golive status`, `golive audit verify` — after one warm-up
+   `golive mark … --note`, `golive status`, `golive audit verify` (wall and CPU time, the
+   two records taking turns, since the machine's load drifts) — after one warm-up
    command (the verification a process remembers for the next, state/verified.py); the
    first `audit verify` on the long record with nothing remembered is shown apart (cold);
 4. **the cockpit in watch mode** over the same number of sweeps: the cockpit's session and
    its ResultBatch (the save in a thread, as the Textual app does) with the reload the app
    does after each save, on one event loop with a task measuring that loop's lag (a 5 ms
-   tick: how late it wakes). Reports RSS after the first 20 sweeps and at the end, and the
-   worst lag while a save was running.
+   tick: how late it wakes), the results re-timed (no probing in that process, so the lag
+   is the saves'). Reports RSS after the first 20 sweeps and at the end, and the worst lag
+   while a save was running and while none was (the machine's own noise).
 
 The machine's load matters (shared cores): compare figures within one run only.
 
@@ -31,6 +33,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -95,31 +98,54 @@ class Sweeps:
         self.loop.close()
 
 
-def golive(env: DemoProcess, state: Path, *args: str, cache: Path) -> float:
+def golive(env: DemoProcess, state: Path, *args: str, cache: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one command as a fresh process."""
     argv = [sys.executable, "-m", "golive_tui", "--profile", str(env.profile_path), "--state", str(state), *args]
     environ = {**os.environ, "XDG_CACHE_HOME": str(cache), "GOLIVE_USER": CAPTAIN}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, timeout=600, env=environ)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1, 3):
         raise SystemExit(f"golive {' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def commands(env: DemoProcess, record: Path, work: Path, runs: int, manual: str) -> dict[str, float]:
-    """Median seconds of each command on fresh copies of `record` (the verified prefix remembered once)."""
-    cache = work / f"cache-{record.stem}"
-    out: dict[str, float] = {}
-    golive(env, record, "status", cache=cache)  # what the first command of a session leaves for the next
-    for label, args in (("run", ("run", "--format", "json")), ("mark", ("mark", manual, "done", "--note", "bench")),
-                        ("status", ("status",)), ("audit verify", ("audit", "verify"))):
-        times = []
+COMMANDS = (("run", ("run", "--format", "json")), ("mark", ("mark", "{manual}", "done", "--note", "bench")),
+            ("status", ("status",)), ("audit verify", ("audit", "verify")))
+
+
+def commands(env: DemoProcess, records: dict[str, Path], work: Path, runs: int, manual: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """Median (wall, CPU) seconds of each command on fresh copies of each record, the records taking turns
+    (the machine's load drifts: interleaving keeps the comparison fair). One warm-up command per record first:
+    what the first command of a session leaves for the next (the verified prefix, state/verified.py)."""
+    out: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in records}
+    for name, record in records.items():
+        golive(env, record, "status", cache=work / f"cache-{name}")
+    for label, template in COMMANDS:
+        args = tuple(a.format(manual=manual) for a in template)
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in records}
         for n in range(runs):
-            copy = work / f"{record.stem}-{label.replace(' ', '-')}-{n}.toml"
-            shutil.copy(record, copy)
-            times.append(golive(env, copy, *args, cache=cache))
-        out[label] = statistics.median(times)
+            for name, record in records.items():
+                copy = work / f"{name}-{label.replace(' ', '-')}-{n}.toml"
+                shutil.copy(record, copy)
+                times[name].append(golive(env, copy, *args, cache=work / f"cache-{name}"))
+        for name in records:
+            out[name][label] = (statistics.median(t[0] for t in times[name]), statistics.median(t[1] for t in times[name]))
     return out
+
+
+def entries_parsed(record: Path, cache: Path) -> str:
+    """How many audit entries a fresh process parses to decide GO/NO-GO (verification included)."""
+    code = ("import sys; from pathlib import Path; from datetime import UTC, datetime\n"
+            "from golive_tui.checklists import load_checklist; from golive_tui.decision import decide\n"
+            "from golive_tui.state.codec import Codec\n"
+            "p = Path(sys.argv[1]); s = Codec().loads(p, p.read_text()); d = decide(load_checklist(), s, datetime.now(UTC))\n"
+            "print(f'{sum(e is not None for e in s.audit._read)} of {len(s.audit)} (verified: {d.integrity.ok})')")
+    done = subprocess.run([sys.executable, "-c", code, str(record)], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    return done.stdout.strip() or done.stderr.strip()[-300:]
 
 
 async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0: datetime) -> dict[str, float]:
@@ -127,7 +153,7 @@ async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0
     store = open_store(path, profile, checklist=checklist.title)
     session = Session(checklist, profile, store, Actor.current(CAPTAIN))
     saving = [0]
-    worst = {"saving": 0.0, "idle": 0.0}
+    lags: dict[str, list[float]] = {"saving": [], "idle": []}
 
     def save(results: list[ItemResult]) -> None:
         saving[0] += 1
@@ -142,8 +168,7 @@ async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0
             started = time.perf_counter()
             await asyncio.sleep(tick)
             late = time.perf_counter() - started - tick
-            key = "saving" if saving[0] else "idle"
-            worst[key] = max(worst[key], late)
+            lags["saving" if saving[0] else "idle"].append(late)
 
     monitor = asyncio.get_running_loop().create_task(lag_monitor())
     batch = ResultBatch(save)
@@ -159,8 +184,13 @@ async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0
         if n == 20:
             early = rss_mb()
     monitor.cancel()
-    return {"rss_early": early, "rss_end": rss_mb(), "lag_saving_ms": worst["saving"] * 1000,
-            "lag_idle_ms": worst["idle"] * 1000, "wall": time.perf_counter() - started, "size": path.stat().st_size}
+    out = {"rss_early": early, "rss_end": rss_mb(), "wall": time.perf_counter() - started, "size": path.stat().st_size}
+    for key, values in lags.items():
+        values.sort()
+        out[f"lag_{key}_ms"] = values[-1] * 1000 if values else 0.0
+        out[f"lag_{key}_p99_ms"] = values[int(len(values) * 0.99)] * 1000 if values else 0.0
+        out[f"lag_{key}_over_100"] = sum(v > 0.1 for v in values)
+    return out
 
 
 def main() -> None:
@@ -169,12 +199,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--real-every", type=int, default=20, help="a real sweep of the demo every N sweeps (0: only the first)")
     parser.add_argument("--no-cockpit", action="store_true")
+    parser.add_argument("--keep", type=Path, help="keep the records and caches in this directory")
     args = parser.parse_args()
     checklist = load_checklist()
     items = [i for i in checklist.items() if i.probe]
     manual = next(i.key for i in checklist.items() if not i.probe)
     with DemoProcess("degraded") as env, tempfile.TemporaryDirectory(prefix="golive-long-") as tmp:
-        work = Path(tmp)
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         profile = load_profile(env.profile_path)
         one = work / "one-sweep.toml"
         long = work / "long.toml"
@@ -192,29 +224,34 @@ def main() -> None:
         kinds: dict[str, int] = {}
         for entry in state.audit:
             kinds[entry.action] = kinds.get(entry.action, 0) + 1
-        cold_cache = work / "cache-cold"
-        cold_verify = golive(env, long, "audit", "verify", cache=cold_cache)
-        base = commands(env, one, work, args.runs, manual)
-        grown = commands(env, long, work, args.runs, manual)
+        cold_verify = golive(env, long, "audit", "verify", cache=work / "cache-cold")[0]
+        timed = commands(env, {"one": one, "long": long}, work, args.runs, manual)
+        base, grown = timed["one"], timed["long"]
+        parsed = entries_parsed(long, work / "cache-long")
         watch = None
         if not args.no_cockpit:
             path = work / "cockpit.toml"
             shutil.copy(one, path)
+            sweeps.real_every = 0  # the saves alone: probing in the same process is the engine's lag, not the record's
             watch = asyncio.run(cockpit(profile, checklist, sweeps, path, args.sweeps - 1, t0))
         sweeps.close()
         print(f"machine: {os.cpu_count()} cores (load: {os.getloadavg()[0]:.1f}); {len(items)} probed items; demo 'degraded'")
         print(f"{args.sweeps} sweeps ({args.sweeps - 1} recorded in {simulated:.1f} s, a real one every {args.real_every}); "
               f"audit entries: {len(state.audit)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
         print(f"state file: one sweep {one.stat().st_size / 1024:.0f} KB, after {args.sweeps} sweeps {long.stat().st_size / 1024:.0f} KB")
-        print(f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6}")
+        print(f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6} {'CPU s (1 / long)':>18} {'CPU ratio':>9}")
         for label in base:
-            print(f"{label:<14} {base[label]:>10.2f} {grown[label]:>14.2f} {grown[label] / base[label]:>6.2f}")
+            (w1, c1), (w2, c2) = base[label], grown[label]
+            print(f"{label:<14} {w1:>10.2f} {w2:>14.2f} {w2 / w1:>6.2f} {f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}")
         print(f"audit verify, nothing remembered (first command after the cutover): {cold_verify:.2f} s")
+        print(f"entries parsed by a fresh process deciding GO/NO-GO on the long record (what status does): {parsed}")
         if watch is not None:
             growth = (watch["rss_end"] - watch["rss_early"]) / watch["rss_early"] * 100
             print(f"cockpit watch over {args.sweeps - 1} sweeps ({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
                   f"RSS {watch['rss_early']:.0f} MB after 20 sweeps -> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
-                  f"worst event-loop lag while saving {watch['lag_saving_ms']:.0f} ms (otherwise {watch['lag_idle_ms']:.0f} ms)")
+                  f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} ms, p99 {watch['lag_saving_p99_ms']:.0f} ms, "
+                  f"{watch['lag_saving_over_100']} ticks over 100 ms; while not saving (the machine's noise): worst "
+                  f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} ms, {watch['lag_idle_over_100']} over 100 ms")
 
 
 if __name__ == "__main__":

@@ -296,3 +296,20 @@ def test_sweeps_on_s3_and_through_an_outage_are_sweep_entries_that_verify(tmp_pa
         assert remote.items["performance.p95"].probe.value == 104.0
     finally:
         server.stop()
+
+
+def test_evidence_lines_like_table_headers_stay_lazy_and_a_real_header_in_the_history_is_seen(tmp_path: Path,
+                                                                                            checklist: Checklist) -> None:
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    item = checklist.item_map()["go-live.infra.cluster"]
+    for minute in range(3):
+        when = T0 + timedelta(minutes=minute)
+        evidence = f"[k8s.cluster] pass: 3 nodes\n[items.\"x\"]\n[[audit]]\n[aws.eks] ACTIVE ({minute})"
+        actions.record_results(store, [ItemResult(item, ProbeResult(Verdict.PASS, "ok", evidence, checked_at=when))],
+                               actor=Actor.current("alice").at(when))
+    state = fresh_read(store)
+    assert verify(state).ok and state.items["go-live.infra.cluster"].probe.evidence.endswith("ACTIVE (2)")
+    assert isinstance(state.audit, LazyAudit)  # the lines inside the evidence strings are not headers
+    store.path.write_text(store.path.read_text() + '\n[items."injected"]\nstatus = "done"\n')
+    forged = fresh_read(store)
+    assert "injected" in forged.items and not verify(forged).ok  # the full parser saw it, replay refuses it

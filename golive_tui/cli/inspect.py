@@ -112,13 +112,15 @@ def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
 @audit.command("verify")
 @click.option("--allowed-signers", type=click.Path(dir_okay=False),
               help="Check signed approvals against this allowed-signers file (default: profile signoff.allowed_signers).")
+@click.option("--full", is_flag=True, help="Replay the whole chain, not only what no golive of yours verified before.")
 @pass_env
-def audit_verify(env: Env, allowed_signers: str | None) -> None:
+def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> None:
     """Check the hash chain, that replaying it gives the stored state, and every signed approval; exit 1 if not."""
     from ..signoff import verify_signatures
-    from ..state import verify
+    from ..state import verified, verify
     from ..state.lineage import LineageError
 
+    verified.RECALL = not full
     where = env.store.path or env.store.location
     try:
         state = env.store.read()

@@ -156,21 +156,36 @@ class VerifyReport:
 # Chains already verified: the entries themselves (frozen objects, handed out again by the
 # codec for unchanged text) and the state their replay gave. A chain that grew by a few
 # entries is verified from the end of its verified prefix on — but only when that prefix
-# is the very same entry objects at the very same positions (or the very same text, for a
-# lazily read chain), so an edited, removed or reordered entry anywhere sends it through
+# is the very same entry objects at the very same positions (or the same text, by digest, for
+# a lazily read chain), so an edited, removed or reordered entry anywhere sends it through
 # the full check again. Another process's verification is recalled by its text (verified.py).
-_VERIFIED: OrderedDict[str, tuple[Sequence[AuditEntry], State]] = OrderedDict()
+_VERIFIED: OrderedDict[str, tuple[Sequence[AuditEntry] | _Text, State]] = OrderedDict()
 _VERIFIED_LIMIT = 16
 
 
-def _same_prefix(known: Sequence[AuditEntry], entries: Sequence[AuditEntry], n: int) -> bool:
-    if n > len(entries):
-        return False
-    shared = 0
-    if isinstance(known, LazyAudit) and isinstance(entries, LazyAudit) and known.raw and entries.raw:
-        if known.raw is entries.raw or entries.raw.startswith(known.raw):
-            shared = min(known.stored, entries.stored, n)  # the same text: the same entries, parsed or not
-    return all(known[i] is entries[i] for i in range(shared, n))
+@dataclass(frozen=True)
+class _Text:
+    """A verified prefix of a lazily read chain, by the digest of its text (the text itself is not kept)."""
+
+    count: int
+    digest: str
+
+
+def _proof(entries: Sequence[AuditEntry]) -> Sequence[AuditEntry] | _Text | None:
+    if not isinstance(entries, LazyAudit):
+        return list(entries)
+    if entries.added or not entries.raw:
+        return None  # entries not written yet: nothing another read will match
+    return _Text(entries.stored, hashlib.sha256(entries.prefix_text(entries.stored).encode()).hexdigest())
+
+
+def _same_prefix(known: Sequence[AuditEntry] | _Text, entries: Sequence[AuditEntry]) -> bool:
+    if isinstance(known, _Text):
+        # The chunk boundaries are the new text's own: an entry that grew a line does not match.
+        return (isinstance(entries, LazyAudit) and bool(entries.raw) and known.count <= entries.stored
+                and hashlib.sha256(entries.prefix_text(known.count).encode()).hexdigest() == known.digest)
+    n = len(known)
+    return n <= len(entries) and all(known[i] is entries[i] for i in range(n))
 
 
 def origin(state: State) -> tuple[int, str, State]:
@@ -185,9 +200,10 @@ def _resume_point(state: State) -> tuple[int, State]:
     entries = state.audit
     for head in reversed(_VERIFIED):
         known, replay = _VERIFIED[head]
-        if len(known) and _same_prefix(known, entries, len(known)):
+        count = known.count if isinstance(known, _Text) else len(known)
+        if count and _same_prefix(known, entries):
             _VERIFIED.move_to_end(head)
-            return len(known), replay.copy_containers()
+            return count, replay.copy_containers()
     if isinstance(entries, LazyAudit):
         recalled = verified.recall(entries)
         if recalled is not None:
@@ -197,9 +213,9 @@ def _resume_point(state: State) -> tuple[int, State]:
 
 # The verdicts of states already checked, by the identities of their records and chain head.
 # Records are replaced, never mutated (schema.py), so the same objects mean the same state;
-# each cached state is held, so no id is reused while its verdict is kept. The cockpit asks
+# each cached state's records are held (not its history), so no id is reused while its verdict is kept. The cockpit asks
 # for the decision on every redraw of the header.
-_VERDICTS: OrderedDict[tuple, tuple[State, VerifyReport]] = OrderedDict()
+_VERDICTS: OrderedDict[tuple, tuple[tuple, VerifyReport]] = OrderedDict()
 
 
 def _identity(state: State) -> tuple:
@@ -210,11 +226,15 @@ def _identity(state: State) -> tuple:
             tuple(state.vouched.items()), tuple(state.sweeps), tuple(map(id, state.sweeps.values())))
 
 
+def _held(state: State) -> tuple:
+    return tuple(state.items.values()), tuple(state.approvals.values()), state.meta, tuple(state.sweeps.values())
+
+
 def vouch(state: State) -> None:
     """Record that `state` verifies without checking it again: for the state a store has just
     written, which verified before it appended entries through `append` — the very function
     replay applies — so it verifies by construction."""
-    _VERDICTS[_identity(state)] = (state, VerifyReport(True, len(state.audit)))
+    _VERDICTS[_identity(state)] = (_held(state), VerifyReport(True, len(state.audit)))
     while len(_VERDICTS) > _VERIFIED_LIMIT:
         _VERDICTS.popitem(last=False)
 
@@ -226,7 +246,7 @@ def verify(state: State) -> VerifyReport:
     if known is not None:
         return known[1]
     report = _verify(state)
-    _VERDICTS[key] = (state, report)
+    _VERDICTS[key] = (_held(state), report)
     while len(_VERDICTS) > _VERIFIED_LIMIT:
         _VERDICTS.popitem(last=False)
     return report
@@ -252,7 +272,9 @@ def _verify(state: State) -> VerifyReport:
             return VerifyReport(False, total, f"entry {entry.seq} cannot be replayed: {exc}", entry.seq)
         prev = entry.hash
     if total and start < total:
-        _VERIFIED[entries[-1].hash] = (entries.copy(), replay.copy_containers())
+        proof = _proof(entries)
+        if proof is not None:
+            _VERIFIED[entries[-1].hash] = (proof, replay.copy_containers())
         while len(_VERIFIED) > _VERIFIED_LIMIT:
             _VERIFIED.popitem(last=False)
         if isinstance(entries, LazyAudit) and entries.stored - start >= verified.REMEMBER_AFTER and total == entries.stored:
@@ -338,7 +360,7 @@ def _append_sweep(state: State, change: Change, by: str, at: datetime, operator:
                   change_id: str = "") -> list[AuditEntry]:
     entries: list[AuditEntry] = []
     refreshed: dict[str, ItemState] = {}
-    for key, result in sorted(change.values["results"].items()):
+    for key, result in change.values["results"].items():  # in the order the results came
         values, unset = dict(result["values"]), list(result.get("unset", []))
         before = state.items.get(key)
         after = _applied(before, values, unset)

@@ -1,17 +1,16 @@
 """The state document as TOML text and back: sorted, one table per item, the audit chain last.
 
-A `Codec` caches what never changes: the TOML text and parsed form of each audit entry
-(entries are immutable once written), and the text of each item record (records are
-replaced, never mutated, on change). The file stays one plain TOML document; the caches
-only spare the pure-Python TOML reader and writer from redoing its largest, append-only
-part on every save and reload. The audit part is not parsed on reading at all: it becomes a
-`LazyAudit` that parses the entries someone asks for and writes its text back as it was.
+The audit part is not parsed on reading: it becomes a `LazyAudit` that parses the entries
+someone asks for and writes its text back as it was, so a save writes only the new entries'
+text; after a save, the state's chain is the text written (settle). A `Codec` also caches
+the text of each item record (records are replaced, never mutated, on change) and of each
+live sweep's results, and the newest parsed entries. The file stays one plain TOML document.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +20,35 @@ from pydantic import ValidationError
 from ..errors import LoadError
 from ..tomlfile import parse_toml, validation_error
 from .chain import strip_none
-from .lazy import AUDIT_HEADER, ChunkError, LazyAudit
+from .lazy import AUDIT_HEADER, ChunkError, LazyAudit, audit_start
 from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 
 CACHE_LIMIT = 200_000
-# A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
-_FOREIGN_HEADER = re.compile(r"^\[(?!\[audit\]\]$|audit\.)", re.MULTILINE)
+ENTRY_CACHE = 128
+"""Parsed audit entries kept by their text (the newest): the rest is parsed again when asked."""
+KEPT_ENTRIES = 128
+"""Entries a process keeps as objects across its own saves (its newest: what it has just shown)."""
+
+
+def _foreign_header(raw: str) -> bool:
+    """A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
+
+    A line of evidence that starts with `[` sits inside a multi-line string: an odd number of
+    triple quotes since its entry began (tomli_w escapes quotes inside strings). str.find, not a
+    regular expression: this runs on every read, and `re` holds the interpreter lock for
+    the whole megabytes of a long record.
+    """
+    entry = 0
+    at = raw.find("\n[")
+    while at >= 0:
+        line = at + 1
+        if raw.count('"""', entry, line) % 2 == 0:  # not inside a string
+            if raw.startswith(AUDIT_HEADER, line):
+                entry = line
+            elif not raw.startswith("[audit.", line):
+                return True
+        at = raw.find("\n[", line)
+    return False
 
 
 def _check_version(path: Path | str, raw: dict[str, Any]) -> None:
@@ -40,24 +62,39 @@ class Codec:
     """TOML text <-> State, with per-instance caches of the unchanging parts."""
 
     def __init__(self) -> None:
-        self._audit_text: dict[str, str] = {}
-        self._audit_parsed: dict[str, AuditEntry] = {}
+        self._audit_parsed: OrderedDict[str, AuditEntry] = OrderedDict()
         self._item_text: dict[str, tuple[object, str]] = {}
         self._sweep_text: dict[str, str] = {}
 
     # --- writing ---------------------------------------------------------------------------
     def _audit_chunk(self, entry: AuditEntry) -> str:
-        chunk = self._audit_text.get(entry.hash)
-        if chunk is None:
-            data = strip_none(entry.model_dump())
-            if not data["operator"]:  # files written before the operator field keep their exact text
-                del data["operator"]
-            if not data["change_id"]:
-                del data["change_id"]
-            chunk = tomli_w.dumps({"audit": [data]}, multiline_strings=True)
-            if len(self._audit_text) < CACHE_LIMIT:
-                self._audit_text[entry.hash] = chunk
-        return chunk
+        # Written once: after a save the history is the text written (settle), so no text is cached.
+        data = strip_none(entry.model_dump())
+        if not data["operator"]:  # files written before the operator field keep their exact text
+            del data["operator"]
+        if not data["change_id"]:  # entries written before change ids keep their exact text too
+            del data["change_id"]
+        return tomli_w.dumps({"audit": [data]}, multiline_strings=True)
+
+    def settle(self, state: State, text: str) -> None:
+        """After `text` (this state, dumped) was written: its chain becomes a LazyAudit over that text.
+
+        The entries written no longer need their objects or their text kept apart: the next
+        save writes the text back as it is, and an entry asked for is parsed again. So a
+        process saving every sweep for hours (the cockpit) holds one copy of the history.
+        """
+        start = audit_start(text)
+        if start < 0:
+            return
+        before = state.audit
+        written = LazyAudit(text[start:], self._entry, lambda: _full_audit("state", text))  # the text just dumped: entries only
+        if written.stored != len(before):
+            return  # the text does not split into its entries: keep them as they are
+        # The newest entries stay the objects they were in memory (not parsed again; their values in the
+        # order they were made, as this process has shown them); older ones are read from the text when asked.
+        held = before.held() if isinstance(before, LazyAudit) else list(before)
+        written.keep_last(held[-KEPT_ENTRIES:])
+        state.audit = written  # type: ignore[assignment]
 
     def _item_chunk(self, key: str, item: Any) -> str:
         cached = self._item_text.get(key)
@@ -85,6 +122,8 @@ class Codec:
         if state.vouched:
             parts.append(tomli_w.dumps({"vouched": dict(sorted(state.vouched.items()))}))
         parts += [self._sweep_chunk(root, state.sweeps[root]) for root in sorted(state.sweeps)]
+        for gone in set(self._sweep_text) - set(state.sweeps):
+            del self._sweep_text[gone]  # a sweep no item refers to any more is never written again
         if state.archive:
             parts.append(tomli_w.dumps({"archive": [s.model_dump() for s in state.archive]}))
         if state.base:
@@ -113,29 +152,24 @@ class Codec:
             if set(data) != {"audit"} or len(data["audit"]) != 1:
                 raise ChunkError("not one audit entry")
             entry = AuditEntry.model_validate(data["audit"][0])
-            if len(self._audit_parsed) < CACHE_LIMIT:
-                self._audit_parsed[chunk] = entry
+            self._audit_parsed[chunk] = entry
+            while len(self._audit_parsed) > ENTRY_CACHE:
+                self._audit_parsed.popitem(last=False)
         return entry
 
     def _fast_parse(self, path: Path | str, text: str) -> tuple[dict[str, Any], LazyAudit] | None:
         """Parse the head with tomllib and leave the audit part as text; None when the layout is not ours."""
-        start = text.find("\n" + AUDIT_HEADER)
-        if start < 0 or "[[audit]]" in text[:start]:
+        start = audit_start(text)
+        if start < 0:
             return None
-        raw = text[start + 1:]
-        if _FOREIGN_HEADER.search(raw):
+        raw = text[start:]
+        if _foreign_header(raw):
             return None
-        head = tomllib.loads(text[: start + 1])
+        head = tomllib.loads(text[:start])
         if "audit" in head:
             return None
 
-        def full() -> list[AuditEntry]:
-            try:
-                return State.model_validate(parse_toml(path, text)).audit
-            except ValidationError as exc:
-                raise validation_error(path, text, parse_toml(path, text), exc) from None
-
-        return head, LazyAudit(raw, self._entry, full)
+        return head, LazyAudit(raw, self._entry, lambda: _full_audit(path, text))
 
     def loads(self, path: Path | str, text: str) -> State:
         """Parse and validate a state document; a LoadError names the file, line and key."""
@@ -158,6 +192,15 @@ class Codec:
             return State.model_validate(migrate(raw))
         except ValidationError as exc:
             raise validation_error(path, text, raw, exc) from None
+
+
+def _full_audit(path: Path | str, text: str) -> list[AuditEntry]:
+    """Every entry, by the full TOML parser (when the audit text is not one entry per chunk)."""
+    raw = parse_toml(path, text)
+    try:
+        return State.model_validate(migrate(raw)).audit
+    except ValidationError as exc:
+        raise validation_error(path, text, raw, exc) from None
 
 
 _default = Codec()

@@ -26,14 +26,27 @@ class ChunkError(Exception):
 
 
 def chunk_starts(raw: str) -> list[int]:
-    """Offsets of the entries in the audit text (which starts with the first header)."""
+    """Offsets of the entries in the audit text (which starts with the first header).
+
+    A `[[audit]]` line inside a multi-line string (an odd number of triple quotes since
+    the entry began: tomli_w escapes quotes inside strings) is evidence, not an entry.
+    """
     starts = [0]
     find = raw.find
     at = find(_SEPARATOR, 0)
     while at >= 0:
-        starts.append(at + 1)
+        if raw.count('"""', starts[-1], at) % 2 == 0:
+            starts.append(at + 1)
         at = find(_SEPARATOR, at + 1)
     return starts
+
+
+def audit_start(text: str) -> int:
+    """Where a document's audit part begins (its first `[[audit]]` outside a string), or -1."""
+    at = text.find(_SEPARATOR)
+    while at >= 0 and text.count('"""', 0, at) % 2:
+        at = text.find(_SEPARATOR, at + 1)
+    return at + 1 if at >= 0 else -1
 
 
 class LazyAudit:
@@ -117,6 +130,15 @@ class LazyAudit:
         return isinstance(other, LazyAudit | list) and list(self) == list(other)
 
     __hash__ = None  # type: ignore[assignment]
+
+    def held(self) -> list[AuditEntry | None]:
+        """Every entry as it is held now: the parsed ones, None for the others, then those appended."""
+        return [*self._read, *self.added]
+
+    def keep_last(self, entries: list[AuditEntry | None]) -> None:
+        """The last stored entries are these objects (this text was written from them): not parsed again."""
+        if entries and len(entries) <= len(self._read):
+            self._read[len(self._read) - len(entries):] = entries
 
     def append(self, entry: AuditEntry) -> None:
         self.added.append(entry)

@@ -286,6 +286,7 @@ class StateStore:
                     # Jittered backoff: writers that collided do not collide again in lockstep.
                     time.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))
                     continue
+                self.codec.settle(state, text)  # the history as written: one copy, parsed when asked
                 if integrity is None or integrity.ok:
                     vouch(state)  # it verified before this transaction appended to it
                 if new_version is not None:
