@@ -37,13 +37,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from network import behind_network  # noqa: E402  (bench/network.py)
+
 from golive_tui.checklists import load_checklist  # noqa: E402
 from golive_tui.engine import Engine  # noqa: E402
 from golive_tui.probes.base import ClientCache  # noqa: E402
 from golive_tui.profile import SEED_SERVICES, load_profile  # noqa: E402
 from golive_tui.sandbox.demo_process import DemoProcess  # noqa: E402
-
-from network import behind_network  # noqa: E402  (bench/network.py)
 
 
 def seed_commands(profile) -> list[tuple[str, list[str]]]:
