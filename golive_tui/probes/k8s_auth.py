@@ -119,10 +119,18 @@ class ExecCredential:
     def command(self) -> str:
         return os.path.basename(str(self.provider.args[0]))
 
+    def fresh(self, now: dt.datetime) -> str:
+        """The cached token if it is still valid at `now`, else "" (never runs the plugin)."""
+        with self.lock:
+            return self.token if self._valid(now) else ""
+
+    def _valid(self, now: dt.datetime) -> bool:
+        return bool(self.token) and (self.expiry is None or now + EXPIRY_MARGIN < self.expiry)
+
     def current(self, now: dt.datetime) -> str:
         """A token valid at `now`: the cached one, else one from a run of the plugin (ProbeError says why not)."""
         with self.lock:
-            if self.token and (self.expiry is None or now + EXPIRY_MARGIN < self.expiry):
+            if self._valid(now):
                 return self.token
             if self.failure is not None and time.monotonic() - self.failure[0] < FAILURE_HOLD:
                 raise ProbeError(self.failure[1])

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -187,6 +188,7 @@ class K8s:
         self.host: str = self.api.configuration.host
         self.deadline: float | None = None
         """Set by the first API call: building the client is not the probe's time."""
+        self._auth_lock = threading.Lock()
 
     # --- the deadline ----------------------------------------------------------------------------
     def left(self) -> float:
@@ -212,11 +214,15 @@ class K8s:
         credential = credential_of(self.api)
         if credential is None:
             return ""
-        started = time.monotonic()
-        with self.ctx.setup():
-            token = credential.current(self.ctx.now())
-        if self.deadline is not None:
-            self.deadline += time.monotonic() - started
+        token = credential.fresh(self.ctx.now())
+        if not token:
+            # One of this probe's threads at a time (find_all): ctx.setup() moves the probe's one deadline.
+            with self._auth_lock:
+                started = time.monotonic()
+                with self.ctx.setup():
+                    token = credential.current(self.ctx.now())
+                if self.deadline is not None:
+                    self.deadline += time.monotonic() - started
         self.api.configuration.api_key["BearerToken"] = f"Bearer {token}"
         return token
 
