@@ -27,15 +27,16 @@ import yaml
 from golive_tui.sandbox.eks_auth import write_eks_kubeconfig
 from golive_tui.sandbox.processes import stop_process
 
-PORT = re.compile(r"127\.0\.0\.1:(\d+)")
+PORT = re.compile(r"\b(127\.0\.0\.1|localhost):(\d+)")
+"""An endpoint of the demo: its servers listen on 127.0.0.1, named so or `localhost` (the web sandbox's certificates)."""
 
 
 def _ports(*texts: str) -> list[int]:
-    return sorted({int(p) for text in texts for p in PORT.findall(text)})
+    return sorted({int(port) for text in texts for _, port in PORT.findall(text)})
 
 
 def _moved(text: str, ports: dict[str, int]) -> str:
-    return PORT.sub(lambda m: f"127.0.0.1:{ports.get(m[1], m[1])}", text)
+    return PORT.sub(lambda m: f"{m[1]}:{ports.get(m[2], m[2])}", text)
 
 
 @contextmanager

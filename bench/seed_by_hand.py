@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -37,13 +38,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from network import behind_network  # noqa: E402  (bench/network.py)
+
 from golive_tui.checklists import load_checklist  # noqa: E402
 from golive_tui.engine import Engine  # noqa: E402
 from golive_tui.probes.base import ClientCache  # noqa: E402
 from golive_tui.profile import SEED_SERVICES, load_profile  # noqa: E402
 from golive_tui.sandbox.demo_process import DemoProcess  # noqa: E402
-
-from network import behind_network  # noqa: E402  (bench/network.py)
 
 
 def seed_commands(profile) -> list[tuple[str, list[str]]]:
@@ -98,17 +99,28 @@ def by_hand(profile) -> tuple[float, list[str], list[str]]:
     return total, ran, left_out
 
 
+WHOLE_CPU: list[float] = []
+VERDICTS: dict[str, int] = {}
+
+
 def whole_process(env: DemoProcess, profile_path: Path, runs: int) -> tuple[float, float]:
     """Median wall time of `golive run` as a fresh process, and its peak RSS (MB)."""
     argv = [sys.executable, "-m", "golive_tui", "--profile", str(profile_path), "--state", str(env.state_path),
             "run", "--format", "json"]
-    times, rss = [], 0.0
+    times, rss, cpu = [], 0.0, []
     for _ in range(runs):
         started = time.perf_counter()
         timed = subprocess.run(["/usr/bin/time", "-v", *argv], capture_output=True, timeout=300, env=os.environ)
         times.append(time.perf_counter() - started)
         found = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", timed.stderr)
         rss = max(rss, int(found.group(1)) / 1024 if found else 0)
+        # CPU seconds (user + system): what a loaded machine stretches; the wall time minus it is mostly waiting
+        cpu.append(sum(float(x) for x in re.findall(rb"(?:User|System) time \(seconds\): ([\d.]+)", timed.stderr)))
+    WHOLE_CPU.append(statistics.median(cpu))
+    try:  # the verdicts of the last run: the network must change the time, never the answers
+        VERDICTS.update(json.loads(timed.stdout)["counts"])
+    except (ValueError, KeyError):
+        VERDICTS["unreadable output"] = 1
     return statistics.median(times), rss
 
 
@@ -145,6 +157,7 @@ def main() -> None:
     items = [i for i in load_checklist().items() if i.probe]
     # The staged production in its own process, as a real one is on other machines: its servers do
     # not share golive's interpreter lock.
+    load_before = os.getloadavg()[0]
     with DemoProcess("degraded") as env, behind_network(env, args.rtt_ms, args.eks_auth, args.plugin_s) as profile_path:
         profile = load_profile(profile_path)
         # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the environment.
@@ -157,14 +170,14 @@ def main() -> None:
     network = f"{args.rtt_ms:g} ms round trip to every endpoint" if args.rtt_ms else "loopback"
     auth = f"EKS exec plugin ({args.plugin_s:g} s start-up)" if args.eks_auth else "static token"
     load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} cores, load {load:.1f}; {len(items)} probed items of the production checklist;"
+    print(f"machine: {os.cpu_count()} cores, load {load_before:.1f} -> {load:.1f} (1-min average, before -> after); {len(items)} probed items of the production checklist;"
           f" demo 'degraded'; {network}; kubeconfig: {auth}")
     print(f"by hand: {len(ran)} of the seed's commands one after another: {hand:.2f} s")
     print("  " + "; ".join(ran))
     for line in left_out:
         print(f"  left out: {line}")
     print(f"golive run, whole process (median of {args.runs}): {whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
-          f" peak RSS {rss:.0f} MB")
+          f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[-1]:.2f} s (user+sys, median); verdicts {VERDICTS}")
     print(f"warm sweep in one process (median of {args.runs}): {warm:.2f} s — {hand / warm:.1f}x faster than by hand;"
           f" slowest probe {slowest:.2f} s ({slowest_key}), wall/slowest {warm / slowest:.2f}")
 

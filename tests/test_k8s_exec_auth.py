@@ -141,3 +141,26 @@ def test_a_missing_plugin_says_so(k8s_healthy: K8sSandbox, tmp_path: Path, missi
                                                                  str(tmp_path / missing)))
     (result,) = run_sync(eks.profile(), _items()[:1])
     assert result.result.summary == "exec credential plugin no-such-aws (kubeconfig users[].user.exec): not found"
+
+
+def test_only_the_selected_backends_are_imported(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
+    """A run of Kubernetes items imports the kubernetes client only: no boto3, no httpx (their SDKs load per kind)."""
+    import tomli_w
+
+    eks, plugin = _eks(k8s_healthy, tmp_path)
+    profile = tmp_path / "profile.toml"
+    profile.write_text(tomli_w.dumps(eks.profile_data()))
+    code = (
+        "import sys\n"
+        "from golive_tui.engine import run_sync\n"
+        "from golive_tui.model import Item\n"
+        "from golive_tui.profile import load_profile\n"
+        "item = Item(id='n', title='n', probe=[{'kind': 'k8s.nodes'}])\n"
+        "object.__setattr__(item, 'key', 'k8s.n')\n"
+        f"(r,) = run_sync(load_profile({str(profile)!r}), [item])\n"
+        "print(r.result.verdict.value, sorted(m for m in ('kubernetes', 'boto3', 'botocore', 'httpx', 'kubernetes_validate')"
+        " if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split(maxsplit=1) == ["pass", "['kubernetes']\n"], done.stderr
+    assert plugin.calls == 1

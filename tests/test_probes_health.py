@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import Iterator
 
 import pytest
@@ -21,7 +23,8 @@ def health(profile) -> ProbeResult:
     kind = registry()["http.health"]
     ctx = ProbeContext(profile, Item(id="health-checks", title="Health Checks"), ClientCache(), profile.run.timeout)
     kind.prepare(ctx)
-    return kind.func(ctx, kind.params())
+    result = kind.func(ctx, kind.params())
+    return asyncio.run(result) if inspect.isawaitable(result) else result  # async since its services are asked at once
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import sys
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +38,24 @@ def tls_context(ctx: ProbeContext) -> ssl.SSLContext:
     return ctx.clients.get("tls-context", build)
 
 
+def _httpx() -> Any:
+    """The httpx module, imported without its command-line tool.
+
+    `import httpx` imports `httpx._main` (the `httpx` CLI) whenever click, rich and pygments
+    are installed — they are, for the cockpit — and that costs a `golive run` CPU
+    for a console nobody opens (measured: ~45 ms of CPU here): the module is hidden while httpx is first imported.
+    """
+    if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]  # httpx then defines a stub main()
+        try:
+            import httpx  # noqa: F401
+        finally:
+            if sys.modules.get("httpx._main", "") is None:
+                del sys.modules["httpx._main"]
+    import httpx
+
+    return httpx
+
 class LoopClient:
     """One httpx.AsyncClient per event loop: a long-lived ClientCache may outlive the loop of a run."""
 
@@ -62,7 +81,7 @@ class LoopClient:
 
 
 def POOL_LIMITS() -> Any:  # noqa: N802 - a constant, built lazily (httpx is imported on first use)
-    import httpx
+    httpx = _httpx()
 
     return httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
 
@@ -79,7 +98,7 @@ def origin(url: str) -> str:
 
 def client(ctx: ProbeContext, url: str) -> Any:
     """The kept-alive client of the URL's target (scheme, host, port) for this ClientCache and loop."""
-    import httpx
+    httpx = _httpx()
 
     def build() -> httpx.AsyncClient:
         # One small pool per target, not one pool for all: httpcore rescans every pooled connection
@@ -122,7 +141,7 @@ async def request(ctx: ProbeContext, method: str, url: str, *, max_body: int = M
 
 def request_blocking(ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any) -> Reply:
     """`request` for a blocking probe (a thread without a loop): same deadline, a short-lived client of its own."""
-    import httpx
+    httpx = _httpx()
 
     async def once() -> Reply:
         async with httpx.AsyncClient(verify=tls_context(ctx), follow_redirects=False,
@@ -133,7 +152,7 @@ def request_blocking(ctx: ProbeContext, method: str, url: str, *, max_body: int 
 
 
 async def _request(ctx: ProbeContext, http: Any, method: str, url: str, *, max_body: int, **kwargs: Any) -> Reply:
-    import httpx
+    httpx = _httpx()
 
     left = ctx.remaining()
     if left <= 0:

@@ -25,6 +25,7 @@ import os
 import subprocess
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from ..text import safe_line, shorten
@@ -53,13 +54,60 @@ def take_exec_user(loader: Any) -> Any | None:
     return section
 
 
+@dataclass
+class EarlyRun:
+    """The plugin started before the kubernetes client is imported: ~0.5 s of `aws eks get-token` overlaps the import."""
+
+    argv: list[str]
+    process: subprocess.Popen[str]
+
+    def discard(self) -> None:
+        """Not needed after all: stop it and reap it (idempotent)."""
+        if self.process.returncode is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def start_early(path: str, context: str) -> EarlyRun | None:
+    """Start the active user's exec plugin of a kubeconfig file now, or None when it has none (or anything is unusual).
+
+    Read with PyYAML, not the kubernetes client, whose import is what the plugin overlaps;
+    a merged $KUBECONFIG, a token, an auth-provider or provideClusterInfo are left to the
+    normal path (ExecCredential runs the plugin when it needs it).
+    """
+    if os.pathsep in path:
+        return None
+    try:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            config = yaml.safe_load(handle)
+        current = next(c["context"] for c in config["contexts"] if c["name"] == (context or config.get("current-context")))
+        user = next(u["user"] for u in config["users"] if u["name"] == current["user"])
+        section = user["exec"]
+        if "auth-provider" in user or user.get("token") or user.get("tokenFile") or section.get("provideClusterInfo"):
+            return None
+        argv = [str(section["command"]), *map(str, section.get("args") or [])]
+        info = {"apiVersion": section["apiVersion"], "kind": "ExecCredential", "spec": {"interactive": False}}
+        env = {**os.environ, **{str(e["name"]): str(e["value"]) for e in section.get("env") or []},
+               "KUBERNETES_EXEC_INFO": json.dumps(info)}
+        process = subprocess.Popen(argv, cwd=os.path.dirname(os.path.abspath(path)), env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
+    except Exception:  # anything unusual (or a missing program): the normal path runs it and says what is wrong
+        return None
+    return EarlyRun(argv, process)
+
+
 class ExecCredential:
     """The token of one exec plugin, cached until it expires or is refused; thread-safe."""
 
-    def __init__(self, section: Any, base_path: str, cluster: Any) -> None:
+    def __init__(self, section: Any, base_path: str, cluster: Any, early: EarlyRun | None = None) -> None:
         from kubernetes.config.exec_provider import ExecProvider
 
         self.provider = ExecProvider(section, base_path, cluster)  # parses command, args, env, provideClusterInfo
+        self.early = early if early is not None and early.argv == [str(a) for a in self.provider.args] else None
+        if early is not None and self.early is None:
+            early.discard()
         self.install_hint = " ".join(str(section.safe_get("installHint") or "").split())
         self.lock = threading.Lock()
         self.token = ""
@@ -71,10 +119,18 @@ class ExecCredential:
     def command(self) -> str:
         return os.path.basename(str(self.provider.args[0]))
 
+    def fresh(self, now: dt.datetime) -> str:
+        """The cached token if it is still valid at `now`, else "" (never runs the plugin)."""
+        with self.lock:
+            return self.token if self._valid(now) else ""
+
+    def _valid(self, now: dt.datetime) -> bool:
+        return bool(self.token) and (self.expiry is None or now + EXPIRY_MARGIN < self.expiry)
+
     def current(self, now: dt.datetime) -> str:
         """A token valid at `now`: the cached one, else one from a run of the plugin (ProbeError says why not)."""
         with self.lock:
-            if self.token and (self.expiry is None or now + EXPIRY_MARGIN < self.expiry):
+            if self._valid(now):
                 return self.token
             if self.failure is not None and time.monotonic() - self.failure[0] < FAILURE_HOLD:
                 raise ProbeError(self.failure[1])
@@ -100,19 +156,25 @@ class ExecCredential:
             info["spec"]["cluster"] = dict(provider.cluster.value)
         env = {**provider.env, "KUBERNETES_EXEC_INFO": json.dumps(info, default=str)}
         where = f"exec credential plugin {self.command} (kubeconfig users[].user.exec)"
+        early, self.early = self.early, None
         try:
-            done = subprocess.run(provider.args, cwd=provider.cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, errors="replace", timeout=PLUGIN_LIMIT, check=False)
+            process = early.process if early is not None else subprocess.Popen(
+                provider.args, cwd=provider.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True, errors="replace")
         except FileNotFoundError:
             raise ProbeError(f"{where}: not found" + (f" ({self.install_hint})" if self.install_hint else "")) from None
-        except subprocess.TimeoutExpired:
-            raise ProbeError(f"{where}: no answer within {PLUGIN_LIMIT:g}s") from None
         except OSError as exc:
             raise ProbeError(f"{where}: cannot run it ({exc.strerror or type(exc).__name__})") from None
-        if done.returncode != 0:
-            said = shorten(safe_line(" ".join(done.stderr.split())), 300) or "no message on stderr"
-            raise ProbeError(f"{where} failed (exit {done.returncode}): {said}")
-        return self._parse(done.stdout, where)
+        try:
+            stdout, stderr = process.communicate(timeout=PLUGIN_LIMIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise ProbeError(f"{where}: no answer within {PLUGIN_LIMIT:g}s") from None
+        if process.returncode != 0:
+            said = shorten(safe_line(" ".join(stderr.split())), 300) or "no message on stderr"
+            raise ProbeError(f"{where} failed (exit {process.returncode}): {said}")
+        return self._parse(stdout, where)
 
     def _parse(self, stdout: str, where: str) -> tuple[str, dt.datetime | None]:
         try:

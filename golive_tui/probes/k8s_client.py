@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +23,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .base import ProbeContext, ProbeError, ProbeFunc, ProbeParams, ProbeResult, failed, probe
-from .k8s_auth import ExecCredential, take_exec_user
+from .k8s_auth import EarlyRun, ExecCredential, start_early, take_exec_user
 
 CLIENT_KEY = "kubernetes"
 PAGE_SIZE = 500
@@ -58,9 +60,37 @@ def kubeconfig_path(ctx: ProbeContext) -> str | None:
 
 
 def _build_client(ctx: ProbeContext) -> Any:
+    path = kubeconfig_path(ctx)
+    early = start_early(path, ctx.profile.kubernetes.context) if path else None  # runs while the client is imported
+    try:
+        return _client_for(ctx, path, early)
+    except BaseException:
+        if early is not None:
+            early.discard()
+        raise
+
+
+def _import_kubernetes() -> None:
+    """Import the client without kubernetes_validate, unless something already imported it.
+
+    The package's `dynamic` module imports kubernetes_validate (and jsonschema, ~0.15 s)
+    whenever it is installed — with golive's demo extra — for a validation golive never asks
+    for; a production install does not have it, and a run of the demo should not pay for it.
+    """
+    if "kubernetes" in sys.modules or "kubernetes_validate" in sys.modules:
+        return
+    sys.modules["kubernetes_validate"] = None  # type: ignore[assignment]  # an ImportError for dynamic's optional import
+    try:
+        import kubernetes  # noqa: F401
+    finally:
+        if sys.modules.get("kubernetes_validate", "") is None:
+            del sys.modules["kubernetes_validate"]
+
+
+def _client_for(ctx: ProbeContext, path: str | None, early: EarlyRun | None) -> Any:
+    _import_kubernetes()
     from kubernetes import client, config
 
-    path = kubeconfig_path(ctx)
     # A fresh Configuration, never the library's process-wide default (other runs, other clusters).
     cfg = type.__call__(client.Configuration)
     cfg.retries = 0  # the engine retries probes; a hidden HTTP retry would outlast the probe's timeout
@@ -71,7 +101,7 @@ def _build_client(ctx: ProbeContext) -> Any:
         if path is None:
             config.load_incluster_config(client_configuration=cfg)
             return client.ApiClient(configuration=cfg)
-        return _from_kubeconfig(ctx, path, cfg)
+        return _from_kubeconfig(ctx, path, cfg, early)
     except config.ConfigException as exc:
         where = "in-cluster config" if path is None else f"kubeconfig {path}"
         raise ProbeError(f"{where}: {' '.join(str(exc).split())}") from None
@@ -79,7 +109,7 @@ def _build_client(ctx: ProbeContext) -> Any:
         raise ProbeError(f"kubeconfig {path}: unreadable ({type(exc).__name__})") from None
 
 
-def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any) -> Any:
+def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any, early: EarlyRun | None = None) -> Any:
     """What `new_client_from_config` does, except that an exec plugin is golive's to run (k8s_auth)."""
     from kubernetes import client
     from kubernetes.config.config_exception import ConfigException
@@ -90,12 +120,14 @@ def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any) -> Any:
         raise ConfigException("Invalid kube-config file. No configuration found.")
     loader = KubeConfigLoader(config_dict=merged.config, active_context=ctx.profile.kubernetes.context or None)
     section = take_exec_user(loader)
+    if section is None and early is not None:
+        early.discard()
     loader.load_and_set(cfg)
     api = client.ApiClient(configuration=cfg)
     if section is not None:
         cluster = getattr(loader, "_cluster", None)
         origin = getattr(cluster, "path", None) or path.split(os.pathsep)[0]  # the file the cluster came from
-        credential = ExecCredential(section, os.path.dirname(os.path.abspath(origin)), cluster)
+        credential = ExecCredential(section, os.path.dirname(os.path.abspath(origin)), cluster, early)
         api.golive_credential = credential  # run by prepare(), before any deadline; kept with the client if it fails
     return api
 
@@ -156,6 +188,7 @@ class K8s:
         self.host: str = self.api.configuration.host
         self.deadline: float | None = None
         """Set by the first API call: building the client is not the probe's time."""
+        self._auth_lock = threading.Lock()
 
     # --- the deadline ----------------------------------------------------------------------------
     def left(self) -> float:
@@ -181,11 +214,15 @@ class K8s:
         credential = credential_of(self.api)
         if credential is None:
             return ""
-        started = time.monotonic()
-        with self.ctx.setup():
-            token = credential.current(self.ctx.now())
-        if self.deadline is not None:
-            self.deadline += time.monotonic() - started
+        token = credential.fresh(self.ctx.now())
+        if not token:
+            # One of this probe's threads at a time (find_all): ctx.setup() moves the probe's one deadline.
+            with self._auth_lock:
+                started = time.monotonic()
+                with self.ctx.setup():
+                    token = credential.current(self.ctx.now())
+                if self.deadline is not None:
+                    self.deadline += time.monotonic() - started
         self.api.configuration.api_key["BearerToken"] = f"Bearer {token}"
         return token
 
