@@ -94,7 +94,7 @@ def test_trap_every_dashboard_present_over_a_failing_data_source(results) -> Non
     health check (it queries staging's Prometheus), so every panel is empty."""
     result = results["traps"]["grafana.dashboards"]
     assert result.verdict is Verdict.FAIL, text(result)
-    assert "uses data source prom-prod, which fails its health check" in result.summary
+    assert "data source prom-prod fails its health check (the dashboards of api-gateway, auth-service" in result.summary
     assert "lookup prometheus-staging: no such host" in result.evidence
 
 

@@ -1,7 +1,7 @@
 """OpenAPI probes (async httpx): the published document, its secured operations refusing anonymous
 callers, and refusing an unsigned (`alg: none`) token. Only GET requests, at most `max_operations`.
 
-The document is read from http.openapi_url (default `<http.api_url>/openapi.json`); the
+The document is read from http.openapi_url (empty: skipped, naming the key); the
 operations are called at its first absolute `servers` URL, else at http.api_url. It is
 validated with openapi-spec-validator when that is installed (the demo extra brings it),
 else structurally (openapi, info.version, paths, responses) and the evidence says so.
@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import Findings, NoParams, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
 from .http_client import request
 from .threads import in_daemon_thread
 
@@ -30,7 +30,9 @@ class OperationParams(ProbeParams):
 
 
 def document_url(ctx: ProbeContext) -> str:
-    return ctx.profile.http.openapi_url or ctx.profile.http.api_url.rstrip("/") + "/openapi.json"
+    if not ctx.profile.http.openapi_url:
+        raise NotConfigured("http.openapi_url is empty in the profile: set it to the published OpenAPI document")
+    return ctx.profile.http.openapi_url
 
 
 async def fetch_document(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
