@@ -59,7 +59,6 @@ DESIGNED_FAILURES.update({
     "compliance.audit-trail.access-logging": "only connection_logs are on",
     "sign-off.final-checklist.incident-response-team-on-standby": "has nobody on call",
 })
-DESIGNED_ACCEPTABLE.update({"post-go-live.first-24h.watch-latency-metrics": "misses target < 200ms, within acceptable < 500ms"})
 
 
 HOST = """

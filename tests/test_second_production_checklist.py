@@ -110,9 +110,9 @@ EXPECTED.update({
     "compliance.documentation.api-documentation": ("pass", "OpenAPI document valid, version 2.4.1 (the release)"),
     "sign-off.final-checklist.monitoring-dashboards-ready": ("pass", "service dashboards, their data sources healthy"),
     "sign-off.final-checklist.incident-response-team-on-standby": ("pass", "cover the next 72 h without a gap"),
-    "post-go-live.first-24h.monitor-error-rates-closely": ("pass", "Error Rate 0.05%: meets target < 0.1%"),
-    "post-go-live.first-24h.watch-latency-metrics": ("pass", "meets target < 200ms"),
     "post-go-live.first-24h.confirm-user-authentication-working": ("pass", "discovery valid"),
+    "go-live.operational.rollback-plan": ("pass", "6 deployments can roll back to their previous revision"),
+    "post-go-live.first-24h.check-log-for-errors": ("pass", "0 error lines in the last 60 min (<= 10)"),
 })
 
 

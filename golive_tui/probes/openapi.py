@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, probe
 from .http_client import request
 from .threads import in_daemon_thread
 

@@ -72,6 +72,7 @@ HINTS.update({
     "aws.user_pool_name": "the production's Cognito user pool (exact name): password policy and MFA",
     "aws.password_min_length": "the shortest password the user pool may accept",
     "aws.password_require": 'character classes the pool must require, e.g. ["uppercase", "lowercase", "numbers", "symbols"]',
+    "aws.app_log_groups": "the application's CloudWatch log groups, searched for error lines after go-live",
     "aws.service_roles": "IAM roles checked for `*` on `*` besides the EKS cluster's and node groups' roles",
     "http.openapi_url": "the published OpenAPI document (empty: its rows are skipped)",
     "http.session_url": "the login page that sets the session cookies (empty: that row is skipped)",
