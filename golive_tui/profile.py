@@ -80,7 +80,7 @@ class AwsSettings(_Section):
     """Character classes the user pool's password policy must require."""
     service_roles: list[str] = Field(default_factory=list)
     """IAM roles (names or ARNs) checked for administrator grants besides the EKS cluster's and node groups'."""
-    app_log_groups: list[str] = Field(default_factory=lambda: ["/autolytiq/prod/api"])
+    app_log_groups: list[str] = Field(default_factory=lambda: ["/aws/containerinsights/autolytiq-prod/application"])
     """The application's CloudWatch log groups, searched for error lines after go-live."""
 
     def boto3_session(self):

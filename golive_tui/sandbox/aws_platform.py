@@ -220,9 +220,8 @@ def platform_profile(name: str) -> dict[str, Any]:
 
 
 def app_log_group(name: str) -> str:
-    """`/autolytiq/prod/api` for `autolytiq-prod`: the application's own log group (the <app>/<env> convention)."""
-    app, _, stage = name.rpartition("-")
-    return f"/{app}/{stage}/api"
+    """Where Container Insights' Fluent Bit sends the cluster's application logs."""
+    return f"/aws/containerinsights/{name}/application"
 
 
 def build_app_logs(account: SandboxAccount, name: str, shape: PlatformShape) -> None:
