@@ -75,6 +75,8 @@ def _validate(document: dict[str, Any]) -> tuple[list[str], str]:
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in getattr(exc, "path", []) or [])
         return [f"{exc.message}" + (f" at {where}" if where else "")], "openapi-spec-validator"
+    except Exception as exc:  # an unresolvable $ref, a document the validator cannot walk: still a verdict on the document
+        return [f"{type(exc).__name__}: {str(exc)[:200]}"], "openapi-spec-validator"
 
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

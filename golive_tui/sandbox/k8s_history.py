@@ -10,7 +10,6 @@ but have only their current ReplicaSet (never rolled out before: nothing to go b
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 from .k8s_build import Cluster, Obj, _hash, meta
 
@@ -61,8 +60,3 @@ def add_history(cluster: Cluster, namespace: str, *, no_history: tuple[str, ...]
         if not single:
             sets.append(replica_set(deploy, 1, current=False))
     return cluster.add(sets)
-
-
-def history_objects(objects: list[Any]) -> list[Obj]:
-    """The ReplicaSets among `objects` (for tests)."""
-    return [o for o in objects if o.get("kind") == "ReplicaSet"]
