@@ -9,6 +9,7 @@ else structurally (openapi, info.version, paths, responses) and the evidence say
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -164,8 +165,11 @@ async def _call_secured(ctx: ProbeContext, params: OperationParams, token: str |
     if not operations:
         return failed(f"the OpenAPI document at {url} marks no GET operation as secured", found.evidence)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    for path, op in operations[: params.max_operations]:
-        reply = await request(ctx, "GET", base + concrete(path), headers=headers, max_body=4096)
+    chosen = operations[: params.max_operations]
+    # At once, not one after another: a sweep waits for its slowest probe (the client keeps <= 8 connections).
+    replies = await asyncio.gather(*(request(ctx, "GET", base + concrete(path), headers=headers, max_body=4096)
+                                     for path, _ in chosen))
+    for (path, op), reply in zip(chosen, replies, strict=True):
         label = f"GET {path}" + (f" ({op})" if op else "")
         if reply.status_code in (401, 403):
             found.line(f"  {label} -> {reply.status_code}")
