@@ -80,6 +80,8 @@ class AwsSettings(_Section):
     """Character classes the user pool's password policy must require."""
     service_roles: list[str] = Field(default_factory=list)
     """IAM roles (names or ARNs) checked for administrator grants besides the EKS cluster's and node groups'."""
+    app_log_groups: list[str] = Field(default_factory=lambda: ["/aws/containerinsights/autolytiq-prod/application"])
+    """The application's CloudWatch log groups, searched for error lines after go-live."""
 
     def boto3_session(self):
         """A boto3 Session from these keys (empty keys: boto3's own conventions); boto3 is imported here."""
@@ -112,9 +114,9 @@ class HttpSettings(_Section):
     tls_endpoints: list[str] = Field(default_factory=list)
     """host:port of the public TLS endpoints (certificates and protocols); empty: each domain on port 443."""
     openapi_url: str = ""
-    """The published OpenAPI document; empty: <api_url>/openapi.json."""
+    """The published OpenAPI document (a route of the application, not on the platform); empty: its rows are skipped."""
     session_url: str = ""
-    """The page that sets the session cookies (the login page); empty: <api_url>/login."""
+    """The page that sets the session cookies (the login page); empty: the Session Management row is skipped."""
     oidc_issuer: str = ""
     """The OIDC issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: the OIDC probe is skipped."""
     runbook_urls: list[str] = Field(default_factory=list)

@@ -32,6 +32,21 @@ NOT_DISCOVERABLE_SKIPS = {
     "security.application.dependency-scanning": "deps.reports: artifacts of the team's CI",
 }
 """The skips left after `golive init --yes` (on either staged production), and why no read of the platform could remove them."""
+NOT_DISCOVERABLE_SKIPS.update({  # issue 29's rows: application routes and API tokens no read of the platform gives
+    "go-live.operational.dr-plan": "aws.dr_region: a choice of the team (scanning every region for copies is not a read init makes)",
+    "go-live.operational.on-call-schedule": "pagerduty.api_token_secret: a secret",
+    "go-live.operational.escalation-paths": "pagerduty.api_token_secret: a secret",
+    "sign-off.final-checklist.incident-response-team-on-standby": "pagerduty.api_token_secret: a secret",
+    "go-live.monitoring.grafana": "grafana.token_secret: a secret",
+    "sign-off.final-checklist.monitoring-dashboards-ready": "grafana.token_secret: a secret",
+    "go-live.operational.runbooks": "http.runbook_urls: the team's wiki",
+    "compliance.documentation.api-documentation": "http.openapi_url: a route of the application",
+    "security.authentication.api-authentication": "http.openapi_url: a route of the application",
+    "security.authentication.jwt-implementation": "http.openapi_url: a route of the application",
+    "security.authentication.session-management": "http.session_url: a route of the application",
+    "security.authentication.oauth-oidc": "http.oidc_issuer: the identity provider, not on the platform",
+    "post-go-live.first-24h.confirm-user-authentication-working": "http.oidc_issuer and http.openapi_url",
+})
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,7 @@ def item(kind: str) -> Item:
     return it
 
 
-def profile_for(app: AppApi, ca_bundle: str, **http: str) -> Profile:
+def profile_for(app: AppApi, ca_bundle: str, **http: object) -> Profile:
     data = app.profile_overrides()
     data["http"].update(ca_bundle=ca_bundle, api_url=app.url, **http)
     data["run"] = {"timeout": 5}
@@ -117,13 +117,18 @@ def test_trap_discovery_document_of_another_issuer(apps) -> None:
     assert "names issuer https://auth.staging.autolytiq.com:" in trap(apps, "http.oidc-discovery")
 
 
-def test_unset_issuer_is_skipped_with_the_key(sandbox_ca) -> None:
+def test_unset_urls_are_skipped_with_the_key(sandbox_ca) -> None:
     app = AppApi(sandbox_ca, AppShape())
     try:
-        result = run(profile_for(app, str(sandbox_ca.bundle), oidc_issuer=""), "http.oidc-discovery")["http.oidc-discovery"]
+        out = run(profile_for(app, str(sandbox_ca.bundle), oidc_issuer="", openapi_url="", session_url="", runbook_urls=[]),
+                  *KINDS, "http.runbooks")
     finally:
         app.stop()
-    assert result.verdict is Verdict.SKIPPED and "http.oidc_issuer" in result.summary
+    keys = {"http.oidc-discovery": "http.oidc_issuer", "http.openapi": "http.openapi_url", "http.openapi-auth": "http.openapi_url",
+            "http.jwt-unsigned-refused": "http.openapi_url", "http.session-cookies": "http.session_url",
+            "http.runbooks": "http.runbook_urls"}
+    for kind, key in keys.items():
+        assert out[kind].verdict is Verdict.SKIPPED and key in out[kind].summary, (kind, out[kind].summary)
 
 
 def test_runbooks(apps_runbooks) -> None:

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 KINDS = ["aws.nat-gateways", "aws.network-segmentation", "aws.alb-access-logs", "aws.eks-control-plane-logging",
          "aws.iam-admin-policies", "aws.cognito-password-policy", "aws.cognito-mfa", "aws.waf-rate-limit",
-         "aws.aurora-dr-copies"]
+         "aws.aurora-dr-copies", "aws.log-errors"]
 # What the degraded account's result must name (the culprit).
 DEGRADED = {
     "aws.nat-gateways": ["has no default route", "autolytiq-prod-nodes"],
@@ -37,6 +37,7 @@ DEGRADED = {
     "aws.cognito-mfa": ["autolytiq-prod-users has MFA OFF"],
     "aws.waf-rate-limit": ["no rate-based rule"],
     "aws.aurora-dr-copies": ["no backup of autolytiq-prod in eu-central-1"],
+    "aws.log-errors": ["25 error lines in the last 60 min (> 10)", "ERROR deal-service: database connection reset"],
 }
 
 
@@ -178,3 +179,15 @@ def test_admin_grant_shapes() -> None:
     assert not grants_admin(doc([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]))
     assert not grants_admin(doc([{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}]))
     assert not grants_admin(doc([{"Effect": "Deny", "Action": "*", "Resource": "*"}]))
+
+
+def test_trap_errors_logged_as_json_levels(traps: SandboxAccount) -> None:
+    """Trap: the errors are JSON lines with `"level":"error"`: a `grep ERROR` (the seed's habit) finds none and passes."""
+    evidence = trap(traps, "aws.log-errors")
+    assert "25 error lines" in evidence and '"level":"error","service":"deal-service"' in evidence
+
+
+def test_healthy_lines_that_mention_errors_are_not_errors(aws_healthy: SandboxAccount) -> None:
+    """The other way round: every healthy line says `errors=0`; a substring count of "error" would fail the healthy API."""
+    result = results("healthy", aws_healthy)["aws.log-errors"]
+    assert result.verdict is Verdict.PASS and "40 lines in the last 60 min, 0 at error level" in result.evidence, text(result)

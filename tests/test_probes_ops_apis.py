@@ -42,6 +42,9 @@ def run(profile: Profile, *kinds: str) -> dict[str, ProbeResult]:
     return {r.item.title: r.result for r in run_sync(profile, [item(k) for k in kinds or KINDS])}
 
 
+_requests: list[str] = []
+
+
 @pytest.fixture(scope="module")
 def results(sandbox_ca, tmp_path_factory) -> Iterator[dict[str, dict[str, ProbeResult]]]:
     started: list[OpsApis] = []
@@ -51,6 +54,7 @@ def results(sandbox_ca, tmp_path_factory) -> Iterator[dict[str, dict[str, ProbeR
             ops = OpsApis(sandbox_ca, shape)
             started.append(ops)
             out[name] = run(profile_for(ops, str(sandbox_ca.bundle), tmp_path_factory.mktemp(name)))
+            _requests.extend(ops.requests)
         yield out
     finally:
         for ops in started:
@@ -94,7 +98,7 @@ def test_trap_every_dashboard_present_over_a_failing_data_source(results) -> Non
     health check (it queries staging's Prometheus), so every panel is empty."""
     result = results["traps"]["grafana.dashboards"]
     assert result.verdict is Verdict.FAIL, text(result)
-    assert "uses data source prom-prod, which fails its health check" in result.summary
+    assert "data source prom-prod fails its health check (the dashboards of api-gateway, auth-service" in result.summary
     assert "lookup prometheus-staging: no such host" in result.evidence
 
 
@@ -111,3 +115,9 @@ def test_missing_tokens_are_skipped_with_the_key_to_set(sandbox_ca) -> None:
     assert "pagerduty.api_token_secret" in out["pagerduty.oncall-coverage"].summary
     assert "GOLIVE_SECRET_PAGERDUTY_API_TOKEN" in out["pagerduty.escalation-policy"].summary
     assert out["grafana.dashboards"].verdict is Verdict.SKIPPED and "grafana.token_secret" in out["grafana.dashboards"].summary
+
+
+def test_only_reads(results) -> None:
+    """Nothing is paged or changed: every request the look-alikes answered during the three sweeps was a GET."""
+    assert _requests and all(request.startswith("GET ") for request in _requests), sorted(set(_requests))
+    assert "GET /oncalls" in _requests and "GET /api/search" in _requests

@@ -266,7 +266,7 @@ def test_junit_valid_counts_and_cases(checklist: Checklist, state: State) -> Non
     assert by_name["go-live.infrastructure.dns: DNS"].find("skipped").get("message") == "never run"
     assert len(by_name["go-live.infrastructure.eks-cluster: EKS Cluster"]) == 0  # passed
     suites = {s.get("package"): s for s in doc.findall("testsuite")}
-    assert list(suites) == ["go-live", "security", "performance", "compliance"]
+    assert list(suites) == ["go-live", "security", "performance", "compliance", "sign-off", "post-go-live"]  # sections with probed rows
     golive = suites["go-live"]
     go_live_cases = golive.findall("testcase")
     assert golive.get("tests") == str(len(go_live_cases))

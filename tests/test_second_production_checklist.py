@@ -90,6 +90,32 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "compliance.audit-trail.audit-retention": ("fail", f"/aws/rds/cluster/{second.NAME}/postgresql keeps 30 days (< 365)"),
     "compliance.audit-trail.log-integrity": ("pass", "log file validation"),
 }
+# Issue 29's rows: its platform, application and operations are healthy; its one WAF protects staging's ALB.
+EXPECTED.update({
+    "go-live.infrastructure.vpc-networking": ("pass", "a NAT gateway in each node AZ (us-west-2a, us-west-2b, us-west-2c)"),
+    "go-live.application.rate-limiting": ("fail", f"no WAF web ACL in front of app/{second.NAME}-alb/"),
+    "go-live.monitoring.grafana": ("pass", "service dashboards, their data sources healthy"),
+    "go-live.operational.runbooks": ("pass", "3 runbook page(s) answer without a login"),
+    "go-live.operational.on-call-schedule": ("pass", "cover the next 72 h without a gap"),
+    "go-live.operational.escalation-paths": ("pass", "2 levels, each with a target"),
+    "go-live.operational.dr-plan": ("pass", f"{second.NAME} copied to eu-central-1"),
+    "security.authentication.jwt-implementation": ("pass", "secured GET operations refuse an unsigned (alg: none) token"),
+    "security.authentication.password-policies": ("pass", f"user pool {second.NAME}-users: passwords >= 14 characters"),
+    "security.authentication.mfa-support": ("pass", "MFA OPTIONAL (TOTP)"),
+    "security.authentication.session-management": ("pass", "Secure, HttpOnly, SameSite"),
+    "security.authentication.api-authentication": ("pass", "secured GET operations refuse no credentials"),
+    "security.authentication.oauth-oidc": ("pass", "discovery valid, JWKS of public asymmetric keys"),
+    "security.infrastructure.network-segmentation": ("pass", "node/database subnets without an internet route"),
+    "security.infrastructure.iam-policies": ("pass", f"no administrator grant on 2 roles ({second.NAME}-eks, {second.NAME}-nodes)"),
+    "compliance.audit-trail.access-logging": ("pass", f"writes access logs to s3://{second.NAME}-alb-logs-"),
+    "compliance.audit-trail.change-logging": ("pass", "logs api, audit to CloudWatch"),
+    "compliance.documentation.api-documentation": ("pass", "OpenAPI document valid, version 2.4.1 (the release)"),
+    "sign-off.final-checklist.monitoring-dashboards-ready": ("pass", "service dashboards, their data sources healthy"),
+    "sign-off.final-checklist.incident-response-team-on-standby": ("pass", "cover the next 72 h without a gap"),
+    "post-go-live.first-24h.confirm-user-authentication-working": ("pass", "discovery valid"),
+    "go-live.operational.rollback-plan": ("pass", "6 deployments can roll back to their previous revision"),
+    "post-go-live.first-24h.check-log-for-errors": ("pass", "0 error lines in the last 60 min (<= 10)"),
+})
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,7 @@ error wording live in aws_client.
 
 from __future__ import annotations
 
-from . import aws_rds, aws_rds_crypto, aws_security  # noqa: F401  (registers their kinds)
-from . import aws_identity, aws_network  # noqa: F401  (registers their kinds)
+from . import aws_identity, aws_network, aws_rds, aws_rds_crypto, aws_security  # noqa: F401  (registers their kinds)  # noqa: F401  (registers their kinds)
 from .aws_client import aws_probe, describe_eks_cluster, session
 from .base import NoParams, ProbeContext, ProbeResult, failed, passed
 

@@ -7,12 +7,13 @@ main table, as AWS routes it. Every call is a Describe/List: nothing here change
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import Field
 
-from .aws_client import aws_probe, client, describe_eks_cluster, paginate, session
-from .base import Findings, NoParams, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, session
+from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
 
 REQUIRED_LOG_TYPES = ("api", "audit")
 
@@ -202,3 +203,43 @@ def eks_control_plane_logging(ctx: ProbeContext, params: ControlPlaneLogParams) 
         return failed(f"EKS cluster {name} does not log {', '.join(missing)}"
                       + (f" (enabled: {', '.join(sorted(enabled))})" if enabled else " (no log type enabled)"), "\n".join(lines))
     return passed(f"EKS cluster {name} logs {', '.join(params.types)} to CloudWatch", "\n".join(lines))
+
+
+class LogErrorParams(ProbeParams):
+    minutes: int = Field(default=60, ge=1, le=1440)
+    max_errors: int = Field(default=10, ge=0)
+    """Error lines tolerated over the window (a production always logs a few)."""
+
+
+ERROR_LINE = re.compile(r'\b(ERROR|FATAL|CRITICAL|PANIC)\b|"(level|severity|lvl)"\s*:\s*"(error|fatal|critical|panic)"'
+                        r"|\blevel=(error|fatal|critical|panic)\b", re.IGNORECASE)
+"""An error by its level (upper-case word, or a JSON / logfmt level field), not any line mentioning `errors=0`."""
+MAX_EVENTS = 10_000
+
+
+@aws_probe("aws.log-errors", LogErrorParams, services=["logs"])
+def log_errors(ctx: ProbeContext, params: LogErrorParams) -> ProbeResult:
+    """The application's log groups hold at most max_errors error lines over the last `minutes`."""
+    groups = ctx.profile.aws.app_log_groups
+    if not groups:
+        raise NotConfigured("aws.app_log_groups is empty in the profile: no application log to read")
+    since = int((ctx.now().timestamp() - params.minutes * 60) * 1000)
+    found = Findings()
+    total, samples = 0, []
+    for group in groups:
+        try:
+            events = paginate(ctx, "logs", "filter_log_events", "events", logGroupName=group, startTime=since,
+                              PaginationConfig={"MaxItems": MAX_EVENTS})
+        except Exception as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            found.problem(f"log group {group} not found", f"  {group}: NOT FOUND")
+            continue
+        errors = [e for e in events if ERROR_LINE.search(e.get("message", ""))]
+        total += len(errors)
+        samples += [f"    {e.get('logStreamName', '?')}: {e.get('message', '')[:160]}" for e in errors[:3]]
+        found.line(f"  {group}: {len(events)} lines in the last {params.minutes} min, {len(errors)} at error level")
+    found.lines += samples
+    if total > params.max_errors:
+        found.problem(f"{total} error lines in the last {params.minutes} min (> {params.max_errors})")
+    return found.result(f"{total} error lines in the last {params.minutes} min (<= {params.max_errors})")

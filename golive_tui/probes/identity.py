@@ -55,7 +55,9 @@ def cookie_problems(attributes: dict[str, str], max_hours: float) -> list[str]:
 @probe("http.session-cookies", CookieParams, blocking=False)
 async def session_cookies(ctx: ProbeContext, params: CookieParams) -> ProbeResult:
     """Every cookie the login page sets (redirects included) is Secure, HttpOnly, SameSite and lives at most max_hours."""
-    url = ctx.profile.http.session_url or ctx.profile.http.api_url.rstrip("/") + "/login"
+    url = ctx.profile.http.session_url
+    if not url:
+        raise NotConfigured("http.session_url is empty in the profile: set it to the login page that sets the session cookies")
     if not url.startswith("https://"):
         return failed(f"the session URL {url} is not HTTPS: every cookie travels in clear", f"http.session_url = {url}")
     found = Findings()

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import k8s_env, k8s_exec  # noqa: F401  (registers their kinds)
+from . import (  # noqa: F401  (registers their kinds)
+    k8s_env,
+    k8s_exec,
+    k8s_rollback,  # noqa: F401  (registers its kind)
+)
 from . import k8s_rules as rules
 from .base import NoParams, ProbeContext, ProbeParams, ProbeResult, failed, passed, profile_services
 from .k8s_client import K8s, deployments, k8s_probe, none_deployed, ns_path

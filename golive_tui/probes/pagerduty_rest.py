@@ -8,6 +8,7 @@ its escalation policy's schedules are rendered over [now, now + oncall_window_ho
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 from urllib.parse import quote
@@ -79,7 +80,10 @@ async def oncall_coverage(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     found = Findings()
     found.line(f"service {service.get('name')} ({service.get('id')}), escalation policy {policy.get('name', policy_id)}; "
                f"window {now:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC")
-    oncalls = (await _get(ctx, token, f"/oncalls?escalation_policy_ids[]={policy_id}&earliest=true")).get("oncalls", [])
+    since, end = now.strftime("%Y-%m-%dT%H:%M:%SZ"), until.strftime("%Y-%m-%dT%H:%M:%SZ")
+    answers = await asyncio.gather(_get(ctx, token, f"/oncalls?escalation_policy_ids[]={policy_id}&earliest=true"),
+                                   *(_get(ctx, token, f"/schedules/{s}?since={since}&until={end}") for s in schedules))
+    oncalls = answers[0].get("oncalls", [])
     first = [o for o in oncalls if o.get("escalation_level") == 1]
     if first:
         found.line("  on call now (level 1): " + ", ".join((o.get("user") or {}).get("summary", "?") for o in first))
@@ -87,9 +91,8 @@ async def oncall_coverage(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         found.problem("nobody is on call now at level 1", "  on call now (level 1): NOBODY")
     if not schedules:
         found.problem("the first escalation level names no schedule", "  level 1: no schedule (only users: no rotation)")
-    since, end = now.strftime("%Y-%m-%dT%H:%M:%SZ"), until.strftime("%Y-%m-%dT%H:%M:%SZ")
-    for schedule_id in schedules:
-        schedule = (await _get(ctx, token, f"/schedules/{schedule_id}?since={since}&until={end}")).get("schedule", {})
+    for schedule_id, answer in zip(schedules, answers[1:], strict=True):
+        schedule = answer.get("schedule", {})
         entries = (schedule.get("final_schedule") or {}).get("rendered_schedule_entries", [])
         holes = gaps(entries, now, until)
         label = f"schedule {schedule.get('name', schedule_id)} ({schedule_id})"

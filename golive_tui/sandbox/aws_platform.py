@@ -50,14 +50,17 @@ class PlatformShape:
     """The production pool's MfaConfiguration (OPTIONAL / ON with TOTP, or OFF)."""
     older_pool_with_mfa: bool = False
     """An older pool named `<name>-users-v1` with MFA ON, listed before the production's."""
+    log_errors: str = "none"
+    """Errors in the application's log group over the last hour: none; plain (`ERROR …` lines); json (`"level":"error"`)."""
 
 
 HEALTHY_PLATFORM = PlatformShape()
 DEGRADED_PLATFORM = PlatformShape(nat="none", db_public=True, alb_logs="none", eks_log_types=(), node_admin="inline",
-                                  rate_rule="", dr="none", password=(8, False), mfa="OFF")
+                                  rate_rule="", dr="none", password=(8, False), mfa="OFF", log_errors="plain")
 TRAPS_PLATFORM = PlatformShape(nat="single", node_subnet_igw=True, alb_logs="connection",
                                eks_log_types=("authenticator", "controllerManager", "scheduler"), node_admin="managed",
-                               rate_rule="Count", dr="primary-only", password=(16, False), mfa="OFF", older_pool_with_mfa=True)
+                               rate_rule="Count", dr="primary-only", password=(16, False), mfa="OFF", older_pool_with_mfa=True,
+                               log_errors="json")
 
 
 def build_platform(account: SandboxAccount, name: str, ids: dict[str, str], shape: PlatformShape = HEALTHY_PLATFORM) -> dict[str, str]:
@@ -68,6 +71,7 @@ def build_platform(account: SandboxAccount, name: str, ids: dict[str, str], shap
     build_rate_rule(account, ids, shape)
     build_dr(account, name, shape)
     out.update(build_user_pools(account, name, shape))
+    build_app_logs(account, name, shape)
     if shape.db_public:
         account.client("rds").modify_db_instance(DBInstanceIdentifier=f"{name}-reader-1", PubliclyAccessible=True,
                                                  ApplyImmediately=True)
@@ -212,4 +216,28 @@ MIXED_PLATFORM = PlatformShape(nat="single", alb_logs="connection", rate_rule="C
 
 def platform_profile(name: str) -> dict[str, Any]:
     """The [aws] keys a profile needs for the platform probes of an estate named `name`."""
-    return {"aws": {"dr_region": DR_REGION, "user_pool_name": f"{name}{USER_POOL_SUFFIX}"}}
+    return {"aws": {"dr_region": DR_REGION, "user_pool_name": f"{name}{USER_POOL_SUFFIX}", "app_log_groups": [app_log_group(name)]}}
+
+
+def app_log_group(name: str) -> str:
+    """Where Container Insights' Fluent Bit sends the cluster's application logs."""
+    return f"/aws/containerinsights/{name}/application"
+
+
+def build_app_logs(account: SandboxAccount, name: str, shape: PlatformShape) -> None:
+    """An hour of the API's log lines; healthy ones say `0 errors` (a substring count would flag them)."""
+    import datetime as dt
+
+    logs = account.client("logs")
+    group = app_log_group(name)
+    logs.create_log_group(logGroupName=group)
+    logs.put_retention_policy(logGroupName=group, retentionInDays=90)
+    logs.create_log_stream(logGroupName=group, logStreamName="deal-service-1")
+    now = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    lines = [f"INFO request completed route=/v1/deals status=200 retries=0 errors=0 n={n}" for n in range(40)]
+    bad = {"plain": "ERROR deal-service: database connection reset (attempt {n})",
+           "json": '{{"level":"error","service":"deal-service","msg":"database connection reset","attempt":{n}}}'}.get(shape.log_errors)
+    if bad:
+        lines += [bad.format(n=n) for n in range(25)]
+    events = [{"timestamp": now - (len(lines) - n) * 60_000, "message": line} for n, line in enumerate(lines)]
+    logs.put_log_events(logGroupName=group, logStreamName="deal-service-1", logEvents=events)

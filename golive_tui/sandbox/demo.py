@@ -144,8 +144,8 @@ class DemoEnvironment:
     # --- backends ----------------------------------------------------------------------------
     def _start_aws(self, ca) -> dict[str, Any]:
         from .aws_account import HEALTHY, HEALTHY_ACCOUNT_ID, build_account
-        from .aws_platform import MIXED_PLATFORM
         from .aws_moto import MotoServer
+        from .aws_platform import MIXED_PLATFORM
 
         server = MotoServer(self.directory / "aws")
         self._stoppers.append(server.stop)
@@ -216,9 +216,11 @@ class DemoEnvironment:
 
     def _start_kubernetes(self, ca, api_port: int, prometheus: dict[str, Any]) -> None:
         from .k8s_api import K8sApiServer
+        from .k8s_history import add_history
         from .k8s_objects import MONITORING, NAMESPACE, healthy_cluster, mixed_cluster
 
         cluster = (healthy_cluster if self.scenario == "healthy" else mixed_cluster)()
+        add_history(cluster, NAMESPACE)  # the ReplicaSets a rollback goes back to (sandbox/k8s_history.py)
         gateway = cluster.find("Service", SEED_SERVICES[0], NAMESPACE)
         # What a real AWS Load Balancer Controller + external-dns set-up shows: the ALB's DNS name
         # as the Service's address, the public hostname as an annotation, the HTTPS port.

@@ -160,6 +160,14 @@ CATALOGUE: tuple[Resource, ...] = (
         Column("Allowed Disruptions", lambda o: o.get("status", {}).get("disruptionsAllowed", 0), type="integer"), AGE,
         Column("Selector", lambda o: _selector_text(o["spec"].get("selector")), priority=1))),
 )
+CATALOGUE += (  # issue 29: the rollout history `kubectl rollout undo` reads
+    Resource("ReplicaSet", "apps", "v1", "replicasets", True, ("rs",), (
+        NAME,
+        Column("Desired", lambda o: o["spec"].get("replicas", 1), type="integer"),
+        Column("Current", lambda o: o["status"].get("replicas", 0), type="integer"),
+        Column("Ready", lambda o: o["status"].get("readyReplicas", 0), type="integer"), AGE,
+        Column("Images", lambda o: ",".join(c["image"] for c in o["spec"]["template"]["spec"]["containers"]), priority=1))),
+)
 BY_KIND = {(r.group_version, r.kind): r for r in CATALOGUE}
 GROUPS = sorted({(r.group, r.version) for r in CATALOGUE if r.group})
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from ..profile import SEED_SERVICES
 from .k8s_build import HARDENED, Cluster, alert_rules_configmap, configmap, env, hpa, node, pdb, secret_env
+from .k8s_history import add_history
 from .k8s_objects import ALERTS, MIGRATE_STATUS, env_sources, log_shipper, migrate_status, service_stack
 from .k8s_sandbox import K8sSandbox
 from .tls import SandboxCA
@@ -97,6 +98,7 @@ def second_production_cluster() -> Cluster:
             obj["data"]["uri"] = "c2FuZGJveC11cmk="
     cluster.add(sources)
     cluster.commands["deal-service"] = {MIGRATE_STATUS: migrate_status(database=TARGET_NAME, region=REGION)}
+    add_history(cluster, NAMESPACE)  # the ReplicaSets a rollback goes back to (sandbox/k8s_history.py)
     return cluster.with_namespaces().validate()
 
 

@@ -47,7 +47,7 @@ def _iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def pagerduty_handler(shape: OpsShape, start: dt.datetime):
+def pagerduty_handler(shape: OpsShape, start: dt.datetime, seen: list[str] | None = None):
     users = {"PUSER1": "Dana Ops", "PUSER2": "Lee Platform"}
 
     def entries() -> list[dict[str, Any]]:
@@ -69,6 +69,8 @@ def pagerduty_handler(shape: OpsShape, start: dt.datetime):
 
     def handle(method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], str]:
         js = {"Content-Type": "application/json"}
+        if seen is not None:
+            seen.append(f"{method} {path.split('?')[0]}")
         if headers.get("Authorization") != f"Token token={PD_TOKEN}":
             return 401, js, json.dumps({"error": {"message": "Unauthorized", "code": 2006}})
         if method != "GET":
@@ -99,11 +101,13 @@ def pagerduty_handler(shape: OpsShape, start: dt.datetime):
     return handle
 
 
-def grafana_handler(shape: OpsShape):
+def grafana_handler(shape: OpsShape, seen: list[str] | None = None):
     dashboards = {f"svc-{s}": s for s in SEED_SERVICES if s not in shape.missing_dashboards}
 
     def handle(method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], str]:
         js = {"Content-Type": "application/json"}
+        if seen is not None:
+            seen.append(f"{method} {path.split('?')[0]}")
         if headers.get("Authorization") != f"Bearer {GRAFANA_TOKEN}":
             return 401, js, json.dumps({"message": "Unauthorized"})
         route = urlsplit(path).path
@@ -129,8 +133,10 @@ class OpsApis:
 
     def __init__(self, ca: SandboxCA, shape: OpsShape = HEALTHY_OPS, start: dt.datetime | None = None) -> None:
         self.start = (start or dt.datetime.now(dt.UTC)).replace(minute=0, second=0, microsecond=0)
-        self.pagerduty = HttpsService(ca, pagerduty_handler(shape, self.start))
-        self.grafana = HttpsService(ca, grafana_handler(shape))
+        self.requests: list[str] = []
+        """Every request either look-alike answered, as `METHOD /path` (the probes only read)."""
+        self.pagerduty = HttpsService(ca, pagerduty_handler(shape, self.start, self.requests))
+        self.grafana = HttpsService(ca, grafana_handler(shape, self.requests))
 
     def profile_overrides(self, token_dir: Any) -> dict[str, Any]:
         """Profile keys; the tokens go to files only their owner can read (`file:` secrets)."""

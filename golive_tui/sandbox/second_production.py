@@ -31,11 +31,11 @@ from typing import Any
 import tomli_w
 
 from ..profile import SEED_SERVICES
-from .k8s_second import NAMESPACE as K8S_NAMESPACE
 from .app_api import HEALTHY_APP, start_app
 from .aws_platform import platform_profile
-from .ops_apis import HEALTHY_OPS, start_ops
+from .k8s_second import NAMESPACE as K8S_NAMESPACE
 from .k8s_second import REGION, TARGET_NAME
+from .ops_apis import HEALTHY_OPS, start_ops
 from .prometheus import SECOND_SERIES
 from .reports import DEBUG, MINIMIST, SEMVER, npm_audit_v7, sarif, write
 from .web import ApiShape

@@ -77,6 +77,7 @@ def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues)
     _load_balancer(ctx, draft, clues)
     _log_groups(ctx, draft, cluster, clues.namespace)
     _certificates(ctx, draft, clues)
+    _user_pool(ctx, draft, cluster or clues.namespace)
 
 
 def _settings(draft: Draft, settings: Any, session: Any) -> None:
@@ -240,3 +241,19 @@ def _certificates(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
             expires = cert.get("NotAfter")
             draft.note("target.domains", f"{domain}: ACM {cert['CertificateArn']} {cert.get('Status', '?')}"
                        + (f", expires {expires:%Y-%m-%d}" if expires else ""))
+
+
+def _user_pool(ctx: ProbeContext, draft: Draft, near: str) -> None:
+    """The Cognito user pool named `<cluster>-users`, else the only pool named like the cluster (issue 29's password/MFA rows)."""
+    try:
+        pools = _call(aws_client.client(ctx, "cognito-idp").list_user_pools, MaxResults=60).get("UserPools", [])
+    except Refused as exc:
+        draft.missing("aws.user_pool_name", f"ListUserPools failed: {exc}")
+        return
+    names = [p.get("Name", "") for p in pools]
+    exact = [n for n in names if n == f"{near}-users"]
+    like = [n for n in names if near and n.startswith(near)]
+    if exact or len(like) == 1:
+        draft.found("aws.user_pool_name", (exact or like)[0], f"the Cognito user pool named like {near}")
+    else:
+        draft.missing("aws.user_pool_name", f"{len(like)} user pools named like {near!r} ({', '.join(like[:4]) or 'none'})")
