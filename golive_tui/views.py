@@ -40,7 +40,18 @@ def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.result.verdict.value] = counts.get(o.result.verdict.value, 0) + 1
-    return {"items": [result_record(o) for o in outcomes], "counts": counts}
+    record: dict[str, Any] = {"items": [result_record(o) for o in outcomes], "counts": counts}
+    silent = run_unreachable(outcomes)
+    if silent:
+        record["unreachable"] = [{"backend": u.backend, "since": u.since, "items": u.items} for u in silent]
+    return record
+
+
+def run_unreachable(outcomes: list[ItemResult]) -> list:
+    """The backends a run found silent, once each (reachability.Unreachable)."""
+    from .reachability import unreachable
+
+    return unreachable((o.result.summary, o.result.evidence) for o in outcomes)
 
 
 def run_table(outcomes: list[ItemResult]) -> str:
@@ -52,6 +63,7 @@ def run_table(outcomes: list[ItemResult]) -> str:
     counts = run_record(outcomes)["counts"]
     lines.append("")
     lines.append("  ".join(f"{k}: {counts[k]}" for k in VERDICTS if k in counts))
+    lines += [safe_line(u.line()) for u in run_unreachable(outcomes)]
     return "\n".join(lines)
 
 
