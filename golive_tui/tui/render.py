@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 
-from ..text import shorten
+from ..text import safe_line, shorten
 from ..vocab import term
 
 if TYPE_CHECKING:
@@ -70,6 +70,8 @@ def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
         parts.append(("READ-ONLY", "warn", 0))
     if view.regressed:
         parts.append((f"▼{view.regressed}" + ("" if short else " regressed"), "bad", 0))
+    for silent in view.unreachable:
+        parts.append((safe_line(silent.short() if short else silent.line()), "bad", 0))
     if view.live:
         parts.append((view.live, "strong", 0))
     if view.watch:

@@ -14,6 +14,7 @@ from ..actor import Operator
 from ..decision import Decision, live, outcome, progress, section_progress
 from ..model import Item, Section
 from ..profile import Profile
+from ..reachability import unreachable_in_state
 from ..runbook import Command, commands
 from ..selection import verdict_counts
 from ..session import Session
@@ -51,6 +52,8 @@ class HeaderView:
     regressed: int = 0
     watch: str = ""
     store: str = ""
+    unreachable: tuple = ()
+    """reachability.Unreachable per silent backend: said once in the header, not as N errors."""
 
 
 def target_label(profile: Profile) -> str:
@@ -109,7 +112,7 @@ def header_view(session: Session, decision: Decision, now: datetime, *, regresse
         decision.label, decision.go, safe_line(problem), overall.finished, overall.total, overall.failed, errors,
         sum(v.counts for v in decision.approvals), len(decision.approvals), safe_line(session.checklist.title),
         target_label(session.profile), session.read_only, live, next_task, next_due, overdue, regressed, watch,
-        safe_line(session.store_summary or ""))
+        safe_line(session.store_summary or ""), tuple(unreachable_in_state(session.state, (i.key for i in items))))
 
 
 def section_label(section: Section, state: State, now: datetime) -> str:
