@@ -190,7 +190,8 @@ class Recorder:
         session = self.session
 
         async def write(value: tuple[str, str]) -> str | None:
-            chosen, path = value
+            chosen, typed = value
+            path = Path(typed).expanduser().resolve()  # said in full: the cockpit's working directory is not on screen
 
             def render_and_write() -> None:
                 from ..report import render

@@ -1,0 +1,44 @@
+"""Exports and copies say where they went: the report's full path in the toast, OSC 52 named as what it is."""
+
+from __future__ import annotations
+
+import tomllib
+
+from golive_tui.model import Checklist
+from golive_tui.profile import Profile
+
+from .conftest import MINI
+from .helpers import notes, settle
+
+
+def with_runbook() -> Checklist:
+    raw = tomllib.loads(MINI.read_text())
+    raw["section"][0]["subsection"][0]["item"][0]["runbook"] = "# Verify cluster health\nkubectl get pods -n autolytiq-prod"
+    return Checklist.model_validate(raw)
+
+
+async def test_the_export_toast_names_the_full_path(app_factory, store, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = app_factory(with_runbook())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("colon", *"html")
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")  # the dialog's path as prefilled: golive-report.html, relative
+        await settle(pilot)
+        written = tmp_path / "golive-report.html"
+        assert written.exists()
+        assert f"html report written to {written}" in notes(app), notes(app)
+
+
+async def test_y_says_it_went_to_the_terminals_clipboard(app_factory, store, monkeypatch) -> None:
+    monkeypatch.delenv("TMUX", raising=False)
+    app = app_factory(with_runbook(), profile=Profile.model_validate({"kubernetes": {"context": "prod-eu"}}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.clipboard.startswith("kubectl --context prod-eu get pods")
+        assert any(n.startswith("sent to the terminal's clipboard (OSC 52): kubectl --context prod-eu") for n in notes(app))
