@@ -32,7 +32,8 @@ class SignoffScreen(Page):
 
     def compose_body(self) -> ComposeResult:
         yield Pane(id="decision", classes="page-title")
-        with VerticalScroll(id="signoff-body"):
+        # Not a stop of its own: tab moves between the approvals and the Why NO-GO list, nothing else.
+        with VerticalScroll(id="signoff-body", can_focus=False):
             yield GoliveTable(id="approvals")
             yield Pane(id="criteria")
             yield Pane(id="reasons-title")
@@ -154,6 +155,12 @@ class SignoffScreen(Page):
         blockers.display = bool(options)
         if options:
             blockers.highlighted = min(highlighted or 0, len(options) - 1)
+
+    def on_data_table_row_selected(self, event) -> None:
+        """Enter on the approvals goes to the Why NO-GO list (where enter opens an item); a and r act on roles."""
+        blockers = self.query_one(BlockerList)
+        if event.data_table.id == "approvals" and blockers.display:
+            blockers.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         ident = event.option.id or ""
