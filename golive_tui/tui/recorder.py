@@ -176,7 +176,7 @@ class Recorder:
             reason, until = value
             return lambda: actions.waive(self.session.store, item, reason=reason, until=until, actor=self.actor)
 
-        self.app.push_screen(WaiveModal(item.title, now, self.checked(change, lambda v: f"waived until {v[1]:%Y-%m-%d}")))
+        self.app.push_screen(WaiveModal(item.title, now, self.checked(change, lambda v: f"waived until {v[1]:%Y-%m-%d %H:%M} UTC")))
 
     # --- reports -----------------------------------------------------------------------------
     def export(self, fmt: str = "html") -> None:
