@@ -225,9 +225,11 @@ def item_view(session: Session, item: Item, now: datetime, *, running: bool = Fa
     if istate.waiver:
         w = istate.waiver
         waiver = safe_line(f"until {w.until:%Y-%m-%d %H:%M} UTC by {w.by}: {w.reason}")
+    # A waived item's status is the waiver's: who granted it and when, not whoever (or whichever probe) set it before.
+    by, at = (istate.waiver.by, istate.waiver.at) if o.state == "waived" and istate.waiver else (istate.by, istate.at)
     return ItemView(
         item.key, safe_line(item.title), item.priority, safe_line(item.owner), safe_block(item.description),
-        o.state, safe_line(o.reason), safe_line(istate.by), istate.at, _operator_of(state, item.key), istate.expires_at,
+        o.state, safe_line(o.reason), safe_line(by), at, _operator_of(state, item.key), istate.expires_at,
         metric, tuple(spec.kind for spec in item.probe), running, held,
         probe.verdict if probe else None, safe_line(probe.summary) if probe else "", probe.checked_at if probe else None,
         probe.duration_ms if probe else 0.0, format_value(probe.value, probe.unit) if probe else "",
