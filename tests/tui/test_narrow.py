@@ -1,0 +1,42 @@
+"""80x24 without losing meaning: the header's target keeps one of a few stable forms, the profile's
+target.name first, whatever else the header holds at that moment."""
+
+from __future__ import annotations
+
+from rich.style import Style
+
+from golive_tui.profile import Profile
+from golive_tui.tui.render import header_text
+from golive_tui.tui.view import HeaderView, target_label
+from golive_tui.tui.widgets.tones import TONES
+
+PLAIN = {tone: Style() for tone in (*TONES, "")}
+
+DEMO = Profile.model_validate({"target": {"name": "demo-degraded", "namespace": "autolytiq-prod"},
+                               "aws": {"region": "eu-west-1"}})
+
+
+def test_the_target_has_a_few_stable_forms_name_first() -> None:
+    from golive_tui.tui.render import target_form
+
+    label = target_label(DEMO)
+    assert label == "demo-degraded ns:autolytiq-prod eu-west-1"
+    forms = {target_form(label, width) for width in range(13, 80)}
+    assert forms == {label, "demo-degraded eu-west-1", "demo-degraded"}  # three forms from 13 columns up (name <= 16)
+    narrower = {target_form(label, width) for width in range(6, 13)}
+    assert narrower <= {"demo-de…"} | {"demo-degraded"[:n - 1] + "…" for n in range(2, 8)}
+    assert all(form.startswith("demo-") for form in narrower)  # below: the name's start, never a namespace's middle
+
+
+def test_the_header_target_does_not_jitter_as_its_neighbours_change() -> None:
+    tones = PLAIN
+    shown = set()
+    for failed in range(0, 40):
+        for regressed in (0, 3, 12):
+            view = HeaderView("NO-GO", False, finished=45, total=129, failed=failed, errors=failed % 7, approved=0,
+                              roles=6, title="Autolytiq production go-live", target=target_label(DEMO),
+                              regressed=regressed)
+            line = header_text(view, 80, tones).plain
+            shown.add(next((form for form in (target_label(DEMO), "demo-degraded eu-west-1", "demo-degraded")
+                            if form in line), "?"))
+    assert "?" not in shown and shown <= {target_label(DEMO), "demo-degraded eu-west-1", "demo-degraded"}
