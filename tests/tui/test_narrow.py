@@ -40,3 +40,18 @@ def test_the_header_target_does_not_jitter_as_its_neighbours_change() -> None:
             shown.add(next((form for form in (target_label(DEMO), "demo-degraded eu-west-1", "demo-degraded")
                             if form in line), "?"))
     assert "?" not in shown and shown <= {target_label(DEMO), "demo-degraded eu-west-1", "demo-degraded"}
+
+
+async def test_toasts_never_cover_the_header_or_the_sweep_line(app_factory, probed_checklist) -> None:
+    from textual.widgets._toast import Toast
+
+    app = app_factory(probed_checklist)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        for n in range(20):
+            app.notify(f"toast number {n} with enough words to wrap onto a second line of the toast", timeout=30)
+        await pilot.pause(0.3)
+        toasts = [t for t in app.screen.query(Toast) if t.region.height and t.region.bottom > 0]  # those on screen
+        assert toasts
+        header, sweep = app.screen.query_one("#header").region, app.screen.query_one("#sweep").region
+        top = max(header.bottom, sweep.bottom, 2)
+        assert all(t.region.y >= top for t in toasts), [(t.region.y, str(t.render())[:20]) for t in toasts]
