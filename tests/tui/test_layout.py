@@ -179,7 +179,9 @@ async def test_audit_verdict_stays_in_view_and_an_entry_opens(app_factory, probe
         assert 0 <= verdict.region.y
         table = app.screen.query_one("#audit", DataTable)
         assert [str(table.get_row_at(r)[2]) for r in range(2)] == ["bob", "alice"]
-        assert "cluster: status=failed, note=node 3 down" in str(table.get_row_at(0)[4])
+        full, cell = "cluster: status=failed, note=node 3 down", str(table.get_row_at(0)[4])
+        prefix = cell.removesuffix("…")  # narrow: cut at a word boundary, the entry shows it all
+        assert full.startswith(prefix) and (cell == full or full[len(prefix)] == " "), cell
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, EntryModal)

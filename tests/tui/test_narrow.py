@@ -55,3 +55,40 @@ async def test_toasts_never_cover_the_header_or_the_sweep_line(app_factory, prob
         header, sweep = app.screen.query_one("#header").region, app.screen.query_one("#sweep").region
         top = max(header.bottom, sweep.bottom, 2)
         assert all(t.region.y >= top for t in toasts), [(t.region.y, str(t.render())[:20]) for t in toasts]
+
+
+async def test_at_80x24_roles_and_audit_changes_are_never_cut_mid_word(tmp_path) -> None:
+    """The shipped checklist's longest role (Engineering Manager) and an audit change (probe=pass)."""
+    import re
+
+    from golive_tui import actions
+    from golive_tui.checklists import load_checklist
+    from golive_tui.engine import ItemResult
+    from golive_tui.probes.base import ProbeResult, Verdict
+    from golive_tui.state import open_store
+    from golive_tui.tui.app import make_app
+    from tests.people import person
+
+    from .conftest import FIXED_NOW
+    from .helpers import screen_text, settle
+
+    checklist = load_checklist()
+    store = open_store(tmp_path / "state.toml", checklist=checklist.title)
+    items = checklist.item_map()
+    actions.record_results(store, [ItemResult(items["go-live.infrastructure.node-groups"], ProbeResult(
+        Verdict.PASS, "3 Ready nodes in 3 zones", checked_at=FIXED_NOW))], actor=person("captain").at(FIXED_NOW))
+    roles = [r.role for r in checklist.approval]
+    assert "Engineering Manager" in roles
+    app = make_app(checklist, DEMO, store, clock=lambda: FIXED_NOW, by="captain", operator=person("captain").operator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        shown = screen_text(app)
+        assert "Engineering Man…" not in shown and "…" not in "".join(
+            line for line in shown.splitlines() if "Engineering" in line), shown
+        assert re.search(r"Engineering\s", shown) and "Manager" in shown
+        await pilot.press("4")
+        await settle(pilot)
+        shown = screen_text(app)
+        change = next(line for line in shown.splitlines() if "node-groups:" in line)
+        assert "probe=pass" in change and not re.search(r"probe=pa?s?…?\s*$", change.rstrip("│ ")), change

@@ -94,13 +94,14 @@ class SignoffScreen(Page):
             kind = "" if view.state == "missing" else view.signing.label.replace(" (unverified)", "?")
             kind_tone = {"signed": "ok", "invalid": "bad", "proxy": "warn"}.get(view.signing.label, "dim")
             changed = ", ".join(key.rsplit(".", 1)[-1] for key in view.changed)
-            cells = [Text(view.role, no_wrap=True, overflow="ellipsis"), Text(safe_line(view.name), no_wrap=True,
+            # A role longer than its column wraps at a word (`Engineering` / `Manager`), never `Engineering Man…`.
+            cells = [Text(safe_line(view.role), overflow="fold"), Text(safe_line(view.name), no_wrap=True,
                                                                               overflow="ellipsis"),
                      Text(word, style=tones[tone]), Text(kind, style=tones[kind_tone]),
                      (f"{view.at:%m-%d %H:%M}" if wide else f"{view.at:%H:%M}") if view.at else ""]
             if wide:
                 cells.append(Text(safe_line(view.operator), no_wrap=True, overflow="ellipsis"))
-            table.add_row(*cells, Text(changed), key=view.role_id)
+            table.add_row(*cells, Text(changed), key=view.role_id, height=None)
         if row is not None and 0 <= row < table.row_count:
             table.move_cursor(row=row, animate=False)
 
