@@ -92,3 +92,31 @@ async def test_at_80x24_roles_and_audit_changes_are_never_cut_mid_word(tmp_path)
         shown = screen_text(app)
         change = next(line for line in shown.splitlines() if "node-groups:" in line)
         assert "probe=pass" in change and not re.search(r"probe=pa?s?…?\s*$", change.rstrip("│ ")), change
+
+
+async def test_the_header_says_a_silent_backend_once(app_factory, probed_checklist, store) -> None:
+    from datetime import timedelta
+
+    from golive_tui import actions
+    from golive_tui.actor import Actor
+    from golive_tui.engine import ItemResult
+    from golive_tui.reachability import Outage, not_evaluated
+
+    from .conftest import FIXED_NOW
+    from .helpers import text_of
+
+    outage = Outage("Kubernetes API", FIXED_NOW - timedelta(minutes=3), "no answer within 2 s", "127.0.0.1:6443")
+    results = []
+    for item in probed_checklist.items():
+        result = not_evaluated(outage)
+        result.checked_at = FIXED_NOW
+        results.append(ItemResult(item, result))
+    actions.record_results(store, results, actor=Actor.current("captain"))
+    app = app_factory(probed_checklist)
+    async with app.run_test(size=(160, 24)):
+        header = text_of(app, "#header")
+        assert header.count("unreachable") == 1
+        assert f"Kubernetes API unreachable since 11:57:00 — {len(results)} items not evaluated" in header, header
+    async with app_factory(probed_checklist).run_test(size=(80, 24)) as pilot:
+        header = text_of(pilot.app, "#header")
+        assert f"Kubernetes API unreachable ({len(results)})" in header, header
