@@ -31,8 +31,10 @@ from .probes.base import (
     errored,
     skipped,
 )
+from .probes.reach import Reachability, targets
 from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
+from .reachability import Outage, not_evaluated
 from .text import shorten
 from .vocab import SEVERITY, Verdict
 
@@ -89,6 +91,8 @@ class Engine:
         self.clock = clock
         self.cancel_event = threading.Event()
         self._tasks: set[asyncio.Task] = set()
+        self.outages: list[Outage] = []
+        """Backends the last run found silent (one finding each; their items are `not evaluated`)."""
 
     def cancel(self) -> None:
         """Stop the run: pending probes never start, running ones are abandoned."""
@@ -109,9 +113,13 @@ class Engine:
         clients = self.clients or ClientCache()
         clients.new_sweep()  # answers shared by the probes of a sweep (one DescribeDBClusters) are not the next sweep's
         results: list[ItemResult] = []
+        # One per run: a backend found dead stays dead until the next sweep asks again.
+        reach = Reachability.for_timeout(ProbeContext(self.profile, probed[0], clients, self.timeout, clock=self.clock),
+                                         self.timeout) if probed else None
 
         async def run_item(item: Item) -> None:
-            pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, semaphore, confirmed) for spec in item.probe))
+            pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, semaphore, confirmed, reach)
+                                           for spec in item.probe))
             outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
             results.append(outcome)
             if on_result:
@@ -123,6 +131,9 @@ class Engine:
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             self._tasks.difference_update(tasks)
+            if reach is not None:
+                self.outages = reach.outages()
+                await reach.aclose()
             if self.clients is None:
                 # Bounded: closing must not become the one wait that outlives every deadline.
                 try:
@@ -138,6 +149,7 @@ class Engine:
         clients: ClientCache,
         semaphore: asyncio.Semaphore,
         confirmed: bool,
+        reach: Reachability | None = None,
     ) -> ProbeResult:
         kind = registry().get(spec.kind)
         if kind is None:
@@ -148,6 +160,13 @@ class Engine:
             return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
         timeout = spec.timeout or self.timeout
         template = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
+        backends = reach.register(targets(template, spec.kind, params)) if reach is not None else []
+        if reach is not None and (outage := reach.outage(backends)):
+            return not_evaluated(outage)
+        if reach is not None and reach.all_soft_dead(backends):
+            # Every host it would judge is known silent: a short look confirms it, in the probe's own words.
+            timeout, backends = min(timeout, reach.suspect_after), []
+            template = dataclasses.replace(template, timeout=timeout)
         if kind.prepare is not None:  # the kind builds its clients first: before any deadline starts
             async with semaphore:
                 failure = await self._prepare(kind, template)
@@ -158,13 +177,23 @@ class Engine:
             async with semaphore:
                 if self.cancel_event.is_set():
                     raise asyncio.CancelledError
+                if reach is not None and (outage := reach.outage(backends)):
+                    return not_evaluated(outage)  # found dead while this one waited for a slot
                 started = time.perf_counter()
                 # A fresh deadline per attempt: retries are not squeezed into the first one's time.
                 ctx = dataclasses.replace(template, deadline=time.monotonic() + timeout)
-                result = await self._attempt(kind, ctx, params, timeout)
+                found = await self._attempt(kind, ctx, params, timeout, reach, backends)
+                if found is None:  # the hosts it judges went silent meanwhile: a short second look, in its own words
+                    short = min(timeout, reach.suspect_after) if reach is not None else timeout
+                    ctx = dataclasses.replace(template, timeout=short, deadline=time.monotonic() + short)
+                    found = await self._attempt(kind, ctx, params, short)
+                result = found
+                if result.verdict is Verdict.ERROR and backends and reach is not None \
+                        and (outage := await reach.confirm(backends)):
+                    result = not_evaluated(outage)
                 result.duration_ms = (time.perf_counter() - started) * 1000
                 result.checked_at = ctx.now()
-            if result.verdict is not Verdict.ERROR or attempt == spec.retries:
+            if result.verdict is not Verdict.ERROR or attempt == spec.retries or (reach and reach.outage(backends)):
                 break
             await asyncio.sleep(spec.retry_delay)
         if spec.retries and result.verdict is Verdict.ERROR:
@@ -188,7 +217,8 @@ class Engine:
         return None
 
     @staticmethod
-    async def _attempt(kind, ctx: ProbeContext, params, timeout: float) -> ProbeResult:
+    async def _attempt(kind, ctx: ProbeContext, params, timeout: float, reach: Reachability | None = None,
+                       backends: list | None = None) -> ProbeResult | None:
         # Probes honour ctx.deadline themselves (SDK timeouts, asyncio.timeout) so their own
         # reason wins; the cut-off a grace period later is the guarantee that one hanging
         # backend never stalls a run. The deadline is re-read on each wake-up because
@@ -198,13 +228,28 @@ class Engine:
             future = in_daemon_thread(kind.func, ctx, params)
         else:
             future = asyncio.ensure_future(kind.func(ctx, params))
+        began = time.monotonic()
         try:
             while not future.done():
                 left = ctx.deadline + grace - time.monotonic()
                 if left <= 0:
                     future.cancel()
                     return errored(f"timed out after {timeout:g}s")
-                await asyncio.wait({future}, timeout=left)
+                if not backends or reach is None:
+                    await asyncio.wait({future}, timeout=left)
+                    continue
+                # A backend known dead cuts its probes now; one waiting too long makes the run ask whether it answers.
+                if outage := reach.outage(backends):
+                    future.cancel()
+                    return not_evaluated(outage)
+                if reach.all_soft_dead(backends):
+                    future.cancel()
+                    return None
+                waited = time.monotonic() - began
+                if waited >= reach.suspect_after:
+                    reach.suspect(backends)
+                wake = left if waited >= reach.suspect_after else min(left, reach.suspect_after - waited)
+                await asyncio.wait({future, reach.death()}, timeout=wake, return_when=asyncio.FIRST_COMPLETED)
             result = future.result()
         except asyncio.CancelledError:
             future.cancel()

@@ -13,9 +13,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .model import Item
+from .reachability import Unreachable, backend_of, unreachable, verdict_before
 from .state import State
 from .text import plural
-from .vocab import SEVERITY, Verdict, glyph
+from .vocab import Verdict, glyph
+
+RANK = {Verdict.PASS: 0, Verdict.ACCEPTABLE: 1, Verdict.FAIL: 2, Verdict.ERROR: 3}
+"""How bad a verdict is when two sweeps are compared: an error knows less than a fail, so fail -> error is worse.
+
+(Merging several probes of one item uses vocab.SEVERITY instead, where a fail found outweighs an error.)"""
 
 
 def pages_a_human(item: Item) -> bool:
@@ -30,24 +36,32 @@ class Change:
     key: str
     before: str
     after: str
+    not_evaluated: bool = False
+    """The new verdict is an outage's `not evaluated` (said once per backend, never a regression of its own)."""
+
+    @property
+    def worse(self) -> bool:
+        """pass -> acceptable -> fail -> error: each step down is worse; a skip is no signal."""
+        if Verdict.SKIPPED in (self.before, self.after):
+            return False
+        return RANK[Verdict(self.after)] > RANK[Verdict(self.before)]
 
     @property
     def regression(self) -> bool:
-        """Worse than before (pass -> acceptable, anything -> fail or error); a skip is no signal."""
-        if Verdict.SKIPPED in (self.before, self.after):
-            return False
-        return SEVERITY[Verdict(self.after)] > SEVERITY[Verdict(self.before)]
+        """Worse than before, and a probe said so (an unreachable backend is its own finding)."""
+        return self.worse and not self.not_evaluated
 
     @property
     def improvement(self) -> bool:
-        if Verdict.SKIPPED in (self.before, self.after):
+        """Better than before: to pass or acceptable. error -> fail is no improvement (it still fails)."""
+        if Verdict.SKIPPED in (self.before, self.after) or self.after not in (Verdict.PASS, Verdict.ACCEPTABLE):
             return False
-        return SEVERITY[Verdict(self.after)] < SEVERITY[Verdict(self.before)]
+        return RANK[Verdict(self.after)] < RANK[Verdict(self.before)]
 
     @property
     def mark(self) -> str:
-        """What the table shows in front of a changed verdict."""
-        return "▼" if self.regression else "▲" if self.improvement else "•"
+        """What the table shows in front of a changed verdict: never ▲ for fail -> error."""
+        return "▼" if self.worse else "▲" if self.improvement else "•"
 
 
 @dataclass
@@ -64,20 +78,27 @@ class Sweep:
     ended: float | None = None
     cancelled: bool = False
     verdicts: dict[str, str] = field(default_factory=dict)
+    outages: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Items not evaluated in this sweep: key -> (summary, evidence) naming the silent backend."""
 
     @classmethod
     def start(cls, items: Iterable[Item], state: State, *, clock: Callable[[], float] = time.monotonic) -> Sweep:
         probed = [i for i in items if i.probe]
         held = tuple(i.key for i in probed if pages_a_human(i))
         keys = tuple(i.key for i in probed if not pages_a_human(i))
-        before = {key: state.items[key].probe.verdict for key in keys
-                  if key in state.items and state.items[key].probe is not None}
+        # An item whose last result was an outage's `not evaluated` is compared with its verdict before the outage.
+        before = {key: verdict_before(p.verdict, p.summary, p.evidence) for key in keys
+                  if key in state.items and (p := state.items[key].probe) is not None}
         return cls(keys, before, held, clock, clock())
 
     # --- events --------------------------------------------------------------------------
-    def arrived(self, key: str, verdict: str) -> Change | None:
+    def arrived(self, key: str, verdict: str, summary: str = "", evidence: str = "") -> Change | None:
         """Record one result; the change against the previous sweep, if there is one."""
         self.verdicts[key] = str(verdict)
+        if backend_of(summary) is not None:
+            self.outages[key] = (summary, evidence)
+        else:
+            self.outages.pop(key, None)
         return self.change(key)
 
     def end(self, *, cancelled: bool = False) -> None:
@@ -111,7 +132,9 @@ class Sweep:
 
     def change(self, key: str) -> Change | None:
         before, after = self.before.get(key), self.verdicts.get(key)
-        return Change(key, before, after) if before is not None and after is not None and before != after else None
+        if before is None or after is None or before == after:
+            return None
+        return Change(key, before, after, key in self.outages)
 
     def changes(self) -> dict[str, Change]:
         return {key: c for key in self.verdicts if (c := self.change(key)) is not None}
@@ -119,12 +142,17 @@ class Sweep:
     def regressions(self) -> list[str]:
         return [key for key, c in self.changes().items() if c.regression]
 
+    def unreachable(self) -> list[Unreachable]:
+        """One finding per silent backend: `Kubernetes API unreachable since 10:42:07 — 9 items not evaluated`."""
+        return unreachable(self.outages[key] for key in self.keys if key in self.outages)
+
     def failures(self, order: Iterable[str]) -> list[str]:
         """Keys whose result is fail or error, in the given (checklist) order."""
         return [key for key in order if self.verdicts.get(key) in (Verdict.FAIL, Verdict.ERROR)]
 
     def _tally(self) -> str:
         c = self.counts()
+        c["error"] -= len(self.outages)  # not evaluated: counted once per backend, not as errors
         shown = [f"{c[v]} {glyph(v)}" for v in ("pass", "acceptable", "fail", "error") if c[v] or v != "acceptable"]
         if c["skipped"]:
             shown.append(f"{c['skipped']} skipped")
@@ -133,8 +161,10 @@ class Sweep:
     def progress_line(self) -> str:
         """`probing 23/57 · ✓14 ✗5 ⚠1` while results arrive."""
         c = self.counts()
+        c["error"] -= len(self.outages)
         tally = " ".join(f"{glyph(v)}{c[v]}" for v in ("pass", "acceptable", "fail", "error") if c[v])
-        return f"probing {self.done}/{self.total}" + (f" · {tally}" if tally else "")
+        silent = "".join(f" · {u.short()}" for u in self.unreachable())
+        return f"probing {self.done}/{self.total}" + (f" · {tally}" if tally else "") + silent
 
     def summary_line(self) -> str:
         """`57 probed in 1.9 s: 30 ✓ 12 ✗ 9 ⚠ 6 skipped`, then what is held, changed or cancelled."""
@@ -142,6 +172,8 @@ class Sweep:
         text = f"{head}{self.done} probed in {self.wall:.1f} s: {self._tally()}"
         if self.cancelled and self.total > self.done:
             text += f" · {self.total - self.done} not run"
+        for finding in self.unreachable():
+            text += f" · {finding.line()}"
         if self.held:
             text += f" · {len(self.held)} to confirm (p)"
         regressed = len(self.regressions())

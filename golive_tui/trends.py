@@ -30,6 +30,17 @@ class Trend:
     values: tuple[float, ...] = ()
     """Oldest first, in the metric's unit (the probe's scale applied); NaN samples dropped."""
     error: str = ""
+    short: str = ""
+    """Why there is no sparkline, in a table cell's width (`CloudWatch`, `k6 run`, `no data`)."""
+
+    @property
+    def cell(self) -> str:
+        """What the sparkline's cell says when there is none: never blank, so a missing trend is explained."""
+        if self.values:
+            return ""
+        if self.short:
+            return self.short
+        return "no data" if self.error.startswith("no data") or not self.error else "error"
 
     @property
     def last(self) -> float | None:
@@ -91,8 +102,27 @@ async def trend(profile: Profile, item: Item, clients: ClientCache, now: datetim
     return Trend(item.key, tuple(v * scale for v in values))
 
 
+NO_TREND = {
+    "aws.db-metric": ("CloudWatch", "a CloudWatch metric, read as one value: no range query for a trend here"),
+    "k6.scenario": ("k6 run", "one k6 load-test run, not a time series: no trend"),
+}
+"""Probe kind -> (cell, detail): why a metric measured that way has no sparkline."""
+
+
+def without_trend(item: Item) -> Trend:
+    """The reason a metric item that no Prometheus query measures has no sparkline."""
+    for spec in item.probe:
+        if spec.kind in NO_TREND:
+            short, why = NO_TREND[spec.kind]
+            return Trend(item.key, error=why, short=short)
+    return Trend(item.key, error="not measured by a Prometheus query: no range query for a trend", short="no query")
+
+
 async def trends(profile: Profile, items: Iterable[Item], clients: ClientCache, now: datetime) -> dict[str, Trend]:
-    """The trend of every metric item a Prometheus query measures (the queries at once, on one loop)."""
-    wanted = [i for i in items if i.metric is not None and trend_query(i) is not None]
+    """The trend of every metric item: a Prometheus query's last hour (the queries at once, on one loop),
+    or, for a metric measured another way, the reason it has none."""
+    metrics = [i for i in items if i.metric is not None]
+    wanted = [i for i in metrics if trend_query(i) is not None]
     found = await asyncio.gather(*(trend(profile, i, clients, now) for i in wanted))
-    return {t.key: t for t in found}
+    others = [without_trend(i) for i in metrics if trend_query(i) is None]
+    return {t.key: t for t in [*found, *others]}

@@ -40,7 +40,18 @@ def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o.result.verdict.value] = counts.get(o.result.verdict.value, 0) + 1
-    return {"items": [result_record(o) for o in outcomes], "counts": counts}
+    record: dict[str, Any] = {"items": [result_record(o) for o in outcomes], "counts": counts}
+    silent = run_unreachable(outcomes)
+    if silent:
+        record["unreachable"] = [{"backend": u.backend, "since": u.since, "items": u.items} for u in silent]
+    return record
+
+
+def run_unreachable(outcomes: list[ItemResult]) -> list:
+    """The backends a run found silent, once each (reachability.Unreachable)."""
+    from .reachability import unreachable
+
+    return unreachable((o.result.summary, o.result.evidence) for o in outcomes)
 
 
 def run_table(outcomes: list[ItemResult]) -> str:
@@ -52,6 +63,7 @@ def run_table(outcomes: list[ItemResult]) -> str:
     counts = run_record(outcomes)["counts"]
     lines.append("")
     lines.append("  ".join(f"{k}: {counts[k]}" for k in VERDICTS if k in counts))
+    lines += [safe_line(u.line()) for u in run_unreachable(outcomes)]
     return "\n".join(lines)
 
 
@@ -173,10 +185,12 @@ def _shared_lines(shared: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -> dict[str, Any]:
+def item_record(checklist: Checklist, item: Item, state: State, now: datetime,
+                profile: Profile | None = None) -> dict[str, Any]:
     istate = state.item(item.key)
     o = outcome(item, istate, now)
-    return {
+    extra = {"runbook_filled": filled_runbook(item, profile)} if profile is not None and item.runbook else {}
+    return extra | {
         "id": item.key, "title": item.title, "description": item.description, "owner": item.owner,
         "priority": item.priority, "probes": [p.model_dump() for p in item.probe],
         "metric": item.metric.model_dump() if item.metric else None, "runbook": item.runbook,
@@ -185,7 +199,15 @@ def item_record(checklist: Checklist, item: Item, state: State, now: datetime) -
     }
 
 
-def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> str:
+def filled_runbook(item: Item, profile: Profile) -> str:
+    """The runbook as the item screen shows it: the seed's production replaced by the profile's target,
+    kubectl and aws given the profile's --kubeconfig/--context/--profile/--region (a copied command runs there)."""
+    from .runbook import fill
+
+    return fill(item.runbook, profile)
+
+
+def item_text(checklist: Checklist, item: Item, state: State, now: datetime, profile: Profile | None = None) -> str:
     istate = state.item(item.key)
     o = outcome(item, istate, now)
     first, *more = item.description.split("\n")  # an imported item's sub-bullets: one line each
@@ -219,8 +241,9 @@ def item_text(checklist: Checklist, item: Item, state: State, now: datetime) -> 
         o_ = istate.override
         lines.append(f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at {o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}")
     if item.runbook:
-        lines.append("  runbook:")
-        lines += indent_block(item.runbook.rstrip("\n"), "    ")
+        filled = profile is not None
+        lines.append(f"  runbook (filled in for {profile.target.name}):" if filled else "  runbook:")
+        lines += indent_block((filled_runbook(item, profile) if filled else item.runbook).rstrip("\n"), "    ")
     return "\n".join(safe_line(line) for line in lines)
 
 

@@ -92,10 +92,14 @@ def test_blackhole(tmp_path: Path) -> None:
             hole.first_accept = None
             assert set(items) == set(ITEMS)
             for key, item in items.items():
-                if judged_anyway(scheme, key, item, f"timed out after {TIMEOUT:g}s"):
+                # Its host known silent, a self-judging probe (health, TLS) gets a short second look, not a full deadline.
+                if judged_anyway(scheme, key, item, "timed out after "):
                     continue
                 assert item["verdict"] == "error", (key, item["summary"])
-                assert f"timed out after {TIMEOUT:g}s" in item["summary"], (scheme, key, item["summary"])
+                if item["summary"].startswith("not evaluated: "):  # its backend was found silent: said once, not waited on
+                    assert item["summary"].endswith(" unreachable") and "no answer within" in item["evidence"], item
+                    continue
+                assert "timed out after " in item["summary"], (scheme, key, item["summary"])
     finally:
         hole.stop()
 
@@ -133,4 +137,7 @@ def test_closed_port_is_refused_not_timed_out(tmp_path: Path) -> None:
             if judged_anyway(scheme, key, item, "connection refused"):
                 continue
             assert item["verdict"] == "error" and "timed out" not in item["summary"], (key, item["summary"])
+            if item["summary"].startswith("not evaluated: "):  # the backend's finding, with the reason in the evidence
+                assert "connection refused" in item["evidence"].lower(), (key, item["evidence"])
+                continue
             assert "connection refused" in item["summary"].lower(), (key, item["summary"])

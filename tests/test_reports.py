@@ -132,7 +132,7 @@ def test_markdown_fills_the_seeds_tables(checklist: Checklist, state: State, see
     assert "* **QA Lead**: stale — changed since approval: go-live.infrastructure.eks-cluster" in text
     criteria = table_after(text, "Go-Live Decision")
     assert criteria["Rollback plan tested"][1:] == ["[x]", ""]
-    assert criteria["All P1 items complete"][1] == "[ ]" and NODE_GROUPS + " (failed)" in criteria["All P1 items complete"][2]
+    assert criteria["All P1 items complete"][1] == "[ ]" and "Node Groups (failed)" in criteria["All P1 items complete"][2]
     assert criteria["No critical security issues"][1] == "[x]"
 
     # Evidence lines under the tables; task lists ticked like the seed's.
@@ -304,3 +304,29 @@ def test_report_cli_writes_file(tmp_path: Path) -> None:
                              "report", "--format", "json", "-o", str(out)], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["checklist"] == "Mini go-live"
+
+
+def test_blockers_for_people_by_title_grouped_by_section_the_whole_list(checklist: Checklist, state: State) -> None:
+    """A VP reads titles, and every one of them: no `and 17 more`; the id stays, small, beside each."""
+    from golive_tui.decision import decide
+    from golive_tui.report.blockers import blocker_groups
+
+    decision = decide(checklist, state, NOW)
+    groups = blocker_groups(checklist, state, NOW, decision)
+    every = {b.key for g in groups for b in g.blockers}
+    expected = {blocker.rsplit(" (", 1)[0] for c in decision.criteria for blocker in c.blockers}
+    assert every == expected and len(every) > 17
+    md = render("markdown", checklist, state, PROFILE, NOW)
+    html = render("html", checklist, state, PROFILE, NOW)
+    assert f"**Blockers ({len(every)}), by section:**" in md and f"<h2>Blockers ({len(every)}), by section</h2>" in html
+    assert "*Go-Live Checklist › Infrastructure Readiness*" in md
+    assert "<h3>Go-Live Checklist › Infrastructure Readiness</h3>" in html
+    assert (f"- **Node Groups** — FAILED: 2 Ready nodes in 2 zones \\| need 3 <sub>`{NODE_GROUPS}`</sub>" in md), md[:3000]
+    assert (f"<li><b>Node Groups</b> — <span class=\"failed\">FAILED</span>: 2 Ready nodes in 2 zones | need 3 "
+            f"<small><code>{NODE_GROUPS}</code></small></li>") in html
+    for key in every:  # the whole list, each once, in both
+        assert md.count(f"<sub>`{key}`</sub>") == 1 and html.count(f"<small><code>{key}</code></small>") == 1
+    head = md.split("**Blockers (")[0]
+    criterion_lines = [line for line in head.splitlines() if "not there yet" in line]
+    assert criterion_lines and not any("more" in line or NODE_GROUPS in line for line in criterion_lines)
+    assert "All P1 items complete: " in head and " items not there yet" in head

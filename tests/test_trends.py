@@ -32,9 +32,14 @@ def test_range_query_gives_the_hour_of_each_prometheus_metric(prometheus_degrade
     assert all(250 < v < 450 for v in p95.values), p95.values  # the degraded p95 (~330 ms), scaled to ms
     tax = found["performance.service.tax-engine"]
     assert tax.values and tax.last == pytest.approx(100.0, abs=5)
-    # Items measured another way (CloudWatch, k6) have no trend at all.
-    assert "performance.load-test.normal-load-100-users" not in found
-    assert all(checklist.item(key).metric is not None for key in found)
+    # Every metric row has a trend or says why not: CloudWatch and k6 measure one value, not a series.
+    metrics = {i.key for i in checklist.items() if i.metric is not None}
+    assert set(found) == metrics
+    for key, t in found.items():
+        assert t.values or (t.error and t.cell), (key, t)
+    limits = found["go-live.database.connection-limits"]
+    assert limits.values == () and limits.cell == "CloudWatch" and "no range query" in limits.error
+    assert found["performance.load-test.normal-load-100-users"].cell == "k6 run"
 
 
 def test_a_query_without_data_or_an_unreachable_server_gives_its_reason(prometheus_degraded) -> None:
@@ -47,5 +52,5 @@ def test_a_query_without_data_or_an_unreachable_server_gives_its_reason(promethe
                                  datetime.now(UTC)))
     finally:
         clients.close()
-    assert empty.values == () and empty.error == "no data in the last hour"
+    assert empty.values == () and empty.error == "no data in the last hour" and empty.cell == "no data"
     assert gone.values == () and "cannot connect to http://127.0.0.1:9/api/v1/query_range" in gone.error

@@ -19,6 +19,7 @@ from ..engine import ItemResult
 from ..errors import GoliveError
 from ..files import open_regular
 from ..model import Checklist, Item
+from ..reachability import backend_of, carried
 from ..state import AuditEntry, Change, State, Store
 from ..state.chain import apply_change, sweep_change
 from ..vocab import STATUSES, Verdict
@@ -161,6 +162,8 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
     unset: list[str] = []
     status = VERDICT_STATUS.get(outcome.result.verdict)
     current = state.item(outcome.item.key)
+    if backend_of(outcome.result.summary) is not None:  # an outage keeps its start and the verdict before it
+        values["probe"]["evidence"] = carried(outcome.result.evidence, current.probe)
     if status and current.status != "n/a" and current.override is None:
         values["status"] = status
         values["at"] = outcome.result.checked_at

@@ -20,8 +20,9 @@ def report(env: Env, fmt: str, output: str | None) -> None:
 
     text = render(fmt, env.checklist, env.store.read(), env.profile, env.actor().now())
     if output:
-        Path(output).write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output} ({len(text.encode()):,} bytes)", err=True)
+        written = Path(output).expanduser().resolve()  # the full path: a relative one depends on where golive ran
+        written.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {written} ({len(text.encode()):,} bytes)", err=True)
     else:
         emit(text)
 

@@ -40,10 +40,11 @@ def show(env: Env, item_id: str, fmt: str) -> None:
     item = env.item(item_id)
     state = env.store.read()
     now = env.actor().now()
+    # The runbook filled in as the item screen fills it: a command copied from here runs against the target.
     if fmt == "json":
-        emit(json.dumps(item_record(env.checklist, item, state, now), indent=2, default=str))
+        emit(json.dumps(item_record(env.checklist, item, state, now, env.profile), indent=2, default=str))
     else:
-        emit(item_text(env.checklist, item, state, now))
+        emit(item_text(env.checklist, item, state, now, env.profile))
 
 
 @cli.command()

@@ -59,6 +59,11 @@ def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout
 
         state = env.store.read()
         emit(render(fmt, env.checklist, state, profile, actor.now(), only={o.item.key for o in outcomes}))
+    if fmt != "table":  # the table says it in its last lines; other formats keep stdout to their own syntax
+        from ..views import run_unreachable
+
+        for finding in run_unreachable(outcomes):
+            click.echo(f"golive run: {finding.line()}", err=True)
     verdicts = {o.result.verdict.value for o in outcomes}
     if "fail" in verdicts:
         sys.exit(1)

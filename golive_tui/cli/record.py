@@ -98,23 +98,20 @@ def warn_invalidated(env: Env, changes) -> None:
         click.echo(f"golive: this invalidates {len(roles)} approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}", err=True)
 
 
-def parse_until(value: str) -> datetime:
-    """A waiver's end: a bare date runs to the end of that day (UTC); an ISO time as given."""
+def parse_until(value: str, now: datetime | None = None) -> datetime:
+    """A waiver's end as the cockpit's dialog reads it (until.py): +2h, 18:30, a date (end of day), ISO (UTC)."""
+    from ..until import parse_until as parse
+
     try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: use a date like 2026-12-31 or 2026-12-31T18:00") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    if len(value) == 10:
-        parsed = parsed.replace(hour=23, minute=59, second=59)
-    return parsed.astimezone(UTC)
+        return parse(value, now or datetime.now(UTC))
+    except GoliveError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 @cli.command()
 @click.argument("item_id")
 @click.option("--reason", required=True, help="Why the item may be skipped (mandatory).")
-@click.option("--until", "until", required=True, help="Waiver end: YYYY-MM-DD (end of day, UTC) or ISO time.")
+@click.option("--until", "until", required=True, help="Waiver end: +2h, 18:30, YYYY-MM-DD (end of day) or ISO time; UTC.")
 @click.option("--by", help="Who grants the waiver.")
 @pass_env
 def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
@@ -122,8 +119,9 @@ def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
     from .. import actions
 
     item = env.item(item_id)
-    end = parse_until(until)
-    actions.waive(env.store, item, actor=env.actor(by), reason=reason, until=end)
+    actor = env.actor(by)
+    end = parse_until(until, actor.now())
+    actions.waive(env.store, item, actor=actor, reason=reason, until=end)
     click.echo(f"{item.key}: waived until {end:%Y-%m-%d %H:%M} UTC")
 
 

@@ -146,6 +146,19 @@ def blockers_text(blockers: list[str], limit: int = 5) -> str:
     return shown + (f" and {len(blockers) - limit} more" if len(blockers) > limit else "")
 
 
+def criterion_note(checklist: Checklist, blockers: list[str], limit: int = 5) -> str:
+    """A criterion's blockers by title (`Node Groups (failed), …`), the whole list being under Blockers."""
+    items = checklist.item_map()
+    named = []
+    for blocker in blockers:
+        key, _, state = blocker.rpartition(" (")
+        item = items.get(key)
+        named.append(f"{safe_line(item.title)} ({state}" if item is not None else blocker)
+    if len(named) <= limit:
+        return ", ".join(named)
+    return ", ".join(named[:limit]) + f" and {len(named) - limit} more (all under Blockers)"
+
+
 def override_text(override: dict) -> str:
     """`OVERRIDE of a fail verdict by ciso on 2026-12-01: rules applied by hand`."""
     return f"OVERRIDE of a {override['verdict']} verdict by {override['by']} on {override['at']:%Y-%m-%d}: {override['reason']}"

@@ -16,7 +16,18 @@ from ..profile import Profile
 from ..signoff import Trust
 from ..state import State
 from ..text import safe_block, safe_line
-from .common import STATUS_WORD, ItemView, approval_note, blockers_text, item_view, override_text, selected, value_text
+from .blockers import blocker_groups, reason_lines
+from .common import (
+    STATUS_WORD,
+    ItemView,
+    approval_note,
+    blockers_text,
+    criterion_note,
+    item_view,
+    override_text,
+    selected,
+    value_text,
+)
 
 CSS = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em auto;max-width:75em;padding:0 1em;color:#1f2328}
@@ -59,8 +70,8 @@ def render_html(checklist: Checklist, state: State, profile: Profile, now: datet
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">",
         f"<title>{_e(checklist.title)} — {_e(decision.label)}</title><style>{CSS}</style></head><body>",
     ]
-    parts += _summary(checklist, state, profile, now, decision)
-    parts += _approvals(state, decision)
+    parts += _summary(checklist, state, profile, now, decision, only)
+    parts += _approvals(checklist, state, decision)
     parts += _post_golive(checklist, state, now)
     for top in checklist.section:
         if selected(top, only) and any(True for _ in top.all_items()):
@@ -70,7 +81,8 @@ def render_html(checklist: Checklist, state: State, profile: Profile, now: datet
     return "\n".join(parts)
 
 
-def _summary(checklist: Checklist, state: State, profile: Profile, now: datetime, decision: Decision) -> list[str]:
+def _summary(checklist: Checklist, state: State, profile: Profile, now: datetime, decision: Decision,
+             only: set[str] | None = None) -> list[str]:
     overall = progress(list(checklist.items()), state, now)
     badge = "go" if decision.go else "nogo"
     out = [
@@ -88,12 +100,33 @@ def _summary(checklist: Checklist, state: State, profile: Profile, now: datetime
         forced = f" (forced: {_e(state.meta.golive_forced_reason)})" if state.meta.golive_forced_reason else ""
         out.append(f"<p>Go-live recorded {_when(state.meta.golive_at)} by {_e(state.meta.golive_by)}{forced}.</p>")
     if decision.reasons:
-        out.append("<h2>Blocking</h2><ul>" + "".join(f"<li>{_e(r)}</li>" for r in decision.reasons) + "</ul>")
+        out.append("<h2>Blocking</h2><ul>" + "".join(f"<li>{_e(r)}</li>" for r in reason_lines(decision)) + "</ul>")
+        out += _blockers(checklist, state, now, decision, only)
     out.append("</header>")
     return out
 
 
-def _approvals(state: State, decision: Decision) -> list[str]:
+def _blockers(checklist: Checklist, state: State, now: datetime, decision: Decision,
+              only: set[str] | None) -> list[str]:
+    """Every blocking item by title, grouped by section; the id small, for whoever acts on it."""
+    groups = blocker_groups(checklist, state, now, decision, only)
+    if not groups:
+        return []
+    total = sum(len(g.blockers) for g in groups)
+    out = [f"<section class=\"blockers\"><h2>Blockers ({total}), by section</h2>"]
+    for group in groups:
+        out.append(f"<h3>{_e(group.section)}</h3><ul>")
+        for b in group.blockers:
+            css = "na" if b.state == "n/a" else b.state
+            why = f": {_e(b.why)}" if b.why else ""
+            out.append(f"<li><b>{_e(b.title)}</b> — <span class=\"{css}\">{_e(b.word)}</span>{why} "
+                       f"<small><code>{_e(b.key)}</code></small></li>")
+        out.append("</ul>")
+    out.append("</section>")
+    return out
+
+
+def _approvals(checklist: Checklist, state: State, decision: Decision) -> list[str]:
     out = []
     if decision.approvals:
         out.append("<h2>Approvals</h2><table><tr><th>Role</th><th>Name</th><th>Approval</th><th>Date</th><th>Signature</th></tr>")
@@ -113,7 +146,8 @@ def _approvals(state: State, decision: Decision) -> list[str]:
         out.append("<h2>Go/no-go criteria</h2><table><tr><th>Criterion</th><th>Met</th><th>Blocked by</th></tr>")
         for c in decision.criteria:
             css, word = ("met", "MET") if c.met else ("unmet", "NOT MET")
-            out.append(f"<tr><td>{_e(c.criterion.title)}</td><td class=\"st {css}\">{word}</td><td>{_e(blockers_text(c.blockers, 8))}</td></tr>")
+            out.append(f"<tr><td>{_e(c.criterion.title)}</td><td class=\"st {css}\">{word}</td>"
+                       f"<td>{_e(criterion_note(checklist, c.blockers, 8))}</td></tr>")
         out.append("</table>")
     return out
 

@@ -16,6 +16,7 @@ from ..model import WINDOW_TITLES, Checklist, Item, Link, Section
 from ..profile import Profile
 from ..signoff import Trust
 from ..state import State
+from .blockers import blocker_groups, reason_lines
 from .common import (
     STATUS_MARK,
     ItemView,
@@ -24,6 +25,7 @@ from .common import (
     approval_note,
     blockers_text,
     cell,
+    criterion_note,
     is_toc,
     item_view,
     linked,
@@ -86,7 +88,24 @@ def _header(r: _Report, profile: Profile) -> list[str]:
         forced = f" — forced: {cell(meta.golive_forced_reason)}" if meta.golive_forced_reason else ""
         out += [f"**Go-live:** {meta.golive_at:%Y-%m-%d %H:%M} UTC by {cell(meta.golive_by)}{forced}", ""]
     if d.reasons:
-        out += ["**Blocking:**", ""] + [f"- {cell(reason)}" for reason in d.reasons] + [""]
+        out += ["**Blocking:**", ""] + [f"- {cell(reason)}" for reason in reason_lines(d)] + [""]
+        out += _blockers(r)
+    return out
+
+
+def _blockers(r: _Report) -> list[str]:
+    """Every blocking item by title, grouped by section; the id small, for whoever acts on it."""
+    groups = blocker_groups(r.checklist, r.state, r.now, r.decision, r.only)
+    if not groups:
+        return []
+    total = sum(len(g.blockers) for g in groups)
+    out = [f"**Blockers ({total}), by section:**", ""]
+    for group in groups:
+        out += [f"*{cell(group.section)}*", ""]
+        for b in group.blockers:
+            why = f": {cell(b.why)}" if b.why else ""
+            out.append(f"- **{cell(b.title)}** — {b.word}{why} <sub>`{b.key}`</sub>")
+        out.append("")
     return out
 
 
@@ -273,7 +292,8 @@ def _signoff(r: _Report, level: int) -> list[str]:
         out += [f"{h} Required Approvals", ""] + _table(["Role", "Name", "Approval", "Date", "Signature"], rows)
         out += notes + ([""] if notes else [])
     if r.checklist.criterion:
-        rows = [[c.criterion.title, "[x]" if c.met else "[ ]", blockers_text(c.blockers)] for c in r.decision.criteria]
+        rows = [[c.criterion.title, "[x]" if c.met else "[ ]", criterion_note(r.checklist, c.blockers)]
+                for c in r.decision.criteria]
         out += [f"{h} Go-Live Decision", ""] + _table(["Criteria", "Met", "Notes"], rows, bold_first=False)
         out += [f"**Decision: {r.decision.label}** (state signature {r.decision.signature[:12]})", ""]
     return out

@@ -24,7 +24,8 @@ class MissingExtra(GoliveError):
         what = EXTRAS[extra][0] if extra in EXTRAS else f"the `{extra}` extra"
         super().__init__(f"{what} needs the `{extra}` extra ({module} is not installed): "
                          f"uv tool install 'golive[{extra}]' or pip install 'golive[{extra}]' "
-                         f"(in a clone: uv sync --extra {extra})")
+                         f"(in a clone: uv sync --inexact --extra {extra}, which keeps the other extras; "
+                         f"./scripts/demo installs demo and serve)")
 
 
 def missing(extra: str) -> str | None:

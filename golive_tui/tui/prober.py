@@ -176,7 +176,8 @@ class Prober:
     def arrived(self, result: ItemResult, sweep: Sweep | None) -> None:
         """A result, as soon as it is known: counted, compared, queued for the next batch save."""
         key = result.item.key
-        change = sweep.arrived(key, result.result.verdict.value) if sweep is not None else None
+        change = sweep.arrived(key, result.result.verdict.value, result.result.summary,
+                               result.result.evidence) if sweep is not None else None
         if change is not None and change.regression:
             self.app.notify(f"▼ regression: {safe_line(result.item.title)} went {change.before} → {change.after}",
                             severity="error", timeout=10)

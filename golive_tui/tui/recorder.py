@@ -176,7 +176,7 @@ class Recorder:
             reason, until = value
             return lambda: actions.waive(self.session.store, item, reason=reason, until=until, actor=self.actor)
 
-        self.app.push_screen(WaiveModal(item.title, now, self.checked(change, lambda v: f"waived until {v[1]:%Y-%m-%d}")))
+        self.app.push_screen(WaiveModal(item.title, now, self.checked(change, lambda v: f"waived until {v[1]:%Y-%m-%d %H:%M} UTC")))
 
     # --- reports -----------------------------------------------------------------------------
     def export(self, fmt: str = "html") -> None:
@@ -190,7 +190,8 @@ class Recorder:
         session = self.session
 
         async def write(value: tuple[str, str]) -> str | None:
-            chosen, path = value
+            chosen, typed = value
+            path = Path(typed).expanduser().resolve()  # said in full: the cockpit's working directory is not on screen
 
             def render_and_write() -> None:
                 from ..report import render

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.style import Style
 from rich.text import Text
 
-from ..text import shorten
+from ..text import safe_line, shorten
 from ..vocab import term
 
 if TYPE_CHECKING:
@@ -50,6 +50,23 @@ def shorten_middle(text: str, width: int) -> str:
     return text[:head] + "…" + (text[-tail:] if tail else "")
 
 
+CUT = (16, 8)
+"""Where a long target name is cut: fixed lengths, so the cut does not move with the header's other parts."""
+
+
+def target_form(label: str, width: int) -> str:
+    """The header's target in one of a few fixed forms, the widest that fits: all of it; the profile's
+    target.name with the region; the name cut at 16 with the region; the name; the name cut at 16, at 8.
+    A redraw with a column more or less never gives a different cut (`ns:a…tiq-prod`, `ns:au…tiq-prod`)."""
+    parts = label.split(" ")
+    name, rest = parts[0], parts[1:]
+    region = " ".join(p for p in rest if not p.startswith(("ctx:", "ns:")))
+    cuts = [name[:n - 1] + "…" for n in CUT if len(name) > n]  # by characters: a word-aware cut moves
+    long_cut = [f"{name[:CUT[0] - 1]}… {region}".strip()] if len(name) > CUT[0] else []
+    forms = [label, f"{name} {region}".strip(), *long_cut, name, *cuts]
+    return next((form for form in forms if len(form) <= width), name[:max(1, width - 1)] + "…")
+
+
 def term_text(name: str | None, tones: Tones, *, short: bool = False) -> Text:
     """An outcome or a verdict as glyph and word, toned (`✗ failed`, `⚠ error`)."""
     if not name:
@@ -70,6 +87,8 @@ def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
         parts.append(("READ-ONLY", "warn", 0))
     if view.regressed:
         parts.append((f"▼{view.regressed}" + ("" if short else " regressed"), "bad", 0))
+    for silent in view.unreachable:
+        parts.append((safe_line(silent.short() if short else silent.line()), "bad", 0))
     if view.live:
         parts.append((view.live, "strong", 0))
     if view.watch:
@@ -111,7 +130,7 @@ def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
         text.append(body, style=tones[tone])
     left = room - len(text.plain) - len(sep)
     if left >= 6:
-        target = shorten_middle(view.target, left)
+        target = target_form(view.target, left)
         text.append(sep, style=tones["dim"])
         text.append(target)
         left -= len(target) + len(sep)

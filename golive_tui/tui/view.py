@@ -14,6 +14,7 @@ from ..actor import Operator
 from ..decision import Decision, live, outcome, progress, section_progress
 from ..model import Item, Section
 from ..profile import Profile
+from ..reachability import unreachable_in_state
 from ..runbook import Command, commands
 from ..selection import verdict_counts
 from ..session import Session
@@ -51,6 +52,8 @@ class HeaderView:
     regressed: int = 0
     watch: str = ""
     store: str = ""
+    unreachable: tuple = ()
+    """reachability.Unreachable per silent backend: said once in the header, not as N errors."""
 
 
 def target_label(profile: Profile) -> str:
@@ -109,7 +112,8 @@ def header_view(session: Session, decision: Decision, now: datetime, *, regresse
         decision.label, decision.go, safe_line(problem), overall.finished, overall.total, overall.failed, errors,
         sum(v.counts for v in decision.approvals), len(decision.approvals), safe_line(session.checklist.title),
         target_label(session.profile), session.read_only, live, next_task, next_due, overdue, regressed, watch,
-        safe_line(" · ".join(part for part in (session.store_summary or "", getattr(session, "captains", "")) if part)))
+        safe_line(" · ".join(part for part in (session.store_summary or "", getattr(session, "captains", "")) if part)),
+        tuple(unreachable_in_state(session.state, (i.key for i in items))))
 
 
 def section_label(section: Section, state: State, now: datetime) -> str:
@@ -222,9 +226,11 @@ def item_view(session: Session, item: Item, now: datetime, *, running: bool = Fa
     if istate.waiver:
         w = istate.waiver
         waiver = safe_line(f"until {w.until:%Y-%m-%d %H:%M} UTC by {w.by}: {w.reason}")
+    # A waived item's status is the waiver's: who granted it and when, not whoever (or whichever probe) set it before.
+    by, at = (istate.waiver.by, istate.waiver.at) if o.state == "waived" and istate.waiver else (istate.by, istate.at)
     return ItemView(
         item.key, safe_line(item.title), item.priority, safe_line(item.owner), safe_block(item.description),
-        o.state, safe_line(o.reason), safe_line(istate.by), istate.at, _operator_of(state, item.key), istate.expires_at,
+        o.state, safe_line(o.reason), safe_line(by), at, _operator_of(state, item.key), istate.expires_at,
         metric, tuple(spec.kind for spec in item.probe), running, held,
         probe.verdict if probe else None, safe_line(probe.summary) if probe else "", probe.checked_at if probe else None,
         probe.duration_ms if probe else 0.0, format_value(probe.value, probe.unit) if probe else "",

@@ -138,7 +138,8 @@ def test_a_captain_sweeps_the_demo_in_tmux(tmp_path: Path, session_name: str) ->
     shown = wait_for(session_name, "Evidence from the probe:")
     assert "✗ fail" in shown and "Runbook" in shown
     tmux("send-keys", "-t", session_name, "y")
-    wait_for(session_name, "copied (OSC 52)")
+    # "sent to the terminal's clipboard (OSC 52) through tmux: …", wrapped by the toast's width.
+    wait_for(session_name, "(OSC 52) through tmux")
     deadline = time.monotonic() + 5
     while not OSC52.search(raw.read_bytes() if raw.exists() else b"") and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select, Static
 
+from ...errors import GoliveError
 from ...text import safe_line
+from ...until import parse_until
 from .base import Check, Dialog, Invalid
 
 
@@ -41,14 +43,15 @@ class WaiveModal(Dialog):
     def __init__(self, title: str, now: datetime, check: Check | None = None, *, days: int = 7) -> None:
         super().__init__(check)
         self.item_title = title
+        self.now = now
         self.default_until = (now + timedelta(days=days)).strftime("%Y-%m-%d")
 
     def compose_fields(self) -> ComposeResult:
         yield Label(f"Waive — {safe_line(self.item_title)}", classes="dialog-title", markup=False)
         yield Label("Reason (required)")
         yield Input(id="reason", placeholder="why this may go live without it")
-        yield Label("Until (YYYY-MM-DD, UTC end of day)")
-        yield Input(self.default_until, id="until", placeholder="2026-12-31")
+        yield Label("Until (+2h, 18:30, a date or date and time; UTC)")
+        yield Input(self.default_until, id="until", placeholder="+2h, 18:30 or 2026-12-31")
 
     def on_mount(self) -> None:
         self.query_one("#reason", Input).focus()
@@ -59,13 +62,10 @@ class WaiveModal(Dialog):
         if not reason:
             raise Invalid("A waiver needs a reason.")
         try:
-            until = datetime.fromisoformat(raw)
-        except ValueError:
-            raise Invalid(f"Until must be a date like {self.default_until}.") from None
-        until = until.replace(tzinfo=until.tzinfo or UTC)
-        if len(raw) == 10:
-            until = until.replace(hour=23, minute=59, second=59)
-        return reason, until
+            now = self.app.now() if hasattr(self.app, "now") else self.now  # +2h counts from the submit, not the open
+            return reason, parse_until(raw, now)
+        except GoliveError as exc:
+            raise Invalid(str(exc)) from None
 
 
 class ReasonModal(Dialog):

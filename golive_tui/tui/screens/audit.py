@@ -70,7 +70,9 @@ class AuditScreen(Page):
         for entry in self.entries():
             table.add_row(str(entry.seq), f"{entry.at:%m-%d %H:%M:%S}", Text(safe_line(entry.by), no_wrap=True,
                                                                              overflow="ellipsis"),
-                          entry.action, Text(shorten(change_text(entry), rest * 2)), key=str(entry.seq))
+                          # Cut at a word boundary within the column (enter shows the entry in full): `probe=pass, …`,
+                          # never `probe=pas`.
+                          entry.action, Text(shorten(change_text(entry), rest), no_wrap=True), key=str(entry.seq))
         if row is not None and 0 <= row < table.row_count:
             table.move_cursor(row=row, animate=False)
 

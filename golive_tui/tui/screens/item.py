@@ -8,6 +8,8 @@ command line first (Enter copies what you edited). The cockpit never runs it.
 
 from __future__ import annotations
 
+import asyncio
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +17,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
 
+from ...clipboard import copy_note
 from ...model import Item
 from ...runbook import Command
 from ...text import shorten
@@ -105,7 +108,13 @@ class ItemScreen(Page):
 
     def copy(self, text: str) -> None:
         self.golive.copy_to_clipboard(text)
-        self.golive.notify(f"copied (OSC 52): {shorten(text, 60)}", timeout=4)
+        shown = shorten(text, 60)
+
+        async def say_where() -> None:  # inside tmux it asks tmux (a subprocess): off the event loop
+            note = await asyncio.to_thread(copy_note)
+            self.golive.notify(f"{note}: {shown}", timeout=6 if "tmux" in note else 4)
+
+        self.run_worker(say_where(), group="clipboard", exit_on_error=False)
 
     def action_copy(self) -> None:
         command = self.selected()

@@ -86,7 +86,7 @@ class PerformanceScreen(Page):
         if trend is None:
             return Text("…" if self.golive.prober.trends_loading else "", style=table.tones["dim"])
         if not trend.values:
-            return Text("no data", style=table.tones["dim"])
+            return Text(trend.cell, style=table.tones["dim"])  # why there is none (the detail says it in full)
         low, high = table.tones["ok"].color, table.tones["bad"].color
         return Sparkline(list(trend.values), width=TREND_WIDTH,
                          min_color=low or Color.default(), max_color=high or Color.default())

@@ -33,7 +33,8 @@ class SignoffScreen(Page):
 
     def compose_body(self) -> ComposeResult:
         yield Pane(id="decision", classes="page-title")
-        with VerticalScroll(id="signoff-body"):
+        # Not a stop of its own: tab moves between the approvals and the Why NO-GO list, nothing else.
+        with VerticalScroll(id="signoff-body", can_focus=False):
             yield GoliveTable(id="approvals")
             yield Pane(id="criteria")
             yield Pane(id="reasons-title")
@@ -104,13 +105,14 @@ class SignoffScreen(Page):
             kind = "" if view.state == "missing" else view.signing.label.replace(" (unverified)", "?")
             kind_tone = {"signed": "ok", "invalid": "bad", "proxy": "warn"}.get(view.signing.label, "dim")
             changed = ", ".join(key.rsplit(".", 1)[-1] for key in view.changed)
-            cells = [Text(view.role, no_wrap=True, overflow="ellipsis"), Text(safe_line(view.name), no_wrap=True,
+            # A role longer than its column wraps at a word (`Engineering` / `Manager`), never `Engineering Man…`.
+            cells = [Text(safe_line(view.role), overflow="fold"), Text(safe_line(view.name), no_wrap=True,
                                                                               overflow="ellipsis"),
                      Text(word, style=tones[tone]), Text(kind, style=tones[kind_tone]),
                      (f"{view.at:%m-%d %H:%M}" if wide else f"{view.at:%H:%M}") if view.at else ""]
             if wide:
                 cells.append(Text(safe_line(view.operator), no_wrap=True, overflow="ellipsis"))
-            table.add_row(*cells, Text(changed), key=view.role_id)
+            table.add_row(*cells, Text(changed), key=view.role_id, height=None)
         if row is not None and 0 <= row < table.row_count:
             table.move_cursor(row=row, animate=False)
 
@@ -165,6 +167,12 @@ class SignoffScreen(Page):
         blockers.display = bool(options)
         if options:
             blockers.highlighted = min(highlighted or 0, len(options) - 1)
+
+    def on_data_table_row_selected(self, event) -> None:
+        """Enter on the approvals goes to the Why NO-GO list (where enter opens an item); a and r act on roles."""
+        blockers = self.query_one(BlockerList)
+        if event.data_table.id == "approvals" and blockers.display:
+            blockers.focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         ident = event.option.id or ""

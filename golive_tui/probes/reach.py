@@ -1,0 +1,301 @@
+"""Which backend a probe needs, and whether it answers: one reachability check per backend, not one timeout per item.
+
+The engine asks `Reachability` of a run when a probe of a backend has waited longer than
+`suspect_after` or ended in `error`. The first such suspicion checks every backend of the run at
+once (a silent network is rarely silent for one host only): one HTTP request each, bounded by
+`limit`. Any HTTP answer — or a TLS certificate we do not trust, which is the peer talking — is
+alive; a refused connection or no answer in time is an outage. A dead backend stays dead for the
+rest of the run: its running probes are cut, its waiting ones never start, and the next sweep
+(a new run) asks again. Verification stays on: an untrusted certificate is never accepted, only
+counted as an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import socket
+import ssl
+import time
+import urllib.request
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..reachability import Outage
+from .base import ProbeContext, ProbeError
+
+SUSPECT_AFTER = 2.0
+"""Seconds a probe may wait on its backend before the engine asks whether the backend answers at all."""
+CHECK_LIMIT = 3.0
+"""Seconds one reachability check may take (then the backend is silent)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    """What a captain calls it: `Kubernetes API`, `AWS endpoint`, `Prometheus`, `service host api.example.com`."""
+    url: str
+    ca: str = ""
+    """PEM of the CA the backend's certificate chains to, when it is not the profile's (a kubeconfig's)."""
+    soft: bool = False
+    """The probe judges this host's reachability itself (health, TLS): never `not evaluated`, only a short deadline."""
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def _http(name: str, url: str, soft: bool = False) -> list[Target]:
+    return [Target(name, url, soft=soft)] if url.startswith(("http://", "https://")) else []
+
+
+def kubernetes_server(ctx: ProbeContext) -> tuple[str, str]:
+    """The API server the kubeconfig's context points at, and its CA's PEM ('' when it cannot be told)."""
+    from .k8s_client import kubeconfig_path
+
+    try:
+        path = kubeconfig_path(ctx)
+    except Exception:
+        return ""
+    if path is None:
+        host, port = os.environ.get("KUBERNETES_SERVICE_HOST", ""), os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+        return (f"https://{host}:{port}", _read(SERVICE_ACCOUNT_CA)) if host else ("", "")
+    import yaml
+
+    merged: dict[str, list[dict[str, Any]]] = {"contexts": [], "clusters": []}
+    current = ""
+    for part in path.split(os.pathsep):
+        try:
+            with open(part, encoding="utf-8") as f:
+                data = yaml.safe_load(f) or {}
+        except (OSError, yaml.YAMLError):
+            return "", ""
+        if not isinstance(data, dict):
+            return "", ""
+        current = current or str(data.get("current-context") or "")
+        for key in merged:
+            merged[key] += [e for e in data.get(key) or [] if isinstance(e, dict)]
+    wanted = ctx.profile.kubernetes.context or current
+    context = next((c.get("context") or {} for c in merged["contexts"] if c.get("name") == wanted), {})
+    cluster = next((c.get("cluster") or {} for c in merged["clusters"] if c.get("name") == context.get("cluster")), {})
+    ca = ""
+    if cluster.get("certificate-authority-data"):
+        try:
+            ca = base64.b64decode(str(cluster["certificate-authority-data"])).decode("ascii", "replace")
+        except ValueError:
+            ca = ""
+    elif cluster.get("certificate-authority"):
+        ca = _read(os.path.expanduser(str(cluster["certificate-authority"])))
+    return str(cluster.get("server") or ""), ca
+
+
+SERVICE_ACCOUNT_CA = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt"
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii", errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
+    """The backends a probe of `kind` cannot judge anything without (none: it judges reachability itself)."""
+    profile = ctx.profile
+    if kind.startswith("k8s."):
+        server, ca = kubernetes_server(ctx)
+        return [Target("Kubernetes API", server.rstrip("/") + "/version", ca)] if server else []
+    if kind.startswith("aws."):
+        endpoint = profile.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")
+        region = profile.aws.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        return [Target("AWS endpoint", endpoint or f"https://sts.{region}.amazonaws.com/")]
+    if kind.startswith("prometheus."):
+        return _http("Prometheus", profile.prometheus.url.rstrip("/") + "/-/ready")
+    if kind == "alertmanager.config":
+        return _http("Alertmanager", profile.prometheus.alertmanager_url.rstrip("/") + "/-/ready")
+    if kind == "pagerduty.event":
+        return _http("PagerDuty", profile.pagerduty.events_url)
+    if kind in ("http.cors", "http.error-handling", "http.security-headers"):
+        return _http(f"service host {_host(profile.http.api_url)}", profile.http.api_url)
+    if kind == "http.status-page":
+        return _http(f"service host {_host(profile.http.status_page_url)}", profile.http.status_page_url)
+    if kind == "deps.report":
+        return [t for url in profile.deps.reports for t in _http(f"host {_host(url)}", url)]
+    if kind == "k6.scenario":
+        urls = dict.fromkeys([*profile.k6.summaries.values(), profile.k6.summary])
+        return [t for url in urls if url for t in _http(f"host {_host(url)}", url)]
+    # http.health and tls.* judge each service's reachability themselves (an unreachable service is a
+    # failure, and a plain-HTTP URL fails without any network): their hosts are soft targets.
+    if kind == "http.health":
+        return [t for url in profile.http.health_urls.values() for t in _http(f"service host {_host(url)}", url, True)]
+    if kind.startswith("tls."):
+        endpoints = profile.http.tls_endpoints or [f"{d}:443" for d in profile.target.domains]
+        return [Target(f"service host {e}", f"https://{e}/", soft=True) for e in endpoints]
+    # dns, command and the rest have no one backend.
+    return []
+
+
+async def answers(url: str, context: ssl.SSLContext | None, limit: float) -> str | None:
+    """None when the peer starts answering an HTTP request within `limit`; else why it is taken as unreachable.
+
+    The first byte of an answer is enough: a slow server is the probes' to judge, a silent one is an outage.
+    Through a configured proxy (which always answers), the answer's status line is what counts.
+    """
+    parts = urlsplit(url)
+    secure = parts.scheme == "https"
+    host, port = parts.hostname or "", parts.port or (443 if secure else 80)
+    if urllib.request.getproxies().get(parts.scheme) and not urllib.request.proxy_bypass(host):
+        return await _through_proxy(url, context, limit)
+    writer = None
+    try:
+        async with asyncio.timeout(limit):
+            reader, writer = await asyncio.open_connection(
+                host, port, ssl=(context or ssl.create_default_context()) if secure else None,
+                server_hostname=host if secure else None)
+            path = parts.path or "/"
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+            await writer.drain()
+            first = await reader.read(1)
+    except TimeoutError:
+        return f"no answer within {limit:g} s"
+    except ssl.SSLCertVerificationError:
+        return None  # it sent a certificate: it answers (the probes judge the certificate)
+    except ConnectionRefusedError:
+        return "connection refused"
+    except socket.gaierror:
+        return f"{host}: name not resolved"
+    except (OSError, ssl.SSLError) as exc:
+        return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+    finally:
+        if writer is not None:
+            writer.close()
+    return None if first else "connection closed without an answer"
+
+
+async def _through_proxy(url: str, context: ssl.SSLContext | None, limit: float) -> str | None:
+    import httpx
+
+    try:
+        async with asyncio.timeout(limit):
+            async with httpx.AsyncClient(verify=context or True, timeout=limit, trust_env=True) as client:
+                async with client.stream("GET", url):
+                    return None
+    except TimeoutError:
+        return f"no answer within {limit:g} s"
+    except httpx.HTTPError as exc:
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, ssl.SSLCertVerificationError):
+                return None
+            cause = cause.__cause__ or cause.__context__
+        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+@dataclass
+class _Backend:
+    target: Target
+    checked: float | None = None
+    """time.monotonic() of the last check's end."""
+    task: asyncio.Task | None = None
+    outage: Outage | None = None
+
+
+@dataclass
+class Reachability:
+    """Backends of one run: checked on suspicion, dead for the rest of the run once silent."""
+
+    ctx: ProbeContext
+    limit: float = CHECK_LIMIT
+    suspect_after: float = SUSPECT_AFTER
+    backends: dict[str, _Backend] = field(default_factory=dict)
+    suspected: bool = False
+    _death: asyncio.Future | None = None
+
+    @classmethod
+    def for_timeout(cls, ctx: ProbeContext, timeout: float) -> Reachability:
+        return cls(ctx, limit=max(1.0, min(CHECK_LIMIT, timeout / 2)), suspect_after=min(SUSPECT_AFTER, timeout / 4))
+
+    def register(self, found: Iterable[Target]) -> list[tuple[_Backend, bool]]:
+        """The backends of one probe (one per name: a host is one backend, whichever URL a probe asks), each
+        with whether this probe judges it softly. After the run's first suspicion a new backend is checked at once."""
+        pairs = []
+        for target in found:
+            backend = self.backends.setdefault(target.name, _Backend(target))
+            if not target.soft and backend.target.soft:
+                backend.target = target  # a hard probe's URL is the one worth asking
+            if self.suspected:
+                self._check(backend)
+            pairs.append((backend, target.soft))
+        return pairs
+
+    def outage(self, pairs: list[tuple[_Backend, bool]]) -> Outage | None:
+        """The outage that stops a probe: every backend it needs is dead (None when one answers, or for soft ones)."""
+        hard = [b for b, soft in pairs if not soft]
+        if hard and all(b.outage is not None for b in hard):
+            return hard[0].outage
+        return None
+
+    def all_soft_dead(self, pairs: list[tuple[_Backend, bool]]) -> Outage | None:
+        """The probe judges reachability itself and every host it would ask is known silent: give it a short deadline."""
+        if pairs and all(soft and b.outage is not None for b, soft in pairs):
+            return pairs[0][0].outage
+        return None
+
+    def death(self) -> asyncio.Future:
+        """Resolves at the next backend found dead (a running probe wakes to see whether it is its own)."""
+        if self._death is None or self._death.done():
+            self._death = asyncio.get_running_loop().create_future()
+        return self._death
+
+    def suspect(self, pairs: list[tuple[_Backend, bool]]) -> None:
+        """A probe waits too long: check its backends, and on the first suspicion of the run every backend."""
+        wanted = list(self.backends.values()) if not self.suspected else [b for b, _ in pairs]
+        self.suspected = True
+        for backend in wanted:
+            self._check(backend)
+
+    async def confirm(self, pairs: list[tuple[_Backend, bool]]) -> Outage | None:
+        """After a probe's error: is it because its backend does not answer? (a recent check is reused)"""
+        tasks = [t for b, soft in pairs if not soft and (t := self._check(b)) is not None]
+        if tasks:
+            await asyncio.wait(tasks)
+        return self.outage(pairs)
+
+    def _check(self, backend: _Backend) -> asyncio.Task | None:
+        if backend.outage is not None:
+            return None
+        if backend.task is not None and not backend.task.done():
+            return backend.task
+        if backend.checked is not None and time.monotonic() - backend.checked < self.suspect_after:
+            return None
+        backend.task = asyncio.get_running_loop().create_task(self._run_check(backend))
+        return backend.task
+
+    async def _run_check(self, backend: _Backend) -> None:
+        from .http_client import tls_context
+
+        try:
+            context = tls_context(self.ctx)
+            if backend.target.ca:  # the kubeconfig's CA: a fresh context (the shared one is the probes')
+                context = ssl.create_default_context(cadata=backend.target.ca)
+        except (OSError, ssl.SSLError, ValueError, ProbeError):  # the probes say what is wrong with it
+            context = None
+        why = await answers(backend.target.url, context, self.limit)
+        backend.checked = time.monotonic()
+        if why is not None:
+            backend.outage = Outage(backend.target.name, self.ctx.now(), why, _host(backend.target.url))
+            future = self.death()
+            if not future.done():
+                future.set_result(backend.outage)
+
+    def outages(self) -> list[Outage]:
+        return [b.outage for b in self.backends.values() if b.outage is not None]
+
+    async def aclose(self) -> None:
+        for backend in self.backends.values():
+            if backend.task is not None and not backend.task.done():
+                backend.task.cancel()

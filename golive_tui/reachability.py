@@ -1,0 +1,139 @@
+"""A backend that does not answer is one finding, not one error per item.
+
+When the Kubernetes API, an AWS endpoint, Prometheus or a service host stops answering, the
+engine (probes/reach.py) finds it once per sweep, and every item that needed it gets the same
+result: `error`, summary `not evaluated: Kubernetes API unreachable`. This module is the
+vocabulary of that result, shared by the engine, the record, the sweep and every view:
+
+- the result itself, with the moment the backend was found silent and what it said;
+- what the record keeps across sweeps (the verdict before the outage, the first moment it was
+  seen), so an item back at its pre-outage verdict is no change and "since" is the outage's
+  start, not the latest sweep's;
+- the outages a set of results or a saved state shows, one line per backend.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from .text import plural
+from .vocab import Verdict
+
+NOT_EVALUATED = "not evaluated: "
+_SUMMARY = re.compile(r"^not evaluated: (?P<backend>.+) unreachable$")
+SINCE = "unreachable since: "
+BEFORE = "verdict before the outage: "
+
+
+@dataclass(frozen=True)
+class Outage:
+    """One backend found silent: its name (`Kubernetes API`), where, since when, and why we think so."""
+
+    backend: str
+    since: datetime
+    reason: str = ""
+    url: str = ""
+
+
+def not_evaluated(outage: Outage):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
+    """The result of an item whose backend is unreachable: `error`, and it says so rather than timing out alone."""
+    from .probes.base import errored
+
+    where = f" ({outage.url})" if outage.url else ""
+    evidence = f"{outage.backend}{where}: {outage.reason or 'no answer'}\n{SINCE}{outage.since.isoformat()}"
+    return errored(f"{NOT_EVALUATED}{outage.backend} unreachable", evidence)
+
+
+def backend_of(summary: str) -> str | None:
+    """The backend a not-evaluated result names (None for every other result)."""
+    found = _SUMMARY.match(summary or "")
+    return found.group("backend") if found else None
+
+
+def _line(evidence: str, prefix: str) -> str | None:
+    for line in (evidence or "").splitlines():
+        if line.startswith(prefix):
+            return line[len(prefix):].strip()
+    return None
+
+
+def since_of(evidence: str) -> datetime | None:
+    raw = _line(evidence, SINCE)
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def verdict_before(verdict: str, summary: str, evidence: str) -> str:
+    """The verdict to compare a new one against: for a not-evaluated record, the one before the outage."""
+    if backend_of(summary) is None:
+        return str(verdict)
+    before = _line(evidence, BEFORE)
+    return before if before in {v.value for v in Verdict} else str(verdict)
+
+
+def carried(evidence: str, previous) -> str:
+    """The evidence of a new not-evaluated result, carrying what the previous record knew.
+
+    `previous` is the item's saved probe record (or None). The outage's start is the earliest
+    not-evaluated moment of this backend in a row; the verdict before it is the last one a probe
+    actually gave. Both survive any number of sweeps during the outage.
+    """
+    if previous is None:
+        return evidence
+    lines = [line for line in evidence.splitlines() if not line.startswith(BEFORE)]
+    if backend_of(previous.summary) is None:
+        lines.append(f"{BEFORE}{previous.verdict}")
+        return "\n".join(lines)
+    earlier = since_of(previous.evidence)
+    now = since_of(evidence)
+    if earlier is not None and (now is None or earlier < now):
+        lines = [f"{SINCE}{earlier.isoformat()}" if line.startswith(SINCE) else line for line in lines]
+    before = _line(previous.evidence, BEFORE)
+    if before:
+        lines.append(f"{BEFORE}{before}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """What a sweep, a header or a report says once per backend."""
+
+    backend: str
+    since: datetime | None
+    items: int
+
+    def line(self) -> str:
+        """`Kubernetes API unreachable since 10:42:07 — 9 items not evaluated`"""
+        when = f" since {self.since:%H:%M:%S}" if self.since else ""
+        return f"{self.backend} unreachable{when} — {plural(self.items, 'item')} not evaluated"
+
+    def short(self) -> str:
+        """`Kubernetes API unreachable (9)` where width is scarce."""
+        return f"{self.backend} unreachable ({self.items})"
+
+
+def unreachable(records: Iterable[tuple[str, str]]) -> list[Unreachable]:
+    """One entry per backend from (summary, evidence) pairs, in order of first appearance."""
+    found: dict[str, tuple[datetime | None, int]] = {}
+    for summary, evidence in records:
+        backend = backend_of(summary)
+        if backend is None:
+            continue
+        since, count = found.get(backend, (None, 0))
+        when = since_of(evidence)
+        if since is None or (when is not None and when < since):
+            since = when
+        found[backend] = (since, count + 1)
+    return [Unreachable(name, since, count) for name, (since, count) in found.items()]
+
+
+def unreachable_in_state(state, keys: Iterable[str] | None = None) -> list[Unreachable]:
+    """The outages a saved state shows: items whose latest probe result is not-evaluated."""
+    wanted = set(keys) if keys is not None else None
+    return unreachable((rec.probe.summary, rec.probe.evidence) for key, rec in state.items.items()
+                       if rec.probe is not None and (wanted is None or key in wanted))
