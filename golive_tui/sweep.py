@@ -24,7 +24,7 @@ def pages_a_human(item: Item) -> bool:
 
 
 @dataclass(frozen=True)
-class Change:
+class VerdictChange:
     """An item's verdict in this sweep against the one before it."""
 
     key: str
@@ -75,7 +75,7 @@ class Sweep:
         return cls(keys, before, held, clock, clock())
 
     # --- events --------------------------------------------------------------------------
-    def arrived(self, key: str, verdict: str) -> Change | None:
+    def arrived(self, key: str, verdict: str) -> VerdictChange | None:
         """Record one result; the change against the previous sweep, if there is one."""
         self.verdicts[key] = str(verdict)
         return self.change(key)
@@ -109,11 +109,11 @@ class Sweep:
     def counts(self) -> Counter:
         return Counter(self.verdicts.values())
 
-    def change(self, key: str) -> Change | None:
+    def change(self, key: str) -> VerdictChange | None:
         before, after = self.before.get(key), self.verdicts.get(key)
-        return Change(key, before, after) if before is not None and after is not None and before != after else None
+        return VerdictChange(key, before, after) if before is not None and after is not None and before != after else None
 
-    def changes(self) -> dict[str, Change]:
+    def changes(self) -> dict[str, VerdictChange]:
         return {key: c for key in self.verdicts if (c := self.change(key)) is not None}
 
     def regressions(self) -> list[str]:

@@ -102,6 +102,8 @@ class ConfirmModal(Dialog):
     def __init__(self, question: str, ok: str = "Yes", *, danger: bool = False, check: Check | None = None) -> None:
         super().__init__(check)
         self.question, self.OK, self.CANCEL_FIRST = question, ok, danger
+        self.quitting = False
+        """The app's "quit while a sweep runs?": a second q answers it."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # No single key confirms a dangerous question: type-ahead must never page anyone.

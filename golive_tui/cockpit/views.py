@@ -1,4 +1,4 @@
-"""Frozen snapshots of what the cockpit shows, built from the session: render.py draws only these.
+"""Frozen snapshots of what the cockpit shows, built from the session: tui/render.py draws only these.
 
 Every text a person or a remote server wrote (titles, names, notes, evidence, probe
 output) is made safe here, once, with `safe_line` / `safe_block`: nothing downstream
@@ -11,19 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..actor import Operator
-from ..decision import Decision, live, outcome, progress, section_progress
+from ..decision import Decision, attested_by_probe, live, outcome, progress, section_progress
 from ..model import Item, Section
 from ..profile import Profile
 from ..runbook import Command, commands
 from ..selection import verdict_counts
 from ..session import Session
 from ..state import State
-from ..sweep import Change
+from ..sweep import VerdictChange
 from ..text import safe_block, safe_line
 from ..vocab import format_value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HeaderView:
     """The one line every screen starts with."""
 
@@ -106,10 +106,12 @@ def header_view(session: Session, decision: Decision, now: datetime, *, regresse
     live, next_task, next_due, overdue = live_line(session, now)
     problem = decision.integrity.problem if decision.tampered else ""
     return HeaderView(
-        decision.label, decision.go, safe_line(problem), overall.finished, overall.total, overall.failed, errors,
-        sum(v.counts for v in decision.approvals), len(decision.approvals), safe_line(session.checklist.title),
-        target_label(session.profile), session.read_only, live, next_task, next_due, overdue, regressed, watch,
-        safe_line(session.store_summary or ""))
+        badge=decision.label, go=decision.go, problem=safe_line(problem), finished=overall.finished,
+        total=overall.total, failed=overall.failed, errors=errors,
+        approved=sum(v.counts for v in decision.approvals), roles=len(decision.approvals),
+        title=safe_line(session.checklist.title), target=target_label(session.profile), read_only=session.read_only,
+        live=live, next_task=next_task, next_due=next_due, overdue=overdue, regressed=regressed, watch=watch,
+        store=safe_line(session.store_summary or ""))
 
 
 def section_label(section: Section, state: State, now: datetime) -> str:
@@ -125,7 +127,7 @@ def progress_label(items: list[Item], state: State, now: datetime) -> str:
     return f"{prog.label()}{f' ⚠{errors}' if errors else ''}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RowView:
     """One row of the item table."""
 
@@ -147,16 +149,17 @@ class RowView:
 
 
 def row_view(item: Item, state: State, now: datetime, *, running: bool = False, held: bool = False,
-             change: Change | None = None) -> RowView:
+             change: VerdictChange | None = None) -> RowView:
     istate = state.item(item.key)
     o = outcome(item, istate, now)
     probe = istate.probe
-    return RowView(item.key, safe_line(item.title), safe_line(item.owner), o.state, bool(o.reason and o.state != "waived"),
-                   probe.verdict if probe else None, probe.checked_at if probe else None, running,
-                   held and not running, change.mark if change else "", istate.override is not None)
+    return RowView(key=item.key, title=safe_line(item.title), owner=safe_line(item.owner), outcome=o.state,
+                   expired=bool(o.reason and o.state != "waived"), verdict=probe.verdict if probe else None,
+                   checked_at=probe.checked_at if probe else None, running=running, held=held and not running,
+                   change=change.mark if change else "", overridden=istate.override is not None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemView:
     """Everything known about one item, for the item screen and the detail pane."""
 
@@ -168,6 +171,8 @@ class ItemView:
     outcome: str
     reason: str
     by: str
+    by_probe: bool
+    """The status was set by a probe result (its expiry is the verdict's validity), not attested by a person."""
     at: datetime | None
     operator: str
     expires_at: datetime | None
@@ -180,16 +185,18 @@ class ItemView:
     checked_at: datetime | None
     duration_ms: float
     value: str
-    evidence_lines: str
+    probe_output: str
+    """What the probe saw (the record's `probe.evidence`), line by line."""
     note: str
     evidence: str
+    """What a person attached: text, a link or a file (then `evidence_sha256`); never probe output."""
     evidence_sha256: str
     waiver: str
     override: str
     links: tuple[tuple[str, str], ...]
     fields: tuple[tuple[str, str], ...]
     commands: tuple[Command, ...]
-    change: Change | None = None
+    change: VerdictChange | None = None
 
 
 def _operator_of(state: State, key: str) -> str:
@@ -203,7 +210,7 @@ def _operator_of(state: State, key: str) -> str:
 
 
 def item_view(session: Session, item: Item, now: datetime, *, running: bool = False, held: bool = False,
-              change: Change | None = None) -> ItemView:
+              change: VerdictChange | None = None) -> ItemView:
     state = session.state
     istate = state.item(item.key)
     o = outcome(item, istate, now)
@@ -223,14 +230,17 @@ def item_view(session: Session, item: Item, now: datetime, *, running: bool = Fa
         w = istate.waiver
         waiver = safe_line(f"until {w.until:%Y-%m-%d %H:%M} UTC by {w.by}: {w.reason}")
     return ItemView(
-        item.key, safe_line(item.title), item.priority, safe_line(item.owner), safe_block(item.description),
-        o.state, safe_line(o.reason), safe_line(istate.by), istate.at, _operator_of(state, item.key), istate.expires_at,
-        metric, tuple(spec.kind for spec in item.probe), running, held,
-        probe.verdict if probe else None, safe_line(probe.summary) if probe else "", probe.checked_at if probe else None,
-        probe.duration_ms if probe else 0.0, format_value(probe.value, probe.unit) if probe else "",
-        safe_block(probe.evidence.rstrip()) if probe else "", safe_block(istate.note), safe_line(istate.evidence),
-        istate.evidence_sha256, waiver, override,
-        tuple((safe_line(link.name), safe_line(link.url)) for link in item.links),
-        tuple((safe_line(k), safe_block(v)) for k, v in item.fields.items()),
-        tuple(Command(safe_line(c.label), safe_block(c.text)) for c in commands(item.runbook, session.profile)),
-        change)
+        key=item.key, title=safe_line(item.title), priority=item.priority, owner=safe_line(item.owner),
+        description=safe_block(item.description), outcome=o.state, reason=safe_line(o.reason),
+        by=safe_line(istate.by), by_probe=attested_by_probe(istate), at=istate.at,
+        operator=_operator_of(state, item.key), expires_at=istate.expires_at, metric=metric,
+        probes=tuple(spec.kind for spec in item.probe), running=running, held=held,
+        verdict=probe.verdict if probe else None, summary=safe_line(probe.summary) if probe else "",
+        checked_at=probe.checked_at if probe else None, duration_ms=probe.duration_ms if probe else 0.0,
+        value=format_value(probe.value, probe.unit) if probe else "",
+        probe_output=safe_block(probe.evidence.rstrip()) if probe else "", note=safe_block(istate.note),
+        evidence=safe_line(istate.evidence), evidence_sha256=istate.evidence_sha256, waiver=waiver, override=override,
+        links=tuple((safe_line(link.name), safe_line(link.url)) for link in item.links),
+        fields=tuple((safe_line(k), safe_block(v)) for k, v in item.fields.items()),
+        commands=tuple(Command(safe_line(c.label), safe_block(c.text)) for c in commands(item.runbook, session.profile)),
+        change=change)
