@@ -115,10 +115,10 @@ def _read_file(path_text: str) -> str:
 def get_secret(name: str) -> str:
     """The secret's value from the environment, a `file:` path, else the keyring; a clear error if absent."""
     if name.startswith(FILE_PREFIX):
-        return _remember(_read_file(name[len(FILE_PREFIX):]))
+        return _read_file(name[len(FILE_PREFIX):])
     value = os.environ.get(env_name(name))
     if value:
-        return _remember(value)
+        return value
     keyring = _usable_keyring()
     try:
         value = keyring.get_password(SERVICE, name)
@@ -126,7 +126,7 @@ def get_secret(name: str) -> str:
         raise GoliveError(f"keyring could not read {name!r}: {type(exc).__name__}") from None
     if not value:
         raise GoliveError(f"secret {name!r} is not set: run `golive secret set {name}` or set {env_name(name)}")
-    return _remember(value)
+    return value
 
 
 def writable_backend(*, allow_plaintext: bool = False) -> Backend:
@@ -175,12 +175,6 @@ def list_secrets() -> list[str]:
 MASK = "***"
 PREFIX_CHARS = 8
 """A run of the secret's first 8 characters (or more) is scrubbed too: enough to guess the rest."""
-_seen: set[str] = set()
-
-
-def _remember(value: str) -> str:
-    _seen.add(value)
-    return value
 
 
 def _base64_cores(secret: bytes) -> set[str]:
@@ -220,7 +214,3 @@ def scrub(text: str, *secrets: str) -> str:
         text = _pattern(secret).sub(MASK, text)
     return text
 
-
-def scrub_known(text: str) -> str:
-    """Scrub every secret this process has read (a second line of defence for evidence and reports)."""
-    return scrub(text, *_seen) if _seen else text

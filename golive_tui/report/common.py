@@ -22,8 +22,10 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class ItemView:
+    """One item as the reports show it (raw text: each format escapes it its own way)."""
+
     item: Item
     state: str
     """The outcome: complete, failed, pending, blocked, n/a or waived."""
@@ -32,14 +34,15 @@ class ItemView:
     """The recorded status (pending, done, failed, n/a, blocked)."""
     verdict: str
     summary: str
-    evidence: str
+    probe_output: str
+    """What the probe saw (the record's `probe.evidence`)."""
     value: float | None
     unit: str
     checked_at: datetime | None
     duration_ms: float | None
     note: str
-    attached: str
-    """Evidence a human attached (text, link or file path)."""
+    evidence: str
+    """Evidence a person attached (text, link or file path); never probe output."""
     by: str
     at: datetime | None
     waiver: dict | None
@@ -71,10 +74,12 @@ def item_view(item: Item, state: State, now: datetime) -> ItemView:
     probe = istate.probe
     waiver = istate.waiver.model_dump() if istate.waiver else None
     return ItemView(
-        item, o.state, o.reason, istate.status, probe.verdict if probe else "", probe.summary if probe else "",
-        probe.evidence if probe else "", probe.value if probe else None, probe.unit if probe else "",
-        probe.checked_at if probe else None, probe.duration_ms if probe else None, istate.note, istate.evidence,
-        istate.by, istate.at, waiver, istate.override.model_dump() if istate.override else None,
+        item=item, state=o.state, reason=o.reason, status=istate.status, verdict=probe.verdict if probe else "",
+        summary=probe.summary if probe else "", probe_output=probe.evidence if probe else "",
+        value=probe.value if probe else None, unit=probe.unit if probe else "",
+        checked_at=probe.checked_at if probe else None, duration_ms=probe.duration_ms if probe else None,
+        note=istate.note, evidence=istate.evidence, by=istate.by, at=istate.at, waiver=waiver,
+        override=istate.override.model_dump() if istate.override else None,
     )
 
 

@@ -121,14 +121,3 @@ class Codec:
         except ValidationError as exc:
             raise validation_error(path, text, raw, exc) from None
 
-
-_default = Codec()
-
-
-def to_toml(state: State) -> str:
-    """Serialise with a process-wide codec (benchmarks, tests, one-off conversions)."""
-    return _default.dumps(state)
-
-
-def from_toml(path: Path | str, text: str) -> State:
-    return _default.loads(path, text)

@@ -60,7 +60,8 @@ class GoliveApp(App[None]):
         """True: Textual's monochrome filter draws everything (static spinner, words carry meaning)."""
         self._monochrome_filter = Monochrome()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.watch = watch
+        self.watch_seconds = watch
+        """`--watch N`: sweep every N seconds from the start (named so as not to hide Textual's `watch`)."""
         # The cockpit state and its controllers exist once the session is loaded (install); the preview
         # before it uses none of them (check_action lets only quit, help and the palette run).
         self.cockpit: Cockpit = None  # type: ignore[assignment]  # set by install() before any page exists
@@ -89,7 +90,7 @@ class GoliveApp(App[None]):
     def get_driver_class(self) -> type:
         return hang_up_safe(super().get_driver_class())
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         if self.session is not None:
             from .screens.main import MainScreen
 
@@ -148,12 +149,12 @@ class GoliveApp(App[None]):
         self.cockpit.subscribe(self._cockpit_changed, self._notice)
         self.recorder = Recorder(self, self.cockpit)
         self.approving = Approving(self, self.cockpit, self.recorder)
-        self.prober = Prober(self, self.cockpit, watch_default=self.watch)
+        self.prober = Prober(self, self.cockpit, watch_default=self.watch_seconds)
         self.set_interval(1.0, self.cockpit.tick)  # what time alone changes shows within a second
         self.set_interval(1.0, self.poll_state)
         self._warm_up()
-        if self.watch:
-            self.prober.start_watch(self.watch)
+        if self.watch_seconds:
+            self.prober.start_watch(self.watch_seconds)
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
@@ -202,7 +203,7 @@ class GoliveApp(App[None]):
         return not (self.read_only and keymap.writes(action, ("app",)))
 
     # --- palette -----------------------------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # One Quit: ours (it asks first while a sweep runs); Textual's would not.
         yield from (command for command in super().get_system_commands(screen) if command.title != "Quit")
 

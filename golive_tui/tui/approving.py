@@ -26,7 +26,7 @@ from .recorder import Recorder
 
 
 class Approving:
-    def __init__(self, app: App[object], cockpit: Cockpit, recorder: Recorder) -> None:
+    def __init__(self, app: App[Any], cockpit: Cockpit, recorder: Recorder) -> None:
         self.app, self.cockpit, self.recorder = app, cockpit, recorder
         self._keys = tempfile.TemporaryDirectory(prefix="golive-agent-")
         """Where an ssh-agent key's public half is written for ssh-keygen (never a private key)."""

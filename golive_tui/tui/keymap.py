@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 Scope = str
 """`app` (everywhere), `page` (every full-screen page), `record` (main and item screens), or one screen:
@@ -152,7 +152,7 @@ def actions(*scopes: Scope, registry: Iterable[Action] | None = None) -> Iterato
     return (a for a in (REGISTRY if registry is None else registry) if a.scope in scopes)
 
 
-def bindings(screen: Scope) -> list[Binding]:
+def bindings(screen: Scope) -> list[BindingType]:
     """A screen class's BINDINGS (its base class adds the `page` ones), in declaration order."""
     scopes = ("app",) if screen == "app" else SCOPES_OF_SCREEN[screen]
     return [a.binding() for scope in scopes for a in actions(scope) if a.keys]

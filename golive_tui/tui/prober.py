@@ -8,6 +8,8 @@ dialog whose default button is Cancel. Watch mode sweeps every N seconds.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import App
 from textual.timer import Timer
 
@@ -22,7 +24,7 @@ PROBES_OFF = "read-only: probes record results, so they are off in this session"
 
 
 class Prober:
-    def __init__(self, app: App[object], cockpit: Cockpit, *, watch_default: float | None) -> None:
+    def __init__(self, app: App[Any], cockpit: Cockpit, *, watch_default: float | None) -> None:
         self.app, self.cockpit = app, cockpit
         self.watch_default = watch_default or 30.0
         self._watch_timer: Timer | None = None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from textual.app import App
@@ -31,7 +32,7 @@ READ_ONLY = "read-only: nothing can be changed in this session"
 
 
 class Recorder:
-    def __init__(self, app: App[object], cockpit: Cockpit) -> None:
+    def __init__(self, app: App[Any], cockpit: Cockpit) -> None:
         self.app, self.cockpit = app, cockpit
 
     @property
@@ -102,12 +103,12 @@ class Recorder:
             self.app.push_screen(ReasonModal(
                 f"{safe_line(item.title)}: the last probe says {exc.verdict} ({shorten(safe_line(exc.summary), 120)}). "
                 f"Marking it {status} is an override, recorded and shown as one. Why is it {status} anyway?",
-                "Override"), lambda why: why and self.mark(item, status, override=why, reason=reason))
+                "Override"), lambda why: self.mark(item, status, override=why, reason=reason) if why else None)
             return
         except actions.NeedsReason:
             self.app.push_screen(ReasonModal(
                 f"{safe_line(item.title)} is P1: marking it n/a needs the reason it does not apply.", "Mark n/a"),
-                lambda why: why and self.mark(item, status, override=override, reason=why))
+                lambda why: self.mark(item, status, override=override, reason=why) if why else None)
             return
         except GoliveError as exc:
             self.app.notify(safe_line(exc), severity="error", timeout=8)
@@ -115,8 +116,8 @@ class Recorder:
         changes = ([Change(f"item:{item.key}", "unwaive", {}, ["waiver"])] if waived else []) + [change]
         stale = actions.invalidated_approvals(checklist, state, changes)
         questions = []
-        if waived:
-            waiver = state.item(item.key).waiver
+        waiver = state.item(item.key).waiver
+        if waived and waiver is not None:
             questions.append(f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} "
                              f"({shorten(safe_line(waiver.reason), 60)}): lift the waiver and mark it {status}?")
         if stale:
@@ -183,7 +184,7 @@ class Recorder:
                                                 "waiver lifted"))
             return
 
-        def change(value) -> Callable[[], Any]:
+        def change(value: tuple[str, datetime]) -> Callable[[], Any]:
             reason, until = value
             return lambda: actions.waive(self.session.store, item, reason=reason, until=until, actor=self.actor)
 

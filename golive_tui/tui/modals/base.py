@@ -25,7 +25,7 @@ class Invalid(ValueError):
     """What a dialog says about its own fields before anything is written."""
 
 
-class Dialog(ModalScreen):
+class Dialog(ModalScreen[Any]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     OK = "Save"
     CANCEL_FIRST = False

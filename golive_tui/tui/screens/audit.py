@@ -60,7 +60,7 @@ class AuditScreen(Page):
                                       ("   enter opens an entry", pane.tones["dim"]), no_wrap=True, overflow="ellipsis"))
         table = self.query_one("#audit", GoliveTable)
         rest = max(12, self.size.width - (4 + 14 + 14 + 9) - 8 - 4)
-        if "change" not in table.columns or table.columns["change"].width != rest:
+        if table.column_width("change") != rest:
             table.clear(columns=True)
             for label, key, width in (("#", "seq", 4), ("When (UTC)", "when", 14), ("Who", "who", 14),
                                       ("Action", "action", 9), ("Change", "change", rest)):

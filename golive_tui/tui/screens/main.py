@@ -6,14 +6,17 @@ takes its place, so item titles keep their width; `[` and `]` step through secti
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Tree
+from textual.widgets.tree import TreeNode
 
 from ...cockpit.views import progress_label, section_label
 from ...errors import GoliveError
-from ...model import Item
+from ...model import Item, Section
 from ...selection import Filter, filter_items, parse_filter
 from .. import keymap
 from ..render import age, detail_text, row_cells, spinner_cell
@@ -71,7 +74,7 @@ class MainScreen(Page):
     def table(self) -> GoliveTable:
         return self.query_one("#items", GoliveTable)
 
-    def _add_section(self, parent, section) -> None:
+    def _add_section(self, parent: TreeNode[str], section: Section) -> None:
         node = parent.add(section.title, data=section.key, expand=True, allow_expand=bool(section.subsection))
         for sub in section.subsection:
             self._add_section(node, sub)
@@ -88,7 +91,7 @@ class MainScreen(Page):
         tree_width = min(40, max(27, self.size.width * 28 // 100)) if wanted else 0
         # Cell padding is 1 a side; 2 more for the vertical scrollbar.
         title_width = max(12, self.size.width - tree_width - sum(w + 2 for _, _, w in FIXED) - 4)
-        if "title" in table.columns and table.columns["title"].width == title_width:
+        if table.column_width("title") == title_width:
             return False
         table.clear(columns=True)
         table.add_column("Item", key="title", width=title_width)
@@ -114,7 +117,7 @@ class MainScreen(Page):
         session, now = self.cockpit.session, self.cockpit.now()
         section_map = session.checklist.section_map()
         for node in self._walk(self.query_one("#sections", Tree).root):
-            if node.data != ALL:
+            if node.data is not None and node.data != ALL:
                 node.set_label(section_label(section_map[node.data], session.state, now))
         current = self.current_item()
         self.rows = self.visible_items()
@@ -145,7 +148,7 @@ class MainScreen(Page):
         text.append("   t sections  [ ] prev/next", style=tones["dim"])
         bar.update(text)
 
-    def _walk(self, node):
+    def _walk(self, node: TreeNode[str]) -> Iterator[TreeNode[str]]:
         yield node
         for child in node.children:
             yield from self._walk(child)
@@ -187,7 +190,7 @@ class MainScreen(Page):
         session, now = self.cockpit.session, self.cockpit.now()
         section_map = session.checklist.section_map()
         for node in self._walk(self.query_one("#sections", Tree).root):
-            if node.data != ALL and any(key.startswith(node.data + ".") for key in keys):
+            if node.data is not None and node.data != ALL and any(key.startswith(node.data + ".") for key in keys):
                 node.set_label(section_label(section_map[node.data], session.state, now))
         self._section_bar()
         self.show_detail()
@@ -220,10 +223,10 @@ class MainScreen(Page):
         return True
 
     # --- events ------------------------------------------------------------------------------
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         self._select_section(event.node.data or ALL)
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
         self._select_section(event.node.data or ALL)
         if self.size.width < NARROW and self.tree_choice:
             # Narrow terminal: the tree is a drawer, picking a section closes it.

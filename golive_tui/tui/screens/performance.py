@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 
 from ...model import Item
 from ...text import safe_line, shorten
+from ...trends import Trend
 from ...vocab import format_value
 from .. import keymap
 from ..render import term_text
@@ -59,7 +60,7 @@ class PerformanceScreen(Page):
     def _columns(self, table: GoliveTable) -> None:
         # Cell padding is 1 a side; 2 more for the scrollbar. The name column takes the rest and wraps.
         rest = max(14, self.size.width - sum(w + 2 for _, _, w in COLUMNS) - 4)
-        if "metric" in table.columns and table.columns["metric"].width == rest:
+        if table.column_width("metric") == rest:
             return
         table.clear(columns=True)
         table.add_column("Metric", key="metric", width=rest)
@@ -75,7 +76,7 @@ class PerformanceScreen(Page):
         table.clear()
         met = 0
         trends = self.cockpit.trends
-        width = table.columns["metric"].width
+        width = table.column_width("metric") or 14
         for item in self.metrics:
             probe = self.cockpit.session.state.item(item.key).probe
             met += bool(probe and probe.verdict in ("pass", "acceptable"))
@@ -95,7 +96,7 @@ class PerformanceScreen(Page):
                           style=title.tones["strong"]))
         self.show_detail()
 
-    def _trend(self, trend) -> Text | Sparkline:
+    def _trend(self, trend: Trend | None) -> Text | Sparkline[float]:
         table = self.query_one("#metrics", GoliveTable)
         if trend is None:
             return Text("…" if self.cockpit.trends_loading else "", style=table.tones["dim"])
@@ -118,9 +119,10 @@ class PerformanceScreen(Page):
         trend = self.cockpit.trends.get(item.key)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(safe_line(probe.summary) if probe else "not measured yet (p probes every metric)")
+        unit = item.metric.target.unit if item.metric is not None else ""
         if trend is not None and trend.values:
-            text.append(f"\nlast hour: min {format_value(min(trend.values), item.metric.target.unit)}, "
-                        f"max {format_value(max(trend.values), item.metric.target.unit)}", style=pane.tones["dim"])
+            text.append(f"\nlast hour: min {format_value(min(trend.values), unit)}, "
+                        f"max {format_value(max(trend.values), unit)}", style=pane.tones["dim"])
         elif trend is not None and trend.error:
             text.append(f"\nlast hour: {safe_line(trend.error)}", style=pane.tones["dim"])
         pane.update(text)

@@ -80,7 +80,7 @@ class SignoffScreen(Page):
         if wide:
             fixed.append(("Recorded by", "operator", 22))
         rest = max(10, self.size.width - sum(w + 2 for _, _, w in fixed) - 4)
-        if "changed" not in table.columns or table.columns["changed"].width != rest or len(table.columns) != len(fixed) + 1:
+        if table.column_width("changed") != rest or len(table.columns) != len(fixed) + 1:
             table.clear(columns=True)
             for label, key, width in (*fixed, ("Changed since", "changed", rest)):
                 table.add_column(label, key=key, width=width)
