@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..actor import Operator
-from ..decision import Decision, attested_by_probe, live, outcome, progress, section_progress
+from ..decision import Decision, live, progress, section_progress
 from ..model import Item, Section
 from ..profile import Profile
+from ..projection import item_facts
 from ..runbook import Command, commands
 from ..selection import verdict_counts
 from ..session import Session
 from ..state import State
 from ..sweep import VerdictChange
 from ..text import safe_block, safe_line
-from ..vocab import format_value
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -150,13 +150,11 @@ class RowView:
 
 def row_view(item: Item, state: State, now: datetime, *, running: bool = False, held: bool = False,
              change: VerdictChange | None = None) -> RowView:
-    istate = state.item(item.key)
-    o = outcome(item, istate, now)
-    probe = istate.probe
-    return RowView(key=item.key, title=safe_line(item.title), owner=safe_line(item.owner), outcome=o.state,
-                   expired=bool(o.reason and o.state != "waived"), verdict=probe.verdict if probe else None,
-                   checked_at=probe.checked_at if probe else None, running=running, held=held and not running,
-                   change=change.mark if change else "", overridden=istate.override is not None)
+    facts = item_facts(item, state, now)
+    return RowView(key=item.key, title=safe_line(item.title), owner=safe_line(item.owner), outcome=facts.state,
+                   expired=bool(facts.reason and facts.state != "waived"), verdict=facts.verdict or None,
+                   checked_at=facts.checked_at, running=running, held=held and not running,
+                   change=change.mark if change else "", overridden=facts.override is not None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -211,35 +209,29 @@ def _operator_of(state: State, key: str) -> str:
 
 def item_view(session: Session, item: Item, now: datetime, *, running: bool = False, held: bool = False,
               change: VerdictChange | None = None) -> ItemView:
-    state = session.state
-    istate = state.item(item.key)
-    o = outcome(item, istate, now)
-    probe = istate.probe
+    facts = item_facts(item, session.state, now)
     metric = ""
     if item.metric:
         m = item.metric
         metric = f"target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else "") + (
             f" ({safe_line(m.expected)})" if m.expected else "")
     override = ""
-    if istate.override:
-        ov = istate.override
-        override = safe_line(f"{ov.reason} — by {ov.by} {ov.at:%Y-%m-%d %H:%M} UTC, over the probe's {ov.verdict}"
-                             + (f" ({ov.summary})" if ov.summary else ""))
+    if (ov := facts.override) is not None:
+        override = safe_line(f"{ov['reason']} — by {ov['by']} {ov['at']:%Y-%m-%d %H:%M} UTC, over the probe's "
+                             f"{ov['verdict']}" + (f" ({ov['summary']})" if ov.get("summary") else ""))
     waiver = ""
-    if istate.waiver:
-        w = istate.waiver
-        waiver = safe_line(f"until {w.until:%Y-%m-%d %H:%M} UTC by {w.by}: {w.reason}")
+    if (w := facts.waiver) is not None:
+        waiver = safe_line(f"until {w['until']:%Y-%m-%d %H:%M} UTC by {w['by']}: {w['reason']}")
     return ItemView(
         key=item.key, title=safe_line(item.title), priority=item.priority, owner=safe_line(item.owner),
-        description=safe_block(item.description), outcome=o.state, reason=safe_line(o.reason),
-        by=safe_line(istate.by), by_probe=attested_by_probe(istate), at=istate.at,
-        operator=_operator_of(state, item.key), expires_at=istate.expires_at, metric=metric,
+        description=safe_block(item.description), outcome=facts.state, reason=safe_line(facts.reason),
+        by=safe_line(facts.by), by_probe=facts.by_probe, at=facts.at,
+        operator=_operator_of(session.state, item.key), expires_at=facts.expires_at, metric=metric,
         probes=tuple(spec.kind for spec in item.probe), running=running, held=held,
-        verdict=probe.verdict if probe else None, summary=safe_line(probe.summary) if probe else "",
-        checked_at=probe.checked_at if probe else None, duration_ms=probe.duration_ms if probe else 0.0,
-        value=format_value(probe.value, probe.unit) if probe else "",
-        probe_output=safe_block(probe.evidence.rstrip()) if probe else "", note=safe_block(istate.note),
-        evidence=safe_line(istate.evidence), evidence_sha256=istate.evidence_sha256, waiver=waiver, override=override,
+        verdict=facts.verdict or None, summary=safe_line(facts.summary),
+        checked_at=facts.checked_at, duration_ms=facts.duration_ms or 0.0, value=facts.current,
+        probe_output=safe_block(facts.probe_output.rstrip()), note=safe_block(facts.note),
+        evidence=safe_line(facts.evidence), evidence_sha256=facts.evidence_sha256, waiver=waiver, override=override,
         links=tuple((safe_line(link.name), safe_line(link.url)) for link in item.links),
         fields=tuple((safe_line(k), safe_block(v)) for k, v in item.fields.items()),
         commands=tuple(Command(safe_line(c.label), safe_block(c.text)) for c in commands(item.runbook, session.profile)),
