@@ -181,3 +181,13 @@ def test_keys_are_declared_only_in_the_action_registry() -> None:
              for target in node.targets if isinstance(target, ast.Name)
              and target.id in ("WRITES", "WRITE_KEYS", "APP_WRITES", "COMMANDS", "ITEM_COMMANDS", "RECORD_BINDINGS")]
     assert lists == []
+
+
+def test_the_first_frame_reads_the_files_without_pydantic() -> None:
+    """The preview's fast path is the core's (first_frame, locations, tomlfile), and it stays fast: no pydantic, no state package."""
+    code = ("import sys; from golive_tui.tui import preview; from golive_tui.first_frame import first_frame\n"
+            "first_frame(None, '/nonexistent/state.toml')\n"
+            "print(','.join(sorted(m for m in ('pydantic', 'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""
