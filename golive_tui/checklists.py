@@ -4,44 +4,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import GoliveError, LoadError, UnknownItem
+from .errors import LoadError, UnknownItem
+from .locations import DEFAULT_CHECKLIST, DEFAULT_NAME, locate, shipped, shipped_dir  # noqa: F401 - callers find them here
 from .model import Checklist, Criterion, Item
 from .tomlfile import guess_line, key_path, read_toml, validation_error
-
-DEFAULT_NAME = "production"
-
-
-def shipped_dir() -> Path:
-    """The checklists shipped inside the package (a real directory: the wheel is not zipped)."""
-    return Path(str(resources.files("golive_tui") / "data" / "checklists"))
-
-
-def shipped() -> dict[str, Path]:
-    """Shipped checklists by name (`production` for production.toml)."""
-    return {path.stem: path for path in sorted(shipped_dir().glob("*.toml"))}
-
-
-DEFAULT_CHECKLIST = shipped_dir() / f"{DEFAULT_NAME}.toml"
-
-
-def locate(ref: str | Path | None) -> Path:
-    """A checklist reference as a path: None is the default, a bare name a shipped checklist."""
-    if ref is None or ref == "":
-        return DEFAULT_CHECKLIST
-    text = str(ref)
-    known = shipped()
-    if text in known and not Path(text).exists():
-        return known[text]
-    path = Path(text)
-    if not path.exists() and "/" not in text and not text.endswith(".toml"):
-        raise GoliveError(f"unknown checklist {text!r}: shipped checklists are {', '.join(known)}; or give a file path")
-    return path
 
 
 def load_checklist(path: Path | str | None = None) -> Checklist:

@@ -17,7 +17,7 @@ from .signoff import Signing, Trust, check_record, principal_of, recorded_by
 from .state.chain import VerifyReport, state_at, verify
 from .state.schema import ItemState, State
 from .vocab import FINISHED_OUTCOMES as DONE_STATES
-from .vocab import OutcomeState
+from .vocab import STATUS_OUTCOME, OutcomeState, is_probe_attester
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class Outcome:
         return self.state in DONE_STATES
 
 
+def attested_by_probe(istate: ItemState) -> bool:
+    """The status was set by a probe result (valid for probe_valid_hours), not attested by a person."""
+    return is_probe_attester(istate.by)
+
+
 def outcome(item: Item, istate: ItemState, now: datetime) -> Outcome:
     """How an item counts now, given waivers and attestation expiry."""
     notes = []
@@ -40,16 +45,13 @@ def outcome(item: Item, istate: ItemState, now: datetime) -> Outcome:
         notes.append(f"waiver expired on {istate.waiver.until:%Y-%m-%d %H:%M} UTC")
     status = istate.status
     if status != "pending" and istate.expires_at is not None and istate.expires_at <= now:
-        if istate.by == "probe" or istate.by.endswith(" (probe)"):
+        if attested_by_probe(istate):
             taken = f" (taken {istate.at:%Y-%m-%d %H:%M} UTC)" if istate.at else ""
             notes.append(f"probe verdict expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC{taken}; probe again")
         else:
             notes.append(f"attestation expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC; re-attest")
         status = "pending"
-    mapped: dict[str, OutcomeState] = {
-        "done": "complete", "failed": "failed", "n/a": "n/a", "blocked": "blocked", "pending": "pending",
-    }
-    return Outcome(mapped[status], "; ".join(notes))
+    return Outcome(STATUS_OUTCOME[status], "; ".join(notes))
 
 
 # --- approvals ------------------------------------------------------------------------------

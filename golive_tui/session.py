@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -222,10 +222,6 @@ class ResultBatch:
         self._arrivals += 1
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._flush())
-
-    def extend(self, results: Iterable[ItemResult]) -> None:
-        for result in results:
-            self.add(result)
 
     async def _flush(self) -> None:
         while self.pending:

@@ -30,7 +30,7 @@ def pages_a_human(item: Item) -> bool:
 
 
 @dataclass(frozen=True)
-class Change:
+class VerdictChange:
     """An item's verdict in this sweep against the one before it."""
 
     key: str
@@ -92,7 +92,7 @@ class Sweep:
         return cls(keys, before, held, clock, clock())
 
     # --- events --------------------------------------------------------------------------
-    def arrived(self, key: str, verdict: str, summary: str = "", evidence: str = "") -> Change | None:
+    def arrived(self, key: str, verdict: str, summary: str = "", evidence: str = "") -> VerdictChange | None:
         """Record one result; the change against the previous sweep, if there is one."""
         self.verdicts[key] = str(verdict)
         if backend_of(summary) is not None:
@@ -130,13 +130,13 @@ class Sweep:
     def counts(self) -> Counter:
         return Counter(self.verdicts.values())
 
-    def change(self, key: str) -> Change | None:
+    def change(self, key: str) -> VerdictChange | None:
         before, after = self.before.get(key), self.verdicts.get(key)
         if before is None or after is None or before == after:
             return None
-        return Change(key, before, after, key in self.outages)
+        return VerdictChange(key, before, after, key in self.outages)
 
-    def changes(self) -> dict[str, Change]:
+    def changes(self) -> dict[str, VerdictChange]:
         return {key: c for key in self.verdicts if (c := self.change(key)) is not None}
 
     def regressions(self) -> list[str]:

@@ -6,12 +6,13 @@ import re
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from .errors import LoadError
 from .files import read_text
+
+if TYPE_CHECKING:  # the first frame reads TOML through here before pydantic is imported
+    from pydantic import ValidationError
 
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 

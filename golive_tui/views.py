@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any
 
 from .actor import Operator
-from .decision import ApprovalView, decide, outcome, post_golive_tasks, progress, section_progress
+from .decision import ApprovalView, decide, post_golive_tasks, progress, section_progress
 from .engine import ItemResult
 from .model import Checklist, Item
 from .profile import Profile
+from .projection import item_facts
 from .signoff import Trust
 from .state import AuditEntry, State
 from .text import indent_block, safe_line, shorten
@@ -83,12 +84,11 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
         istate = state.items.get(item.key)
         if istate is None:
             continue
-        o = outcome(item, istate, now)
+        facts = item_facts(item, state, now)
         items[item.key] = {
-            "status": istate.status, "outcome": o.state, "reason": o.reason, "by": istate.by,
-            "at": istate.at, "note": istate.note, "evidence": istate.evidence,
-            "verdict": istate.probe.verdict if istate.probe else None,
-            "override": istate.override.model_dump() if istate.override else None,
+            "status": facts.status, "outcome": facts.state, "reason": facts.reason, "by": facts.by,
+            "at": facts.at, "note": facts.note, "evidence": facts.evidence, "verdict": facts.verdict or None,
+            "override": facts.override,
         }
     return {
         "checklist": checklist.title,
@@ -188,14 +188,14 @@ def _shared_lines(shared: dict[str, Any] | None) -> list[str]:
 def item_record(checklist: Checklist, item: Item, state: State, now: datetime,
                 profile: Profile | None = None) -> dict[str, Any]:
     istate = state.item(item.key)
-    o = outcome(item, istate, now)
+    facts = item_facts(item, state, now)
     extra = {"runbook_filled": filled_runbook(item, profile)} if profile is not None and item.runbook else {}
     return extra | {
         "id": item.key, "title": item.title, "description": item.description, "owner": item.owner,
         "priority": item.priority, "probes": [p.model_dump() for p in item.probe],
         "metric": item.metric.model_dump() if item.metric else None, "runbook": item.runbook,
         "fields": dict(item.fields), "links": [link.model_dump() for link in item.links],
-        "state": istate.model_dump(), "outcome": o.state, "reason": o.reason,
+        "state": istate.model_dump(), "outcome": facts.state, "reason": facts.reason,
     }
 
 
@@ -209,13 +209,13 @@ def filled_runbook(item: Item, profile: Profile) -> str:
 
 def item_text(checklist: Checklist, item: Item, state: State, now: datetime, profile: Profile | None = None) -> str:
     istate = state.item(item.key)
-    o = outcome(item, istate, now)
+    facts = item_facts(item, state, now)
     first, *more = item.description.split("\n")  # an imported item's sub-bullets: one line each
     lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {first}", *indent_block("\n".join(more), "    ")[:len(more)],
              f"  owner: {item.owner}"]
     lines += [safe_line(f"  {name}: {value}") for name, value in item.fields.items()]  # the source's other columns
     lines += [safe_line(f"  link: {link.name} <{link.url}>") for link in item.links]
-    lines.append(f"  status: {glyph(o.state)} {o.state}" + (f" ({o.reason})" if o.reason else "")
+    lines.append(f"  status: {glyph(facts.state)} {facts.state}" + (f" ({facts.reason})" if facts.reason else "")
                  + (f" — by {istate.by} at {istate.at:%Y-%m-%d %H:%M} UTC" if istate.at else ""))
     recorded = _last_operator(state, item.key)
     if recorded:

@@ -97,3 +97,25 @@ def format_value(value: float | None, unit: str = "") -> str:
     if "e" in number:
         number = f"{value:.0f}"
     return number + unit_suffix(unit)
+
+
+# --- who set a status ------------------------------------------------------------------------
+PROBE_ATTESTER = "probe"
+"""`by` of a status a probe result set: `probe`, or `<operator> (probe)` when the session has a name."""
+
+
+def probe_attester(operator: str) -> str:
+    """The `by` a probe result writes (actions.probe_change); `is_probe_attester` reads it back."""
+    return f"{operator} ({PROBE_ATTESTER})" if operator else PROBE_ATTESTER
+
+
+def is_probe_attester(by: str) -> bool:
+    """True when a status was set by a probe result, not attested by a person (its expiry is the
+    verdict's probe_valid_hours). The record keeps it in `by`; this is the one place that reads it."""
+    return by == PROBE_ATTESTER or by.endswith(f" ({PROBE_ATTESTER})")
+
+
+STATUS_OUTCOME: dict[str, OutcomeState] = {
+    "done": "complete", "failed": "failed", "n/a": "n/a", "blocked": "blocked", "pending": "pending",
+}
+"""How a recorded status counts before waivers and expiry (decision.outcome; the first frame's rows)."""

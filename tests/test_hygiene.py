@@ -137,3 +137,57 @@ def test_tls_verification_never_disabled_in_probes() -> None:
             if isinstance(node, ast.keyword) and node.arg == "verify" and isinstance(node.value, ast.Constant) and node.value.value is False:
                 offenders.append(f"{path}:{node.value.lineno}")
     assert offenders == [], "verify=False in a probe (read certificate dates with ssl, not by disabling verification)"
+
+
+def test_no_tui_module_but_app_imports_app() -> None:
+    """Pages and controllers reach the app through `tui/host.py`'s Protocol, never by importing it (not even for types)."""
+    offenders = [f"{name} imports golive_tui.tui.app" for path in (PACKAGE / "tui").rglob("*.py")
+                 if (name := _module_name(path)) != "golive_tui.tui.app"
+                 for target, _typed in _imports(path) if target == "golive_tui.tui.app"]
+    assert offenders == []
+
+
+def test_the_cockpit_state_never_imports_textual() -> None:
+    code = ("import sys; import golive_tui.cockpit, golive_tui.cockpit.views\n"
+            "print(','.join(sorted(m for m in ('textual', 'rich') if m in sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "textual" not in result.stdout
+
+
+def test_keys_are_declared_only_in_the_action_registry() -> None:
+    """Every binding of the app and of every page comes from keymap.REGISTRY, and read-only gating asks the
+    registry alone: no other list of writing actions or keys exists in the TUI."""
+    import importlib
+
+    for path in (PACKAGE / "tui" / "screens").glob("*.py"):
+        importlib.import_module(_module_name(path))
+    from golive_tui.tui import keymap
+    from golive_tui.tui.app import GoliveApp
+    from golive_tui.tui.screens.base import Page
+
+    declared = {(a.keys, a.action, a.show) for a in keymap.REGISTRY if a.keys}
+    pages, todo = [], [Page]
+    while todo:
+        cls = todo.pop()
+        pages.append(cls)
+        todo.extend(cls.__subclasses__())
+    strays = [f"{cls.__name__}: {b.key} -> {b.action}" for cls in (GoliveApp, *pages)
+              if cls.__module__.startswith("golive_tui.")  # not the tests' own screens
+              for b in cls.__dict__.get("BINDINGS", []) if (b.key, b.action, b.show) not in declared]
+    assert strays == []
+    lists = [f"{path.name}: {target.id}" for path in (PACKAGE / "tui").rglob("*.py")
+             for node in ast.parse(path.read_text(), str(path)).body if isinstance(node, ast.Assign)
+             for target in node.targets if isinstance(target, ast.Name)
+             and target.id in ("WRITES", "WRITE_KEYS", "APP_WRITES", "COMMANDS", "ITEM_COMMANDS", "RECORD_BINDINGS")]
+    assert lists == []
+
+
+def test_the_first_frame_reads_the_files_without_pydantic() -> None:
+    """The preview's fast path is the core's (first_frame, locations, tomlfile), and it stays fast: no pydantic, no state package."""
+    code = ("import sys; from golive_tui.tui import preview; from golive_tui.first_frame import first_frame\n"
+            "first_frame(None, '/nonexistent/state.toml')\n"
+            "print(','.join(sorted(m for m in ('pydantic', 'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ""

@@ -22,7 +22,6 @@ from tests.people import person
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data" / "import"
-SEED = REPO.parent / "shared" / "seed" / "production-checklist.md"
 PRODUCTION = REPO / "checklists" / "production.toml"
 
 

@@ -22,7 +22,7 @@ from ..model import Checklist, Item
 from ..reachability import backend_of, carried
 from ..state import AuditEntry, Change, State, Store
 from ..state.chain import apply_change, sweep_change
-from ..vocab import STATUSES, Verdict
+from ..vocab import STATUSES, Verdict, probe_attester
 
 # A probe's verdict moves the item's status; `error`/`skipped` say nothing about the item.
 VERDICT_STATUS = {Verdict.PASS: "done", Verdict.ACCEPTABLE: "done", Verdict.FAIL: "failed"}
@@ -167,7 +167,7 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
     if status and current.status != "n/a" and current.override is None:
         values["status"] = status
         values["at"] = outcome.result.checked_at
-        values["by"] = f"{by} (probe)" if by else "probe"
+        values["by"] = probe_attester(by)
         hours = outcome.item.probe_valid_hours
         if hours and status == "done":  # what counts toward GO goes stale; a failure stays a failure
             values["expires_at"] = outcome.result.checked_at + timedelta(hours=hours)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 
-from ..decision import outcome
-from ..model import Checklist, Item, Link, Section
+from ..model import Checklist, Link, Section
+from ..projection import ItemFacts, item_facts
 from ..state import State
 from ..text import safe_block, safe_line
 from ..vocab import format_value
@@ -22,60 +21,13 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
-@dataclass
-class ItemView:
-    item: Item
-    state: str
-    """The outcome: complete, failed, pending, blocked, n/a or waived."""
-    reason: str
-    status: str
-    """The recorded status (pending, done, failed, n/a, blocked)."""
-    verdict: str
-    summary: str
-    evidence: str
-    value: float | None
-    unit: str
-    checked_at: datetime | None
-    duration_ms: float | None
-    note: str
-    attached: str
-    """Evidence a human attached (text, link or file path)."""
-    by: str
-    at: datetime | None
-    waiver: dict | None
-    override: dict | None = None
-    """A person's override of a fail/error verdict: reason, by, at, verdict."""
-
-    @property
-    def current(self) -> str:
-        return value_text(self.value, self.unit)
-
-    @property
-    def date(self) -> str:
-        """Date of the current status (of the waiver for a waived item)."""
-        when = self.waiver["at"] if self.state == "waived" and self.waiver else self.at
-        return f"{when:%Y-%m-%d}" if when else ""
-
-    @property
-    def finished(self) -> bool:
-        return self.state in ("complete", "n/a", "waived")
+ItemView = ItemFacts
+"""One item as the reports show it: the core's projection (raw text: each format escapes it its own way)."""
+item_view = item_facts
 
 
 def value_text(value: float | None, unit: str) -> str:
     return format_value(value, unit)
-
-
-def item_view(item: Item, state: State, now: datetime) -> ItemView:
-    istate = state.item(item.key)
-    o = outcome(item, istate, now)
-    probe = istate.probe
-    waiver = istate.waiver.model_dump() if istate.waiver else None
-    return ItemView(
-        item, o.state, o.reason, istate.status, probe.verdict if probe else "", probe.summary if probe else "",
-        probe.evidence if probe else "", probe.value if probe else None, probe.unit if probe else "",
-        probe.checked_at if probe else None, probe.duration_ms if probe else None, istate.note, istate.evidence,
-        istate.by, istate.at, waiver, istate.override.model_dump() if istate.override else None,
-    )
 
 
 def views(checklist: Checklist, state: State, now: datetime, only: set[str] | None = None) -> list[ItemView]:

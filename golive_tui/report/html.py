@@ -208,9 +208,9 @@ def _row(v: ItemView) -> str:
     lines = []
     if v.summary:
         lines.append(f"<b>{_e(v.summary)}</b>")
-    if v.evidence:
-        lines.append(f"<div class=\"evidence\">{_e(v.evidence)}</div>")
-    for label, text in (("note", v.note), ("evidence", v.attached), ("", "" if v.waiver else v.reason)):
+    if v.probe_output:
+        lines.append(f"<div class=\"evidence\">{_e(v.probe_output)}</div>")
+    for label, text in (("note", v.note), ("evidence", v.evidence), ("", "" if v.waiver else v.reason)):
         if text:
             lines.append(f"<div class=\"evidence\">{_e(label + ': ' if label else '')}{_e(text)}</div>")
     if v.waiver:

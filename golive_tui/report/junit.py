@@ -75,13 +75,13 @@ def _result(v: ItemView) -> tuple[str, str, str]:
     if v.state == "n/a":
         return "skipped", "not applicable" + (f": {v.note}" if v.note else ""), ""
     if v.verdict == "fail":
-        return "failure", v.summary, v.evidence
+        return "failure", v.summary, v.probe_output
     if v.state == "failed":  # a human marked it failed after the probe passed
         return "failure", f"marked failed by {v.by}" + (f": {v.note}" if v.note else ""), v.summary
     if v.verdict == "error":
-        return "error", v.summary, v.evidence
+        return "error", v.summary, v.probe_output
     if v.verdict == "skipped":
-        return "skipped", v.summary or "skipped", v.evidence
+        return "skipped", v.summary or "skipped", v.probe_output
     if not v.verdict:
         return "skipped", "never run", ""
     return "", "", ""

@@ -260,8 +260,8 @@ def _evidence(r: _Report, views: list[ItemView], *, tasks: bool) -> list[str]:
             parts.append(f"{v.verdict} — {v.summary}{measured}, checked {v.checked_at:%Y-%m-%d %H:%M} UTC")
         if v.note:
             parts.append(f"note: {v.note}")
-        if v.attached:
-            parts.append(f"evidence: {v.attached}")
+        if v.evidence:
+            parts.append(f"evidence: {v.evidence}")
         if v.waiver:
             parts.append(f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: {v.waiver['reason']}")
         if v.reason and not v.waiver:

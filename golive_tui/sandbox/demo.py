@@ -136,11 +136,6 @@ class DemoEnvironment:
         except BaseException as exc:  # handed to the main thread, which raises it
             box["error"] = exc
 
-    def aws_env(self) -> dict[str, str]:
-        """For tools that only read the environment (the `aws` CLI): where the demo's AWS profile is."""
-        return {"AWS_CONFIG_FILE": str(self.aws_config_file), "AWS_SHARED_CREDENTIALS_FILE": str(self.aws_credentials_file),
-                "AWS_PROFILE": DEMO_AWS_PROFILE}
-
     # --- backends ----------------------------------------------------------------------------
     def _start_aws(self, ca) -> dict[str, Any]:
         from .aws_account import HEALTHY, HEALTHY_ACCOUNT_ID, build_account

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -192,10 +191,6 @@ class SecondProduction:
         now = dt.datetime.now(dt.UTC)
         return [write(self.directory / "deps" / "deal-service-npm-audit.json", npm_audit_v7([SEMVER, MINIMIST])),
                 write(self.directory / "deps" / "api-gateway.sarif", sarif([DEBUG], now))]
-
-    def apply_env(self) -> None:
-        """Put the profile's environment into this process (the AWS config files, the routing key)."""
-        os.environ.update(self.env)
 
 
 def merge(into: dict[str, Any], sections: dict[str, Any]) -> None:

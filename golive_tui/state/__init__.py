@@ -18,10 +18,10 @@ Layers, each importing only those above it:
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from ..locations import DEFAULT_STATE, STATE_ENV, state_location  # noqa: F401 - the first frame uses them too
 from .chain import Change, VerifyReport, verify
 from .conflicts import ConflictError
 from .lineage import RecordCache, default_cache_directory
@@ -31,9 +31,6 @@ from .store import Build, StateStore, StoreStatus, SyncReport
 if TYPE_CHECKING:
     from ..actor import Actor
     from ..profile import Profile
-
-STATE_ENV = "GOLIVE_STATE"
-DEFAULT_STATE = "golive-state.toml"
 
 
 class Store(Protocol):
@@ -48,11 +45,6 @@ class Store(Protocol):
     def status(self) -> StoreStatus: ...
     def sync(self) -> SyncReport: ...
     def resolve(self, keep: str) -> SyncReport: ...
-
-
-def state_location(location: str | Path | None = None) -> str:
-    """`--state`, else $GOLIVE_STATE, else ./golive-state.toml — a string: `Path` would fold `s3://b/k`."""
-    return str(location) if location else os.environ.get(STATE_ENV) or DEFAULT_STATE
 
 
 def open_store(location: str | Path | None = None, profile: Profile | None = None, *, checklist: str = "",

@@ -202,14 +202,3 @@ def _full_audit(path: Path | str, text: str) -> list[AuditEntry]:
     except ValidationError as exc:
         raise validation_error(path, text, raw, exc) from None
 
-
-_default = Codec()
-
-
-def to_toml(state: State) -> str:
-    """Serialise with a process-wide codec (benchmarks, tests, one-off conversions)."""
-    return _default.dumps(state)
-
-
-def from_toml(path: Path | str, text: str) -> State:
-    return _default.loads(path, text)

@@ -1,86 +1,77 @@
-"""The golive cockpit app: navigation, start-up, quitting; the work is in Recorder and Prober.
+"""The golive cockpit app: navigation, start-up, quitting; what it shows is the Cockpit state's.
 
-The app holds no business rule: every change goes through `golive_tui.actions` (Recorder),
-every verdict and go/no-go through `golive_tui.decision`, every probe through the engine
-(Prober), all of them over one `Session`. Start-up draws the first frame before pydantic,
-the probes or any SDK are imported (preview.py); the session loads in a worker, then the
-SDKs are imported in another one so the first `R` finds them warm.
+The app holds no business rule and no state of its own: the `Cockpit` (golive_tui/cockpit)
+holds the record, the sweep, watch mode and the clock, and derives every view; pages redraw
+on its `CockpitChanged`. Keys come from one registry (keymap.py). Every change goes through
+`golive_tui.actions` (Recorder, Approving), every probe through the engine (Prober starts them).
+Start-up draws the first frame before pydantic, the probes or any SDK are imported
+(preview.py); the session loads in a worker, then the SDKs are imported in another one so
+the first `R` finds them warm.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import Binding
 from textual.filter import LineFilter, Monochrome
 from textual.screen import Screen
 
+from . import keymap
 from .commands import GoliveCommands
 from .hangup import hang_up_safe, watch_terminal
-from .messages import ProbeFinished, ProbeRunEnded, SessionLoaded
+from .messages import CockpitChanged, SessionLoaded
 from .preview import PreviewScreen
 
 if TYPE_CHECKING:
-    from ..decision import Decision
-    from ..model import Item
+    from ..actor import Operator
+    from ..cockpit import Cockpit, Notice
+    from ..model import Checklist, Item
+    from ..profile import Profile
     from ..session import Session
+    from ..state import Store
+    from .approving import Approving
     from .prober import Prober
     from .recorder import Recorder
-    from .signer import Signer
-    from .view import HeaderView
 
-READ_ONLY = "read-only: nothing can be changed in this session"
 PREVIEW_KEYS = frozenset({"q", "ctrl+c", "question_mark", "colon", "ctrl+p"})
 """What works on the preview itself (quit, help, palette); other keys wait for the cockpit."""
 TYPEAHEAD_LIMIT = 32
-APP_WRITES = frozenset({"probe_all", "toggle_watch", "export"})
 
 
-class GoliveApp(App):
+class GoliveApp(App[None]):
     CSS_PATH = Path(__file__).parent / "golive.tcss"
     TITLE = "golive"
     COMMANDS = App.COMMANDS | {GoliveCommands}
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-        # Ctrl+C quits, as the README says (Textual would only tell you to press Ctrl+Q).
-        Binding("ctrl+c", "quit", "Quit", show=False, priority=True),
-        Binding("1,f1", "show_main", "Main", show=False),
-        Binding("2,f2", "show_performance", "Perf", show=False),
-        Binding("3,f3", "show_signoff", "Sign-off", show=False),
-        Binding("4,f4", "show_audit", "Audit", show=False),
-        Binding("R", "probe_all", "Sweep"),
-        Binding("W", "toggle_watch", "Watch", show=False),
-        # Naming command_palette here replaces Textual's own ctrl+p binding, so both keys are listed.
-        Binding("colon,ctrl+p", "command_palette", "Palette", show=False),
-    ]
+    BINDINGS = keymap.bindings("app")
 
     def __init__(self, session: Session | None = None, *, loader: Callable[[], Session] | None = None,
                  preview: tuple[str | None, str | None] = (None, None), monochrome: bool = False,
                  watch: float | None = None, clock: Callable[[], datetime] | None = None) -> None:
         super().__init__()
-        self.session: Session = session  # type: ignore[assignment]  # set by install() before any screen uses it
+        self.session: Session | None = session
         self.loader, self.preview = loader, preview
         self.monochrome = monochrome or self.no_color
         """True: Textual's monochrome filter draws everything (static spinner, words carry meaning)."""
         self._monochrome_filter = Monochrome()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.watch = watch
-        self.recorder: Recorder = None  # type: ignore[assignment]
-        self.signer: Signer = None  # type: ignore[assignment]
-        self.prober: Prober = None  # type: ignore[assignment]
+        self.watch_seconds = watch
+        """`--watch N`: sweep every N seconds from the start (named so as not to hide Textual's `watch`)."""
+        # The cockpit state and its controllers exist once the session is loaded (install); the preview
+        # before it uses none of them (check_action lets only quit, help and the palette run).
+        self.cockpit: Cockpit = None  # type: ignore[assignment]  # set by install() before any page exists
+        self.recorder: Recorder = None  # type: ignore[assignment]  # idem
+        self.approving: Approving = None  # type: ignore[assignment]  # idem
+        self.prober: Prober = None  # type: ignore[assignment]  # idem
         self.load_error: str = ""
         """Why the cockpit could not start (printed by the CLI after the terminal is restored)."""
         self.quit_note: str = ""
         self._typed_ahead: list[tuple[str, str | None]] = []
-        self._decision: tuple[Any, Decision] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -99,7 +90,7 @@ class GoliveApp(App):
     def get_driver_class(self) -> type:
         return hang_up_safe(super().get_driver_class())
 
-    def get_default_screen(self) -> Screen:
+    def get_default_screen(self) -> Screen[None]:
         if self.session is not None:
             from .screens.main import MainScreen
 
@@ -122,8 +113,9 @@ class GoliveApp(App):
         from ..errors import GoliveError
 
         try:
-            session = self.loader()  # type: ignore[misc]
-            from . import prober, recorder, signer  # noqa: F401 - imported here, not before the first frame
+            assert self.loader is not None  # no session given: run_cockpit passes a loader
+            session = self.loader()
+            from . import approving, prober, recorder  # noqa: F401 - imported here, not before the first frame
             from .screens import main  # noqa: F401
         except GoliveError as exc:
             self.call_from_thread(self.fail_to_start, str(exc), exc.exit_code)
@@ -146,101 +138,55 @@ class GoliveApp(App):
         self.exit(return_code=code)
 
     def install(self, session: Session) -> None:
-        """Start the cockpit proper on a loaded session: recorder, prober, live reload, warm SDKs."""
+        """Start the cockpit proper on a loaded session: its state, the controllers, live reload, warm SDKs."""
+        from ..cockpit import Cockpit
+        from .approving import Approving
         from .prober import Prober
         from .recorder import Recorder
-        from .signer import Signer
 
         self.session = session
-        self.recorder, self.signer, self.prober = Recorder(self), Signer(self), Prober(self)
+        self.cockpit = Cockpit(session, clock=self.clock, monochrome=self.monochrome)
+        self.cockpit.subscribe(self._cockpit_changed, self._notice)
+        self.recorder = Recorder(self, self.cockpit)
+        self.approving = Approving(self, self.cockpit, self.recorder)
+        self.prober = Prober(self, self.cockpit, watch_default=self.watch_seconds)
+        self.set_interval(1.0, self.cockpit.tick)  # what time alone changes shows within a second
         self.set_interval(1.0, self.poll_state)
-        # 4 updates a second at most, and only while probes run: no flood on a slow SSH link.
-        self.set_interval(0.25, self.tick)
         self._warm_up()
         from .captains import watch_captains
 
-        watch_captains(self)  # who else has the record open; a captain whose words were replaced is told
-        if self.watch:
-            self.prober.start_watch(self.watch)
+        self.captains_watch = watch_captains(self, self.cockpit)  # who else has the record open; a captain whose words were replaced is told
+        if self.watch_seconds:
+            self.prober.start_watch(self.watch_seconds)
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
-        self.session.warm_up()
+        self.cockpit.session.warm_up()
 
-    # --- what every page shows -----------------------------------------------------------------
-    def decision(self) -> Decision:
-        """decide() once per state and second: every page of one redraw shares it."""
-        from ..decision import decide
-
-        now = self.now()
-        key = (self.session.fingerprint, id(self.session.state), id(self.session.profile), now.replace(microsecond=0))
-        if self._decision is None or self._decision[0] != key:
-            self._decision = (key, decide(self.session.checklist, self.session.state, now, self.session.trust))
-        return self._decision[1]
-
-    def integrity(self) -> str:
-        """The first problem of a record that fails verification, or empty."""
-        decision = self.decision()
-        return decision.integrity.problem if decision.tampered else ""
-
-    def header_view(self) -> HeaderView | None:
-        if self.session is None:
-            return None
-        from .view import header_view
-
-        prober = self.prober
-        return header_view(self.session, self.decision(), self.now(), regressed=len(prober.regressions()),
-                           watch=prober.watch_label())
-
-    def sweep_line(self) -> tuple[str, str, str]:
-        return self.prober.line() if self.prober is not None else ("", "", "")
-
-    def refresh_screens(self) -> None:
-        """Redraw every page of the stack; modals keep their fields (they are not pages)."""
+    def _cockpit_changed(self) -> None:
+        """The cockpit state changed: every page on the stack redraws (one coalesced message each)."""
         from .screens.base import Page
 
         for screen in self.screen_stack:
             if isinstance(screen, Page) and screen.is_mounted:
-                screen.refresh_view()
+                screen.post_message(CockpitChanged())
 
-    def refresh_screens_after_results(self, keys: list[str]) -> None:
-        """Probe results saved: the main screen redraws just their rows, other pages redraw."""
-        from .screens.base import Page
-        from .screens.main import MainScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, MainScreen) and screen.is_mounted:
-                screen.results_saved(keys)
-            elif isinstance(screen, Page) and screen.is_mounted:
-                screen.refresh_view()
+    def _notice(self, notice: Notice) -> None:
+        self.notify(notice.text, severity=notice.severity, timeout=notice.timeout)
 
     async def poll_state(self) -> None:
         """Live file: another captain's change shows up within a second, nothing local is lost."""
+        import asyncio
+
         from ..errors import GoliveError
 
         try:
-            changed = await asyncio.to_thread(self.session.reload)
-            if await asyncio.to_thread(self.session.reload_profile):
-                self.notify("profile changed: probe clients rebuilt for the new target", timeout=5)
-                changed = True
+            changed = await asyncio.to_thread(self.cockpit.reload)
         except GoliveError as exc:
             self.notify(f"state file unreadable, showing the last good view: {exc}", severity="error", timeout=8)
             return
         if changed:
-            self.refresh_screens()
-        elif self.session.state.meta.golive_at is not None:
-            self.refresh_chrome()  # the LIVE clock ticks
-
-    def refresh_chrome(self) -> None:
-        refresh = getattr(self.screen, "refresh_chrome", None)
-        if refresh is not None:
-            refresh()
-
-    def tick(self) -> None:
-        from .screens.main import MainScreen
-
-        if self.prober.running and isinstance(self.screen, MainScreen):
-            self.screen.tick_spinner()
+            self.cockpit.changed()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
@@ -250,63 +196,51 @@ class GoliveApp(App):
                     self._typed_ahead.append((event.key, event.character))
                 event.stop()
                 return
-            if self.prober is not None:  # the sweep summary stays until the next key, whichever screen gets it
-                self.prober.key_pressed()
+            if self.cockpit is not None:  # the sweep summary stays until the next key, whichever screen gets it
+                self.cockpit.key_pressed()
         await super().on_event(event)
-
-    def writable(self, what: str = READ_ONLY) -> bool:
-        if self.read_only:
-            self.notify(what, severity="warning")
-        return not self.read_only
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.session is None:  # the preview: only leaving works yet
             return action in ("quit", "command_palette", "help")
-        return not (self.read_only and action in APP_WRITES)
+        return not (self.read_only and keymap.writes(action, ("app",)))
 
     # --- palette -----------------------------------------------------------------------------
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # One Quit: ours (it asks first while a sweep runs); Textual's would not.
         yield from (command for command in super().get_system_commands(screen) if command.title != "Quit")
 
-    # --- messages from workers -----------------------------------------------------------------
-    def on_probe_finished(self, message: ProbeFinished) -> None:
-        self.prober.arrived(message.outcome, message.sweep)
-
-    async def on_probe_run_ended(self, message: ProbeRunEnded) -> None:
-        await self.prober.ended(message.keys, message.cancelled, message.sweep)
-
-    # --- actions -----------------------------------------------------------------------------
+    # --- actions (keymap.REGISTRY, scope "app") --------------------------------------------------
     def action_probe_all(self) -> None:
-        self.prober.sweep(list(self.session.checklist.items()))
+        self.prober.sweep(list(self.cockpit.session.checklist.items()))
 
     def action_toggle_watch(self) -> None:
         self.prober.toggle_watch()
 
     def action_cancel_probes(self) -> None:
-        self.prober.cancel()
+        self.cockpit.cancel()
 
     def action_export(self, fmt: str = "html") -> None:
         self.recorder.export(fmt)
 
     def action_approve(self) -> None:
-        self.signer.approve("")
+        self.approving.approve("")
 
     def action_revoke(self) -> None:
-        self.signer.revoke("")
+        self.approving.revoke("")
 
     def action_go_live(self) -> None:
-        self.signer.go_live()
+        self.approving.go_live()
 
     async def action_quit(self) -> None:
         """Quit; while a sweep runs, ask first, then cancel it and say so at once."""
         from .modals.base import ConfirmModal
 
-        prober = self.prober
-        if prober is None or not prober.running:
+        cockpit = self.cockpit
+        if cockpit is None or not cockpit.running:
             await self._leave()
             return
-        if isinstance(self.screen, ConfirmModal) and getattr(self.screen, "quitting", False):
+        if isinstance(self.screen, ConfirmModal) and self.screen.quitting:
             await self._leave(cancelled=True)  # asked twice: no second question
             return
 
@@ -314,17 +248,17 @@ class GoliveApp(App):
             if yes:
                 await self._leave(cancelled=True)
 
-        modal = ConfirmModal(f"A sweep is running ({prober.progress()}). Quit now and cancel it?", "Quit")
-        modal.quitting = True  # type: ignore[attr-defined]
+        modal = ConfirmModal(f"A sweep is running ({cockpit.progress()}). Quit now and cancel it?", "Quit")
+        modal.quitting = True
         self.push_screen(modal, answer)
 
     async def _leave(self, *, cancelled: bool = False) -> None:
-        if self.prober is not None:
+        if self.cockpit is not None:
             if cancelled:
-                self.quit_note = f"golive: sweep cancelled ({self.prober.progress()}); results so far are saved"
+                self.quit_note = f"golive: sweep cancelled ({self.cockpit.progress()}); results so far are saved"
                 self.notify("cancelling the sweep and quitting…", timeout=2)
-            self.prober.cancel()
-            await self.prober.drain()  # what already arrived is saved
+            self.cockpit.cancel()
+            await self.cockpit.drain()  # what already arrived is saved
         self.exit()
 
     # --- navigation --------------------------------------------------------------------------
@@ -384,9 +318,9 @@ def run_cockpit(*, checklist: str | None, profile: str | None, overrides: tuple[
     return app.return_code or 0, app.quit_note
 
 
-def make_app(checklist, profile, store, *, read_only: bool = False, monochrome: bool = False,
-             clock: Callable[[], datetime] | None = None, by: str | None = None,
-             watch: float | None = None, operator=None) -> GoliveApp:
+def make_app(checklist: Checklist, profile: Profile, store: Store, *, read_only: bool = False,
+             monochrome: bool = False, clock: Callable[[], datetime] | None = None, by: str | None = None,
+             watch: float | None = None, operator: Operator | None = None) -> GoliveApp:
     """The app factory used by the tests: a session over the given checklist, profile and store
     (`operator`: whose session it is, for records and images that must not name the test machine)."""
     from ..actor import Actor

@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-from typing import TYPE_CHECKING
+from typing import Any
+
+from textual.app import App
 
 from ..captains import replaced_since
+from ..cockpit import Cockpit
 from ..presence import Presence, area_of, captains
-
-if TYPE_CHECKING:
-    from .app import GoliveApp
+from ..session import Session
 
 BEAT_EVERY = 10.0
 CHECK_EVERY = 1.0
 
 
 class CaptainsWatch:
-    def __init__(self, app: GoliveApp) -> None:
-        self.app = app
-        session = app.session
+    def __init__(self, app: App[Any], cockpit: Cockpit) -> None:
+        self.app, self.cockpit = app, cockpit
+        session = self.session
         mode = session.profile.state.file_mode
         area = None if session.read_only else area_of(session.store, mode)
         self.presence = Presence(area, session.actor.operator) if area is not None else None
@@ -33,12 +34,16 @@ class CaptainsWatch:
         if self.presence is not None:
             atexit.register(self._leave)
 
+    @property
+    def session(self) -> Session:
+        return self.cockpit.session
+
     async def beat(self) -> None:
         if self.presence is None:
             return
-        session = self.app.session
+        session = self.session
         try:
-            others = await asyncio.to_thread(self.presence.beat, self.app.now())
+            others = await asyncio.to_thread(self.presence.beat, self.cockpit.now())
         except Exception as exc:  # noqa: BLE001 - presence is a courtesy: a failing area never stops the cockpit
             if not self.failed:
                 self.failed = True
@@ -48,18 +53,17 @@ class CaptainsWatch:
         label = f"{len(people) + 1} captains: {', '.join(people)}" if people else ""
         if label != session.captains:
             session.captains = label
-            self.app.refresh_chrome()
-            self.app.refresh_screens()
+            self.cockpit.changed(())  # the header says it; every page redraws its chrome
 
     def check(self) -> None:
-        notices = self.app.session.notices
+        notices = self.session.notices
         while notices:  # from the notifier's worker: each failure once
             self.app.notify(notices.pop(0), severity="warning", timeout=8)
-        state = self.app.session.state
+        state = self.session.state
         head = state.audit[-1].seq if state.audit else 0
         if head == self.seen_seq:
             return
-        for replaced in replaced_since(state, self.app.session.actor.operator, self.seen_seq):
+        for replaced in replaced_since(state, self.session.actor.operator, self.seen_seq):
             self.app.notify(replaced.message(), title="replaced by another captain", severity="warning", timeout=12)
         self.seen_seq = head
 
@@ -71,9 +75,8 @@ class CaptainsWatch:
             pass
 
 
-def watch_captains(app: GoliveApp) -> CaptainsWatch:
-    watch = CaptainsWatch(app)
-    app.captains_watch = watch  # type: ignore[attr-defined]
+def watch_captains(app: App[Any], cockpit: Cockpit) -> CaptainsWatch:
+    watch = CaptainsWatch(app, cockpit)
     app.set_interval(CHECK_EVERY, watch.check)
     if watch.presence is not None:
         app.call_later(watch.beat)

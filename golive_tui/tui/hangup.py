@@ -78,7 +78,8 @@ class HangUpSafeDriver(LinuxDriver):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._file = _DropsWritesOnceGone(self._file)  # type: ignore[assignment]
+        # Textual types _file as its own TextIOWrapper; ours wraps it and answers the same calls.
+        self._file = _DropsWritesOnceGone(self._file)  # type: ignore[assignment, arg-type]
 
 
 def hang_up_safe(driver: type) -> type:
@@ -86,7 +87,7 @@ def hang_up_safe(driver: type) -> type:
     return HangUpSafeDriver if driver is LinuxDriver else driver
 
 
-def watch_terminal(app: App, leave: Callable[[], Awaitable[None]]) -> None:
+def watch_terminal(app: App[Any], leave: Callable[[], Awaitable[None]]) -> None:
     """Check `app`'s terminal every CHECK_EVERY seconds; once it has hung up, stop checking and `leave`.
 
     Nothing to watch when the app is headless (tests) or reads no terminal (the browser view).

@@ -1,38 +1,28 @@
-"""Messages from workers to the UI (the session loaded, a probe result, a run's end)."""
+"""Messages to the UI: the session loaded (from the loader worker), the cockpit state changed."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from ..engine import ItemResult
-    from ..sweep import Sweep
+    from ..session import Session
 
 
 class SessionLoaded(Message):
     """The loader worker validated the checklist, profile and state: the cockpit can start."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Session) -> None:
         self.session = session
         super().__init__()
 
 
-class ProbeFinished(Message):
-    """One item's (merged) probe result, posted by the worker as soon as it is known."""
+class CockpitChanged(Message):
+    """The cockpit state changed: a page redraws what `Cockpit.changes_since` its last drawing says.
 
-    def __init__(self, outcome: ItemResult, sweep: Sweep | None) -> None:
-        self.outcome = outcome
-        self.sweep = sweep
-        super().__init__()
+    It carries nothing, so a burst of changes (results landing 4 at a time) is one redraw.
+    """
 
-
-class ProbeRunEnded(Message):
-    """A worker's run is over (finished or cancelled): its items stop spinning."""
-
-    def __init__(self, keys: list[str], cancelled: bool, sweep: Sweep | None) -> None:
-        self.keys = keys
-        self.cancelled = cancelled
-        self.sweep = sweep
-        super().__init__()
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, CockpitChanged)

@@ -10,45 +10,56 @@ get a `check` that makes the change and returns the error to show, so a refused 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from textual.app import App
 
 from .. import actions
+from ..actor import Actor
+from ..cockpit import Cockpit
 from ..decision import outcome
 from ..errors import GoliveError
 from ..model import Item
+from ..session import Session
 from ..state import Change, ConflictError
 from ..text import safe_line, shorten
 from .modals.base import ConfirmModal
 from .modals.record import NoteModal, ReasonModal, WaiveModal
 
-if TYPE_CHECKING:
-    from .app import GoliveApp
+READ_ONLY = "read-only: nothing can be changed in this session"
 
 
 class Recorder:
-    def __init__(self, app: GoliveApp) -> None:
-        self.app = app
+    def __init__(self, app: App[Any], cockpit: Cockpit) -> None:
+        self.app, self.cockpit = app, cockpit
 
     @property
-    def session(self):
-        return self.app.session
+    def session(self) -> Session:
+        return self.cockpit.session
 
     @property
-    def actor(self):
+    def actor(self) -> Actor:
         return self.session.actor
+
+    def writable(self) -> bool:
+        """False (and the captain told why) in a read-only session."""
+        if self.cockpit.read_only:
+            self.app.notify(READ_ONLY, severity="warning")
+        return not self.cockpit.read_only
 
     # --- running one change ------------------------------------------------------------------
     async def run(self, change: Callable[[], Any], success: str | None = None) -> str | None:
         """Make one change in a thread, then redraw; the error's message, or None when it was made."""
         try:
-            await asyncio.to_thread(self.session.write, change)
+            await asyncio.to_thread(self.cockpit.write, change)
         except GoliveError as exc:
-            self.app.refresh_screens()
+            self.cockpit.changed()  # a refused change may still have read a newer record
             return safe_line(exc)
         if success:
             self.app.notify(success, timeout=3)
-        self.app.refresh_screens()
+        self.cockpit.changed()
         return None
 
     def save(self, change: Callable[[], Any], success: str | None = None) -> None:
@@ -59,10 +70,11 @@ class Recorder:
             if error:
                 self.app.notify(error, severity="error", timeout=8)
 
-        if self.app.writable():
+        if self.writable():
             self.app.run_worker(job(), group="write")
 
-    def checked(self, make: Callable[[Any], Callable[[], Any]], success: Callable[[Any], str] | str | None = None):
+    def checked(self, make: Callable[[Any], Callable[[], Any]],
+                success: Callable[[Any], str] | str | None = None) -> Callable[[Any], Awaitable[str | None]]:
         """A dialog's `check`: the change built from the dialog's value, run, its error returned."""
 
         async def check(value: Any) -> str | None:
@@ -81,9 +93,9 @@ class Recorder:
     # --- status ------------------------------------------------------------------------------
     def mark(self, item: Item, status: str, *, override: str | None = None, reason: str | None = None) -> None:
         """Attest an item, asking first whatever the guard rails need (reason, override, stale approvals)."""
-        if not self.app.writable():
+        if not self.writable():
             return
-        state, checklist, now = self.session.state, self.session.checklist, self.app.now()
+        state, checklist, now = self.session.state, self.session.checklist, self.cockpit.now()
         waived = outcome(item, state.item(item.key), now).state == "waived"
         try:
             change = actions.mark_change(item, status, self.actor, state=state, override=override, note=reason)
@@ -91,12 +103,12 @@ class Recorder:
             self.app.push_screen(ReasonModal(
                 f"{safe_line(item.title)}: the last probe says {exc.verdict} ({shorten(safe_line(exc.summary), 120)}). "
                 f"Marking it {status} is an override, recorded and shown as one. Why is it {status} anyway?",
-                "Override"), lambda why: why and self.mark(item, status, override=why, reason=reason))
+                "Override"), lambda why: self.mark(item, status, override=why, reason=reason) if why else None)
             return
         except actions.NeedsReason:
             self.app.push_screen(ReasonModal(
                 f"{safe_line(item.title)} is P1: marking it n/a needs the reason it does not apply.", "Mark n/a"),
-                lambda why: why and self.mark(item, status, override=override, reason=why))
+                lambda why: self.mark(item, status, override=override, reason=why) if why else None)
             return
         except GoliveError as exc:
             self.app.notify(safe_line(exc), severity="error", timeout=8)
@@ -104,8 +116,8 @@ class Recorder:
         changes = ([Change(f"item:{item.key}", "unwaive", {}, ["waiver"])] if waived else []) + [change]
         stale = actions.invalidated_approvals(checklist, state, changes)
         questions = []
-        if waived:
-            waiver = state.item(item.key).waiver
+        waiver = state.item(item.key).waiver
+        if waived and waiver is not None:
             questions.append(f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} "
                              f"({shorten(safe_line(waiver.reason), 60)}): lift the waiver and mark it {status}?")
         if stale:
@@ -133,7 +145,7 @@ class Recorder:
 
     # --- note, evidence, waiver -----------------------------------------------------------------
     def edit_note(self, item: Item) -> None:
-        if not self.app.writable():
+        if not self.writable():
             return
         istate = self.session.state.item(item.key)
         seen = {"note": istate.note, "evidence": istate.evidence}
@@ -161,9 +173,9 @@ class Recorder:
         self.app.push_screen(NoteModal(item.title, seen["note"], seen["evidence"], self.checked(change, "note saved")))
 
     def waive(self, item: Item) -> None:
-        if not self.app.writable():
+        if not self.writable():
             return
-        state, now = self.session.state, self.app.now()
+        state, now = self.session.state, self.cockpit.now()
         waiver = state.item(item.key).waiver
         if waiver is not None and waiver.until > now:
             self.confirm_then(f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} by {safe_line(waiver.by)} "
@@ -172,7 +184,7 @@ class Recorder:
                                                 "waiver lifted"))
             return
 
-        def change(value) -> Callable[[], Any]:
+        def change(value: tuple[str, datetime]) -> Callable[[], Any]:
             reason, until = value
             return lambda: actions.waive(self.session.store, item, reason=reason, until=until, actor=self.actor)
 
@@ -185,7 +197,7 @@ class Recorder:
 
         from .modals.record import ExportModal
 
-        if not self.app.writable():
+        if not self.writable():
             return
         session = self.session
 
@@ -196,7 +208,7 @@ class Recorder:
             def render_and_write() -> None:
                 from ..report import render
 
-                text = render(chosen, session.checklist, session.state, session.profile, self.app.now())
+                text = render(chosen, session.checklist, session.state, session.profile, self.cockpit.now())
                 Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
             try:

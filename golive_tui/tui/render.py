@@ -1,4 +1,4 @@
-"""Rich text drawn from the snapshots in view.py: the header, table rows, the item, the sweep line.
+"""Rich text drawn from the snapshots in cockpit/views.py: the header, table rows, the item, the sweep line.
 
 Pure functions of (snapshot, width, tones): no App, no session, no colour names — the
 tones come from the drawing widget's CSS. Glyphs and words come from `golive_tui.vocab`.
@@ -17,7 +17,7 @@ from ..text import safe_line, shorten
 from ..vocab import term
 
 if TYPE_CHECKING:
-    from .view import HeaderView, ItemView, RowView
+    from ..cockpit.views import HeaderView, ItemView, RowView
 
 Tones = Mapping[str, Style]
 SPINNER = "◐◓◑◒"
@@ -208,8 +208,8 @@ def detail_text(view: ItemView, tones: Tones) -> Text:
     text.append("\n")
     text.append_text(_probe_line(view, tones, timing=False))
     text.append("\n")
-    if view.evidence_lines and view.verdict in ("fail", "error"):
-        for line in view.evidence_lines.splitlines()[:3]:
+    if view.probe_output and view.verdict in ("fail", "error"):
+        for line in view.probe_output.splitlines()[:3]:
             text.append(f"  {line}\n", style=tones["dim"])
     if view.note:
         text.append(f"Note: {view.note.splitlines()[0]}\n")
@@ -234,15 +234,15 @@ def item_text(view: ItemView, tones: Tones) -> Text:
     text.append_text(_status_line(view, tones))
     text.append("\n")
     if view.expires_at and view.outcome != "waived":
-        what = "Probe verdict counts until" if view.by.endswith("(probe)") or view.by == "probe" else "Attestation valid until"
+        what = "Probe verdict counts until" if view.by_probe else "Attestation valid until"
         text.append(f"{what} {when(view.expires_at)}\n")
     if view.metric:
         text.append(f"Metric: {view.metric}" + (f"; measured {view.value}" if view.value else "") + "\n")
     text.append_text(_probe_line(view, tones))
     text.append("\n")
-    if view.evidence_lines:
+    if view.probe_output:
         text.append("Evidence from the probe:\n", style=tones["strong"])
-        for line in view.evidence_lines.splitlines():
+        for line in view.probe_output.splitlines():
             text.append(f"  {line}\n")
     if view.note:
         text.append("Note:\n", style=tones["strong"])

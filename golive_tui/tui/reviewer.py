@@ -6,22 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import actions
+from .approving import Approving
 from .modals.review import RequestModal, SignatureModal
 
-if TYPE_CHECKING:
-    from .app import GoliveApp
+
+def _roles(approving: Approving) -> list[tuple[str, str]]:
+    return [(r.id, r.role) for r in approving.session.checklist.approval]
 
 
-def _roles(app: GoliveApp) -> list[tuple[str, str]]:
-    return [(r.id, r.role) for r in app.session.checklist.approval]
-
-
-def request_review(app: GoliveApp, role_id: str = "") -> None:
-    session = app.session
-    if not _roles(app):
+def request_review(approving: Approving, role_id: str = "") -> None:
+    app, session = approving.app, approving.session
+    if not _roles(approving):
         app.notify("this checklist names no approval roles", severity="warning")
         return
 
@@ -38,13 +36,13 @@ def request_review(app: GoliveApp, role_id: str = "") -> None:
         return write
 
     said = lambda v: f"review request written to {v[1]} and copied: the approver signs it and sends back {Path(v[1]).name}.sig"  # noqa: E731
-    app.push_screen(RequestModal(_roles(app), role_id, app.recorder.checked(change, said)))
+    app.push_screen(RequestModal(_roles(approving), role_id, approving.recorder.checked(change, said)))
 
 
-def import_signature(app: GoliveApp, role_id: str = "") -> None:
-    if not app.writable() or not _roles(app):
+def import_signature(approving: Approving, role_id: str = "") -> None:
+    if not approving.recorder.writable() or not _roles(approving):
         return
-    session = app.session
+    app, session = approving.app, approving.session
 
     def change(value: tuple[str, str, str]) -> Callable[[], Any]:
         role, path, pasted = value
@@ -64,7 +62,8 @@ def import_signature(app: GoliveApp, role_id: str = "") -> None:
 
         return record
 
-    app.push_screen(SignatureModal(_roles(app), role_id, app.recorder.checked(change, lambda v: f"signed approval of {v[0]} recorded")))
+    app.push_screen(SignatureModal(_roles(approving), role_id,
+                                   approving.recorder.checked(change, lambda v: f"signed approval of {v[0]} recorded")))
 
 
 def _tell_team(session: Any, request: Any) -> None:

@@ -31,12 +31,25 @@ async def settle(pilot) -> None:
 
 
 async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Yield to the app until `predicate` holds (results arrive as messages after the worker ends)."""
+    """Yield to the app until `predicate` holds, then let the pages draw it.
+
+    A predicate on the cockpit state (`not app.cockpit.running`) holds as soon as the state
+    changed; the pages redraw on the CockpitChanged message that follows, hence the last pause.
+    """
     deadline = time.monotonic() + timeout
-    while not predicate():
+    while not predicate() or not drawn(pilot.app):
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.02)
+
+
+def drawn(app) -> bool:
+    """Every page on the stack has drawn the cockpit's latest state (its CockpitChanged is handled)."""
+    from golive_tui.tui.screens.base import Page
+
+    cockpit = getattr(app, "cockpit", None)
+    return cockpit is None or all(screen.drawn == cockpit.version for screen in app.screen_stack
+                                  if isinstance(screen, Page) and screen.is_mounted)
 
 
 async def fill(pilot, selector: str, text: str) -> None:

@@ -97,7 +97,7 @@ async def test_filter_by_text_owner_status_verdict_and_priority(app_factory, pro
         assert "status:error" in text_of(app, "#section-bar") and "verdict:" in text_of(app, "#section-bar")
         await pilot.press("escape", "p", "j", "j", "j")
         await settle(pilot)
-        await wait_until(pilot, lambda: not app.prober.running)
+        await wait_until(pilot, lambda: not app.cockpit.running)
         await pilot.press("slash")
         await fill(pilot, "#filter", "verdict:error")
         assert [i.key for i in screen.rows] == ["security.waf"]

@@ -51,8 +51,8 @@ async def test_the_captains_flow_in_at_most_25_keys(app_factory, probe_kinds, st
             await pilot.press(key)
             # Waiting is not typing: let each key's work land before the next one, as a person would.
             if key == "R":
-                await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.sweeping
-                                 and not app.prober.running)
+                await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping
+                                 and not app.cockpit.running)
                 seen["summary"] = text_of(app, "#sweep")
             elif n == 2:
                 await pilot.pause()

@@ -102,7 +102,7 @@ async def test_done_over_a_failing_probe_is_an_override_with_its_reason(app_fact
     async with app.run_test(size=size) as pilot:
         await pilot.press("p")
         await wait_until(pilot, lambda: store.read().item("go-live.infra.cluster").probe is not None)
-        await wait_until(pilot, lambda: not app.prober.running)
+        await wait_until(pilot, lambda: not app.cockpit.running)
         await pilot.press("d")
         await pilot.pause()
         assert isinstance(app.screen, ReasonModal) and "the last probe says fail" in text_of(app, ".dialog-title")
@@ -119,7 +119,7 @@ async def test_done_over_a_failing_probe_is_an_override_with_its_reason(app_fact
         assert cell(app, "go-live.infra.cluster", "status") == "✓ done!"
         assert "Override: node 3 drained for the upgrade" in text_of(app, "#detail")
         await pilot.press("p")  # a later probe run does not silently flip it back
-        await wait_until(pilot, lambda: len(store.read().audit) == 3 and not app.prober.running)
+        await wait_until(pilot, lambda: len(store.read().audit) == 3 and not app.cockpit.running)
         record = store.read().item("go-live.infra.cluster")
         assert record.status == "done" and record.override is not None and record.probe.verdict == "fail"
         assert cell(app, "go-live.infra.cluster", "verdict") == "✗ fail"
@@ -214,6 +214,6 @@ async def test_the_approval_is_signed_with_the_ssh_agent_key(app_factory, probed
         await settle(pilot)
         approval = store.read().approvals["eng"]
         assert "BEGIN SSH SIGNATURE" in approval.ssh_signature
-        view = app.decision().approvals[0]
+        view = app.cockpit.decision().approvals[0]
         assert view.signing.label == "signed" and view.counts
         assert cell(app, "eng", "kind", "#approvals") == "signed"

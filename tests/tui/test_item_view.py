@@ -51,7 +51,7 @@ async def test_enter_opens_everything_about_the_item(app_factory, rich_checklist
     async with app.run_test(size=size) as pilot:
         await pilot.press("p")
         await wait_until(pilot, lambda: store.read().item(item.key).probe is not None)
-        await wait_until(pilot, lambda: not app.prober.running)
+        await wait_until(pilot, lambda: not app.cockpit.running)
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ItemScreen)

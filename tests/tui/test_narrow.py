@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from rich.style import Style
 
+from golive_tui.cockpit.views import HeaderView, target_label
 from golive_tui.profile import Profile
 from golive_tui.tui.render import header_text
-from golive_tui.tui.view import HeaderView, target_label
 from golive_tui.tui.widgets.tones import TONES
 
 PLAIN = {tone: Style() for tone in (*TONES, "")}
@@ -33,7 +33,7 @@ def test_the_header_target_does_not_jitter_as_its_neighbours_change() -> None:
     shown = set()
     for failed in range(0, 40):
         for regressed in (0, 3, 12):
-            view = HeaderView("NO-GO", False, finished=45, total=129, failed=failed, errors=failed % 7, approved=0,
+            view = HeaderView(badge="NO-GO", go=False, finished=45, total=129, failed=failed, errors=failed % 7, approved=0,
                               roles=6, title="Autolytiq production go-live", target=target_label(DEMO),
                               regressed=regressed)
             line = header_text(view, 80, tones).plain

@@ -169,12 +169,12 @@ async def test_forced_go_live_needs_a_reason_and_a_second_operator_then_the_head
         actions.confirm_forced_go_live(store, checklist, actor=person("second-captain").at(clock[0]))
         clock[0] += timedelta(hours=2, minutes=14, seconds=7)
         await wait_until(pilot, lambda: app.session.state.meta.golive_at is not None)
-        app.refresh_screens()
+        app.cockpit.changed()
         await pilot.pause()
         header = text_of(app, "#header")
         assert "LIVE (forced) 02:14:07" in header and "next: WAF in 21h45m" in header and "appr 0/2" in header
         clock[0] += timedelta(days=3)  # the clock runs past the 24 h window
-        app.refresh_screens()
+        app.cockpit.changed()
         await pilot.pause()
         tasks = text_of(app, "#tasks")
         assert "Went live" in tasks and "! OVERDUE" in tasks and "WAF" in tasks

@@ -92,12 +92,12 @@ def test_performance_screen(snap_compare, tmp_path, size) -> None:
 
         app = pilot.app
         await pilot.press("2")
-        await wait_until(pilot, lambda: not app.prober.trends_loading)
+        await wait_until(pilot, lambda: not app.cockpit.trends_loading)
         series = {"performance.baseline.api-response-time-p50": [36, 37, 39, 38, 41, 40, 38, 37, 38, 39, 38, 38],
                   "performance.baseline.api-response-time-p95": [180, 185, 190, 210, 230, 250, 270, 290, 300, 310, 315, 320],
                   "performance.baseline.error-rate": [0.02, 0.03, 0.05, 0.04, 0.05, 0.06, 0.05, 0.04, 0.05, 0.05, 0.05, 0.05]}
-        app.prober.trends = {key: Trend(key, tuple(float(v) for v in values)) for key, values in series.items()}
-        app.refresh_screens()
+        app.cockpit.trends = {key: Trend(key, tuple(float(v) for v in values)) for key, values in series.items()}
+        app.cockpit.changed()
         await pilot.pause()
 
     assert snap_compare(staged_app(tmp_path), terminal_size=size, run_before=with_trends)
@@ -146,10 +146,10 @@ def test_sweep_summary(snap_compare, tmp_path, probe_kinds, size) -> None:
     app = staged_app(tmp_path, with_test_probes(load_checklist(SHIPPED)))
 
     async def sweep(pilot) -> None:
-        pilot.app.prober.timer = ticking(1.9)
+        pilot.app.cockpit.timer = ticking(1.9)
         await pilot.press("R")
-        await wait_until(pilot, lambda: pilot.app.prober.sweep_run is not None and not pilot.app.prober.sweeping
-                         and not pilot.app.prober.running)
+        await wait_until(pilot, lambda: pilot.app.cockpit.sweep_run is not None and not pilot.app.cockpit.sweeping
+                         and not pilot.app.cockpit.running)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=sweep)
@@ -166,10 +166,10 @@ def test_watch_view(snap_compare, tmp_path, probe_kinds, size) -> None:
 
     async def watch(pilot) -> None:
         app = pilot.app
-        app.prober.timer = ticking(0.7)
+        app.cockpit.timer = ticking(0.7)
         app.prober.start_watch(30)
-        await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.sweeping
-                         and not app.prober.running)
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping
+                         and not app.cockpit.running)
         app.clear_notifications()
         await pilot.pause()
 

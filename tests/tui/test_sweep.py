@@ -32,7 +32,7 @@ def sweep_checklist():
 
 async def swept(pilot) -> None:
     app = pilot.app
-    await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.sweeping and not app.prober.running)
+    await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping and not app.cockpit.running)
     await pilot.pause()
 
 
@@ -41,9 +41,9 @@ async def test_sweep_never_asks_holds_paging_probes_and_summarises(app_factory, 
     app = app_factory(sweep_checklist())
     async with app.run_test(size=size) as pilot:
         await pilot.press("R")
-        await wait_until(pilot, lambda: app.prober.sweep_run.done == 3)
+        await wait_until(pilot, lambda: app.cockpit.sweep_run.done == 3)
         await pilot.press("j", "j")  # typing on while it runs: the keys move the cursor, no dialog eats them
-        assert app.prober.sweeping
+        assert app.cockpit.sweeping
         RELEASE.set()  # the slow probe answers
         await swept(pilot)
         assert isinstance(app.screen, MainScreen) and probe_kinds == []  # nothing paged anyone
@@ -52,7 +52,7 @@ async def test_sweep_never_asks_holds_paging_probes_and_summarises(app_factory, 
         found = SUMMARY.search(summary)
         assert found, summary
         assert found.group(1) == "4" and found.groups()[2:] == ("1", "1", "1", "1", None)
-        assert float(found.group(2)) == pytest.approx(app.prober.sweep_run.wall, abs=0.05)
+        assert float(found.group(2)) == pytest.approx(app.cockpit.sweep_run.wall, abs=0.05)
         assert summary.endswith("· 1 to confirm (p)") and "next_failure" in footer(app)
         assert cell(app, "go-live.infra.on-call", "verdict") == "? confirm"
         assert store.read().item("go-live.infra.on-call").probe is None
@@ -133,7 +133,7 @@ async def test_escape_cancels_running_probes(app_factory, probe_kinds, store) ->
         assert "running" in cell(app, "go-live.infra.cluster", "verdict")
         started = time.monotonic()
         await pilot.press("escape")
-        await wait_until(pilot, lambda: not app.prober.running)
+        await wait_until(pilot, lambda: not app.cockpit.running)
         assert time.monotonic() - started < 3
         assert "probes cancelled" in notes(app)
         assert cell(app, "go-live.infra.cluster", "verdict") == ""
@@ -148,14 +148,14 @@ async def test_quitting_during_a_sweep_asks_then_cancels_and_says_so(app_factory
     started = time.monotonic()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("R")
-        await wait_until(pilot, lambda: app.prober.sweep_run is not None and app.prober.sweep_run.done == 1)
-        engines = set(app.prober.engines)
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and app.cockpit.sweep_run.done == 1)
+        engines = set(app.cockpit.engines)
         await pilot.press(key)
         await pilot.pause()
         assert isinstance(app.screen, ConfirmModal) and "A sweep is running (1/2 probed)" in text_of(app, ".dialog-title")
         await pilot.press("escape")  # stay
         await pilot.pause()
-        assert app.is_running and app.prober.sweeping
+        assert app.is_running and app.cockpit.sweeping
         await pilot.press(key, "y")
         await pilot.pause()
     assert all(engine.cancel_event.is_set() for engine in engines)
@@ -212,7 +212,7 @@ async def test_keys_typed_on_the_first_frame_reach_the_cockpit(store, probe_kind
         assert isinstance(app.screen, PreviewScreen) and app.session is None
         release.set()
         await wait_until(pilot, lambda: isinstance(app.screen, MainScreen))
-        await wait_until(pilot, lambda: app.prober.sweep_run is not None)
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not None)
         RELEASE.set()
         await swept(pilot)
         assert app.screen.query_one(DataTable).cursor_row == 1  # the j, then the R, in the order typed

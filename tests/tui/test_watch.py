@@ -26,12 +26,12 @@ async def test_watch_resweeps_and_marks_what_changed(app_factory, probe_kinds, s
     FLIP.update({"go-live.infra.cluster": "pass", "security.waf": "fail", "performance.p95": "pass"})
     app = app_factory(watched(), watch=5.0)  # as `golive --watch 5s`
     async with app.run_test(size=size) as pilot:
-        await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.sweeping)
-        first = app.prober.sweep_run
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping)
+        first = app.cockpit.sweep_run
         assert "⟳ watch 5s" in text_of(app, "#header") or "⟳ 5s" in text_of(app, "#header")
         FLIP.update({"go-live.infra.cluster": "error", "security.waf": "pass"})  # one worse, one better
-        await wait_until(pilot, lambda: app.prober.sweep_run is not first and not app.prober.sweeping
-                         and not app.prober.running, timeout=15)
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not first and not app.cockpit.sweeping
+                         and not app.cockpit.running, timeout=15)
         assert cell(app, "go-live.infra.cluster", "verdict") == "▼⚠ error"
         assert cell(app, "security.waf", "verdict") == "▲✓ pass"
         assert cell(app, "performance.p95", "verdict") == "✓ pass"  # unchanged: no mark
@@ -40,15 +40,15 @@ async def test_watch_resweeps_and_marks_what_changed(app_factory, probe_kinds, s
         assert "▼1 regressed" in text_of(app, "#sweep")
         await pilot.press("W")  # the key stops it
         await pilot.pause()
-        assert app.prober.watch_every is None and "watch" not in text_of(app, "#header")
+        assert app.cockpit.watch_every is None and "watch" not in text_of(app, "#header")
 
 
 async def test_the_watch_key_starts_it_with_the_default_interval(app_factory, probe_kinds) -> None:
     app = app_factory(watched())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("W")
-        await wait_until(pilot, lambda: app.prober.sweep_run is not None)
-        assert app.prober.watch_every == 30.0
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not None)
+        assert app.cockpit.watch_every == 30.0
 
 
 def test_watch_option_parses_durations() -> None:
@@ -73,18 +73,18 @@ async def test_performance_screen_draws_the_last_hour_from_prometheus(app_factor
     app = app_factory(shipped_checklist, profile=profile, clock=lambda: datetime.now(UTC))  # Prometheus's hour is now
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("2")
-        await wait_until(pilot, lambda: "performance.baseline.api-response-time-p95" in app.prober.trends, timeout=20)
+        await wait_until(pilot, lambda: "performance.baseline.api-response-time-p95" in app.cockpit.trends, timeout=20)
         await pilot.pause()
         table = app.screen.query_one("#metrics", DataTable)
         trend = table.get_cell("performance.baseline.api-response-time-p95", "trend")
-        assert app.prober.trends["performance.baseline.api-response-time-p95"].values, app.prober.trends
+        assert app.cockpit.trends["performance.baseline.api-response-time-p95"].values, app.cockpit.trends
         assert type(trend).__name__ == "Sparkline" and len(trend.data) >= 10
         assert table.get_cell("performance.load-test.normal-load-100-users", "trend").plain == ""  # not Prometheus
         name = table.get_cell("performance.baseline.api-response-time-p95", "metric")
         assert "API Response Time (p95)" in name.plain  # wraps at 80 columns instead of being cut
         assert table.columns["metric"].width < len(name.plain)
         await pilot.press("p")  # probe these metrics: errors give their reason in the row
-        await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.running, timeout=30)
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.running, timeout=30)
         await pilot.pause()
         state = app.session.state
         errors = [k for k in table.rows if state.item(k.value).probe and state.item(k.value).probe.verdict == "error"]

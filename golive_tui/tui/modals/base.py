@@ -25,7 +25,7 @@ class Invalid(ValueError):
     """What a dialog says about its own fields before anything is written."""
 
 
-class Dialog(ModalScreen):
+class Dialog(ModalScreen[Any]):
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
     OK = "Save"
     CANCEL_FIRST = False
@@ -102,6 +102,8 @@ class ConfirmModal(Dialog):
     def __init__(self, question: str, ok: str = "Yes", *, danger: bool = False, check: Check | None = None) -> None:
         super().__init__(check)
         self.question, self.OK, self.CANCEL_FIRST = question, ok, danger
+        self.quitting = False
+        """The app's "quit while a sweep runs?": a second q answers it."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # No single key confirms a dangerous question: type-ahead must never page anyone.

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from ...actor import Operator
 from ...state import AuditEntry
 from ...text import safe_block, safe_line
+from ..render import Tones
 from ..widgets.footer import FittingFooter
 from ..widgets.header import Pane
 
@@ -20,7 +21,7 @@ def operator_text(entry: AuditEntry) -> str:
     return safe_line(operator) if operator else "(not recorded: an entry older than the operator field)"
 
 
-def entry_text(entry: AuditEntry, tones) -> Text:
+def entry_text(entry: AuditEntry, tones: Tones) -> Text:
     text = Text()
     text.append(f"Audit entry #{entry.seq}\n", style=tones["strong"])
     rows = [("When", f"{entry.at:%Y-%m-%d %H:%M:%S} UTC"), ("Name", safe_line(entry.by)),
@@ -43,7 +44,7 @@ def entry_text(entry: AuditEntry, tones) -> Text:
     return text
 
 
-class EntryModal(ModalScreen):
+class EntryModal(ModalScreen[None]):
     BINDINGS = [Binding("escape,enter,q", "dismiss", "Close")]
 
     def __init__(self, entry: AuditEntry) -> None:

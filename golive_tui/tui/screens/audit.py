@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import DataTable
 
 from ...state import AuditEntry
 from ...text import safe_line, shorten
+from .. import keymap
 from ..modals.entry import EntryModal
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
@@ -33,7 +33,8 @@ def change_text(entry: AuditEntry) -> str:
 
 
 class AuditScreen(Page):
-    BINDINGS = [Binding("escape", "app.show_main", "Back"), Binding("enter", "open_entry", "Open entry")]
+    SCOPE = "audit"
+    BINDINGS = keymap.bindings("audit")
 
     def compose_body(self) -> ComposeResult:
         yield Pane(id="verify", classes="page-title")
@@ -44,14 +45,13 @@ class AuditScreen(Page):
         self.query_one("#audit").focus()
 
     def entries(self) -> list[AuditEntry]:
-        return list(reversed(self.golive.session.state.audit[-SHOWN:]))
+        return list(reversed(self.cockpit.session.state.audit[-SHOWN:]))
 
     def refresh_view(self) -> None:
         self.refresh_chrome()
-        app = self.golive
-        problem = app.integrity()
+        problem = self.cockpit.integrity()
         pane = self.query_one("#verify", Pane)
-        count = len(app.session.state.audit)
+        count = len(self.cockpit.session.state.audit)
         if problem:
             pane.update(Text(f"Audit trail: {count} entries — ✗ TAMPERED: {safe_line(problem)}", style=pane.tones["bad"],
                              no_wrap=True, overflow="ellipsis"))
@@ -60,7 +60,7 @@ class AuditScreen(Page):
                                       ("   enter opens an entry", pane.tones["dim"]), no_wrap=True, overflow="ellipsis"))
         table = self.query_one("#audit", GoliveTable)
         rest = max(12, self.size.width - (4 + 14 + 14 + 9) - 8 - 4)
-        if "change" not in table.columns or table.columns["change"].width != rest:
+        if table.column_width("change") != rest:
             table.clear(columns=True)
             for label, key, width in (("#", "seq", 4), ("When (UTC)", "when", 14), ("Who", "who", 14),
                                       ("Action", "action", 9), ("Change", "change", rest)):
@@ -83,4 +83,4 @@ class AuditScreen(Page):
         row = self.query_one("#audit", GoliveTable).cursor_row
         entries = self.entries()
         if row is not None and 0 <= row < len(entries):
-            self.golive.push_screen(EntryModal(entries[row]))
+            self.app.push_screen(EntryModal(entries[row]))

@@ -21,10 +21,10 @@ from ...clipboard import copy_note
 from ...model import Item
 from ...runbook import Command
 from ...text import shorten
+from .. import keymap
 from ..render import item_text
-from ..view import item_view
 from ..widgets.header import Pane
-from .base import RECORD_BINDINGS, Page
+from .base import Page
 
 
 class CommandList(OptionList):
@@ -35,16 +35,8 @@ class CommandList(OptionList):
 
 
 class ItemScreen(Page):
-    BINDINGS = [
-        Binding("escape", "back", "Back"),
-        Binding("y", "copy", "Copy cmd"),
-        Binding("c", "command_line", "Edit cmd"),
-        *RECORD_BINDINGS,
-        Binding("left_square_bracket", "step(-1)", "Prev item", show=False),
-        Binding("right_square_bracket", "step(1)", "Next item", show=False),
-        Binding("pageup", "scroll('page_up')", show=False),
-        Binding("pagedown", "scroll('page_down')", show=False),
-    ]
+    SCOPE = "item"
+    BINDINGS = keymap.bindings("item")
 
     def __init__(self, item: Item, order: list[str] | None = None) -> None:
         super().__init__()
@@ -67,10 +59,7 @@ class ItemScreen(Page):
 
     def refresh_view(self) -> None:
         self.refresh_chrome()
-        app = self.golive
-        prober = app.prober
-        view = item_view(app.session, self.item, app.now(), running=self.item.key in prober.running,
-                         held=self.item.key in prober.held, change=prober.change(self.item.key))
+        view = self.cockpit.item(self.item)
         detail = self.query_one("#item-detail", Pane)
         detail.update(item_text(view, detail.tones))
         title = self.query_one("#runbook-title", Pane)
@@ -107,26 +96,26 @@ class ItemScreen(Page):
             self.dismiss()
 
     def copy(self, text: str) -> None:
-        self.golive.copy_to_clipboard(text)
+        self.app.copy_to_clipboard(text)
         shown = shorten(text, 60)
 
         async def say_where() -> None:  # inside tmux it asks tmux (a subprocess): off the event loop
             note = await asyncio.to_thread(copy_note)
-            self.golive.notify(f"{note}: {shown}", timeout=6 if "tmux" in note else 4)
+            self.app.notify(f"{note}: {shown}", timeout=6 if "tmux" in note else 4)
 
         self.run_worker(say_where(), group="clipboard", exit_on_error=False)
 
     def action_copy(self) -> None:
         command = self.selected()
         if command is None:
-            self.golive.notify("no runbook command to copy here", timeout=3)
+            self.app.notify("no runbook command to copy here", timeout=3)
         else:
             self.copy(command.text)
 
     def action_command_line(self) -> None:
         command = self.selected()
         if command is None:
-            self.golive.notify("no runbook command here", timeout=3)
+            self.app.notify("no runbook command here", timeout=3)
             return
         box = self.query_one("#command-line", Input)
         box.value = command.text.replace("\\\n", " ").replace("\n", "; ")
@@ -146,7 +135,7 @@ class ItemScreen(Page):
     def action_step(self, step: int) -> None:
         keys = self.order
         index = keys.index(self.item.key) if self.item.key in keys else 0
-        self.item = self.golive.session.checklist.item(keys[(index + step) % len(keys)])
+        self.item = self.cockpit.session.checklist.item(keys[(index + step) % len(keys)])
         self.commands = ()
         self.refresh_view()
         self.query_one("#item-body", VerticalScroll).scroll_home(animate=False)

@@ -6,20 +6,23 @@ takes its place, so item titles keep their width; `[` and `]` step through secti
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import DataTable, Input, Tree
+from textual.widgets.tree import TreeNode
 
+from ...cockpit.views import progress_label, section_label
 from ...errors import GoliveError
-from ...model import Item
+from ...model import Item, Section
 from ...selection import Filter, filter_items, parse_filter
+from .. import keymap
 from ..render import age, detail_text, row_cells, spinner_cell
-from ..view import item_view, progress_label, row_view, section_label
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
-from .base import RECORD_BINDINGS, Page
+from .base import Page
 
 ALL = "*"
 NARROW = 100
@@ -28,17 +31,8 @@ FIXED = (("Owner", "owner", 8), ("Status", "status", 9), ("Probe", "verdict", 10
 
 
 class MainScreen(Page):
-    BINDINGS = [
-        Binding("enter", "open_item", "Open", show=False),
-        *RECORD_BINDINGS,
-        Binding("P", "probe_section", "Probe sect.", show=False),
-        Binding("f", "next_failure", "Failure"),
-        Binding("slash", "filter", "Filter"),
-        Binding("t", "toggle_tree", "Tree", show=False),
-        Binding("left_square_bracket", "step_section(-1)", "Prev section", show=False),
-        Binding("right_square_bracket", "step_section(1)", "Next section", show=False),
-        Binding("escape", "escape", "Cancel", show=False),
-    ]
+    SCOPE = "main"
+    BINDINGS = keymap.bindings("main")
 
     def __init__(self) -> None:
         super().__init__()
@@ -65,7 +59,7 @@ class MainScreen(Page):
         tree = self.query_one("#sections", Tree)
         tree.root.data = ALL
         tree.guide_depth = 2  # narrow indents: section progress stays visible
-        for top in self.golive.session.checklist.section:
+        for top in self.cockpit.session.checklist.section:
             self._add_section(tree.root, top)
         tree.root.expand()
         self.query_one("#filter", Input).display = False
@@ -73,12 +67,14 @@ class MainScreen(Page):
         self.refresh_view()
         self.table.focus()
         self.set_interval(30, self.refresh_ages)
+        # 4 updates a second at most, and only while probes run: no flood on a slow SSH link.
+        self.set_interval(0.25, self.tick_spinner)
 
     @property
     def table(self) -> GoliveTable:
         return self.query_one("#items", GoliveTable)
 
-    def _add_section(self, parent, section) -> None:
+    def _add_section(self, parent: TreeNode[str], section: Section) -> None:
         node = parent.add(section.title, data=section.key, expand=True, allow_expand=bool(section.subsection))
         for sub in section.subsection:
             self._add_section(node, sub)
@@ -95,7 +91,7 @@ class MainScreen(Page):
         tree_width = min(40, max(27, self.size.width * 28 // 100)) if wanted else 0
         # Cell padding is 1 a side; 2 more for the vertical scrollbar.
         title_width = max(12, self.size.width - tree_width - sum(w + 2 for _, _, w in FIXED) - 4)
-        if "title" in table.columns and table.columns["title"].width == title_width:
+        if table.column_width("title") == title_width:
             return False
         table.clear(columns=True)
         table.add_column("Item", key="title", width=title_width)
@@ -109,19 +105,19 @@ class MainScreen(Page):
 
     # --- rendering -------------------------------------------------------------------------
     def visible_items(self) -> list[Item]:
-        session = self.golive.session
+        session = self.cockpit.session
         if self.section_key == ALL or self.filter:
             items = list(session.checklist.items())
         else:
             items = list(session.checklist.section_map()[self.section_key].all_items())
-        return filter_items(items, self.filter, session.state, self.golive.now()) if self.filter else items
+        return filter_items(items, self.filter, session.state, self.cockpit.now()) if self.filter else items
 
     def refresh_view(self) -> None:
         self.refresh_chrome()
-        session, now = self.golive.session, self.golive.now()
+        session, now = self.cockpit.session, self.cockpit.now()
         section_map = session.checklist.section_map()
         for node in self._walk(self.query_one("#sections", Tree).root):
-            if node.data != ALL:
+            if node.data is not None and node.data != ALL:
                 node.set_label(section_label(section_map[node.data], session.state, now))
         current = self.current_item()
         self.rows = self.visible_items()
@@ -135,7 +131,7 @@ class MainScreen(Page):
         self.show_detail()
 
     def _section_bar(self) -> None:
-        session, now = self.golive.session, self.golive.now()
+        session, now = self.cockpit.session, self.cockpit.now()
         bar = self.query_one("#section-bar", Pane)
         tones = bar.tones
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -152,22 +148,19 @@ class MainScreen(Page):
         text.append("   t sections  [ ] prev/next", style=tones["dim"])
         bar.update(text)
 
-    def _walk(self, node):
+    def _walk(self, node: TreeNode[str]) -> Iterator[TreeNode[str]]:
         yield node
         for child in node.children:
             yield from self._walk(child)
 
     def _cells(self, item: Item) -> list[Text]:
-        app = self.golive
-        prober = app.prober
-        row = row_view(item, app.session.state, app.now(), running=item.key in prober.running,
-                       held=item.key in prober.held, change=prober.change(item.key))
-        return row_cells(row, app.now(), self.table.tones, None if app.monochrome else self.spin)
+        cockpit = self.cockpit
+        return row_cells(cockpit.row(item), cockpit.now(), self.table.tones, None if cockpit.monochrome else self.spin)
 
     def tick_spinner(self) -> None:
         """Advance the spinner of running rows only (a few cells, at most 4 updates a second)."""
-        running = self.golive.prober.running
-        if not running or self.golive.monochrome:
+        running = self.cockpit.running
+        if not running or self.cockpit.monochrome:
             return
         self.spin += 1
         spinner = spinner_cell(self.spin, self.table.tones)  # only the verdict cell turns: one Text for all
@@ -177,7 +170,7 @@ class MainScreen(Page):
 
     def refresh_ages(self) -> None:
         """Ages of the last checks grow with the clock; only that column is redrawn."""
-        now, state = self.golive.now(), self.golive.session.state
+        now, state = self.cockpit.now(), self.cockpit.session.state
         for item in self.rows:
             probe = state.item(item.key).probe
             if probe is not None:
@@ -189,15 +182,15 @@ class MainScreen(Page):
             for column, value in zip(("title", "owner", "status", "verdict", "age"), self._cells(item), strict=True):
                 self.table.update_cell(key, column, value)
 
-    def results_saved(self, keys: list[str]) -> None:
+    def rows_changed(self, keys: frozenset[str]) -> None:
         """Probe results were saved: redraw their rows, the header, the labels, the detail."""
         for key in keys:
             self.update_row(key)
         self.refresh_chrome()
-        session, now = self.golive.session, self.golive.now()
+        session, now = self.cockpit.session, self.cockpit.now()
         section_map = session.checklist.section_map()
         for node in self._walk(self.query_one("#sections", Tree).root):
-            if node.data != ALL and any(key.startswith(node.data + ".") for key in keys):
+            if node.data is not None and node.data != ALL and any(key.startswith(node.data + ".") for key in keys):
                 node.set_label(section_label(section_map[node.data], session.state, now))
         self._section_bar()
         self.show_detail()
@@ -214,10 +207,7 @@ class MainScreen(Page):
         if item is None:
             pane.update("No item here." if not self.filter else "No item matches the filter (esc clears).")
             return
-        app = self.golive
-        view = item_view(app.session, item, app.now(), running=item.key in app.prober.running,
-                         held=item.key in app.prober.held, change=app.prober.change(item.key))
-        pane.update(detail_text(view, pane.tones))
+        pane.update(detail_text(self.cockpit.item(item), pane.tones))
 
     def select(self, key: str) -> bool:
         """Put the cursor on an item, widening the view (all sections, no filter) if it is hidden."""
@@ -233,10 +223,10 @@ class MainScreen(Page):
         return True
 
     # --- events ------------------------------------------------------------------------------
-    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted) -> None:
+    def on_tree_node_highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
         self._select_section(event.node.data or ALL)
 
-    def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
+    def on_tree_node_selected(self, event: Tree.NodeSelected[str]) -> None:
         self._select_section(event.node.data or ALL)
         if self.size.width < NARROW and self.tree_choice:
             # Narrow terminal: the tree is a drawer, picking a section closes it.
@@ -282,7 +272,7 @@ class MainScreen(Page):
         (tree if tree.display else self.table).focus()
 
     def action_step_section(self, step: int) -> None:
-        keys = [ALL, *(s.key for s in self.golive.session.checklist.sections())]
+        keys = [ALL, *(s.key for s in self.cockpit.session.checklist.sections())]
         key = keys[(keys.index(self.section_key) + step) % len(keys)]
         tree = self.query_one("#sections", Tree)
         node = next(n for n in self._walk(tree.root) if (n.data or ALL) == key)
@@ -309,13 +299,13 @@ class MainScreen(Page):
             self.refresh_view()
             self.table.focus()
         else:
-            self.golive.prober.cancel()
+            self.cockpit.cancel()
 
     def action_next_failure(self) -> None:
         """The first failing item (fail/error verdict or failed status) after the cursor, wrapping."""
-        key = self.golive.prober.next_failure(self.current_item())
+        key = self.cockpit.next_failure(self.current_item())
         if key is None:
-            self.golive.notify("no failing item", timeout=3)
+            self.app.notify("no failing item", timeout=3)
         else:
             self.select(key)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from rich.color import Color
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.renderables.sparkline import Sparkline
 from textual.widgets import DataTable
 
 from ...model import Item
 from ...text import safe_line, shorten
+from ...trends import Trend
 from ...vocab import format_value
+from .. import keymap
 from ..render import term_text
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
@@ -24,8 +25,13 @@ TREND_WIDTH = 12
 
 
 class PerformanceScreen(Page):
-    BINDINGS = [Binding("escape", "app.show_main", "Back"), Binding("enter", "open_item", "Open"),
-                Binding("p", "probe_section", "Probe these")]
+    SCOPE = "performance"
+    BINDINGS = keymap.bindings("performance")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trends_for = -1
+        """The sweeps_ended count the trends were fetched for: a new sweep fetches them again."""
 
     def compose_body(self) -> ComposeResult:
         yield Pane(id="perf-title", classes="page-title")
@@ -35,16 +41,26 @@ class PerformanceScreen(Page):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#metrics").focus()
-        self.golive.prober.fetch_trends()
+        self._fetch_trends()
+
+    def _fetch_trends(self) -> None:
+        if self.trends_for != self.cockpit.sweeps_ended:
+            self.trends_for = self.cockpit.sweeps_ended
+            self.golive.prober.fetch_trends()
+
+    def refresh_chrome(self) -> None:
+        super().refresh_chrome()
+        if self.is_current:
+            self._fetch_trends()  # a sweep ended while this page is in view: the last hour moved on
 
     @property
     def metrics(self) -> list[Item]:
-        return [i for i in self.golive.session.checklist.items() if i.metric is not None]
+        return [i for i in self.cockpit.session.checklist.items() if i.metric is not None]
 
     def _columns(self, table: GoliveTable) -> None:
         # Cell padding is 1 a side; 2 more for the scrollbar. The name column takes the rest and wraps.
         rest = max(14, self.size.width - sum(w + 2 for _, _, w in COLUMNS) - 4)
-        if "metric" in table.columns and table.columns["metric"].width == rest:
+        if table.column_width("metric") == rest:
             return
         table.clear(columns=True)
         table.add_column("Metric", key="metric", width=rest)
@@ -53,17 +69,16 @@ class PerformanceScreen(Page):
 
     def refresh_view(self) -> None:
         self.refresh_chrome()
-        app = self.golive
         table = self.query_one("#metrics", GoliveTable)
         self._columns(table)
         tones = table.tones
         row = table.cursor_row
         table.clear()
         met = 0
-        trends = app.prober.trends
-        width = table.columns["metric"].width
+        trends = self.cockpit.trends
+        width = table.column_width("metric") or 14
         for item in self.metrics:
-            probe = app.session.state.item(item.key).probe
+            probe = self.cockpit.session.state.item(item.key).probe
             met += bool(probe and probe.verdict in ("pass", "acceptable"))
             m = item.metric
             assert m is not None
@@ -81,10 +96,10 @@ class PerformanceScreen(Page):
                           style=title.tones["strong"]))
         self.show_detail()
 
-    def _trend(self, trend) -> Text | Sparkline:
+    def _trend(self, trend: Trend | None) -> Text | Sparkline[float]:
         table = self.query_one("#metrics", GoliveTable)
         if trend is None:
-            return Text("…" if self.golive.prober.trends_loading else "", style=table.tones["dim"])
+            return Text("…" if self.cockpit.trends_loading else "", style=table.tones["dim"])
         if not trend.values:
             return Text(trend.cell, style=table.tones["dim"])  # why there is none (the detail says it in full)
         low, high = table.tones["ok"].color, table.tones["bad"].color
@@ -100,13 +115,14 @@ class PerformanceScreen(Page):
             pane.update("")
             return
         item = items[row]
-        probe = self.golive.session.state.item(item.key).probe
-        trend = self.golive.prober.trends.get(item.key)
+        probe = self.cockpit.session.state.item(item.key).probe
+        trend = self.cockpit.trends.get(item.key)
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(safe_line(probe.summary) if probe else "not measured yet (p probes every metric)")
+        unit = item.metric.target.unit if item.metric is not None else ""
         if trend is not None and trend.values:
-            text.append(f"\nlast hour: min {format_value(min(trend.values), item.metric.target.unit)}, "
-                        f"max {format_value(max(trend.values), item.metric.target.unit)}", style=pane.tones["dim"])
+            text.append(f"\nlast hour: min {format_value(min(trend.values), unit)}, "
+                        f"max {format_value(max(trend.values), unit)}", style=pane.tones["dim"])
         elif trend is not None and trend.error:
             text.append(f"\nlast hour: {safe_line(trend.error)}", style=pane.tones["dim"])
         pane.update(text)

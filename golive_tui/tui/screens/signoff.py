@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import OptionList
+from textual.widgets import DataTable, OptionList
 from textual.widgets.option_list import Option
 
 from ...decision import Decision, outcome, post_golive_tasks
 from ...text import safe_line
 from ...vocab import APPROVAL_TERMS, term
+from .. import keymap
 from ..render import when
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
@@ -27,9 +27,8 @@ class BlockerList(CommandList):
 
 
 class SignoffScreen(Page):
-    BINDINGS = [Binding("escape", "app.show_main", "Back"), Binding("a", "approve", "Approve"),
-                Binding("r", "revoke", "Revoke"), Binding("L", "go_live", "Go-live"),
-                Binding("s", "request_review", "Request"), Binding("i", "import_signature", "Import sig")]
+    SCOPE = "signoff"
+    BINDINGS = keymap.bindings("signoff")
 
     def compose_body(self) -> ComposeResult:
         yield Pane(id="decision", classes="page-title")
@@ -47,33 +46,32 @@ class SignoffScreen(Page):
 
     def selected_role(self) -> str:
         table = self.query_one("#approvals", GoliveTable)
-        roles = [r.id for r in self.golive.session.checklist.approval]
+        roles = [r.id for r in self.cockpit.session.checklist.approval]
         row = table.cursor_row
         return roles[row] if roles and row is not None and 0 <= row < len(roles) else ""
 
     def action_approve(self) -> None:
-        self.golive.signer.approve(self.selected_role())
+        self.golive.approving.approve(self.selected_role())
 
     def action_revoke(self) -> None:
-        self.golive.signer.revoke(self.selected_role())
+        self.golive.approving.revoke(self.selected_role())
 
     def action_go_live(self) -> None:
-        self.golive.signer.go_live()
+        self.golive.approving.go_live()
 
     def action_request_review(self) -> None:  # a request for the approver to sign with ssh-keygen (tui/reviewer.py)
         from ..reviewer import request_review
 
-        request_review(self.golive, self.selected_role())
+        request_review(self.golive.approving, self.selected_role())
 
     def action_import_signature(self) -> None:
         from ..reviewer import import_signature
 
-        import_signature(self.golive, self.selected_role())
+        import_signature(self.golive.approving, self.selected_role())
 
     def refresh_view(self) -> None:
         self.refresh_chrome()
-        app = self.golive
-        decision = app.decision()
+        decision = self.cockpit.decision()
         title = self.query_one("#decision", Pane)
         fresh = sum(v.counts for v in decision.approvals)
         title.update(Text.assemble(("Decision: ", title.tones["strong"]),
@@ -93,7 +91,7 @@ class SignoffScreen(Page):
         if wide:
             fixed.append(("Recorded by", "operator", 22))
         rest = max(10, self.size.width - sum(w + 2 for _, _, w in fixed) - 4)
-        if "changed" not in table.columns or table.columns["changed"].width != rest or len(table.columns) != len(fixed) + 1:
+        if table.column_width("changed") != rest or len(table.columns) != len(fixed) + 1:
             table.clear(columns=True)
             for label, key, width in (*fixed, ("Changed since", "changed", rest)):
                 table.add_column(label, key=key, width=width)
@@ -133,7 +131,7 @@ class SignoffScreen(Page):
         pane.update(lines)
 
     def _blockers(self, decision: Decision) -> None:
-        app = self.golive
+        cockpit = self.cockpit
         title = self.query_one("#reasons-title", Pane)
         blockers = self.query_one(BlockerList)
         tones = title.tones
@@ -142,7 +140,7 @@ class SignoffScreen(Page):
         else:
             title.update(Text.assemble(("Why NO-GO", tones["strong"]), ("  enter opens the item", tones["dim"])))
         options: list[Option] = []
-        items = app.session.checklist.item_map()
+        items = cockpit.session.checklist.item_map()
         seen: set[tuple[str, str]] = set()
         for result in decision.criteria:
             for key in (b.split(" (", 1)[0] for b in result.blockers):
@@ -150,7 +148,7 @@ class SignoffScreen(Page):
                 if item is None or (result.criterion.id, key) in seen:
                     continue
                 seen.add((result.criterion.id, key))
-                state = outcome(item, app.session.state.item(key), app.now()).state
+                state = outcome(item, cockpit.session.state.item(key), cockpit.now()).state
                 mark = term(state)
                 options.append(Option(Text.assemble((f"{mark.glyph} ", tones[mark.tone]), f"{safe_line(item.title)} ({state})",
                                                     (f" — {safe_line(result.criterion.title)}", tones["dim"])),
@@ -168,7 +166,7 @@ class SignoffScreen(Page):
         if options:
             blockers.highlighted = min(highlighted or 0, len(options) - 1)
 
-    def on_data_table_row_selected(self, event) -> None:
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """Enter on the approvals goes to the Why NO-GO list (where enter opens an item); a and r act on roles."""
         blockers = self.query_one(BlockerList)
         if event.data_table.id == "approvals" and blockers.display:
@@ -179,24 +177,24 @@ class SignoffScreen(Page):
         kind, _, rest = ident.partition(":")
         if kind == "item":
             key = rest.rsplit(":", 1)[0]
-            self.golive.open_item(self.golive.session.checklist.item(key), [key])
+            self.golive.open_item(self.cockpit.session.checklist.item(key), [key])
         elif kind == "role":
             table = self.query_one("#approvals", GoliveTable)
-            roles = [r.id for r in self.golive.session.checklist.approval]
+            roles = [r.id for r in self.cockpit.session.checklist.approval]
             table.move_cursor(row=roles.index(rest), animate=False)
             table.focus()
 
     def _tasks(self) -> None:
-        app = self.golive
+        cockpit = self.cockpit
         pane = self.query_one("#tasks", Pane)
         tones = pane.tones
-        meta = app.session.state.meta
+        meta = cockpit.session.state.meta
         if meta.golive_at is None:
             pane.update(Text("Post go-live: due times appear once the go-live moment is recorded (L).", style=tones["dim"]))
             return
         forced = f" (forced: {safe_line(meta.golive_forced_reason)})" if meta.golive_forced_reason else ""
         text = Text(f"Went live {when(meta.golive_at)} by {safe_line(meta.golive_by)}{forced}\n", style=tones["strong"])
-        for task in post_golive_tasks(app.session.checklist, app.session.state, app.now()):
+        for task in post_golive_tasks(cockpit.session.checklist, cockpit.session.state, cockpit.now()):
             mark = "✓ done" if task.finished else ("! OVERDUE" if task.overdue else "· due")
             text.append(f"  {mark:<10} {task.due:%m-%d %H:%M}  {safe_line(task.item.title)}\n",
                         style=tones["bad"] if task.overdue else "")

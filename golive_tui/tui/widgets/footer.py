@@ -6,13 +6,15 @@ last, so a narrow terminal loses the ones that work everywhere and are listed in
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 
 class FittingFooter(Footer):
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("compact", True)
         kwargs.setdefault("show_command_palette", False)
         super().__init__(**kwargs)

@@ -5,6 +5,8 @@ Both draw a snapshot they are given (`show`), so a redraw reads nothing from the
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
 from textual.widgets import Static
 
@@ -12,13 +14,16 @@ from ...text import shorten
 from ..render import header_text
 from .tones import TONE_CLASSES, Tones
 
+if TYPE_CHECKING:
+    from ...cockpit.views import HeaderView
+
 
 class Pane(Static):
     """A Static that draws toned text: its component classes carry the colours."""
 
     COMPONENT_CLASSES = TONE_CLASSES
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("markup", False)  # what it shows is text, never markup ("[ ]", "[P1]")
         super().__init__(*args, **kwargs)
         self.tones = Tones(self)
@@ -27,11 +32,11 @@ class Pane(Static):
 class HeaderBar(Pane):
     """GO / NO-GO / TAMPERED (a word, not just a colour), progress with ✗ ⚠, approvals, LIVE, target."""
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.view = None
+        self.view: HeaderView | None = None
 
-    def show(self, view) -> None:
+    def show(self, view: HeaderView | None) -> None:
         if view != self.view:
             self.view = view
             self.refresh()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey
 
 from .tones import TONE_CLASSES, Tones
 
 
-class GoliveTable(DataTable):
+class GoliveTable(DataTable[object]):
     """Every table of the cockpit moves the same way: arrows, j/k, g/G, page keys."""
 
     COMPONENT_CLASSES = DataTable.COMPONENT_CLASSES | TONE_CLASSES
@@ -19,8 +22,13 @@ class GoliveTable(DataTable):
         Binding("G", "scroll_bottom", "Bottom", show=False),
     ]
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("cursor_type", "row")
         kwargs.setdefault("zebra_stripes", False)
         super().__init__(**kwargs)
         self.tones = Tones(self)
+
+    def column_width(self, key: str) -> int | None:
+        """The width of a column, or None while the table has no such column (before the first layout)."""
+        column = self.columns.get(ColumnKey(key))
+        return column.width if column is not None else None

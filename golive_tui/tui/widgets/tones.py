@@ -8,13 +8,13 @@ applied to everything drawn, so nothing here knows about it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from rich.style import Style
 from textual.widget import Widget
 
 TONES = ("ok", "bad", "warn", "dim", "strong", "badge-go", "badge-nogo", "badge-alarm")
-TONE_CLASSES = frozenset(f"tone--{tone}" for tone in TONES)
+TONE_CLASSES = {f"tone--{tone}" for tone in TONES}  # a set: Textual types COMPONENT_CLASSES so
 
 
 class Tones(Mapping[str, Style]):
@@ -37,7 +37,7 @@ class Tones(Mapping[str, Style]):
                 self._styles[key] = style
         return style
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(TONES)
 
     def __len__(self) -> int:

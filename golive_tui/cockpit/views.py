@@ -1,4 +1,4 @@
-"""Frozen snapshots of what the cockpit shows, built from the session: render.py draws only these.
+"""Frozen snapshots of what the cockpit shows, built from the session: tui/render.py draws only these.
 
 Every text a person or a remote server wrote (titles, names, notes, evidence, probe
 output) is made safe here, once, with `safe_line` / `safe_block`: nothing downstream
@@ -11,20 +11,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ..actor import Operator
-from ..decision import Decision, live, outcome, progress, section_progress
+from ..decision import Decision, live, progress, section_progress
 from ..model import Item, Section
 from ..profile import Profile
-from ..reachability import unreachable_in_state
+from ..projection import item_facts
+from ..reachability import Unreachable, unreachable_in_state
 from ..runbook import Command, commands
 from ..selection import verdict_counts
 from ..session import Session
 from ..state import State
-from ..sweep import Change
+from ..sweep import VerdictChange
 from ..text import safe_block, safe_line
-from ..vocab import format_value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HeaderView:
     """The one line every screen starts with."""
 
@@ -52,7 +52,8 @@ class HeaderView:
     regressed: int = 0
     watch: str = ""
     store: str = ""
-    unreachable: tuple = ()
+    unreachable: tuple[Unreachable, ...] = ()
+    """Backends that did not answer, each said once (reachability.py)."""
     """reachability.Unreachable per silent backend: said once in the header, not as N errors."""
 
 
@@ -109,11 +110,13 @@ def header_view(session: Session, decision: Decision, now: datetime, *, regresse
     live, next_task, next_due, overdue = live_line(session, now)
     problem = decision.integrity.problem if decision.tampered else ""
     return HeaderView(
-        decision.label, decision.go, safe_line(problem), overall.finished, overall.total, overall.failed, errors,
-        sum(v.counts for v in decision.approvals), len(decision.approvals), safe_line(session.checklist.title),
-        target_label(session.profile), session.read_only, live, next_task, next_due, overdue, regressed, watch,
-        safe_line(" · ".join(part for part in (session.store_summary or "", getattr(session, "captains", "")) if part)),
-        tuple(unreachable_in_state(session.state, (i.key for i in items))))
+        badge=decision.label, go=decision.go, problem=safe_line(problem), finished=overall.finished,
+        total=overall.total, failed=overall.failed, errors=errors,
+        approved=sum(v.counts for v in decision.approvals), roles=len(decision.approvals),
+        title=safe_line(session.checklist.title), target=target_label(session.profile), read_only=session.read_only,
+        live=live, next_task=next_task, next_due=next_due, overdue=overdue, regressed=regressed, watch=watch,
+        store=safe_line(" · ".join(part for part in (session.store_summary or "", getattr(session, "captains", "")) if part)),
+        unreachable=tuple(unreachable_in_state(session.state, (i.key for i in items))))
 
 
 def section_label(section: Section, state: State, now: datetime) -> str:
@@ -129,7 +132,7 @@ def progress_label(items: list[Item], state: State, now: datetime) -> str:
     return f"{prog.label()}{f' ⚠{errors}' if errors else ''}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RowView:
     """One row of the item table."""
 
@@ -151,16 +154,15 @@ class RowView:
 
 
 def row_view(item: Item, state: State, now: datetime, *, running: bool = False, held: bool = False,
-             change: Change | None = None) -> RowView:
-    istate = state.item(item.key)
-    o = outcome(item, istate, now)
-    probe = istate.probe
-    return RowView(item.key, safe_line(item.title), safe_line(item.owner), o.state, bool(o.reason and o.state != "waived"),
-                   probe.verdict if probe else None, probe.checked_at if probe else None, running,
-                   held and not running, change.mark if change else "", istate.override is not None)
+             change: VerdictChange | None = None) -> RowView:
+    facts = item_facts(item, state, now)
+    return RowView(key=item.key, title=safe_line(item.title), owner=safe_line(item.owner), outcome=facts.state,
+                   expired=bool(facts.reason and facts.state != "waived"), verdict=facts.verdict or None,
+                   checked_at=facts.checked_at, running=running, held=held and not running,
+                   change=change.mark if change else "", overridden=facts.override is not None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ItemView:
     """Everything known about one item, for the item screen and the detail pane."""
 
@@ -172,6 +174,8 @@ class ItemView:
     outcome: str
     reason: str
     by: str
+    by_probe: bool
+    """The status was set by a probe result (its expiry is the verdict's validity), not attested by a person."""
     at: datetime | None
     operator: str
     expires_at: datetime | None
@@ -184,16 +188,18 @@ class ItemView:
     checked_at: datetime | None
     duration_ms: float
     value: str
-    evidence_lines: str
+    probe_output: str
+    """What the probe saw (the record's `probe.evidence`), line by line."""
     note: str
     evidence: str
+    """What a person attached: text, a link or a file (then `evidence_sha256`); never probe output."""
     evidence_sha256: str
     waiver: str
     override: str
     links: tuple[tuple[str, str], ...]
     fields: tuple[tuple[str, str], ...]
     commands: tuple[Command, ...]
-    change: Change | None = None
+    change: VerdictChange | None = None
 
 
 def _operator_of(state: State, key: str) -> str:
@@ -207,36 +213,34 @@ def _operator_of(state: State, key: str) -> str:
 
 
 def item_view(session: Session, item: Item, now: datetime, *, running: bool = False, held: bool = False,
-              change: Change | None = None) -> ItemView:
-    state = session.state
-    istate = state.item(item.key)
-    o = outcome(item, istate, now)
-    probe = istate.probe
+              change: VerdictChange | None = None) -> ItemView:
+    facts = item_facts(item, session.state, now)
     metric = ""
     if item.metric:
         m = item.metric
         metric = f"target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else "") + (
             f" ({safe_line(m.expected)})" if m.expected else "")
     override = ""
-    if istate.override:
-        ov = istate.override
-        override = safe_line(f"{ov.reason} — by {ov.by} {ov.at:%Y-%m-%d %H:%M} UTC, over the probe's {ov.verdict}"
-                             + (f" ({ov.summary})" if ov.summary else ""))
+    if (ov := facts.override) is not None:
+        override = safe_line(f"{ov['reason']} — by {ov['by']} {ov['at']:%Y-%m-%d %H:%M} UTC, over the probe's "
+                             f"{ov['verdict']}" + (f" ({ov['summary']})" if ov.get("summary") else ""))
     waiver = ""
-    if istate.waiver:
-        w = istate.waiver
-        waiver = safe_line(f"until {w.until:%Y-%m-%d %H:%M} UTC by {w.by}: {w.reason}")
+    if (w := facts.waiver) is not None:
+        waiver = safe_line(f"until {w['until']:%Y-%m-%d %H:%M} UTC by {w['by']}: {w['reason']}")
     # A waived item's status is the waiver's: who granted it and when, not whoever (or whichever probe) set it before.
-    by, at = (istate.waiver.by, istate.waiver.at) if o.state == "waived" and istate.waiver else (istate.by, istate.at)
+    waived = facts.state == "waived" and w is not None
+    by, at, by_probe = (w["by"], w.get("at"), False) if waived and w is not None else (facts.by, facts.at, facts.by_probe)
     return ItemView(
-        item.key, safe_line(item.title), item.priority, safe_line(item.owner), safe_block(item.description),
-        o.state, safe_line(o.reason), safe_line(by), at, _operator_of(state, item.key), istate.expires_at,
-        metric, tuple(spec.kind for spec in item.probe), running, held,
-        probe.verdict if probe else None, safe_line(probe.summary) if probe else "", probe.checked_at if probe else None,
-        probe.duration_ms if probe else 0.0, format_value(probe.value, probe.unit) if probe else "",
-        safe_block(probe.evidence.rstrip()) if probe else "", safe_block(istate.note), safe_line(istate.evidence),
-        istate.evidence_sha256, waiver, override,
-        tuple((safe_line(link.name), safe_line(link.url)) for link in item.links),
-        tuple((safe_line(k), safe_block(v)) for k, v in item.fields.items()),
-        tuple(Command(safe_line(c.label), safe_block(c.text)) for c in commands(item.runbook, session.profile)),
-        change)
+        key=item.key, title=safe_line(item.title), priority=item.priority, owner=safe_line(item.owner),
+        description=safe_block(item.description), outcome=facts.state, reason=safe_line(facts.reason),
+        by=safe_line(by), by_probe=by_probe, at=at,
+        operator=_operator_of(session.state, item.key), expires_at=facts.expires_at, metric=metric,
+        probes=tuple(spec.kind for spec in item.probe), running=running, held=held,
+        verdict=facts.verdict or None, summary=safe_line(facts.summary),
+        checked_at=facts.checked_at, duration_ms=facts.duration_ms or 0.0, value=facts.current,
+        probe_output=safe_block(facts.probe_output.rstrip()), note=safe_block(facts.note),
+        evidence=safe_line(facts.evidence), evidence_sha256=facts.evidence_sha256, waiver=waiver, override=override,
+        links=tuple((safe_line(link.name), safe_line(link.url)) for link in item.links),
+        fields=tuple((safe_line(k), safe_block(v)) for k, v in item.fields.items()),
+        commands=tuple(Command(safe_line(c.label), safe_block(c.text)) for c in commands(item.runbook, session.profile)),
+        change=change)

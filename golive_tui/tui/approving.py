@@ -1,5 +1,6 @@
-"""The sign-off from the cockpit: approve (own, proxy with evidence, signed through ssh-agent),
-revoke, and the go-live moment — forced only by a reason and a second operator's confirmation.
+"""Approving from the cockpit, as dialogs over `actions`: approve (own, proxy with evidence, signed
+through ssh-agent), revoke, and the go-live moment — forced only by a reason and a second
+operator's confirmation. (signoff.py, in the core, says who really approved.)
 
 Who may sign what is the core's to say (`actions.approve`, `actions.confirm_forced_go_live`):
 the dialogs show who records it and what kind of approval it is, and what the core refuses.
@@ -11,29 +12,31 @@ import asyncio
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from textual.app import App
 
 from .. import actions
+from ..cockpit import Cockpit
+from ..session import Session
 from ..text import safe_line
 from .modals.base import ConfirmModal
 from .modals.signoff import ApproveModal, GoLiveModal, RevokeModal
-
-if TYPE_CHECKING:
-    from .app import GoliveApp
+from .recorder import Recorder
 
 
-class Signer:
-    def __init__(self, app: GoliveApp) -> None:
-        self.app = app
+class Approving:
+    def __init__(self, app: App[Any], cockpit: Cockpit, recorder: Recorder) -> None:
+        self.app, self.cockpit, self.recorder = app, cockpit, recorder
         self._keys = tempfile.TemporaryDirectory(prefix="golive-agent-")
         """Where an ssh-agent key's public half is written for ssh-keygen (never a private key)."""
 
     @property
-    def session(self):
-        return self.app.session
+    def session(self) -> Session:
+        return self.cockpit.session
 
     def approve(self, role_id: str = "") -> None:
-        if self.app.writable():
+        if self.recorder.writable():
             self.app.run_worker(self._approve(role_id), group="approve")
 
     async def _approve(self, role_id: str) -> None:
@@ -41,7 +44,7 @@ class Signer:
         from ..signoff import is_own
 
         checklist, actor = self.session.checklist, self.session.actor
-        decision = self.app.decision()
+        decision = self.cockpit.decision()
         if not role_id:  # first role still to (re)sign
             role_id = next((v.role_id for v in decision.approvals if v.state != "fresh"), "")
         roles = [(r.id, r.role) for r in checklist.approval]
@@ -62,10 +65,10 @@ class Signer:
         self.app.push_screen(ApproveModal(
             roles, decision.signature, actor.operator.user, role_id, operator=str(actor.operator),
             own=lambda name: is_own(name, actor.operator), agent_key=agent[0] if agent else "",
-            check=self.app.recorder.checked(change, lambda v: f"approved as {v[0]}")))
+            check=self.recorder.checked(change, lambda v: f"approved as {v[0]}")))
 
     def revoke(self, role_id: str = "") -> None:
-        if not self.app.writable():
+        if not self.recorder.writable():
             return
         state, checklist = self.session.state, self.session.checklist
         recorded = [(r.id, r.role) for r in checklist.approval
@@ -74,16 +77,16 @@ class Signer:
             self.app.notify("no approval to revoke", timeout=3)
             return
 
-        def change(value) -> Callable[[], Any]:
+        def change(value: tuple[str, str]) -> Callable[[], Any]:
             role, reason = value
             return lambda: actions.revoke(self.session.store, checklist, role, reason=reason, actor=self.session.actor)
 
         self.app.push_screen(RevokeModal(recorded, role_id,
-                                         self.app.recorder.checked(change, lambda v: f"approval {v[0]} revoked")))
+                                         self.recorder.checked(change, lambda v: f"approval {v[0]} revoked")))
 
     def go_live(self) -> None:
         """Record the go-live moment; on NO-GO ask for a forced one, which a second operator confirms."""
-        if not self.app.writable():
+        if not self.recorder.writable():
             return
         meta, actor = self.session.state.meta, self.session.actor
         store, checklist, trust = self.session.store, self.session.checklist, self.session.trust
@@ -94,15 +97,15 @@ class Signer:
         if request is not None:
             question = (f"A forced go-live was asked for by {safe_line(request.by)} at {request.at:%H:%M} UTC: "
                         f"{safe_line(request.reason)}. Confirm it as {actor.operator}? The go-live moment is recorded now.")
-            self.app.push_screen(ConfirmModal(question, "Confirm go-live", danger=True, check=self.app.recorder.checked(
+            self.app.push_screen(ConfirmModal(question, "Confirm go-live", danger=True, check=self.recorder.checked(
                 lambda _: lambda: actions.confirm_forced_go_live(store, checklist, actor=actor, trust=trust),
                 "forced go-live confirmed: LIVE")))
             return
-        decision = self.app.decision()
+        decision = self.cockpit.decision()
 
         def change(reason: str) -> Callable[[], Any]:
             return lambda: actions.go_live(store, checklist, force_reason=reason, actor=actor, trust=trust)
 
         said = "go-live recorded" if decision.go else \
             "forced go-live requested: a second operator confirms it (L on the sign-off screen)"
-        self.app.push_screen(GoLiveModal(decision.go, decision.reasons, self.app.recorder.checked(change, said)))
+        self.app.push_screen(GoLiveModal(decision.go, decision.reasons, self.recorder.checked(change, said)))
