@@ -96,8 +96,8 @@ async def test_a_hanging_webhook_never_delays_a_watch_sweep_and_its_failure_is_s
                 FLIP.update({item.key: verdict for item in checklist.items()})
                 started = time.monotonic()
                 await pilot.press("R")
-                await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.sweeping
-                                 and not app.prober.running, timeout=10)
+                await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping
+                                 and not app.cockpit.running, timeout=10)
                 assert time.monotonic() - started < 3, "a sweep waited for the webhook deadline"
             await wait_until(pilot, lambda: any("no answer within 3 s" in n for n in notes(app)), timeout=20)
             assert receiver.attempts >= 1

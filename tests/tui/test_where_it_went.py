@@ -65,8 +65,8 @@ async def test_the_captains_call_in_21_keys(app_factory, probe_kinds, store, tmp
         for key in CALL:
             await pilot.press(key)
             if key == "R":
-                await wait_until(pilot, lambda: app.prober.sweep_run is not None and not app.prober.sweeping
-                                 and not app.prober.running)
+                await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping
+                                 and not app.cockpit.running)
             elif key in ("h", "t", "m", "l"):
                 await pilot.pause(0.2)  # the palette searches as you type
             else:
