@@ -94,12 +94,17 @@ def by_hand(profile) -> tuple[float, list[str], list[str]]:
             continue
         started = time.perf_counter()
         done = subprocess.run(argv, capture_output=True, timeout=120, env=os.environ)
-        total += time.perf_counter() - started
+        took = time.perf_counter() - started
+        total += took
+        BY_TOOL[label.split()[0] if label.split()[0] in ("kubectl", "aws") else "health" if label.startswith("health")
+                else "curl/openssl"].append(took)
         ran.append(label if done.returncode == 0 else f"{label} (exit {done.returncode})")
     return total, ran, left_out
 
 
 WHOLE_CPU: list[float] = []
+BY_TOOL: dict[str, list[float]] = {"kubectl": [], "health": [], "aws": [], "curl/openssl": []}
+"""Seconds of each by-hand command, by tool (`health` is kubectl exec … curl)."""
 VERDICTS: list[dict[str, int]] = []
 """The verdict counts of each whole_process() call's last run, in order."""
 
@@ -180,6 +185,7 @@ def main() -> None:
           f" demo 'degraded'; {network}; kubeconfig: {auth}")
     print(f"by hand: {len(ran)} of the seed's commands one after another: {hand:.2f} s")
     print("  " + "; ".join(ran))
+    print("  by tool: " + ", ".join(f"{tool} {len(times)}x {sum(times):.2f} s" for tool, times in BY_TOOL.items()))
     for line in left_out:
         print(f"  left out: {line}")
     print(f"golive run, whole process (median of {args.runs}): {whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
