@@ -85,5 +85,8 @@ def behind_network(env, rtt_ms: float, eks_auth: bool, plugin_s: float) -> Itera
         yield path
     finally:
         if relay.stdin:
-            relay.stdin.close()
-        stop_process(relay, 5)
+            relay.stdin.close()  # the relay stops on EOF
+        try:
+            relay.wait(5)
+        except subprocess.TimeoutExpired:
+            stop_process(relay, 5)

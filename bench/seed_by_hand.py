@@ -94,19 +94,27 @@ def by_hand(profile) -> tuple[float, list[str], list[str]]:
             continue
         started = time.perf_counter()
         done = subprocess.run(argv, capture_output=True, timeout=120, env=os.environ)
-        total += time.perf_counter() - started
+        took = time.perf_counter() - started
+        total += took
+        BY_TOOL[label.split()[0] if label.split()[0] in ("kubectl", "aws") else "health" if label.startswith("health")
+                else "curl/openssl"].append(took)
         ran.append(label if done.returncode == 0 else f"{label} (exit {done.returncode})")
     return total, ran, left_out
 
 
 WHOLE_CPU: list[float] = []
-VERDICTS: dict[str, int] = {}
+BY_TOOL: dict[str, list[float]] = {"kubectl": [], "health": [], "aws": [], "curl/openssl": []}
+"""Seconds of each by-hand command, by tool (`health` is kubectl exec … curl)."""
+VERDICTS: list[dict[str, int]] = []
+"""The verdict counts of each whole_process() call's last run, in order."""
 
 
-def whole_process(env: DemoProcess, profile_path: Path, runs: int) -> tuple[float, float]:
-    """Median wall time of `golive run` as a fresh process, and its peak RSS (MB)."""
+def whole_process(env: DemoProcess, profile_path: Path, runs: int, source: str = "") -> tuple[float, float]:
+    """Median wall time of `golive run` as a fresh process (of the golive_tui under `source`, if given), its peak RSS (MB)."""
     argv = [sys.executable, "-m", "golive_tui", "--profile", str(profile_path), "--state", str(env.state_path),
-            "run", "--format", "json"]
+            "run", "--format", "json", *(["--no-save"] if source else [])]
+    if source:  # another version's code, with this environment's packages
+        argv = ["env", f"PYTHONPATH={source}", *argv]
     times, rss, cpu = [], 0.0, []
     for _ in range(runs):
         started = time.perf_counter()
@@ -118,9 +126,9 @@ def whole_process(env: DemoProcess, profile_path: Path, runs: int) -> tuple[floa
         cpu.append(sum(float(x) for x in re.findall(rb"(?:User|System) time \(seconds\): ([\d.]+)", timed.stderr)))
     WHOLE_CPU.append(statistics.median(cpu))
     try:  # the verdicts of the last run: the network must change the time, never the answers
-        VERDICTS.update(json.loads(timed.stdout)["counts"])
+        VERDICTS.append(json.loads(timed.stdout)["counts"])
     except (ValueError, KeyError):
-        VERDICTS["unreadable output"] = 1
+        VERDICTS.append({"unreadable output": 1})
     return statistics.median(times), rss
 
 
@@ -152,6 +160,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rtt-ms", type=float, default=0.0, help="round trip to every endpoint (a relay delays each way by half)")
     parser.add_argument("--eks-auth", action="store_true", help="the kubeconfig in the EKS form, with an exec plugin")
+    parser.add_argument("--baseline", default="", metavar="DIR",
+                        help="also time `golive run` of another version (a directory holding its golive_tui), same run")
     parser.add_argument("--plugin-s", type=float, default=0.5, help="start-up of the stand-in `aws eks get-token`")
     args = parser.parse_args()
     items = [i for i in load_checklist().items() if i.probe]
@@ -166,6 +176,7 @@ def main() -> None:
         warm_sweeps(profile, items, 1)  # moto loads each service backend on its first call: warm both sides
         hand, ran, left_out = by_hand(profile)
         whole, rss = whole_process(env, profile_path, args.runs)
+        baseline = whole_process(env, profile_path, args.runs, args.baseline)[0] if args.baseline else None
         warm, slowest, slowest_key = warm_sweeps(profile, items, args.runs)
     network = f"{args.rtt_ms:g} ms round trip to every endpoint" if args.rtt_ms else "loopback"
     auth = f"EKS exec plugin ({args.plugin_s:g} s start-up)" if args.eks_auth else "static token"
@@ -174,10 +185,14 @@ def main() -> None:
           f" demo 'degraded'; {network}; kubeconfig: {auth}")
     print(f"by hand: {len(ran)} of the seed's commands one after another: {hand:.2f} s")
     print("  " + "; ".join(ran))
+    print("  by tool: " + ", ".join(f"{tool} {len(times)}x {sum(times):.2f} s" for tool, times in BY_TOOL.items()))
     for line in left_out:
         print(f"  left out: {line}")
     print(f"golive run, whole process (median of {args.runs}): {whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
-          f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[-1]:.2f} s (user+sys, median); verdicts {VERDICTS}")
+          f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[0]:.2f} s (user+sys, median); verdicts {VERDICTS[0]}")
+    if baseline is not None:
+        print(f"  baseline {args.baseline} (median of {args.runs}): {baseline:.2f} s — {hand / baseline:.1f}x;"
+              f" CPU {WHOLE_CPU[1]:.2f} s; verdicts {VERDICTS[1]}")
     print(f"warm sweep in one process (median of {args.runs}): {warm:.2f} s — {hand / warm:.1f}x faster than by hand;"
           f" slowest probe {slowest:.2f} s ({slowest_key}), wall/slowest {warm / slowest:.2f}")
 

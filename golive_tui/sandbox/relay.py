@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import sys
 import threading
@@ -186,6 +187,7 @@ def main() -> None:
     sys.stdin.read()  # until the parent closes it (or dies)
     relays.stop()
     print(json.dumps({"connections": {str(k): v for k, v in relays.connections.items()}}), flush=True)
+    os._exit(0)  # connections the stop cut are garbage now: no "Task was destroyed" lines at interpreter exit
 
 
 if __name__ == "__main__":
