@@ -202,6 +202,7 @@ def _resume_point(state: State) -> tuple[int, State]:
     if isinstance(entries, LazyAudit):
         recalled = verified.recall(entries)
         if recalled is not None:
+            _REMEMBERED[entries.prefix_text(1)] = recalled[0]  # already in the cache: not written again soon
             return recalled
     return 0, origin(state)[2]
 
@@ -289,6 +290,7 @@ def _verify(state: State) -> VerifyReport:
             _VERIFIED.popitem(last=False)
         if isinstance(entries, LazyAudit) and entries.stored - start >= verified.REMEMBER_AFTER and total == entries.stored:
             verified.remember(entries, total, replay)
+            _REMEMBERED[entries.prefix_text(1)] = total
     problem = check_vouched(state, replay) or _check_base(state)
     if problem:
         return VerifyReport(False, total, problem, None)
