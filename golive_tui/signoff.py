@@ -146,7 +146,7 @@ def verify_signatures(checklist: Checklist, state: State, trust: Trust) -> tuple
     from .state.chain import Change, apply_change, origin
     from .state.lazy import LazyAudit
 
-    if isinstance(state.audit, LazyAudit) and not state.audit.added and "ssh_signature" not in state.audit.raw:
+    if isinstance(state.audit, LazyAudit) and not state.audit.added and not state.audit.mentions("ssh_signature"):
         return 0, "", None  # no signed approval anywhere in the history's text: nothing to replay for
 
     replay = origin(state)[2]  # the state before the first entry in the file (after archived history)

@@ -2,9 +2,14 @@
 
 Layers, each importing only those above it:
 
-    schema    the document's pydantic models
+    schema    the document's pydantic models (schema_version, migrate)
+    canon     deterministic JSON for hashing
+    lazy      the audit chain read one entry at a time when asked (LazyAudit)
+    verified  verification remembered between processes, by the digest of the text it covered
+    sweeps    sweep entries: digests of a sweep's unchanged re-probes, and their check
     chain     the tamper-evident audit chain: changes, hashing, replay, verification
     codec     TOML text <-> State, with the caches of the unchanging parts
+    archive   old history moved to hash-linked segment files, and their verification
     conflicts the rule that refuses a change made on a stale view
     lineage   a record's identity (lineage, created at, first entry) and the cache of the one last seen
     shared    files in a shared directory: no symlinks followed, owners and modes checked, the lock's holder

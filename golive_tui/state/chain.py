@@ -174,7 +174,7 @@ class _Text:
 def _proof(entries: Sequence[AuditEntry]) -> Sequence[AuditEntry] | _Text | None:
     if not isinstance(entries, LazyAudit):
         return list(entries)
-    if entries.added or not entries.raw:
+    if entries.added or not entries.has_text:
         return None  # entries not written yet: nothing another read will match
     return _Text(entries.stored, hashlib.sha256(entries.prefix_text(entries.stored).encode()).hexdigest())
 
@@ -182,7 +182,7 @@ def _proof(entries: Sequence[AuditEntry]) -> Sequence[AuditEntry] | _Text | None
 def _same_prefix(known: Sequence[AuditEntry] | _Text, entries: Sequence[AuditEntry]) -> bool:
     if isinstance(known, _Text):
         # The chunk boundaries are the new text's own: an entry that grew a line does not match.
-        return (isinstance(entries, LazyAudit) and bool(entries.raw) and known.count <= entries.stored
+        return (isinstance(entries, LazyAudit) and entries.has_text and known.count <= entries.stored
                 and hashlib.sha256(entries.prefix_text(known.count).encode()).hexdigest() == known.digest)
     n = len(known)
     return n <= len(entries) and all(known[i] is entries[i] for i in range(n))
@@ -207,6 +207,7 @@ def _resume_point(state: State) -> tuple[int, State]:
     if isinstance(entries, LazyAudit):
         recalled = verified.recall(entries)
         if recalled is not None:
+            _REMEMBERED[entries.prefix_text(1)] = recalled[0]  # already in the cache: not written again soon
             return recalled
     return 0, origin(state)[2]
 
@@ -226,6 +227,10 @@ def _identity(state: State) -> tuple:
             tuple(state.vouched.items()), tuple(state.sweeps), tuple(map(id, state.sweeps.values())))
 
 
+_REMEMBERED: dict[str, int] = {}
+"""How many entries of a chain (by its first entry's text) this process last left in verified.py's cache."""
+
+
 def _held(state: State) -> tuple:
     return tuple(state.items.values()), tuple(state.approvals.values()), state.meta, tuple(state.sweeps.values())
 
@@ -237,6 +242,17 @@ def vouch(state: State) -> None:
     _VERDICTS[_identity(state)] = (_held(state), VerifyReport(True, len(state.audit)))
     while len(_VERDICTS) > _VERIFIED_LIMIT:
         _VERDICTS.popitem(last=False)
+    audit = state.audit
+    if not isinstance(audit, LazyAudit) or audit.added or not audit.stored:
+        return
+    chain_key = audit.prefix_text(1)  # the first entry names the chain
+    if audit.stored - _REMEMBERED.get(chain_key, 0) >= verified.REMEMBER_AFTER:
+        # A process that writes for hours (the cockpit) leaves its verification for the next command too.
+        # The state as written serves as the replay: it differs from a replay only in vouched items'
+        # volatile fields, which the check replaces and an item entry restates before changing.
+        verified.remember(audit, audit.stored, state)
+        _REMEMBERED.clear()
+        _REMEMBERED[chain_key] = audit.stored
 
 
 def verify(state: State) -> VerifyReport:
@@ -279,6 +295,7 @@ def _verify(state: State) -> VerifyReport:
             _VERIFIED.popitem(last=False)
         if isinstance(entries, LazyAudit) and entries.stored - start >= verified.REMEMBER_AFTER and total == entries.stored:
             verified.remember(entries, total, replay)
+            _REMEMBERED[entries.prefix_text(1)] = total
     problem = check_vouched(state, replay) or _check_base(state)
     if problem:
         return VerifyReport(False, total, problem, None)

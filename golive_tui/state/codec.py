@@ -30,7 +30,7 @@ KEPT_ENTRIES = 128
 """Entries a process keeps as objects across its own saves (its newest: what it has just shown)."""
 
 
-def _foreign_header(raw: str) -> bool:
+def _foreign_header(raw: str, base: int = 0) -> bool:
     """A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
 
     A line of evidence that starts with `[` sits inside a multi-line string: an odd number of
@@ -38,8 +38,8 @@ def _foreign_header(raw: str) -> bool:
     regular expression: this runs on every read, and `re` holds the interpreter lock for
     the whole megabytes of a long record.
     """
-    entry = 0
-    at = raw.find("\n[")
+    entry = base
+    at = raw.find("\n[", base)
     while at >= 0:
         line = at + 1
         if raw.count('"""', entry, line) % 2 == 0:  # not inside a string
@@ -87,7 +87,7 @@ class Codec:
         if start < 0:
             return
         before = state.audit
-        written = LazyAudit(text[start:], self._entry, lambda: _full_audit("state", text))  # the text just dumped: entries only
+        written = LazyAudit(text, start, self._entry, lambda: _full_audit("state", text))  # the text just dumped: entries only
         if written.stored != len(before):
             return  # the text does not split into its entries: keep them as they are
         # The newest entries stay the objects they were in memory (not parsed again; their values in the
@@ -129,7 +129,7 @@ class Codec:
         if state.base:
             parts.append(tomli_w.dumps({"base": strip_none(state.base)}, multiline_strings=True))
         audit = state.audit
-        if isinstance(audit, LazyAudit) and audit.raw:
+        if isinstance(audit, LazyAudit) and audit.has_text:
             parts.append(audit.raw)  # the entries as read, byte for byte: only the new ones are written
             parts += [self._audit_chunk(entry) for entry in audit.added]
         else:
@@ -162,14 +162,13 @@ class Codec:
         start = audit_start(text)
         if start < 0:
             return None
-        raw = text[start:]
-        if _foreign_header(raw):
+        if _foreign_header(text, start):
             return None
         head = tomllib.loads(text[:start])
         if "audit" in head:
             return None
 
-        return head, LazyAudit(raw, self._entry, lambda: _full_audit(path, text))
+        return head, LazyAudit(text, start, self._entry, lambda: _full_audit(path, text))
 
     def loads(self, path: Path | str, text: str) -> State:
         """Parse and validate a state document; a LoadError names the file, line and key."""

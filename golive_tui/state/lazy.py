@@ -25,17 +25,17 @@ class ChunkError(Exception):
     """A chunk of the audit text is not one audit entry."""
 
 
-def chunk_starts(raw: str) -> list[int]:
-    """Offsets of the entries in the audit text (which starts with the first header).
+def chunk_starts(text: str, base: int = 0) -> list[int]:
+    """Offsets (in `text`) of the entries of the audit part that begins at `base` with its first header.
 
     A `[[audit]]` line inside a multi-line string (an odd number of triple quotes since
     the entry began: tomli_w escapes quotes inside strings) is evidence, not an entry.
     """
-    starts = [0]
-    find = raw.find
-    at = find(_SEPARATOR, 0)
+    starts = [base]
+    find = text.find
+    at = find(_SEPARATOR, base)
     while at >= 0:
-        if raw.count('"""', starts[-1], at) % 2 == 0:
+        if text.count('"""', starts[-1], at) % 2 == 0:
             starts.append(at + 1)
         at = find(_SEPARATOR, at + 1)
     return starts
@@ -52,30 +52,44 @@ def audit_start(text: str) -> int:
 class LazyAudit:
     """A list of audit entries backed by the text they were read from."""
 
-    def __init__(self, raw: str, parse: Callable[[str], AuditEntry], full: Callable[[], list[AuditEntry]],
-                 starts: list[int] | None = None) -> None:
-        self.raw = raw
-        """The audit part of the document as read (from its first `[[audit]]`)."""
-        self._starts = starts if starts is not None else chunk_starts(raw)
+    def __init__(self, text: str, base: int, parse: Callable[[str], AuditEntry], full: Callable[[], list[AuditEntry]]) -> None:
+        self._text = text
+        """The document as read or written; its audit part begins at `base` (not copied out of it)."""
+        self._base = base
+        self._starts = chunk_starts(text, base)
         self._parse = parse
         self._full = full
         self._read: list[AuditEntry | None] = [None] * len(self._starts)
         self.added: list[AuditEntry] = []
-        """Entries appended since the document was read (written after `raw`)."""
+        """Entries appended since the document was read (written after the stored ones)."""
 
     # --- the text --------------------------------------------------------------------------------
     @property
+    def raw(self) -> str:
+        """The audit part of the document as read (from its first `[[audit]]`): a copy, for writing it back."""
+        return self._text[self._base:]
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self._text)
+
+    def mentions(self, word: str) -> bool:
+        """Whether the stored entries' text holds `word` anywhere (a cheap filter before parsing them)."""
+        return self._text.find(word, self._base) >= 0
+
+    @property
     def stored(self) -> int:
-        """How many entries `raw` holds."""
+        """How many entries the text holds."""
         return len(self._read)
 
     def chunk(self, index: int) -> str:
-        end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self.raw)
-        return self.raw[self._starts[index]:end]
+        end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self._text)
+        return self._text[self._starts[index]:end]
 
     def prefix_text(self, count: int) -> str:
         """The text of the first `count` stored entries (what a remembered verification covers)."""
-        return self.raw if count >= len(self._starts) else self.raw[: self._starts[count] - 1]
+        end = len(self._text) if count >= len(self._starts) else self._starts[count] - 1
+        return self._text[self._base:end]
 
     def _entry(self, index: int) -> AuditEntry:
         entry = self._read[index]
@@ -85,7 +99,7 @@ class LazyAudit:
             except (ChunkError, tomllib.TOMLDecodeError, ValueError):
                 entries = self._full()  # the layout is not one entry per chunk: trust the full parser
                 self._starts = list(range(len(entries)))
-                self.raw = ""
+                self._text = ""
                 self._read = list(entries)
                 raise _Reparsed from None
             self._read[index] = entry
@@ -146,7 +160,8 @@ class LazyAudit:
     def copy(self) -> LazyAudit:
         """Another list over the same text and parsed entries (appends to either stay apart)."""
         twin = LazyAudit.__new__(LazyAudit)
-        twin.raw, twin._starts, twin._parse, twin._full = self.raw, self._starts, self._parse, self._full
+        twin._text, twin._base, twin._starts = self._text, self._base, self._starts
+        twin._parse, twin._full = self._parse, self._full
         twin._read = self._read  # shared: an entry parsed once is parsed for both
         twin.added = list(self.added)
         return twin

@@ -41,7 +41,7 @@ def _file(audit: LazyAudit) -> Path:
 
 def recall(audit: LazyAudit) -> tuple[int, State] | None:
     """(entries verified, the replay after them) when `audit`'s text starts with a remembered prefix."""
-    if not RECALL or not audit.stored or not audit.raw:
+    if not RECALL or not audit.stored or not audit.has_text:
         return None
     try:
         data = json.loads(_file(audit).read_text(encoding="utf-8"))
@@ -57,7 +57,7 @@ def recall(audit: LazyAudit) -> tuple[int, State] | None:
 
 def remember(audit: LazyAudit, count: int, replay: State) -> None:
     """Keep what `count` verified entries of `audit`'s text replay to (best effort: a cache)."""
-    if not audit.raw or not 0 < count <= audit.stored:
+    if not audit.has_text or not 0 < count <= audit.stored:
         return
     replay_data: dict[str, Any] = replay.model_dump(mode="json", exclude={"audit"})
     data = {"count": count, "digest": hashlib.sha256(audit.prefix_text(count).encode()).hexdigest(), "replay": replay_data}
