@@ -82,13 +82,15 @@ class Engine:
     """Run the probes of items concurrently against one profile."""
 
     def __init__(self, profile: Profile, *, concurrency: int | None = None, timeout: float | None = None,
-                 clients: ClientCache | None = None, clock: Clock = utcnow) -> None:
+                 clients: ClientCache | None = None, clock: Clock = utcnow, reachability: bool = True) -> None:
         self.profile = profile
         self.concurrency = concurrency or profile.run.concurrency
         self.timeout = timeout or profile.run.timeout
         self.clients = clients
         """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per run."""
         self.clock = clock
+        self.reachability = reachability
+        """False: no backend check, each probe alone (tests of one probe's own deadline and retry budget)."""
         self.cancel_event = threading.Event()
         self._tasks: set[asyncio.Task] = set()
         self.outages: list[Outage] = []
@@ -114,7 +116,7 @@ class Engine:
         results: list[ItemResult] = []
         # One per run: a backend found dead stays dead until the next sweep asks again.
         reach = Reachability.for_timeout(ProbeContext(self.profile, probed[0], clients, self.timeout, clock=self.clock),
-                                         self.timeout) if probed else None
+                                         self.timeout) if probed and self.reachability else None
 
         async def run_item(item: Item) -> None:
             pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, semaphore, confirmed, reach)
@@ -189,7 +191,7 @@ class Engine:
                 result = found
                 if result.verdict is Verdict.ERROR and backends and reach is not None \
                         and (outage := await reach.confirm(backends)):
-                    result = not_evaluated(outage)
+                    result = not_evaluated(outage, said=result.summary)
                 result.duration_ms = (time.perf_counter() - started) * 1000
                 result.checked_at = ctx.now()
             if result.verdict is not Verdict.ERROR or attempt == spec.retries or (reach and reach.outage(backends)):
@@ -264,7 +266,8 @@ class Engine:
 def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
     """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes' deadlines."""
     engine = Engine(profile, concurrency=kwargs.pop("concurrency", None), timeout=kwargs.pop("timeout", None),
-                    clients=kwargs.pop("clients", None), clock=kwargs.pop("clock", utcnow))
+                    clients=kwargs.pop("clients", None), clock=kwargs.pop("clock", utcnow),
+                    reachability=kwargs.pop("reachability", True))
 
     async def main() -> list[ItemResult]:
         asyncio.get_running_loop().set_default_executor(DaemonExecutor(max_workers=1))

@@ -38,12 +38,19 @@ class Outage:
     url: str = ""
 
 
-def not_evaluated(outage: Outage):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
-    """The result of an item whose backend is unreachable: `error`, and it says so rather than timing out alone."""
+SAID = "the probe said: "
+
+
+def not_evaluated(outage: Outage, said: str = ""):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
+    """The result of an item whose backend is unreachable: `error`, and it says so rather than timing out alone.
+
+    `said` is the probe's own error, when it ended before the engine knew (kept in the evidence)."""
     from .probes.base import errored
 
     where = f" ({outage.url})" if outage.url else ""
     evidence = f"{outage.backend}{where}: {outage.reason or 'no answer'}\n{SINCE}{outage.since.isoformat()}"
+    if said:
+        evidence += f"\n{SAID}{said}"
     return errored(f"{NOT_EVALUATED}{outage.backend} unreachable", evidence)
 
 
