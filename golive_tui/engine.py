@@ -34,7 +34,7 @@ from .probes.base import (
 from .probes.reach import Reachability, targets
 from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
-from .reachability import Outage, not_evaluated
+from .reachability import Outage, about_reaching, backend_of, not_evaluated
 from .text import shorten
 from .vocab import SEVERITY, Verdict
 
@@ -62,6 +62,11 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
     """One result per item: the worst verdict, every probe's summary and evidence kept."""
     if len(results) == 1:
         return results[0][1]
+    silent = [res for _, res in results if backend_of(res.summary)]
+    if len(silent) == len(results):  # nothing evaluated: the item is not evaluated (named after its first backend)
+        evidence = "\n".join(f"[{spec.kind}] {res.summary}\n{res.evidence}".rstrip() for spec, res in results)
+        return ProbeResult(Verdict.ERROR, silent[0].summary, evidence, checked_at=max(r.checked_at for r in silent),
+                           duration_ms=max(r.duration_ms for r in silent))
     considered = [r for r in results if r[1].verdict is not Verdict.SKIPPED] or results
     worst = max(considered, key=lambda pair: SEVERITY[pair[1].verdict])[1]
     summary = "; ".join(f"{spec.kind}: {res.summary}" for spec, res in results)
@@ -190,7 +195,7 @@ class Engine:
                     found = await self._attempt(kind, ctx, params, short)
                 result = found
                 if result.verdict is Verdict.ERROR and backends and reach is not None \
-                        and (outage := await reach.confirm(backends)):
+                        and about_reaching(result.summary) and (outage := await reach.confirm(backends)):
                     result = not_evaluated(outage, said=result.summary)
                 result.duration_ms = (time.perf_counter() - started) * 1000
                 result.checked_at = ctx.now()

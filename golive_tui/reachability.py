@@ -54,6 +54,16 @@ def not_evaluated(outage: Outage, said: str = ""):  # -> ProbeResult (imported l
     return errored(f"{NOT_EVALUATED}{outage.backend} unreachable", evidence)
 
 
+_ABOUT_REACHING = re.compile(r"unreachable|refused|timed out|timeout|cannot (connect|reach)|not answering|"
+                             r"connection|resolve|name or service|network|no route|reset by peer", re.IGNORECASE)
+
+
+def about_reaching(summary: str) -> bool:
+    """Whether a probe's error is about reaching its backend (then the backend's finding replaces it);
+    a missing key, a refused permission or a bad query is the probe's own finding and stays."""
+    return bool(_ABOUT_REACHING.search(summary or ""))
+
+
 def backend_of(summary: str) -> str | None:
     """The backend a not-evaluated result names (None for every other result)."""
     found = _SUMMARY.match(summary or "")
