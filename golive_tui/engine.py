@@ -125,7 +125,11 @@ class Engine:
 
         async def run_item(item: Item) -> None:
             pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, semaphore, confirmed, reach)
-                                           for spec in item.probe))
+                                           for spec in item.probe), return_exceptions=True)
+            if any(isinstance(p, asyncio.CancelledError) for p in pairs):
+                raise asyncio.CancelledError
+            # An engine bug is a verdict too: an item never silently lacks its result.
+            pairs = [verdict_of(p) if isinstance(p, Exception) else p for p in pairs]
             outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
             results.append(outcome)
             if on_result:
