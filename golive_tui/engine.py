@@ -34,7 +34,7 @@ from .probes.base import (
 from .probes.reach import Reachability, targets
 from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
-from .reachability import Outage, not_evaluated
+from .reachability import Outage, about_reaching, backend_of, not_evaluated
 from .text import shorten
 from .vocab import SEVERITY, Verdict
 
@@ -62,6 +62,11 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
     """One result per item: the worst verdict, every probe's summary and evidence kept."""
     if len(results) == 1:
         return results[0][1]
+    silent = [res for _, res in results if backend_of(res.summary)]
+    if len(silent) == len(results):  # nothing evaluated: the item is not evaluated (named after its first backend)
+        evidence = "\n".join(f"[{spec.kind}] {res.summary}\n{res.evidence}".rstrip() for spec, res in results)
+        return ProbeResult(Verdict.ERROR, silent[0].summary, evidence, checked_at=max(r.checked_at for r in silent),
+                           duration_ms=max(r.duration_ms for r in silent))
     considered = [r for r in results if r[1].verdict is not Verdict.SKIPPED] or results
     worst = max(considered, key=lambda pair: SEVERITY[pair[1].verdict])[1]
     summary = "; ".join(f"{spec.kind}: {res.summary}" for spec, res in results)
@@ -82,13 +87,15 @@ class Engine:
     """Run the probes of items concurrently against one profile."""
 
     def __init__(self, profile: Profile, *, concurrency: int | None = None, timeout: float | None = None,
-                 clients: ClientCache | None = None, clock: Clock = utcnow) -> None:
+                 clients: ClientCache | None = None, clock: Clock = utcnow, reachability: bool = True) -> None:
         self.profile = profile
         self.concurrency = concurrency or profile.run.concurrency
         self.timeout = timeout or profile.run.timeout
         self.clients = clients
         """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per run."""
         self.clock = clock
+        self.reachability = reachability
+        """False: no backend check, each probe alone (tests of one probe's own deadline and retry budget)."""
         self.cancel_event = threading.Event()
         self._tasks: set[asyncio.Task] = set()
         self.outages: list[Outage] = []
@@ -115,11 +122,15 @@ class Engine:
         results: list[ItemResult] = []
         # One per run: a backend found dead stays dead until the next sweep asks again.
         reach = Reachability.for_timeout(ProbeContext(self.profile, probed[0], clients, self.timeout, clock=self.clock),
-                                         self.timeout) if probed else None
+                                         self.timeout) if probed and self.reachability else None
 
         async def run_item(item: Item) -> None:
             pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, semaphore, confirmed, reach)
-                                           for spec in item.probe))
+                                           for spec in item.probe), return_exceptions=True)
+            if any(isinstance(p, asyncio.CancelledError) for p in pairs):
+                raise asyncio.CancelledError
+            # An engine bug is a verdict too: an item never silently lacks its result.
+            pairs = [verdict_of(p) if isinstance(p, Exception) else p for p in pairs]
             outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
             results.append(outcome)
             if on_result:
@@ -189,8 +200,8 @@ class Engine:
                     found = await self._attempt(kind, ctx, params, short)
                 result = found
                 if result.verdict is Verdict.ERROR and backends and reach is not None \
-                        and (outage := await reach.confirm(backends)):
-                    result = not_evaluated(outage)
+                        and about_reaching(result.summary) and (outage := await reach.confirm(backends)):
+                    result = not_evaluated(outage, said=result.summary)
                 result.duration_ms = (time.perf_counter() - started) * 1000
                 result.checked_at = ctx.now()
             if result.verdict is not Verdict.ERROR or attempt == spec.retries or (reach and reach.outage(backends)):
@@ -265,7 +276,8 @@ class Engine:
 def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
     """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes' deadlines."""
     engine = Engine(profile, concurrency=kwargs.pop("concurrency", None), timeout=kwargs.pop("timeout", None),
-                    clients=kwargs.pop("clients", None), clock=kwargs.pop("clock", utcnow))
+                    clients=kwargs.pop("clients", None), clock=kwargs.pop("clock", utcnow),
+                    reachability=kwargs.pop("reachability", True))
 
     async def main() -> list[ItemResult]:
         asyncio.get_running_loop().set_default_executor(DaemonExecutor(max_workers=1))

@@ -38,13 +38,30 @@ class Outage:
     url: str = ""
 
 
-def not_evaluated(outage: Outage):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
-    """The result of an item whose backend is unreachable: `error`, and it says so rather than timing out alone."""
+SAID = "the probe said: "
+
+
+def not_evaluated(outage: Outage, said: str = ""):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
+    """The result of an item whose backend is unreachable: `error`, and it says so rather than timing out alone.
+
+    `said` is the probe's own error, when it ended before the engine knew (kept in the evidence)."""
     from .probes.base import errored
 
     where = f" ({outage.url})" if outage.url else ""
     evidence = f"{outage.backend}{where}: {outage.reason or 'no answer'}\n{SINCE}{outage.since.isoformat()}"
+    if said:
+        evidence += f"\n{SAID}{said}"
     return errored(f"{NOT_EVALUATED}{outage.backend} unreachable", evidence)
+
+
+_ABOUT_REACHING = re.compile(r"unreachable|refused|timed out|timeout|cannot (connect|reach)|not answering|"
+                             r"connection|resolve|name or service|network|no route|reset by peer", re.IGNORECASE)
+
+
+def about_reaching(summary: str) -> bool:
+    """Whether a probe's error is about reaching its backend (then the backend's finding replaces it);
+    a missing key, a refused permission or a bad query is the probe's own finding and stays."""
+    return bool(_ABOUT_REACHING.search(summary or ""))
 
 
 def backend_of(summary: str) -> str | None:

@@ -86,7 +86,8 @@ def test_a_silent_endpoint_gets_the_attempts_the_budget_allows_and_no_more(
     """botocore's `max_attempts` counts retries, not attempts: one more than the budget was cut for."""
     profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{counting_silent.port}")
     (item,) = [i for i in items() if i.title == "aws.eks-cluster"]
-    (outcome,) = run_sync(profile, [item], timeout=timeout)
+    # The probe alone: the engine's reachability check would be one more connection than botocore's.
+    (outcome,) = run_sync(profile, [item], timeout=timeout, reachability=False)
     planned = call_limits(timeout)["retries"]["total_max_attempts"]
     assert planned == (1 if timeout == 2 else 2)
     assert len(counting_silent.accepted) == planned, outcome.result.summary
@@ -103,7 +104,11 @@ def test_closed_port_is_refused_for_every_kind_at_concurrency_16(aws_healthy: Sa
     for outcome in results:
         summary = outcome.result.summary
         assert outcome.result.verdict is Verdict.ERROR, (outcome.item.title, summary)
-        assert summary.startswith(f"AWS endpoint unreachable: connection refused (http://127.0.0.1:{closed_port}/"), outcome.item.title
+        # One finding for the endpoint; each probe's own words (refused, not timed out) kept in the evidence.
+        assert summary == "not evaluated: AWS endpoint unreachable", (outcome.item.title, summary)
+        assert "connection refused" in outcome.result.evidence, outcome.item.title
+    said = f"the probe said: AWS endpoint unreachable: connection refused (http://127.0.0.1:{closed_port}/"
+    assert any(said in outcome.result.evidence for outcome in results)  # those that ran first, in their own words
 
 
 def test_blackhole_ends_within_the_timeout_for_every_kind(aws_healthy: SandboxAccount, blackhole: int) -> None:
@@ -113,6 +118,12 @@ def test_blackhole_ends_within_the_timeout_for_every_kind(aws_healthy: SandboxAc
     run_sync(profile, items(), timeout=2, clients=clients)
     started = time.monotonic()
     results = run_sync(profile, items(), timeout=2, clients=clients)
+    assert time.monotonic() - started < 2 + 1
+    for outcome in results:  # the endpoint found silent: one finding, every item cut before its deadline
+        assert outcome.result.summary == "not evaluated: AWS endpoint unreachable", outcome.result.summary
+        assert outcome.result.duration_ms < 2 * 1000, (outcome.item.title, outcome.result.duration_ms)
+    started = time.monotonic()
+    results = run_sync(profile, items(), timeout=2, clients=clients, reachability=False)  # each probe alone
     assert time.monotonic() - started < 2 + 1
     for outcome in results:
         # the engine's cut-off (timeout + grace) never had to act: botocore's own read timeout ended the call

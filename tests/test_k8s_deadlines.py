@@ -38,8 +38,13 @@ def test_refused_is_refused_at_concurrency_16_on_a_loaded_machine(k8s_unreachabl
     result = subprocess.run(args, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     items = {i["id"]: i for i in json.loads(result.stdout)["items"]}
     assert sorted(items) == sorted(K8S_ITEMS), result.stderr
+    refused = f"cannot reach API server at {k8s_unreachable.url}: Connection refused"
     for key, item in items.items():
-        assert (item["verdict"], item["summary"]) == ("error", f"cannot reach API server at {k8s_unreachable.url}: Connection refused"), key
+        # Refused, never timed out; said once as the backend's finding, the probe's own words in the evidence.
+        assert (item["verdict"], item["summary"]) == ("error", "not evaluated: Kubernetes API unreachable"), key
+        assert "connection refused" in item["evidence"], key
+    # Those that ran before the engine knew keep their own words; the others never waited on it.
+    assert any(f"the probe said: {refused}" in item["evidence"] for item in items.values())
 
 
 def _item(kind: str, **params: object) -> Item:
@@ -60,6 +65,11 @@ def test_blackhole_api_server_ends_within_timeout_plus_one_second(k8s_healthy: K
     assert elapsed < 1.5 + 1.0
     for outcome in results:
         assert outcome.result.verdict is Verdict.ERROR
+        # The engine finds the API silent before the probes' own deadline: one finding, each item cut.
+        assert outcome.result.summary == "not evaluated: Kubernetes API unreachable", outcome.result.summary
+        assert "no answer within" in outcome.result.evidence
+    alone = run_sync(profile, items, reachability=False)  # each probe alone still ends by its own deadline, in its words
+    for outcome in alone:
         assert outcome.result.summary == f"timed out after 1.5s waiting for the API server at https://127.0.0.1:{blackhole}"
 
 

@@ -130,8 +130,12 @@ def test_untrusted_ca_is_a_tls_error(web_healthy) -> None:
 
 
 def test_faults_become_one_line_errors(web_healthy, sandbox_ca) -> None:
+    from functools import partial
+
     from golive_tui.sandbox.tls import free_port
 
+    # Each probe's own words: the engine's finding for a silent host is tests/test_reachability.py's.
+    run = partial(globals()["run"], reachability=False)
     closed = run(web_profile(web_healthy, http={"status_page_url": f"https://localhost:{free_port()}"}), probe_item("http.status-page"))
     assert closed["http.status-page"].summary.startswith("cannot connect to https://localhost:")
     dns = run(web_profile(web_healthy, http={"status_page_url": "https://status.golive-test.invalid"}), probe_item("http.status-page"))

@@ -69,7 +69,9 @@ def test_bad_query_and_unreachable_prometheus(prometheus_healthy) -> None:
     assert "answered 400" in syntax.summary and "bad_data" in syntax.summary
     down = Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}})
     gone = run_sync(down, [item("up")])[0].result
-    assert gone.verdict is Verdict.ERROR and gone.summary.startswith("cannot connect to http://127.0.0.1:9")
+    # Refused: the backend's finding, the probe's own words kept in the evidence.
+    assert gone.verdict is Verdict.ERROR and gone.summary == "not evaluated: Prometheus unreachable", gone.summary
+    assert "the probe said: cannot connect to http://127.0.0.1:9" in gone.evidence
 
 
 def test_golive_run_section_performance_json(prometheus_degraded, tmp_path) -> None:

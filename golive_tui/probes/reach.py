@@ -58,8 +58,8 @@ def kubernetes_server(ctx: ProbeContext) -> tuple[str, str]:
 
     try:
         path = kubeconfig_path(ctx)
-    except Exception:
-        return ""
+    except Exception:  # no kubeconfig: the probes say so; there is no server to check
+        return "", ""
     if path is None:
         host, port = os.environ.get("KUBERNETES_SERVICE_HOST", ""), os.environ.get("KUBERNETES_SERVICE_PORT", "443")
         return (f"https://{host}:{port}", _read(SERVICE_ACCOUNT_CA)) if host else ("", "")
@@ -104,7 +104,14 @@ def _read(path: str) -> str:
 
 
 def targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
-    """The backends a probe of `kind` cannot judge anything without (none: it judges reachability itself)."""
+    """The backends a probe of `kind` cannot judge anything without (none when they cannot be told)."""
+    try:
+        return _targets(ctx, kind, params)
+    except Exception:  # a profile value we cannot read as a URL: the probe itself says what is wrong
+        return []
+
+
+def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     profile = ctx.profile
     if kind.startswith("k8s."):
         server, ca = kubernetes_server(ctx)

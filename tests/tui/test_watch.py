@@ -79,7 +79,9 @@ async def test_performance_screen_draws_the_last_hour_from_prometheus(app_factor
         trend = table.get_cell("performance.baseline.api-response-time-p95", "trend")
         assert app.cockpit.trends["performance.baseline.api-response-time-p95"].values, app.cockpit.trends
         assert type(trend).__name__ == "Sparkline" and len(trend.data) >= 10
-        assert table.get_cell("performance.load-test.normal-load-100-users", "trend").plain == ""  # not Prometheus
+        # Not Prometheus: no sparkline, and the cell says why (the detail says it in full).
+        assert table.get_cell("performance.load-test.normal-load-100-users", "trend").plain == "k6 run"
+        assert table.get_cell("go-live.database.connection-limits", "trend").plain == "CloudWatch"
         name = table.get_cell("performance.baseline.api-response-time-p95", "metric")
         assert "API Response Time (p95)" in name.plain  # wraps at 80 columns instead of being cut
         assert table.columns["metric"].width < len(name.plain)
