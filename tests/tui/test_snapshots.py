@@ -47,7 +47,7 @@ RESULTS = [
 ]
 
 
-def staged_app(tmp_path: Path, checklist=None):
+def staged_app(tmp_path: Path, checklist=None, profile: Profile | None = None):
     from golive_tui.checklists import load_checklist
 
     checklist = checklist or load_checklist(SHIPPED)
@@ -72,7 +72,7 @@ def staged_app(tmp_path: Path, checklist=None):
                   until=FIXED_NOW.replace(year=2099), actor=by("captain"))
     actions.approve(store, checklist, checklist.approval[0].id, name="Erin Example", principal="erin", actor=by("erin", "Erin Example"))  # …and the first re-signs
     # Prometheus on the discard port: refused at once, never another process's data.
-    profile = Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}})
+    profile = profile or Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}})
     return make_app(checklist, profile, store, clock=lambda: FIXED_NOW, by="captain",
                     operator=person("captain").operator)
 
@@ -174,3 +174,30 @@ def test_watch_view(snap_compare, tmp_path, probe_kinds, size) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=size, run_before=watch)
+
+
+# The demo's target as `golive demo` writes it: the longest header a captain sees at 80x24.
+DEMO_TARGET = {"target": {"name": "demo-degraded", "namespace": "autolytiq-prod"},
+               "kubernetes": {"context": "golive-demo"}, "aws": {"region": "eu-west-1"},
+               "prometheus": {"url": "http://127.0.0.1:9"}}
+
+
+@pytest.mark.parametrize("screen", ["main", "signoff", "audit", "item"])
+def test_longest_names_at_80x24(snap_compare, tmp_path, screen) -> None:
+    """80x24 with the shipped checklist's longest names (the `Engineering Manager` role, the `Connection
+    pool utilization` item) and the demo's target: words wrap or keep their own line, never a cut in
+    the middle of the word that matters (issue 27)."""
+    app = staged_app(tmp_path, profile=Profile.model_validate(DEMO_TARGET))
+
+    async def open_screen(pilot) -> None:
+        app = pilot.app
+        if screen == "signoff":
+            await pilot.press("3")
+        elif screen == "audit":
+            await pilot.press("4")
+        elif screen == "item":
+            item = app.session.checklist.item_map()["performance.database.connection-pool-utilization"]
+            app.open_item(item)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=open_screen)
