@@ -202,7 +202,7 @@ def test_in_a_terminal_init_asks_which_candidate(sandbox_ca, tmp_path: Path) -> 
     """Two LoadBalancer Services: init asks which is the gateway (never picks one silently), then before writing."""
     import pty
 
-    from golive_tui.sandbox.k8s_build import service
+    from golive_tui.sandbox.k8s_build_serving import service
     from golive_tui.sandbox.k8s_objects import NAMESPACE, healthy_cluster
     from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 

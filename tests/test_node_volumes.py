@@ -19,7 +19,8 @@ from golive_tui.engine import run_sync
 from golive_tui.model import Item, ProbeSpec
 from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.profile import Profile
-from golive_tui.sandbox.aws_account import HEALTHY, build_aurora
+from golive_tui.sandbox.aws_account import HEALTHY
+from golive_tui.sandbox.aws_estate import build_aurora
 from golive_tui.sandbox.aws_nodes import stage_node_instances
 from golive_tui.sandbox.k8s_build import Obj
 from golive_tui.sandbox.k8s_objects import healthy_cluster

@@ -11,7 +11,7 @@ import pytest
 from golive_tui.model import Item
 from golive_tui.probes import registry
 from golive_tui.probes.base import ClientCache, ProbeContext, ProbeResult, Verdict
-from golive_tui.sandbox import k8s_build as b
+from golive_tui.sandbox import k8s_build_serving as serving
 from golive_tui.sandbox.k8s_objects import healthy_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 
@@ -99,5 +99,5 @@ def test_proxy_forbidden_is_not_verifiable(sandbox_ca) -> None:
 
 
 def test_gateway_serves_both_ports() -> None:
-    gateway = b.service("api-gateway", NS, type="LoadBalancer", ingress_hostname="lb.example")
+    gateway = serving.service("api-gateway", NS, type="LoadBalancer", ingress_hostname="lb.example")
     assert [(p["name"], p["port"]) for p in gateway["spec"]["ports"]] == [("http", 80), ("internal", 8080)]

@@ -19,6 +19,8 @@ from golive_tui.model import Item
 from golive_tui.probes import registry
 from golive_tui.probes.base import ClientCache, ProbeContext, ProbeError, ProbeResult, Verdict
 from golive_tui.sandbox import k8s_build as b
+from golive_tui.sandbox import k8s_build_serving as serving
+from golive_tui.sandbox import k8s_build_workloads as workloads
 from golive_tui.sandbox.k8s_objects import LITERAL_PASSWORD, LONE_NODE, MIGRATE_STATUS, healthy_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 
@@ -192,7 +194,7 @@ def k8s_custom(sandbox_ca) -> Iterator[K8sSandbox]:
 def test_pdb_that_blocks_all_disruption(k8s_custom: K8sSandbox, budget: dict, blocks: str) -> None:
     cluster = healthy_cluster(services=["api-gateway", "auth-service"])
     cluster.remove("PodDisruptionBudget", "pdb-core")
-    cluster.add(b.pdb("edge-budget", "autolytiq-prod", match_expressions=[b.expression("tier", "NotIn", "core", "backend")], **budget))
+    cluster.add(serving.pdb("edge-budget", "autolytiq-prod", match_expressions=[serving.expression("tier", "NotIn", "core", "backend")], **budget))
     k8s_custom.server.load(cluster)
     profile = k8s_custom.profile(target={"services": ["api-gateway", "auth-service"]})
     result = probe(profile, "k8s.pdb")
@@ -204,7 +206,7 @@ def test_pdb_that_blocks_all_disruption(k8s_custom: K8sSandbox, budget: dict, bl
 
 
 def test_containers_without_any_security_context(k8s_custom: K8sSandbox) -> None:
-    cluster = b.Cluster().add(b.deployment("bare", "autolytiq-prod", containers=[b.container("bare", "bare:1")])).with_namespaces()
+    cluster = b.Cluster().add(workloads.deployment("bare", "autolytiq-prod", containers=[workloads.container("bare", "bare:1")])).with_namespaces()
     k8s_custom.server.load(cluster)
     result = probe(k8s_custom.profile(), "k8s.container-security")
     assert result.evidence.splitlines()[0] == ("deployment/bare/bare: may run as root (no runAsNonRoot: true or runAsUser > 0); "
@@ -214,7 +216,7 @@ def test_containers_without_any_security_context(k8s_custom: K8sSandbox) -> None
 
 
 def test_an_invalid_object_is_refused_at_load(k8s_custom: K8sSandbox) -> None:
-    broken = b.deployment("broken", "autolytiq-prod", containers=[b.container("app", "app:1")])
+    broken = workloads.deployment("broken", "autolytiq-prod", containers=[workloads.container("app", "app:1")])
     broken["spec"]["replicas"] = "three"
     with pytest.raises(b.FixtureError, match=r"Deployment autolytiq-prod/broken is invalid at spec.replicas"):
         k8s_custom.server.load(b.Cluster([broken]))

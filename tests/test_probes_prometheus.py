@@ -100,7 +100,7 @@ def test_missing_prometheus_binary_is_named(monkeypatch) -> None:
 
 def test_benchmark_series_come_from_the_profile(prometheus_second) -> None:
     """A production labelled unlike the defaults: the default profile finds nothing and says what exists."""
-    from golive_tui.sandbox.prometheus import SECOND_NAMESPACE, SECOND_SERIES
+    from golive_tui.sandbox.prometheus_workload import SECOND_NAMESPACE, SECOND_SERIES
 
     service_items = [i for i in prometheus_items() if i.key.startswith("performance.service.")]
     defaults = {r.item.key: r.result for r in run_sync(profile_for(prometheus_second), service_items)}

@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from golive_tui.sandbox import k8s_build as b
+from golive_tui.sandbox import k8s_build_workloads as workloads
 from golive_tui.sandbox.k8s_objects import degraded_cluster
-from golive_tui.sandbox.k8s_resources import parse_label_selector
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
+from golive_tui.sandbox.k8s_selectors import parse_label_selector
 
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
 
@@ -127,7 +128,7 @@ def test_invalid_fixture_objects_fail_loudly() -> None:
         b.Cluster([node]).validate()
     with pytest.raises(b.FixtureError, match="without apiVersion/kind"):
         b.Cluster([{"metadata": {"name": "x"}}]).validate()
-    twice = b.configmap("c", "ns", {})
+    twice = workloads.configmap("c", "ns", {})
     with pytest.raises(b.FixtureError, match="defined twice"):
         b.Cluster([twice, dict(twice)]).validate()
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import configparser
 import dataclasses
-import json
 import shutil
 import signal
 import tempfile
@@ -31,6 +30,7 @@ import tomli_w
 from ..profile import SEED_SERVICES
 from .app_api import HEALTHY_APP, MIXED_APP, start_app
 from .aws_platform import platform_profile
+from .demo_artefacts import dependency_reports, k6_summaries
 from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
 
 DEMO_ROUTING_KEY = "demo0routing0key0000000000000000"
@@ -93,10 +93,10 @@ class DemoEnvironment:
             profile["aws"].update(platform_profile("autolytiq-prod")["aws"])
             profile["prometheus"] = {k: v for k, v in prometheus.items() if k in ("url", "alertmanager_url")}
             profile["pagerduty"] = {"events_url": pagerduty.url, "routing_key_secret": f"file:{self.routing_key_path}"}
-            profile["k6"] = {"summaries": self._k6_summaries()}
+            profile["k6"] = {"summaries": k6_summaries(self.directory, healthy=self.scenario == "healthy")}
             profile["run"] = {"timeout": 8}
             if self.scenario == "healthy":  # the healthy production's CI leaves clean dependency reports
-                profile["deps"] = {"reports": self._dependency_reports()}
+                profile["deps"] = {"reports": dependency_reports(self.directory)}
             start_ops(ca, HEALTHY_OPS if self.scenario == "healthy" else MIXED_OPS, profile, self._stoppers, self.directory)  # PagerDuty REST, Grafana
             start_app(ca, HEALTHY_APP if self.scenario == "healthy" else MIXED_APP, profile, self._stoppers)
             self.profile_path.write_text("# Written by `golive demo`: the staged production on 127.0.0.1.\n" + tomli_w.dumps(profile))
@@ -172,15 +172,6 @@ class DemoEnvironment:
         return {"profile": account.name, "region": account.region, "endpoint_url": account.endpoint_url,
                 "config_file": str(server.config_file), "credentials_file": str(server.credentials_file)}
 
-    def _dependency_reports(self) -> list[str]:
-        """A clean npm audit and a SARIF with one low finding (under the row's fail_at), written just now."""
-        import datetime as dt
-
-        from .reports import DEBUG, npm_audit_v7, sarif, write
-
-        return [write(self.directory / "deps" / "api-gateway-npm-audit.json", npm_audit_v7([])),
-                write(self.directory / "deps" / "deal-service.sarif", sarif([DEBUG], dt.datetime.now(dt.UTC)))]
-
     def _stage_nodes(self, account: Any) -> None:
         """One EC2 instance per worker node, its volumes encrypted by the launch template (the EBS default is
         the account's own knob): the Nodes' providerIDs are set from facts["node_provider_ids"]."""
@@ -235,27 +226,10 @@ class DemoEnvironment:
         k8s.write_kubeconfig(self.kubeconfig, context=self.facts["eks_cluster_arn"], namespace=NAMESPACE)
         self.facts.update(namespace=NAMESPACE, monitoring_namespace=MONITORING, kube_url=k8s.url)
 
-    def _k6_summaries(self) -> dict[str, str]:
-        healthy = self.scenario == "healthy"
-        figures = {"normal": (150, 0.0), "high": (410 if healthy else 470, 0.0), "spike": (880, 0.0 if healthy else 0.021),
-                   "soak": (190, 0.0)}
-        paths = {}
-        for scenario, (p95, failed) in figures.items():
-            summary = {"metrics": {
-                "http_req_duration": {"avg": p95 * 0.55, "med": p95 * 0.5, "p(90)": p95 * 0.85, "p(95)": float(p95), "max": p95 * 3.0},
-                "http_req_failed": {"value": failed, "passes": 0, "fails": 0},
-                "iterations": {"count": 48000, "rate": 160.0},
-                "memory_growth_pct": {"value": 3.5 if healthy else 6.0},
-            }}
-            path = self.directory / f"k6-{scenario}.json"
-            path.write_text(json.dumps(summary, indent=2))
-            paths[scenario] = str(path)
-        return paths
-
 
 def _exposed_service(name: str, namespace: str, port: int) -> dict[str, Any]:
     """A monitoring Service on an internal load balancer at 127.0.0.1:`port` (as Prometheus often is)."""
-    from .k8s_build import service
+    from .k8s_build_serving import service
 
     svc = service(name, namespace, type="LoadBalancer", port=port, selector={"app.kubernetes.io/name": name})
     svc["metadata"]["labels"] = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "kube-prometheus"}

@@ -1,6 +1,6 @@
 """The sandbox clusters: `healthy_cluster`, `degraded_cluster` and the demo's `mixed_cluster`.
 
-Composed from the builders of `k8s_build` so a scenario reads like a description of a
+Composed from the builders of `k8s_build*` so a scenario reads like a description of a
 cluster. `degraded_cluster` holds the traps a careful reviewer looks for: a NotReady node
 that is the only one of its zone, a deployment short of replicas with a crash-looping pod,
 a missing HPA, PDBs named unlike their deployments and one that blocks all disruption,
@@ -18,24 +18,18 @@ from __future__ import annotations
 from typing import Any
 
 from ..profile import SEED_SERVICES
-from .k8s_build import (
+from .k8s_build import Cluster, FixtureError, Obj, node
+from .k8s_build_serving import expression, hpa, pdb, service
+from .k8s_build_workloads import (
     HARDENED,
     NON_ROOT_POD,
-    Cluster,
-    FixtureError,
-    Obj,
     alert_rules_configmap,
     container,
     deployment,
     env,
-    expression,
-    hpa,
-    node,
-    pdb,
     pods_for,
     secret,
     secret_env,
-    service,
 )
 from .k8s_exec_ws import CommandResult
 

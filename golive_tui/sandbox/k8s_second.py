@@ -36,7 +36,9 @@ from pathlib import Path
 from typing import Any
 
 from ..profile import SEED_SERVICES
-from .k8s_build import HARDENED, Cluster, alert_rules_configmap, configmap, env, hpa, node, pdb, secret_env
+from .k8s_build import Cluster, node
+from .k8s_build_serving import hpa, pdb
+from .k8s_build_workloads import HARDENED, alert_rules_configmap, configmap, env, secret_env
 from .k8s_history import add_history
 from .k8s_objects import ALERTS, MIGRATE_STATUS, env_sources, log_shipper, migrate_status, service_stack
 from .k8s_sandbox import K8sSandbox

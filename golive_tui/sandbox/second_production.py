@@ -35,7 +35,7 @@ from .aws_platform import platform_profile
 from .k8s_second import NAMESPACE as K8S_NAMESPACE
 from .k8s_second import REGION, TARGET_NAME
 from .ops_apis import HEALTHY_OPS, start_ops
-from .prometheus import SECOND_SERIES
+from .prometheus_workload import SECOND_SERIES
 from .reports import DEBUG, MINIMIST, SEMVER, npm_audit_v7, sarif, write
 from .web import ApiShape
 
