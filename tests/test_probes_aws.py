@@ -10,8 +10,9 @@ import pytest
 
 from golive_tui.engine import run_sync
 from golive_tui.model import Item, Metric, ProbeSpec, Threshold
-from golive_tui.probes.aws_rds import default_max_connections
-from golive_tui.probes.aws_security import _offending_ports, covers
+from golive_tui.probes.aws_edge import covers
+from golive_tui.probes.aws_rds_metrics import default_max_connections
+from golive_tui.probes.aws_security import _offending_ports
 from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.profile import Profile
 from golive_tui.sandbox.aws_moto import SandboxAccount

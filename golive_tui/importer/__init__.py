@@ -9,7 +9,8 @@ GO by default: without a sign-off table of its own it gets a gate (every P1 item
 when the source gave priorities, else every item). docs/import.md has the details.
 
 Modules: `encoding` (bytes to text), `inline` (one run of text: links, badges, titles),
-`tables`, `document` (the block walk), `priorities` (words, badges, the gate), `build` (ids, TOML).
+`tables`, `columns` (what a table's headers and cells mean), `document` (the block walk),
+`priorities` (words, badges, the gate), `build` (ids, TOML).
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ Columns are recognised by header name, case-insensitive. The title column is the
 named like a title (Item, Check, Task, Requirement…), else the first with words in it; a
 tick column (Status, Done, ✓, or one holding only boxes ☐ [ ] [x]) may sit anywhere, and a
 box in the title cell (`| [ ] All code reviewed |`) counts too. Unknown columns are kept
-verbatim in the item's `fields`, so nothing in the source is lost.
+verbatim in the item's `fields`, so nothing in the source is lost. The header names and cell
+marks themselves are listed in `columns`.
 """
 
 from __future__ import annotations
@@ -16,43 +17,26 @@ from typing import Any
 
 from markdown_it.token import Token
 
+from .columns import (
+    ACCEPTABLE,
+    BOXES,
+    DESCRIPTION,
+    DROPPED,
+    IDS,
+    LEADING_BOX,
+    LINKS,
+    OWNER,
+    TARGET,
+    TICK_GLYPHS,
+    TICK_NAMES,
+    TICKS,
+    TITLE,
+    mark,
+    threshold,
+)
 from .draft import Draft
 from .inline import Inline, one_line, read_inline
 from .priorities import PRIORITY_HEADERS, criterion_of, is_code, priority_of
-
-TITLE = ("item", "items", "check", "checks", "check name", "checklist item", "task", "tasks", "title", "name",
-         "requirement", "requirements", "control", "step", "practice", "best practice", "test", "criteria",
-         "criterion", "activity", "action", "deliverable", "finding", "issue", "question", "feature")
-IDS = ("id", "#", "no", "nr", "number", "ref", "key")
-"""Columns numbering the rows: never the title when another column has words."""
-OWNER = ("owner", "owners", "responsible", "team", "assignee", "owned by", "assigned to", "who", "dri")
-DESCRIPTION = ("description", "short description", "long description", "details", "detail", "notes", "note",
-               "what", "comment", "comments", "explanation", "summary", "remarks", "rationale", "why")
-LINKS = ("link", "links", "reference", "references", "resources", "docs", "documentation", "see also", "more info")
-DROPPED = ("status", "date", "current", "actual", "measured", "result", "met", "done", "checked", "state")
-"""Columns golive fills itself (reports write Status, Date, Current again): not kept as fields."""
-TICK_NAMES = ("status", "met", "done", "checked", "complete", "completed")
-TICK_GLYPHS = ("", "ok", "✓", "✔", "✅", "☐", "☑", "[ ]", "[x]", "x")
-BOXES = ("[ ]", "[x]", "☐", "☑", "☒", "□", "▢")
-TICKS = ("[x]", "x", "✓", "✔", "✅", "☑", "☒", "done", "yes", "y", "complete", "completed")
-"""A row counts as checked when a tick column (or a box in its title cell) holds one of these."""
-TARGET = ("target", "expected", "goal", "threshold", "slo", "sla")
-ACCEPTABLE = ("acceptable", "tolerated", "tolerance")
-_LEADING_BOX = re.compile(r"^\s*(\[[ xX]\]|[☐☑☒□▢])\s*")
-
-THRESHOLD = re.compile(
-    r"^(?P<prefix>[a-z][\w ]*?)?\s*(?P<op><=|>=|≤|≥|<|>)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>%|[a-z/]+)?$",
-    re.IGNORECASE,
-)
-UNITS = {
-    "rps": "rps", "req/s": "rps", "requests/s": "rps", "requests/sec": "rps", "r/s": "rps",
-    "ms": "ms", "msec": "ms", "milliseconds": "ms", "s": "s", "sec": "s", "secs": "s", "seconds": "s", "%": "%",
-}
-OPS = {"≤": "<=", "≥": ">="}
-
-
-def _mark(text: str) -> str:
-    return text.replace("\ufe0f", "").strip().lower()
 
 
 @dataclass
@@ -89,7 +73,7 @@ class Table:
         return next((n for n, name in enumerate(self.names[1:], start=1) if name in wanted), None)
 
     def _values(self, n: int) -> list[str]:
-        return [_mark(self.cell(row, n).text) for row in self.rows if self.cell(row, n).text]
+        return [mark(self.cell(row, n).text) for row in self.rows if self.cell(row, n).text]
 
     def _is_tick(self, n: int) -> bool:
         """A Status/Done/Met column, or any column (a bare or glyph header) that holds only marks."""
@@ -101,7 +85,7 @@ class Table:
         return all(v in BOXES for v in values) or (self.names[n] in TICK_GLYPHS and all(v in TICKS or v in BOXES for v in values))
 
     def _has_words(self, n: int) -> bool:
-        values = [_LEADING_BOX.sub("", self.cell(row, n).text) for row in self.rows]
+        values = [LEADING_BOX.sub("", self.cell(row, n).text) for row in self.rows]
         worded = [v for v in values if any(c.isalpha() for c in v)]
         return bool(worded) and len(worded) * 2 >= len([v for v in values if v])
 
@@ -171,11 +155,11 @@ class _Plan:
         head = table.cell(row, self.title)
         value = read_inline(head.token, title=True) if head.token is not None else head.value
         text, ticked = value.text, False
-        if box := _LEADING_BOX.match(text):
-            text, ticked = text[box.end():], _mark(box.group(1)) in TICKS
+        if box := LEADING_BOX.match(text):
+            text, ticked = text[box.end():], mark(box.group(1)) in TICKS
         if not text:
             return None
-        draft = Draft(text, line, ticked=ticked or any(_mark(table.cell(row, n).text) in TICKS for n in self.ticks))
+        draft = Draft(text, line, ticked=ticked or any(mark(table.cell(row, n).text) in TICKS for n in self.ticks))
         draft.add_links(value.links)
         if value.badge:
             draft.set_priority(value.badge[1], value.badge[0])
@@ -241,22 +225,6 @@ def table_kind(table: Table) -> str:
             criterion_of(row[0].text if row else "") for row in table.rows):
         return "criterion"  # golive's own go/no-go table (a report read back): rules it can evaluate
     return "items"
-
-
-def threshold(text: str, context: str = "") -> dict[str, Any] | None:
-    """`< 50ms`, `99.9%`, `1000 RPS`, `p95 < 200ms` -> {op, value, unit}; None if not a number."""
-    match = THRESHOLD.match(text.strip())
-    if not match or (match["prefix"] and not match["op"]):
-        return None
-    unit_text = (match["unit"] or "").lower()
-    unit = UNITS.get(unit_text, unit_text)
-    if not unit and re.search(r"/\s*sec|per second|\brps\b", context, re.IGNORECASE):
-        unit = "rps"
-    op = OPS.get(match["op"] or "", match["op"] or "")
-    if not op:
-        # A bare goal is a ceiling for durations and a floor for rates and availabilities.
-        op = "<=" if unit in ("ms", "s") else ">="
-    return {"op": op, "value": float(match["num"].replace(",", "")), "unit": unit}
 
 
 def table_rows(tokens: list[Token]) -> Table:

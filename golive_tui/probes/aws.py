@@ -1,4 +1,4 @@
-"""AWS probes (boto3): the EKS cluster here; Aurora in aws_rds, edge and audit in aws_security.
+"""AWS probes (boto3): the EKS cluster here; Aurora in aws_rds*, the edge in aws_edge, audit in aws_security.
 
 Importing this module registers every `aws.*` kind. The shared session, client cache and
 error wording live in aws_client.
@@ -6,7 +6,15 @@ error wording live in aws_client.
 
 from __future__ import annotations
 
-from . import aws_identity, aws_network, aws_rds, aws_rds_crypto, aws_security  # noqa: F401  (registers their kinds)  # noqa: F401  (registers their kinds)
+from . import (  # noqa: F401  (registers their kinds)
+    aws_edge,
+    aws_identity,
+    aws_network,
+    aws_rds,
+    aws_rds_crypto,
+    aws_rds_metrics,
+    aws_security,
+)
 from .aws_client import aws_probe, describe_eks_cluster, session
 from .base import NoParams, ProbeContext, ProbeResult, failed, passed
 

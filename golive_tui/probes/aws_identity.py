@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from pydantic import Field
 
 from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, plural, session
-from .aws_security import _load_balancer, rule_action
+from .aws_edge import _load_balancer, rule_action
 from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
 
 PASSWORD_RULES = {"uppercase": "RequireUppercase", "lowercase": "RequireLowercase", "numbers": "RequireNumbers",

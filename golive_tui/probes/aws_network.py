@@ -171,7 +171,7 @@ def network_segmentation(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 @aws_probe("aws.alb-access-logs", NoParams, services=["elbv2"])
 def alb_access_logs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The production ALB writes access logs to S3 (access_logs.s3.enabled)."""
-    from .aws_security import _load_balancer
+    from .aws_edge import _load_balancer
 
     arn, how = _load_balancer(ctx)
     if not arn:

@@ -207,7 +207,7 @@ def protocol_endpoints(ctx: ProbeContext) -> tuple[list[Endpoint], list[str], li
 
 def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
     """The API server of the profile's kubeconfig context (as kubectl finds it), or a note why not."""
-    from .k8s_client import kubeconfig_path
+    from .k8s_config import kubeconfig_path
 
     try:
         path = kubeconfig_path(ctx)

@@ -2,44 +2,19 @@
 
 Credentials come the usual way (the profile's [aws] keys, else AWS_PROFILE, the default
 chain, AWS_REGION, AWS_ENDPOINT_URL), through the probes' session. Only describe/list
-calls. A refused call becomes a comment on the key it would have filled.
+calls. A refused call (`aws_reads`) becomes a comment on the key it would have filled.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 from ..probes import aws_client
 from ..probes.base import ProbeContext
+from .aws_reads import DENIED, Refused, call, pages
 from .discover_k8s import Chooser, Clues
 from .draft import Draft
-
-DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-"""Codes that refuse one action: the other calls may still be allowed, so init goes on."""
-
-
-class Refused(Exception):
-    """An AWS call failed; the message says why in one line, `code` is AWS's error code."""
-
-    def __init__(self, reason: str, code: str = "") -> None:
-        super().__init__(reason)
-        self.code = code
-
-
-def _call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    try:
-        return fn(*args, **kwargs)
-    except Exception as exc:
-        reason = aws_client.describe_error(exc)
-        if reason is None:
-            raise
-        raise Refused(reason, aws_client.error_code(exc)) from None
-
-
-def _pages(ctx: ProbeContext, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
-    return _call(aws_client.paginate, ctx, service, operation, key, **kwargs)
 
 
 def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues) -> None:
@@ -63,7 +38,7 @@ def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues)
         draft.section_note("aws", "no AWS region (profile aws.region, AWS_REGION or the AWS profile's region): nothing read from AWS")
         return
     try:
-        who = _call(aws_client.client(ctx, "sts").get_caller_identity)
+        who = call(aws_client.client(ctx, "sts").get_caller_identity)
         draft.section_note("aws", f"read as {who.get('Arn', '?')} in account {who.get('Account', '?')}, {session.where()}")
     except Refused as exc:
         if exc.code not in DENIED:  # no credentials, unknown keys, no endpoint: every other call would fail alike
@@ -103,7 +78,7 @@ def _eks(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues) -> str:
     if clues.eks:
         region, account, name = clues.eks
         try:
-            cluster = _call(eks.describe_cluster, name=name)["cluster"]
+            cluster = call(eks.describe_cluster, name=name)["cluster"]
         except Refused as exc:
             draft.missing("aws.eks_cluster_name", f"the context names EKS cluster {name}, but DescribeCluster failed: {exc}")
             return name
@@ -112,14 +87,14 @@ def _eks(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues) -> str:
         draft.found("target.name", name, "the EKS cluster name")
         return name
     try:
-        names = _pages(ctx, "eks", "list_clusters", "clusters")
+        names = pages(ctx, "eks", "list_clusters", "clusters")
     except Refused as exc:
         draft.missing("aws.eks_cluster_name", f"ListClusters failed: {exc}")
         return ""
     described = {}
     for name in names:
         try:
-            described[name] = _call(eks.describe_cluster, name=name)["cluster"]
+            described[name] = call(eks.describe_cluster, name=name)["cluster"]
         except Refused:
             continue
     server = clues.server.rstrip("/").lower()
@@ -139,7 +114,7 @@ def _eks(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues) -> str:
 
 def _aurora(ctx: ProbeContext, draft: Draft, choose: Chooser, near: str) -> str:
     try:
-        clusters = [c for c in _pages(ctx, "rds", "describe_db_clusters", "DBClusters") if str(c.get("Engine", "")).startswith("aurora")]
+        clusters = [c for c in pages(ctx, "rds", "describe_db_clusters", "DBClusters") if str(c.get("Engine", "")).startswith("aurora")]
     except Refused as exc:
         draft.missing("aws.db_cluster_id", f"DescribeDBClusters failed: {exc}")
         return ""
@@ -168,7 +143,7 @@ def _load_balancer(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
         draft.missing("aws.load_balancer_arn", "the gateway Service has no load balancer hostname to match")
         return
     try:
-        balancers = _pages(ctx, "elbv2", "describe_load_balancers", "LoadBalancers")
+        balancers = pages(ctx, "elbv2", "describe_load_balancers", "LoadBalancers")
     except Refused as exc:
         draft.missing("aws.load_balancer_arn", f"DescribeLoadBalancers failed: {exc}")
         return
@@ -196,7 +171,7 @@ def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, namespace: str) -
     read: list[str] = []
     for prefix in prefixes:
         try:
-            groups = _pages(ctx, "logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)
+            groups = pages(ctx, "logs", "describe_log_groups", "logGroups", logGroupNamePrefix=prefix)
             read.append(prefix)
         except Refused as exc:
             draft.note("aws.log_groups", f"{prefix}: DescribeLogGroups failed: {exc}")
@@ -215,12 +190,12 @@ def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, namespace: str) -
 
 def _certificates(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
     """ACM certificates for the domains found (or, with none found, the domains of the certificate the gateway names)."""
-    from ..probes.aws_security import covers
+    from ..probes.aws_edge import covers
 
     acm = aws_client.client(ctx, "acm")
     try:
-        summaries = _pages(ctx, "acm", "list_certificates", "CertificateSummaryList")
-        certs = [_call(acm.describe_certificate, CertificateArn=s["CertificateArn"])["Certificate"] for s in summaries]
+        summaries = pages(ctx, "acm", "list_certificates", "CertificateSummaryList")
+        certs = [call(acm.describe_certificate, CertificateArn=s["CertificateArn"])["Certificate"] for s in summaries]
     except Refused as exc:
         draft.note("target.domains", f"ACM could not be read: {exc}")
         return
@@ -246,7 +221,7 @@ def _certificates(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
 def _user_pool(ctx: ProbeContext, draft: Draft, near: str) -> None:
     """The Cognito user pool named `<cluster>-users`, else the only pool named like the cluster (issue 29's password/MFA rows)."""
     try:
-        pools = _call(aws_client.client(ctx, "cognito-idp").list_user_pools, MaxResults=60).get("UserPools", [])
+        pools = call(aws_client.client(ctx, "cognito-idp").list_user_pools, MaxResults=60).get("UserPools", [])
     except Refused as exc:
         draft.missing("aws.user_pool_name", f"ListUserPools failed: {exc}")
         return

@@ -1,9 +1,10 @@
-"""`golive init`, Kubernetes half: context, namespace, Deployments, Services, the gateway, monitoring.
+"""`golive init`, Kubernetes half: context, namespace, Deployments, Services, the gateway.
 
 Reads only (GET), through the probes' client. A resource type the user may not list
 (403) or the server does not serve (404) becomes a comment on the keys it would have
 filled; nothing is guessed silently — when there are several candidates and nobody to
-ask, the key stays commented out with the candidates listed.
+ask, the key stays commented out with the candidates listed. Monitoring (Prometheus,
+Alertmanager, alert rules) is found by `discover_monitoring`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..probes.base import ProbeContext, ProbeError
+from .discover_monitoring import discover_monitoring
 from .draft import Draft
 from .kube import SYSTEM_NAMESPACES, KubeContext, KubeReader, kube_context
 
@@ -79,7 +81,7 @@ def discover_kubernetes(ctx: ProbeContext, draft: Draft, choose: Chooser, *, nam
     clues.namespace = ns
     if ns:
         _workloads(reader, draft, choose, ns, clues)
-    _monitoring(reader, draft, ctx.profile.target.monitoring_namespace)
+    discover_monitoring(reader, draft, ctx.profile.target.monitoring_namespace)
     return clues
 
 
@@ -220,81 +222,3 @@ def _endpoints(draft: Draft, gateway: dict[str, Any] | None, clues: Clues) -> No
     draft.found("http.api_url", f"https://{domain}" + ("" if port == 443 else f":{port}"), where)
     if port != 443:
         draft.found("http.tls_endpoints", [f"{d}:{port}" for d in clues.domains], f"each domain on the gateway's port {port}")
-
-
-def _monitoring(reader: KubeReader, draft: Draft, default_ns: str) -> None:
-    everywhere = reader.get("/api/v1/services")
-    services = everywhere.items()
-    if not everywhere.ok:
-        local = reader.get(f"/api/v1/namespaces/{default_ns}/services")
-        services = local.items()
-        if not local.ok:
-            why = f"{everywhere.why('Services in all namespaces')}; {local.why(f'Services in {default_ns}')}"
-            for key in ("prometheus.url", "prometheus.alertmanager_url", "target.monitoring_namespace"):
-                draft.missing(key, why)
-            return
-    found_ns = ""
-    for key, app, port in (("prometheus.url", "prometheus", 9090), ("prometheus.alertmanager_url", "alertmanager", 9093)):
-        svc = _find_app(services, app)
-        if svc is None:
-            draft.missing(key, f"no Service named like {app!r} in any namespace")
-            continue
-        found_ns = found_ns or svc["metadata"].get("namespace", "")
-        _service_url(draft, key, svc, port)
-    if found_ns:
-        draft.found("target.monitoring_namespace", found_ns, "the namespace of the Prometheus Service")
-    if not _alert_rules(reader, draft, found_ns):
-        draft.missing("target.monitoring_namespace", "no Prometheus Service and no ConfigMap of alert rules found")
-
-
-def _find_app(services: list[dict[str, Any]], app: str) -> dict[str, Any] | None:
-    def score(svc: dict[str, Any]) -> int:
-        md = svc["metadata"]
-        labels = md.get("labels") or {}
-        name = md["name"]
-        if labels.get("app.kubernetes.io/name") == app or labels.get("app") == app:
-            return 3
-        if app == "prometheus" and any(x in name for x in ("alertmanager", "exporter", "operator", "pushgateway", "adapter")):
-            return 0
-        return 2 if name in (app, f"{app}-server", f"{app}-operated") else 1 if app in name else 0
-
-    ranked = sorted((s for s in services if score(s)), key=score, reverse=True)
-    return ranked[0] if ranked else None
-
-
-def _service_url(draft: Draft, key: str, svc: dict[str, Any], usual_port: int) -> None:
-    md, spec = svc["metadata"], svc.get("spec") or {}
-    where = f"Service {md.get('namespace')}/{md['name']}"
-    ports = spec.get("ports") or []
-    port = next((p for p in ports if p.get("port") == usual_port), ports[0] if ports else {"port": usual_port})
-    lb = [i.get("ip") or i.get("hostname") for i in ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []]
-    if spec.get("type") == "LoadBalancer" and lb and lb[0]:
-        draft.found(key, f"http://{lb[0]}:{port['port']}", f"{where}, type LoadBalancer at {lb[0]}:{port['port']}")
-        return
-    draft.note(key, f"{where} is {spec.get('type', 'ClusterIP')} (no address outside the cluster): reach it with "
-                    f"`kubectl -n {md.get('namespace')} port-forward svc/{md['name']} {port['port']}` and use "
-                    f"http://127.0.0.1:{port['port']}, or an internal load balancer / ingress you have")
-    draft.missing(key, f"{where} has no address reachable from here")
-
-
-def _alert_rules(reader: KubeReader, draft: Draft, ns: str) -> str:
-    """The ConfigMap with the most `alert:` rules (in `ns`, else anywhere); returns the namespace it is in."""
-    where = f"in {ns}" if ns else "in any namespace"
-    answer = reader.get(f"/api/v1/namespaces/{ns}/configmaps" if ns else "/api/v1/configmaps")
-    if not answer.ok:
-        draft.missing("kubernetes.alert_rules_configmap", answer.why(f"ConfigMaps {where}"))
-        return ns
-    with_rules = [(cm["metadata"]["name"], cm["metadata"].get("namespace", ""),
-                   sum(str(v).count("alert:") for v in (cm.get("data") or {}).values())) for cm in answer.items()]
-    with_rules = sorted((r for r in with_rules if r[2]), key=lambda r: -r[2])
-    if not with_rules:
-        draft.missing("kubernetes.alert_rules_configmap", f"no ConfigMap {where} holds `alert:` rules")
-        return ns
-    name, home, count = with_rules[0]
-    others = f" (also: {', '.join(f'{s}/{n}' for n, s, _ in with_rules[1:])})" if len(with_rules) > 1 else ""
-    draft.found("kubernetes.alert_rules_configmap", name, f"the ConfigMap {where} with the most `alert:` rules: "
-                f"{home}/{name} ({count}){others}")
-    if not ns:
-        draft.found("target.monitoring_namespace", home, f"the namespace of the alert rules' ConfigMap {name} "
-                    "(no Prometheus Service found)")
-    return home

@@ -1,6 +1,6 @@
 """What `golive init` and `golive doctor` read from Kubernetes: the kubeconfig's contexts and plain JSON.
 
-The client and its errors are the probes' (`golive_tui.probes.k8s_client`): the same
+The client and its errors are the probes' (`golive_tui.probes.k8s_client`, `k8s_config`): the same
 kubeconfig search, auth plugins and one-line reasons. Responses are read as plain JSON
 (no model classes), and an HTTP error status is returned, not raised, so a 403 on one
 resource type becomes a comment in the profile instead of a failure.
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..probes.base import ClientCache, ProbeContext, ProbeError
-from ..probes.k8s_client import K8s, kubeconfig_path, status_message
+from ..probes.k8s_client import K8s, status_message
+from ..probes.k8s_config import kubeconfig_path
 
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
 
