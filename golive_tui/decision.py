@@ -14,7 +14,8 @@ from typing import Literal
 from .digest import item_digests, signature
 from .model import WINDOW_HOURS, Checklist, Criterion, Item, Section
 from .signoff import Signing, Trust, check_record, principal_of, recorded_by
-from .state.chain import VerifyReport, state_at, verify
+from .state.chain import state_at
+from .state.chain_verify import VerifyReport, verify
 from .state.schema import ItemState, State
 from .vocab import FINISHED_OUTCOMES as DONE_STATES
 from .vocab import STATUS_OUTCOME, OutcomeState, is_probe_attester

@@ -13,7 +13,7 @@ from golive_tui import actions
 from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
 from golive_tui.state import StateStore, open_store
-from golive_tui.state.chain import verify
+from golive_tui.state.chain_verify import verify
 from tests.people import person
 
 MINI = Path(__file__).parent / "data" / "mini.toml"

@@ -21,7 +21,8 @@ from golive_tui.actor import Actor
 from golive_tui.errors import GoliveError
 from golive_tui.files import megabytes
 from golive_tui.state import open_store
-from golive_tui.state.chain import Change, verify
+from golive_tui.state.chain import Change
+from golive_tui.state.chain_verify import verify
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
 ITEMS = ("security.waf", "go-live.infra.cluster", "go-live.infra.rollback", "go-live.infra.on-call")

@@ -22,7 +22,8 @@ from golive_tui.sandbox.drop_relay import DropRelay
 from golive_tui.sandbox.moto_s3 import S3Server
 from golive_tui.sandbox.tls import free_port
 from golive_tui.state import open_store
-from golive_tui.state.chain import Change, verify
+from golive_tui.state.chain import Change
+from golive_tui.state.chain_verify import verify
 from golive_tui.state.lineage import LineageError
 from golive_tui.state.s3 import S3Object
 

@@ -20,8 +20,8 @@ from golive_tui.decision import decide
 from golive_tui.engine import ItemResult
 from golive_tui.model import Checklist
 from golive_tui.probes.base import ProbeResult
-from golive_tui.state import SCHEMA_VERSION, StateStore, chain, open_store
-from golive_tui.state.chain import verify
+from golive_tui.state import SCHEMA_VERSION, StateStore, chain_verify, open_store
+from golive_tui.state.chain_verify import verify
 from golive_tui.state.codec import Codec
 from golive_tui.state.lazy import LazyAudit
 from golive_tui.vocab import Verdict
@@ -168,14 +168,14 @@ def test_reading_a_long_record_parses_no_history(tmp_path: Path, checklist: Chec
     assert audit[-1].action == "sweep" and sum(entry is not None for entry in audit._read) == 1
     # A verification another process did is remembered (verified.py): this one replays nothing of it.
     assert verify(state).ok
-    chain._VERIFIED.clear()
+    chain_verify._VERIFIED.clear()
     again = fresh_read(store)
     assert verify(again).ok and sum(entry is not None for entry in again.audit._read) == 1  # the head only
     # ... unless its text changed: an edited entry anywhere in the remembered prefix is caught.
     text = store.path.read_text()
     at = text.index('by = "alice"', text.index("\nseq = 7\n"))
     store.path.write_text(text[:at] + 'by = "mallory"' + text[at + len('by = "alice"'):])
-    chain._VERIFIED.clear()
+    chain_verify._VERIFIED.clear()
     assert not verify(fresh_read(store)).ok
 
 

@@ -12,7 +12,8 @@ import pytest
 from golive_tui.actor import Actor
 from golive_tui.errors import GoliveError, LoadError
 from golive_tui.state import StateStore, open_store, state_location
-from golive_tui.state.chain import Change, verify
+from golive_tui.state.chain import Change
+from golive_tui.state.chain_verify import verify
 
 
 def _mark(store: StateStore, key: str, status: str = "done", **values) -> None:

@@ -28,7 +28,8 @@ from golive_tui.errors import GoliveError
 from golive_tui.sandbox.moto_s3 import S3Server
 from golive_tui.sandbox.tls import free_port
 from golive_tui.state import ConflictError, StateStore, open_store
-from golive_tui.state.chain import Change, verify
+from golive_tui.state.chain import Change
+from golive_tui.state.chain_verify import verify
 from golive_tui.state.s3 import S3Object
 from golive_tui.state.storage import VersionConflict
 

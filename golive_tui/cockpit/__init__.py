@@ -5,7 +5,8 @@ it, never to a screen. No Textual here (tests/test_hygiene.py): every rule the c
 be tested with a pinned clock and no terminal.
 """
 
-from .model import Cockpit, Notice
+from .broadcast import Notice
+from .model import Cockpit
 from .timeline import Timeline
 
 __all__ = ["Cockpit", "Notice", "Timeline"]

@@ -3,18 +3,17 @@
 It holds the session (record, checklist, profile), the probes in flight, the running or last
 sweep with its changes and regressions, watch mode and the trends. Screens ask it for views
 (`header`, `row`, `item`, `sweep_line`, `decision`); whoever changes something tells it
-(`changed`), and it tells its subscribers — the TUI turns that into one coalesced
-`CockpitChanged` message per page. `tick()` (once a second) re-derives what moves with time
-alone: an expired waiver, a verdict past probe_valid_hours, an overdue task, the LIVE clock.
+(`changed`), and it tells its subscribers (broadcast.py) — the TUI turns that into one
+coalesced `CockpitChanged` message per page. `tick()` (once a second) re-derives what
+moves with time alone: an expired waiver, a verdict past probe_valid_hours, an overdue
+task, the LIVE clock.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
-from typing import Literal
 
 from ..decision import Decision, decide, outcome
 from ..engine import Engine, ItemResult
@@ -25,30 +24,18 @@ from ..sweep import Sweep, VerdictChange
 from ..text import safe_line
 from ..trends import Trend, trends
 from ..vocab import Verdict
+from .broadcast import Broadcaster
 from .timeline import Timeline
 from .views import HeaderView, ItemView, RowView, header_view, item_view, row_view
-
-Keys = frozenset[str] | None
-"""What changed: these items' rows (empty: only the header and the sweep line), None: everything."""
-LOG_LENGTH = 64
-"""Changes remembered for `changes_since`; a page further behind redraws everything."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class Notice:
-    """Something to tell the captain once (a toast): a regression, a save that failed."""
-
-    text: str
-    severity: Literal["information", "warning", "error"] = "information"
-    timeout: float = 3.0
 
 
 def duration(seconds: float) -> str:
     return f"{seconds:g}s" if seconds < 60 or seconds % 60 else f"{seconds / 60:g}m"
 
 
-class Cockpit:
+class Cockpit(Broadcaster):
     def __init__(self, session: Session, *, clock: Callable[[], datetime], monochrome: bool = False) -> None:
+        super().__init__()
         self.session = session
         self.clock = clock
         self.monochrome = monochrome
@@ -66,10 +53,6 @@ class Cockpit:
         self.trends: dict[str, Trend] = {}
         self.trends_loading = False
         self.batch = ResultBatch(session.save_results, on_saved=self._saved, on_error=self._save_failed)
-        self.version = 0
-        self._log: list[tuple[int, Keys]] = []
-        self._on_change: list[Callable[[], None]] = []
-        self._on_notice: list[Callable[[Notice], None]] = []
         self._timeline: tuple[object, Timeline] | None = None
         self._decision: tuple[object, Decision] | None = None
         self._ticked: tuple[object, int] = (self._record(), self.timeline().epoch(self.now()))
@@ -77,37 +60,6 @@ class Cockpit:
         self.ticks = 0
         """Ticks run so far (a test waits for exactly one after moving the clock)."""
         self._header: HeaderView | None = None
-
-    # --- telling and being told ----------------------------------------------------------------
-    def subscribe(self, on_change: Callable[[], None], on_notice: Callable[[Notice], None]) -> None:
-        self._on_change.append(on_change)
-        self._on_notice.append(on_notice)
-
-    def changed(self, keys: Iterable[str] | None = None) -> None:
-        """Something shown changed: these items (None: anything; empty: the header and sweep line only)."""
-        self.version += 1
-        self._log = [*self._log[-(LOG_LENGTH - 1):], (self.version, None if keys is None else frozenset(keys))]
-        for listener in self._on_change:
-            listener()
-
-    def changes_since(self, version: int) -> Keys:
-        """What changed after `version` (a page's last drawing): keys, empty, or None for everything."""
-        if version >= self.version:
-            return frozenset()
-        if not self._log or self._log[0][0] > version + 1:
-            return None
-        keys: set[str] = set()
-        for seen, changed in self._log:
-            if seen > version:
-                if changed is None:
-                    return None
-                keys |= changed
-        return frozenset(keys)
-
-    def notice(self, text: str, *, severity: Literal["information", "warning", "error"] = "information",
-               timeout: float = 3.0) -> None:
-        for listener in self._on_notice:
-            listener(Notice(text=text, severity=severity, timeout=timeout))
 
     # --- the clock -----------------------------------------------------------------------------
     def now(self) -> datetime:

@@ -1,7 +1,8 @@
 """Markdown in the seed document's own layout, with Status, Date, Current and sign-off filled.
 
 Same headings and tables as the source (`golive import` reads this report back), every cell
-one line with `|` escaped, and a short evidence list (`*` bullets) under each table.
+one line with `|` escaped, and a short evidence list (`*` bullets) under each table. The
+tables themselves are markdown_tables.py's; this module lays out the document around them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from itertools import groupby
 
 from ..decision import Decision, DueTask, decide, post_golive_tasks, progress
-from ..model import WINDOW_TITLES, Checklist, Item, Link, Section
+from ..model import WINDOW_TITLES, Checklist, Section
 from ..profile import Profile
 from ..signoff import Trust
 from ..state import State
@@ -20,7 +21,6 @@ from .blockers import blocker_groups, reason_lines
 from .common import (
     STATUS_MARK,
     ItemView,
-    Markdown,
     anchor,
     approval_note,
     blockers_text,
@@ -28,12 +28,11 @@ from .common import (
     criterion_note,
     is_toc,
     item_view,
-    linked,
-    md_link,
     override_text,
     selected,
     signoff_section,
 )
+from .markdown_tables import item_table, linked_cells, metric_shape, metric_table, table
 
 
 @dataclass
@@ -134,7 +133,7 @@ def _layout(views: list[ItemView]) -> str:
     with_metric = sum(1 for v in views if v.item.metric)
     if with_metric and with_metric * 2 >= len(views):
         return "metrics"
-    if not any(v.item.description or v.item.fields or v.item.metric or _linked(v.item)[2] for v in views):
+    if not any(v.item.description or v.item.fields or v.item.metric or linked_cells(v.item)[2] for v in views):
         return "tasks"
     return "items"
 
@@ -142,7 +141,7 @@ def _layout(views: list[ItemView]) -> str:
 def _task(v: ItemView, section: Section) -> list[str]:
     """A task-list line (`golive import` reads the owner suffix back), its own commands indented below."""
     owner = f" (owner: {cell(v.item.owner)})" if v.item.owner else ""
-    lines = [f"- {'[x]' if v.finished else '[ ]'} {_linked(v.item)[0]}{owner}"]
+    lines = [f"- {'[x]' if v.finished else '[ ]'} {linked_cells(v.item)[0]}{owner}"]
     if v.item.runbook and v.item.runbook.strip() not in section.runbook:
         lines += [""] + [f"  {line}" if line else "" for line in _fence(v.item.runbook)] + [""]
     return lines
@@ -154,81 +153,11 @@ def _items(r: _Report, section: Section, views: list[ItemView]) -> list[str]:
         out = _due_lines(r, views) + [line for v in views for line in _task(v, section)] + [""]
     elif layout == "metrics":
         # One table per run of like rows, as a source with several benchmark tables had them.
-        out = [line for _, run in groupby(views, key=_metric_shape) for line in _metric_table(list(run))]
+        out = [line for _, run in groupby(views, key=metric_shape) for line in metric_table(list(run))]
     else:
-        out = _item_table(views)
+        out = item_table(views)
     return out + _evidence(r, views, tasks=layout == "tasks")
 
-
-def _item_table(views: list[ItemView]) -> list[str]:
-    has_description = any(v.item.description for v in views)
-    has_owner = any(v.item.owner for v in views)
-    extra = list(dict.fromkeys(name for v in views for name in v.item.fields))
-    # The item's links inside its title and description where their names stand, the others in a Links column.
-    shown = [_linked(v.item) for v in views]
-    has_links = any(rest for _, _, rest in shown)
-    head = (["Item"] + (["Description"] if has_description else []) + (["Owner"] if has_owner else []) + extra
-            + (["Links"] if has_links else []) + ["Status", "Date"])
-    rows = []
-    for v, (title, description, rest) in zip(views, shown, strict=True):
-        row = [title]
-        row += [description] if has_description else []
-        row += [v.item.owner] if has_owner else []
-        # A source's Priority column shows each item's priority, also where the source cell said only P1 or P3.
-        row += [v.item.fields.get(name) or (v.item.priority if name.lower() in ("priority", "prio") and v.item.priority != "P2"
-                                            else "") for name in extra]
-        row += [Markdown(", ".join(md_link(cell(k.name), k.url) for k in rest))] if has_links else []
-        rows.append(row + [STATUS_MARK[v.state], v.date])
-    return _table(head, rows)
-
-
-def _linked(item: Item) -> tuple[Markdown, Markdown, list[Link]]:
-    title, rest = linked(cell(item.title), item.links)
-    description, rest = linked(cell(item.description), rest)
-    return title, description, rest
-
-
-def _metric_shape(v: ItemView) -> str:
-    m = v.item.metric
-    if (m and m.expected) or "Expected" in v.item.fields:
-        return "expected"
-    return "labelled" if m and m.label and m.label != v.item.title else "plain"
-
-
-def _metric_table(views: list[ItemView]) -> list[str]:
-    def goal(v: ItemView) -> str:
-        m = v.item.metric
-        if m is None:
-            return v.item.fields.get("Target") or v.item.fields.get("Expected") or ""
-        return m.expected or str(m.target)
-
-    if any((v.item.metric and v.item.metric.expected) or "Expected" in v.item.fields for v in views):
-        # The seed's load-test table: a scenario, its expectation in words, the actual result.
-        return _table(["Test Scenario", "Expected", "Actual", "Status"],
-                      [[v.item.title, goal(v), v.current, STATUS_MARK[v.state]] for v in views])
-    labelled = any(v.item.metric and v.item.metric.label and v.item.metric.label != v.item.title for v in views)
-    acceptable = any(v.item.metric and v.item.metric.acceptable for v in views)
-    head = (["Service", "Metric"] if labelled else ["Metric"]) + ["Target"] + (["Acceptable"] if acceptable else []) + ["Current", "Status"]
-    rows = []
-    for v in views:
-        m = v.item.metric
-        row = [v.item.title]
-        row += [(m.label if m else "") or v.item.description] if labelled else []
-        row.append(goal(v))
-        row += [str(m.acceptable) if m and m.acceptable else v.item.fields.get("Acceptable", "")] if acceptable else []
-        rows.append(row + [v.current, STATUS_MARK[v.state]])
-    return _table(head, rows)
-
-
-def _table(head: list[str], rows: list[list[str]], *, bold_first: bool = True) -> list[str]:
-    """A Markdown table of plain-text cells (escaped here); the first column bold like the seed's."""
-    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
-    for row in rows:
-        cells = [c if isinstance(c, Markdown) else cell(c) for c in row]
-        if bold_first and cells and cells[0]:
-            cells[0] = f"**{cells[0]}**"
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines + [""]
 
 
 def _due_lines(r: _Report, views: list[ItemView]) -> list[str]:
@@ -289,12 +218,12 @@ def _signoff(r: _Report, level: int) -> list[str]:
                 notes.append(f"* **{cell(a.role)}**: stale — changed since approval: {cell(blockers_text(a.changed) or 'items')}")
             elif a.state == "revoked" and record is not None:
                 notes.append(f"* **{cell(a.role)}**: revoked by {cell(record.revoked_by)}: {cell(record.revoke_reason)}")
-        out += [f"{h} Required Approvals", ""] + _table(["Role", "Name", "Approval", "Date", "Signature"], rows)
+        out += [f"{h} Required Approvals", ""] + table(["Role", "Name", "Approval", "Date", "Signature"], rows)
         out += notes + ([""] if notes else [])
     if r.checklist.criterion:
         rows = [[c.criterion.title, "[x]" if c.met else "[ ]", criterion_note(r.checklist, c.blockers)]
                 for c in r.decision.criteria]
-        out += [f"{h} Go-Live Decision", ""] + _table(["Criteria", "Met", "Notes"], rows, bold_first=False)
+        out += [f"{h} Go-Live Decision", ""] + table(["Criteria", "Met", "Notes"], rows, bold_first=False)
         out += [f"**Decision: {r.decision.label}** (state signature {r.decision.signature[:12]})", ""]
     return out
 
@@ -314,14 +243,14 @@ def _appendix(checklist: Checklist) -> list[str]:
         out += ["## Appendix: Quick Reference", ""]
         if checklist.contact:
             out += ["### Critical Contacts", ""]
-            out += _table(["Role", "Contact", "Phone"], [[c.role, c.contact, c.phone] for c in checklist.contact], bold_first=False)
+            out += table(["Role", "Contact", "Phone"], [[c.role, c.contact, c.phone] for c in checklist.contact], bold_first=False)
         if checklist.link:
-            out += ["### Important URLs", ""] + _table(["Resource", "URL"], [[k.name, k.url] for k in checklist.link], bold_first=False)
+            out += ["### Important URLs", ""] + table(["Resource", "URL"], [[k.name, k.url] for k in checklist.link], bold_first=False)
         if checklist.emergency_runbook:
             out += ["### Emergency Commands", "", *_fence(checklist.emergency_runbook), ""]
         out += ["---", ""]
     if checklist.changelog:
         out += ["## Change Log", ""]
-        out += _table(["Date", "Version", "Author", "Changes"],
+        out += table(["Date", "Version", "Author", "Changes"],
                       [[e.date, e.version, e.author, e.changes] for e in checklist.changelog], bold_first=False)
     return out

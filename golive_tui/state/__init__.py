@@ -7,13 +7,16 @@ Layers, each importing only those above it:
     lazy      the audit chain read one entry at a time when asked (LazyAudit)
     verified  verification remembered between processes, by the digest of the text it covered
     sweeps    sweep entries: digests of a sweep's unchanged re-probes, and their check
-    chain     the tamper-evident audit chain: changes, hashing, replay, verification
+    chain     the tamper-evident audit chain: changes, hashing, appending, replay
+    chain_verify  its verification (hash links, replay), and the verdicts and verified prefixes remembered
     codec     TOML text <-> State, with the caches of the unchanging parts
     archive   old history moved to hash-linked segment files, and their verification
     conflicts the rule that refuses a change made on a stale view
     lineage   a record's identity (lineage, created at, first entry) and the cache of the one last seen
     shared    files in a shared directory: no symlinks followed, owners and modes checked, the lock's holder
     storage   where the bytes live: LocalFile (lock, atomic replace, .bak); s3: S3Object
+    status    what a store reports: SyncReport, StoreStatus
+    replace   replacing the record on purpose: restore .bak, init-record
     store     StateStore: transactions over one storage
     journal   the offline journal of a shared document (queued changes, last known copy)
     offline   OfflineStore: a shared store that keeps working while S3 is unreachable
@@ -27,11 +30,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ..locations import DEFAULT_STATE, STATE_ENV, state_location  # noqa: F401 - the first frame uses them too
-from .chain import Change, VerifyReport, verify
+from .chain import Change
+from .chain_verify import VerifyReport, verify
 from .conflicts import ConflictError
 from .lineage import RecordCache, default_cache_directory
 from .schema import SCHEMA_VERSION, AuditEntry, ItemState, State
-from .store import Build, StateStore, StoreStatus, SyncReport
+from .status import StoreStatus, SyncReport
+from .store import Build, StateStore
 
 if TYPE_CHECKING:
     from ..actor import Actor

@@ -6,7 +6,7 @@ the state file what verification needs to go on without it: the segment's name, 
 SHA-256, its last entry's hash (the next entry links to it) and `base`, the state replayed
 up to that entry. An `archive` entry appended to the chain commits to all of them, so an
 edit of the list, of `base` or of the segment is caught: the first two by every
-verification (chain._check_base), the segment by `golive audit verify` (verify_history),
+verification (chain_verify._check_base), the segment by `golive audit verify` (verify_history),
 which reads every segment, checks its digest, and replays the whole history from the first
 entry. Approvals' entries stay in the file (the boundary stops before the oldest one), so
 what changed since an approval and what a signature covers are still read from the file.
@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import GoliveError
 from .canon import canonical, strip_none
-from .chain import Change, VerifyReport, append_all, base_digest, origin_seq, state_at, verify
+from .chain import Change, append_all, origin_seq, state_at
+from .chain_verify import VerifyReport, base_digest, verify
 from .schema import AuditEntry, Segment, State
 
 if TYPE_CHECKING:

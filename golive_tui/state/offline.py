@@ -16,12 +16,13 @@ from typing import Any
 
 from ..actor import Actor, Operator
 from ..text import plural
-from .chain import Change, append_all
+from .chain import Change, append_all, new_change_id
 from .conflicts import ConflictError, find_conflicts
 from .journal import Batch, Journal, already_applied
 from .schema import AuditEntry, State
+from .status import StoreStatus, SyncReport
 from .storage import Unreachable
-from .store import Build, StateStore, StoreStatus, SyncReport, new_change_id
+from .store import Build, StateStore
 
 
 def _batch_actor(batch: Batch) -> Actor:

@@ -6,28 +6,29 @@ conditionally — so concurrent golive processes merge field by field and never 
 update; a document that does not parse is never overwritten. Where the bytes live (a
 local file, an S3 object) is the storage's business (storage.py, s3.py); what happens
 while a remote document cannot be reached is the offline layer's (offline.py), which
-wraps this store through its public interface.
+wraps this store through its public interface. What a store reports is status.py's;
+putting another record in this one's place, replace.py's.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GoliveError, LoadError
 from ..files import MAX_MB_ENV, max_bytes, megabytes
-from .chain import Change, append, append_all, verify, vouch
+from .chain import Change, append_all, new_change_id
+from .chain_verify import verify, vouch
 from .codec import Codec
 from .conflicts import ConflictError, find_conflicts
 from .lineage import Identity, LineageError, RecordCache, fill_identity, identity_of, new_lineage, refuse_change
+from .replace import Replacing
 from .schema import AuditEntry, State
+from .status import StoreStatus, SyncReport
 from .storage import Missing, Storage, VersionConflict
 
 if TYPE_CHECKING:
@@ -43,40 +44,6 @@ CLOCK_SLACK = timedelta(minutes=10)
 """How far before a transaction's start its own entries are looked for (a wall clock stepped back by NTP)."""
 
 
-@dataclass
-class SyncReport:
-    """What a sync did: pushed entries, entries set aside as conflicts, entries still queued."""
-
-    pushed: int = 0
-    conflicts: list[str] = field(default_factory=list)
-    remaining: int = 0
-    offline: bool = False
-    committed: list[AuditEntry] = field(default_factory=list)
-    """The entries the pushed changes became, with their real numbers."""
-
-
-@dataclass
-class StoreStatus:
-    """What a view says about where the record lives (the TUI header, `golive status`)."""
-
-    location: str
-    kind: str
-    """`local` or `s3`."""
-    offline: bool = False
-    reason: str = ""
-    """Why it is offline (one line)."""
-    queued: int = 0
-    conflicts: list[str] = field(default_factory=list)
-    summary: str | None = None
-    """One line when something needs attention (offline, queued, conflicts); None when all is well."""
-    facts: dict[str, Any] = field(default_factory=dict)
-    """Storage facts: encryption, bucket versioning, journal path."""
-
-    def record(self) -> dict[str, Any]:
-        return {"location": self.location, "kind": self.kind, **self.facts, "offline": self.offline,
-                "reason": self.reason, "queued": self.queued, "conflicts": list(self.conflicts), "summary": self.summary}
-
-
 class TamperedError(GoliveError):
     """The record fails verification: writing on top of it would bury the evidence."""
 
@@ -85,13 +52,9 @@ class CapError(GoliveError):
     """The write would make the record larger than the size cap: refused, so every read after still works."""
 
 
-def new_change_id() -> str:
-    """A transaction's id: random, so a retried or replayed write is recognised in the chain."""
-    return uuid.uuid4().hex
-
-
-class StateStore:
-    """One state document in one storage. Every change goes through `transact`."""
+class StateStore(Replacing):
+    """One state document in one storage. Every change goes through `transact`; replacing the
+    record on purpose (restore, init-record) is Replacing's (replace.py)."""
 
     def __init__(self, storage: Storage, checklist: str = "", *, codec: Codec | None = None,
                  on_document: Callable[[str], None] | None = None, accept_tampered: str | None = None,
@@ -314,61 +277,6 @@ class StateStore:
                 "--accept-tampered REASON writes anyway and records that you did")
         return Change("record", "accept-tampered", {"reason": self.accept_tampered.strip(), "problem": problem})
 
-    def restore_backup(self, now: datetime) -> Path | None:
-        """Put `.bak` back as the state file; the file it replaces is kept as `<name>.replaced-<time>` (returned)."""
-        if self.path is None or self.backup is None:
-            raise GoliveError(f"{self.location}: only a local state file has a .bak to restore")
-        with self.storage.locked():
-            kept = None
-            if self.path.exists():
-                kept = self.path.with_name(f"{self.path.name}.replaced-{now:%Y%m%dT%H%M%SZ}")
-                os.link(self.path, kept)  # the replaced file stays, byte for byte: it may be evidence
-            self.storage.save(self.backup.read_text(encoding="utf-8"), None, backup=False)
-            self._adopt()
-        return kept
-
-    def replace_document(self, text: str) -> None:
-        """Write a whole document as it is (benchmarks and tests); normal changes use transact."""
-        with self.storage.locked():
-            self.storage.save(text, None)
-            self._adopt()
-
-    def _adopt(self) -> None:
-        """After an explicit replacement (restore, init-record): what is there now is the record expected."""
-        self._cached = None
-        if self.records is not None:
-            self.records.forget()
-        self._remember(self._load(check=False)[0])
-
-    def init_record(self, reason: str, actor: Actor) -> tuple[State, AuditEntry]:
-        """Start a new record (a new lineage) on purpose: its first entry says why and what it replaces.
-
-        The record found there, if any, is not lost: a local one is kept as `<name>.replaced-<time>`
-        (and `.bak` is never overwritten by the new lineage); an S3 one stays a bucket version.
-        """
-        if not reason.strip():
-            raise GoliveError("init-record needs --reason: why a new record replaces the one expected here")
-        with self.storage.locked():
-            try:
-                old, version = self._load(check=False)
-            except LoadError:  # a record that does not parse: the new one replaces it (kept aside below)
-                old, version = State(), self.storage.version()
-            expected = self._expected()
-            replaces = old.lineage or (expected.lineage if expected else "")
-            when = actor.now()
-            state = State(checklist=self.checklist, lineage=new_lineage(), created_at=when)
-            entry = append(state, Change("record", "init-record", {"reason": reason.strip(), "replaces": replaces}),
-                           by=actor.name, at=when, operator=actor.operator.record(), change_id=new_change_id())
-            fill_identity(state)
-            if self.path is not None and self.path.exists():
-                kept = self.path.with_name(f"{self.path.name}.replaced-{when:%Y%m%dT%H%M%SZ}")
-                os.link(self.path, kept)
-            text = self.codec.dumps(state)
-            self.storage.save(text, version, backup=False)
-            self._observed(text)
-            self._adopt()
-        return state, entry
-
 
 def _applied(state: State, change_id: str, since: datetime) -> list[AuditEntry]:
     """The entries `change_id` already wrote, looked for from the end back to `since` only: audit
@@ -383,4 +291,4 @@ def _applied(state: State, change_id: str, since: datetime) -> list[AuditEntry]:
     return found[::-1]
 
 
-__all__ = ["Build", "ConflictError", "StateStore", "StoreStatus", "SyncReport"]
+__all__ = ["Build", "ConflictError", "StateStore"]

@@ -5,7 +5,7 @@ thousands of entries. What one process verified, the next need not redo: after a
 verification this module keeps, in the user's cache directory, the SHA-256 of the audit
 text it covered and the state its replay gave. A later process whose document starts with
 that very text resumes after it; any edit in that prefix changes the digest, and the whole
-chain is checked again. The stored items are always compared with the replay (chain.py),
+chain is checked again. The stored items are always compared with the replay (chain_verify.py),
 so the cache spares only the replay of history, never a check of the present.
 """
 

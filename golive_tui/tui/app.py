@@ -25,7 +25,7 @@ from . import keymap
 from .commands import GoliveCommands
 from .hangup import hang_up_safe, watch_terminal
 from .messages import CockpitChanged, SessionLoaded
-from .preview import PreviewScreen
+from .preview import PreviewScreen, TypeAhead
 
 if TYPE_CHECKING:
     from ..actor import Operator
@@ -37,10 +37,6 @@ if TYPE_CHECKING:
     from .approving import Approving
     from .prober import Prober
     from .recorder import Recorder
-
-PREVIEW_KEYS = frozenset({"q", "ctrl+c", "question_mark", "colon", "ctrl+p"})
-"""What works on the preview itself (quit, help, palette); other keys wait for the cockpit."""
-TYPEAHEAD_LIMIT = 32
 
 
 class GoliveApp(App[None]):
@@ -71,7 +67,7 @@ class GoliveApp(App[None]):
         self.load_error: str = ""
         """Why the cockpit could not start (printed by the CLI after the terminal is restored)."""
         self.quit_note: str = ""
-        self._typed_ahead: list[tuple[str, str | None]] = []
+        self._typed_ahead = TypeAhead()
 
     @property
     def read_only(self) -> bool:
@@ -129,9 +125,8 @@ class GoliveApp(App[None]):
         # A mode of its own: the preview stays behind in the default mode's stack, never shown again.
         self.add_mode("cockpit", MainScreen)
         await self.switch_mode("cockpit")
-        typed, self._typed_ahead = self._typed_ahead, []
-        for key, character in typed:
-            self.post_message(events.Key(key, character))
+        for key in self._typed_ahead.release():
+            self.post_message(key)
 
     def fail_to_start(self, message: str, code: int = 2) -> None:
         self.load_error = message
@@ -190,11 +185,8 @@ class GoliveApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self.session is None and isinstance(self.screen, PreviewScreen) and event.key not in PREVIEW_KEYS:
-                # Typed ahead on the preview (R as soon as the table shows): kept for the cockpit, not dropped.
-                if len(self._typed_ahead) < TYPEAHEAD_LIMIT:
-                    self._typed_ahead.append((event.key, event.character))
-                event.stop()
+            if self.session is None and isinstance(self.screen, PreviewScreen) and self._typed_ahead.hold(event):
+                event.stop()  # typed ahead on the preview: the cockpit gets it once installed
                 return
             if self.cockpit is not None:  # the sweep summary stays until the next key, whichever screen gets it
                 self.cockpit.key_pressed()

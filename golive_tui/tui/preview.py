@@ -3,12 +3,14 @@
 A captain opening the cockpit over SSH sees the checklist at once: titles, owners and the
 recorded statuses from the core's raw-TOML fast path (golive_tui/first_frame.py), or the
 error of a file that does not parse. The session loads (and validates) everything in a
-worker, and the real main screen replaces this one a moment later.
+worker, and the real main screen replaces this one a moment later; keys typed meanwhile
+wait for it (TypeAhead).
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
@@ -17,6 +19,30 @@ from ..first_frame import first_frame
 from ..text import shorten
 from ..vocab import OUTCOME_TERMS, VERDICT_TERMS
 from .widgets.header import HeaderBar, Pane
+
+PREVIEW_KEYS = frozenset({"q", "ctrl+c", "question_mark", "colon", "ctrl+p"})
+"""What works on the preview itself (quit, help, palette); other keys wait for the cockpit."""
+TYPEAHEAD_LIMIT = 32
+
+
+class TypeAhead:
+    """Keys typed on the preview (R as soon as the table shows): kept for the cockpit, not dropped."""
+
+    def __init__(self) -> None:
+        self._keys: list[tuple[str, str | None]] = []
+
+    def hold(self, event: events.Key) -> bool:
+        """True when the key waits for the cockpit (kept, up to TYPEAHEAD_LIMIT); False: the preview answers it."""
+        if event.key in PREVIEW_KEYS:
+            return False
+        if len(self._keys) < TYPEAHEAD_LIMIT:
+            self._keys.append((event.key, event.character))
+        return True
+
+    def release(self) -> list[events.Key]:
+        """The keys held, as new events in the order typed, once (the cockpit is installed)."""
+        keys, self._keys = self._keys, []
+        return [events.Key(key, character) for key, character in keys]
 
 
 class PreviewScreen(Screen[None]):
