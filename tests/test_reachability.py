@@ -31,7 +31,7 @@ from golive_tui.sandbox.k8s_objects import degraded_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 from golive_tui.session import Session
 from golive_tui.state import open_store
-from golive_tui.sweep import Change, Sweep
+from golive_tui.sweep import Sweep, VerdictChange
 
 TIMEOUT = 4.0
 
@@ -119,11 +119,11 @@ def test_an_api_that_stops_answering_mid_sweep_is_one_finding_and_nobody_waits_o
 
 def test_verdict_changes_are_compared_by_what_they_say() -> None:
     """fail -> error: worse, never ▲; error -> fail: no improvement; an outage is no regression."""
-    assert Change("k", "fail", "error").mark == "▼" and Change("k", "fail", "error").regression
-    assert Change("k", "fail", "error", not_evaluated=True).mark == "▼"
-    assert not Change("k", "fail", "error", not_evaluated=True).regression
-    assert Change("k", "error", "fail").mark == "•" and not Change("k", "error", "fail").regression
-    assert Change("k", "error", "pass").mark == "▲" and Change("k", "pass", "acceptable").regression
+    assert VerdictChange("k", "fail", "error").mark == "▼" and VerdictChange("k", "fail", "error").regression
+    assert VerdictChange("k", "fail", "error", not_evaluated=True).mark == "▼"
+    assert not VerdictChange("k", "fail", "error", not_evaluated=True).regression
+    assert VerdictChange("k", "error", "fail").mark == "•" and not VerdictChange("k", "error", "fail").regression
+    assert VerdictChange("k", "error", "pass").mark == "▲" and VerdictChange("k", "pass", "acceptable").regression
 
 
 def silent_profile(tmp_path: Path, hole: Blackhole, ca) -> Path:
