@@ -131,10 +131,24 @@ def kubernetes_rows() -> list[Item]:
     return rows
 
 
-def test_production_checklist_under_the_read_only_role(k8s_healthy: K8sSandbox) -> None:
+@pytest.fixture(scope="module")
+def k8s_with_history(sandbox_ca) -> Iterator[K8sSandbox]:
+    """The healthy cluster with the rollout history a healthy production has (a ReplicaSet to roll back to),
+    which the Rollback Plan row reads (`k8s.rollback-history` reads ReplicaSets, which the read-only role may)."""
+    from golive_tui.sandbox.k8s_history import add_history
+
+    cluster = add_history(Cluster(copy.deepcopy(healthy_cluster().objects)), NAMESPACE).validate()
+    sandbox = K8sSandbox.start(cluster, sandbox_ca)
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+def test_production_checklist_under_the_read_only_role(k8s_with_history: K8sSandbox) -> None:
     from golive_tui.profile import SEED_SERVICES
 
-    profile = as_read_only(k8s_healthy, target={"services": list(SEED_SERVICES)}, run={"timeout": 8})
+    profile = as_read_only(k8s_with_history, target={"services": list(SEED_SERVICES)}, run={"timeout": 8})
     results = {o.item.key: o.result for o in run_sync(profile, kubernetes_rows())}
     assert len(results) >= 13
     for key, result in results.items():
