@@ -12,7 +12,7 @@ from golive_tui import actions
 from golive_tui.actor import Actor
 from golive_tui.model import Checklist
 from golive_tui.profile import Profile
-from golive_tui.tui.screens.item import CommandList, ItemScreen
+from golive_tui.tui.screens.item import RunbookList, ItemScreen
 from golive_tui.tui.screens.main import MainScreen
 
 from .conftest import MINI
@@ -63,7 +63,7 @@ async def test_enter_opens_everything_about_the_item(app_factory, rich_checklist
         assert f"recorded by {app.session.actor.operator}" in detail
         assert "Link: EKS runbook — https://wiki.example/eks" in detail
         assert "Level: Critical" in detail and "Comment: checked weekly" in detail
-        commands = app.screen.query_one(CommandList)
+        commands = app.screen.query_one(RunbookList)
         assert commands.has_focus and commands.option_count == 2
         shown = [str(commands.get_option_at_index(i).prompt) for i in range(2)]
         assert shown[0] == "# Verify cluster health\nkubectl --context prod-eu get pods -n shop-prod"

@@ -115,6 +115,27 @@ async def test_blockers_open_their_item(app_factory, probed_checklist, store, si
         assert isinstance(app.screen, SignoffScreen)
 
 
+async def test_the_lists_stay_visible_after_the_command_palette_was_opened(app_factory, probed_checklist, store) -> None:
+    """Textual's command palette styles a widget named `CommandList` `visibility: hidden`; the cockpit's runbook
+    list was named so (and Why NO-GO subclasses it): after one `:` both lists were blank for the rest of the call."""
+    from golive_tui.tui.screens.item import RunbookList
+
+    actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current())
+    app = app_factory(probed_checklist)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press(":")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "CommandPalette")
+        await pilot.press("escape")
+        await pilot.press("3", "tab")
+        await pilot.pause()
+        blockers = app.screen.query_one(BlockerList)
+        assert blockers.option_count and blockers.visible and blockers.size.height > 0
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ItemScreen))
+        commands = app.screen.query_one(RunbookList)
+        assert commands.visible
+
+
 async def test_revoke_needs_a_reason(app_factory, probed_checklist, store) -> None:
     actions.approve(store, probed_checklist, "eng", name="Erin", actor=person("erin"))
     app = app_factory(probed_checklist)

@@ -27,8 +27,9 @@ from ..widgets.header import Pane
 from .base import Page
 
 
-class CommandList(OptionList):
-    """The runbook's commands; j/k move like every list of the cockpit."""
+class RunbookList(OptionList):
+    """The runbook's commands; j/k move like every list of the cockpit. (Not `CommandList`: Textual's command
+    palette styles a widget of that name `visibility: hidden`, which hid this list once the palette had opened.)"""
 
     BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False),
                 Binding("g", "first", show=False), Binding("G", "last", show=False)]
@@ -48,13 +49,13 @@ class ItemScreen(Page):
         with VerticalScroll(id="item-body"):
             yield Pane(id="item-detail")
             yield Pane(id="runbook-title")
-            yield CommandList(id="commands", compact=True)
+            yield RunbookList(id="commands", compact=True)
         yield Input(id="command-line", compact=True, select_on_focus=False)
 
     def on_mount(self) -> None:
         self.query_one("#command-line", Input).display = False
         super().on_mount()
-        commands = self.query_one(CommandList)
+        commands = self.query_one(RunbookList)
         (commands if self.commands else self.query_one("#item-body")).focus()
 
     def refresh_view(self) -> None:
@@ -63,7 +64,7 @@ class ItemScreen(Page):
         detail = self.query_one("#item-detail", Pane)
         detail.update(item_text(view, detail.tones))
         title = self.query_one("#runbook-title", Pane)
-        commands = self.query_one(CommandList)
+        commands = self.query_one(RunbookList)
         commands.display = bool(view.commands)
         if view.commands:
             title.update(Text.assemble(("\nRunbook", title.tones["strong"]),
@@ -83,7 +84,7 @@ class ItemScreen(Page):
             commands.highlighted = highlighted if highlighted is not None and highlighted < len(view.commands) else 0
 
     def selected(self) -> Command | None:
-        index = self.query_one(CommandList).highlighted
+        index = self.query_one(RunbookList).highlighted
         return self.commands[index] if self.commands and index is not None and index < len(self.commands) else None
 
     # --- actions -----------------------------------------------------------------------------
@@ -91,7 +92,7 @@ class ItemScreen(Page):
         box = self.query_one("#command-line", Input)
         if box.display:
             box.display = False
-            self.query_one(CommandList).focus()
+            self.query_one(RunbookList).focus()
         else:
             self.dismiss()
 
@@ -127,7 +128,7 @@ class ItemScreen(Page):
         if event.input.id == "command-line":
             self.copy(event.value)
             event.input.display = False
-            self.query_one(CommandList).focus()
+            self.query_one(RunbookList).focus()
 
     def action_scroll(self, how: str) -> None:
         getattr(self.query_one("#item-body", VerticalScroll), f"action_{how}")()

@@ -17,12 +17,12 @@ from ..render import when
 from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
 from .base import Page
-from .item import CommandList
+from .item import RunbookList
 
 APPROVAL = {state: (str(t), t.tone) for state, t in APPROVAL_TERMS.items()}
 
 
-class BlockerList(CommandList):
+class BlockerList(RunbookList):
     """Why NO-GO, one entry per blocking item or approval: Enter goes there."""
 
 
