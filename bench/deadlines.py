@@ -66,18 +66,31 @@ def measure(way, url: str) -> str:
     thread.start()
     thread.join(CAP)
     took = time.perf_counter() - started
-    return f"> {CAP:g} s (still running)" if thread.is_alive() else f"{took:5.2f} s ({outcome['how']})"
+    return (
+        f"> {CAP:g} s (still running)" if thread.is_alive() else f"{took:5.2f} s ({outcome['how']})"
+    )
 
 
 def main() -> None:
-    peers = {"blackhole": Blackhole(), "trickle headers": Trickle("headers"), "trickle body": Trickle("body")}
-    ways = {"sync timeout": sync_timeout, "sync stream": sync_stream, "async timeout": async_timeout}
+    peers = {
+        "blackhole": Blackhole(),
+        "trickle headers": Trickle("headers"),
+        "trickle body": Trickle("body"),
+    }
+    ways = {
+        "sync timeout": sync_timeout,
+        "sync stream": sync_stream,
+        "async timeout": async_timeout,
+    }
     try:
         print(f"budget {BUDGET:g} s per request; peers on 127.0.0.1\n")
         print(f"{'peer':16} " + " ".join(f"{name:26}" for name in ways))
         for peer_name, peer in peers.items():
             url = f"http://{peer.endpoint}/health"
-            print(f"{peer_name:16} " + " ".join(f"{measure(way, url):26}" for way in ways.values()), flush=True)
+            print(
+                f"{peer_name:16} " + " ".join(f"{measure(way, url):26}" for way in ways.values()),
+                flush=True,
+            )
     finally:
         for peer in peers.values():
             peer.stop()

@@ -28,12 +28,21 @@ def tasks(titles: list[str]) -> str:
 
 
 DOCUMENTS = {
-    "5,000 distinct task titles": tasks([f"Check service {n} answers on its health port" for n in range(N)]),
+    "5,000 distinct task titles": tasks(
+        [f"Check service {n} answers on its health port" for n in range(N)]
+    ),
     "5,000 identical task titles": tasks(["Check the service answers"] * N),
     "5,000 table rows (link titles, 4 columns)": "# Scale\n\n## Table\n\n| Check | Owner | Level | Notes |\n|---|---|---|---|\n"
-    + "\n".join(f"| [Check {n}](https://wiki.example/{n}) | Ops | High 🔴 | :white_check_mark: |" for n in range(N)) + "\n",
+    + "\n".join(
+        f"| [Check {n}](https://wiki.example/{n}) | Ops | High 🔴 | :white_check_mark: |"
+        for n in range(N)
+    )
+    + "\n",
     "5,000 nested tasks (1,000 x 1 + 4 sub-tasks)": "# Scale\n\n## Nested\n\n"
-    + "\n".join(f"- [ ] Parent {n}\n" + "".join(f"  - [ ] Child {k}\n" for k in range(4)) for n in range(N // 5)),
+    + "\n".join(
+        f"- [ ] Parent {n}\n" + "".join(f"  - [ ] Child {k}\n" for k in range(4))
+        for n in range(N // 5)
+    ),
 }
 
 
@@ -47,10 +56,15 @@ def main() -> int:
             runs.append(time.perf_counter() - start)
         count = sum(1 for _ in result.checklist.items())
         median = statistics.median(runs)
-        print(f"{name:<48} {count:>6} items  {median:6.2f} s  (runs {', '.join(f'{r:.2f}' for r in runs)})")
+        print(
+            f"{name:<48} {count:>6} items  {median:6.2f} s  (runs {', '.join(f'{r:.2f}' for r in runs)})"
+        )
         if median > BUDGET and "task titles" in name:
             slow.append(name)
-    print(f"budget {BUDGET:.0f} s each for the task-title cases: " + ("over: " + ", ".join(slow) if slow else "met"))
+    print(
+        f"budget {BUDGET:.0f} s each for the task-title cases: "
+        + ("over: " + ", ".join(slow) if slow else "met")
+    )
     return 1 if slow else 0
 
 

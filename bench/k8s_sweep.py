@@ -86,8 +86,14 @@ def serve(directory: str, latency: float, ready, stop) -> None:
 
 def child(code: str, profile: dict, mode: str) -> dict:
     env = {**os.environ, "PYTHONPATH": code}
-    done = subprocess.run([sys.executable, "-c", CHILD, code, json.dumps(profile), mode], capture_output=True, text=True,
-                          timeout=300, env=env, cwd=tempfile.gettempdir())
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, code, json.dumps(profile), mode],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tempfile.gettempdir(),
+    )
     if done.returncode != 0:
         raise SystemExit(done.stderr[-2000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -97,16 +103,23 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("rounds", nargs="?", type=int, default=5)
     parser.add_argument("--latency", type=float, default=0.0, help="ms added to every API answer")
-    parser.add_argument("--code", default=str(REPO), help="directory holding the golive_tui package to measure")
+    parser.add_argument(
+        "--code", default=str(REPO), help="directory holding the golive_tui package to measure"
+    )
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="golive-bench-")
     ready, stop = multiprocessing.Event(), multiprocessing.Event()
-    server = multiprocessing.Process(target=serve, args=(directory, args.latency / 1000, ready, stop), daemon=True)
+    server = multiprocessing.Process(
+        target=serve, args=(directory, args.latency / 1000, ready, stop), daemon=True
+    )
     server.start()
     if not ready.wait(60):
         raise SystemExit("the sandbox API server did not start")
-    profile = {"kubernetes": {"kubeconfig": f"{directory}/config"}, "run": {"timeout": 10},
-               "target": {"required_env": {"*": ["NODE_ENV", "DATABASE_URL"]}}}
+    profile = {
+        "kubernetes": {"kubeconfig": f"{directory}/config"},
+        "run": {"timeout": 10},
+        "target": {"required_env": {"*": ["NODE_ENV", "DATABASE_URL"]}},
+    }
     try:
         first = [child(args.code, profile, "first")["first_list"] for _ in range(args.rounds)]
         sweeps = [child(args.code, profile, "sweep") for _ in range(args.rounds)]
@@ -114,16 +127,30 @@ def main() -> None:
         stop.set()
         server.join(10)
     where = f"{args.latency:g} ms added per request" if args.latency else "loopback"
-    print(f"k8s probes against the degraded sandbox ({where}; code {args.code}); median of {args.rounds} fresh processes")
-    verdicts = ", ".join(f"{key.rsplit('.', 1)[-1]}={verdict}" for key, verdict in sweeps[-1]["verdicts"].items())
+    print(
+        f"k8s probes against the degraded sandbox ({where}; code {args.code}); median of {args.rounds} fresh processes"
+    )
+    verdicts = ", ".join(
+        f"{key.rsplit('.', 1)[-1]}={verdict}" for key, verdict in sweeps[-1]["verdicts"].items()
+    )
     print(f"verdicts: {verdicts}")
-    print(f"first list (k8s.nodes), whole process:        {statistics.median(first) * 1000:7.0f} ms")
-    print(f"k8s sweep ({len(sweeps[-1]['verdicts'])} items), whole process:        {statistics.median(s['cold_sweep'] for s in sweeps) * 1000:7.0f} ms")
-    print(f"  of which the sweep itself (imports done):   {statistics.median(s['cold_sweep_in_process'] for s in sweeps) * 1000:7.0f} ms")
-    print(f"warm sweep, same process and clients (best of 5): {statistics.median(s['warm_sweep'] for s in sweeps) * 1000:5.0f} ms")
+    print(
+        f"first list (k8s.nodes), whole process:        {statistics.median(first) * 1000:7.0f} ms"
+    )
+    print(
+        f"k8s sweep ({len(sweeps[-1]['verdicts'])} items), whole process:        {statistics.median(s['cold_sweep'] for s in sweeps) * 1000:7.0f} ms"
+    )
+    print(
+        f"  of which the sweep itself (imports done):   {statistics.median(s['cold_sweep_in_process'] for s in sweeps) * 1000:7.0f} ms"
+    )
+    print(
+        f"warm sweep, same process and clients (best of 5): {statistics.median(s['warm_sweep'] for s in sweeps) * 1000:5.0f} ms"
+    )
     if "warm_exec" in sweeps[-1]:
-        print(f"k8s.exec (Migrations), warm:                   {statistics.median(s['warm_exec'] for s in sweeps) * 1000:7.0f} ms "
-              f"({sweeps[-1]['exec_verdict']})")
+        print(
+            f"k8s.exec (Migrations), warm:                   {statistics.median(s['warm_exec'] for s in sweeps) * 1000:7.0f} ms "
+            f"({sweeps[-1]['exec_verdict']})"
+        )
 
 
 if __name__ == "__main__":

@@ -79,17 +79,27 @@ class Sweeps:
         self.passing = [r.item.key for r in self.latest if r.result.verdict == Verdict.PASS]
 
     def real(self) -> list[ItemResult]:
-        return self.loop.run_until_complete(Engine(self.profile, clients=self.clients).run(self.items))
+        return self.loop.run_until_complete(
+            Engine(self.profile, clients=self.clients).run(self.items)
+        )
 
     def results(self, n: int, when: datetime) -> list[ItemResult]:
         if self.real_every and n % self.real_every == 0:
             self.latest = self.real()
-        flipping = {self.passing[(n // 40) % len(self.passing)]} if self.passing and n % 40 in (10, 11, 12) else set()
+        flipping = (
+            {self.passing[(n // 40) % len(self.passing)]}
+            if self.passing and n % 40 in (10, 11, 12)
+            else set()
+        )
         out = []
         for k, outcome in enumerate(self.latest):
-            result = dataclasses.replace(outcome.result, checked_at=when + timedelta(milliseconds=5 * k))
+            result = dataclasses.replace(
+                outcome.result, checked_at=when + timedelta(milliseconds=5 * k)
+            )
             if outcome.item.key in flipping:
-                result = dataclasses.replace(result, verdict=Verdict.FAIL, summary="flapping: 1 of 3 checks failed")
+                result = dataclasses.replace(
+                    result, verdict=Verdict.FAIL, summary="flapping: 1 of 3 checks failed"
+                )
             out.append(ItemResult(outcome.item, result))
         return out
 
@@ -100,7 +110,16 @@ class Sweeps:
 
 def golive(env: DemoProcess, state: Path, *args: str, cache: Path) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one command as a fresh process."""
-    argv = [sys.executable, "-m", "golive_tui", "--profile", str(env.profile_path), "--state", str(state), *args]
+    argv = [
+        sys.executable,
+        "-m",
+        "golive_tui",
+        "--profile",
+        str(env.profile_path),
+        "--state",
+        str(state),
+        *args,
+    ]
     environ = {**os.environ, "XDG_CACHE_HOME": str(cache), "GOLIVE_USER": CAPTAIN}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
@@ -108,15 +127,23 @@ def golive(env: DemoProcess, state: Path, *args: str, cache: Path) -> tuple[floa
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode not in (0, 1, 3):
-        raise SystemExit(f"golive {' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+        raise SystemExit(
+            f"golive {' '.join(args)} failed ({done.returncode}): {done.stderr.decode()[-2000:]}"
+        )
     return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-COMMANDS = (("run", ("run", "--format", "json")), ("mark", ("mark", "{manual}", "done", "--note", "bench")),
-            ("status", ("status",)), ("audit verify", ("audit", "verify")))
+COMMANDS = (
+    ("run", ("run", "--format", "json")),
+    ("mark", ("mark", "{manual}", "done", "--note", "bench")),
+    ("status", ("status",)),
+    ("audit verify", ("audit", "verify")),
+)
 
 
-def commands(env: DemoProcess, records: dict[str, Path], work: Path, runs: int, manual: str) -> dict[str, dict[str, tuple[float, float]]]:
+def commands(
+    env: DemoProcess, records: dict[str, Path], work: Path, runs: int, manual: str
+) -> dict[str, dict[str, tuple[float, float]]]:
     """Median (wall, CPU) seconds of each command on fresh copies of each record, the records taking turns
     (the machine's load drifts: interleaving keeps the comparison fair). One warm-up command per record first:
     what the first command of a session leaves for the next (the verified prefix, state/verified.py)."""
@@ -132,23 +159,35 @@ def commands(env: DemoProcess, records: dict[str, Path], work: Path, runs: int, 
                 shutil.copy(record, copy)
                 times[name].append(golive(env, copy, *args, cache=work / f"cache-{name}"))
         for name in records:
-            out[name][label] = (statistics.median(t[0] for t in times[name]), statistics.median(t[1] for t in times[name]))
+            out[name][label] = (
+                statistics.median(t[0] for t in times[name]),
+                statistics.median(t[1] for t in times[name]),
+            )
     return out
 
 
 def entries_parsed(record: Path, cache: Path) -> str:
     """How many audit entries a fresh process parses to decide GO/NO-GO (verification included)."""
-    code = ("import sys; from pathlib import Path; from datetime import UTC, datetime\n"
-            "from golive_tui.checklists import load_checklist; from golive_tui.decision import decide\n"
-            "from golive_tui.state.codec import Codec\n"
-            "p = Path(sys.argv[1]); s = Codec().loads(p, p.read_text()); d = decide(load_checklist(), s, datetime.now(UTC))\n"
-            "print(f'{sum(e is not None for e in s.audit._read)} of {len(s.audit)} (verified: {d.integrity.ok})')")
-    done = subprocess.run([sys.executable, "-c", code, str(record)], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "XDG_CACHE_HOME": str(cache)})
+    code = (
+        "import sys; from pathlib import Path; from datetime import UTC, datetime\n"
+        "from golive_tui.checklists import load_checklist; from golive_tui.decision import decide\n"
+        "from golive_tui.state.codec import Codec\n"
+        "p = Path(sys.argv[1]); s = Codec().loads(p, p.read_text()); d = decide(load_checklist(), s, datetime.now(UTC))\n"
+        "print(f'{sum(e is not None for e in s.audit._read)} of {len(s.audit)} (verified: {d.integrity.ok})')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(record)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache)},
+    )
     return done.stdout.strip() or done.stderr.strip()[-300:]
 
 
-async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0: datetime) -> dict[str, float]:
+async def cockpit(
+    profile, checklist, sweeps: Sweeps, path: Path, count: int, t0: datetime
+) -> dict[str, float]:
     """Watch mode over `count` sweeps: RSS, and the event loop's lag while saves run."""
     store = open_store(path, profile, checklist=checklist.title)
     session = Session(checklist, profile, store, Actor.current(CAPTAIN))
@@ -184,7 +223,12 @@ async def cockpit(profile, checklist, sweeps: Sweeps, path: Path, count: int, t0
         if n == 20:
             early = rss_mb()
     monitor.cancel()
-    out = {"rss_early": early, "rss_end": rss_mb(), "wall": time.perf_counter() - started, "size": path.stat().st_size}
+    out = {
+        "rss_early": early,
+        "rss_end": rss_mb(),
+        "wall": time.perf_counter() - started,
+        "size": path.stat().st_size,
+    }
     for key, values in lags.items():
         values.sort()
         out[f"lag_{key}_ms"] = values[-1] * 1000 if values else 0.0
@@ -197,7 +241,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sweeps", type=int, default=480)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--real-every", type=int, default=20, help="a real sweep of the demo every N sweeps (0: only the first)")
+    parser.add_argument(
+        "--real-every",
+        type=int,
+        default=20,
+        help="a real sweep of the demo every N sweeps (0: only the first)",
+    )
     parser.add_argument("--no-cockpit", action="store_true")
     parser.add_argument("--keep", type=Path, help="keep the records and caches in this directory")
     args = parser.parse_args()
@@ -218,7 +267,9 @@ def main() -> None:
         started = time.perf_counter()
         for n in range(1, args.sweeps):
             when = t0 + n * INTERVAL
-            actions.record_results(store, sweeps.results(n, when), actor=Actor.current(CAPTAIN).at(when))
+            actions.record_results(
+                store, sweeps.results(n, when), actor=Actor.current(CAPTAIN).at(when)
+            )
         simulated = time.perf_counter() - started
         state = store.read()
         kinds: dict[str, int] = {}
@@ -235,23 +286,39 @@ def main() -> None:
             sweeps.real_every = 0  # the saves alone: probing in the same process is the engine's lag, not the record's
             watch = asyncio.run(cockpit(profile, checklist, sweeps, path, args.sweeps - 1, t0))
         sweeps.close()
-        print(f"machine: {os.cpu_count()} cores (load: {os.getloadavg()[0]:.1f}); {len(items)} probed items; demo 'degraded'")
-        print(f"{args.sweeps} sweeps ({args.sweeps - 1} recorded in {simulated:.1f} s, a real one every {args.real_every}); "
-              f"audit entries: {len(state.audit)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
-        print(f"state file: one sweep {one.stat().st_size / 1024:.0f} KB, after {args.sweeps} sweeps {long.stat().st_size / 1024:.0f} KB")
-        print(f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6} {'CPU s (1 / long)':>18} {'CPU ratio':>9}")
+        print(
+            f"machine: {os.cpu_count()} cores (load: {os.getloadavg()[0]:.1f}); {len(items)} probed items; demo 'degraded'"
+        )
+        print(
+            f"{args.sweeps} sweeps ({args.sweeps - 1} recorded in {simulated:.1f} s, a real one every {args.real_every}); "
+            f"audit entries: {len(state.audit)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
+        )
+        print(
+            f"state file: one sweep {one.stat().st_size / 1024:.0f} KB, after {args.sweeps} sweeps {long.stat().st_size / 1024:.0f} KB"
+        )
+        print(
+            f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6} {'CPU s (1 / long)':>18} {'CPU ratio':>9}"
+        )
         for label in base:
             (w1, c1), (w2, c2) = base[label], grown[label]
-            print(f"{label:<14} {w1:>10.2f} {w2:>14.2f} {w2 / w1:>6.2f} {f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}")
-        print(f"audit verify, nothing remembered (first command after the cutover): {cold_verify:.2f} s")
-        print(f"entries parsed by a fresh process deciding GO/NO-GO on the long record (what status does): {parsed}")
+            print(
+                f"{label:<14} {w1:>10.2f} {w2:>14.2f} {w2 / w1:>6.2f} {f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}"
+            )
+        print(
+            f"audit verify, nothing remembered (first command after the cutover): {cold_verify:.2f} s"
+        )
+        print(
+            f"entries parsed by a fresh process deciding GO/NO-GO on the long record (what status does): {parsed}"
+        )
         if watch is not None:
             growth = (watch["rss_end"] - watch["rss_early"]) / watch["rss_early"] * 100
-            print(f"cockpit watch over {args.sweeps - 1} sweeps ({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
-                  f"RSS {watch['rss_early']:.0f} MB after 20 sweeps -> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
-                  f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} ms, p99 {watch['lag_saving_p99_ms']:.0f} ms, "
-                  f"{watch['lag_saving_over_100']} ticks over 100 ms; while not saving (the machine's noise): worst "
-                  f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} ms, {watch['lag_idle_over_100']} over 100 ms")
+            print(
+                f"cockpit watch over {args.sweeps - 1} sweeps ({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
+                f"RSS {watch['rss_early']:.0f} MB after 20 sweeps -> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
+                f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} ms, p99 {watch['lag_saving_p99_ms']:.0f} ms, "
+                f"{watch['lag_saving_over_100']} ticks over 100 ms; while not saving (the machine's noise): worst "
+                f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} ms, {watch['lag_idle_over_100']} over 100 ms"
+            )
 
 
 if __name__ == "__main__":

@@ -52,9 +52,20 @@ def behind_network(env, rtt_ms: float, eks_auth: bool, plugin_s: float) -> Itera
     texts = [env.profile_path.read_text(), kube_path.read_text(), aws_config.read_text()]
     # moto (werkzeug) closes every connection after one answer; AWS's endpoints keep them open: so does the relay.
     moto = _ports(str(profile["aws"].get("endpoint_url", "")))
-    relay = subprocess.Popen([sys.executable, "-m", "golive_tui.sandbox.relay", "--rtt-ms", f"{rtt_ms:g}",
-                              *(f"--keep-alive={port}" for port in moto), *map(str, _ports(*texts))],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    relay = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "golive_tui.sandbox.relay",
+            "--rtt-ms",
+            f"{rtt_ms:g}",
+            *(f"--keep-alive={port}" for port in moto),
+            *map(str, _ports(*texts)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         ports = json.loads(relay.stdout.readline() if relay.stdout else "{}")
         moved_kube, moved_aws = directory / "kubeconfig", directory / "aws-config"
@@ -65,10 +76,17 @@ def behind_network(env, rtt_ms: float, eks_auth: bool, plugin_s: float) -> Itera
             ca.write_bytes(base64.b64decode(cluster["cluster"]["certificate-authority-data"]))
             token = kube["users"][0]["user"]["token"]
             ctx = kube["contexts"][0]["context"]
-            write_eks_kubeconfig(moved_kube, server=cluster["cluster"]["server"], ca_bundle=ca, token=token,
-                                 cluster_arn=cluster["name"], namespace=ctx.get("namespace", ""), startup=plugin_s,
-                                 region=str(profile["aws"].get("region") or "eu-west-1"),
-                                 aws_profile=str(profile["aws"].get("profile") or ""))
+            write_eks_kubeconfig(
+                moved_kube,
+                server=cluster["cluster"]["server"],
+                ca_bundle=ca,
+                token=token,
+                cluster_arn=cluster["name"],
+                namespace=ctx.get("namespace", ""),
+                startup=plugin_s,
+                region=str(profile["aws"].get("region") or "eu-west-1"),
+                aws_profile=str(profile["aws"].get("profile") or ""),
+            )
         else:
             moved_kube.touch(mode=0o600)
             moved_kube.write_text(yaml.safe_dump(kube, sort_keys=False))

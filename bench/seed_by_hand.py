@@ -53,32 +53,72 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
     kube = f"kubectl --kubeconfig {profile.kubernetes.kubeconfig}"
     aws = f"aws --endpoint-url {profile.aws.endpoint_url} --region {profile.aws.region} --profile {profile.aws.profile}"
     cacert = f"--cacert {profile.http.ca_bundle}"
-    host, _, port = (profile.http.tls_endpoints or [f"{profile.target.domains[0]}:443"])[0].rpartition(":")
+    host, _, port = (profile.http.tls_endpoints or [f"{profile.target.domains[0]}:443"])[
+        0
+    ].rpartition(":")
     cluster = profile.aws.db_cluster_id
     sh = [
         ("kubectl get nodes", f"{kube} get nodes"),
         ("kubectl get pods", f"{kube} get pods -n {ns}"),
         ("kubectl get svc", f"{kube} get svc -n {ns} -o wide"),
-        ("openssl s_client | x509 -dates", f"openssl s_client -connect {host}:{port} -servername {host} -CAfile {profile.http.ca_bundle}"
-                                           " </dev/null 2>/dev/null | openssl x509 -noout -dates"),
+        (
+            "openssl s_client | x509 -dates",
+            f"openssl s_client -connect {host}:{port} -servername {host} -CAfile {profile.http.ca_bundle}"
+            " </dev/null 2>/dev/null | openssl x509 -noout -dates",
+        ),
         ("kubectl get hpa", f"{kube} get hpa -n {ns}"),
         ("kubectl get pdb", f"{kube} get pdb -n {ns}"),
-        ("aws rds describe-db-clusters", f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster}"),
-        ("aws rds … BackupRetentionPeriod", f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].BackupRetentionPeriod'"),
-        ("aws rds … StorageEncrypted", f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].StorageEncrypted'"),
-        ("kubectl exec … prisma migrate status", f"{kube} exec deployment/deal-service -n {ns} -- npx prisma migrate status"),
+        (
+            "aws rds describe-db-clusters",
+            f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster}",
+        ),
+        (
+            "aws rds … BackupRetentionPeriod",
+            f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].BackupRetentionPeriod'",
+        ),
+        (
+            "aws rds … StorageEncrypted",
+            f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].StorageEncrypted'",
+        ),
+        (
+            "kubectl exec … prisma migrate status",
+            f"{kube} exec deployment/deal-service -n {ns} -- npx prisma migrate status",
+        ),
         ("kubectl get deployments", f"{kube} get deployments -n {ns}"),
     ]
     for service in SEED_SERVICES[:5]:
-        sh.append((f"health {service}", f"{kube} exec deployment/api-gateway -n {ns} -- curl -s http://{service}:8080/health"))
+        sh.append(
+            (
+                f"health {service}",
+                f"{kube} exec deployment/api-gateway -n {ns} -- curl -s http://{service}:8080/health",
+            )
+        )
     sh += [
-        ("kubectl get deployment -o json | jq env", f"{kube} get deployment -n {ns} -o json | jq '.items[].spec.template.spec.containers[].env | length'"),
-        ("curl prometheus targets | jq", f"curl -s {profile.prometheus.url}/api/v1/targets | jq '.data.activeTargets | length'"),
-        ("kubectl get configmap rules | grep -c", f"{kube} get configmap prometheus-rules -n {mon} -o yaml | grep -c 'alert:'"),
-        ("curl -I health | grep headers", f"curl -sI {cacert} {profile.http.api_url}/health | grep -E '(Strict|X-Content|X-Frame|Content-Security)'"),
-        ("kubectl get pods -o json | jq securityContext", f"{kube} get pods -n {ns} -o json | jq '.items[].spec.containers[].securityContext'"),
+        (
+            "kubectl get deployment -o json | jq env",
+            f"{kube} get deployment -n {ns} -o json | jq '.items[].spec.template.spec.containers[].env | length'",
+        ),
+        (
+            "curl prometheus targets | jq",
+            f"curl -s {profile.prometheus.url}/api/v1/targets | jq '.data.activeTargets | length'",
+        ),
+        (
+            "kubectl get configmap rules | grep -c",
+            f"{kube} get configmap prometheus-rules -n {mon} -o yaml | grep -c 'alert:'",
+        ),
+        (
+            "curl -I health | grep headers",
+            f"curl -sI {cacert} {profile.http.api_url}/health | grep -E '(Strict|X-Content|X-Frame|Content-Security)'",
+        ),
+        (
+            "kubectl get pods -o json | jq securityContext",
+            f"{kube} get pods -n {ns} -o json | jq '.items[].spec.containers[].securityContext'",
+        ),
         ("aws wafv2 list-web-acls", f"{aws} wafv2 list-web-acls --scope REGIONAL"),
-        ("curl prometheus p95 query", f"curl -sg '{profile.prometheus.url}/api/v1/query?query=histogram_quantile(0.95,sum(rate(http_request_duration_seconds_bucket[5m]))by(le))'"),
+        (
+            "curl prometheus p95 query",
+            f"curl -sg '{profile.prometheus.url}/api/v1/query?query=histogram_quantile(0.95,sum(rate(http_request_duration_seconds_bucket[5m]))by(le))'",
+        ),
     ]
     return [(label, ["bash", "-o", "pipefail", "-c", command]) for label, command in sh]
 
@@ -87,7 +127,13 @@ def by_hand(profile) -> tuple[float, list[str], list[str]]:
     """Seconds for the commands that ran (a non-zero exit is an answer too: a pending migration exits 1)."""
     total, ran, left_out = 0.0, [], []
     for label, argv in seed_commands(profile):
-        tools = {word for word in re.findall(r"(?:^|\| )(\w[\w-]*)", argv[-1])} & {"kubectl", "aws", "openssl", "curl", "jq"}
+        tools = {word for word in re.findall(r"(?:^|\| )(\w[\w-]*)", argv[-1])} & {
+            "kubectl",
+            "aws",
+            "openssl",
+            "curl",
+            "jq",
+        }
         missing = sorted(tool for tool in tools if shutil.which(tool) is None)
         if missing:
             left_out.append(f"{label} ({', '.join(missing)} not installed)")
@@ -96,8 +142,13 @@ def by_hand(profile) -> tuple[float, list[str], list[str]]:
         done = subprocess.run(argv, capture_output=True, timeout=120, env=os.environ)
         took = time.perf_counter() - started
         total += took
-        BY_TOOL[label.split()[0] if label.split()[0] in ("kubectl", "aws") else "health" if label.startswith("health")
-                else "curl/openssl"].append(took)
+        BY_TOOL[
+            label.split()[0]
+            if label.split()[0] in ("kubectl", "aws")
+            else "health"
+            if label.startswith("health")
+            else "curl/openssl"
+        ].append(took)
         ran.append(label if done.returncode == 0 else f"{label} (exit {done.returncode})")
     return total, ran, left_out
 
@@ -109,21 +160,41 @@ VERDICTS: list[dict[str, int]] = []
 """The verdict counts of each whole_process() call's last run, in order."""
 
 
-def whole_process(env: DemoProcess, profile_path: Path, runs: int, source: str = "") -> tuple[float, float]:
+def whole_process(
+    env: DemoProcess, profile_path: Path, runs: int, source: str = ""
+) -> tuple[float, float]:
     """Median wall time of `golive run` as a fresh process (of the golive_tui under `source`, if given), its peak RSS (MB)."""
-    argv = [sys.executable, "-m", "golive_tui", "--profile", str(profile_path), "--state", str(env.state_path),
-            "run", "--format", "json", *(["--no-save"] if source else [])]
+    argv = [
+        sys.executable,
+        "-m",
+        "golive_tui",
+        "--profile",
+        str(profile_path),
+        "--state",
+        str(env.state_path),
+        "run",
+        "--format",
+        "json",
+        *(["--no-save"] if source else []),
+    ]
     if source:  # another version's code, with this environment's packages
         argv = ["env", f"PYTHONPATH={source}", *argv]
     times, rss, cpu = [], 0.0, []
     for _ in range(runs):
         started = time.perf_counter()
-        timed = subprocess.run(["/usr/bin/time", "-v", *argv], capture_output=True, timeout=300, env=os.environ)
+        timed = subprocess.run(
+            ["/usr/bin/time", "-v", *argv], capture_output=True, timeout=300, env=os.environ
+        )
         times.append(time.perf_counter() - started)
         found = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", timed.stderr)
         rss = max(rss, int(found.group(1)) / 1024 if found else 0)
         # CPU seconds (user + system): what a loaded machine stretches; the wall time minus it is mostly waiting
-        cpu.append(sum(float(x) for x in re.findall(rb"(?:User|System) time \(seconds\): ([\d.]+)", timed.stderr)))
+        cpu.append(
+            sum(
+                float(x)
+                for x in re.findall(rb"(?:User|System) time \(seconds\): ([\d.]+)", timed.stderr)
+            )
+        )
     WHOLE_CPU.append(statistics.median(cpu))
     try:  # the verdicts of the last run: the network must change the time, never the answers
         VERDICTS.append(json.loads(timed.stdout)["counts"])
@@ -141,12 +212,16 @@ def warm_sweeps(profile, items, runs: int) -> tuple[float, float, str]:
     clients = ClientCache()
 
     async def sweeps() -> list[tuple[float, object]]:
-        await Engine(profile, clients=clients).run(items)  # the first sweep: imports, clients, TLS sessions
+        await Engine(profile, clients=clients).run(
+            items
+        )  # the first sweep: imports, clients, TLS sessions
         timed = []
         for _ in range(runs):
             started = time.perf_counter()
             results = await Engine(profile, clients=clients).run(items)
-            timed.append((time.perf_counter() - started, max(results, key=lambda r: r.result.duration_ms)))
+            timed.append(
+                (time.perf_counter() - started, max(results, key=lambda r: r.result.duration_ms))
+            )
         await clients.aclose()
         return timed
 
@@ -158,43 +233,81 @@ def warm_sweeps(profile, items, runs: int) -> tuple[float, float, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--rtt-ms", type=float, default=0.0, help="round trip to every endpoint (a relay delays each way by half)")
-    parser.add_argument("--eks-auth", action="store_true", help="the kubeconfig in the EKS form, with an exec plugin")
-    parser.add_argument("--baseline", default="", metavar="DIR",
-                        help="also time `golive run` of another version (a directory holding its golive_tui), same run")
-    parser.add_argument("--plugin-s", type=float, default=0.5, help="start-up of the stand-in `aws eks get-token`")
+    parser.add_argument(
+        "--rtt-ms",
+        type=float,
+        default=0.0,
+        help="round trip to every endpoint (a relay delays each way by half)",
+    )
+    parser.add_argument(
+        "--eks-auth",
+        action="store_true",
+        help="the kubeconfig in the EKS form, with an exec plugin",
+    )
+    parser.add_argument(
+        "--baseline",
+        default="",
+        metavar="DIR",
+        help="also time `golive run` of another version (a directory holding its golive_tui), same run",
+    )
+    parser.add_argument(
+        "--plugin-s", type=float, default=0.5, help="start-up of the stand-in `aws eks get-token`"
+    )
     args = parser.parse_args()
     items = [i for i in load_checklist().items() if i.probe]
     # The staged production in its own process, as a real one is on other machines: its servers do
     # not share golive's interpreter lock.
     load_before = os.getloadavg()[0]
-    with DemoProcess("degraded") as env, behind_network(env, args.rtt_ms, args.eks_auth, args.plugin_s) as profile_path:
+    with (
+        DemoProcess("degraded") as env,
+        behind_network(env, args.rtt_ms, args.eks_auth, args.plugin_s) as profile_path,
+    ):
         profile = load_profile(profile_path)
         # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the environment.
-        os.environ.update({"AWS_CONFIG_FILE": profile.aws.config_file, "AWS_SHARED_CREDENTIALS_FILE": profile.aws.credentials_file,
-                           "AWS_PROFILE": profile.aws.profile})
-        warm_sweeps(profile, items, 1)  # moto loads each service backend on its first call: warm both sides
+        os.environ.update(
+            {
+                "AWS_CONFIG_FILE": profile.aws.config_file,
+                "AWS_SHARED_CREDENTIALS_FILE": profile.aws.credentials_file,
+                "AWS_PROFILE": profile.aws.profile,
+            }
+        )
+        warm_sweeps(
+            profile, items, 1
+        )  # moto loads each service backend on its first call: warm both sides
         hand, ran, left_out = by_hand(profile)
         whole, rss = whole_process(env, profile_path, args.runs)
-        baseline = whole_process(env, profile_path, args.runs, args.baseline)[0] if args.baseline else None
+        baseline = (
+            whole_process(env, profile_path, args.runs, args.baseline)[0] if args.baseline else None
+        )
         warm, slowest, slowest_key = warm_sweeps(profile, items, args.runs)
     network = f"{args.rtt_ms:g} ms round trip to every endpoint" if args.rtt_ms else "loopback"
     auth = f"EKS exec plugin ({args.plugin_s:g} s start-up)" if args.eks_auth else "static token"
     load = os.getloadavg()[0]
-    print(f"machine: {os.cpu_count()} cores, load {load_before:.1f} -> {load:.1f} (1-min average, before -> after); {len(items)} probed items of the production checklist;"
-          f" demo 'degraded'; {network}; kubeconfig: {auth}")
+    print(
+        f"machine: {os.cpu_count()} cores, load {load_before:.1f} -> {load:.1f} (1-min average, before -> after); {len(items)} probed items of the production checklist;"
+        f" demo 'degraded'; {network}; kubeconfig: {auth}"
+    )
     print(f"by hand: {len(ran)} of the seed's commands one after another: {hand:.2f} s")
     print("  " + "; ".join(ran))
-    print("  by tool: " + ", ".join(f"{tool} {len(times)}x {sum(times):.2f} s" for tool, times in BY_TOOL.items()))
+    print(
+        "  by tool: "
+        + ", ".join(f"{tool} {len(times)}x {sum(times):.2f} s" for tool, times in BY_TOOL.items())
+    )
     for line in left_out:
         print(f"  left out: {line}")
-    print(f"golive run, whole process (median of {args.runs}): {whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
-          f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[0]:.2f} s (user+sys, median); verdicts {VERDICTS[0]}")
+    print(
+        f"golive run, whole process (median of {args.runs}): {whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
+        f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[0]:.2f} s (user+sys, median); verdicts {VERDICTS[0]}"
+    )
     if baseline is not None:
-        print(f"  baseline {args.baseline} (median of {args.runs}): {baseline:.2f} s — {hand / baseline:.1f}x;"
-              f" CPU {WHOLE_CPU[1]:.2f} s; verdicts {VERDICTS[1]}")
-    print(f"warm sweep in one process (median of {args.runs}): {warm:.2f} s — {hand / warm:.1f}x faster than by hand;"
-          f" slowest probe {slowest:.2f} s ({slowest_key}), wall/slowest {warm / slowest:.2f}")
+        print(
+            f"  baseline {args.baseline} (median of {args.runs}): {baseline:.2f} s — {hand / baseline:.1f}x;"
+            f" CPU {WHOLE_CPU[1]:.2f} s; verdicts {VERDICTS[1]}"
+        )
+    print(
+        f"warm sweep in one process (median of {args.runs}): {warm:.2f} s — {hand / warm:.1f}x faster than by hand;"
+        f" slowest probe {slowest:.2f} s ({slowest_key}), wall/slowest {warm / slowest:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -23,7 +23,9 @@ from golive_tui.sandbox.demo import DEMO_AWS_PROFILE
 from golive_tui.sandbox.demo_process import DemoProcess
 
 
-def timed(argv: list[str], env: dict[str, str], cwd: str, runs: int = 5) -> tuple[float, subprocess.CompletedProcess]:
+def timed(
+    argv: list[str], env: dict[str, str], cwd: str, runs: int = 5
+) -> tuple[float, subprocess.CompletedProcess]:
     times, result = [], None
     for _ in range(runs):
         started = time.perf_counter()
@@ -36,15 +38,33 @@ def timed(argv: list[str], env: dict[str, str], cwd: str, runs: int = 5) -> tupl
 def main() -> None:
     golive = [sys.executable, "-m", "golive_tui"]
     with DemoProcess("degraded") as demo, tempfile.TemporaryDirectory() as cwd:
-        env = {"PATH": os.environ["PATH"], "HOME": cwd, "KUBECONFIG": str(demo.directory / "kubeconfig"),
-               "AWS_PROFILE": DEMO_AWS_PROFILE, "AWS_CONFIG_FILE": str(demo.directory / "aws" / "config"),
-               "AWS_SHARED_CREDENTIALS_FILE": str(demo.directory / "aws" / "credentials"),
-               **{k: v for k, v in os.environ.items() if k in ("PYTHONDONTWRITEBYTECODE", "PYTHON_KEYRING_BACKEND")}}
-        subprocess.run([*golive, "--profile", str(demo.profile_path), "doctor"], capture_output=True, env=env, cwd=cwd)  # moto warm-up
+        env = {
+            "PATH": os.environ["PATH"],
+            "HOME": cwd,
+            "KUBECONFIG": str(demo.directory / "kubeconfig"),
+            "AWS_PROFILE": DEMO_AWS_PROFILE,
+            "AWS_CONFIG_FILE": str(demo.directory / "aws" / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(demo.directory / "aws" / "credentials"),
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k in ("PYTHONDONTWRITEBYTECODE", "PYTHON_KEYRING_BACKEND")
+            },
+        }
+        subprocess.run(
+            [*golive, "--profile", str(demo.profile_path), "doctor"],
+            capture_output=True,
+            env=env,
+            cwd=cwd,
+        )  # moto warm-up
         doctor, result = timed([*golive, "--profile", str(demo.profile_path), "doctor"], env, cwd)
-        print(f"golive doctor (whole process, median of 5): {doctor:.2f} s; its last line: {result.stdout.splitlines()[-1]}")
+        print(
+            f"golive doctor (whole process, median of 5): {doctor:.2f} s; its last line: {result.stdout.splitlines()[-1]}"
+        )
         init, result = timed([*golive, "init", "--yes", "--dry-run"], env, cwd)
-        print(f"golive init --dry-run (whole process, median of 5): {init:.2f} s; {result.stderr.splitlines()[-1]}")
+        print(
+            f"golive init --dry-run (whole process, median of 5): {init:.2f} s; {result.stderr.splitlines()[-1]}"
+        )
 
 
 if __name__ == "__main__":

@@ -48,21 +48,42 @@ Minimal().run()
 class Terminal:
     """A process on a pseudo-terminal of a given size, its output read as it comes."""
 
-    def __init__(self, argv: list[str], *, cols: int = 80, rows: int = 24, env: dict[str, str] | None = None,
-                 cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        cols: int = 80,
+        rows: int = 24,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+    ) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd,
-                                     start_new_session=True, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            cwd=cwd,
+            start_new_session=True,
+            close_fds=True,
+        )
         os.close(slave)
         self.output = b""
 
-    def wait_for(self, pattern: bytes | re.Pattern[bytes], timeout: float = 60.0, since: int = 0) -> float:
+    def wait_for(
+        self, pattern: bytes | re.Pattern[bytes], timeout: float = 60.0, since: int = 0
+    ) -> float:
         """Seconds from the start until `pattern` appears in the output (after offset `since`)."""
         deadline = time.monotonic() + timeout
         while True:
-            found = pattern.search(self.output, since) if isinstance(pattern, re.Pattern) else self.output.find(pattern, since) >= 0
+            found = (
+                pattern.search(self.output, since)
+                if isinstance(pattern, re.Pattern)
+                else self.output.find(pattern, since) >= 0
+            )
             if found:
                 return time.perf_counter() - self.started
             left = deadline - time.monotonic()
@@ -113,14 +134,21 @@ def startup(runs: int) -> None:
         minimal = [sys.executable, "-c", MINIMAL]
         golive = [sys.executable, "-m", "golive_tui", "--state", str(home / "state.toml")]
         marker = b"EKS Cluster"  # the first item's title: the table is drawn
-        first_frame(minimal, b"hello", env, home), first_frame(golive, marker, env, home)  # warm the file cache
+        (
+            first_frame(minimal, b"hello", env, home),
+            first_frame(golive, marker, env, home),
+        )  # warm the file cache
         a, b = [], []
         for _ in range(runs):  # alternate, so a load spike hits both
             a.append(first_frame(minimal, b"hello", env, home))
             b.append(first_frame(golive, marker, env, home))
     m, g = statistics.median(a), statistics.median(b)
-    print(f"minimal Textual app: {m * 1000:.0f} ms to first frame (median of {runs}; {', '.join(f'{x * 1000:.0f}' for x in a)})")
-    print(f"golive cockpit, shipped checklist: {g * 1000:.0f} ms ({', '.join(f'{x * 1000:.0f}' for x in b)})")
+    print(
+        f"minimal Textual app: {m * 1000:.0f} ms to first frame (median of {runs}; {', '.join(f'{x * 1000:.0f}' for x in a)})"
+    )
+    print(
+        f"golive cockpit, shipped checklist: {g * 1000:.0f} ms ({', '.join(f'{x * 1000:.0f}' for x in b)})"
+    )
     print(f"ratio: {g / m:.2f}x (goal <= 1.3)")
 
 
@@ -162,7 +190,9 @@ def sweeps_rss(sweeps: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         facts = home / "demo.json"
-        staged = subprocess.Popen([sys.executable, "-c", STAGED, str(facts)], start_new_session=True)
+        staged = subprocess.Popen(
+            [sys.executable, "-c", STAGED, str(facts)], start_new_session=True
+        )
         try:
             deadline = time.monotonic() + 120
             while not facts.exists() or not facts.read_text().strip():
@@ -171,8 +201,21 @@ def sweeps_rss(sweeps: int) -> None:
                 time.sleep(0.2)
             demo = json.loads(facts.read_text())
             env = {**clean_env(home), **demo["env"]}
-            terminal = Terminal([sys.executable, "-m", "golive_tui", "--profile", demo["profile"], "--state", demo["state"]],
-                                env=env, cwd=home, cols=100, rows=30)
+            terminal = Terminal(
+                [
+                    sys.executable,
+                    "-m",
+                    "golive_tui",
+                    "--profile",
+                    demo["profile"],
+                    "--state",
+                    demo["state"],
+                ],
+                env=env,
+                cwd=home,
+                cols=100,
+                rows=30,
+            )
             try:
                 terminal.wait_for(b"approvals 0/6", timeout=60)
                 time.sleep(5)  # the SDKs are imported in a worker after the first frame
@@ -183,8 +226,10 @@ def sweeps_rss(sweeps: int) -> None:
                     started = time.perf_counter()
                     terminal.send("R")
                     terminal.wait_for(summary, timeout=120, since=mark)
-                    print(f"sweep {n + 1}: summary after {time.perf_counter() - started:.1f} s, "
-                          f"RSS {rss_kb(terminal.proc.pid) / 1024:.0f} MB")
+                    print(
+                        f"sweep {n + 1}: summary after {time.perf_counter() - started:.1f} s, "
+                        f"RSS {rss_kb(terminal.proc.pid) / 1024:.0f} MB"
+                    )
                     time.sleep(0.5)
                 cockpit = rss_kb(terminal.proc.pid)
                 demo_rss = rss_kb(staged.pid) + sum(rss_kb(c) for c in children(staged.pid))
@@ -193,14 +238,18 @@ def sweeps_rss(sweeps: int) -> None:
         finally:
             os.killpg(staged.pid, signal.SIGTERM)
             staged.wait(timeout=30)
-    print(f"cockpit RSS after {sweeps} sweeps of the demo: {cockpit / 1024:.0f} MB (goal <= 180); "
-          f"the staged production's processes: {demo_rss / 1024:.0f} MB")
+    print(
+        f"cockpit RSS after {sweeps} sweeps of the demo: {cockpit / 1024:.0f} MB (goal <= 180); "
+        f"the staged production's processes: {demo_rss / 1024:.0f} MB"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--rss", action="store_true", help="RSS of the cockpit after five sweeps of the demo")
+    parser.add_argument(
+        "--rss", action="store_true", help="RSS of the cockpit after five sweeps of the demo"
+    )
     parser.add_argument("--sweeps", type=int, default=5)
     args = parser.parse_args()
     if args.rss:

@@ -30,10 +30,23 @@ def build(n: int) -> State:
     state = State(checklist="bench")
     now = datetime.now(UTC)
     for i in range(n):
-        probe = {"verdict": "pass", "summary": f"{i} checks passed", "evidence": "node-a Ready\nnode-b Ready",
-                 "checked_at": now, "duration_ms": 12.5}
-        append(state, Change(f"item:section-{i % 20}.item-{i}", "probe",
-                             {"status": "done", "note": "verified on the call", "probe": probe}), by="bench@host", at=now)
+        probe = {
+            "verdict": "pass",
+            "summary": f"{i} checks passed",
+            "evidence": "node-a Ready\nnode-b Ready",
+            "checked_at": now,
+            "duration_ms": 12.5,
+        }
+        append(
+            state,
+            Change(
+                f"item:section-{i % 20}.item-{i}",
+                "probe",
+                {"status": "done", "note": "verified on the call", "probe": probe},
+            ),
+            by="bench@host",
+            at=now,
+        )
     return state
 
 
@@ -47,7 +60,9 @@ def timed(fn, repeat: int) -> list[float]:
 
 
 def main() -> None:
-    print(f"{'items':>7} {'file KB':>8} {'load cold ms':>13} {'unchanged ms':>13} {'after other writer ms':>22} {'save ms':>8}")
+    print(
+        f"{'items':>7} {'file KB':>8} {'load cold ms':>13} {'unchanged ms':>13} {'after other writer ms':>22} {'save ms':>8}"
+    )
     for n in (1_000, 10_000):
         with tempfile.TemporaryDirectory() as tmp:
             writer = open_store(Path(tmp) / "state.toml")
@@ -57,13 +72,27 @@ def main() -> None:
             cold = timed(store.read, 1)[0]
             warm = statistics.median(timed(store.read, 5))
             counter = iter(range(10**6))
-            save = statistics.median(timed(lambda: store.transact(
-                [Change("item:section-0.item-0", "mark", {"note": f"edit {next(counter)}"})], Actor.current("bench")), 5))
+            save = statistics.median(
+                timed(
+                    lambda: store.transact(
+                        [
+                            Change(
+                                "item:section-0.item-0", "mark", {"note": f"edit {next(counter)}"}
+                            )
+                        ],
+                        Actor.current("bench"),
+                    ),
+                    5,
+                )
+            )
             other = open_store(store.path)  # a second captain's process: its own fingerprint
             other.read()
 
             def reload_after_other_writer() -> None:
-                store.transact([Change("item:section-1.item-1", "mark", {"note": f"x {next(counter)}"})], Actor.current("b"))
+                store.transact(
+                    [Change("item:section-1.item-1", "mark", {"note": f"x {next(counter)}"})],
+                    Actor.current("b"),
+                )
                 started = time.perf_counter()
                 other.read()
                 reload_times.append((time.perf_counter() - started) * 1000)
@@ -79,13 +108,26 @@ def verification() -> None:
     """The audit chain's check on a 129-item record (the shipped checklist's size) with a long cutover's chain."""
     from golive_tui.state import verify
 
-    print(f"\n{'audit entries':>14} {'verify cold ms':>15} {'cached ms':>10} {'one more entry ms':>18}")
+    print(
+        f"\n{'audit entries':>14} {'verify cold ms':>15} {'cached ms':>10} {'one more entry ms':>18}"
+    )
     for entries in (1_000, 10_000):
         state = State(checklist="bench")
         now = datetime.now(UTC)
         for i in range(entries):
-            probe = {"verdict": "pass", "summary": f"{i} checks", "evidence": "node-a Ready", "checked_at": now, "duration_ms": 1.0}
-            append(state, Change(f"item:section.item-{i % 129}", "probe", {"status": "done", "probe": probe}), by="b", at=now)
+            probe = {
+                "verdict": "pass",
+                "summary": f"{i} checks",
+                "evidence": "node-a Ready",
+                "checked_at": now,
+                "duration_ms": 1.0,
+            }
+            append(
+                state,
+                Change(f"item:section.item-{i % 129}", "probe", {"status": "done", "probe": probe}),
+                by="b",
+                at=now,
+            )
         cold = timed(lambda: verify(state), 1)[0]
         cached = statistics.median(timed(lambda: verify(state), 5))
         append(state, Change("item:section.item-1", "mark", {"status": "failed"}), by="b", at=now)

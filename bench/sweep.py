@@ -43,8 +43,10 @@ def sweep(label: str, profile, items, clients=None, runner=None) -> list:
     wall = (time.perf_counter() - started) * 1000
     slowest = max(results, key=lambda r: r.result.duration_ms)
     total = sum(r.result.duration_ms for r in results)
-    print(f"{label:22} wall {wall:6.0f} ms   slowest {slowest.result.duration_ms:6.0f} ms ({slowest.item.key})   "
-          f"wall/slowest {wall / slowest.result.duration_ms:4.2f}   sum {total:6.0f} ms ({total / wall:.1f}x)")
+    print(
+        f"{label:22} wall {wall:6.0f} ms   slowest {slowest.result.duration_ms:6.0f} ms ({slowest.item.key})   "
+        f"wall/slowest {wall / slowest.result.duration_ms:4.2f}   sum {total:6.0f} ms ({total / wall:.1f}x)"
+    )
     return results
 
 
@@ -67,7 +69,12 @@ def staged(scenario: str, separate: bool):
         with DemoEnvironment(scenario) as env:
             yield env.profile_path
         return
-    host = subprocess.Popen([sys.executable, "-c", HOST, scenario], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    host = subprocess.Popen(
+        [sys.executable, "-c", HOST, scenario],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         info = json.loads(host.stdout.readline())
         os.environ.update(info["env"])
@@ -80,13 +87,17 @@ def staged(scenario: str, separate: bool):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scenario", default="degraded", choices=["degraded", "healthy"])
-    parser.add_argument("--separate", action="store_true", help="run the staged production in a child process")
+    parser.add_argument(
+        "--separate", action="store_true", help="run the staged production in a child process"
+    )
     args = parser.parse_args()
     checklist = load_checklist()
     items = [i for i in checklist.items() if i.probe]
     where = "a child process" if args.separate else "this process"
-    print(f"{len(items)} probed items ({sum(len(i.probe) for i in items)} probes), scenario {args.scenario}, "
-          f"staged production in {where}")
+    print(
+        f"{len(items)} probed items ({sum(len(i.probe) for i in items)} probes), scenario {args.scenario}, "
+        f"staged production in {where}"
+    )
     with staged(args.scenario, args.separate) as profile_path:
         profile = load_profile(profile_path)
         sweep("cold (first) sweep", profile, items)
@@ -101,9 +112,15 @@ def main() -> None:
                 runner.run(cache.aclose())
     print("slowest probes of the warm sweep:")
     for r in sorted(results, key=lambda r: -r.result.duration_ms)[:5]:
-        print(f"  {r.result.duration_ms:6.0f} ms  {r.item.key} ({', '.join(s.kind for s in r.item.probe)})")
+        print(
+            f"  {r.result.duration_ms:6.0f} ms  {r.item.key} ({', '.join(s.kind for s in r.item.probe)})"
+        )
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {rss_mb:.0f} MB (this process" + ("" if args.separate else " with the staged production") + ")")
+    print(
+        f"peak RSS: {rss_mb:.0f} MB (this process"
+        + ("" if args.separate else " with the staged production")
+        + ")"
+    )
 
 
 if __name__ == "__main__":

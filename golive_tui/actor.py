@@ -38,7 +38,10 @@ def _login() -> str:
         import pwd
 
         return pwd.getpwuid(os.getuid()).pw_name
-    except (ImportError, KeyError):  # no passwd entry (some containers): fall back to the environment
+    except (
+        ImportError,
+        KeyError,
+    ):  # no passwd entry (some containers): fall back to the environment
         import getpass
 
         try:
@@ -72,19 +75,31 @@ class Operator:
         ssh = env.get("SSH_CONNECTION", "").split()
         sudo = env.get("SUDO_USER", "")
         fingerprint, source = session_key(env)
-        return cls(user, socket.gethostname(), ssh[0] if ssh else "", sudo if sudo and sudo != user else "",
-                   fingerprint, source, env.get(USER_ENV, "").strip())
+        return cls(
+            user,
+            socket.gethostname(),
+            ssh[0] if ssh else "",
+            sudo if sudo and sudo != user else "",
+            fingerprint,
+            source,
+            env.get(USER_ENV, "").strip(),
+        )
 
     @property
     def key(self) -> str:
         """The person, for separation of duties: the original account under sudo, at this host, and the SSH key
         they logged in with when the machine knows it (two captains on one shared account are two people)."""
-        return f"{self.sudo_user or self.user}@{self.host}" + (f" {self.ssh_key}" if self.ssh_key else "")
+        return f"{self.sudo_user or self.user}@{self.host}" + (
+            f" {self.ssh_key}" if self.ssh_key else ""
+        )
 
     def same_person(self, other: Operator) -> bool:
         """Whether two sessions may be one person: the same account at the same host, unless both name the
         SSH key they logged in with and the keys differ (a session without a key cannot prove it is someone else)."""
-        if f"{self.sudo_user or self.user}@{self.host}" != f"{other.sudo_user or other.user}@{other.host}":
+        if (
+            f"{self.sudo_user or self.user}@{self.host}"
+            != f"{other.sudo_user or other.user}@{other.host}"
+        ):
             return False
         return not (self.ssh_key and other.ssh_key and self.ssh_key != other.ssh_key)
 
@@ -107,16 +122,38 @@ class Operator:
 
     def record(self) -> dict[str, str]:
         """The fields stored in an audit entry (empty ones left out)."""
-        return {k: v for k, v in (("user", self.user), ("host", self.host), ("ssh_client", self.ssh_client),
-                                  ("sudo_user", self.sudo_user), ("ssh_key", self.ssh_key),
-                                  ("key_source", self.key_source), ("person", self.person)) if v}
+        return {
+            k: v
+            for k, v in (
+                ("user", self.user),
+                ("host", self.host),
+                ("ssh_client", self.ssh_client),
+                ("sudo_user", self.sudo_user),
+                ("ssh_key", self.ssh_key),
+                ("key_source", self.key_source),
+                ("person", self.person),
+            )
+            if v
+        }
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any] | None) -> Operator | None:
         if not data:
             return None
-        return cls(*(str(data.get(name, "")) for name in ("user", "host", "ssh_client", "sudo_user", "ssh_key",
-                                                            "key_source", "person")))
+        return cls(
+            *(
+                str(data.get(name, ""))
+                for name in (
+                    "user",
+                    "host",
+                    "ssh_client",
+                    "sudo_user",
+                    "ssh_key",
+                    "key_source",
+                    "person",
+                )
+            )
+        )
 
 
 def fingerprint(public_key_blob_base64: str) -> str:
@@ -139,11 +176,15 @@ def session_key(env: Mapping[str, str]) -> tuple[str, str]:
                 lines = handle.read(65536).splitlines()
         except OSError:
             lines = []
-        for line in reversed(lines):  # the last publickey method is the one that completed the login
+        for line in reversed(
+            lines
+        ):  # the last publickey method is the one that completed the login
             parts = line.split()
             if len(parts) >= 3 and parts[0] == "publickey" and (found := fingerprint(parts[2])):
                 return found, "login"
-    if env.get("SSH_AUTH_SOCK") and env.get("SSH_CONNECTION"):  # a forwarded agent: the person's laptop key
+    if env.get("SSH_AUTH_SOCK") and env.get(
+        "SSH_CONNECTION"
+    ):  # a forwarded agent: the person's laptop key
         from .signing import agent_keys
 
         for line in agent_keys():
@@ -157,7 +198,9 @@ def check_name(name: str, what: str = "--by") -> str:
     """A typed name as it may be recorded: one line, no control characters, not blank."""
     found = control_characters(name)
     if found:
-        raise GoliveError(f"{what} {name!r} contains control characters ({found}); a name is one line of text")
+        raise GoliveError(
+            f"{what} {name!r} contains control characters ({found}); a name is one line of text"
+        )
     name = name.strip()
     if not name:
         raise GoliveError(f"{what} is empty")
@@ -176,12 +219,18 @@ class Actor:
     clock: Clock = field(default=utcnow, compare=False)
 
     @classmethod
-    def current(cls, by: str | None = None, *, clock: Clock | None = None,
-                operator: Operator | None = None) -> Actor:
+    def current(
+        cls, by: str | None = None, *, clock: Clock | None = None, operator: Operator | None = None
+    ) -> Actor:
         operator = operator or Operator.current()
         name = by or os.environ.get(USER_ENV) or f"{operator.user}@{operator.host}"
-        return cls(operator, check_name(name, "--by" if by else f"${USER_ENV}" if os.environ.get(USER_ENV) else "name"),
-                   clock or utcnow)
+        return cls(
+            operator,
+            check_name(
+                name, "--by" if by else f"${USER_ENV}" if os.environ.get(USER_ENV) else "name"
+            ),
+            clock or utcnow,
+        )
 
     def now(self) -> datetime:
         return self.clock()

@@ -55,9 +55,23 @@ def replaced_since(state: State, me: Operator, since_seq: int) -> list[Replaced]
                 continue
             value = entry.values.get(name)
             before = last.get((entry.target, name))
-            if (entry.seq > since_seq and before is not None and before[0] == me.key and writer.key != me.key
-                    and before[1] != value):
-                found.append(Replaced(entry.target[5:], name, _brief(before[1]), _brief(value),
-                                      f"{entry.by} ({writer.captain})", entry.at, entry.seq))
+            if (
+                entry.seq > since_seq
+                and before is not None
+                and before[0] == me.key
+                and writer.key != me.key
+                and before[1] != value
+            ):
+                found.append(
+                    Replaced(
+                        entry.target[5:],
+                        name,
+                        _brief(before[1]),
+                        _brief(value),
+                        f"{entry.by} ({writer.captain})",
+                        entry.at,
+                        entry.seq,
+                    )
+                )
             last[(entry.target, name)] = (writer.key, value)
     return found

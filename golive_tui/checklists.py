@@ -44,10 +44,14 @@ def _check_duplicate_ids(path: Path, text: str, raw: dict[str, Any]) -> None:
         line = _nth_id_line(text, ident, occurrences[ident])
         if key in seen:
             first = f" (first defined at line {seen[key]})" if seen[key] else ""
-            raise LoadError(path, f"duplicate id {key!r}{first}", line=line, key=key_path(raw, [*loc, "id"]))
+            raise LoadError(
+                path, f"duplicate id {key!r}{first}", line=line, key=key_path(raw, [*loc, "id"])
+            )
         seen[key] = line or 0
         for kind in ("item", "subsection"):
-            for n, child in enumerate(node.get(kind, []) if isinstance(node.get(kind), list) else []):
+            for n, child in enumerate(
+                node.get(kind, []) if isinstance(node.get(kind), list) else []
+            ):
                 visit(child, key, [*loc, kind, n])
 
     for n, top in enumerate(raw["section"]):
@@ -87,11 +91,17 @@ def _check_probes(path: Path, text: str, raw: dict[str, Any], checklist: Checkli
             kind = kinds.get(spec.kind)
             if kind is None:
                 close = difflib.get_close_matches(spec.kind, kinds, n=3)
-                hint = f"; did you mean {', '.join(close)}?" if close else f"; known kinds: {', '.join(sorted(kinds))}"
+                hint = (
+                    f"; did you mean {', '.join(close)}?"
+                    if close
+                    else f"; known kinds: {', '.join(sorted(kinds))}"
+                )
                 loc = base + ["kind"]
                 raise LoadError(
-                    path, f"unknown probe kind {spec.kind!r}{hint}",
-                    line=guess_line(text, raw, loc), key=key_path(raw, loc),
+                    path,
+                    f"unknown probe kind {spec.kind!r}{hint}",
+                    line=guess_line(text, raw, loc),
+                    key=key_path(raw, loc),
                 )
             try:
                 kind.params.model_validate(spec.params)
@@ -99,14 +109,26 @@ def _check_probes(path: Path, text: str, raw: dict[str, Any], checklist: Checkli
                 err = exc.errors()[0]
                 loc = base + ["params", *err["loc"]]
                 msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-                raise LoadError(path, msg, line=guess_line(text, raw, loc), key=key_path(raw, loc)) from None
+                raise LoadError(
+                    path, msg, line=guess_line(text, raw, loc), key=key_path(raw, loc)
+                ) from None
             if item.metric is None and getattr(kind.params, "needs_metric", False):
                 loc = locations[item.key]
-                raise LoadError(path, f"probe {kind.name} needs a [metric] on the item",
-                                line=guess_line(text, raw, loc), key=key_path(raw, loc))
+                raise LoadError(
+                    path,
+                    f"probe {kind.name} needs a [metric] on the item",
+                    line=guess_line(text, raw, loc),
+                    key=key_path(raw, loc),
+                )
 
 
-COMPLETION_RULES = ("priority-complete", "section-complete", "section-metrics-met", "items-complete", "all-complete")
+COMPLETION_RULES = (
+    "priority-complete",
+    "section-complete",
+    "section-metrics-met",
+    "items-complete",
+    "all-complete",
+)
 """Rules that hold the decision at NO-GO until items are finished (section-no-failures does not)."""
 
 
@@ -116,16 +138,28 @@ def gate_warnings(checklist: Checklist) -> list[str]:
 
     def covered(c: Criterion) -> int:
         in_section = [i for i in items if c.section and (i.key + ".").startswith(c.section + ".")]
-        return {"priority-complete": sum(1 for i in items if i.priority == c.priority),
-                "section-complete": len(in_section), "section-no-failures": len(in_section),
-                "section-metrics-met": sum(1 for i in in_section if i.metric is not None),
-                "items-complete": len(c.items), "all-complete": len(items)}[c.rule]
+        return {
+            "priority-complete": sum(1 for i in items if i.priority == c.priority),
+            "section-complete": len(in_section),
+            "section-no-failures": len(in_section),
+            "section-metrics-met": sum(1 for i in in_section if i.metric is not None),
+            "items-complete": len(c.items),
+            "all-complete": len(items),
+        }[c.rule]
 
-    warnings = [f"criterion {c.id!r} ({c.rule}) covers no item: it is always met" for c in checklist.criterion if not covered(c)]
-    if not checklist.approval and not any(c.rule in COMPLETION_RULES and covered(c) for c in checklist.criterion):
-        warnings.append("no go/no-go gate: no approval and no criterion that needs items done, so `golive status` "
-                        "says GO with nothing done; add a [[criterion]] with rule = \"all-complete\" "
-                        "(or \"priority-complete\") or [[approval]] roles")
+    warnings = [
+        f"criterion {c.id!r} ({c.rule}) covers no item: it is always met"
+        for c in checklist.criterion
+        if not covered(c)
+    ]
+    if not checklist.approval and not any(
+        c.rule in COMPLETION_RULES and covered(c) for c in checklist.criterion
+    ):
+        warnings.append(
+            "no go/no-go gate: no approval and no criterion that needs items done, so `golive status` "
+            'says GO with nothing done; add a [[criterion]] with rule = "all-complete" '
+            '(or "priority-complete") or [[approval]] roles'
+        )
     return warnings
 
 
@@ -141,6 +175,10 @@ def resolve_item(checklist: Checklist, key: str) -> Item:
     suggestions = matches[:5] or difflib.get_close_matches(key, items, n=3, cutoff=0.5)
     if not suggestions:
         tail = key.rsplit(".", 1)[-1]
-        suggestions = [k for k in items if k.rsplit(".", 1)[-1] in difflib.get_close_matches(
-            tail, [i.rsplit(".", 1)[-1] for i in items], n=3)][:3]
+        suggestions = [
+            k
+            for k in items
+            if k.rsplit(".", 1)[-1]
+            in difflib.get_close_matches(tail, [i.rsplit(".", 1)[-1] for i in items], n=3)
+        ][:3]
     raise UnknownItem(key, suggestions)

@@ -16,19 +16,29 @@ SENT = "sent to the terminal's clipboard (OSC 52)"
 TURN_ON = "tmux set -g set-clipboard on"
 
 
-def tmux_set_clipboard(run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> str | None:
+def tmux_set_clipboard(
+    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+) -> str | None:
     """tmux's set-clipboard value (`on`, `external`, `off`), or None when it cannot be read."""
     try:
-        done = run(["tmux", "show", "-gv", "set-clipboard"], capture_output=True, text=True, timeout=1.0,
-                   check=False, stdin=subprocess.DEVNULL)
+        done = run(
+            ["tmux", "show", "-gv", "set-clipboard"],
+            capture_output=True,
+            text=True,
+            timeout=1.0,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     value = (done.stdout or "").strip()
     return value if done.returncode == 0 and value else None
 
 
-def copy_note(environ: Mapping[str, str] | None = None,
-              run: Callable[..., subprocess.CompletedProcess] = subprocess.run) -> str:
+def copy_note(
+    environ: Mapping[str, str] | None = None,
+    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+) -> str:
     """What to tell the captain after a copy: where it went, and inside tmux whether it got through."""
     env = os.environ if environ is None else environ
     if not env.get("TMUX"):

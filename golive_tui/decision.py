@@ -42,15 +42,22 @@ def outcome(item: Item, istate: ItemState, now: datetime) -> Outcome:
     notes = []
     if istate.waiver is not None:
         if istate.waiver.until > now:
-            return Outcome("waived", f"waived until {istate.waiver.until:%Y-%m-%d %H:%M} UTC: {istate.waiver.reason}")
+            return Outcome(
+                "waived",
+                f"waived until {istate.waiver.until:%Y-%m-%d %H:%M} UTC: {istate.waiver.reason}",
+            )
         notes.append(f"waiver expired on {istate.waiver.until:%Y-%m-%d %H:%M} UTC")
     status = istate.status
     if status != "pending" and istate.expires_at is not None and istate.expires_at <= now:
         if attested_by_probe(istate):
             taken = f" (taken {istate.at:%Y-%m-%d %H:%M} UTC)" if istate.at else ""
-            notes.append(f"probe verdict expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC{taken}; probe again")
+            notes.append(
+                f"probe verdict expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC{taken}; probe again"
+            )
         else:
-            notes.append(f"attestation expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC; re-attest")
+            notes.append(
+                f"attestation expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC; re-attest"
+            )
         status = "pending"
     return Outcome(STATUS_OUTCOME[status], "; ".join(notes))
 
@@ -89,8 +96,12 @@ class ApprovalView:
         return self.signing.verified or not self.required_signature
 
 
-def approvals(checklist: Checklist, state: State, current_signature: str | None = None,
-              trust: Trust | None = None) -> list[ApprovalView]:
+def approvals(
+    checklist: Checklist,
+    state: State,
+    current_signature: str | None = None,
+    trust: Trust | None = None,
+) -> list[ApprovalView]:
     trust = trust or Trust(require_signatures=checklist.signoff.require_signatures)
     sig = current_signature or signature(checklist, state)
     views = []
@@ -98,14 +109,30 @@ def approvals(checklist: Checklist, state: State, current_signature: str | None 
     for role in checklist.approval:
         record = state.approvals.get(role.id)
         if record is None:
-            views.append(ApprovalView(role.id, role.role, "missing", required_signature=trust.require_signatures))
+            views.append(
+                ApprovalView(
+                    role.id, role.role, "missing", required_signature=trust.require_signatures
+                )
+            )
             continue
         operator = recorded_by(state, record)
-        view = ApprovalView(role.id, role.role, "fresh", record.name, record.at, record.signature,
-                            principal=principal_of(record), operator=str(operator) if operator else "",
-                            signing=check_record(role.id, record, state, trust), required_signature=trust.require_signatures)
-        view.awaiting_confirmation = bool(record.proxy and checklist.signoff.proxy_needs_confirmation
-                                          and not record.proxy_confirmed_by)
+        view = ApprovalView(
+            role.id,
+            role.role,
+            "fresh",
+            record.name,
+            record.at,
+            record.signature,
+            principal=principal_of(record),
+            operator=str(operator) if operator else "",
+            signing=check_record(role.id, record, state, trust),
+            required_signature=trust.require_signatures,
+        )
+        view.awaiting_confirmation = bool(
+            record.proxy
+            and checklist.signoff.proxy_needs_confirmation
+            and not record.proxy_confirmed_by
+        )
         if record.revoked_at is not None:
             view.state = "revoked"
         elif record.signature != sig:
@@ -149,7 +176,9 @@ class Decision:
 
 
 def _items_in(checklist: Checklist, section_key: str) -> list[Item]:
-    return [i for i in checklist.items() if i.key == section_key or i.key.startswith(section_key + ".")]
+    return [
+        i for i in checklist.items() if i.key == section_key or i.key.startswith(section_key + ".")
+    ]
 
 
 def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) -> CriterionResult:
@@ -166,7 +195,9 @@ def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) 
     elif c.rule == "section-no-failures":
         blockers = blockers_of(_items_in(checklist, c.section or ""), bad=("failed",))
     elif c.rule == "section-metrics-met":
-        blockers = blockers_of([i for i in _items_in(checklist, c.section or "") if i.metric is not None])
+        blockers = blockers_of(
+            [i for i in _items_in(checklist, c.section or "") if i.metric is not None]
+        )
     elif c.rule == "section-complete":
         blockers = blockers_of(_items_in(checklist, c.section or ""))
     elif c.rule == "all-complete":
@@ -177,7 +208,9 @@ def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) 
     return CriterionResult(c, not blockers, blockers)
 
 
-def decide(checklist: Checklist, state: State, now: datetime, trust: Trust | None = None) -> Decision:
+def decide(
+    checklist: Checklist, state: State, now: datetime, trust: Trust | None = None
+) -> Decision:
     """GO only when the record verifies, every criterion is met and every approval is present and fresh
     (and signed, when `trust` requires signatures)."""
     integrity = verify(state)
@@ -187,7 +220,9 @@ def decide(checklist: Checklist, state: State, now: datetime, trust: Trust | Non
     reasons = [] if integrity.ok else [f"TAMPERED: {integrity.problem}"]
     for result in criteria:
         if not result.met:
-            shown = ", ".join(result.blockers[:5]) + (f" and {len(result.blockers) - 5} more" if len(result.blockers) > 5 else "")
+            shown = ", ".join(result.blockers[:5]) + (
+                f" and {len(result.blockers) - 5} more" if len(result.blockers) > 5 else ""
+            )
             reasons.append(f"{result.criterion.title}: {shown}")
     for view in views:
         if view.state == "missing":
@@ -195,16 +230,26 @@ def decide(checklist: Checklist, state: State, now: datetime, trust: Trust | Non
         elif view.state == "revoked":
             reasons.append(f"Approval revoked: {view.role} ({view.name})")
         elif view.state == "stale":
-            changed = ", ".join(view.changed[:3]) + (f" and {len(view.changed) - 3} more" if len(view.changed) > 3 else "")
-            reasons.append(f"Approval stale: {view.role} ({view.name}) — changed since: {changed or 'items'}")
+            changed = ", ".join(view.changed[:3]) + (
+                f" and {len(view.changed) - 3} more" if len(view.changed) > 3 else ""
+            )
+            reasons.append(
+                f"Approval stale: {view.role} ({view.name}) — changed since: {changed or 'items'}"
+            )
         elif view.awaiting_confirmation:
-            reasons.append(f"Approval by proxy awaits a second captain: {view.role} ({view.name}) — "
-                           f"golive approve {view.role_id} --confirm-proxy, from another session")
+            reasons.append(
+                f"Approval by proxy awaits a second captain: {view.role} ({view.name}) — "
+                f"golive approve {view.role_id} --confirm-proxy, from another session"
+            )
         elif view.signing.label == "invalid":
-            reasons.append(f"Approval signature invalid: {view.role} ({view.name}) — {view.signing.detail}")
+            reasons.append(
+                f"Approval signature invalid: {view.role} ({view.name}) — {view.signing.detail}"
+            )
         elif not view.counts:
-            reasons.append(f"Approval not signed: {view.role} ({view.name}) — signatures are required "
-                           f"({view.signing.label}{': ' + view.signing.detail if view.signing.detail else ''})")
+            reasons.append(
+                f"Approval not signed: {view.role} ({view.name}) — signatures are required "
+                f"({view.signing.label}{': ' + view.signing.detail if view.signing.detail else ''})"
+            )
     return Decision(not reasons, criteria, views, reasons, sig, integrity)
 
 
@@ -284,6 +329,12 @@ def live(checklist: Checklist, state: State, now: datetime) -> Live | None:
         if meta.force_request is not None:
             return Live(None, True, timedelta(0), None, meta.force_request.by)
         return None
-    pending = sorted((t for t in post_golive_tasks(checklist, state, now) if not t.finished), key=lambda t: t.due)
-    return Live(meta.golive_at, bool(meta.golive_forced_reason), max(now - meta.golive_at, timedelta(0)),
-                pending[0] if pending else None)
+    pending = sorted(
+        (t for t in post_golive_tasks(checklist, state, now) if not t.finished), key=lambda t: t.due
+    )
+    return Live(
+        meta.golive_at,
+        bool(meta.golive_forced_reason),
+        max(now - meta.golive_at, timedelta(0)),
+        pending[0] if pending else None,
+    )

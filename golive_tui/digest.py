@@ -26,7 +26,9 @@ def item_digest_source(istate: ItemState) -> dict:
 
 def item_digests(checklist: Checklist, state: State) -> dict[str, str]:
     return {
-        item.key: hashlib.sha256(canonical(item_digest_source(state.item(item.key))).encode()).hexdigest()
+        item.key: hashlib.sha256(
+            canonical(item_digest_source(state.item(item.key))).encode()
+        ).hexdigest()
         for item in checklist.items()
     }
 

@@ -63,14 +63,26 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
     if len(results) == 1:
         return results[0][1]
     silent = [res for _, res in results if backend_of(res.summary)]
-    if len(silent) == len(results):  # nothing evaluated: the item is not evaluated (named after its first backend)
-        evidence = "\n".join(f"[{spec.kind}] {res.summary}\n{res.evidence}".rstrip() for spec, res in results)
-        return ProbeResult(Verdict.ERROR, silent[0].summary, evidence, checked_at=max(r.checked_at for r in silent),
-                           duration_ms=max(r.duration_ms for r in silent))
+    if len(silent) == len(
+        results
+    ):  # nothing evaluated: the item is not evaluated (named after its first backend)
+        evidence = "\n".join(
+            f"[{spec.kind}] {res.summary}\n{res.evidence}".rstrip() for spec, res in results
+        )
+        return ProbeResult(
+            Verdict.ERROR,
+            silent[0].summary,
+            evidence,
+            checked_at=max(r.checked_at for r in silent),
+            duration_ms=max(r.duration_ms for r in silent),
+        )
     considered = [r for r in results if r[1].verdict is not Verdict.SKIPPED] or results
     worst = max(considered, key=lambda pair: SEVERITY[pair[1].verdict])[1]
     summary = "; ".join(f"{spec.kind}: {res.summary}" for spec, res in results)
-    evidence = "\n".join(f"[{spec.kind}] {res.verdict.value}: {res.summary}\n{res.evidence}".rstrip() for spec, res in results)
+    evidence = "\n".join(
+        f"[{spec.kind}] {res.verdict.value}: {res.summary}\n{res.evidence}".rstrip()
+        for spec, res in results
+    )
     value = next((res for _, res in results if res.value is not None), None)
     return ProbeResult(
         worst.verdict,
@@ -86,8 +98,16 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
 class Engine:
     """Run the probes of items concurrently against one profile."""
 
-    def __init__(self, profile: Profile, *, concurrency: int | None = None, timeout: float | None = None,
-                 clients: ClientCache | None = None, clock: Clock = utcnow, reachability: bool = True) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        *,
+        concurrency: int | None = None,
+        timeout: float | None = None,
+        clients: ClientCache | None = None,
+        clock: Clock = utcnow,
+        reachability: bool = True,
+    ) -> None:
         self.profile = profile
         self.concurrency = concurrency or profile.run.concurrency
         self.timeout = timeout or profile.run.timeout
@@ -121,12 +141,23 @@ class Engine:
         clients.new_sweep()  # answers shared by the probes of a sweep (one DescribeDBClusters) are not the next sweep's
         results: list[ItemResult] = []
         # One per run: a backend found dead stays dead until the next sweep asks again.
-        reach = Reachability.for_timeout(ProbeContext(self.profile, probed[0], clients, self.timeout, clock=self.clock),
-                                         self.timeout) if probed and self.reachability else None
+        reach = (
+            Reachability.for_timeout(
+                ProbeContext(self.profile, probed[0], clients, self.timeout, clock=self.clock),
+                self.timeout,
+            )
+            if probed and self.reachability
+            else None
+        )
 
         async def run_item(item: Item) -> None:
-            pairs = await asyncio.gather(*(self._run_spec(item, spec, clients, semaphore, confirmed, reach)
-                                           for spec in item.probe), return_exceptions=True)
+            pairs = await asyncio.gather(
+                *(
+                    self._run_spec(item, spec, clients, semaphore, confirmed, reach)
+                    for spec in item.probe
+                ),
+                return_exceptions=True,
+            )
             if any(isinstance(p, asyncio.CancelledError) for p in pairs):
                 raise asyncio.CancelledError
             # An engine bug is a verdict too: an item never silently lacks its result.
@@ -170,7 +201,9 @@ class Engine:
         except Exception as exc:
             return errored(f"bad parameters for {spec.kind}: {one_line(exc)}")
         timeout = spec.timeout or self.timeout
-        template = ProbeContext(self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock)
+        template = ProbeContext(
+            self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock
+        )
         backends = reach.register(targets(template, spec.kind, params)) if reach is not None else []
         if reach is not None and (outage := reach.outage(backends)):
             return not_evaluated(outage)
@@ -178,7 +211,9 @@ class Engine:
             # Every host it would judge is known silent: a short look confirms it, in the probe's own words.
             timeout, backends = min(timeout, reach.suspect_after), []
             template = dataclasses.replace(template, timeout=timeout)
-        if kind.prepare is not None:  # the kind builds its clients first: before any deadline starts
+        if (
+            kind.prepare is not None
+        ):  # the kind builds its clients first: before any deadline starts
             async with semaphore:
                 failure = await self._prepare(kind, template)
             if failure is not None:
@@ -194,17 +229,30 @@ class Engine:
                 # A fresh deadline per attempt: retries are not squeezed into the first one's time.
                 ctx = dataclasses.replace(template, deadline=time.monotonic() + timeout)
                 found = await self._attempt(kind, ctx, params, timeout, reach, backends)
-                if found is None:  # the hosts it judges went silent meanwhile: a short second look, in its own words
+                if (
+                    found is None
+                ):  # the hosts it judges went silent meanwhile: a short second look, in its own words
                     short = min(timeout, reach.suspect_after) if reach is not None else timeout
-                    ctx = dataclasses.replace(template, timeout=short, deadline=time.monotonic() + short)
+                    ctx = dataclasses.replace(
+                        template, timeout=short, deadline=time.monotonic() + short
+                    )
                     found = await self._attempt(kind, ctx, params, short)
                 result = found
-                if result.verdict is Verdict.ERROR and backends and reach is not None \
-                        and about_reaching(result.summary) and (outage := await reach.confirm(backends)):
+                if (
+                    result.verdict is Verdict.ERROR
+                    and backends
+                    and reach is not None
+                    and about_reaching(result.summary)
+                    and (outage := await reach.confirm(backends))
+                ):
                     result = not_evaluated(outage, said=result.summary)
                 result.duration_ms = (time.perf_counter() - started) * 1000
                 result.checked_at = ctx.now()
-            if result.verdict is not Verdict.ERROR or attempt == spec.retries or (reach and reach.outage(backends)):
+            if (
+                result.verdict is not Verdict.ERROR
+                or attempt == spec.retries
+                or (reach and reach.outage(backends))
+            ):
                 break
             await asyncio.sleep(spec.retry_delay)
         if spec.retries and result.verdict is Verdict.ERROR:
@@ -219,7 +267,9 @@ class Engine:
             await asyncio.wait_for(asyncio.shield(future), base.SETUP_LIMIT)
         except TimeoutError:
             future.cancel()
-            return errored(f"client set-up (imports, config) did not finish within {base.SETUP_LIMIT:g}s")
+            return errored(
+                f"client set-up (imports, config) did not finish within {base.SETUP_LIMIT:g}s"
+            )
         except asyncio.CancelledError:
             future.cancel()
             raise
@@ -228,8 +278,14 @@ class Engine:
         return None
 
     @staticmethod
-    async def _attempt(kind, ctx: ProbeContext, params, timeout: float, reach: Reachability | None = None,
-                       backends: list | None = None) -> ProbeResult | None:
+    async def _attempt(
+        kind,
+        ctx: ProbeContext,
+        params,
+        timeout: float,
+        reach: Reachability | None = None,
+        backends: list | None = None,
+    ) -> ProbeResult | None:
         # Probes honour ctx.deadline themselves (SDK timeouts, asyncio.timeout) so their own
         # reason wins; the cut-off a grace period later is the guarantee that one hanging
         # backend never stalls a run. The deadline is re-read on each wake-up because
@@ -259,8 +315,14 @@ class Engine:
                 waited = time.monotonic() - began
                 if waited >= reach.suspect_after:
                     reach.suspect(backends)
-                wake = left if waited >= reach.suspect_after else min(left, reach.suspect_after - waited)
-                await asyncio.wait({future, reach.death()}, timeout=wake, return_when=asyncio.FIRST_COMPLETED)
+                wake = (
+                    left
+                    if waited >= reach.suspect_after
+                    else min(left, reach.suspect_after - waited)
+                )
+                await asyncio.wait(
+                    {future, reach.death()}, timeout=wake, return_when=asyncio.FIRST_COMPLETED
+                )
             result = future.result()
         except asyncio.CancelledError:
             future.cancel()
@@ -275,9 +337,14 @@ class Engine:
 
 def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
     """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes' deadlines."""
-    engine = Engine(profile, concurrency=kwargs.pop("concurrency", None), timeout=kwargs.pop("timeout", None),
-                    clients=kwargs.pop("clients", None), clock=kwargs.pop("clock", utcnow),
-                    reachability=kwargs.pop("reachability", True))
+    engine = Engine(
+        profile,
+        concurrency=kwargs.pop("concurrency", None),
+        timeout=kwargs.pop("timeout", None),
+        clients=kwargs.pop("clients", None),
+        clock=kwargs.pop("clock", utcnow),
+        reachability=kwargs.pop("reachability", True),
+    )
 
     async def main() -> list[ItemResult]:
         asyncio.get_running_loop().set_default_executor(DaemonExecutor(max_workers=1))

@@ -14,7 +14,9 @@ class GoliveError(Exception):
 class LoadError(GoliveError):
     """A checklist, profile or state file that cannot be used as it is."""
 
-    def __init__(self, path: Path | str, message: str, *, line: int | None = None, key: str = "") -> None:
+    def __init__(
+        self, path: Path | str, message: str, *, line: int | None = None, key: str = ""
+    ) -> None:
         self.path = str(path)
         self.line = line
         self.key = key

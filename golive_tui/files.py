@@ -46,8 +46,15 @@ def open_regular(path: Path | str, what: str) -> BinaryIO:
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
         os.close(fd)
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else \
-            "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
+        kind = (
+            "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
         raise LoadError(path, f"is {kind}: a {what} must be a regular file")
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
@@ -60,8 +67,12 @@ def read_bytes(path: Path | str, what: str, limit: int | None = None) -> bytes:
     with open_regular(path, what) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        hint = f" (raise the limit with ${MAX_MB_ENV} if this is really one)" if configurable else ""
-        raise LoadError(path, f"{what} is larger than {megabytes(limit)} MB; refusing to read it{hint}")
+        hint = (
+            f" (raise the limit with ${MAX_MB_ENV} if this is really one)" if configurable else ""
+        )
+        raise LoadError(
+            path, f"{what} is larger than {megabytes(limit)} MB; refusing to read it{hint}"
+        )
     return data
 
 
@@ -72,4 +83,8 @@ def read_text(path: Path | str, what: str, limit: int | None = None) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise LoadError(path, f"cannot read: not UTF-8 text (byte 0x{data[exc.start]:02x}); a {what} is UTF-8", line=line) from None
+        raise LoadError(
+            path,
+            f"cannot read: not UTF-8 text (byte 0x{data[exc.start]:02x}); a {what} is UTF-8",
+            line=line,
+        ) from None

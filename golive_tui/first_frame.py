@@ -78,8 +78,15 @@ def first_frame(checklist: str | None, state: str | None) -> FirstFrame:
         record = recorded.get(key, {})
         record = record if isinstance(record, dict) else {}
         probe = record.get("probe") if isinstance(record.get("probe"), dict) else {}
-        rows.append(GlanceRow(key=key, title=safe_line(item.get("title", key)), owner=safe_line(item.get("owner", "")),
-                              outcome="waived" if "waiver" in record else
-                              STATUS_OUTCOME.get(str(record.get("status", "pending")), "pending"),
-                              verdict=str(probe.get("verdict", ""))))
+        rows.append(
+            GlanceRow(
+                key=key,
+                title=safe_line(item.get("title", key)),
+                owner=safe_line(item.get("owner", "")),
+                outcome="waived"
+                if "waiver" in record
+                else STATUS_OUTCOME.get(str(record.get("status", "pending")), "pending"),
+                verdict=str(probe.get("verdict", "")),
+            )
+        )
     return FirstFrame(title=title, rows=rows, error=error)

@@ -40,7 +40,9 @@ def locate(ref: str | Path | None) -> Path:
         return known[text]
     path = Path(text)
     if not path.exists() and "/" not in text and not text.endswith(".toml"):
-        raise GoliveError(f"unknown checklist {text!r}: shipped checklists are {', '.join(known)}; or give a file path")
+        raise GoliveError(
+            f"unknown checklist {text!r}: shipped checklists are {', '.join(known)}; or give a file path"
+        )
     return path
 
 

@@ -260,7 +260,9 @@ class Checklist(Strict):
             raise ValueError(f"duplicate criterion id in {criteria}")
         for ref in self.signoff.force_confirm_roles:
             if ref not in roles:
-                raise ValueError(f"signoff.force_confirm_roles names unknown approval role {ref!r}; roles: {', '.join(roles)}")
+                raise ValueError(
+                    f"signoff.force_confirm_roles names unknown approval role {ref!r}; roles: {', '.join(roles)}"
+                )
         for c in self.criterion:
             for ref in c.items:
                 if ref not in seen or seen[ref] != "item":

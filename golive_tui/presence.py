@@ -47,7 +47,9 @@ class LocalArea:
         self.mode = mode
 
     def put(self, session: str, body: bytes) -> None:
-        group = 0o070 if self.mode & 0o020 else 0o050 if self.mode & 0o040 else 0  # as the record's group may
+        group = (
+            0o070 if self.mode & 0o020 else 0o050 if self.mode & 0o040 else 0
+        )  # as the record's group may
         self.directory.mkdir(mode=0o700 | group, exist_ok=True)
         temp = self.directory / f".{session}.tmp"
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, self.mode)
@@ -75,15 +77,26 @@ class S3Area:
         self.s3, self.prefix = s3, f"{s3.key}.presence/"
 
     def put(self, session: str, body: bytes) -> None:
-        self.s3.client.put_object(Bucket=self.s3.bucket, Key=f"{self.prefix}{session}.json", Body=body,
-                                  ServerSideEncryption=self.s3.sse, ContentType="application/json")
+        self.s3.client.put_object(
+            Bucket=self.s3.bucket,
+            Key=f"{self.prefix}{session}.json",
+            Body=body,
+            ServerSideEncryption=self.s3.sse,
+            ContentType="application/json",
+        )
 
     def all(self) -> list[bytes]:
-        listed = self.s3.client.list_objects_v2(Bucket=self.s3.bucket, Prefix=self.prefix, MaxKeys=100)
+        listed = self.s3.client.list_objects_v2(
+            Bucket=self.s3.bucket, Prefix=self.prefix, MaxKeys=100
+        )
         found = []
         for entry in listed.get("Contents", []):
             try:
-                found.append(self.s3.client.get_object(Bucket=self.s3.bucket, Key=entry["Key"])["Body"].read(4096))
+                found.append(
+                    self.s3.client.get_object(Bucket=self.s3.bucket, Key=entry["Key"])["Body"].read(
+                        4096
+                    )
+                )
             except Exception:  # noqa: BLE001 - deleted between list and get: that session left
                 continue
         return found
@@ -108,14 +121,20 @@ class Presence:
     """This session's heartbeat and the others it sees. Every call may fail on a remote area: callers run it off
     the event loop and treat a failure as 'unknown', never as a reason to stop."""
 
-    def __init__(self, area: Area, operator: Operator, *, ttl: timedelta = TTL, session: str | None = None) -> None:
+    def __init__(
+        self, area: Area, operator: Operator, *, ttl: timedelta = TTL, session: str | None = None
+    ) -> None:
         self.area, self.operator, self.ttl = area, operator, ttl
         self.session = session or secrets.token_hex(8)
 
     def beat(self, now: datetime) -> list[Seen]:
         """Say we are here; the other sessions heard from within the TTL (not this one)."""
-        body = {"session": self.session, "captain": self.operator.captain, "key": self.operator.key,
-                "at": now.isoformat()}
+        body = {
+            "session": self.session,
+            "captain": self.operator.captain,
+            "key": self.operator.key,
+            "at": now.isoformat(),
+        }
         self.area.put(self.session, json.dumps(body).encode())
         return [seen for seen in self.others() if now - seen.at <= self.ttl]
 
@@ -124,8 +143,12 @@ class Presence:
         for raw in self.area.all():
             try:
                 data = json.loads(raw)
-                seen = Seen(str(data["session"]), str(data["captain"])[:200], str(data["key"])[:200],
-                            datetime.fromisoformat(str(data["at"])))
+                seen = Seen(
+                    str(data["session"]),
+                    str(data["captain"])[:200],
+                    str(data["key"])[:200],
+                    datetime.fromisoformat(str(data["at"])),
+                )
             except (ValueError, KeyError, TypeError):
                 continue  # a half-written or foreign file says nothing about anyone
             if seen.session != self.session and seen.at.tzinfo is not None:

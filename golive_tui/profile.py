@@ -76,11 +76,15 @@ class AwsSettings(_Section):
     user_pool_name: str = "autolytiq-prod-users"
     """The production's Cognito user pool (exact name); empty: the password and MFA probes are skipped."""
     password_min_length: int = Field(default=12, ge=1)
-    password_require: list[str] = Field(default_factory=lambda: ["uppercase", "lowercase", "numbers", "symbols"])
+    password_require: list[str] = Field(
+        default_factory=lambda: ["uppercase", "lowercase", "numbers", "symbols"]
+    )
     """Character classes the user pool's password policy must require."""
     service_roles: list[str] = Field(default_factory=list)
     """IAM roles (names or ARNs) checked for administrator grants besides the EKS cluster's and node groups'."""
-    app_log_groups: list[str] = Field(default_factory=lambda: ["/aws/containerinsights/autolytiq-prod/application"])
+    app_log_groups: list[str] = Field(
+        default_factory=lambda: ["/aws/containerinsights/autolytiq-prod/application"]
+    )
     """The application's CloudWatch log groups, searched for error lines after go-live."""
 
     def boto3_session(self):
@@ -89,10 +93,17 @@ class AwsSettings(_Section):
         import botocore.session
 
         core = botocore.session.Session()
-        for variable, path in (("config_file", self.config_file), ("credentials_file", self.credentials_file)):
+        for variable, path in (
+            ("config_file", self.config_file),
+            ("credentials_file", self.credentials_file),
+        ):
             if path:
                 core.set_config_variable(variable, os.path.expanduser(path))
-        return boto3.session.Session(botocore_session=core, profile_name=self.profile or None, region_name=self.region or None)
+        return boto3.session.Session(
+            botocore_session=core,
+            profile_name=self.profile or None,
+            region_name=self.region or None,
+        )
 
 
 class HttpSettings(_Section):
@@ -213,11 +224,15 @@ class StateSettings(_Section):
         try:
             mode = int(value, 8)
         except ValueError:
-            raise ValueError(f"mode {value!r} is not an octal file mode such as 0600 or 0660") from None
+            raise ValueError(
+                f"mode {value!r} is not an octal file mode such as 0600 or 0660"
+            ) from None
         if mode & ~0o777 or mode & 0o600 != 0o600:
             raise ValueError(f"mode {value!r}: the owner needs read and write (0600, 0640 or 0660)")
         if mode & 0o007:
-            raise ValueError(f"mode {value!r} gives every user of the host access; use 0600, 0640 or 0660")
+            raise ValueError(
+                f"mode {value!r} gives every user of the host access; use 0600, 0640 or 0660"
+            )
         return value
 
     @property
@@ -225,8 +240,17 @@ class StateSettings(_Section):
         return int(self.mode, 8)
 
 
-NOTIFY_EVENTS = ("decision", "regression", "approval-requested", "approval-given", "approval-stale", "force-requested",
-                 "force-confirmed", "go-live", "sweep-summary")
+NOTIFY_EVENTS = (
+    "decision",
+    "regression",
+    "approval-requested",
+    "approval-given",
+    "approval-stale",
+    "force-requested",
+    "force-confirmed",
+    "go-live",
+    "sweep-summary",
+)
 
 
 class NotifySettings(_Section):
@@ -316,7 +340,9 @@ def parse_override(assignment: str) -> tuple[list[str], Any]:
     return path, parsed
 
 
-def load_profile(path: Path | str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> Profile:
+def load_profile(
+    path: Path | str | None = None, overrides: list[str] | tuple[str, ...] = ()
+) -> Profile:
     """Read the target profile (or the defaults) and apply `--set key=value` overrides."""
     raw: dict[str, Any] = {}
     text = ""

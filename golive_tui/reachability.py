@@ -41,7 +41,9 @@ class Outage:
 SAID = "the probe said: "
 
 
-def not_evaluated(outage: Outage, said: str = ""):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
+def not_evaluated(
+    outage: Outage, said: str = ""
+):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
     """The result of an item whose backend is unreachable: `error`, and it says so rather than timing out alone.
 
     `said` is the probe's own error, when it ended before the engine knew (kept in the evidence)."""
@@ -54,8 +56,11 @@ def not_evaluated(outage: Outage, said: str = ""):  # -> ProbeResult (imported l
     return errored(f"{NOT_EVALUATED}{outage.backend} unreachable", evidence)
 
 
-_ABOUT_REACHING = re.compile(r"unreachable|refused|timed out|timeout|cannot (connect|reach)|not answering|"
-                             r"connection|resolve|name or service|network|no route|reset by peer", re.IGNORECASE)
+_ABOUT_REACHING = re.compile(
+    r"unreachable|refused|timed out|timeout|cannot (connect|reach)|not answering|"
+    r"connection|resolve|name or service|network|no route|reset by peer",
+    re.IGNORECASE,
+)
 
 
 def about_reaching(summary: str) -> bool:
@@ -73,7 +78,7 @@ def backend_of(summary: str) -> str | None:
 def _line(evidence: str, prefix: str) -> str | None:
     for line in (evidence or "").splitlines():
         if line.startswith(prefix):
-            return line[len(prefix):].strip()
+            return line[len(prefix) :].strip()
     return None
 
 
@@ -109,7 +114,9 @@ def carried(evidence: str, previous) -> str:
     earlier = since_of(previous.evidence)
     now = since_of(evidence)
     if earlier is not None and (now is None or earlier < now):
-        lines = [f"{SINCE}{earlier.isoformat()}" if line.startswith(SINCE) else line for line in lines]
+        lines = [
+            f"{SINCE}{earlier.isoformat()}" if line.startswith(SINCE) else line for line in lines
+        ]
     before = _line(previous.evidence, BEFORE)
     if before:
         lines.append(f"{BEFORE}{before}")
@@ -152,5 +159,8 @@ def unreachable(records: Iterable[tuple[str, str]]) -> list[Unreachable]:
 def unreachable_in_state(state, keys: Iterable[str] | None = None) -> list[Unreachable]:
     """The outages a saved state shows: items whose latest probe result is not-evaluated."""
     wanted = set(keys) if keys is not None else None
-    return unreachable((rec.probe.summary, rec.probe.evidence) for key, rec in state.items.items()
-                       if rec.probe is not None and (wanted is None or key in wanted))
+    return unreachable(
+        (rec.probe.summary, rec.probe.evidence)
+        for key, rec in state.items.items()
+        if rec.probe is not None and (wanted is None or key in wanted)
+    )

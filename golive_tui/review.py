@@ -50,33 +50,54 @@ def sign_command(filename: str) -> str:
 
 def render(request: ReviewRequest, filename: str) -> str:
     """The request as a terminal-readable text of at most WIDTH columns, ending with the command that signs it."""
+
     def field_line(label: str, value: str) -> list[str]:
-        return textwrap.wrap(f"{label:<14}{safe_line(value)}", WIDTH, subsequent_indent=" " * 14) or [label]
+        return textwrap.wrap(
+            f"{label:<14}{safe_line(value)}", WIDTH, subsequent_indent=" " * 14
+        ) or [label]
 
     lines = [HEADER, "=" * len(HEADER), ""]
     lines += field_line("Checklist:", request.checklist)
     lines += field_line("Target:", request.target)
     lines += [f"{'Role:':<14}{safe_line(request.role)} ({request.role_id})"]
-    lines += field_line("Requested:", f"{request.requested_at:%Y-%m-%d %H:%M} UTC by {request.requested_by}")
+    lines += field_line(
+        "Requested:", f"{request.requested_at:%Y-%m-%d %H:%M} UTC by {request.requested_by}"
+    )
     lines += ["", f"{'Decision now:':<14}{request.decision}"]
     if request.blockers:
         lines.append("Blockers:")
         for blocker in request.blockers:
-            lines += textwrap.wrap(safe_line(blocker), WIDTH, initial_indent="  - ", subsequent_indent="    ")
+            lines += textwrap.wrap(
+                safe_line(blocker), WIDTH, initial_indent="  - ", subsequent_indent="    "
+            )
     else:
         lines.append("Blockers:     none")
-    lines += ["", f"{'State digest:':<14}{request.state_digest}", f"{'Chain head:':<14}{request.chain_head}", ""]
-    lines += textwrap.wrap("You approve the state above as it is now. If an item changes before your signature "
-                           "is imported, the approval is not counted.", WIDTH)
-    lines += ["", "To approve, sign this file with your SSH key and send back the .sig file", "it writes:", "",
-              f"  {sign_command(filename)}", ""]
+    lines += [
+        "",
+        f"{'State digest:':<14}{request.state_digest}",
+        f"{'Chain head:':<14}{request.chain_head}",
+        "",
+    ]
+    lines += textwrap.wrap(
+        "You approve the state above as it is now. If an item changes before your signature "
+        "is imported, the approval is not counted.",
+        WIDTH,
+    )
+    lines += [
+        "",
+        "To approve, sign this file with your SSH key and send back the .sig file",
+        "it writes:",
+        "",
+        f"  {sign_command(filename)}",
+        "",
+    ]
     return "\n".join(lines)
 
 
 def _value(lines: list[str], label: str) -> str:
     for line in lines:
         if line.startswith(label):
-            return line[len(label):].strip()
+            return line[len(label) :].strip()
     raise GoliveError(f"not a golive review request: no '{label}' line")
 
 
@@ -88,10 +109,14 @@ def parse(text: str) -> ReviewRequest:
     role_text = _value(lines, "Role:")
     match = re.fullmatch(r"(.*) \(([^()\s]+)\)", role_text)
     if match is None:
-        raise GoliveError(f"review request: 'Role:' line {role_text!r} does not end with the role's id in parentheses")
+        raise GoliveError(
+            f"review request: 'Role:' line {role_text!r} does not end with the role's id in parentheses"
+        )
     digest, head = _value(lines, "State digest:"), _value(lines, "Chain head:")
     if not _HEX.fullmatch(digest) or not _HEX.fullmatch(head):
-        raise GoliveError("review request: 'State digest:' and 'Chain head:' must each be 64 hex digits")
+        raise GoliveError(
+            "review request: 'State digest:' and 'Chain head:' must each be 64 hex digits"
+        )
     requested = _value(lines, "Requested:")
     when, _, by = requested.partition(" UTC by ")
     try:
@@ -100,21 +125,34 @@ def parse(text: str) -> ReviewRequest:
         raise GoliveError(f"review request: 'Requested:' line {requested!r} has no time") from None
     blockers = []
     if "Blockers:" in lines:
-        for line in lines[lines.index("Blockers:") + 1:]:
+        for line in lines[lines.index("Blockers:") + 1 :]:
             if line.startswith("  - "):
                 blockers.append(line[4:])
             elif line.startswith("    ") and blockers:
                 blockers[-1] += " " + line.strip()
             else:
                 break
-    return ReviewRequest(_value(lines, "Checklist:"), _value(lines, "Target:"), match.group(2), match.group(1),
-                         _value(lines, "Decision now:"), digest, head, at, by, blockers)
+    return ReviewRequest(
+        _value(lines, "Checklist:"),
+        _value(lines, "Target:"),
+        match.group(2),
+        match.group(1),
+        _value(lines, "Decision now:"),
+        digest,
+        head,
+        at,
+        by,
+        blockers,
+    )
 
 
 def normalised(text: str) -> str:
     """The request as stored in the record: LF line ends, no trailing spaces, one final newline (the TOML
     record does not keep a carriage return through a write and a read)."""
-    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n") + "\n"
+    return (
+        "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n")
+        + "\n"
+    )
 
 
 def variants(text: str) -> list[bytes]:

@@ -50,11 +50,23 @@ def _replacements(profile: Profile) -> list[tuple[re.Pattern[str], str]]:
     seed_domain = re.escape(seed_t.domains[0])
     quote = shlex.quote
     pairs = [
-        (rf"--db-cluster-identifier {re.escape(SEED.aws.db_cluster_id)}\b", f"--db-cluster-identifier {quote(aws.db_cluster_id)}"),
-        (rf"--name {re.escape(SEED.aws.eks_cluster_name)}\b", f"--name {quote(aws.eks_cluster_name)}"),
+        (
+            rf"--db-cluster-identifier {re.escape(SEED.aws.db_cluster_id)}\b",
+            f"--db-cluster-identifier {quote(aws.db_cluster_id)}",
+        ),
+        (
+            rf"--name {re.escape(SEED.aws.eks_cluster_name)}\b",
+            f"--name {quote(aws.eks_cluster_name)}",
+        ),
         (rf"(-n|--namespace)(=| ){re.escape(seed_t.namespace)}\b", rf"\1\2{quote(t.namespace)}"),
-        (rf"(-n|--namespace)(=| ){re.escape(seed_t.monitoring_namespace)}\b", rf"\1\2{quote(t.monitoring_namespace)}"),
-        (rf"configmap {re.escape(SEED.kubernetes.alert_rules_configmap)}\b", f"configmap {quote(profile.kubernetes.alert_rules_configmap)}"),
+        (
+            rf"(-n|--namespace)(=| ){re.escape(seed_t.monitoring_namespace)}\b",
+            rf"\1\2{quote(t.monitoring_namespace)}",
+        ),
+        (
+            rf"configmap {re.escape(SEED.kubernetes.alert_rules_configmap)}\b",
+            f"configmap {quote(profile.kubernetes.alert_rules_configmap)}",
+        ),
         (re.escape(SEED.pagerduty.events_url), profile.pagerduty.events_url),
         (re.escape(SEED.http.status_page_url), http.status_page_url),
         # The API by URL first, then the bare domain (TLS and nmap name a host, and a port).
@@ -72,9 +84,17 @@ def _tool_options(profile: Profile) -> dict[str, list[str]]:
     """Options each CLI needs to reach this target, inserted right after the program name."""
     kube, aws = profile.kubernetes, profile.aws
     kubectl = ([f"--kubeconfig {shlex.quote(kube.kubeconfig)}"] if kube.kubeconfig else []) + (
-        [f"--context {shlex.quote(kube.context)}"] if kube.context else [])
-    awscli = [f"--{name} {shlex.quote(value)}" for name, value in
-              (("profile", aws.profile), ("region", aws.region), ("endpoint-url", aws.endpoint_url)) if value]
+        [f"--context {shlex.quote(kube.context)}"] if kube.context else []
+    )
+    awscli = [
+        f"--{name} {shlex.quote(value)}"
+        for name, value in (
+            ("profile", aws.profile),
+            ("region", aws.region),
+            ("endpoint-url", aws.endpoint_url),
+        )
+        if value
+    ]
     return {"kubectl": kubectl, "aws": awscli}
 
 
@@ -84,8 +104,11 @@ def fill(text: str, profile: Profile) -> str:
         text = pattern.sub(replacement, text)
     for tool, options in _tool_options(profile).items():
         if options:
-            text = re.sub(rf"(?<![\w/.-]){tool} (?!--(kubeconfig|context|profile|region|endpoint-url) )",
-                          f"{tool} {' '.join(options)} ", text)
+            text = re.sub(
+                rf"(?<![\w/.-]){tool} (?!--(kubeconfig|context|profile|region|endpoint-url) )",
+                f"{tool} {' '.join(options)} ",
+                text,
+            )
     return text
 
 

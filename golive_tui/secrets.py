@@ -45,14 +45,18 @@ class Backend:
     def describe(self) -> str:
         if not self.available:
             return "no keyring backend"
-        return f"{self.name}" + (" (PLAINTEXT file: secrets are not encrypted)" if self.plaintext else "")
+        return f"{self.name}" + (
+            " (PLAINTEXT file: secrets are not encrypted)" if self.plaintext else ""
+        )
 
 
 _backend_env: str | None = None
-_NO_BACKEND = ("no keyring backend is available on this machine. Either set the secret in the environment "
-               "(GOLIVE_SECRET_<NAME>, e.g. GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY) or install a backend: "
-               "gnome-keyring with a D-Bus session (Secret Service), or `pip install keyrings.alt` (a plaintext file; "
-               "`golive secret set` then needs --allow-plaintext).")
+_NO_BACKEND = (
+    "no keyring backend is available on this machine. Either set the secret in the environment "
+    "(GOLIVE_SECRET_<NAME>, e.g. GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY) or install a backend: "
+    "gnome-keyring with a D-Bus session (Secret Service), or `pip install keyrings.alt` (a plaintext file; "
+    "`golive secret set` then needs --allow-plaintext)."
+)
 
 
 def _keyring_module():
@@ -64,8 +68,12 @@ def _keyring_module():
     if wanted != _backend_env:
         try:  # keyring picks its backend once per process; honour a changed choice.
             keyring.core.init_backend()
-        except Exception as exc:  # e.g. a $PYTHON_KEYRING_BACKEND naming a module that is not installed
-            raise GoliveError(f"PYTHON_KEYRING_BACKEND={wanted!r} cannot be loaded ({type(exc).__name__}: {exc})") from None
+        except (
+            Exception
+        ) as exc:  # e.g. a $PYTHON_KEYRING_BACKEND naming a module that is not installed
+            raise GoliveError(
+                f"PYTHON_KEYRING_BACKEND={wanted!r} cannot be loaded ({type(exc).__name__}: {exc})"
+            ) from None
         _backend_env = wanted
     return keyring
 
@@ -86,7 +94,11 @@ def backend() -> Backend:
 
 def _is_plaintext(keyring_backend: object) -> bool:
     scheme = str(getattr(keyring_backend, "scheme", "")).lower()
-    return type(keyring_backend).__name__ == "PlaintextKeyring" or "no encyption" in scheme or "no encryption" in scheme
+    return (
+        type(keyring_backend).__name__ == "PlaintextKeyring"
+        or "no encyption" in scheme
+        or "no encryption" in scheme
+    )
 
 
 def _usable_keyring():
@@ -105,7 +117,9 @@ def _read_file(path_text: str) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise GoliveError(f"secret file {path} is not a regular file")
     if info.st_mode & 0o077:
-        raise GoliveError(f"secret file {path} is readable by others (mode {stat.S_IMODE(info.st_mode):04o}): chmod 600 {path}")
+        raise GoliveError(
+            f"secret file {path} is readable by others (mode {stat.S_IMODE(info.st_mode):04o}): chmod 600 {path}"
+        )
     value = path.read_text(encoding="utf-8").strip()
     if not value:
         raise GoliveError(f"secret file {path} is empty")
@@ -115,7 +129,7 @@ def _read_file(path_text: str) -> str:
 def get_secret(name: str) -> str:
     """The secret's value from the environment, a `file:` path, else the keyring; a clear error if absent."""
     if name.startswith(FILE_PREFIX):
-        return _remember(_read_file(name[len(FILE_PREFIX):]))
+        return _remember(_read_file(name[len(FILE_PREFIX) :]))
     value = os.environ.get(env_name(name))
     if value:
         return _remember(value)
@@ -125,7 +139,9 @@ def get_secret(name: str) -> str:
     except Exception as exc:  # backend errors (locked keyring, D-Bus) say nothing secret
         raise GoliveError(f"keyring could not read {name!r}: {type(exc).__name__}") from None
     if not value:
-        raise GoliveError(f"secret {name!r} is not set: run `golive secret set {name}` or set {env_name(name)}")
+        raise GoliveError(
+            f"secret {name!r} is not set: run `golive secret set {name}` or set {env_name(name)}"
+        )
     return _remember(value)
 
 
@@ -135,16 +151,20 @@ def writable_backend(*, allow_plaintext: bool = False) -> Backend:
     if not used.available:
         raise GoliveError(_NO_BACKEND)
     if used.plaintext and not allow_plaintext:
-        raise GoliveError(f"the keyring backend {used.name} stores secrets in a plaintext file: refused. "
-                          "Use an encrypted backend (Secret Service, macOS Keychain), GOLIVE_SECRET_<NAME> in the "
-                          "environment, or pass --allow-plaintext if a plaintext file is acceptable here.")
+        raise GoliveError(
+            f"the keyring backend {used.name} stores secrets in a plaintext file: refused. "
+            "Use an encrypted backend (Secret Service, macOS Keychain), GOLIVE_SECRET_<NAME> in the "
+            "environment, or pass --allow-plaintext if a plaintext file is acceptable here."
+        )
     return used
 
 
 def set_secret(name: str, value: str, *, allow_plaintext: bool = False) -> Backend:
     """Store a secret in the keyring; refuses a plaintext backend unless `allow_plaintext`. Returns the backend used."""
     if name.startswith(FILE_PREFIX):
-        raise GoliveError(f"{name!r} names a file: write the file yourself (mode 600); golive only reads it")
+        raise GoliveError(
+            f"{name!r} names a file: write the file yourself (mode 600); golive only reads it"
+        )
     used = writable_backend(allow_plaintext=allow_plaintext)
     _keyring_module().set_password(SERVICE, name, value)
     names = set(list_secrets()) | {name}

@@ -71,7 +71,9 @@ class Filter:
         return all(word in haystack for word in self.words)
 
 
-def _values(key: str, raw: str, known: Iterable[str], shown: Iterable[str], hint: str = "") -> list[str]:
+def _values(
+    key: str, raw: str, known: Iterable[str], shown: Iterable[str], hint: str = ""
+) -> list[str]:
     values = [v for v in _SPLIT.split(raw) if v]
     shown = tuple(shown)
     if not values:
@@ -81,7 +83,9 @@ def _values(key: str, raw: str, known: Iterable[str], shown: Iterable[str], hint
         if value not in known:
             close = difflib.get_close_matches(value, known, n=1)
             guess = f" — did you mean {key}:{close[0]}?" if close else ""
-            raise FilterError(f"filter {key}:{value}: {key} is one of {', '.join(shown)}{guess}{hint}")
+            raise FilterError(
+                f"filter {key}:{value}: {key} is one of {', '.join(shown)}{guess}{hint}"
+            )
     return values
 
 
@@ -101,24 +105,40 @@ def parse_filter(expression: str) -> Filter:
                 raise FilterError("filter owner: needs a value, e.g. owner:dba")
             owners.append(value)
         elif key == "status":
-            hint = " (probe results: verdict:…)" if any(v in VERDICTS for v in _SPLIT.split(value)) else ""
-            statuses.update(STATUS_WORDS[v] for v in _values(key, value, STATUS_WORDS, STATUS_SHOWN, hint))
+            hint = (
+                " (probe results: verdict:…)"
+                if any(v in VERDICTS for v in _SPLIT.split(value))
+                else ""
+            )
+            statuses.update(
+                STATUS_WORDS[v] for v in _values(key, value, STATUS_WORDS, STATUS_SHOWN, hint)
+            )
         elif key == "verdict":
             verdicts.update(_values(key, value, VERDICT_WORDS, VERDICT_WORDS))
         else:
             priorities.update(_values(key, value, PRIORITIES, PRIORITIES))
-    return Filter(expression.strip(), tuple(words), tuple(owners), frozenset(statuses), frozenset(verdicts),
-                  frozenset(priorities))
+    return Filter(
+        expression.strip(),
+        tuple(words),
+        tuple(owners),
+        frozenset(statuses),
+        frozenset(verdicts),
+        frozenset(priorities),
+    )
 
 
-def filter_items(items: Iterable[Item], expression: str | Filter, state: State, now: datetime) -> list[Item]:
+def filter_items(
+    items: Iterable[Item], expression: str | Filter, state: State, now: datetime
+) -> list[Item]:
     """The items the expression lets through, in their order."""
     chosen = parse_filter(expression) if isinstance(expression, str) else expression
     items = list(items)
     return [i for i in items if chosen.matches(i, state, now)] if chosen else items
 
 
-def select_items(checklist: Checklist, sections: tuple[str, ...] = (), item_ids: tuple[str, ...] = ()) -> list[Item]:
+def select_items(
+    checklist: Checklist, sections: tuple[str, ...] = (), item_ids: tuple[str, ...] = ()
+) -> list[Item]:
     """Items of the named sections (id or dotted path) plus the named items; all if none named."""
     from .checklists import resolve_item
 
@@ -130,7 +150,11 @@ def select_items(checklist: Checklist, sections: tuple[str, ...] = (), item_ids:
         key = name if name in known else next((k for k in known if k.endswith("." + name)), None)
         if key is None:
             close = difflib.get_close_matches(name, list(known), n=3)
-            hint = f" — did you mean {', '.join(close)}?" if close else f"; sections: {', '.join(s.id for s in checklist.section)}"
+            hint = (
+                f" — did you mean {', '.join(close)}?"
+                if close
+                else f"; sections: {', '.join(s.id for s in checklist.section)}"
+            )
             raise GoliveError(f"unknown section {name!r}{hint}")
         for item in known[key].all_items():
             chosen[item.key] = item
@@ -143,5 +167,8 @@ def select_items(checklist: Checklist, sections: tuple[str, ...] = (), item_ids:
 
 def verdict_counts(items: Iterable[Item], state: State) -> Counter:
     """Latest probe verdict per item, counted (`error` is what the `⚠N` beside `✗N` shows)."""
-    return Counter(state.items[i.key].probe.verdict for i in items
-                   if i.key in state.items and state.items[i.key].probe is not None)
+    return Counter(
+        state.items[i.key].probe.verdict
+        for i in items
+        if i.key in state.items and state.items[i.key].probe is not None
+    )

@@ -39,8 +39,14 @@ FORBIDDEN = (
 )
 
 
-def served_command(*, checklist: str | None, profile: str | None, state: str, overrides: tuple[str, ...] = (),
-                   allow_write: bool = False) -> str:
+def served_command(
+    *,
+    checklist: str | None,
+    profile: str | None,
+    state: str,
+    overrides: tuple[str, ...] = (),
+    allow_write: bool = False,
+) -> str:
     """The golive command line each browser session runs (absolute paths: same files as ours)."""
     argv = [sys.executable, "-m", "golive_tui"]
     if checklist:
@@ -77,8 +83,12 @@ def token_middleware(token: str) -> Any:
         if from_query and request.method == "GET" and request.path == "/":
             # Trade the token in the URL for a cookie, so history and Referer never carry it.
             rest = urlencode([(k, v) for k, v in request.query.items() if k != "token"])
-            response = web.Response(status=303, headers={"Location": "/" + (f"?{rest}" if rest else "")})
-            response.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure)
+            response = web.Response(
+                status=303, headers={"Location": "/" + (f"?{rest}" if rest else "")}
+            )
+            response.set_cookie(
+                COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
+            )
             response.headers["Referrer-Policy"] = "no-referrer"
             return response
         response = await handler(request)
@@ -93,7 +103,15 @@ def token_middleware(token: str) -> Any:
 class TokenServer(Server):
     """textual-serve's Server with the token middleware, quiet logs and host-relative URLs."""
 
-    def __init__(self, command: str, *, token: str, host: str = "127.0.0.1", port: int = 8000, title: str = "golive") -> None:
+    def __init__(
+        self,
+        command: str,
+        *,
+        token: str,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        title: str = "golive",
+    ) -> None:
         super().__init__(command, host=host, port=port, title=title)
         self.token = token
         self.ready_message = ""
@@ -124,22 +142,40 @@ def instructions(host: str, port: int, token: str, *, allow_write: bool) -> str:
     """What `golive serve` prints: the URL with its token, the SSH tunnel, the mode."""
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     shown = f"[{shown}]" if ":" in shown else shown
-    mode = "READ-WRITE: browser users can change the record" if allow_write else "read-only (--allow-write to let browser users change the record)"
-    return "\n".join([
-        f"golive serve: the cockpit on http://{shown}:{port}/ — {mode}",
-        f"  open:    http://{shown}:{port}/?token={token}",
-        f"  remote:  ssh -L {port}:127.0.0.1:{port} bastion   (then open the URL above on your machine)",
-        "  anyone with the token can watch; stop with Ctrl+C",
-    ])
+    mode = (
+        "READ-WRITE: browser users can change the record"
+        if allow_write
+        else "read-only (--allow-write to let browser users change the record)"
+    )
+    return "\n".join(
+        [
+            f"golive serve: the cockpit on http://{shown}:{port}/ — {mode}",
+            f"  open:    http://{shown}:{port}/?token={token}",
+            f"  remote:  ssh -L {port}:127.0.0.1:{port} bastion   (then open the URL above on your machine)",
+            "  anyone with the token can watch; stop with Ctrl+C",
+        ]
+    )
 
 
-def serve(command: str, *, host: str, port: int, allow_write: bool, title: str = "golive", token: str | None = None) -> None:
+def serve(
+    command: str,
+    *,
+    host: str,
+    port: int,
+    allow_write: bool,
+    title: str = "golive",
+    token: str | None = None,
+) -> None:
     """Print how to connect, then serve until interrupted."""
     token = token or secrets.token_urlsafe(24)
     if host not in LOOPBACK:
-        print(f"golive serve: WARNING: listening on {host}, not loopback: anyone who can reach port {port} "
-              "can try the token, and it travels in clear text (plain HTTP). Prefer the default 127.0.0.1 "
-              "and an SSH tunnel.", file=sys.stderr, flush=True)
+        print(
+            f"golive serve: WARNING: listening on {host}, not loopback: anyone who can reach port {port} "
+            "can try the token, and it travels in clear text (plain HTTP). Prefer the default 127.0.0.1 "
+            "and an SSH tunnel.",
+            file=sys.stderr,
+            flush=True,
+        )
     server = TokenServer(command, token=token, host=host, port=port, title=title)
     server.ready_message = instructions(host, port, token, allow_write=allow_write)
     server.serve()

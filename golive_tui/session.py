@@ -31,8 +31,11 @@ T = TypeVar("T")
 READ_ONLY = "read-only: nothing can be changed in this session"
 
 # The SDKs behind each family of probe kinds: imported once, off the first frame.
-SDKS = {"k8s.": ("kubernetes.client", "kubernetes.config"), "aws.": ("boto3", "botocore.config"),
-        "": ("httpx",)}
+SDKS = {
+    "k8s.": ("kubernetes.client", "kubernetes.config"),
+    "aws.": ("boto3", "botocore.config"),
+    "": ("httpx",),
+}
 
 
 class ReadOnlyError(GoliveError):
@@ -175,9 +178,16 @@ class Session:
             clients.close()
 
 
-def open_session(*, checklist: str | None, profile: str | None, overrides: tuple[str, ...] = (),
-                 state: str | None = None, by: str | None = None, read_only: bool = False,
-                 clock: Callable | None = None) -> Session:
+def open_session(
+    *,
+    checklist: str | None,
+    profile: str | None,
+    overrides: tuple[str, ...] = (),
+    state: str | None = None,
+    by: str | None = None,
+    read_only: bool = False,
+    clock: Callable | None = None,
+) -> Session:
     """Load everything a cockpit shows, as the CLI does; GoliveError (exit 2) on bad input."""
     from .checklists import load_checklist
     from .profile import default_profile_path
@@ -189,12 +199,23 @@ def open_session(*, checklist: str | None, profile: str | None, overrides: tuple
     # The profile says how to reach a shared (s3://) record and the mode of a local one (state.mode), as for the CLI.
     store = open_store(location, target, checklist=loaded.title)
     notices: list[str] = []
-    if target.notify.configured and not read_only:  # the team's channel hears of this cockpit's changes
+    if (
+        target.notify.configured and not read_only
+    ):  # the team's channel hears of this cockpit's changes
         from .notify import with_notifications
 
-        store = with_notifications(store, target, loaded, Trust.of(loaded, target), on_failure=notices.append)
-    session = Session(loaded, target, store, Actor.current(by, clock=clock), read_only=read_only,
-                      profile_path=path, overrides=overrides)
+        store = with_notifications(
+            store, target, loaded, Trust.of(loaded, target), on_failure=notices.append
+        )
+    session = Session(
+        loaded,
+        target,
+        store,
+        Actor.current(by, clock=clock),
+        read_only=read_only,
+        profile_path=path,
+        overrides=overrides,
+    )
     session.notices = notices
     return session
 
@@ -207,10 +228,16 @@ class ResultBatch:
     one, so a steady trickle is still saved), then saves the batch in a thread.
     """
 
-    def __init__(self, save: Callable[[list[ItemResult]], object], *, window: float = 0.1, longest: float = 1.0,
-                 on_saved: Callable[[list[ItemResult]], object] | None = None,
-                 on_error: Callable[[list[ItemResult], GoliveError], object] | None = None,
-                 sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        save: Callable[[list[ItemResult]], object],
+        *,
+        window: float = 0.1,
+        longest: float = 1.0,
+        on_saved: Callable[[list[ItemResult]], object] | None = None,
+        on_error: Callable[[list[ItemResult], GoliveError], object] | None = None,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self.save, self.window, self.longest = save, window, longest
         self.on_saved, self.on_error, self.sleep = on_saved, on_error, sleep
         self.pending: list[ItemResult] = []

@@ -29,24 +29,34 @@ NAMESPACE = "golive"
 TIMEOUT = 10.0
 
 
-def approval_message(*, role: str, name: str, principal: str, at: datetime, state_digest: str, chain_head: str) -> bytes:
+def approval_message(
+    *, role: str, name: str, principal: str, at: datetime, state_digest: str, chain_head: str
+) -> bytes:
     """The exact bytes an approver signs (and a verifier rebuilds from the record)."""
-    return (f"golive approval v1\nrole: {role}\nname: {name}\nprincipal: {principal}\nat: {at.isoformat()}\n"
-            f"state: {state_digest}\nchain-head: {chain_head}\n").encode()
+    return (
+        f"golive approval v1\nrole: {role}\nname: {name}\nprincipal: {principal}\nat: {at.isoformat()}\n"
+        f"state: {state_digest}\nchain-head: {chain_head}\n"
+    ).encode()
 
 
 def _ssh_keygen() -> str:
     found = shutil.which("ssh-keygen")
     if found is None:
-        raise GoliveError("ssh-keygen is not installed: signed approvals need OpenSSH 8.2 or newer (apt-get install openssh-client)")
+        raise GoliveError(
+            "ssh-keygen is not installed: signed approvals need OpenSSH 8.2 or newer (apt-get install openssh-client)"
+        )
     return found
 
 
 def _run(args: list[str], *, data: bytes = b"") -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run([_ssh_keygen(), *args], input=data, capture_output=True, timeout=TIMEOUT, check=False)
+        return subprocess.run(
+            [_ssh_keygen(), *args], input=data, capture_output=True, timeout=TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired:
-        raise GoliveError(f"ssh-keygen {args[0]} {args[1]} did not answer within {TIMEOUT:g}s (a key asking for a passphrase?)") from None
+        raise GoliveError(
+            f"ssh-keygen {args[0]} {args[1]} did not answer within {TIMEOUT:g}s (a key asking for a passphrase?)"
+        ) from None
 
 
 def sign(message: bytes, key: str | Path) -> str:
@@ -58,7 +68,9 @@ def sign(message: bytes, key: str | Path) -> str:
     result = _run(["-Y", "sign", "-n", NAMESPACE, "-f", str(path)], data=message)
     signature = result.stdout.decode(errors="replace")
     if result.returncode != 0 or "BEGIN SSH SIGNATURE" not in signature:
-        detail = " ".join(result.stderr.decode(errors="replace").split()) or f"exit {result.returncode}"
+        detail = (
+            " ".join(result.stderr.decode(errors="replace").split()) or f"exit {result.returncode}"
+        )
         raise GoliveError(f"ssh-keygen could not sign with {path}: {detail}")
     return signature
 
@@ -68,10 +80,16 @@ def agent_keys() -> list[str]:
     if not os.environ.get("SSH_AUTH_SOCK") or shutil.which("ssh-add") is None:
         return []
     try:
-        result = subprocess.run(["ssh-add", "-L"], capture_output=True, timeout=TIMEOUT, check=False, text=True)
+        result = subprocess.run(
+            ["ssh-add", "-L"], capture_output=True, timeout=TIMEOUT, check=False, text=True
+        )
     except subprocess.TimeoutExpired:
         return []
-    return [line for line in result.stdout.splitlines() if line.startswith(("ssh-", "ecdsa-", "sk-"))] if result.returncode == 0 else []
+    return (
+        [line for line in result.stdout.splitlines() if line.startswith(("ssh-", "ecdsa-", "sk-"))]
+        if result.returncode == 0
+        else []
+    )
 
 
 def agent_key_file(public_line: str, directory: Path) -> Path:
@@ -94,7 +112,9 @@ class SignatureCheck:
 
 def verify(message: bytes, signature: str, principal: str, allowed_signers: Path) -> SignatureCheck:
     """Whether `signature` over `message` was made by a key that allowed_signers gives to `principal`."""
-    return _verify_cached(message, signature, principal, str(allowed_signers), _content_key(allowed_signers))
+    return _verify_cached(
+        message, signature, principal, str(allowed_signers), _content_key(allowed_signers)
+    )
 
 
 def _content_key(path: Path) -> str:
@@ -105,24 +125,45 @@ def _content_key(path: Path) -> str:
 
 
 @functools.lru_cache(maxsize=512)
-def _verify_cached(message: bytes, signature: str, principal: str, allowed: str, _content: str) -> SignatureCheck:
+def _verify_cached(
+    message: bytes, signature: str, principal: str, allowed: str, _content: str
+) -> SignatureCheck:
     # Cached by the file's content: the TUI asks on every redraw, ssh-keygen takes ~5 ms a call.
     with tempfile.TemporaryDirectory(prefix="golive-sig-") as tmp:
         sig = Path(tmp) / "approval.sig"
         sig.write_text(signature)
-        if _run(["-Y", "check-novalidate", "-n", NAMESPACE, "-s", str(sig)], data=message).returncode != 0:
-            return SignatureCheck(False, "signature does not verify: the signed approval was changed")
+        if (
+            _run(
+                ["-Y", "check-novalidate", "-n", NAMESPACE, "-s", str(sig)], data=message
+            ).returncode
+            != 0
+        ):
+            return SignatureCheck(
+                False, "signature does not verify: the signed approval was changed"
+            )
         found = _run(["-Y", "find-principals", "-s", str(sig), "-f", allowed])
-        signers = [line.strip() for line in found.stdout.decode(errors="replace").splitlines() if line.strip()]
+        signers = [
+            line.strip()
+            for line in found.stdout.decode(errors="replace").splitlines()
+            if line.strip()
+        ]
         if found.returncode != 0 or not signers:
             return SignatureCheck(False, f"unknown signer: the key is not in {allowed}")
         if principal not in signers:
-            return SignatureCheck(False, f"principal {', '.join(signers)} signed it, not the approver {principal}",
-                                  ", ".join(signers))
-        checked = _run(["-Y", "verify", "-n", NAMESPACE, "-f", allowed, "-I", principal, "-s", str(sig)], data=message)
+            return SignatureCheck(
+                False,
+                f"principal {', '.join(signers)} signed it, not the approver {principal}",
+                ", ".join(signers),
+            )
+        checked = _run(
+            ["-Y", "verify", "-n", NAMESPACE, "-f", allowed, "-I", principal, "-s", str(sig)],
+            data=message,
+        )
         if checked.returncode != 0:
             detail = " ".join(checked.stderr.decode(errors="replace").split())
-            return SignatureCheck(False, f"signature does not verify for {principal}: {detail}", ", ".join(signers))
+            return SignatureCheck(
+                False, f"signature does not verify for {principal}: {detail}", ", ".join(signers)
+            )
         return SignatureCheck(True, "", principal)
 
 
@@ -152,31 +193,66 @@ def check_signed(data: bytes, signature: str, allowed_signers: Path) -> Signatur
 
 
 @functools.lru_cache(maxsize=256)
-def _check_signed_cached(data: bytes, signature: str, allowed_signers: Path, _content: str) -> SignatureCheck:
+def _check_signed_cached(
+    data: bytes, signature: str, allowed_signers: Path, _content: str
+) -> SignatureCheck:
     with tempfile.TemporaryDirectory(prefix="golive-sig-") as tmp:
         sig = Path(tmp) / "request.sig"
         sig.write_text(signature)
         if "BEGIN SSH SIGNATURE" not in signature:
-            return SignatureCheck(False, "not an SSH signature (it should start with -----BEGIN SSH SIGNATURE-----)")
+            return SignatureCheck(
+                False, "not an SSH signature (it should start with -----BEGIN SSH SIGNATURE-----)"
+            )
         novalidate = _run(["-Y", "check-novalidate", "-n", NAMESPACE, "-s", str(sig)], data=data)
         said = " ".join((novalidate.stdout + novalidate.stderr).decode(errors="replace").split())
         key = next((word for word in said.split() if word.startswith("SHA256:")), "")
         if novalidate.returncode != 0:
             if "namespace" in said.lower():
-                return SignatureCheck(False, f"the signature is not for golive (sign with -n {NAMESPACE}): {said}", key=key)
-            return SignatureCheck(False, "the signature does not match the request: the file was changed after it was "
-                                         "signed, or the signature is for another file", key=key)
+                return SignatureCheck(
+                    False,
+                    f"the signature is not for golive (sign with -n {NAMESPACE}): {said}",
+                    key=key,
+                )
+            return SignatureCheck(
+                False,
+                "the signature does not match the request: the file was changed after it was "
+                "signed, or the signature is for another file",
+                key=key,
+            )
         found = _run(["-Y", "find-principals", "-s", str(sig), "-f", str(allowed_signers)])
-        signers = [line.strip() for line in found.stdout.decode(errors="replace").splitlines() if line.strip()]
+        signers = [
+            line.strip()
+            for line in found.stdout.decode(errors="replace").splitlines()
+            if line.strip()
+        ]
         if found.returncode != 0 or not signers:
-            return SignatureCheck(False, f"unknown key: {key or 'the signing key'} is not in the allowed-signers file "
-                                         f"{allowed_signers}", key=key)
+            return SignatureCheck(
+                False,
+                f"unknown key: {key or 'the signing key'} is not in the allowed-signers file "
+                f"{allowed_signers}",
+                key=key,
+            )
         principal = signers[0]
-        checked = _run(["-Y", "verify", "-n", NAMESPACE, "-f", str(allowed_signers), "-I", principal, "-s", str(sig)],
-                       data=data)
+        checked = _run(
+            [
+                "-Y",
+                "verify",
+                "-n",
+                NAMESPACE,
+                "-f",
+                str(allowed_signers),
+                "-I",
+                principal,
+                "-s",
+                str(sig),
+            ],
+            data=data,
+        )
         if checked.returncode != 0:
             detail = " ".join(checked.stderr.decode(errors="replace").split())
-            return SignatureCheck(False, f"signature does not verify for {principal}: {detail}", principal, key)
+            return SignatureCheck(
+                False, f"signature does not verify for {principal}: {detail}", principal, key
+            )
         return SignatureCheck(True, "", principal, key)
 
 

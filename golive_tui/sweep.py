@@ -54,7 +54,10 @@ class VerdictChange:
     @property
     def improvement(self) -> bool:
         """Better than before: to pass or acceptable. error -> fail is no improvement (it still fails)."""
-        if Verdict.SKIPPED in (self.before, self.after) or self.after not in (Verdict.PASS, Verdict.ACCEPTABLE):
+        if Verdict.SKIPPED in (self.before, self.after) or self.after not in (
+            Verdict.PASS,
+            Verdict.ACCEPTABLE,
+        ):
             return False
         return RANK[Verdict(self.after)] < RANK[Verdict(self.before)]
 
@@ -82,17 +85,24 @@ class Sweep:
     """Items not evaluated in this sweep: key -> (summary, evidence) naming the silent backend."""
 
     @classmethod
-    def start(cls, items: Iterable[Item], state: State, *, clock: Callable[[], float] = time.monotonic) -> Sweep:
+    def start(
+        cls, items: Iterable[Item], state: State, *, clock: Callable[[], float] = time.monotonic
+    ) -> Sweep:
         probed = [i for i in items if i.probe]
         held = tuple(i.key for i in probed if pages_a_human(i))
         keys = tuple(i.key for i in probed if not pages_a_human(i))
         # An item whose last result was an outage's `not evaluated` is compared with its verdict before the outage.
-        before = {key: verdict_before(p.verdict, p.summary, p.evidence) for key in keys
-                  if key in state.items and (p := state.items[key].probe) is not None}
+        before = {
+            key: verdict_before(p.verdict, p.summary, p.evidence)
+            for key in keys
+            if key in state.items and (p := state.items[key].probe) is not None
+        }
         return cls(keys, before, held, clock, clock())
 
     # --- events --------------------------------------------------------------------------
-    def arrived(self, key: str, verdict: str, summary: str = "", evidence: str = "") -> VerdictChange | None:
+    def arrived(
+        self, key: str, verdict: str, summary: str = "", evidence: str = ""
+    ) -> VerdictChange | None:
         """Record one result; the change against the previous sweep, if there is one."""
         self.verdicts[key] = str(verdict)
         if backend_of(summary) is not None:
@@ -153,7 +163,11 @@ class Sweep:
     def _tally(self) -> str:
         c = self.counts()
         c["error"] -= len(self.outages)  # not evaluated: counted once per backend, not as errors
-        shown = [f"{c[v]} {glyph(v)}" for v in ("pass", "acceptable", "fail", "error") if c[v] or v != "acceptable"]
+        shown = [
+            f"{c[v]} {glyph(v)}"
+            for v in ("pass", "acceptable", "fail", "error")
+            if c[v] or v != "acceptable"
+        ]
         if c["skipped"]:
             shown.append(f"{c['skipped']} skipped")
         return " ".join(shown)
@@ -162,7 +176,9 @@ class Sweep:
         """`probing 23/57 · ✓14 ✗5 ⚠1` while results arrive."""
         c = self.counts()
         c["error"] -= len(self.outages)
-        tally = " ".join(f"{glyph(v)}{c[v]}" for v in ("pass", "acceptable", "fail", "error") if c[v])
+        tally = " ".join(
+            f"{glyph(v)}{c[v]}" for v in ("pass", "acceptable", "fail", "error") if c[v]
+        )
         silent = "".join(f" · {u.short()}" for u in self.unreachable())
         return f"probing {self.done}/{self.total}" + (f" · {tally}" if tally else "") + silent
 

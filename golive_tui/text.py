@@ -15,8 +15,19 @@ import textwrap
 # C0 (but tab and newline, handled by the callers), DEL, C1, and the bidirectional
 # overrides that reorder what is shown ("Trojan Source").
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\x80-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NAMES = {0x1B: "ESC", 0x07: "BEL", 0x08: "BS", 0x0D: "CR", 0x00: "NUL", 0x7F: "DEL", 0x0A: "LF", 0x9B: "CSI",
-          0x9D: "OSC", 0x0C: "FF", 0x0B: "VT"}
+_NAMES = {
+    0x1B: "ESC",
+    0x07: "BEL",
+    0x08: "BS",
+    0x0D: "CR",
+    0x00: "NUL",
+    0x7F: "DEL",
+    0x0A: "LF",
+    0x9B: "CSI",
+    0x9D: "OSC",
+    0x0C: "FF",
+    0x0B: "VT",
+}
 
 
 def _picture(match: re.Match[str]) -> str:
@@ -40,7 +51,10 @@ def safe_line(text: object) -> str:
 
 def indent_block(text: object, prefix: str) -> list[str]:
     """Lines of a multi-line text, each indented by `prefix`, so none can pass for a field of its own."""
-    return [prefix + line for line in safe_block(text).replace("\r\n", "\n").replace("\t", "    ").split("\n")]
+    return [
+        prefix + line
+        for line in safe_block(text).replace("\r\n", "\n").replace("\t", "    ").split("\n")
+    ]
 
 
 def control_characters(text: str) -> str:

@@ -32,7 +32,9 @@ def parse_toml(path: Path | str, text: str) -> dict[str, Any]:
         message = str(exc)
         match = _AT_LINE.search(message)
         line = int(match.group(1)) if match else None
-        raise LoadError(path, f"invalid TOML: {_AT_LINE.sub('', message).strip()}", line=line) from None
+        raise LoadError(
+            path, f"invalid TOML: {_AT_LINE.sub('', message).strip()}", line=line
+        ) from None
 
 
 def key_path(raw: Any, loc: Sequence[str | int]) -> str:
@@ -78,7 +80,9 @@ def guess_line(text: str, raw: Any, loc: Sequence[str | int]) -> int | None:
         return None
     # The entity's block runs to the next line declaring an id (items and sections all have one).
     end = next((n for n in range(start + 1, len(lines)) if _ID_LINE.match(lines[n])), len(lines))
-    key_re = re.compile(rf"(^|[{{,\s])\"?{re.escape(last_key)}\"?\s*=|^\s*\[+[^\]]*\b{re.escape(last_key)}\]+")
+    key_re = re.compile(
+        rf"(^|[{{,\s])\"?{re.escape(last_key)}\"?\s*=|^\s*\[+[^\]]*\b{re.escape(last_key)}\]+"
+    )
     for n in range(start, end):
         if key_re.search(lines[n]):
             return n + 1
@@ -92,9 +96,17 @@ def validation_error(path: Path | str, text: str, raw: Any, exc: ValidationError
     """The first pydantic error as a LoadError; the others are counted in the message."""
     errors = exc.errors()
     first = errors[0]
-    loc = [step for step in first["loc"] if not (isinstance(step, str) and step.startswith("function-"))]
+    loc = [
+        step
+        for step in first["loc"]
+        if not (isinstance(step, str) and step.startswith("function-"))
+    ]
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
-    more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+    more = (
+        f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})"
+        if len(errors) > 1
+        else ""
+    )
     return LoadError(path, msg + more, line=guess_line(text, raw, loc), key=key_path(raw, loc))

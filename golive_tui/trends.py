@@ -55,14 +55,25 @@ def trend_query(item: Item) -> tuple[str, float] | None:
     return None
 
 
-async def range_values(ctx: ProbeContext, query: str, start: datetime, end: datetime, step: float) -> list[float]:
+async def range_values(
+    ctx: ProbeContext, query: str, start: datetime, end: datetime, step: float
+) -> list[float]:
     """Values of a query that gives one series, oldest first (ProbeError on any other answer)."""
     from .probes.http_client import request
     from .probes.prometheus import expand
 
     url = ctx.profile.prometheus.url.rstrip("/") + "/api/v1/query_range"
-    response = await request(ctx, "GET", url, params={"query": expand(ctx, query), "start": f"{start.timestamp():.3f}",
-                                                      "end": f"{end.timestamp():.3f}", "step": f"{step:g}"})
+    response = await request(
+        ctx,
+        "GET",
+        url,
+        params={
+            "query": expand(ctx, query),
+            "start": f"{start.timestamp():.3f}",
+            "end": f"{end.timestamp():.3f}",
+            "step": f"{step:g}",
+        },
+    )
     if response.status_code != 200:
         raise ProbeError(f"Prometheus query_range answered {response.status_code}")
     try:
@@ -87,8 +98,15 @@ async def range_values(ctx: ProbeContext, query: str, start: datetime, end: date
     return values
 
 
-async def trend(profile: Profile, item: Item, clients: ClientCache, now: datetime, *,
-                window: timedelta = WINDOW, points: int = POINTS) -> Trend:
+async def trend(
+    profile: Profile,
+    item: Item,
+    clients: ClientCache,
+    now: datetime,
+    *,
+    window: timedelta = WINDOW,
+    points: int = POINTS,
+) -> Trend:
     """One metric's last `window`, as `points` values (or the reason there are none)."""
     found = trend_query(item)
     if found is None:
@@ -96,14 +114,19 @@ async def trend(profile: Profile, item: Item, clients: ClientCache, now: datetim
     query, scale = found
     ctx = ProbeContext(profile, item, clients, profile.run.timeout)
     try:
-        values = await range_values(ctx, query, now - window, now, max(1.0, window.total_seconds() / points))
+        values = await range_values(
+            ctx, query, now - window, now, max(1.0, window.total_seconds() / points)
+        )
     except ProbeError as exc:
         return Trend(item.key, error=str(exc))
     return Trend(item.key, tuple(v * scale for v in values))
 
 
 NO_TREND = {
-    "aws.db-metric": ("CloudWatch", "a CloudWatch metric, read as one value: no range query for a trend here"),
+    "aws.db-metric": (
+        "CloudWatch",
+        "a CloudWatch metric, read as one value: no range query for a trend here",
+    ),
     "k6.scenario": ("k6 run", "one k6 load-test run, not a time series: no trend"),
 }
 """Probe kind -> (cell, detail): why a metric measured that way has no sparkline."""
@@ -115,10 +138,16 @@ def without_trend(item: Item) -> Trend:
         if spec.kind in NO_TREND:
             short, why = NO_TREND[spec.kind]
             return Trend(item.key, error=why, short=short)
-    return Trend(item.key, error="not measured by a Prometheus query: no range query for a trend", short="no query")
+    return Trend(
+        item.key,
+        error="not measured by a Prometheus query: no range query for a trend",
+        short="no query",
+    )
 
 
-async def trends(profile: Profile, items: Iterable[Item], clients: ClientCache, now: datetime) -> dict[str, Trend]:
+async def trends(
+    profile: Profile, items: Iterable[Item], clients: ClientCache, now: datetime
+) -> dict[str, Trend]:
     """The trend of every metric item: a Prometheus query's last hour (the queries at once, on one loop),
     or, for a metric measured another way, the reason it has none."""
     metrics = [i for i in items if i.metric is not None]

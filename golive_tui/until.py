@@ -34,8 +34,10 @@ def parse_until(raw: str, now: datetime) -> datetime:
         today = now.astimezone(UTC)
         moment = datetime.combine(today.date(), time(hour, minute), tzinfo=UTC)
         if moment <= today:
-            raise GoliveError(f"{text} UTC today has passed ({today:%H:%M} UTC now): give a date, e.g. "
-                              f"{(today + timedelta(days=1)):%Y-%m-%d} {text}")
+            raise GoliveError(
+                f"{text} UTC today has passed ({today:%H:%M} UTC now): give a date, e.g. "
+                f"{(today + timedelta(days=1)):%Y-%m-%d} {text}"
+            )
         return moment
     try:
         parsed = datetime.fromisoformat(text)

@@ -44,7 +44,9 @@ def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
     record: dict[str, Any] = {"items": [result_record(o) for o in outcomes], "counts": counts}
     silent = run_unreachable(outcomes)
     if silent:
-        record["unreachable"] = [{"backend": u.backend, "since": u.since, "items": u.items} for u in silent]
+        record["unreachable"] = [
+            {"backend": u.backend, "since": u.since, "items": u.items} for u in silent
+        ]
     return record
 
 
@@ -59,8 +61,12 @@ def run_table(outcomes: list[ItemResult]) -> str:
     lines = [f"{'VERDICT':<12} {'ITEM':<46} {'MS':>6}  SUMMARY"]
     for o in outcomes:
         v = o.result.verdict.value
-        lines.append(safe_line(f"{glyph(v)} {v:<10} {shorten(o.item.key, 46):<46} {o.result.duration_ms:>6.0f}  "
-                               f"{shorten(o.result.summary, 100)}"))
+        lines.append(
+            safe_line(
+                f"{glyph(v)} {v:<10} {shorten(o.item.key, 46):<46} {o.result.duration_ms:>6.0f}  "
+                f"{shorten(o.result.summary, 100)}"
+            )
+        )
     counts = run_record(outcomes)["counts"]
     lines.append("")
     lines.append("  ".join(f"{k}: {counts[k]}" for k in VERDICTS if k in counts))
@@ -68,16 +74,24 @@ def run_table(outcomes: list[ItemResult]) -> str:
     return "\n".join(lines)
 
 
-def status_record(checklist: Checklist, profile: Profile, state: State, now: datetime, *, store=None) -> dict[str, Any]:
+def status_record(
+    checklist: Checklist, profile: Profile, state: State, now: datetime, *, store=None
+) -> dict[str, Any]:
     decision = decide(checklist, state, now, Trust.of(checklist, profile))
     sections = []
     for top in checklist.section:
         for section in top.walk():
             prog = section_progress(section, state, now)
-            sections.append({
-                "id": section.key, "title": section.title, "depth": section.key.count("."),
-                "total": prog.total, "finished": prog.finished, "counts": dict(prog.counts),
-            })
+            sections.append(
+                {
+                    "id": section.key,
+                    "title": section.title,
+                    "depth": section.key.count("."),
+                    "total": prog.total,
+                    "finished": prog.finished,
+                    "counts": dict(prog.counts),
+                }
+            )
     overall = progress(list(checklist.items()), state, now)
     items = {}
     for item in checklist.items():
@@ -86,8 +100,14 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
             continue
         facts = item_facts(item, state, now)
         items[item.key] = {
-            "status": facts.status, "outcome": facts.state, "reason": facts.reason, "by": facts.by,
-            "at": facts.at, "note": facts.note, "evidence": facts.evidence, "verdict": facts.verdict or None,
+            "status": facts.status,
+            "outcome": facts.state,
+            "reason": facts.reason,
+            "by": facts.by,
+            "at": facts.at,
+            "note": facts.note,
+            "evidence": facts.evidence,
+            "verdict": facts.verdict or None,
             "override": facts.override,
         }
     return {
@@ -102,10 +122,25 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
         "sections": sections,
         "items": items,
         "decision": {
-            "go": decision.go, "label": decision.label, "reasons": decision.reasons, "signature": decision.signature,
-            "integrity": {"ok": decision.integrity.ok, "entries": decision.integrity.entries,
-                          "problem": decision.integrity.problem, "broken_seq": decision.integrity.broken_seq},
-            "criteria": [{"id": c.criterion.id, "title": c.criterion.title, "met": c.met, "blockers": c.blockers} for c in decision.criteria],
+            "go": decision.go,
+            "label": decision.label,
+            "reasons": decision.reasons,
+            "signature": decision.signature,
+            "integrity": {
+                "ok": decision.integrity.ok,
+                "entries": decision.integrity.entries,
+                "problem": decision.integrity.problem,
+                "broken_seq": decision.integrity.broken_seq,
+            },
+            "criteria": [
+                {
+                    "id": c.criterion.id,
+                    "title": c.criterion.title,
+                    "met": c.met,
+                    "blockers": c.blockers,
+                }
+                for c in decision.criteria
+            ],
             "approvals": [approval_record(a) for a in decision.approvals],
         },
         "golive_at": state.meta.golive_at,
@@ -119,10 +154,21 @@ def status_record(checklist: Checklist, profile: Profile, state: State, now: dat
 
 def approval_record(view: ApprovalView) -> dict[str, Any]:
     """One approval for `status --format json`: who approved, who recorded it, signed / unsigned / proxy / invalid."""
-    return {"role": view.role, "id": view.role_id, "state": view.state, "name": view.name, "principal": view.principal,
-            "at": view.at, "changed": view.changed, "operator": view.operator, "proxy": view.proxy,
-            "signed": view.signing.verified, "signing": view.signing.label, "signing_detail": view.signing.detail,
-            "counts": view.counts}
+    return {
+        "role": view.role,
+        "id": view.role_id,
+        "state": view.state,
+        "name": view.name,
+        "principal": view.principal,
+        "at": view.at,
+        "changed": view.changed,
+        "operator": view.operator,
+        "proxy": view.proxy,
+        "signed": view.signing.verified,
+        "signing": view.signing.label,
+        "signing_detail": view.signing.detail,
+        "counts": view.counts,
+    }
 
 
 def approval_line(a: dict[str, Any]) -> str:
@@ -142,7 +188,8 @@ def status_table(record: dict[str, Any]) -> str:
     c = record["counts"]
     lines = [
         f"{record['checklist']} — target {record['target']}",
-        f"{record['finished']}/{record['total']} finished   " + "  ".join(f"{glyph(k)} {k} {c[k]}" for k in c),
+        f"{record['finished']}/{record['total']} finished   "
+        + "  ".join(f"{glyph(k)} {k} {c[k]}" for k in c),
         *_shared_lines(record.get("shared_state")),
         "",
         f"{'SECTION':<44} {'DONE':>9}  FAILED",
@@ -150,10 +197,14 @@ def status_table(record: dict[str, Any]) -> str:
     for s in record["sections"]:
         indent = "  " * s["depth"]
         failed = s["counts"].get("failed", 0)
-        lines.append(f"{indent + shorten(s['title'], 44 - len(indent)):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}")
+        lines.append(
+            f"{indent + shorten(s['title'], 44 - len(indent)):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}"
+        )
     d = record["decision"]
     if not d["integrity"]["ok"]:
-        lines.insert(0, f"TAMPERED: {d['integrity']['problem']} (golive audit verify; golive restore)")
+        lines.insert(
+            0, f"TAMPERED: {d['integrity']['problem']} (golive audit verify; golive restore)"
+        )
     lines += ["", "APPROVALS", *(approval_line(a) for a in d["approvals"])]
     lines += ["", f"DECISION: {d['label']}"]
     lines += [f"  - {reason}" for reason in d["reasons"]]
@@ -177,25 +228,40 @@ def _shared_lines(shared: dict[str, Any] | None) -> list[str]:
     """The shared (S3) state's line: where, versioning, and OFFLINE / queued changes."""
     if not shared:
         return []
-    facts = [f"bucket versioning {shared['versioning']}" if shared.get("versioning") else "",
-             f"SSE {shared['encryption']}" if shared.get("encryption") else ""]
+    facts = [
+        f"bucket versioning {shared['versioning']}" if shared.get("versioning") else "",
+        f"SSE {shared['encryption']}" if shared.get("encryption") else "",
+    ]
     lines = [f"state: {shared['location']}" + "".join(f", {f}" for f in facts if f)]
     if shared.get("summary"):
         lines.append(f"  {shared['summary']}")
     return lines
 
 
-def item_record(checklist: Checklist, item: Item, state: State, now: datetime,
-                profile: Profile | None = None) -> dict[str, Any]:
+def item_record(
+    checklist: Checklist, item: Item, state: State, now: datetime, profile: Profile | None = None
+) -> dict[str, Any]:
     istate = state.item(item.key)
     facts = item_facts(item, state, now)
-    extra = {"runbook_filled": filled_runbook(item, profile)} if profile is not None and item.runbook else {}
+    extra = (
+        {"runbook_filled": filled_runbook(item, profile)}
+        if profile is not None and item.runbook
+        else {}
+    )
     return extra | {
-        "id": item.key, "title": item.title, "description": item.description, "owner": item.owner,
-        "priority": item.priority, "probes": [p.model_dump() for p in item.probe],
-        "metric": item.metric.model_dump() if item.metric else None, "runbook": item.runbook,
-        "fields": dict(item.fields), "links": [link.model_dump() for link in item.links],
-        "state": istate.model_dump(), "outcome": facts.state, "reason": facts.reason,
+        "id": item.key,
+        "title": item.title,
+        "description": item.description,
+        "owner": item.owner,
+        "priority": item.priority,
+        "probes": [p.model_dump() for p in item.probe],
+        "metric": item.metric.model_dump() if item.metric else None,
+        "runbook": item.runbook,
+        "fields": dict(item.fields),
+        "links": [link.model_dump() for link in item.links],
+        "state": istate.model_dump(),
+        "outcome": facts.state,
+        "reason": facts.reason,
     }
 
 
@@ -207,43 +273,70 @@ def filled_runbook(item: Item, profile: Profile) -> str:
     return fill(item.runbook, profile)
 
 
-def item_text(checklist: Checklist, item: Item, state: State, now: datetime, profile: Profile | None = None) -> str:
+def item_text(
+    checklist: Checklist, item: Item, state: State, now: datetime, profile: Profile | None = None
+) -> str:
     istate = state.item(item.key)
     facts = item_facts(item, state, now)
     first, *more = item.description.split("\n")  # an imported item's sub-bullets: one line each
-    lines = [f"{item.key}  [{item.priority}]", f"  {item.title} — {first}", *indent_block("\n".join(more), "    ")[:len(more)],
-             f"  owner: {item.owner}"]
-    lines += [safe_line(f"  {name}: {value}") for name, value in item.fields.items()]  # the source's other columns
+    lines = [
+        f"{item.key}  [{item.priority}]",
+        f"  {item.title} — {first}",
+        *indent_block("\n".join(more), "    ")[: len(more)],
+        f"  owner: {item.owner}",
+    ]
+    lines += [
+        safe_line(f"  {name}: {value}") for name, value in item.fields.items()
+    ]  # the source's other columns
     lines += [safe_line(f"  link: {link.name} <{link.url}>") for link in item.links]
-    lines.append(f"  status: {glyph(facts.state)} {facts.state}" + (f" ({facts.reason})" if facts.reason else "")
-                 + (f" — by {istate.by} at {istate.at:%Y-%m-%d %H:%M} UTC" if istate.at else ""))
+    lines.append(
+        f"  status: {glyph(facts.state)} {facts.state}"
+        + (f" ({facts.reason})" if facts.reason else "")
+        + (f" — by {istate.by} at {istate.at:%Y-%m-%d %H:%M} UTC" if istate.at else "")
+    )
     recorded = _last_operator(state, item.key)
     if recorded:
         lines.append(f"  recorded by: {recorded}")
     if item.metric:
         m = item.metric
-        lines.append(f"  metric: {m.label or item.title}: target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else ""))
+        lines.append(
+            f"  metric: {m.label or item.title}: target {m.target}"
+            + (f", acceptable {m.acceptable}" if m.acceptable else "")
+        )
     for spec in item.probe:
         lines.append(f"  probe: {spec.kind} {spec.params or ''}".rstrip())
     if istate.probe:
         p = istate.probe
-        lines.append(f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)")
+        lines.append(
+            f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)"
+        )
         if p.evidence:
             lines += indent_block(p.evidence.rstrip("\n"), "    │ ")
     if istate.note:
         lines.append("  note:")
         lines += indent_block(istate.note, "    │ ")  # a note's lines can never pass for a field
     if istate.evidence:
-        lines.append(f"  evidence: {istate.evidence}" + (f" (sha256 {istate.evidence_sha256[:16]}…)" if istate.evidence_sha256 else ""))
+        lines.append(
+            f"  evidence: {istate.evidence}"
+            + (f" (sha256 {istate.evidence_sha256[:16]}…)" if istate.evidence_sha256 else "")
+        )
     if istate.waiver:
-        lines.append(f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by {istate.waiver.by}: {istate.waiver.reason}")
+        lines.append(
+            f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by {istate.waiver.by}: {istate.waiver.reason}"
+        )
     if istate.override:
         o_ = istate.override
-        lines.append(f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at {o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}")
+        lines.append(
+            f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at {o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}"
+        )
     if item.runbook:
         filled = profile is not None
-        lines.append(f"  runbook (filled in for {profile.target.name}):" if filled else "  runbook:")
-        lines += indent_block((filled_runbook(item, profile) if filled else item.runbook).rstrip("\n"), "    ")
+        lines.append(
+            f"  runbook (filled in for {profile.target.name}):" if filled else "  runbook:"
+        )
+        lines += indent_block(
+            (filled_runbook(item, profile) if filled else item.runbook).rstrip("\n"), "    "
+        )
     return "\n".join(safe_line(line) for line in lines)
 
 
@@ -269,5 +362,9 @@ def audit_lines(entries: list[AuditEntry]) -> list[str]:
         detail = ", ".join(f"{k}={_brief(v)}" for k, v in e.values.items() if k not in ("at", "by"))
         operator = Operator.from_record(e.operator)
         recorded = f" [{operator}]" if operator else ""
-        lines.append(safe_line(f"#{e.seq:<4} {e.at:%Y-%m-%d %H:%M:%S} {e.by:<20} {e.action:<10} {e.target}  {detail}{recorded}"))
+        lines.append(
+            safe_line(
+                f"#{e.seq:<4} {e.at:%Y-%m-%d %H:%M:%S} {e.by:<20} {e.action:<10} {e.target}  {detail}{recorded}"
+            )
+        )
     return lines

@@ -32,7 +32,13 @@ class Verdict(enum.StrEnum):
 
 VERDICTS: tuple[str, ...] = tuple(v.value for v in Verdict)
 VerdictName = Literal["pass", "acceptable", "fail", "error", "skipped"]
-SEVERITY = {Verdict.SKIPPED: 0, Verdict.PASS: 1, Verdict.ACCEPTABLE: 2, Verdict.ERROR: 3, Verdict.FAIL: 4}
+SEVERITY = {
+    Verdict.SKIPPED: 0,
+    Verdict.PASS: 1,
+    Verdict.ACCEPTABLE: 2,
+    Verdict.ERROR: 3,
+    Verdict.FAIL: 4,
+}
 """Order for merging several probes of one item: the item shows the worst."""
 
 
@@ -93,7 +99,13 @@ def format_value(value: float | None, unit: str = "") -> str:
     """A measured value with its unit, four significant digits (`9.99%`, `412ms`, `1200000 rps`)."""
     if value is None:
         return ""
-    number = f"{value:.3g}" if abs(value) < 10 else f"{value:.4g}" if abs(value) < 1e6 else f"{value:.0f}"
+    number = (
+        f"{value:.3g}"
+        if abs(value) < 10
+        else f"{value:.4g}"
+        if abs(value) < 1e6
+        else f"{value:.0f}"
+    )
     if "e" in number:
         number = f"{value:.0f}"
     return number + unit_suffix(unit)
@@ -116,6 +128,10 @@ def is_probe_attester(by: str) -> bool:
 
 
 STATUS_OUTCOME: dict[str, OutcomeState] = {
-    "done": "complete", "failed": "failed", "n/a": "n/a", "blocked": "blocked", "pending": "pending",
+    "done": "complete",
+    "failed": "failed",
+    "n/a": "n/a",
+    "blocked": "blocked",
+    "pending": "pending",
 }
 """How a recorded status counts before waivers and expiry (decision.outcome; the first frame's rows)."""

@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fixtures.k8s", "tests.fixtures.aws", "tests.fixtures.web", "tests.fixtures.demo"]
+pytest_plugins = [
+    "tests.fixtures.k8s",
+    "tests.fixtures.aws",
+    "tests.fixtures.web",
+    "tests.fixtures.demo",
+]
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "tests" / "data" / "seed" / "production-checklist.md"
@@ -20,14 +25,26 @@ PRODUCTION = REPO / "golive_tui" / "data" / "checklists" / "production.toml"
 def pytest_sessionstart(session: pytest.Session) -> None:
     import importlib.util
 
-    if importlib.util.find_spec("keyrings.alt") is None:  # the tests' keyring backend (dependency group `test`)
-        pytest.exit("keyrings.alt is missing: uv sync --all-extras --all-groups (or run ./scripts/test)", returncode=2)
+    if (
+        importlib.util.find_spec("keyrings.alt") is None
+    ):  # the tests' keyring backend (dependency group `test`)
+        pytest.exit(
+            "keyrings.alt is missing: uv sync --all-extras --all-groups (or run ./scripts/test)",
+            returncode=2,
+        )
 
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's kubeconfig, AWS profile, golive profile or keyring."""
-    for var in ("KUBECONFIG", "AWS_PROFILE", "AWS_ENDPOINT_URL", "GOLIVE_PROFILE", "GOLIVE_STATE", "NO_COLOR"):
+    for var in (
+        "KUBECONFIG",
+        "AWS_PROFILE",
+        "AWS_ENDPOINT_URL",
+        "GOLIVE_PROFILE",
+        "GOLIVE_STATE",
+        "NO_COLOR",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("GOLIVE_USER", "tester@ci")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

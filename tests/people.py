@@ -14,7 +14,9 @@ def person(login: str, name: str | None = None, host: str = "bastion-1") -> Acto
     return Actor.current(name or login, operator=Operator(login, host))
 
 
-def forced_go_live(store, checklist, reason: str, *, by: Actor | None = None, confirmer: str = "second-captain") -> None:
+def forced_go_live(
+    store, checklist, reason: str, *, by: Actor | None = None, confirmer: str = "second-captain"
+) -> None:
     """A forced go-live as the checklist now requires it: one operator asks, another confirms."""
     from golive_tui import actions
 

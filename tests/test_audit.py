@@ -24,16 +24,35 @@ def recorded(tmp_path: Path) -> StateStore:
     checklist = load_checklist(MINI)
     store = open_store(tmp_path / "state.toml", checklist=checklist.title)
     items = checklist.item_map()
-    actions.mark(store, items["go-live.infra.cluster"], "done", note="API 1.32 healthy", actor=Actor.current("alice"))
-    actions.mark(store, items["security.waf"], "failed", note="no rules", actor=Actor.current("bob"))
+    actions.mark(
+        store,
+        items["go-live.infra.cluster"],
+        "done",
+        note="API 1.32 healthy",
+        actor=Actor.current("alice"),
+    )
+    actions.mark(
+        store, items["security.waf"], "failed", note="no rules", actor=Actor.current("bob")
+    )
     actions.approve(store, checklist, "eng", name="Erin", actor=person("erin"))
-    actions.mark(store, items["go-live.infra.rollback"], "done", evidence="https://wiki/rollback", actor=Actor.current("carol"))
+    actions.mark(
+        store,
+        items["go-live.infra.rollback"],
+        "done",
+        evidence="https://wiki/rollback",
+        actor=Actor.current("carol"),
+    )
     return store
 
 
 def golive(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args],
-                          cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_untouched_chain_verifies(recorded: StateStore) -> None:
@@ -47,12 +66,18 @@ def test_untouched_chain_verifies(recorded: StateStore) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ('note = "API 1.32 healthy"', 'note = "API 1.31 healthy"', "items differ"),  # the item table
+        (
+            'note = "API 1.32 healthy"',
+            'note = "API 1.31 healthy"',
+            "items differ",
+        ),  # the item table
         ('status = "failed"', 'status = "done"', "items differ"),  # first occurrence: item table
         ('name = "Erin"', 'name = "Mallory"', "approvals differ"),
     ],
 )
-def test_editing_a_state_field_by_hand_is_detected(recorded: StateStore, old: str, new: str, expected: str) -> None:
+def test_editing_a_state_field_by_hand_is_detected(
+    recorded: StateStore, old: str, new: str, expected: str
+) -> None:
     text = recorded.path.read_text()
     assert old in text
     recorded.path.write_text(text.replace(old, new, 1))

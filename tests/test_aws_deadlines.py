@@ -18,8 +18,18 @@ from golive_tui.sandbox.aws_moto import SandboxAccount
 
 pytestmark = pytest.mark.slow
 
-KINDS = ["aws.eks-cluster", "aws.rds-cluster", "aws.rds-backups", "aws.acm-certificates", "aws.wafv2", "aws.shield",
-         "aws.cloudtrail", "aws.log-groups", "aws.security-groups", "aws.rds-tls"]
+KINDS = [
+    "aws.eks-cluster",
+    "aws.rds-cluster",
+    "aws.rds-backups",
+    "aws.acm-certificates",
+    "aws.wafv2",
+    "aws.shield",
+    "aws.cloudtrail",
+    "aws.log-groups",
+    "aws.security-groups",
+    "aws.rds-tls",
+]
 
 
 def items() -> list[Item]:
@@ -42,7 +52,9 @@ def test_limits_fit_the_budget() -> None:
     for budget in (0.3, 1.0, 2.0, 3.0, 10.0):
         limits = call_limits(budget)
         attempts = limits["retries"]["total_max_attempts"]
-        worst = attempts * (limits["connect_timeout"] + limits["read_timeout"]) + (1.0 if attempts == 2 else 0.0)
+        worst = attempts * (limits["connect_timeout"] + limits["read_timeout"]) + (
+            1.0 if attempts == 2 else 0.0
+        )
         assert worst <= budget + 1e-9, (budget, limits)
     assert budgets(3) == [3, 1.5, 0.75, 0.375]
 
@@ -91,11 +103,15 @@ def test_a_silent_endpoint_gets_the_attempts_the_budget_allows_and_no_more(
     planned = call_limits(timeout)["retries"]["total_max_attempts"]
     assert planned == (1 if timeout == 2 else 2)
     assert len(counting_silent.accepted) == planned, outcome.result.summary
-    assert outcome.result.summary.startswith("AWS endpoint not answering: Read timeout"), outcome.result.summary
+    assert outcome.result.summary.startswith("AWS endpoint not answering: Read timeout"), (
+        outcome.result.summary
+    )
     assert outcome.result.duration_ms < timeout * 1000
 
 
-def test_closed_port_is_refused_for_every_kind_at_concurrency_16(aws_healthy: SandboxAccount, closed_port: int) -> None:
+def test_closed_port_is_refused_for_every_kind_at_concurrency_16(
+    aws_healthy: SandboxAccount, closed_port: int
+) -> None:
     profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{closed_port}")
     profile.run.concurrency = 16
     started = time.monotonic()
@@ -108,10 +124,14 @@ def test_closed_port_is_refused_for_every_kind_at_concurrency_16(aws_healthy: Sa
         assert summary == "not evaluated: AWS endpoint unreachable", (outcome.item.title, summary)
         assert "connection refused" in outcome.result.evidence, outcome.item.title
     said = f"the probe said: AWS endpoint unreachable: connection refused (http://127.0.0.1:{closed_port}/"
-    assert any(said in outcome.result.evidence for outcome in results)  # those that ran first, in their own words
+    assert any(
+        said in outcome.result.evidence for outcome in results
+    )  # those that ran first, in their own words
 
 
-def test_blackhole_ends_within_the_timeout_for_every_kind(aws_healthy: SandboxAccount, blackhole: int) -> None:
+def test_blackhole_ends_within_the_timeout_for_every_kind(
+    aws_healthy: SandboxAccount, blackhole: int
+) -> None:
     profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{blackhole}")
     clients = ClientCache()
     # boto3 imported, every kind's client built for this timeout: set-up is not the probe's time (see prepare)
@@ -119,18 +139,34 @@ def test_blackhole_ends_within_the_timeout_for_every_kind(aws_healthy: SandboxAc
     started = time.monotonic()
     results = run_sync(profile, items(), timeout=2, clients=clients)
     assert time.monotonic() - started < 2 + 1
-    for outcome in results:  # the endpoint found silent: one finding, every item cut before its deadline
-        assert outcome.result.summary == "not evaluated: AWS endpoint unreachable", outcome.result.summary
-        assert outcome.result.duration_ms < 2 * 1000, (outcome.item.title, outcome.result.duration_ms)
+    for (
+        outcome
+    ) in results:  # the endpoint found silent: one finding, every item cut before its deadline
+        assert outcome.result.summary == "not evaluated: AWS endpoint unreachable", (
+            outcome.result.summary
+        )
+        assert outcome.result.duration_ms < 2 * 1000, (
+            outcome.item.title,
+            outcome.result.duration_ms,
+        )
     started = time.monotonic()
-    results = run_sync(profile, items(), timeout=2, clients=clients, reachability=False)  # each probe alone
+    results = run_sync(
+        profile, items(), timeout=2, clients=clients, reachability=False
+    )  # each probe alone
     assert time.monotonic() - started < 2 + 1
     for outcome in results:
         # the engine's cut-off (timeout + grace) never had to act: botocore's own read timeout ended the call
-        assert outcome.result.duration_ms < (2 + 0.4) * 1000, (outcome.item.title, outcome.result.duration_ms)
+        assert outcome.result.duration_ms < (2 + 0.4) * 1000, (
+            outcome.item.title,
+            outcome.result.duration_ms,
+        )
         assert outcome.result.verdict is Verdict.ERROR
-        assert outcome.result.summary.startswith("AWS endpoint not answering: Read timeout on endpoint URL"), outcome.result.summary
-        assert "timed out after" not in outcome.result.summary  # our reason, not the engine's cut-off
+        assert outcome.result.summary.startswith(
+            "AWS endpoint not answering: Read timeout on endpoint URL"
+        ), outcome.result.summary
+        assert (
+            "timed out after" not in outcome.result.summary
+        )  # our reason, not the engine's cut-off
 
 
 def test_every_aws_kind_builds_its_clients_before_the_deadline() -> None:

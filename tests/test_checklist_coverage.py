@@ -10,14 +10,20 @@ from golive_tui.probes import registry
 
 
 def test_coverage_line_counts_the_probed_rows() -> None:
-    shown = subprocess.run([sys.executable, "-m", "golive_tui", "checklists", "--coverage"], capture_output=True, text=True,
-                           timeout=60)
+    shown = subprocess.run(
+        [sys.executable, "-m", "golive_tui", "checklists", "--coverage"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert shown.returncode == 0, shown.stderr
     items = list(load_checklist("production").items())
     probed = sum(1 for i in items if i.probe)
     assert probed >= 80 and len(items) == 129
     assert f"probed {probed} of 129 rows" in shown.stdout
-    assert "performance     19/19  probed\n" in shown.stdout  # a section without a row left to a human lists none
+    assert (
+        "performance     19/19  probed\n" in shown.stdout
+    )  # a section without a row left to a human lists none
     assert "operational.support-handoff" in shown.stdout  # a row attested by hand is named
 
 

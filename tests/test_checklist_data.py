@@ -13,8 +13,14 @@ from golive_tui.model import Checklist
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "checklists" / "production.toml"
-TOP_SECTIONS = ["Go-Live Checklist", "Security Review Checklist", "Performance Benchmarks",
-                "Compliance Verification", "Sign-Off Requirements", "Post Go-Live"]
+TOP_SECTIONS = [
+    "Go-Live Checklist",
+    "Security Review Checklist",
+    "Performance Benchmarks",
+    "Compliance Verification",
+    "Sign-Off Requirements",
+    "Post Go-Live",
+]
 
 
 def seed_tables(seed: Path) -> list[dict]:
@@ -34,7 +40,13 @@ def seed_tables(seed: Path) -> list[dict]:
             header, rows, row, in_head = [], [], [], False
             while tokens[i].type != "table_close":
                 t = tokens[i]
-                in_head = True if t.type == "thead_open" else False if t.type == "thead_close" else in_head
+                in_head = (
+                    True
+                    if t.type == "thead_open"
+                    else False
+                    if t.type == "thead_close"
+                    else in_head
+                )
                 if t.type == "tr_open":
                     row = []
                 elif t.type == "inline":
@@ -42,7 +54,15 @@ def seed_tables(seed: Path) -> list[dict]:
                 elif t.type == "tr_close":
                     (header.extend(row) if in_head else rows.append(row))
                 i += 1
-            found.append({"top": top, "sub": sub, "header": [h.lower() for h in header], "rows": rows, "tasks": []})
+            found.append(
+                {
+                    "top": top,
+                    "sub": sub,
+                    "header": [h.lower() for h in header],
+                    "rows": rows,
+                    "tasks": [],
+                }
+            )
         elif tok.type == "inline" and top and re.match(r"^\[[ xX]\] ", tok.content):
             if not found or found[-1]["sub"] != sub or found[-1]["rows"]:
                 found.append({"top": top, "sub": sub, "header": [], "rows": [], "tasks": []})
@@ -65,7 +85,9 @@ def _subsection(checklist: Checklist, top: str, sub: str):
     return subs[0]
 
 
-def test_every_table_row_and_task_is_an_item_with_its_owner(seed_path: Path, shipped: Checklist) -> None:
+def test_every_table_row_and_task_is_an_item_with_its_owner(
+    seed_path: Path, shipped: Checklist
+) -> None:
     checked = 0
     for table in seed_tables(seed_path):
         if table["sub"] in ("Required Approvals", "Go-Live Decision"):
@@ -77,7 +99,9 @@ def test_every_table_row_and_task_is_an_item_with_its_owner(seed_path: Path, shi
             assert row[0] in items, f"{table['sub']}: row {row[0]!r} missing"
             item = items[row[0]]
             if "owner" in cells:
-                assert item.owner == cells["owner"], f"{item.key}: owner {item.owner!r} != {cells['owner']!r}"
+                assert item.owner == cells["owner"], (
+                    f"{item.key}: owner {item.owner!r} != {cells['owner']!r}"
+                )
             if "description" in cells:
                 assert item.description == cells["description"]
             if "metric" in cells:
@@ -91,7 +115,14 @@ def test_every_table_row_and_task_is_an_item_with_its_owner(seed_path: Path, shi
 
 def test_six_top_sections_in_order(shipped: Checklist) -> None:
     assert [s.title for s in shipped.section] == TOP_SECTIONS
-    assert [s.id for s in shipped.section] == ["go-live", "security", "performance", "compliance", "sign-off", "post-go-live"]
+    assert [s.id for s in shipped.section] == [
+        "go-live",
+        "security",
+        "performance",
+        "compliance",
+        "sign-off",
+        "post-go-live",
+    ]
 
 
 def _threshold(text: str) -> tuple[str, float, str]:
@@ -125,14 +156,22 @@ def test_metric_thresholds_are_the_seeds_numbers(seed_path: Path, shipped: Check
                     assert threshold.unit == unit, (row[0], column)
                 compared += 1
             if "expected" in cells:
-                assert metric.expected == cells["expected"], (row[0], metric.expected, cells["expected"])
+                assert metric.expected == cells["expected"], (
+                    row[0],
+                    metric.expected,
+                    cells["expected"],
+                )
     assert compared >= 20
 
 
 def test_approvals_and_go_no_go_criteria(seed_path: Path, shipped: Checklist) -> None:
     tables = {t["sub"]: t for t in seed_tables(seed_path)}
-    assert [a.role for a in shipped.approval] == [row[0] for row in tables["Required Approvals"]["rows"]]
-    assert [c.title for c in shipped.criterion] == [row[0] for row in tables["Go-Live Decision"]["rows"]]
+    assert [a.role for a in shipped.approval] == [
+        row[0] for row in tables["Required Approvals"]["rows"]
+    ]
+    assert [c.title for c in shipped.criterion] == [
+        row[0] for row in tables["Go-Live Decision"]["rows"]
+    ]
     assert len(shipped.approval) == 6 and len(shipped.criterion) == 7
 
 
@@ -140,8 +179,16 @@ def test_appendix_is_kept(seed_path: Path, shipped: Checklist) -> None:
     text = seed_path.read_text()
     for contact in shipped.contact:
         assert f"| {contact.role}" in text
-    assert [c.role for c in shipped.contact] == ["On-Call Engineer", "Engineering Manager", "Security Lead", "AWS Support"]
-    assert {link.url for link in shipped.link} >= {"https://api.autolytiq.com", "https://status.autolytiq.com"}
+    assert [c.role for c in shipped.contact] == [
+        "On-Call Engineer",
+        "Engineering Manager",
+        "Security Lead",
+        "AWS Support",
+    ]
+    assert {link.url for link in shipped.link} >= {
+        "https://api.autolytiq.com",
+        "https://status.autolytiq.com",
+    }
     assert "kubectl rollout undo" in shipped.emergency_runbook
     assert shipped.changelog[0].version == "1.0.0"
 
@@ -171,7 +218,9 @@ def test_probe_catalogue_matches_the_checklist(shipped: Checklist) -> None:
             if ref.endswith("*"):
                 prefix = ref[:-1]
                 matched = [i for k, i in items.items() if k.startswith(prefix)]
-                assert matched and all(kind in {p.kind for p in i.probe} or not i.probe for i in matched), ref
+                assert matched and all(
+                    kind in {p.kind for p in i.probe} or not i.probe for i in matched
+                ), ref
             else:
                 assert ref in items, f"docs/probes.md names unknown item {ref}"
                 assert kind in {p.kind for p in items[ref].probe}, f"{ref} lacks {kind}"

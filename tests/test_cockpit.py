@@ -25,8 +25,16 @@ def cockpit_at(tmp_path: Path, now: list[datetime]) -> Cockpit:
     checklist = load_checklist(MINI)
     store = open_store(tmp_path / "state.toml", checklist=checklist.title)
     actor = Actor.current("carol", clock=lambda: T)
-    actions.waive(store, checklist.item("security.waf"), reason="r", until=T + timedelta(minutes=2), actor=actor)
-    actions.mark(store, checklist.item("go-live.infra.on-call"), "done", actor=actor)  # attest_valid_days = 7
+    actions.waive(
+        store,
+        checklist.item("security.waf"),
+        reason="r",
+        until=T + timedelta(minutes=2),
+        actor=actor,
+    )
+    actions.mark(
+        store, checklist.item("go-live.infra.on-call"), "done", actor=actor
+    )  # attest_valid_days = 7
     session = Session(checklist, Profile(), store, actor)
     return Cockpit(session, clock=lambda: now[0])
 

@@ -22,18 +22,33 @@ from golive_tui.sandbox.tls import free_port
 
 TIMEOUT = 3.0
 # Every kind of this slice that talks to a peer, through the shipped checklist's items.
-ITEMS = ["go-live.application.health-checks", "go-live.application.cors", "go-live.application.error-handling",
-         "go-live.monitoring.status-page", "go-live.monitoring.prometheus", "security.application.security-headers",
-         "security.application.dependency-scanning", "security.data.encryption-in-transit",
-         "performance.load-test.normal-load-100-users", "performance.service.tax-engine"]
+ITEMS = [
+    "go-live.application.health-checks",
+    "go-live.application.cors",
+    "go-live.application.error-handling",
+    "go-live.monitoring.status-page",
+    "go-live.monitoring.prometheus",
+    "security.application.security-headers",
+    "security.application.dependency-scanning",
+    "security.data.encryption-in-transit",
+    "performance.load-test.normal-load-100-users",
+    "performance.service.tax-engine",
+]
 
 
-def profile_for(tmp_path: Path, scheme: str, endpoint: str, ca_bundle: str = "", timeout: float = TIMEOUT) -> Path:
+def profile_for(
+    tmp_path: Path, scheme: str, endpoint: str, ca_bundle: str = "", timeout: float = TIMEOUT
+) -> Path:
     base = f"{scheme}://{endpoint}"
     data = {
         "target": {"services": ["api-gateway"], "domains": ["localhost"]},
-        "http": {"api_url": base, "health_urls": {"api-gateway": f"{base}/health"}, "status_page_url": f"{base}/status",
-                 "tls_endpoints": [endpoint], "ca_bundle": ca_bundle},
+        "http": {
+            "api_url": base,
+            "health_urls": {"api-gateway": f"{base}/health"},
+            "status_page_url": f"{base}/status",
+            "tls_endpoints": [endpoint],
+            "ca_bundle": ca_bundle,
+        },
         "prometheus": {"url": base, "alertmanager_url": base},
         "k6": {"summary": f"{base}/k6-normal.json"},
         "deps": {"reports": [f"{base}/npm-audit.json"]},
@@ -45,10 +60,27 @@ def profile_for(tmp_path: Path, scheme: str, endpoint: str, ca_bundle: str = "",
 
 
 def golive_run(tmp_path: Path, profile: Path) -> subprocess.Popen:
-    args = [sys.executable, "-m", "golive_tui", "--profile", str(profile), "--state", str(tmp_path / "state.toml"),
-            "run", "--format", "json", *(a for item in ITEMS for a in ("--item", item))]
-    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                            env={**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig")})
+    args = [
+        sys.executable,
+        "-m",
+        "golive_tui",
+        "--profile",
+        str(profile),
+        "--state",
+        str(tmp_path / "state.toml"),
+        "run",
+        "--format",
+        "json",
+        *(a for item in ITEMS for a in ("--item", item)),
+    ]
+    return subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "KUBECONFIG": str(tmp_path / "no-kubeconfig")},
+    )
 
 
 def finish(proc: subprocess.Popen) -> tuple[dict, float]:
@@ -65,10 +97,14 @@ def judged_anyway(scheme: str, key: str, item: dict, reason: str) -> bool:
     Health Checks counts an unreachable service as unhealthy (a fail), the reason in its evidence.
     """
     if scheme == "http" and key == "security.data.encryption-in-transit":
-        assert item["verdict"] == "fail" and "is plain HTTP (no TLS)" in item["summary"], item["summary"]
+        assert item["verdict"] == "fail" and "is plain HTTP (no TLS)" in item["summary"], item[
+            "summary"
+        ]
         return True
     if key == "go-live.application.health-checks":
-        assert item["verdict"] == "fail" and "api-gateway (unreachable)" in item["summary"], item["summary"]
+        assert item["verdict"] == "fail" and "api-gateway (unreachable)" in item["summary"], item[
+            "summary"
+        ]
         assert reason in item["evidence"].lower(), item["evidence"]
         return True
     return False
@@ -78,7 +114,9 @@ def assert_within_deadline(peer, proc: subprocess.Popen) -> dict:
     items, ended = finish(proc)
     assert peer.first_accept is not None, "no probe reached the peer"
     took = ended - peer.first_accept
-    assert took <= TIMEOUT + 1.0, f"golive run exited {took:.2f}s after its first connection (deadline {TIMEOUT:g}s + 1s)"
+    assert took <= TIMEOUT + 1.0, (
+        f"golive run exited {took:.2f}s after its first connection (deadline {TIMEOUT:g}s + 1s)"
+    )
     return items
 
 
@@ -88,7 +126,9 @@ def test_blackhole(tmp_path: Path) -> None:
     hole = Blackhole()
     try:
         for scheme in ("http", "https"):
-            items = assert_within_deadline(hole, golive_run(tmp_path, profile_for(tmp_path, scheme, hole.endpoint)))
+            items = assert_within_deadline(
+                hole, golive_run(tmp_path, profile_for(tmp_path, scheme, hole.endpoint))
+            )
             hole.first_accept = None
             assert set(items) == set(ITEMS)
             for key, item in items.items():
@@ -96,8 +136,13 @@ def test_blackhole(tmp_path: Path) -> None:
                 if judged_anyway(scheme, key, item, "timed out after "):
                     continue
                 assert item["verdict"] == "error", (key, item["summary"])
-                if item["summary"].startswith("not evaluated: "):  # its backend was found silent: said once, not waited on
-                    assert item["summary"].endswith(" unreachable") and "no answer within" in item["evidence"], item
+                if item["summary"].startswith(
+                    "not evaluated: "
+                ):  # its backend was found silent: said once, not waited on
+                    assert (
+                        item["summary"].endswith(" unreachable")
+                        and "no answer within" in item["evidence"]
+                    ), item
                     continue
                 assert "timed out after " in item["summary"], (scheme, key, item["summary"])
     finally:
@@ -119,7 +164,9 @@ def test_trickle_server(tmp_path: Path, phase: str, sandbox_ca) -> None:
                 continue
             if judged_anyway("https", key, item, f"timed out after {TIMEOUT:g}s"):
                 continue
-            assert item["verdict"] == "error" and f"timed out after {TIMEOUT:g}s" in item["summary"], (key, item["summary"])
+            assert (
+                item["verdict"] == "error" and f"timed out after {TIMEOUT:g}s" in item["summary"]
+            ), (key, item["summary"])
     finally:
         trickle.stop()
 
@@ -130,14 +177,21 @@ def test_closed_port_is_refused_not_timed_out(tmp_path: Path) -> None:
     endpoint = f"127.0.0.1:{free_port()}"
     for scheme in ("http", "https"):
         started = time.monotonic()
-        items, ended = finish(golive_run(tmp_path, profile_for(tmp_path, scheme, endpoint, timeout=30)))
+        items, ended = finish(
+            golive_run(tmp_path, profile_for(tmp_path, scheme, endpoint, timeout=30))
+        )
         assert ended - started < 30
         assert set(items) == set(ITEMS)
         for key, item in items.items():
             if judged_anyway(scheme, key, item, "connection refused"):
                 continue
-            assert item["verdict"] == "error" and "timed out" not in item["summary"], (key, item["summary"])
-            if item["summary"].startswith("not evaluated: "):  # the backend's finding, with the reason in the evidence
+            assert item["verdict"] == "error" and "timed out" not in item["summary"], (
+                key,
+                item["summary"],
+            )
+            if item["summary"].startswith(
+                "not evaluated: "
+            ):  # the backend's finding, with the reason in the evidence
                 assert "connection refused" in item["evidence"].lower(), (key, item["evidence"])
                 continue
             assert "connection refused" in item["summary"].lower(), (key, item["summary"])

@@ -49,17 +49,19 @@ DESIGNED_ACCEPTABLE = {
     "performance.baseline.api-response-time-p99": "misses target < 500ms, within acceptable < 1000ms",
 }
 # Issue 29's probes: the mixed production also misses part of the platform, identity and operations.
-DESIGNED_FAILURES.update({
-    "go-live.infrastructure.vpc-networking": "(eu-west-1b) depends on NAT",  # one NAT gateway for every AZ
-    "go-live.application.rate-limiting": "its rate rule rate-per-ip only counts",
-    "go-live.operational.on-call-schedule": "schedule autolytiq-prod primary (PSCHED1) has nobody on call",
-    "go-live.operational.escalation-paths": "level 2 has no target",
-    "security.authentication.jwt-implementation": "GET /v1/inventory (listInventory) answers 200 to an unsigned (alg: none) token",
-    "security.authentication.mfa-support": "user pool autolytiq-prod-users has MFA OFF",
-    "security.authentication.session-management": "/login): no Secure",
-    "compliance.audit-trail.access-logging": "only connection_logs are on",
-    "sign-off.final-checklist.incident-response-team-on-standby": "has nobody on call",
-})
+DESIGNED_FAILURES.update(
+    {
+        "go-live.infrastructure.vpc-networking": "(eu-west-1b) depends on NAT",  # one NAT gateway for every AZ
+        "go-live.application.rate-limiting": "its rate rule rate-per-ip only counts",
+        "go-live.operational.on-call-schedule": "schedule autolytiq-prod primary (PSCHED1) has nobody on call",
+        "go-live.operational.escalation-paths": "level 2 has no target",
+        "security.authentication.jwt-implementation": "GET /v1/inventory (listInventory) answers 200 to an unsigned (alg: none) token",
+        "security.authentication.mfa-support": "user pool autolytiq-prod-users has MFA OFF",
+        "security.authentication.session-management": "/login): no Secure",
+        "compliance.audit-trail.access-logging": "only connection_logs are on",
+        "sign-off.final-checklist.incident-response-team-on-standby": "has nobody on call",
+    }
+)
 
 
 HOST = """
@@ -80,8 +82,12 @@ def staged(tmp_path: Path) -> Iterator[Callable[[str], dict]]:
     hosts: list[subprocess.Popen] = []
 
     def start(scenario: str) -> dict:
-        host = subprocess.Popen([sys.executable, "-c", HOST, scenario, str(tmp_path / scenario)], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, text=True)
+        host = subprocess.Popen(
+            [sys.executable, "-c", HOST, scenario, str(tmp_path / scenario)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         hosts.append(host)
         line = host.stdout.readline()
         assert line, "the staged production did not start"
@@ -98,9 +104,26 @@ def staged(tmp_path: Path) -> Iterator[Callable[[str], dict]]:
 def demo_run(staged: dict, tmp_path: Path, *options: str) -> dict[str, dict]:
     import os
 
-    result = subprocess.run([sys.executable, "-m", "golive_tui", "--profile", staged["profile"], "--state",
-                             str(tmp_path / "state.toml"), "run", "--format", "json", *options], capture_output=True, text=True,
-                            timeout=300, cwd=tmp_path, env={**os.environ, **staged["env"]})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "golive_tui",
+            "--profile",
+            staged["profile"],
+            "--state",
+            str(tmp_path / "state.toml"),
+            "run",
+            "--format",
+            "json",
+            *options,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, **staged["env"]},
+    )
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     return {i["id"]: i for i in json.loads(result.stdout)["items"]}
 
@@ -123,7 +146,9 @@ def test_healthy_demo_on_a_loaded_machine(tmp_path: Path, staged, cpu_hogs) -> N
     assert by_verdict(items, "error") == {}
     assert by_verdict(items, "skipped") == {}
     iops = items["performance.database.iops-utilization"]
-    assert iops["verdict"] == "pass" and "IOPS utilization of autolytiq-prod 50%" in iops["summary"], iops["summary"]
+    assert (
+        iops["verdict"] == "pass" and "IOPS utilization of autolytiq-prod 50%" in iops["summary"]
+    ), iops["summary"]
     at_rest = items["security.data.encryption-at-rest"]["summary"]
     assert "all 8 EBS volumes of 4 nodes encrypted" in at_rest, at_rest
 

@@ -11,7 +11,15 @@ import pytest
 
 from golive_tui.engine import Engine, merge, run_sync
 from golive_tui.model import Item, ProbeSpec
-from golive_tui.probes.base import REGISTRY, ProbeError, ProbeParams, ProbeResult, Verdict, passed, probe
+from golive_tui.probes.base import (
+    REGISTRY,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    Verdict,
+    passed,
+    probe,
+)
 from golive_tui.profile import Profile
 
 
@@ -85,9 +93,15 @@ def test_a_hanging_probe_times_out_without_delaying_others() -> None:
     ]
     done_at: dict[str, float] = {}
     started = time.perf_counter()
-    results = run_sync(Profile(), items, on_result=lambda r: done_at.setdefault(r.item.id, time.perf_counter() - started))
+    results = run_sync(
+        Profile(),
+        items,
+        on_result=lambda r: done_at.setdefault(r.item.id, time.perf_counter() - started),
+    )
     by_id = {r.item.id: r.result for r in results}
-    assert by_id["hang"].verdict is Verdict.ERROR and by_id["hang"].summary == "timed out after 0.5s"
+    assert (
+        by_id["hang"].verdict is Verdict.ERROR and by_id["hang"].summary == "timed out after 0.5s"
+    )
     assert done_at["fast"] < 0.4
     assert done_at["hang"] < 1.0
 
@@ -118,15 +132,28 @@ def test_async_probes_and_several_probes_per_item_merge_to_the_worst() -> None:
     it = item("both", {"kind": "test.async"}, {"kind": "test.sleep", "params": {"verdict": "fail"}})
     [result] = run_sync(Profile(), [it])
     assert result.result.verdict is Verdict.FAIL
-    assert "test.async: async ok" in result.result.summary and "test.sleep: slept 0.0s" in result.result.summary
+    assert (
+        "test.async: async ok" in result.result.summary
+        and "test.sleep: slept 0.0s" in result.result.summary
+    )
     assert "[test.sleep] fail" in result.result.evidence
 
 
 def test_merge_ignores_skipped_unless_all_are() -> None:
     spec = ProbeSpec(kind="x")
-    merged = merge([(spec, ProbeResult(Verdict.SKIPPED, "no cluster")), (spec, ProbeResult(Verdict.PASS, "ok"))])
+    merged = merge(
+        [
+            (spec, ProbeResult(Verdict.SKIPPED, "no cluster")),
+            (spec, ProbeResult(Verdict.PASS, "ok")),
+        ]
+    )
     assert merged.verdict is Verdict.PASS
-    assert merge([(spec, ProbeResult(Verdict.SKIPPED, "a")), (spec, ProbeResult(Verdict.SKIPPED, "b"))]).verdict is Verdict.SKIPPED
+    assert (
+        merge(
+            [(spec, ProbeResult(Verdict.SKIPPED, "a")), (spec, ProbeResult(Verdict.SKIPPED, "b"))]
+        ).verdict
+        is Verdict.SKIPPED
+    )
 
 
 async def test_cancel_stops_pending_and_running_probes() -> None:
@@ -156,14 +183,22 @@ def test_setup_time_is_not_counted_in_the_timeout(monkeypatch) -> None:
         return passed(f"{ctx.remaining():.1f}s left")
 
     try:
-        [slow_setup] = run_sync(Profile(), [item("s", {"kind": "test.setup", "params": {"seconds": 1.2}, "timeout": 1.0})])
+        [slow_setup] = run_sync(
+            Profile(),
+            [item("s", {"kind": "test.setup", "params": {"seconds": 1.2}, "timeout": 1.0})],
+        )
         assert slow_setup.result.verdict is Verdict.PASS, slow_setup.result.summary
-        [no_setup] = run_sync(Profile(), [item("n", {"kind": "test.sleep", "params": {"seconds": 1.6}, "timeout": 1.0})])
+        [no_setup] = run_sync(
+            Profile(),
+            [item("n", {"kind": "test.sleep", "params": {"seconds": 1.6}, "timeout": 1.0})],
+        )
         assert no_setup.result.summary == "timed out after 1s"
         from golive_tui.probes import base
 
         monkeypatch.setattr(base, "SETUP_LIMIT", 0.5)  # a setup that never ends is still cut off
-        [stuck] = run_sync(Profile(), [item("x", {"kind": "test.setup", "params": {"seconds": 5}, "timeout": 0.5})])
+        [stuck] = run_sync(
+            Profile(), [item("x", {"kind": "test.setup", "params": {"seconds": 5}, "timeout": 0.5})]
+        )
         assert stuck.result.summary == "timed out after 0.5s"
     finally:
         REGISTRY.pop("test.setup", None)
@@ -193,12 +228,16 @@ def test_an_abandoned_probe_thread_cannot_keep_the_process_alive() -> None:
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     started = float(proc.stdout.readline())
     out, err = proc.communicate(timeout=60)
     ended = time.monotonic()
     assert out.strip() == "timed out after 1s", err
-    assert ended - started <= 1.0 + 1.0, f"process lived {ended - started:.2f}s after its run started (timeout 1s)"
+    assert ended - started <= 1.0 + 1.0, (
+        f"process lived {ended - started:.2f}s after its run started (timeout 1s)"
+    )
 
 
 def test_a_kinds_prepare_hook_runs_before_its_deadline() -> None:
@@ -224,7 +263,10 @@ def test_a_kinds_prepare_hook_runs_before_its_deadline() -> None:
         [ok] = run_sync(Profile(), [item("p", {"kind": "test.prepared", "timeout": 1.0})])
         assert ok.result.verdict is Verdict.PASS and ok.result.summary == "prepared ['t.p']"
         [bad] = run_sync(Profile(), [item("b", {"kind": "test.unprepared"})])
-        assert bad.result.verdict is Verdict.ERROR and bad.result.summary == "kubeconfig /nope does not exist"
+        assert (
+            bad.result.verdict is Verdict.ERROR
+            and bad.result.summary == "kubeconfig /nope does not exist"
+        )
     finally:
         REGISTRY.pop("test.prepared", None)
         REGISTRY.pop("test.unprepared", None)

@@ -8,8 +8,17 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "golive_tui"
-CORE = ["golive_tui.cli", "golive_tui.engine", "golive_tui.state", "golive_tui.decision", "golive_tui.actions",
-        "golive_tui.checklists", "golive_tui.state.chain", "golive_tui.views", "golive_tui.probes"]
+CORE = [
+    "golive_tui.cli",
+    "golive_tui.engine",
+    "golive_tui.state",
+    "golive_tui.decision",
+    "golive_tui.actions",
+    "golive_tui.checklists",
+    "golive_tui.state.chain",
+    "golive_tui.views",
+    "golive_tui.probes",
+]
 MAX_MODULE_LINES = 400
 
 
@@ -21,7 +30,9 @@ def _module_name(path: Path) -> str:
 def _imports(path: Path) -> list[tuple[str, bool]]:
     """(imported module, type-only) for every import in `path`, relative imports resolved."""
     tree = ast.parse(path.read_text(), str(path))
-    package = _module_name(path) if path.name == "__init__.py" else _module_name(path).rpartition(".")[0]
+    package = (
+        _module_name(path) if path.name == "__init__.py" else _module_name(path).rpartition(".")[0]
+    )
     type_only: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
@@ -54,8 +65,13 @@ def _graph(*, include_type_only: bool) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         name = _module_name(path)
-        graph[name] = {target for target, typed in _imports(path)
-                       if target.startswith("golive_tui") and target != name and (include_type_only or not typed)}
+        graph[name] = {
+            target
+            for target, typed in _imports(path)
+            if target.startswith("golive_tui")
+            and target != name
+            and (include_type_only or not typed)
+        }
     return graph
 
 
@@ -65,11 +81,24 @@ def test_layers_import_one_way() -> None:
     for path in PACKAGE.rglob("*.py"):
         name = _module_name(path)
         for target, _typed in _imports(path):
-            in_ui = name.startswith(("golive_tui.tui", "golive_tui.cli", "golive_tui.serve", "golive_tui.__main__"))
-            if not in_ui and target.split(".")[0] in ("textual", "textual_serve") and not name.startswith("golive_tui.sandbox"):
+            in_ui = name.startswith(
+                ("golive_tui.tui", "golive_tui.cli", "golive_tui.serve", "golive_tui.__main__")
+            )
+            if (
+                not in_ui
+                and target.split(".")[0] in ("textual", "textual_serve")
+                and not name.startswith("golive_tui.sandbox")
+            ):
                 problems.append(f"{name} imports {target} (only the TUI may)")
             if name.startswith("golive_tui.state") and target.startswith(
-                    ("golive_tui.tui", "golive_tui.cli", "golive_tui.probes", "golive_tui.engine", "golive_tui.serve")):
+                (
+                    "golive_tui.tui",
+                    "golive_tui.cli",
+                    "golive_tui.probes",
+                    "golive_tui.engine",
+                    "golive_tui.serve",
+                )
+            ):
                 problems.append(f"{name} imports {target} (the state package is below them)")
             if not in_ui and target.startswith(("golive_tui.tui", "golive_tui.cli")):
                 problems.append(f"{name} imports {target} (the core is below the UI)")
@@ -88,7 +117,7 @@ def test_no_import_cycles_except_type_only() -> None:
         stack.append(node)
         for target in sorted(graph.get(node, ())):
             if state.get(target) == "open":
-                cycles.append(" -> ".join(stack[stack.index(target):] + [target]))
+                cycles.append(" -> ".join(stack[stack.index(target) :] + [target]))
             elif target not in state:
                 visit(target)
         stack.pop()
@@ -101,8 +130,11 @@ def test_no_import_cycles_except_type_only() -> None:
 
 
 def test_every_module_fits_one_sitting() -> None:
-    long = {str(p.relative_to(PACKAGE.parent)): n for p in PACKAGE.rglob("*.py")
-            if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    long = {
+        str(p.relative_to(PACKAGE.parent)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
     assert long == {}
 
 
@@ -114,7 +146,9 @@ def test_core_never_imports_textual_or_heavy_sdks() -> None:
         "bad = sorted(m for m in ('textual', 'boto3', 'botocore', 'kubernetes', 'moto') if m in sys.modules)\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "", f"imported at load time: {result.stdout.strip()}"
 
@@ -123,8 +157,10 @@ def test_no_shell_true_anywhere() -> None:
     offenders = []
     for path in PACKAGE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.keyword) and node.arg == "shell" and not (
-                isinstance(node.value, ast.Constant) and node.value.value is False
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "shell"
+                and not (isinstance(node.value, ast.Constant) and node.value.value is False)
             ):
                 offenders.append(f"{path}:{node.value.lineno}")
     assert offenders == []
@@ -134,23 +170,38 @@ def test_tls_verification_never_disabled_in_probes() -> None:
     offenders = []
     for path in (PACKAGE / "probes").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.keyword) and node.arg == "verify" and isinstance(node.value, ast.Constant) and node.value.value is False:
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "verify"
+                and isinstance(node.value, ast.Constant)
+                and node.value.value is False
+            ):
                 offenders.append(f"{path}:{node.value.lineno}")
-    assert offenders == [], "verify=False in a probe (read certificate dates with ssl, not by disabling verification)"
+    assert offenders == [], (
+        "verify=False in a probe (read certificate dates with ssl, not by disabling verification)"
+    )
 
 
 def test_no_tui_module_but_app_imports_app() -> None:
     """Pages and controllers reach the app through `tui/host.py`'s Protocol, never by importing it (not even for types)."""
-    offenders = [f"{name} imports golive_tui.tui.app" for path in (PACKAGE / "tui").rglob("*.py")
-                 if (name := _module_name(path)) != "golive_tui.tui.app"
-                 for target, _typed in _imports(path) if target == "golive_tui.tui.app"]
+    offenders = [
+        f"{name} imports golive_tui.tui.app"
+        for path in (PACKAGE / "tui").rglob("*.py")
+        if (name := _module_name(path)) != "golive_tui.tui.app"
+        for target, _typed in _imports(path)
+        if target == "golive_tui.tui.app"
+    ]
     assert offenders == []
 
 
 def test_the_cockpit_state_never_imports_textual() -> None:
-    code = ("import sys; import golive_tui.cockpit, golive_tui.cockpit.views\n"
-            "print(','.join(sorted(m for m in ('textual', 'rich') if m in sys.modules)))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; import golive_tui.cockpit, golive_tui.cockpit.views\n"
+        "print(','.join(sorted(m for m in ('textual', 'rich') if m in sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "textual" not in result.stdout
 
@@ -172,22 +223,36 @@ def test_keys_are_declared_only_in_the_action_registry() -> None:
         cls = todo.pop()
         pages.append(cls)
         todo.extend(cls.__subclasses__())
-    strays = [f"{cls.__name__}: {b.key} -> {b.action}" for cls in (GoliveApp, *pages)
-              if cls.__module__.startswith("golive_tui.")  # not the tests' own screens
-              for b in cls.__dict__.get("BINDINGS", []) if (b.key, b.action, b.show) not in declared]
+    strays = [
+        f"{cls.__name__}: {b.key} -> {b.action}"
+        for cls in (GoliveApp, *pages)
+        if cls.__module__.startswith("golive_tui.")  # not the tests' own screens
+        for b in cls.__dict__.get("BINDINGS", [])
+        if (b.key, b.action, b.show) not in declared
+    ]
     assert strays == []
-    lists = [f"{path.name}: {target.id}" for path in (PACKAGE / "tui").rglob("*.py")
-             for node in ast.parse(path.read_text(), str(path)).body if isinstance(node, ast.Assign)
-             for target in node.targets if isinstance(target, ast.Name)
-             and target.id in ("WRITES", "WRITE_KEYS", "APP_WRITES", "COMMANDS", "ITEM_COMMANDS", "RECORD_BINDINGS")]
+    lists = [
+        f"{path.name}: {target.id}"
+        for path in (PACKAGE / "tui").rglob("*.py")
+        for node in ast.parse(path.read_text(), str(path)).body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+        and target.id
+        in ("WRITES", "WRITE_KEYS", "APP_WRITES", "COMMANDS", "ITEM_COMMANDS", "RECORD_BINDINGS")
+    ]
     assert lists == []
 
 
 def test_the_first_frame_reads_the_files_without_pydantic() -> None:
     """The preview's fast path is the core's (first_frame, locations, tomlfile), and it stays fast: no pydantic, no state package."""
-    code = ("import sys; from golive_tui.tui import preview; from golive_tui.first_frame import first_frame\n"
-            "first_frame(None, '/nonexistent/state.toml')\n"
-            "print(','.join(sorted(m for m in ('pydantic', 'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys; from golive_tui.tui import preview; from golive_tui.first_frame import first_frame\n"
+        "first_frame(None, '/nonexistent/state.toml')\n"
+        "print(','.join(sorted(m for m in ('pydantic', 'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""

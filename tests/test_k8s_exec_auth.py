@@ -23,11 +23,22 @@ from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 from golive_tui.vocab import Verdict
 
 ARN = "arn:aws:eks:eu-west-1:123456789012:cluster/autolytiq-prod"
-KINDS = ["k8s.cluster", "k8s.nodes", "k8s.deployments", "k8s.hpa", "k8s.pdb", "k8s.container-security"]
+KINDS = [
+    "k8s.cluster",
+    "k8s.nodes",
+    "k8s.deployments",
+    "k8s.hpa",
+    "k8s.pdb",
+    "k8s.container-security",
+]
 
 CHECKLIST = "\n".join(
     ['title = "EKS auth"', "", "[[section]]", 'id = "k8s"', 'title = "Kubernetes"']
-    + [f'\n[[section.item]]\nid = "i{n}"\ntitle = "{kind}"\nprobe = [{{ kind = "{kind}" }}]' for n, kind in enumerate(KINDS)])
+    + [
+        f'\n[[section.item]]\nid = "i{n}"\ntitle = "{kind}"\nprobe = [{{ kind = "{kind}" }}]'
+        for n, kind in enumerate(KINDS)
+    ]
+)
 
 
 def _items() -> list[Item]:
@@ -42,9 +53,18 @@ def _items() -> list[Item]:
 def _eks(k8s: K8sSandbox, tmp_path: Path, **plugin: float) -> tuple[K8sSandbox, EksPlugin]:
     path = tmp_path / "kube" / "config"
     path.parent.mkdir(parents=True)
-    made = write_eks_kubeconfig(path, server=k8s.url, ca_bundle=k8s.ca_bundle, token=k8s.token, cluster_arn=ARN,
-                                namespace=k8s.namespace, **plugin)
-    return K8sSandbox(k8s.server, path, k8s.namespace, started=False, required_env=k8s.required_env), made
+    made = write_eks_kubeconfig(
+        path,
+        server=k8s.url,
+        ca_bundle=k8s.ca_bundle,
+        token=k8s.token,
+        cluster_arn=ARN,
+        namespace=k8s.namespace,
+        **plugin,
+    )
+    return K8sSandbox(
+        k8s.server, path, k8s.namespace, started=False, required_env=k8s.required_env
+    ), made
 
 
 def test_the_kubeconfig_is_in_the_form_aws_writes(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
@@ -53,7 +73,9 @@ def test_the_kubeconfig_is_in_the_form_aws_writes(k8s_healthy: K8sSandbox, tmp_p
     eks, _ = _eks(k8s_healthy, tmp_path)
     user = yaml.safe_load(eks.kubeconfig.read_text())["users"][0]["user"]
     assert user["exec"]["apiVersion"] == "client.authentication.k8s.io/v1beta1"
-    assert user["exec"]["args"][2:5] == ["eks", "get-token", "--cluster-name"] and "token" not in user
+    assert (
+        user["exec"]["args"][2:5] == ["eks", "get-token", "--cluster-name"] and "token" not in user
+    )
 
 
 def test_one_plugin_call_for_a_whole_golive_run(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
@@ -66,9 +88,25 @@ def test_one_plugin_call_for_a_whole_golive_run(k8s_healthy: K8sSandbox, tmp_pat
     import tomli_w
 
     profile.write_text(tomli_w.dumps(eks.profile_data()))
-    done = subprocess.run([sys.executable, "-m", "golive_tui", "--profile", str(profile), "--checklist", str(checklist),
-                           "--state", str(tmp_path / "state.toml"), "run", "--format", "json"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "golive_tui",
+            "--profile",
+            str(profile),
+            "--checklist",
+            str(checklist),
+            "--state",
+            str(tmp_path / "state.toml"),
+            "run",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode in (0, 1), done.stderr
     verdicts = {r["id"]: r["verdict"] for r in json.loads(done.stdout)["items"]}
     assert len(verdicts) == len(KINDS) and "error" not in verdicts.values(), done.stdout
@@ -84,7 +122,9 @@ def test_an_expired_credential_is_renewed_once(k8s_healthy: K8sSandbox, tmp_path
     clients = ClientCache()  # one for both sweeps, as the cockpit keeps it
     now = dt.datetime.now(dt.UTC)
     first = run_sync(eks.profile(), _items(), clients=clients, clock=lambda: now)
-    assert {r.result.verdict for r in first} <= {Verdict.PASS, Verdict.FAIL, Verdict.ACCEPTABLE}, [r.result.summary for r in first]
+    assert {r.result.verdict for r in first} <= {Verdict.PASS, Verdict.FAIL, Verdict.ACCEPTABLE}, [
+        r.result.summary for r in first
+    ]
     assert plugin.calls == 1
     later = now + dt.timedelta(minutes=11)  # past the credential's expirationTimestamp
     plugin.configure(expires_in=3600)  # the next credential outlives `later`
@@ -94,7 +134,9 @@ def test_an_expired_credential_is_renewed_once(k8s_healthy: K8sSandbox, tmp_path
     clients.close()
 
 
-def test_a_refused_credential_is_renewed_and_the_call_repeated(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
+def test_a_refused_credential_is_renewed_and_the_call_repeated(
+    k8s_healthy: K8sSandbox, tmp_path: Path
+) -> None:
     """A 401 to the plugin's token: one new call of the plugin, and the probes that saw the 401 still get an answer.
 
     Fails on the old code: `unauthorised (401)` for the sweep (the next one rebuilt the client)."""
@@ -122,11 +164,15 @@ def test_a_failing_plugin_is_the_items_error(k8s_healthy: K8sSandbox, tmp_path: 
     results = run_sync(eks.profile(), _items())
     summaries = {r.result.summary for r in results}
     assert {r.result.verdict for r in results} == {Verdict.ERROR}
-    assert summaries == {f"exec credential plugin aws (kubeconfig users[].user.exec) failed (exit 255): {SSO_EXPIRED}"}
+    assert summaries == {
+        f"exec credential plugin aws (kubeconfig users[].user.exec) failed (exit 255): {SSO_EXPIRED}"
+    }
     assert plugin.calls == 1
 
 
-def test_the_plugins_start_up_is_not_the_probes_time(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
+def test_the_plugins_start_up_is_not_the_probes_time(
+    k8s_healthy: K8sSandbox, tmp_path: Path
+) -> None:
     """A plugin slower than the probe's timeout (an SSO refresh) still leaves the probe its whole timeout."""
     eks, plugin = _eks(k8s_healthy, tmp_path, startup=1.5)
     results = run_sync(eks.profile(run={"timeout": 1.0}), _items()[:2])
@@ -137,10 +183,16 @@ def test_the_plugins_start_up_is_not_the_probes_time(k8s_healthy: K8sSandbox, tm
 @pytest.mark.parametrize("missing", ["no-such-aws"])
 def test_a_missing_plugin_says_so(k8s_healthy: K8sSandbox, tmp_path: Path, missing: str) -> None:
     eks, _ = _eks(k8s_healthy, tmp_path)
-    eks.kubeconfig.write_text(eks.kubeconfig.read_text().replace(str(tmp_path / "kube" / "eks-plugin" / "aws"),
-                                                                 str(tmp_path / missing)))
+    eks.kubeconfig.write_text(
+        eks.kubeconfig.read_text().replace(
+            str(tmp_path / "kube" / "eks-plugin" / "aws"), str(tmp_path / missing)
+        )
+    )
     (result,) = run_sync(eks.profile(), _items()[:1])
-    assert result.result.summary == "exec credential plugin no-such-aws (kubeconfig users[].user.exec): not found"
+    assert (
+        result.result.summary
+        == "exec credential plugin no-such-aws (kubeconfig users[].user.exec): not found"
+    )
 
 
 def test_only_the_selected_backends_are_imported(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:

@@ -44,23 +44,91 @@ def line_of(text: str, needle: str) -> int:
 
 CASES = [
     # (name, transform of the probed mini checklist, expected key path, text on the expected line, message part)
-    ("bad toml syntax", lambda t: t.replace('title = "WAF"', 'title = "WAF'), "", 'title = "WAF', "invalid TOML"),
+    (
+        "bad toml syntax",
+        lambda t: t.replace('title = "WAF"', 'title = "WAF'),
+        "",
+        'title = "WAF',
+        "invalid TOML",
+    ),
     ("unknown top-level key", lambda t: "colour = 'red'\n" + t, "colour", "colour", "unknown key"),
-    ("unknown item key", lambda t: t.replace('title = "WAF"', 'title = "WAF"\nowners = "x"'), "section[security].item[waf].owners", "owners", "unknown key"),
-    ("priority wrong type", lambda t: t.replace('id = "waf"\ntitle = "WAF"', 'id = "waf"\ntitle = "WAF"\npriority = 3'), "section[security].item[waf].priority", "priority = 3", "P1"),
-    ("metric value not a number", lambda t: t.replace("value = 200", 'value = "fast"'), "section[performance].item[p95].metric.target.value", "fast", "number"),
-    ("missing title", lambda t: t.replace('title = "WAF"\n', ""), "section[security].item[waf].title", 'id = "waf"', "Field required"),
-    ("bad id characters", lambda t: t.replace('id = "waf"', 'id = "Web App Firewall"'), "section[security].item[Web App Firewall].id", "Web App Firewall", "lowercase"),
-    ("unknown probe kind", lambda t: t.replace('kind = "test.zones"', 'kind = "test.zone"'), "section[go-live].subsection[infra].item[cluster].probe[0].kind", 'kind = "test.zone"', "did you mean test.zones"),
-    ("probe param wrong type", lambda t: t.replace("min_zones = 3", 'min_zones = "three"'), "section[go-live].subsection[infra].item[cluster].probe[0].params.min_zones", "min_zones", "integer"),
-    ("unknown probe param", lambda t: t.replace("min_zones = 3", "max_zones = 3"), "section[go-live].subsection[infra].item[cluster].probe[0].params.max_zones", "max_zones", "unknown key"),
-    ("criterion names unknown item", lambda t: t.replace('"go-live.infra.rollback"', '"go-live.infra.rolback"'), "", None, "unknown item 'go-live.infra.rolback'"),
-    ("bad threshold operator", lambda t: t.replace('op = "<", value = 200', 'op = "~", value = 200'), "section[performance].item[p95].metric.target.op", None, "Input should be"),
+    (
+        "unknown item key",
+        lambda t: t.replace('title = "WAF"', 'title = "WAF"\nowners = "x"'),
+        "section[security].item[waf].owners",
+        "owners",
+        "unknown key",
+    ),
+    (
+        "priority wrong type",
+        lambda t: t.replace('id = "waf"\ntitle = "WAF"', 'id = "waf"\ntitle = "WAF"\npriority = 3'),
+        "section[security].item[waf].priority",
+        "priority = 3",
+        "P1",
+    ),
+    (
+        "metric value not a number",
+        lambda t: t.replace("value = 200", 'value = "fast"'),
+        "section[performance].item[p95].metric.target.value",
+        "fast",
+        "number",
+    ),
+    (
+        "missing title",
+        lambda t: t.replace('title = "WAF"\n', ""),
+        "section[security].item[waf].title",
+        'id = "waf"',
+        "Field required",
+    ),
+    (
+        "bad id characters",
+        lambda t: t.replace('id = "waf"', 'id = "Web App Firewall"'),
+        "section[security].item[Web App Firewall].id",
+        "Web App Firewall",
+        "lowercase",
+    ),
+    (
+        "unknown probe kind",
+        lambda t: t.replace('kind = "test.zones"', 'kind = "test.zone"'),
+        "section[go-live].subsection[infra].item[cluster].probe[0].kind",
+        'kind = "test.zone"',
+        "did you mean test.zones",
+    ),
+    (
+        "probe param wrong type",
+        lambda t: t.replace("min_zones = 3", 'min_zones = "three"'),
+        "section[go-live].subsection[infra].item[cluster].probe[0].params.min_zones",
+        "min_zones",
+        "integer",
+    ),
+    (
+        "unknown probe param",
+        lambda t: t.replace("min_zones = 3", "max_zones = 3"),
+        "section[go-live].subsection[infra].item[cluster].probe[0].params.max_zones",
+        "max_zones",
+        "unknown key",
+    ),
+    (
+        "criterion names unknown item",
+        lambda t: t.replace('"go-live.infra.rollback"', '"go-live.infra.rolback"'),
+        "",
+        None,
+        "unknown item 'go-live.infra.rolback'",
+    ),
+    (
+        "bad threshold operator",
+        lambda t: t.replace('op = "<", value = 200', 'op = "~", value = 200'),
+        "section[performance].item[p95].metric.target.op",
+        None,
+        "Input should be",
+    ),
     ("empty file", lambda t: "", "title", None, "Field required"),
 ]
 
 
-@pytest.mark.parametrize(("name", "transform", "key", "line_text", "message"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "transform", "key", "line_text", "message"), CASES, ids=[c[0] for c in CASES]
+)
 def test_malformed_checklist(tmp_path: Path, name, transform, key, line_text, message) -> None:
     text = transform(PROBED)
     path = write(tmp_path, text)
@@ -81,12 +149,21 @@ def test_duplicate_item_id_names_the_second_ones_line_and_key(tmp_path: Path) ->
     with pytest.raises(LoadError) as info:
         load_checklist(path)
     first, second = line_of(PROBED, 'id = "cluster"'), line_of(PROBED, 'id = "rollback"')
-    assert info.value.line == second and info.value.key == "section[go-live].subsection[infra].item[cluster].id"
-    assert info.value.message == f"duplicate id 'go-live.infra.cluster' (first defined at line {first})"
+    assert (
+        info.value.line == second
+        and info.value.key == "section[go-live].subsection[infra].item[cluster].id"
+    )
+    assert (
+        info.value.message
+        == f"duplicate id 'go-live.infra.cluster' (first defined at line {first})"
+    )
 
 
 def test_the_valid_base_loads(tmp_path: Path) -> None:
-    assert load_checklist(write(tmp_path, PROBED)).item("go-live.infra.cluster").probe[0].kind == "test.zones"
+    assert (
+        load_checklist(write(tmp_path, PROBED)).item("go-live.infra.cluster").probe[0].kind
+        == "test.zones"
+    )
 
 
 def test_non_utf8_and_missing_files(tmp_path: Path) -> None:
@@ -102,7 +179,11 @@ def test_profile_unknown_key_wrong_type_and_bad_toml(tmp_path: Path) -> None:
     text = '[target]\nnamespace = "prod"\nnamespaces = ["a"]\n'
     with pytest.raises(LoadError) as info:
         load_profile(write(tmp_path, text, "p.toml"))
-    assert info.value.key == "target.namespaces" and info.value.line == 3 and info.value.message == "unknown key"
+    assert (
+        info.value.key == "target.namespaces"
+        and info.value.line == 3
+        and info.value.message == "unknown key"
+    )
     with pytest.raises(LoadError) as info:
         load_profile(write(tmp_path, "[run]\nconcurrency = 0\n", "p2.toml"))
     assert info.value.key == "run.concurrency" and info.value.line == 2
@@ -117,12 +198,19 @@ def test_set_override_with_wrong_type_names_the_key(tmp_path: Path) -> None:
     assert info.value.key == "run.timeout"
     with pytest.raises(GoliveError, match="expected key=value"):
         load_profile(None, ["run.timeout"])
-    assert load_profile(None, ['target.services=["a", "b"]', "aws.region=eu-west-1"]).target.services == ["a", "b"]
+    assert load_profile(
+        None, ['target.services=["a", "b"]', "aws.region=eu-west-1"]
+    ).target.services == ["a", "b"]
 
 
 def test_cli_exits_2_on_a_malformed_checklist(tmp_path: Path) -> None:
     path = write(tmp_path, MINI.replace('owner = "Ops"', "owner = ["))
-    result = subprocess.run([sys.executable, "-m", "golive_tui", "validate", str(path)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "golive_tui", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith(f"golive: error: {path}:")
     assert "Traceback" not in result.stderr

@@ -34,7 +34,10 @@ def prometheus_per_service() -> Iterator:
 
 
 def gateway_row(prometheus, **sections: dict) -> ProbeResult:
-    data = {"prometheus": {"url": prometheus.url, "alertmanager_url": prometheus.alertmanager_url}, **sections}
+    data = {
+        "prometheus": {"url": prometheus.url, "alertmanager_url": prometheus.alertmanager_url},
+        **sections,
+    }
     row = next(i for i in load_checklist().items() if i.key == ROW)
     [outcome] = run_sync(Profile.model_validate(data), [row])
     return outcome.result
@@ -47,20 +50,31 @@ def test_series_with_a_pod_label_are_averaged_per_pod(prometheus_healthy) -> Non
     assert "carries a pod label; 2 pods: api-gateway-7d9f-0, api-gateway-7d9f-1" in result.evidence
 
 
-def test_without_a_pod_label_the_total_is_divided_by_the_ready_pods(prometheus_per_service, k8s_healthy) -> None:
+def test_without_a_pod_label_the_total_is_divided_by_the_ready_pods(
+    prometheus_per_service, k8s_healthy
+) -> None:
     result = gateway_row(prometheus_per_service, **k8s_healthy.profile_data())
     # ~1150 rps over 3 Ready api-gateway pods: ~383 per pod, under the row's 500 (the old probe passed 1150 "per pod").
     assert result.verdict is Verdict.FAIL, result.summary
-    assert result.summary.startswith("Requests/sec per pod (service total / 3 Ready pods) ") and 360 < result.value < 405
-    assert "carries no pod label: `by (pod)` is one group, the whole service's rate" in result.evidence
+    assert (
+        result.summary.startswith("Requests/sec per pod (service total / 3 Ready pods) ")
+        and 360 < result.value < 405
+    )
+    assert (
+        "carries no pod label: `by (pod)` is one group, the whole service's rate" in result.evidence
+    )
     assert "/ 3 Ready pods of deployment/api-gateway (from the cluster)" in result.evidence
 
 
-def test_without_a_pod_label_and_no_cluster_the_figure_is_per_service(prometheus_per_service, tmp_path, monkeypatch) -> None:
+def test_without_a_pod_label_and_no_cluster_the_figure_is_per_service(
+    prometheus_per_service, tmp_path, monkeypatch
+) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("KUBECONFIG", raising=False)
     result = gateway_row(prometheus_per_service)
     assert result.verdict is Verdict.ERROR, result.summary
-    assert result.summary.startswith("no per-pod figure: the series carry no pod label and the service total (")
+    assert result.summary.startswith(
+        "no per-pod figure: the series carry no pod label and the service total ("
+    )
     assert "Ready pods of deployment/api-gateway: not read (no kubeconfig" in result.evidence
     assert "per pod" not in result.summary.split("(", 1)[0]

@@ -16,13 +16,25 @@ from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.profile import Profile
 from golive_tui.sandbox.app_api import DEGRADED_APP, HEALTHY_APP, TRAPS_APP, AppApi, AppShape
 
-KINDS = ["http.openapi", "http.openapi-auth", "http.jwt-unsigned-refused", "http.session-cookies", "http.oidc-discovery"]
+KINDS = [
+    "http.openapi",
+    "http.openapi-auth",
+    "http.jwt-unsigned-refused",
+    "http.session-cookies",
+    "http.oidc-discovery",
+]
 DEGRADED = {
     "http.openapi": ["invalid:", "responses"],
     "http.openapi-auth": ["GET /v1/customers (listCustomers) answers 200 to no credentials"],
-    "http.jwt-unsigned-refused": ["GET /v1/deals (listDeals) answers 200 to an unsigned (alg: none) token"],
+    "http.jwt-unsigned-refused": [
+        "GET /v1/deals (listDeals) answers 200 to an unsigned (alg: none) token"
+    ],
     "http.session-cookies": ["cookie session (200 of", "no HttpOnly, no SameSite"],
-    "http.oidc-discovery": ["signing algorithm `none` is supported", "key legacy-hs256 (oct)", "its secret is published"],
+    "http.oidc-discovery": [
+        "signing algorithm `none` is supported",
+        "key legacy-hs256 (oct)",
+        "its secret is published",
+    ],
 }
 
 
@@ -49,7 +61,11 @@ def apps(sandbox_ca) -> Iterator[dict[str, dict[str, ProbeResult]]]:
     started: list[AppApi] = []
     out = {}
     try:
-        for name, shape in (("healthy", HEALTHY_APP), ("degraded", DEGRADED_APP), ("traps", TRAPS_APP)):
+        for name, shape in (
+            ("healthy", HEALTHY_APP),
+            ("degraded", DEGRADED_APP),
+            ("traps", TRAPS_APP),
+        ):
             app = AppApi(sandbox_ca, shape)
             started.append(app)
             out[name] = run(profile_for(app, str(sandbox_ca.bundle)))
@@ -100,15 +116,24 @@ def test_trap_collection_refuses_but_the_item_route_is_open(apps) -> None:
 def test_trap_no_token_refused_but_an_unsigned_one_accepted(apps) -> None:
     """Trap: /v1/inventory answers 401 without a token, so "all endpoints require authentication" passes; it
     answers 200 to a token whose header says `alg: none` and has no signature."""
-    assert apps["traps"]["http.openapi-auth"].evidence.count("GET /v1/inventory (listInventory) -> 401") == 1
-    assert "GET /v1/inventory (listInventory) answers 200 to an unsigned (alg: none) token" in trap(apps, "http.jwt-unsigned-refused")
+    assert (
+        apps["traps"]["http.openapi-auth"].evidence.count(
+            "GET /v1/inventory (listInventory) -> 401"
+        )
+        == 1
+    )
+    assert "GET /v1/inventory (listInventory) answers 200 to an unsigned (alg: none) token" in trap(
+        apps, "http.jwt-unsigned-refused"
+    )
 
 
 def test_trap_cookie_set_on_the_redirect(apps) -> None:
     """Trap: the login page redirects and the page it leads to sets no cookie: a client following redirects and
     reading the final response sees nothing wrong; the 302 set `session` without Secure."""
     evidence = trap(apps, "http.session-cookies")
-    assert "cookie session (302 of https://localhost:" in evidence and "/login): no Secure" in evidence
+    assert (
+        "cookie session (302 of https://localhost:" in evidence and "/login): no Secure" in evidence
+    )
 
 
 def test_trap_discovery_document_of_another_issuer(apps) -> None:
@@ -120,28 +145,52 @@ def test_trap_discovery_document_of_another_issuer(apps) -> None:
 def test_unset_urls_are_skipped_with_the_key(sandbox_ca) -> None:
     app = AppApi(sandbox_ca, AppShape())
     try:
-        out = run(profile_for(app, str(sandbox_ca.bundle), oidc_issuer="", openapi_url="", session_url="", runbook_urls=[]),
-                  *KINDS, "http.runbooks")
+        out = run(
+            profile_for(
+                app,
+                str(sandbox_ca.bundle),
+                oidc_issuer="",
+                openapi_url="",
+                session_url="",
+                runbook_urls=[],
+            ),
+            *KINDS,
+            "http.runbooks",
+        )
     finally:
         app.stop()
-    keys = {"http.oidc-discovery": "http.oidc_issuer", "http.openapi": "http.openapi_url", "http.openapi-auth": "http.openapi_url",
-            "http.jwt-unsigned-refused": "http.openapi_url", "http.session-cookies": "http.session_url",
-            "http.runbooks": "http.runbook_urls"}
+    keys = {
+        "http.oidc-discovery": "http.oidc_issuer",
+        "http.openapi": "http.openapi_url",
+        "http.openapi-auth": "http.openapi_url",
+        "http.jwt-unsigned-refused": "http.openapi_url",
+        "http.session-cookies": "http.session_url",
+        "http.runbooks": "http.runbook_urls",
+    }
     for kind, key in keys.items():
-        assert out[kind].verdict is Verdict.SKIPPED and key in out[kind].summary, (kind, out[kind].summary)
+        assert out[kind].verdict is Verdict.SKIPPED and key in out[kind].summary, (
+            kind,
+            out[kind].summary,
+        )
 
 
 def test_runbooks(apps_runbooks) -> None:
     healthy, degraded, traps = apps_runbooks
     assert healthy.verdict is Verdict.PASS and "3 runbook page(s)" in healthy.summary, text(healthy)
-    assert degraded.verdict is Verdict.FAIL and "/runbooks/database-failover answers 404" in degraded.summary, text(degraded)
+    assert (
+        degraded.verdict is Verdict.FAIL
+        and "/runbooks/database-failover answers 404" in degraded.summary
+    ), text(degraded)
 
 
 def test_trap_runbook_behind_a_login_redirect(apps_runbooks) -> None:
     """Trap: the page redirects to the SSO login, which answers 200: a probe following redirects (curl -L) passes;
     the on-call engineer without a session sees a password form."""
     traps = apps_runbooks[2]
-    assert traps.verdict is Verdict.FAIL and "/runbooks/database-failover redirects to a login page" in traps.summary
+    assert (
+        traps.verdict is Verdict.FAIL
+        and "/runbooks/database-failover redirects to a login page" in traps.summary
+    )
     assert "302 -> https://localhost:" in traps.evidence and "/sso/login?next=" in traps.evidence
 
 
@@ -151,7 +200,9 @@ def apps_runbooks(sandbox_ca) -> list[ProbeResult]:
     for shape in (HEALTHY_APP, DEGRADED_APP, TRAPS_APP):
         app = AppApi(sandbox_ca, shape)
         try:
-            out.append(run(profile_for(app, str(sandbox_ca.bundle)), "http.runbooks")["http.runbooks"])
+            out.append(
+                run(profile_for(app, str(sandbox_ca.bundle)), "http.runbooks")["http.runbooks"]
+            )
         finally:
             app.stop()
     return out

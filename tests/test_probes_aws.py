@@ -70,8 +70,13 @@ def make_item(case: str, params: dict | None = None, **spec: object) -> Item:
     return item
 
 
-def run(profile: Profile, *items: Item, timeout: float = 10, reachability: bool = True) -> dict[str, ProbeResult]:
-    return {r.item.title: r.result for r in run_sync(profile, items, timeout=timeout, reachability=reachability)}
+def run(
+    profile: Profile, *items: Item, timeout: float = 10, reachability: bool = True
+) -> dict[str, ProbeResult]:
+    return {
+        r.item.title: r.result
+        for r in run_sync(profile, items, timeout=timeout, reachability=reachability)
+    }
 
 
 def run_all(account: SandboxAccount) -> dict[str, ProbeResult]:
@@ -134,14 +139,18 @@ def test_evidence_names_resources_and_values(healthy_results: dict[str, ProbeRes
 
 
 def test_missing_resources_fail_not_error(aws_degraded: SandboxAccount) -> None:
-    profile = aws_degraded.profile(db_cluster_id="autolytiq-staging", eks_cluster_name="autolytiq-staging")
+    profile = aws_degraded.profile(
+        db_cluster_id="autolytiq-staging", eks_cluster_name="autolytiq-staging"
+    )
     results = run(profile, make_item("aws.rds-backups"), make_item("aws.eks-cluster"))
     for result in results.values():
         assert result.verdict is Verdict.FAIL and "autolytiq-staging not found" in result.summary
 
 
 def test_max_connections_from_the_profile(aws_degraded: SandboxAccount) -> None:
-    result = run(aws_degraded.profile(max_db_connections=5000), make_item("aws.db-metric:connections"))
+    result = run(
+        aws_degraded.profile(max_db_connections=5000), make_item("aws.db-metric:connections")
+    )
     only = result["aws.db-metric:connections"]
     assert only.verdict is Verdict.PASS and only.value == pytest.approx(30.0)
     assert "profile aws.max_db_connections" in only.evidence
@@ -159,7 +168,9 @@ def test_metric_without_item_metric_is_an_error(aws_healthy: SandboxAccount) -> 
     assert result.verdict is Verdict.ERROR and "no metric" in result.summary
 
 
-def test_environment_conventions(aws_degraded: SandboxAccount, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_conventions(
+    aws_degraded: SandboxAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An empty [aws] section falls back to AWS_PROFILE, AWS_REGION and AWS_ENDPOINT_URL."""
     # boto3's order: AWS_ACCESS_KEY_ID in the environment would win over AWS_PROFILE.
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
@@ -175,10 +186,19 @@ def test_environment_conventions(aws_degraded: SandboxAccount, monkeypatch: pyte
 # --- the ways AWS fails -------------------------------------------------------------------
 
 
-def test_no_credentials_is_an_error(aws_healthy: SandboxAccount, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
+def test_no_credentials_is_an_error(
+    aws_healthy: SandboxAccount, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_CONFIG_FILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+    ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata lookup on a dev box
+    monkeypatch.setenv(
+        "AWS_EC2_METADATA_DISABLED", "true"
+    )  # no instance-metadata lookup on a dev box
     result = run(aws_healthy.profile(profile=""), make_item("aws.rds-cluster"))["aws.rds-cluster"]
     assert result.verdict is Verdict.ERROR and "no AWS credentials" in result.summary
     assert_clean(result)
@@ -189,7 +209,9 @@ def test_unknown_named_profile_is_an_error(aws_healthy: SandboxAccount) -> None:
     assert result.verdict is Verdict.ERROR and "'nope'" in result.summary
 
 
-def test_wrong_credentials_and_access_denied_are_errors(aws_healthy: SandboxAccount, aws_sandbox) -> None:
+def test_wrong_credentials_and_access_denied_are_errors(
+    aws_healthy: SandboxAccount, aws_sandbox
+) -> None:
     unknown = aws_healthy.profile(profile="")  # the env's AWS_ACCESS_KEY_ID=testing: no such key
     denied = aws_sandbox.denied.profile()
     with aws_sandbox.server.enforce_iam():
@@ -212,11 +234,19 @@ def test_closed_port_is_an_error_quickly(aws_healthy: SandboxAccount) -> None:
         port = sock.getsockname()[1]
     started = time.perf_counter()
     # The probe's own words (the engine's finding for a silent endpoint: tests/test_reachability.py).
-    result = run(aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{port}"), make_item("aws.cloudtrail"), timeout=3,
-                 reachability=False)
+    result = run(
+        aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{port}"),
+        make_item("aws.cloudtrail"),
+        timeout=3,
+        reachability=False,
+    )
     elapsed = time.perf_counter() - started
     only = result["aws.cloudtrail"]
-    assert only.verdict is Verdict.ERROR and "unreachable" in only.summary and str(port) in only.summary
+    assert (
+        only.verdict is Verdict.ERROR
+        and "unreachable" in only.summary
+        and str(port) in only.summary
+    )
     assert elapsed < 3
     assert_clean(only)
 
@@ -230,10 +260,16 @@ def silent_endpoint() -> Iterator[str]:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-def test_silent_endpoint_is_an_error_within_the_timeout(aws_healthy: SandboxAccount, silent_endpoint: str) -> None:
+def test_silent_endpoint_is_an_error_within_the_timeout(
+    aws_healthy: SandboxAccount, silent_endpoint: str
+) -> None:
     started = time.perf_counter()
-    result = run(aws_healthy.profile(endpoint_url=silent_endpoint), make_item("aws.eks-cluster"), timeout=2,
-                 reachability=False)  # the probe's own deadline and words
+    result = run(
+        aws_healthy.profile(endpoint_url=silent_endpoint),
+        make_item("aws.eks-cluster"),
+        timeout=2,
+        reachability=False,
+    )  # the probe's own deadline and words
     elapsed = time.perf_counter() - started
     only = result["aws.eks-cluster"]
     assert only.verdict is Verdict.ERROR and "Read timeout" in only.summary, only.summary
@@ -245,14 +281,32 @@ def test_sandbox_fills_moto_gaps_from_the_request(aws_sandbox) -> None:
     account = aws_sandbox.server.account("333333333333", "golive-gaps")
     rds = account.client("rds")
     rds.create_db_cluster(
-        DBClusterIdentifier="gaps", Engine="aurora-postgresql", MasterUsername="u", MasterUserPassword="sandbox-pw"
+        DBClusterIdentifier="gaps",
+        Engine="aurora-postgresql",
+        MasterUsername="u",
+        MasterUserPassword="sandbox-pw",
     )
     rds.create_db_instance(
-        DBInstanceIdentifier="gaps-1", DBClusterIdentifier="gaps", DBInstanceClass="db.r6g.large", Engine="aurora-postgresql"
+        DBInstanceIdentifier="gaps-1",
+        DBClusterIdentifier="gaps",
+        DBInstanceClass="db.r6g.large",
+        Engine="aurora-postgresql",
     )
-    assert rds.describe_db_instances(DBInstanceIdentifier="gaps-1")["DBInstances"][0]["PerformanceInsightsEnabled"] is False
-    rds.modify_db_instance(DBInstanceIdentifier="gaps-1", EnablePerformanceInsights=True, ApplyImmediately=True)
-    assert rds.describe_db_instances(DBInstanceIdentifier="gaps-1")["DBInstances"][0]["PerformanceInsightsEnabled"] is True
+    assert (
+        rds.describe_db_instances(DBInstanceIdentifier="gaps-1")["DBInstances"][0][
+            "PerformanceInsightsEnabled"
+        ]
+        is False
+    )
+    rds.modify_db_instance(
+        DBInstanceIdentifier="gaps-1", EnablePerformanceInsights=True, ApplyImmediately=True
+    )
+    assert (
+        rds.describe_db_instances(DBInstanceIdentifier="gaps-1")["DBInstances"][0][
+            "PerformanceInsightsEnabled"
+        ]
+        is True
+    )
     shield = account.client("shield", region="us-east-1")
     assert shield.get_subscription_state()["SubscriptionState"] == "INACTIVE"
     shield.create_subscription()
@@ -279,25 +333,38 @@ def test_default_max_connections_follow_the_aurora_formula() -> None:
 def test_public_port_ranges() -> None:
     allowed = {80, 443}
     assert _offending_ports({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}, allowed) == ""
-    assert _offending_ports({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}, allowed) == "tcp 22"
-    assert _offending_ports({"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535}, allowed) == "tcp 0-65535"
+    assert (
+        _offending_ports({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22}, allowed) == "tcp 22"
+    )
+    assert (
+        _offending_ports({"IpProtocol": "tcp", "FromPort": 0, "ToPort": 65535}, allowed)
+        == "tcp 0-65535"
+    )
     assert _offending_ports({"IpProtocol": "-1"}, allowed) == "all traffic"
     assert _offending_ports({"IpProtocol": "icmp", "FromPort": 8, "ToPort": -1}, allowed) == ""
 
 
-def test_refused_credentials_are_read_again_on_the_next_sweep(aws_healthy: SandboxAccount, aws_sandbox) -> None:
+def test_refused_credentials_are_read_again_on_the_next_sweep(
+    aws_healthy: SandboxAccount, aws_sandbox
+) -> None:
     """Keys rotated during a cutover: after the refusal, the next sweep on the same clients reads the new ones."""
     from dataclasses import replace
 
     from golive_tui.probes.base import ClientCache
 
     server, good = aws_sandbox.server, aws_healthy.credentials
-    server._save_profile("rotating", replace(good, secret_access_key="not-the-secret"), aws_healthy.region)
+    server._save_profile(
+        "rotating", replace(good, secret_access_key="not-the-secret"), aws_healthy.region
+    )
     profile = aws_healthy.profile(profile="rotating")
     clients = ClientCache()  # one for both sweeps, as a cockpit keeps it
     with server.enforce_iam():
         (first,) = run_sync(profile, [make_item("aws.shield")], clients=clients, timeout=10)
-        server._save_profile("rotating", good, aws_healthy.region)  # the new keys, written by `aws configure`
+        server._save_profile(
+            "rotating", good, aws_healthy.region
+        )  # the new keys, written by `aws configure`
         (second,) = run_sync(profile, [make_item("aws.shield")], clients=clients, timeout=10)
-    assert first.result.verdict is Verdict.ERROR and "SignatureDoesNotMatch" in first.result.summary, first.result.summary
+    assert (
+        first.result.verdict is Verdict.ERROR and "SignatureDoesNotMatch" in first.result.summary
+    ), first.result.summary
     assert second.result.verdict is not Verdict.ERROR, second.result.summary

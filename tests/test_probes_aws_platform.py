@@ -23,21 +23,35 @@ from golive_tui.sandbox.aws_platform import DR_REGION, TRAPS_PLATFORM
 
 pytestmark = pytest.mark.slow
 
-KINDS = ["aws.nat-gateways", "aws.network-segmentation", "aws.alb-access-logs", "aws.eks-control-plane-logging",
-         "aws.iam-admin-policies", "aws.cognito-password-policy", "aws.cognito-mfa", "aws.waf-rate-limit",
-         "aws.aurora-dr-copies", "aws.log-errors"]
+KINDS = [
+    "aws.nat-gateways",
+    "aws.network-segmentation",
+    "aws.alb-access-logs",
+    "aws.eks-control-plane-logging",
+    "aws.iam-admin-policies",
+    "aws.cognito-password-policy",
+    "aws.cognito-mfa",
+    "aws.waf-rate-limit",
+    "aws.aurora-dr-copies",
+    "aws.log-errors",
+]
 # What the degraded account's result must name (the culprit).
 DEGRADED = {
     "aws.nat-gateways": ["has no default route", "autolytiq-prod-nodes"],
     "aws.network-segmentation": ["autolytiq-prod-reader-1 is publicly accessible"],
     "aws.alb-access-logs": ["autolytiq-prod-alb", "does not write access logs"],
     "aws.eks-control-plane-logging": ["does not log api, audit", "no log type enabled"],
-    "aws.iam-admin-policies": ["role autolytiq-prod-nodes: inline policy debug-admin allows * on *"],
+    "aws.iam-admin-policies": [
+        "role autolytiq-prod-nodes: inline policy debug-admin allows * on *"
+    ],
     "aws.cognito-password-policy": ["minimum length 8 (< 12)", "numbers, symbols"],
     "aws.cognito-mfa": ["autolytiq-prod-users has MFA OFF"],
     "aws.waf-rate-limit": ["no rate-based rule"],
     "aws.aurora-dr-copies": ["no backup of autolytiq-prod in eu-central-1"],
-    "aws.log-errors": ["25 error lines in the last 60 min (> 10)", "ERROR deal-service: database connection reset"],
+    "aws.log-errors": [
+        "25 error lines in the last 60 min (> 10)",
+        "ERROR deal-service: database connection reset",
+    ],
 }
 
 
@@ -50,7 +64,10 @@ def item(kind: str) -> Item:
 def run(account: SandboxAccount, *kinds: str, clock=None, **aws) -> dict[str, ProbeResult]:
     profile = account.profile(**{"dr_region": DR_REGION, **aws})
     extra = {"clock": clock} if clock else {}
-    return {r.item.title: r.result for r in run_sync(profile, [item(k) for k in kinds or KINDS], timeout=15, **extra)}
+    return {
+        r.item.title: r.result
+        for r in run_sync(profile, [item(k) for k in kinds or KINDS], timeout=15, **extra)
+    }
 
 
 _cache: dict[str, dict[str, ProbeResult]] = {}
@@ -63,7 +80,9 @@ def traps(aws_sandbox, monkeypatch: pytest.MonkeyPatch) -> SandboxAccount:
         monkeypatch.setenv(name, value)
     if "traps" not in _accounts:
         account = aws_sandbox.server.account("222233334444", "golive-traps")
-        account.ids.update(build_account(account, dataclasses.replace(HEALTHY, platform=TRAPS_PLATFORM)))
+        account.ids.update(
+            build_account(account, dataclasses.replace(HEALTHY, platform=TRAPS_PLATFORM))
+        )
         _accounts["traps"] = account
     return _accounts["traps"]
 
@@ -86,7 +105,9 @@ def test_healthy_platform_passes(kind: str, aws_healthy: SandboxAccount) -> None
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_degraded_platform_fails_naming_the_culprit(kind: str, aws_degraded: SandboxAccount) -> None:
+def test_degraded_platform_fails_naming_the_culprit(
+    kind: str, aws_degraded: SandboxAccount
+) -> None:
     result = results("degraded", aws_degraded)[kind]
     assert result.verdict is Verdict.FAIL, text(result)
     for needle in DEGRADED[kind]:
@@ -105,12 +126,17 @@ def test_trap_one_nat_gateway_for_every_az(traps: SandboxAccount) -> None:
     assert "(eu-west-1b) depends on NAT" in evidence and "in eu-west-1a" in evidence
 
 
-def test_trap_node_subnet_routed_to_the_internet_by_its_own_association(traps: SandboxAccount) -> None:
+def test_trap_node_subnet_routed_to_the_internet_by_its_own_association(
+    traps: SandboxAccount,
+) -> None:
     """Trap: the VPC's main route table is private, but node subnet c is explicitly associated with the public one:
     a probe reading the main table (or MapPublicIpOnLaunch) passes."""
     evidence = trap(traps, "aws.network-segmentation")
     assert "node subnet" in evidence and "routes to the internet (0.0.0.0/0 -> igw-" in evidence
-    assert "(eu-west-1c) via rtb-" in evidence and "(autolytiq-prod-public), explicitly associated: 0.0.0.0/0 -> igw-" in evidence
+    assert (
+        "(eu-west-1c) via rtb-" in evidence
+        and "(autolytiq-prod-public), explicitly associated: 0.0.0.0/0 -> igw-" in evidence
+    )
 
 
 def test_trap_connection_logs_are_not_access_logs(traps: SandboxAccount) -> None:
@@ -121,10 +147,14 @@ def test_trap_connection_logs_are_not_access_logs(traps: SandboxAccount) -> None
 def test_trap_control_plane_logs_everything_but_api_and_audit(traps: SandboxAccount) -> None:
     """Trap: three log types are enabled: "control-plane logging is on" passes; api and audit are the ones disabled."""
     evidence = trap(traps, "aws.eks-control-plane-logging")
-    assert "does not log api, audit (enabled: authenticator, controllerManager, scheduler)" in evidence
+    assert (
+        "does not log api, audit (enabled: authenticator, controllerManager, scheduler)" in evidence
+    )
 
 
-def test_trap_administrator_in_a_managed_policy_with_one_statement_object(traps: SandboxAccount) -> None:
+def test_trap_administrator_in_a_managed_policy_with_one_statement_object(
+    traps: SandboxAccount,
+) -> None:
     """Trap: the inline policies are scoped (one even has s3:* on a bucket); the admin grant is a customer-managed
     policy whose Statement is a single object, not a list: a probe reading inline policies, or iterating
     Statement as a list, passes."""
@@ -136,7 +166,10 @@ def test_trap_administrator_in_a_managed_policy_with_one_statement_object(traps:
 def test_trap_long_password_without_digits_or_symbols(traps: SandboxAccount) -> None:
     """Trap: MinimumLength 16 (>= 12): a length-only probe passes; numbers and symbols are not required."""
     evidence = trap(traps, "aws.cognito-password-policy")
-    assert "does not require numbers, symbols" in evidence and "minimum length" not in evidence.split("\n")[0]
+    assert (
+        "does not require numbers, symbols" in evidence
+        and "minimum length" not in evidence.split("\n")[0]
+    )
 
 
 def test_trap_mfa_on_an_older_pool_named_like_the_production(traps: SandboxAccount) -> None:
@@ -152,7 +185,9 @@ def test_trap_rate_rule_that_only_counts(traps: SandboxAccount) -> None:
 
 def test_trap_backups_only_in_the_primary_region(traps: SandboxAccount) -> None:
     """Trap: a fresh snapshot of the cluster exists, in the primary region: "recent backup exists" passes; none is in the DR region."""
-    assert "no backup of autolytiq-prod in eu-central-1 (only 2 in eu-west-1)" in trap(traps, "aws.aurora-dr-copies")
+    assert "no backup of autolytiq-prod in eu-central-1 (only 2 in eu-west-1)" in trap(
+        traps, "aws.aurora-dr-copies"
+    )
 
 
 def test_stale_dr_copy_fails_by_the_run_clock(aws_healthy: SandboxAccount) -> None:
@@ -163,9 +198,18 @@ def test_stale_dr_copy_fails_by_the_run_clock(aws_healthy: SandboxAccount) -> No
 
 
 def test_unset_profile_keys_skip_with_the_key_to_set(aws_healthy: SandboxAccount) -> None:
-    out = run(aws_healthy, "aws.aurora-dr-copies", "aws.cognito-mfa", "aws.cognito-password-policy",
-              dr_region="", user_pool_name="")
-    assert out["aws.aurora-dr-copies"].verdict is Verdict.SKIPPED and "aws.dr_region" in out["aws.aurora-dr-copies"].summary
+    out = run(
+        aws_healthy,
+        "aws.aurora-dr-copies",
+        "aws.cognito-mfa",
+        "aws.cognito-password-policy",
+        dr_region="",
+        user_pool_name="",
+    )
+    assert (
+        out["aws.aurora-dr-copies"].verdict is Verdict.SKIPPED
+        and "aws.dr_region" in out["aws.aurora-dr-copies"].summary
+    )
     for kind in ("aws.cognito-mfa", "aws.cognito-password-policy"):
         assert out[kind].verdict is Verdict.SKIPPED and "aws.user_pool_name" in out[kind].summary
 
@@ -177,7 +221,9 @@ def test_admin_grant_shapes() -> None:
     assert grants_admin(doc({"Effect": "Allow", "Action": "*", "Resource": "*"}))
     assert grants_admin(doc([{"Effect": "Allow", "Action": ["*:*"], "Resource": ["*"]}]))
     assert not grants_admin(doc([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]))
-    assert not grants_admin(doc([{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}]))
+    assert not grants_admin(
+        doc([{"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::b/*"}])
+    )
     assert not grants_admin(doc([{"Effect": "Deny", "Action": "*", "Resource": "*"}]))
 
 
@@ -190,4 +236,7 @@ def test_trap_errors_logged_as_json_levels(traps: SandboxAccount) -> None:
 def test_healthy_lines_that_mention_errors_are_not_errors(aws_healthy: SandboxAccount) -> None:
     """The other way round: every healthy line says `errors=0`; a substring count of "error" would fail the healthy API."""
     result = results("healthy", aws_healthy)["aws.log-errors"]
-    assert result.verdict is Verdict.PASS and "40 lines in the last 60 min, 0 at error level" in result.evidence, text(result)
+    assert (
+        result.verdict is Verdict.PASS
+        and "40 lines in the last 60 min, 0 at error level" in result.evidence
+    ), text(result)

@@ -15,16 +15,27 @@ from golive_tui.sandbox import k8s_build_serving as serving
 from golive_tui.sandbox.k8s_objects import healthy_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 
-SERVICES = ["api-gateway", "auth-service", "deal-service", "customer-service", "inventory-service", "tax-engine"]
+SERVICES = [
+    "api-gateway",
+    "auth-service",
+    "deal-service",
+    "customer-service",
+    "inventory-service",
+    "tax-engine",
+]
 NS = "autolytiq-prod"
 
 
 def health(profile) -> ProbeResult:
     kind = registry()["http.health"]
-    ctx = ProbeContext(profile, Item(id="health-checks", title="Health Checks"), ClientCache(), profile.run.timeout)
+    ctx = ProbeContext(
+        profile, Item(id="health-checks", title="Health Checks"), ClientCache(), profile.run.timeout
+    )
     kind.prepare(ctx)
     result = kind.func(ctx, kind.params())
-    return asyncio.run(result) if inspect.isawaitable(result) else result  # async since its services are asked at once
+    return (
+        asyncio.run(result) if inspect.isawaitable(result) else result
+    )  # async since its services are asked at once
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +47,15 @@ def k8s_health(sandbox_ca) -> Iterator[K8sSandbox]:
 
 
 def test_every_service_through_the_service_proxy(k8s_healthy: K8sSandbox) -> None:
-    result = health(k8s_healthy.profile())  # no http.health_urls: the seed's in-cluster curl, through the API server
+    result = health(
+        k8s_healthy.profile()
+    )  # no http.health_urls: the seed's in-cluster curl, through the API server
     assert (result.verdict, result.summary) == (Verdict.PASS, "all 6 services healthy (200)")
     for service in SERVICES:
-        assert f"{service}: service proxy {NS}/{service}:8080/health -> 200" in result.evidence.splitlines()
+        assert (
+            f"{service}: service proxy {NS}/{service}:8080/health -> 200"
+            in result.evidence.splitlines()
+        )
 
 
 def test_readiness_is_not_health(k8s_health: K8sSandbox) -> None:
@@ -49,21 +65,34 @@ def test_readiness_is_not_health(k8s_health: K8sSandbox) -> None:
     cluster.proxy_status["deal-service"] = 503
     k8s_health.server.load(cluster)
     result = health(k8s_health.profile())
-    assert (result.verdict, result.summary) == (Verdict.FAIL, "1 of 6 unhealthy: deal-service (503)")
+    assert (result.verdict, result.summary) == (
+        Verdict.FAIL,
+        "1 of 6 unhealthy: deal-service (503)",
+    )
     assert f"deal-service: service proxy {NS}/deal-service:8080/health -> 503" in result.evidence
 
 
 def test_no_endpoints_and_missing_service(k8s_health: K8sSandbox) -> None:
     cluster = healthy_cluster()
-    for pod in [o for o in cluster.objects if o["kind"] == "Pod" and o["metadata"]["labels"]["app"] == "tax-engine"]:
+    for pod in [
+        o
+        for o in cluster.objects
+        if o["kind"] == "Pod" and o["metadata"]["labels"]["app"] == "tax-engine"
+    ]:
         pod["status"]["conditions"][0]["status"] = "False"
     cluster.remove("Service", "inventory-service", NS)
     cluster.validated = False
     k8s_health.server.load(cluster)
     result = health(k8s_health.profile())
     assert result.verdict is Verdict.FAIL
-    assert result.summary == "2 of 6 unhealthy: inventory-service (service not found), tax-engine (no endpoints)"
-    assert f'tax-engine: service proxy {NS}/tax-engine:8080/health -> 503 (no endpoints available for service "tax-engine")' in result.evidence
+    assert (
+        result.summary
+        == "2 of 6 unhealthy: inventory-service (service not found), tax-engine (no endpoints)"
+    )
+    assert (
+        f'tax-engine: service proxy {NS}/tax-engine:8080/health -> 503 (no endpoints available for service "tax-engine")'
+        in result.evidence
+    )
     assert 'services "inventory-service" not found' in result.evidence
 
 
@@ -75,12 +104,19 @@ def test_health_port_and_path_come_from_the_profile(k8s_health: K8sSandbox) -> N
     assert 'no service port "9090" found for service "auth-service"' in named_port.evidence
 
 
-def test_direct_urls_where_given_and_the_proxy_for_the_rest(k8s_healthy: K8sSandbox, web_degraded) -> None:
+def test_direct_urls_where_given_and_the_proxy_for_the_rest(
+    k8s_healthy: K8sSandbox, web_degraded
+) -> None:
     urls = {s: f"{web_degraded.api.url}/{s}/health" for s in ("api-gateway", "deal-service")}
-    profile = k8s_healthy.profile(http={"health_urls": urls, "ca_bundle": str(k8s_healthy.ca_bundle)})
+    profile = k8s_healthy.profile(
+        http={"health_urls": urls, "ca_bundle": str(k8s_healthy.ca_bundle)}
+    )
     result = health(profile)
     # The degraded web sandbox answers 503 for deal-service; the cluster's own proxy would have said 200.
-    assert (result.verdict, result.summary) == (Verdict.FAIL, "1 of 6 unhealthy: deal-service (503)")
+    assert (result.verdict, result.summary) == (
+        Verdict.FAIL,
+        "1 of 6 unhealthy: deal-service (503)",
+    )
     assert f"deal-service: GET {urls['deal-service']} -> 503" in result.evidence
     assert f"auth-service: service proxy {NS}/auth-service:8080/health -> 200" in result.evidence
 
@@ -100,4 +136,7 @@ def test_proxy_forbidden_is_not_verifiable(sandbox_ca) -> None:
 
 def test_gateway_serves_both_ports() -> None:
     gateway = serving.service("api-gateway", NS, type="LoadBalancer", ingress_hostname="lb.example")
-    assert [(p["name"], p["port"]) for p in gateway["spec"]["ports"]] == [("http", 80), ("internal", 8080)]
+    assert [(p["name"], p["port"]) for p in gateway["spec"]["ports"]] == [
+        ("http", 80),
+        ("internal", 8080),
+    ]

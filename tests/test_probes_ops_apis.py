@@ -19,7 +19,10 @@ from golive_tui.sandbox.ops_apis import DEGRADED_OPS, HEALTHY_OPS, TRAPS_OPS, Op
 
 KINDS = ["pagerduty.oncall-coverage", "pagerduty.escalation-policy", "grafana.dashboards"]
 DEGRADED = {
-    "pagerduty.oncall-coverage": ["nobody is on call now at level 1", "autolytiq-prod primary (PSCHED1) has nobody on call"],
+    "pagerduty.oncall-coverage": [
+        "nobody is on call now at level 1",
+        "autolytiq-prod primary (PSCHED1) has nobody on call",
+    ],
     "pagerduty.escalation-policy": ["has 1 level(s) (< 2)"],
     "grafana.dashboards": ["no dashboard for inventory-service"],
 }
@@ -50,7 +53,11 @@ def results(sandbox_ca, tmp_path_factory) -> Iterator[dict[str, dict[str, ProbeR
     started: list[OpsApis] = []
     out = {}
     try:
-        for name, shape in (("healthy", HEALTHY_OPS), ("degraded", DEGRADED_OPS), ("traps", TRAPS_OPS)):
+        for name, shape in (
+            ("healthy", HEALTHY_OPS),
+            ("degraded", DEGRADED_OPS),
+            ("traps", TRAPS_OPS),
+        ):
             ops = OpsApis(sandbox_ca, shape)
             started.append(ops)
             out[name] = run(profile_for(ops, str(sandbox_ca.bundle), tmp_path_factory.mktemp(name)))
@@ -90,7 +97,9 @@ def test_trap_on_call_now_but_a_gap_tomorrow_night(results) -> None:
 def test_trap_two_levels_the_second_without_a_target(results) -> None:
     """Trap: the policy has 2 levels: a ">= 2 levels" probe passes; level 2 has no target, so the page stops at level 1."""
     result = results["traps"]["pagerduty.escalation-policy"]
-    assert result.verdict is Verdict.FAIL and "level 2 has no target" in result.summary, text(result)
+    assert result.verdict is Verdict.FAIL and "level 2 has no target" in result.summary, text(
+        result
+    )
 
 
 def test_trap_every_dashboard_present_over_a_failing_data_source(results) -> None:
@@ -98,7 +107,10 @@ def test_trap_every_dashboard_present_over_a_failing_data_source(results) -> Non
     health check (it queries staging's Prometheus), so every panel is empty."""
     result = results["traps"]["grafana.dashboards"]
     assert result.verdict is Verdict.FAIL, text(result)
-    assert "data source prom-prod fails its health check (the dashboards of api-gateway, auth-service" in result.summary
+    assert (
+        "data source prom-prod fails its health check (the dashboards of api-gateway, auth-service"
+        in result.summary
+    )
     assert "lookup prometheus-staging: no such host" in result.evidence
 
 
@@ -106,18 +118,28 @@ def test_missing_tokens_are_skipped_with_the_key_to_set(sandbox_ca) -> None:
     """No API token in the profile, the environment or the keyring: skipped, naming the key and the secret; never an error."""
     ops = OpsApis(sandbox_ca, HEALTHY_OPS)
     try:
-        profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle)},
-                                          "pagerduty": {"api_url": ops.pagerduty.url}, "grafana": {"url": ops.grafana.url}})
+        profile = Profile.model_validate(
+            {
+                "http": {"ca_bundle": str(sandbox_ca.bundle)},
+                "pagerduty": {"api_url": ops.pagerduty.url},
+                "grafana": {"url": ops.grafana.url},
+            }
+        )
         out = run(profile)
     finally:
         ops.stop()
     assert out["pagerduty.oncall-coverage"].verdict is Verdict.SKIPPED
     assert "pagerduty.api_token_secret" in out["pagerduty.oncall-coverage"].summary
     assert "GOLIVE_SECRET_PAGERDUTY_API_TOKEN" in out["pagerduty.escalation-policy"].summary
-    assert out["grafana.dashboards"].verdict is Verdict.SKIPPED and "grafana.token_secret" in out["grafana.dashboards"].summary
+    assert (
+        out["grafana.dashboards"].verdict is Verdict.SKIPPED
+        and "grafana.token_secret" in out["grafana.dashboards"].summary
+    )
 
 
 def test_only_reads(results) -> None:
     """Nothing is paged or changed: every request the look-alikes answered during the three sweeps was a GET."""
-    assert _requests and all(request.startswith("GET ") for request in _requests), sorted(set(_requests))
+    assert _requests and all(request.startswith("GET ") for request in _requests), sorted(
+        set(_requests)
+    )
     assert "GET /oncalls" in _requests and "GET /api/search" in _requests

@@ -21,7 +21,9 @@ def verdict(sandbox_ca, **history) -> ProbeResult:
     cluster = add_history(healthy_cluster(), NAMESPACE, **history)
     sandbox = K8sSandbox.start(cluster, sandbox_ca)
     try:
-        item = Item(id="rollback", title="Rollback Plan", probe=[ProbeSpec(kind="k8s.rollback-history")])
+        item = Item(
+            id="rollback", title="Rollback Plan", probe=[ProbeSpec(kind="k8s.rollback-history")]
+        )
         object.__setattr__(item, "key", "t.rollback")
         return run_sync(sandbox.profile(), [item], timeout=10)[0].result
     finally:
@@ -31,13 +33,19 @@ def verdict(sandbox_ca, **history) -> ProbeResult:
 def test_every_deployment_has_a_previous_revision(sandbox_ca) -> None:
     result = verdict(sandbox_ca)
     assert result.verdict is Verdict.PASS, f"{result.summary}\n{result.evidence}"
-    assert "deployment/deal-service: revision 2, revisionHistoryLimit 10: rollback to revision 1" in result.evidence
+    assert (
+        "deployment/deal-service: revision 2, revisionHistoryLimit 10: rollback to revision 1"
+        in result.evidence
+    )
     assert "deal-service:1.4.1" in result.evidence  # the image a rollback would run
 
 
 def test_history_limit_zero_fails_naming_the_deployment(sandbox_ca) -> None:
     result = verdict(sandbox_ca, no_history=("deal-service",))
-    assert result.verdict is Verdict.FAIL and result.summary == "deployment/deal-service keeps no history (revisionHistoryLimit 0)"
+    assert (
+        result.verdict is Verdict.FAIL
+        and result.summary == "deployment/deal-service keeps no history (revisionHistoryLimit 0)"
+    )
 
 
 def test_trap_history_kept_but_nothing_to_go_back_to(sandbox_ca) -> None:
@@ -46,4 +54,7 @@ def test_trap_history_kept_but_nothing_to_go_back_to(sandbox_ca) -> None:
     result = verdict(sandbox_ca, first_deploy=("inventory-service",))
     assert result.verdict is Verdict.FAIL
     assert result.summary == "deployment/inventory-service has no previous revision to roll back to"
-    assert "deployment/inventory-service: revision 1, revisionHistoryLimit 10: no older ReplicaSet" in result.evidence
+    assert (
+        "deployment/inventory-service: revision 1, revisionHistoryLimit 10: no older ReplicaSet"
+        in result.evidence
+    )

@@ -53,21 +53,27 @@ def _site_packages() -> str:
 
 @pytest.fixture
 def host(tmp_path: Path) -> Iterator[Host]:
-    if os.geteuid() != 0 or not all(shutil.which(t) for t in ("useradd", "userdel", "groupadd", "groupdel")):
+    if os.geteuid() != 0 or not all(
+        shutil.which(t) for t in ("useradd", "userdel", "groupadd", "groupdel")
+    ):
         pytest.skip("needs root with useradd/groupadd to create the other users of a shared host")
     tag = uuid.uuid4().hex[:6]
     group, names = f"glh{tag}", [f"glm{tag}", f"glc{tag}"]
     subprocess.run(["groupadd", group], check=True)
     made: list[str] = []
     shared = Path(tempfile.mkdtemp(prefix="golive-hostile-", dir="/tmp"))
-    base = Path(tempfile.mkdtemp(prefix="golive-hostile-homes-", dir="/tmp"))  # pytest's tmp_path is root's alone
+    base = Path(
+        tempfile.mkdtemp(prefix="golive-hostile-homes-", dir="/tmp")
+    )  # pytest's tmp_path is root's alone
     base.chmod(0o755)
     try:
         import grp
         import pwd
 
         for name in names:
-            subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G", group, name], check=True)
+            subprocess.run(
+                ["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G", group, name], check=True
+            )
             made.append(name)
         accounts = []
         for name in names:
@@ -89,18 +95,42 @@ def host(tmp_path: Path) -> Iterator[Host]:
         subprocess.run(["groupdel", group], check=False, capture_output=True)
 
 
-def golive_as(who: Account | None, *args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def golive_as(
+    who: Account | None, *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """The real CLI as root (who=None) or as another local user."""
     extra = dict(env or {})
     if who is None:
-        return subprocess.run([sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args], cwd=cwd,
-                              capture_output=True, text=True, timeout=60, env={**os.environ, **extra})
-    environment = {"PATH": "/usr/bin:/bin", "HOME": str(who.home), "XDG_STATE_HOME": str(who.home / "state"),
-                   "XDG_CONFIG_HOME": str(who.home / "config"), "GOLIVE_USER": who.name, "LANG": "C.UTF-8",
-                   "PYTHONPATH": f"{REPO}:{_site_packages()}", "PYTHONDONTWRITEBYTECODE": "1", **extra}
-    return subprocess.run([SYSTEM_PYTHON, "-m", "golive_tui", "--checklist", str(MINI), *args], cwd=who.home,
-                          capture_output=True, text=True, timeout=60, env=environment, user=who.uid, group=who.gid,
-                          extra_groups=[])
+        return subprocess.run(
+            [sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, **extra},
+        )
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(who.home),
+        "XDG_STATE_HOME": str(who.home / "state"),
+        "XDG_CONFIG_HOME": str(who.home / "config"),
+        "GOLIVE_USER": who.name,
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": f"{REPO}:{_site_packages()}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **extra,
+    }
+    return subprocess.run(
+        [SYSTEM_PYTHON, "-m", "golive_tui", "--checklist", str(MINI), *args],
+        cwd=who.home,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+        user=who.uid,
+        group=who.gid,
+        extra_groups=[],
+    )
 
 
 def _victim(host: Host, who: str) -> Account | None:
@@ -108,7 +138,9 @@ def _victim(host: Host, who: str) -> Account | None:
         return None
     probe = golive_as(host.carol, "--version", cwd=host.carol.home)
     if probe.returncode != 0:
-        pytest.skip(f"golive cannot run as another user with {SYSTEM_PYTHON}: {probe.stderr.strip()[-200:]}")
+        pytest.skip(
+            f"golive cannot run as another user with {SYSTEM_PYTHON}: {probe.stderr.strip()[-200:]}"
+        )
     return host.carol
 
 
@@ -117,17 +149,27 @@ def _planted_by(path: Path, account: Account) -> None:
 
 
 @pytest.mark.parametrize("who", ["root", "carol"])
-def test_a_dangling_symlink_lock_is_refused_and_nothing_is_created_outside(host: Host, who: str) -> None:
+def test_a_dangling_symlink_lock_is_refused_and_nothing_is_created_outside(
+    host: Host, who: str
+) -> None:
     victim = _victim(host, who)
     state = host.shared / "golive-state.toml"
     target = host.outside / "created-by-golive"
     lock = host.shared / "golive-state.toml.lock"
     lock.symlink_to(target)  # mallory's symlink, pointing where she wants a file
     _planted_by(lock, host.mallory)
-    result = golive_as(victim, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared)
+    result = golive_as(
+        victim, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared
+    )
     assert result.returncode == 2, (result.stdout, result.stderr)
-    assert "is a symbolic link" in result.stderr and str(lock) in result.stderr and "Traceback" not in result.stderr
-    assert not target.exists() and list(host.outside.iterdir()) == []  # old code: the file at mallory's path
+    assert (
+        "is a symbolic link" in result.stderr
+        and str(lock) in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    assert (
+        not target.exists() and list(host.outside.iterdir()) == []
+    )  # old code: the file at mallory's path
     assert not state.exists()
 
 
@@ -135,10 +177,22 @@ def test_a_dangling_symlink_lock_is_refused_and_nothing_is_created_outside(host:
 def test_a_state_file_owned_by_another_user_is_refused(host: Host, who: str) -> None:
     victim = _victim(host, who)
     state = host.shared / "golive-state.toml"
-    planter = golive_as(host.mallory, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared) \
-        if who == "carol" else None
-    if planter is None or planter.returncode != 0:  # as root's victim: a record mallory wrote, by ownership
-        assert golive_as(None, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared).returncode == 0
+    planter = (
+        golive_as(
+            host.mallory, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared
+        )
+        if who == "carol"
+        else None
+    )
+    if (
+        planter is None or planter.returncode != 0
+    ):  # as root's victim: a record mallory wrote, by ownership
+        assert (
+            golive_as(
+                None, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared
+            ).returncode
+            == 0
+        )
         os.chown(state, host.mallory.uid, host.mallory.gid)
     state.chmod(0o644)  # readable to all: what golive refuses is its owner, not a permission error
     before = state.read_bytes()
@@ -159,15 +213,25 @@ def test_a_world_writable_state_or_bak_is_refused(host: Host, who: str) -> None:
         os.chown(directory, victim.uid, victim.gid)
     state = directory / "golive-state.toml"
     for item in ("security.waf", "go-live.infra.cluster"):
-        assert golive_as(victim, "--state", str(state), "mark", item, "done", cwd=directory).returncode == 0
+        assert (
+            golive_as(victim, "--state", str(state), "mark", item, "done", cwd=directory).returncode
+            == 0
+        )
     state.chmod(0o666)
     result = golive_as(victim, "--state", str(state), "status", "--no-gate", cwd=directory)
-    assert result.returncode == 2 and "writable by every user (mode 0666)" in result.stderr, result.stderr
+    assert result.returncode == 2 and "writable by every user (mode 0666)" in result.stderr, (
+        result.stderr
+    )
     state.chmod(0o600)
     bak = directory / "golive-state.toml.bak"
     _planted_by(bak, host.mallory)
-    result = golive_as(victim, "--state", str(state), "mark", "go-live.infra.rollback", "done", cwd=directory)
-    assert result.returncode == 2 and f"{bak}: the .bak file is owned by {host.mallory.name}" in result.stderr
+    result = golive_as(
+        victim, "--state", str(state), "mark", "go-live.infra.rollback", "done", cwd=directory
+    )
+    assert (
+        result.returncode == 2
+        and f"{bak}: the .bak file is owned by {host.mallory.name}" in result.stderr
+    )
 
 
 def test_a_lock_held_by_another_users_process_is_named(host: Host, tmp_path: Path) -> None:
@@ -182,24 +246,45 @@ def test_a_lock_held_by_another_users_process_is_named(host: Host, tmp_path: Pat
     common = ("--profile", str(profile), "--state", str(state))
     assert golive_as(None, *common, "mark", "security.waf", "done", cwd=tmp_path).returncode == 0
     holder = subprocess.Popen(
-        [SYSTEM_PYTHON, "-c", "import fcntl, os, sys\n"
-         f"fd = os.open({str(state) + '.lock'!r}, os.O_RDWR)\nfcntl.flock(fd, fcntl.LOCK_EX)\n"
-         "print('held', flush=True)\nsys.stdin.read()\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, user=host.mallory.uid, group=host.captains_gid,
-        extra_groups=[host.captains_gid])
+        [
+            SYSTEM_PYTHON,
+            "-c",
+            "import fcntl, os, sys\n"
+            f"fd = os.open({str(state) + '.lock'!r}, os.O_RDWR)\nfcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('held', flush=True)\nsys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        user=host.mallory.uid,
+        group=host.captains_gid,
+        extra_groups=[host.captains_gid],
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
-        result = golive_as(None, *common, "mark", "go-live.infra.cluster", "done", cwd=tmp_path,
-                           env={"GOLIVE_LOCK_WAIT": "1"})
+        result = golive_as(
+            None,
+            *common,
+            "mark",
+            "go-live.infra.cluster",
+            "done",
+            cwd=tmp_path,
+            env={"GOLIVE_LOCK_WAIT": "1"},
+        )
         assert result.returncode == 2, result.stderr
-        assert (f"a process of another user, {host.mallory.name} (uid {host.mallory.uid}), pid {holder.pid}, holds the lock"
-                in result.stderr), result.stderr
+        assert (
+            f"a process of another user, {host.mallory.name} (uid {host.mallory.uid}), pid {holder.pid}, holds the lock"
+            in result.stderr
+        ), result.stderr
         assert "waited 1s" in result.stderr and "nothing was written" in result.stderr
     finally:
         holder.stdin.close()
         holder.wait(timeout=10)
     # Released: the captain's write goes through, in the captains' group.
-    assert golive_as(None, *common, "mark", "go-live.infra.cluster", "done", cwd=tmp_path).returncode == 0
+    assert (
+        golive_as(None, *common, "mark", "go-live.infra.cluster", "done", cwd=tmp_path).returncode
+        == 0
+    )
     assert state.stat().st_gid == host.captains_gid
 
 
@@ -209,12 +294,24 @@ def test_a_lock_file_planted_by_another_user_is_refused_at_once(host: Host) -> N
     lock.write_text("")
     _planted_by(lock, host.mallory)
     lock.chmod(0o666)
-    result = golive_as(None, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared,
-                       env={"GOLIVE_LOCK_WAIT": "30"})
-    assert result.returncode == 2 and "the lock file is writable by every user" in result.stderr, result.stderr
+    result = golive_as(
+        None,
+        "--state",
+        str(state),
+        "mark",
+        "security.waf",
+        "done",
+        cwd=host.shared,
+        env={"GOLIVE_LOCK_WAIT": "30"},
+    )
+    assert result.returncode == 2 and "the lock file is writable by every user" in result.stderr, (
+        result.stderr
+    )
     lock.chmod(0o644)
     result = golive_as(None, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared)
-    assert result.returncode == 2 and f"the lock file is owned by {host.mallory.name}" in result.stderr
+    assert (
+        result.returncode == 2 and f"the lock file is owned by {host.mallory.name}" in result.stderr
+    )
     assert not state.exists()
 
 
@@ -223,6 +320,8 @@ def test_permission_denied_is_exit_2_with_the_path(host: Host) -> None:
     directory = host.shared / "roots-only"
     directory.mkdir(mode=0o755)  # root's directory: carol may read, not write
     state = directory / "golive-state.toml"
-    result = golive_as(victim, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared)
+    result = golive_as(
+        victim, "--state", str(state), "mark", "security.waf", "done", cwd=host.shared
+    )
     assert result.returncode == 2 and "permission denied" in result.stderr.lower(), result.stderr
     assert str(directory) in result.stderr and "Traceback" not in result.stderr

@@ -25,8 +25,15 @@ MINI = Path(__file__).parent / "data" / "mini.toml"
 
 def golive(*args: str, cwd: Path, input: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOLIVE_CHECKLIST": str(MINI)}
-    return subprocess.run([sys.executable, "-m", "golive_tui", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60, input=input)
+    return subprocess.run(
+        [sys.executable, "-m", "golive_tui", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=input,
+    )
 
 
 def forged_go(path: Path) -> None:
@@ -38,7 +45,9 @@ def forged_go(path: Path) -> None:
         state.items[item.key] = ItemState(status="done", by="mallory", at=now)
     sig = signature(checklist, state)
     for n, role in enumerate(checklist.approval):
-        state.approvals[role.id] = ApprovalRecord(role=role.role, name=f"Approver {n}", at=now, signature=sig, audit_seq=0)
+        state.approvals[role.id] = ApprovalRecord(
+            role=role.role, name=f"Approver {n}", at=now, signature=sig, audit_seq=0
+        )
     path.write_text(Codec().dumps(state))
 
 
@@ -52,29 +61,50 @@ def test_a_hand_forged_go_is_tampered_never_go(tmp_path: Path) -> None:
     assert status.stdout.splitlines()[0].startswith("TAMPERED: items differ from the audit trail")
     assert "DECISION: TAMPERED" in status.stdout and "DECISION: GO" not in status.stdout
     record = golive("status", "--format", "json", cwd=tmp_path)
-    assert record.returncode == 1 and '"label": "TAMPERED"' in record.stdout and '"ok": false' in record.stdout
+    assert (
+        record.returncode == 1
+        and '"label": "TAMPERED"' in record.stdout
+        and '"ok": false' in record.stdout
+    )
 
     live = golive("golive", "--force", "--reason", "ship it", cwd=tmp_path)
     assert live.returncode == 2 and "TAMPERED" in live.stderr
     mark = golive("mark", "go-live.infra.rollback", "done", cwd=tmp_path)
-    assert mark.returncode == 2 and "refusing to write on top of it" in mark.stderr and "--accept-tampered" in mark.stderr
+    assert (
+        mark.returncode == 2
+        and "refusing to write on top of it" in mark.stderr
+        and "--accept-tampered" in mark.stderr
+    )
     assert state.read_bytes() == before and not state.with_name(state.name + ".bak").exists()
     assert "Traceback" not in live.stderr + mark.stderr
 
 
-def test_accepting_a_tampered_record_is_recorded_and_keeps_the_last_good_copy(tmp_path: Path) -> None:
+def test_accepting_a_tampered_record_is_recorded_and_keeps_the_last_good_copy(
+    tmp_path: Path,
+) -> None:
     state = tmp_path / "golive-state.toml"
     store = open_store(state, checklist="Mini go-live")
     checklist = load_checklist(MINI)
     from golive_tui import actions
 
-    actions.mark(store, checklist.item("go-live.infra.cluster"), "done", actor=Actor.current("alice"))
+    actions.mark(
+        store, checklist.item("go-live.infra.cluster"), "done", actor=Actor.current("alice")
+    )
     actions.mark(store, checklist.item("security.waf"), "failed", actor=Actor.current("alice"))
     good = state.read_text()
-    state.write_text(good.replace('status = "failed"', 'status = "done"', 1))  # a hand edit of the item table
+    state.write_text(
+        good.replace('status = "failed"', 'status = "done"', 1)
+    )  # a hand edit of the item table
     tampered = state.read_bytes()
 
-    accepted = golive("mark", "go-live.infra.rollback", "done", "--accept-tampered", "investigating INC-7", cwd=tmp_path)
+    accepted = golive(
+        "mark",
+        "go-live.infra.rollback",
+        "done",
+        "--accept-tampered",
+        "investigating INC-7",
+        cwd=tmp_path,
+    )
     assert accepted.returncode == 0, accepted.stderr
     after = open_store(state).read()
     assert [e.action for e in after.audit[-2:]] == ["accept-tampered", "mark"]
@@ -82,18 +112,24 @@ def test_accepting_a_tampered_record_is_recorded_and_keeps_the_last_good_copy(tm
     assert "items differ" in after.audit[-2].values["problem"] and after.audit[-2].operator["user"]
     # The .bak is the last good file, not the tampered one.
     assert state.with_name(state.name + ".bak").read_bytes() != tampered
-    assert golive("status", cwd=tmp_path).returncode == 1  # still TAMPERED: accepting is not repairing
+    assert (
+        golive("status", cwd=tmp_path).returncode == 1
+    )  # still TAMPERED: accepting is not repairing
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n  \n"], ids=["zero-length", "blank"])
-def test_an_empty_state_file_is_refused_and_the_backup_restored(tmp_path: Path, content: bytes) -> None:
+def test_an_empty_state_file_is_refused_and_the_backup_restored(
+    tmp_path: Path, content: bytes
+) -> None:
     state = tmp_path / "golive-state.toml"
     store = open_store(state, checklist="Mini go-live")
     checklist = load_checklist(MINI)
     from golive_tui import actions
 
     for n, key in enumerate(["go-live.infra.cluster", "go-live.infra.rollback", "security.waf"]):
-        actions.mark(store, checklist.item(key), "done", note=f"step {n}", actor=Actor.current("alice"))
+        actions.mark(
+            store, checklist.item(key), "done", note=f"step {n}", actor=Actor.current("alice")
+        )
     backup = state.with_name(state.name + ".bak")
     kept = backup.read_bytes()
     state.write_bytes(content)
@@ -147,7 +183,10 @@ def test_odd_files_are_refused_with_a_clear_message(tmp_path: Path) -> None:
         (["--checklist", str(deep), "validate"], "nested too deeply"),
         (["--state", str(fifo), "status"], "is a FIFO: a state file must be a regular file"),
         (["--profile", str(zero), "status"], "is a device: a profile must be a regular file"),
-        (["mark", "security.waf", "done", "--evidence", str(fifo)], "is a FIFO: a evidence file must be a regular file"),
+        (
+            ["mark", "security.waf", "done", "--evidence", str(fifo)],
+            "is a FIFO: a evidence file must be a regular file",
+        ),
     ]
     for args, message in cases:
         result = golive(*args, cwd=tmp_path)
@@ -156,7 +195,9 @@ def test_odd_files_are_refused_with_a_clear_message(tmp_path: Path) -> None:
         assert "Traceback" not in result.stderr
 
 
-def test_a_large_file_is_refused_over_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_file_is_refused_over_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     big = tmp_path / "big.toml"
     big.write_text("# padding\n" * 200_000)  # ~2 MB
     monkeypatch.setenv("GOLIVE_MAX_FILE_MB", "1")
@@ -178,20 +219,30 @@ def test_evidence_is_hashed_streaming(tmp_path: Path) -> None:
         f"digest = file_sha256(pathlib.Path({str(evidence)!r}))\n"
         "print(digest, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
     digest = hashlib.sha256()
     block = b"\0" * (1024 * 1024)
     for _ in range(size // len(block)):
         digest.update(block)
     assert out[0] == digest.hexdigest()
-    assert int(out[1]) < 16 * 1024  # KB of peak RSS growth: the 256 MB file was never held in memory
+    assert (
+        int(out[1]) < 16 * 1024
+    )  # KB of peak RSS growth: the 256 MB file was never held in memory
 
 
 def test_a_note_longer_than_a_command_line_comes_from_a_file_or_stdin(tmp_path: Path) -> None:
-    long_note = "".join(f"line {n}: checked replica lag, WAL archiving and PITR restore\n" for n in range(4000))  # ~240 KB
-    assert len(long_note.encode()) > 128 * 1024  # more than one argv string may hold (MAX_ARG_STRLEN)
+    long_note = "".join(
+        f"line {n}: checked replica lag, WAL archiving and PITR restore\n" for n in range(4000)
+    )  # ~240 KB
+    assert (
+        len(long_note.encode()) > 128 * 1024
+    )  # more than one argv string may hold (MAX_ARG_STRLEN)
     (tmp_path / "note.txt").write_text(long_note)
-    by_file = golive("mark", "go-live.infra.rollback", "done", "--note-file", "note.txt", cwd=tmp_path)
+    by_file = golive(
+        "mark", "go-live.infra.rollback", "done", "--note-file", "note.txt", cwd=tmp_path
+    )
     assert by_file.returncode == 0, by_file.stderr
     by_stdin = golive("note", "security.waf", "--note", "-", cwd=tmp_path, input=long_note)
     assert by_stdin.returncode == 0, by_stdin.stderr

@@ -50,9 +50,13 @@ def test_moto_behind_a_keep_alive_relay_uses_one_connection(aws_healthy: Sandbox
         port = relays.add(aws_healthy.server.port, keep_alive=True)
         import boto3
 
-        rds = boto3.client("rds", region_name=aws_healthy.region, endpoint_url=f"http://127.0.0.1:{port}",
-                           aws_access_key_id=aws_healthy.credentials.access_key_id,
-                           aws_secret_access_key=aws_healthy.credentials.secret_access_key)
+        rds = boto3.client(
+            "rds",
+            region_name=aws_healthy.region,
+            endpoint_url=f"http://127.0.0.1:{port}",
+            aws_access_key_id=aws_healthy.credentials.access_key_id,
+            aws_secret_access_key=aws_healthy.credentials.secret_access_key,
+        )
         for _ in range(3):
             assert rds.describe_db_clusters()["DBClusters"]
         assert relays.count(b"Action=DescribeDBClusters") == 3

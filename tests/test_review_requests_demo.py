@@ -20,7 +20,10 @@ from golive_tui.decision import outcome
 from golive_tui.sandbox.demo_process import DemoProcess
 from golive_tui.state import open_store
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")]
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen"),
+]
 APPROVERS = ("emma", "sam", "quinn", "olga", "priya", "victor")
 
 
@@ -33,21 +36,43 @@ def healthy(tmp_path: Path) -> Iterator[DemoProcess]:
         demo.stop()
 
 
-def test_six_signed_approvals_of_the_healthy_demo_from_one_bastion_account(healthy: DemoProcess, tmp_path: Path) -> None:
+def test_six_signed_approvals_of_the_healthy_demo_from_one_bastion_account(
+    healthy: DemoProcess, tmp_path: Path
+) -> None:
     keys = {}
     for who in APPROVERS:  # six laptops: each key stays with its approver
         keys[who] = tmp_path / "laptops" / who / "id_ed25519"
         keys[who].parent.mkdir(parents=True)
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", str(keys[who])], check=True)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", who, "-f", str(keys[who])],
+            check=True,
+        )
     allowed = tmp_path / "allowed_signers"
-    allowed.write_text("".join(f'{who} namespaces="golive" {keys[who].with_suffix(".pub").read_text()}' for who in APPROVERS))
+    allowed.write_text(
+        "".join(
+            f'{who} namespaces="golive" {keys[who].with_suffix(".pub").read_text()}'
+            for who in APPROVERS
+        )
+    )
     env = {k: v for k, v in os.environ.items() if k != "GOLIVE_CHECKLIST"}
-    base = ["--profile", str(healthy.profile_path), "--state", str(tmp_path / "state.toml"),
-            "--set", f"signoff.allowed_signers={allowed}"]
+    base = [
+        "--profile",
+        str(healthy.profile_path),
+        "--state",
+        str(tmp_path / "state.toml"),
+        "--set",
+        f"signoff.allowed_signers={allowed}",
+    ]
 
     def golive(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "golive_tui", *base, *args], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "golive_tui", *base, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     swept = golive("run", "--format", "json")
     assert "Traceback" not in swept.stderr and swept.returncode in (0, 3), swept.stderr[-2000:]
@@ -59,23 +84,37 @@ def test_six_signed_approvals_of_the_healthy_demo_from_one_bastion_account(healt
     for item in checklist.items():
         if not outcome(item, state.item(item.key), now).finished:
             verdict = state.item(item.key).probe.verdict if state.item(item.key).probe else ""
-            actions.mark(store, item, "done", actor=captain, note="checked on the call",
-                         override="checked by hand on the call" if verdict in ("fail", "error") else None)
+            actions.mark(
+                store,
+                item,
+                "done",
+                actor=captain,
+                note="checked on the call",
+                override="checked by hand on the call" if verdict in ("fail", "error") else None,
+            )
     # Six requests, six signatures from six laptops, six imports: one OS account on the bastion.
     roles = [role.id for role in checklist.approval]
     for role in roles:
         assert golive("approve", role, "--request", f"{role}.txt").returncode == 0
     for role, who in zip(roles, APPROVERS, strict=True):
-        signed = subprocess.run(["ssh-keygen", "-Y", "sign", "-n", "golive", "-f", str(keys[who]), f"{role}.txt"],
-                                cwd=tmp_path, capture_output=True, text=True, timeout=30)
+        signed = subprocess.run(
+            ["ssh-keygen", "-Y", "sign", "-n", "golive", "-f", str(keys[who]), f"{role}.txt"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert signed.returncode == 0, signed.stderr
     for role in roles:
         imported = golive("approve", role, "--signature", f"{role}.txt.sig")
         assert imported.returncode == 0, imported.stderr
     status = golive("status", "--format", "json")
     record = json.loads(status.stdout)
-    assert [(a["principal"], a["signing"], a["counts"]) for a in record["decision"]["approvals"]] == \
-        [(who, "signed", True) for who in APPROVERS]
+    assert [
+        (a["principal"], a["signing"], a["counts"]) for a in record["decision"]["approvals"]
+    ] == [(who, "signed", True) for who in APPROVERS]
     assert len({a["operator"] for a in record["decision"]["approvals"]}) == 1
-    assert record["decision"]["go"] is True and status.returncode == 0, record["decision"]["reasons"]
+    assert record["decision"]["go"] is True and status.returncode == 0, record["decision"][
+        "reasons"
+    ]
     assert golive("audit", "verify").returncode == 0

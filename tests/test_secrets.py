@@ -28,7 +28,10 @@ LEAKS = {
     "upper": KEY.upper(),
     "lower": KEY.lower(),
     "url-encoded": quote(KEY, safe=""),
-    "url-encoded, lower-case hex": quote(KEY, safe="").replace("%2F", "%2f").replace("%2B", "%2b").replace("%3D", "%3d"),
+    "url-encoded, lower-case hex": quote(KEY, safe="")
+    .replace("%2F", "%2f")
+    .replace("%2B", "%2b")
+    .replace("%3D", "%3d"),
     "form-encoded": quote_plus(KEY),
     "base64": base64.b64encode(KEY.encode()).decode(),
     "base64 url-safe, no padding": base64.urlsafe_b64encode(KEY.encode()).decode().rstrip("="),
@@ -41,7 +44,7 @@ LEAKS = {
 
 def _windows(text: str) -> list[str]:
     """Every 8-character window of the secret, for asserting that no piece of it survives."""
-    return [text[i:i + 8].lower() for i in range(len(text) - 7)]
+    return [text[i : i + 8].lower() for i in range(len(text) - 7)]
 
 
 def assert_clean(text: str) -> None:
@@ -57,7 +60,11 @@ def test_scrub_removes_every_form(form: str) -> None:
     text = f"PagerDuty said: invalid routing key {LEAKS[form]} (request 42)"
     scrubbed = scrub(text, KEY)
     assert_clean(scrubbed)
-    assert "***" in scrubbed and scrubbed.startswith("PagerDuty said: invalid routing key") and scrubbed.endswith("(request 42)")
+    assert (
+        "***" in scrubbed
+        and scrubbed.startswith("PagerDuty said: invalid routing key")
+        and scrubbed.endswith("(request 42)")
+    )
 
 
 def test_scrub_leaves_other_text_alone() -> None:
@@ -79,7 +86,9 @@ class _EchoingPagerDuty:
 
             def do_POST(self) -> None:  # noqa: N802
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                body = json.dumps({"status": "invalid event", "message": f"routing key {echo} is not valid"}).encode()
+                body = json.dumps(
+                    {"status": "invalid event", "message": f"routing key {echo} is not valid"}
+                ).encode()
                 self.send_response(400)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
@@ -96,7 +105,9 @@ class _EchoingPagerDuty:
 
 
 @pytest.mark.parametrize("form", list(LEAKS))
-def test_an_echoed_key_reaches_neither_the_state_nor_any_report(form: str, monkeypatch, tmp_path: Path) -> None:
+def test_an_echoed_key_reaches_neither_the_state_nor_any_report(
+    form: str, monkeypatch, tmp_path: Path
+) -> None:
     from golive_tui import actions
     from golive_tui.actor import Actor
     from golive_tui.checklists import load_checklist
@@ -114,45 +125,92 @@ def test_an_echoed_key_reaches_neither_the_state_nor_any_report(form: str, monke
         outcome = run_sync(profile, [item], confirmed=True)[0]
     finally:
         echoing.stop()
-    assert outcome.result.verdict == "fail" and "refused the trigger (400)" in outcome.result.summary
-    assert "routing key " in outcome.result.evidence and "*** is not valid" in outcome.result.evidence  # arrived, scrubbed
+    assert (
+        outcome.result.verdict == "fail" and "refused the trigger (400)" in outcome.result.summary
+    )
+    assert (
+        "routing key " in outcome.result.evidence and "*** is not valid" in outcome.result.evidence
+    )  # arrived, scrubbed
     store = open_store(tmp_path / "golive-state.toml")
     actions.record_results(store, [outcome], actor=Actor.current())
     state = store.read()
     texts = [outcome.result.summary, outcome.result.evidence, store.path.read_text()]
-    texts += [render(fmt, checklist, state, profile, outcome.result.checked_at) for fmt in ("markdown", "html", "json", "junit")]
+    texts += [
+        render(fmt, checklist, state, profile, outcome.result.checked_at)
+        for fmt in ("markdown", "html", "json", "junit")
+    ]
     for text in texts:
         assert_clean(text)
 
 
-def golive(*args: str, env: dict[str, str] | None = None, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "golive_tui", *args], capture_output=True, text=True, timeout=60,
-                          input=stdin, env={**os.environ, **(env or {})})
+def golive(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "golive_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input=stdin,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_a_plaintext_backend_is_named_and_refused_unless_allowed() -> None:
     value = {"MY_KEY": KEY}
     refused = golive("secret", "set", "pagerduty-routing-key", "--from-env", "MY_KEY", env=value)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
-    assert "keyrings.alt.file.PlaintextKeyring stores secrets in a plaintext file: refused" in refused.stderr
+    assert (
+        "keyrings.alt.file.PlaintextKeyring stores secrets in a plaintext file: refused"
+        in refused.stderr
+    )
     assert "--allow-plaintext" in refused.stderr and golive("secret", "list").stdout == ""
-    prompted = golive("secret", "set", "pagerduty-routing-key")  # refused before it asks for the value
+    prompted = golive(
+        "secret", "set", "pagerduty-routing-key"
+    )  # refused before it asks for the value
     assert prompted.returncode == 2 and "value for" not in prompted.stdout + prompted.stderr
-    stored = golive("secret", "set", "pagerduty-routing-key", "--from-env", "MY_KEY", "--allow-plaintext", env=value)
+    stored = golive(
+        "secret",
+        "set",
+        "pagerduty-routing-key",
+        "--from-env",
+        "MY_KEY",
+        "--allow-plaintext",
+        env=value,
+    )
     assert stored.returncode == 0, stored.stderr
-    assert stored.stdout.strip() == ("pagerduty-routing-key: stored by the keyring backend keyrings.alt.file.PlaintextKeyring "
-                                     "(PLAINTEXT file: secrets are not encrypted)")
+    assert stored.stdout.strip() == (
+        "pagerduty-routing-key: stored by the keyring backend keyrings.alt.file.PlaintextKeyring "
+        "(PLAINTEXT file: secrets are not encrypted)"
+    )
     assert get_secret("pagerduty-routing-key") == KEY and KEY not in stored.stdout + stored.stderr
 
 
 def test_no_backend_and_a_broken_backend_are_one_line_errors() -> None:
-    none = golive("secret", "set", "x", "--from-env", "HOME", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
-    assert none.returncode == 2 and "no keyring backend is available" in none.stderr and "GOLIVE_SECRET_" in none.stderr
+    none = golive(
+        "secret",
+        "set",
+        "x",
+        "--from-env",
+        "HOME",
+        env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"},
+    )
+    assert (
+        none.returncode == 2
+        and "no keyring backend is available" in none.stderr
+        and "GOLIVE_SECRET_" in none.stderr
+    )
     broken = golive("secret", "list", env={"PYTHON_KEYRING_BACKEND": "no.such.Backend"})
     assert broken.returncode == 0  # listing names needs no backend
     deleted = golive("secret", "delete", "x", env={"PYTHON_KEYRING_BACKEND": "no.such.Backend"})
-    assert deleted.returncode == 2 and "PYTHON_KEYRING_BACKEND='no.such.Backend' cannot be loaded" in deleted.stderr
-    assert "Traceback" not in none.stderr + deleted.stderr and len(deleted.stderr.strip().splitlines()) == 1
+    assert (
+        deleted.returncode == 2
+        and "PYTHON_KEYRING_BACKEND='no.such.Backend' cannot be loaded" in deleted.stderr
+    )
+    assert (
+        "Traceback" not in none.stderr + deleted.stderr
+        and len(deleted.stderr.strip().splitlines()) == 1
+    )
 
 
 def test_file_secrets_must_be_private(tmp_path: Path) -> None:
@@ -173,7 +231,12 @@ def test_keyrings_alt_is_test_only() -> None:
     runtime = list(project["project"]["dependencies"])
     runtime += [d for extra in project["project"]["optional-dependencies"].values() for d in extra]
     groups = project["dependency-groups"]
-    runtime += [d for g in project["tool"]["uv"].get("default-groups", ["dev"]) for d in groups[g] if isinstance(d, str)]
+    runtime += [
+        d
+        for g in project["tool"]["uv"].get("default-groups", ["dev"])
+        for d in groups[g]
+        if isinstance(d, str)
+    ]
     assert not [d for d in runtime if d.lower().startswith(("keyrings.alt", "keyrings-alt"))]
     assert any(d.startswith("keyrings.alt") for d in groups["test"])
     assert "--all-groups" in (REPO / "scripts" / "test").read_text()

@@ -58,8 +58,14 @@ class Served:
 def _env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOLIVE_", "AWS_", "XDG_"))}
     env.pop("NO_COLOR", None)
-    env.update({"HOME": str(home), "GOLIVE_USER": "tester@ci", "XDG_STATE_HOME": str(home / "state"),
-                "XDG_CONFIG_HOME": str(home / "config")})
+    env.update(
+        {
+            "HOME": str(home),
+            "GOLIVE_USER": "tester@ci",
+            "XDG_STATE_HOME": str(home / "state"),
+            "XDG_CONFIG_HOME": str(home / "config"),
+        }
+    )
     return env
 
 
@@ -68,13 +74,45 @@ def start_serve(directory: Path, *extra: str) -> Served:
     port = free_port()
     home = directory / "home"
     home.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "golive_tui", "--checklist", str(MINI), "--state", str(state),
-                    "mark", "go-live.infra.cluster", "done", "--note", "served"], check=True, env=_env(home),
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "golive_tui",
+            "--checklist",
+            str(MINI),
+            "--state",
+            str(state),
+            "mark",
+            "go-live.infra.cluster",
+            "done",
+            "--note",
+            "served",
+        ],
+        check=True,
+        env=_env(home),
+        capture_output=True,
+        timeout=60,
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "golive_tui", "--checklist", str(MINI), "--state", str(state),
-         "serve", "--port", str(port), *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env(home), cwd=directory,
+        [
+            sys.executable,
+            "-m",
+            "golive_tui",
+            "--checklist",
+            str(MINI),
+            "--state",
+            str(state),
+            "serve",
+            "--port",
+            str(port),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_env(home),
+        cwd=directory,
         start_new_session=True,  # its own process group: the app sessions it starts are stopped with it
     )
     served = Served(proc, port, "", state)
@@ -121,18 +159,31 @@ def jar() -> aiohttp.CookieJar:
 
 # --- the served command ---------------------------------------------------------------------------
 def test_served_command_is_read_only_unless_write_is_allowed(tmp_path: Path) -> None:
-    command = served_command(checklist="c.toml", profile=None, state="s.toml", overrides=("aws.region=eu-west-1",))
+    command = served_command(
+        checklist="c.toml", profile=None, state="s.toml", overrides=("aws.region=eu-west-1",)
+    )
     assert command.endswith("--read-only")
-    assert f"--checklist {tmp_path / 'c.toml'}" in command and f"--state {tmp_path / 's.toml'}" in command
+    assert (
+        f"--checklist {tmp_path / 'c.toml'}" in command
+        and f"--state {tmp_path / 's.toml'}" in command
+    )
     assert "--set aws.region=eu-west-1" in command
-    writable = served_command(checklist=None, profile=None, state="s3://bucket/state.toml", allow_write=True)
+    writable = served_command(
+        checklist=None, profile=None, state="s3://bucket/state.toml", allow_write=True
+    )
     assert "--read-only" not in writable and "--state s3://bucket/state.toml" in writable
 
 
 # --- the token ------------------------------------------------------------------------------------
 async def test_every_request_without_the_token_is_refused(served: Served) -> None:
     async with aiohttp.ClientSession() as http:
-        for path in ("/", "/?token=wrong", "/static/js/textual.js", "/download/x", f"/?token={served.token[:-1]}"):
+        for path in (
+            "/",
+            "/?token=wrong",
+            "/static/js/textual.js",
+            "/download/x",
+            f"/?token={served.token[:-1]}",
+        ):
             async with http.get(served.base + path, allow_redirects=False) as response:
                 assert response.status == 403, path
                 assert "needs its access token" in await response.text()
@@ -144,14 +195,19 @@ async def test_every_request_without_the_token_is_refused(served: Served) -> Non
 
 async def test_the_token_becomes_a_cookie_and_the_page_loads_the_client(served: Served) -> None:
     async with aiohttp.ClientSession(cookie_jar=jar()) as http:
-        async with http.get(f"{served.base}/?token={served.token}&fontsize=14", allow_redirects=False) as response:
+        async with http.get(
+            f"{served.base}/?token={served.token}&fontsize=14", allow_redirects=False
+        ) as response:
             assert response.status == 303 and response.headers["Location"] == "/?fontsize=14"
             cookie = response.headers["Set-Cookie"]
             assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
         async with http.get(served.base + "/") as response:
             page = await response.text()
             assert response.status == 200 and response.headers["Referrer-Policy"] == "no-referrer"
-        assert "js/textual.js" in page and f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws"' in page
+        assert (
+            "js/textual.js" in page
+            and f'data-session-websocket-url="ws://127.0.0.1:{served.port}/ws"' in page
+        )
         async with http.get(served.base + "/static/js/textual.js") as response:
             assert response.status == 200
         # The cookie alone is not enough for a page of another origin (cross-site websocket hijacking).
@@ -165,7 +221,9 @@ def test_start_banner_explains_the_tunnel_and_the_token_is_not_logged(served: Se
     printed = served.printed()
     assert f"ssh -L {served.port}:127.0.0.1:{served.port} bastion" in printed
     assert "read-only" in printed and "WARNING" not in printed
-    assert printed.count(served.token) == 1  # only in the URL printed at start, never in a request log
+    assert (
+        printed.count(served.token) == 1
+    )  # only in the URL printed at start, never in a request log
 
 
 def test_binding_beyond_loopback_warns(tmp_path: Path) -> None:
@@ -183,9 +241,17 @@ def test_binding_beyond_loopback_warns(tmp_path: Path) -> None:
 class Chromium:
     """Headless Chromium driven over the DevTools protocol (one page, its network events)."""
 
-    FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             "--remote-debugging-port=0")
+    FLAGS = (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--remote-debugging-port=0",
+    )
 
     def __init__(self, profile: Path) -> None:
         self.profile = profile
@@ -196,9 +262,15 @@ class Chromium:
     async def __aenter__(self) -> Chromium:
         binary = shutil.which("chromium") or shutil.which("chromium-browser")
         if binary is None:
-            pytest.fail("chromium is not installed (apt-get install -y chromium; scripts/test does it)")
-        self.proc = subprocess.Popen([binary, *self.FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            pytest.fail(
+                "chromium is not installed (apt-get install -y chromium; scripts/test does it)"
+            )
+        self.proc = subprocess.Popen(
+            [binary, *self.FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         port_file = self.profile / "DevToolsActivePort"
         for _ in range(300):
             if port_file.exists() and port_file.read_text().count("\n") >= 1:
@@ -241,11 +313,16 @@ class Chromium:
         return reply.get("result", {})
 
     async def evaluate(self, expression: str) -> Any:
-        return (await self.call("Runtime.evaluate", expression=expression, returnByValue=True))["result"].get("value")
+        return (await self.call("Runtime.evaluate", expression=expression, returnByValue=True))[
+            "result"
+        ].get("value")
 
     def statuses(self, url: str) -> list[int]:
-        return [e["params"]["response"]["status"] for e in self.events
-                if e["method"] == "Network.responseReceived" and e["params"]["response"]["url"] == url]
+        return [
+            e["params"]["response"]["status"]
+            for e in self.events
+            if e["method"] == "Network.responseReceived" and e["params"]["response"]["url"] == url
+        ]
 
     def websocket_bytes(self) -> bytes:
         """Everything the page's websockets received (terminal output from the served app)."""
@@ -253,7 +330,11 @@ class Chromium:
         for e in self.events:
             if e["method"] == "Network.webSocketFrameReceived":
                 frame = e["params"]["response"]
-                out += base64.b64decode(frame["payloadData"]) if frame["opcode"] == 2 else frame["payloadData"].encode()
+                out += (
+                    base64.b64decode(frame["payloadData"])
+                    if frame["opcode"] == 2
+                    else frame["payloadData"].encode()
+                )
         return out
 
 
@@ -273,17 +354,27 @@ def _session_commands(server_pid: int) -> list[str]:
 
 
 async def test_browser_with_the_token_sees_the_checklist_read_only_and_without_it_gets_403(
-        served: Served, tmp_path: Path) -> None:
+    served: Served, tmp_path: Path
+) -> None:
     async with Chromium(tmp_path / "chromium") as browser:
         await browser.call("Page.navigate", url=f"{served.base}/?token={served.token}")
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not any(t in browser.websocket_bytes() for t in CHECKLIST_TEXT):
+        while time.monotonic() < deadline and not any(
+            t in browser.websocket_bytes() for t in CHECKLIST_TEXT
+        ):
             await asyncio.sleep(0.2)
         received = browser.websocket_bytes()
         assert any(text in received for text in CHECKLIST_TEXT), received[-2000:]
-        assert await browser.evaluate("location.href") == f"{served.base}/"  # the token left the address bar
-        assert await browser.evaluate("document.cookie") == ""  # HttpOnly: page scripts cannot read it
-        assert any("--read-only" in cmd and str(served.state) in cmd for cmd in _session_commands(served.proc.pid))
+        assert (
+            await browser.evaluate("location.href") == f"{served.base}/"
+        )  # the token left the address bar
+        assert (
+            await browser.evaluate("document.cookie") == ""
+        )  # HttpOnly: page scripts cannot read it
+        assert any(
+            "--read-only" in cmd and str(served.state) in cmd
+            for cmd in _session_commands(served.proc.pid)
+        )
 
         await browser.call("Network.clearBrowserCookies")
         browser.events.clear()
@@ -294,7 +385,9 @@ async def test_browser_with_the_token_sees_the_checklist_read_only_and_without_i
             await asyncio.sleep(0.05)
         assert browser.statuses(f"{served.base}/") == [403]
         text = ""
-        for _ in range(200):  # the status arrives before the new document replaces the old one: wait for it
+        for _ in range(
+            200
+        ):  # the status arrives before the new document replaces the old one: wait for it
             text = await browser.evaluate("document.body ? document.body.innerText : ''")
             if "needs its access token" in text:
                 break

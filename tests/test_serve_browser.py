@@ -60,8 +60,21 @@ HEADER = re.compile(r"(NO-GO|GO)\s.*?(\d+)/(\d+)")
 
 
 def golive(profile: Path, state: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "golive_tui", "--profile", str(profile), "--state", str(state), *args],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "golive_tui",
+            "--profile",
+            str(profile),
+            "--state",
+            str(state),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 class Serving:
@@ -69,9 +82,23 @@ class Serving:
         self.port = free_port()
         self.output: list[str] = []
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "golive_tui", "--profile", str(profile), "--state", str(state),
-             "serve", "--port", str(self.port)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "golive_tui",
+                "--profile",
+                str(profile),
+                "--state",
+                str(state),
+                "serve",
+                "--port",
+                str(self.port),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         threading.Thread(target=lambda: self.output.extend(self.proc.stdout), daemon=True).start()  # type: ignore[arg-type]
 
     def token(self, timeout: float = 30) -> str:
@@ -123,19 +150,31 @@ def test_the_browser_view_of_the_demo(staged_demo, tmp_path: Path) -> None:
     profile, state = staged_demo.profile_path, tmp_path / "golive-state.toml"
     if staged_demo.state_path.exists():
         shutil.copyfile(staged_demo.state_path, state)
-    assert golive(profile, state, "run", "--format", "json").returncode in (0, 1, 3)  # a swept record, as in the demo
+    assert golive(profile, state, "run", "--format", "json").returncode in (
+        0,
+        1,
+        3,
+    )  # a swept record, as in the demo
     checklist = load_checklist()
-    manual = next(i for i in checklist.items() if not i.probe and open_store(state).read().item(i.key).status == "pending")
+    manual = next(
+        i
+        for i in checklist.items()
+        if not i.probe and open_store(state).read().item(i.key).status == "pending"
+    )
     served = Serving(profile, state)
     try:
         token = served.token()
         with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=binary, args=["--no-sandbox", "--disable-gpu"])
+            browser = p.chromium.launch(
+                executable_path=binary, args=["--no-sandbox", "--disable-gpu"]
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.add_init_script(CATCH_TERMINAL)
             page.goto(f"http://127.0.0.1:{served.port}/?token={token}")
             # The session's first frame, not textual-serve's splash: the header and the table's rows.
-            text = wait_screen(page, lambda t: HEADER.search(t) and "EKS Cluster" in t, 90, "the cockpit")
+            text = wait_screen(
+                page, lambda t: HEADER.search(t) and "EKS Cluster" in t, 90, "the cockpit"
+            )
             first = text.splitlines()[0]
             assert "READ-ONLY" in first, first
             assert "Node Groups" in text and "Infrastructure" in text
@@ -146,20 +185,36 @@ def test_the_browser_view_of_the_demo(staged_demo, tmp_path: Path) -> None:
             page.locator(".xterm-screen").click()
             for key in ("j", "d", "x", "R"):
                 page.keyboard.press(key)
-            wait_screen(page, lambda t: "read-only" in t.replace("READ-ONLY", "").lower(), 10, "the read-only notice")
+            wait_screen(
+                page,
+                lambda t: "read-only" in t.replace("READ-ONLY", "").lower(),
+                10,
+                "the read-only notice",
+            )
             time.sleep(1.5)  # a write would have landed by now (the cockpit saves in ≤ 1 s)
             assert state.read_bytes() == before
 
             # A change from a terminal reaches the browser within 2 s.
             count = finished(screen(page))
             assert count >= 0
-            marked = golive(profile, state, "mark", manual.key, "done", "--note", "from the terminal")
+            marked = golive(
+                profile, state, "mark", manual.key, "done", "--note", "from the terminal"
+            )
             assert marked.returncode == 0, marked.stderr
             changed = time.monotonic()
-            wait_screen(page, lambda t: finished(t) == count + 1, 2.0, f"{manual.title} done (header {count + 1})")
+            wait_screen(
+                page,
+                lambda t: finished(t) == count + 1,
+                2.0,
+                f"{manual.title} done (header {count + 1})",
+            )
             print(f"terminal change seen in the browser after {time.monotonic() - changed:.2f} s")
             # The README's image is refreshed on request only (a test run leaves the tree clean).
-            shot = SCREENSHOT if os.environ.get("GOLIVE_UPDATE_SCREENSHOTS") else tmp_path / SCREENSHOT.name
+            shot = (
+                SCREENSHOT
+                if os.environ.get("GOLIVE_UPDATE_SCREENSHOTS")
+                else tmp_path / SCREENSHOT.name
+            )
             page.screenshot(path=str(shot))
             assert shot.stat().st_size > 10_000
             browser.close()

@@ -81,19 +81,29 @@ def test_read_only_session_refuses_writes(checklist, storage) -> None:
     store = open_store(storage.path, checklist=checklist.title, storage=storage)
     session = Session(checklist, Profile(), store, Actor.current("observer"), read_only=True)
     with pytest.raises(ReadOnlyError, match="read-only"):
-        session.write(lambda: actions.mark(store, checklist.item("security.waf"), "done", actor=session.actor))
+        session.write(
+            lambda: actions.mark(store, checklist.item("security.waf"), "done", actor=session.actor)
+        )
     with pytest.raises(ReadOnlyError):
         session.save_results([result(checklist, "security.waf")])
     assert not storage.path.exists() and storage.saves == 0
 
 
 def test_results_within_a_window_are_one_transaction(session, checklist, storage) -> None:
-    keys = ["go-live.infra.cluster", "go-live.infra.on-call", "go-live.infra.rollback", "security.waf"]
+    keys = [
+        "go-live.infra.cluster",
+        "go-live.infra.on-call",
+        "go-live.infra.rollback",
+        "security.waf",
+    ]
     saved: list[list[str]] = []
 
     async def scenario() -> None:
-        batch = ResultBatch(session.save_results, window=0.1,
-                            on_saved=lambda done: saved.append([r.item.key for r in done]))
+        batch = ResultBatch(
+            session.save_results,
+            window=0.1,
+            on_saved=lambda done: saved.append([r.item.key for r in done]),
+        )
         for key in keys[:3]:
             batch.add(result(checklist, key))
             await asyncio.sleep(0)  # the flusher is waiting out its window: these join the batch
@@ -124,23 +134,34 @@ def test_a_steady_trickle_is_still_saved_every_longest_seconds(session, checklis
                 batch.add(result(checklist, key))
             await asyncio.sleep(0)
 
-        batch = ResultBatch(session.save_results, window=0.1, longest=0.2, sleep=sleep,
-                            on_saved=lambda done: batch_sizes.append(len(done)))
+        batch = ResultBatch(
+            session.save_results,
+            window=0.1,
+            longest=0.2,
+            sleep=sleep,
+            on_saved=lambda done: batch_sizes.append(len(done)),
+        )
         while (key := next(feed, None)) is not None:
             batch.add(result(checklist, key))
             await batch.drain()
 
     asyncio.run(scenario())
     assert sum(batch_sizes) == len(keys)
-    assert max(batch_sizes) == 3 and len(batch_sizes) >= 4  # never more than `longest` worth of windows
+    assert (
+        max(batch_sizes) == 3 and len(batch_sizes) >= 4
+    )  # never more than `longest` worth of windows
     assert storage.saves == len(batch_sizes)
 
 
-def test_a_failed_save_is_reported_and_the_next_batch_still_saves(session, checklist, storage) -> None:
+def test_a_failed_save_is_reported_and_the_next_batch_still_saves(
+    session, checklist, storage
+) -> None:
     errors: list[str] = []
 
     async def scenario() -> None:
-        batch = ResultBatch(session.save_results, window=0.01, on_error=lambda done, exc: errors.append(str(exc)))
+        batch = ResultBatch(
+            session.save_results, window=0.01, on_error=lambda done, exc: errors.append(str(exc))
+        )
         storage.path.write_text("not = = toml")
         batch.add(result(checklist, "security.waf"))
         await batch.drain()
@@ -163,7 +184,9 @@ def test_clients_stay_warm_until_the_profile_changes(session, tmp_path) -> None:
 def test_profile_file_change_is_picked_up(tmp_path, checklist) -> None:
     profile = tmp_path / "profile.toml"
     profile.write_text('[target]\nname = "shop"\n')
-    session = open_session(checklist=str(MINI), profile=str(profile), state=str(tmp_path / "s.toml"))
+    session = open_session(
+        checklist=str(MINI), profile=str(profile), state=str(tmp_path / "s.toml")
+    )
     warm = session.clients
     assert session.reload_profile() is False
     profile.write_text('[target]\nname = "shop-eu"\nnamespace = "shop"\n')
@@ -190,13 +213,17 @@ def test_open_session_refuses_a_bad_state_file(tmp_path) -> None:
 def test_sweep_holds_paging_probes_counts_and_times(checklist) -> None:
     raw = checklist.model_dump()
     raw["section"][0]["subsection"][0]["item"][0]["probe"] = [{"kind": "test.x"}]
-    raw["section"][0]["subsection"][0]["item"][1]["probe"] = [{"kind": "test.page", "confirm": True}]
+    raw["section"][0]["subsection"][0]["item"][1]["probe"] = [
+        {"kind": "test.page", "confirm": True}
+    ]
     raw["section"][1]["item"][0]["probe"] = [{"kind": "test.x"}]
     probed = type(checklist).model_validate(raw)
     state = open_store(Path("/nonexistent/never-written.toml")).read()
     ticks = iter([10.0, 11.9])
     sweep = Sweep.start(probed.items(), state, clock=lambda: next(ticks))
-    assert sweep.keys == ("go-live.infra.cluster", "security.waf") and sweep.held == ("go-live.infra.on-call",)
+    assert sweep.keys == ("go-live.infra.cluster", "security.waf") and sweep.held == (
+        "go-live.infra.on-call",
+    )
     assert sweep.arrived("security.waf", "error") is None  # never probed before: nothing to compare
     assert sweep.progress_line() == "probing 1/2 · ⚠1"
     sweep.arrived("go-live.infra.cluster", "fail")
@@ -205,12 +232,19 @@ def test_sweep_holds_paging_probes_counts_and_times(checklist) -> None:
     assert sweep.summary_line() == "2 probed in 1.9 s: 0 ✓ 1 ✗ 1 ⚠ · 1 to confirm (p)"
     sweep.verdicts["x"] = "skipped"
     assert sweep.summary_line().startswith("3 probed in 1.9 s: 0 ✓ 1 ✗ 1 ⚠ 1 skipped ·")
-    assert sweep.failures([i.key for i in probed.items()]) == ["go-live.infra.cluster", "security.waf"]
+    assert sweep.failures([i.key for i in probed.items()]) == [
+        "go-live.infra.cluster",
+        "security.waf",
+    ]
 
 
 def test_sweep_marks_changes_and_regressions_against_the_previous_one(session, checklist) -> None:
-    session.save_results([result(checklist, "go-live.infra.cluster", Verdict.PASS),
-                          result(checklist, "performance.p95", Verdict.FAIL)])
+    session.save_results(
+        [
+            result(checklist, "go-live.infra.cluster", Verdict.PASS),
+            result(checklist, "performance.p95", Verdict.FAIL),
+        ]
+    )
     items = [checklist.item("go-live.infra.cluster"), checklist.item("performance.p95")]
     items = [i.model_copy(update={"probe": [ProbeSpec(kind="x")]}) for i in items]
     sweep = Sweep.start(items, session.state, clock=lambda: 0.0)
@@ -220,42 +254,78 @@ def test_sweep_marks_changes_and_regressions_against_the_previous_one(session, c
     assert better.improvement and not better.regression and better.mark == "▲"
     assert sweep.regressions() == ["go-live.infra.cluster"]
     sweep.end(cancelled=True)
-    assert sweep.summary_line().startswith("cancelled: 2 probed in 0.0 s") and "▼1 regressed" in sweep.summary_line()
+    assert (
+        sweep.summary_line().startswith("cancelled: 2 probed in 0.0 s")
+        and "▼1 regressed" in sweep.summary_line()
+    )
 
 
 # --- runbooks ----------------------------------------------------------------------------------
 def test_runbook_commands_are_filled_in_from_the_profile() -> None:
     production = load_checklist()
-    profile = Profile.model_validate({
-        "target": {"namespace": "shop-prod", "monitoring_namespace": "obs", "domains": ["api.shop.example"]},
-        "kubernetes": {"context": "prod-eu", "kubeconfig": "/etc/kube/prod"},
-        "aws": {"region": "eu-west-1", "db_cluster_id": "shop-db"},
-        "http": {"api_url": "https://api.shop.example"}, "prometheus": {"url": "http://prom.internal:9090"}})
+    profile = Profile.model_validate(
+        {
+            "target": {
+                "namespace": "shop-prod",
+                "monitoring_namespace": "obs",
+                "domains": ["api.shop.example"],
+            },
+            "kubernetes": {"context": "prod-eu", "kubeconfig": "/etc/kube/prod"},
+            "aws": {"region": "eu-west-1", "db_cluster_id": "shop-db"},
+            "http": {"api_url": "https://api.shop.example"},
+            "prometheus": {"url": "http://prom.internal:9090"},
+        }
+    )
     backups = commands(production.item("go-live.database.backups").runbook, profile)
     assert [c.text for c in backups] == [
         "aws --region eu-west-1 rds describe-db-clusters --db-cluster-identifier shop-db \\\n"
-        "  --query 'DBClusters[0].BackupRetentionPeriod'"]
+        "  --query 'DBClusters[0].BackupRetentionPeriod'"
+    ]
     infra = commands(production.section_map()["go-live.infrastructure"].runbook, profile)
     assert infra[0].label == "Verify cluster health"
-    assert infra[1].text == "kubectl --kubeconfig /etc/kube/prod --context prod-eu get pods -n shop-prod"
+    assert (
+        infra[1].text
+        == "kubectl --kubeconfig /etc/kube/prod --context prod-eu get pods -n shop-prod"
+    )
     ssl = next(c for c in infra if c.label == "Verify SSL").text
-    assert "-connect api.shop.example:443 -servername api.shop.example" in ssl and "autolytiq" not in ssl
+    assert (
+        "-connect api.shop.example:443 -servername api.shop.example" in ssl
+        and "autolytiq" not in ssl
+    )
     health = commands(production.item("go-live.application.health-checks").runbook, profile)
-    assert len(health) == 1 and health[0].text.startswith("for svc in") and health[0].text.endswith("done")
+    assert (
+        len(health) == 1
+        and health[0].text.startswith("for svc in")
+        and health[0].text.endswith("done")
+    )
     metrics = fill("curl -s localhost:9090/api/v1/query?query=up", profile)
     assert metrics == "curl -s http://prom.internal:9090/api/v1/query?query=up"
     pagerduty = fill(production.item("go-live.monitoring.pagerduty").runbook, profile)
     assert '"routing_key":"<key>"' in pagerduty  # a secret is never filled in
-    assert "--context" not in fill("kubectl get nodes", Profile())  # nothing to add for the defaults
+    assert "--context" not in fill(
+        "kubectl get nodes", Profile()
+    )  # nothing to add for the defaults
 
 
-def test_the_cockpit_writes_a_local_record_with_the_profiles_state_mode(tmp_path, checklist) -> None:
+def test_the_cockpit_writes_a_local_record_with_the_profiles_state_mode(
+    tmp_path, checklist
+) -> None:
     """A group of captains on one host (state.mode = 0660): the cockpit's writes keep the group's access, as the CLI's do."""
     profile = tmp_path / "profile.toml"
     profile.write_text('[state]\nmode = "0660"\n')
     state = tmp_path / "state.toml"
-    session = open_session(checklist=str(MINI), profile=str(profile), state=str(state), by="captain", clock=lambda: NOW)
-    session.write(lambda: actions.mark(session.store, checklist.item("security.waf"), "done", actor=session.actor))
-    session.write(lambda: actions.mark(session.store, checklist.item("security.waf"), "failed", actor=session.actor))
+    session = open_session(
+        checklist=str(MINI), profile=str(profile), state=str(state), by="captain", clock=lambda: NOW
+    )
+    session.write(
+        lambda: actions.mark(
+            session.store, checklist.item("security.waf"), "done", actor=session.actor
+        )
+    )
+    session.write(
+        lambda: actions.mark(
+            session.store, checklist.item("security.waf"), "failed", actor=session.actor
+        )
+    )
     assert state.stat().st_mode & 0o777 == 0o660
     assert (tmp_path / "state.toml.bak").stat().st_mode & 0o777 == 0o660

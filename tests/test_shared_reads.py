@@ -19,7 +19,11 @@ DESCRIBE_CLUSTERS = b"Action=DescribeDBClusters"
 
 def _aws_items() -> list[Item]:
     """The production checklist's items probed only through AWS."""
-    return [i for i in load_checklist().items() if i.probe and all(p.kind.startswith("aws.") for p in i.probe)]
+    return [
+        i
+        for i in load_checklist().items()
+        if i.probe and all(p.kind.startswith("aws.") for p in i.probe)
+    ]
 
 
 def _verdicts(results) -> dict[str, tuple[str, str]]:
@@ -33,7 +37,9 @@ def test_the_same_verdicts_with_and_without_sharing(aws_degraded: SandboxAccount
     shared = _verdicts(run_sync(profile, items, clients=ClientCache()))
     assert len(alone) == len(items) >= 15
     assert shared == alone
-    assert any(verdict == "fail" for verdict, _ in alone.values())  # the degraded account: a comparison with teeth
+    assert any(
+        verdict == "fail" for verdict, _ in alone.values()
+    )  # the degraded account: a comparison with teeth
 
 
 def test_one_describe_db_clusters_per_sweep(aws_degraded: SandboxAccount) -> None:
@@ -41,7 +47,9 @@ def test_one_describe_db_clusters_per_sweep(aws_degraded: SandboxAccount) -> Non
     items = _aws_items()
     with Relays(0, watch=(DESCRIBE_CLUSTERS,)) as relays:
         port = relays.add(aws_degraded.server.port)
-        profile = aws_degraded.profile(provisioned_iops=3000, endpoint_url=f"http://127.0.0.1:{port}")
+        profile = aws_degraded.profile(
+            provisioned_iops=3000, endpoint_url=f"http://127.0.0.1:{port}"
+        )
         alone = ClientCache(share_results=False)
         run_sync(profile, items, clients=alone)
         unshared = relays.count(DESCRIBE_CLUSTERS)

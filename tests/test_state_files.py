@@ -43,9 +43,13 @@ def test_a_killed_writers_temp_files_are_removed_by_the_next_writer(tmp_path: Pa
     path = tmp_path / "golive-state.toml"
     store = open_store(path, checklist=checklist.title)
     actions.mark(store, checklist.item("security.waf"), "done", actor=Actor.current("a"))
-    leftovers = [tmp_path / f".golive-state.toml.{n}x7q.tmp" for n in range(3)] + [tmp_path / ".golive-state.toml.k2.tmp.bak"]
+    leftovers = [tmp_path / f".golive-state.toml.{n}x7q.tmp" for n in range(3)] + [
+        tmp_path / ".golive-state.toml.k2.tmp.bak"
+    ]
     for leftover in leftovers:
-        leftover.write_text(path.read_text())  # a full copy of the record, as a SIGKILL mid-write leaves it
+        leftover.write_text(
+            path.read_text()
+        )  # a full copy of the record, as a SIGKILL mid-write leaves it
     unrelated = tmp_path / ".other-file.tmp"
     unrelated.write_text("not ours")
     actions.mark(store, checklist.item("security.waf"), "failed", actor=Actor.current("a"))
@@ -87,7 +91,9 @@ def test_a_sigkilled_writer_leaves_nothing_the_next_one_keeps(tmp_path: Path) ->
 
 # --- two captains on one host ------------------------------------------------------------------
 def _can_make_users() -> bool:
-    return os.geteuid() == 0 and all(shutil.which(tool) for tool in ("useradd", "groupadd", "userdel", "groupdel"))
+    return os.geteuid() == 0 and all(
+        shutil.which(tool) for tool in ("useradd", "groupadd", "userdel", "groupdel")
+    )
 
 
 @pytest.fixture
@@ -100,7 +106,9 @@ def captains():
     subprocess.run(["groupadd", group], check=True)
     try:
         for user in users:
-            subprocess.run(["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G", group, user], check=True)
+            subprocess.run(
+                ["useradd", "-M", "-N", "-s", "/usr/sbin/nologin", "-G", group, user], check=True
+            )
         import grp
         import pwd
 
@@ -140,16 +148,24 @@ def test_two_unix_accounts_share_one_state_file_with_mode_0660(captains) -> None
 
         context = multiprocessing.get_context("fork")
         queue = context.Queue()
-        for user, item, note in ((alice, "security.waf", "alice checked the WAF"),
-                                 (bob, "go-live.infra.cluster", "bob checked the cluster"),
-                                 (alice, "go-live.infra.rollback", "alice again, after bob")):
-            child = context.Process(target=_as_user, args=(user.pw_uid, user.pw_gid, [gid], path, item, note, queue))
+        for user, item, note in (
+            (alice, "security.waf", "alice checked the WAF"),
+            (bob, "go-live.infra.cluster", "bob checked the cluster"),
+            (alice, "go-live.infra.rollback", "alice again, after bob"),
+        ):
+            child = context.Process(
+                target=_as_user, args=(user.pw_uid, user.pw_gid, [gid], path, item, note, queue)
+            )
             child.start()
             child.join(60)
             outcome = queue.get(timeout=5)
             assert outcome == ("ok", user.pw_uid), outcome
         state_file = Path(path)
-        for made in (state_file, state_file.with_name(state_file.name + ".bak"), Path(path + ".lock")):
+        for made in (
+            state_file,
+            state_file.with_name(state_file.name + ".bak"),
+            Path(path + ".lock"),
+        ):
             assert _mode(made) == 0o660, made
             assert made.stat().st_gid == gid, made
         # Files owned by the captains are trusted in their group (the setgid directory's, mode 0660) only.

@@ -34,6 +34,10 @@ def test_an_hpa_that_cannot_scale_does_not_count(sandbox_ca) -> None:
         sandbox.stop()
     result = outcome.result
     assert (result.verdict, result.summary) == (
-        Verdict.FAIL, "deployment/auth-service: hpa/auth-service-hpa cannot scale it (ScalingActive False: FailedGetResourceMetric)")
-    assert f"hpa/auth-service-hpa -> Deployment/auth-service (min 3, max 12); ScalingActive False: FailedGetResourceMetric {MESSAGE}" \
+        Verdict.FAIL,
+        "deployment/auth-service: hpa/auth-service-hpa cannot scale it (ScalingActive False: FailedGetResourceMetric)",
+    )
+    assert (
+        f"hpa/auth-service-hpa -> Deployment/auth-service (min 3, max 12); ScalingActive False: FailedGetResourceMetric {MESSAGE}"
         in result.evidence
+    )

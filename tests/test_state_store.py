@@ -17,7 +17,9 @@ from golive_tui.state.chain_verify import verify
 
 
 def _mark(store: StateStore, key: str, status: str = "done", **values) -> None:
-    store.transact([Change(f"item:{key}", "mark", {"status": status, **values})], Actor.current("t"))
+    store.transact(
+        [Change(f"item:{key}", "mark", {"status": status, **values})], Actor.current("t")
+    )
 
 
 def test_write_read_round_trip_is_sorted_and_human_readable(tmp_path: Path) -> None:
@@ -39,7 +41,11 @@ def test_file_mode_is_0600_and_no_temp_files_left(tmp_path: Path) -> None:
     _mark(store, "a.one", "failed")
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(store.backup).st_mode) == 0o600
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("s.")) == ["s.toml", "s.toml.bak", "s.toml.lock"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("s.")) == [
+        "s.toml",
+        "s.toml.bak",
+        "s.toml.lock",
+    ]
     assert not [p for p in tmp_path.iterdir() if p.suffix == ".tmp"]
 
 
@@ -86,7 +92,9 @@ def test_missing_file_reads_as_empty_and_is_not_created_by_reading(tmp_path: Pat
     assert not store.path.exists()
 
 
-def test_crash_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_during_write_leaves_the_old_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = open_store(tmp_path / "s.toml")
     _mark(store, "a.one")
     before = store.path.read_bytes()
@@ -95,7 +103,9 @@ def test_crash_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyt
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(GoliveError, match="cannot write .*s.toml: disk full.*nothing was changed"):  # one line, exit 2
+    with pytest.raises(
+        GoliveError, match="cannot write .*s.toml: disk full.*nothing was changed"
+    ):  # one line, exit 2
         _mark(store, "a.two")
     monkeypatch.undo()
     assert store.path.read_bytes() == before
@@ -105,7 +115,10 @@ def test_crash_during_write_leaves_the_old_file(tmp_path: Path, monkeypatch: pyt
 def _writer(path: str, worker: int, count: int) -> None:
     store = open_store(path)
     for n in range(count):
-        store.transact([Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})], Actor.current(f"w{worker}"))
+        store.transact(
+            [Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})],
+            Actor.current(f"w{worker}"),
+        )
 
 
 @pytest.mark.slow
@@ -148,13 +161,24 @@ def test_same_field_edited_by_two_captains_is_a_conflict_not_an_overwrite(tmp_pa
     alice, bob = open_store(path), open_store(path)
     _mark(alice, "a.one", note="original")
     seen = bob.read().item("a.one").note  # bob opens the note editor
-    alice.transact([Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})], Actor.current("alice"))
+    alice.transact(
+        [Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})],
+        Actor.current("alice"),
+    )
     with pytest.raises(ConflictError) as info:
-        bob.transact([Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})], Actor.current("bob"))
-    assert "theirs \"alice's words\"" in str(info.value) and "yours \"bob's words\"" in str(info.value)
+        bob.transact(
+            [Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})],
+            Actor.current("bob"),
+        )
+    assert 'theirs "alice\'s words"' in str(info.value) and 'yours "bob\'s words"' in str(
+        info.value
+    )
     assert bob.read().item("a.one").note == "alice's words"
     # A change to a different field of the same item merges without conflict.
-    bob.transact([Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})], Actor.current("bob"))
+    bob.transact(
+        [Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})],
+        Actor.current("bob"),
+    )
     state = open_store(path).read()
     assert state.item("a.one").note == "alice's words" and state.item("a.one").status == "failed"
     assert verify(state).ok

@@ -52,16 +52,24 @@ def url(s3: S3Server) -> str:
 
 
 def store_at(url: str, endpoint: str, journal: Path, **kwargs) -> StateStore:
-    return open_store(url, checklist="Mini go-live", journal_dir=journal,
-                      storage=S3Object(url, endpoint_url=endpoint, **kwargs))
+    return open_store(
+        url,
+        checklist="Mini go-live",
+        journal_dir=journal,
+        storage=S3Object(url, endpoint_url=endpoint, **kwargs),
+    )
 
 
 def _mark(store: StateStore, key: str, **values) -> None:
-    store.transact([Change(f"item:{key}", "mark", {"status": "done", **values})], Actor.current("t"))
+    store.transact(
+        [Change(f"item:{key}", "mark", {"status": "done", **values})], Actor.current("t")
+    )
 
 
 # --- what the backend does ---------------------------------------------------------------------
-def test_conditional_puts_are_refused_with_412_and_become_version_conflicts(s3: S3Server, url: str) -> None:
+def test_conditional_puts_are_refused_with_412_and_become_version_conflicts(
+    s3: S3Server, url: str
+) -> None:
     storage = S3Object(url, endpoint_url=s3.endpoint_url)
     assert storage.load() == (None, None) and storage.version() is None
     first = storage.save("one = 1\n", None)  # If-None-Match: *
@@ -85,14 +93,20 @@ def test_every_put_requests_server_side_encryption(s3: S3Server, url: str, tmp_p
     for n in range(3):
         _mark(store, f"a.i{n}")
     storage = store.storage
-    versions = s3.client().list_object_versions(Bucket=storage.bucket, Prefix=storage.key)["Versions"]
+    versions = s3.client().list_object_versions(Bucket=storage.bucket, Prefix=storage.key)[
+        "Versions"
+    ]
     assert len(versions) == 3
     for version in versions:
-        head = s3.client().head_object(Bucket=storage.bucket, Key=storage.key, VersionId=version["VersionId"])
+        head = s3.client().head_object(
+            Bucket=storage.bucket, Key=storage.key, VersionId=version["VersionId"]
+        )
         assert head["ServerSideEncryption"] == "AES256"
 
-    kms = S3Object(url.replace("golive-state", "kms-state") + "?sse=aws:kms&kms_key_id=alias/golive-state",
-                   endpoint_url=s3.endpoint_url)
+    kms = S3Object(
+        url.replace("golive-state", "kms-state") + "?sse=aws:kms&kms_key_id=alias/golive-state",
+        endpoint_url=s3.endpoint_url,
+    )
     kms.save("x = 1\n", None)
     head = s3.client().head_object(Bucket=kms.bucket, Key=kms.key)
     assert head["ServerSideEncryption"] == "aws:kms"
@@ -121,16 +135,25 @@ def _writer(url: str, endpoint: str, journal: str, worker: int, count: int, conf
 
     store = open_store(url, journal_dir=Path(journal), storage=Counting(url, endpoint_url=endpoint))
     for n in range(count):
-        store.transact([Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})], Actor.current(f"w{worker}"))
+        store.transact(
+            [Change(f"item:w{worker}.i{n}", "mark", {"status": "done", "note": f"{worker}-{n}"})],
+            Actor.current(f"w{worker}"),
+        )
     assert not store.offline and store.journal.batches() == []
     conflicts.put((Counting.lost, Counting.worst))
 
 
-def test_four_processes_100_updates_each_through_s3_lose_nothing(s3: S3Server, url: str, tmp_path: Path) -> None:
+def test_four_processes_100_updates_each_through_s3_lose_nothing(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
     ctx = multiprocessing.get_context("spawn")
     conflicts = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(url, s3.endpoint_url, str(tmp_path / f"j{w}"), w, 100, conflicts))
-             for w in range(4)]
+    procs = [
+        ctx.Process(
+            target=_writer, args=(url, s3.endpoint_url, str(tmp_path / f"j{w}"), w, 100, conflicts)
+        )
+        for w in range(4)
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -147,29 +170,48 @@ def test_four_processes_100_updates_each_through_s3_lose_nothing(s3: S3Server, u
     # Exactly one PUT succeeded per audit entry (a lost update would leave an extra version),
     # and writers did collide: the 412 → re-read → re-apply path ran.
     storage = store.storage
-    pages = s3.client().get_paginator("list_object_versions").paginate(Bucket=storage.bucket, Prefix=storage.key)
+    pages = (
+        s3.client()
+        .get_paginator("list_object_versions")
+        .paginate(Bucket=storage.bucket, Prefix=storage.key)
+    )
     assert sum(len(page.get("Versions", [])) for page in pages) == 400
     assert lost > 0
 
 
-def test_same_field_edited_by_two_captains_is_a_conflict_on_s3(s3: S3Server, url: str, tmp_path: Path) -> None:
+def test_same_field_edited_by_two_captains_is_a_conflict_on_s3(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
     alice = store_at(url, s3.endpoint_url, tmp_path / "alice")
     bob = store_at(url, s3.endpoint_url, tmp_path / "bob")
     _mark(alice, "a.one", note="original")
     seen = bob.read().item("a.one").note  # bob opens the note editor
-    alice.transact([Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})], Actor.current("alice"))
+    alice.transact(
+        [Change("item:a.one", "annotate", {"note": "alice's words"}, expect={"note": "original"})],
+        Actor.current("alice"),
+    )
     with pytest.raises(ConflictError) as info:
-        bob.transact([Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})], Actor.current("bob"))
-    assert "theirs \"alice's words\"" in str(info.value) and "yours \"bob's words\"" in str(info.value)
+        bob.transact(
+            [Change("item:a.one", "annotate", {"note": "bob's words"}, expect={"note": seen})],
+            Actor.current("bob"),
+        )
+    assert 'theirs "alice\'s words"' in str(info.value) and 'yours "bob\'s words"' in str(
+        info.value
+    )
     # A different field of the same item merges: bob's status change lands on alice's note.
-    bob.transact([Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})], Actor.current("bob"))
+    bob.transact(
+        [Change("item:a.one", "mark", {"status": "failed"}, expect={"status": "done"})],
+        Actor.current("bob"),
+    )
     state = alice.read()
     assert state.item("a.one").note == "alice's words" and state.item("a.one").status == "failed"
     assert verify(state).ok
 
 
 # --- offline ---------------------------------------------------------------------------------------
-def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(url: str, tmp_path: Path) -> None:
+def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(
+    url: str, tmp_path: Path
+) -> None:
     server = S3Server().start()  # its own port, so stopping it is an outage for this test only
     try:
         journal = tmp_path / "journal"
@@ -179,20 +221,40 @@ def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(url:
 
         started = time.monotonic()
         when = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-        store.transact([Change("item:a.two", "mark", {"status": "done"})], Actor.current("alice").at(when))
-        store.transact([Change("item:a.one", "annotate", {"note": "during the outage"}, expect={"note": "before the outage"})], Actor.current("bob"))
+        store.transact(
+            [Change("item:a.two", "mark", {"status": "done"})], Actor.current("alice").at(when)
+        )
+        store.transact(
+            [
+                Change(
+                    "item:a.one",
+                    "annotate",
+                    {"note": "during the outage"},
+                    expect={"note": "before the outage"},
+                )
+            ],
+            Actor.current("bob"),
+        )
         assert time.monotonic() - started < 8  # short timeouts: the cockpit never hangs on S3
-        assert store.offline and store.summary() == ("OFFLINE — 2 changes queued since 2026-11-28 12:00 UTC, not committed: "
-                                                     "no audit numbers until `golive sync` commits them")
+        assert store.offline and store.summary() == (
+            "OFFLINE — 2 changes queued since 2026-11-28 12:00 UTC, not committed: "
+            "no audit numbers until `golive sync` commits them"
+        )
         shown = store.read()
-        assert shown.item("a.two").status == "done" and shown.item("a.one").note == "during the outage"
+        assert (
+            shown.item("a.two").status == "done" and shown.item("a.one").note == "during the outage"
+        )
         assert stat.S_IMODE(os.stat(store.journal.path).st_mode) == 0o600
         assert store.fingerprint() == ("offline", 2)  # the TUI's poll sees the queue grow
 
         # A fresh process (new store, nothing in memory) shows the last known state + journal.
         fresh = store_at(url, server.endpoint_url, journal, poll_interval=0)
         again = fresh.read()
-        assert fresh.offline and again.item("a.one").note == "during the outage" and again.item("a.two").status == "done"
+        assert (
+            fresh.offline
+            and again.item("a.one").note == "during the outage"
+            and again.item("a.two").status == "done"
+        )
 
         server.start()  # same port, same data: S3 is back
         report = fresh.sync()
@@ -200,20 +262,33 @@ def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(url:
         assert not fresh.offline and fresh.summary() is None
         assert not fresh.journal.path.exists()
         remote = store_at(url, server.endpoint_url, tmp_path / "other").read()
-        assert remote.item("a.two").status == "done" and remote.item("a.one").note == "during the outage"
-        assert [(e.by, e.target) for e in remote.audit] == [("t", "item:a.one"), ("alice", "item:a.two"), ("bob", "item:a.one")]
+        assert (
+            remote.item("a.two").status == "done"
+            and remote.item("a.one").note == "during the outage"
+        )
+        assert [(e.by, e.target) for e in remote.audit] == [
+            ("t", "item:a.one"),
+            ("alice", "item:a.two"),
+            ("bob", "item:a.one"),
+        ]
         # Audit times never go backwards: alice's change, made at `when` (before entry #1 was written), is
         # committed at #1's time, not before it.
-        assert remote.audit[1].at == remote.audit[0].at > when and [e.seq for e in remote.audit] == [1, 2, 3]
+        assert remote.audit[1].at == remote.audit[0].at > when and [
+            e.seq for e in remote.audit
+        ] == [1, 2, 3]
         assert [e.at for e in remote.audit] == sorted(e.at for e in remote.audit)
         assert verify(remote).ok
-        assert store.sync().pushed == 0  # the first store's journal is the same file: nothing pushed twice
+        assert (
+            store.sync().pushed == 0
+        )  # the first store's journal is the same file: nothing pushed twice
         assert len(store_at(url, server.endpoint_url, tmp_path / "other").read().audit) == 3
     finally:
         server.stop()
 
 
-def test_queued_change_that_conflicts_is_set_aside_not_lost(s3: S3Server, url: str, tmp_path: Path) -> None:
+def test_queued_change_that_conflicts_is_set_aside_not_lost(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
     journal = tmp_path / "journal"
     online = store_at(url, s3.endpoint_url, journal)
     _mark(online, "a.one", note="original")
@@ -222,15 +297,26 @@ def test_queued_change_that_conflicts_is_set_aside_not_lost(s3: S3Server, url: s
     cut_off = store_at(url, f"http://127.0.0.1:{free_port()}", journal)
     seen = cut_off.read().item("a.one").note
     assert cut_off.offline and seen == "original"
-    cut_off.transact([Change("item:a.one", "annotate", {"note": "dave offline"}, expect={"note": seen})], Actor.current("dave"))
+    cut_off.transact(
+        [Change("item:a.one", "annotate", {"note": "dave offline"}, expect={"note": seen})],
+        Actor.current("dave"),
+    )
     cut_off.transact([Change("item:a.two", "mark", {"status": "done"})], Actor.current("dave"))
     carol = store_at(url, s3.endpoint_url, tmp_path / "carol")
-    carol.transact([Change("item:a.one", "annotate", {"note": "carol online"}, expect={"note": "original"})], Actor.current("carol"))
+    carol.transact(
+        [Change("item:a.one", "annotate", {"note": "carol online"}, expect={"note": "original"})],
+        Actor.current("carol"),
+    )
 
     back = store_at(url, s3.endpoint_url, journal)  # the route is back
     report = back.sync()
-    assert report.pushed == 1 and len(report.conflicts) == 1 and "carol online" in report.conflicts[0]
-    assert back.read().item("a.one").note == "carol online" and back.read().item("a.two").status == "done"
+    assert (
+        report.pushed == 1 and len(report.conflicts) == 1 and "carol online" in report.conflicts[0]
+    )
+    assert (
+        back.read().item("a.one").note == "carol online"
+        and back.read().item("a.two").status == "done"
+    )
     assert "1 queued change in conflict" in back.summary()
     kept = back.journal.conflicts()
     assert len(kept) == 1 and kept[0].changes[0].values == {"note": "dave offline"}  # nothing lost
@@ -241,7 +327,9 @@ def test_queued_change_that_conflicts_is_set_aside_not_lost(s3: S3Server, url: s
     assert back.summary() is None
 
 
-def test_a_new_change_pushes_the_queue_first_when_s3_is_back(s3: S3Server, url: str, tmp_path: Path) -> None:
+def test_a_new_change_pushes_the_queue_first_when_s3_is_back(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
     journal = tmp_path / "journal"
     cut_off = store_at(url, f"http://127.0.0.1:{free_port()}", journal)
     cut_off.transact([Change("item:a.one", "mark", {"status": "done"})], Actor.current("erin"))
@@ -253,18 +341,34 @@ def test_a_new_change_pushes_the_queue_first_when_s3_is_back(s3: S3Server, url: 
     assert back.journal.batches() == []
 
 
-def test_queued_expectations_survive_the_journal_exactly(s3: S3Server, url: str, tmp_path: Path) -> None:
+def test_queued_expectations_survive_the_journal_exactly(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
     """A probe record with empty fields, a field seen unset: TOML has no null, the push must not see a conflict."""
     journal = tmp_path / "journal"
     online = store_at(url, s3.endpoint_url, journal)
-    probe = {"verdict": "pass", "summary": "ok", "checked_at": datetime(2026, 11, 28, 9, 0, tzinfo=UTC), "value": None}
+    probe = {
+        "verdict": "pass",
+        "summary": "ok",
+        "checked_at": datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        "value": None,
+    }
     online.transact([Change("item:a.one", "probe", {"probe": probe})], Actor.current("t"))
     seen = online.read().item("a.one").model_dump()
     assert seen["probe"]["value"] is None and seen["waiver"] is None
 
     cut_off = store_at(url, f"http://127.0.0.1:{free_port()}", journal)
-    cut_off.transact([Change("item:a.one", "annotate", {"note": "checked by hand too"},
-                             expect={"probe": seen["probe"], "waiver": None, "note": ""})], Actor.current("t"))
+    cut_off.transact(
+        [
+            Change(
+                "item:a.one",
+                "annotate",
+                {"note": "checked by hand too"},
+                expect={"probe": seen["probe"], "waiver": None, "note": ""},
+            )
+        ],
+        Actor.current("t"),
+    )
     assert cut_off.offline
     batch = cut_off.journal.pending()[0]
     assert batch.changes[0].expect == {"probe": seen["probe"], "waiver": None, "note": ""}
@@ -284,11 +388,18 @@ def test_missing_bucket_is_a_one_line_error_not_offline(s3: S3Server, tmp_path: 
 
 
 def golive(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args],
-                          capture_output=True, text=True, timeout=60, env={**os.environ, **env})
+    return subprocess.run(
+        [sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+    )
 
 
-def test_golive_status_shows_bucket_versioning_and_offline_queue(s3: S3Server, url: str, tmp_path: Path) -> None:
+def test_golive_status_shows_bucket_versioning_and_offline_queue(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
     env = {"XDG_STATE_HOME": str(tmp_path / "xdg-state")}
     common = ("--state", url, "--set", f"aws.endpoint_url={s3.endpoint_url}")
     done = golive(*common, "mark", "go-live.infra.cluster", "done", env=env)
@@ -297,7 +408,10 @@ def test_golive_status_shows_bucket_versioning_and_offline_queue(s3: S3Server, u
     assert status.returncode == 0, status.stderr
     assert f"state: {url}, bucket versioning Enabled, SSE AES256" in status.stdout
     record = json.loads(golive(*common, "status", "--format", "json", "--no-gate", env=env).stdout)
-    assert record["shared_state"]["versioning"] == "Enabled" and record["items"]["go-live.infra.cluster"]["status"] == "done"
+    assert (
+        record["shared_state"]["versioning"] == "Enabled"
+        and record["items"]["go-live.infra.cluster"]["status"] == "done"
+    )
 
     closed = ("--state", url, "--set", f"aws.endpoint_url=http://127.0.0.1:{free_port()}")
     offline = golive(*closed, "mark", "security.waf", "failed", env=env)
@@ -306,41 +420,77 @@ def test_golive_status_shows_bucket_versioning_and_offline_queue(s3: S3Server, u
     assert "1 change(s) QUEUED, NOT committed" in offline.stderr and "unreachable" in offline.stderr
     assert "audit #" not in offline.stdout and "QUEUED offline, not committed" in offline.stdout
     status = golive(*closed, "status", "--no-gate", env=env)
-    assert "OFFLINE — 1 change queued since " in status.stdout and "no audit numbers until `golive sync`" in status.stdout
+    assert (
+        "OFFLINE — 1 change queued since " in status.stdout
+        and "no audit numbers until `golive sync`" in status.stdout
+    )
     assert "✓ complete 1  ✗ failed 1" in status.stdout  # the last known state + the queued change
 
     unversioned = s3.bucket(f"golive-{uuid.uuid4().hex[:12]}", versioning=False)
-    plain = golive("--state", f"s3://{unversioned}/s.toml", "--set", f"aws.endpoint_url={s3.endpoint_url}",
-                   "status", "--no-gate", env=env)
+    plain = golive(
+        "--state",
+        f"s3://{unversioned}/s.toml",
+        "--set",
+        f"aws.endpoint_url={s3.endpoint_url}",
+        "status",
+        "--no-gate",
+        env=env,
+    )
     assert "bucket versioning Disabled" in plain.stdout
 
 
-def test_golive_sync_pushes_the_queue_and_keep_settles_a_conflict(s3: S3Server, url: str, tmp_path: Path) -> None:
+def test_golive_sync_pushes_the_queue_and_keep_settles_a_conflict(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
     env = {"XDG_STATE_HOME": str(tmp_path / "xdg-state"), "GOLIVE_USER": "dave"}
     online = ("--state", url, "--set", f"aws.endpoint_url={s3.endpoint_url}")
     closed = ("--state", url, "--set", f"aws.endpoint_url=http://127.0.0.1:{free_port()}")
     assert golive(*online, "note", "security.waf", "--note", "original", env=env).returncode == 0
-    assert golive(*online, "status", "--no-gate", env=env).returncode == 0  # remembered as the last known state
+    assert (
+        golive(*online, "status", "--no-gate", env=env).returncode == 0
+    )  # remembered as the last known state
     # Dave edits the note offline (the TUI's note editor carries what he saw); carol edits it online.
-    store = store_at(url, f"http://127.0.0.1:{free_port()}", tmp_path / "xdg-state" / "golive" / "remote")
+    store = store_at(
+        url, f"http://127.0.0.1:{free_port()}", tmp_path / "xdg-state" / "golive" / "remote"
+    )
     seen = store.read().item("security.waf").note
-    store.transact([Change("item:security.waf", "annotate", {"note": "dave offline"}, expect={"note": seen})],
-                   Actor.current("dave"))
-    assert golive(*closed, "mark", "go-live.infra.cluster", "done", env=env).returncode == 4  # queued
+    store.transact(
+        [Change("item:security.waf", "annotate", {"note": "dave offline"}, expect={"note": seen})],
+        Actor.current("dave"),
+    )
+    assert (
+        golive(*closed, "mark", "go-live.infra.cluster", "done", env=env).returncode == 4
+    )  # queued
     carol = store_at(url, s3.endpoint_url, tmp_path / "carol")
-    carol.transact([Change("item:security.waf", "annotate", {"note": "carol online"}, expect={"note": "original"})],
-                   Actor.current("carol"))
+    carol.transact(
+        [
+            Change(
+                "item:security.waf",
+                "annotate",
+                {"note": "carol online"},
+                expect={"note": "original"},
+            )
+        ],
+        Actor.current("carol"),
+    )
 
     still_down = golive(*closed, "sync", env=env)
     assert still_down.returncode == 4 and "(offline)" in still_down.stdout
     synced = golive(*online, "sync", env=env)
-    assert synced.returncode == 1 and "1 pushed, 1 in conflict" in synced.stdout and "carol online" in synced.stderr
+    assert (
+        synced.returncode == 1
+        and "1 pushed, 1 in conflict" in synced.stdout
+        and "carol online" in synced.stderr
+    )
     assert "committed audit #" in synced.stdout  # the real number, now that it exists
     assert "golive sync --keep mine" in synced.stderr
     assert "1 queued change in conflict" in golive(*online, "status", "--no-gate", env=env).stdout
     kept = golive(*online, "sync", "--keep", "mine", env=env)
     assert kept.returncode == 0 and "1 pushed, 0 in conflict, 0 still queued" in kept.stdout
     state = store_at(url, s3.endpoint_url, tmp_path / "check").read()
-    assert state.item("security.waf").note == "dave offline" and state.item("go-live.infra.cluster").status == "done"
+    assert (
+        state.item("security.waf").note == "dave offline"
+        and state.item("go-live.infra.cluster").status == "done"
+    )
     assert verify(state).ok
     assert golive(*online, "sync", env=env).stdout.startswith(f"{url}: 0 pushed")

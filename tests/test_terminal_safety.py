@@ -23,18 +23,26 @@ from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.state import open_store
 
 MINI = Path(__file__).parent / "data" / "mini.toml"
-HOSTILE = ("\x1b[2J\x1b[H"  # clear the screen, cursor home
-           "\x1b]0;pwned\x07"  # OSC 0: retitle the window
-           "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\"  # OSC 8 hyperlink
-           "\x07\x08\x08\rDONE \x9b31m\u202eevil")  # BEL, BS, CR, C1 CSI, a bidi override
+HOSTILE = (
+    "\x1b[2J\x1b[H"  # clear the screen, cursor home
+    "\x1b]0;pwned\x07"  # OSC 0: retitle the window
+    "\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\"  # OSC 8 hyperlink
+    "\x07\x08\x08\rDONE \x9b31m\u202eevil"
+)  # BEL, BS, CR, C1 CSI, a bidi override
 FORGED = "fine\n  status: ✓ complete — by ciso at 2026-12-01 10:00 UTC"
 BAD_BYTES = ("\x1b", "\x07", "\x08", "\r", "\x9b", "\u202e")
 
 
 def golive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GOLIVE_CHECKLIST": str(cwd / "hostile.toml")}
-    return subprocess.run([sys.executable, "-m", "golive_tui", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "golive_tui", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -42,14 +50,35 @@ def hostile_record(tmp_path: Path) -> Path:
     # An imported title with escapes (TOML's \u escapes are how they would arrive in a checklist file).
     text = MINI.read_text().replace('title = "WAF"', 'title = "WAF \\u001b[31mRED\\u0007"', 1)
     # The cluster item gets a probe, so the JUnit report (probed items only) carries the hostile evidence.
-    text = text.replace('priority = "P1"\n', 'priority = "P1"\n[[section.subsection.item.probe]]\nkind = "k8s.cluster"\n', 1)
+    text = text.replace(
+        'priority = "P1"\n',
+        'priority = "P1"\n[[section.subsection.item.probe]]\nkind = "k8s.cluster"\n',
+        1,
+    )
     (tmp_path / "hostile.toml").write_text(text)
     checklist = load_checklist(tmp_path / "hostile.toml")
     store = open_store(tmp_path / "golive-state.toml", checklist=checklist.title)
     waf = checklist.item("security.waf")
-    actions.mark(store, waf, "failed", note=HOSTILE + "\n" + FORGED, evidence=HOSTILE, actor=Actor.current("alice"))
-    actions.record_results(store, [ItemResult(checklist.item("go-live.infra.cluster"), ProbeResult(
-        Verdict.FAIL, "server says " + HOSTILE, "Server: " + HOSTILE + "\nsecond line"))], actor=Actor.current("alice"))
+    actions.mark(
+        store,
+        waf,
+        "failed",
+        note=HOSTILE + "\n" + FORGED,
+        evidence=HOSTILE,
+        actor=Actor.current("alice"),
+    )
+    actions.record_results(
+        store,
+        [
+            ItemResult(
+                checklist.item("go-live.infra.cluster"),
+                ProbeResult(
+                    Verdict.FAIL, "server says " + HOSTILE, "Server: " + HOSTILE + "\nsecond line"
+                ),
+            )
+        ],
+        actor=Actor.current("alice"),
+    )
     return tmp_path
 
 
@@ -59,8 +88,15 @@ def _clean(text: str, where: str) -> None:
 
 
 def test_show_audit_status_print_no_control_characters(hostile_record: Path) -> None:
-    for args in (["show", "security.waf"], ["show", "go-live.infra.cluster"], ["show", "security.waf", "--format", "json"],
-                 ["audit"], ["audit", "--format", "json"], ["status"], ["status", "--format", "json"]):
+    for args in (
+        ["show", "security.waf"],
+        ["show", "go-live.infra.cluster"],
+        ["show", "security.waf", "--format", "json"],
+        ["audit"],
+        ["audit", "--format", "json"],
+        ["status"],
+        ["status", "--format", "json"],
+    ):
         result = golive(*args, cwd=hostile_record)
         assert result.returncode in (0, 1), (args, result.stderr)
         _clean(result.stdout + result.stderr, " ".join(args))

@@ -24,12 +24,16 @@ def test_range_query_gives_the_hour_of_each_prometheus_metric(prometheus_degrade
     checklist = load_checklist()
     clients = ClientCache()
     try:
-        found = asyncio.run(trends(profile_for(prometheus_degraded), checklist.items(), clients, datetime.now(UTC)))
+        found = asyncio.run(
+            trends(profile_for(prometheus_degraded), checklist.items(), clients, datetime.now(UTC))
+        )
     finally:
         clients.close()
     p95 = found["performance.baseline.api-response-time-p95"]
     assert p95.error == "" and len(p95.values) >= 10
-    assert all(250 < v < 450 for v in p95.values), p95.values  # the degraded p95 (~330 ms), scaled to ms
+    assert all(250 < v < 450 for v in p95.values), (
+        p95.values
+    )  # the degraded p95 (~330 ms), scaled to ms
     tax = found["performance.service.tax-engine"]
     assert tax.values and tax.last == pytest.approx(100.0, abs=5)
     # Every metric row has a trend or says why not: CloudWatch and k6 measure one value, not a series.
@@ -42,15 +46,33 @@ def test_range_query_gives_the_hour_of_each_prometheus_metric(prometheus_degrade
     assert found["performance.load-test.normal-load-100-users"].cell == "k6 run"
 
 
-def test_a_query_without_data_or_an_unreachable_server_gives_its_reason(prometheus_degraded) -> None:
-    item = Item(id="nothing", title="Nothing", probe=[ProbeSpec(kind="prometheus.query",
-                                                                params={"query": "no_such_series_total"})])
+def test_a_query_without_data_or_an_unreachable_server_gives_its_reason(
+    prometheus_degraded,
+) -> None:
+    item = Item(
+        id="nothing",
+        title="Nothing",
+        probe=[ProbeSpec(kind="prometheus.query", params={"query": "no_such_series_total"})],
+    )
     clients = ClientCache()
     try:
-        empty = asyncio.run(trend(profile_for(prometheus_degraded), item, clients, datetime.now(UTC)))
-        gone = asyncio.run(trend(Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}}), item, clients,
-                                 datetime.now(UTC)))
+        empty = asyncio.run(
+            trend(profile_for(prometheus_degraded), item, clients, datetime.now(UTC))
+        )
+        gone = asyncio.run(
+            trend(
+                Profile.model_validate({"prometheus": {"url": "http://127.0.0.1:9"}}),
+                item,
+                clients,
+                datetime.now(UTC),
+            )
+        )
     finally:
         clients.close()
-    assert empty.values == () and empty.error == "no data in the last hour" and empty.cell == "no data"
-    assert gone.values == () and "cannot connect to http://127.0.0.1:9/api/v1/query_range" in gone.error
+    assert (
+        empty.values == () and empty.error == "no data in the last hour" and empty.cell == "no data"
+    )
+    assert (
+        gone.values == ()
+        and "cannot connect to http://127.0.0.1:9/api/v1/query_range" in gone.error
+    )

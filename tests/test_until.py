@@ -12,22 +12,33 @@ from golive_tui.until import parse_until
 NOW = datetime(2026, 12, 7, 10, 42, 7, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("+2h", NOW + timedelta(hours=2)),
-    ("+90m", NOW + timedelta(minutes=90)),
-    ("+1d", NOW + timedelta(days=1)),
-    ("+1h30m", NOW + timedelta(hours=1, minutes=30)),
-    ("18:30", datetime(2026, 12, 7, 18, 30, tzinfo=UTC)),
-    ("2026-12-08", datetime(2026, 12, 8, 23, 59, 59, tzinfo=UTC)),
-    ("2026-12-08 18:30", datetime(2026, 12, 8, 18, 30, tzinfo=UTC)),
-    ("2026-12-08T18:30+01:00", datetime(2026, 12, 8, 17, 30, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("+2h", NOW + timedelta(hours=2)),
+        ("+90m", NOW + timedelta(minutes=90)),
+        ("+1d", NOW + timedelta(days=1)),
+        ("+1h30m", NOW + timedelta(hours=1, minutes=30)),
+        ("18:30", datetime(2026, 12, 7, 18, 30, tzinfo=UTC)),
+        ("2026-12-08", datetime(2026, 12, 8, 23, 59, 59, tzinfo=UTC)),
+        ("2026-12-08 18:30", datetime(2026, 12, 8, 18, 30, tzinfo=UTC)),
+        ("2026-12-08T18:30+01:00", datetime(2026, 12, 8, 17, 30, tzinfo=UTC)),
+    ],
+)
 def test_forms(raw: str, expected: datetime) -> None:
     assert parse_until(raw, NOW) == expected
 
 
-@pytest.mark.parametrize(("raw", "said"), [("09:00", "has passed"), ("25:00", "not a time of day"),
-                                          ("tomorrow", r"use \+2h"), ("", "give an end"), ("+", r"use \+2h")])
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        ("09:00", "has passed"),
+        ("25:00", "not a time of day"),
+        ("tomorrow", r"use \+2h"),
+        ("", "give an end"),
+        ("+", r"use \+2h"),
+    ],
+)
 def test_refusals_say_which_forms_work(raw: str, said: str) -> None:
     with pytest.raises(GoliveError, match=said):
         parse_until(raw, NOW)

@@ -34,29 +34,62 @@ class WrittenRequest:
     text: str
 
 
-def request_for(checklist: Checklist, state: State, role_id: str, *, target: str, actor: Actor,
-                trust: Trust | None = None) -> ReviewRequest:
+def request_for(
+    checklist: Checklist,
+    state: State,
+    role_id: str,
+    *,
+    target: str,
+    actor: Actor,
+    trust: Trust | None = None,
+) -> ReviewRequest:
     """The review request for a role over the state as it is now."""
     role = find_role(checklist, role_id)
     decision = decide(checklist, state, actor.now(), trust)
     blockers = [r for r in decision.reasons if r != f"Approval missing: {role.role}"]
     head = state.audit[-1].hash if state.audit else GENESIS
-    captain = actor.name if actor.name == f"{actor.operator.user}@{actor.operator.host}" else f"{actor.name} ({actor.operator.key})"
-    return ReviewRequest(checklist.title, target, role.id, role.role, decision.label, decision.signature, head,
-                         actor.now(), captain, blockers)
+    captain = (
+        actor.name
+        if actor.name == f"{actor.operator.user}@{actor.operator.host}"
+        else f"{actor.name} ({actor.operator.key})"
+    )
+    return ReviewRequest(
+        checklist.title,
+        target,
+        role.id,
+        role.role,
+        decision.label,
+        decision.signature,
+        head,
+        actor.now(),
+        captain,
+        blockers,
+    )
 
 
-def write_request(store: Store, checklist: Checklist, role_id: str, path: Path, *, target: str, actor: Actor,
-                  trust: Trust | None = None) -> WrittenRequest:
+def write_request(
+    store: Store,
+    checklist: Checklist,
+    role_id: str,
+    path: Path,
+    *,
+    target: str,
+    actor: Actor,
+    trust: Trust | None = None,
+) -> WrittenRequest:
     """Write the review request for `role_id` to `path` (atomically); nothing is written to the record."""
-    request = request_for(checklist, store.read(), role_id, target=target, actor=actor.at(actor.now()), trust=trust)
+    request = request_for(
+        checklist, store.read(), role_id, target=target, actor=actor.at(actor.now()), trust=trust
+    )
     text = render(request, path.name)
     temp = path.with_name(f".{path.name}.tmp")
     try:
         temp.write_text(text)
         os.replace(temp, path)
     except OSError as exc:
-        raise GoliveError(f"{path}: cannot write the review request: {exc.strerror or exc}") from None
+        raise GoliveError(
+            f"{path}: cannot write the review request: {exc.strerror or exc}"
+        ) from None
     return WrittenRequest(path, request, text)
 
 
@@ -64,24 +97,39 @@ def read_signature(path: Path) -> str:
     try:
         return path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
-        raise GoliveError(f"{path}: cannot read the signature: {getattr(exc, 'strerror', None) or exc}") from None
+        raise GoliveError(
+            f"{path}: cannot read the signature: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
 
 
 def request_beside(signature_path: Path) -> Path:
     """FILE for FILE.sig: where `ssh-keygen -Y sign FILE` put the signature."""
     if signature_path.suffix != ".sig":
-        raise GoliveError(f"{signature_path}: a signature from ssh-keygen -Y sign is FILE.sig; name the request with --request FILE")
+        raise GoliveError(
+            f"{signature_path}: a signature from ssh-keygen -Y sign is FILE.sig; name the request with --request FILE"
+        )
     return signature_path.with_suffix("")
 
 
 def changed_since(checklist: Checklist, state: State, head_seq: int) -> list[str]:
     """Items whose status, verdict, waiver or evidence differ between just after entry `head_seq` and now."""
     then = item_digests(checklist, state_at(state, head_seq))
-    return [key for key, digest in item_digests(checklist, state).items() if then.get(key) != digest]
+    return [
+        key for key, digest in item_digests(checklist, state).items() if then.get(key) != digest
+    ]
 
 
-def import_signature(store: Store, checklist: Checklist, role_id: str, request_text: str, signature_text: str, *,
-                     actor: Actor, trust: Trust, name: str | None = None) -> list[AuditEntry]:
+def import_signature(
+    store: Store,
+    checklist: Checklist,
+    role_id: str,
+    request_text: str,
+    signature_text: str,
+    *,
+    actor: Actor,
+    trust: Trust,
+    name: str | None = None,
+) -> list[AuditEntry]:
     """Record the approver's own signed approval of a review request, or refuse with the reason."""
     from .. import signing
 
@@ -89,15 +137,23 @@ def import_signature(store: Store, checklist: Checklist, role_id: str, request_t
     role = find_role(checklist, role_id)
     request = parse(request_text)
     if request.role_id != role.id:
-        raise GoliveError(f"refused: this request is for the role {request.role} ({request.role_id}), not {role.role} "
-                          f"({role.id}); a signature approves only the role its request names")
+        raise GoliveError(
+            f"refused: this request is for the role {request.role} ({request.role_id}), not {role.role} "
+            f"({role.id}); a signature approves only the role its request names"
+        )
     if request.checklist != checklist.title:
-        raise GoliveError(f"refused: this request is for the checklist {request.checklist!r}, not {checklist.title!r}")
+        raise GoliveError(
+            f"refused: this request is for the checklist {request.checklist!r}, not {checklist.title!r}"
+        )
     if trust.allowed_signers is None:
-        raise GoliveError("refused: there is no allowed-signers file to verify the signature against "
-                          "(profile signoff.allowed_signers, or --allowed-signers FILE)")
+        raise GoliveError(
+            "refused: there is no allowed-signers file to verify the signature against "
+            "(profile signoff.allowed_signers, or --allowed-signers FILE)"
+        )
     check, signed_bytes = None, b""
-    for data in variants(request_text):  # the approver may have saved the text from a chat with other line endings
+    for data in variants(
+        request_text
+    ):  # the approver may have saved the text from a chat with other line endings
         check = signing.check_signed(data, signature_text, trust.allowed_signers)
         signed_bytes = data
         if check.ok or not check.reason.startswith("the signature does not match"):
@@ -111,22 +167,37 @@ def import_signature(store: Store, checklist: Checklist, role_id: str, request_t
     def build(state: State) -> list[Change]:
         decision = decide(checklist, state, actor.now(), trust)
         if decision.tampered:
-            raise GoliveError(f"TAMPERED: {decision.integrity.problem} — an approval of a record that fails verification proves nothing")
+            raise GoliveError(
+                f"TAMPERED: {decision.integrity.problem} — an approval of a record that fails verification proves nothing"
+            )
         head_seq = seq_of_head(state, request.chain_head)
         if head_seq is None:
-            raise GoliveError("refused: the request was written from another record (its chain head is not in this "
-                              "record's history)")
+            raise GoliveError(
+                "refused: the request was written from another record (its chain head is not in this "
+                "record's history)"
+            )
         if decision.signature != request.state_digest:
             changed = changed_since(checklist, state, head_seq)
-            shown_changes = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+            shown_changes = ", ".join(changed[:5]) + (
+                f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+            )
             raise GoliveError(
                 f"refused as stale: {principal} signed the state of {request.requested_at:%H:%M} UTC, and it changed since "
                 f"({shown_changes or 'items'}). Write a new request (golive approve {role.id} --request FILE) and ask "
-                f"{principal} to sign it")
+                f"{principal} to sign it"
+            )
         seq = (state.audit[-1].seq if state.audit else 0) + 1
-        values = {"role": role.role, "name": shown, "principal": principal, "at": actor.now(),
-                  "signature": request.state_digest, "audit_seq": seq, "ssh_signature": signature_text,
-                  "chain_head": request.chain_head, "request": normalised(signed_bytes.decode())}
+        values = {
+            "role": role.role,
+            "name": shown,
+            "principal": principal,
+            "at": actor.now(),
+            "signature": request.state_digest,
+            "audit_seq": seq,
+            "ssh_signature": signature_text,
+            "chain_head": request.chain_head,
+            "request": normalised(signed_bytes.decode()),
+        }
         return [Change(f"approval:{role.id}", "approve", values, list(UNSET))]
 
     _, entries = store.transact(build, actor)

@@ -36,8 +36,10 @@ class NeedsOverride(GoliveError):
 
     def __init__(self, item: Item, status: str, verdict: str, summary: str) -> None:
         self.item, self.status, self.verdict, self.summary = item, status, verdict, summary
-        super().__init__(f"{item.key}: its last probe says {verdict} ({summary}); marking it {status} is an override — "
-                         f"give the reason: --override \"why it is {status} anyway\"")
+        super().__init__(
+            f"{item.key}: its last probe says {verdict} ({summary}); marking it {status} is an override — "
+            f'give the reason: --override "why it is {status} anyway"'
+        )
 
 
 class NeedsReason(GoliveError):
@@ -45,7 +47,9 @@ class NeedsReason(GoliveError):
 
     def __init__(self, item: Item) -> None:
         self.item = item
-        super().__init__(f"{item.key} is P1: marking it n/a needs a reason (--note \"why it does not apply\")")
+        super().__init__(
+            f'{item.key} is P1: marking it n/a needs a reason (--note "why it does not apply")'
+        )
 
 
 def file_sha256(path: Path) -> str:
@@ -76,8 +80,16 @@ def evidence_values(evidence: str | None, base: Path | None = None) -> dict[str,
     return values
 
 
-def mark_change(item: Item, status: str, actor: Actor, *, note: str | None = None, evidence: str | None = None,
-                state: State | None = None, override: str | None = None) -> Change:
+def mark_change(
+    item: Item,
+    status: str,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    evidence: str | None = None,
+    state: State | None = None,
+    override: str | None = None,
+) -> Change:
     """The audited change that attests `item` with `status` (expiry if the item has one).
 
     Given the `state` it applies to, the guard rails hold: an override over a fail/error
@@ -101,22 +113,48 @@ def mark_change(item: Item, status: str, actor: Actor, *, note: str | None = Non
         if overriding:
             if not override or not override.strip():
                 raise NeedsOverride(item, status, probe.verdict, probe.summary)
-            values["override"] = {"reason": override.strip(), "by": actor.name, "at": when,
-                                  "verdict": probe.verdict, "summary": probe.summary}
+            values["override"] = {
+                "reason": override.strip(),
+                "by": actor.name,
+                "at": when,
+                "verdict": probe.verdict,
+                "summary": probe.summary,
+            }
         else:
-            unset.append("override")  # a status that agrees with the probe needs no override any more
-        if status == "n/a" and item.priority == "P1" and not (note or state.item(item.key).note).strip():
+            unset.append(
+                "override"
+            )  # a status that agrees with the probe needs no override any more
+        if (
+            status == "n/a"
+            and item.priority == "P1"
+            and not (note or state.item(item.key).note).strip()
+        ):
             raise NeedsReason(item)
     return Change(f"item:{item.key}", "mark", values, unset)
 
 
-def mark(store: Store, item: Item, status: str, *, actor: Actor, note: str | None = None,
-         evidence: str | None = None, override: str | None = None, reason: str | None = None) -> list[AuditEntry]:
+def mark(
+    store: Store,
+    item: Item,
+    status: str,
+    *,
+    actor: Actor,
+    note: str | None = None,
+    evidence: str | None = None,
+    override: str | None = None,
+    reason: str | None = None,
+) -> list[AuditEntry]:
     """Attest an item: status, who, when, note and evidence (`reason`: the why of an n/a, kept as the note)."""
     actor = actor.at(actor.now())  # the status's time and its audit entry's are one moment
     note = note if note is not None else reason
-    _, entries = store.transact(lambda state: [mark_change(item, status, actor, note=note, evidence=evidence,
-                                                           state=state, override=override)], actor)
+    _, entries = store.transact(
+        lambda state: [
+            mark_change(
+                item, status, actor, note=note, evidence=evidence, state=state, override=override
+            )
+        ],
+        actor,
+    )
     return entries
 
 
@@ -133,8 +171,15 @@ def cycle_status(store: Store, item: Item, *, actor: Actor) -> str:
     return chosen[-1]
 
 
-def annotate(store: Store, item: Item, *, actor: Actor, note: str | None, evidence: str | None,
-             seen: dict[str, str] | None = None) -> list[AuditEntry]:
+def annotate(
+    store: Store,
+    item: Item,
+    *,
+    actor: Actor,
+    note: str | None,
+    evidence: str | None,
+    seen: dict[str, str] | None = None,
+) -> list[AuditEntry]:
     """Change the note and/or evidence without changing the status.
 
     `seen`: the values the editor was opened on; if another captain changed one of those
@@ -149,7 +194,9 @@ def annotate(store: Store, item: Item, *, actor: Actor, note: str | None, eviden
     expect = {name: seen[name] for name in values if seen is not None and name in seen}
     if "evidence" in expect:
         expect.pop("evidence_sha256", None)
-    _, entries = store.transact([Change(f"item:{item.key}", "annotate", values, expect=expect)], actor)
+    _, entries = store.transact(
+        [Change(f"item:{item.key}", "annotate", values, expect=expect)], actor
+    )
     return entries
 
 
@@ -162,31 +209,43 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
     unset: list[str] = []
     status = VERDICT_STATUS.get(outcome.result.verdict)
     current = state.item(outcome.item.key)
-    if backend_of(outcome.result.summary) is not None:  # an outage keeps its start and the verdict before it
+    if (
+        backend_of(outcome.result.summary) is not None
+    ):  # an outage keeps its start and the verdict before it
         values["probe"]["evidence"] = carried(outcome.result.evidence, current.probe)
     if status and current.status != "n/a" and current.override is None:
         values["status"] = status
         values["at"] = outcome.result.checked_at
         values["by"] = probe_attester(by)
         hours = outcome.item.probe_valid_hours
-        if hours and status == "done":  # what counts toward GO goes stale; a failure stays a failure
+        if (
+            hours and status == "done"
+        ):  # what counts toward GO goes stale; a failure stays a failure
             values["expires_at"] = outcome.result.checked_at + timedelta(hours=hours)
         else:
-            unset.append("expires_at")  # a person's attestation expiry does not outlive the probe's status
+            unset.append(
+                "expires_at"
+            )  # a person's attestation expiry does not outlive the probe's status
     return Change(f"item:{outcome.item.key}", "probe", values, unset)
 
 
-def record_results(store: Store, outcomes: Iterable[ItemResult], *, actor: Actor) -> list[AuditEntry]:
+def record_results(
+    store: Store, outcomes: Iterable[ItemResult], *, actor: Actor
+) -> list[AuditEntry]:
     """Save probe results (one transaction for the batch): an item entry for each result that changes
     what the item says, one sweep entry committing to all the others (state/sweeps.py)."""
     batch = list(outcomes)
     if not batch:
         return []
-    _, entries = store.transact(lambda state: [sweep_change([probe_change(state, o, actor.name) for o in batch])], actor)
+    _, entries = store.transact(
+        lambda state: [sweep_change([probe_change(state, o, actor.name) for o in batch])], actor
+    )
     return entries
 
 
-def waive(store: Store, item: Item, *, actor: Actor, reason: str, until: datetime) -> list[AuditEntry]:
+def waive(
+    store: Store, item: Item, *, actor: Actor, reason: str, until: datetime
+) -> list[AuditEntry]:
     """Waive an item until a date: counts as neither pass nor fail. A reason is mandatory."""
     if not reason or not reason.strip():
         raise GoliveError("a waiver needs a reason (--reason)")
@@ -194,13 +253,20 @@ def waive(store: Store, item: Item, *, actor: Actor, reason: str, until: datetim
     if until <= when:
         raise GoliveError(f"waiver end {until:%Y-%m-%d %H:%M} UTC is in the past")
     waiver = {"reason": reason.strip(), "until": until, "by": actor.name, "at": when}
-    _, entries = store.transact([Change(f"item:{item.key}", "waive", {"waiver": waiver})], actor.at(when))
+    _, entries = store.transact(
+        [Change(f"item:{item.key}", "waive", {"waiver": waiver})], actor.at(when)
+    )
     return entries
 
 
 def unwaive(store: Store, item: Item, *, actor: Actor) -> list[AuditEntry]:
     _, entries = store.transact(
-        lambda s: [Change(f"item:{item.key}", "unwaive", {}, ["waiver"])] if s.item(item.key).waiver else [], actor
+        lambda s: (
+            [Change(f"item:{item.key}", "unwaive", {}, ["waiver"])]
+            if s.item(item.key).waiver
+            else []
+        ),
+        actor,
     )
     return entries
 

@@ -55,14 +55,25 @@ class Env:
             from ..state import open_store, state_location
 
             # The profile says how to reach a shared (s3://) state and the mode of a local one.
-            self._cache["store"] = open_store(state_location(self.state_path), self.profile, checklist=self.checklist.title,
-                                              accept_tampered=self.accept_tampered)
+            self._cache["store"] = open_store(
+                state_location(self.state_path),
+                self.profile,
+                checklist=self.checklist.title,
+                accept_tampered=self.accept_tampered,
+            )
             OPENED.append(self._cache["store"])
-            if self.profile.notify.configured:  # the team's channel hears of every change this command writes
+            if (
+                self.profile.notify.configured
+            ):  # the team's channel hears of every change this command writes
                 from ..notify import with_notifications
 
-                self._cache["store"] = with_notifications(self._cache["store"], self.profile, self.checklist, self.trust(),
-                                                          on_failure=lambda m: click.echo(f"golive: {m}", err=True))
+                self._cache["store"] = with_notifications(
+                    self._cache["store"],
+                    self.profile,
+                    self.checklist,
+                    self.trust(),
+                    on_failure=lambda m: click.echo(f"golive: {m}", err=True),
+                )
         return self._cache["store"]
 
     def trust(self, allowed_signers: str | None = None):
@@ -100,8 +111,11 @@ def after_command(code: int) -> int:
         queued += getattr(store, "queued_here", [])
         if getattr(store, "queued_here", None):
             click.echo(f"golive: {store.reason or store.location + ' unreachable'}", err=True)
-            click.echo(f"golive: {len(store.queued_here)} change(s) QUEUED, NOT committed: no audit number until "
-                       f"`golive sync` commits them (exit {QUEUED_EXIT}); {store.summary()}", err=True)
+            click.echo(
+                f"golive: {len(store.queued_here)} change(s) QUEUED, NOT committed: no audit number until "
+                f"`golive sync` commits them (exit {QUEUED_EXIT}); {store.summary()}",
+                err=True,
+            )
     return QUEUED_EXIT if queued and code == 0 else code
 
 
@@ -127,19 +141,48 @@ def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
 
 
 _GLOBAL_OPTIONS = [
-    click.option("--checklist", "checklist_path", envvar="GOLIVE_CHECKLIST", expose_value=False,
-                 callback=_setter("checklist_path"), metavar="NAME|FILE",
-                 help="A shipped checklist (`golive checklists`) or a TOML file (default: production; env GOLIVE_CHECKLIST)."),
-    click.option("--profile", "profile_path", type=click.Path(dir_okay=False), expose_value=False,
-                 callback=_setter("profile_path"),
-                 help="Target profile TOML (default: $GOLIVE_PROFILE, ./golive-profile.toml, user config dir)."),
-    click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", expose_value=False,
-                 callback=_setter("overrides"),
-                 help="Override a profile key for this run, e.g. --set aws.region=eu-west-1 (repeatable)."),
-    click.option("--state", "state_path", expose_value=False, callback=_setter("state_path"), metavar="FILE|s3://…",
-                 help="State file or s3://bucket/key (default: $GOLIVE_STATE, else ./golive-state.toml)."),
-    click.option("--accept-tampered", "accept_tampered", expose_value=False, callback=_setter("accept_tampered"),
-                 metavar="REASON", help="Write on top of a record that fails verification (the reason is recorded)."),
+    click.option(
+        "--checklist",
+        "checklist_path",
+        envvar="GOLIVE_CHECKLIST",
+        expose_value=False,
+        callback=_setter("checklist_path"),
+        metavar="NAME|FILE",
+        help="A shipped checklist (`golive checklists`) or a TOML file (default: production; env GOLIVE_CHECKLIST).",
+    ),
+    click.option(
+        "--profile",
+        "profile_path",
+        type=click.Path(dir_okay=False),
+        expose_value=False,
+        callback=_setter("profile_path"),
+        help="Target profile TOML (default: $GOLIVE_PROFILE, ./golive-profile.toml, user config dir).",
+    ),
+    click.option(
+        "--set",
+        "overrides",
+        multiple=True,
+        metavar="KEY=VALUE",
+        expose_value=False,
+        callback=_setter("overrides"),
+        help="Override a profile key for this run, e.g. --set aws.region=eu-west-1 (repeatable).",
+    ),
+    click.option(
+        "--state",
+        "state_path",
+        expose_value=False,
+        callback=_setter("state_path"),
+        metavar="FILE|s3://…",
+        help="State file or s3://bucket/key (default: $GOLIVE_STATE, else ./golive-state.toml).",
+    ),
+    click.option(
+        "--accept-tampered",
+        "accept_tampered",
+        expose_value=False,
+        callback=_setter("accept_tampered"),
+        metavar="REASON",
+        help="Write on top of a record that fails verification (the reason is recorded).",
+    ),
 ]
 
 
@@ -163,12 +206,24 @@ class GoliveGroup(click.Group):
         super().add_command(cmd, name)
 
 
-@click.group(cls=GoliveGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=GoliveGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @global_options
-@click.option("--read-only", is_flag=True, help="Open the TUI for an observer: nothing can be changed.")
-@click.option("--monochrome", is_flag=True, help="TUI without colour (also on when NO_COLOR is set).")
-@click.option("--watch", metavar="DURATION", callback=lambda ctx, param, value: _duration(value),
-              help="Cockpit: sweep every DURATION (30s, 2m) and mark what changed since the sweep before.")
+@click.option(
+    "--read-only", is_flag=True, help="Open the TUI for an observer: nothing can be changed."
+)
+@click.option(
+    "--monochrome", is_flag=True, help="TUI without colour (also on when NO_COLOR is set)."
+)
+@click.option(
+    "--watch",
+    metavar="DURATION",
+    callback=lambda ctx, param, value: _duration(value),
+    help="Cockpit: sweep every DURATION (30s, 2m) and mark what changed since the sweep before.",
+)
 @click.version_option(package_name="golive", message="golive %(version)s")
 @click.pass_context
 def cli(ctx: click.Context, read_only: bool, monochrome: bool, watch: float | None) -> None:
@@ -190,21 +245,31 @@ def _duration(value: str | None) -> float | None:
     try:
         seconds = float(text[:-1] if scale else text) * (scale or 1)
     except ValueError:
-        raise click.BadParameter(f"{value!r}: a duration like 30s, 2m or 90", param_hint="--watch") from None
+        raise click.BadParameter(
+            f"{value!r}: a duration like 30s, 2m or 90", param_hint="--watch"
+        ) from None
     if seconds < 5:
         raise click.BadParameter(f"{value!r}: at least 5s between sweeps", param_hint="--watch")
     return seconds
 
 
-def open_tui(env: Env, *, read_only: bool = False, monochrome: bool = False, watch: float | None = None) -> None:
+def open_tui(
+    env: Env, *, read_only: bool = False, monochrome: bool = False, watch: float | None = None
+) -> None:
     """The cockpit: its first frame is drawn before the checklist, profile and state are validated."""
     import os
 
     from ..tui.app import run_cockpit
 
-    code, message = run_cockpit(checklist=env.checklist_path, profile=env.profile_path, overrides=env.overrides,
-                                state=env.state_path, read_only=read_only, watch=watch,
-                                monochrome=monochrome or bool(os.environ.get("NO_COLOR")))
+    code, message = run_cockpit(
+        checklist=env.checklist_path,
+        profile=env.profile_path,
+        overrides=env.overrides,
+        state=env.state_path,
+        read_only=read_only,
+        watch=watch,
+        monochrome=monochrome or bool(os.environ.get("NO_COLOR")),
+    )
     if message:
         click.echo(message, err=True)
     if code:
@@ -216,7 +281,9 @@ def main() -> None:
     try:
         try:
             code = cli.main(standalone_mode=False)
-        except SystemExit as exc:  # a command's own exit code (status: 1 for NO-GO) still gets the stores' warnings
+        except (
+            SystemExit
+        ) as exc:  # a command's own exit code (status: 1 for NO-GO) still gets the stores' warnings
             code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
             if not isinstance(exc.code, (int, type(None))):
                 click.echo(exc.code, err=True)
@@ -231,8 +298,11 @@ def main() -> None:
     except OSError as exc:  # a disk or file fault nothing above named: still one line, never exit 1
         from ..text import safe_line
 
-        click.echo(f"golive: error: {safe_line(exc.filename or '')}: {exc.strerror or exc}; the command stopped "
-                   "here (a write that failed leaves the file as it was)", err=True)
+        click.echo(
+            f"golive: error: {safe_line(exc.filename or '')}: {exc.strerror or exc}; the command stopped "
+            "here (a write that failed leaves the file as it was)",
+            err=True,
+        )
         sys.exit(2)
     except click.exceptions.Exit as exc:
         sys.exit(after_command(exc.exit_code))
@@ -252,4 +322,3 @@ from . import files, inspect, maintain, probe, record, review, secret, serving, 
 
 if __name__ == "__main__":
     main()
-

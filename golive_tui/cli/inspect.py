@@ -22,16 +22,20 @@ def validate(env: Env, checklist: str | None) -> None:
     env.profile  # noqa: B018 - validating the profile is part of validate
     items = list(loaded.items())
     probed = sum(1 for i in items if i.probe)
-    click.echo(f"{path}: ok — {len(loaded.section)} sections, {len(items)} items "
-               f"({probed} with probes, {sum(1 for i in items if i.priority == 'P1')} P1), "
-               f"{len(loaded.approval)} approvals, {len(loaded.criterion)} go/no-go criteria")
+    click.echo(
+        f"{path}: ok — {len(loaded.section)} sections, {len(items)} items "
+        f"({probed} with probes, {sum(1 for i in items if i.priority == 'P1')} P1), "
+        f"{len(loaded.approval)} approvals, {len(loaded.criterion)} go/no-go criteria"
+    )
     for warning in gate_warnings(loaded):
         click.echo(f"{path}: warning: {warning}", err=True)
 
 
 @cli.command()
 @click.argument("item_id")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @pass_env
 def show(env: Env, item_id: str, fmt: str) -> None:
     """Show one item: description, owner, probes, status, evidence, runbook."""
@@ -42,16 +46,26 @@ def show(env: Env, item_id: str, fmt: str) -> None:
     now = env.actor().now()
     # The runbook filled in as the item screen fills it: a command copied from here runs against the target.
     if fmt == "json":
-        emit(json.dumps(item_record(env.checklist, item, state, now, env.profile), indent=2, default=str))
+        emit(
+            json.dumps(
+                item_record(env.checklist, item, state, now, env.profile), indent=2, default=str
+            )
+        )
     else:
         emit(item_text(env.checklist, item, state, now, env.profile))
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--no-gate", is_flag=True, help="Exit 0 even on NO-GO.")
-@click.option("--filter", "expression", metavar="EXPR",
-              help="Also list the items matching the cockpit's filter language, e.g. 'status:failed'.")
+@click.option(
+    "--filter",
+    "expression",
+    metavar="EXPR",
+    help="Also list the items matching the cockpit's filter language, e.g. 'status:failed'.",
+)
 @pass_env
 def status(env: Env, fmt: str, no_gate: bool, expression: str | None) -> None:
     """Progress per section, counts by status, and GO / NO-GO (exit 0 GO, 1 NO-GO)."""
@@ -66,7 +80,11 @@ def status(env: Env, fmt: str, no_gate: bool, expression: str | None) -> None:
             record["filter"] = {"expression": expression, "items": [key for key, _ in matched]}
         emit(json.dumps(record, indent=2, default=str))
     else:
-        lines = ["", f"ITEMS matching {expression!r}: {len(matched)}", *(line for _, line in matched)] if matched is not None else []
+        lines = (
+            ["", f"ITEMS matching {expression!r}: {len(matched)}", *(line for _, line in matched)]
+            if matched is not None
+            else []
+        )
         emit("\n".join([status_table(record), *lines]))
     if not record["decision"]["go"] and not no_gate:
         sys.exit(1)
@@ -83,13 +101,20 @@ def _matching(env: Env, state, now, expression: str) -> list[tuple[str, str]]:
     for item in filter_items(env.checklist.items(), expression, state, now):
         istate = state.item(item.key)
         verdict = str(term(istate.probe.verdict)) if istate.probe else ""
-        lines.append((item.key, f"  {str(term(outcome(item, istate, now).state)):<10} {verdict:<12} {item.key}  "
-                                f"{safe_line(shorten(item.title, 60))}"))
+        lines.append(
+            (
+                item.key,
+                f"  {str(term(outcome(item, istate, now).state)):<10} {verdict:<12} {item.key}  "
+                f"{safe_line(shorten(item.title, 60))}",
+            )
+        )
     return lines
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.option("--item", "item_id", help="Only the history of this item.")
 @click.pass_context
 def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
@@ -111,9 +136,16 @@ def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
 
 
 @audit.command("verify")
-@click.option("--allowed-signers", type=click.Path(dir_okay=False),
-              help="Check signed approvals against this allowed-signers file (default: profile signoff.allowed_signers).")
-@click.option("--full", is_flag=True, help="Replay the whole chain, not only what no golive of yours verified before.")
+@click.option(
+    "--allowed-signers",
+    type=click.Path(dir_okay=False),
+    help="Check signed approvals against this allowed-signers file (default: profile signoff.allowed_signers).",
+)
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Replay the whole chain, not only what no golive of yours verified before.",
+)
 @pass_env
 def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> None:
     """Check the hash chain, that replaying it gives the stored state, and every signed approval; exit 1 if not."""
@@ -132,7 +164,9 @@ def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> N
     else:
         lineage_exit = 0
     report = verify(state)
-    if state.archive and env.store.path is not None:  # archived history: every segment is read and checked too
+    if (
+        state.archive and env.store.path is not None
+    ):  # archived history: every segment is read and checked too
         from ..state.archive import verify_history
 
         report = verify_history(state, env.store.path.parent)
@@ -144,8 +178,13 @@ def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> N
     if problem:
         click.echo(f"{where}: TAMPERED — {problem}", err=True)
         sys.exit(1)
-    checked = "" if not signed else f", {signed} signed approval{'s' if signed != 1 else ''} verified" if trust.allowed_signers \
+    checked = (
+        ""
+        if not signed
+        else f", {signed} signed approval{'s' if signed != 1 else ''} verified"
+        if trust.allowed_signers
         else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
+    )
     click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")
     if lineage_exit:
         sys.exit(lineage_exit)
@@ -161,8 +200,12 @@ def audit_archive(env: Env, yes: bool) -> None:
     store = env.store
     state = store.read()
     upto = boundary(state)
-    if not yes and not click.confirm(f"Move entries up to #{upto} of {store.location} into a segment file?", default=False):
+    if not yes and not click.confirm(
+        f"Move entries up to #{upto} of {store.location} into a segment file?", default=False
+    ):
         raise click.exceptions.Exit(1)
     done = archive(store, env.actor())
-    click.echo(f"{done.segment}: {done.entries} entries archived; {done.kept} in the record "
-               f"({done.before / 1024:.0f} KB -> {done.after / 1024:.0f} KB)")
+    click.echo(
+        f"{done.segment}: {done.entries} entries archived; {done.kept} in the record "
+        f"({done.before / 1024:.0f} KB -> {done.after / 1024:.0f} KB)"
+    )

@@ -34,7 +34,9 @@ def describe_document(path: Path, checklist) -> str:
     done = progress(list(checklist.items()), state, last.at if last else None) if last else None
     parts = [f"{len(state.audit)} audit entries"]
     if last is not None:
-        parts.append(f"last #{last.seq} {last.at:%Y-%m-%d %H:%M} UTC by {last.by} ({last.action} {last.target})")
+        parts.append(
+            f"last #{last.seq} {last.at:%Y-%m-%d %H:%M} UTC by {last.by} ({last.action} {last.target})"
+        )
     if done is not None:
         parts.append(f"{done.finished}/{done.total} items finished")
     parts.append("chain intact" if report.ok else f"TAMPERED: {report.problem}")
@@ -48,8 +50,10 @@ def restore(env: Env, yes: bool) -> None:
     """Bring back the previous good copy (.bak) of a local state file, after showing what it holds."""
     store = env.store
     if store.path is None or store.backup is None:
-        raise GoliveError(f"{store.location}: restore works on a local state file; an s3:// state keeps earlier "
-                          "copies as bucket versions (aws s3api list-object-versions)")
+        raise GoliveError(
+            f"{store.location}: restore works on a local state file; an s3:// state keeps earlier "
+            "copies as bucket versions (aws s3api list-object-versions)"
+        )
     if not store.backup.exists():
         raise GoliveError(f"{store.backup}: there is no previous copy to restore")
     click.echo(f"current: {store.path}: {describe_document(store.path, env.checklist)}")
@@ -57,34 +61,51 @@ def restore(env: Env, yes: bool) -> None:
     if not yes and not click.confirm("Replace the current file with the backup?", default=False):
         raise click.exceptions.Exit(1)
     kept = store.restore_backup(env.actor().now())
-    click.echo(f"{store.path}: restored from {store.backup}" + (f"; the replaced file is kept as {kept}" if kept else ""))
+    click.echo(
+        f"{store.path}: restored from {store.backup}"
+        + (f"; the replaced file is kept as {kept}" if kept else "")
+    )
 
 
 @cli.command()
-@click.option("--keep", type=click.Choice(["mine", "theirs"]),
-              help="Settle queued changes in conflict: push mine over theirs, or drop mine.")
+@click.option(
+    "--keep",
+    type=click.Choice(["mine", "theirs"]),
+    help="Settle queued changes in conflict: push mine over theirs, or drop mine.",
+)
 @pass_env
 def sync(env: Env, keep: str | None) -> None:
     """Push changes queued while a shared (s3://) state was unreachable; settle conflicts with --keep."""
     store = env.store
     report = store.resolve(keep) if keep else store.sync()
     status = store.status()
-    click.echo(f"{store.location}: {report.pushed} pushed, {len(report.conflicts)} in conflict, "
-               f"{report.remaining} still queued" + (" (offline)" if report.offline else ""))
+    click.echo(
+        f"{store.location}: {report.pushed} pushed, {len(report.conflicts)} in conflict, "
+        f"{report.remaining} still queued" + (" (offline)" if report.offline else "")
+    )
     for entry in report.committed:  # the real numbers, now that they exist
-        click.echo(f"  committed audit #{entry.seq}: {entry.action} {entry.target} by {safe_line(entry.by)}")
+        click.echo(
+            f"  committed audit #{entry.seq}: {entry.action} {entry.target} by {safe_line(entry.by)}"
+        )
     for conflict in report.conflicts:
         click.echo(f"  conflict: {safe_line(conflict)}", err=True)
     if status.conflicts and not keep:
-        click.echo("  settle them with `golive sync --keep mine` (push yours over) or `--keep theirs` (drop yours)", err=True)
+        click.echo(
+            "  settle them with `golive sync --keep mine` (push yours over) or `--keep theirs` (drop yours)",
+            err=True,
+        )
     if report.offline and report.remaining:
-        raise click.exceptions.Exit(4)  # still queued, not committed (as `mark` says when it queues)
+        raise click.exceptions.Exit(
+            4
+        )  # still queued, not committed (as `mark` says when it queues)
     if report.offline or report.conflicts or status.conflicts:
         raise click.exceptions.Exit(1)
 
 
 @cli.command("init-record")
-@click.option("--reason", required=True, help="Why a new record starts here (recorded as its first entry).")
+@click.option(
+    "--reason", required=True, help="Why a new record starts here (recorded as its first entry)."
+)
 @click.option("--by")
 @pass_env
 def init_record(env: Env, reason: str, by) -> None:
@@ -98,4 +119,6 @@ def init_record(env: Env, reason: str, by) -> None:
     inner = getattr(store, "store", store)
     state, entry = inner.init_record(reason, env.actor(by))
     replaced = entry.values.get("replaces") or "nothing"
-    click.echo(f"{store.location}: new record, lineage {state.lineage} (replaces {replaced}), audit #{entry.seq}")
+    click.echo(
+        f"{store.location}: new record, lineage {state.lineage} (replaces {replaced}), audit #{entry.seq}"
+    )

@@ -14,19 +14,48 @@ FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
 
 
 @cli.command()
-@click.option("--section", "sections", multiple=True, help="Only this section (id or dotted path; repeatable).")
+@click.option(
+    "--section",
+    "sections",
+    multiple=True,
+    help="Only this section (id or dotted path; repeatable).",
+)
 @click.option("--item", "item_ids", multiple=True, help="Only this item (repeatable).")
-@click.option("--filter", "expression", metavar="EXPR",
-              help="Only items matching the cockpit's filter language, e.g. 'verdict:error,fail owner:dba'.")
+@click.option(
+    "--filter",
+    "expression",
+    metavar="EXPR",
+    help="Only items matching the cockpit's filter language, e.g. 'verdict:error,fail owner:dba'.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS_RUN), default="table", show_default=True)
-@click.option("--yes", is_flag=True, help="Confirm probes that page a human (PagerDuty test event).")
-@click.option("--concurrency", type=int, help="Probes at once (default: profile run.concurrency, 16).")
+@click.option(
+    "--yes", is_flag=True, help="Confirm probes that page a human (PagerDuty test event)."
+)
+@click.option(
+    "--concurrency", type=int, help="Probes at once (default: profile run.concurrency, 16)."
+)
 @click.option("--timeout", type=float, help="Seconds per probe (default: profile run.timeout, 10).")
 @click.option("--no-save", is_flag=True, help="Do not record the results in the state file.")
 @click.option("--by")
-@click.option("--notify-summary", is_flag=True, help="Post this sweep's summary to the team's channel ([notify] in the profile).")
+@click.option(
+    "--notify-summary",
+    is_flag=True,
+    help="Post this sweep's summary to the team's channel ([notify] in the profile).",
+)
 @pass_env
-def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout, no_save, by, notify_summary=False) -> None:
+def run(
+    env: Env,
+    sections,
+    item_ids,
+    expression,
+    fmt,
+    yes,
+    concurrency,
+    timeout,
+    no_save,
+    by,
+    notify_summary=False,
+) -> None:
     """Run probes headless and record the results (exit 0 pass, 1 any fail, 3 errors only)."""
     from .. import actions
     from ..engine import run_sync
@@ -43,7 +72,9 @@ def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout
     if not no_save:
         env.store.read()  # fail before probing if the state file is unreadable
     profile = env.profile
-    outcomes = run_sync(profile, probed, confirmed=yes, concurrency=concurrency, timeout=timeout, clock=actor.clock)
+    outcomes = run_sync(
+        profile, probed, confirmed=yes, concurrency=concurrency, timeout=timeout, clock=actor.clock
+    )
     order = {item.key: n for n, item in enumerate(probed)}
     outcomes.sort(key=lambda o: order[o.item.key])
     if not no_save:
@@ -58,8 +89,14 @@ def run(env: Env, sections, item_ids, expression, fmt, yes, concurrency, timeout
         from ..report import render
 
         state = env.store.read()
-        emit(render(fmt, env.checklist, state, profile, actor.now(), only={o.item.key for o in outcomes}))
-    if fmt != "table":  # the table says it in its last lines; other formats keep stdout to their own syntax
+        emit(
+            render(
+                fmt, env.checklist, state, profile, actor.now(), only={o.item.key for o in outcomes}
+            )
+        )
+    if (
+        fmt != "table"
+    ):  # the table says it in its last lines; other formats keep stdout to their own syntax
         from ..views import run_unreachable
 
         for finding in run_unreachable(outcomes):
@@ -81,8 +118,11 @@ def _post_summary(env: Env, outcomes, now) -> None:
 
     notifier = notifier_of(env.store)
     if notifier is None:
-        click.echo("golive: --notify-summary: no channel configured (profile [notify] slack_webhook_secret or "
-                   "webhook_secret)", err=True)
+        click.echo(
+            "golive: --notify-summary: no channel configured (profile [notify] slack_webhook_secret or "
+            "webhook_secret)",
+            err=True,
+        )
         return
     counts = Counter(o.result.verdict.value for o in outcomes)
     decision = decide(env.checklist, env.store.read(), now, env.trust())

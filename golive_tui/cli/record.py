@@ -27,23 +27,37 @@ def note_text(note: str | None, note_file: str | None) -> str | None:
     if note == "-":
         data = click.get_text_stream("stdin").read(MAX_NOTE_BYTES + 1)
         if len(data.encode()) > MAX_NOTE_BYTES:
-            raise click.UsageError(f"the note on standard input is longer than {MAX_NOTE_BYTES // 1024} KiB")
+            raise click.UsageError(
+                f"the note on standard input is longer than {MAX_NOTE_BYTES // 1024} KiB"
+            )
         return data
     return note
 
 
 def note_options(command):
-    command = click.option("--note-file", type=click.Path(dir_okay=False),
-                           help="Read the note from this file (for notes too long for a command line).")(command)
-    return click.option("--note", help="Free text: what was done, by whom, where (`-`: read it from standard input).")(command)
+    command = click.option(
+        "--note-file",
+        type=click.Path(dir_okay=False),
+        help="Read the note from this file (for notes too long for a command line).",
+    )(command)
+    return click.option(
+        "--note",
+        help="Free text: what was done, by whom, where (`-`: read it from standard input).",
+    )(command)
 
 
 @cli.command()
 @click.argument("item_id")
 @click.argument("status", type=STATUS_CHOICE)
 @note_options
-@click.option("--evidence", help="Evidence: text, a link, or a file path (its SHA-256 is recorded).")
-@click.option("--override", metavar="REASON", help="Mark done/n/a although the last probe says fail/error: why (recorded).")
+@click.option(
+    "--evidence", help="Evidence: text, a link, or a file path (its SHA-256 is recorded)."
+)
+@click.option(
+    "--override",
+    metavar="REASON",
+    help="Mark done/n/a although the last probe says fail/error: why (recorded).",
+)
 @click.option("--by", help="Who attests (default $GOLIVE_USER, else login@host).")
 @pass_env
 def mark(env: Env, item_id: str, status: str, note, note_file, evidence, override, by) -> None:
@@ -53,10 +67,19 @@ def mark(env: Env, item_id: str, status: str, note, note_file, evidence, overrid
     item = env.item(item_id)
     note = note_text(note, note_file)
     actor = env.actor(by)
-    warn_invalidated(env, lambda state: [actions.mark_change(item, status, actor, note=note, state=state, override=override)])
-    entries = actions.mark(env.store, item, status, actor=actor, note=note, evidence=evidence, override=override)
+    warn_invalidated(
+        env,
+        lambda state: [
+            actions.mark_change(item, status, actor, note=note, state=state, override=override)
+        ],
+    )
+    entries = actions.mark(
+        env.store, item, status, actor=actor, note=note, evidence=evidence, override=override
+    )
     entry = entries[-1]
-    click.echo(f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, {audit_ref(env)(entry)})")
+    click.echo(
+        f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, {audit_ref(env)(entry)})"
+    )
 
 
 @cli.command()
@@ -74,13 +97,19 @@ def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
         raise click.UsageError("give --note (or --note-file) and/or --evidence")
     item = env.item(item_id)
     entries = actions.annotate(env.store, item, actor=env.actor(by), note=note, evidence=evidence)
-    click.echo(f"{item.key}: updated ({audit_ref(env)(entries[-1])})" if entries else f"{item.key}: unchanged")
+    click.echo(
+        f"{item.key}: updated ({audit_ref(env)(entries[-1])})"
+        if entries
+        else f"{item.key}: unchanged"
+    )
 
 
 def audit_ref(env: Env):
     """`audit #N` for a committed entry; a queued one has no number yet (it would be invented)."""
     queued = bool(getattr(env.store, "queued_here", None))
-    return lambda entry: "QUEUED offline, not committed: no audit number yet" if queued else f"audit #{entry.seq}"
+    return lambda entry: (
+        "QUEUED offline, not committed: no audit number yet" if queued else f"audit #{entry.seq}"
+    )
 
 
 def warn_invalidated(env: Env, changes) -> None:
@@ -95,7 +124,10 @@ def warn_invalidated(env: Env, changes) -> None:
     except Exception:  # the action itself reports what is wrong with the change
         return
     if roles:
-        click.echo(f"golive: this invalidates {len(roles)} approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}", err=True)
+        click.echo(
+            f"golive: this invalidates {len(roles)} approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}",
+            err=True,
+        )
 
 
 def parse_until(value: str, now: datetime | None = None) -> datetime:
@@ -111,7 +143,12 @@ def parse_until(value: str, now: datetime | None = None) -> datetime:
 @cli.command()
 @click.argument("item_id")
 @click.option("--reason", required=True, help="Why the item may be skipped (mandatory).")
-@click.option("--until", "until", required=True, help="Waiver end: +2h, 18:30, YYYY-MM-DD (end of day) or ISO time; UTC.")
+@click.option(
+    "--until",
+    "until",
+    required=True,
+    help="Waiver end: +2h, 18:30, YYYY-MM-DD (end of day) or ISO time; UTC.",
+)
 @click.option("--by", help="Who grants the waiver.")
 @pass_env
 def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
@@ -140,21 +177,59 @@ def unwaive(env: Env, item_id: str, by) -> None:
 
 @cli.command()
 @click.argument("role")
-@click.option("--name", help="The approver's name as it should appear in the record (default: your login).")
-@click.option("--principal", help="The approver's identity in the allowed-signers file (default: the name).")
-@click.option("--sign-key", type=click.Path(dir_okay=False), help="Sign with this SSH key (or its .pub, with the key in ssh-agent).")
+@click.option(
+    "--name", help="The approver's name as it should appear in the record (default: your login)."
+)
+@click.option(
+    "--principal", help="The approver's identity in the allowed-signers file (default: the name)."
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(dir_okay=False),
+    help="Sign with this SSH key (or its .pub, with the key in ssh-agent).",
+)
 @click.option("--agent", "use_agent", is_flag=True, help="Sign with the first key ssh-agent holds.")
-@click.option("--evidence", help="For a proxy approval (recording someone else's yes): where they said it.")
-@click.option("--allowed-signers", type=click.Path(dir_okay=False), help="Verify with this allowed-signers file (default: profile signoff.allowed_signers).")
+@click.option(
+    "--evidence", help="For a proxy approval (recording someone else's yes): where they said it."
+)
+@click.option(
+    "--allowed-signers",
+    type=click.Path(dir_okay=False),
+    help="Verify with this allowed-signers file (default: profile signoff.allowed_signers).",
+)
 @click.option("--by", help="The name this change is recorded under (default: the approver's name).")
-@click.option("--request", "request_file", type=click.Path(dir_okay=False),
-              help="Write a review request for ROLE to this file, for the approver to sign with ssh-keygen -Y sign.")
-@click.option("--signature", "signature_file", type=click.Path(dir_okay=False),
-              help="Import the approver's FILE.sig of a review request (the request beside it as FILE).")
-@click.option("--confirm-proxy", is_flag=True, help="Confirm another captain's proxy approval of ROLE (when the checklist asks).")
+@click.option(
+    "--request",
+    "request_file",
+    type=click.Path(dir_okay=False),
+    help="Write a review request for ROLE to this file, for the approver to sign with ssh-keygen -Y sign.",
+)
+@click.option(
+    "--signature",
+    "signature_file",
+    type=click.Path(dir_okay=False),
+    help="Import the approver's FILE.sig of a review request (the request beside it as FILE).",
+)
+@click.option(
+    "--confirm-proxy",
+    is_flag=True,
+    help="Confirm another captain's proxy approval of ROLE (when the checklist asks).",
+)
 @pass_env
-def approve(env: Env, role: str, name, principal, sign_key, use_agent, evidence, allowed_signers, by,
-            request_file, signature_file, confirm_proxy) -> None:
+def approve(
+    env: Env,
+    role: str,
+    name,
+    principal,
+    sign_key,
+    use_agent,
+    evidence,
+    allowed_signers,
+    by,
+    request_file,
+    signature_file,
+    confirm_proxy,
+) -> None:
     """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH key.
 
     With --request FILE, writes a review request the approver signs from anywhere with plain
@@ -165,25 +240,51 @@ def approve(env: Env, role: str, name, principal, sign_key, use_agent, evidence,
     from . import review
 
     if request_file or signature_file or confirm_proxy:
-        review.approve_by_request(env, role, request_file, signature_file, confirm_proxy, name=name,
-                                  allowed_signers=allowed_signers, by=by)
+        review.approve_by_request(
+            env,
+            role,
+            request_file,
+            signature_file,
+            confirm_proxy,
+            name=name,
+            allowed_signers=allowed_signers,
+            by=by,
+        )
         return
 
     with tempfile.TemporaryDirectory(prefix="golive-agent-") as tmp:
         if use_agent and sign_key is None:
             keys = signing.agent_keys()
             if not keys:
-                raise GoliveError("--agent: ssh-agent holds no key (is SSH_AUTH_SOCK set? ssh-add KEY)")
+                raise GoliveError(
+                    "--agent: ssh-agent holds no key (is SSH_AUTH_SOCK set? ssh-add KEY)"
+                )
             sign_key = str(signing.agent_key_file(keys[0], Path(tmp)))
-        entries = actions.approve(env.store, env.checklist, role, actor=env.actor(by or name), name=name,
-                                  principal=principal, evidence=evidence, sign_key=sign_key,
-                                  trust=env.trust(allowed_signers))
+        entries = actions.approve(
+            env.store,
+            env.checklist,
+            role,
+            actor=env.actor(by or name),
+            name=name,
+            principal=principal,
+            evidence=evidence,
+            sign_key=sign_key,
+            trust=env.trust(allowed_signers),
+        )
     values = entries[-1].values
-    how = " (signed)" if values.get("ssh_signature") else " (PROXY approval)" if values.get("proxy") else ""
+    how = (
+        " (signed)"
+        if values.get("ssh_signature")
+        else " (PROXY approval)"
+        if values.get("proxy")
+        else ""
+    )
     if values["principal"] != values["name"]:
         how = f" [{safe_line(values['principal'])}]{how}"
-    click.echo(f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by {env.actor().operator}, "
-               f"state digest {values['signature'][:16]}…")
+    click.echo(
+        f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by {env.actor().operator}, "
+        f"state digest {values['signature'][:16]}…"
+    )
 
 
 @cli.command()
@@ -200,9 +301,15 @@ def revoke(env: Env, role: str, reason: str, by) -> None:
 
 
 @cli.command("golive")
-@click.option("--force", is_flag=True, help="Go live despite NO-GO: with --reason asks for it, with --confirm (a second operator) does it.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Go live despite NO-GO: with --reason asks for it, with --confirm (a second operator) does it.",
+)
 @click.option("--reason", default="", help="Why go-live is forced.")
-@click.option("--confirm", is_flag=True, help="Confirm a forced go-live another operator asked for.")
+@click.option(
+    "--confirm", is_flag=True, help="Confirm a forced go-live another operator asked for."
+)
 @click.option("--by")
 @pass_env
 def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None:
@@ -217,12 +324,22 @@ def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None
     elif force:
         if not reason.strip():
             raise click.UsageError("--force needs --reason")
-        entries = actions.request_forced_go_live(env.store, env.checklist, actor=actor, reason=reason, trust=trust)
-        click.echo(f"forced go-live requested by {safe_line(actor.name)} ({actor.operator}): "
-                   "a second operator confirms it with `golive golive --force --confirm`")
+        entries = actions.request_forced_go_live(
+            env.store, env.checklist, actor=actor, reason=reason, trust=trust
+        )
+        click.echo(
+            f"forced go-live requested by {safe_line(actor.name)} ({actor.operator}): "
+            "a second operator confirms it with `golive golive --force --confirm`"
+        )
         return
     else:
         entries = actions.go_live(env.store, env.checklist, actor=actor, trust=trust)
     entry = entries[-1]
-    click.echo(f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by {safe_line(entry.values['golive_by'])}"
-               + (f" (FORCED, confirmed by {safe_line(entry.values['golive_confirmed_by'])})" if entry.action == "go-live-forced" else ""))
+    click.echo(
+        f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by {safe_line(entry.values['golive_by'])}"
+        + (
+            f" (FORCED, confirmed by {safe_line(entry.values['golive_confirmed_by'])})"
+            if entry.action == "go-live-forced"
+            else ""
+        )
+    )

@@ -16,8 +16,17 @@ from ..text import safe_block, safe_line
 from . import Env, cli
 
 
-def approve_by_request(env: Env, role: str, request_file: str | None, signature_file: str | None, confirm_proxy: bool,
-                       *, name: str | None, allowed_signers: str | None, by: str | None) -> None:
+def approve_by_request(
+    env: Env,
+    role: str,
+    request_file: str | None,
+    signature_file: str | None,
+    confirm_proxy: bool,
+    *,
+    name: str | None,
+    allowed_signers: str | None,
+    by: str | None,
+) -> None:
     from .. import actions
     from ..actions.approvals_signed import read_signature, request_beside
 
@@ -27,25 +36,47 @@ def approve_by_request(env: Env, role: str, request_file: str | None, signature_
         return
     if signature_file is None:
         assert request_file is not None
-        written = actions.write_request(env.store, env.checklist, role, Path(request_file), target=env.profile.target.name,
-                                        actor=env.actor(by), trust=env.trust(allowed_signers))
+        written = actions.write_request(
+            env.store,
+            env.checklist,
+            role,
+            Path(request_file),
+            target=env.profile.target.name,
+            actor=env.actor(by),
+            trust=env.trust(allowed_signers),
+        )
         _tell_team(env, written.request)
         click.echo(safe_block(written.text))
-        click.echo(f"wrote {request_file}: send it to the {safe_line(written.request.role)} approver; they run the "
-                   f"command above and send back {Path(request_file).name}.sig; then: golive approve {written.request.role_id} "
-                   f"--signature {request_file}.sig", err=True)
+        click.echo(
+            f"wrote {request_file}: send it to the {safe_line(written.request.role)} approver; they run the "
+            f"command above and send back {Path(request_file).name}.sig; then: golive approve {written.request.role_id} "
+            f"--signature {request_file}.sig",
+            err=True,
+        )
         return
     sig_path = Path(signature_file)
     request_path = Path(request_file) if request_file else request_beside(sig_path)
     try:
         request_text = request_path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
-        raise GoliveError(f"{request_path}: cannot read the review request: {getattr(exc, 'strerror', None) or exc}") from None
-    entries = actions.import_signature(env.store, env.checklist, role, request_text, read_signature(sig_path),
-                                       actor=env.actor(by), trust=env.trust(allowed_signers), name=name)
+        raise GoliveError(
+            f"{request_path}: cannot read the review request: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
+    entries = actions.import_signature(
+        env.store,
+        env.checklist,
+        role,
+        request_text,
+        read_signature(sig_path),
+        actor=env.actor(by),
+        trust=env.trust(allowed_signers),
+        name=name,
+    )
     values = entries[-1].values
-    click.echo(f"{values['role']}: approved by {safe_line(values['name'])} [{safe_line(values['principal'])}] (signed "
-               f"review request), recorded by {env.actor().operator}, state digest {values['signature'][:16]}…")
+    click.echo(
+        f"{values['role']}: approved by {safe_line(values['name'])} [{safe_line(values['principal'])}] (signed "
+        f"review request), recorded by {env.actor().operator}, state digest {values['signature'][:16]}…"
+    )
 
 
 def _tell_team(env: Env, request) -> None:
@@ -60,8 +91,13 @@ def _tell_team(env: Env, request) -> None:
 
 @cli.command("sign")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("-f", "--key", default="~/.ssh/id_ed25519", show_default=True,
-              help="Your SSH private key (or its .pub, with the key in ssh-agent).")
+@click.option(
+    "-f",
+    "--key",
+    default="~/.ssh/id_ed25519",
+    show_default=True,
+    help="Your SSH private key (or its .pub, with the key in ssh-agent).",
+)
 @click.option("--yes", is_flag=True, help="Sign without asking (the request is still shown).")
 def sign(file: str, key: str, yes: bool) -> None:
     """Sign a review request as its approver: writes FILE.sig, which you send back to the captain.
@@ -73,11 +109,16 @@ def sign(file: str, key: str, yes: bool) -> None:
     try:
         text = path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
-        raise GoliveError(f"{path}: cannot read it: {getattr(exc, 'strerror', None) or exc}") from None
+        raise GoliveError(
+            f"{path}: cannot read it: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     request = review.parse(text)
     click.echo(safe_block(text), err=True)
-    if not yes and not click.confirm(f"Approve as {safe_line(request.role)} the state {request.state_digest[:16]}… "
-                                     f"({request.decision} now)?", err=True):
+    if not yes and not click.confirm(
+        f"Approve as {safe_line(request.role)} the state {request.state_digest[:16]}… "
+        f"({request.decision} now)?",
+        err=True,
+    ):
         click.echo("not signed", err=True)
         raise click.exceptions.Exit(1)
     out = signing.sign_file(path, key)

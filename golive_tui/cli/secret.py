@@ -15,8 +15,16 @@ def secret() -> None:
 
 @secret.command("set")
 @click.argument("name")
-@click.option("--from-env", metavar="VAR", help="Read the value from this environment variable instead of a prompt.")
-@click.option("--allow-plaintext", is_flag=True, help="Accept a keyring backend that stores secrets unencrypted (keyrings.alt).")
+@click.option(
+    "--from-env",
+    metavar="VAR",
+    help="Read the value from this environment variable instead of a prompt.",
+)
+@click.option(
+    "--allow-plaintext",
+    is_flag=True,
+    help="Accept a keyring backend that stores secrets unencrypted (keyrings.alt).",
+)
 def secret_set(name: str, from_env: str | None, allow_plaintext: bool) -> None:
     """Store a secret; prompts without echo, and says which keyring backend holds it."""
     import os

@@ -42,7 +42,10 @@ class Broadcaster:
     def changed(self, keys: Iterable[str] | None = None) -> None:
         """Something shown changed: these items (None: anything; empty: the header and sweep line only)."""
         self.version += 1
-        self._log = [*self._log[-(LOG_LENGTH - 1):], (self.version, None if keys is None else frozenset(keys))]
+        self._log = [
+            *self._log[-(LOG_LENGTH - 1) :],
+            (self.version, None if keys is None else frozenset(keys)),
+        ]
         for listener in self._on_change:
             listener()
 
@@ -60,7 +63,12 @@ class Broadcaster:
                 keys |= changed
         return frozenset(keys)
 
-    def notice(self, text: str, *, severity: Literal["information", "warning", "error"] = "information",
-               timeout: float = 3.0) -> None:
+    def notice(
+        self,
+        text: str,
+        *,
+        severity: Literal["information", "warning", "error"] = "information",
+        timeout: float = 3.0,
+    ) -> None:
         for listener in self._on_notice:
             listener(Notice(text=text, severity=severity, timeout=timeout))

@@ -34,7 +34,9 @@ def duration(seconds: float) -> str:
 
 
 class Cockpit(Broadcaster):
-    def __init__(self, session: Session, *, clock: Callable[[], datetime], monochrome: bool = False) -> None:
+    def __init__(
+        self, session: Session, *, clock: Callable[[], datetime], monochrome: bool = False
+    ) -> None:
         super().__init__()
         self.session = session
         self.clock = clock
@@ -52,7 +54,9 @@ class Cockpit(Broadcaster):
         self.watch_every: float | None = None
         self.trends: dict[str, Trend] = {}
         self.trends_loading = False
-        self.batch = ResultBatch(session.save_results, on_saved=self._saved, on_error=self._save_failed)
+        self.batch = ResultBatch(
+            session.save_results, on_saved=self._saved, on_error=self._save_failed
+        )
         self._timeline: tuple[object, Timeline] | None = None
         self._decision: tuple[object, Decision] | None = None
         self._ticked: tuple[object, int] = (self._record(), self.timeline().epoch(self.now()))
@@ -103,7 +107,10 @@ class Cockpit(Broadcaster):
         key = (self._record(), self.timeline().epoch(self.now()))
         if self._decision is None or self._decision[0] != key:
             session = self.session
-            self._decision = (key, decide(session.checklist, session.state, self.now(), session.trust))
+            self._decision = (
+                key,
+                decide(session.checklist, session.state, self.now(), session.trust),
+            )
         return self._decision[1]
 
     @property
@@ -116,16 +123,33 @@ class Cockpit(Broadcaster):
         return decision.integrity.problem if decision.tampered else ""
 
     def header(self) -> HeaderView:
-        return header_view(self.session, self.decision(), self.now(), regressed=len(self.regressions()),
-                           watch=f"⟳ watch {duration(self.watch_every)}" if self.watch_every else "")
+        return header_view(
+            self.session,
+            self.decision(),
+            self.now(),
+            regressed=len(self.regressions()),
+            watch=f"⟳ watch {duration(self.watch_every)}" if self.watch_every else "",
+        )
 
     def row(self, item: Item) -> RowView:
-        return row_view(item, self.session.state, self.now(), running=item.key in self.running,
-                        held=item.key in self.held, change=self.change(item.key))
+        return row_view(
+            item,
+            self.session.state,
+            self.now(),
+            running=item.key in self.running,
+            held=item.key in self.held,
+            change=self.change(item.key),
+        )
 
     def item(self, item: Item) -> ItemView:
-        return item_view(self.session, item, self.now(), running=item.key in self.running,
-                         held=item.key in self.held, change=self.change(item.key))
+        return item_view(
+            self.session,
+            item,
+            self.now(),
+            running=item.key in self.running,
+            held=item.key in self.held,
+            change=self.change(item.key),
+        )
 
     @property
     def held(self) -> set[str]:
@@ -175,9 +199,13 @@ class Cockpit(Broadcaster):
         """
         session, now = self.session, self.now()
         order = [i.key for i in session.checklist.items()]
-        failing = [i.key for i in session.checklist.items() if (p := session.state.item(i.key).probe) is not None
-                   and p.verdict in (Verdict.FAIL, Verdict.ERROR)
-                   or outcome(i, session.state.item(i.key), now).state == "failed"]
+        failing = [
+            i.key
+            for i in session.checklist.items()
+            if (p := session.state.item(i.key).probe) is not None
+            and p.verdict in (Verdict.FAIL, Verdict.ERROR)
+            or outcome(i, session.state.item(i.key), now).state == "failed"
+        ]
         if not failing:
             return None
         if self.first_key_after_summary or current is None or current.key not in order:
@@ -206,8 +234,11 @@ class Cockpit(Broadcaster):
         if runnable:
             self.sweep_run, self.summary_shown = sweep, False
         else:
-            self.notice("only probes that page a human here: p on the item runs one" if sweep.held
-                        else "nothing to probe here (manual items)")
+            self.notice(
+                "only probes that page a human here: p on the item runs one"
+                if sweep.held
+                else "nothing to probe here (manual items)"
+            )
         return runnable
 
     def started(self, items: list[Item]) -> None:
@@ -220,18 +251,31 @@ class Cockpit(Broadcaster):
         engine = self.session.engine()
         self.engines.add(engine)
         try:
-            await engine.run(items, confirmed=confirmed, on_result=lambda result: self.arrived(result, sweep))
+            await engine.run(
+                items, confirmed=confirmed, on_result=lambda result: self.arrived(result, sweep)
+            )
         finally:
             self.engines.discard(engine)
             await self.ended([i.key for i in items], engine.cancel_event.is_set(), sweep)
 
     def arrived(self, result: ItemResult, sweep: Sweep | None) -> None:
         """A result, as soon as it is known: counted, compared, queued for the next batch save."""
-        change = (sweep.arrived(result.item.key, result.result.verdict.value, result.result.summary,
-                               result.result.evidence) if sweep is not None else None)
+        change = (
+            sweep.arrived(
+                result.item.key,
+                result.result.verdict.value,
+                result.result.summary,
+                result.result.evidence,
+            )
+            if sweep is not None
+            else None
+        )
         if change is not None and change.regression:
-            self.notice(f"▼ regression: {safe_line(result.item.title)} went {change.before} → {change.after}",
-                        severity="error", timeout=10)
+            self.notice(
+                f"▼ regression: {safe_line(result.item.title)} went {change.before} → {change.after}",
+                severity="error",
+                timeout=10,
+            )
         self.batch.add(result)
         self.changed(())
 
@@ -242,7 +286,11 @@ class Cockpit(Broadcaster):
 
     def _save_failed(self, results: list[ItemResult], exc: GoliveError) -> None:
         self.running.difference_update(r.item.key for r in results)
-        self.notice(f"could not save {len(results)} result(s): {safe_line(exc)}", severity="error", timeout=8)
+        self.notice(
+            f"could not save {len(results)} result(s): {safe_line(exc)}",
+            severity="error",
+            timeout=8,
+        )
         self.changed()
 
     async def ended(self, keys: list[str], cancelled: bool, sweep: Sweep | None) -> None:
@@ -276,8 +324,9 @@ class Cockpit(Broadcaster):
         self.trends_loading = True
         session = self.session
         try:
-            self.trends = await trends(session.profile, session.checklist.items(), session.clients, self.now())
+            self.trends = await trends(
+                session.profile, session.checklist.items(), session.clients, self.now()
+            )
         finally:
             self.trends_loading = False
         self.changed()
-

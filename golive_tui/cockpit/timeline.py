@@ -28,8 +28,11 @@ class Timeline:
         start = state.meta.golive_at
         if start is not None:
             # Overdue is `now > due`: the first instant it holds is one microsecond past the due time.
-            moments.update(start + timedelta(hours=WINDOW_HOURS[item.window], microseconds=1)
-                           for item in checklist.items() if item.window is not None)
+            moments.update(
+                start + timedelta(hours=WINDOW_HOURS[item.window], microseconds=1)
+                for item in checklist.items()
+                if item.window is not None
+            )
         self.moments: list[datetime] = sorted(moments)
 
     def epoch(self, now: datetime) -> int:

@@ -102,21 +102,42 @@ def live_line(session: Session, now: datetime) -> tuple[str, str, str, bool]:
     return label, safe_line(task.item.title), f"in {span(task.due - now)}", False
 
 
-def header_view(session: Session, decision: Decision, now: datetime, *, regressed: int = 0,
-                watch: str = "") -> HeaderView:
+def header_view(
+    session: Session, decision: Decision, now: datetime, *, regressed: int = 0, watch: str = ""
+) -> HeaderView:
     items = list(session.checklist.items())
     overall = progress(items, session.state, now)
     errors = verdict_counts(items, session.state)["error"]
     live, next_task, next_due, overdue = live_line(session, now)
     problem = decision.integrity.problem if decision.tampered else ""
     return HeaderView(
-        badge=decision.label, go=decision.go, problem=safe_line(problem), finished=overall.finished,
-        total=overall.total, failed=overall.failed, errors=errors,
-        approved=sum(v.counts for v in decision.approvals), roles=len(decision.approvals),
-        title=safe_line(session.checklist.title), target=target_label(session.profile), read_only=session.read_only,
-        live=live, next_task=next_task, next_due=next_due, overdue=overdue, regressed=regressed, watch=watch,
-        store=safe_line(" · ".join(part for part in (session.store_summary or "", getattr(session, "captains", "")) if part)),
-        unreachable=tuple(unreachable_in_state(session.state, (i.key for i in items))))
+        badge=decision.label,
+        go=decision.go,
+        problem=safe_line(problem),
+        finished=overall.finished,
+        total=overall.total,
+        failed=overall.failed,
+        errors=errors,
+        approved=sum(v.counts for v in decision.approvals),
+        roles=len(decision.approvals),
+        title=safe_line(session.checklist.title),
+        target=target_label(session.profile),
+        read_only=session.read_only,
+        live=live,
+        next_task=next_task,
+        next_due=next_due,
+        overdue=overdue,
+        regressed=regressed,
+        watch=watch,
+        store=safe_line(
+            " · ".join(
+                part
+                for part in (session.store_summary or "", getattr(session, "captains", ""))
+                if part
+            )
+        ),
+        unreachable=tuple(unreachable_in_state(session.state, (i.key for i in items))),
+    )
 
 
 def section_label(section: Section, state: State, now: datetime) -> str:
@@ -153,13 +174,29 @@ class RowView:
     """A person marked it done or n/a over a failing probe (shown as `!`, the reason in the item)."""
 
 
-def row_view(item: Item, state: State, now: datetime, *, running: bool = False, held: bool = False,
-             change: VerdictChange | None = None) -> RowView:
+def row_view(
+    item: Item,
+    state: State,
+    now: datetime,
+    *,
+    running: bool = False,
+    held: bool = False,
+    change: VerdictChange | None = None,
+) -> RowView:
     facts = item_facts(item, state, now)
-    return RowView(key=item.key, title=safe_line(item.title), owner=safe_line(item.owner), outcome=facts.state,
-                   expired=bool(facts.reason and facts.state != "waived"), verdict=facts.verdict or None,
-                   checked_at=facts.checked_at, running=running, held=held and not running,
-                   change=change.mark if change else "", overridden=facts.override is not None)
+    return RowView(
+        key=item.key,
+        title=safe_line(item.title),
+        owner=safe_line(item.owner),
+        outcome=facts.state,
+        expired=bool(facts.reason and facts.state != "waived"),
+        verdict=facts.verdict or None,
+        checked_at=facts.checked_at,
+        running=running,
+        held=held and not running,
+        change=change.mark if change else "",
+        overridden=facts.override is not None,
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -212,35 +249,73 @@ def _operator_of(state: State, key: str) -> str:
     return ""
 
 
-def item_view(session: Session, item: Item, now: datetime, *, running: bool = False, held: bool = False,
-              change: VerdictChange | None = None) -> ItemView:
+def item_view(
+    session: Session,
+    item: Item,
+    now: datetime,
+    *,
+    running: bool = False,
+    held: bool = False,
+    change: VerdictChange | None = None,
+) -> ItemView:
     facts = item_facts(item, session.state, now)
     metric = ""
     if item.metric:
         m = item.metric
-        metric = f"target {m.target}" + (f", acceptable {m.acceptable}" if m.acceptable else "") + (
-            f" ({safe_line(m.expected)})" if m.expected else "")
+        metric = (
+            f"target {m.target}"
+            + (f", acceptable {m.acceptable}" if m.acceptable else "")
+            + (f" ({safe_line(m.expected)})" if m.expected else "")
+        )
     override = ""
     if (ov := facts.override) is not None:
-        override = safe_line(f"{ov['reason']} — by {ov['by']} {ov['at']:%Y-%m-%d %H:%M} UTC, over the probe's "
-                             f"{ov['verdict']}" + (f" ({ov['summary']})" if ov.get("summary") else ""))
+        override = safe_line(
+            f"{ov['reason']} — by {ov['by']} {ov['at']:%Y-%m-%d %H:%M} UTC, over the probe's "
+            f"{ov['verdict']}" + (f" ({ov['summary']})" if ov.get("summary") else "")
+        )
     waiver = ""
     if (w := facts.waiver) is not None:
         waiver = safe_line(f"until {w['until']:%Y-%m-%d %H:%M} UTC by {w['by']}: {w['reason']}")
     # A waived item's status is the waiver's: who granted it and when, not whoever (or whichever probe) set it before.
     waived = facts.state == "waived" and w is not None
-    by, at, by_probe = (w["by"], w.get("at"), False) if waived and w is not None else (facts.by, facts.at, facts.by_probe)
+    by, at, by_probe = (
+        (w["by"], w.get("at"), False)
+        if waived and w is not None
+        else (facts.by, facts.at, facts.by_probe)
+    )
     return ItemView(
-        key=item.key, title=safe_line(item.title), priority=item.priority, owner=safe_line(item.owner),
-        description=safe_block(item.description), outcome=facts.state, reason=safe_line(facts.reason),
-        by=safe_line(by), by_probe=by_probe, at=at,
-        operator=_operator_of(session.state, item.key), expires_at=facts.expires_at, metric=metric,
-        probes=tuple(spec.kind for spec in item.probe), running=running, held=held,
-        verdict=facts.verdict or None, summary=safe_line(facts.summary),
-        checked_at=facts.checked_at, duration_ms=facts.duration_ms or 0.0, value=facts.current,
-        probe_output=safe_block(facts.probe_output.rstrip()), note=safe_block(facts.note),
-        evidence=safe_line(facts.evidence), evidence_sha256=facts.evidence_sha256, waiver=waiver, override=override,
+        key=item.key,
+        title=safe_line(item.title),
+        priority=item.priority,
+        owner=safe_line(item.owner),
+        description=safe_block(item.description),
+        outcome=facts.state,
+        reason=safe_line(facts.reason),
+        by=safe_line(by),
+        by_probe=by_probe,
+        at=at,
+        operator=_operator_of(session.state, item.key),
+        expires_at=facts.expires_at,
+        metric=metric,
+        probes=tuple(spec.kind for spec in item.probe),
+        running=running,
+        held=held,
+        verdict=facts.verdict or None,
+        summary=safe_line(facts.summary),
+        checked_at=facts.checked_at,
+        duration_ms=facts.duration_ms or 0.0,
+        value=facts.current,
+        probe_output=safe_block(facts.probe_output.rstrip()),
+        note=safe_block(facts.note),
+        evidence=safe_line(facts.evidence),
+        evidence_sha256=facts.evidence_sha256,
+        waiver=waiver,
+        override=override,
         links=tuple((safe_line(link.name), safe_line(link.url)) for link in item.links),
         fields=tuple((safe_line(k), safe_block(v)) for k, v in item.fields.items()),
-        commands=tuple(Command(safe_line(c.label), safe_block(c.text)) for c in commands(item.runbook, session.profile)),
-        change=change)
+        commands=tuple(
+            Command(safe_line(c.label), safe_block(c.text))
+            for c in commands(item.runbook, session.profile)
+        ),
+        change=change,
+    )

@@ -51,11 +51,20 @@ def _nothing_found(collector: Collector, text: str, source: str, bullets: bool) 
     if not text.strip():
         return LoadError(where, "empty file: nothing to import")
     if bullets:
-        return LoadError(where, "no checklist items found, not even with --bullets: no task list, checklist table or bullet list")
+        return LoadError(
+            where,
+            "no checklist items found, not even with --bullets: no task list, checklist table or bullet list",
+        )
     if collector.plain_bullets:
-        return LoadError(where, f"no checklist items found: no task list (`- [ ]`) or checklist table, but "
-                                f"{collector.plain_bullets} plain bullets; import them as items with --bullets")
-    return LoadError(where, "no checklist items found: no task list (`- [ ]`), checklist table or bullet list, only prose")
+        return LoadError(
+            where,
+            f"no checklist items found: no task list (`- [ ]`) or checklist table, but "
+            f"{collector.plain_bullets} plain bullets; import them as items with --bullets",
+        )
+    return LoadError(
+        where,
+        "no checklist items found: no task list (`- [ ]`), checklist table or bullet list, only prose",
+    )
 
 
 def import_markdown(text: str, *, source: str = "", bullets: bool = False) -> ImportResult:
@@ -70,13 +79,17 @@ def import_markdown(text: str, *, source: str = "", bullets: bool = False) -> Im
     name = Path(source).name if source else ""
     header = f"# Imported from {name or 'Markdown'} by `golive import`: review owners, priorities and probes.\n"
     if gate:
-        header += f"# Go/no-go gate added by the import: {gate} (edit [[criterion]] to change it).\n"
+        header += (
+            f"# Go/no-go gate added by the import: {gate} (edit [[criterion]] to change it).\n"
+        )
     toml_text = header + tomli_w.dumps(doc, multiline_strings=True)
     checklist = Checklist.model_validate(tomllib.loads(toml_text))
     return ImportResult(toml_text, checklist, checked, gate)
 
 
-def import_file(path: str | Path, *, encoding: str | None = None, bullets: bool = False) -> ImportResult:
+def import_file(
+    path: str | Path, *, encoding: str | None = None, bullets: bool = False
+) -> ImportResult:
     """Read (any encoding, see `encoding.decode`) and import one Markdown file; LoadError on bad input."""
     try:
         data = Path(path).read_bytes()

@@ -43,7 +43,9 @@ class Builder:
         self.emergency: list[str] = []
         self.drafts: list[Draft] = []
 
-    def section(self, node: Node, prefix: str, ids: Ids, parent: dict[str, Any] | None) -> dict[str, Any] | None:
+    def section(
+        self, node: Node, prefix: str, ids: Ids, parent: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
         own = Ids()
         sid = ids.unique(slug(node.title))
         key = f"{prefix}.{sid}" if prefix else sid
@@ -93,7 +95,10 @@ def build(collector: Collector, title: str) -> tuple[dict[str, Any], list[str], 
     builder = Builder()
     ids = Ids()
     sections = [s for s in (builder.section(node, "", ids, None) for node in root.subsections) if s]
-    doc: dict[str, Any] = {"schema_version": 1, "title": collector.title or title or "Imported checklist"}
+    doc: dict[str, Any] = {
+        "schema_version": 1,
+        "title": collector.title or title or "Imported checklist",
+    }
     if root.notes:
         doc["description"] = "\n\n".join(root.notes)
     priorities = [d.priority for d in builder.drafts if d.priority]

@@ -10,16 +10,87 @@ from __future__ import annotations
 import re
 from typing import Any
 
-TITLE = ("item", "items", "check", "checks", "check name", "checklist item", "task", "tasks", "title", "name",
-         "requirement", "requirements", "control", "step", "practice", "best practice", "test", "criteria",
-         "criterion", "activity", "action", "deliverable", "finding", "issue", "question", "feature")
+TITLE = (
+    "item",
+    "items",
+    "check",
+    "checks",
+    "check name",
+    "checklist item",
+    "task",
+    "tasks",
+    "title",
+    "name",
+    "requirement",
+    "requirements",
+    "control",
+    "step",
+    "practice",
+    "best practice",
+    "test",
+    "criteria",
+    "criterion",
+    "activity",
+    "action",
+    "deliverable",
+    "finding",
+    "issue",
+    "question",
+    "feature",
+)
 IDS = ("id", "#", "no", "nr", "number", "ref", "key")
 """Columns numbering the rows: never the title when another column has words."""
-OWNER = ("owner", "owners", "responsible", "team", "assignee", "owned by", "assigned to", "who", "dri")
-DESCRIPTION = ("description", "short description", "long description", "details", "detail", "notes", "note",
-               "what", "comment", "comments", "explanation", "summary", "remarks", "rationale", "why")
-LINKS = ("link", "links", "reference", "references", "resources", "docs", "documentation", "see also", "more info")
-DROPPED = ("status", "date", "current", "actual", "measured", "result", "met", "done", "checked", "state")
+OWNER = (
+    "owner",
+    "owners",
+    "responsible",
+    "team",
+    "assignee",
+    "owned by",
+    "assigned to",
+    "who",
+    "dri",
+)
+DESCRIPTION = (
+    "description",
+    "short description",
+    "long description",
+    "details",
+    "detail",
+    "notes",
+    "note",
+    "what",
+    "comment",
+    "comments",
+    "explanation",
+    "summary",
+    "remarks",
+    "rationale",
+    "why",
+)
+LINKS = (
+    "link",
+    "links",
+    "reference",
+    "references",
+    "resources",
+    "docs",
+    "documentation",
+    "see also",
+    "more info",
+)
+DROPPED = (
+    "status",
+    "date",
+    "current",
+    "actual",
+    "measured",
+    "result",
+    "met",
+    "done",
+    "checked",
+    "state",
+)
 """Columns golive fills itself (reports write Status, Date, Current again): not kept as fields."""
 TICK_NAMES = ("status", "met", "done", "checked", "complete", "completed")
 TICK_GLYPHS = ("", "ok", "✓", "✔", "✅", "☐", "☑", "[ ]", "[x]", "x")
@@ -35,8 +106,19 @@ THRESHOLD = re.compile(
     re.IGNORECASE,
 )
 UNITS = {
-    "rps": "rps", "req/s": "rps", "requests/s": "rps", "requests/sec": "rps", "r/s": "rps",
-    "ms": "ms", "msec": "ms", "milliseconds": "ms", "s": "s", "sec": "s", "secs": "s", "seconds": "s", "%": "%",
+    "rps": "rps",
+    "req/s": "rps",
+    "requests/s": "rps",
+    "requests/sec": "rps",
+    "r/s": "rps",
+    "ms": "ms",
+    "msec": "ms",
+    "milliseconds": "ms",
+    "s": "s",
+    "sec": "s",
+    "secs": "s",
+    "seconds": "s",
+    "%": "%",
 }
 OPS = {"≤": "<=", "≥": ">="}
 
@@ -44,6 +126,7 @@ OPS = {"≤": "<=", "≥": ">="}
 def mark(text: str) -> str:
     """A cell's mark as compared with TICKS and BOXES: lower case, no emoji variation selector."""
     return text.replace("\ufe0f", "").strip().lower()
+
 
 def threshold(text: str, context: str = "") -> dict[str, Any] | None:
     """`< 50ms`, `99.9%`, `1000 RPS`, `p95 < 200ms` -> {op, value, unit}; None if not a number."""

@@ -21,7 +21,9 @@ from .priorities import PRIORITY_HEADERS, priority_of, take_tag
 from .tables import table_kind, table_rows
 
 LISTS = ("bullet_list_open", "ordered_list_open")
-OWNER_SUFFIX = re.compile(r"\s*\((?:owner|owners|responsible|assignee):\s*(?P<owner>[^()]+)\)\s*$", re.IGNORECASE)
+OWNER_SUFFIX = re.compile(
+    r"\s*\((?:owner|owners|responsible|assignee):\s*(?P<owner>[^()]+)\)\s*$", re.IGNORECASE
+)
 _BOX = re.compile(r"^\s*\[([ xX])\](?:\s+|$)")
 _KEY_VALUE = re.compile(r"^(?P<key>[^:]{1,40}?)\s*:\s*(?P<value>.+)$")
 
@@ -49,7 +51,7 @@ def blocks(tokens: list[Token]) -> Iterator[list[Token]]:
                 depth += tokens[end].nesting
                 if depth == 0:
                     break
-        yield tokens[i:end + 1]
+        yield tokens[i : end + 1]
         i = end + 1
 
 
@@ -63,14 +65,18 @@ def _task_box(token: Token | None) -> tuple[bool, bool]:
 
 
 def _has_task(block: list[Token]) -> bool:
-    return any(t.type == "inline" and n >= 2 and block[n - 2].type == "list_item_open" and _task_box(t)[0]
-               for n, t in enumerate(block))
+    return any(
+        t.type == "inline" and n >= 2 and block[n - 2].type == "list_item_open" and _task_box(t)[0]
+        for n, t in enumerate(block)
+    )
 
 
 def _is_toc(block: list[Token]) -> bool:
     """A list of links to headings of the same document (a table of contents)."""
     values = [read_inline(t) for t in block if t.type == "inline"]
-    return bool(values) and all(_links_only(v) and all(u.startswith("#") for _, u in v.links) for v in values)
+    return bool(values) and all(
+        _links_only(v) and all(u.startswith("#") for _, u in v.links) for v in values
+    )
 
 
 def _links_only(value: Inline) -> bool:
@@ -90,7 +96,9 @@ class Collector:
         self.title = ""
         self.root = Node("", 0)
         self.stack = [self.root]
-        self.records: dict[str, list[dict]] = {k: [] for k in ("approval", "contact", "link", "changelog", "criterion")}
+        self.records: dict[str, list[dict]] = {
+            k: [] for k in ("approval", "contact", "link", "changelog", "criterion")
+        }
         self.plain_bullets = 0
         """Bullets outside task lists that --bullets would have made items."""
 
@@ -100,7 +108,9 @@ class Collector:
         return "\n".join(self.lines[start:end]).strip("\n")
 
     def run(self, tokens: list[Token]) -> None:
-        last: Draft | None = None  # the item a quote or a non-shell example right after a task list belongs to
+        last: Draft | None = (
+            None  # the item a quote or a non-shell example right after a task list belongs to
+        )
         for block in blocks(tokens):
             first, node = block[0], self.stack[-1]
             kind = first.type
@@ -112,7 +122,9 @@ class Collector:
                 last = self.task_list(block, node, None, "", 0) or last
                 continue
             elif kind in LISTS:  # a plain list (a table of contents, remarks) is kept as written
-                self.plain_bullets += 0 if _is_toc(block) else sum(1 for t in block if t.type == "list_item_open")
+                self.plain_bullets += (
+                    0 if _is_toc(block) else sum(1 for t in block if t.type == "list_item_open")
+                )
                 node.notes.append(self.source(first))
             elif kind in ("fence", "code_block"):
                 language = (first.info or "").split(" ")[0] if kind == "fence" else ""
@@ -179,18 +191,30 @@ class Collector:
         draft.set_priority(priority, tag)
         return draft
 
-    def task_list(self, block: list[Token], node: Node, parent: Draft | None, context: str, depth: int) -> Draft | None:
+    def task_list(
+        self, block: list[Token], node: Node, parent: Draft | None, context: str, depth: int
+    ) -> Draft | None:
         """Task items (nested ones too) become items; the last top-level one is returned."""
         last = None
         for item_block in blocks(block[1:-1]):
             opener = item_block[0]
             marker = f"{opener.info}{opener.markup}" if opener.info else opener.markup or "-"
             line = (opener.map or (0, 0))[0] + 1
-            last = self.list_item(item_block[1:-1], node, parent, context, marker, line, depth) or last
+            last = (
+                self.list_item(item_block[1:-1], node, parent, context, marker, line, depth) or last
+            )
         return last
 
-    def list_item(self, inner: list[Token], node: Node, parent: Draft | None, context: str,
-                  marker: str, line: int, depth: int) -> Draft | None:
+    def list_item(
+        self,
+        inner: list[Token],
+        node: Node,
+        parent: Draft | None,
+        context: str,
+        marker: str,
+        line: int,
+        depth: int,
+    ) -> Draft | None:
         parts = list(blocks(inner))
         head = parts[0][1] if parts and parts[0][0].type == "paragraph_open" else None
         is_task, ticked = _task_box(head)
@@ -205,7 +229,9 @@ class Collector:
             draft = self.new_item(value, line, ticked, context)
             node.items.append(draft)
             owner, child_context = draft, draft.title
-        elif value.text and parent is not None:  # a plain sub-bullet of a task: part of its description
+        elif (
+            value.text and parent is not None
+        ):  # a plain sub-bullet of a task: part of its description
             self.bullet(parent, read_inline(head), depth)
         elif value.text and nested and (self.bullets or any(_has_task(p) for p in parts[1:])):
             child_context = value.text  # a bullet grouping tasks ("- Security" over "- [ ] MFA")
@@ -239,7 +265,12 @@ class Collector:
         key = match["key"].strip().strip("*_").strip() if match else ""
         if match and key.lower() in PRIORITY_HEADERS and (priority := priority_of(match["value"])):
             target.set_priority(priority, match["value"].strip(), key)
-        elif match and value.lead and value.text.startswith(value.lead) and key == value.lead.rstrip(":").strip():
+        elif (
+            match
+            and value.lead
+            and value.text.startswith(value.lead)
+            and key == value.lead.rstrip(":").strip()
+        ):
             target.fields.setdefault(key, match["value"].strip())
         elif not _links_only(value):
             target.describe_line(f"{'  ' * depth}- {value.text}")
@@ -258,10 +289,10 @@ class Collector:
     def boxed_paragraph(self, token: Token, node: Node, opener: Token) -> Draft | None:
         value = read_inline(token, title=True)
         box = _BOX.match(value.text)
-        if box is None or not value.text[box.end():]:
+        if box is None or not value.text[box.end() :]:
             node.notes.append(self.source(opener))
             return None
-        value.text = value.text[box.end():]
+        value.text = value.text[box.end() :]
         draft = self.new_item(value, (opener.map or (0, 0))[0] + 1, box.group(1).lower() == "x", "")
         node.items.append(draft)
         return draft

@@ -6,8 +6,24 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-SHELLS = {"", "bash", "sh", "shell", "console", "zsh", "fish", "shell-session", "sh-session", "terminal",
-          "powershell", "pwsh", "ps1", "cmd", "bat", "batch"}
+SHELLS = {
+    "",
+    "bash",
+    "sh",
+    "shell",
+    "console",
+    "zsh",
+    "fish",
+    "shell-session",
+    "sh-session",
+    "terminal",
+    "powershell",
+    "pwsh",
+    "ps1",
+    "cmd",
+    "bat",
+    "batch",
+}
 """Code in these languages is commands a person runs; anything else (html, yaml, …) keeps its fence."""
 
 
@@ -91,5 +107,7 @@ class Draft:
             def place(link: tuple[str, str]) -> int:
                 return 0 if link[0] in self.title else 1 if link[0] in self.description else 2
 
-            out["links"] = [{"name": name, "url": url} for name, url in sorted(self.links, key=place)]
+            out["links"] = [
+                {"name": name, "url": url} for name, url in sorted(self.links, key=place)
+            ]
         return out

@@ -49,7 +49,9 @@ def shortcodes(text: str, *, drop: bool = False) -> str:
     """Known emoji shortcodes as their emoji (or dropped, for titles); anything else untouched."""
     if ":" not in text:
         return text
-    return _SHORTCODE.sub(lambda m: ("" if drop else _known(m.group())) if _known(m.group()) else m.group(), text)
+    return _SHORTCODE.sub(
+        lambda m: ("" if drop else _known(m.group())) if _known(m.group()) else m.group(), text
+    )
 
 
 def slug(text: str) -> str:
@@ -101,9 +103,13 @@ def read_inline(token: Token | None, *, title: bool = False) -> Inline:
         elif kind == "link_open":
             link = (str(child.attrs.get("href", "")), len(parts))
         elif kind == "link_close" and link is not None:
-            out.add_link("".join(parts[link[1]:]), link[0])
+            out.add_link("".join(parts[link[1] :]), link[0])
             link = None
-        elif kind == "strong_open" and not _BOX_PREFIX.sub("", "".join(parts)).strip() and not out.lead:
+        elif (
+            kind == "strong_open"
+            and not _BOX_PREFIX.sub("", "".join(parts)).strip()
+            and not out.lead
+        ):
             lead_open = len(parts)
         elif kind == "strong_close" and lead_open is not None:
             out.lead = one_line("".join(parts[lead_open:]))
@@ -139,7 +145,9 @@ def _literal_badge(out: Inline, match: re.Match[str]) -> str:
     return ""
 
 
-def _html(out: Inline, parts: list[str], tag: str, link: tuple[str, int] | None) -> tuple[str, int] | None:
+def _html(
+    out: Inline, parts: list[str], tag: str, link: tuple[str, int] | None
+) -> tuple[str, int] | None:
     """Inline HTML: `<br>` is a space, `<a href>` a link, `<img>` an image; other tags vanish."""
     lowered = tag.lower()
     if lowered.startswith("<br"):
@@ -147,10 +155,13 @@ def _html(out: Inline, parts: list[str], tag: str, link: tuple[str, int] | None)
     elif (href := _HREF.match(tag)) is not None:
         return (next(g for g in href.groups() if g is not None), len(parts))
     elif lowered.startswith("</a") and link is not None:
-        out.add_link("".join(parts[link[1]:]), link[0])
+        out.add_link("".join(parts[link[1] :]), link[0])
         return None
     elif _IMG.match(tag):
-        attrs = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
+        attrs = {
+            m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+            for m in _ATTR.finditer(tag)
+        }
         _image(out, parts, attrs.get("alt", ""), attrs.get("src", ""))
     return link
 
@@ -160,7 +171,7 @@ def split_title(inline: Inline) -> tuple[str, str]:
     text = inline.text
     lead = inline.lead.rstrip()
     if lead and text.startswith(lead) and len(text) > len(lead):
-        rest = text[len(lead):]
+        rest = text[len(lead) :]
         if lead.endswith(":") or _LEAD_SEPARATOR.match(rest) or len(text) > TITLE_MAX:
             return lead.rstrip(":").strip(), _LEAD_SEPARATOR.sub("", rest, count=1).strip()
     if len(text) <= TITLE_MAX:
@@ -170,7 +181,7 @@ def split_title(inline: Inline) -> tuple[str, str]:
         if head.lower().rsplit(" ", 1)[-1].rstrip(".") in _ABBREVIATIONS or len(head) < 10:
             continue
         if len(head) <= SENTENCE_MAX:
-            return head, text[match.end():].strip()
+            return head, text[match.end() :].strip()
         break
     from ..text import shorten
 

@@ -11,19 +11,66 @@ import re
 from typing import Any
 
 WORDS = {
-    "p0": "P1", "p1": "P1", "critical": "P1", "blocker": "P1", "blocking": "P1", "high": "P1", "must": "P1",
-    "must have": "P1", "showstopper": "P1", "sev1": "P1", "sev 1": "P1",
-    "p2": "P2", "medium": "P2", "moderate": "P2", "normal": "P2", "should": "P2", "should have": "P2",
-    "sev2": "P2", "sev 2": "P2",
-    "p3": "P3", "p4": "P3", "low": "P3", "minor": "P3", "optional": "P3", "could": "P3", "could have": "P3",
-    "nice to have": "P3", "trivial": "P3", "sev3": "P3", "sev 3": "P3",
+    "p0": "P1",
+    "p1": "P1",
+    "critical": "P1",
+    "blocker": "P1",
+    "blocking": "P1",
+    "high": "P1",
+    "must": "P1",
+    "must have": "P1",
+    "showstopper": "P1",
+    "sev1": "P1",
+    "sev 1": "P1",
+    "p2": "P2",
+    "medium": "P2",
+    "moderate": "P2",
+    "normal": "P2",
+    "should": "P2",
+    "should have": "P2",
+    "sev2": "P2",
+    "sev 2": "P2",
+    "p3": "P3",
+    "p4": "P3",
+    "low": "P3",
+    "minor": "P3",
+    "optional": "P3",
+    "could": "P3",
+    "could have": "P3",
+    "nice to have": "P3",
+    "trivial": "P3",
+    "sev3": "P3",
+    "sev 3": "P3",
 }
-CIRCLES = {"🔴": "P1", "🟥": "P1", "🟠": "P2", "🟧": "P2", "🟡": "P2", "🟨": "P2", "🟢": "P3", "🟩": "P3", "⚪": "P3"}
+CIRCLES = {
+    "🔴": "P1",
+    "🟥": "P1",
+    "🟠": "P2",
+    "🟧": "P2",
+    "🟡": "P2",
+    "🟨": "P2",
+    "🟢": "P3",
+    "🟩": "P3",
+    "⚪": "P3",
+}
 CODES = re.compile(r"^p[0-4]$")
-PRIORITY_HEADERS = ("priority", "prio", "priority level", "importance", "criticality", "severity", "level",
-                    "impact", "risk", "risk level", "moscow")
+PRIORITY_HEADERS = (
+    "priority",
+    "prio",
+    "priority level",
+    "importance",
+    "criticality",
+    "severity",
+    "level",
+    "impact",
+    "risk",
+    "risk level",
+    "moscow",
+)
 """Columns (or `Key: value` sub-bullets) whose value may be a priority."""
-_TAG = re.compile(r"^\s*(?:\[(P[0-4])\]|\((P[0-4])\)|(P[0-4])\s*[:\-–—])\s*|\s*(?:\[(P[0-4])\]|\((P[0-4])\))\s*$")
+_TAG = re.compile(
+    r"^\s*(?:\[(P[0-4])\]|\((P[0-4])\)|(P[0-4])\s*[:\-–—])\s*|\s*(?:\[(P[0-4])\]|\((P[0-4])\))\s*$"
+)
 _BADGE_URL = re.compile(r"shields\.io|badge|/img/|_img|priority", re.IGNORECASE)
 
 
@@ -64,13 +111,20 @@ def take_tag(text: str) -> tuple[str, str | None, str]:
     if match is None:
         return text, None, ""
     code = next(g for g in match.groups() if g)
-    return (text[: match.start()] + " " + text[match.end():]).strip(), WORDS[code.lower()], code
+    return (text[: match.start()] + " " + text[match.end() :]).strip(), WORDS[code.lower()], code
 
 
 # --- the gate -----------------------------------------------------------------------------
 ALL_COMPLETE = {"id": "all-items-complete", "title": "All items complete", "rule": "all-complete"}
-P1_COMPLETE = {"id": "p1-items-complete", "title": "All P1 items complete", "rule": "priority-complete", "priority": "P1"}
-_RULE_TITLE = re.compile(r"^all (?:(p[1-3]) )?items (?:are )?(?:complete|completed|done)$", re.IGNORECASE)
+P1_COMPLETE = {
+    "id": "p1-items-complete",
+    "title": "All P1 items complete",
+    "rule": "priority-complete",
+    "priority": "P1",
+}
+_RULE_TITLE = re.compile(
+    r"^all (?:(p[1-3]) )?items (?:are )?(?:complete|completed|done)$", re.IGNORECASE
+)
 
 
 def default_gate(priorities: list[str]) -> dict[str, Any]:
@@ -87,4 +141,9 @@ def criterion_of(title: str) -> dict[str, Any] | None:
     if match.group(1) is None:
         return {**ALL_COMPLETE, "title": title}
     code = match.group(1).upper()
-    return {"id": f"{code.lower()}-items-complete", "title": title, "rule": "priority-complete", "priority": code}
+    return {
+        "id": f"{code.lower()}-items-complete",
+        "title": title,
+        "rule": "priority-complete",
+        "priority": code,
+    }

@@ -63,7 +63,9 @@ class Table:
     names: list[str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.names = [" ".join(re.sub(r"[*_`:\ufe0f]", " ", h.lower()).split()) for h in self.header]
+        self.names = [
+            " ".join(re.sub(r"[*_`:\ufe0f]", " ", h.lower()).split()) for h in self.header
+        ]
 
     def cell(self, row: list[Cell], index: int | None) -> Cell:
         return row[index] if index is not None and index < len(row) else EMPTY
@@ -82,7 +84,9 @@ class Table:
         values = self._values(n)
         if not values:
             return False
-        return all(v in BOXES for v in values) or (self.names[n] in TICK_GLYPHS and all(v in TICKS or v in BOXES for v in values))
+        return all(v in BOXES for v in values) or (
+            self.names[n] in TICK_GLYPHS and all(v in TICKS or v in BOXES for v in values)
+        )
 
     def _has_words(self, n: int) -> bool:
         values = [LEADING_BOX.sub("", self.cell(row, n).text) for row in self.rows]
@@ -96,7 +100,10 @@ class Table:
                 return n
         roles = OWNER + DESCRIPTION + LINKS + DROPPED + PRIORITY_HEADERS + TARGET + ACCEPTABLE + IDS
         candidates = [n for n in range(len(self.names)) if n not in ticks and self._has_words(n)]
-        return next((n for n in candidates if self.names[n] not in roles), candidates[0] if candidates else None)
+        return next(
+            (n for n in candidates if self.names[n] not in roles),
+            candidates[0] if candidates else None,
+        )
 
     def items(self) -> list[Draft]:
         """A draft for every row with a title."""
@@ -105,7 +112,11 @@ class Table:
         if title is None:
             return []
         plan = _Plan(self, title, ticks)
-        return [draft for n, row in enumerate(self.rows) if (draft := plan.item(row, self.line + 2 + n)) is not None]
+        return [
+            draft
+            for n, row in enumerate(self.rows)
+            if (draft := plan.item(row, self.line + 2 + n)) is not None
+        ]
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -116,15 +127,26 @@ class Table:
             if kind == "approval":
                 out.append({"role": first})
             elif kind == "contact":
-                out.append({"role": first, "contact": self.cell(row, self.column("contact", "email", "pager", "name")).text,
-                            "phone": self.cell(row, self.column("phone", "telephone", "mobile")).text})
+                out.append(
+                    {
+                        "role": first,
+                        "contact": self.cell(
+                            row, self.column("contact", "email", "pager", "name")
+                        ).text,
+                        "phone": self.cell(row, self.column("phone", "telephone", "mobile")).text,
+                    }
+                )
             elif kind == "link":
                 url = self.cell(row, self.column("url", "link", "address"))
-                out.append({"name": first, "url": url.value.links[0][1] if url.value.links else url.text})
+                out.append(
+                    {"name": first, "url": url.value.links[0][1] if url.value.links else url.text}
+                )
             elif kind == "changelog":
                 record = {"date": first}
                 for key in ("version", "author", "changes"):
-                    record[key] = self.cell(row, self.column(key, *(("description",) if key == "changes" else ()))).text
+                    record[key] = self.cell(
+                        row, self.column(key, *(("description",) if key == "changes" else ()))
+                    ).text
                 out.append(record)
             elif kind == "criterion" and (criterion := criterion_of(first)) is not None:
                 out.append(criterion)
@@ -137,11 +159,22 @@ class _Plan:
     def __init__(self, table: Table, title: int, ticks: set[int]) -> None:
         self.table, self.title, self.ticks = table, title, ticks
         names = table.names
-        self.description = next((n for n, name in enumerate(names) if n != title and n not in ticks and
-                                 (name in DESCRIPTION or name.endswith(" description"))), None)
+        self.description = next(
+            (
+                n
+                for n, name in enumerate(names)
+                if n != title
+                and n not in ticks
+                and (name in DESCRIPTION or name.endswith(" description"))
+            ),
+            None,
+        )
         # A priority column that mixes words and golive's own codes keeps the words only (the code is the priority).
-        self.keep_codes = {n for n, name in enumerate(names) if name in PRIORITY_HEADERS
-                           and all(is_code(v) for v in table._values(n))}
+        self.keep_codes = {
+            n
+            for n, name in enumerate(names)
+            if name in PRIORITY_HEADERS and all(is_code(v) for v in table._values(n))
+        }
         self.label = table.column("metric") if title != table.column("metric") else None
         taken: dict[str, int] = {}
         self.keys = []
@@ -156,10 +189,14 @@ class _Plan:
         value = read_inline(head.token, title=True) if head.token is not None else head.value
         text, ticked = value.text, False
         if box := LEADING_BOX.match(text):
-            text, ticked = text[box.end():], mark(box.group(1)) in TICKS
+            text, ticked = text[box.end() :], mark(box.group(1)) in TICKS
         if not text:
             return None
-        draft = Draft(text, line, ticked=ticked or any(mark(table.cell(row, n).text) in TICKS for n in self.ticks))
+        draft = Draft(
+            text,
+            line,
+            ticked=ticked or any(mark(table.cell(row, n).text) in TICKS for n in self.ticks),
+        )
         draft.add_links(value.links)
         if value.badge:
             draft.set_priority(value.badge[1], value.badge[0])
@@ -180,7 +217,11 @@ class _Plan:
             elif name in LINKS and cell.value.links:
                 draft.add_links(cell.value.links)
             elif name in PRIORITY_HEADERS and (priority := priority_of(cell.text)) is not None:
-                keep = not is_code(cell.text) or n in self.keep_codes or name not in ("priority", "prio")
+                keep = (
+                    not is_code(cell.text)
+                    or n in self.keep_codes
+                    or name not in ("priority", "prio")
+                )
                 draft.set_priority(priority, cell.raw if keep else "", self.keys[n])
             elif name in DROPPED:
                 continue
@@ -221,9 +262,15 @@ def table_kind(table: Table) -> str:
         return "changelog"
     if len(names) <= 3 and rest & {"url", "link", "address"} and not rest & set(DROPPED):
         return "link"
-    if first in ("criteria", "criterion") and "met" in rest and table.rows and all(
-            criterion_of(row[0].text if row else "") for row in table.rows):
-        return "criterion"  # golive's own go/no-go table (a report read back): rules it can evaluate
+    if (
+        first in ("criteria", "criterion")
+        and "met" in rest
+        and table.rows
+        and all(criterion_of(row[0].text if row else "") for row in table.rows)
+    ):
+        return (
+            "criterion"  # golive's own go/no-go table (a report read back): rules it can evaluate
+        )
     return "items"
 
 
@@ -242,7 +289,13 @@ def table_rows(tokens: list[Token]) -> Table:
             row = []
         elif tok.type == "inline" and n and tokens[n - 1].type in ("th_open", "td_open"):
             # `\|` and `\<` are how a report escapes a cell: the same text as `|` and `<` (reports escape them again).
-            row.append(Cell(read_inline(tok), tok, tok.content.replace("\\|", "|").replace("\\<", "<").strip()))
+            row.append(
+                Cell(
+                    read_inline(tok),
+                    tok,
+                    tok.content.replace("\\|", "|").replace("\\<", "<").strip(),
+                )
+            )
         elif tok.type == "tr_close":
             if in_head:
                 header = [c.text for c in row]

@@ -13,4 +13,12 @@ from .events import KINDS, Event
 from .hooks import NotifyingStore, notifier_for, with_notifications
 from .notifier import Delivery, Notifier
 
-__all__ = ["KINDS", "Delivery", "Event", "Notifier", "NotifyingStore", "notifier_for", "with_notifications"]
+__all__ = [
+    "KINDS",
+    "Delivery",
+    "Event",
+    "Notifier",
+    "NotifyingStore",
+    "notifier_for",
+    "with_notifications",
+]

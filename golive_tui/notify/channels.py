@@ -37,7 +37,9 @@ def _slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def payload(channel: Channel, event: Event, context: dict[str, str], note: str = "") -> dict[str, Any]:
+def payload(
+    channel: Channel, event: Event, context: dict[str, str], note: str = ""
+) -> dict[str, Any]:
     """The JSON body for one event: Slack's `text` (short lines, a phone reads them), or a generic record."""
     lines = list(event.lines) + ([note] if note else [])
     where = " · ".join(v for v in (context.get("target", ""), context.get("checklist", "")) if v)
@@ -45,9 +47,16 @@ def payload(channel: Channel, event: Event, context: dict[str, str], note: str =
         text = f"*{_slack_escape(event.title)}*" + (f"\n{_slack_escape(where)}" if where else "")
         text += "".join(f"\n• {_slack_escape(line)}" for line in lines)
         return {"text": scrub_known(text)}
-    body = {"event": event.kind, "subject": event.subject, "title": event.title, "lines": lines,
-            "text": "\n".join([event.title, *lines]), "at": event.at.isoformat() if event.at else "", **context,
-            "facts": event.facts}
+    body = {
+        "event": event.kind,
+        "subject": event.subject,
+        "title": event.title,
+        "lines": lines,
+        "text": "\n".join([event.title, *lines]),
+        "at": event.at.isoformat() if event.at else "",
+        **context,
+        "facts": event.facts,
+    }
     return json.loads(scrub_known(json.dumps(body, default=str)))
 
 
@@ -62,8 +71,12 @@ def client(*, timeout: float, ca_bundle: str = "") -> Any:
     """One HTTP client for a notifier's worker (a TLS context costs ~0.15 s to build: once, not per message)."""
     import httpx
 
-    return httpx.Client(verify=tls_context(ca_bundle), timeout=httpx.Timeout(timeout), follow_redirects=False,
-                        headers={"User-Agent": USER_AGENT})
+    return httpx.Client(
+        verify=tls_context(ca_bundle),
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+    )
 
 
 def post(channel: Channel, body: dict[str, Any], *, http: Any, timeout: float) -> str:
@@ -89,7 +102,7 @@ def _clean(text: str, url: str) -> str:
 def _host_path(url: str) -> str:
     """The part after the host, where a webhook's token lives (`/services/T…/B…/XXXX`); the host when it has none."""
     rest = url.split("://", 1)[-1]
-    path = rest[rest.find("/"):] if "/" in rest else ""
+    path = rest[rest.find("/") :] if "/" in rest else ""
     return path if len(path) > 1 else rest
 
 
@@ -100,7 +113,9 @@ def open_channel(kind: str, secret_name: str) -> Channel:
 
     url = get_secret(secret_name)
     if not url.startswith("https://"):
-        raise GoliveError(f"notify: the {kind} webhook in secret {secret_name!r} is not an https:// URL "
-                          "(messages about a production go-live are not sent in clear text)")
+        raise GoliveError(
+            f"notify: the {kind} webhook in secret {secret_name!r} is not an https:// URL "
+            "(messages about a production go-live are not sent in clear text)"
+        )
     remember_part(url, _host_path(url))
     return Channel(kind, secret_name, url)

@@ -20,8 +20,13 @@ if TYPE_CHECKING:
     from ..state import State, Store
 
 
-def notifier_for(profile: Profile, checklist: Checklist, *, on_failure: Callable[[str], None] | None = None,
-                 close_at_exit: bool = True) -> Notifier | None:
+def notifier_for(
+    profile: Profile,
+    checklist: Checklist,
+    *,
+    on_failure: Callable[[str], None] | None = None,
+    close_at_exit: bool = True,
+) -> Notifier | None:
     """The profile's notifier, or None when [notify] names no channel (nothing is ever sent then).
 
     A channel whose secret cannot be read turns notifications off with one message, never
@@ -30,34 +35,60 @@ def notifier_for(profile: Profile, checklist: Checklist, *, on_failure: Callable
     if not settings.configured:
         return None
     try:
-        channels = [open_channel(kind, name) for kind, name in (("slack", settings.slack_webhook_secret),
-                                                                 ("json", settings.webhook_secret)) if name]
+        channels = [
+            open_channel(kind, name)
+            for kind, name in (
+                ("slack", settings.slack_webhook_secret),
+                ("json", settings.webhook_secret),
+            )
+            if name
+        ]
     except GoliveError as exc:
         if on_failure is not None:
             on_failure(f"notifications off: {exc}")
         return None
-    notifier = Notifier(channels, {"checklist": checklist.title, "target": profile.target.name},
-                        frozenset(settings.events), settings.min_interval, settings.per_minute, settings.timeout,
-                        profile.http.ca_bundle, on_failure)
+    notifier = Notifier(
+        channels,
+        {"checklist": checklist.title, "target": profile.target.name},
+        frozenset(settings.events),
+        settings.min_interval,
+        settings.per_minute,
+        settings.timeout,
+        profile.http.ca_bundle,
+        on_failure,
+    )
     if close_at_exit:
         atexit.register(notifier.close)  # a command's last messages go out, within the deadline
     return notifier
 
 
-def change_events(checklist: Checklist, after: State, first_seq: int, now: datetime, trust: Trust) -> list[Event]:
+def change_events(
+    checklist: Checklist, after: State, first_seq: int, now: datetime, trust: Trust
+) -> list[Event]:
     """What one transaction (its entries start at `first_seq`) changed, as events; runs on the notifier's worker."""
     from ..decision import decide
     from ..state.chain import state_at
 
     before = state_at(after, first_seq - 1)
-    before.audit = [e for e in after.audit if e.seq < first_seq]  # the chain as it was (by seq: it may be archived)
-    return changes(checklist, before, after, decide(checklist, before, now, trust), decide(checklist, after, now, trust), now)
+    before.audit = [
+        e for e in after.audit if e.seq < first_seq
+    ]  # the chain as it was (by seq: it may be archived)
+    return changes(
+        checklist,
+        before,
+        after,
+        decide(checklist, before, now, trust),
+        decide(checklist, after, now, trust),
+        now,
+    )
 
 
 class NotifyingStore:
     """A store whose writes are reported to a notifier (after they are saved, off the caller's path)."""
 
-    def __init__(self, inner: Store, notifier: Notifier, checklist: Checklist, trust: Trust) -> None:
+    def __init__(
+        self, inner: Store, notifier: Notifier, checklist: Checklist, trust: Trust
+    ) -> None:
         self.inner, self.notifier, self.checklist, self.trust = inner, notifier, checklist, trust
 
     def __getattr__(self, name: str) -> Any:
@@ -70,12 +101,21 @@ class NotifyingStore:
         state, entries = self.inner.transact(build, actor)
         if entries:
             after, first, now = state.copy_containers(), entries[0].seq, actor.now()
-            self.notifier.submit_change(lambda: change_events(self.checklist, after, first, now, self.trust))
+            self.notifier.submit_change(
+                lambda: change_events(self.checklist, after, first, now, self.trust)
+            )
         return state, entries
 
 
-def with_notifications(store: Store, profile: Profile, checklist: Checklist, trust: Trust, *,
-                       on_failure: Callable[[str], None] | None = None, close_at_exit: bool = True) -> Store:
+def with_notifications(
+    store: Store,
+    profile: Profile,
+    checklist: Checklist,
+    trust: Trust,
+    *,
+    on_failure: Callable[[str], None] | None = None,
+    close_at_exit: bool = True,
+) -> Store:
     """`store` itself when nothing is configured, else a NotifyingStore around it."""
     notifier = notifier_for(profile, checklist, on_failure=on_failure, close_at_exit=close_at_exit)
     return store if notifier is None else NotifyingStore(store, notifier, checklist, trust)  # type: ignore[return-value]

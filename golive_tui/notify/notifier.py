@@ -137,7 +137,9 @@ class Notifier:
                     self._idle.notify_all()
 
     def _next_due(self) -> float | None:
-        held = [s.sent_at + self.min_interval for s in self._subjects.values() if s.held is not None]
+        held = [
+            s.sent_at + self.min_interval for s in self._subjects.values() if s.held is not None
+        ]
         return max(0.0, min(held) - self.clock()) if held else None
 
     def _consider(self, event: Event) -> None:
@@ -151,7 +153,11 @@ class Notifier:
         subject.held, subject.changes = None, 0  # this newer event supersedes what was held
         if subject.last_sent == event.content:
             return  # the same news again, or a flap that came back to what was last said
-        self._deliver(subject, event, f"(changed {changes} times in {self.min_interval:g} s)" if changes > 1 else "")
+        self._deliver(
+            subject,
+            event,
+            f"(changed {changes} times in {self.min_interval:g} s)" if changes > 1 else "",
+        )
 
     def _send_due(self, *, release: bool) -> None:
         now = self.clock()
@@ -159,8 +165,16 @@ class Notifier:
             if subject.held is not None and (release or now - subject.sent_at >= self.min_interval):
                 event, changes = subject.held, subject.changes
                 subject.held, subject.changes = None, 0
-                if event.content != subject.last_sent:  # a flap that came back to what was sent says nothing new
-                    self._deliver(subject, event, f"(changed {changes} times in {self.min_interval:g} s)" if changes > 1 else "")
+                if (
+                    event.content != subject.last_sent
+                ):  # a flap that came back to what was sent says nothing new
+                    self._deliver(
+                        subject,
+                        event,
+                        f"(changed {changes} times in {self.min_interval:g} s)"
+                        if changes > 1
+                        else "",
+                    )
 
     def _deliver(self, subject: _Subject, event: Event, note: str = "") -> None:
         now = self.clock()
@@ -172,13 +186,24 @@ class Notifier:
             return
         self._sent_times.append(now)
         if self._dropped:
-            note = " ".join(filter(None, [note, f"({self._dropped} earlier message{'s' if self._dropped != 1 else ''} "
-                                                "not sent: rate limit)"]))
+            note = " ".join(
+                filter(
+                    None,
+                    [
+                        note,
+                        f"({self._dropped} earlier message{'s' if self._dropped != 1 else ''} "
+                        "not sent: rate limit)",
+                    ],
+                )
+            )
             self._dropped = 0
         if self._http is None:
             try:
                 self._http = client(timeout=self.timeout, ca_bundle=self.ca_bundle)
-            except (OSError, ValueError) as exc:  # an unreadable CA bundle: said once, like any failure
+            except (
+                OSError,
+                ValueError,
+            ) as exc:  # an unreadable CA bundle: said once, like any failure
                 self._failed("notify", f"cannot load CA bundle {self.ca_bundle}: {exc}")
                 return
         for channel in self.channels:

@@ -9,7 +9,13 @@ from __future__ import annotations
 from .base import REGISTRY, ProbeKind
 
 _BACKENDS = ("kubernetes", "aws", "http", "tls", "prometheus", "pagerduty", "command", "k6", "deps")
-_BACKENDS += ("openapi", "identity", "pagerduty_rest", "grafana", "runbooks")  # issue 29: probes of rows an API can decide
+_BACKENDS += (
+    "openapi",
+    "identity",
+    "pagerduty_rest",
+    "grafana",
+    "runbooks",
+)  # issue 29: probes of rows an API can decide
 _loaded = False
 
 

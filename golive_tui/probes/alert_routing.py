@@ -36,8 +36,11 @@ class Routing:
 
 def integrations(receiver: dict[str, Any]) -> list[str]:
     """`pagerduty_configs: [..]` -> ["pagerduty"]; empty lists and other keys do not count."""
-    return [key.removesuffix("_configs") for key, value in receiver.items()
-            if key.endswith("_configs") and isinstance(value, list) and value]
+    return [
+        key.removesuffix("_configs")
+        for key, value in receiver.items()
+        if key.endswith("_configs") and isinstance(value, list) and value
+    ]
 
 
 def _matchers(route: dict[str, Any]) -> str:
@@ -52,12 +55,18 @@ def read_routing(config: Any) -> Routing:
     """The routing of a parsed Alertmanager configuration (a dict); ValueError when it has no route."""
     if not isinstance(config, dict) or not isinstance(config.get("route"), dict):
         raise ValueError("the configuration has no route")
-    receivers = {str(r.get("name", "")): integrations(r) for r in config.get("receivers") or [] if isinstance(r, dict)}
+    receivers = {
+        str(r.get("name", "")): integrations(r)
+        for r in config.get("receivers") or []
+        if isinstance(r, dict)
+    }
     root = config["route"]
     routing = Routing(receivers, catch_all=str(root.get("receiver", "")))
 
     def walk(route: dict[str, Any], inherited: str, depth: int) -> None:
-        receiver = str(route.get("receiver") or inherited)  # a child without a receiver uses its parent's
+        receiver = str(
+            route.get("receiver") or inherited
+        )  # a child without a receiver uses its parent's
         if receiver and receiver not in routing.routed:
             routing.routed.append(receiver)
         if receiver and receiver not in receivers and receiver not in routing.undefined:

@@ -23,8 +23,10 @@ async def api_token(ctx: ProbeContext, key: str, name: str) -> str:
     except GoliveError as exc:
         text = str(exc)
         if "is not set" in text or "no keyring backend" in text:
-            raise NotConfigured(f"no API token: set the secret named by {key} ({name!r}): `golive secret set {name}` "
-                                f"or ${env_name(name)}") from None
+            raise NotConfigured(
+                f"no API token: set the secret named by {key} ({name!r}): `golive secret set {name}` "
+                f"or ${env_name(name)}"
+            ) from None
         raise ProbeError(text) from None
     except TimeoutError:
         raise ProbeError(f"the keyring did not answer within {ctx.timeout:g}s") from None

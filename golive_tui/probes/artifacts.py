@@ -54,16 +54,22 @@ async def read_json(ctx: ProbeContext, source: str, what: str) -> Artifact:
     if not stat.S_ISREG(info.st_mode):
         raise ProbeError(f"{what} {path} is not a regular file")
     if info.st_size > MAX_ARTIFACT:
-        raise ProbeError(f"{what} {path} is {info.st_size // 2**20} MB, over the {MAX_ARTIFACT // 2**20} MB cap")
+        raise ProbeError(
+            f"{what} {path} is {info.st_size // 2**20} MB, over the {MAX_ARTIFACT // 2**20} MB cap"
+        )
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise ProbeError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    return Artifact(_parse(content, what, str(path)), str(path), datetime.fromtimestamp(info.st_mtime, UTC))
+    return Artifact(
+        _parse(content, what, str(path)), str(path), datetime.fromtimestamp(info.st_mtime, UTC)
+    )
 
 
 def _parse(content: bytes, what: str, where: str) -> Any:
     try:
         return json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ProbeError(f"{what} {where} is not JSON ({type(exc).__name__}: {str(exc)[:80]})") from None
+        raise ProbeError(
+            f"{what} {where} is not JSON ({type(exc).__name__}: {str(exc)[:80]})"
+        ) from None

@@ -24,7 +24,10 @@ def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The EKS cluster exists and is ACTIVE."""
     name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
-        return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
+        return failed(
+            f"EKS cluster {name} not found",
+            f"DescribeCluster {name} in {session(ctx).where()}: not found",
+        )
     status = cluster.get("status", "?")
     evidence = "\n".join(
         [
@@ -45,11 +48,24 @@ def eks_secrets_encryption(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Kubernetes Secrets of the EKS cluster are envelope-encrypted with a KMS key (encryptionConfig)."""
     name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
-        return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
+        return failed(
+            f"EKS cluster {name} not found",
+            f"DescribeCluster {name} in {session(ctx).where()}: not found",
+        )
     configs = cluster.get("encryptionConfig") or []
-    keys = [c.get("provider", {}).get("keyArn", "?") for c in configs if "secrets" in (c.get("resources") or [])]
+    keys = [
+        c.get("provider", {}).get("keyArn", "?")
+        for c in configs
+        if "secrets" in (c.get("resources") or [])
+    ]
     evidence = f"EKS cluster {name} ({session(ctx).where()}) encryptionConfig: " + (
-        "; ".join(f"secrets with {key}" for key in keys) if keys else "none (Secrets only base64 in etcd, under AWS's disk encryption)")
+        "; ".join(f"secrets with {key}" for key in keys)
+        if keys
+        else "none (Secrets only base64 in etcd, under AWS's disk encryption)"
+    )
     if not keys:
         return failed(f"EKS cluster {name} does not envelope-encrypt Kubernetes Secrets", evidence)
-    return passed(f"EKS cluster {name} encrypts Kubernetes Secrets with KMS key {keys[0].rsplit('/', 1)[-1]}", evidence)
+    return passed(
+        f"EKS cluster {name} encrypts Kubernetes Secrets with KMS key {keys[0].rsplit('/', 1)[-1]}",
+        evidence,
+    )

@@ -79,7 +79,9 @@ BACKOFF = 1.0
 """The most botocore's standard retry mode sleeps before a second attempt."""
 MIN_BUDGET = 0.25
 """Below this many seconds left no call is started: the probe has run out of time."""
-_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("golive_aws_deadline", default=None)
+_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "golive_aws_deadline", default=None
+)
 
 
 MARGIN = 0.8
@@ -91,9 +93,12 @@ def call_limits(budget: float) -> dict[str, Any]:
     usable = budget * MARGIN
     attempts = 2 if usable >= 2 * BACKOFF else 1
     per_attempt = (usable - (BACKOFF if attempts == 2 else 0.0)) / attempts
-    return {"connect_timeout": round(per_attempt * 0.4, 3), "read_timeout": round(per_attempt * 0.6, 3),
-            # total_max_attempts counts the first request; botocore's `max_attempts` counts only retries
-            "retries": {"total_max_attempts": attempts, "mode": "standard"}}
+    return {
+        "connect_timeout": round(per_attempt * 0.4, 3),
+        "read_timeout": round(per_attempt * 0.6, 3),
+        # total_max_attempts counts the first request; botocore's `max_attempts` counts only retries
+        "retries": {"total_max_attempts": attempts, "mode": "standard"},
+    }
 
 
 def budgets(timeout: float) -> list[float]:
@@ -128,7 +133,9 @@ def client(ctx: ProbeContext, service: str, region: str | None = None) -> Any:
         raise ProbeError(f"timed out after {ctx.timeout:g}s talking to AWS ({service})")
     aws = session(ctx)
     key = f"aws-client:{service}:{region or ''}:{budget:g}"
-    return SharedReads(ctx, ctx.clients.get(key, lambda: aws.make_client(service, region, budget)), service, region)
+    return SharedReads(
+        ctx, ctx.clients.get(key, lambda: aws.make_client(service, region, budget)), service, region
+    )
 
 
 READS = ("describe_", "list_", "get_")
@@ -150,11 +157,17 @@ class SharedReads:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._raw, name)
-        if not name.startswith(READS) or name in ("get_paginator", "get_waiter") or not callable(attr):
+        if (
+            not name.startswith(READS)
+            or name in ("get_paginator", "get_waiter")
+            or not callable(attr)
+        ):
             return attr
 
         def call(**params: Any) -> Any:
-            return shared(self._ctx, _call_key(*self._where, name, params=params), lambda: attr(**params))
+            return shared(
+                self._ctx, _call_key(*self._where, name, params=params), lambda: attr(**params)
+            )
 
         return call
 
@@ -205,7 +218,11 @@ def _code_and_message(exc: Any) -> tuple[str, str]:
         if found_code and code.isdigit():
             code = found_code.group(1).strip()
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?")
-        message = found_message.group(1).strip() if found_message else f"HTTP {status} with a non-AWS body"
+        message = (
+            found_message.group(1).strip()
+            if found_message
+            else f"HTTP {status} with a non-AWS body"
+        )
     return code, message[:200]
 
 
@@ -220,7 +237,9 @@ def describe_error(exc: BaseException) -> str | None:
     if isinstance(exc, bce.NoRegionError):
         return "no AWS region: set aws.region in the profile or AWS_REGION"
     if isinstance(exc, bce.ConnectTimeoutError):  # before EndpointConnectionError, its base class
-        return f"AWS endpoint unreachable: connect timed out ({exc.kwargs.get('endpoint_url', '?')})"
+        return (
+            f"AWS endpoint unreachable: connect timed out ({exc.kwargs.get('endpoint_url', '?')})"
+        )
     if isinstance(exc, bce.EndpointConnectionError):
         cause = exc.kwargs.get("error")
         refused = isinstance(cause, ConnectionRefusedError) or "Connection refused" in str(cause)
@@ -229,7 +248,9 @@ def describe_error(exc: BaseException) -> str | None:
     if isinstance(exc, bce.ReadTimeoutError):
         return f"AWS endpoint not answering: {exc}"
     if isinstance(exc, bce.ConnectionClosedError):
-        return f"AWS endpoint not answering: connection closed ({exc.kwargs.get('endpoint_url', '?')})"
+        return (
+            f"AWS endpoint not answering: connection closed ({exc.kwargs.get('endpoint_url', '?')})"
+        )
     if isinstance(exc, bce.ClientError):
         code, message = _code_and_message(exc)
         operation = getattr(exc, "operation_name", "call")
@@ -241,8 +262,9 @@ def describe_error(exc: BaseException) -> str | None:
     return None
 
 
-def aws_probe(name: str, params: type[ProbeParams], *, services: Sequence[str | tuple[str, str]] = ()
-              ) -> Callable[[Callable[..., ProbeResult]], Callable[..., ProbeResult]]:
+def aws_probe(
+    name: str, params: type[ProbeParams], *, services: Sequence[str | tuple[str, str]] = ()
+) -> Callable[[Callable[..., ProbeResult]], Callable[..., ProbeResult]]:
     """Register a blocking boto3 probe whose SDK errors become one-line `error` reasons.
 
     `services` (a name, or (name, region)) are the clients its `prepare` builds before the
@@ -272,7 +294,10 @@ def aws_probe(name: str, params: type[ProbeParams], *, services: Sequence[str | 
                 reason = describe_error(exc)
                 if reason is None:
                     raise
-                if isinstance(getattr(exc, "response", None), dict) and _code_and_message(exc)[0] in CREDENTIAL_CODES:
+                if (
+                    isinstance(getattr(exc, "response", None), dict)
+                    and _code_and_message(exc)[0] in CREDENTIAL_CODES
+                ):
                     # the credentials were refused (expired on a long cutover?): the next probe reads them again
                     ctx.clients.forget("aws-")
                 raise ProbeError(reason) from None  # no botocore traceback in the verdict
@@ -287,6 +312,7 @@ def aws_probe(name: str, params: type[ProbeParams], *, services: Sequence[str | 
 
 def paginate(ctx: ProbeContext, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
     """Every `key` entry of a paginated list call."""
+
     def pages() -> list[Any]:
         items: list[Any] = []
         for page in client(ctx, service).get_paginator(operation).paginate(**kwargs):
@@ -313,4 +339,7 @@ def at_once(ctx: ProbeContext, *calls: Callable[[], Any]) -> list[Callable[[], A
 
         return get
 
-    return [getter(outcome) for outcome in run_parallel(list(calls), timeout=max(time_left(ctx), 0.0) + 0.5)]
+    return [
+        getter(outcome)
+        for outcome in run_parallel(list(calls), timeout=max(time_left(ctx), 0.0) + 0.5)
+    ]

@@ -11,10 +11,27 @@ from typing import Any
 from pydantic import Field
 
 from .aws_client import at_once, aws_probe, client, error_code, paginate, plural, session
-from .base import NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed
+from .base import (
+    NoParams,
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    failed,
+    passed,
+)
 
 # Without Includes.keyTypes, ListCertificates returns RSA-2048 certificates only.
-ACM_KEY_TYPES = ["RSA_1024", "RSA_2048", "RSA_3072", "RSA_4096", "EC_prime256v1", "EC_secp384r1", "EC_secp521r1"]
+ACM_KEY_TYPES = [
+    "RSA_1024",
+    "RSA_2048",
+    "RSA_3072",
+    "RSA_4096",
+    "EC_prime256v1",
+    "EC_secp384r1",
+    "EC_secp521r1",
+]
 
 
 class AcmParams(ProbeParams):
@@ -47,10 +64,19 @@ def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
     if not domains:
         raise NotConfigured("target.domains is empty in the profile")
     acm = client(ctx, "acm")
-    certs = paginate(ctx, "acm", "list_certificates", "CertificateSummaryList", Includes={"keyTypes": ACM_KEY_TYPES})
+    certs = paginate(
+        ctx,
+        "acm",
+        "list_certificates",
+        "CertificateSummaryList",
+        Includes={"keyTypes": ACM_KEY_TYPES},
+    )
     for n, cert in enumerate(certs):
         if "NotAfter" not in cert or "Status" not in cert:  # older summaries lack them
-            certs[n] = {**cert, **acm.describe_certificate(CertificateArn=cert["CertificateArn"])["Certificate"]}
+            certs[n] = {
+                **cert,
+                **acm.describe_certificate(CertificateArn=cert["CertificateArn"])["Certificate"],
+            }
     now = ctx.now()
     lines = [f"ACM certificates in {session(ctx).where()}: {len(certs)}"]
     problems = []
@@ -58,7 +84,9 @@ def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
         matching = [c for c in certs if any(covers(name, domain) for name in _names(c) if name)]
         issued = [c for c in matching if c.get("Status") == "ISSUED" and c.get("NotAfter")]
         if not issued:
-            statuses = ", ".join(f"{c['CertificateArn'].rsplit('/', 1)[-1]} {c.get('Status', '?')}" for c in matching)
+            statuses = ", ".join(
+                f"{c['CertificateArn'].rsplit('/', 1)[-1]} {c.get('Status', '?')}" for c in matching
+            )
             problems.append(f"{domain}: no ISSUED certificate")
             lines.append(f"  {domain}: no ISSUED certificate ({statuses or 'none at all'})")
             continue
@@ -72,7 +100,10 @@ def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
             problems.append(f"{domain} expires in {days:.0f} days (< {params.min_days})")
     if problems:
         return failed("; ".join(problems), "\n".join(lines))
-    return passed(f"ACM certificates valid >= {params.min_days} days for {', '.join(domains)}", "\n".join(lines))
+    return passed(
+        f"ACM certificates valid >= {params.min_days} days for {', '.join(domains)}",
+        "\n".join(lines),
+    )
 
 
 ENFORCING = {"block", "captcha", "challenge", "the rule group's actions"}
@@ -95,7 +126,11 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
     arn = ctx.profile.aws.load_balancer_arn
     if arn:
         return arn, "profile aws.load_balancer_arn"
-    albs = [lb for lb in paginate(ctx, "elbv2", "describe_load_balancers", "LoadBalancers") if lb.get("Type") == "application"]
+    albs = [
+        lb
+        for lb in paginate(ctx, "elbv2", "describe_load_balancers", "LoadBalancers")
+        if lb.get("Type") == "application"
+    ]
     if not albs:
         return "", ""
     target = ctx.profile.target.name
@@ -106,8 +141,10 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
         return albs[0]["LoadBalancerArn"], f"the only ALB in {session(ctx).where()}"
     # Several and none named like the target: the first one found may be staging's, which has its own WAF.
     names = ", ".join(lb.get("LoadBalancerName", "?") for lb in albs[:6])
-    raise ProbeError(f"{len(albs)} ALBs in {session(ctx).where()} ({names}) and none named like {target!r}: "
-                     "set aws.load_balancer_arn to the production's")
+    raise ProbeError(
+        f"{len(albs)} ALBs in {session(ctx).where()} ({names}) and none named like {target!r}: "
+        "set aws.load_balancer_arn to the production's"
+    )
 
 
 @aws_probe("aws.wafv2", NoParams, services=["elbv2", "wafv2"])
@@ -115,7 +152,10 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """A WAFv2 web ACL with at least one rule protects the application load balancer."""
     arn, how = _load_balancer(ctx)
     if not arn:
-        return failed("no application load balancer found", f"DescribeLoadBalancers in {session(ctx).where()}: no ALB")
+        return failed(
+            "no application load balancer found",
+            f"DescribeLoadBalancers in {session(ctx).where()}: no ALB",
+        )
     alb = arn.split(":loadbalancer/", 1)[-1]
     lines = [f"ALB {alb} ({how})", f"  {arn}"]
     try:
@@ -129,23 +169,39 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         return failed(f"no WAF web ACL associated with {alb}", "\n".join(lines))
     rules = [(r.get("Name", "?"), rule_action(r)) for r in acl.get("Rules", [])]
     default = next(iter(acl.get("DefaultAction", {})), "?")
-    lines += [f"  web ACL: {acl.get('Name', '?')} ({acl.get('ARN', '?')})", f"  default action: {default}"]
+    lines += [
+        f"  web ACL: {acl.get('Name', '?')} ({acl.get('ARN', '?')})",
+        f"  default action: {default}",
+    ]
     lines += [f"  rule: {name} ({action})" for name, action in rules] or ["  rules: none"]
     if not rules:
         return failed(f"web ACL {acl.get('Name', '?')} on {alb} has no rules", "\n".join(lines))
     if default != "Block" and not any(action in ENFORCING for _, action in rules):
         # Rules in Count mode (how a WAF is trialled before launch) only measure: every request still passes.
-        return failed(f"web ACL {acl.get('Name', '?')} on {alb} blocks nothing: its {plural(len(rules), 'rule')} "
-                      f"only {' or '.join(sorted({a for _, a in rules}))}, default action {default}", "\n".join(lines))
-    return passed(f"web ACL {acl.get('Name', '?')} with {plural(len(rules), 'rule')} protects {alb}", "\n".join(lines))
+        return failed(
+            f"web ACL {acl.get('Name', '?')} on {alb} blocks nothing: its {plural(len(rules), 'rule')} "
+            f"only {' or '.join(sorted({a for _, a in rules}))}, default action {default}",
+            "\n".join(lines),
+        )
+    return passed(
+        f"web ACL {acl.get('Name', '?')} with {plural(len(rules), 'rule')} protects {alb}",
+        "\n".join(lines),
+    )
 
 
 @aws_probe("aws.shield", NoParams, services=[("shield", "us-east-1"), "elbv2"])
 def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The account has an active Shield Advanced subscription, and it protects the production's ALB."""
     api = client(ctx, "shield", region="us-east-1")  # Shield's API lives in us-east-1 only
-    state_of, subscription_of, protections_of, load_balancer_of = at_once(  # independent: one round trip
-        ctx, api.get_subscription_state, api.describe_subscription, api.list_protections, lambda: _load_balancer(ctx))
+    state_of, subscription_of, protections_of, load_balancer_of = (
+        at_once(  # independent: one round trip
+            ctx,
+            api.get_subscription_state,
+            api.describe_subscription,
+            api.list_protections,
+            lambda: _load_balancer(ctx),
+        )
+    )
     state = state_of().get("SubscriptionState", "?")
     lines = [f"Shield Advanced GetSubscriptionState: {state}"]
     if state != "ACTIVE":
@@ -156,14 +212,23 @@ def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         f"  auto-renew: {subscription.get('AutoRenew', '?')}",
     ]
     protections = protections_of().get("Protections", [])
-    lines.append(f"  protected resources: {', '.join(p.get('Name', '?') for p in protections) or 'none'}")
+    lines.append(
+        f"  protected resources: {', '.join(p.get('Name', '?') for p in protections) or 'none'}"
+    )
     lines += [f"    {p.get('Name', '?')}: {p.get('ResourceArn', '?')}" for p in protections]
     # Advanced protects (DDoS response team, cost protection, L7 mitigation) only the resources added to it.
     arn, how = load_balancer_of()
     if not arn:
-        return passed("Shield Advanced subscription active (no ALB in this region to protect)", "\n".join(lines))
+        return passed(
+            "Shield Advanced subscription active (no ALB in this region to protect)",
+            "\n".join(lines),
+        )
     alb = arn.split(":loadbalancer/", 1)[-1]
     lines.append(f"  production ALB {alb} ({how})")
     if not any(p.get("ResourceArn") == arn for p in protections):
-        return failed(f"Shield Advanced is active but does not protect the ALB {alb}", "\n".join(lines))
-    return passed(f"Shield Advanced subscription active, protecting the ALB {alb}", "\n".join(lines))
+        return failed(
+            f"Shield Advanced is active but does not protect the ALB {alb}", "\n".join(lines)
+        )
+    return passed(
+        f"Shield Advanced subscription active, protecting the ALB {alb}", "\n".join(lines)
+    )

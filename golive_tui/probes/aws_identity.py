@@ -10,12 +10,33 @@ from urllib.parse import unquote
 
 from pydantic import Field
 
-from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, plural, session
+from .aws_client import (
+    aws_probe,
+    client,
+    describe_eks_cluster,
+    error_code,
+    paginate,
+    plural,
+    session,
+)
 from .aws_edge import _load_balancer, rule_action
-from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .base import (
+    Findings,
+    NoParams,
+    NotConfigured,
+    ProbeContext,
+    ProbeParams,
+    ProbeResult,
+    failed,
+    passed,
+)
 
-PASSWORD_RULES = {"uppercase": "RequireUppercase", "lowercase": "RequireLowercase", "numbers": "RequireNumbers",
-                  "symbols": "RequireSymbols"}
+PASSWORD_RULES = {
+    "uppercase": "RequireUppercase",
+    "lowercase": "RequireLowercase",
+    "numbers": "RequireNumbers",
+    "symbols": "RequireSymbols",
+}
 
 
 class DrParams(ProbeParams):
@@ -40,7 +61,9 @@ def grants_admin(document: Any) -> bool:
     for st in _statements(document):
         if st.get("Effect") != "Allow" or "Condition" in st:
             continue
-        if any(a in ("*", "*:*") for a in _as_list(st.get("Action"))) and "*" in _as_list(st.get("Resource")):
+        if any(a in ("*", "*:*") for a in _as_list(st.get("Action"))) and "*" in _as_list(
+            st.get("Resource")
+        ):
             return True
     return False
 
@@ -54,7 +77,9 @@ def _roles(ctx: ProbeContext) -> tuple[list[str], list[str]]:
         roles.append(cluster.get("roleArn", "").rsplit("/", 1)[-1])
         eks = client(ctx, "eks")
         for group in paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=name):
-            role = eks.describe_nodegroup(clusterName=name, nodegroupName=group)["nodegroup"].get("nodeRole", "")
+            role = eks.describe_nodegroup(clusterName=name, nodegroupName=group)["nodegroup"].get(
+                "nodeRole", ""
+            )
             roles.append(role.rsplit("/", 1)[-1])
         lines.append(f"EKS cluster {name}: cluster role and node-group roles")
     roles += [r.rsplit("/", 1)[-1] for r in ctx.profile.aws.service_roles]
@@ -66,7 +91,9 @@ def iam_admin_policies(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """No policy attached to the cluster's, node groups' or listed service roles allows every action on every resource."""
     roles, lines = _roles(ctx)
     if not roles:
-        raise NotConfigured("no role to check: set aws.eks_cluster_name (its cluster and node roles) or aws.service_roles")
+        raise NotConfigured(
+            "no role to check: set aws.eks_cluster_name (its cluster and node roles) or aws.service_roles"
+        )
     iam = client(ctx, "iam")
     found = Findings()
     for line in lines:
@@ -82,26 +109,39 @@ def iam_admin_policies(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         for policy in paginate(ctx, "iam", "list_role_policies", "PolicyNames", RoleName=role):
             document = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
             if grants_admin(document):
-                found.problem(f"role {role}: inline policy {policy} allows * on *", f"  {role}: inline {policy}: Allow * on * (ADMIN)")
+                found.problem(
+                    f"role {role}: inline policy {policy} allows * on *",
+                    f"  {role}: inline {policy}: Allow * on * (ADMIN)",
+                )
             else:
                 found.line(f"  {role}: inline {policy}: scoped")
-        for attached in paginate(ctx, "iam", "list_attached_role_policies", "AttachedPolicies", RoleName=role):
+        for attached in paginate(
+            ctx, "iam", "list_attached_role_policies", "AttachedPolicies", RoleName=role
+        ):
             arn = attached["PolicyArn"]
             version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+            document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"][
+                "Document"
+            ]
             if grants_admin(document) or arn.endswith(":policy/AdministratorAccess"):
-                found.problem(f"role {role}: policy {attached['PolicyName']} allows * on *",
-                              f"  {role}: attached {arn} ({version}): Allow * on * (ADMIN)")
+                found.problem(
+                    f"role {role}: policy {attached['PolicyName']} allows * on *",
+                    f"  {role}: attached {arn} ({version}): Allow * on * (ADMIN)",
+                )
             else:
                 found.line(f"  {role}: attached {arn} ({version}): scoped")
-    return found.result(f"no administrator grant on {plural(len(roles), 'role')} ({', '.join(roles)})")
+    return found.result(
+        f"no administrator grant on {plural(len(roles), 'role')} ({', '.join(roles)})"
+    )
 
 
 def _user_pool(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
     """(name, DescribeUserPool's pool) of the pool named exactly aws.user_pool_name."""
     name = ctx.profile.aws.user_pool_name
     if not name:
-        raise NotConfigured("aws.user_pool_name is empty in the profile: no Cognito user pool to check")
+        raise NotConfigured(
+            "aws.user_pool_name is empty in the profile: no Cognito user pool to check"
+        )
     cognito = client(ctx, "cognito-idp")
     pools, token = [], None
     while True:
@@ -123,7 +163,10 @@ def cognito_password_policy(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The user pool's password policy meets the profile's minimum length and required character classes."""
     name, pool = _user_pool(ctx)
     if "_missing" in pool:
-        return failed(f"Cognito user pool {name} not found", f"ListUserPools in {session(ctx).where()}: {pool['_missing']}")
+        return failed(
+            f"Cognito user pool {name} not found",
+            f"ListUserPools in {session(ctx).where()}: {pool['_missing']}",
+        )
     policy = (pool.get("Policies") or {}).get("PasswordPolicy", {})
     wanted, classes = ctx.profile.aws.password_min_length, ctx.profile.aws.password_require
     found = Findings()
@@ -138,7 +181,10 @@ def cognito_password_policy(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         found.problem(f"does not require {', '.join(missing)}")
     if found:
         return failed(f"user pool {name}: " + "; ".join(found.problems), found.evidence)
-    return passed(f"user pool {name}: passwords >= {length} characters with {', '.join(classes)}", found.evidence)
+    return passed(
+        f"user pool {name}: passwords >= {length} characters with {', '.join(classes)}",
+        found.evidence,
+    )
 
 
 @aws_probe("aws.cognito-mfa", NoParams, services=["cognito-idp"])
@@ -146,16 +192,31 @@ def cognito_mfa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The production user pool offers (or requires) MFA with at least one factor enabled."""
     name, pool = _user_pool(ctx)
     if "_missing" in pool:
-        return failed(f"Cognito user pool {name} not found", f"ListUserPools in {session(ctx).where()}: {pool['_missing']}")
+        return failed(
+            f"Cognito user pool {name} not found",
+            f"ListUserPools in {session(ctx).where()}: {pool['_missing']}",
+        )
     config = client(ctx, "cognito-idp").get_user_pool_mfa_config(UserPoolId=pool["Id"])
     mode = config.get("MfaConfiguration", "OFF")
-    factors = [label for key, label in (("SoftwareTokenMfaConfiguration", "TOTP"), ("SmsMfaConfiguration", "SMS"),
-                                        ("EmailMfaConfiguration", "email"))
-               if config.get(key) and (config[key].get("Enabled", True) if key != "SmsMfaConfiguration" else True)]
-    evidence = (f"user pool {name} ({pool['Id']}, {session(ctx).where()}): MfaConfiguration {mode}; "
-                f"factors: {', '.join(factors) or 'none'}")
+    factors = [
+        label
+        for key, label in (
+            ("SoftwareTokenMfaConfiguration", "TOTP"),
+            ("SmsMfaConfiguration", "SMS"),
+            ("EmailMfaConfiguration", "email"),
+        )
+        if config.get(key)
+        and (config[key].get("Enabled", True) if key != "SmsMfaConfiguration" else True)
+    ]
+    evidence = (
+        f"user pool {name} ({pool['Id']}, {session(ctx).where()}): MfaConfiguration {mode}; "
+        f"factors: {', '.join(factors) or 'none'}"
+    )
     if mode == "OFF" or not factors:
-        return failed(f"user pool {name} has MFA {mode}" + ("" if factors else " with no factor enabled"), evidence)
+        return failed(
+            f"user pool {name} has MFA {mode}" + ("" if factors else " with no factor enabled"),
+            evidence,
+        )
     return passed(f"user pool {name}: MFA {mode} ({', '.join(factors)})", evidence)
 
 
@@ -164,7 +225,10 @@ def waf_rate_limit(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The web ACL in front of the production ALB has a rate-based rule that blocks (or challenges), not only counts."""
     arn, how = _load_balancer(ctx)
     if not arn:
-        return failed("no application load balancer found", f"DescribeLoadBalancers in {session(ctx).where()}: no ALB")
+        return failed(
+            "no application load balancer found",
+            f"DescribeLoadBalancers in {session(ctx).where()}: no ALB",
+        )
     alb = arn.split(":loadbalancer/", 1)[-1]
     try:
         acl = client(ctx, "wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
@@ -174,18 +238,34 @@ def waf_rate_limit(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         acl = None
     lines = [f"ALB {alb} ({how})"]
     if not acl:
-        return failed(f"no WAF web ACL in front of {alb}: no rate limit", "\n".join(lines + ["  web ACL: none"]))
-    rated = [(r.get("Name", "?"), rule_action(r), r["Statement"]["RateBasedStatement"]) for r in acl.get("Rules", [])
-             if "RateBasedStatement" in (r.get("Statement") or {})]
+        return failed(
+            f"no WAF web ACL in front of {alb}: no rate limit",
+            "\n".join(lines + ["  web ACL: none"]),
+        )
+    rated = [
+        (r.get("Name", "?"), rule_action(r), r["Statement"]["RateBasedStatement"])
+        for r in acl.get("Rules", [])
+        if "RateBasedStatement" in (r.get("Statement") or {})
+    ]
     lines.append(f"  web ACL {acl.get('Name', '?')}: {plural(len(acl.get('Rules', [])), 'rule')}")
-    lines += [f"  rate rule {n}: {s.get('Limit', '?')} requests / {s.get('EvaluationWindowSec', 300)} s per "
-              f"{s.get('AggregateKeyType', '?')}, action {a}" for n, a, s in rated] or ["  rate-based rules: none"]
+    lines += [
+        f"  rate rule {n}: {s.get('Limit', '?')} requests / {s.get('EvaluationWindowSec', 300)} s per "
+        f"{s.get('AggregateKeyType', '?')}, action {a}"
+        for n, a, s in rated
+    ] or ["  rate-based rules: none"]
     enforcing = [n for n, a, _ in rated if a in ("block", "captcha", "challenge")]
     if not enforcing:
         counting = [n for n, a, _ in rated]
-        why = f"its rate rule {', '.join(counting)} only counts" if counting else "no rate-based rule"
-        return failed(f"web ACL {acl.get('Name', '?')} on {alb} limits no client: {why}", "\n".join(lines))
-    return passed(f"rate rule {', '.join(enforcing)} in web ACL {acl.get('Name', '?')} limits clients of {alb}", "\n".join(lines))
+        why = (
+            f"its rate rule {', '.join(counting)} only counts" if counting else "no rate-based rule"
+        )
+        return failed(
+            f"web ACL {acl.get('Name', '?')} on {alb} limits no client: {why}", "\n".join(lines)
+        )
+    return passed(
+        f"rate rule {', '.join(enforcing)} in web ACL {acl.get('Name', '?')} limits clients of {alb}",
+        "\n".join(lines),
+    )
 
 
 @aws_probe("aws.aurora-dr-copies", DrParams, services=["rds"])
@@ -193,30 +273,66 @@ def aurora_dr_copies(ctx: ProbeContext, params: DrParams) -> ProbeResult:
     """The Aurora cluster's backups reach a second region: a recent snapshot copy, or a replica cluster, in aws.dr_region."""
     dr_region, cluster_id = ctx.profile.aws.dr_region, ctx.profile.aws.db_cluster_id
     if not dr_region:
-        raise NotConfigured("aws.dr_region is empty in the profile: no second region to look for backups in")
+        raise NotConfigured(
+            "aws.dr_region is empty in the profile: no second region to look for backups in"
+        )
     if not cluster_id:
         raise NotConfigured("aws.db_cluster_id is empty in the profile")
     primary = session(ctx).region
     if dr_region == primary:
-        return failed(f"aws.dr_region {dr_region} is the primary region itself", f"primary region {primary}, DR region {dr_region}")
+        return failed(
+            f"aws.dr_region {dr_region} is the primary region itself",
+            f"primary region {primary}, DR region {dr_region}",
+        )
     rds = client(ctx, "rds", region=dr_region)
     lines = [f"Aurora cluster {cluster_id} (primary {primary}); looking in {dr_region}"]
-    replicas = [c for c in rds.describe_db_clusters().get("DBClusters", [])
-                if str(c.get("ReplicationSourceIdentifier", "")).endswith(f":cluster:{cluster_id}")]
+    replicas = [
+        c
+        for c in rds.describe_db_clusters().get("DBClusters", [])
+        if str(c.get("ReplicationSourceIdentifier", "")).endswith(f":cluster:{cluster_id}")
+    ]
     for replica in replicas:
-        lines.append(f"  replica cluster {replica['DBClusterIdentifier']} in {dr_region}: {replica.get('Status', '?')}")
+        lines.append(
+            f"  replica cluster {replica['DBClusterIdentifier']} in {dr_region}: {replica.get('Status', '?')}"
+        )
     if replicas:
-        return passed(f"cross-region replica {replicas[0]['DBClusterIdentifier']} of {cluster_id} in {dr_region}", "\n".join(lines))
-    snapshots = [s for s in rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id).get("DBClusterSnapshots", [])
-                 if s.get("SnapshotCreateTime")]
+        return passed(
+            f"cross-region replica {replicas[0]['DBClusterIdentifier']} of {cluster_id} in {dr_region}",
+            "\n".join(lines),
+        )
+    snapshots = [
+        s
+        for s in rds.describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id).get(
+            "DBClusterSnapshots", []
+        )
+        if s.get("SnapshotCreateTime")
+    ]
     newest = max(snapshots, key=lambda s: s["SnapshotCreateTime"], default=None)
     if newest is None:
-        here = client(ctx, "rds").describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id).get("DBClusterSnapshots", [])
-        lines.append(f"  snapshots in {dr_region}: none; in {primary}: {len(here)} (they do not survive a region outage)")
-        return failed(f"no backup of {cluster_id} in {dr_region}" + (f" (only {len(here)} in {primary})" if here else ""), "\n".join(lines))
+        here = (
+            client(ctx, "rds")
+            .describe_db_cluster_snapshots(DBClusterIdentifier=cluster_id)
+            .get("DBClusterSnapshots", [])
+        )
+        lines.append(
+            f"  snapshots in {dr_region}: none; in {primary}: {len(here)} (they do not survive a region outage)"
+        )
+        return failed(
+            f"no backup of {cluster_id} in {dr_region}"
+            + (f" (only {len(here)} in {primary})" if here else ""),
+            "\n".join(lines),
+        )
     age = (ctx.now() - newest["SnapshotCreateTime"]).total_seconds() / 3600
-    lines.append(f"  newest snapshot in {dr_region}: {newest['DBClusterSnapshotIdentifier']} taken "
-                 f"{newest['SnapshotCreateTime']:%Y-%m-%d %H:%M} UTC ({age:.0f} h ago), {len(snapshots)} in all")
+    lines.append(
+        f"  newest snapshot in {dr_region}: {newest['DBClusterSnapshotIdentifier']} taken "
+        f"{newest['SnapshotCreateTime']:%Y-%m-%d %H:%M} UTC ({age:.0f} h ago), {len(snapshots)} in all"
+    )
     if age > params.max_age_hours:
-        return failed(f"newest copy of {cluster_id} in {dr_region} is {age:.0f} h old (> {params.max_age_hours:g} h)", "\n".join(lines))
-    return passed(f"{cluster_id} copied to {dr_region} {age:.0f} h ago ({newest['DBClusterSnapshotIdentifier']})", "\n".join(lines))
+        return failed(
+            f"newest copy of {cluster_id} in {dr_region} is {age:.0f} h old (> {params.max_age_hours:g} h)",
+            "\n".join(lines),
+        )
+    return passed(
+        f"{cluster_id} copied to {dr_region} {age:.0f} h ago ({newest['DBClusterSnapshotIdentifier']})",
+        "\n".join(lines),
+    )

@@ -13,7 +13,16 @@ from typing import Any
 from pydantic import Field
 
 from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, session
-from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeParams, ProbeResult, failed, passed
+from .base import (
+    Findings,
+    NoParams,
+    NotConfigured,
+    ProbeContext,
+    ProbeParams,
+    ProbeResult,
+    failed,
+    passed,
+)
 
 REQUIRED_LOG_TYPES = ("api", "audit")
 
@@ -32,12 +41,19 @@ def node_subnets(ctx: ProbeContext) -> tuple[str, dict[str, Any], list[str], str
     groups = paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=name)
     subnets: list[str] = []
     for group in groups:
-        for subnet in eks.describe_nodegroup(clusterName=name, nodegroupName=group)["nodegroup"].get("subnets", []):
+        for subnet in eks.describe_nodegroup(clusterName=name, nodegroupName=group)[
+            "nodegroup"
+        ].get("subnets", []):
             if subnet not in subnets:
                 subnets.append(subnet)
     if subnets:
         return name, cluster, subnets, f"node groups {', '.join(groups)}"
-    return name, cluster, list((cluster.get("resourcesVpcConfig") or {}).get("subnetIds", [])), "the cluster's subnets"
+    return (
+        name,
+        cluster,
+        list((cluster.get("resourcesVpcConfig") or {}).get("subnetIds", [])),
+        "the cluster's subnets",
+    )
 
 
 def cluster_vpc(ctx: ProbeContext, cluster: dict[str, Any], subnets: list[str]) -> str:
@@ -54,9 +70,14 @@ class Routing:
 
     def __init__(self, ctx: ProbeContext, vpc: str) -> None:
         flt = [{"Name": "vpc-id", "Values": [vpc]}]
-        self.subnets = {s["SubnetId"]: s for s in paginate(ctx, "ec2", "describe_subnets", "Subnets", Filters=flt)}
+        self.subnets = {
+            s["SubnetId"]: s
+            for s in paginate(ctx, "ec2", "describe_subnets", "Subnets", Filters=flt)
+        }
         self.tables = paginate(ctx, "ec2", "describe_route_tables", "RouteTables", Filters=flt)
-        self.main = next((t for t in self.tables if any(a.get("Main") for a in t.get("Associations", []))), None)
+        self.main = next(
+            (t for t in self.tables if any(a.get("Main") for a in t.get("Associations", []))), None
+        )
 
     def table_of(self, subnet: str) -> tuple[dict[str, Any] | None, str]:
         """The subnet's route table and how it applies (explicit association or the VPC's main table)."""
@@ -70,14 +91,24 @@ class Routing:
 
     @staticmethod
     def default_route(table: dict[str, Any] | None) -> dict[str, Any] | None:
-        return next((r for r in (table or {}).get("Routes", []) if r.get("DestinationCidrBlock") == "0.0.0.0/0"
-                     and r.get("State", "active") == "active"), None)
+        return next(
+            (
+                r
+                for r in (table or {}).get("Routes", [])
+                if r.get("DestinationCidrBlock") == "0.0.0.0/0"
+                and r.get("State", "active") == "active"
+            ),
+            None,
+        )
 
     @staticmethod
     def internet_routes(table: dict[str, Any] | None) -> list[str]:
         """Routes of a table through an internet gateway (any destination), as `dest -> igw-…`."""
-        return [f"{r.get('DestinationCidrBlock') or r.get('DestinationIpv6CidrBlock', '?')} -> {r['GatewayId']}"
-                for r in (table or {}).get("Routes", []) if str(r.get("GatewayId", "")).startswith("igw-")]
+        return [
+            f"{r.get('DestinationCidrBlock') or r.get('DestinationIpv6CidrBlock', '?')} -> {r['GatewayId']}"
+            for r in (table or {}).get("Routes", [])
+            if str(r.get("GatewayId", "")).startswith("igw-")
+        ]
 
 
 def _label(table: dict[str, Any] | None, how: str) -> str:
@@ -92,15 +123,30 @@ def nat_gateways(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Every AZ with nodes has an available NAT gateway, and each node subnet's default route uses its own AZ's."""
     name, cluster, subnets, source = node_subnets(ctx)
     if not cluster:
-        return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
+        return failed(
+            f"EKS cluster {name} not found",
+            f"DescribeCluster {name} in {session(ctx).where()}: not found",
+        )
     vpc = cluster_vpc(ctx, cluster, subnets)
     routing = Routing(ctx, vpc)
-    nats = {n["NatGatewayId"]: n for n in paginate(ctx, "ec2", "describe_nat_gateways", "NatGateways",
-                                                  Filters=[{"Name": "vpc-id", "Values": [vpc]}])}
+    nats = {
+        n["NatGatewayId"]: n
+        for n in paginate(
+            ctx,
+            "ec2",
+            "describe_nat_gateways",
+            "NatGateways",
+            Filters=[{"Name": "vpc-id", "Values": [vpc]}],
+        )
+    }
     found = Findings()
-    found.line(f"EKS cluster {name}, VPC {vpc} ({session(ctx).where()}); node subnets from {source}")
+    found.line(
+        f"EKS cluster {name}, VPC {vpc} ({session(ctx).where()}); node subnets from {source}"
+    )
     for nat in nats.values():
-        found.line(f"  NAT {nat['NatGatewayId']}: {nat.get('State', '?')} in {routing.az(nat.get('SubnetId', ''))}")
+        found.line(
+            f"  NAT {nat['NatGatewayId']}: {nat.get('State', '?')} in {routing.az(nat.get('SubnetId', ''))}"
+        )
     if not nats:
         found.line("  NAT gateways: none in the VPC")
     for subnet in subnets:
@@ -112,21 +158,31 @@ def nat_gateways(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         if not target:
             found.problem(f"{subnet} ({az}) has no default route", f"  {where}: no 0.0.0.0/0 route")
         elif not target.startswith("nat-"):
-            found.problem(f"{subnet} ({az}) sends 0.0.0.0/0 to {target}, not a NAT gateway", f"  {where}: 0.0.0.0/0 -> {target}")
+            found.problem(
+                f"{subnet} ({az}) sends 0.0.0.0/0 to {target}, not a NAT gateway",
+                f"  {where}: 0.0.0.0/0 -> {target}",
+            )
         elif target not in nats or nats[target].get("State") != "available":
             state = nats.get(target, {}).get("State", "missing")
-            found.problem(f"{subnet} ({az}) routes through NAT {target}, which is {state}", f"  {where}: 0.0.0.0/0 -> {target} ({state})")
+            found.problem(
+                f"{subnet} ({az}) routes through NAT {target}, which is {state}",
+                f"  {where}: 0.0.0.0/0 -> {target} ({state})",
+            )
         elif routing.az(nats[target].get("SubnetId", "")) != az:
             other = routing.az(nats[target].get("SubnetId", ""))
             # natMultiAz: one NAT for all AZs works until its AZ fails, then every other AZ loses egress.
-            found.problem(f"{subnet} ({az}) depends on NAT {target} in {other}",
-                          f"  {where}: 0.0.0.0/0 -> {target} in ANOTHER AZ ({other})")
+            found.problem(
+                f"{subnet} ({az}) depends on NAT {target} in {other}",
+                f"  {where}: 0.0.0.0/0 -> {target} in ANOTHER AZ ({other})",
+            )
         else:
             found.line(f"  {where}: 0.0.0.0/0 -> {target} (same AZ)")
     if not subnets:
         return failed(f"EKS cluster {name} has no node subnets", found.evidence)
     azs = sorted({routing.az(s) for s in subnets})
-    return found.result(f"a NAT gateway in each node AZ ({', '.join(azs)}), each node subnet routed through its own")
+    return found.result(
+        f"a NAT gateway in each node AZ ({', '.join(azs)}), each node subnet routed through its own"
+    )
 
 
 @aws_probe("aws.network-segmentation", NoParams, services=["eks", "ec2", "rds"])
@@ -134,16 +190,26 @@ def network_segmentation(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """Node and database subnets have no route to an internet gateway, and no database instance is publicly accessible."""
     name, cluster, subnets, source = node_subnets(ctx)
     if not cluster:
-        return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
+        return failed(
+            f"EKS cluster {name} not found",
+            f"DescribeCluster {name} in {session(ctx).where()}: not found",
+        )
     vpc = cluster_vpc(ctx, cluster, subnets)
     routing = Routing(ctx, vpc)
     found = Findings()
-    found.line(f"EKS cluster {name}, VPC {vpc} ({session(ctx).where()}); node subnets from {source}")
+    found.line(
+        f"EKS cluster {name}, VPC {vpc} ({session(ctx).where()}); node subnets from {source}"
+    )
     db_id = ctx.profile.aws.db_cluster_id
     members: list[dict[str, Any]] = []
     if db_id:
-        members = paginate(ctx, "rds", "describe_db_instances", "DBInstances",
-                           Filters=[{"Name": "db-cluster-id", "Values": [db_id]}])
+        members = paginate(
+            ctx,
+            "rds",
+            "describe_db_instances",
+            "DBInstances",
+            Filters=[{"Name": "db-cluster-id", "Values": [db_id]}],
+        )
     checked: dict[str, str] = {s: "node" for s in subnets}
     for member in members:
         for subnet in (member.get("DBSubnetGroup") or {}).get("Subnets", []):
@@ -153,19 +219,27 @@ def network_segmentation(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         internet = routing.internet_routes(table)
         where = f"{role} subnet {subnet} ({routing.az(subnet)}) via {_label(table, how)}"
         if internet:
-            found.problem(f"{role} subnet {subnet} routes to the internet ({internet[0]})", f"  {where}: {'; '.join(internet)}")
+            found.problem(
+                f"{role} subnet {subnet} routes to the internet ({internet[0]})",
+                f"  {where}: {'; '.join(internet)}",
+            )
         else:
             found.line(f"  {where}: no internet gateway route")
     for member in members:
         ident = member.get("DBInstanceIdentifier", "?")
         if member.get("PubliclyAccessible"):
-            found.problem(f"database instance {ident} is publicly accessible", f"  {ident}: PubliclyAccessible true")
+            found.problem(
+                f"database instance {ident} is publicly accessible",
+                f"  {ident}: PubliclyAccessible true",
+            )
         else:
             found.line(f"  {ident}: not publicly accessible")
     if db_id and not members:
         found.line(f"  Aurora cluster {db_id}: no instances found")
-    return found.result(f"{len(checked)} node/database subnets without an internet route; "
-                        f"{len(members)} database instances private")
+    return found.result(
+        f"{len(checked)} node/database subnets without an internet route; "
+        f"{len(members)} database instances private"
+    )
 
 
 @aws_probe("aws.alb-access-logs", NoParams, services=["elbv2"])
@@ -175,17 +249,37 @@ def alb_access_logs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
     arn, how = _load_balancer(ctx)
     if not arn:
-        return failed("no application load balancer found", f"DescribeLoadBalancers in {session(ctx).where()}: no ALB")
+        return failed(
+            "no application load balancer found",
+            f"DescribeLoadBalancers in {session(ctx).where()}: no ALB",
+        )
     alb = arn.split(":loadbalancer/", 1)[-1]
-    attributes = {a["Key"]: a.get("Value", "") for a in
-                  client(ctx, "elbv2").describe_load_balancer_attributes(LoadBalancerArn=arn).get("Attributes", [])}
-    lines = [f"ALB {alb} ({how})"] + [f"  {key} = {value!r}" for key, value in sorted(attributes.items()) if "logs" in key]
+    attributes = {
+        a["Key"]: a.get("Value", "")
+        for a in client(ctx, "elbv2")
+        .describe_load_balancer_attributes(LoadBalancerArn=arn)
+        .get("Attributes", [])
+    }
+    lines = [f"ALB {alb} ({how})"] + [
+        f"  {key} = {value!r}" for key, value in sorted(attributes.items()) if "logs" in key
+    ]
     if attributes.get("access_logs.s3.enabled", "false").lower() != "true":
-        others = [k.split(".")[0] for k, v in attributes.items() if k.endswith(".s3.enabled") and v.lower() == "true"]
-        also = f" (only {', '.join(others)} are on: they record connections, not requests)" if others else ""
+        others = [
+            k.split(".")[0]
+            for k, v in attributes.items()
+            if k.endswith(".s3.enabled") and v.lower() == "true"
+        ]
+        also = (
+            f" (only {', '.join(others)} are on: they record connections, not requests)"
+            if others
+            else ""
+        )
         return failed(f"ALB {alb} does not write access logs{also}", "\n".join(lines))
     bucket = attributes.get("access_logs.s3.bucket", "?")
-    return passed(f"ALB {alb} writes access logs to s3://{bucket}/{attributes.get('access_logs.s3.prefix', '')}", "\n".join(lines))
+    return passed(
+        f"ALB {alb} writes access logs to s3://{bucket}/{attributes.get('access_logs.s3.prefix', '')}",
+        "\n".join(lines),
+    )
 
 
 @aws_probe("aws.eks-control-plane-logging", ControlPlaneLogParams, services=["eks"])
@@ -193,16 +287,29 @@ def eks_control_plane_logging(ctx: ProbeContext, params: ControlPlaneLogParams) 
     """The EKS control plane sends the required log types (api and audit) to CloudWatch Logs."""
     name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
-        return failed(f"EKS cluster {name} not found", f"DescribeCluster {name} in {session(ctx).where()}: not found")
+        return failed(
+            f"EKS cluster {name} not found",
+            f"DescribeCluster {name} in {session(ctx).where()}: not found",
+        )
     entries = (cluster.get("logging") or {}).get("clusterLogging", [])
     enabled = {t for e in entries if e.get("enabled") for t in e.get("types", [])}
     lines = [f"EKS cluster {name} ({session(ctx).where()}) control-plane logging:"]
-    lines += [f"  {'enabled' if e.get('enabled') else 'disabled'}: {', '.join(e.get('types', [])) or '-'}" for e in entries] or ["  none"]
+    lines += [
+        f"  {'enabled' if e.get('enabled') else 'disabled'}: {', '.join(e.get('types', [])) or '-'}"
+        for e in entries
+    ] or ["  none"]
     missing = [t for t in params.types if t not in enabled]
     if missing:
-        return failed(f"EKS cluster {name} does not log {', '.join(missing)}"
-                      + (f" (enabled: {', '.join(sorted(enabled))})" if enabled else " (no log type enabled)"), "\n".join(lines))
-    return passed(f"EKS cluster {name} logs {', '.join(params.types)} to CloudWatch", "\n".join(lines))
+        return failed(
+            f"EKS cluster {name} does not log {', '.join(missing)}"
+            + (
+                f" (enabled: {', '.join(sorted(enabled))})" if enabled else " (no log type enabled)"
+            ),
+            "\n".join(lines),
+        )
+    return passed(
+        f"EKS cluster {name} logs {', '.join(params.types)} to CloudWatch", "\n".join(lines)
+    )
 
 
 class LogErrorParams(ProbeParams):
@@ -211,8 +318,11 @@ class LogErrorParams(ProbeParams):
     """Error lines tolerated over the window (a production always logs a few)."""
 
 
-ERROR_LINE = re.compile(r'\b(ERROR|FATAL|CRITICAL|PANIC)\b|"(level|severity|lvl)"\s*:\s*"(error|fatal|critical|panic)"'
-                        r"|\blevel=(error|fatal|critical|panic)\b", re.IGNORECASE)
+ERROR_LINE = re.compile(
+    r'\b(ERROR|FATAL|CRITICAL|PANIC)\b|"(level|severity|lvl)"\s*:\s*"(error|fatal|critical|panic)"'
+    r"|\blevel=(error|fatal|critical|panic)\b",
+    re.IGNORECASE,
+)
 """An error by its level (upper-case word, or a JSON / logfmt level field), not any line mentioning `errors=0`."""
 MAX_EVENTS = 10_000
 
@@ -222,14 +332,23 @@ def log_errors(ctx: ProbeContext, params: LogErrorParams) -> ProbeResult:
     """The application's log groups hold at most max_errors error lines over the last `minutes`."""
     groups = ctx.profile.aws.app_log_groups
     if not groups:
-        raise NotConfigured("aws.app_log_groups is empty in the profile: no application log to read")
+        raise NotConfigured(
+            "aws.app_log_groups is empty in the profile: no application log to read"
+        )
     since = int((ctx.now().timestamp() - params.minutes * 60) * 1000)
     found = Findings()
     total, samples = 0, []
     for group in groups:
         try:
-            events = paginate(ctx, "logs", "filter_log_events", "events", logGroupName=group, startTime=since,
-                              PaginationConfig={"MaxItems": MAX_EVENTS})
+            events = paginate(
+                ctx,
+                "logs",
+                "filter_log_events",
+                "events",
+                logGroupName=group,
+                startTime=since,
+                PaginationConfig={"MaxItems": MAX_EVENTS},
+            )
         except Exception as exc:
             if error_code(exc) != "ResourceNotFoundException":
                 raise
@@ -237,9 +356,17 @@ def log_errors(ctx: ProbeContext, params: LogErrorParams) -> ProbeResult:
             continue
         errors = [e for e in events if ERROR_LINE.search(e.get("message", ""))]
         total += len(errors)
-        samples += [f"    {e.get('logStreamName', '?')}: {e.get('message', '')[:160]}" for e in errors[:3]]
-        found.line(f"  {group}: {len(events)} lines in the last {params.minutes} min, {len(errors)} at error level")
+        samples += [
+            f"    {e.get('logStreamName', '?')}: {e.get('message', '')[:160]}" for e in errors[:3]
+        ]
+        found.line(
+            f"  {group}: {len(events)} lines in the last {params.minutes} min, {len(errors)} at error level"
+        )
     found.lines += samples
     if total > params.max_errors:
-        found.problem(f"{total} error lines in the last {params.minutes} min (> {params.max_errors})")
-    return found.result(f"{total} error lines in the last {params.minutes} min (<= {params.max_errors})")
+        found.problem(
+            f"{total} error lines in the last {params.minutes} min (> {params.max_errors})"
+        )
+    return found.result(
+        f"{total} error lines in the last {params.minutes} min (<= {params.max_errors})"
+    )

@@ -34,7 +34,9 @@ def prepare_nodes(ctx: ProbeContext) -> None:
         pass
 
 
-def with_nodes(registry: dict[str, ProbeKind[Any]], name: str, prepare: Callable[[ProbeContext], Any]) -> None:
+def with_nodes(
+    registry: dict[str, ProbeKind[Any]], name: str, prepare: Callable[[ProbeContext], Any]
+) -> None:
     """Make the registered kind `name` also run `prepare` (the Kubernetes client) before its deadline."""
     kind = registry[name]
     first = kind.prepare
@@ -80,37 +82,64 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
     found.line(f"EKS nodes: {len(nodes)} ({plural(len(by_instance), 'EC2 instance')})")
     for name, provider, iid in nodes:
         if not iid:
-            found.line(f"  node {name}: providerID {provider or '(none)'} is not an EC2 instance: not judged")
+            found.line(
+                f"  node {name}: providerID {provider or '(none)'} is not an EC2 instance: not judged"
+            )
     if not by_instance:
-        raise ProbeError(f"no node of the cluster has an EC2 providerID ({len(nodes)} nodes): their volumes cannot be found")
+        raise ProbeError(
+            f"no node of the cluster has an EC2 providerID ({len(nodes)} nodes): their volumes cannot be found"
+        )
     instances: dict[str, dict[str, Any]] = {}
-    for page in ec2.get_paginator("describe_instances").paginate(Filters=[{"Name": "instance-id", "Values": sorted(by_instance)}]):
+    for page in ec2.get_paginator("describe_instances").paginate(
+        Filters=[{"Name": "instance-id", "Values": sorted(by_instance)}]
+    ):
         for reservation in page.get("Reservations", []):
             instances.update((i["InstanceId"], i) for i in reservation.get("Instances", []))
     unknown = sorted(set(by_instance) - set(instances))
     if unknown:
         named = ", ".join(f"{by_instance[i]} ({i})" for i in unknown[:3])
-        raise ProbeError(f"{plural(len(unknown), 'node instance')} not found in {where}: {named} (check aws.region and aws.profile)")
+        raise ProbeError(
+            f"{plural(len(unknown), 'node instance')} not found in {where}: {named} (check aws.region and aws.profile)"
+        )
     volumes: dict[str, dict[str, Any]] = {}
-    for page in ec2.get_paginator("describe_volumes").paginate(Filters=[{"Name": "attachment.instance-id", "Values": sorted(instances)}]):
+    for page in ec2.get_paginator("describe_volumes").paginate(
+        Filters=[{"Name": "attachment.instance-id", "Values": sorted(instances)}]
+    ):
         volumes.update((v["VolumeId"], v) for v in page.get("Volumes", []))
     encrypted = 0
     for iid, instance in sorted(instances.items(), key=lambda pair: by_instance[pair[0]]):
         node = by_instance[iid]
-        attached = [m for m in instance.get("BlockDeviceMappings", []) if (m.get("Ebs") or {}).get("VolumeId")]
-        found.line(f"  node {node} = {iid} ({(instance.get('Placement') or {}).get('AvailabilityZone', '?')}): "
-                   f"{plural(len(attached), 'EBS volume')}")
+        attached = [
+            m
+            for m in instance.get("BlockDeviceMappings", [])
+            if (m.get("Ebs") or {}).get("VolumeId")
+        ]
+        found.line(
+            f"  node {node} = {iid} ({(instance.get('Placement') or {}).get('AvailabilityZone', '?')}): "
+            f"{plural(len(attached), 'EBS volume')}"
+        )
         if not attached:
-            found.line("    no EBS volume attached (instance store only: encrypted by the hardware)")
+            found.line(
+                "    no EBS volume attached (instance store only: encrypted by the hardware)"
+            )
         for mapping in attached:
             vid, device = mapping["Ebs"]["VolumeId"], mapping.get("DeviceName", "?")
             volume = volumes.get(vid)
             if volume is None:
-                raise ProbeError(f"volume {vid} of node {node} not returned by DescribeVolumes in {where}")
+                raise ProbeError(
+                    f"volume {vid} of node {node} not returned by DescribeVolumes in {where}"
+                )
             if volume.get("Encrypted"):
                 encrypted += 1
-                found.line(f"    {vid} {device}: encrypted, KMS key {str(volume.get('KmsKeyId') or 'aws/ebs').rsplit('/', 1)[-1]}")
+                found.line(
+                    f"    {vid} {device}: encrypted, KMS key {str(volume.get('KmsKeyId') or 'aws/ebs').rsplit('/', 1)[-1]}"
+                )
             else:
-                found.problem(f"node {node} volume {vid} ({device}) is NOT encrypted", f"    {vid} {device}: NOT encrypted")
-    found.line(f"EBS encryption by default in {session(ctx).region or '?'}: {'on' if default else 'off'} ({CONTEXT})")
+                found.problem(
+                    f"node {node} volume {vid} ({device}) is NOT encrypted",
+                    f"    {vid} {device}: NOT encrypted",
+                )
+    found.line(
+        f"EBS encryption by default in {session(ctx).region or '?'}: {'on' if default else 'off'} ({CONTEXT})"
+    )
     return f"all {plural(encrypted, 'EBS volume')} of {plural(len(instances), 'node')} encrypted"

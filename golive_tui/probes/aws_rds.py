@@ -35,7 +35,9 @@ def _cluster(ctx: ProbeContext) -> dict[str, Any]:
     if not cluster_id:
         raise NotConfigured("aws.db_cluster_id is empty in the profile")
     try:
-        clusters = client(ctx, "rds").describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"]
+        clusters = client(ctx, "rds").describe_db_clusters(DBClusterIdentifier=cluster_id)[
+            "DBClusters"
+        ]
     except Exception as exc:
         if error_code(exc) == "DBClusterNotFoundFault":
             raise _ClusterMissing(cluster_id) from None
@@ -45,16 +47,34 @@ def _cluster(ctx: ProbeContext) -> dict[str, Any]:
     return clusters[0]
 
 
-SERVING = frozenset({"available", "backing-up", "modifying", "maintenance", "upgrading", "storage-optimization",
-                     "configuring-enhanced-monitoring", "configuring-iam-database-auth", "configuring-log-exports"})
+SERVING = frozenset(
+    {
+        "available",
+        "backing-up",
+        "modifying",
+        "maintenance",
+        "upgrading",
+        "storage-optimization",
+        "configuring-enhanced-monitoring",
+        "configuring-iam-database-auth",
+        "configuring-log-exports",
+    }
+)
 """DBInstanceStatus values of an instance that serves (and can take over); stopped, failed, creating... do not."""
 
 
 def cluster_members(ctx: ProbeContext, cluster: dict[str, Any]) -> list[dict[str, Any]]:
     filters = [{"Name": "db-cluster-id", "Values": [cluster["DBClusterIdentifier"]]}]
     instances = client(ctx, "rds").describe_db_instances(Filters=filters)["DBInstances"]
-    writers = {m["DBInstanceIdentifier"] for m in cluster.get("DBClusterMembers", []) if m.get("IsClusterWriter")}
-    return sorted(instances, key=lambda i: (i["DBInstanceIdentifier"] not in writers, i["DBInstanceIdentifier"]))
+    writers = {
+        m["DBInstanceIdentifier"]
+        for m in cluster.get("DBClusterMembers", [])
+        if m.get("IsClusterWriter")
+    }
+    return sorted(
+        instances,
+        key=lambda i: (i["DBInstanceIdentifier"] not in writers, i["DBInstanceIdentifier"]),
+    )
 
 
 def _role(cluster: dict[str, Any], instance_id: str) -> str:
@@ -65,7 +85,10 @@ def _role(cluster: dict[str, Any], instance_id: str) -> str:
 
 
 def _missing(ctx: ProbeContext, cluster_id: str) -> ProbeResult:
-    return failed(f"DB cluster {cluster_id} not found", f"DescribeDBClusters {cluster_id} in {session(ctx).where()}: not found")
+    return failed(
+        f"DB cluster {cluster_id} not found",
+        f"DescribeDBClusters {cluster_id} in {session(ctx).where()}: not found",
+    )
 
 
 def cluster_probe(name: str, params: type[ProbeParams], services: tuple[str, ...] = ("rds",)):
@@ -105,7 +128,10 @@ def rds_cluster(ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]) ->
         return failed(f"DB cluster {cid} is {status}, not available", evidence)
     if not writers:
         return failed(f"DB cluster {cid} has no writer instance", evidence)
-    return passed(f"DB cluster {cid} available ({cluster.get('Engine', '?')}, {len(members)} members)", evidence)
+    return passed(
+        f"DB cluster {cid} available ({cluster.get('Engine', '?')}, {len(members)} members)",
+        evidence,
+    )
 
 
 @cluster_probe("aws.rds-multi-az", MultiAzParams)
@@ -114,16 +140,21 @@ def rds_multi_az(ctx: ProbeContext, params: MultiAzParams, cluster: dict[str, An
     cid = cluster["DBClusterIdentifier"]
     everyone = cluster_members(ctx, cluster)
 
-    def serving(m: dict[str, Any]) -> bool:  # a stopped, failed or still-creating reader is no failover target
+    def serving(
+        m: dict[str, Any],
+    ) -> bool:  # a stopped, failed or still-creating reader is no failover target
         return m.get("DBInstanceStatus", "available") in SERVING
 
     members = [m for m in everyone if serving(m)]
     azs = sorted({m.get("AvailabilityZone", "?") for m in members})
-    lines = [f"DB cluster {cid}: {plural(len(members), 'serving instance')} in {plural(len(azs), 'AZ')} "
-             f"({', '.join(azs) or 'none'})"]
+    lines = [
+        f"DB cluster {cid}: {plural(len(members), 'serving instance')} in {plural(len(azs), 'AZ')} "
+        f"({', '.join(azs) or 'none'})"
+    ]
     lines += [
         f"  {m['DBInstanceIdentifier']} ({_role(cluster, m['DBInstanceIdentifier'])}, {m.get('DBInstanceClass', '?')}): "
-        f"{m.get('AvailabilityZone', '?')}, {m.get('DBInstanceStatus', '?')}" + ("" if serving(m) else " (not counted)")
+        f"{m.get('AvailabilityZone', '?')}, {m.get('DBInstanceStatus', '?')}"
+        + ("" if serving(m) else " (not counted)")
         for m in everyone
     ]
     problems = []
@@ -132,9 +163,19 @@ def rds_multi_az(ctx: ProbeContext, params: MultiAzParams, cluster: dict[str, An
     if len(azs) < params.min_azs:
         problems.append(f"{plural(len(azs), 'AZ')} (< {params.min_azs})")
     if problems:
-        idle = ", ".join(f"{m['DBInstanceIdentifier']} is {m.get('DBInstanceStatus', '?')}" for m in everyone if not serving(m))
-        return failed(f"DB cluster {cid}: {' and '.join(problems)}" + (f" ({idle})" if idle else ""), "\n".join(lines))
-    return passed(f"DB cluster {cid}: {plural(len(members), 'instance')} across {plural(len(azs), 'AZ')}", "\n".join(lines))
+        idle = ", ".join(
+            f"{m['DBInstanceIdentifier']} is {m.get('DBInstanceStatus', '?')}"
+            for m in everyone
+            if not serving(m)
+        )
+        return failed(
+            f"DB cluster {cid}: {' and '.join(problems)}" + (f" ({idle})" if idle else ""),
+            "\n".join(lines),
+        )
+    return passed(
+        f"DB cluster {cid}: {plural(len(members), 'instance')} across {plural(len(azs), 'AZ')}",
+        "\n".join(lines),
+    )
 
 
 @cluster_probe("aws.rds-backups", BackupParams)
@@ -151,12 +192,16 @@ def rds_backups(ctx: ProbeContext, params: BackupParams, cluster: dict[str, Any]
         ]
     )
     if days < params.min_retention_days:
-        return failed(f"DB cluster {cid} keeps backups {days} days (< {params.min_retention_days})", evidence)
+        return failed(
+            f"DB cluster {cid} keeps backups {days} days (< {params.min_retention_days})", evidence
+        )
     return passed(f"DB cluster {cid} keeps backups {days} days", evidence)
 
 
 @cluster_probe("aws.rds-performance-insights", NoParams)
-def rds_performance_insights(ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]) -> ProbeResult:
+def rds_performance_insights(
+    ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]
+) -> ProbeResult:
     """Performance Insights is enabled on every instance of the cluster."""
     cid = cluster["DBClusterIdentifier"]
     members = cluster_members(ctx, cluster)
@@ -172,4 +217,6 @@ def rds_performance_insights(ctx: ProbeContext, params: NoParams, cluster: dict[
         return failed(f"DB cluster {cid} has no instances", "\n".join(lines))
     if off:
         return failed(f"Performance Insights disabled on {', '.join(off)}", "\n".join(lines))
-    return passed(f"Performance Insights enabled on all {len(members)} instances of {cid}", "\n".join(lines))
+    return passed(
+        f"Performance Insights enabled on all {len(members)} instances of {cid}", "\n".join(lines)
+    )

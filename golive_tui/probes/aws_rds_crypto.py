@@ -15,7 +15,18 @@ from typing import Any, Literal
 from .aws_client import error_code, paginate, session
 from .aws_nodes import judge_node_volumes, prepare_nodes, with_nodes
 from .aws_rds import cluster_probe
-from .base import REGISTRY, Findings, NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed
+from .base import (
+    REGISTRY,
+    Findings,
+    NoParams,
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    failed,
+    passed,
+)
 
 FORCE_TLS = {"postgres": "rds.force_ssl", "mysql": "require_secure_transport"}
 """The cluster parameter that refuses unencrypted connections, per engine family."""
@@ -33,7 +44,9 @@ def _key(cluster: dict[str, Any]) -> str:
 
 
 @cluster_probe("aws.rds-encryption", EncryptionParams, services=("rds", "ec2"))
-def rds_encryption(ctx: ProbeContext, params: EncryptionParams, cluster: dict[str, Any]) -> ProbeResult:
+def rds_encryption(
+    ctx: ProbeContext, params: EncryptionParams, cluster: dict[str, Any]
+) -> ProbeResult:
     """Cluster storage is encrypted with a KMS key (scope storage, optionally EBS too), or every backup is (scope backups)."""
     cid = cluster["DBClusterIdentifier"]
     encrypted = bool(cluster.get("StorageEncrypted"))
@@ -42,9 +55,18 @@ def rds_encryption(ctx: ProbeContext, params: EncryptionParams, cluster: dict[st
     found.line(f"  StorageEncrypted: {encrypted}")
     found.line(f"  KmsKeyId: {_key(cluster)}")
     if params.scope == "backups":
-        snapshots = paginate(ctx, "rds", "describe_db_cluster_snapshots", "DBClusterSnapshots", DBClusterIdentifier=cid)
+        snapshots = paginate(
+            ctx,
+            "rds",
+            "describe_db_cluster_snapshots",
+            "DBClusterSnapshots",
+            DBClusterIdentifier=cid,
+        )
         if not encrypted:
-            found.problem(f"DB cluster {cid} is not encrypted, so its automated backups are not", "  automated backups: NOT encrypted")
+            found.problem(
+                f"DB cluster {cid} is not encrypted, so its automated backups are not",
+                "  automated backups: NOT encrypted",
+            )
         else:
             found.line("  automated backups: encrypted with the cluster's key")
         for snap in snapshots:
@@ -81,15 +103,29 @@ def rds_tls(ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]) -> Pro
         raise NotConfigured(f"engine {engine or '?'} of {cid}: no known parameter forces TLS")
     group = cluster.get("DBClusterParameterGroup", "")
     if not group:
-        return failed(f"DB cluster {cid} names no cluster parameter group", f"DescribeDBClusters {cid}: no DBClusterParameterGroup")
+        return failed(
+            f"DB cluster {cid} names no cluster parameter group",
+            f"DescribeDBClusters {cid}: no DBClusterParameterGroup",
+        )
     try:
-        values = {p.get("ParameterName"): p.get("ParameterValue") for p in
-                  paginate(ctx, "rds", "describe_db_cluster_parameters", "Parameters", DBClusterParameterGroupName=group)}
+        values = {
+            p.get("ParameterName"): p.get("ParameterValue")
+            for p in paginate(
+                ctx,
+                "rds",
+                "describe_db_cluster_parameters",
+                "Parameters",
+                DBClusterParameterGroupName=group,
+            )
+        }
     except Exception as exc:
         if error_code(exc) not in ("DBParameterGroupNotFound", "DBClusterParameterGroupNotFound"):
             raise
         if not group.startswith("default."):
-            return failed(f"cluster parameter group {group} of {cid} not found", f"DescribeDBClusterParameters {group}: not found")
+            return failed(
+                f"cluster parameter group {group} of {cid} not found",
+                f"DescribeDBClusterParameters {group}: not found",
+            )
         values = {}  # an engine's default group: every parameter at its default
     value = values.get(name)
     evidence = f"DB cluster {cid} ({engine} {cluster.get('EngineVersion', '')}), cluster parameter group {group}\n  {name} = {value}"

@@ -88,20 +88,29 @@ def _max_connections(ctx: ProbeContext, cluster: dict[str, Any]) -> tuple[int, s
         return configured, "profile aws.max_db_connections"
     members = cluster_members(ctx, cluster)
     if not members:
-        raise ProbeError(f"DB cluster {cluster['DBClusterIdentifier']} has no instances to read max_connections from")
+        raise ProbeError(
+            f"DB cluster {cluster['DBClusterIdentifier']} has no instances to read max_connections from"
+        )
     writer = members[0]
     for group in writer.get("DBParameterGroups", []):
         name = group.get("DBParameterGroupName", "")
         if not name or name.startswith("default."):
             continue
-        params = client(ctx, "rds").describe_db_parameters(DBParameterGroupName=name, Source="user")["Parameters"]
+        params = client(ctx, "rds").describe_db_parameters(
+            DBParameterGroupName=name, Source="user"
+        )["Parameters"]
         for param in params:
-            if param.get("ParameterName") == "max_connections" and str(param.get("ParameterValue", "")).isdigit():
+            if (
+                param.get("ParameterName") == "max_connections"
+                and str(param.get("ParameterValue", "")).isdigit()
+            ):
                 return int(param["ParameterValue"]), f"parameter group {name}"
     instance_class = writer.get("DBInstanceClass", "?")
     limit = default_max_connections(cluster.get("Engine", ""), instance_class)
     if limit is None:
-        raise NotConfigured(f"cannot derive max_connections for {instance_class}: set aws.max_db_connections")
+        raise NotConfigured(
+            f"cannot derive max_connections for {instance_class}: set aws.max_db_connections"
+        )
     return limit, f"default for {instance_class} ({writer['DBInstanceIdentifier']})"
 
 
@@ -119,7 +128,9 @@ def _provisioned_iops(ctx: ProbeContext, cluster: dict[str, Any]) -> tuple[int, 
     """(IOPS, where from): the profile's aws.provisioned_iops when set, else the cluster's own provisioned IOPS."""
     if ctx.profile.aws.provisioned_iops > 0:
         return ctx.profile.aws.provisioned_iops, "aws.provisioned_iops"
-    return int(cluster.get("Iops") or 0), f"DescribeDBClusters Iops, {cluster.get('StorageType') or '?'} storage"
+    return int(
+        cluster.get("Iops") or 0
+    ), f"DescribeDBClusters Iops, {cluster.get('StorageType') or '?'} storage"
 
 
 @cluster_probe("aws.db-metric", MetricParams, services=("rds", "cloudwatch"))
@@ -128,8 +139,10 @@ def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) 
     names, factor, unit, label = METRICS[params.metric]
     iops, iops_source = _provisioned_iops(ctx, cluster)
     if params.metric == "iops" and iops <= 0:
-        raise NotConfigured("aws.provisioned_iops is 0 in the profile and the cluster has no provisioned IOPS "
-                            f"({cluster.get('StorageType') or 'standard'} storage): IOPS utilisation cannot be computed")
+        raise NotConfigured(
+            "aws.provisioned_iops is 0 in the profile and the cluster has no provisioned IOPS "
+            f"({cluster.get('StorageType') or 'standard'} storage): IOPS utilisation cannot be computed"
+        )
     cid = cluster["DBClusterIdentifier"]
     end = ctx.now()
     start = end - dt.timedelta(minutes=params.minutes)
@@ -161,7 +174,9 @@ def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) 
         for result in page.get("MetricDataResults", []):
             name = names[int(result["Id"][1:])]
             found[name] = found.get(name, 0) + len(result.get("Values", []))
-            for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=True):
+            for stamp, value in zip(
+                result.get("Timestamps", []), result.get("Values", []), strict=True
+            ):
                 per_minute[stamp] = per_minute.get(stamp, 0.0) + float(value)
         token = page.get("NextToken")
         if not token:
@@ -169,18 +184,27 @@ def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) 
     window = f"last {params.minutes} min"
     if not per_minute or any(found.get(name, 0) == 0 for name in names):
         missing = ", ".join(name for name in names if not found.get(name))
-        raise ProbeError(f"no CloudWatch datapoints for {missing} of DB cluster {cid} in the {window}")
+        raise ProbeError(
+            f"no CloudWatch datapoints for {missing} of DB cluster {cid} in the {window}"
+        )
     raw = _aggregate(params.stat, list(per_minute.values()))
     metric_names = " + ".join(names)
-    lines = [f"CloudWatch AWS/RDS {metric_names} ({params.stat}, DBClusterIdentifier={cid}, {window}, {len(per_minute)} minutes)"]
+    lines = [
+        f"CloudWatch AWS/RDS {metric_names} ({params.stat}, DBClusterIdentifier={cid}, {window}, {len(per_minute)} minutes)"
+    ]
     if params.metric == "connections":
         limit, source = _max_connections(ctx, cluster)
         value = raw / limit * 100
-        lines.append(f"  peak connections: {raw:g} of max_connections {limit} ({source}) = {value:.1f}%")
+        lines.append(
+            f"  peak connections: {raw:g} of max_connections {limit} ({source}) = {value:.1f}%"
+        )
     elif params.metric == "iops":
         value = raw / iops * 100
         lines.append(f"  peak IOPS: {raw:g} of provisioned {iops} ({iops_source}) = {value:.1f}%")
     else:
         value = raw * factor
-        lines.append(f"  {params.stat.lower()}: {value:g} {unit}" + (f" ({raw:g} s as reported)" if factor != 1 else ""))
+        lines.append(
+            f"  {params.stat.lower()}: {value:g} {unit}"
+            + (f" ({raw:g} s as reported)" if factor != 1 else "")
+        )
     return ctx.judge(value, unit, f"{label} of {cid}", "\n".join(lines))

@@ -41,8 +41,11 @@ def cloudtrail(ctx: ProbeContext, params: TrailParams) -> ProbeResult:
             "multi-region": bool(trail.get("IsMultiRegionTrail")),
             "log file validation": bool(trail.get("LogFileValidationEnabled")),
         }
-        required = {"logging", *(["multi-region"] if params.require_multi_region else []),
-                    *(["log file validation"] if params.require_validation else [])}
+        required = {
+            "logging",
+            *(["multi-region"] if params.require_multi_region else []),
+            *(["log file validation"] if params.require_validation else []),
+        }
         missing = [name for name, ok in facts.items() if not ok and name in required]
         lines.append(
             f"  {trail.get('Name', '?')}: "
@@ -51,19 +54,35 @@ def cloudtrail(ctx: ProbeContext, params: TrailParams) -> ProbeResult:
         )
         if not missing:
             good.append(trail.get("Name", "?"))
-    claimed = [n for n, on in (("multi-region", params.require_multi_region), ("log file validation", params.require_validation)) if on]
+    claimed = [
+        n
+        for n, on in (
+            ("multi-region", params.require_multi_region),
+            ("log file validation", params.require_validation),
+        )
+        if on
+    ]
     if not good:
-        return failed(f"no CloudTrail trail is logging{''.join(', ' + c for c in claimed)}", "\n".join(lines))
-    return passed(f"CloudTrail {', '.join(good)} logging" + (f" ({', '.join(claimed)})" if claimed else ""), "\n".join(lines))
+        return failed(
+            f"no CloudTrail trail is logging{''.join(', ' + c for c in claimed)}", "\n".join(lines)
+        )
+    return passed(
+        f"CloudTrail {', '.join(good)} logging" + (f" ({', '.join(claimed)})" if claimed else ""),
+        "\n".join(lines),
+    )
 
 
 @aws_probe("aws.log-groups", LogGroupParams, services=["logs"])
 def log_groups(ctx: ProbeContext, params: LogGroupParams) -> ProbeResult:
     """The profile's CloudWatch log groups exist and keep logs at least min_retention_days (all groups if none named)."""
     wanted = ctx.profile.aws.log_groups
-    groups = {g["logGroupName"]: g for g in paginate(ctx, "logs", "describe_log_groups", "logGroups")}
+    groups = {
+        g["logGroupName"]: g for g in paginate(ctx, "logs", "describe_log_groups", "logGroups")
+    }
     names = wanted or sorted(groups)
-    lines = [f"CloudWatch log groups in {session(ctx).where()}: {len(groups)}; checked: {len(names)}"]
+    lines = [
+        f"CloudWatch log groups in {session(ctx).where()}: {len(groups)}; checked: {len(names)}"
+    ]
     problems = []
     for name in names:
         group = groups.get(name)
@@ -74,8 +93,12 @@ def log_groups(ctx: ProbeContext, params: LogGroupParams) -> ProbeResult:
             problems.append(f"{name} has no retention")
             lines.append(f"  {name}: no retention policy (never expires)")
         elif group["retentionInDays"] < params.min_retention_days:
-            problems.append(f"{name} keeps {group['retentionInDays']} days (< {params.min_retention_days})")
-            lines.append(f"  {name}: retention {group['retentionInDays']} days (policy: >= {params.min_retention_days})")
+            problems.append(
+                f"{name} keeps {group['retentionInDays']} days (< {params.min_retention_days})"
+            )
+            lines.append(
+                f"  {name}: retention {group['retentionInDays']} days (policy: >= {params.min_retention_days})"
+            )
         else:
             lines.append(f"  {name}: retention {group['retentionInDays']} days")
     if not names:
@@ -119,8 +142,10 @@ def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResu
     if ctx.profile.aws.eks_cluster_name:
         name, cluster = describe_eks_cluster(ctx)
         if cluster is None:
-            return failed(f"EKS cluster {name} not found in {where}: these are not the production's security groups",
-                          f"DescribeCluster {name} in {where}: not found (check aws.region)")
+            return failed(
+                f"EKS cluster {name} not found in {where}: these are not the production's security groups",
+                f"DescribeCluster {name} in {where}: not found (check aws.region)",
+            )
         vpc = (cluster.get("resourcesVpcConfig") or {}).get("vpcId")
         here = f"EKS cluster {name} is in {where}" + (f" (VPC {vpc})" if vpc else "")
     else:
@@ -128,7 +153,9 @@ def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResu
     groups = paginate(ctx, "ec2", "describe_security_groups", "SecurityGroups")
     offending, public_ok = [], []
     for group in groups:
-        label = f"{group['GroupId']} ({group.get('GroupName', '?')}, {group.get('VpcId', 'no VPC')})"
+        label = (
+            f"{group['GroupId']} ({group.get('GroupName', '?')}, {group.get('VpcId', 'no VPC')})"
+        )
         for rule in group.get("IpPermissions", []):
             sources = _public_sources(rule)
             if not sources:
@@ -137,7 +164,9 @@ def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResu
             if ports:
                 offending.append(f"  {label}: {ports} open to {', '.join(sources)}")
             else:
-                public_ok.append(f"  {label}: {rule.get('IpProtocol')} {rule.get('FromPort', '')} public (allowed)")
+                public_ok.append(
+                    f"  {label}: {rule.get('IpProtocol')} {rule.get('FromPort', '')} public (allowed)"
+                )
     head = (
         f"{len(groups)} security groups in {where}; "
         f"allowed public ports: {', '.join(map(str, sorted(allowed))) or 'none'}\n{here}"
@@ -146,7 +175,9 @@ def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResu
         return failed(
             f"{len(offending)} public rule(s) outside ports {sorted(allowed)}: "
             + "; ".join(line.strip() for line in offending[:3]),
-            "\n".join([head, "Offending:", *offending, *(["Allowed:", *public_ok] if public_ok else [])]),
+            "\n".join(
+                [head, "Offending:", *offending, *(["Allowed:", *public_ok] if public_ok else [])]
+            ),
         )
     return passed(
         f"only ports {sorted(allowed)} open publicly ({len(groups)} groups)",

@@ -191,9 +191,13 @@ class ClientCache:
         try:
             value = future.result(timeout=max(wait, 0.0))
         except FutureTimeout:
-            if future.done():  # the call's own timeout (socket.timeout is a TimeoutError too), not the wait's
+            if (
+                future.done()
+            ):  # the call's own timeout (socket.timeout is a TimeoutError too), not the wait's
                 raise
-            raise ProbeError(f"timed out waiting {wait:.1f}s for the same call by another probe of this sweep") from None
+            raise ProbeError(
+                f"timed out waiting {wait:.1f}s for the same call by another probe of this sweep"
+            ) from None
         return copy.deepcopy(value)
 
     def get(self, key: str, factory: Callable[[], Any]) -> Any:
@@ -289,7 +293,9 @@ class ProbeContext:
         finally:
             self.deadline = before + (time.monotonic() - entered)
 
-    def judge(self, value: float, unit: str, summary_prefix: str, evidence: str = "") -> ProbeResult:
+    def judge(
+        self, value: float, unit: str, summary_prefix: str, evidence: str = ""
+    ) -> ProbeResult:
         """Turn a measured value into pass / acceptable / fail against the item's metric."""
         metric = self.item.metric
         if metric is None:
@@ -298,11 +304,19 @@ class ProbeContext:
         if metric.target.met_by(value):
             verdict, word = Verdict.PASS, f"meets target {metric.target}"
         elif metric.acceptable is not None and metric.acceptable.met_by(value):
-            verdict, word = Verdict.ACCEPTABLE, f"misses target {metric.target}, within acceptable {metric.acceptable}"
+            verdict, word = (
+                Verdict.ACCEPTABLE,
+                f"misses target {metric.target}, within acceptable {metric.acceptable}",
+            )
         else:
             bound = metric.acceptable or metric.target
-            verdict, word = Verdict.FAIL, f"outside {'acceptable' if metric.acceptable else 'target'} {bound}"
-        return ProbeResult(verdict, f"{summary_prefix} {shown}: {word}", evidence, value=value, unit=unit)
+            verdict, word = (
+                Verdict.FAIL,
+                f"outside {'acceptable' if metric.acceptable else 'target'} {bound}",
+            )
+        return ProbeResult(
+            verdict, f"{summary_prefix} {shown}: {word}", evidence, value=value, unit=unit
+        )
 
 
 P = TypeVar("P", bound=ProbeParams)
@@ -324,8 +338,13 @@ class ProbeKind(Generic[P]):
 REGISTRY: dict[str, ProbeKind[Any]] = {}
 
 
-def probe(name: str, params: type[P], *, blocking: bool = True,
-          prepare: Callable[[ProbeContext], Any] | None = None) -> Callable[[ProbeFunc], ProbeFunc]:
+def probe(
+    name: str,
+    params: type[P],
+    *,
+    blocking: bool = True,
+    prepare: Callable[[ProbeContext], Any] | None = None,
+) -> Callable[[ProbeFunc], ProbeFunc]:
     """Register a probe function under `name` with its parameter model (and its client `prepare` hook)."""
 
     def register(func: ProbeFunc) -> ProbeFunc:

@@ -18,7 +18,16 @@ from pathlib import Path
 
 from pydantic import Field
 
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, passed, probe
+from .base import (
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    failed,
+    passed,
+    probe,
+)
 
 
 class CommandParams(ProbeParams):
@@ -36,13 +45,22 @@ def run_command(ctx: ProbeContext, params: CommandParams) -> ProbeResult:
     program = params.argv[0]
     allowed = ctx.profile.run.allowed_commands
     if program not in allowed and Path(program).name not in allowed:
-        raise NotConfigured(f"runs a local program ({program}): allow it in the profile's run.allowed_commands to run it here")
+        raise NotConfigured(
+            f"runs a local program ({program}): allow it in the profile's run.allowed_commands to run it here"
+        )
     cwd = Path(params.cwd).expanduser() if params.cwd else Path.cwd()
     if not cwd.is_dir():
         raise ProbeError(f"working directory not found: {cwd}")
     try:
-        proc = subprocess.Popen(params.argv, cwd=cwd, env={**os.environ, **params.env}, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        proc = subprocess.Popen(
+            params.argv,
+            cwd=cwd,
+            env={**os.environ, **params.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
     except FileNotFoundError:
         raise ProbeError(f"command not found: {program}") from None
     except PermissionError:

@@ -66,7 +66,9 @@ async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResu
     if not match:
         missing.append("Strict-Transport-Security")
     elif int(match.group(1)) < params.min_hsts_days * 86400:
-        missing.append(f"Strict-Transport-Security max-age {match.group(1)}s < {params.min_hsts_days} days")
+        missing.append(
+            f"Strict-Transport-Security max-age {match.group(1)}s < {params.min_hsts_days} days"
+        )
     if params.require_nosniff and headers.get("x-content-type-options", "").lower() != "nosniff":
         missing.append("X-Content-Type-Options: nosniff")
     csp = headers.get("content-security-policy", "")
@@ -74,8 +76,15 @@ async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResu
         missing.append("X-Frame-Options (or CSP frame-ancestors)")
     if not csp:
         missing.append("Content-Security-Policy")
-    shown = "\n".join(f"{k}: {safe_line(headers.get(k, '(absent)'))}" for k in
-                      ("strict-transport-security", "x-content-type-options", "x-frame-options", "content-security-policy"))
+    shown = "\n".join(
+        f"{k}: {safe_line(headers.get(k, '(absent)'))}"
+        for k in (
+            "strict-transport-security",
+            "x-content-type-options",
+            "x-frame-options",
+            "content-security-policy",
+        )
+    )
     evidence = f"GET {url}\n{shown}"
     if missing:
         return failed(f"missing: {', '.join(missing)}", evidence)
@@ -90,10 +99,18 @@ async def cors(ctx: ProbeContext, params: CorsParams) -> ProbeResult:
     """
     http = ctx.profile.http
     paths = list(dict.fromkeys([params.path, *(p for p in http.api_prefixes if p.strip("/"))]))
-    foreign = [params.foreign_origin] + [lookalike_origin(o, params.foreign_origin) for o in http.allowed_origins[:1]]
-    asks = [(path, origin, preflight) for path in paths for origin in [*foreign, *http.allowed_origins]
-            for preflight in (False, True)]
-    answers = await asyncio.gather(*(_cors_ask(ctx, params, path, origin, preflight) for path, origin, preflight in asks))
+    foreign = [params.foreign_origin] + [
+        lookalike_origin(o, params.foreign_origin) for o in http.allowed_origins[:1]
+    ]
+    asks = [
+        (path, origin, preflight)
+        for path in paths
+        for origin in [*foreign, *http.allowed_origins]
+        for preflight in (False, True)
+    ]
+    answers = await asyncio.gather(
+        *(_cors_ask(ctx, params, path, origin, preflight) for path, origin, preflight in asks)
+    )
     problems: dict[str, list[str]] = {}
     lines = []
     for (path, origin, preflight), (answer, line) in zip(asks, answers, strict=True):
@@ -111,12 +128,20 @@ async def cors(ctx: ProbeContext, params: CorsParams) -> ProbeResult:
             problems.setdefault(problem, []).append(name)
     evidence = "\n".join(lines)
     if problems:
-        return failed("; ".join(f"{p} ({', '.join(dict.fromkeys(where))})" for p, where in problems.items()), evidence)
+        return failed(
+            "; ".join(f"{p} ({', '.join(dict.fromkeys(where))})" for p, where in problems.items()),
+            evidence,
+        )
     allowed = ", ".join(http.allowed_origins) or "none configured"
-    return passed(f"foreign origins refused on {len(paths)} route(s); production origins allowed ({allowed})", evidence)
+    return passed(
+        f"foreign origins refused on {len(paths)} route(s); production origins allowed ({allowed})",
+        evidence,
+    )
 
 
-async def _cors_ask(ctx: ProbeContext, params: CorsParams, path: str, origin: str, preflight: bool) -> tuple[CorsAnswer, str]:
+async def _cors_ask(
+    ctx: ProbeContext, params: CorsParams, path: str, origin: str, preflight: bool
+) -> tuple[CorsAnswer, str]:
     headers = {"Origin": origin}
     if preflight:
         headers["Access-Control-Request-Method"] = params.preflight_method
@@ -125,47 +150,81 @@ async def _cors_ask(ctx: ProbeContext, params: CorsParams, path: str, origin: st
     reply = await request(ctx, "OPTIONS" if preflight else "GET", url, headers=headers)
     answer = CorsAnswer.of(reply.status_code, reply.headers)
     sent = ", ".join(f"{k}: {v}" for k, v in headers.items())
-    return answer, f"{'OPTIONS' if preflight else 'GET'} {url} [{sent}] -> {answer.shown(preflight)}"
+    return (
+        answer,
+        f"{'OPTIONS' if preflight else 'GET'} {url} [{sent}] -> {answer.shown(preflight)}",
+    )
 
 
 @probe("http.error-handling", ErrorParams, blocking=False)
 async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
     """Unknown routes (under each API prefix), malformed JSON, a wrong method and an oversized parameter
     fail gracefully: a 4xx, no stack trace, banner or internal path in body or headers."""
-    prefixes = ["/" + p.strip("/") + "/" if p.strip("/") else "/" for p in ctx.profile.http.api_prefixes] or ["/"]
+    prefixes = [
+        "/" + p.strip("/") + "/" if p.strip("/") else "/" for p in ctx.profile.http.api_prefixes
+    ] or ["/"]
     json_type = {"Content-Type": "application/json"}
     asks: list[tuple[str, str, str, dict]] = []  # (what, method, path, request kwargs)
     for prefix in dict.fromkeys(prefixes):
         asks.append(("unknown route", "GET", f"{prefix}{NO_SUCH_ROUTE}", {}))
-        asks.append(("malformed JSON", "POST", prefix, {"content": b'{"golive": ', "headers": json_type}))
-    asks.append(("wrong method", params.wrong_method, params.path, {"content": b"{}", "headers": json_type}))
-    asks.append(("oversized parameter", "GET", f"{params.path}?q={'A' * params.oversized_bytes}", {}))
-    replies = await asyncio.gather(*(_answer(ctx, method, api_url(ctx, path), **kw) for _, method, path, kw in asks))
+        asks.append(
+            ("malformed JSON", "POST", prefix, {"content": b'{"golive": ', "headers": json_type})
+        )
+    asks.append(
+        ("wrong method", params.wrong_method, params.path, {"content": b"{}", "headers": json_type})
+    )
+    asks.append(
+        ("oversized parameter", "GET", f"{params.path}?q={'A' * params.oversized_bytes}", {})
+    )
+    replies = await asyncio.gather(
+        *(_answer(ctx, method, api_url(ctx, path), **kw) for _, method, path, kw in asks)
+    )
     if all(isinstance(r, ProbeError) for r in replies):
         raise replies[0]
     problems: dict[str, list[str]] = {}
     lines = []
     for (what, method, path, _), reply in zip(asks, replies, strict=True):
         shown_path = path if len(path) < 80 else path[:60] + f"…({len(path)} chars)"
-        if isinstance(reply, ProbeError):  # e.g. a server that drops an oversized request: nothing leaked
+        if isinstance(
+            reply, ProbeError
+        ):  # e.g. a server that drops an oversized request: nothing leaked
             lines.append(f"{what}: {method} {shown_path} -> no answer ({reply})")
             continue
-        lines.append(f"{what}: {method} {shown_path} -> {reply.status_code} ({reply.headers.get('content-type', '?')}, "
-                     f"{len(reply.content)} bytes)")
+        lines.append(
+            f"{what}: {method} {shown_path} -> {reply.status_code} ({reply.headers.get('content-type', '?')}, "
+            f"{len(reply.content)} bytes)"
+        )
         for leak in leaks_in(reply.text[:20000], reply.headers):
-            key = leak.what if leak.what.startswith("banner ") else f"{leak.what} in {method} response to"
+            key = (
+                leak.what
+                if leak.what.startswith("banner ")
+                else f"{leak.what} in {method} response to"
+            )
             problems.setdefault(key, []).append(shown_path)
-            lines.append(f"  {leak.what}" if leak.snippet in leak.what else f"  {leak.what}: {leak.snippet}")
+            lines.append(
+                f"  {leak.what}" if leak.snippet in leak.what else f"  {leak.what}: {leak.snippet}"
+            )
         if what in ("unknown route", "malformed JSON") and reply.status_code < 400:
-            problems.setdefault(f"{what} answered {reply.status_code}, not an error:", []).append(f"{method} {shown_path}")
-        elif reply.status_code >= 500 and reply.status_code not in (501, 505):  # "not implemented" is a proper refusal
-            problems.setdefault(f"{what} answered {reply.status_code} (a client error should get a 4xx):", []).append(
-                f"{method} {shown_path}")
+            problems.setdefault(f"{what} answered {reply.status_code}, not an error:", []).append(
+                f"{method} {shown_path}"
+            )
+        elif reply.status_code >= 500 and reply.status_code not in (
+            501,
+            505,
+        ):  # "not implemented" is a proper refusal
+            problems.setdefault(
+                f"{what} answered {reply.status_code} (a client error should get a 4xx):", []
+            ).append(f"{method} {shown_path}")
     evidence = "\n".join(lines)
     if problems:
-        parts = [key if key.startswith("banner ") else f"{key} {', '.join(dict.fromkeys(where))}" for key, where in problems.items()]
+        parts = [
+            key if key.startswith("banner ") else f"{key} {', '.join(dict.fromkeys(where))}"
+            for key, where in problems.items()
+        ]
         return failed(f"leaks: {'; '.join(parts)}", evidence)
-    return passed(f"{len(asks)} bad requests answered without stack traces, banners or paths", evidence)
+    return passed(
+        f"{len(asks)} bad requests answered without stack traces, banners or paths", evidence
+    )
 
 
 async def _answer(ctx: ProbeContext, method: str, url: str, **kwargs) -> Reply | ProbeError:
@@ -183,7 +242,9 @@ async def status_page(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         raise NotConfigured("no http.status_page_url in the profile")
     response = await request(ctx, "GET", url)
     if response.status_code >= 400:
-        return failed(f"{url} answered {response.status_code}", f"GET {url} -> {response.status_code}")
+        return failed(
+            f"{url} answered {response.status_code}", f"GET {url} -> {response.status_code}"
+        )
     return passed(f"{url} answered {response.status_code}", f"GET {url} -> {response.status_code}")
 
 

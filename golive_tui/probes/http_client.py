@@ -32,7 +32,9 @@ def tls_context(ctx: ProbeContext) -> ssl.SSLContext:
             try:
                 context.load_verify_locations(cafile=ctx.profile.http.ca_bundle)
             except (OSError, ssl.SSLError) as exc:
-                raise ProbeError(f"cannot load CA bundle {ctx.profile.http.ca_bundle}: {exc}") from None
+                raise ProbeError(
+                    f"cannot load CA bundle {ctx.profile.http.ca_bundle}: {exc}"
+                ) from None
         return context
 
     return ctx.clients.get("tls-context", build)
@@ -55,6 +57,7 @@ def _httpx() -> Any:
     import httpx
 
     return httpx
+
 
 class LoopClient:
     """One httpx.AsyncClient per event loop: a long-lived ClientCache may outlive the loop of a run."""
@@ -83,7 +86,9 @@ class LoopClient:
 def POOL_LIMITS() -> Any:  # noqa: N802 - a constant, built lazily (httpx is imported on first use)
     httpx = _httpx()
 
-    return httpx.Limits(max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS)
+    return httpx.Limits(
+        max_connections=POOL_CONNECTIONS, max_keepalive_connections=POOL_CONNECTIONS
+    )
 
 
 POOL_CONNECTIONS = 8
@@ -104,8 +109,13 @@ def client(ctx: ProbeContext, url: str) -> Any:
         # One small pool per target, not one pool for all: httpcore rescans every pooled connection
         # (a poll() on each socket) for every request it assigns, so one pool of a sweep's 50-odd
         # connections cost ~30 % of a warm sweep's CPU; a target's pool holds a handful.
-        return httpx.AsyncClient(verify=tls_context(ctx), timeout=ctx.timeout, follow_redirects=False,
-                                 headers={"User-Agent": "golive-probe"}, limits=POOL_LIMITS())
+        return httpx.AsyncClient(
+            verify=tls_context(ctx),
+            timeout=ctx.timeout,
+            follow_redirects=False,
+            headers={"User-Agent": "golive-probe"},
+            limits=POOL_LIMITS(),
+        )
 
     with ctx.setup():
         holder = ctx.clients.get(f"httpx-async {origin(url)}", lambda: LoopClient(build))
@@ -134,24 +144,31 @@ class Reply:
         return json.loads(self.content)
 
 
-async def request(ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any) -> Reply:
+async def request(
+    ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any
+) -> Reply:
     """One HTTP request within the probe's deadline; every failure becomes a one-line ProbeError."""
     return await _request(ctx, client(ctx, url), method, url, max_body=max_body, **kwargs)
 
 
-def request_blocking(ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any) -> Reply:
+def request_blocking(
+    ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any
+) -> Reply:
     """`request` for a blocking probe (a thread without a loop): same deadline, a short-lived client of its own."""
     httpx = _httpx()
 
     async def once() -> Reply:
-        async with httpx.AsyncClient(verify=tls_context(ctx), follow_redirects=False,
-                                     headers={"User-Agent": "golive-probe"}) as http:
+        async with httpx.AsyncClient(
+            verify=tls_context(ctx), follow_redirects=False, headers={"User-Agent": "golive-probe"}
+        ) as http:
             return await _request(ctx, http, method, url, max_body=max_body, **kwargs)
 
     return asyncio.run(once())
 
 
-async def _request(ctx: ProbeContext, http: Any, method: str, url: str, *, max_body: int, **kwargs: Any) -> Reply:
+async def _request(
+    ctx: ProbeContext, http: Any, method: str, url: str, *, max_body: int, **kwargs: Any
+) -> Reply:
     httpx = _httpx()
 
     left = ctx.remaining()
@@ -166,14 +183,22 @@ async def _request(ctx: ProbeContext, http: Any, method: str, url: str, *, max_b
                     size += len(chunk)
                     if size >= max_body:
                         break
-                return Reply(method, url, response.status_code, response.headers, b"".join(chunks)[:max_body],
-                             response.encoding or "utf-8")
+                return Reply(
+                    method,
+                    url,
+                    response.status_code,
+                    response.headers,
+                    b"".join(chunks)[:max_body],
+                    response.encoding or "utf-8",
+                )
     except TimeoutError:  # asyncio.timeout: the whole request, however the peer trickles
         raise ProbeError(f"{url} timed out after {ctx.timeout:g}s") from None
     except httpx.TimeoutException:
         raise ProbeError(f"{url} timed out after {ctx.timeout:g}s") from None
     except httpx.ConnectError as exc:
-        if _caused_by(exc, ConnectionRefusedError):  # anyio wraps it in "All connection attempts failed"
+        if _caused_by(
+            exc, ConnectionRefusedError
+        ):  # anyio wraps it in "All connection attempts failed"
             raise ProbeError(f"cannot connect to {url}: connection refused") from None
         raise ProbeError(connect_reason(url, str(exc) or type(exc).__name__)) from None
     except httpx.HTTPError as exc:
@@ -194,7 +219,11 @@ def connect_reason(url: str, reason: str) -> str:
     """A connect failure in one line that says which kind it was: TLS, DNS, refused, other."""
     if "CERTIFICATE_VERIFY_FAILED" in reason or "SSL" in reason:
         return f"TLS error talking to {url}: {shorten(reason, 200)}"
-    if "Name or service not known" in reason or "nodename nor servname" in reason or "No address" in reason:
+    if (
+        "Name or service not known" in reason
+        or "nodename nor servname" in reason
+        or "No address" in reason
+    ):
         return f"DNS failure for {url}: {shorten(reason, 200)}"
     if "Connection refused" in reason or "Errno 111" in reason:
         return f"cannot connect to {url}: connection refused"

@@ -12,7 +12,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from .base import NoParams, ProbeContext, ProbeError, ProbeResult, errored, failed, passed, probe, profile_services
+from .base import (
+    NoParams,
+    ProbeContext,
+    ProbeError,
+    ProbeResult,
+    errored,
+    failed,
+    passed,
+    probe,
+    profile_services,
+)
 from .http_client import request
 
 
@@ -31,19 +41,27 @@ def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, 
     """(outcome, evidence line) of one service's health through the API server's service proxy, as the seed runs it."""
     from .k8s_client import service_proxy_get, status_message
 
-    ns, port, path = ctx.profile.target.namespace, ctx.profile.http.health_port, ctx.profile.http.health_path
+    ns, port, path = (
+        ctx.profile.target.namespace,
+        ctx.profile.http.health_port,
+        ctx.profile.http.health_path,
+    )
     where = f"service proxy {ns}/{service}:{port}{path}"
     try:
         status, text = service_proxy_get(ctx, ns, service, port, path, k8s=k8s)
     except ProbeError as exc:
         reason = str(exc)
-        if reason.startswith("forbidden"):  # a read-only role: the pods' readiness probes may still tell
+        if reason.startswith(
+            "forbidden"
+        ):  # a read-only role: the pods' readiness probes may still tell
             from .k8s_readiness import health_from_readiness
 
             inferred = health_from_readiness(k8s, service, path)  # type: ignore[arg-type]
             if inferred is not None:
                 return inferred[0], f"{inferred[1]}\n  {where}: {reason}"
-        return ("unverifiable" if reason.startswith(("forbidden", "unauthorised")) else "unreachable"), f"{service}: {where}: {reason}"
+        return (
+            "unverifiable" if reason.startswith(("forbidden", "unauthorised")) else "unreachable"
+        ), f"{service}: {where}: {reason}"
     said = status_message(text)
     line = f"{service}: {where} -> {status}" + (f" ({said})" if said else "")
     if status == 200:
@@ -85,16 +103,27 @@ async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             return "unreachable", f"{service}: GET {url}: {exc}"
 
     bad, unverifiable, lines = [], [], []
-    for service, (outcome, line) in zip(services, await asyncio.gather(*(check(s) for s in services)), strict=True):
+    for service, (outcome, line) in zip(
+        services, await asyncio.gather(*(check(s) for s in services)), strict=True
+    ):
         lines.append(line)
         if outcome == "unverifiable":
             unverifiable.append(service)
         elif outcome != "ok":
             bad.append(f"{service} ({outcome})")
     if bad:
-        return failed(f"{len(bad)} of {len(services)} unhealthy: {', '.join(bad)}", "\n".join(lines))
+        return failed(
+            f"{len(bad)} of {len(services)} unhealthy: {', '.join(bad)}", "\n".join(lines)
+        )
     if unverifiable:
-        return errored(f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this user", "\n".join(lines))
+        return errored(
+            f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this user",
+            "\n".join(lines),
+        )
     inferred = sum("inferred from readiness" in line for line in lines)
-    return passed(f"all {len(services)} services healthy (200)" if not inferred else
-                  f"all {len(services)} services healthy ({inferred} inferred from their pods' readiness probes)", "\n".join(lines))
+    return passed(
+        f"all {len(services)} services healthy (200)"
+        if not inferred
+        else f"all {len(services)} services healthy ({inferred} inferred from their pods' readiness probes)",
+        "\n".join(lines),
+    )

@@ -12,7 +12,17 @@ from urllib.parse import urljoin
 
 from pydantic import Field
 
-from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, probe
+from .base import (
+    Findings,
+    NoParams,
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    failed,
+    probe,
+)
 from .http_client import origin, request
 
 ASYMMETRIC = {"RSA", "EC", "OKP"}
@@ -57,9 +67,14 @@ async def session_cookies(ctx: ProbeContext, params: CookieParams) -> ProbeResul
     """Every cookie the login page sets (redirects included) is Secure, HttpOnly, SameSite and lives at most max_hours."""
     url = ctx.profile.http.session_url
     if not url:
-        raise NotConfigured("http.session_url is empty in the profile: set it to the login page that sets the session cookies")
+        raise NotConfigured(
+            "http.session_url is empty in the profile: set it to the login page that sets the session cookies"
+        )
     if not url.startswith("https://"):
-        return failed(f"the session URL {url} is not HTTPS: every cookie travels in clear", f"http.session_url = {url}")
+        return failed(
+            f"the session URL {url} is not HTTPS: every cookie travels in clear",
+            f"http.session_url = {url}",
+        )
     found = Findings()
     cookies = 0
     for _hop in range(6):
@@ -70,9 +85,14 @@ async def session_cookies(ctx: ProbeContext, params: CookieParams) -> ProbeResul
             name, attributes = parse_cookie(header)
             cookies += 1
             problems = cookie_problems(attributes, params.max_hours)
-            shown = "; ".join(f"{k}={v}" if v else k for k, v in attributes.items()) or "no attributes"
+            shown = (
+                "; ".join(f"{k}={v}" if v else k for k, v in attributes.items()) or "no attributes"
+            )
             if problems:
-                found.problem(f"cookie {name} ({reply.status_code} of {url}): {', '.join(problems)}", f"  {name}: {shown} -> {', '.join(problems)}")
+                found.problem(
+                    f"cookie {name} ({reply.status_code} of {url}): {', '.join(problems)}",
+                    f"  {name}: {shown} -> {', '.join(problems)}",
+                )
             else:
                 found.line(f"  {name}: {shown}")
         location = reply.headers.get("location")
@@ -84,21 +104,30 @@ async def session_cookies(ctx: ProbeContext, params: CookieParams) -> ProbeResul
             break
         url = following
     if not cookies and not found:
-        return failed("the login page set no cookie: nothing to judge (is http.session_url the login page?)", found.evidence)
-    return found.result(f"{cookies} cookie(s) Secure, HttpOnly, SameSite, <= {params.max_hours:g} h")
+        return failed(
+            "the login page set no cookie: nothing to judge (is http.session_url the login page?)",
+            found.evidence,
+        )
+    return found.result(
+        f"{cookies} cookie(s) Secure, HttpOnly, SameSite, <= {params.max_hours:g} h"
+    )
 
 
 def _issuer(ctx: ProbeContext) -> str:
     issuer = ctx.profile.http.oidc_issuer.rstrip("/")
     if not issuer:
-        raise NotConfigured("http.oidc_issuer is empty in the profile (set it to the OIDC issuer URL, if OIDC is used)")
+        raise NotConfigured(
+            "http.oidc_issuer is empty in the profile (set it to the OIDC issuer URL, if OIDC is used)"
+        )
     return issuer
 
 
 def key_problems(key: dict[str, Any]) -> list[str]:
     problems = []
     if key.get("kty") not in ASYMMETRIC:
-        problems.append(f"kty {key.get('kty', '?')} is not an asymmetric key (its secret is published)")
+        problems.append(
+            f"kty {key.get('kty', '?')} is not an asymmetric key (its secret is published)"
+        )
     leaked = [m for m in PRIVATE_MEMBERS if m in key and key.get("kty") != "oct"]
     if leaked:
         problems.append(f"private members {', '.join(leaked)} published")
@@ -112,7 +141,10 @@ async def oidc_discovery(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     url = f"{issuer}/.well-known/openid-configuration"
     reply = await request(ctx, "GET", url)
     if reply.status_code != 200:
-        return failed(f"no discovery document: GET {url} answered {reply.status_code}", f"GET {url} -> {reply.status_code}")
+        return failed(
+            f"no discovery document: GET {url} answered {reply.status_code}",
+            f"GET {url} -> {reply.status_code}",
+        )
     try:
         document = reply.json()
     except ValueError:
@@ -142,9 +174,15 @@ async def oidc_discovery(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             found.problem(f"the JWKS at {jwks_uri} holds no key")
         for key in keys:
             problems = key_problems(key)
-            label = f"key {key.get('kid', '?')} ({key.get('kty', '?')} {key.get('alg', '')})".replace(" )", ")")
+            label = (
+                f"key {key.get('kid', '?')} ({key.get('kty', '?')} {key.get('alg', '')})".replace(
+                    " )", ")"
+                )
+            )
             if problems:
-                found.problem(f"{label}: {'; '.join(problems)}", f"  {label}: {'; '.join(problems)}")
+                found.problem(
+                    f"{label}: {'; '.join(problems)}", f"  {label}: {'; '.join(problems)}"
+                )
             else:
                 found.line(f"  {label}: public")
     return found.result(f"issuer {issuer}: discovery valid, JWKS of public asymmetric keys")

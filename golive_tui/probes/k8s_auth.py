@@ -46,8 +46,16 @@ def take_exec_user(loader: Any) -> Any | None:
     Only when the kubernetes client would have used it: it prefers an auth-provider, then a
     token or tokenFile, then exec (KubeConfigLoader._load_authentication).
     """
-    user = getattr(loader, "_user", None)  # the loader's own node for the active context's user (kubernetes 37.0.1)
-    if user is None or "exec" not in user or "auth-provider" in user or user.safe_get("token") or user.safe_get("tokenFile"):
+    user = getattr(
+        loader, "_user", None
+    )  # the loader's own node for the active context's user (kubernetes 37.0.1)
+    if (
+        user is None
+        or "exec" not in user
+        or "auth-provider" in user
+        or user.safe_get("token")
+        or user.safe_get("tokenFile")
+    ):
         return None
     section = user["exec"]
     del user.value["exec"]
@@ -82,18 +90,44 @@ def start_early(path: str, context: str) -> EarlyRun | None:
 
         with open(path, encoding="utf-8") as handle:
             config = yaml.safe_load(handle)
-        current = next(c["context"] for c in config["contexts"] if c["name"] == (context or config.get("current-context")))
+        current = next(
+            c["context"]
+            for c in config["contexts"]
+            if c["name"] == (context or config.get("current-context"))
+        )
         user = next(u["user"] for u in config["users"] if u["name"] == current["user"])
         section = user["exec"]
-        if "auth-provider" in user or user.get("token") or user.get("tokenFile") or section.get("provideClusterInfo"):
+        if (
+            "auth-provider" in user
+            or user.get("token")
+            or user.get("tokenFile")
+            or section.get("provideClusterInfo")
+        ):
             return None
         argv = [str(section["command"]), *map(str, section.get("args") or [])]
-        info = {"apiVersion": section["apiVersion"], "kind": "ExecCredential", "spec": {"interactive": False}}
-        env = {**os.environ, **{str(e["name"]): str(e["value"]) for e in section.get("env") or []},
-               "KUBERNETES_EXEC_INFO": json.dumps(info)}
-        process = subprocess.Popen(argv, cwd=os.path.dirname(os.path.abspath(path)), env=env, stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace")
-    except Exception:  # anything unusual (or a missing program): the normal path runs it and says what is wrong
+        info = {
+            "apiVersion": section["apiVersion"],
+            "kind": "ExecCredential",
+            "spec": {"interactive": False},
+        }
+        env = {
+            **os.environ,
+            **{str(e["name"]): str(e["value"]) for e in section.get("env") or []},
+            "KUBERNETES_EXEC_INFO": json.dumps(info),
+        }
+        process = subprocess.Popen(
+            argv,
+            cwd=os.path.dirname(os.path.abspath(path)),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+    except (
+        Exception
+    ):  # anything unusual (or a missing program): the normal path runs it and says what is wrong
         return None
     return EarlyRun(argv, process)
 
@@ -101,11 +135,19 @@ def start_early(path: str, context: str) -> EarlyRun | None:
 class ExecCredential:
     """The token of one exec plugin, cached until it expires or is refused; thread-safe."""
 
-    def __init__(self, section: Any, base_path: str, cluster: Any, early: EarlyRun | None = None) -> None:
+    def __init__(
+        self, section: Any, base_path: str, cluster: Any, early: EarlyRun | None = None
+    ) -> None:
         from kubernetes.config.exec_provider import ExecProvider
 
-        self.provider = ExecProvider(section, base_path, cluster)  # parses command, args, env, provideClusterInfo
-        self.early = early if early is not None and early.argv == [str(a) for a in self.provider.args] else None
+        self.provider = ExecProvider(
+            section, base_path, cluster
+        )  # parses command, args, env, provideClusterInfo
+        self.early = (
+            early
+            if early is not None and early.argv == [str(a) for a in self.provider.args]
+            else None
+        )
         if early is not None and self.early is None:
             early.discard()
         self.install_hint = " ".join(str(section.safe_get("installHint") or "").split())
@@ -151,20 +193,39 @@ class ExecCredential:
     def _run(self) -> tuple[str, dt.datetime | None]:
         self.calls += 1
         provider = self.provider
-        info: dict[str, Any] = {"apiVersion": provider.api_version, "kind": "ExecCredential", "spec": {"interactive": False}}
+        info: dict[str, Any] = {
+            "apiVersion": provider.api_version,
+            "kind": "ExecCredential",
+            "spec": {"interactive": False},
+        }
         if provider.cluster is not None:
             info["spec"]["cluster"] = dict(provider.cluster.value)
         env = {**provider.env, "KUBERNETES_EXEC_INFO": json.dumps(info, default=str)}
         where = f"exec credential plugin {self.command} (kubeconfig users[].user.exec)"
         early, self.early = self.early, None
         try:
-            process = early.process if early is not None else subprocess.Popen(
-                provider.args, cwd=provider.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, text=True, errors="replace")
+            process = (
+                early.process
+                if early is not None
+                else subprocess.Popen(
+                    provider.args,
+                    cwd=provider.cwd,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    errors="replace",
+                )
+            )
         except FileNotFoundError:
-            raise ProbeError(f"{where}: not found" + (f" ({self.install_hint})" if self.install_hint else "")) from None
+            raise ProbeError(
+                f"{where}: not found" + (f" ({self.install_hint})" if self.install_hint else "")
+            ) from None
         except OSError as exc:
-            raise ProbeError(f"{where}: cannot run it ({exc.strerror or type(exc).__name__})") from None
+            raise ProbeError(
+                f"{where}: cannot run it ({exc.strerror or type(exc).__name__})"
+            ) from None
         try:
             stdout, stderr = process.communicate(timeout=PLUGIN_LIMIT)
         except subprocess.TimeoutExpired:
@@ -181,22 +242,36 @@ class ExecCredential:
             data = json.loads(stdout)
         except ValueError:
             raise ProbeError(f"{where}: its output is not an ExecCredential (not JSON)") from None
-        if not isinstance(data, dict) or data.get("kind") != "ExecCredential" or not isinstance(data.get("status"), dict):
+        if (
+            not isinstance(data, dict)
+            or data.get("kind") != "ExecCredential"
+            or not isinstance(data.get("status"), dict)
+        ):
             raise ProbeError(f"{where}: its output is not an ExecCredential")
         if data.get("apiVersion") != self.provider.api_version:
-            raise ProbeError(f"{where}: it answered apiVersion {data.get('apiVersion')!r}, the kubeconfig asks for "
-                             f"{self.provider.api_version!r}")
+            raise ProbeError(
+                f"{where}: it answered apiVersion {data.get('apiVersion')!r}, the kubeconfig asks for "
+                f"{self.provider.api_version!r}"
+            )
         status = data["status"]
         token = status.get("token")
         if not isinstance(token, str) or not token:
-            kind = "client certificates (not supported here)" if "clientCertificateData" in status else "no token"
+            kind = (
+                "client certificates (not supported here)"
+                if "clientCertificateData" in status
+                else "no token"
+            )
             raise ProbeError(f"{where}: it returned {kind}")
         expiry = None
         if status.get("expirationTimestamp"):
             try:
-                expiry = dt.datetime.fromisoformat(str(status["expirationTimestamp"]).replace("Z", "+00:00"))
+                expiry = dt.datetime.fromisoformat(
+                    str(status["expirationTimestamp"]).replace("Z", "+00:00")
+                )
             except ValueError:
-                raise ProbeError(f"{where}: unreadable expirationTimestamp {str(status['expirationTimestamp'])[:40]!r}") from None
+                raise ProbeError(
+                    f"{where}: unreadable expirationTimestamp {str(status['expirationTimestamp'])[:40]!r}"
+                ) from None
             if expiry.tzinfo is None:
                 expiry = expiry.replace(tzinfo=dt.UTC)
         return token, expiry

@@ -20,7 +20,9 @@ from urllib.parse import quote
 
 from .base import ProbeContext, ProbeError, ProbeFunc, ProbeParams, ProbeResult, failed, probe
 from .k8s_config import build_client, credential_of
-from .k8s_config import kubeconfig_path as kubeconfig_path  # re-exported: probes/reach.py imports it from here
+from .k8s_config import (
+    kubeconfig_path as kubeconfig_path,
+)  # re-exported: probes/reach.py imports it from here
 
 CLIENT_KEY = "kubernetes"
 PAGE_SIZE = 500
@@ -46,16 +48,23 @@ def k8s_probe(name: str, params: type[ProbeParams]) -> Callable[[ProbeFunc], Pro
     return probe(name, params, blocking=True, prepare=prepare)
 
 
-def ns_path(ctx: ProbeContext, group_version: str, plural: str, name: str = "", namespace: str = "") -> str:
+def ns_path(
+    ctx: ProbeContext, group_version: str, plural: str, name: str = "", namespace: str = ""
+) -> str:
     """`/apis/apps/v1/namespaces/<ns>/deployments[/name]` (core group: `/api/v1/...`)."""
     prefix = "/api/v1" if group_version == "v1" else f"/apis/{group_version}"
-    path = f"{prefix}/namespaces/{quote(namespace or ctx.profile.target.namespace, safe='')}/{plural}"
+    path = (
+        f"{prefix}/namespaces/{quote(namespace or ctx.profile.target.namespace, safe='')}/{plural}"
+    )
     return path + (f"/{quote(name, safe='')}" if name else "")
 
 
 def deployments(k8s: K8s) -> dict[str, dict[str, Any]]:
     """The target namespace's Deployments by name."""
-    return {str(d.get("metadata", {}).get("name", "?")): d for d in k8s.list(ns_path(k8s.ctx, "apps/v1", "deployments"))}
+    return {
+        str(d.get("metadata", {}).get("name", "?")): d
+        for d in k8s.list(ns_path(k8s.ctx, "apps/v1", "deployments"))
+    }
 
 
 def none_deployed(ctx: ProbeContext, evidence: str = "") -> ProbeResult:
@@ -63,8 +72,10 @@ def none_deployed(ctx: ProbeContext, evidence: str = "") -> ProbeResult:
 
     A typo in target.namespace (or `default`) lists nothing, and "all 0 containers hardened" is no evidence.
     """
-    return failed(f"no deployments in namespace {ctx.profile.target.namespace} (target.namespace): nothing to judge",
-                  evidence or f"GET deployments in namespace {ctx.profile.target.namespace}: none")
+    return failed(
+        f"no deployments in namespace {ctx.profile.target.namespace} (target.namespace): nothing to judge",
+        evidence or f"GET deployments in namespace {ctx.profile.target.namespace}: none",
+    )
 
 
 class K8s:
@@ -118,8 +129,14 @@ class K8s:
         self.api.configuration.api_key["BearerToken"] = f"Bearer {token}"
         return token
 
-    def request(self, path: str, query: dict[str, Any] | None = None, *, accept: str = "application/json",
-                retry: bool = True) -> tuple[int, bytes]:
+    def request(
+        self,
+        path: str,
+        query: dict[str, Any] | None = None,
+        *,
+        accept: str = "application/json",
+        retry: bool = True,
+    ) -> tuple[int, bytes]:
         """GET `path` (with `query`) in the time left: (HTTP status, body); transport failures raise ProbeError."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
@@ -130,18 +147,29 @@ class K8s:
         if left <= 0.01:
             raise ProbeError(self.timed_out())
         params = [(k, v) for k, v in (query or {}).items() if v not in (None, "")]
-        method, url, headers, _, _ = self.api.param_serialize("GET", path, query_params=params,
-                                                              header_params={"Accept": accept}, auth_settings=["BearerToken"])
+        method, url, headers, _, _ = self.api.param_serialize(
+            "GET",
+            path,
+            query_params=params,
+            header_params={"Accept": accept},
+            auth_settings=["BearerToken"],
+        )
         if token:  # the token authorise() chose, whatever another thread has put in the shared configuration since
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.api.call_api(method, url, headers, _request_timeout=left)
             if response.status == 401:
                 credential = credential_of(self.api)
-                if credential is None:  # a static token expired: the next probe re-reads the kubeconfig
+                if (
+                    credential is None
+                ):  # a static token expired: the next probe re-reads the kubeconfig
                     self.ctx.clients.forget(CLIENT_KEY)
-                elif token and retry:  # the plugin's token was refused: one new one, and this call again
-                    self._read(response.response)  # drained, so the connection goes back to the pool
+                elif (
+                    token and retry
+                ):  # the plugin's token was refused: one new one, and this call again
+                    self._read(
+                        response.response
+                    )  # drained, so the connection goes back to the pool
                     credential.refused(token)
                     return self.request(path, query, accept=accept, retry=False)
             return response.status, self._read(response.response)
@@ -152,7 +180,9 @@ class K8s:
         except TimeoutError:
             raise ProbeError(self.timed_out()) from None
         except OSError as exc:
-            raise ProbeError(f"cannot reach API server at {self.host}: {exc.strerror or type(exc).__name__}") from None
+            raise ProbeError(
+                f"cannot reach API server at {self.host}: {exc.strerror or type(exc).__name__}"
+            ) from None
 
     def _read(self, raw: Any) -> bytes:
         """The body in chunks, checking the deadline between them (a trickling server cannot hold a probe)."""
@@ -162,7 +192,9 @@ class K8s:
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > MAX_BODY:
-                    raise ProbeError(f"answer from the API server at {self.host} exceeds {MAX_BODY // 2**20} MiB")
+                    raise ProbeError(
+                        f"answer from the API server at {self.host} exceeds {MAX_BODY // 2**20} MiB"
+                    )
                 if self.left() <= 0:
                     raise ProbeError(self.timed_out())
         except BaseException:
@@ -182,7 +214,9 @@ class K8s:
         """`find` of independent paths at once (one round trip, not one each): each answer, or the exception it raised."""
         from .threads import run_parallel
 
-        return run_parallel([lambda path=path: self.find(path) for path in paths], timeout=self.left() + 1.0)
+        return run_parallel(
+            [lambda path=path: self.find(path) for path in paths], timeout=self.left() + 1.0
+        )
 
     def get(self, path: str, **query: Any) -> dict[str, Any]:
         """The JSON answer at `path` (any non-200 answer, 404 included, is a ProbeError)."""
@@ -195,10 +229,14 @@ class K8s:
         token = ""
         while True:
             self.check_cancel()
-            page = self.get(path, limit=PAGE_SIZE, **query, **({"continue": token} if token else {}))
+            page = self.get(
+                path, limit=PAGE_SIZE, **query, **({"continue": token} if token else {})
+            )
             found = page.get("items")
             if not isinstance(found, list):
-                raise ProbeError(f"unexpected data from the API server at {self.host}: no items in the list at {path}")
+                raise ProbeError(
+                    f"unexpected data from the API server at {self.host}: no items in the list at {path}"
+                )
             items.extend(i for i in found if isinstance(i, dict))
             token = (page.get("metadata") or {}).get("continue") or ""
             if not token:
@@ -210,9 +248,13 @@ class K8s:
         try:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
-            raise ProbeError(f"unexpected answer from the API server at {self.host} ({type(exc).__name__})") from None
+            raise ProbeError(
+                f"unexpected answer from the API server at {self.host} ({type(exc).__name__})"
+            ) from None
         if not isinstance(data, dict):
-            raise ProbeError(f"unexpected answer from the API server at {self.host} (not a JSON object)")
+            raise ProbeError(
+                f"unexpected answer from the API server at {self.host} (not a JSON object)"
+            )
         return data
 
     # --- failures in one line -----------------------------------------------------------------------
@@ -238,7 +280,9 @@ class K8s:
         from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
         reason = exc.reason if isinstance(exc, MaxRetryError) and exc.reason is not None else exc
-        if isinstance(reason, NewConnectionError):  # before timeouts: urllib3 makes it a ConnectTimeoutError subclass
+        if isinstance(
+            reason, NewConnectionError
+        ):  # before timeouts: urllib3 makes it a ConnectTimeoutError subclass
             errno_text = re.search(r"\[Errno -?\d+\] ([^')\]]+)", str(reason))
             return f"cannot reach API server at {self.host}: {errno_text[1].strip() if errno_text else 'connection failed'}"
         if isinstance(reason, (Urllib3Timeout, TimeoutError)):
@@ -246,7 +290,10 @@ class K8s:
         if isinstance(reason, SSLError):
             detail = re.search(r"certificate verify failed: ([^(]+)", str(reason))
             return f"TLS error with the API server at {self.host}: " + (
-                f"certificate verify failed ({detail[1].strip()})" if detail else type(reason.args[0] if reason.args else reason).__name__)
+                f"certificate verify failed ({detail[1].strip()})"
+                if detail
+                else type(reason.args[0] if reason.args else reason).__name__
+            )
         if isinstance(reason, ProtocolError):
             return f"cannot reach API server at {self.host}: connection closed ({type(reason.args[1] if len(reason.args) > 1 else reason).__name__})"
         return f"cannot reach API server at {self.host}: {type(reason).__name__}"
@@ -264,8 +311,15 @@ def status_message(body: bytes | str | None) -> str:
     return text if len(text) <= 240 else text[:239] + "…"
 
 
-def service_proxy_get(ctx: ProbeContext, namespace: str, service: str, port: int | str, path: str, *,
-                      k8s: K8s | None = None) -> tuple[int, str]:
+def service_proxy_get(
+    ctx: ProbeContext,
+    namespace: str,
+    service: str,
+    port: int | str,
+    path: str,
+    *,
+    k8s: K8s | None = None,
+) -> tuple[int, str]:
     """GET `path` of a Service through the API server's service proxy: (HTTP status, body text).
 
     The answer is the service's own, except the API server's refusals: 401/403 raise
@@ -275,7 +329,9 @@ def service_proxy_get(ctx: ProbeContext, namespace: str, service: str, port: int
     """
     k8s = k8s or K8s(ctx)
     target = quote(f"{service}:{port}", safe=":")
-    proxy = f"/api/v1/namespaces/{quote(namespace, safe='')}/services/{target}/proxy/{path.lstrip('/')}"
+    proxy = (
+        f"/api/v1/namespaces/{quote(namespace, safe='')}/services/{target}/proxy/{path.lstrip('/')}"
+    )
     status, body = k8s.request(proxy, accept="*/*")
     if status in (401, 403):
         raise ProbeError(k8s.api_error(status, body))

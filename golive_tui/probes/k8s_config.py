@@ -29,7 +29,11 @@ def kubeconfig_path(ctx: ProbeContext) -> str | None:
     env = os.environ.get("KUBECONFIG", "")
     if env:
         # As kubectl: a set $KUBECONFIG replaces ~/.kube/config; its files are merged, missing ones skipped.
-        existing = [p for p in (os.path.expanduser(p) for p in env.split(os.pathsep) if p) if Path(p).is_file()]
+        existing = [
+            p
+            for p in (os.path.expanduser(p) for p in env.split(os.pathsep) if p)
+            if Path(p).is_file()
+        ]
         if existing:
             return os.pathsep.join(existing)
         looked.append(f"$KUBECONFIG={env} (no such file)")
@@ -37,7 +41,11 @@ def kubeconfig_path(ctx: ProbeContext) -> str | None:
         default = Path.home() / ".kube" / "config"
         if default.is_file():
             return str(default)
-        looked += ["profile kubernetes.kubeconfig (empty)", "$KUBECONFIG (unset)", f"{default} (missing)"]
+        looked += [
+            "profile kubernetes.kubeconfig (empty)",
+            "$KUBECONFIG (unset)",
+            f"{default} (missing)",
+        ]
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         return None
     looked.append("in-cluster service account ($KUBERNETES_SERVICE_HOST unset)")
@@ -47,7 +55,9 @@ def kubeconfig_path(ctx: ProbeContext) -> str | None:
 def build_client(ctx: ProbeContext) -> Any:
     """A new ApiClient for the profile's cluster (ProbeError says why not); an exec plugin's first run may be under way."""
     path = kubeconfig_path(ctx)
-    early = start_early(path, ctx.profile.kubernetes.context) if path else None  # runs while the client is imported
+    early = (
+        start_early(path, ctx.profile.kubernetes.context) if path else None
+    )  # runs while the client is imported
     try:
         return _client_for(ctx, path, early)
     except BaseException:
@@ -79,7 +89,9 @@ def _client_for(ctx: ProbeContext, path: str | None, early: EarlyRun | None) -> 
 
     # A fresh Configuration, never the library's process-wide default (other runs, other clusters).
     cfg = type.__call__(client.Configuration)
-    cfg.retries = 0  # the engine retries probes; a hidden HTTP retry would outlast the probe's timeout
+    cfg.retries = (
+        0  # the engine retries probes; a hidden HTTP retry would outlast the probe's timeout
+    )
     # One connection per concurrent call: probes run `concurrency` at once, and a probe may make independent calls at once
     # (find_all); a full pool would open, then drop, a connection (a TLS handshake) for each call beyond it.
     cfg.connection_pool_maxsize = max(ctx.profile.run.concurrency, 4) * 2
@@ -91,7 +103,9 @@ def _client_for(ctx: ProbeContext, path: str | None, early: EarlyRun | None) -> 
     except config.ConfigException as exc:
         where = "in-cluster config" if path is None else f"kubeconfig {path}"
         raise ProbeError(f"{where}: {' '.join(str(exc).split())}") from None
-    except Exception as exc:  # e.g. YAML errors, whose text may quote the file (and a token): name the type only
+    except (
+        Exception
+    ) as exc:  # e.g. YAML errors, whose text may quote the file (and a token): name the type only
         raise ProbeError(f"kubeconfig {path}: unreadable ({type(exc).__name__})") from None
 
 
@@ -104,7 +118,9 @@ def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any, early: EarlyRun | N
     merged = KubeConfigMerger(path)
     if merged.config is None:
         raise ConfigException("Invalid kube-config file. No configuration found.")
-    loader = KubeConfigLoader(config_dict=merged.config, active_context=ctx.profile.kubernetes.context or None)
+    loader = KubeConfigLoader(
+        config_dict=merged.config, active_context=ctx.profile.kubernetes.context or None
+    )
     section = take_exec_user(loader)
     if section is None and early is not None:
         early.discard()
@@ -112,9 +128,15 @@ def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any, early: EarlyRun | N
     api = client.ApiClient(configuration=cfg)
     if section is not None:
         cluster = getattr(loader, "_cluster", None)
-        origin = getattr(cluster, "path", None) or path.split(os.pathsep)[0]  # the file the cluster came from
-        credential = ExecCredential(section, os.path.dirname(os.path.abspath(origin)), cluster, early)
-        api.golive_credential = credential  # run by prepare(), before any deadline; kept with the client if it fails
+        origin = (
+            getattr(cluster, "path", None) or path.split(os.pathsep)[0]
+        )  # the file the cluster came from
+        credential = ExecCredential(
+            section, os.path.dirname(os.path.abspath(origin)), cluster, early
+        )
+        api.golive_credential = (
+            credential  # run by prepare(), before any deadline; kept with the client if it fails
+        )
     return api
 
 

@@ -40,8 +40,15 @@ class _Sources:
                     raise
                 self.unreadable[name] = "not verifiable (403)"
                 obj = None
-            cache[name] = None if obj is None else {*(obj.get("data") or {}), *(obj.get("binaryData") or {}),
-                                                    *(obj.get("stringData") or {})}
+            cache[name] = (
+                None
+                if obj is None
+                else {
+                    *(obj.get("data") or {}),
+                    *(obj.get("binaryData") or {}),
+                    *(obj.get("stringData") or {}),
+                }
+            )
         return cache[name]
 
     def _path(self, kind: str, name: str) -> str:
@@ -53,13 +60,26 @@ class _Sources:
         Only answers are kept (an object, or None for a 404); a failed read is left to
         `keys`, which reads it again and decides what the failure means.
         """
-        wanted = sorted({(kind, ref.get("name", "")) for dep in deployments for container, _ in rules.containers(rules.pod_spec(dep))
-                         for kind, ref in _references(container)})
+        wanted = sorted(
+            {
+                (kind, ref.get("name", ""))
+                for dep in deployments
+                for container, _ in rules.containers(rules.pod_spec(dep))
+                for kind, ref in _references(container)
+            }
+        )
         answers = self.k8s.find_all([self._path(kind, name) for kind, name in wanted])
         for (kind, name), obj in zip(wanted, answers, strict=True):
             if not isinstance(obj, Exception):
-                (self.configmaps if kind == "configmap" else self.secrets)[name] = None if obj is None else {
-                    *(obj.get("data") or {}), *(obj.get("binaryData") or {}), *(obj.get("stringData") or {})}
+                (self.configmaps if kind == "configmap" else self.secrets)[name] = (
+                    None
+                    if obj is None
+                    else {
+                        *(obj.get("data") or {}),
+                        *(obj.get("binaryData") or {}),
+                        *(obj.get("stringData") or {}),
+                    }
+                )
 
 
 def _references(container: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -67,14 +87,28 @@ def _references(container: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     found = []
     for var in container.get("env") or []:
         source = var.get("valueFrom") or {}
-        found += [(kind, source[key]) for key, kind in (("configMapKeyRef", "configmap"), ("secretKeyRef", "secret")) if source.get(key)]
+        found += [
+            (kind, source[key])
+            for key, kind in (("configMapKeyRef", "configmap"), ("secretKeyRef", "secret"))
+            if source.get(key)
+        ]
     for entry in container.get("envFrom") or []:
-        found += [(kind, entry[key]) for key, kind in (("configMapRef", "configmap"), ("secretRef", "secret")) if entry.get(key)]
+        found += [
+            (kind, entry[key])
+            for key, kind in (("configMapRef", "configmap"), ("secretRef", "secret"))
+            if entry.get(key)
+        ]
     return found
 
 
-def _check_refs(where: tuple[str, str, bool], container: dict[str, Any], sources: _Sources, problems: list[str],
-                notes: list[str], unread: list[Unread]) -> int:
+def _check_refs(
+    where: tuple[str, str, bool],
+    container: dict[str, Any],
+    sources: _Sources,
+    problems: list[str],
+    notes: list[str],
+    unread: list[Unread],
+) -> int:
     """Check each reference of one container (`where`: deployment, container, init); returns how many it has.
 
     A reference to a Secret the role may not read goes to `unread`, for the pods to decide (k8s_infer).
@@ -89,22 +123,34 @@ def _check_refs(where: tuple[str, str, bool], container: dict[str, Any], sources
         keys = sources.keys(kind, name)
         if kind == "secret" and name in sources.unreadable:
             if not optional:
-                unread.append(Unread(label, deployment, container_name, init, what, name, key or None))
+                unread.append(
+                    Unread(label, deployment, container_name, init, what, name, key or None)
+                )
             else:  # an optional one never stops a container: nothing for the pods to show, nothing to require
                 notes.append(f"{label}: {what} -> secret {name}: not readable (403), optional")
         elif keys is None:
-            (notes if optional else problems).append(f"{label}: {what} -> {kind} {name}, which does not exist"
-                                                     + (" (optional)" if optional else ""))
+            (notes if optional else problems).append(
+                f"{label}: {what} -> {kind} {name}, which does not exist"
+                + (" (optional)" if optional else "")
+            )
         elif key is not None and key not in keys:
-            (notes if optional else problems).append(f"{label}: {what} -> {kind} {name} has no key {key}"
-                                                     + (" (optional)" if optional else ""))
+            (notes if optional else problems).append(
+                f"{label}: {what} -> {kind} {name} has no key {key}"
+                + (" (optional)" if optional else "")
+            )
 
     for var in container.get("env") or []:
         source = var.get("valueFrom") or {}
         for ref_name, kind in (("configMapKeyRef", "configmap"), ("secretKeyRef", "secret")):
             ref = source.get(ref_name)
             if ref:
-                check(kind, ref.get("name", ""), ref.get("key", ""), bool(ref.get("optional")), var.get("name", "?"))
+                check(
+                    kind,
+                    ref.get("name", ""),
+                    ref.get("key", ""),
+                    bool(ref.get("optional")),
+                    var.get("name", "?"),
+                )
     for entry in container.get("envFrom") or []:
         for ref_name, kind in (("configMapRef", "configmap"), ("secretRef", "secret")):
             ref = entry.get(ref_name)
@@ -113,7 +159,9 @@ def _check_refs(where: tuple[str, str, bool], container: dict[str, Any], sources
     return count
 
 
-def _defined_names(container: dict[str, Any], sources: _Sources) -> tuple[set[str], set[str], list[str]]:
+def _defined_names(
+    container: dict[str, Any], sources: _Sources
+) -> tuple[set[str], set[str], list[str]]:
     """(names defined, names defined empty, envFrom Secrets whose keys are unknown) of one container."""
     defined, empty, unread = set(), set(), []
     for var in container.get("env") or []:
@@ -151,8 +199,17 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         for container, init in rules.containers(rules.pod_spec(dep)):
             label = f"deployment/{name}/{container.get('name', '?')}{' (init)' if init else ''}"
             count = len(container.get("env") or []) + len(container.get("envFrom") or [])
-            refs += _check_refs((name, str(container.get("name", "?")), init), container, sources, problems, notes, unread)
-            if not init:  # the seed counts `containers[].env`; init containers may rightly have none
+            refs += _check_refs(
+                (name, str(container.get("name", "?")), init),
+                container,
+                sources,
+                problems,
+                notes,
+                unread,
+            )
+            if (
+                not init
+            ):  # the seed counts `containers[].env`; init containers may rightly have none
                 lines.append(f"{label}: {count} env entries")
                 if not count:
                     problems.append(f"{label} defines no env")
@@ -163,19 +220,39 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     undecided = [i.undecided for i in inferred if i.undecided]
     resolved = [i.resolved for i in inferred if i.resolved]
     scope = f"{len(by_name)} deployments of {ctx.profile.target.namespace}, {refs} ConfigMap/Secret references"
-    how = (f"; {len(resolved)} references to Secrets this role may not read inferred resolved from the pods' containers"
-           if resolved else "")
-    evidence = "\n".join([*problems, *undecided, *notes, *resolved, *lines, f"checked {scope}{how}"])
+    how = (
+        f"; {len(resolved)} references to Secrets this role may not read inferred resolved from the pods' containers"
+        if resolved
+        else ""
+    )
+    evidence = "\n".join(
+        [*problems, *undecided, *notes, *resolved, *lines, f"checked {scope}{how}"]
+    )
     if problems:
-        return failed("; ".join(problems[:4]) + (f" and {len(problems) - 4} more" if len(problems) > 4 else ""), evidence)
+        return failed(
+            "; ".join(problems[:4])
+            + (f" and {len(problems) - 4} more" if len(problems) > 4 else ""),
+            evidence,
+        )
     if undecided:
         named = sorted({u.split(" -> ", 1)[1].split(":")[0] for u in undecided})
-        return errored(f"not verifiable (403, and no pod shows it): {', '.join(named)}; the rest of {scope} resolves", evidence)
+        return errored(
+            f"not verifiable (403, and no pod shows it): {', '.join(named)}; the rest of {scope} resolves",
+            evidence,
+        )
     named = " and required env names set" if any(required.values()) else ""
-    return passed(f"every container defines env, all references resolve{named} ({scope}{how})", evidence)
+    return passed(
+        f"every container defines env, all references resolve{named} ({scope}{how})", evidence
+    )
 
 
-def _check_required(ctx: ProbeContext, by_name: dict[str, Any], sources: _Sources, problems: list[str], lines: list[str]) -> None:
+def _check_required(
+    ctx: ProbeContext,
+    by_name: dict[str, Any],
+    sources: _Sources,
+    problems: list[str],
+    lines: list[str],
+) -> None:
     """Each deployment (profile services plus those named in target.required_env) sets its required names non-empty."""
     required = ctx.profile.target.required_env
     names = list(dict.fromkeys([*ctx.profile.target.services, *(k for k in required if k != "*")]))
@@ -193,8 +270,12 @@ def _check_required(ctx: ProbeContext, by_name: dict[str, Any], sources: _Source
         absent = [v for v in wanted if v not in defined and v not in empty]
         blank = [v for v in wanted if v in empty]
         note = f" (envFrom Secret {', '.join(unread)} not read)" if unread and absent else ""
-        lines.append(f"deployment/{name}: {len(wanted) - len(absent) - len(blank)}/{len(wanted)} required env vars set"
-                     + (f"; missing {', '.join(absent)}" if absent else "") + (f"; empty {', '.join(blank)}" if blank else "") + note)
+        lines.append(
+            f"deployment/{name}: {len(wanted) - len(absent) - len(blank)}/{len(wanted)} required env vars set"
+            + (f"; missing {', '.join(absent)}" if absent else "")
+            + (f"; empty {', '.join(blank)}" if blank else "")
+            + note
+        )
         if absent:
             problems.append(f"deployment/{name} lacks {', '.join(absent)}{note}")
         if blank:
@@ -220,10 +301,15 @@ def secret_refs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
                 if source.get("secretKeyRef"):
                     refs.append(f"{where} from secret {source['secretKeyRef'].get('name', '?')}")
                 elif source.get("configMapKeyRef"):
-                    problems.append(f"{where} comes from configmap {source['configMapKeyRef'].get('name', '?')}, not a Secret")
+                    problems.append(
+                        f"{where} comes from configmap {source['configMapKeyRef'].get('name', '?')}, not a Secret"
+                    )
                 elif var.get("value"):  # the value itself is never shown
                     problems.append(f"{where} is a literal value (use valueFrom.secretKeyRef)")
     evidence = "\n".join(problems + refs) or "no secret-like env vars found"
     if problems:
-        return failed(f"secret-like env vars not from Secrets: {'; '.join(p.removeprefix('deployment/') for p in problems)}", evidence)
+        return failed(
+            f"secret-like env vars not from Secrets: {'; '.join(p.removeprefix('deployment/') for p in problems)}",
+            evidence,
+        )
     return passed(f"all {len(refs)} secret-like env vars come from Secrets", evidence)

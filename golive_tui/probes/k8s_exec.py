@@ -48,10 +48,16 @@ def prepare(ctx: ProbeContext) -> None:
 def _pick_pod(k8s: K8s, namespace: str, deployment: dict[str, Any]) -> dict[str, Any]:
     """A Ready pod of the deployment (kubectl picks one the same way), else ProbeError."""
     selector = rules.spec(deployment).get("selector")
-    pods = [p for p in k8s.list(ns_path(k8s.ctx, "v1", "pods", namespace=namespace)) if rules.selector_matches(selector, rules.labels(p))]
+    pods = [
+        p
+        for p in k8s.list(ns_path(k8s.ctx, "v1", "pods", namespace=namespace))
+        if rules.selector_matches(selector, rules.labels(p))
+    ]
     ready = sorted((p for p in pods if rules.condition_true(p)), key=rules.name)
     if not ready:
-        raise ProbeError(f"no Ready pod of deployment/{rules.name(deployment)} to exec in ({len(pods)} pods)")
+        raise ProbeError(
+            f"no Ready pod of deployment/{rules.name(deployment)} to exec in ({len(pods)} pods)"
+        )
     return ready[0]
 
 
@@ -75,7 +81,8 @@ def _handshake_failure(k8s: K8s, text: str) -> str:
         user = re.search(r'User "([^"]+)"', message)
         scope = re.search(r'in the namespace "([^"]+)"', message)
         return f"exec forbidden for {safe_line(user[1]) if user else 'this user'}" + (
-            f" (cannot create pods/exec in namespace {safe_line(scope[1])})" if scope else "")
+            f" (cannot create pods/exec in namespace {safe_line(scope[1])})" if scope else ""
+        )
     return k8s.api_error(code, body.encode())
 
 
@@ -88,12 +95,17 @@ def _exit_status(raw: str) -> tuple[int | None, str]:
     if data.get("status") == "Success":
         return 0, ""
     for cause in (data.get("details") or {}).get("causes") or []:
-        if cause.get("reason") == "ExitCode" and str(cause.get("message", "")).lstrip("-").isdigit():
+        if (
+            cause.get("reason") == "ExitCode"
+            and str(cause.get("message", "")).lstrip("-").isdigit()
+        ):
             return int(cause["message"]), str(data.get("message", ""))
     return None, str(data.get("message") or data.get("reason") or "exec ended without a status")
 
 
-def run_in_pod(k8s: K8s, namespace: str, pod: str, container: str, argv: list[str]) -> tuple[int | None, str, str]:
+def run_in_pod(
+    k8s: K8s, namespace: str, pod: str, container: str, argv: list[str]
+) -> tuple[int | None, str, str]:
     """(exit status, output, status message) of `argv` in the pod, within the probe's time left."""
     from kubernetes.client.exceptions import ApiException
     from kubernetes.stream.ws_client import WSClient, get_websocket_url
@@ -101,11 +113,20 @@ def run_in_pod(k8s: K8s, namespace: str, pod: str, container: str, argv: list[st
     # The exec URL and its auth headers as `kubectl exec` sends them, straight to the client's
     # websocket layer: building CoreV1Api (for `stream()`) would make pydantic build hundreds
     # of model classes first — 1.3 s of CPU that every other probe of the run waits behind.
-    query = [("command", arg) for arg in argv] + [("container", container), ("stderr", "true"),
-                                                   ("stdin", "false"), ("stdout", "true"), ("tty", "false")]
+    query = [("command", arg) for arg in argv] + [
+        ("container", container),
+        ("stderr", "true"),
+        ("stdin", "false"),
+        ("stdout", "true"),
+        ("tty", "false"),
+    ]
     token = k8s.authorise()  # an exec plugin's credential, current (set-up time, not the probe's)
-    _, url, headers, _, _ = k8s.api.param_serialize("GET", f"/api/v1/namespaces/{namespace}/pods/{pod}/exec",
-                                                    query_params=query, auth_settings=["BearerToken"])
+    _, url, headers, _, _ = k8s.api.param_serialize(
+        "GET",
+        f"/api/v1/namespaces/{namespace}/pods/{pod}/exec",
+        query_params=query,
+        auth_settings=["BearerToken"],
+    )
     if token:
         headers["Authorization"] = f"Bearer {token}"
     left = k8s.left()
@@ -117,7 +138,9 @@ def run_in_pod(k8s: K8s, namespace: str, pod: str, container: str, argv: list[st
             outcome["ws"] = ws
             ws.run_forever(timeout=max(0.05, k8s.left()))
             outcome["open"] = ws.is_open()
-            outcome["status"] = ws.read_channel(ERROR_CHANNEL)  # before read_all(), which empties every channel
+            outcome["status"] = ws.read_channel(
+                ERROR_CHANNEL
+            )  # before read_all(), which empties every channel
             outcome["output"] = ws.read_all()
             ws.close()
         except ApiException as exc:
@@ -134,7 +157,9 @@ def run_in_pod(k8s: K8s, namespace: str, pod: str, container: str, argv: list[st
         ws = outcome.get("ws")
         if ws is not None:
             ws.close()
-        raise ProbeError(f"timed out after {k8s.ctx.timeout:g}s running {' '.join(argv)} in pod {pod}")
+        raise ProbeError(
+            f"timed out after {k8s.ctx.timeout:g}s running {' '.join(argv)} in pod {pod}"
+        )
     if "error" in outcome:
         raise ProbeError(_handshake_failure(k8s, outcome["error"]))
     code, message = _exit_status(outcome.get("status", ""))
@@ -144,17 +169,24 @@ def run_in_pod(k8s: K8s, namespace: str, pod: str, container: str, argv: list[st
 @probe("k8s.exec", ExecParams, blocking=True, prepare=prepare)
 def exec_in_pod(ctx: ProbeContext, params: ExecParams) -> ProbeResult:
     """Run argv in a pod of a deployment (never locally); judge its exit status and output."""
-    prepare(ctx)  # done by the engine already; here for direct callers: imports are not the probe's time
+    prepare(
+        ctx
+    )  # done by the engine already; here for direct callers: imports are not the probe's time
     k8s = K8s(ctx)
     ns = params.namespace or ctx.profile.target.namespace
     deployment = k8s.find(ns_path(ctx, "apps/v1", "deployments", params.deployment, namespace=ns))
     if deployment is None:
-        return failed(f"deployment/{params.deployment} not found in namespace {ns}", f"GET deployment {ns}/{params.deployment}: 404")
+        return failed(
+            f"deployment/{params.deployment} not found in namespace {ns}",
+            f"GET deployment {ns}/{params.deployment}: 404",
+        )
     pod = _pick_pod(k8s, ns, deployment)
     names = [c.get("name", "") for c in rules.spec(pod).get("containers") or []]
     container = params.container or (names[0] if names else "")
     if container not in names:
-        raise ProbeError(f"pod {rules.name(pod)} has no container {container!r} (containers: {', '.join(names) or 'none'})")
+        raise ProbeError(
+            f"pod {rules.name(pod)} has no container {container!r} (containers: {', '.join(names) or 'none'})"
+        )
     shown = " ".join(params.argv)
     started = time.monotonic()
     code, output, message = run_in_pod(k8s, ns, rules.name(pod), container, params.argv)
@@ -163,10 +195,20 @@ def exec_in_pod(ctx: ProbeContext, params: ExecParams) -> ProbeResult:
     where = f"pod {rules.name(pod)}, container {container}, namespace {ns}"
     evidence = f"$ {shown}  (in {where}; exit {'?' if code is None else code}, {took:.1f}s)\n{tail}".rstrip()
     if code is None:
-        raise ProbeError(f"{shown} did not run in pod {rules.name(pod)}: {safe_line(message)[:200]}")
+        raise ProbeError(
+            f"{shown} did not run in pod {rules.name(pod)}: {safe_line(message)[:200]}"
+        )
     if params.expect_exit is not None and code != params.expect_exit:
-        return failed(f"{shown} in deployment/{params.deployment} exited {code} (expected {params.expect_exit})", evidence)
+        return failed(
+            f"{shown} in deployment/{params.deployment} exited {code} (expected {params.expect_exit})",
+            evidence,
+        )
     if params.pattern and not re.search(params.pattern, output):
-        return failed(f"{shown} in deployment/{params.deployment}: output lacks /{params.pattern}/", evidence)
-    return passed(f"{shown} in deployment/{params.deployment} exited {code}"
-                  + (f" and printed /{params.pattern}/" if params.pattern else ""), evidence)
+        return failed(
+            f"{shown} in deployment/{params.deployment}: output lacks /{params.pattern}/", evidence
+        )
+    return passed(
+        f"{shown} in deployment/{params.deployment} exited {code}"
+        + (f" and printed /{params.pattern}/" if params.pattern else ""),
+        evidence,
+    )

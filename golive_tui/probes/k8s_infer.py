@@ -58,8 +58,10 @@ class PodStates:
         self.by_deployment: dict[str, list[dict[str, Any]]] = {}
         for name, dep in deployments.items():
             selector = (dep.get("spec") or {}).get("selector")
-            self.by_deployment[name] = sorted((p for p in pods if rules.selector_matches(selector, rules.labels(p))),
-                                              key=lambda p: str(p.get("metadata", {}).get("name", "")))
+            self.by_deployment[name] = sorted(
+                (p for p in pods if rules.selector_matches(selector, rules.labels(p))),
+                key=lambda p: str(p.get("metadata", {}).get("name", "")),
+            )
 
     def decide(self, ref: Unread) -> Inferred:
         target = f"secret {ref.secret}" + (f" key {ref.key}" if ref.key else "")
@@ -71,29 +73,53 @@ class PodStates:
             waiting = state.get("waiting") or {}
             message = " ".join(str(waiting.get("message") or "").split())
             if waiting.get("reason") == CONFIG_ERROR and self._names(message, ref):
-                missing = f"has no key {ref.key}" if ref.key and "couldn't find key" in message else "which does not exist"
-                return Inferred(problem=f"{ref.label}: {ref.what} -> secret {ref.secret} {missing} "
-                                        f"(inferred: pod {pod_name} {CONFIG_ERROR}: {message})")
+                missing = (
+                    f"has no key {ref.key}"
+                    if ref.key and "couldn't find key" in message
+                    else "which does not exist"
+                )
+                return Inferred(
+                    problem=f"{ref.label}: {ref.what} -> secret {ref.secret} {missing} "
+                    f"(inferred: pod {pod_name} {CONFIG_ERROR}: {message})"
+                )
             running = state.get("running")
-            done = (state.get("terminated") or {}).get("reason") == "Completed" if ref.init else False
+            done = (
+                (state.get("terminated") or {}).get("reason") == "Completed" if ref.init else False
+            )
             if started is None and (running or done):
-                started = (pod_name, str((running or state.get("terminated") or {}).get("startedAt", "?")))
+                started = (
+                    pod_name,
+                    str((running or state.get("terminated") or {}).get("startedAt", "?")),
+                )
         if started is not None:
             pod_name, since = started
-            return Inferred(resolved=f"{ref.label}: {ref.what} -> {target}: Secret not readable (403); resolved when pod "
-                                     f"{pod_name}'s container started ({since}), inferred from its state "
-                                     "(a key removed since shows at the next restart)")
-        seen = f"{len(pods)} pods, none with this container started or in {CONFIG_ERROR}" if pods else "no pods"
-        return Inferred(undecided=f"{ref.label}: {ref.what} -> {target}: not verifiable (403; {seen})")
+            return Inferred(
+                resolved=f"{ref.label}: {ref.what} -> {target}: Secret not readable (403); resolved when pod "
+                f"{pod_name}'s container started ({since}), inferred from its state "
+                "(a key removed since shows at the next restart)"
+            )
+        seen = (
+            f"{len(pods)} pods, none with this container started or in {CONFIG_ERROR}"
+            if pods
+            else "no pods"
+        )
+        return Inferred(
+            undecided=f"{ref.label}: {ref.what} -> {target}: not verifiable (403; {seen})"
+        )
 
     def _names(self, message: str, ref: Unread) -> bool:
         """True if a CreateContainerConfigError message is about this reference's Secret (and key)."""
         if f'secret "{ref.secret}" not found' in message:
             return True
-        return bool(ref.key) and f"couldn't find key {ref.key} in Secret {self.namespace}/{ref.secret}" in message
+        return (
+            bool(ref.key)
+            and f"couldn't find key {ref.key} in Secret {self.namespace}/{ref.secret}" in message
+        )
 
 
 def _container_state(pod: dict[str, Any], container: str, init: bool) -> dict[str, Any]:
-    statuses = (pod.get("status") or {}).get("initContainerStatuses" if init else "containerStatuses") or []
+    statuses = (pod.get("status") or {}).get(
+        "initContainerStatuses" if init else "containerStatuses"
+    ) or []
     found = next((s for s in statuses if s.get("name") == container), None)
     return (found or {}).get("state") or {}

@@ -18,8 +18,11 @@ from .k8s_client import K8s, ns_path
 
 def _probes_path(pod: dict[str, Any], path: str) -> bool:
     wanted = path.rstrip("/") or "/"
-    return any(((c.get("readinessProbe") or {}).get("httpGet") or {}).get("path", "").rstrip("/") == wanted.rstrip("/")
-               for c in rules.spec(pod).get("containers") or [])
+    return any(
+        ((c.get("readinessProbe") or {}).get("httpGet") or {}).get("path", "").rstrip("/")
+        == wanted.rstrip("/")
+        for c in rules.spec(pod).get("containers") or []
+    )
 
 
 def health_from_readiness(k8s: K8s, service: str, path: str) -> tuple[str, str] | None:
@@ -27,10 +30,16 @@ def health_from_readiness(k8s: K8s, service: str, path: str) -> tuple[str, str] 
     try:
         svc = k8s.find(ns_path(k8s.ctx, "v1", "services", service))
         if svc is None:
-            return "service not found", f"{service}: no such Service (read instead of the forbidden proxy)"
+            return (
+                "service not found",
+                f"{service}: no such Service (read instead of the forbidden proxy)",
+            )
         selector = {"matchLabels": rules.spec(svc).get("selector") or {}}
-        pods = [p for p in k8s.list(ns_path(k8s.ctx, "v1", "pods")) if selector["matchLabels"]
-                and rules.selector_matches(selector, rules.labels(p))]
+        pods = [
+            p
+            for p in k8s.list(ns_path(k8s.ctx, "v1", "pods"))
+            if selector["matchLabels"] and rules.selector_matches(selector, rules.labels(p))
+        ]
     except ProbeError:
         return None  # pods forbidden too: nothing visible decides
     probed = [p for p in pods if _probes_path(p, path)]
@@ -38,8 +47,10 @@ def health_from_readiness(k8s: K8s, service: str, path: str) -> tuple[str, str] 
         return None
     ready = [rules.name(p) for p in probed if rules.condition_true(p)]
     not_ready = [rules.name(p) for p in probed if not rules.condition_true(p)]
-    how = (f"inferred from readiness: {len(ready)}/{len(probed)} pods Ready, their readiness probe is GET {path} "
-           "(Ready: the kubelet's last check answered 2xx/3xx; the service proxy is forbidden to this role)")
+    how = (
+        f"inferred from readiness: {len(ready)}/{len(probed)} pods Ready, their readiness probe is GET {path} "
+        "(Ready: the kubelet's last check answered 2xx/3xx; the service proxy is forbidden to this role)"
+    )
     if not_ready:
         return "not Ready", f"{service}: {how}; not Ready: {', '.join(not_ready[:4])}"
     return "ok", f"{service}: {how}"

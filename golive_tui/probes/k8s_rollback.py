@@ -22,7 +22,9 @@ def _revision(obj: dict[str, Any]) -> int:
 
 
 def _images(obj: dict[str, Any]) -> str:
-    containers = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get("containers") or []
+    containers = (((obj.get("spec") or {}).get("template") or {}).get("spec") or {}).get(
+        "containers"
+    ) or []
     return ", ".join(str(c.get("image", "?")) for c in containers) or "?"
 
 
@@ -41,7 +43,9 @@ def rollback_history(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             if ref.get("kind") == "Deployment" and ref.get("controller"):
                 owned.setdefault(str(ref.get("name")), []).append(rs)
     found = Findings()
-    found.line(f"namespace {ctx.profile.target.namespace}: {len(deploys)} deployments, {len(sets)} ReplicaSets")
+    found.line(
+        f"namespace {ctx.profile.target.namespace}: {len(deploys)} deployments, {len(sets)} ReplicaSets"
+    )
     for service in services:
         deploy = deploys.get(service)
         if deploy is None:
@@ -49,17 +53,26 @@ def rollback_history(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             continue
         limit = (deploy.get("spec") or {}).get("revisionHistoryLimit", 10)
         current = _revision(deploy)
-        older = sorted((rs for rs in owned.get(service, []) if 0 < _revision(rs) < current), key=_revision)
+        older = sorted(
+            (rs for rs in owned.get(service, []) if 0 < _revision(rs) < current), key=_revision
+        )
         where = f"  deployment/{service}: revision {current or '?'}, revisionHistoryLimit {limit}"
         if limit == 0:
-            found.problem(f"deployment/{service} keeps no history (revisionHistoryLimit 0)", f"{where}: NO HISTORY KEPT")
+            found.problem(
+                f"deployment/{service} keeps no history (revisionHistoryLimit 0)",
+                f"{where}: NO HISTORY KEPT",
+            )
         elif not older:
-            found.problem(f"deployment/{service} has no previous revision to roll back to",
-                          f"{where}: no older ReplicaSet (first rollout, or history pruned)")
+            found.problem(
+                f"deployment/{service} has no previous revision to roll back to",
+                f"{where}: no older ReplicaSet (first rollout, or history pruned)",
+            )
         else:
             previous = older[-1]
-            found.line(f"{where}: rollback to revision {_revision(previous)} "
-                       f"({previous['metadata'].get('name')}, {_images(previous)}); now {_images(deploy)}")
+            found.line(
+                f"{where}: rollback to revision {_revision(previous)} "
+                f"({previous['metadata'].get('name')}, {_images(previous)}); now {_images(deploy)}"
+            )
     if not services:
         return failed("no service to check", found.evidence)
     return found.result(f"{len(services)} deployments can roll back to their previous revision")

@@ -11,7 +11,9 @@ from typing import Any
 
 Obj = dict[str, Any]
 
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|(^|_)KEY($|_)")
+SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|(^|_)KEY($|_)"
+)
 NOT_A_SECRET = re.compile(r"_(FILE|PATH|DIR|NAME|REF)$")
 """`JWT_SECRET_FILE=/run/secrets/jwt` names where a secret lives, which is fine as a literal."""
 
@@ -61,8 +63,12 @@ def selector_matches(selector: Obj | None, pod_labels: dict[str, str]) -> bool:
     for expr in selector.get("matchExpressions") or []:
         key, values = expr.get("key", ""), expr.get("values") or []
         present, value = key in pod_labels, pod_labels.get(key)
-        ok = {"In": present and value in values, "NotIn": not present or value not in values,
-              "Exists": present, "DoesNotExist": not present}.get(expr.get("operator", ""), False)
+        ok = {
+            "In": present and value in values,
+            "NotIn": not present or value not in values,
+            "Exists": present,
+            "DoesNotExist": not present,
+        }.get(expr.get("operator", ""), False)
         if not ok:
             return False
     return True
@@ -72,12 +78,18 @@ def selector_text(selector: Obj | None) -> str:
     if selector is None:
         return "(no selector)"
     parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    parts += [f"{e.get('key')} {e.get('operator')} ({','.join(e.get('values') or [])})" for e in selector.get("matchExpressions") or []]
+    parts += [
+        f"{e.get('key')} {e.get('operator')} ({','.join(e.get('values') or [])})"
+        for e in selector.get("matchExpressions") or []
+    ]
     return ", ".join(parts) or "(everything)"
 
 
 def condition_true(obj: Obj, kind: str = "Ready") -> bool:
-    return any(c.get("type") == kind and c.get("status") == "True" for c in status(obj).get("conditions") or [])
+    return any(
+        c.get("type") == kind and c.get("status") == "True"
+        for c in status(obj).get("conditions") or []
+    )
 
 
 def replicas(deployment: Obj) -> int:
@@ -103,7 +115,10 @@ def pdb_blocks_all(pdb: Obj, pods: int) -> str:
         if _scaled(budget["maxUnavailable"], pods, round_up=True) <= 0:
             return f"maxUnavailable {budget['maxUnavailable']}"
         return ""
-    if budget.get("minAvailable") is not None and _scaled(budget["minAvailable"], pods, round_up=True) >= pods:
+    if (
+        budget.get("minAvailable") is not None
+        and _scaled(budget["minAvailable"], pods, round_up=True) >= pods
+    ):
         return f"minAvailable {budget['minAvailable']} of {pods} pods"
     return ""
 
@@ -133,7 +148,14 @@ def container_findings(pod_spec: Obj) -> list[tuple[str, list[str]]]:
         non_root = own_non_root if own_non_root is not None else pod_sc.get("runAsNonRoot")
         reasons = []
         if user == 0:
-            reasons.append("runAsUser 0 (root)" + (" overrides the pod's runAsNonRoot" if own_user == 0 and pod_sc.get("runAsNonRoot") else ""))
+            reasons.append(
+                "runAsUser 0 (root)"
+                + (
+                    " overrides the pod's runAsNonRoot"
+                    if own_user == 0 and pod_sc.get("runAsNonRoot")
+                    else ""
+                )
+            )
         elif not (non_root or (user is not None and user > 0)):
             reasons.append("may run as root (no runAsNonRoot: true or runAsUser > 0)")
         if sc.get("privileged"):
@@ -158,8 +180,14 @@ def pod_problems(pod: Obj, max_restarts: int) -> list[str]:
         if int(cs.get("restartCount") or 0) > max_restarts:
             found.append(f"{cs['restartCount']} restarts")
     if not condition_true(pod) and not found:
-        waiting = [w["reason"] for cs in statuses if (w := (cs.get("state") or {}).get("waiting")) and w.get("reason")]
-        found.append(f"not Ready ({waiting[0] if waiting else status(pod).get('phase', 'Unknown')})")
+        waiting = [
+            w["reason"]
+            for cs in statuses
+            if (w := (cs.get("state") or {}).get("waiting")) and w.get("reason")
+        ]
+        found.append(
+            f"not Ready ({waiting[0] if waiting else status(pod).get('phase', 'Unknown')})"
+        )
     elif not condition_true(pod):
         found.append("not Ready")
     return found
@@ -167,8 +195,11 @@ def pod_problems(pod: Obj, max_restarts: int) -> list[str]:
 
 def alert_names(data: dict[str, str]) -> list[str]:
     """The `alert:` rules of a Prometheus rules ConfigMap, by name, as `grep alert:` would find them."""
-    return [m[1].strip().strip("'\"") or "(unnamed)" for text in data.values()
-            for m in re.finditer(r"(?m)^\s*(?:-\s*)?alert:\s*(.*)$", text)]
+    return [
+        m[1].strip().strip("'\"") or "(unnamed)"
+        for text in data.values()
+        for m in re.finditer(r"(?m)^\s*(?:-\s*)?alert:\s*(.*)$", text)
+    ]
 
 
 def version_tuple(text: str) -> tuple[int, ...]:

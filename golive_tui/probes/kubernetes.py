@@ -63,7 +63,9 @@ def cluster(ctx: ProbeContext, params: ClusterParams) -> ProbeResult:
     nodes = k8s.list("/api/v1/nodes")
     ready = sum(rules.condition_true(n) for n in nodes)
     evidence = f"API server {k8s.host}: Kubernetes {version} ({info.get('platform', '?')})\n{ready}/{len(nodes)} nodes Ready"
-    if params.min_version and rules.version_tuple(version) < rules.version_tuple(params.min_version):
+    if params.min_version and rules.version_tuple(version) < rules.version_tuple(
+        params.min_version
+    ):
         return failed(f"Kubernetes {version} is older than {params.min_version}", evidence)
     if not ready:
         return failed(f"Kubernetes {version} has no Ready node ({len(nodes)} nodes)", evidence)
@@ -88,7 +90,9 @@ def nodes(ctx: ProbeContext, params: NodeParams) -> ProbeResult:
         else:
             zones.setdefault(zone, []).append(node_name)
     ready = sum(len(names) for names in zones.values())
-    evidence = "\n".join([f"{zone}: {', '.join(sorted(names))}" for zone, names in sorted(zones.items())] + left_out)
+    evidence = "\n".join(
+        [f"{zone}: {', '.join(sorted(names))}" for zone, names in sorted(zones.items())] + left_out
+    )
     summary = f"{ready} Ready nodes in {len(zones)} zones"
     if ready < params.min_ready or len(zones) < params.min_zones:
         extra = f"; {', '.join(left_out)}" if left_out else ""
@@ -103,23 +107,36 @@ def load_balancer(ctx: ProbeContext, params: LoadBalancerParams) -> ProbeResult:
     name, ns = params.service or ctx.profile.target.gateway_service, ctx.profile.target.namespace
     svc = k8s.find(ns_path(ctx, "v1", "services", name))
     if svc is None:
-        return failed(f"service/{name} not found in namespace {ns}", f"GET service {ns}/{name}: 404")
-    ingress = [i.get("hostname") or i.get("ip") for i in (rules.status(svc).get("loadBalancer") or {}).get("ingress") or []
-               if i.get("hostname") or i.get("ip")]
+        return failed(
+            f"service/{name} not found in namespace {ns}", f"GET service {ns}/{name}: 404"
+        )
+    ingress = [
+        i.get("hostname") or i.get("ip")
+        for i in (rules.status(svc).get("loadBalancer") or {}).get("ingress") or []
+        if i.get("hostname") or i.get("ip")
+    ]
     selector = rules.spec(svc).get("selector") or {}
     kind = rules.spec(svc).get("type", "ClusterIP")
     pods = []
     if selector:
-        pods = k8s.list(ns_path(ctx, "v1", "pods"), labelSelector=",".join(f"{k}={v}" for k, v in selector.items()))
+        pods = k8s.list(
+            ns_path(ctx, "v1", "pods"),
+            labelSelector=",".join(f"{k}={v}" for k, v in selector.items()),
+        )
     ready = sum(rules.condition_true(p) for p in pods)
-    evidence = (f"service/{name}: type {kind}, ingress {', '.join(ingress) or '(none)'}\n"
-                f"selector {','.join(f'{k}={v}' for k, v in selector.items()) or '(none)'}: {ready}/{len(pods)} pods Ready")
+    evidence = (
+        f"service/{name}: type {kind}, ingress {', '.join(ingress) or '(none)'}\n"
+        f"selector {','.join(f'{k}={v}' for k, v in selector.items()) or '(none)'}: {ready}/{len(pods)} pods Ready"
+    )
     if kind != "LoadBalancer":
         return failed(f"service/{name} is {kind}, not LoadBalancer", evidence)
     if not ingress:
         return failed(f"service/{name} has no load balancer address yet", evidence)
     if not ready:
-        return failed(f"service/{name} at {ingress[0]} has no Ready pod behind it: health checks would fail", evidence)
+        return failed(
+            f"service/{name} at {ingress[0]} has no Ready pod behind it: health checks would fail",
+            evidence,
+        )
     return passed(f"service/{name} exposed at {ingress[0]} ({ready} Ready pods)", evidence)
 
 
@@ -138,10 +155,23 @@ def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResul
             problems.append(f"deployment/{name} not found")
             lines.append(f"deployment/{name}: not found in {ctx.profile.target.namespace}")
             continue
-        desired, available = rules.replicas(dep), int(rules.status(dep).get("availableReplicas") or 0)
-        mine = [p for p in pods if rules.selector_matches(rules.spec(dep).get("selector"), rules.labels(p))]
-        pod_issues = [f"pod {rules.name(p)}: {', '.join(found)}" for p in mine if (found := rules.pod_problems(p, params.max_restarts))]
-        lines.append(f"deployment/{name}: {available}/{desired} available, {sum(rules.condition_true(p) for p in mine)}/{len(mine)} pods Ready")
+        desired, available = (
+            rules.replicas(dep),
+            int(rules.status(dep).get("availableReplicas") or 0),
+        )
+        mine = [
+            p
+            for p in pods
+            if rules.selector_matches(rules.spec(dep).get("selector"), rules.labels(p))
+        ]
+        pod_issues = [
+            f"pod {rules.name(p)}: {', '.join(found)}"
+            for p in mine
+            if (found := rules.pod_problems(p, params.max_restarts))
+        ]
+        lines.append(
+            f"deployment/{name}: {available}/{desired} available, {sum(rules.condition_true(p) for p in mine)}/{len(mine)} pods Ready"
+        )
         lines += [f"  {issue}" for issue in pod_issues]
         if desired == 0:
             problems.append(f"deployment/{name}: scaled to 0 replicas")
@@ -165,25 +195,40 @@ def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     for h in hpas:
         ref, hs = rules.spec(h).get("scaleTargetRef") or {}, rules.spec(h)
         # The spec says what the HPA would do; its conditions say whether it can (metrics served, target scalable).
-        down = [c for c in rules.status(h).get("conditions") or []
-                if c.get("type") in ("AbleToScale", "ScalingActive") and c.get("status") == "False"]
-        lines.append(f"hpa/{rules.name(h)} -> {ref.get('kind')}/{ref.get('name')} "
-                     f"(min {hs.get('minReplicas') or 1}, max {hs.get('maxReplicas')})"
-                     + "".join(f"; {c['type']} False: {c.get('reason', '?')} {c.get('message', '')}".rstrip() for c in down))
+        down = [
+            c
+            for c in rules.status(h).get("conditions") or []
+            if c.get("type") in ("AbleToScale", "ScalingActive") and c.get("status") == "False"
+        ]
+        lines.append(
+            f"hpa/{rules.name(h)} -> {ref.get('kind')}/{ref.get('name')} "
+            f"(min {hs.get('minReplicas') or 1}, max {hs.get('maxReplicas')})"
+            + "".join(
+                f"; {c['type']} False: {c.get('reason', '?')} {c.get('message', '')}".rstrip()
+                for c in down
+            )
+        )
         if ref.get("kind") != "Deployment":
             continue
         if down:
-            stuck[ref.get("name", "")] = f"hpa/{rules.name(h)} cannot scale it ({down[0]['type']} False: {down[0].get('reason', '?')})"
+            stuck[ref.get("name", "")] = (
+                f"hpa/{rules.name(h)} cannot scale it ({down[0]['type']} False: {down[0].get('reason', '?')})"
+            )
         else:
             targeted.setdefault(ref.get("name", ""), []).append(rules.name(h))
     without = [s for s in services if s not in targeted]
-    lines += [f"deployment/{s}: " + (stuck[s] if s in stuck else "no HPA targets it") for s in without]
+    lines += [
+        f"deployment/{s}: " + (stuck[s] if s in stuck else "no HPA targets it") for s in without
+    ]
     if without:
         missing = [s for s in without if s not in stuck]
         parts = [f"no HPA for: {', '.join(missing)}"] if missing else []
         parts += [f"deployment/{s}: {stuck[s]}" for s in without if s in stuck]
         return failed("; ".join(parts), "\n".join(lines))
-    return passed(f"every deployment autoscaled ({len(services)} services, {len(hpas)} HPAs)", "\n".join(lines))
+    return passed(
+        f"every deployment autoscaled ({len(services)} services, {len(hpas)} HPAs)",
+        "\n".join(lines),
+    )
 
 
 @k8s_probe("k8s.pdb", NoParams)
@@ -196,8 +241,11 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
     def pods_selected(budget: Any) -> int:
         # All deployments of the namespace count, not only the profile's: that is what the budget guards.
-        return sum(rules.replicas(d) for d in by_name.values()
-                   if rules.selector_matches(rules.spec(budget).get("selector"), rules.template_labels(d)))
+        return sum(
+            rules.replicas(d)
+            for d in by_name.values()
+            if rules.selector_matches(rules.spec(budget).get("selector"), rules.template_labels(d))
+        )
 
     problems, lines = [], []
     for name in services:
@@ -206,22 +254,32 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             problems.append(f"deployment/{name} not found")
             continue
         pod_labels = rules.template_labels(dep)
-        covering = [b for b in pdbs if rules.selector_matches(rules.spec(b).get("selector"), pod_labels)]
+        covering = [
+            b for b in pdbs if rules.selector_matches(rules.spec(b).get("selector"), pod_labels)
+        ]
         if not covering:
             problems.append(f"deployment/{name}: no PDB selects its pods")
-            lines.append(f"deployment/{name} ({', '.join(f'{k}={v}' for k, v in pod_labels.items())}): no PDB")
+            lines.append(
+                f"deployment/{name} ({', '.join(f'{k}={v}' for k, v in pod_labels.items())}): no PDB"
+            )
             continue
-        lines.append(f"deployment/{name}: covered by {', '.join(f'pdb/{rules.name(b)} ({rules.pdb_budget(b)})' for b in covering)}")
+        lines.append(
+            f"deployment/{name}: covered by {', '.join(f'pdb/{rules.name(b)} ({rules.pdb_budget(b)})' for b in covering)}"
+        )
         for budget in covering:
             why = rules.pdb_blocks_all(budget, pods_selected(budget))
             if why:
                 problems.append(f"pdb/{rules.name(budget)} blocks all disruption of {name} ({why})")
     for budget in pdbs:
         if not pods_selected(budget):
-            lines.append(f"pdb/{rules.name(budget)} ({rules.selector_text(rules.spec(budget).get('selector'))}) selects no deployment's pods")
+            lines.append(
+                f"pdb/{rules.name(budget)} ({rules.selector_text(rules.spec(budget).get('selector'))}) selects no deployment's pods"
+            )
     if problems:
         return failed(_join(problems), "\n".join(lines))
-    return passed(f"all {len(services)} deployments covered by PDBs that allow disruption", "\n".join(lines))
+    return passed(
+        f"all {len(services)} deployments covered by PDBs that allow disruption", "\n".join(lines)
+    )
 
 
 @k8s_probe("k8s.container-security", NoParams)
@@ -237,13 +295,22 @@ def container_security(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         k8s.check_cancel()
         spec = rules.pod_spec(dep)
         checked += len(rules.containers(spec))
-        findings += [f"deployment/{name}/{label}: {'; '.join(reasons)}" for label, reasons in rules.container_findings(spec)]
+        findings += [
+            f"deployment/{name}/{label}: {'; '.join(reasons)}"
+            for label, reasons in rules.container_findings(spec)
+        ]
     scope = f"{checked} containers in {len(by_name)} deployments of {ctx.profile.target.namespace}"
     if findings:
         names = [f.split(":")[0].removeprefix("deployment/") for f in findings]
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
-        return failed(f"{len(findings)} of {checked} containers unsafe: {shown}", "\n".join([*findings, f"checked {scope}"]))
-    return passed(f"all {scope} hardened", f"checked {scope}: non-root, read-only root FS, no privilege escalation, not privileged")
+        return failed(
+            f"{len(findings)} of {checked} containers unsafe: {shown}",
+            "\n".join([*findings, f"checked {scope}"]),
+        )
+    return passed(
+        f"all {scope} hardened",
+        f"checked {scope}: non-root, read-only root FS, no privilege escalation, not privileged",
+    )
 
 
 @k8s_probe("k8s.alert-rules", AlertRuleParams)
@@ -255,10 +322,18 @@ def alert_rules(ctx: ProbeContext, params: AlertRuleParams) -> ProbeResult:
     minimum = params.min_alerts or ctx.profile.kubernetes.min_alert_rules
     cm = k8s.find(ns_path(ctx, "v1", "configmaps", name, namespace=ns))
     if cm is None:
-        return failed(f"configmap/{name} not found in namespace {ns}", f"GET configmap {ns}/{name}: 404")
+        return failed(
+            f"configmap/{name} not found in namespace {ns}", f"GET configmap {ns}/{name}: 404"
+        )
     data = cm.get("data") or {}
     alerts = rules.alert_names(data)
-    evidence = f"configmap {ns}/{name} ({', '.join(data) or 'no data'}): {len(alerts)} alert rules\n" + "\n".join(alerts)
+    evidence = (
+        f"configmap {ns}/{name} ({', '.join(data) or 'no data'}): {len(alerts)} alert rules\n"
+        + "\n".join(alerts)
+    )
     if len(alerts) < minimum:
-        return failed(f"{len(alerts)} alert rules in configmap {ns}/{name} (need at least {minimum})", evidence.rstrip())
+        return failed(
+            f"{len(alerts)} alert rules in configmap {ns}/{name} (need at least {minimum})",
+            evidence.rstrip(),
+        )
     return passed(f"{len(alerts)} alert rules in configmap {ns}/{name}", evidence.rstrip())

@@ -17,7 +17,17 @@ from typing import Any
 
 from pydantic import Field
 
-from .base import Findings, NoParams, NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, failed, probe
+from .base import (
+    Findings,
+    NoParams,
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    failed,
+    probe,
+)
 from .http_client import request
 from .threads import in_daemon_thread
 
@@ -32,7 +42,9 @@ class OperationParams(ProbeParams):
 
 def document_url(ctx: ProbeContext) -> str:
     if not ctx.profile.http.openapi_url:
-        raise NotConfigured("http.openapi_url is empty in the profile: set it to the published OpenAPI document")
+        raise NotConfigured(
+            "http.openapi_url is empty in the profile: set it to the published OpenAPI document"
+        )
     return ctx.profile.http.openapi_url
 
 
@@ -53,7 +65,9 @@ async def fetch_document(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
             document = None
     if not isinstance(document, dict):
         kind = reply.headers.get("content-type", "?")
-        raise ProbeError(f"GET {url} answered 200 with {kind}, not an OpenAPI document (JSON or YAML object)")
+        raise ProbeError(
+            f"GET {url} answered 200 with {kind}, not an OpenAPI document (JSON or YAML object)"
+        )
     return url, document
 
 
@@ -63,12 +77,19 @@ def _validate(document: dict[str, Any]) -> tuple[list[str], str]:
         from openapi_spec_validator import validate
         from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
     except ImportError:
-        errors = [] if ("openapi" in document or "swagger" in document) else ["no openapi/swagger version field"]
+        errors = (
+            []
+            if ("openapi" in document or "swagger" in document)
+            else ["no openapi/swagger version field"]
+        )
         if not (document.get("info") or {}).get("version"):
             errors.append("info.version missing")
         for path, item in (document.get("paths") or {}).items():
-            errors += [f"{m.upper()} {path}: no responses" for m, op in (item or {}).items()
-                       if isinstance(op, dict) and "responses" not in op and m in METHODS]
+            errors += [
+                f"{m.upper()} {path}: no responses"
+                for m, op in (item or {}).items()
+                if isinstance(op, dict) and "responses" not in op and m in METHODS
+            ]
         return errors, "structure only (openapi-spec-validator not installed)"
     try:
         validate(document)
@@ -110,7 +131,10 @@ def base_url(ctx: ProbeContext, document: dict[str, Any]) -> str:
 
 def concrete(path: str) -> str:
     """The path with every `{param}` replaced by PLACEHOLDER."""
-    return "/".join(PLACEHOLDER if part.startswith("{") and part.endswith("}") else part for part in path.split("/"))
+    return "/".join(
+        PLACEHOLDER if part.startswith("{") and part.endswith("}") else part
+        for part in path.split("/")
+    )
 
 
 @probe("http.openapi", NoParams, blocking=False)
@@ -121,17 +145,23 @@ async def openapi_document(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     version = str((document.get("info") or {}).get("version", ""))
     release = ctx.profile.target.release
     found = Findings()
-    found.line(f"GET {url} -> 200; {document.get('openapi') or document.get('swagger') or '?'} "
-               f"'{(document.get('info') or {}).get('title', '?')}' version {version or '?'}; "
-               f"{len(document.get('paths') or {})} paths; validated by {how}")
+    found.line(
+        f"GET {url} -> 200; {document.get('openapi') or document.get('swagger') or '?'} "
+        f"'{(document.get('info') or {}).get('title', '?')}' version {version or '?'}; "
+        f"{len(document.get('paths') or {})} paths; validated by {how}"
+    )
     for error in errors[:5]:
         found.problem(f"invalid: {error}", f"  invalid: {error}")
     if release and version != release:
-        found.problem(f"documents version {version or '(none)'}, not the release {release}",
-                      f"  info.version {version!r} != target.release {release!r}")
+        found.problem(
+            f"documents version {version or '(none)'}, not the release {release}",
+            f"  info.version {version!r} != target.release {release!r}",
+        )
     elif not release:
         found.line("  target.release not set: the version is not compared")
-    return found.result(f"OpenAPI document valid, version {version}" + (" (the release)" if release else ""))
+    return found.result(
+        f"OpenAPI document valid, version {version}" + (" (the release)" if release else "")
+    )
 
 
 @probe("http.openapi-auth", OperationParams, blocking=False)
@@ -142,10 +172,19 @@ async def openapi_auth(ctx: ProbeContext, params: OperationParams) -> ProbeResul
 
 def unsigned_token(ctx: ProbeContext) -> str:
     """A JWT with `alg: none` and no signature, for a subject that does not exist; it expires in 5 minutes."""
-    def part(data: dict[str, Any]) -> str:
-        return base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode()).rstrip(b"=").decode()
 
-    claims = {"sub": "golive-probe-unsigned", "iss": ctx.profile.http.oidc_issuer or "golive", "exp": int(time.time()) + 300}
+    def part(data: dict[str, Any]) -> str:
+        return (
+            base64.urlsafe_b64encode(json.dumps(data, separators=(",", ":")).encode())
+            .rstrip(b"=")
+            .decode()
+        )
+
+    claims = {
+        "sub": "golive-probe-unsigned",
+        "iss": ctx.profile.http.oidc_issuer or "golive",
+        "exp": int(time.time()) + 300,
+    }
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 
@@ -155,27 +194,39 @@ async def jwt_unsigned_refused(ctx: ProbeContext, params: OperationParams) -> Pr
     return await _call_secured(ctx, params, token=unsigned_token(ctx))
 
 
-async def _call_secured(ctx: ProbeContext, params: OperationParams, token: str | None) -> ProbeResult:
+async def _call_secured(
+    ctx: ProbeContext, params: OperationParams, token: str | None
+) -> ProbeResult:
     url, document = await fetch_document(ctx)
     operations = secured_gets(document)
     base = base_url(ctx, document)
     with_what = "an unsigned (alg: none) token" if token else "no credentials"
     found = Findings()
-    found.line(f"{url}: {len(operations)} secured GET operations; called at {base} with {with_what}")
+    found.line(
+        f"{url}: {len(operations)} secured GET operations; called at {base} with {with_what}"
+    )
     if not operations:
-        return failed(f"the OpenAPI document at {url} marks no GET operation as secured", found.evidence)
+        return failed(
+            f"the OpenAPI document at {url} marks no GET operation as secured", found.evidence
+        )
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     chosen = operations[: params.max_operations]
     # At once, not one after another: a sweep waits for its slowest probe (the client keeps <= 8 connections).
-    replies = await asyncio.gather(*(request(ctx, "GET", base + concrete(path), headers=headers, max_body=4096)
-                                     for path, _ in chosen))
+    replies = await asyncio.gather(
+        *(
+            request(ctx, "GET", base + concrete(path), headers=headers, max_body=4096)
+            for path, _ in chosen
+        )
+    )
     for (path, op), reply in zip(chosen, replies, strict=True):
         label = f"GET {path}" + (f" ({op})" if op else "")
         if reply.status_code in (401, 403):
             found.line(f"  {label} -> {reply.status_code}")
         else:
-            found.problem(f"{label} answers {reply.status_code} to {with_what}",
-                          f"  {label} -> {reply.status_code} (expected 401 or 403)")
+            found.problem(
+                f"{label} answers {reply.status_code} to {with_what}",
+                f"  {label} -> {reply.status_code} (expected 401 or 403)",
+            )
     skipped = len(operations) - params.max_operations
     if skipped > 0:
         found.line(f"  {skipped} more not called (max_operations {params.max_operations})")

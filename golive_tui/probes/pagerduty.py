@@ -43,11 +43,19 @@ async def send_event(ctx: ProbeContext, params: PagerDutyParams) -> ProbeResult:
         for action in ("trigger", "resolve"):
             body = {"routing_key": key, "event_action": action, "dedup_key": dedup}
             if action == "trigger":
-                body["payload"] = {"summary": params.summary, "severity": params.severity, "source": "golive"}
+                body["payload"] = {
+                    "summary": params.summary,
+                    "severity": params.severity,
+                    "source": "golive",
+                }
             response = await request(ctx, "POST", url, json=body)
-            lines.append(f"POST {url} {action} -> {response.status_code} {scrub(response.text, key)[:200]}")
+            lines.append(
+                f"POST {url} {action} -> {response.status_code} {scrub(response.text, key)[:200]}"
+            )
             if response.status_code != 202:
-                return failed(f"PagerDuty refused the {action} ({response.status_code})", "\n".join(lines))
+                return failed(
+                    f"PagerDuty refused the {action} ({response.status_code})", "\n".join(lines)
+                )
     except ProbeError as exc:
         raise ProbeError(scrub(str(exc), key)) from None
     return passed(f"test event accepted and resolved (dedup {dedup})", "\n".join(lines))

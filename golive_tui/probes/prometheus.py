@@ -16,7 +16,17 @@ from typing import ClassVar
 
 from ..text import safe_line
 from .alert_routing import read_routing
-from .base import NoParams, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
+from .base import (
+    NoParams,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    errored,
+    failed,
+    passed,
+    probe,
+)
 from .http_client import request
 from .prometheus_pods import is_per_pod, judge_per_pod
 
@@ -40,13 +50,17 @@ async def _api(ctx: ProbeContext, path: str, **params) -> dict | list:
     url = ctx.profile.prometheus.url.rstrip("/") + path
     response = await request(ctx, "GET", url, params=params)
     if response.status_code != 200:
-        raise ProbeError(f"Prometheus {path} answered {response.status_code}: {safe_line(response.text[:120])}")
+        raise ProbeError(
+            f"Prometheus {path} answered {response.status_code}: {safe_line(response.text[:120])}"
+        )
     try:
         body = response.json()
     except ValueError:
         raise ProbeError(f"Prometheus {path} did not answer JSON") from None
     if body.get("status") != "success":
-        raise ProbeError(f"Prometheus {path}: {body.get('errorType', 'error')}: {body.get('error', '')}")
+        raise ProbeError(
+            f"Prometheus {path}: {body.get('errorType', 'error')}: {body.get('error', '')}"
+        )
     return body["data"]
 
 
@@ -56,12 +70,20 @@ async def targets(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     data = await _api(ctx, "/api/v1/targets", state="active")
     active = data.get("activeTargets", []) if isinstance(data, dict) else []
     if not active:
-        return failed("Prometheus has no active targets", f"{ctx.profile.prometheus.url}/api/v1/targets: 0 active")
+        return failed(
+            "Prometheus has no active targets",
+            f"{ctx.profile.prometheus.url}/api/v1/targets: 0 active",
+        )
     down = [t for t in active if t.get("health") != "up"]
-    lines = [f"{t.get('labels', {}).get('job', '?')} {t.get('scrapeUrl', '')}: {t.get('health')} {t.get('lastError', '')}".rstrip()
-             for t in active]
+    lines = [
+        f"{t.get('labels', {}).get('job', '?')} {t.get('scrapeUrl', '')}: {t.get('health')} {t.get('lastError', '')}".rstrip()
+        for t in active
+    ]
     if down:
-        names = ", ".join(f"{t.get('labels', {}).get('job', '?')}/{t.get('labels', {}).get('instance', '?')}" for t in down)
+        names = ", ".join(
+            f"{t.get('labels', {}).get('job', '?')}/{t.get('labels', {}).get('instance', '?')}"
+            for t in down
+        )
         return failed(f"{len(down)} of {len(active)} targets down: {names}", "\n".join(lines))
     return passed(f"all {len(active)} targets up", "\n".join(lines))
 
@@ -84,17 +106,32 @@ async def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     except yaml.YAMLError:
         raise ProbeError(f"Alertmanager {url}: config.original is not YAML") from None
     except ValueError as exc:
-        return failed(f"Alertmanager has no route: {exc}", f"GET {url}: config.original has no route")
-    known = ", ".join(f"{name} ({', '.join(how) or 'no integration'})" for name, how in routing.receivers.items())
-    evidence = "\n".join([f"GET {url}", "route tree:", *(f"  {line}" for line in routing.tree),
-                          f"receivers: {known or '(none)'}"])
+        return failed(
+            f"Alertmanager has no route: {exc}", f"GET {url}: config.original has no route"
+        )
+    known = ", ".join(
+        f"{name} ({', '.join(how) or 'no integration'})" for name, how in routing.receivers.items()
+    )
+    evidence = "\n".join(
+        [
+            f"GET {url}",
+            "route tree:",
+            *(f"  {line}" for line in routing.tree),
+            f"receivers: {known or '(none)'}",
+        ]
+    )
     if routing.undefined:
         return failed(f"routes to undefined receiver(s): {', '.join(routing.undefined)}", evidence)
     reaching = routing.reaching
     if not reaching:
-        return failed(f"alerts reach no one: routed receiver(s) {', '.join(routing.routed)} have no integration", evidence)
+        return failed(
+            f"alerts reach no one: routed receiver(s) {', '.join(routing.routed)} have no integration",
+            evidence,
+        )
     if not routing.receivers.get(routing.catch_all):
-        evidence += f"\nnote: alerts no child route matches go to {routing.catch_all} (no integration)"
+        evidence += (
+            f"\nnote: alerts no child route matches go to {routing.catch_all} (no integration)"
+        )
     shown = ", ".join(f"{name} ({', '.join(routing.receivers[name])})" for name in reaching)
     return passed(f"routes to {len(reaching)} receiver(s): {shown}", evidence)
 
@@ -103,13 +140,18 @@ def expand(ctx: ProbeContext, query: str) -> str:
     """Fill `$selector` and `$<series>` from the profile; an unknown name is a ProbeError naming the known ones."""
     settings = ctx.profile.prometheus
     selector = settings.selector or f'namespace="{ctx.profile.target.namespace}"'
-    mapping = {name: ",".join(p for p in (selector, matchers) if p) for name, matchers in settings.series.items()}
+    mapping = {
+        name: ",".join(p for p in (selector, matchers) if p)
+        for name, matchers in settings.series.items()
+    }
     mapping["selector"] = selector
     try:
         expanded = Template(query).substitute(mapping)
     except KeyError as exc:
-        raise ProbeError(f"query uses ${exc.args[0]}, which is not a [prometheus] series "
-                         f"(known: {', '.join(sorted(mapping))})") from None
+        raise ProbeError(
+            f"query uses ${exc.args[0]}, which is not a [prometheus] series "
+            f"(known: {', '.join(sorted(mapping))})"
+        ) from None
     except ValueError as exc:
         raise ProbeError(f"query has a stray $: {exc}") from None
     # An empty selector must not leave `{,code="500"}` behind.
@@ -141,7 +183,9 @@ async def query(ctx: ProbeContext, params: QueryParams) -> ProbeResult:
     evidence = f"PromQL: {promql}\nresult: {raw} × {params.scale:g} = {value:.4g}{unit}"
     first = SELECTOR.search(promql)
     if is_per_pod(promql) and first:  # per pod only if the series have pods (prometheus_pods)
-        return await judge_per_pod(ctx, _api, first.group(0), params.per_pod_of, value, unit, label, evidence)
+        return await judge_per_pod(
+            ctx, _api, first.group(0), params.per_pod_of, value, unit, label, evidence
+        )
     return ctx.judge(value, unit, label, evidence)
 
 
@@ -155,21 +199,30 @@ async def _no_data(ctx: ProbeContext, promql: str, what: str) -> ProbeResult:
             lines.append(f"{selector}: series exist (the window or the expression is empty)")
             continue
         labels = [name for name, _, _ in MATCHER.findall(matchers)]
-        values = await asyncio.gather(*(_api(ctx, f"/api/v1/label/{name}/values", **{"match[]": metric}) for name in labels))
+        values = await asyncio.gather(
+            *(_api(ctx, f"/api/v1/label/{name}/values", **{"match[]": metric}) for name in labels)
+        )
         if not any(values):
             names = await _api(ctx, "/api/v1/label/__name__/values")
-            close = difflib.get_close_matches(metric, names if isinstance(names, list) else [], n=5, cutoff=0.5)
+            close = difflib.get_close_matches(
+                metric, names if isinstance(names, list) else [], n=5, cutoff=0.5
+            )
             missing[selector] = f"no metric {metric} at all (similar: {', '.join(close) or 'none'})"
             lines.append(f"{selector}: {missing[selector]}")
             continue
-        listed = [f"{name} has {_listing(existing)}" for name, existing in zip(labels, values, strict=True)]
+        listed = [
+            f"{name} has {_listing(existing)}"
+            for name, existing in zip(labels, values, strict=True)
+        ]
         missing[selector] = "; ".join(listed)
         lines.append(f"{selector}: no such series; {metric} exists with:")
         lines += [f"  {line}" for line in listed]
     if not missing:
         return errored(f"{what}: {promql}", "\n".join(lines))
     selector, instead = next(iter(missing.items()))
-    lines.append("Set [prometheus] selector / series in the profile to this production's labels (README, Target profile).")
+    lines.append(
+        "Set [prometheus] selector / series in the profile to this production's labels (README, Target profile)."
+    )
     return errored(f"{what}: looked for {selector}; {instead}", "\n".join(lines))
 
 

@@ -37,19 +37,45 @@ def _ready_pods(ctx: ProbeContext, deployment: str) -> int:
         api_client(ctx)
     found = K8s(ctx).find(ns_path(ctx, "apps/v1", "deployments", deployment))
     if found is None:
-        raise ProbeError(f"deployment/{deployment} not found in namespace {ctx.profile.target.namespace}")
+        raise ProbeError(
+            f"deployment/{deployment} not found in namespace {ctx.profile.target.namespace}"
+        )
     return int((found.get("status") or {}).get("readyReplicas") or 0)
 
 
-async def judge_per_pod(ctx: ProbeContext, api: Callable[..., Awaitable[Any]], selector: str, per_pod_of: str,
-                        value: float, unit: str, label: str, evidence: str) -> ProbeResult:
+async def judge_per_pod(
+    ctx: ProbeContext,
+    api: Callable[..., Awaitable[Any]],
+    selector: str,
+    per_pod_of: str,
+    value: float,
+    unit: str,
+    label: str,
+    evidence: str,
+) -> ProbeResult:
     """Judge a per-pod query's `value`, saying in the label and evidence whether it is per pod or per service."""
     groups = await api(ctx, "/api/v1/query", query=f"count by (pod) ({selector})")
-    pods = sorted({str(g.get("metric", {}).get("pod")) for g in groups.get("result", []) if g.get("metric", {}).get("pod")})
+    pods = sorted(
+        {
+            str(g.get("metric", {}).get("pod"))
+            for g in groups.get("result", [])
+            if g.get("metric", {}).get("pod")
+        }
+    )
     if pods:
-        shown = ", ".join(pods[:SHOWN_PODS]) + (f" … (+{len(pods) - SHOWN_PODS})" if len(pods) > SHOWN_PODS else "")
-        return ctx.judge(value, unit, label, f"{evidence}\nper pod: {selector} carries a pod label; {len(pods)} pods: {shown}")
-    lines = [evidence, f"{selector} carries no pod label: `by (pod)` is one group, the whole service's rate ({value:.4g}{unit})"]
+        shown = ", ".join(pods[:SHOWN_PODS]) + (
+            f" … (+{len(pods) - SHOWN_PODS})" if len(pods) > SHOWN_PODS else ""
+        )
+        return ctx.judge(
+            value,
+            unit,
+            label,
+            f"{evidence}\nper pod: {selector} carries a pod label; {len(pods)} pods: {shown}",
+        )
+    lines = [
+        evidence,
+        f"{selector} carries no pod label: `by (pod)` is one group, the whole service's rate ({value:.4g}{unit})",
+    ]
     name = ctx.profile.target.gateway_service if per_pod_of == "gateway" else per_pod_of
     if name:
         try:
@@ -58,14 +84,25 @@ async def judge_per_pod(ctx: ProbeContext, api: Callable[..., Awaitable[Any]], s
             lines.append(f"Ready pods of deployment/{name}: not read ({exc})")
         else:
             if ready > 0:
-                lines.append(f"per pod: {value:.4g}{unit} / {ready} Ready pods of deployment/{name} (from the cluster) "
-                             f"= {value / ready:.4g}{unit}")
-                return ctx.judge(value / ready, unit, f"{label} (service total / {ready} Ready pods)", "\n".join(lines))
+                lines.append(
+                    f"per pod: {value:.4g}{unit} / {ready} Ready pods of deployment/{name} (from the cluster) "
+                    f"= {value / ready:.4g}{unit}"
+                )
+                return ctx.judge(
+                    value / ready,
+                    unit,
+                    f"{label} (service total / {ready} Ready pods)",
+                    "\n".join(lines),
+                )
             lines.append(f"deployment/{name} has no Ready pod: nothing serves to divide by")
-    service_label = label.replace("per pod", "per service") if "per pod" in label else f"{label} per service"
+    service_label = (
+        label.replace("per pod", "per service") if "per pod" in label else f"{label} per service"
+    )
     total = ctx.judge(value, unit, f"{service_label} (no pod label)", "\n".join(lines))
     if total.verdict is Verdict.FAIL:
         return total  # the total misses it: each pod's share misses it too
-    return errored(f"no per-pod figure: the series carry no pod label and the service total ({value:.4g}{unit}) "
-                   f"cannot be divided{f' (Ready pods of deployment/{name} unknown)' if name else ' (set per_pod_of)'}",
-                   "\n".join(lines))
+    return errored(
+        f"no per-pod figure: the series carry no pod label and the service total ({value:.4g}{unit}) "
+        f"cannot be divided{f' (Ready pods of deployment/{name} unknown)' if name else ' (set per_pod_of)'}",
+        "\n".join(lines),
+    )

@@ -61,7 +61,10 @@ def kubernetes_server(ctx: ProbeContext) -> tuple[str, str]:
     except Exception:  # no kubeconfig: the probes say so; there is no server to check
         return "", ""
     if path is None:
-        host, port = os.environ.get("KUBERNETES_SERVICE_HOST", ""), os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+        host, port = (
+            os.environ.get("KUBERNETES_SERVICE_HOST", ""),
+            os.environ.get("KUBERNETES_SERVICE_PORT", "443"),
+        )
         return (f"https://{host}:{port}", _read(SERVICE_ACCOUNT_CA)) if host else ("", "")
     import yaml
 
@@ -79,12 +82,23 @@ def kubernetes_server(ctx: ProbeContext) -> tuple[str, str]:
         for key in merged:
             merged[key] += [e for e in data.get(key) or [] if isinstance(e, dict)]
     wanted = ctx.profile.kubernetes.context or current
-    context = next((c.get("context") or {} for c in merged["contexts"] if c.get("name") == wanted), {})
-    cluster = next((c.get("cluster") or {} for c in merged["clusters"] if c.get("name") == context.get("cluster")), {})
+    context = next(
+        (c.get("context") or {} for c in merged["contexts"] if c.get("name") == wanted), {}
+    )
+    cluster = next(
+        (
+            c.get("cluster") or {}
+            for c in merged["clusters"]
+            if c.get("name") == context.get("cluster")
+        ),
+        {},
+    )
     ca = ""
     if cluster.get("certificate-authority-data"):
         try:
-            ca = base64.b64decode(str(cluster["certificate-authority-data"])).decode("ascii", "replace")
+            ca = base64.b64decode(str(cluster["certificate-authority-data"])).decode(
+                "ascii", "replace"
+            )
         except ValueError:
             ca = ""
     elif cluster.get("certificate-authority"):
@@ -107,7 +121,9 @@ def targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     """The backends a probe of `kind` cannot judge anything without (none when they cannot be told)."""
     try:
         return _targets(ctx, kind, params)
-    except Exception:  # a profile value we cannot read as a URL: the probe itself says what is wrong
+    except (
+        Exception
+    ):  # a profile value we cannot read as a URL: the probe itself says what is wrong
         return []
 
 
@@ -118,7 +134,12 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
         return [Target("Kubernetes API", server.rstrip("/") + "/version", ca)] if server else []
     if kind.startswith("aws."):
         endpoint = profile.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")
-        region = profile.aws.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        region = (
+            profile.aws.region
+            or os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1"
+        )
         return [Target("AWS endpoint", endpoint or f"https://sts.{region}.amazonaws.com/")]
     if kind.startswith("prometheus."):
         return _http("Prometheus", profile.prometheus.url.rstrip("/") + "/-/ready")
@@ -129,7 +150,9 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     if kind in ("http.cors", "http.error-handling", "http.security-headers"):
         return _http(f"service host {_host(profile.http.api_url)}", profile.http.api_url)
     if kind == "http.status-page":
-        return _http(f"service host {_host(profile.http.status_page_url)}", profile.http.status_page_url)
+        return _http(
+            f"service host {_host(profile.http.status_page_url)}", profile.http.status_page_url
+        )
     if kind == "deps.report":
         return [t for url in profile.deps.reports for t in _http(f"host {_host(url)}", url)]
     if kind == "k6.scenario":
@@ -138,7 +161,11 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     # http.health and tls.* judge each service's reachability themselves (an unreachable service is a
     # failure, and a plain-HTTP URL fails without any network): their hosts are soft targets.
     if kind == "http.health":
-        return [t for url in profile.http.health_urls.values() for t in _http(f"service host {_host(url)}", url, True)]
+        return [
+            t
+            for url in profile.http.health_urls.values()
+            for t in _http(f"service host {_host(url)}", url, True)
+        ]
     if kind.startswith("tls."):
         endpoints = profile.http.tls_endpoints or [f"{d}:443" for d in profile.target.domains]
         return [Target(f"service host {e}", f"https://{e}/", soft=True) for e in endpoints]
@@ -161,10 +188,15 @@ async def answers(url: str, context: ssl.SSLContext | None, limit: float) -> str
     try:
         async with asyncio.timeout(limit):
             reader, writer = await asyncio.open_connection(
-                host, port, ssl=(context or ssl.create_default_context()) if secure else None,
-                server_hostname=host if secure else None)
+                host,
+                port,
+                ssl=(context or ssl.create_default_context()) if secure else None,
+                server_hostname=host if secure else None,
+            )
             path = parts.path or "/"
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode())
+            writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n\r\n".encode()
+            )
             await writer.drain()
             first = await reader.read(1)
     except TimeoutError:
@@ -176,7 +208,9 @@ async def answers(url: str, context: ssl.SSLContext | None, limit: float) -> str
     except socket.gaierror:
         return f"{host}: name not resolved"
     except (OSError, ssl.SSLError) as exc:
-        return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(exc).__name__
+        return (exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)) or type(
+            exc
+        ).__name__
     finally:
         if writer is not None:
             writer.close()
@@ -188,7 +222,9 @@ async def _through_proxy(url: str, context: ssl.SSLContext | None, limit: float)
 
     try:
         async with asyncio.timeout(limit):
-            async with httpx.AsyncClient(verify=context or True, timeout=limit, trust_env=True) as client:
+            async with httpx.AsyncClient(
+                verify=context or True, timeout=limit, trust_env=True
+            ) as client:
                 async with client.stream("GET", url):
                     return None
     except TimeoutError:
@@ -224,7 +260,11 @@ class Reachability:
 
     @classmethod
     def for_timeout(cls, ctx: ProbeContext, timeout: float) -> Reachability:
-        return cls(ctx, limit=max(1.0, min(CHECK_LIMIT, timeout / 2)), suspect_after=min(SUSPECT_AFTER, timeout / 4))
+        return cls(
+            ctx,
+            limit=max(1.0, min(CHECK_LIMIT, timeout / 2)),
+            suspect_after=min(SUSPECT_AFTER, timeout / 4),
+        )
 
     def register(self, found: Iterable[Target]) -> list[tuple[_Backend, bool]]:
         """The backends of one probe (one per name: a host is one backend, whichever URL a probe asks), each
@@ -287,14 +327,23 @@ class Reachability:
 
         try:
             context = tls_context(self.ctx)
-            if backend.target.ca:  # the kubeconfig's CA: a fresh context (the shared one is the probes')
+            if (
+                backend.target.ca
+            ):  # the kubeconfig's CA: a fresh context (the shared one is the probes')
                 context = ssl.create_default_context(cadata=backend.target.ca)
-        except (OSError, ssl.SSLError, ValueError, ProbeError):  # the probes say what is wrong with it
+        except (
+            OSError,
+            ssl.SSLError,
+            ValueError,
+            ProbeError,
+        ):  # the probes say what is wrong with it
             context = None
         why = await answers(backend.target.url, context, self.limit)
         backend.checked = time.monotonic()
         if why is not None:
-            backend.outage = Outage(backend.target.name, self.ctx.now(), why, _host(backend.target.url))
+            backend.outage = Outage(
+                backend.target.name, self.ctx.now(), why, _host(backend.target.url)
+            )
             future = self.death()
             if not future.done():
                 future.set_result(backend.outage)

@@ -44,7 +44,9 @@ async def runbooks(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         if hops and LOGIN.search(url):
             found.problem(f"{first} redirects to a login page", f"  {first}{path}: LOGIN REQUIRED")
         elif reply.status_code != 200:
-            found.problem(f"{first} answers {reply.status_code}", f"  {first}{path}: {reply.status_code}")
+            found.problem(
+                f"{first} answers {reply.status_code}", f"  {first}{path}: {reply.status_code}"
+            )
         else:
             found.line(f"  {first}{path}: 200, {len(reply.content)} bytes")
     return found.result(f"{len(urls)} runbook page(s) answer without a login")

@@ -126,7 +126,11 @@ def run_parallel(calls: list[Callable[[], Any]], timeout: float) -> list[Any]:
         future: Future = Future()
         context = contextvars.copy_context()
 
-        def work(call: Callable[[], Any] = call, future: Future = future, context: contextvars.Context = context) -> None:
+        def work(
+            call: Callable[[], Any] = call,
+            future: Future = future,
+            context: contextvars.Context = context,
+        ) -> None:
             if not future.set_running_or_notify_cancel():
                 return
             try:
@@ -146,6 +150,8 @@ def run_parallel(calls: list[Callable[[], Any]], timeout: float) -> list[Any]:
     for future in futures:
         try:
             results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
-        except Exception as exc:  # the call's own failure, or TimeoutError when it outlived `timeout`
+        except (
+            Exception
+        ) as exc:  # the call's own failure, or TimeoutError when it outlived `timeout`
             results.append(exc)
     return results

@@ -16,11 +16,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, errored, failed, passed, probe
+from .base import (
+    NotConfigured,
+    ProbeContext,
+    ProbeError,
+    ProbeParams,
+    ProbeResult,
+    errored,
+    failed,
+    passed,
+    probe,
+)
 from .http_client import connect_reason, tls_context
 
-VERSIONS = {"TLSv1": ssl.TLSVersion.TLSv1, "TLSv1.1": ssl.TLSVersion.TLSv1_1, "TLSv1.2": ssl.TLSVersion.TLSv1_2,
-            "TLSv1.3": ssl.TLSVersion.TLSv1_3}
+VERSIONS = {
+    "TLSv1": ssl.TLSVersion.TLSv1,
+    "TLSv1.1": ssl.TLSVersion.TLSv1_1,
+    "TLSv1.2": ssl.TLSVersion.TLSv1_2,
+    "TLSv1.3": ssl.TLSVersion.TLSv1_3,
+}
 
 
 class CertificateParams(ProbeParams):
@@ -44,7 +58,9 @@ class Endpoint:
         return f"{self.host}:{self.port} ({', '.join(self.roles)})"
 
 
-NO_ENDPOINTS = "no endpoint to check: set target.domains, http.api_url or http.tls_endpoints in the profile"
+NO_ENDPOINTS = (
+    "no endpoint to check: set target.domains, http.api_url or http.tls_endpoints in the profile"
+)
 
 
 def _split(entry: str, default_port: int = 443) -> tuple[str, int]:
@@ -84,8 +100,9 @@ class Handshake:
 async def handshake(host: str, port: int, context: ssl.SSLContext, left: float) -> Handshake:
     """One TLS handshake (nothing sent after it) within `left` seconds."""
     async with asyncio.timeout(left):
-        _, writer = await asyncio.open_connection(host, port, ssl=context, server_hostname=host,
-                                                  ssl_handshake_timeout=max(left, 0.1))
+        _, writer = await asyncio.open_connection(
+            host, port, ssl=context, server_hostname=host, ssl_handshake_timeout=max(left, 0.1)
+        )
     try:
         tls = writer.get_extra_info("ssl_object")
         return Handshake(tls.version() or "", tls.getpeercert() or {}, tls.getpeercert(True) or b"")
@@ -102,7 +119,9 @@ def _unverified(version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
     """A context that only asks which certificate or protocol a server offers; it sends no request."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE  # judged by tls.certificate, not here; no data crosses this connection
+    context.verify_mode = (
+        ssl.CERT_NONE
+    )  # judged by tls.certificate, not here; no data crosses this connection
     if version is not None:
         context.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 above level 0
         with warnings.catch_warnings():  # asking for a deprecated version is the point of the check
@@ -131,7 +150,9 @@ def cannot_offer(version: ssl.TLSVersion) -> str:
 
 
 def _timed_out(ctx: ProbeContext, endpoint: Endpoint) -> ProbeError:
-    return ProbeError(f"TLS handshake with {endpoint.host}:{endpoint.port} timed out after {ctx.timeout:g}s")
+    return ProbeError(
+        f"TLS handshake with {endpoint.host}:{endpoint.port} timed out after {ctx.timeout:g}s"
+    )
 
 
 @probe("tls.certificate", CertificateParams, blocking=False)
@@ -149,17 +170,29 @@ async def certificate(ctx: ProbeContext, params: CertificateParams) -> ProbeResu
             tls = await handshake(endpoint.host, endpoint.port, context, ctx.remaining())
         except ssl.SSLCertVerificationError as exc:
             detail = await _offered_expiry(endpoint, ctx)
-            return f"{where} certificate does not verify ({exc.verify_message})", f"{where}: {exc.verify_message}{detail}", None
+            return (
+                f"{where} certificate does not verify ({exc.verify_message})",
+                f"{where}: {exc.verify_message}{detail}",
+                None,
+            )
         except TimeoutError:
             raise _timed_out(ctx, endpoint) from None
         except ConnectionRefusedError:
             raise ProbeError(f"cannot connect to {where}: connection refused") from None
         except (ssl.SSLError, OSError) as exc:
-            raise ProbeError(f"TLS handshake with {where} failed: {connect_reason(where, str(exc))}") from None
+            raise ProbeError(
+                f"TLS handshake with {where} failed: {connect_reason(where, str(exc))}"
+            ) from None
         expires = _not_after(tls)
         days = (expires - now).days
-        line = f"{where}: verifies for {endpoint.host}, expires {expires:%Y-%m-%d} ({days} days left)"
-        problem = f"{endpoint.host} expires in {days} days (< {params.min_days})" if days < params.min_days else None
+        line = (
+            f"{where}: verifies for {endpoint.host}, expires {expires:%Y-%m-%d} ({days} days left)"
+        )
+        problem = (
+            f"{endpoint.host} expires in {days} days (< {params.min_days})"
+            if days < params.min_days
+            else None
+        )
         return problem, line, days
 
     checked = await asyncio.gather(*(check(e) for e in endpoints))
@@ -169,7 +202,12 @@ async def certificate(ctx: ProbeContext, params: CertificateParams) -> ProbeResu
     least = min(days) if days else None
     if problems:
         return failed("; ".join(problems), "\n".join(lines), value=least, unit="days")
-    return passed(f"{len(endpoints)} certificate(s) verify, ≥ {least} days left", "\n".join(lines), value=least, unit="days")
+    return passed(
+        f"{len(endpoints)} certificate(s) verify, ≥ {least} days left",
+        "\n".join(lines),
+        value=least,
+        unit="days",
+    )
 
 
 async def _offered_expiry(endpoint: Endpoint, ctx: ProbeContext) -> str:
@@ -195,7 +233,9 @@ def protocol_endpoints(ctx: ProbeContext) -> tuple[list[Endpoint], list[str], li
         if parts.scheme == "http":
             plain.append(f"{service} {url}")
         elif parts.hostname:
-            endpoint = endpoints.setdefault((parts.hostname, parts.port or 443), Endpoint(parts.hostname, parts.port or 443))
+            endpoint = endpoints.setdefault(
+                (parts.hostname, parts.port or 443), Endpoint(parts.hostname, parts.port or 443)
+            )
             endpoint.roles.append(f"service {service}")
     kube, note = kube_api_endpoint(ctx)
     if kube:
@@ -214,7 +254,10 @@ def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
     except ProbeError as exc:
         return None, f"Kubernetes API not checked: {exc}"
     if path is None:
-        host, port = os.environ.get("KUBERNETES_SERVICE_HOST", ""), os.environ.get("KUBERNETES_SERVICE_PORT", "443")
+        host, port = (
+            os.environ.get("KUBERNETES_SERVICE_HOST", ""),
+            os.environ.get("KUBERNETES_SERVICE_PORT", "443"),
+        )
         return ((host, int(port)) if host and port.isdigit() else None), ""
     import yaml
 
@@ -225,7 +268,10 @@ def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
             with open(part, encoding="utf-8") as handle:
                 data = yaml.safe_load(handle) or {}
         except (OSError, yaml.YAMLError) as exc:
-            return None, f"Kubernetes API not checked: kubeconfig {part} unreadable ({type(exc).__name__})"
+            return (
+                None,
+                f"Kubernetes API not checked: kubeconfig {part} unreadable ({type(exc).__name__})",
+            )
         wanted = wanted or data.get("current-context", "")
         for entry in data.get("contexts") or []:
             contexts.setdefault(entry.get("name"), (entry.get("context") or {}).get("cluster"))
@@ -233,7 +279,10 @@ def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
             clusters.setdefault(entry.get("name"), (entry.get("cluster") or {}).get("server", ""))
     server = urlsplit(clusters.get(contexts.get(wanted), "") or "")
     if server.scheme != "https" or not server.hostname:
-        return None, f"Kubernetes API not checked: context {wanted or '(none)'} has no https server in {path}"
+        return (
+            None,
+            f"Kubernetes API not checked: context {wanted or '(none)'} has no https server in {path}",
+        )
     return (server.hostname, server.port or 443), ""
 
 
@@ -242,7 +291,9 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
     """Every endpoint (public, API, each service's own, the Kubernetes API) refuses TLS below `min_version`."""
     minimum = VERSIONS.get(params.min_version)
     if minimum is None:
-        raise ProbeError(f"unknown min_version {params.min_version!r}; use one of {', '.join(VERSIONS)}")
+        raise ProbeError(
+            f"unknown min_version {params.min_version!r}; use one of {', '.join(VERSIONS)}"
+        )
     endpoints, plain, notes = protocol_endpoints(ctx)
     if not endpoints and not plain:
         raise NotConfigured(NO_ENDPOINTS)
@@ -256,22 +307,38 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
         except TimeoutError:
             return _timed_out(ctx, endpoint)
         except ConnectionRefusedError:
-            return ProbeError(f"cannot connect to {endpoint.host}:{endpoint.port}: connection refused")
+            return ProbeError(
+                f"cannot connect to {endpoint.host}:{endpoint.port}: connection refused"
+            )
         except OSError as exc:
             return ProbeError(connect_reason(f"{endpoint.host}:{endpoint.port}", str(exc)))
 
     # Only what this machine can offer is asked; a legacy version it cannot offer cannot be seen refused.
     unasked = {name: why for name, version in VERSIONS.items() if (why := cannot_offer(version))}
-    asks = [(e, name, version) for e in endpoints for name, version in VERSIONS.items() if name not in unasked]
+    asks = [
+        (e, name, version)
+        for e in endpoints
+        for name, version in VERSIONS.items()
+        if name not in unasked
+    ]
     answers = await asyncio.gather(*(accepts(e, v) for e, _, v in asks))
     problems = [f"{u} is plain HTTP (no TLS)" for u in plain]
     lines = [f"{u}: plain HTTP, not encrypted" for u in plain]
     if unasked:
-        lines.append("not asked: " + ", ".join(f"{name} (this machine's OpenSSL will not offer it: {why})"
-                                               for name, why in unasked.items()))
+        lines.append(
+            "not asked: "
+            + ", ".join(
+                f"{name} (this machine's OpenSSL will not offer it: {why})"
+                for name, why in unasked.items()
+            )
+        )
     unreachable = []
     for endpoint in endpoints:
-        mine = [(name, version, a) for (e, name, version), a in zip(asks, answers, strict=True) if e is endpoint]
+        mine = [
+            (name, version, a)
+            for (e, name, version), a in zip(asks, answers, strict=True)
+            if e is endpoint
+        ]
         errors = [a for _, _, a in mine if isinstance(a, ProbeError)]
         if errors:
             unreachable.append(str(errors[0]))
@@ -280,11 +347,15 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
         accepted = [name for name, _, a in mine if a is True]
         legacy = [name for name, version, a in mine if a is True and version < minimum]
         refused = [name for name, _, a in mine if a is False]
-        lines.append(f"{endpoint.name}: accepts {', '.join(accepted) or 'nothing'}; refuses {', '.join(refused) or 'nothing'}")
+        lines.append(
+            f"{endpoint.name}: accepts {', '.join(accepted) or 'nothing'}; refuses {', '.join(refused) or 'nothing'}"
+        )
         if legacy:
             problems.append(f"{endpoint.name} accepts {', '.join(legacy)} (< {params.min_version})")
         elif not accepted:
-            unreachable.append(f"{endpoint.host}:{endpoint.port} completed no TLS handshake at any version")
+            unreachable.append(
+                f"{endpoint.host}:{endpoint.port} completed no TLS handshake at any version"
+            )
     lines += notes
     if problems:
         return failed("; ".join(problems), "\n".join(lines))
@@ -292,7 +363,12 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
         raise ProbeError(f"cannot check {len(unreachable)} endpoint(s): {'; '.join(unreachable)}")
     blind = [name for name, version in VERSIONS.items() if name in unasked and version < minimum]
     if blind:
-        return errored(f"cannot check {', '.join(blind)}: this machine's OpenSSL will not offer "
-                       f"{'it' if len(blind) == 1 else 'them'} ({unasked[blind[0]]}; its build or OPENSSL_CONF), "
-                       "so no endpoint can be seen refusing it; run this probe where OpenSSL can", "\n".join(lines))
-    return passed(f"{len(endpoints)} endpoint(s) refuse TLS below {params.min_version}", "\n".join(lines))
+        return errored(
+            f"cannot check {', '.join(blind)}: this machine's OpenSSL will not offer "
+            f"{'it' if len(blind) == 1 else 'them'} ({unasked[blind[0]]}; its build or OPENSSL_CONF), "
+            "so no endpoint can be seen refusing it; run this probe where OpenSSL can",
+            "\n".join(lines),
+        )
+    return passed(
+        f"{len(endpoints)} endpoint(s) refuse TLS below {params.min_version}", "\n".join(lines)
+    )

@@ -20,7 +20,15 @@ from ..text import safe_block
 FORMATS = ("markdown", "html", "json", "junit")
 
 
-def render(fmt: str, checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
+def render(
+    fmt: str,
+    checklist: Checklist,
+    state: State,
+    profile: Profile,
+    now: datetime,
+    *,
+    only: set[str] | None = None,
+) -> str:
     """Render one report format; `only` restricts items (e.g. those a `golive run` just probed)."""
     if fmt == "markdown":
         from .markdown import render_markdown as fn

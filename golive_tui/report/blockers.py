@@ -70,8 +70,13 @@ def _why(item: Item, state: State, now: datetime) -> str:
     return safe_line(outcome(item, record, now).reason)
 
 
-def blocker_groups(checklist: Checklist, state: State, now: datetime, decision: Decision,
-                   only: set[str] | None = None) -> list[Group]:
+def blocker_groups(
+    checklist: Checklist,
+    state: State,
+    now: datetime,
+    decision: Decision,
+    only: set[str] | None = None,
+) -> list[Group]:
     """Every item a criterion waits on, once, in checklist order, grouped by its section (of `only`, if given)."""
     criteria: dict[str, list[str]] = {}
     for result in decision.criteria:
@@ -83,7 +88,13 @@ def blocker_groups(checklist: Checklist, state: State, now: datetime, decision: 
         if item.key not in criteria or (only is not None and item.key not in only):
             continue
         o = outcome(item, state.item(item.key), now)
-        blocker = Blocker(item.key, safe_line(item.title), o.state, _why(item, state, now), tuple(criteria[item.key]))
+        blocker = Blocker(
+            item.key,
+            safe_line(item.title),
+            o.state,
+            _why(item, state, now),
+            tuple(criteria[item.key]),
+        )
         groups.setdefault(where.get(item.key, ""), []).append(blocker)
     return [Group(section, tuple(items)) for section, items in groups.items()]
 
@@ -94,7 +105,9 @@ def reason_lines(decision: Decision) -> list[str]:
     for result in decision.criteria:
         if not result.met:
             count = len(result.blockers)
-            lines.append(f"{result.criterion.title}: {count} item{'s' if count != 1 else ''} not there yet")
+            lines.append(
+                f"{result.criterion.title}: {count} item{'s' if count != 1 else ''} not there yet"
+            )
     criterion_prefixes = tuple(f"{r.criterion.title}: " for r in decision.criteria)
     lines += [r for r in decision.reasons if not r.startswith(("TAMPERED: ", *criterion_prefixes))]
     return [safe_line(line) for line in lines]

@@ -11,9 +11,23 @@ from ..state import State
 from ..text import safe_block, safe_line
 from ..vocab import format_value
 
-STATUS_MARK = {"complete": "[x]", "pending": "[ ]", "n/a": "n/a", "waived": "waived", "failed": "FAILED", "blocked": "blocked"}
+STATUS_MARK = {
+    "complete": "[x]",
+    "pending": "[ ]",
+    "n/a": "n/a",
+    "waived": "waived",
+    "failed": "FAILED",
+    "blocked": "blocked",
+}
 """The Status column of the Markdown report: the seed's boxes, words for everything else."""
-STATUS_WORD = {"complete": "DONE", "pending": "PENDING", "n/a": "N/A", "waived": "WAIVED", "failed": "FAILED", "blocked": "BLOCKED"}
+STATUS_WORD = {
+    "complete": "DONE",
+    "pending": "PENDING",
+    "n/a": "N/A",
+    "waived": "WAIVED",
+    "failed": "FAILED",
+    "blocked": "BLOCKED",
+}
 """Status in words for HTML, where colour is never the only signal."""
 
 # Characters XML 1.0 cannot carry (probe output may contain terminal escapes).
@@ -30,7 +44,9 @@ def value_text(value: float | None, unit: str) -> str:
     return format_value(value, unit)
 
 
-def views(checklist: Checklist, state: State, now: datetime, only: set[str] | None = None) -> list[ItemView]:
+def views(
+    checklist: Checklist, state: State, now: datetime, only: set[str] | None = None
+) -> list[ItemView]:
     return [item_view(i, state, now) for i in checklist.items() if only is None or i.key in only]
 
 
@@ -49,7 +65,11 @@ def signoff_section(checklist: Checklist) -> Section | None:
 
 
 def is_toc(section: Section) -> bool:
-    return not section.item and section.title.lower().strip() in ("table of contents", "contents", "toc")
+    return not section.item and section.title.lower().strip() in (
+        "table of contents",
+        "contents",
+        "toc",
+    )
 
 
 def anchor(title: str) -> str:
@@ -66,7 +86,11 @@ def cell(text: object) -> str:
 def md_link(name: str, url: str) -> str:
     """`[name](url)` with the brackets of the name and the parentheses and spaces of the url escaped."""
     label = re.sub(r"([\[\]])", r"\\\1", safe_line(name))
-    target = re.sub(r"[\x00-\x20<>|\x7f]", lambda m: f"%{ord(m.group()):02X}", re.sub(r"([()])", r"\\\1", safe_line(url)))
+    target = re.sub(
+        r"[\x00-\x20<>|\x7f]",
+        lambda m: f"%{ord(m.group()):02X}",
+        re.sub(r"([()])", r"\\\1", safe_line(url)),
+    )
     return f"[{label}]({target})"
 
 
@@ -120,7 +144,9 @@ def approval_note(view) -> str:
     """Who approved and who recorded it, and how it is signed (signed / unsigned / proxy / invalid)."""
     if view.state == "missing":
         return ""
-    text = f"approved by {view.name}" + (f" ({view.principal})" if view.principal and view.principal != view.name else "")
+    text = f"approved by {view.name}" + (
+        f" ({view.principal})" if view.principal and view.principal != view.name else ""
+    )
     if view.operator:
         text += f", recorded by {view.operator}"
     text += f"; {view.signing.label}"

@@ -21,7 +21,14 @@ from ..state import State
 from .common import ItemView, value_text, views, xml_text
 
 
-def render_junit(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
+def render_junit(
+    checklist: Checklist,
+    state: State,
+    profile: Profile,
+    now: datetime,
+    *,
+    only: set[str] | None = None,
+) -> str:
     """The probed items as JUnit XML (`only` restricts to the items just probed)."""
     decision = decide(checklist, state, now, Trust.of(checklist, profile))
     root = ET.Element("testsuites")
@@ -29,20 +36,42 @@ def render_junit(checklist: Checklist, state: State, profile: Profile, now: date
     for top in checklist.section:
         cases = [v for v in probed if checklist.top_section_of(v.item) == top.id]
         if cases:
-            _suite(root, top.id, top.title, cases, len(root), checklist, profile, decision.label, now)
+            _suite(
+                root, top.id, top.title, cases, len(root), checklist, profile, decision.label, now
+            )
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _suite(root: ET.Element, package: str, title: str, cases: list[ItemView], index: int,
-           checklist: Checklist, profile: Profile, decision: str, now: datetime) -> None:
+def _suite(
+    root: ET.Element,
+    package: str,
+    title: str,
+    cases: list[ItemView],
+    index: int,
+    checklist: Checklist,
+    profile: Profile,
+    decision: str,
+    now: datetime,
+) -> None:
     checked = [v.checked_at for v in cases if v.checked_at]
     started = min(checked) if checked else now
-    suite = ET.SubElement(root, "testsuite", name=xml_text(title), package=package, id=str(index),
-                          timestamp=started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), hostname="localhost")
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=xml_text(title),
+        package=package,
+        id=str(index),
+        timestamp=started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+        hostname="localhost",
+    )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("checklist", checklist.title), ("target", profile.target.name), ("decision", decision),
-                        ("generated_at", now.astimezone(UTC).isoformat())):
+    for name, value in (
+        ("checklist", checklist.title),
+        ("target", profile.target.name),
+        ("decision", decision),
+        ("generated_at", now.astimezone(UTC).isoformat()),
+    ):
         ET.SubElement(props, "property", name=name, value=xml_text(value))
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     log = []
@@ -51,8 +80,13 @@ def _suite(root: ET.Element, package: str, title: str, cases: list[ItemView], in
         seconds = (v.duration_ms or 0) / 1000
         elapsed += seconds
         counts["tests"] += 1
-        case = ET.SubElement(suite, "testcase", name=xml_text(f"{v.item.key}: {v.item.title}"),
-                             classname=v.item.section_key, time=f"{seconds:.3f}")
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            name=xml_text(f"{v.item.key}: {v.item.title}"),
+            classname=v.item.section_key,
+            time=f"{seconds:.3f}",
+        )
         kind, message, text = _result(v)
         if kind:
             element = ET.SubElement(case, kind, message=xml_text(message))
@@ -71,7 +105,11 @@ def _suite(root: ET.Element, package: str, title: str, cases: list[ItemView], in
 def _result(v: ItemView) -> tuple[str, str, str]:
     """(element, message, text): failure for a fail, error for an error, skipped for the rest not run."""
     if v.state == "waived" and v.waiver:
-        return "skipped", f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: {v.waiver['reason']}", ""
+        return (
+            "skipped",
+            f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: {v.waiver['reason']}",
+            "",
+        )
     if v.state == "n/a":
         return "skipped", "not applicable" + (f": {v.note}" if v.note else ""), ""
     if v.verdict == "fail":

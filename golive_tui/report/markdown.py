@@ -45,10 +45,23 @@ class _Report:
     due: dict[str, DueTask]
 
 
-def render_markdown(checklist: Checklist, state: State, profile: Profile, now: datetime, *, only: set[str] | None = None) -> str:
+def render_markdown(
+    checklist: Checklist,
+    state: State,
+    profile: Profile,
+    now: datetime,
+    *,
+    only: set[str] | None = None,
+) -> str:
     """The record as Markdown, laid out like the seed document."""
-    r = _Report(checklist, state, now, only, decide(checklist, state, now, Trust.of(checklist, profile)),
-                {t.item.key: t for t in post_golive_tasks(checklist, state, now)})
+    r = _Report(
+        checklist,
+        state,
+        now,
+        only,
+        decide(checklist, state, now, Trust.of(checklist, profile)),
+        {t.item.key: t for t in post_golive_tasks(checklist, state, now)},
+    )
     out = _header(r, profile)
     titles = {top.title.lower() for top in checklist.section}
     if checklist.description and "overview" not in titles:
@@ -78,14 +91,26 @@ def render_markdown(checklist: Checklist, state: State, profile: Profile, now: d
 def _header(r: _Report, profile: Profile) -> list[str]:
     d = r.decision
     overall = progress(list(r.checklist.items()), r.state, r.now)
-    counts = " · ".join(f"{state} {overall.counts[state]}" for state in STATUS_MARK if overall.counts[state])
-    out = [f"# {r.checklist.title}", "",
-           f"**Target:** {cell(profile.target.name)} · **Generated:** {r.now:%Y-%m-%d %H:%M} UTC · **Decision: {d.label}**", "",
-           f"**Progress:** {overall.finished}/{overall.total} finished ({counts})", ""]
+    counts = " · ".join(
+        f"{state} {overall.counts[state]}" for state in STATUS_MARK if overall.counts[state]
+    )
+    out = [
+        f"# {r.checklist.title}",
+        "",
+        f"**Target:** {cell(profile.target.name)} · **Generated:** {r.now:%Y-%m-%d %H:%M} UTC · **Decision: {d.label}**",
+        "",
+        f"**Progress:** {overall.finished}/{overall.total} finished ({counts})",
+        "",
+    ]
     meta = r.state.meta
     if meta.golive_at:
-        forced = f" — forced: {cell(meta.golive_forced_reason)}" if meta.golive_forced_reason else ""
-        out += [f"**Go-live:** {meta.golive_at:%Y-%m-%d %H:%M} UTC by {cell(meta.golive_by)}{forced}", ""]
+        forced = (
+            f" — forced: {cell(meta.golive_forced_reason)}" if meta.golive_forced_reason else ""
+        )
+        out += [
+            f"**Go-live:** {meta.golive_at:%Y-%m-%d %H:%M} UTC by {cell(meta.golive_by)}{forced}",
+            "",
+        ]
     if d.reasons:
         out += ["**Blocking:**", ""] + [f"- {cell(reason)}" for reason in reason_lines(d)] + [""]
         out += _blockers(r)
@@ -110,21 +135,30 @@ def _blockers(r: _Report) -> list[str]:
 
 def _toc(checklist: Checklist) -> list[str]:
     tops = [top for top in checklist.section if not is_toc(top)]
-    return [f"{n}. [{cell(top.title)}](#{anchor(top.title)})" for n, top in enumerate(tops, start=1)]
+    return [
+        f"{n}. [{cell(top.title)}](#{anchor(top.title)})" for n, top in enumerate(tops, start=1)
+    ]
 
 
 def _body(r: _Report, section: Section, level: int) -> list[str]:
     out: list[str] = []
     if section.notes and r.only is None:
         out += [section.notes.strip(), ""]
-    shown = [item_view(i, r.state, r.now) for i in section.item if r.only is None or i.key in r.only]
+    shown = [
+        item_view(i, r.state, r.now) for i in section.item if r.only is None or i.key in r.only
+    ]
     if shown:
         out += _items(r, section, shown)
     for sub in section.subsection:
         if selected(sub, r.only):
             out += [f"{'#' * min(level + 1, 6)} {sub.title}", ""] + _body(r, sub, level + 1)
     if section.runbook and (r.only is None or shown):
-        out += [f"{'#' * min(level + 1, 6)} Verification Commands", "", *_fence(section.runbook), ""]
+        out += [
+            f"{'#' * min(level + 1, 6)} Verification Commands",
+            "",
+            *_fence(section.runbook),
+            "",
+        ]
     return out
 
 
@@ -133,7 +167,10 @@ def _layout(views: list[ItemView]) -> str:
     with_metric = sum(1 for v in views if v.item.metric)
     if with_metric and with_metric * 2 >= len(views):
         return "metrics"
-    if not any(v.item.description or v.item.fields or v.item.metric or linked_cells(v.item)[2] for v in views):
+    if not any(
+        v.item.description or v.item.fields or v.item.metric or linked_cells(v.item)[2]
+        for v in views
+    ):
         return "tasks"
     return "items"
 
@@ -153,11 +190,12 @@ def _items(r: _Report, section: Section, views: list[ItemView]) -> list[str]:
         out = _due_lines(r, views) + [line for v in views for line in _task(v, section)] + [""]
     elif layout == "metrics":
         # One table per run of like rows, as a source with several benchmark tables had them.
-        out = [line for _, run in groupby(views, key=metric_shape) for line in metric_table(list(run))]
+        out = [
+            line for _, run in groupby(views, key=metric_shape) for line in metric_table(list(run))
+        ]
     else:
         out = item_table(views)
     return out + _evidence(r, views, tasks=layout == "tasks")
-
 
 
 def _due_lines(r: _Report, views: list[ItemView]) -> list[str]:
@@ -167,9 +205,20 @@ def _due_lines(r: _Report, views: list[ItemView]) -> list[str]:
     start = r.state.meta.golive_at
     parts = []
     for window in windows:
-        due = next((r.due[v.item.key].due for v in views if v.item.key in r.due and v.item.window == window), None)
+        due = next(
+            (
+                r.due[v.item.key].due
+                for v in views
+                if v.item.key in r.due and v.item.window == window
+            ),
+            None,
+        )
         title = WINDOW_TITLES[window]
-        parts.append(f"due {due:%Y-%m-%d %H:%M} UTC ({title} after go-live)" if due else f"due within the {title} after go-live")
+        parts.append(
+            f"due {due:%Y-%m-%d %H:%M} UTC ({title} after go-live)"
+            if due
+            else f"due within the {title} after go-live"
+        )
     note = "" if start else " (go-live not recorded yet)"
     text = "; ".join(parts)
     return [f"*{text[0].upper()}{text[1:]}{note}.*", ""]
@@ -186,13 +235,17 @@ def _evidence(r: _Report, views: list[ItemView], *, tasks: bool) -> list[str]:
             parts.append(f"OVERDUE (due {task.due:%Y-%m-%d %H:%M} UTC)")
         if v.verdict:
             measured = f" ({v.current})" if v.current and v.current not in v.summary else ""
-            parts.append(f"{v.verdict} — {v.summary}{measured}, checked {v.checked_at:%Y-%m-%d %H:%M} UTC")
+            parts.append(
+                f"{v.verdict} — {v.summary}{measured}, checked {v.checked_at:%Y-%m-%d %H:%M} UTC"
+            )
         if v.note:
             parts.append(f"note: {v.note}")
         if v.evidence:
             parts.append(f"evidence: {v.evidence}")
         if v.waiver:
-            parts.append(f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: {v.waiver['reason']}")
+            parts.append(
+                f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: {v.waiver['reason']}"
+            )
         if v.reason and not v.waiver:
             parts.append(v.reason)
         if v.override:
@@ -209,22 +262,39 @@ def _signoff(r: _Report, level: int) -> list[str]:
         rows, notes = [], []
         for a in r.decision.approvals:
             mark = {"fresh": "[x]", "missing": "[ ]"}.get(a.state, a.state)
-            signature = a.signature[:12] + ("" if a.state == "fresh" else f" ({a.state})") if a.signature else ""
+            signature = (
+                a.signature[:12] + ("" if a.state == "fresh" else f" ({a.state})")
+                if a.signature
+                else ""
+            )
             rows.append([a.role, a.name, mark, f"{a.at:%Y-%m-%d}" if a.at else "", signature])
             record = r.state.approvals.get(a.role_id)
             if a.state != "missing":
                 notes.append(f"* **{cell(a.role)}**: {cell(approval_note(a))}")
             if a.state == "stale":
-                notes.append(f"* **{cell(a.role)}**: stale — changed since approval: {cell(blockers_text(a.changed) or 'items')}")
+                notes.append(
+                    f"* **{cell(a.role)}**: stale — changed since approval: {cell(blockers_text(a.changed) or 'items')}"
+                )
             elif a.state == "revoked" and record is not None:
-                notes.append(f"* **{cell(a.role)}**: revoked by {cell(record.revoked_by)}: {cell(record.revoke_reason)}")
-        out += [f"{h} Required Approvals", ""] + table(["Role", "Name", "Approval", "Date", "Signature"], rows)
+                notes.append(
+                    f"* **{cell(a.role)}**: revoked by {cell(record.revoked_by)}: {cell(record.revoke_reason)}"
+                )
+        out += [f"{h} Required Approvals", ""] + table(
+            ["Role", "Name", "Approval", "Date", "Signature"], rows
+        )
         out += notes + ([""] if notes else [])
     if r.checklist.criterion:
-        rows = [[c.criterion.title, "[x]" if c.met else "[ ]", criterion_note(r.checklist, c.blockers)]
-                for c in r.decision.criteria]
-        out += [f"{h} Go-Live Decision", ""] + table(["Criteria", "Met", "Notes"], rows, bold_first=False)
-        out += [f"**Decision: {r.decision.label}** (state signature {r.decision.signature[:12]})", ""]
+        rows = [
+            [c.criterion.title, "[x]" if c.met else "[ ]", criterion_note(r.checklist, c.blockers)]
+            for c in r.decision.criteria
+        ]
+        out += [f"{h} Go-Live Decision", ""] + table(
+            ["Criteria", "Met", "Notes"], rows, bold_first=False
+        )
+        out += [
+            f"**Decision: {r.decision.label}** (state signature {r.decision.signature[:12]})",
+            "",
+        ]
     return out
 
 
@@ -243,14 +313,23 @@ def _appendix(checklist: Checklist) -> list[str]:
         out += ["## Appendix: Quick Reference", ""]
         if checklist.contact:
             out += ["### Critical Contacts", ""]
-            out += table(["Role", "Contact", "Phone"], [[c.role, c.contact, c.phone] for c in checklist.contact], bold_first=False)
+            out += table(
+                ["Role", "Contact", "Phone"],
+                [[c.role, c.contact, c.phone] for c in checklist.contact],
+                bold_first=False,
+            )
         if checklist.link:
-            out += ["### Important URLs", ""] + table(["Resource", "URL"], [[k.name, k.url] for k in checklist.link], bold_first=False)
+            out += ["### Important URLs", ""] + table(
+                ["Resource", "URL"], [[k.name, k.url] for k in checklist.link], bold_first=False
+            )
         if checklist.emergency_runbook:
             out += ["### Emergency Commands", "", *_fence(checklist.emergency_runbook), ""]
         out += ["---", ""]
     if checklist.changelog:
         out += ["## Change Log", ""]
-        out += table(["Date", "Version", "Author", "Changes"],
-                      [[e.date, e.version, e.author, e.changes] for e in checklist.changelog], bold_first=False)
+        out += table(
+            ["Date", "Version", "Author", "Changes"],
+            [[e.date, e.version, e.author, e.changes] for e in checklist.changelog],
+            bold_first=False,
+        )
     return out

@@ -18,17 +18,32 @@ def item_table(views: list[ItemView]) -> list[str]:
     # The item's links inside its title and description where their names stand, the others in a Links column.
     shown = [linked_cells(v.item) for v in views]
     has_links = any(rest for _, _, rest in shown)
-    head = (["Item"] + (["Description"] if has_description else []) + (["Owner"] if has_owner else []) + extra
-            + (["Links"] if has_links else []) + ["Status", "Date"])
+    head = (
+        ["Item"]
+        + (["Description"] if has_description else [])
+        + (["Owner"] if has_owner else [])
+        + extra
+        + (["Links"] if has_links else [])
+        + ["Status", "Date"]
+    )
     rows = []
     for v, (title, description, rest) in zip(views, shown, strict=True):
         row = [title]
         row += [description] if has_description else []
         row += [v.item.owner] if has_owner else []
         # A source's Priority column shows each item's priority, also where the source cell said only P1 or P3.
-        row += [v.item.fields.get(name) or (v.item.priority if name.lower() in ("priority", "prio") and v.item.priority != "P2"
-                                            else "") for name in extra]
-        row += [Markdown(", ".join(md_link(cell(k.name), k.url) for k in rest))] if has_links else []
+        row += [
+            v.item.fields.get(name)
+            or (
+                v.item.priority
+                if name.lower() in ("priority", "prio") and v.item.priority != "P2"
+                else ""
+            )
+            for name in extra
+        ]
+        row += (
+            [Markdown(", ".join(md_link(cell(k.name), k.url) for k in rest))] if has_links else []
+        )
         rows.append(row + [STATUS_MARK[v.state], v.date])
     return table(head, rows)
 
@@ -54,20 +69,35 @@ def metric_table(views: list[ItemView]) -> list[str]:
             return v.item.fields.get("Target") or v.item.fields.get("Expected") or ""
         return m.expected or str(m.target)
 
-    if any((v.item.metric and v.item.metric.expected) or "Expected" in v.item.fields for v in views):
+    if any(
+        (v.item.metric and v.item.metric.expected) or "Expected" in v.item.fields for v in views
+    ):
         # The seed's load-test table: a scenario, its expectation in words, the actual result.
-        return table(["Test Scenario", "Expected", "Actual", "Status"],
-                      [[v.item.title, goal(v), v.current, STATUS_MARK[v.state]] for v in views])
-    labelled = any(v.item.metric and v.item.metric.label and v.item.metric.label != v.item.title for v in views)
+        return table(
+            ["Test Scenario", "Expected", "Actual", "Status"],
+            [[v.item.title, goal(v), v.current, STATUS_MARK[v.state]] for v in views],
+        )
+    labelled = any(
+        v.item.metric and v.item.metric.label and v.item.metric.label != v.item.title for v in views
+    )
     acceptable = any(v.item.metric and v.item.metric.acceptable for v in views)
-    head = (["Service", "Metric"] if labelled else ["Metric"]) + ["Target"] + (["Acceptable"] if acceptable else []) + ["Current", "Status"]
+    head = (
+        (["Service", "Metric"] if labelled else ["Metric"])
+        + ["Target"]
+        + (["Acceptable"] if acceptable else [])
+        + ["Current", "Status"]
+    )
     rows = []
     for v in views:
         m = v.item.metric
         row = [v.item.title]
         row += [(m.label if m else "") or v.item.description] if labelled else []
         row.append(goal(v))
-        row += [str(m.acceptable) if m and m.acceptable else v.item.fields.get("Acceptable", "")] if acceptable else []
+        row += (
+            [str(m.acceptable) if m and m.acceptable else v.item.fields.get("Acceptable", "")]
+            if acceptable
+            else []
+        )
         rows.append(row + [v.current, STATUS_MARK[v.state]])
     return table(head, rows)
 

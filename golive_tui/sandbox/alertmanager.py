@@ -36,7 +36,9 @@ class AlertmanagerSandbox:
     def binary() -> str:
         found = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
         if not found:
-            raise AlertmanagerMissing("the Alertmanager binary is missing: apt-get install prometheus-alertmanager")
+            raise AlertmanagerMissing(
+                "the Alertmanager binary is missing: apt-get install prometheus-alertmanager"
+            )
         return found
 
     def start(self, timeout: float = 20.0) -> AlertmanagerSandbox:
@@ -45,13 +47,25 @@ class AlertmanagerSandbox:
         config.write_text(self.config)
         log = open(self.workdir / "alertmanager.log", "wb")
         self.process = subprocess.Popen(
-            [binary, f"--config.file={config}", f"--storage.path={self.workdir / 'data'}",
-             f"--web.listen-address=127.0.0.1:{self.port}", "--cluster.listen-address=", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+            [
+                binary,
+                f"--config.file={config}",
+                f"--storage.path={self.workdir / 'data'}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--cluster.listen-address=",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"alertmanager exited: {(self.workdir / 'alertmanager.log').read_text()[-500:]}")
+                raise RuntimeError(
+                    f"alertmanager exited: {(self.workdir / 'alertmanager.log').read_text()[-500:]}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
                     if response.status == 200:

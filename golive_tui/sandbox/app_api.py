@@ -21,10 +21,20 @@ from .web import HttpsService
 
 RELEASE = "2.4.1"
 """The version being released (profile target.release)."""
-OPERATIONS = {"/v1/deals": "listDeals", "/v1/deals/{dealId}": "getDeal", "/v1/customers": "listCustomers",
-              "/v1/inventory": "listInventory"}
-RSA_KEY = {"kty": "RSA", "kid": "prod-2026-11", "use": "sig", "alg": "RS256", "e": "AQAB",
-           "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"}
+OPERATIONS = {
+    "/v1/deals": "listDeals",
+    "/v1/deals/{dealId}": "getDeal",
+    "/v1/customers": "listCustomers",
+    "/v1/inventory": "listInventory",
+}
+RSA_KEY = {
+    "kty": "RSA",
+    "kid": "prod-2026-11",
+    "use": "sig",
+    "alg": "RS256",
+    "e": "AQAB",
+    "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs",
+}
 
 
 @dataclass(frozen=True)
@@ -44,35 +54,69 @@ class AppShape:
 
 
 HEALTHY_APP = AppShape()
-DEGRADED_APP = AppShape(doc="invalid", open_paths=frozenset({"/v1/customers"}), accepts_unsigned=frozenset(OPERATIONS),
-                        cookies="insecure", oidc="symmetric", runbooks="missing")
-TRAPS_APP = AppShape(doc="old", open_paths=frozenset({"/v1/deals/{dealId}"}), accepts_unsigned=frozenset({"/v1/inventory"}),
-                     cookies="redirect", oidc="staging", runbooks="login")
+DEGRADED_APP = AppShape(
+    doc="invalid",
+    open_paths=frozenset({"/v1/customers"}),
+    accepts_unsigned=frozenset(OPERATIONS),
+    cookies="insecure",
+    oidc="symmetric",
+    runbooks="missing",
+)
+TRAPS_APP = AppShape(
+    doc="old",
+    open_paths=frozenset({"/v1/deals/{dealId}"}),
+    accepts_unsigned=frozenset({"/v1/inventory"}),
+    cookies="redirect",
+    oidc="staging",
+    runbooks="login",
+)
 MIXED_APP = AppShape(cookies="redirect", accepts_unsigned=frozenset({"/v1/inventory"}))
 """The demo's mixed production: a session cookie without Secure (on the redirect), one operation accepting unsigned tokens."""
 
 
 def openapi_document(shape: AppShape, base: str) -> dict[str, Any]:
-    ok = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
-    paths: dict[str, Any] = {"/health": {"get": {"operationId": "health", "security": [], "responses": ok}}}
+    ok = {
+        "200": {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    }
+    paths: dict[str, Any] = {
+        "/health": {"get": {"operationId": "health", "security": [], "responses": ok}}
+    }
     for path, op in OPERATIONS.items():
         operation: dict[str, Any] = {"operationId": op, "responses": ok}
         if "{dealId}" in path:
-            operation["parameters"] = [{"name": "dealId", "in": "path", "required": True, "schema": {"type": "string"}}]
+            operation["parameters"] = [
+                {"name": "dealId", "in": "path", "required": True, "schema": {"type": "string"}}
+            ]
         paths[path] = {"get": operation}
     if shape.doc == "invalid":
         del paths["/v1/inventory"]["get"]["responses"]  # required by OpenAPI 3.0
-    return {"openapi": "3.0.3", "info": {"title": "Autolytiq Desk API", "version": "2.3.0" if shape.doc == "old" else RELEASE},
-            "servers": [{"url": base}], "security": [{"bearer": []}],
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}},
-            "paths": paths}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Autolytiq Desk API",
+            "version": "2.3.0" if shape.doc == "old" else RELEASE,
+        },
+        "servers": [{"url": base}],
+        "security": [{"bearer": []}],
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+        "paths": paths,
+    }
 
 
 def _template(route: str) -> str | None:
     parts = route.strip("/").split("/")
     for path in OPERATIONS:
         want = path.strip("/").split("/")
-        if len(want) == len(parts) and all(w.startswith("{") or w == p for w, p in zip(want, parts, strict=True)):
+        if len(want) == len(parts) and all(
+            w.startswith("{") or w == p for w, p in zip(want, parts, strict=True)
+        ):
             return path
     return None
 
@@ -87,7 +131,9 @@ def _alg(authorization: str) -> str:
 
 
 def app_handler(shape: AppShape, box: dict[str, str]):
-    def handle(method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], str]:
+    def handle(
+        method: str, path: str, headers: Any, body: bytes
+    ) -> tuple[int, dict[str, str], str]:
         route = path.split("?")[0]
         js = {"Content-Type": "application/json"}
         issuer = box["url"] + "/auth"
@@ -100,13 +146,21 @@ def app_handler(shape: AppShape, box: dict[str, str]):
         if route.startswith("/runbooks/"):
             return _runbook(shape, route)
         if route == "/sso/login":
-            return 200, {"Content-Type": "text/html"}, "<form action=/sso/login method=post><input name=password type=password></form>"
+            return (
+                200,
+                {"Content-Type": "text/html"},
+                "<form action=/sso/login method=post><input name=password type=password></form>",
+            )
         if route == "/app":
             return 200, {"Content-Type": "text/html"}, "<h1>Desk</h1>"
         if route == "/auth/.well-known/openid-configuration":
             return 200, js, json.dumps(_discovery(shape, issuer))
         if route == "/auth/jwks":
-            keys = [RSA_KEY] + ([{"kty": "oct", "kid": "legacy-hs256", "k": "c2VjcmV0"}] if shape.oidc == "symmetric" else [])
+            keys = [RSA_KEY] + (
+                [{"kty": "oct", "kid": "legacy-hs256", "k": "c2VjcmV0"}]
+                if shape.oidc == "symmetric"
+                else []
+            )
             return 200, js, json.dumps({"keys": keys})
         template = _template(route) if route != "/auth/userinfo" else "/auth/userinfo"
         if template is None:
@@ -116,14 +170,25 @@ def app_handler(shape: AppShape, box: dict[str, str]):
             return 200, js, json.dumps({"items": []})
         if authorization and _alg(authorization) == "none" and template in shape.accepts_unsigned:
             return 200, js, json.dumps({"items": [], "sub": "anyone"})
-        return 401, {**js, "WWW-Authenticate": 'Bearer error="invalid_token"'}, json.dumps({"error": "unauthorized"})
+        return (
+            401,
+            {**js, "WWW-Authenticate": 'Bearer error="invalid_token"'},
+            json.dumps({"error": "unauthorized"}),
+        )
 
     return handle
 
 
 def _login(shape: AppShape) -> tuple[int, dict[str, str], str]:
     if shape.cookies == "insecure":
-        return 200, {"Content-Type": "text/html", "Set-Cookie": "session=s3ss10n; Path=/; Secure; Max-Age=28800"}, "<p>in</p>"
+        return (
+            200,
+            {
+                "Content-Type": "text/html",
+                "Set-Cookie": "session=s3ss10n; Path=/; Secure; Max-Age=28800",
+            },
+            "<p>in</p>",
+        )
     session = "session=s3ss10n; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=28800"
     if shape.cookies == "redirect":  # set on the redirect only: the page it leads to sets none
         return 302, {"Location": "/app", "Set-Cookie": session.replace(" Secure;", "")}, ""
@@ -144,10 +209,21 @@ def _runbook(shape: AppShape, route: str) -> tuple[int, dict[str, str], str]:
 
 def _discovery(shape: AppShape, issuer: str) -> dict[str, Any]:
     algs = ["RS256", "none"] if shape.oidc == "symmetric" else ["RS256"]
-    named = issuer.replace("localhost", "auth.staging.autolytiq.com") if shape.oidc == "staging" else issuer
-    return {"issuer": named, "authorization_endpoint": f"{issuer}/authorize", "token_endpoint": f"{issuer}/token",
-            "userinfo_endpoint": f"{issuer}/userinfo", "jwks_uri": f"{issuer}/jwks", "response_types_supported": ["code"],
-            "subject_types_supported": ["public"], "id_token_signing_alg_values_supported": algs}
+    named = (
+        issuer.replace("localhost", "auth.staging.autolytiq.com")
+        if shape.oidc == "staging"
+        else issuer
+    )
+    return {
+        "issuer": named,
+        "authorization_endpoint": f"{issuer}/authorize",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/userinfo",
+        "jwks_uri": f"{issuer}/jwks",
+        "response_types_supported": ["code"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": algs,
+    }
 
 
 class AppApi:
@@ -160,15 +236,23 @@ class AppApi:
         box["url"] = self.url = self.server.url
 
     def profile_overrides(self) -> dict[str, Any]:
-        return {"target": {"release": RELEASE},
-                "http": {"openapi_url": f"{self.url}/openapi.json", "session_url": f"{self.url}/login",
-                         "oidc_issuer": f"{self.url}/auth", "runbook_urls": [f"{self.url}/runbooks/{n}" for n in RUNBOOKS]}}
+        return {
+            "target": {"release": RELEASE},
+            "http": {
+                "openapi_url": f"{self.url}/openapi.json",
+                "session_url": f"{self.url}/login",
+                "oidc_issuer": f"{self.url}/auth",
+                "runbook_urls": [f"{self.url}/runbooks/{n}" for n in RUNBOOKS],
+            },
+        }
 
     def stop(self) -> None:
         self.server.stop()
 
 
-def start_app(ca: SandboxCA, shape: AppShape, profile: dict[str, Any], stoppers: list[Any]) -> AppApi:
+def start_app(
+    ca: SandboxCA, shape: AppShape, profile: dict[str, Any], stoppers: list[Any]
+) -> AppApi:
     """Start the application's server for a staged production and merge its keys into `profile` (a dict of sections)."""
     app = AppApi(ca, shape)
     stoppers.append(app.stop)

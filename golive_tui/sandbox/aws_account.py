@@ -103,14 +103,18 @@ DEGRADED = AccountShape(
 )
 
 
-def healthy_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-healthy") -> SandboxAccount:
+def healthy_account(
+    server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-healthy"
+) -> SandboxAccount:
     """The account as the checklist wants it (moto's default account)."""
     account = server.account(HEALTHY_ACCOUNT_ID, name)
     account.ids.update(build_account(account, HEALTHY, ca=ca))
     return account
 
 
-def degraded_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-degraded") -> SandboxAccount:
+def degraded_account(
+    server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-degraded"
+) -> SandboxAccount:
     """The same estate with the mistakes the checklist exists to catch (a second account)."""
     account = server.account(DEGRADED_ACCOUNT_ID, name)
     account.ids.update(build_account(account, DEGRADED, ca=ca))
@@ -120,7 +124,9 @@ def degraded_account(server: MotoServer, *, ca: SandboxCA | None = None, name: s
 SECOND_ACCOUNT_ID = "345678901234"
 
 
-def second_production_account(server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-northwind") -> SandboxAccount:
+def second_production_account(
+    server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-northwind"
+) -> SandboxAccount:
     """The second staged production's AWS account: another id, name stem, region (us-west-2) and domain.
 
     Its defects, and the checklist row each must fail:
@@ -150,8 +156,15 @@ def second_production_account(server: MotoServer, *, ca: SandboxCA | None = None
     from .k8s_second import EKS_VERSION, REGION, TARGET_NAME
 
     account = server.account(SECOND_ACCOUNT_ID, name, region=REGION)
-    shape = replace(HEALTHY, name=TARGET_NAME, domain=SECOND_DOMAIN, eks_version=EKS_VERSION, cert_days=20, ebs_encryption=False,
-                    metrics={**HEALTHY.metrics, "DatabaseConnections": 240.0, "AuroraReplicaLag": 18.0})
+    shape = replace(
+        HEALTHY,
+        name=TARGET_NAME,
+        domain=SECOND_DOMAIN,
+        eks_version=EKS_VERSION,
+        cert_days=20,
+        ebs_encryption=False,
+        metrics={**HEALTHY.metrics, "DatabaseConnections": 240.0, "AuroraReplicaLag": 18.0},
+    )
     account.ids.update(build_account(account, shape, ca=ca, protect_staging_instead=True))
     return account
 
@@ -161,15 +174,30 @@ def second_production_aws_profile(account: SandboxAccount) -> dict[str, Any]:
     from .k8s_second import DOMAIN as SECOND_DOMAIN
     from .k8s_second import TARGET_NAME
 
-    return {"aws": {"profile": account.name, "region": account.region, "endpoint_url": account.endpoint_url,
-                    "db_cluster_id": TARGET_NAME, "eks_cluster_name": TARGET_NAME,
-                    "load_balancer_arn": account.ids["load_balancer_arn"],
-                    "log_groups": [f"/aws/eks/{TARGET_NAME}/cluster", f"/aws/rds/cluster/{TARGET_NAME}/postgresql"]},
-            "target": {"domains": [SECOND_DOMAIN]}}
+    return {
+        "aws": {
+            "profile": account.name,
+            "region": account.region,
+            "endpoint_url": account.endpoint_url,
+            "db_cluster_id": TARGET_NAME,
+            "eks_cluster_name": TARGET_NAME,
+            "load_balancer_arn": account.ids["load_balancer_arn"],
+            "log_groups": [
+                f"/aws/eks/{TARGET_NAME}/cluster",
+                f"/aws/rds/cluster/{TARGET_NAME}/postgresql",
+            ],
+        },
+        "target": {"domains": [SECOND_DOMAIN]},
+    }
 
 
-def build_account(account: SandboxAccount, shape: AccountShape, *, ca: SandboxCA | None = None,
-                  protect_staging_instead: bool = False) -> dict[str, str]:
+def build_account(
+    account: SandboxAccount,
+    shape: AccountShape,
+    *,
+    ca: SandboxCA | None = None,
+    protect_staging_instead: bool = False,
+) -> dict[str, str]:
     """Create the whole estate in `account`; returns the ids/ARNs the probes look for."""
     network = build_network(account, shape)
     ids = {**network}

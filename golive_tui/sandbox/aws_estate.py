@@ -26,37 +26,66 @@ def build_network(account: SandboxAccount, shape: AccountShape) -> dict[str, str
     region = account.region
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnets = [
-        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{n}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{n}.0/24", AvailabilityZone=f"{region}{az}")[
+            "Subnet"
+        ]["SubnetId"]
         for n, az in enumerate(("a", "b"), start=1)
     ]
-    alb_sg = ec2.create_security_group(GroupName=f"{name}-alb", Description="public HTTPS", VpcId=vpc)["GroupId"]
+    alb_sg = ec2.create_security_group(
+        GroupName=f"{name}-alb", Description="public HTTPS", VpcId=vpc
+    )["GroupId"]
     public = [{"CidrIp": "0.0.0.0/0"}]
     ec2.authorize_security_group_ingress(
         GroupId=alb_sg,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": public} for port in (443, 80)],
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port, "IpRanges": public}
+            for port in (443, 80)
+        ],
     )
-    db_sg = ec2.create_security_group(GroupName=f"{name}-db", Description="Aurora from the ALB tier", VpcId=vpc)["GroupId"]
+    db_sg = ec2.create_security_group(
+        GroupName=f"{name}-db", Description="Aurora from the ALB tier", VpcId=vpc
+    )["GroupId"]
     ec2.authorize_security_group_ingress(
         GroupId=db_sg,
-        IpPermissions=[{"IpProtocol": "tcp", "FromPort": 5432, "ToPort": 5432, "UserIdGroupPairs": [{"GroupId": alb_sg}]}],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 5432,
+                "ToPort": 5432,
+                "UserIdGroupPairs": [{"GroupId": alb_sg}],
+            }
+        ],
     )
     if shape.open_ssh:
-        bastion = ec2.create_security_group(GroupName=f"{name}-bastion", Description="debug access", VpcId=vpc)["GroupId"]
+        bastion = ec2.create_security_group(
+            GroupName=f"{name}-bastion", Description="debug access", VpcId=vpc
+        )["GroupId"]
         ec2.authorize_security_group_ingress(
             GroupId=bastion,
             IpPermissions=[{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": public}],
         )
     elbv2 = account.client("elbv2")
     alb = elbv2.create_load_balancer(
-        Name=f"{name}-alb", Subnets=subnets, SecurityGroups=[alb_sg], Scheme="internet-facing", Type="application"
+        Name=f"{name}-alb",
+        Subnets=subnets,
+        SecurityGroups=[alb_sg],
+        Scheme="internet-facing",
+        Type="application",
     )["LoadBalancers"][0]
-    return {"vpc_id": vpc, "subnet_ids": ",".join(subnets), "load_balancer_arn": alb["LoadBalancerArn"]}
+    return {
+        "vpc_id": vpc,
+        "subnet_ids": ",".join(subnets),
+        "load_balancer_arn": alb["LoadBalancerArn"],
+    }
 
 
 def build_staging_alb(account: SandboxAccount, shape: AccountShape, network: dict[str, str]) -> str:
     """A second, internet-facing ALB named for staging in the production VPC."""
     alb = account.client("elbv2").create_load_balancer(
-        Name=f"{shape.name}-staging-alb", Subnets=network["subnet_ids"].split(","), Scheme="internet-facing", Type="application"
+        Name=f"{shape.name}-staging-alb",
+        Subnets=network["subnet_ids"].split(","),
+        Scheme="internet-facing",
+        Type="application",
     )["LoadBalancers"][0]
     return alb["LoadBalancerArn"]
 
@@ -66,11 +95,26 @@ def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:
     name = shape.name
     rds = account.client("rds")
     group = f"{name}-aurora-pg15"
-    rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=group, DBParameterGroupFamily="aurora-postgresql15",
-                                          Description=f"{name} cluster parameters")
-    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName=group, Parameters=[
-        {"ParameterName": "rds.force_ssl", "ParameterValue": "1" if shape.force_tls else "0", "ApplyMethod": "immediate"},
-        {"ParameterName": "log_min_duration_statement", "ParameterValue": "500", "ApplyMethod": "immediate"}])
+    rds.create_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group,
+        DBParameterGroupFamily="aurora-postgresql15",
+        Description=f"{name} cluster parameters",
+    )
+    rds.modify_db_cluster_parameter_group(
+        DBClusterParameterGroupName=group,
+        Parameters=[
+            {
+                "ParameterName": "rds.force_ssl",
+                "ParameterValue": "1" if shape.force_tls else "0",
+                "ApplyMethod": "immediate",
+            },
+            {
+                "ParameterName": "log_min_duration_statement",
+                "ParameterValue": "500",
+                "ApplyMethod": "immediate",
+            },
+        ],
+    )
     encryption: dict[str, Any] = {"StorageEncrypted": shape.encrypted}
     if shape.encrypted:
         kms = account.client("kms")
@@ -105,7 +149,9 @@ def build_eks(account: SandboxAccount, network: dict[str, str], shape: AccountSh
     """The EKS cluster, at the version the sandbox Kubernetes API reports, Secrets envelope-encrypted or not."""
     extra: dict[str, Any] = {}
     if shape.secrets_encryption:
-        key = account.client("kms").create_key(Description=f"{shape.name} EKS secrets")["KeyMetadata"]["Arn"]
+        key = account.client("kms").create_key(Description=f"{shape.name} EKS secrets")[
+            "KeyMetadata"
+        ]["Arn"]
         extra["encryptionConfig"] = [{"resources": ["secrets"], "provider": {"keyArn": key}}]
     cluster = account.client("eks").create_cluster(
         name=shape.name,
@@ -122,7 +168,9 @@ def build_certificate(account: SandboxAccount, shape: AccountShape, ca: SandboxC
     chain, key = ca.issue_pem(shape.domain, days=shape.cert_days)
     leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
     acm = account.client("acm")
-    return acm.import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())["CertificateArn"]
+    return acm.import_certificate(
+        Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes()
+    )["CertificateArn"]
 
 
 def build_waf(account: SandboxAccount, shape: AccountShape, load_balancer_arn: str) -> str:
@@ -131,9 +179,17 @@ def build_waf(account: SandboxAccount, shape: AccountShape, load_balancer_arn: s
     waf = account.client("wafv2")
 
     def visibility(name: str) -> dict[str, Any]:
-        return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+        return {
+            "SampledRequestsEnabled": True,
+            "CloudWatchMetricsEnabled": True,
+            "MetricName": name,
+        }
 
-    managed = ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"]
+    managed = [
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesSQLiRuleSet",
+    ]
     rules = [
         {
             "Name": rule,
@@ -167,11 +223,16 @@ def build_cloudtrail(account: SandboxAccount, shape: AccountShape) -> str:
     """A multi-region trail with log file validation, logging or stopped."""
     name = shape.name
     bucket = f"{name}-cloudtrail-{account.account_id}"
-    account.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region})
+    account.client("s3").create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": account.region}
+    )
     trail = account.client("cloudtrail")
-    arn = trail.create_trail(Name=f"{name}-audit", S3BucketName=bucket, IsMultiRegionTrail=True, EnableLogFileValidation=True)[
-        "TrailARN"
-    ]
+    arn = trail.create_trail(
+        Name=f"{name}-audit",
+        S3BucketName=bucket,
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+    )["TrailARN"]
     if shape.trail_logging:
         trail.start_logging(Name=arn)
     return arn
@@ -179,14 +240,23 @@ def build_cloudtrail(account: SandboxAccount, shape: AccountShape) -> str:
 
 def build_log_groups(account: SandboxAccount, shape: AccountShape) -> None:
     logs = account.client("logs")
-    groups = {f"/aws/eks/{shape.name}/cluster": shape.log_retention_days, f"/aws/rds/cluster/{shape.name}/postgresql": 30}
+    groups = {
+        f"/aws/eks/{shape.name}/cluster": shape.log_retention_days,
+        f"/aws/rds/cluster/{shape.name}/postgresql": 30,
+    }
     for group, days in groups.items():
         logs.create_log_group(logGroupName=group)
         if days:
             logs.put_retention_policy(logGroupName=group, retentionInDays=days)
 
 
-def put_rds_metrics(account: SandboxAccount, shape: AccountShape, *, past_minutes: int = 20, future_minutes: int = 120) -> None:
+def put_rds_metrics(
+    account: SandboxAccount,
+    shape: AccountShape,
+    *,
+    past_minutes: int = 20,
+    future_minutes: int = 120,
+) -> None:
     """One datapoint a minute per RDS metric, from `past_minutes` ago to `future_minutes` ahead.
 
     The future points stand in for a live metric stream: a probe querying "the last 15

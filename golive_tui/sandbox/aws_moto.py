@@ -33,10 +33,19 @@ if TYPE_CHECKING:
     from ..profile import Profile
 
 DEFAULT_REGION = "eu-west-1"
-ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-DENY_ALL_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
+ADMIN_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+DENY_ALL_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}],
+}
 # Any key moto has never issued maps to its default account; used only to bootstrap.
-_BOOTSTRAP = {"aws_access_key_id": "sandbox-bootstrap", "aws_secret_access_key": "sandbox-bootstrap"}
+_BOOTSTRAP = {
+    "aws_access_key_id": "sandbox-bootstrap",
+    "aws_secret_access_key": "sandbox-bootstrap",
+}
 
 _gaps_lock = threading.Lock()
 _gaps_filled = False
@@ -70,7 +79,9 @@ def _fill_moto_gaps() -> None:
 
         def init_keeping_pi(self: Any, *args: Any, **kwargs: Any) -> None:
             original_init(self, *args, **kwargs)
-            self.enable_performance_insights = bool(kwargs.get("enable_performance_insights") or False)
+            self.enable_performance_insights = bool(
+                kwargs.get("enable_performance_insights") or False
+            )
 
         def performance_insights_enabled(self: Any) -> bool:
             # ModifyDBInstance stores the request flag under the same name (DBInstance.update).
@@ -146,7 +157,12 @@ class SandboxAccount:
         """A golive Profile aimed at this account; keyword arguments override [aws] keys."""
         from ..profile import AwsSettings, Profile
 
-        settings = {"profile": self.name, "region": self.region, "endpoint_url": self.endpoint_url, **aws}
+        settings = {
+            "profile": self.name,
+            "region": self.region,
+            "endpoint_url": self.endpoint_url,
+            **aws,
+        }
         return Profile(aws=AwsSettings(**settings))
 
     def env(self) -> dict[str, str]:
@@ -157,8 +173,12 @@ class SandboxAccount:
 class MotoServer:
     """moto in server mode on 127.0.0.1 with a free port; use as a context manager."""
 
-    def __init__(self, directory: Path | None = None, region: str = DEFAULT_REGION, *, port: int = 0) -> None:
-        self.directory = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="golive-aws-"))
+    def __init__(
+        self, directory: Path | None = None, region: str = DEFAULT_REGION, *, port: int = 0
+    ) -> None:
+        self.directory = (
+            Path(directory) if directory else Path(tempfile.mkdtemp(prefix="golive-aws-"))
+        )
         self.region = region
         self.port = port
         """0: a free port is chosen at start; a fixed port survives stop() and start() (an outage)."""
@@ -196,17 +216,31 @@ class MotoServer:
         self.stop()
 
     def env(self) -> dict[str, str]:
-        return {"AWS_CONFIG_FILE": str(self.config_file), "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials_file)}
+        return {
+            "AWS_CONFIG_FILE": str(self.config_file),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.credentials_file),
+        }
 
     # --- accounts -----------------------------------------------------------------------
-    def account(self, account_id: str, name: str, *, user: str = "golive", policy: dict | None = None,
-                region: str | None = None) -> SandboxAccount:
+    def account(
+        self,
+        account_id: str,
+        name: str,
+        *,
+        user: str = "golive",
+        policy: dict | None = None,
+        region: str | None = None,
+    ) -> SandboxAccount:
         """A user with static keys in `account_id`, saved as named profile `name` (default region: the server's)."""
         import boto3
 
-        sts = boto3.client("sts", region_name=self.region, endpoint_url=self.endpoint_url, **_BOOTSTRAP)
+        sts = boto3.client(
+            "sts", region_name=self.region, endpoint_url=self.endpoint_url, **_BOOTSTRAP
+        )
         # moto lets AssumeRole name any account: that is how a second account is entered.
-        role = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/golive-sandbox-admin", RoleSessionName="setup")
+        role = sts.assume_role(
+            RoleArn=f"arn:aws:iam::{account_id}:role/golive-sandbox-admin", RoleSessionName="setup"
+        )
         temp = role["Credentials"]
         iam = boto3.client(
             "iam",
@@ -217,7 +251,9 @@ class MotoServer:
             aws_session_token=temp["SessionToken"],
         )
         iam.create_user(UserName=user)
-        iam.put_user_policy(UserName=user, PolicyName="sandbox", PolicyDocument=json.dumps(policy or ADMIN_POLICY))
+        iam.put_user_policy(
+            UserName=user, PolicyName="sandbox", PolicyDocument=json.dumps(policy or ADMIN_POLICY)
+        )
         key = iam.create_access_key(UserName=user)["AccessKey"]
         creds = Credentials(account_id, user, key["AccessKeyId"], key["SecretAccessKey"])
         self._save_profile(name, creds, region or self.region)

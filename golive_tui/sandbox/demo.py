@@ -69,7 +69,9 @@ class DemoEnvironment:
             # The AWS estate builds in a thread while Prometheus backfills in this one (Prometheus must be
             # started from the main thread: its PR_SET_PDEATHSIG fires when the thread that forked it ends).
             aws_box: dict[str, Any] = {}
-            aws_thread = threading.Thread(target=self._in_thread, args=(aws_box, self._start_aws, ca), name="demo-aws")
+            aws_thread = threading.Thread(
+                target=self._in_thread, args=(aws_box, self._start_aws, ca), name="demo-aws"
+            )
             aws_thread.start()
             web = WebSandbox(ca, "healthy" if self.scenario == "healthy" else "mixed")
             self._stoppers.append(web.stop)
@@ -91,16 +93,41 @@ class DemoEnvironment:
             profile["kubernetes"] = {"kubeconfig": str(self.kubeconfig)}
             profile["aws"] = aws
             profile["aws"].update(platform_profile("autolytiq-prod")["aws"])
-            profile["prometheus"] = {k: v for k, v in prometheus.items() if k in ("url", "alertmanager_url")}
-            profile["pagerduty"] = {"events_url": pagerduty.url, "routing_key_secret": f"file:{self.routing_key_path}"}
-            profile["k6"] = {"summaries": k6_summaries(self.directory, healthy=self.scenario == "healthy")}
+            profile["prometheus"] = {
+                k: v for k, v in prometheus.items() if k in ("url", "alertmanager_url")
+            }
+            profile["pagerduty"] = {
+                "events_url": pagerduty.url,
+                "routing_key_secret": f"file:{self.routing_key_path}",
+            }
+            profile["k6"] = {
+                "summaries": k6_summaries(self.directory, healthy=self.scenario == "healthy")
+            }
             profile["run"] = {"timeout": 8}
-            if self.scenario == "healthy":  # the healthy production's CI leaves clean dependency reports
+            if (
+                self.scenario == "healthy"
+            ):  # the healthy production's CI leaves clean dependency reports
                 profile["deps"] = {"reports": dependency_reports(self.directory)}
-            start_ops(ca, HEALTHY_OPS if self.scenario == "healthy" else MIXED_OPS, profile, self._stoppers, self.directory)  # PagerDuty REST, Grafana
-            start_app(ca, HEALTHY_APP if self.scenario == "healthy" else MIXED_APP, profile, self._stoppers)
-            self.profile_path.write_text("# Written by `golive demo`: the staged production on 127.0.0.1.\n" + tomli_w.dumps(profile))
-            self.facts.update(api_url=web.api.url, status_page_url=web.status.url, pagerduty_url=pagerduty.url)
+            start_ops(
+                ca,
+                HEALTHY_OPS if self.scenario == "healthy" else MIXED_OPS,
+                profile,
+                self._stoppers,
+                self.directory,
+            )  # PagerDuty REST, Grafana
+            start_app(
+                ca,
+                HEALTHY_APP if self.scenario == "healthy" else MIXED_APP,
+                profile,
+                self._stoppers,
+            )
+            self.profile_path.write_text(
+                "# Written by `golive demo`: the staged production on 127.0.0.1.\n"
+                + tomli_w.dumps(profile)
+            )
+            self.facts.update(
+                api_url=web.api.url, status_page_url=web.status.url, pagerduty_url=pagerduty.url
+            )
         except BaseException:
             self.stop()
             raise
@@ -108,7 +135,10 @@ class DemoEnvironment:
 
     def stop(self) -> None:
         # A second Ctrl+C or SIGTERM must not interrupt the clean-up half way.
-        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        previous = {
+            sig: signal.signal(sig, signal.SIG_IGN)
+            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+        }
         try:
             self._stop_all()
         finally:
@@ -144,33 +174,60 @@ class DemoEnvironment:
 
         server = MotoServer(self.directory / "aws")
         self._stoppers.append(server.stop)
-        for stale in (server.config_file, server.credentials_file):  # a resumed demo: new keys, a new port
+        for stale in (
+            server.config_file,
+            server.credentials_file,
+        ):  # a resumed demo: new keys, a new port
             stale.unlink(missing_ok=True)
         server.start()
         import logging
 
-        logging.getLogger("werkzeug").disabled = True  # moto's 500s for unmodelled calls become verdicts, not noise
+        logging.getLogger(
+            "werkzeug"
+        ).disabled = True  # moto's 500s for unmodelled calls become verdicts, not noise
         account = server.account(HEALTHY_ACCOUNT_ID, DEMO_AWS_PROFILE)
         _add_endpoint(server.config_file, DEMO_AWS_PROFILE, account.endpoint_url)
         # The mixed production: the AWS estate is mostly right, with two classic misses.
-        shape = HEALTHY if self.scenario == "healthy" else dataclasses.replace(
-            HEALTHY, backup_retention_days=7, cert_days=20)
-        if self.scenario == "healthy":  # io1 storage: IOPS utilisation has its denominator on the cluster itself
+        shape = (
+            HEALTHY
+            if self.scenario == "healthy"
+            else dataclasses.replace(HEALTHY, backup_retention_days=7, cert_days=20)
+        )
+        if (
+            self.scenario == "healthy"
+        ):  # io1 storage: IOPS utilisation has its denominator on the cluster itself
             shape = dataclasses.replace(shape, provisioned_iops=3000)
-        if self.scenario != "healthy":  # and part of the platform around the cluster (sandbox/aws_platform)
+        if (
+            self.scenario != "healthy"
+        ):  # and part of the platform around the cluster (sandbox/aws_platform)
             shape = dataclasses.replace(shape, platform=MIXED_PLATFORM)
         ids = build_account(account, shape, ca=ca)
         self._stage_nodes(account)
         chain, key = ca.issue_pem(DOMAIN, "127.0.0.1", days=shape.cert_days)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
         ids["api_certificate_arn"] = account.client("acm").import_certificate(
-            Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())["CertificateArn"]
-        alb = account.client("elbv2").describe_load_balancers(LoadBalancerArns=[ids["load_balancer_arn"]])["LoadBalancers"][0]
+            Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes()
+        )["CertificateArn"]
+        alb = account.client("elbv2").describe_load_balancers(
+            LoadBalancerArns=[ids["load_balancer_arn"]]
+        )["LoadBalancers"][0]
         eks = account.client("eks").describe_cluster(name="autolytiq-prod")["cluster"]
-        self.facts.update(ids, alb_dns_name=alb["DNSName"], eks_cluster_arn=eks["arn"], eks_cluster_name=eks["name"],
-                          region=account.region, endpoint_url=account.endpoint_url, account_id=account.account_id)
-        return {"profile": account.name, "region": account.region, "endpoint_url": account.endpoint_url,
-                "config_file": str(server.config_file), "credentials_file": str(server.credentials_file)}
+        self.facts.update(
+            ids,
+            alb_dns_name=alb["DNSName"],
+            eks_cluster_arn=eks["arn"],
+            eks_cluster_name=eks["name"],
+            region=account.region,
+            endpoint_url=account.endpoint_url,
+            account_id=account.account_id,
+        )
+        return {
+            "profile": account.name,
+            "region": account.region,
+            "endpoint_url": account.endpoint_url,
+            "config_file": str(server.config_file),
+            "credentials_file": str(server.credentials_file),
+        }
 
     def _stage_nodes(self, account: Any) -> None:
         """One EC2 instance per worker node, its volumes encrypted by the launch template (the EBS default is
@@ -181,24 +238,37 @@ class DemoEnvironment:
 
         nodes = [node(name, zone) for name, zone in NODES]
         stage_node_instances(account, nodes, cluster_name="autolytiq-prod")
-        self.facts["node_provider_ids"] = {n["metadata"]["name"]: n["spec"]["providerID"] for n in nodes}
+        self.facts["node_provider_ids"] = {
+            n["metadata"]["name"]: n["spec"]["providerID"] for n in nodes
+        }
 
     def _start_prometheus(self) -> dict[str, Any]:
         from .prometheus import PrometheusMissing, PrometheusSandbox
 
         workdir = self.directory / "prometheus"
-        shutil.rmtree(workdir, ignore_errors=True)  # a resumed demo backfills fresh history ending now
+        shutil.rmtree(
+            workdir, ignore_errors=True
+        )  # a resumed demo backfills fresh history ending now
         sandbox = PrometheusSandbox("healthy" if self.scenario == "healthy" else "mixed", workdir)
-        self._stoppers.append(sandbox.stop)  # before start: an interrupt mid-start still stops the process
+        self._stoppers.append(
+            sandbox.stop
+        )  # before start: an interrupt mid-start still stops the process
         try:
             sandbox.start()
         except PrometheusMissing as exc:
             # The performance probes then say so themselves (connection refused → error verdict).
             self.notes.append(f"{exc}: the performance items will show errors")
-            return {"url": "http://127.0.0.1:9", "alertmanager_url": "http://127.0.0.1:9", "ports": {}}
+            return {
+                "url": "http://127.0.0.1:9",
+                "alertmanager_url": "http://127.0.0.1:9",
+                "ports": {},
+            }
         assert sandbox.exporter is not None
-        return {"url": sandbox.url, "alertmanager_url": sandbox.alertmanager_url,
-                "ports": {"prometheus": sandbox.port, "alertmanager": sandbox.exporter.port}}
+        return {
+            "url": sandbox.url,
+            "alertmanager_url": sandbox.alertmanager_url,
+            "ports": {"prometheus": sandbox.port, "alertmanager": sandbox.exporter.port},
+        }
 
     def _start_kubernetes(self, ca, api_port: int, prometheus: dict[str, Any]) -> None:
         from .k8s_api import K8sApiServer
@@ -206,24 +276,38 @@ class DemoEnvironment:
         from .k8s_objects import MONITORING, NAMESPACE, healthy_cluster, mixed_cluster
 
         cluster = (healthy_cluster if self.scenario == "healthy" else mixed_cluster)()
-        add_history(cluster, NAMESPACE)  # the ReplicaSets a rollback goes back to (sandbox/k8s_history.py)
+        add_history(
+            cluster, NAMESPACE
+        )  # the ReplicaSets a rollback goes back to (sandbox/k8s_history.py)
         gateway = cluster.find("Service", SEED_SERVICES[0], NAMESPACE)
         # What a real AWS Load Balancer Controller + external-dns set-up shows: the ALB's DNS name
         # as the Service's address, the public hostname as an annotation, the HTTPS port.
-        gateway["metadata"]["annotations"] = {"external-dns.alpha.kubernetes.io/hostname": DOMAIN,
-                                              "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": self.facts["api_certificate_arn"]}
+        gateway["metadata"]["annotations"] = {
+            "external-dns.alpha.kubernetes.io/hostname": DOMAIN,
+            "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": self.facts[
+                "api_certificate_arn"
+            ],
+        }
         gateway["spec"]["ports"][0].update(name="https", port=api_port)
-        gateway["status"] = {"loadBalancer": {"ingress": [{"hostname": self.facts["alb_dns_name"]}]}}
+        gateway["status"] = {
+            "loadBalancer": {"ingress": [{"hostname": self.facts["alb_dns_name"]}]}
+        }
         for name, port in prometheus["ports"].items():
             cluster.add(_exposed_service(name, MONITORING, port))
         for obj in cluster.objects:  # each Node names the EC2 instance staged for it (_stage_nodes)
-            if obj["kind"] == "Node" and obj["metadata"]["name"] in self.facts.get("node_provider_ids", {}):
+            if obj["kind"] == "Node" and obj["metadata"]["name"] in self.facts.get(
+                "node_provider_ids", {}
+            ):
                 obj["spec"]["providerID"] = self.facts["node_provider_ids"][obj["metadata"]["name"]]
         cluster.validated = False
         k8s = K8sApiServer(cluster, ca).start()
         self._stoppers.append(k8s.stop)
-        self.kubeconfig.unlink(missing_ok=True)  # a resumed demo: a new port and token, no stale contexts
-        k8s.write_kubeconfig(self.kubeconfig, context=self.facts["eks_cluster_arn"], namespace=NAMESPACE)
+        self.kubeconfig.unlink(
+            missing_ok=True
+        )  # a resumed demo: a new port and token, no stale contexts
+        k8s.write_kubeconfig(
+            self.kubeconfig, context=self.facts["eks_cluster_arn"], namespace=NAMESPACE
+        )
         self.facts.update(namespace=NAMESPACE, monitoring_namespace=MONITORING, kube_url=k8s.url)
 
 
@@ -231,8 +315,13 @@ def _exposed_service(name: str, namespace: str, port: int) -> dict[str, Any]:
     """A monitoring Service on an internal load balancer at 127.0.0.1:`port` (as Prometheus often is)."""
     from .k8s_build_serving import service
 
-    svc = service(name, namespace, type="LoadBalancer", port=port, selector={"app.kubernetes.io/name": name})
-    svc["metadata"]["labels"] = {"app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "kube-prometheus"}
+    svc = service(
+        name, namespace, type="LoadBalancer", port=port, selector={"app.kubernetes.io/name": name}
+    )
+    svc["metadata"]["labels"] = {
+        "app.kubernetes.io/name": name,
+        "app.kubernetes.io/part-of": "kube-prometheus",
+    }
     svc["spec"]["ports"][0].update(name="http-web", port=port)
     svc["status"] = {"loadBalancer": {"ingress": [{"ip": "127.0.0.1"}]}}
     return svc
@@ -258,7 +347,12 @@ def install_signal_handlers() -> None:
     """
 
     def interrupt(signum, frame):  # noqa: ARG001
-        if signal.getsignal(signal.SIGINT) not in (signal.default_int_handler, signal.SIG_DFL, signal.SIG_IGN, None):
+        if signal.getsignal(signal.SIGINT) not in (
+            signal.default_int_handler,
+            signal.SIG_DFL,
+            signal.SIG_IGN,
+            None,
+        ):
             signal.raise_signal(signal.SIGINT)
             return
         raise KeyboardInterrupt

@@ -36,7 +36,11 @@ class DemoProcess:
         self.scenario = scenario
         self.keep = directory is not None
         """True with `--dir`: the directory (state, profile, kubeconfig, credentials) stays for next time."""
-        self.directory = Path(directory).resolve() if directory else Path(tempfile.mkdtemp(prefix="golive-demo-"))
+        self.directory = (
+            Path(directory).resolve()
+            if directory
+            else Path(tempfile.mkdtemp(prefix="golive-demo-"))
+        )
         self.profile_path = self.directory / "profile.toml"
         self.state_path = self.directory / "golive-state.toml"
         self.log_path = self.directory / "demo.log"
@@ -46,13 +50,30 @@ class DemoProcess:
 
     def start(self, timeout: float = READY_TIMEOUT) -> DemoProcess:
         if not self.directory.exists():
-            self.directory.mkdir(parents=True, mode=0o700)  # it holds a token, AWS keys and the routing key
-        argv = [sys.executable, "-m", "golive_tui.sandbox.demo_process", "--scenario", self.scenario,
-                "--dir", str(self.directory), "--parent", str(os.getpid()), *([] if self.keep else ["--temporary"])]
+            self.directory.mkdir(
+                parents=True, mode=0o700
+            )  # it holds a token, AWS keys and the routing key
+        argv = [
+            sys.executable,
+            "-m",
+            "golive_tui.sandbox.demo_process",
+            "--scenario",
+            self.scenario,
+            "--dir",
+            str(self.directory),
+            "--parent",
+            str(os.getpid()),
+            *([] if self.keep else ["--temporary"]),
+        ]
         with open(self.log_path, "ab") as log:
             # Its own session: a terminal's Ctrl+C reaches only the cockpit, which then stops the child in order.
-            self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
-                                            start_new_session=True)
+            self.process = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                start_new_session=True,
+            )
         try:
             message = _read_line(self.process.stdout, timeout)  # type: ignore[arg-type]
         except BaseException:
@@ -61,9 +82,13 @@ class DemoProcess:
         if not message or "error" in message or not message.get("ready"):
             self.stop(remove=False)
             reason = message.get("error") if message else "it exited before it was ready"
-            tail = self.log_path.read_text(errors="replace")[-800:] if self.log_path.exists() else ""
+            tail = (
+                self.log_path.read_text(errors="replace")[-800:] if self.log_path.exists() else ""
+            )
             self._remove()
-            raise DemoFailed(f"the staged production did not start: {reason}" + (f"\n{tail}" if tail else ""))
+            raise DemoFailed(
+                f"the staged production did not start: {reason}" + (f"\n{tail}" if tail else "")
+            )
         self.notes = list(message.get("notes", []))
         self.facts = dict(message.get("facts", {}))
         return self
@@ -130,8 +155,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="golive-demo-process", description=__doc__)
     parser.add_argument("--scenario", default="degraded", choices=["degraded", "healthy"])
     parser.add_argument("--dir", required=True, type=Path)
-    parser.add_argument("--parent", type=int, required=True, help="the cockpit's pid: the child ends when it is gone")
-    parser.add_argument("--temporary", action="store_true", help="remove --dir once the parent is gone")
+    parser.add_argument(
+        "--parent",
+        type=int,
+        required=True,
+        help="the cockpit's pid: the child ends when it is gone",
+    )
+    parser.add_argument(
+        "--temporary", action="store_true", help="remove --dir once the parent is gone"
+    )
     args = parser.parse_args(argv)
 
     from .demo import DemoEnvironment, install_signal_handlers

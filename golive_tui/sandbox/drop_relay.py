@@ -19,7 +19,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .tls import free_port
 
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "expect", "proxy-connection"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+    "proxy-connection",
+}
 
 
 @dataclass
@@ -60,14 +69,23 @@ class DropRelay:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"drop-relay-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"drop-relay-{self.port}", daemon=True
+        )
         self._thread.start()
 
     @property
     def endpoint_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def drop(self, method: str, path_contains: str, *, times: int = 1, then: Callable[[], None] | None = None) -> None:
+    def drop(
+        self,
+        method: str,
+        path_contains: str,
+        *,
+        times: int = 1,
+        then: Callable[[], None] | None = None,
+    ) -> None:
         """Lose the answers to the next `times` requests of `method` whose path contains `path_contains`."""
         with self._lock:
             self.rules.append(Rule(method, path_contains, times, then))
@@ -111,7 +129,10 @@ class DropRelay:
         if request.command != "HEAD":
             request.send_header("Content-Length", str(len(payload)))
         else:
-            request.send_header("Content-Length", dict((k.lower(), v) for k, v in answer_headers).get("content-length", "0"))
+            request.send_header(
+                "Content-Length",
+                dict((k.lower(), v) for k, v in answer_headers).get("content-length", "0"),
+            )
         request.end_headers()
         if request.command != "HEAD":
             request.wfile.write(payload)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCRIPT = '''#!{python} -S
+SCRIPT = """#!{python} -S
 import datetime, json, os, sys, time
 here = os.path.dirname(os.path.abspath(__file__))
 with open(os.path.join(here, "calls.log"), "a") as log:
@@ -33,9 +33,9 @@ if conf.get("fail"):
 expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=conf["expires_in"])
 print(json.dumps({{"kind": "ExecCredential", "apiVersion": "client.authentication.k8s.io/v1beta1", "spec": {{}},
                   "status": {{"expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ"), "token": conf["token"]}}}}))
-'''
+"""
 
-SSO_EXPIRED = ("Error when retrieving token from sso: Token has expired and refresh failed")
+SSO_EXPIRED = "Error when retrieving token from sso: Token has expired and refresh failed"
 """What `aws eks get-token` prints when the operator's SSO session has ended."""
 
 
@@ -63,9 +63,19 @@ class EksPlugin:
         path.write_text(json.dumps(current))
 
 
-def write_eks_kubeconfig(path: Path, *, server: str, ca_bundle: Path, token: str, cluster_arn: str,
-                         region: str = "eu-west-1", namespace: str = "", startup: float = 0.0,
-                         expires_in: float = 14 * 60, aws_profile: str = "") -> EksPlugin:
+def write_eks_kubeconfig(
+    path: Path,
+    *,
+    server: str,
+    ca_bundle: Path,
+    token: str,
+    cluster_arn: str,
+    region: str = "eu-west-1",
+    namespace: str = "",
+    startup: float = 0.0,
+    expires_in: float = 14 * 60,
+    aws_profile: str = "",
+) -> EksPlugin:
     """Write `path` as `aws eks update-kubeconfig --name <cluster>` does, its plugin beside it; return the plugin."""
     import yaml
 
@@ -78,16 +88,36 @@ def write_eks_kubeconfig(path: Path, *, server: str, ca_bundle: Path, token: str
     name = cluster_arn.rsplit("/", 1)[-1]
     exec_section: dict[str, Any] = {
         "apiVersion": "client.authentication.k8s.io/v1beta1",
-        "args": ["--region", region, "eks", "get-token", "--cluster-name", name, "--output", "json"],
+        "args": [
+            "--region",
+            region,
+            "eks",
+            "get-token",
+            "--cluster-name",
+            name,
+            "--output",
+            "json",
+        ],
         "command": str(plugin.command),
     }
     if aws_profile:
         exec_section["env"] = [{"name": "AWS_PROFILE", "value": aws_profile}]
-    context: dict[str, Any] = {"cluster": cluster_arn, "user": cluster_arn, **({"namespace": namespace} if namespace else {})}
+    context: dict[str, Any] = {
+        "cluster": cluster_arn,
+        "user": cluster_arn,
+        **({"namespace": namespace} if namespace else {}),
+    }
     config = {
         "apiVersion": "v1",
-        "clusters": [{"cluster": {"certificate-authority-data": base64.b64encode(ca_bundle.read_bytes()).decode(),
-                                  "server": server}, "name": cluster_arn}],
+        "clusters": [
+            {
+                "cluster": {
+                    "certificate-authority-data": base64.b64encode(ca_bundle.read_bytes()).decode(),
+                    "server": server,
+                },
+                "name": cluster_arn,
+            }
+        ],
         "contexts": [{"context": context, "name": cluster_arn}],
         "current-context": cluster_arn,
         "kind": "Config",

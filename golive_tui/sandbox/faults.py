@@ -27,7 +27,9 @@ class _Listener:
         self._sock = socket.create_server(("127.0.0.1", self.port), backlog=128)
         self._sock.settimeout(0.2)
         self._held: list[socket.socket] = []
-        threading.Thread(target=self._accept_loop, name=f"{type(self).__name__}-{self.port}", daemon=True).start()
+        threading.Thread(
+            target=self._accept_loop, name=f"{type(self).__name__}-{self.port}", daemon=True
+        ).start()
 
     @property
     def endpoint(self) -> str:
@@ -71,8 +73,12 @@ class Trickle(_Listener):
     With `context`, it speaks TLS (the handshake is quick; then the trickle).
     """
 
-    def __init__(self, phase: Literal["headers", "body"] = "headers", context: ssl.SSLContext | None = None,
-                 interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        phase: Literal["headers", "body"] = "headers",
+        context: ssl.SSLContext | None = None,
+        interval: float = 1.0,
+    ) -> None:
         self.phase = phase
         self.context = context
         self.interval = interval

@@ -39,9 +39,16 @@ USER = "system:serviceaccount:golive:readonly"
 class K8sApiServer:
     """Serve a Cluster on https://127.0.0.1:<free port> to clients bearing `token`."""
 
-    def __init__(self, cluster: Cluster | list[Obj], ca: SandboxCA | None = None, *, token: str | None = None,
-                 user: str = USER, denied: set[str] | frozenset[str] = frozenset(),
-                 min_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2) -> None:
+    def __init__(
+        self,
+        cluster: Cluster | list[Obj],
+        ca: SandboxCA | None = None,
+        *,
+        token: str | None = None,
+        user: str = USER,
+        denied: set[str] | frozenset[str] = frozenset(),
+        min_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+    ) -> None:
         self.ca = ca or SandboxCA.in_tempdir()
         self.token = token or f"golive-sandbox-{secrets.token_hex(12)}"
         self.user = user
@@ -56,7 +63,9 @@ class K8sApiServer:
         """True: requests are read and never answered (until `stop`)."""
         self.hang_on: set[str] = set()
         """Resources (e.g. "pods/exec") whose requests alone are never answered."""
-        self.roles: dict[str, tuple[str, frozenset[str]]] = {}  # further tokens -> (user, denied): `add_role`
+        self.roles: dict[
+            str, tuple[str, frozenset[str]]
+        ] = {}  # further tokens -> (user, denied): `add_role`
         self.latency = 0.0
         """Seconds added before every answer, like the round trip to a remote API server."""
         self.port = free_port()
@@ -81,7 +90,9 @@ class K8sApiServer:
         for obj in cluster.objects:
             resource = res.BY_KIND.get((obj["apiVersion"], obj["kind"]))
             if resource is None:
-                raise ValueError(f"the sandbox API server does not serve {obj['apiVersion']} {obj['kind']}")
+                raise ValueError(
+                    f"the sandbox API server does not serve {obj['apiVersion']} {obj['kind']}"
+                )
             by_resource.setdefault(resource.plural, []).append(copy.deepcopy(obj))
         with self._lock:
             self.cluster, self._objects = cluster, by_resource
@@ -91,8 +102,12 @@ class K8sApiServer:
         self._ssl = self.ca.server_context(minimum_version=self.min_tls)
         self._release.clear()
         self._server = TlsHttpServer(("127.0.0.1", self.port), ApiRequestHandler, self)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         name=f"k8s-sandbox-{self.port}", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"k8s-sandbox-{self.port}",
+            daemon=True,
+        ).start()
         return self
 
     def stop(self) -> None:
@@ -116,8 +131,15 @@ class K8sApiServer:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def write_kubeconfig(self, path: Path | str, *, context: str = "golive-sandbox", token: str | None = None,
-                         namespace: str = "", current: bool | None = None) -> Path:
+    def write_kubeconfig(
+        self,
+        path: Path | str,
+        *,
+        context: str = "golive-sandbox",
+        token: str | None = None,
+        namespace: str = "",
+        current: bool | None = None,
+    ) -> Path:
         """Write (or add to) a kubeconfig with this server, the sandbox CA data and a token.
 
         An existing kubeconfig at `path` keeps its other entries and its current context
@@ -128,19 +150,39 @@ class K8sApiServer:
         import yaml
 
         path = Path(path)
-        config: Obj = {"apiVersion": "v1", "kind": "Config", "preferences": {}, "clusters": [], "users": [], "contexts": []}
+        config: Obj = {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
+            "clusters": [],
+            "users": [],
+            "contexts": [],
+        }
         if path.exists():
             config = yaml.safe_load(path.read_text()) or config
         user = f"{context}-user"
-        ctx: Obj = {"cluster": context, "user": user, **({"namespace": namespace} if namespace else {})}
+        ctx: Obj = {
+            "cluster": context,
+            "user": user,
+            **({"namespace": namespace} if namespace else {}),
+        }
         entries = {
-            "clusters": {"name": context, "cluster": {"server": self.url,
-                                                      "certificate-authority-data": base64.b64encode(self.ca.bundle.read_bytes()).decode()}},
+            "clusters": {
+                "name": context,
+                "cluster": {
+                    "server": self.url,
+                    "certificate-authority-data": base64.b64encode(
+                        self.ca.bundle.read_bytes()
+                    ).decode(),
+                },
+            },
             "users": {"name": user, "user": {"token": token or self.token}},
             "contexts": {"name": context, "context": ctx},
         }
         for section, entry in entries.items():
-            config[section] = [e for e in config.get(section) or [] if e.get("name") != entry["name"]] + [entry]
+            config[section] = [
+                e for e in config.get(section) or [] if e.get("name") != entry["name"]
+            ] + [entry]
         if current or (current is None and not config.get("current-context")):
             config["current-context"] = context
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,10 +200,19 @@ class K8sApiServer:
         """(user, denied resources) of a bearer token, or None when no identity has it."""
         token = auth[7:].encode() if auth.startswith("Bearer ") else b""
         known = {self.token: (self.user, self.denied), **self.roles}
-        return next((who for key, who in known.items() if token and secrets.compare_digest(token, key.encode())), None)
+        return next(
+            (
+                who
+                for key, who in known.items()
+                if token and secrets.compare_digest(token, key.encode())
+            ),
+            None,
+        )
 
     # --- requests --------------------------------------------------------------------------------
-    def answer(self, method: str, raw_path: str, headers: Any) -> tuple[int, Obj | str | ExecUpgrade]:
+    def answer(
+        self, method: str, raw_path: str, headers: Any
+    ) -> tuple[int, Obj | str | ExecUpgrade]:
         """(HTTP status, JSON body, text or an exec upgrade) for one request."""
         url = urlparse(raw_path)
         multi = parse_qs(url.query)
@@ -175,9 +226,17 @@ class K8sApiServer:
         user, denied = identity
         if parts == ["version"]:
             major, minor = self.cluster.git_version.lstrip("v").split(".")[:2]
-            return 200, {"major": major, "minor": minor, "gitVersion": self.cluster.git_version, "gitCommit": "4096722",
-                         "gitTreeState": "clean", "buildDate": "2026-04-15T10:30:00Z", "goVersion": "go1.23.8",
-                         "compiler": "gc", "platform": "linux/amd64"}
+            return 200, {
+                "major": major,
+                "minor": minor,
+                "gitVersion": self.cluster.git_version,
+                "gitCommit": "4096722",
+                "gitTreeState": "clean",
+                "buildDate": "2026-04-15T10:30:00Z",
+                "goVersion": "go1.23.8",
+                "compiler": "gc",
+                "platform": "linux/amd64",
+            }
         if parts == ["api"]:
             return 200, res.api_versions(f"127.0.0.1:{self.port}")
         if parts == ["apis"]:
@@ -202,48 +261,84 @@ class K8sApiServer:
             return _not_found()
         name = rest[1] if len(rest) > 1 else ""
         sub = rest[2] if len(rest) > 2 else ""
-        if sub and (resource.plural, sub) not in (("services", "proxy"), ("pods", "exec"), ("pods", "log")):
+        if sub and (resource.plural, sub) not in (
+            ("services", "proxy"),
+            ("pods", "exec"),
+            ("pods", "log"),
+        ):
             return _not_found()
         what = f"{resource.plural}/{sub}" if sub else resource.plural
         verb = "create" if sub == "exec" else "get" if name else "list"
         if self.forbidden or what in denied:
             scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
             subject = f'{resource.plural} "{name}"' if name else what
-            return 403, status(403, "Forbidden", f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" in API group '
-                                                 f'"{group}" {scope}', kind=resource.plural, **({"name": name} if name else {}))
+            return 403, status(
+                403,
+                "Forbidden",
+                f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" in API group '
+                f'"{group}" {scope}',
+                kind=resource.plural,
+                **({"name": name} if name else {}),
+            )
         if what in self.hang_on:
             return 0, HANG
         if sub == "exec":
             return exec_answer(self.cluster, self._objects, method, namespace, name, multi, headers)
         if method != "GET":
-            return 405, status(405, "MethodNotAllowed", f"the sandbox API server is read-only: {method} is not supported")
+            return 405, status(
+                405,
+                "MethodNotAllowed",
+                f"the sandbox API server is read-only: {method} is not supported",
+            )
         if sub == "proxy":
             return proxy(self.cluster, self._objects, namespace, name, "/" + "/".join(rest[3:]))
         if sub == "log":
             return 200, ""  # the sandbox's containers log nothing; what matters is who may ask
-        objects = [o for o in self._objects.get(resource.plural, []) if not namespace or o["metadata"].get("namespace") == namespace]
+        objects = [
+            o
+            for o in self._objects.get(resource.plural, [])
+            if not namespace or o["metadata"].get("namespace") == namespace
+        ]
         as_table = "as=Table" in headers.get("Accept", "")
         if name:
             found = next((o for o in objects if o["metadata"]["name"] == name), None)
             if found is None:
                 plural = resource.plural + (f".{group}" if group else "")
-                return 404, status(404, "NotFound", f'{plural} "{name}" not found', name=name, group=group, kind=resource.plural)
+                return 404, status(
+                    404,
+                    "NotFound",
+                    f'{plural} "{name}" not found',
+                    name=name,
+                    group=group,
+                    kind=resource.plural,
+                )
             return 200, tables.table(resource, [found]) if as_table else found
         try:
             selector = selectors.parse_label_selector(query.get("labelSelector", ""))
-            objects = [o for o in objects if selectors.label_selector_matches(selector, o["metadata"].get("labels", {}))
-                       and selectors.field_selector_matches(query.get("fieldSelector", ""), o)]
+            objects = [
+                o
+                for o in objects
+                if selectors.label_selector_matches(selector, o["metadata"].get("labels", {}))
+                and selectors.field_selector_matches(query.get("fieldSelector", ""), o)
+            ]
         except ValueError as exc:
             return 400, status(400, "BadRequest", str(exc))
         if as_table:
             return 200, tables.table(resource, objects)
         meta: Obj = {"resourceVersion": "1"}
         start, limit = int(query.get("continue") or 0), int(query.get("limit") or 0)
-        if limit and len(objects) > start + limit:  # the continue token is an offset: enough for a static object set
+        if (
+            limit and len(objects) > start + limit
+        ):  # the continue token is an offset: enough for a static object set
             meta["continue"] = str(start + limit)
-        objects = objects[start:start + limit] if limit else objects[start:]
+        objects = objects[start : start + limit] if limit else objects[start:]
         items = [{k: v for k, v in o.items() if k not in ("apiVersion", "kind")} for o in objects]
-        return 200, {"kind": f"{resource.kind}List", "apiVersion": resource.group_version, "metadata": meta, "items": items}
+        return 200, {
+            "kind": f"{resource.kind}List",
+            "apiVersion": resource.group_version,
+            "metadata": meta,
+            "items": items,
+        }
 
 
 def _not_found() -> tuple[int, Obj]:

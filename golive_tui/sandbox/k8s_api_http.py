@@ -37,8 +37,15 @@ class ExecUpgrade:
 
 def status(code: int, reason: str, message: str, **details: Any) -> Obj:
     """A Kubernetes `Status` object, the body of every API error."""
-    body: Obj = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-                 "reason": reason, "code": code}
+    body: Obj = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
     if details:
         body["details"] = details
     return body
@@ -49,9 +56,13 @@ class TlsHttpServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128  # a concurrent sweep opens dozens of connections at once; the default backlog is 5
+    request_queue_size = (
+        128  # a concurrent sweep opens dozens of connections at once; the default backlog is 5
+    )
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], api: K8sApiServer) -> None:
+    def __init__(
+        self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], api: K8sApiServer
+    ) -> None:
         self.api = api
         super().__init__(address, handler)
 
@@ -109,7 +120,10 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             return
         data = (body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(code)
-        self.send_header("Content-Type", "text/plain; charset=utf-8" if isinstance(body, str) else "application/json")
+        self.send_header(
+            "Content-Type",
+            "text/plain; charset=utf-8" if isinstance(body, str) else "application/json",
+        )
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Audit-Id", secrets.token_hex(8))
         self.end_headers()

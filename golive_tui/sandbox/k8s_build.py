@@ -42,16 +42,25 @@ def meta(name: str, namespace: str = "", labels: dict[str, str] | None = None, *
     data: Obj = {"name": name}
     if namespace:
         data["namespace"] = namespace
-    data.update(uid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive-sandbox/{namespace}/{name}")),
-                resourceVersion="1", creationTimestamp=CREATED)
+    data.update(
+        uid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"golive-sandbox/{namespace}/{name}")),
+        resourceVersion="1",
+        creationTimestamp=CREATED,
+    )
     if labels:
         data["labels"] = dict(labels)
     data.update(extra)
     return data
 
 
-def condition(kind: str, ok: bool, reason: str = "", message: str = "", status: str | None = None) -> Obj:
-    cond: Obj = {"type": kind, "status": status or ("True" if ok else "False"), "lastTransitionTime": CREATED}
+def condition(
+    kind: str, ok: bool, reason: str = "", message: str = "", status: str | None = None
+) -> Obj:
+    cond: Obj = {
+        "type": kind,
+        "status": status or ("True" if ok else "False"),
+        "lastTransitionTime": CREATED,
+    }
     if reason:
         cond["reason"] = reason
     if message:
@@ -63,34 +72,60 @@ def condition(kind: str, ok: bool, reason: str = "", message: str = "", status: 
 
 
 def namespace(name: str) -> Obj:
-    return {"apiVersion": "v1", "kind": "Namespace", "metadata": meta(name, labels={"kubernetes.io/metadata.name": name}),
-            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": meta(name, labels={"kubernetes.io/metadata.name": name}),
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
 
 
 def node(name: str, zone: str, ready: bool = True, *, kubelet: str = "v1.32.3-eks-473151a") -> Obj:
     """A worker node in availability zone `zone`; a NotReady node's Ready condition is Unknown."""
     digest = hashlib.sha1(name.encode()).hexdigest()
-    ready_cond = condition("Ready", ready, "KubeletReady" if ready else "NodeStatusUnknown",
-                           "kubelet is posting ready status" if ready else "Kubelet stopped posting node status.",
-                           status=None if ready else "Unknown")
+    ready_cond = condition(
+        "Ready",
+        ready,
+        "KubeletReady" if ready else "NodeStatusUnknown",
+        "kubelet is posting ready status" if ready else "Kubelet stopped posting node status.",
+        status=None if ready else "Unknown",
+    )
     ready_cond["lastHeartbeatTime"] = CREATED
     return {
         "apiVersion": "v1",
         "kind": "Node",
-        "metadata": meta(name, labels={
-            "kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64",
-            "node.kubernetes.io/instance-type": "m6i.xlarge", "eks.amazonaws.com/nodegroup": "general",
-            "topology.kubernetes.io/region": zone[:-1], "topology.kubernetes.io/zone": zone,
-        }),
+        "metadata": meta(
+            name,
+            labels={
+                "kubernetes.io/hostname": name,
+                "kubernetes.io/os": "linux",
+                "kubernetes.io/arch": "amd64",
+                "node.kubernetes.io/instance-type": "m6i.xlarge",
+                "eks.amazonaws.com/nodegroup": "general",
+                "topology.kubernetes.io/region": zone[:-1],
+                "topology.kubernetes.io/zone": zone,
+            },
+        ),
         "spec": {"providerID": f"aws:///{zone}/i-0{digest[:16]}"},
         "status": {
             "conditions": [ready_cond],
-            "addresses": [{"type": "InternalIP", "address": f"10.0.{int(digest[2:4], 16)}.{int(digest[:2], 16)}"}],
+            "addresses": [
+                {
+                    "type": "InternalIP",
+                    "address": f"10.0.{int(digest[2:4], 16)}.{int(digest[:2], 16)}",
+                }
+            ],
             "nodeInfo": {
-                "architecture": "amd64", "bootID": str(uuid.UUID(digest[:32])),
-                "containerRuntimeVersion": "containerd://1.7.27", "kernelVersion": "6.1.132-147.221.amzn2023.x86_64",
-                "kubeProxyVersion": kubelet, "kubeletVersion": kubelet, "machineID": digest[:32],
-                "operatingSystem": "linux", "osImage": "Amazon Linux 2023.7.20250414",
+                "architecture": "amd64",
+                "bootID": str(uuid.UUID(digest[:32])),
+                "containerRuntimeVersion": "containerd://1.7.27",
+                "kernelVersion": "6.1.132-147.221.amzn2023.x86_64",
+                "kubeProxyVersion": kubelet,
+                "kubeletVersion": kubelet,
+                "machineID": digest[:32],
+                "operatingSystem": "linux",
+                "osImage": "Amazon Linux 2023.7.20250414",
                 "systemUUID": str(uuid.UUID(digest[8:40])),
             },
         },
@@ -124,9 +159,15 @@ class Cluster:
     def find(self, kind: str, name: str, namespace: str = "") -> Obj:
         for obj in self.objects:
             md = obj["metadata"]
-            if obj["kind"] == kind and md["name"] == name and (not namespace or md.get("namespace", "") == namespace):
+            if (
+                obj["kind"] == kind
+                and md["name"] == name
+                and (not namespace or md.get("namespace", "") == namespace)
+            ):
                 return obj
-        raise KeyError(f"no {kind} {namespace + '/' if namespace else ''}{name} in the sandbox cluster")
+        raise KeyError(
+            f"no {kind} {namespace + '/' if namespace else ''}{name} in the sandbox cluster"
+        )
 
     def remove(self, kind: str, name: str, namespace: str = "") -> Obj:
         obj = self.find(kind, name, namespace)
@@ -137,8 +178,13 @@ class Cluster:
     def with_namespaces(self) -> Cluster:
         """Add a Namespace object for every namespace an object lives in (as a real cluster has)."""
         have = {o["metadata"]["name"] for o in self.objects if o["kind"] == "Namespace"}
-        wanted = sorted({o["metadata"]["namespace"] for o in self.objects if o["metadata"].get("namespace")} - have)
-        self.objects[:0] = [namespace(ns) for ns in ["default", "kube-system", *wanted] if ns not in have]
+        wanted = sorted(
+            {o["metadata"]["namespace"] for o in self.objects if o["metadata"].get("namespace")}
+            - have
+        )
+        self.objects[:0] = [
+            namespace(ns) for ns in ["default", "kube-system", *wanted] if ns not in have
+        ]
         self.validated = False
         return self
 
@@ -163,9 +209,13 @@ class Cluster:
                 kubernetes_validate.validate(obj, SCHEMA_VERSION, strict=True)
             except kubernetes_validate.ValidationError as exc:
                 path = ".".join(str(part) for part in exc.path) or "(top level)"
-                raise FixtureError(f"sandbox object {where} is invalid at {path}: {exc.message}") from None
+                raise FixtureError(
+                    f"sandbox object {where} is invalid at {path}: {exc.message}"
+                ) from None
             except kubernetes_validate.SchemaNotFoundError:
-                raise FixtureError(f"sandbox object {where}: no {SCHEMA_VERSION} schema for {obj['apiVersion']} {obj['kind']}") from None
+                raise FixtureError(
+                    f"sandbox object {where}: no {SCHEMA_VERSION} schema for {obj['apiVersion']} {obj['kind']}"
+                ) from None
             _VALID.add(digest)
         self.validated = True
         return self

@@ -12,41 +12,110 @@ import hashlib
 from .k8s_build import Obj, condition, meta
 
 
-def service(name: str, namespace: str, *, selector: dict[str, str] | None = None, type: str = "ClusterIP",
-            port: int = 8080, ingress_hostname: str | None = None) -> Obj:
+def service(
+    name: str,
+    namespace: str,
+    *,
+    selector: dict[str, str] | None = None,
+    type: str = "ClusterIP",
+    port: int = 8080,
+    ingress_hostname: str | None = None,
+) -> Obj:
     """A Service; a LoadBalancer has an ingress address only when `ingress_hostname` is given."""
     digest = hashlib.sha1(f"{namespace}/{name}".encode()).digest()
     cluster_ip = f"172.20.{digest[0]}.{digest[1] or 1}"
-    spec: Obj = {"type": type, "selector": {"app": name} if selector is None else selector, "clusterIP": cluster_ip,
-                 "clusterIPs": [cluster_ip],
-                 "ports": [{"name": "http", "port": 80 if type == "LoadBalancer" else port, "targetPort": port, "protocol": "TCP"}]}
+    spec: Obj = {
+        "type": type,
+        "selector": {"app": name} if selector is None else selector,
+        "clusterIP": cluster_ip,
+        "clusterIPs": [cluster_ip],
+        "ports": [
+            {
+                "name": "http",
+                "port": 80 if type == "LoadBalancer" else port,
+                "targetPort": port,
+                "protocol": "TCP",
+            }
+        ],
+    }
     if type == "LoadBalancer":
         # Port 80 for the load balancer; the app's own port too, as the seed's in-cluster `curl http://$svc:8080/health` needs.
-        spec["ports"].append({"name": "internal", "port": port, "targetPort": port, "protocol": "TCP"})
+        spec["ports"].append(
+            {"name": "internal", "port": port, "targetPort": port, "protocol": "TCP"}
+        )
         for n, entry in enumerate(spec["ports"]):
             entry["nodePort"] = 30000 + (int.from_bytes(digest[2:4], "big") + n) % 2000
         spec["externalTrafficPolicy"] = "Cluster"
-    status: Obj = {"loadBalancer": {"ingress": [{"hostname": ingress_hostname}]} if ingress_hostname else {}}
-    return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name, namespace, labels={"app": name}), "spec": spec, "status": status}
+    status: Obj = {
+        "loadBalancer": {"ingress": [{"hostname": ingress_hostname}]} if ingress_hostname else {}
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta(name, namespace, labels={"app": name}),
+        "spec": spec,
+        "status": status,
+    }
 
 
-def hpa(name: str, namespace: str, target: str, *, min_replicas: int = 3, max_replicas: int = 12, current: int = 3) -> Obj:
+def hpa(
+    name: str,
+    namespace: str,
+    target: str,
+    *,
+    min_replicas: int = 3,
+    max_replicas: int = 12,
+    current: int = 3,
+) -> Obj:
     """An autoscaling/v2 HPA scaling Deployment `target` on CPU utilisation."""
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
         "metadata": meta(name, namespace),
-        "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
-                 "minReplicas": min_replicas, "maxReplicas": max_replicas,
-                 "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]},
-        "status": {"currentReplicas": current, "desiredReplicas": current,
-                   "currentMetrics": [{"type": "Resource", "resource": {"name": "cpu", "current": {"averageUtilization": 41, "averageValue": "102m"}}}],
-                   "conditions": [condition("AbleToScale", True, "ReadyForNewScale"), condition("ScalingActive", True, "ValidMetricFound")]},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+            "minReplicas": min_replicas,
+            "maxReplicas": max_replicas,
+            "metrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": 70},
+                    },
+                }
+            ],
+        },
+        "status": {
+            "currentReplicas": current,
+            "desiredReplicas": current,
+            "currentMetrics": [
+                {
+                    "type": "Resource",
+                    "resource": {
+                        "name": "cpu",
+                        "current": {"averageUtilization": 41, "averageValue": "102m"},
+                    },
+                }
+            ],
+            "conditions": [
+                condition("AbleToScale", True, "ReadyForNewScale"),
+                condition("ScalingActive", True, "ValidMetricFound"),
+            ],
+        },
     }
 
 
-def pdb(name: str, namespace: str, *, match_labels: dict[str, str] | None = None, match_expressions: list[Obj] | None = None,
-        min_available: int | str | None = None, max_unavailable: int | str | None = None, expected_pods: int = 3) -> Obj:
+def pdb(
+    name: str,
+    namespace: str,
+    *,
+    match_labels: dict[str, str] | None = None,
+    match_expressions: list[Obj] | None = None,
+    min_available: int | str | None = None,
+    max_unavailable: int | str | None = None,
+    expected_pods: int = 3,
+) -> Obj:
     """A policy/v1 PodDisruptionBudget; its status is derived from `expected_pods` healthy pods."""
     selector: Obj = {}
     if match_labels:
@@ -64,10 +133,21 @@ def pdb(name: str, namespace: str, *, match_labels: dict[str, str] | None = None
         "kind": "PodDisruptionBudget",
         "metadata": meta(name, namespace, generation=1),
         "spec": spec,
-        "status": {"observedGeneration": 1, "currentHealthy": expected_pods, "desiredHealthy": expected_pods - allowed,
-                   "disruptionsAllowed": allowed, "expectedPods": expected_pods,
-                   "conditions": [condition("DisruptionAllowed", allowed > 0, "SufficientPods" if allowed else "InsufficientPods",
-                                             f"{allowed} disruptions allowed")]},
+        "status": {
+            "observedGeneration": 1,
+            "currentHealthy": expected_pods,
+            "desiredHealthy": expected_pods - allowed,
+            "disruptionsAllowed": allowed,
+            "expectedPods": expected_pods,
+            "conditions": [
+                condition(
+                    "DisruptionAllowed",
+                    allowed > 0,
+                    "SufficientPods" if allowed else "InsufficientPods",
+                    f"{allowed} disruptions allowed",
+                )
+            ],
+        },
     }
 
 
@@ -76,7 +156,9 @@ def expression(key: str, operator: str, *values: str) -> Obj:
     return {"key": key, "operator": operator, **({"values": list(values)} if values else {})}
 
 
-def _disruptions_allowed(pods: int, min_available: int | str | None, max_unavailable: int | str | None) -> int:
+def _disruptions_allowed(
+    pods: int, min_available: int | str | None, max_unavailable: int | str | None
+) -> int:
     def count(value: int | str) -> int:
         if isinstance(value, int):
             return value

@@ -31,21 +31,31 @@ class CommandResult:
 
 def not_found(argv: list[str]) -> CommandResult:
     """What the container runtime answers for an executable that is not in the image."""
-    return CommandResult(127, "", f'OCI runtime exec failed: exec failed: unable to start container process: exec: "{argv[0] if argv else ""}": '
-                                  "executable file not found in $PATH: unknown\n")
+    return CommandResult(
+        127,
+        "",
+        f'OCI runtime exec failed: exec failed: unable to start container process: exec: "{argv[0] if argv else ""}": '
+        "executable file not found in $PATH: unknown\n",
+    )
 
 
 def exit_status(result: CommandResult, argv: list[str]) -> dict[str, Any]:
     """The Status the kubelet writes on channel 3 when the command ends."""
     if result.exit_code == 0:
         return {"metadata": {}, "status": "Success"}
-    return {"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
-            "message": f"command terminated with non-zero exit code: error executing command {argv}, exit code {result.exit_code}",
-            "details": {"causes": [{"reason": "ExitCode", "message": str(result.exit_code)}]}}
+    return {
+        "metadata": {},
+        "status": "Failure",
+        "reason": "NonZeroExitCode",
+        "message": f"command terminated with non-zero exit code: error executing command {argv}, exit code {result.exit_code}",
+        "details": {"causes": [{"reason": "ExitCode", "message": str(result.exit_code)}]},
+    }
 
 
 def wants_websocket(headers: Any) -> bool:
-    return "websocket" in headers.get("Upgrade", "").lower() and bool(headers.get("Sec-WebSocket-Key"))
+    return "websocket" in headers.get("Upgrade", "").lower() and bool(
+        headers.get("Sec-WebSocket-Key")
+    )
 
 
 def serve_exec(handler: Any, result: CommandResult, argv: list[str]) -> None:
@@ -54,11 +64,16 @@ def serve_exec(handler: Any, result: CommandResult, argv: list[str]) -> None:
     from wsproto.events import BytesMessage, CloseConnection
     from wsproto.utilities import generate_accept_token
 
-    offered = [p.strip() for p in handler.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+    offered = [
+        p.strip() for p in handler.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()
+    ]
     handler.send_response(101, "Switching Protocols")
     handler.send_header("Upgrade", "websocket")
     handler.send_header("Connection", "Upgrade")
-    handler.send_header("Sec-WebSocket-Accept", generate_accept_token(handler.headers["Sec-WebSocket-Key"].encode()).decode())
+    handler.send_header(
+        "Sec-WebSocket-Accept",
+        generate_accept_token(handler.headers["Sec-WebSocket-Key"].encode()).decode(),
+    )
     chosen = next((p for p in PROTOCOLS if p in offered), None)
     if chosen is not None:
         handler.send_header("Sec-WebSocket-Protocol", chosen)
@@ -68,7 +83,9 @@ def serve_exec(handler: Any, result: CommandResult, argv: list[str]) -> None:
     for channel, text in ((1, result.stdout), (2, result.stderr)):
         if text:
             frames += ws.send(BytesMessage(data=bytes([channel]) + text.encode()))
-    frames += ws.send(BytesMessage(data=bytes([3]) + json.dumps(exit_status(result, argv)).encode()))
+    frames += ws.send(
+        BytesMessage(data=bytes([3]) + json.dumps(exit_status(result, argv)).encode())
+    )
     frames += ws.send(CloseConnection(code=1000))
     handler.wfile.write(frames)
     handler.wfile.flush()

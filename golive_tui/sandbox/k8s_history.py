@@ -35,21 +35,51 @@ def replica_set(deploy: Obj, revision: int, *, current: bool) -> Obj:
     replicas = deploy["spec"].get("replicas", 1) if current else 0
     labels = dict(template["metadata"].get("labels", {}))
     return {
-        "apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": meta(rs_name, namespace, labels=labels, annotations={REVISION: str(revision)},
-                         ownerReferences=[{"apiVersion": "apps/v1", "kind": "Deployment", "name": name,
-                                           "uid": deploy["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}]),
-        "spec": {"replicas": replicas, "selector": copy.deepcopy(deploy["spec"]["selector"]), "template": template},
-        "status": {"replicas": replicas, "observedGeneration": 1, **({"readyReplicas": replicas, "availableReplicas": replicas}
-                                                                      if replicas else {})},
+        "apiVersion": "apps/v1",
+        "kind": "ReplicaSet",
+        "metadata": meta(
+            rs_name,
+            namespace,
+            labels=labels,
+            annotations={REVISION: str(revision)},
+            ownerReferences=[
+                {
+                    "apiVersion": "apps/v1",
+                    "kind": "Deployment",
+                    "name": name,
+                    "uid": deploy["metadata"]["uid"],
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
+        ),
+        "spec": {
+            "replicas": replicas,
+            "selector": copy.deepcopy(deploy["spec"]["selector"]),
+            "template": template,
+        },
+        "status": {
+            "replicas": replicas,
+            "observedGeneration": 1,
+            **({"readyReplicas": replicas, "availableReplicas": replicas} if replicas else {}),
+        },
     }
 
 
-def add_history(cluster: Cluster, namespace: str, *, no_history: tuple[str, ...] = (),
-                first_deploy: tuple[str, ...] = ()) -> Cluster:
+def add_history(
+    cluster: Cluster,
+    namespace: str,
+    *,
+    no_history: tuple[str, ...] = (),
+    first_deploy: tuple[str, ...] = (),
+) -> Cluster:
     """Add each Deployment's ReplicaSets (and its revision annotation); see the module docstring."""
     sets: list[Obj] = []
-    for deploy in [o for o in cluster.objects if o["kind"] == "Deployment" and o["metadata"].get("namespace") == namespace]:
+    for deploy in [
+        o
+        for o in cluster.objects
+        if o["kind"] == "Deployment" and o["metadata"].get("namespace") == namespace
+    ]:
         name = deploy["metadata"]["name"]
         single = name in no_history or name in first_deploy
         revision = 1 if single else 2

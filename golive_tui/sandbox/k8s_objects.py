@@ -33,8 +33,16 @@ from .k8s_build_workloads import (
 )
 from .k8s_exec_ws import CommandResult
 
-__all__ = ["Cluster", "FixtureError", "Obj", "REQUIRED_ENV", "degraded_cluster", "healthy_cluster", "mixed_cluster",
-           "service_stack"]
+__all__ = [
+    "Cluster",
+    "FixtureError",
+    "Obj",
+    "REQUIRED_ENV",
+    "degraded_cluster",
+    "healthy_cluster",
+    "mixed_cluster",
+    "service_stack",
+]
 
 NAMESPACE = "autolytiq-prod"
 MONITORING = "monitoring"
@@ -47,9 +55,19 @@ NODES = (
 LONE_NODE = NODES[3][0]
 """The only node of the third zone: NotReady in the degraded cluster, so only two zones count."""
 LB_HOSTNAME = "k8s-autolyti-apigatew-5f1c2a9e3b-1234567890.eu-west-1.elb.amazonaws.com"
-REQUIRED_ENV: dict[str, list[str]] = {"*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"], "api-gateway": ["UPSTREAM_TIMEOUT_MS"]}
+REQUIRED_ENV: dict[str, list[str]] = {
+    "*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"],
+    "api-gateway": ["UPSTREAM_TIMEOUT_MS"],
+}
 """What the test and demo profiles require (profile target.required_env); the healthy cluster defines all of it."""
-ALERTS = ["HighErrorRate", "HighLatencyP95", "PodCrashLooping", "NodeNotReady", "DatabaseConnectionsHigh", "CertificateExpiringSoon"]
+ALERTS = [
+    "HighErrorRate",
+    "HighLatencyP95",
+    "PodCrashLooping",
+    "NodeNotReady",
+    "DatabaseConnectionsHigh",
+    "CertificateExpiringSoon",
+]
 LITERAL_PASSWORD = "hunter2-prod-7f3a"
 """The literal DB_PASSWORD of the degraded cluster: it must never appear in a probe result."""
 MIGRATE_STATUS = ("npx", "prisma", "migrate", "status")
@@ -57,17 +75,29 @@ MIGRATE_STATUS = ("npx", "prisma", "migrate", "status")
 PENDING_MIGRATION = "20241125093000_add_tax_exemptions"
 
 
-def migrate_status(pending: str | None = None, *, database: str = "autolytiq-prod", region: str = "eu-west-1") -> CommandResult:
+def migrate_status(
+    pending: str | None = None, *, database: str = "autolytiq-prod", region: str = "eu-west-1"
+) -> CommandResult:
     """What `npx prisma migrate status` prints in the deal-service image: up to date, or one pending migration."""
-    head = (f'Prisma schema loaded from prisma/schema.prisma\nDatasource "db": PostgreSQL database "autolytiq", schema "public" '
-            f'at "{database}.cluster-c9akciq32.{region}.rds.amazonaws.com:5432"\n\n')
+    head = (
+        f'Prisma schema loaded from prisma/schema.prisma\nDatasource "db": PostgreSQL database "autolytiq", schema "public" '
+        f'at "{database}.cluster-c9akciq32.{region}.rds.amazonaws.com:5432"\n\n'
+    )
     if pending is None:
-        return CommandResult(0, head + "12 migrations found in prisma/migrations\n\nDatabase schema is up to date!\n")
-    return CommandResult(1, head + f"13 migrations found in prisma/migrations\nFollowing migration have not yet been applied:\n"
-                            f"{pending}\n\nTo apply migrations in production run prisma migrate deploy.\n")
+        return CommandResult(
+            0, head + "12 migrations found in prisma/migrations\n\nDatabase schema is up to date!\n"
+        )
+    return CommandResult(
+        1,
+        head
+        + f"13 migrations found in prisma/migrations\nFollowing migration have not yet been applied:\n"
+        f"{pending}\n\nTo apply migrations in production run prisma migrate deploy.\n",
+    )
 
 
-def env_sources(objects: list[Obj], *, missing_keys: dict[str, set[str]] | None = None) -> list[Obj]:
+def env_sources(
+    objects: list[Obj], *, missing_keys: dict[str, set[str]] | None = None
+) -> list[Obj]:
     """The Secrets every secretKeyRef of these Deployments points at (less `missing_keys` per Secret)."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for obj in objects:
@@ -78,9 +108,14 @@ def env_sources(objects: list[Obj], *, missing_keys: dict[str, set[str]] | None 
             for var in cont.get("env", []):
                 ref = var.get("valueFrom", {}).get("secretKeyRef")
                 if ref:
-                    wanted.setdefault((obj["metadata"]["namespace"], ref["name"]), set()).add(ref["key"])
+                    wanted.setdefault((obj["metadata"]["namespace"], ref["name"]), set()).add(
+                        ref["key"]
+                    )
     drop = missing_keys or {}
-    return [secret(name, ns, sorted(keys - drop.get(name, set()))) for (ns, name), keys in sorted(wanted.items())]
+    return [
+        secret(name, ns, sorted(keys - drop.get(name, set())))
+        for (ns, name), keys in sorted(wanted.items())
+    ]
 
 
 def _app_env(name: str) -> list[Obj]:
@@ -89,21 +124,54 @@ def _app_env(name: str) -> list[Obj]:
         "auth-service": [secret_env("JWT_SECRET", "auth-jwt", "secret")],
         "deal-service": [secret_env("DB_PASSWORD", "deal-db", "password")],
     }
-    return [env("NODE_ENV", "production"), env("LOG_LEVEL", "info"), secret_env("DATABASE_URL", f"{name}-db", "url"),
-            *extra.get(name, [])]
+    return [
+        env("NODE_ENV", "production"),
+        env("LOG_LEVEL", "info"),
+        secret_env("DATABASE_URL", f"{name}-db", "url"),
+        *extra.get(name, []),
+    ]
 
 
-def service_stack(name: str, namespace: str, nodes: list[str], *, tier: str = "backend", replicas: int = 3,
-                  available: int | None = None, crashloop: int = 0, restarts: int = 0, env_vars: list[Obj] | None = None,
-                  pod_security: Obj | None = NON_ROOT_POD, security: Obj | None = HARDENED, sidecars: list[Obj] = (),
-                  init_containers: list[Obj] = (), service_type: str = "ClusterIP",
-                  ingress_hostname: str | None = None) -> list[Obj]:
+def service_stack(
+    name: str,
+    namespace: str,
+    nodes: list[str],
+    *,
+    tier: str = "backend",
+    replicas: int = 3,
+    available: int | None = None,
+    crashloop: int = 0,
+    restarts: int = 0,
+    env_vars: list[Obj] | None = None,
+    pod_security: Obj | None = NON_ROOT_POD,
+    security: Obj | None = HARDENED,
+    sidecars: list[Obj] = (),
+    init_containers: list[Obj] = (),
+    service_type: str = "ClusterIP",
+    ingress_hostname: str | None = None,
+) -> list[Obj]:
     """One application service: its Deployment (main container named like it), pods and Service."""
-    main = container(name, f"{name}:1.4.2", env_vars=_app_env(name) if env_vars is None else env_vars, security=security)
-    deploy = deployment(name, namespace, replicas=replicas, available=available, labels={"tier": tier},
-                        containers=[main, *sidecars], init_containers=list(init_containers), pod_security=pod_security)
-    return [deploy, service(name, namespace, type=service_type, ingress_hostname=ingress_hostname),
-            *pods_for(deploy, nodes, crashloop=crashloop, restarts=restarts)]
+    main = container(
+        name,
+        f"{name}:1.4.2",
+        env_vars=_app_env(name) if env_vars is None else env_vars,
+        security=security,
+    )
+    deploy = deployment(
+        name,
+        namespace,
+        replicas=replicas,
+        available=available,
+        labels={"tier": tier},
+        containers=[main, *sidecars],
+        init_containers=list(init_containers),
+        pod_security=pod_security,
+    )
+    return [
+        deploy,
+        service(name, namespace, type=service_type, ingress_hostname=ingress_hostname),
+        *pods_for(deploy, nodes, crashloop=crashloop, restarts=restarts),
+    ]
 
 
 def _pick(services: list[str], name: str, index: int) -> str:
@@ -117,8 +185,15 @@ def _defaults(services: list[str]) -> dict[str, dict[str, Any]]:
     # runAsNonRoot only at pod level: the containers inherit it, which passes.
     opts[auth].update(tier="core", pod_security={"runAsNonRoot": True})
     deal = _pick(services, "deal-service", 2)
-    opts[deal]["init_containers"] = [container("migrate", f"{deal}:1.4.2", port=None, security={**HARDENED, "runAsUser": 10001},
-                                               command=["npx", "prisma", "migrate", "deploy"])]
+    opts[deal]["init_containers"] = [
+        container(
+            "migrate",
+            f"{deal}:1.4.2",
+            port=None,
+            security={**HARDENED, "runAsUser": 10001},
+            command=["npx", "prisma", "migrate", "deploy"],
+        )
+    ]
     tax = _pick(services, "tax-engine", 5)
     opts[tax]["sidecars"] = [log_shipper(HARDENED)]
     return opts
@@ -126,8 +201,13 @@ def _defaults(services: list[str]) -> dict[str, dict[str, Any]]:
 
 def log_shipper(security: Obj, *, region: str = "eu-west-1") -> Obj:
     """The fluent-bit sidecar of tax-engine."""
-    return container("log-shipper", "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4", port=None,
-                     env_vars=[env("AWS_REGION", region), env("LOG_GROUP", "/tax-engine/prod/application")], security=security)
+    return container(
+        "log-shipper",
+        "public.ecr.aws/aws-observability/aws-for-fluent-bit:2.32.4",
+        port=None,
+        env_vars=[env("AWS_REGION", region), env("LOG_GROUP", "/tax-engine/prod/application")],
+        security=security,
+    )
 
 
 def _pdbs(namespace: str, services: list[str], *, batch_max_unavailable: int = 1) -> list[Obj]:
@@ -136,33 +216,66 @@ def _pdbs(namespace: str, services: list[str], *, batch_max_unavailable: int = 1
     backend, batch = services[2:5], services[5:]
     out = [pdb("pdb-core", namespace, match_labels={"app": gateway}, max_unavailable=1)]
     if core:
-        out.append(pdb("pdb-identity", namespace, match_labels={"tier": "core"}, match_expressions=[expression("app", "In", *core)],
-                       min_available=2))
+        out.append(
+            pdb(
+                "pdb-identity",
+                namespace,
+                match_labels={"tier": "core"},
+                match_expressions=[expression("app", "In", *core)],
+                min_available=2,
+            )
+        )
     if backend:
-        out.append(pdb("pdb-backend", namespace, match_expressions=[expression("app", "In", *backend)], max_unavailable=1,
-                       expected_pods=3 * len(backend)))
+        out.append(
+            pdb(
+                "pdb-backend",
+                namespace,
+                match_expressions=[expression("app", "In", *backend)],
+                max_unavailable=1,
+                expected_pods=3 * len(backend),
+            )
+        )
     if batch:
-        out.append(pdb("pdb-batch", namespace, match_expressions=[expression("app", "In", *batch)],
-                       max_unavailable=batch_max_unavailable, expected_pods=3 * len(batch)))
+        out.append(
+            pdb(
+                "pdb-batch",
+                namespace,
+                match_expressions=[expression("app", "In", *batch)],
+                max_unavailable=batch_max_unavailable,
+                expected_pods=3 * len(batch),
+            )
+        )
     return out
 
 
-def _build(namespace: str, services: list[str] | None, tweaks: dict[str, dict[str, Any]], *, lone_node_ready: bool = True,
-           without_hpa: tuple[str, ...] = (), batch_max_unavailable: int = 1, extra: tuple[Obj, ...] = (),
-           pending_migration: str | None = None) -> Cluster:
+def _build(
+    namespace: str,
+    services: list[str] | None,
+    tweaks: dict[str, dict[str, Any]],
+    *,
+    lone_node_ready: bool = True,
+    without_hpa: tuple[str, ...] = (),
+    batch_max_unavailable: int = 1,
+    extra: tuple[Obj, ...] = (),
+    pending_migration: str | None = None,
+) -> Cluster:
     services = list(services or SEED_SERVICES)
     nodes = [node(name, zone, ready=lone_node_ready or name != LONE_NODE) for name, zone in NODES]
     ready_nodes = [name for name, _ in NODES if lone_node_ready or name != LONE_NODE]
     cluster = Cluster().add(nodes)
     options = _defaults(services)
     for name in services:
-        cluster.add(service_stack(name, namespace, ready_nodes, **{**options[name], **tweaks.get(name, {})}))
+        cluster.add(
+            service_stack(name, namespace, ready_nodes, **{**options[name], **tweaks.get(name, {})})
+        )
         if name not in without_hpa:
             cluster.add(hpa(f"{name}-hpa", namespace, name))
     cluster.add(_pdbs(namespace, services, batch_max_unavailable=batch_max_unavailable))
     cluster.add(alert_rules_configmap(MONITORING, ALERTS), *extra)
     cluster.add(env_sources(cluster.objects))
-    cluster.commands[_pick(services, "deal-service", 2)] = {MIGRATE_STATUS: migrate_status(pending_migration)}
+    cluster.commands[_pick(services, "deal-service", 2)] = {
+        MIGRATE_STATUS: migrate_status(pending_migration)
+    }
     return cluster.with_namespaces().validate()
 
 
@@ -176,27 +289,68 @@ def degraded_cluster(namespace: str = NAMESPACE, services: list[str] | None = No
     services = list(services or SEED_SERVICES)
     deal, customer = _pick(services, "deal-service", 2), _pick(services, "customer-service", 3)
     inventory, tax = _pick(services, "inventory-service", 4), _pick(services, "tax-engine", 5)
-    deal_env = [e for e in _app_env(deal) if e["name"] != "DB_PASSWORD"] + [env("DB_PASSWORD", LITERAL_PASSWORD)]
+    deal_env = [e for e in _app_env(deal) if e["name"] != "DB_PASSWORD"] + [
+        env("DB_PASSWORD", LITERAL_PASSWORD)
+    ]
     tweaks: dict[str, dict[str, Any]] = {
         services[0]: {"ingress_hostname": None},  # the LoadBalancer has no address yet
-        deal: {"available": 1, "crashloop": 1, "restarts": 12, "env_vars": deal_env,
-               "init_containers": [container("migrate", f"{deal}:1.4.2", port=None, command=["npx", "prisma", "migrate", "deploy"],
-                                             security={"readOnlyRootFilesystem": True, "runAsUser": 10001})]},
+        deal: {
+            "available": 1,
+            "crashloop": 1,
+            "restarts": 12,
+            "env_vars": deal_env,
+            "init_containers": [
+                container(
+                    "migrate",
+                    f"{deal}:1.4.2",
+                    port=None,
+                    command=["npx", "prisma", "migrate", "deploy"],
+                    security={"readOnlyRootFilesystem": True, "runAsUser": 10001},
+                )
+            ],
+        },
         customer: {"security": {**HARDENED, "runAsUser": 0}},  # overrides the pod's runAsNonRoot
         inventory: {"env_vars": [e for e in _app_env(inventory) if e["name"] != "DATABASE_URL"]},
-        tax: {"sidecars": [log_shipper({**HARDENED, "privileged": True, "allowPrivilegeEscalation": True})]},
+        tax: {
+            "sidecars": [
+                log_shipper({**HARDENED, "privileged": True, "allowPrivilegeEscalation": True})
+            ]
+        },
     }
     # A decoy: matchLabels AND matchExpressions select no pod at all, so it blocks nothing.
-    decoy = pdb("pdb-legacy", namespace, match_labels={"tier": "backend"},
-                match_expressions=[expression("app", "In", "legacy-billing")], max_unavailable=0, expected_pods=0)
-    return _build(namespace, services, tweaks, lone_node_ready=False, without_hpa=(inventory,), batch_max_unavailable=0,
-                  extra=(decoy,), pending_migration=PENDING_MIGRATION)
+    decoy = pdb(
+        "pdb-legacy",
+        namespace,
+        match_labels={"tier": "backend"},
+        match_expressions=[expression("app", "In", "legacy-billing")],
+        max_unavailable=0,
+        expected_pods=0,
+    )
+    return _build(
+        namespace,
+        services,
+        tweaks,
+        lone_node_ready=False,
+        without_hpa=(inventory,),
+        batch_max_unavailable=0,
+        extra=(decoy,),
+        pending_migration=PENDING_MIGRATION,
+    )
 
 
 def mixed_cluster(namespace: str = NAMESPACE, services: list[str] | None = None) -> Cluster:
     """The demo's production: mostly healthy, failing on zones, one deployment's replicas, an HPA and a root container."""
     services = list(services or SEED_SERVICES)
     deal, customer = _pick(services, "deal-service", 2), _pick(services, "customer-service", 3)
-    tweaks = {deal: {"available": 2, "crashloop": 1, "restarts": 7}, customer: {"security": {**HARDENED, "runAsUser": 0}}}
-    return _build(namespace, services, tweaks, lone_node_ready=False, without_hpa=(_pick(services, "inventory-service", 4),),
-                  pending_migration=PENDING_MIGRATION)
+    tweaks = {
+        deal: {"available": 2, "crashloop": 1, "restarts": 7},
+        customer: {"security": {**HARDENED, "runAsUser": 0}},
+    }
+    return _build(
+        namespace,
+        services,
+        tweaks,
+        lone_node_ready=False,
+        without_hpa=(_pick(services, "inventory-service", 4),),
+        pending_migration=PENDING_MIGRATION,
+    )

@@ -30,12 +30,21 @@ class K8sSandbox:
     kubeconfig: Path
     namespace: str = NAMESPACE
     started: bool = field(default=True, repr=False)
-    required_env: dict[str, list[str]] = field(default_factory=lambda: {k: list(v) for k, v in REQUIRED_ENV.items()})
+    required_env: dict[str, list[str]] = field(
+        default_factory=lambda: {k: list(v) for k, v in REQUIRED_ENV.items()}
+    )
     """What profile() puts in target.required_env ({}: the default env check)."""
 
     @classmethod
-    def start(cls, cluster: Cluster | list[Obj], ca: SandboxCA | None = None, *, directory: Path | None = None,
-              running: bool = True, **server: Any) -> K8sSandbox:
+    def start(
+        cls,
+        cluster: Cluster | list[Obj],
+        ca: SandboxCA | None = None,
+        *,
+        directory: Path | None = None,
+        running: bool = True,
+        **server: Any,
+    ) -> K8sSandbox:
         """Serve `cluster` (running=False: a kubeconfig for a port nobody listens on) and write its kubeconfig."""
         api = K8sApiServer(cluster, ca, **server)
         if running:
@@ -57,21 +66,37 @@ class K8sSandbox:
 
     def with_token(self, token: str, path: Path) -> K8sSandbox:
         """The same server reached with another token (e.g. an expired one)."""
-        return K8sSandbox(self.server, self.server.write_kubeconfig(path, token=token), self.namespace, started=False,
-                          required_env=self.required_env)
+        return K8sSandbox(
+            self.server,
+            self.server.write_kubeconfig(path, token=token),
+            self.namespace,
+            started=False,
+            required_env=self.required_env,
+        )
 
     def read_only(self) -> K8sSandbox:
         """The same server as a read-only role (403 on Secrets, exec and logs): a second token, added to this
         sandbox's kubeconfig as context READ_ONLY_CONTEXT (select it with kubernetes.context)."""
         token = self.server.add_role(READ_ONLY_USER, READ_ONLY_DENIED)
-        self.server.write_kubeconfig(self.kubeconfig, context=READ_ONLY_CONTEXT, token=token, current=False)
-        return K8sSandbox(self.server, self.kubeconfig, self.namespace, started=False, required_env=self.required_env)
+        self.server.write_kubeconfig(
+            self.kubeconfig, context=READ_ONLY_CONTEXT, token=token, current=False
+        )
+        return K8sSandbox(
+            self.server,
+            self.kubeconfig,
+            self.namespace,
+            started=False,
+            required_env=self.required_env,
+        )
 
     def profile_data(self, **sections: dict[str, Any]) -> dict[str, Any]:
         """Profile TOML data pointing at this sandbox; `sections` are merged per section."""
         data: dict[str, Any] = {
             "kubernetes": {"kubeconfig": str(self.kubeconfig)},
-            "target": {"namespace": self.namespace, "required_env": {k: list(v) for k, v in self.required_env.items()}},
+            "target": {
+                "namespace": self.namespace,
+                "required_env": {k: list(v) for k, v in self.required_env.items()},
+            },
             "run": {"timeout": 3},
         }
         for section, values in sections.items():

@@ -40,7 +40,14 @@ from .k8s_build import Cluster, node
 from .k8s_build_serving import hpa, pdb
 from .k8s_build_workloads import HARDENED, alert_rules_configmap, configmap, env, secret_env
 from .k8s_history import add_history
-from .k8s_objects import ALERTS, MIGRATE_STATUS, env_sources, log_shipper, migrate_status, service_stack
+from .k8s_objects import (
+    ALERTS,
+    MIGRATE_STATUS,
+    env_sources,
+    log_shipper,
+    migrate_status,
+    service_stack,
+)
 from .k8s_sandbox import K8sSandbox
 from .tls import SandboxCA
 
@@ -57,9 +64,11 @@ DENIED = frozenset({"pods/exec"})
 """What the read-only user may not do in this cluster."""
 ALERT_CONFIGMAP = "dealdesk-alerts"
 LB_HOSTNAME = "k8s-dealdesk-apigatew-0c41d7a2e9-987654321.us-west-2.elb.amazonaws.com"
-NODES = (("ip-172-31-14-201.us-west-2.compute.internal", "us-west-2a"),
-         ("ip-172-31-37-88.us-west-2.compute.internal", "us-west-2b"),
-         ("ip-172-31-52-143.us-west-2.compute.internal", "us-west-2c"))
+NODES = (
+    ("ip-172-31-14-201.us-west-2.compute.internal", "us-west-2a"),
+    ("ip-172-31-37-88.us-west-2.compute.internal", "us-west-2b"),
+    ("ip-172-31-52-143.us-west-2.compute.internal", "us-west-2c"),
+)
 MISSING_KEY = ("deal-service-db", "url")
 """The (Secret, key) deal-service's DATABASE_URL names and the Secret lacks."""
 OLD_DEPLOYMENT = "inventory-service-v1"
@@ -68,11 +77,20 @@ PLAINTEXT_VOLUME = (NODES[2][0], "/dev/xvdb")
 
 
 def _env(name: str) -> list[dict[str, Any]]:
-    base = [env("NODE_ENV", "production"), env("LOG_FORMAT", "json"), secret_env("DATABASE_URL", f"{name}-db", "url")]
+    base = [
+        env("NODE_ENV", "production"),
+        env("LOG_FORMAT", "json"),
+        secret_env("DATABASE_URL", f"{name}-db", "url"),
+    ]
     extra = {
         "api-gateway": [env("UPSTREAM_TIMEOUT_MS", "4000")],
         "auth-service": [secret_env("JWT_SIGNING_KEY", "auth-signing", "private.pem")],
-        "customer-service": [{"name": "SEARCH_API_KEY", "valueFrom": {"configMapKeyRef": {"name": "customer-search", "key": "api-key"}}}],
+        "customer-service": [
+            {
+                "name": "SEARCH_API_KEY",
+                "valueFrom": {"configMapKeyRef": {"name": "customer-search", "key": "api-key"}},
+            }
+        ],
     }
     return base + extra.get(name, [])
 
@@ -85,13 +103,39 @@ def second_production_cluster() -> Cluster:
     for index, name in enumerate(SEED_SERVICES):
         edge = index == 0
         sidecars = [log_shipper(HARDENED, region=REGION)] if name == "tax-engine" else []
-        cluster.add(service_stack(name, NAMESPACE, nodes, tier="edge" if edge else "backend", env_vars=_env(name), sidecars=sidecars,
-                                  service_type="LoadBalancer" if edge else "ClusterIP", ingress_hostname=LB_HOSTNAME if edge else None))
+        cluster.add(
+            service_stack(
+                name,
+                NAMESPACE,
+                nodes,
+                tier="edge" if edge else "backend",
+                env_vars=_env(name),
+                sidecars=sidecars,
+                service_type="LoadBalancer" if edge else "ClusterIP",
+                ingress_hostname=LB_HOSTNAME if edge else None,
+            )
+        )
         target = OLD_DEPLOYMENT if name == "inventory-service" else name
-        cluster.add(hpa(name, NAMESPACE, target, min_replicas=3, max_replicas=9))  # named like the deployment, on purpose
-    cluster.add(pdb("edge", NAMESPACE, match_labels={"tier": "edge"}, max_unavailable=1),
-                pdb("backend", NAMESPACE, match_labels={"tier": "backend"}, max_unavailable="20%", expected_pods=15))
-    cluster.add(configmap("customer-search", NAMESPACE, {"api-key": "sandbox-not-a-real-key", "index": "customers-v3"}))
+        cluster.add(
+            hpa(name, NAMESPACE, target, min_replicas=3, max_replicas=9)
+        )  # named like the deployment, on purpose
+    cluster.add(
+        pdb("edge", NAMESPACE, match_labels={"tier": "edge"}, max_unavailable=1),
+        pdb(
+            "backend",
+            NAMESPACE,
+            match_labels={"tier": "backend"},
+            max_unavailable="20%",
+            expected_pods=15,
+        ),
+    )
+    cluster.add(
+        configmap(
+            "customer-search",
+            NAMESPACE,
+            {"api-key": "sandbox-not-a-real-key", "index": "customers-v3"},
+        )
+    )
     cluster.add(alert_rules_configmap(MONITORING, ALERTS, name=ALERT_CONFIGMAP))
     secret_name, key = MISSING_KEY
     sources = env_sources(cluster.objects, missing_keys={secret_name: {key}})
@@ -99,15 +143,30 @@ def second_production_cluster() -> Cluster:
         if obj["metadata"]["name"] == secret_name:
             obj["data"]["uri"] = "c2FuZGJveC11cmk="
     cluster.add(sources)
-    cluster.commands["deal-service"] = {MIGRATE_STATUS: migrate_status(database=TARGET_NAME, region=REGION)}
-    add_history(cluster, NAMESPACE)  # the ReplicaSets a rollback goes back to (sandbox/k8s_history.py)
+    cluster.commands["deal-service"] = {
+        MIGRATE_STATUS: migrate_status(database=TARGET_NAME, region=REGION)
+    }
+    add_history(
+        cluster, NAMESPACE
+    )  # the ReplicaSets a rollback goes back to (sandbox/k8s_history.py)
     return cluster.with_namespaces().validate()
 
 
-def second_production_sandbox(ca: SandboxCA | None = None, *, directory: Path | None = None,
-                              min_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2) -> K8sSandbox:
+def second_production_sandbox(
+    ca: SandboxCA | None = None,
+    *,
+    directory: Path | None = None,
+    min_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
+) -> K8sSandbox:
     """The second production's API server, running, as its read-only user (exec denied), with its kubeconfig."""
-    sandbox = K8sSandbox.start(second_production_cluster(), ca, directory=directory, user=USER, denied=set(DENIED), min_tls=min_tls)
+    sandbox = K8sSandbox.start(
+        second_production_cluster(),
+        ca,
+        directory=directory,
+        user=USER,
+        denied=set(DENIED),
+        min_tls=min_tls,
+    )
     sandbox.namespace, sandbox.required_env = NAMESPACE, {}
     return sandbox
 
@@ -115,10 +174,18 @@ def second_production_sandbox(ca: SandboxCA | None = None, *, directory: Path | 
 def second_production_k8s_profile(sandbox: K8sSandbox) -> dict[str, Any]:
     """The profile sections this cluster needs: [target] (no required_env: the default env check) and [kubernetes]."""
     return {
-        "target": {"name": TARGET_NAME, "namespace": NAMESPACE, "monitoring_namespace": MONITORING, "services": list(SEED_SERVICES),
-                   "gateway_service": SEED_SERVICES[0], "domains": [DOMAIN]},
-        "kubernetes": {"kubeconfig": str(sandbox.kubeconfig), "alert_rules_configmap": ALERT_CONFIGMAP, "min_alert_rules": 5},
+        "target": {
+            "name": TARGET_NAME,
+            "namespace": NAMESPACE,
+            "monitoring_namespace": MONITORING,
+            "services": list(SEED_SERVICES),
+            "gateway_service": SEED_SERVICES[0],
+            "domains": [DOMAIN],
+        },
+        "kubernetes": {
+            "kubeconfig": str(sandbox.kubeconfig),
+            "alert_rules_configmap": ALERT_CONFIGMAP,
+            "min_alert_rules": 5,
+        },
         "http": {"health_port": 8080, "health_path": "/health"},
     }
-
-

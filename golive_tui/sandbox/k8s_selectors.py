@@ -49,9 +49,14 @@ def parse_label_selector(text: str) -> list[Requirement]:
 def label_selector_matches(requirements: list[Requirement], labels: dict[str, str]) -> bool:
     for key, op, values in requirements:
         present, value = key in labels, labels.get(key)
-        ok = {"=": present and value in values, "in": present and value in values,
-              "!=": not present or value not in values, "notin": not present or value not in values,
-              "exists": present, "!": not present}[op]
+        ok = {
+            "=": present and value in values,
+            "in": present and value in values,
+            "!=": not present or value not in values,
+            "notin": not present or value not in values,
+            "exists": present,
+            "!": not present,
+        }[op]
         if not ok:
             return False
     return True

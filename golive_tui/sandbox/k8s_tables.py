@@ -29,7 +29,9 @@ class Column:
 
 
 def age(obj: Obj, now: dt.datetime | None = None) -> str:
-    created = dt.datetime.strptime(obj["metadata"]["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    created = dt.datetime.strptime(
+        obj["metadata"]["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ"
+    ).replace(tzinfo=dt.UTC)
     seconds = int(((now or dt.datetime.now(dt.UTC)) - created).total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size * (2 if unit != "d" else 1):
@@ -57,21 +59,30 @@ def external_ip(svc: Obj) -> str:
 
 
 def service_ports(svc: Obj) -> str:
-    return ",".join(f"{p['port']}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol', 'TCP')}"
-                    for p in svc["spec"].get("ports", []))
+    return ",".join(
+        f"{p['port']}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol', 'TCP')}"
+        for p in svc["spec"].get("ports", [])
+    )
 
 
 def selector_text(selector: Obj | None) -> str:
     if not selector:
         return "<none>"
     parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    parts += [f"{e['key']} {e['operator'].lower()} ({','.join(e.get('values', []))})" for e in selector.get("matchExpressions") or []]
+    parts += [
+        f"{e['key']} {e['operator'].lower()} ({','.join(e.get('values', []))})"
+        for e in selector.get("matchExpressions") or []
+    ]
     return ",".join(parts) or "<none>"
 
 
 def hpa_targets(h: Obj) -> str:
     out = []
-    current = {m["resource"]["name"]: m["resource"]["current"] for m in h.get("status", {}).get("currentMetrics", []) if m.get("type") == "Resource"}
+    current = {
+        m["resource"]["name"]: m["resource"]["current"]
+        for m in h.get("status", {}).get("currentMetrics", [])
+        if m.get("type") == "Resource"
+    }
     for metric in h["spec"].get("metrics", []):
         if metric.get("type") == "Resource":
             name = metric["resource"]["name"]
@@ -91,9 +102,25 @@ def table(resource: Resource, objects: list[Obj]) -> Obj:
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",
         "metadata": {"resourceVersion": "1"},
-        "columnDefinitions": [{"name": c.name, "type": c.type, "format": c.format, "description": c.name, "priority": c.priority}
-                              for c in resource.columns],
-        "rows": [{"cells": [c.cell(obj) for c in resource.columns],
-                  "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]}}
-                 for obj in objects],
+        "columnDefinitions": [
+            {
+                "name": c.name,
+                "type": c.type,
+                "format": c.format,
+                "description": c.name,
+                "priority": c.priority,
+            }
+            for c in resource.columns
+        ],
+        "rows": [
+            {
+                "cells": [c.cell(obj) for c in resource.columns],
+                "object": {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": obj["metadata"],
+                },
+            }
+            for obj in objects
+        ],
     }

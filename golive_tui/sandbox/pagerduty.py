@@ -34,15 +34,30 @@ class PagerDutySandbox:
                 try:
                     event = json.loads(body)
                 except ValueError:
-                    return self._send(400, {"status": "invalid event", "message": "Event object is invalid"})
+                    return self._send(
+                        400, {"status": "invalid event", "message": "Event object is invalid"}
+                    )
                 if sandbox.fail_with:
                     return self._send(sandbox.fail_with, {"status": "error"})
                 if self.path != "/v2/enqueue" or event.get("routing_key") != sandbox.routing_key:
-                    return self._send(400, {"status": "invalid event", "message": "Invalid routing key"})
-                if event.get("event_action") == "trigger" and not (event.get("payload") or {}).get("summary"):
-                    return self._send(400, {"status": "invalid event", "message": "payload.summary is required"})
+                    return self._send(
+                        400, {"status": "invalid event", "message": "Invalid routing key"}
+                    )
+                if event.get("event_action") == "trigger" and not (event.get("payload") or {}).get(
+                    "summary"
+                ):
+                    return self._send(
+                        400, {"status": "invalid event", "message": "payload.summary is required"}
+                    )
                 sandbox.events.append(event)
-                self._send(202, {"status": "success", "message": "Event processed", "dedup_key": event.get("dedup_key", "")})
+                self._send(
+                    202,
+                    {
+                        "status": "success",
+                        "message": "Event processed",
+                        "dedup_key": event.get("dedup_key", ""),
+                    },
+                )
 
             def _send(self, code: int, body: dict) -> None:
                 data = json.dumps(body).encode()

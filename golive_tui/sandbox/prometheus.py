@@ -49,8 +49,13 @@ class _Exporter:
                 if self.path.startswith("/metrics"):
                     body, kind = workload_ref.exposition().encode(), "text/plain; version=0.0.4"
                 elif self.path.startswith("/api/v2/status"):
-                    body = json.dumps({"cluster": {"status": "ready"}, "config": {"original": ALERTMANAGER_CONFIG},
-                                       "versionInfo": {"version": "0.27.0-sandbox"}}).encode()
+                    body = json.dumps(
+                        {
+                            "cluster": {"status": "ready"},
+                            "config": {"original": ALERTMANAGER_CONFIG},
+                            "versionInfo": {"version": "0.27.0-sandbox"},
+                        }
+                    ).encode()
                     kind = "application/json"
                 else:
                     self.send_response(404)
@@ -66,7 +71,9 @@ class _Exporter:
         self.port = free_port()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="metrics-exporter", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, name="metrics-exporter", daemon=True
+        ).start()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -92,7 +99,9 @@ class PrometheusSandbox:
     def binaries() -> tuple[str, str]:
         prometheus, promtool = shutil.which("prometheus"), shutil.which("promtool")
         if not prometheus or not promtool:
-            raise PrometheusMissing("the `prometheus` binary is missing: apt-get install prometheus (Debian package)")
+            raise PrometheusMissing(
+                "the `prometheus` binary is missing: apt-get install prometheus (Debian package)"
+            )
         return prometheus, promtool
 
     @property
@@ -108,8 +117,12 @@ class PrometheusSandbox:
         data.mkdir(parents=True, exist_ok=True)
         history = self.workdir / "history.om"
         history.write_text(workload.openmetrics_history(now - HISTORY_SECONDS, now - 5))
-        subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", str(history), str(data)],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [promtool, "tsdb", "create-blocks-from", "openmetrics", str(history), str(data)],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         self.exporter = _Exporter(workload)
         targets = [f"127.0.0.1:{self.exporter.port}"]
         down = [f"127.0.0.1:{free_port()}"] if self.scenario == "degraded" else []
@@ -117,16 +130,33 @@ class PrometheusSandbox:
         config.write_text(
             "global:\n  scrape_interval: 2s\n  evaluation_interval: 2s\nscrape_configs:\n"
             f"- job_name: services\n  static_configs:\n  - targets: {json.dumps(targets)}\n"
-            + (f"- job_name: payments-worker\n  static_configs:\n  - targets: {json.dumps(down)}\n" if down else ""))
+            + (
+                f"- job_name: payments-worker\n  static_configs:\n  - targets: {json.dumps(down)}\n"
+                if down
+                else ""
+            )
+        )
         log = open(self.workdir / "prometheus.log", "wb")
         self.process = subprocess.Popen(  # its own session: a terminal's Ctrl+C reaches only golive, which stops it
-            [prometheus, f"--config.file={config}", f"--storage.tsdb.path={data}", f"--web.listen-address=127.0.0.1:{self.port}",
-             "--storage.tsdb.retention.time=2d", "--log.level=warn"],
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent)
+            [
+                prometheus,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={data}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--storage.tsdb.retention.time=2d",
+                "--log.level=warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {(self.workdir / 'prometheus.log').read_text()[-500:]}")
+                raise RuntimeError(
+                    f"prometheus exited: {(self.workdir / 'prometheus.log').read_text()[-500:]}"
+                )
             if self._targets_known(len(targets) + len(down)):
                 return self
             time.sleep(0.2)
@@ -139,8 +169,11 @@ class PrometheusSandbox:
                 active = json.load(response)["data"]["activeTargets"]
         except (OSError, ValueError, KeyError):
             return False
-        return len(active) >= count and all(t.get("health") in ("up", "down") for t in active) and \
-            any(t.get("health") == "up" for t in active)
+        return (
+            len(active) >= count
+            and all(t.get("health") in ("up", "down") for t in active)
+            and any(t.get("health") == "up" for t in active)
+        )
 
     def stop(self) -> None:
         stop_process(self.process)

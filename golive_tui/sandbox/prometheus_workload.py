@@ -57,12 +57,16 @@ class Series:
     route_label: str = "route"
 
     def labels(self) -> str:
-        return (f'namespace="{self.namespace}",service="{self.service}",{self.route_label}="{self.route}",'
-                f'method="{self.method}"' + (f',pod="{self.pod}"' if self.pod else ""))
+        return (
+            f'namespace="{self.namespace}",service="{self.service}",{self.route_label}="{self.route}",'
+            f'method="{self.method}"' + (f',pod="{self.pod}"' if self.pod else "")
+        )
 
 
 def _second() -> list[Series]:
-    def one(service: str, route: str, method: str, pod: str, rps: float, cdf: tuple[float, ...]) -> Series:
+    def one(
+        service: str, route: str, method: str, pod: str, rps: float, cdf: tuple[float, ...]
+    ) -> Series:
         return Series(service, route, method, pod, rps, cdf, SECOND_NAMESPACE, "handler")
 
     return [
@@ -84,20 +88,43 @@ def series_for(scenario: str) -> list[Series]:
         # label, one series per service; the gateway's two pods are one series of their summed rate.
         healthy = [dataclasses.replace(s, pod="") for s in series_for("healthy")]
         gateway = [s for s in healthy if s.service == "api-gateway"]
-        return [dataclasses.replace(gateway[0], rps=sum(s.rps for s in gateway))] + [s for s in healthy if s not in gateway]
+        return [dataclasses.replace(gateway[0], rps=sum(s.rps for s in gateway))] + [
+            s for s in healthy if s not in gateway
+        ]
     if scenario == "mixed":
         # Healthy traffic, but the gateway is slow: p95 over target, within acceptable.
-        return [dataclasses.replace(s, cdf=SLOW) if s.service == "api-gateway" else s for s in series_for("healthy")]
+        return [
+            dataclasses.replace(s, cdf=SLOW) if s.service == "api-gateway" else s
+            for s in series_for("healthy")
+        ]
     healthy = scenario == "healthy"
-    gw_rps = 600 if healthy else 300  # measured rates land ~5 % under nominal: keep headroom over 500
+    gw_rps = (
+        600 if healthy else 300
+    )  # measured rates land ~5 % under nominal: keep headroom over 500
     fast, tax = (FAST, TAX_FAST) if healthy else (SLOW, TAX_SLOW)
     return [
         Series("api-gateway", "/api", "GET", "api-gateway-7d9f-0", gw_rps, fast),
         Series("api-gateway", "/api", "GET", "api-gateway-7d9f-1", gw_rps, fast),
-        Series("auth-service", "/login", "POST", "auth-service-5c4b-0", 50 if healthy else 40, fast),
+        Series(
+            "auth-service", "/login", "POST", "auth-service-5c4b-0", 50 if healthy else 40, fast
+        ),
         Series("deal-service", "/deals", "POST", "deal-service-6f7a-0", 30, fast),
-        Series("customer-service", "/customers/search", "GET", "customer-service-4d2e-0", 40 if healthy else 20, fast),
-        Series("inventory-service", "/inventory", "GET", "inventory-service-9a1b-0", 20 if healthy else 10, fast),
+        Series(
+            "customer-service",
+            "/customers/search",
+            "GET",
+            "customer-service-4d2e-0",
+            40 if healthy else 20,
+            fast,
+        ),
+        Series(
+            "inventory-service",
+            "/inventory",
+            "GET",
+            "inventory-service-9a1b-0",
+            20 if healthy else 10,
+            fast,
+        ),
         Series("tax-engine", "/calculate", "POST", "tax-engine-2b3c-0", 10, tax),
     ]
 
@@ -117,13 +144,49 @@ class Workload:
         for s in self.series:
             total = s.rps * elapsed
             errors = total * self.error_share
-            out.append(("http_requests", f'http_requests_total{{{s.labels()},code="200"}}', round(total - errors, 3)))
-            out.append(("http_requests", f'http_requests_total{{{s.labels()},code="500"}}', round(errors, 3)))
+            out.append(
+                (
+                    "http_requests",
+                    f'http_requests_total{{{s.labels()},code="200"}}',
+                    round(total - errors, 3),
+                )
+            )
+            out.append(
+                (
+                    "http_requests",
+                    f'http_requests_total{{{s.labels()},code="500"}}',
+                    round(errors, 3),
+                )
+            )
             for bound, share in zip(BUCKETS, s.cdf, strict=True):
-                out.append(("http_request_duration_seconds", f'http_request_duration_seconds_bucket{{{s.labels()},le="{bound}"}}', round(total * share, 3)))
-            out.append(("http_request_duration_seconds", f'http_request_duration_seconds_bucket{{{s.labels()},le="+Inf"}}', round(total, 3)))
-            out.append(("http_request_duration_seconds", f"http_request_duration_seconds_count{{{s.labels()}}}", round(total, 3)))
-            out.append(("http_request_duration_seconds", f"http_request_duration_seconds_sum{{{s.labels()}}}", round(total * 0.05, 3)))
+                out.append(
+                    (
+                        "http_request_duration_seconds",
+                        f'http_request_duration_seconds_bucket{{{s.labels()},le="{bound}"}}',
+                        round(total * share, 3),
+                    )
+                )
+            out.append(
+                (
+                    "http_request_duration_seconds",
+                    f'http_request_duration_seconds_bucket{{{s.labels()},le="+Inf"}}',
+                    round(total, 3),
+                )
+            )
+            out.append(
+                (
+                    "http_request_duration_seconds",
+                    f"http_request_duration_seconds_count{{{s.labels()}}}",
+                    round(total, 3),
+                )
+            )
+            out.append(
+                (
+                    "http_request_duration_seconds",
+                    f"http_request_duration_seconds_sum{{{s.labels()}}}",
+                    round(total * 0.05, 3),
+                )
+            )
         return out
 
     def openmetrics_history(self, start: float, end: float) -> str:
@@ -139,7 +202,10 @@ class Workload:
         lines = ["# HELP http_requests Requests served.", "# TYPE http_requests counter"]
         for name in families["http_requests"]:
             lines += per_series[name]
-        lines += ["# HELP http_request_duration_seconds Request latency.", "# TYPE http_request_duration_seconds histogram"]
+        lines += [
+            "# HELP http_request_duration_seconds Request latency.",
+            "# TYPE http_request_duration_seconds histogram",
+        ]
         # A histogram's points are grouped per label set (without le), bucket lines then count and sum per time.
         groups: dict[str, list[str]] = {}
         for name in families["http_request_duration_seconds"]:
@@ -153,6 +219,9 @@ class Workload:
 
     def exposition(self) -> str:
         now = time.time()
-        lines = ["# TYPE http_requests_total counter", "# TYPE http_request_duration_seconds histogram"]
+        lines = [
+            "# TYPE http_requests_total counter",
+            "# TYPE http_request_duration_seconds histogram",
+        ]
         lines += [f"{name} {value}" for _, name, value in self.samples(now)]
         return "\n".join(lines) + "\n"

@@ -38,7 +38,9 @@ class Relays:
         self._lock = threading.Lock()
         self._loop = asyncio.new_event_loop()
         self._servers: list[asyncio.AbstractServer] = []
-        self._thread = threading.Thread(target=self._loop.run_forever, name="golive-relay", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="golive-relay", daemon=True
+        )
 
     def start(self) -> Relays:
         self._thread.start()
@@ -55,7 +57,9 @@ class Relays:
         handler = self._keep_alive if keep_alive else self._connection
 
         async def serve() -> asyncio.AbstractServer:
-            return await asyncio.start_server(lambda r, w: handler(r, w, host, target_port), "127.0.0.1", 0)
+            return await asyncio.start_server(
+                lambda r, w: handler(r, w, host, target_port), "127.0.0.1", 0
+            )
 
         server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
         self._servers.append(server)
@@ -86,24 +90,36 @@ class Relays:
         self.stop()
 
     # --- one connection ------------------------------------------------------------------------
-    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int) -> None:
+    async def _connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
+    ) -> None:
         with self._lock:
             self.connections[port] += 1
         ends = [writer]
         try:
-            await asyncio.sleep(self.delay)  # the SYN's way there; the connect below adds the way back
+            await asyncio.sleep(
+                self.delay
+            )  # the SYN's way there; the connect below adds the way back
             up_reader, up_writer = await asyncio.open_connection(host, port)
             ends.append(up_writer)
             await asyncio.sleep(self.delay)
-            await asyncio.gather(self._pipe(reader, up_writer, watched=True), self._pipe(up_reader, writer, watched=False),
-                                 return_exceptions=True)
-        except (OSError, asyncio.CancelledError):  # refused upstream, or the relay stopping: the connection ends here
+            await asyncio.gather(
+                self._pipe(reader, up_writer, watched=True),
+                self._pipe(up_reader, writer, watched=False),
+                return_exceptions=True,
+            )
+        except (
+            OSError,
+            asyncio.CancelledError,
+        ):  # refused upstream, or the relay stopping: the connection ends here
             pass
         finally:
             for end in ends:
                 end.close()
 
-    async def _keep_alive(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int) -> None:
+    async def _keep_alive(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
+    ) -> None:
         """HTTP/1.1 requests with Content-Length bodies, one after another on one client connection."""
         with self._lock:
             self.connections[port] += 1
@@ -122,9 +138,16 @@ class Relays:
                 up_writer.close()
                 head, _, rest = answer.partition(b"\r\n\r\n")
                 await asyncio.sleep(self.delay)
-                writer.write(re.sub(rb"(?im)^connection:\s*close\r\n", b"", head + b"\r\n") + b"\r\n" + rest)
+                writer.write(
+                    re.sub(rb"(?im)^connection:\s*close\r\n", b"", head + b"\r\n") + b"\r\n" + rest
+                )
                 await writer.drain()
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.CancelledError):
+        except (
+            OSError,
+            asyncio.IncompleteReadError,
+            asyncio.LimitOverrunError,
+            asyncio.CancelledError,
+        ):
             pass
         finally:
             writer.close()
@@ -135,7 +158,9 @@ class Relays:
                 for pattern in self.watch:
                     self.counts[pattern] += data.count(pattern)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, watched: bool) -> None:
+    async def _pipe(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, watched: bool
+    ) -> None:
         """Copy one direction, each chunk delivered `delay` after it was read (in order: a queue and one writer)."""
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         tail = b""
@@ -159,7 +184,7 @@ class Relays:
                     with self._lock:
                         for pattern in self.watch:
                             self.counts[pattern] += seen.count(pattern) - tail.count(pattern)
-                    tail = seen[-max(len(p) for p in self.watch):]
+                    tail = seen[-max(len(p) for p in self.watch) :]
                 queue.put_nowait((time.monotonic() + self.delay, data))
         except OSError:
             pass
@@ -175,19 +200,34 @@ class Relays:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rtt-ms", type=float, required=True)
-    parser.add_argument("--keep-alive", type=int, action="append", default=[], metavar="PORT",
-                        help="a plain-HTTP server that closes after each answer (moto): keep the clients' connections open")
+    parser.add_argument(
+        "--keep-alive",
+        type=int,
+        action="append",
+        default=[],
+        metavar="PORT",
+        help="a plain-HTTP server that closes after each answer (moto): keep the clients' connections open",
+    )
     parser.add_argument("ports", type=int, nargs="+")
     args = parser.parse_args()
     from .processes import die_with_parent
 
     die_with_parent()
     relays = Relays(args.rtt_ms).start()
-    print(json.dumps({str(port): relays.add(port, keep_alive=port in args.keep_alive) for port in args.ports}), flush=True)
+    print(
+        json.dumps(
+            {str(port): relays.add(port, keep_alive=port in args.keep_alive) for port in args.ports}
+        ),
+        flush=True,
+    )
     sys.stdin.read()  # until the parent closes it (or dies)
     relays.stop()
-    print(json.dumps({"connections": {str(k): v for k, v in relays.connections.items()}}), flush=True)
-    os._exit(0)  # connections the stop cut are garbage now: no "Task was destroyed" lines at interpreter exit
+    print(
+        json.dumps({"connections": {str(k): v for k, v in relays.connections.items()}}), flush=True
+    )
+    os._exit(
+        0
+    )  # connections the stop cut are garbage now: no "Task was destroyed" lines at interpreter exit
 
 
 if __name__ == "__main__":

@@ -59,7 +59,14 @@ API_SHAPE = ApiShape(
 class SecondProduction:
     """Start every backend of the second production on 127.0.0.1 and write its profile; `stop()` ends them."""
 
-    def __init__(self, directory: Path | None = None, *, moto: Any = None, account: Any = None, ca: Any = None) -> None:
+    def __init__(
+        self,
+        directory: Path | None = None,
+        *,
+        moto: Any = None,
+        account: Any = None,
+        ca: Any = None,
+    ) -> None:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="golive-second-"))
         self.profile_path = self.directory / "profile.toml"
         self._moto = moto
@@ -84,23 +91,38 @@ class SecondProduction:
             ca = self._ca or SandboxCA(self.directory / "ca")
             profile: dict[str, Any] = {"target": {}, "http": {}}
             merge(profile, self._start_kubernetes(ca))
-            self.web = WebSandbox(ca, API_SHAPE, days=CERT_DAYS, service_endpoints=True,
-                                  legacy_services=frozenset({LEGACY_TLS_SERVICE}))
+            self.web = WebSandbox(
+                ca,
+                API_SHAPE,
+                days=CERT_DAYS,
+                service_endpoints=True,
+                legacy_services=frozenset({LEGACY_TLS_SERVICE}),
+            )
             self._stoppers.append(self.web.stop)
             pagerduty = PagerDutySandbox(ROUTING_KEY)
             self._stoppers.append(pagerduty.stop)
             merge(profile, self._start_aws(ca))
-            merge(profile, platform_profile(TARGET_NAME))  # the DR region and user pool of sandbox/aws_platform
-            merge(profile, self.web.profile_overrides())  # last: the public endpoints are the web sandbox's
+            merge(
+                profile, platform_profile(TARGET_NAME)
+            )  # the DR region and user pool of sandbox/aws_platform
+            merge(
+                profile, self.web.profile_overrides()
+            )  # last: the public endpoints are the web sandbox's
             profile["prometheus"] = {**self._start_prometheus(), "series": dict(SECOND_SERIES)}
             profile["pagerduty"] = {"events_url": pagerduty.url}
             profile["k6"] = {"summaries": self._k6_summaries()}
             profile["deps"] = {"reports": self._dependency_reports()}
             profile["run"] = {"timeout": 8}
-            start_ops(ca, HEALTHY_OPS, profile, self._stoppers, self.directory)  # PagerDuty REST, Grafana
-            start_app(ca, HEALTHY_APP, profile, self._stoppers)  # its OpenAPI document, login and OIDC issuer
-            self.profile_path.write_text("# The second staged production (golive_tui/sandbox/second_production.py).\n"
-                                         + tomli_w.dumps(profile))
+            start_ops(
+                ca, HEALTHY_OPS, profile, self._stoppers, self.directory
+            )  # PagerDuty REST, Grafana
+            start_app(
+                ca, HEALTHY_APP, profile, self._stoppers
+            )  # its OpenAPI document, login and OIDC issuer
+            self.profile_path.write_text(
+                "# The second staged production (golive_tui/sandbox/second_production.py).\n"
+                + tomli_w.dumps(profile)
+            )
             self.env["GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY"] = ROUTING_KEY
         except BaseException:
             self.stop()
@@ -148,7 +170,9 @@ class SecondProduction:
         # The public endpoint is on 127.0.0.1 ("localhost"): its certificate, 20 days left, is in ACM too.
         chain, key = ca.issue_pem("localhost", days=CERT_DAYS)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
-        account.client("acm").import_certificate(Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes())
+        account.client("acm").import_certificate(
+            Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes()
+        )
         return second_production_aws_profile(account)
 
     def _stage_nodes(self, account: Any) -> None:
@@ -160,7 +184,9 @@ class SecondProduction:
         cluster = self._k8s.server.cluster
         nodes = [obj for obj in cluster.objects if obj["kind"] == "Node"]
         node, device = PLAINTEXT_VOLUME
-        self.node_volumes = stage_node_instances(account, nodes, cluster_name=NAME, unencrypted={node: device})
+        self.node_volumes = stage_node_instances(
+            account, nodes, cluster_name=NAME, unencrypted={node: device}
+        )
         self._k8s.server.load(cluster)
 
     def _start_prometheus(self) -> dict[str, str]:
@@ -172,15 +198,27 @@ class SecondProduction:
         return {"url": sandbox.url, "alertmanager_url": sandbox.alertmanager_url}
 
     def _k6_summaries(self) -> dict[str, str]:
-        figures = {"normal": (170, 0.0, 2.0), "high": (430, 0.0, 2.0), "spike": (910, 0.0, 2.0), "soak": (200, 0.0, 4.5)}
+        figures = {
+            "normal": (170, 0.0, 2.0),
+            "high": (430, 0.0, 2.0),
+            "spike": (910, 0.0, 2.0),
+            "soak": (200, 0.0, 4.5),
+        }
         paths = {}
         for scenario, (p95, failed, growth) in figures.items():
-            summary = {"metrics": {
-                "http_req_duration": {"avg": p95 * 0.5, "med": p95 * 0.45, "p(90)": p95 * 0.9, "p(95)": float(p95)},
-                "http_req_failed": {"value": failed, "passes": 0, "fails": 0},
-                "iterations": {"count": 52000, "rate": 170.0},
-                "memory_growth_pct": {"value": growth},
-            }}
+            summary = {
+                "metrics": {
+                    "http_req_duration": {
+                        "avg": p95 * 0.5,
+                        "med": p95 * 0.45,
+                        "p(90)": p95 * 0.9,
+                        "p(95)": float(p95),
+                    },
+                    "http_req_failed": {"value": failed, "passes": 0, "fails": 0},
+                    "iterations": {"count": 52000, "rate": 170.0},
+                    "memory_growth_pct": {"value": growth},
+                }
+            }
             path = self.directory / "k6" / f"{scenario}.json"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(summary))
@@ -189,8 +227,13 @@ class SecondProduction:
 
     def _dependency_reports(self) -> list[str]:
         now = dt.datetime.now(dt.UTC)
-        return [write(self.directory / "deps" / "deal-service-npm-audit.json", npm_audit_v7([SEMVER, MINIMIST])),
-                write(self.directory / "deps" / "api-gateway.sarif", sarif([DEBUG], now))]
+        return [
+            write(
+                self.directory / "deps" / "deal-service-npm-audit.json",
+                npm_audit_v7([SEMVER, MINIMIST]),
+            ),
+            write(self.directory / "deps" / "api-gateway.sarif", sarif([DEBUG], now)),
+        ]
 
 
 def merge(into: dict[str, Any], sections: dict[str, Any]) -> None:

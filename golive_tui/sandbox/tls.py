@@ -86,4 +86,6 @@ class TLSServer(ThreadingHTTPServer):
 
     def get_request(self):  # type: ignore[override]
         sock, address = self.socket.accept()
-        return self.tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+        return self.tls_context.wrap_socket(
+            sock, server_side=True, do_handshake_on_connect=False
+        ), address

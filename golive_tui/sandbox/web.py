@@ -57,8 +57,13 @@ class ApiShape:
 
 SHAPES = {
     "healthy": ApiShape(),
-    "degraded": ApiShape(cors={"/": "reflect-credentials"}, leaks={"/": "python"}, csp=False,
-                         server="Werkzeug/3.0.1 Python/3.11", unhealthy=frozenset({"deal-service"})),
+    "degraded": ApiShape(
+        cors={"/": "reflect-credentials"},
+        leaks={"/": "python"},
+        csp=False,
+        server="Werkzeug/3.0.1 Python/3.11",
+        unhealthy=frozenset({"deal-service"}),
+    ),
     "mixed": ApiShape(leaks={"/": "python"}, csp=False, server="Werkzeug/3.0.1 Python/3.11"),
 }
 
@@ -66,18 +71,30 @@ SHAPES = {
 class HttpsService:
     """One HTTPS server on 127.0.0.1 with a handler function (method, path, headers, body) -> (code, headers, body)."""
 
-    def __init__(self, ca: SandboxCA, handler: Handler, *, days: float = 90,
-                 hosts: tuple[str, ...] = ("127.0.0.1", "localhost"), legacy_tls: bool = False) -> None:
+    def __init__(
+        self,
+        ca: SandboxCA,
+        handler: Handler,
+        *,
+        days: float = 90,
+        hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+        legacy_tls: bool = False,
+    ) -> None:
         import ssl
 
         self.port = free_port()
         self.url = f"https://localhost:{self.port}"
         self.hang = threading.Event()
         minimum = ssl.TLSVersion.TLSv1 if legacy_tls else ssl.TLSVersion.TLSv1_2
-        server = TLSServer(("127.0.0.1", self.port), _handler_class(handler, self.hang),
-                           ca.server_context(*hosts, days=days, minimum_version=minimum))
+        server = TLSServer(
+            ("127.0.0.1", self.port),
+            _handler_class(handler, self.hang),
+            ca.server_context(*hosts, days=days, minimum_version=minimum),
+        )
         self._server = server
-        threading.Thread(target=server.serve_forever, name=f"https-{self.port}", daemon=True).start()
+        threading.Thread(
+            target=server.serve_forever, name=f"https-{self.port}", daemon=True
+        ).start()
 
     @property
     def endpoint(self) -> str:
@@ -128,7 +145,11 @@ def cors_headers(policy: Cors, origin: str | None, allowed: tuple[str, ...]) -> 
     if policy == "reflect":
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
     if policy == "reflect-credentials" or origin in allowed:
-        return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true", "Vary": "Origin"}
+        return {
+            "Access-Control-Allow-Origin": origin,
+            "Access-Control-Allow-Credentials": "true",
+            "Vary": "Origin",
+        }
     return {}
 
 
@@ -139,27 +160,47 @@ def api_handler(shape: ApiShape) -> Handler:
         out["Server"] = shape.server
         if not shape.csp:
             out.pop("Content-Security-Policy")
-        out.update(cors_headers(_by_prefix(shape.cors, route), headers.get("Origin"), shape.allowed_origins))
+        out.update(
+            cors_headers(
+                _by_prefix(shape.cors, route), headers.get("Origin"), shape.allowed_origins
+            )
+        )
         if method == "OPTIONS" and headers.get("Access-Control-Request-Method"):
-            if "Access-Control-Allow-Origin" in out:  # a preflight is answered before routing, as CORS middleware does
+            if (
+                "Access-Control-Allow-Origin" in out
+            ):  # a preflight is answered before routing, as CORS middleware does
                 out["Access-Control-Allow-Methods"] = "GET, POST, PUT, DELETE"
                 out["Access-Control-Allow-Headers"] = "authorization, content-type"
             return 204, out, b""
         out["Content-Type"] = "application/json"
         leak = _by_prefix(shape.leaks, route)
         parts = [p for p in route.split("/") if p]
-        if parts == ["health"] or (len(parts) == 2 and parts[1] == "health" and parts[0] in shape.services):
+        if parts == ["health"] or (
+            len(parts) == 2 and parts[1] == "health" and parts[0] in shape.services
+        ):
             if method not in ("GET", "HEAD"):
-                return 405, {**out, "Allow": "GET, HEAD"}, json.dumps({"error": "method not allowed"})
+                return (
+                    405,
+                    {**out, "Allow": "GET, HEAD"},
+                    json.dumps({"error": "method not allowed"}),
+                )
             if len(parts) == 2 and parts[0] in shape.unhealthy:
                 return 503, out, json.dumps({"status": "degraded", "service": parts[0]})
-            return 200, out, json.dumps({"status": "ok", **({"service": parts[0]} if len(parts) == 2 else {})})
+            return (
+                200,
+                out,
+                json.dumps({"status": "ok", **({"service": parts[0]} if len(parts) == 2 else {})}),
+            )
         if method == "POST":
             if leak == "python":
                 return 500, {**out, "Content-Type": "text/plain"}, TRACEBACK
             return 400, out, json.dumps({"error": "bad request"})
         if leak == "python":
-            return 404, {**out, "Content-Type": "text/html"}, "<h1>Not Found</h1><p>/usr/src/app/api/urls.py: no route</p>"
+            return (
+                404,
+                {**out, "Content-Type": "text/html"},
+                "<h1>Not Found</h1><p>/usr/src/app/api/urls.py: no route</p>",
+            )
         if leak == "node":
             return 404, {**out, "Content-Type": "text/plain"}, NODE_TRACE
         return 404, out, json.dumps({"error": "not found"})
@@ -172,7 +213,11 @@ def health_handler(service: str) -> Handler:
 
     def handle(method: str, path: str, headers, body: bytes):
         if path.split("?")[0] == "/health":
-            return 200, {"Content-Type": "application/json"}, json.dumps({"status": "ok", "service": service})
+            return (
+                200,
+                {"Content-Type": "application/json"},
+                json.dumps({"status": "ok", "service": service}),
+            )
         return 404, {"Content-Type": "application/json"}, json.dumps({"error": "not found"})
 
     return handle
@@ -185,9 +230,16 @@ def status_handler(method: str, path: str, headers, body: bytes):
 class WebSandbox:
     """The public API and the status page of the staged production (and, optionally, each service's own endpoint)."""
 
-    def __init__(self, ca: SandboxCA, scenario: str | ApiShape = "healthy",
-                 allowed_origins: tuple[str, ...] | None = None, *, days: float | None = None,
-                 service_endpoints: bool = False, legacy_services: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        ca: SandboxCA,
+        scenario: str | ApiShape = "healthy",
+        allowed_origins: tuple[str, ...] | None = None,
+        *,
+        days: float | None = None,
+        service_endpoints: bool = False,
+        legacy_services: frozenset[str] = frozenset(),
+    ) -> None:
         shape = SHAPES[scenario] if isinstance(scenario, str) else scenario
         if allowed_origins is not None:
             shape = ApiShape(**{**shape.__dict__, "allowed_origins": tuple(allowed_origins)})
@@ -199,9 +251,14 @@ class WebSandbox:
         self.status = HttpsService(ca, status_handler)
         self.allowed_origins = list(shape.allowed_origins)
         # Each service's own endpoint (legacy_services still accept TLS 1.0/1.1); else health through the API.
-        self.services: dict[str, HttpsService] = {
-            s: HttpsService(ca, health_handler(s), legacy_tls=s in legacy_services) for s in shape.services
-        } if service_endpoints else {}
+        self.services: dict[str, HttpsService] = (
+            {
+                s: HttpsService(ca, health_handler(s), legacy_tls=s in legacy_services)
+                for s in shape.services
+            }
+            if service_endpoints
+            else {}
+        )
 
     def health_urls(self) -> dict[str, str]:
         if self.services:
@@ -211,9 +268,14 @@ class WebSandbox:
     def profile_overrides(self) -> dict[str, Any]:
         return {
             "target": {"domains": ["localhost"]},
-            "http": {"ca_bundle": str(self.ca.bundle), "api_url": self.api.url, "health_urls": self.health_urls(),
-                     "status_page_url": self.status.url, "allowed_origins": self.allowed_origins,
-                     "tls_endpoints": [self.api.endpoint]},
+            "http": {
+                "ca_bundle": str(self.ca.bundle),
+                "api_url": self.api.url,
+                "health_urls": self.health_urls(),
+                "status_page_url": self.status.url,
+                "allowed_origins": self.allowed_origins,
+                "tls_endpoints": [self.api.endpoint],
+            },
         }
 
     def stop(self) -> None:

@@ -15,7 +15,9 @@ class WebhookReceiver:
 
     `mode`: `ok`, `fail` (HTTP 500) or `hang` (reads the request, then answers nothing until stopped)."""
 
-    def __init__(self, ca: SandboxCA, path: str = "/services/T0GOLIVE/B0NOTIFY/s3cr3t-t0ken-xyz") -> None:
+    def __init__(
+        self, ca: SandboxCA, path: str = "/services/T0GOLIVE/B0NOTIFY/s3cr3t-t0ken-xyz"
+    ) -> None:
         self.path = path
         self.mode = "ok"
         self.messages: list[dict[str, Any]] = []
@@ -25,7 +27,9 @@ class WebhookReceiver:
         self.url = f"https://127.0.0.1:{self.port}{path}"
         self._released = threading.Event()
         self._server = TLSServer(("127.0.0.1", self.port), self._handler(), ca.server_context())
-        threading.Thread(target=self._server.serve_forever, name="webhook-sandbox", daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, name="webhook-sandbox", daemon=True
+        ).start()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self

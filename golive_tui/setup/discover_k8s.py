@@ -24,7 +24,10 @@ Chooser = Callable[[str, list[str]], "str | None"]
 """(key, candidates) -> the one to use, or None to leave the key commented out."""
 EKS_ARN = re.compile(r"^arn:aws[\w-]*:eks:([\w-]+):(\d{12}):cluster/([\w.-]+)$")
 HOSTNAME_ANNOTATIONS = ("external-dns.alpha.kubernetes.io/hostname",)
-CERT_ANNOTATIONS = ("service.beta.kubernetes.io/aws-load-balancer-ssl-cert", "alb.ingress.kubernetes.io/certificate-arn")
+CERT_ANNOTATIONS = (
+    "service.beta.kubernetes.io/aws-load-balancer-ssl-cert",
+    "alb.ingress.kubernetes.io/certificate-arn",
+)
 
 
 @dataclass
@@ -42,22 +45,40 @@ class Clues:
     reachable: bool = False
 
 
-def discover_kubernetes(ctx: ProbeContext, draft: Draft, choose: Chooser, *, namespace: str = "") -> Clues:
+def discover_kubernetes(
+    ctx: ProbeContext, draft: Draft, choose: Chooser, *, namespace: str = ""
+) -> Clues:
     clues = Clues()
     try:
         clues.context = context = kube_context(ctx)
     except ProbeError as exc:
-        for key in ("kubernetes.context", "target.namespace", "target.services", "target.gateway_service"):
+        for key in (
+            "kubernetes.context",
+            "target.namespace",
+            "target.services",
+            "target.gateway_service",
+        ):
             draft.missing(key, str(exc))
         return clues
     source = f"kubeconfig {context.files}"
     if ctx.profile.kubernetes.kubeconfig:
-        draft.found("kubernetes.kubeconfig", ctx.profile.kubernetes.kubeconfig, "as given (profile / --set)")
+        draft.found(
+            "kubernetes.kubeconfig", ctx.profile.kubernetes.kubeconfig, "as given (profile / --set)"
+        )
     elif context.files not in ("(in-cluster)",):
-        draft.found("kubernetes.kubeconfig", context.files, "the kubeconfig found ($KUBECONFIG or ~/.kube/config)")
-    draft.found("kubernetes.context", context.name,
-                "as given" if ctx.profile.kubernetes.context else f"the current context of {source}; named so a "
-                "later `kubectl config use-context` cannot point golive at another cluster")
+        draft.found(
+            "kubernetes.kubeconfig",
+            context.files,
+            "the kubeconfig found ($KUBECONFIG or ~/.kube/config)",
+        )
+    draft.found(
+        "kubernetes.context",
+        context.name,
+        "as given"
+        if ctx.profile.kubernetes.context
+        else f"the current context of {source}; named so a "
+        "later `kubectl config use-context` cannot point golive at another cluster",
+    )
     for text in (context.name, context.cluster):
         if match := EKS_ARN.match(text or ""):
             clues.eks = (match[1], match[2], match[3])
@@ -72,11 +93,17 @@ def discover_kubernetes(ctx: ProbeContext, draft: Draft, choose: Chooser, *, nam
             draft.missing(key, f"the API server could not be read ({exc})")
         return clues
     if version.status == 401:
-        draft.section_note("target", f"the API server at {reader.host} refused the credentials (401): renew them and run init again")
+        draft.section_note(
+            "target",
+            f"the API server at {reader.host} refused the credentials (401): renew them and run init again",
+        )
         return clues
     clues.reachable = True
     if version.ok:
-        draft.section_note("kubernetes", f"API server {reader.host}, Kubernetes {version.body.get('gitVersion', '?')}")
+        draft.section_note(
+            "kubernetes",
+            f"API server {reader.host}, Kubernetes {version.body.get('gitVersion', '?')}",
+        )
     ns = _namespace(reader, draft, choose, context, namespace)
     clues.namespace = ns
     if ns:
@@ -85,29 +112,50 @@ def discover_kubernetes(ctx: ProbeContext, draft: Draft, choose: Chooser, *, nam
     return clues
 
 
-def _namespace(reader: KubeReader, draft: Draft, choose: Chooser, context: KubeContext, given: str) -> str:
+def _namespace(
+    reader: KubeReader, draft: Draft, choose: Chooser, context: KubeContext, given: str
+) -> str:
     if given:
         draft.found("target.namespace", given, "as given (--namespace)")
         return given
     if context.namespace:
-        draft.found("target.namespace", context.namespace, f"the namespace of kubeconfig context {context.name!r}")
+        draft.found(
+            "target.namespace",
+            context.namespace,
+            f"the namespace of kubeconfig context {context.name!r}",
+        )
         return context.namespace
     answer = reader.get("/apis/apps/v1/deployments")
     if not answer.ok:
-        draft.missing("target.namespace", f"the context names no namespace, and {answer.why('Deployments in all namespaces')}")
+        draft.missing(
+            "target.namespace",
+            f"the context names no namespace, and {answer.why('Deployments in all namespaces')}",
+        )
         return ""
     counts = Counter(d["metadata"].get("namespace", "") for d in answer.items())
-    candidates = sorted(ns for ns in counts if ns not in SYSTEM_NAMESPACES and not ns.startswith("kube-")
-                        and not _is_monitoring(ns))
+    candidates = sorted(
+        ns
+        for ns in counts
+        if ns not in SYSTEM_NAMESPACES and not ns.startswith("kube-") and not _is_monitoring(ns)
+    )
     if len(candidates) == 1:
-        draft.found("target.namespace", candidates[0], "the only non-system namespace with Deployments")
+        draft.found(
+            "target.namespace", candidates[0], "the only non-system namespace with Deployments"
+        )
         return candidates[0]
     picked = choose("target.namespace", candidates) if candidates else None
     if picked:
-        draft.found("target.namespace", picked, f"chosen from the namespaces with Deployments: {', '.join(candidates)}")
+        draft.found(
+            "target.namespace",
+            picked,
+            f"chosen from the namespaces with Deployments: {', '.join(candidates)}",
+        )
         return picked
-    draft.missing("target.namespace", "the context names no namespace; namespaces with Deployments: "
-                  + (", ".join(f"{ns} ({counts[ns]})" for ns in candidates) or "none"))
+    draft.missing(
+        "target.namespace",
+        "the context names no namespace; namespaces with Deployments: "
+        + (", ".join(f"{ns} ({counts[ns]})" for ns in candidates) or "none"),
+    )
     return ""
 
 
@@ -122,26 +170,45 @@ def _workloads(reader: KubeReader, draft: Draft, choose: Chooser, ns: str, clues
         draft.found("target.services", names, f"the {len(names)} Deployments in namespace {ns}")
         _health_endpoint(draft, deployments.items())
     else:
-        draft.missing("target.services", deployments.why(f"Deployments in {ns}") if not deployments.ok else f"no Deployment in {ns}")
+        draft.missing(
+            "target.services",
+            deployments.why(f"Deployments in {ns}")
+            if not deployments.ok
+            else f"no Deployment in {ns}",
+        )
     services = reader.get(f"/api/v1/namespaces/{ns}/services")
     if not services.ok:
         draft.missing("target.gateway_service", services.why(f"Services in {ns}"))
         return
-    balancers = sorted((s for s in services.items() if (s.get("spec") or {}).get("type") == "LoadBalancer"),
-                       key=lambda s: s["metadata"]["name"])
+    balancers = sorted(
+        (s for s in services.items() if (s.get("spec") or {}).get("type") == "LoadBalancer"),
+        key=lambda s: s["metadata"]["name"],
+    )
     if deployments.ok:
-        others = sorted({s["metadata"]["name"] for s in services.items()} - {d["metadata"]["name"] for d in deployments.items()})
+        others = sorted(
+            {s["metadata"]["name"] for s in services.items()}
+            - {d["metadata"]["name"] for d in deployments.items()}
+        )
         if others:
-            draft.note("target.services", f"Services without a Deployment of that name (not listed): {', '.join(others)}")
+            draft.note(
+                "target.services",
+                f"Services without a Deployment of that name (not listed): {', '.join(others)}",
+            )
     names = [s["metadata"]["name"] for s in balancers]
     if len(balancers) == 1:
         gateway = balancers[0]
         draft.found("target.gateway_service", names[0], f"the only LoadBalancer Service in {ns}")
     elif balancers and (picked := choose("target.gateway_service", names)):
         gateway = next(s for s in balancers if s["metadata"]["name"] == picked)
-        draft.found("target.gateway_service", picked, f"chosen from the LoadBalancer Services in {ns}: {', '.join(names)}")
+        draft.found(
+            "target.gateway_service",
+            picked,
+            f"chosen from the LoadBalancer Services in {ns}: {', '.join(names)}",
+        )
     else:
-        draft.missing("target.gateway_service", f"LoadBalancer Services in {ns}: {', '.join(names) or 'none'}")
+        draft.missing(
+            "target.gateway_service", f"LoadBalancer Services in {ns}: {', '.join(names) or 'none'}"
+        )
         gateway = None
     ingresses = reader.get(f"/apis/networking.k8s.io/v1/namespaces/{ns}/ingresses")
     if gateway is not None:
@@ -154,11 +221,20 @@ def _health_endpoint(draft: Draft, deployments: list[dict[str, Any]]) -> None:
     """The health port and path most readiness probes use (what the service proxy checks)."""
     seen: Counter[tuple[int, str]] = Counter()
     for dep in deployments:
-        for container in ((dep.get("spec") or {}).get("template", {}).get("spec", {}).get("containers") or []):
+        for container in (dep.get("spec") or {}).get("template", {}).get("spec", {}).get(
+            "containers"
+        ) or []:
             get = ((container.get("readinessProbe") or {}).get("httpGet")) or {}
             port = get.get("port")
             if isinstance(port, str):  # a named port: its number from the container's ports
-                port = next((p.get("containerPort") for p in container.get("ports") or [] if p.get("name") == port), None)
+                port = next(
+                    (
+                        p.get("containerPort")
+                        for p in container.get("ports") or []
+                        if p.get("name") == port
+                    ),
+                    None,
+                )
             if isinstance(port, int) and get.get("path"):
                 seen[(port, get["path"])] += 1
     if seen:
@@ -182,7 +258,9 @@ def _gateway(draft: Draft, gateway: dict[str, Any], clues: Clues) -> None:
                 clues.domains.append(host.strip())
                 draft.note("target.domains", f"{host.strip()}: annotation {key} of Service {name}")
     for key in CERT_ANNOTATIONS:
-        clues.cert_arns += [arn.strip() for arn in (annotations.get(key) or "").split(",") if arn.strip()]
+        clues.cert_arns += [
+            arn.strip() for arn in (annotations.get(key) or "").split(",") if arn.strip()
+        ]
 
 
 def _ingresses(draft: Draft, answer: Any, ns: str, clues: Clues) -> None:
@@ -192,7 +270,9 @@ def _ingresses(draft: Draft, answer: Any, ns: str, clues: Clues) -> None:
         return
     for ing in answer.items():
         spec, name = ing.get("spec") or {}, ing["metadata"]["name"]
-        hosts = [r.get("host") for r in spec.get("rules") or []] + [h for t in spec.get("tls") or [] for h in t.get("hosts") or []]
+        hosts = [r.get("host") for r in spec.get("rules") or []] + [
+            h for t in spec.get("tls") or [] for h in t.get("hosts") or []
+        ]
         for host in hosts:
             if host and not host.startswith("*") and host not in clues.domains:
                 clues.domains.append(host)
@@ -201,24 +281,43 @@ def _ingresses(draft: Draft, answer: Any, ns: str, clues: Clues) -> None:
             if ingress.get("hostname"):
                 clues.lb_hostnames.append(ingress["hostname"])
         annotations = ing["metadata"].get("annotations") or {}
-        clues.cert_arns += [a.strip() for k in CERT_ANNOTATIONS for a in (annotations.get(k) or "").split(",") if a.strip()]
+        clues.cert_arns += [
+            a.strip()
+            for k in CERT_ANNOTATIONS
+            for a in (annotations.get(k) or "").split(",")
+            if a.strip()
+        ]
 
 
 def _endpoints(draft: Draft, gateway: dict[str, Any] | None, clues: Clues) -> None:
     """The public API URL and TLS endpoint: the first domain, on the gateway's HTTPS port."""
     if not clues.domains:
-        draft.missing("target.domains", "no external-dns hostname on the gateway Service and no Ingress host")
+        draft.missing(
+            "target.domains", "no external-dns hostname on the gateway Service and no Ingress host"
+        )
         draft.missing("http.api_url", "no production domain found")
         return
-    draft.found("target.domains", list(clues.domains), "the hostnames the gateway and the Ingresses answer for (below)")
+    draft.found(
+        "target.domains",
+        list(clues.domains),
+        "the hostnames the gateway and the Ingresses answer for (below)",
+    )
     ports = ((gateway or {}).get("spec") or {}).get("ports") or []
     https = next((p for p in ports if p.get("name") == "https" or p.get("port") == 443), None)
     domain = clues.domains[0]
     if https is None:
-        draft.found("http.api_url", f"https://{domain}", "the first domain; the gateway names no HTTPS port, so 443")
+        draft.found(
+            "http.api_url",
+            f"https://{domain}",
+            "the first domain; the gateway names no HTTPS port, so 443",
+        )
         return
     port = https["port"]
     where = f"the first domain, on port {port} of the gateway Service's {https.get('name') or 'HTTPS'} port"
     draft.found("http.api_url", f"https://{domain}" + ("" if port == 443 else f":{port}"), where)
     if port != 443:
-        draft.found("http.tls_endpoints", [f"{d}:{port}" for d in clues.domains], f"each domain on the gateway's port {port}")
+        draft.found(
+            "http.tls_endpoints",
+            [f"{d}:{port}" for d in clues.domains],
+            f"each domain on the gateway's port {port}",
+        )

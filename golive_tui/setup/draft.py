@@ -53,7 +53,7 @@ HINTS: dict[str, str] = {
     "prometheus.series": "benchmark name -> label matchers of its series (names not given keep the defaults)",
     "pagerduty.events_url": "the PagerDuty Events API v2",
     "pagerduty.routing_key_secret": "the keyring name of the routing key: golive secret set pagerduty-routing-key "
-                                    "(never the key itself)",
+    "(never the key itself)",
     "k6.summary": "a `k6 run --summary-export` JSON file (path or URL)",
     "k6.summaries": 'per scenario, e.g. { normal = "k6/normal.json", spike = "k6/spike.json" }',
     "deps.reports": "dependency reports your CI writes (npm audit --json, SARIF 2.1, Trivy JSON): paths or URLs",
@@ -71,27 +71,42 @@ HINTS: dict[str, str] = {
     "notify.per_minute": "at most this many messages a minute",
     "notify.timeout": "deadline of one post; the cockpit never waits for it",
 }
-SECTIONS = ["target", "kubernetes", "aws", "http", "prometheus", "pagerduty", "k6", "deps", "run", "state", "signoff", "notify"]
+SECTIONS = [
+    "target",
+    "kubernetes",
+    "aws",
+    "http",
+    "prometheus",
+    "pagerduty",
+    "k6",
+    "deps",
+    "run",
+    "state",
+    "signoff",
+    "notify",
+]
 # Issue 29's keys (the rows an API decides): not on the platform golive init reads, so hints only.
-HINTS.update({
-    "target.release": "the version going live: the published OpenAPI document must name it",
-    "aws.dr_region": "the disaster-recovery region Aurora snapshot copies must reach (empty: DR Plan skipped)",
-    "aws.user_pool_name": "the production's Cognito user pool (exact name): password policy and MFA",
-    "aws.password_min_length": "the shortest password the user pool may accept",
-    "aws.password_require": 'character classes the pool must require, e.g. ["uppercase", "lowercase", "numbers", "symbols"]',
-    "aws.app_log_groups": "the application's CloudWatch log groups, searched for error lines after go-live",
-    "aws.service_roles": "IAM roles checked for `*` on `*` besides the EKS cluster's and node groups' roles",
-    "http.openapi_url": "the published OpenAPI document (empty: its rows are skipped)",
-    "http.session_url": "the login page that sets the session cookies (empty: that row is skipped)",
-    "http.oidc_issuer": "the OIDC issuer URL, if OIDC is used (empty: that row is skipped)",
-    "http.runbook_urls": "runbook pages on-call must open without a login (wiki, repository)",
-    "pagerduty.api_url": "PagerDuty's REST API, read with GETs only",
-    "pagerduty.api_token_secret": "the keyring name of a read-only REST API key: golive secret set pagerduty-api-token",
-    "pagerduty.service_name": "the PagerDuty service the production's alerts open incidents on",
-    "pagerduty.oncall_window_hours": "hours from now the on-call schedules must cover without a gap",
-    "grafana.url": "the Grafana holding a dashboard per service",
-    "grafana.token_secret": "the keyring name of a Viewer service-account token: golive secret set grafana-token",
-})
+HINTS.update(
+    {
+        "target.release": "the version going live: the published OpenAPI document must name it",
+        "aws.dr_region": "the disaster-recovery region Aurora snapshot copies must reach (empty: DR Plan skipped)",
+        "aws.user_pool_name": "the production's Cognito user pool (exact name): password policy and MFA",
+        "aws.password_min_length": "the shortest password the user pool may accept",
+        "aws.password_require": 'character classes the pool must require, e.g. ["uppercase", "lowercase", "numbers", "symbols"]',
+        "aws.app_log_groups": "the application's CloudWatch log groups, searched for error lines after go-live",
+        "aws.service_roles": "IAM roles checked for `*` on `*` besides the EKS cluster's and node groups' roles",
+        "http.openapi_url": "the published OpenAPI document (empty: its rows are skipped)",
+        "http.session_url": "the login page that sets the session cookies (empty: that row is skipped)",
+        "http.oidc_issuer": "the OIDC issuer URL, if OIDC is used (empty: that row is skipped)",
+        "http.runbook_urls": "runbook pages on-call must open without a login (wiki, repository)",
+        "pagerduty.api_url": "PagerDuty's REST API, read with GETs only",
+        "pagerduty.api_token_secret": "the keyring name of a read-only REST API key: golive secret set pagerduty-api-token",
+        "pagerduty.service_name": "the PagerDuty service the production's alerts open incidents on",
+        "pagerduty.oncall_window_hours": "hours from now the on-call schedules must cover without a gap",
+        "grafana.url": "the Grafana holding a dashboard per service",
+        "grafana.token_secret": "the keyring name of a Viewer service-account token: golive secret set grafana-token",
+    }
+)
 SECTIONS.append("grafana")
 
 
@@ -145,7 +160,9 @@ class Draft:
             keys = [k for k in HINTS if k.startswith(section + ".")]
             keys += [k for k in self.entries if k.startswith(section + ".") and k not in HINTS]
             for key in keys:
-                lines += self._render_entry(key, getattr(getattr(defaults, section), key.split(".", 1)[1], None))
+                lines += self._render_entry(
+                    key, getattr(getattr(defaults, section), key.split(".", 1)[1], None)
+                )
         return "\n".join(lines) + "\n"
 
     def _render_entry(self, key: str, default: Any) -> list[str]:
@@ -158,7 +175,11 @@ class Draft:
             return out
         hint = HINTS.get(key, "")
         why = f"not found: {entry.source}" if entry.source else ""
-        applies = f"while commented out: {toml_value(default)}" if default not in (None, "", [], {}) else ""
+        applies = (
+            f"while commented out: {toml_value(default)}"
+            if default not in (None, "", [], {})
+            else ""
+        )
         out.append("# " + safe_line("; ".join(part for part in (why, hint, applies) if part)))
         out.append(f"# {name} = {toml_value(default)}")
         return out

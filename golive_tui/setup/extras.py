@@ -9,7 +9,10 @@ from contextlib import contextmanager
 from ..errors import GoliveError
 
 EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "demo": ("the staged production of `golive demo`", ("moto", "trustme", "kubernetes_validate", "cryptography")),
+    "demo": (
+        "the staged production of `golive demo`",
+        ("moto", "trustme", "kubernetes_validate", "cryptography"),
+    ),
     "serve": ("the browser view of `golive serve`", ("textual_serve",)),
 }
 """extra -> (what it adds, the modules it installs)."""
@@ -22,10 +25,12 @@ class MissingExtra(GoliveError):
         self.extra = extra
         self.module = module
         what = EXTRAS[extra][0] if extra in EXTRAS else f"the `{extra}` extra"
-        super().__init__(f"{what} needs the `{extra}` extra ({module} is not installed): "
-                         f"uv tool install 'golive[{extra}]' or pip install 'golive[{extra}]' "
-                         f"(in a clone: uv sync --inexact --extra {extra}, which keeps the other extras; "
-                         f"./scripts/demo installs demo and serve)")
+        super().__init__(
+            f"{what} needs the `{extra}` extra ({module} is not installed): "
+            f"uv tool install 'golive[{extra}]' or pip install 'golive[{extra}]' "
+            f"(in a clone: uv sync --inexact --extra {extra}, which keeps the other extras; "
+            f"./scripts/demo installs demo and serve)"
+        )
 
 
 def missing(extra: str) -> str | None:

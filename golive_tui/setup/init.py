@@ -23,7 +23,7 @@ DEFAULT_OUTPUT = "golive-profile.toml"
 NOT_DISCOVERABLE = {
     "target.required_env": "your services' contract with their configuration, which the cluster cannot tell",
     "http.health_urls": "routes of the application behind its gateway, which the platform does not describe; "
-                        "services without one are checked through the API server's service proxy",
+    "services without one are checked through the API server's service proxy",
     "http.status_page_url": "the status page is hosted elsewhere (statuspage.io, instatus, …)",
     "http.allowed_origins": "your web applications' origins: the API's CORS configuration lives in its code",
     "http.ca_bundle": "a private CA is not visible from the platform",
@@ -55,7 +55,14 @@ def base_profile(path: str | None, overrides: tuple[str, ...] | list[str]) -> Pr
         raise GoliveError(f"--set: {exc}") from None
 
 
-def discover(profile: Profile, choose: Chooser, *, namespace: str = "", aws: bool = True, timeout: float = 8.0) -> Draft:
+def discover(
+    profile: Profile,
+    choose: Chooser,
+    *,
+    namespace: str = "",
+    aws: bool = True,
+    timeout: float = 8.0,
+) -> Draft:
     """Read the platform and return the draft profile (nothing is written)."""
     draft = Draft()
     ctx = probe_context(profile, timeout)
@@ -76,15 +83,21 @@ def discover(profile: Profile, choose: Chooser, *, namespace: str = "", aws: boo
         name = clues.namespace or (clues.context.name if clues.context else "")
         if name:
             draft.found("target.name", name, "the namespace (no EKS cluster name found)")
-    draft.found("pagerduty.routing_key_secret", profile.pagerduty.routing_key_secret,
-                "the NAME of the keyring entry, never the key: golive secret set " + profile.pagerduty.routing_key_secret)
+    draft.found(
+        "pagerduty.routing_key_secret",
+        profile.pagerduty.routing_key_secret,
+        "the NAME of the keyring entry, never the key: golive secret set "
+        + profile.pagerduty.routing_key_secret,
+    )
     for key, why in NOT_DISCOVERABLE.items():
         draft.missing(key, why)
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     context = clues.context.name if clues.context else "no kubeconfig context"
     draft.header = [
         f"golive target profile, written by `golive init` on {now}",
-        f"from kubeconfig context {context!r}" + (f" ({clues.server})" if clues.server else "") + " and the AWS credentials in use.",
+        f"from kubeconfig context {context!r}"
+        + (f" ({clues.server})" if clues.server else "")
+        + " and the AWS credentials in use.",
         "Each value says where it came from. Commented-out keys were not found: fill them in (the line says what",
         "to put there and which default applies meanwhile). No secret belongs here: store the PagerDuty routing key",
         "with `golive secret set`. Check the result with `golive doctor`, then `golive run`.",
@@ -98,15 +111,19 @@ def render(draft: Draft) -> str:
     try:
         Profile.model_validate(tomllib.loads(text))
     except Exception as exc:  # a bug in init, never the user's doing: say so plainly
-        raise GoliveError(f"golive init produced a profile that does not load ({type(exc).__name__}: {exc}); please report it") from None
+        raise GoliveError(
+            f"golive init produced a profile that does not load ({type(exc).__name__}: {exc}); please report it"
+        ) from None
     return text
 
 
 def write(text: str, output: Path, *, force: bool) -> None:
     """Write the profile; an existing file is kept unless `force` (and then saved as .bak)."""
     if output.exists() and not force:
-        raise GoliveError(f"{output} exists: pass --force to overwrite it (the old file is kept as {output.name}.bak), "
-                          "or --dry-run to print the new profile")
+        raise GoliveError(
+            f"{output} exists: pass --force to overwrite it (the old file is kept as {output.name}.bak), "
+            "or --dry-run to print the new profile"
+        )
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
         output.replace(output.with_name(output.name + ".bak"))

@@ -19,13 +19,17 @@ from ..probes.k8s_config import kubeconfig_path
 SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default"})
 
 
-def probe_context(profile: Any, timeout: float = 8.0, clients: ClientCache | None = None) -> ProbeContext:
+def probe_context(
+    profile: Any, timeout: float = 8.0, clients: ClientCache | None = None
+) -> ProbeContext:
     """A probe context for set-up work (no checklist item behind it)."""
     from ..model import Item
 
     item = Item(id="setup", title="golive set-up")
     object.__setattr__(item, "key", "setup")
-    return ProbeContext(profile=profile, item=item, clients=clients or ClientCache(), timeout=timeout)
+    return ProbeContext(
+        profile=profile, item=item, clients=clients or ClientCache(), timeout=timeout
+    )
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,13 @@ def kube_context(ctx: ProbeContext) -> KubeContext:
 
     files = kubeconfig_path(ctx)
     if files is None:
-        return KubeContext("(in-cluster)", "(in-cluster)", "(service account)", _in_cluster_namespace(), "(in-cluster)")
+        return KubeContext(
+            "(in-cluster)",
+            "(in-cluster)",
+            "(service account)",
+            _in_cluster_namespace(),
+            "(in-cluster)",
+        )
     try:
         contexts, current = config.list_kube_config_contexts(config_file=files)
     except config.ConfigException as exc:
@@ -54,19 +64,31 @@ def kube_context(ctx: ProbeContext) -> KubeContext:
     except Exception as exc:  # YAML errors quote the file, which may hold a token: the type only
         raise ProbeError(f"kubeconfig {files}: unreadable ({type(exc).__name__})") from None
     wanted = ctx.profile.kubernetes.context
-    chosen = next((c for c in contexts or [] if c.get("name") == wanted), None) if wanted else current
+    chosen = (
+        next((c for c in contexts or [] if c.get("name") == wanted), None) if wanted else current
+    )
     if not chosen:
         names = ", ".join(c.get("name", "?") for c in contexts or []) or "none"
-        raise ProbeError(f"kubeconfig {files}: no context {wanted!r} (contexts: {names})" if wanted
-                         else f"kubeconfig {files}: no current context (contexts: {names}); pass --context")
+        raise ProbeError(
+            f"kubeconfig {files}: no context {wanted!r} (contexts: {names})"
+            if wanted
+            else f"kubeconfig {files}: no current context (contexts: {names}); pass --context"
+        )
     detail = chosen.get("context") or {}
-    return KubeContext(chosen.get("name", ""), detail.get("cluster", ""), detail.get("user", ""),
-                       detail.get("namespace", ""), files)
+    return KubeContext(
+        chosen.get("name", ""),
+        detail.get("cluster", ""),
+        detail.get("user", ""),
+        detail.get("namespace", ""),
+        files,
+    )
 
 
 def _in_cluster_namespace() -> str:
     try:
-        with open("/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding="utf-8") as handle:
+        with open(
+            "/var/run/secrets/kubernetes.io/serviceaccount/namespace", encoding="utf-8"
+        ) as handle:
             return handle.read().strip()
     except OSError:
         return ""
@@ -112,5 +134,7 @@ class KubeReader:
             try:
                 return Answer(status, json.loads(body))
             except (ValueError, UnicodeDecodeError) as exc:
-                raise ProbeError(f"unexpected answer from the API server at {self.host} ({type(exc).__name__})") from None
+                raise ProbeError(
+                    f"unexpected answer from the API server at {self.host} ({type(exc).__name__})"
+                ) from None
         return Answer(status, None, status_message(body)[:240])

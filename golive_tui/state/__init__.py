@@ -51,14 +51,23 @@ class Store(Protocol):
 
     def read(self) -> State: ...
     def fingerprint(self) -> object: ...
-    def transact(self, build: Build, actor: Actor, *, change_id: str | None = None) -> tuple[State, list[AuditEntry]]: ...
+    def transact(
+        self, build: Build, actor: Actor, *, change_id: str | None = None
+    ) -> tuple[State, list[AuditEntry]]: ...
     def status(self) -> StoreStatus: ...
     def sync(self) -> SyncReport: ...
     def resolve(self, keep: str) -> SyncReport: ...
 
 
-def open_store(location: str | Path | None = None, profile: Profile | None = None, *, checklist: str = "",
-               journal_dir: Path | None = None, storage: object = None, accept_tampered: str | None = None) -> Store:
+def open_store(
+    location: str | Path | None = None,
+    profile: Profile | None = None,
+    *,
+    checklist: str = "",
+    journal_dir: Path | None = None,
+    storage: object = None,
+    accept_tampered: str | None = None,
+) -> Store:
     """The store for a location: a local file, or `s3://bucket/key` shared with an offline journal.
 
     An S3 location uses the profile's [aws] keys (profile, region, endpoint), else boto3's
@@ -74,12 +83,21 @@ def open_store(location: str | Path | None = None, profile: Profile | None = Non
 
         if storage is None:
             aws = profile.aws if profile is not None else None
-            storage = S3Object(where, profile=aws.profile or None if aws else None, region=aws.region or None if aws else None,
-                               endpoint_url=aws.endpoint_url or None if aws else None)
+            storage = S3Object(
+                where,
+                profile=aws.profile or None if aws else None,
+                region=aws.region or None if aws else None,
+                endpoint_url=aws.endpoint_url or None if aws else None,
+            )
         journal = Journal(storage.name, journal_dir or default_directory())  # type: ignore[attr-defined]
         records = RecordCache(storage.name, journal.directory)  # type: ignore[attr-defined]
-        inner = StateStore(storage, checklist, on_document=journal.remember, accept_tampered=accept_tampered,  # type: ignore[arg-type]
-                           records=records)
+        inner = StateStore(
+            storage,
+            checklist,
+            on_document=journal.remember,
+            accept_tampered=accept_tampered,  # type: ignore[arg-type]
+            records=records,
+        )
         return OfflineStore(inner, journal)
     from .storage import LocalFile
 
@@ -91,6 +109,19 @@ def open_store(location: str | Path | None = None, profile: Profile | None = Non
 
 
 __all__ = [
-    "SCHEMA_VERSION", "AuditEntry", "Build", "Change", "ConflictError", "ItemState", "State", "StateStore", "Store",
-    "StoreStatus", "SyncReport", "VerifyReport", "open_store", "state_location", "verify",
+    "SCHEMA_VERSION",
+    "AuditEntry",
+    "Build",
+    "Change",
+    "ConflictError",
+    "ItemState",
+    "State",
+    "StateStore",
+    "Store",
+    "StoreStatus",
+    "SyncReport",
+    "VerifyReport",
+    "open_store",
+    "state_location",
+    "verify",
 ]

@@ -57,32 +57,67 @@ def boundary(state: State) -> int:
 def archive(store: StateStore, actor: Actor) -> Archived:
     """Move the archivable history of a local record into a new segment file (one transaction)."""
     if store.path is None:
-        raise GoliveError(f"{store.location}: archiving works on a local state file (an s3:// record keeps "
-                          "its history in bucket versions)")
+        raise GoliveError(
+            f"{store.location}: archiving works on a local state file (an s3:// record keeps "
+            "its history in bucket versions)"
+        )
     path = store.path
     with store.storage.locked():
         state = store.read()
         report = verify(state)
         if not report.ok:
-            raise GoliveError(f"{path} fails verification ({report.problem}): archive nothing before `golive audit verify` passes")
+            raise GoliveError(
+                f"{path} fails verification ({report.problem}): archive nothing before `golive audit verify` passes"
+            )
         first, last = origin_seq(state), boundary(state)
         if last < first:
-            raise GoliveError(f"{path}: nothing to archive (the oldest approval is entry #{last + 1})")
+            raise GoliveError(
+                f"{path}: nothing to archive (the oldest approval is entry #{last + 1})"
+            )
         moved = state.audit[: last - first + 1]
-        kept = list(state.audit[last - first + 1:])
+        kept = list(state.audit[last - first + 1 :])
         segment = path.with_name(f"{path.name}.audit-{first:06d}-{last:06d}.toml")
         text = _segment_text(store, state, moved)
         digest = hashlib.sha256(text.encode()).hexdigest()
         base = strip_none(state_at(state, last).model_dump(include=_BASE_FIELDS))
-        _write(segment, text, store.storage.mode)  # before the record: a crash leaves an unreferenced segment only
+        _write(
+            segment, text, store.storage.mode
+        )  # before the record: a crash leaves an unreferenced segment only
         before = path.stat().st_size
-        new = state.model_copy(update={"audit": kept, "base": base, "archive": [*state.archive, Segment(
-            file=segment.name, first=first, last=last, head=moved[-1].hash, sha256=digest, sealed_by=0)]})
+        new = state.model_copy(
+            update={
+                "audit": kept,
+                "base": base,
+                "archive": [
+                    *state.archive,
+                    Segment(
+                        file=segment.name,
+                        first=first,
+                        last=last,
+                        head=moved[-1].hash,
+                        sha256=digest,
+                        sealed_by=0,
+                    ),
+                ],
+            }
+        )
         sealed = (kept[-1].seq if kept else last) + 1
         new.archive[-1] = new.archive[-1].model_copy(update={"sealed_by": sealed})
-        values = {"segment": segment.name, "sha256": digest, "first": first, "last": last, "head": moved[-1].hash,
-                  "base": base_digest(base)}
-        append_all(new, Change("record", "archive", values), by=actor.name, at=actor.now(), operator=actor.operator.record())
+        values = {
+            "segment": segment.name,
+            "sha256": digest,
+            "first": first,
+            "last": last,
+            "head": moved[-1].hash,
+            "base": base_digest(base),
+        }
+        append_all(
+            new,
+            Change("record", "archive", values),
+            by=actor.name,
+            at=actor.now(),
+            operator=actor.operator.record(),
+        )
         store.storage.save(store.codec.dumps(new), None)
         store._cached = None
     return Archived(segment, len(moved), len(kept) + 1, before, path.stat().st_size)
@@ -133,18 +168,42 @@ def verify_history(state: State, directory: Path) -> VerifyReport:
         read = read_segment(directory, segment)
         if isinstance(read, str):
             return VerifyReport(False, len(state.audit), read, segment.first)
-        if not read or read[0].seq != segment.first or read[-1].seq != segment.last or read[-1].hash != segment.head:
-            return VerifyReport(False, len(state.audit), f"segment {segment.file} does not hold entries {segment.first}-{segment.last}", segment.first)
+        if (
+            not read
+            or read[0].seq != segment.first
+            or read[-1].seq != segment.last
+            or read[-1].hash != segment.head
+        ):
+            return VerifyReport(
+                False,
+                len(state.audit),
+                f"segment {segment.file} does not hold entries {segment.first}-{segment.last}",
+                segment.first,
+            )
         entries += read
     whole = state.model_copy(update={"archive": [], "base": {}, "audit": [*entries, *state.audit]})
     report = verify(whole)
     if not report.ok:
         return report
-    commitments = {e.values.get("segment"): e.values.get("sha256") for e in whole.audit if e.action == "archive"}
+    commitments = {
+        e.values.get("segment"): e.values.get("sha256")
+        for e in whole.audit
+        if e.action == "archive"
+    }
     for segment in state.archive:
         if commitments.get(segment.file) != segment.sha256:
-            return VerifyReport(False, report.entries, f"no archive entry commits to segment {segment.file}", segment.first)
+            return VerifyReport(
+                False,
+                report.entries,
+                f"no archive entry commits to segment {segment.file}",
+                segment.first,
+            )
     replayed = strip_none(state_at(whole, state.archive[-1].last).model_dump(include=_BASE_FIELDS))
     if canonical(replayed) != canonical(strip_none(state.base)):
-        return VerifyReport(False, report.entries, "base differs from the archived history replayed: edited by hand?", None)
+        return VerifyReport(
+            False,
+            report.entries,
+            "base differs from the archived history replayed: edited by hand?",
+            None,
+        )
     return report

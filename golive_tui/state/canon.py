@@ -9,7 +9,9 @@ from typing import Any
 
 def canonical(obj: Any) -> str:
     """Deterministic JSON: sorted keys, no spaces, datetimes as ISO 8601."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False)
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), default=_default, ensure_ascii=False
+    )
 
 
 def _default(value: Any) -> Any:

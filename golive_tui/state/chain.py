@@ -62,11 +62,20 @@ def apply_change(state: State, change: Change) -> None:
     kind, _, key = change.target.partition(":")
     if kind == "item":
         state.items[key] = _applied(state.items.get(key), change.values, change.unset)
-        state.vouched.pop(key, None)  # an item entry states the item in full: no sweep vouches for it any more
+        state.vouched.pop(
+            key, None
+        )  # an item entry states the item in full: no sweep vouches for it any more
     elif kind == SWEEP:
-        if "results" in change.values:  # a sweep not yet written (a preview): its results as they would apply
+        if (
+            "results" in change.values
+        ):  # a sweep not yet written (a preview): its results as they would apply
             for name, result in change.values["results"].items():
-                apply_change(state, Change(f"item:{name}", "probe", result["values"], list(result.get("unset", []))))
+                apply_change(
+                    state,
+                    Change(
+                        f"item:{name}", "probe", result["values"], list(result.get("unset", []))
+                    ),
+                )
         else:
             for name in change.values["items"]:
                 state.vouched[name] = change.values["root"]
@@ -92,11 +101,29 @@ def apply_change(state: State, change: Change) -> None:
         raise ValueError(f"unknown audit target {change.target!r}")
 
 
-def _append_one(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None,
-                change_id: str = "") -> AuditEntry:
+def _append_one(
+    state: State,
+    change: Change,
+    by: str,
+    at: datetime,
+    operator: dict[str, str] | None,
+    change_id: str = "",
+) -> AuditEntry:
     apply_change(state, change)
-    prev = state.audit[-1].hash if state.audit else state.archive[-1].head if state.archive else GENESIS
-    seq = state.audit[-1].seq + 1 if state.audit else state.archive[-1].last + 1 if state.archive else 1
+    prev = (
+        state.audit[-1].hash
+        if state.audit
+        else state.archive[-1].head
+        if state.archive
+        else GENESIS
+    )
+    seq = (
+        state.audit[-1].seq + 1
+        if state.audit
+        else state.archive[-1].last + 1
+        if state.archive
+        else 1
+    )
     body: dict[str, Any] = {
         "seq": seq,
         "at": at,
@@ -117,8 +144,15 @@ def _append_one(state: State, change: Change, by: str, at: datetime, operator: d
     return entry
 
 
-def append_all(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None,
-               change_id: str = "") -> list[AuditEntry]:
+def append_all(
+    state: State,
+    change: Change,
+    *,
+    by: str,
+    at: datetime,
+    operator: dict[str, str] | None = None,
+    change_id: str = "",
+) -> list[AuditEntry]:
     """Apply `change` and append its chained audit entries (`operator`: actor.Operator.record()).
 
     A sweep (sweep_change) becomes an item entry for each result that changes what the
@@ -130,9 +164,21 @@ def append_all(state: State, change: Change, *, by: str, at: datetime, operator:
         return _append_sweep(state, change, by, at, operator, change_id)
     kind, _, key = change.target.partition(":")
     entries = []
-    if kind == "item" and key in state.vouched and not {"probe", "at", "expires_at"} <= {*change.values, *change.unset}:
-        entries.append(_append_one(state, stored(Change(f"item:{key}", "restate", *restated(state.items[key]))), by, at, operator,
-                                   change_id))
+    if (
+        kind == "item"
+        and key in state.vouched
+        and not {"probe", "at", "expires_at"} <= {*change.values, *change.unset}
+    ):
+        entries.append(
+            _append_one(
+                state,
+                stored(Change(f"item:{key}", "restate", *restated(state.items[key]))),
+                by,
+                at,
+                operator,
+                change_id,
+            )
+        )
     entries.append(_append_one(state, change, by, at, operator, change_id))
     return entries
 
@@ -143,8 +189,15 @@ def new_change_id() -> str:
     return uuid.uuid4().hex
 
 
-def append(state: State, change: Change, *, by: str, at: datetime, operator: dict[str, str] | None = None,
-           change_id: str = "") -> AuditEntry:
+def append(
+    state: State,
+    change: Change,
+    *,
+    by: str,
+    at: datetime,
+    operator: dict[str, str] | None = None,
+    change_id: str = "",
+) -> AuditEntry:
     """Apply `change` and append its chained audit entry; the last one when it takes several (append_all)."""
     return append_all(state, change, by=by, at=at, operator=operator, change_id=change_id)[-1]
 
@@ -154,7 +207,11 @@ def origin(state: State) -> tuple[int, str, State]:
     if not state.archive:
         return 1, GENESIS, State(checklist=state.checklist)
     last = state.archive[-1]
-    return last.last + 1, last.head, State.model_validate({**state.base, "checklist": state.checklist})
+    return (
+        last.last + 1,
+        last.head,
+        State.model_validate({**state.base, "checklist": state.checklist}),
+    )
 
 
 def state_at(state: State, seq: int) -> State:
@@ -165,7 +222,9 @@ def state_at(state: State, seq: int) -> State:
     for entry in state.audit:
         if entry.seq > seq:
             break
-        apply_change(past, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
+        apply_change(
+            past, Change(entry.target, entry.action, dict(entry.values), list(entry.unset))
+        )
     return past
 
 
@@ -191,12 +250,26 @@ def origin_seq(state: State) -> int:
 # --- sweeps: one entry for the re-probes that change nothing but their times and readings (sweeps.py)
 def sweep_change(changes: list[Change]) -> Change:
     """The probe results of one sweep (items.probe_change) as one change for append_all."""
-    return Change(SWEEP, SWEEP, {"results": {c.target.partition(":")[2]: {"values": c.values, "unset": list(c.unset)}
-                                             for c in changes}})
+    return Change(
+        SWEEP,
+        SWEEP,
+        {
+            "results": {
+                c.target.partition(":")[2]: {"values": c.values, "unset": list(c.unset)}
+                for c in changes
+            }
+        },
+    )
 
 
-def _append_sweep(state: State, change: Change, by: str, at: datetime, operator: dict[str, str] | None,
-                  change_id: str = "") -> list[AuditEntry]:
+def _append_sweep(
+    state: State,
+    change: Change,
+    by: str,
+    at: datetime,
+    operator: dict[str, str] | None,
+    change_id: str = "",
+) -> list[AuditEntry]:
     entries: list[AuditEntry] = []
     refreshed: dict[str, ItemState] = {}
     for key, result in change.values["results"].items():  # in the order the results came
@@ -206,14 +279,27 @@ def _append_sweep(state: State, change: Change, by: str, at: datetime, operator:
         if before is not None and before.probe is not None and steady(before) == steady(after):
             refreshed[key] = after
         else:
-            entries += append_all(state, Change(f"item:{key}", "probe", values, unset), by=by, at=at, operator=operator,
-                                  change_id=change_id)
+            entries += append_all(
+                state,
+                Change(f"item:{key}", "probe", values, unset),
+                by=by,
+                at=at,
+                operator=operator,
+                change_id=change_id,
+            )
     if refreshed:
         state.items.update(refreshed)
         leaves = {key: result_leaf(key, item) for key, item in refreshed.items()}
         root = sweep_root(leaves)
         state.sweeps[root] = leaves
         times = [item.probe.checked_at for item in refreshed.values() if item.probe is not None]
-        values = {"root": root, "items": sorted(refreshed), "started": min(times), "finished": max(times)}
-        entries.append(_append_one(state, Change(SWEEP, SWEEP, values), by, at, operator, change_id))
+        values = {
+            "root": root,
+            "items": sorted(refreshed),
+            "started": min(times),
+            "finished": max(times),
+        }
+        entries.append(
+            _append_one(state, Change(SWEEP, SWEEP, values), by, at, operator, change_id)
+        )
     return entries

@@ -57,14 +57,21 @@ def _proof(entries: Sequence[AuditEntry]) -> Sequence[AuditEntry] | _Text | None
         return list(entries)
     if entries.added or not entries.has_text:
         return None  # entries not written yet: nothing another read will match
-    return _Text(entries.stored, hashlib.sha256(entries.prefix_text(entries.stored).encode()).hexdigest())
+    return _Text(
+        entries.stored, hashlib.sha256(entries.prefix_text(entries.stored).encode()).hexdigest()
+    )
 
 
 def _same_prefix(known: Sequence[AuditEntry] | _Text, entries: Sequence[AuditEntry]) -> bool:
     if isinstance(known, _Text):
         # The chunk boundaries are the new text's own: an entry that grew a line does not match.
-        return (isinstance(entries, LazyAudit) and entries.has_text and known.count <= entries.stored
-                and hashlib.sha256(entries.prefix_text(known.count).encode()).hexdigest() == known.digest)
+        return (
+            isinstance(entries, LazyAudit)
+            and entries.has_text
+            and known.count <= entries.stored
+            and hashlib.sha256(entries.prefix_text(known.count).encode()).hexdigest()
+            == known.digest
+        )
     n = len(known)
     return n <= len(entries) and all(known[i] is entries[i] for i in range(n))
 
@@ -80,7 +87,9 @@ def _resume_point(state: State) -> tuple[int, State]:
     if isinstance(entries, LazyAudit):
         recalled = verified.recall(entries)
         if recalled is not None:
-            _REMEMBERED[entries.prefix_text(1)] = recalled[0]  # already in the cache: not written again soon
+            _REMEMBERED[entries.prefix_text(1)] = recalled[
+                0
+            ]  # already in the cache: not written again soon
             return recalled
     return 0, origin(state)[2]
 
@@ -95,9 +104,18 @@ _VERDICTS: OrderedDict[tuple, tuple[tuple, VerifyReport]] = OrderedDict()
 def _identity(state: State) -> tuple:
     # Keys and record identities, not the containers': a store hands out copies of its containers.
     head = state.audit[-1].hash if state.audit else GENESIS
-    return (tuple(state.items), tuple(map(id, state.items.values())), tuple(state.approvals),
-            tuple(map(id, state.approvals.values())), id(state.meta), len(state.audit), head,
-            tuple(state.vouched.items()), tuple(state.sweeps), tuple(map(id, state.sweeps.values())))
+    return (
+        tuple(state.items),
+        tuple(map(id, state.items.values())),
+        tuple(state.approvals),
+        tuple(map(id, state.approvals.values())),
+        id(state.meta),
+        len(state.audit),
+        head,
+        tuple(state.vouched.items()),
+        tuple(state.sweeps),
+        tuple(map(id, state.sweeps.values())),
+    )
 
 
 _REMEMBERED: dict[str, int] = {}
@@ -105,7 +123,12 @@ _REMEMBERED: dict[str, int] = {}
 
 
 def _held(state: State) -> tuple:
-    return tuple(state.items.values()), tuple(state.approvals.values()), state.meta, tuple(state.sweeps.values())
+    return (
+        tuple(state.items.values()),
+        tuple(state.approvals.values()),
+        state.meta,
+        tuple(state.sweeps.values()),
+    )
 
 
 def vouch(state: State) -> None:
@@ -150,15 +173,31 @@ def _verify(state: State) -> VerifyReport:
     for index in range(start, total):
         entry = entries[index]
         if entry.seq != first + index:
-            return VerifyReport(False, total, f"entry {first + index} has seq {entry.seq}: entries deleted or reordered", entry.seq)
+            return VerifyReport(
+                False,
+                total,
+                f"entry {first + index} has seq {entry.seq}: entries deleted or reordered",
+                entry.seq,
+            )
         if entry.prev != prev:
-            return VerifyReport(False, total, f"entry {entry.seq} does not follow entry {entry.seq - 1} (prev hash mismatch)", entry.seq)
+            return VerifyReport(
+                False,
+                total,
+                f"entry {entry.seq} does not follow entry {entry.seq - 1} (prev hash mismatch)",
+                entry.seq,
+            )
         if entry_hash(entry.model_dump()) != entry.hash:
-            return VerifyReport(False, total, f"entry {entry.seq} was modified (hash mismatch)", entry.seq)
+            return VerifyReport(
+                False, total, f"entry {entry.seq} was modified (hash mismatch)", entry.seq
+            )
         try:
-            apply_change(replay, Change(entry.target, entry.action, dict(entry.values), list(entry.unset)))
+            apply_change(
+                replay, Change(entry.target, entry.action, dict(entry.values), list(entry.unset))
+            )
         except Exception as exc:  # an entry that cannot be replayed is itself evidence of tampering
-            return VerifyReport(False, total, f"entry {entry.seq} cannot be replayed: {exc}", entry.seq)
+            return VerifyReport(
+                False, total, f"entry {entry.seq} cannot be replayed: {exc}", entry.seq
+            )
         prev = entry.hash
     if total and start < total:
         proof = _proof(entries)
@@ -166,7 +205,11 @@ def _verify(state: State) -> VerifyReport:
             _VERIFIED[entries[-1].hash] = (proof, replay.copy_containers())
         while len(_VERIFIED) > _VERIFIED_LIMIT:
             _VERIFIED.popitem(last=False)
-        if isinstance(entries, LazyAudit) and entries.stored - start >= verified.REMEMBER_AFTER and total == entries.stored:
+        if (
+            isinstance(entries, LazyAudit)
+            and entries.stored - start >= verified.REMEMBER_AFTER
+            and total == entries.stored
+        ):
             verified.remember(entries, total, replay)
             _REMEMBERED[entries.prefix_text(1)] = total
     problem = check_vouched(state, replay) or _check_base(state)
@@ -174,12 +217,21 @@ def _verify(state: State) -> VerifyReport:
         return VerifyReport(False, total, problem, None)
     for label, stored, derived in (
         ("items", _dump_items(state), _dump_items(replay)),
-        ("approvals", {k: v.model_dump() for k, v in state.approvals.items()}, {k: v.model_dump() for k, v in replay.approvals.items()}),
+        (
+            "approvals",
+            {k: v.model_dump() for k, v in state.approvals.items()},
+            {k: v.model_dump() for k, v in replay.approvals.items()},
+        ),
         ("meta", state.meta.model_dump(), replay.meta.model_dump()),
     ):
         if canonical(stored) != canonical(derived):
             where = first_difference(stored, derived)
-            return VerifyReport(False, total, f"{label} differ from the audit trail at {where}: edited by hand?", None)
+            return VerifyReport(
+                False,
+                total,
+                f"{label} differ from the audit trail at {where}: edited by hand?",
+                None,
+            )
     return VerifyReport(True, total)
 
 
@@ -193,8 +245,14 @@ def _check_base(state: State) -> str:
         return "" if not state.base else "base is set without an archive: edited by hand?"
     segment = state.archive[-1]
     entry = entry_at(state, segment.sealed_by)
-    committed = {"segment": segment.file, "sha256": segment.sha256, "first": segment.first, "last": segment.last,
-                 "head": segment.head, "base": base_digest(state.base)}
+    committed = {
+        "segment": segment.file,
+        "sha256": segment.sha256,
+        "first": segment.first,
+        "last": segment.last,
+        "head": segment.head,
+        "base": base_digest(state.base),
+    }
     if entry is None or entry.action != "archive" or entry.values != committed:
         return f"the archive ({segment.file}) or base differ from the archive entry #{segment.sealed_by}: edited by hand?"
     return ""

@@ -54,8 +54,11 @@ def _foreign_header(raw: str, base: int = 0) -> bool:
 def _check_version(path: Path | str, raw: dict[str, Any]) -> None:
     version = raw.get("schema_version", SCHEMA_VERSION)
     if isinstance(version, int) and version > SCHEMA_VERSION:
-        raise LoadError(path, f"schema_version {version} was written by a newer golive (this one reads {SCHEMA_VERSION})",
-                        key="schema_version")
+        raise LoadError(
+            path,
+            f"schema_version {version} was written by a newer golive (this one reads {SCHEMA_VERSION})",
+            key="schema_version",
+        )
 
 
 class Codec:
@@ -87,7 +90,9 @@ class Codec:
         if start < 0:
             return
         before = state.audit
-        written = LazyAudit(text, start, self._entry, lambda: _full_audit("state", text))  # the text just dumped: entries only
+        written = LazyAudit(
+            text, start, self._entry, lambda: _full_audit("state", text)
+        )  # the text just dumped: entries only
         if written.stored != len(before):
             return  # the text does not split into its entries: keep them as they are
         # The newest entries stay the objects they were in memory (not parsed again; their values in the
@@ -100,23 +105,38 @@ class Codec:
         cached = self._item_text.get(key)
         if cached is not None and cached[0] is item:  # identity says "unchanged"
             return cached[1]
-        chunk = tomli_w.dumps({"items": {key: item.model_dump(exclude_none=True, exclude_defaults=True)}},
-                              multiline_strings=True)
+        chunk = tomli_w.dumps(
+            {"items": {key: item.model_dump(exclude_none=True, exclude_defaults=True)}},
+            multiline_strings=True,
+        )
         if len(self._item_text) < CACHE_LIMIT:
             self._item_text[key] = (item, chunk)
         return chunk
 
     def dumps(self, state: State) -> str:
         """Serialise sorted, one table per item, audit last (append-only, so diffs stay small)."""
-        doc: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "checklist": state.checklist}  # older files migrate here
-        doc.update(strip_none({"lineage": state.lineage or None, "created_at": state.created_at,
-                               "first_entry": state.first_entry or None}))  # the record's identity (lineage.py)
+        doc: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "checklist": state.checklist,
+        }  # older files migrate here
+        doc.update(
+            strip_none(
+                {
+                    "lineage": state.lineage or None,
+                    "created_at": state.created_at,
+                    "first_entry": state.first_entry or None,
+                }
+            )
+        )  # the record's identity (lineage.py)
         meta = state.meta.model_dump(exclude_none=True, exclude_defaults=True)
         if meta:
             doc["meta"] = meta
         parts = [tomli_w.dumps(doc, multiline_strings=True)]
         parts += [self._item_chunk(key, state.items[key]) for key in sorted(state.items)]
-        approvals = {key: state.approvals[key].model_dump(exclude_none=True) for key in sorted(state.approvals)}
+        approvals = {
+            key: state.approvals[key].model_dump(exclude_none=True)
+            for key in sorted(state.approvals)
+        }
         if approvals:
             parts.append(tomli_w.dumps({"approvals": approvals}, multiline_strings=True))
         if state.vouched:
@@ -130,7 +150,9 @@ class Codec:
             parts.append(tomli_w.dumps({"base": strip_none(state.base)}, multiline_strings=True))
         audit = state.audit
         if isinstance(audit, LazyAudit) and audit.has_text:
-            parts.append(audit.raw)  # the entries as read, byte for byte: only the new ones are written
+            parts.append(
+                audit.raw
+            )  # the entries as read, byte for byte: only the new ones are written
             parts += [self._audit_chunk(entry) for entry in audit.added]
         else:
             parts += [self._audit_chunk(entry) for entry in audit]
@@ -200,4 +222,3 @@ def _full_audit(path: Path | str, text: str) -> list[AuditEntry]:
         return State.model_validate(migrate(raw)).audit
     except ValidationError as exc:
         raise validation_error(path, text, raw, exc) from None
-

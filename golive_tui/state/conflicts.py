@@ -22,8 +22,10 @@ class ConflictError(GoliveError):
 
     def __init__(self, conflicts: list[Conflict]) -> None:
         self.conflicts = conflicts
-        shown = "; ".join(f"{target} {name}: theirs {brief(theirs)!r}, yours {brief(mine)!r}"
-                          for target, name, theirs, mine in conflicts)
+        shown = "; ".join(
+            f"{target} {name}: theirs {brief(theirs)!r}, yours {brief(mine)!r}"
+            for target, name, theirs, mine in conflicts
+        )
         super().__init__(f"conflict — changed by someone else since you read it: {shown}")
 
 

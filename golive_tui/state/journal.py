@@ -98,7 +98,10 @@ class Journal:
         try:
             return [_batch_from(entry) for entry in raw.get("batch", [])]
         except (KeyError, TypeError, ValueError) as exc:
-            raise LoadError(self.path, f"offline journal is damaged ({exc}); it holds unpushed changes — keep a copy") from None
+            raise LoadError(
+                self.path,
+                f"offline journal is damaged ({exc}); it holds unpushed changes — keep a copy",
+            ) from None
 
     # --- writing -----------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -107,8 +110,14 @@ class Journal:
         with self._lock:
             yield
 
-    def add(self, changes: list[Change], by: str, at: datetime, operator: dict[str, str] | None = None,
-            batch_id: str | None = None) -> Batch:
+    def add(
+        self,
+        changes: list[Change],
+        by: str,
+        at: datetime,
+        operator: dict[str, str] | None = None,
+        batch_id: str | None = None,
+    ) -> Batch:
         """Queue one transaction (caller holds `locked()`); its id is the change id it is pushed with."""
         batch = Batch(batch_id or uuid.uuid4().hex, by, at, changes, operator=dict(operator or {}))
         self._write([*self.batches(), batch])
@@ -116,13 +125,20 @@ class Journal:
 
     def replace(self, batch_id: str, changes: list[Change]) -> None:
         """Put `changes` in place of a batch's, pending again (a conflict resolved as "mine")."""
-        self._write([replace(b, changes=changes, conflict="") if b.id == batch_id else b for b in self.batches()])
+        self._write(
+            [
+                replace(b, changes=changes, conflict="") if b.id == batch_id else b
+                for b in self.batches()
+            ]
+        )
 
     def remove(self, batch_id: str) -> None:
         self._write([b for b in self.batches() if b.id != batch_id])
 
     def set_aside(self, batch_id: str, reason: str) -> None:
-        self._write([replace(b, conflict=reason) if b.id == batch_id else b for b in self.batches()])
+        self._write(
+            [replace(b, conflict=reason) if b.id == batch_id else b for b in self.batches()]
+        )
 
     def _write(self, batches: list[Batch]) -> None:
         if not batches:
@@ -130,7 +146,11 @@ class Journal:
                 self.path.unlink()
             self._cache = None
             return
-        doc = {"version": JOURNAL_VERSION, "url": self.url, "batch": [_batch_to(b) for b in batches]}
+        doc = {
+            "version": JOURNAL_VERSION,
+            "url": self.url,
+            "batch": [_batch_to(b) for b in batches],
+        }
         header = f"# golive offline journal for {self.url}: changes not yet pushed. Do not edit.\n"
         _atomic_write(self.path, header + tomli_w.dumps(doc, multiline_strings=True), durable=True)
         self._cache = None
@@ -159,7 +179,11 @@ class Journal:
 def already_applied(state: State, batch: Batch) -> bool:
     """True if the remote chain already holds this batch (a push whose answer was lost)."""
     wanted = [(c.target, c.action, stored(c).values, list(c.unset)) for c in batch.changes]
-    found = [(e.target, e.action, e.values, list(e.unset)) for e in state.audit if e.at == batch.at and e.by == batch.by]
+    found = [
+        (e.target, e.action, e.values, list(e.unset))
+        for e in state.audit
+        if e.at == batch.at and e.by == batch.by
+    ]
     return bool(wanted) and all(w in found for w in wanted)
 
 
@@ -171,8 +195,12 @@ def _batch_to(batch: Batch) -> dict[str, Any]:
         out["conflict"] = batch.conflict
     out["change"] = []
     for change in batch.changes:
-        entry: dict[str, Any] = {"target": change.target, "action": change.action,
-                                 "values": strip_none(change.values), "unset": list(change.unset)}
+        entry: dict[str, Any] = {
+            "target": change.target,
+            "action": change.action,
+            "values": strip_none(change.values),
+            "unset": list(change.unset),
+        }
         if change.expect:
             # TOML has no null: a field the user saw empty is listed by name.
             entry["expect"] = strip_none(change.expect)
@@ -189,12 +217,27 @@ def _batch_from(raw: dict[str, Any]) -> Batch:
         if expect and entry["target"].startswith("item:"):
             # Restore what TOML dropped (None inside a probe record, …) so the comparison
             # with the remote item at push time is exact.
-            full = ItemState.model_validate({k: v for k, v in expect.items() if v is not None}).model_dump()
+            full = ItemState.model_validate(
+                {k: v for k, v in expect.items() if v is not None}
+            ).model_dump()
             expect = {k: full[k] for k in expect}
-        changes.append(Change(entry["target"], entry["action"], dict(entry.get("values", {})),
-                              list(entry.get("unset", [])), expect))
-    return Batch(str(raw["id"]), str(raw["by"]), raw["at"], changes, str(raw.get("conflict", "")),
-                 {str(k): str(v) for k, v in dict(raw.get("operator", {})).items()})
+        changes.append(
+            Change(
+                entry["target"],
+                entry["action"],
+                dict(entry.get("values", {})),
+                list(entry.get("unset", [])),
+                expect,
+            )
+        )
+    return Batch(
+        str(raw["id"]),
+        str(raw["by"]),
+        raw["at"],
+        changes,
+        str(raw.get("conflict", "")),
+        {str(k): str(v) for k, v in dict(raw.get("operator", {})).items()},
+    )
 
 
 def _atomic_write(path: Path, text: str, *, durable: bool) -> None:

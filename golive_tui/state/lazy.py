@@ -52,7 +52,13 @@ def audit_start(text: str) -> int:
 class LazyAudit:
     """A list of audit entries backed by the text they were read from."""
 
-    def __init__(self, text: str, base: int, parse: Callable[[str], AuditEntry], full: Callable[[], list[AuditEntry]]) -> None:
+    def __init__(
+        self,
+        text: str,
+        base: int,
+        parse: Callable[[str], AuditEntry],
+        full: Callable[[], list[AuditEntry]],
+    ) -> None:
         self._text = text
         """The document as read or written; its audit part begins at `base` (not copied out of it)."""
         self._base = base
@@ -67,7 +73,7 @@ class LazyAudit:
     @property
     def raw(self) -> str:
         """The audit part of the document as read (from its first `[[audit]]`): a copy, for writing it back."""
-        return self._text[self._base:]
+        return self._text[self._base :]
 
     @property
     def has_text(self) -> bool:
@@ -84,12 +90,12 @@ class LazyAudit:
 
     def chunk(self, index: int) -> str:
         end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self._text)
-        return self._text[self._starts[index]:end]
+        return self._text[self._starts[index] : end]
 
     def prefix_text(self, count: int) -> str:
         """The text of the first `count` stored entries (what a remembered verification covers)."""
         end = len(self._text) if count >= len(self._starts) else self._starts[count] - 1
-        return self._text[self._base:end]
+        return self._text[self._base : end]
 
     def _entry(self, index: int) -> AuditEntry:
         entry = self._read[index]
@@ -97,7 +103,9 @@ class LazyAudit:
             try:
                 entry = self._parse(self.chunk(index))
             except (ChunkError, tomllib.TOMLDecodeError, ValueError):
-                entries = self._full()  # the layout is not one entry per chunk: trust the full parser
+                entries = (
+                    self._full()
+                )  # the layout is not one entry per chunk: trust the full parser
                 self._starts = list(range(len(entries)))
                 self._text = ""
                 self._read = list(entries)
@@ -108,7 +116,11 @@ class LazyAudit:
     def _get(self, index: int) -> AuditEntry:
         while True:
             try:
-                return self._entry(index) if index < len(self._read) else self.added[index - len(self._read)]
+                return (
+                    self._entry(index)
+                    if index < len(self._read)
+                    else self.added[index - len(self._read)]
+                )
             except _Reparsed:
                 continue
 
@@ -152,7 +164,7 @@ class LazyAudit:
     def keep_last(self, entries: list[AuditEntry | None]) -> None:
         """The last stored entries are these objects (this text was written from them): not parsed again."""
         if entries and len(entries) <= len(self._read):
-            self._read[len(self._read) - len(entries):] = entries
+            self._read[len(self._read) - len(entries) :] = entries
 
     def append(self, entry: AuditEntry) -> None:
         self.added.append(entry)

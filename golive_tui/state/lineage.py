@@ -74,10 +74,17 @@ def fill_identity(state: State) -> State:
 def identity_of(state: State) -> Identity | None:
     if not state.lineage:
         return None
-    return Identity(state.lineage, state.created_at, state.first_entry, state.audit[-1].seq if state.audit else 0)
+    return Identity(
+        state.lineage,
+        state.created_at,
+        state.first_entry,
+        state.audit[-1].seq if state.audit else 0,
+    )
 
 
-def refuse_change(location: str, expected: Identity, found: Identity | None, *, gone: str = "") -> None:
+def refuse_change(
+    location: str, expected: Identity, found: Identity | None, *, gone: str = ""
+) -> None:
     """Raise LineageError if `found` is not `expected` (or a later state of the same record)."""
     if found is None:
         what = gone or "no record"
@@ -88,9 +95,11 @@ def refuse_change(location: str, expected: Identity, found: Identity | None, *, 
         problem = f"the record shrank: found {found.describe()} (an older copy put back?)"
     else:
         return
-    raise LineageError(f"{location}: {problem}; expected {expected.describe()}. Refusing to read or write it as if "
-                       "nothing happened: bring the record back (bucket versions, `golive restore`), or start a new "
-                       "one on purpose with `golive init-record --reason TEXT`")
+    raise LineageError(
+        f"{location}: {problem}; expected {expected.describe()}. Refusing to read or write it as if "
+        "nothing happened: bring the record back (bucket versions, `golive restore`), or start a new "
+        "one on purpose with `golive init-record --reason TEXT`"
+    )
 
 
 _LINEAGE_LINE = re.compile(r'^lineage = "([0-9a-zA-Z_-]+)"$', re.MULTILINE)
@@ -128,7 +137,12 @@ class RecordCache:
         except (OSError, UnicodeDecodeError, GoliveError):
             return None  # a cache: an unreadable one is no expectation
         try:
-            identity = Identity(str(raw["lineage"]), raw.get("created_at"), str(raw.get("first_entry", "")), int(raw.get("seq", 0)))
+            identity = Identity(
+                str(raw["lineage"]),
+                raw.get("created_at"),
+                str(raw.get("first_entry", "")),
+                int(raw.get("seq", 0)),
+            )
         except (KeyError, TypeError, ValueError):
             return None
         self._last = identity
@@ -142,14 +156,24 @@ class RecordCache:
     def remember(self, identity: Identity) -> None:
         if identity == self._last:
             return
-        doc: dict[str, Any] = {"version": CACHE_VERSION, "location": self.location, "lineage": identity.lineage,
-                               "first_entry": identity.first_entry, "seq": identity.seq}
+        doc: dict[str, Any] = {
+            "version": CACHE_VERSION,
+            "location": self.location,
+            "lineage": identity.lineage,
+            "first_entry": identity.first_entry,
+            "seq": identity.seq,
+        }
         if identity.created_at is not None:
             doc["created_at"] = identity.created_at
-        text = f"# golive: the record last seen at {self.location} (lineage check). Do not edit.\n" + tomli_w.dumps(doc)
+        text = (
+            f"# golive: the record last seen at {self.location} (lineage check). Do not edit.\n"
+            + tomli_w.dumps(doc)
+        )
         with contextlib.suppress(OSError):  # a cache: never fail a read or write over it
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+            fd, tmp = tempfile.mkstemp(
+                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+            )
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     handle.write(text)

@@ -119,7 +119,9 @@ class OfflineStore:
         return (version, queued) if queued else version
 
     # --- writing -------------------------------------------------------------------------------
-    def transact(self, build: Build, actor: Actor, *, change_id: str | None = None) -> tuple[State, list[AuditEntry]]:
+    def transact(
+        self, build: Build, actor: Actor, *, change_id: str | None = None
+    ) -> tuple[State, list[AuditEntry]]:
         # One id for the attempt and the queue: if the PUT landed but its answer was lost, the
         # push of the queued copy finds it in the record and applies nothing twice.
         change_id = change_id or new_change_id()
@@ -127,7 +129,9 @@ class OfflineStore:
             if self.journal.pending():
                 # Earlier changes go first, so the remote chain keeps this machine's order.
                 if self.sync().remaining:
-                    raise Unreachable(self.reason or f"{self.location}: queued changes not pushed yet")
+                    raise Unreachable(
+                        self.reason or f"{self.location}: queued changes not pushed yet"
+                    )
             result = self.store.transact(build, actor, change_id=change_id)
             self._online()
             return result
@@ -146,9 +150,15 @@ class OfflineStore:
         if conflicts:
             raise ConflictError(conflicts)
         when, operator = actor.now(), actor.operator.record()
-        entries = [e for change in changes for e in append_all(state, change, by=actor.name, at=when, operator=operator)]
+        entries = [
+            e
+            for change in changes
+            for e in append_all(state, change, by=actor.name, at=when, operator=operator)
+        ]
         if entries:
-            self.queued_here.append(self.journal.add(list(changes), actor.name, when, operator, batch_id=change_id))
+            self.queued_here.append(
+                self.journal.add(list(changes), actor.name, when, operator, batch_id=change_id)
+            )
         return state, entries
 
     def sync(self) -> SyncReport:
@@ -158,8 +168,11 @@ class OfflineStore:
             pending = self.journal.pending()
             for index, batch in enumerate(pending):
                 try:
-                    _, entries = self.store.transact(lambda state, b=batch: [] if already_applied(state, b) else b.changes,
-                                                     _batch_actor(batch), change_id=batch.id)
+                    _, entries = self.store.transact(
+                        lambda state, b=batch: [] if already_applied(state, b) else b.changes,
+                        _batch_actor(batch),
+                        change_id=batch.id,
+                    )
                 except ConflictError as exc:
                     self.journal.set_aside(batch.id, str(exc))
                     report.conflicts.append(str(exc))
@@ -198,13 +211,21 @@ class OfflineStore:
         since = f" since {min(b.at for b in pending):%Y-%m-%d %H:%M} UTC" if pending else ""
         parts = []
         if self.offline:
-            parts.append(f"OFFLINE — {plural(queued, 'change')} queued{since}, not committed: no audit numbers "
-                         "until `golive sync` commits them" if queued else "OFFLINE — 0 changes queued")
+            parts.append(
+                f"OFFLINE — {plural(queued, 'change')} queued{since}, not committed: no audit numbers "
+                "until `golive sync` commits them"
+                if queued
+                else "OFFLINE — 0 changes queued"
+            )
         elif queued:
-            parts.append(f"{plural(queued, 'change')} queued{since}, not pushed yet (`golive sync`)")
+            parts.append(
+                f"{plural(queued, 'change')} queued{since}, not pushed yet (`golive sync`)"
+            )
         if conflicts:
-            parts.append(f"{plural(conflicts, 'queued change')} in conflict with someone else's "
-                         "(golive sync --keep mine|theirs)")
+            parts.append(
+                f"{plural(conflicts, 'queued change')} in conflict with someone else's "
+                "(golive sync --keep mine|theirs)"
+            )
         return "; ".join(parts) or None
 
     def status(self) -> StoreStatus:

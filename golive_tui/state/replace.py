@@ -42,6 +42,7 @@ class Replacing:
     _cached: tuple[Any, State] | None
 
     if TYPE_CHECKING:
+
         @property
         def location(self) -> str: ...
         def _load(self, *, check: bool = True) -> tuple[State, Any]: ...
@@ -57,7 +58,9 @@ class Replacing:
             kept = None
             if self.path.exists():
                 kept = self.path.with_name(f"{self.path.name}.replaced-{now:%Y%m%dT%H%M%SZ}")
-                os.link(self.path, kept)  # the replaced file stays, byte for byte: it may be evidence
+                os.link(
+                    self.path, kept
+                )  # the replaced file stays, byte for byte: it may be evidence
             self.storage.save(self.backup.read_text(encoding="utf-8"), None, backup=False)
             self._adopt()
         return kept
@@ -82,18 +85,28 @@ class Replacing:
         (and `.bak` is never overwritten by the new lineage); an S3 one stays a bucket version.
         """
         if not reason.strip():
-            raise GoliveError("init-record needs --reason: why a new record replaces the one expected here")
+            raise GoliveError(
+                "init-record needs --reason: why a new record replaces the one expected here"
+            )
         with self.storage.locked():
             try:
                 old, version = self._load(check=False)
-            except LoadError:  # a record that does not parse: the new one replaces it (kept aside below)
+            except (
+                LoadError
+            ):  # a record that does not parse: the new one replaces it (kept aside below)
                 old, version = State(), self.storage.version()
             expected = self._expected()
             replaces = old.lineage or (expected.lineage if expected else "")
             when = actor.now()
             state = State(checklist=self.checklist, lineage=new_lineage(), created_at=when)
-            entry = append(state, Change("record", "init-record", {"reason": reason.strip(), "replaces": replaces}),
-                           by=actor.name, at=when, operator=actor.operator.record(), change_id=new_change_id())
+            entry = append(
+                state,
+                Change("record", "init-record", {"reason": reason.strip(), "replaces": replaces}),
+                by=actor.name,
+                at=when,
+                operator=actor.operator.record(),
+                change_id=new_change_id(),
+            )
             fill_identity(state)
             if self.path is not None and self.path.exists():
                 kept = self.path.with_name(f"{self.path.name}.replaced-{when:%Y%m%dT%H%M%SZ}")

@@ -48,7 +48,9 @@ def parse_s3_url(url: str) -> tuple[str, str, dict[str, str]]:
     parts = urlsplit(url)
     bucket, key = parts.netloc, parts.path.lstrip("/")
     if parts.scheme != "s3" or not bucket or not key or key.endswith("/"):
-        raise GoliveError(f"{url!r}: a shared state location looks like s3://bucket/path/golive-state.toml")
+        raise GoliveError(
+            f"{url!r}: a shared state location looks like s3://bucket/path/golive-state.toml"
+        )
     params = {name: values[-1] for name, values in parse_qs(parts.query).items()}
     unknown = sorted(set(params) - {"sse", "kms_key_id"})
     if unknown:
@@ -91,9 +93,16 @@ class S3Object:
     def from_settings(cls, url: str, aws: AwsSettings, **kwargs: Any) -> S3Object:
         """An S3Object using the profile's [aws] keys (empty keys: boto3's own conventions)."""
         if (aws.config_file or aws.credentials_file) and "session" not in kwargs:
-            kwargs["session"] = aws.boto3_session()  # AWS files named by the profile, not the environment
-        return cls(url, profile=aws.profile or None, region=aws.region or None,
-                   endpoint_url=aws.endpoint_url or None, **kwargs)
+            kwargs["session"] = (
+                aws.boto3_session()
+            )  # AWS files named by the profile, not the environment
+        return cls(
+            url,
+            profile=aws.profile or None,
+            region=aws.region or None,
+            endpoint_url=aws.endpoint_url or None,
+            **kwargs,
+        )
 
     def __repr__(self) -> str:
         return f"S3Object({self.name!r})"
@@ -110,7 +119,9 @@ class S3Object:
         import boto3
         from botocore.config import Config
 
-        session = self._session or boto3.session.Session(profile_name=self.profile, region_name=self.region)
+        session = self._session or boto3.session.Session(
+            profile_name=self.profile, region_name=self.region
+        )
         # Short timeouts and one retry: an unreachable S3 must turn into offline mode within
         # seconds (the TUI stays usable), not after botocore's default minute of retries.
         config = Config(
@@ -120,7 +131,9 @@ class S3Object:
             # Path-style for explicit endpoints (MinIO, moto, VPC endpoints by IP).
             s3={"addressing_style": "path"} if self.endpoint_url else None,
         )
-        return session.client("s3", region_name=self.region, endpoint_url=self.endpoint_url, config=config)
+        return session.client(
+            "s3", region_name=self.region, endpoint_url=self.endpoint_url, config=config
+        )
 
     @contextlib.contextmanager
     def _errors(self, operation: str):
@@ -133,15 +146,28 @@ class S3Object:
             raise self._unreachable(f"{operation}: {_first_line(exc)}") from None
         except bce.ClientError as exc:
             code, status = _code(exc)
-            if status >= 500 or code in ("SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout"):
-                raise self._unreachable(f"{operation}: S3 answered {code} (HTTP {status})") from None
+            if status >= 500 or code in (
+                "SlowDown",
+                "ServiceUnavailable",
+                "InternalError",
+                "RequestTimeout",
+            ):
+                raise self._unreachable(
+                    f"{operation}: S3 answered {code} (HTTP {status})"
+                ) from None
             raise  # callers map the codes they expect (NoSuchKey, 412, ...)
         except bce.NoCredentialsError:
-            raise GoliveError(f"{self.name}: no AWS credentials found (set aws.profile, AWS_PROFILE or AWS_ACCESS_KEY_ID)") from None
+            raise GoliveError(
+                f"{self.name}: no AWS credentials found (set aws.profile, AWS_PROFILE or AWS_ACCESS_KEY_ID)"
+            ) from None
         except bce.ProfileNotFound as exc:
-            raise GoliveError(f"{self.name}: AWS profile {exc.kwargs.get('profile', '?')!r} is not in the AWS config files") from None
+            raise GoliveError(
+                f"{self.name}: AWS profile {exc.kwargs.get('profile', '?')!r} is not in the AWS config files"
+            ) from None
         except bce.NoRegionError:
-            raise GoliveError(f"{self.name}: no AWS region (set aws.region or AWS_REGION)") from None
+            raise GoliveError(
+                f"{self.name}: no AWS region (set aws.region or AWS_REGION)"
+            ) from None
 
     def _unreachable(self, detail: str) -> Unreachable:
         error = Unreachable(f"{self.name} unreachable — {detail}")
@@ -155,7 +181,9 @@ class S3Object:
         if not message and status in (401, 403):  # HEAD answers carry no body
             message = "access denied: check the credentials and their IAM policy"
         if code == "NoSuchBucket":
-            return Missing(f"{self.name}: bucket {self.bucket!r} does not exist", f"no bucket {self.bucket!r}")
+            return Missing(
+                f"{self.name}: bucket {self.bucket!r} does not exist", f"no bucket {self.bucket!r}"
+            )
         return GoliveError(f"{self.name}: S3 refused {operation} ({code or status}): {message}")
 
     def _observe(self, etag: Any) -> None:
@@ -198,8 +226,10 @@ class S3Object:
                 limit = max_bytes() * READ_CAP_FACTOR
                 body = response["Body"].read(limit + 1)
                 if len(body) > limit:
-                    raise GoliveError(f"{self.name}: the object is larger than {megabytes(limit)} MB "
-                                      f"({READ_CAP_FACTOR}x the write cap ${MAX_MB_ENV}); refusing to read it")
+                    raise GoliveError(
+                        f"{self.name}: the object is larger than {megabytes(limit)} MB "
+                        f"({READ_CAP_FACTOR}x the write cap ${MAX_MB_ENV}); refusing to read it"
+                    )
         except ClientError as exc:
             if _code(exc)[0] not in ("NoSuchKey", "404"):
                 raise self._refused(exc, "GetObject") from None
@@ -210,7 +240,9 @@ class S3Object:
         try:
             return body.decode("utf-8"), etag
         except UnicodeDecodeError:
-            raise GoliveError(f"{self.name}: the object is not UTF-8 text (not a golive state file?)") from None
+            raise GoliveError(
+                f"{self.name}: the object is not UTF-8 text (not a golive state file?)"
+            ) from None
 
     def locked(self) -> contextlib.AbstractContextManager[None]:
         """Nothing to hold: the conditional PUT detects concurrent writers."""
@@ -224,8 +256,11 @@ class S3Object:
         from botocore.exceptions import ClientError
 
         args: dict[str, Any] = {
-            "Bucket": self.bucket, "Key": self.key, "Body": text.encode("utf-8"),
-            "ContentType": "application/toml; charset=utf-8", "ServerSideEncryption": self.sse,
+            "Bucket": self.bucket,
+            "Key": self.key,
+            "Body": text.encode("utf-8"),
+            "ContentType": "application/toml; charset=utf-8",
+            "ServerSideEncryption": self.sse,
         }
         if self.kms_key_id and self.sse.startswith("aws:kms"):
             args["SSEKMSKeyId"] = self.kms_key_id
@@ -265,7 +300,12 @@ class S3Object:
             versioning: str | None = self.versioning()
         except GoliveError:
             versioning = None
-        return {"location": self.name, "kind": "s3", "encryption": self.sse, "versioning": versioning}
+        return {
+            "location": self.name,
+            "kind": "s3",
+            "encryption": self.sse,
+            "versioning": versioning,
+        }
 
 
 def _code(exc: Any) -> tuple[str, int]:

@@ -179,10 +179,15 @@ class State(_Record):
         never mutate them in place, so copying the containers isolates callers from each other.
         """
         audit = self.audit.copy()  # a lazily parsed chain (codec.LazyAudit) copies without parsing
-        return self.model_copy(update={
-            "items": dict(self.items), "approvals": dict(self.approvals), "audit": audit,
-            "vouched": dict(self.vouched), "sweeps": dict(self.sweeps),
-        })
+        return self.model_copy(
+            update={
+                "items": dict(self.items),
+                "approvals": dict(self.approvals),
+                "audit": audit,
+                "vouched": dict(self.vouched),
+                "sweeps": dict(self.sweeps),
+            }
+        )
 
 
 def migrate(raw: dict[str, Any]) -> dict[str, Any]:

@@ -82,20 +82,32 @@ def captains_gid(directory: Path, mode: int, group: str = "") -> int | None:
 def check_file(path: Path | str, st: os.stat_result, what: str, gid: int | None) -> None:
     """Refuse a file another user planted or can rewrite (UnsafeFile naming owner, group and mode)."""
     if stat.S_ISLNK(st.st_mode):
-        raise UnsafeFile(f"{path}: the {what} is a symbolic link: refused, golive never follows one here "
-                         "(planted by someone? remove it; give the real path)")
+        raise UnsafeFile(
+            f"{path}: the {what} is a symbolic link: refused, golive never follows one here "
+            "(planted by someone? remove it; give the real path)"
+        )
     mode = stat.S_IMODE(st.st_mode)
     in_group = gid is not None and st.st_gid == gid
     if mode & 0o002:
-        raise UnsafeFile(f"{path}: the {what} is writable by every user (mode {mode:04o}): refused; "
-                         f"chmod o-w it after checking its content")
+        raise UnsafeFile(
+            f"{path}: the {what} is writable by every user (mode {mode:04o}): refused; "
+            f"chmod o-w it after checking its content"
+        )
     if st.st_uid not in (os.geteuid(), 0) and not in_group:
-        hint = f"it is not in the captains' group {group_name(gid)}" if gid is not None else "set state.group for a shared record"
-        raise UnsafeFile(f"{path}: the {what} is owned by {user_name(st.st_uid)} (uid {st.st_uid}), not by you: "
-                         f"refused ({hint}); planted by someone else?")
+        hint = (
+            f"it is not in the captains' group {group_name(gid)}"
+            if gid is not None
+            else "set state.group for a shared record"
+        )
+        raise UnsafeFile(
+            f"{path}: the {what} is owned by {user_name(st.st_uid)} (uid {st.st_uid}), not by you: "
+            f"refused ({hint}); planted by someone else?"
+        )
     if mode & 0o020 and not in_group and st.st_gid != os.getegid():
-        raise UnsafeFile(f"{path}: the {what} is writable by group {group_name(st.st_gid)} (mode {mode:04o}), "
-                         f"which is not the captains' group: refused (set state.group, or chmod g-w)")
+        raise UnsafeFile(
+            f"{path}: the {what} is writable by group {group_name(st.st_gid)} (mode {mode:04o}), "
+            f"which is not the captains' group: refused (set state.group, or chmod g-w)"
+        )
 
 
 def open_nofollow(path: Path | str, flags: int, mode: int = 0o600) -> int:
@@ -104,15 +116,19 @@ def open_nofollow(path: Path | str, flags: int, mode: int = 0o600) -> int:
         return os.open(path, flags | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), mode)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            raise UnsafeFile(f"{path}: is a symbolic link: refused, golive never follows one here "
-                             "(planted by someone? remove it)") from None
+            raise UnsafeFile(
+                f"{path}: is a symbolic link: refused, golive never follows one here "
+                "(planted by someone? remove it)"
+            ) from None
         raise
 
 
 class Lock:
     """An exclusive flock on `<state>.lock`, opened without following symlinks, naming its holder."""
 
-    def __init__(self, path: Path, mode: int, gid_of_state: Callable[[], int | None], gid: int | None) -> None:
+    def __init__(
+        self, path: Path, mode: int, gid_of_state: Callable[[], int | None], gid: int | None
+    ) -> None:
         self.path = path
         self.mode = mode
         self.gid_of_state = gid_of_state
@@ -151,7 +167,9 @@ class Lock:
         except PermissionError:
             if not os.path.lexists(self.path):
                 raise  # the directory refuses us: say so, not "no such file"
-            fd = open_nofollow(self.path, os.O_RDONLY)  # a captain's 0640 lock: flock works read-only
+            fd = open_nofollow(
+                self.path, os.O_RDONLY
+            )  # a captain's 0640 lock: flock works read-only
         st = os.fstat(fd)
         try:
             check_file(self.path, st, "lock file", self.gid)
@@ -174,8 +192,10 @@ class Lock:
                 return
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise GoliveError(f"{self.path}: {self.holder(fd)} holds the lock (waited {lock_wait():g}s, "
-                                      f"${LOCK_WAIT_ENV}); nothing was written") from None
+                    raise GoliveError(
+                        f"{self.path}: {self.holder(fd)} holds the lock (waited {lock_wait():g}s, "
+                        f"${LOCK_WAIT_ENV}); nothing was written"
+                    ) from None
                 time.sleep(POLL)
 
     def holder(self, fd: int) -> str:
@@ -203,7 +223,12 @@ def _flock_holder(st: os.stat_result) -> int | None:
             for line in handle:
                 fields = line.split()
                 # "1: FLOCK  ADVISORY  WRITE 1234 fd:00:2149781 0 EOF" (a waiter's line has "->" after the number)
-                if len(fields) >= 6 and fields[1] == "FLOCK" and fields[2] != "->" and fields[5] == device:
+                if (
+                    len(fields) >= 6
+                    and fields[1] == "FLOCK"
+                    and fields[2] != "->"
+                    and fields[5] == device
+                ):
                     return int(fields[4])
     except (OSError, ValueError):
         return None

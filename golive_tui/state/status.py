@@ -42,5 +42,13 @@ class StoreStatus:
     """Storage facts: encryption, bucket versioning, journal path."""
 
     def record(self) -> dict[str, Any]:
-        return {"location": self.location, "kind": self.kind, **self.facts, "offline": self.offline,
-                "reason": self.reason, "queued": self.queued, "conflicts": list(self.conflicts), "summary": self.summary}
+        return {
+            "location": self.location,
+            "kind": self.kind,
+            **self.facts,
+            "offline": self.offline,
+            "reason": self.reason,
+            "queued": self.queued,
+            "conflicts": list(self.conflicts),
+            "summary": self.summary,
+        }

@@ -50,9 +50,13 @@ class StorageError(GoliveError):
 
 def write_failure(path: Path, exc: OSError, kept: str) -> StorageError:
     """An OSError while writing -> one line with the path, the reason and what was kept (exit 2)."""
-    reason = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exceeded",
-              errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
-              errno.EPERM: "operation not permitted"}.get(exc.errno or 0, exc.strerror or str(exc))
+    reason = {
+        errno.ENOSPC: "the disk is full",
+        errno.EDQUOT: "the disk quota is exceeded",
+        errno.EROFS: "the file system is read-only",
+        errno.EACCES: "permission denied",
+        errno.EPERM: "operation not permitted",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
     where = exc.filename or path
     return StorageError(f"cannot write {where}: {reason} (errno {exc.errno}); {kept}")
 
@@ -119,8 +123,13 @@ class LocalFile:
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
     def _kept(self) -> str:
-        kept = f"{self.path} and {self.backup} are as they were" if self.backup.exists() else \
-            f"{self.path} is as it was" if self.path.exists() else f"{self.path} was not created"
+        kept = (
+            f"{self.path} and {self.backup} are as they were"
+            if self.backup.exists()
+            else f"{self.path} is as it was"
+            if self.path.exists()
+            else f"{self.path} was not created"
+        )
         return f"nothing was changed: {kept}, and this change was not recorded"
 
     def load(self) -> tuple[str | None, tuple[int, int, int] | None]:
@@ -135,19 +144,30 @@ class LocalFile:
         with os.fdopen(fd, "rb") as handle:
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
-                kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) else "not a regular file"
+                kind = (
+                    "a FIFO"
+                    if stat.S_ISFIFO(st.st_mode)
+                    else "a device"
+                    if stat.S_ISCHR(st.st_mode)
+                    else "not a regular file"
+                )
                 raise LoadError(self.path, f"is {kind}: a state file must be a regular file")
             check_file(self.path, st, "state file", self.gid)
             os.set_blocking(fd, True)
             limit = max_bytes() * READ_CAP_FACTOR
             data = handle.read(limit + 1)
         if len(data) > limit:
-            raise LoadError(self.path, f"state file is larger than {megabytes(limit)} MB ({READ_CAP_FACTOR}x the "
-                                       f"write cap); refusing to read it (raise the limit with ${MAX_MB_ENV})")
+            raise LoadError(
+                self.path,
+                f"state file is larger than {megabytes(limit)} MB ({READ_CAP_FACTOR}x the "
+                f"write cap); refusing to read it (raise the limit with ${MAX_MB_ENV})",
+            )
         try:
             return data.decode("utf-8"), (st.st_ino, st.st_size, st.st_mtime_ns)
         except UnicodeDecodeError as exc:
-            raise LoadError(self.path, f"cannot read state file: not UTF-8 (byte {exc.start})") from None
+            raise LoadError(
+                self.path, f"cannot read state file: not UTF-8 (byte {exc.start})"
+            ) from None
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -169,18 +189,22 @@ class LocalFile:
 
     def _new_file(self, text: bytes, group: int | None) -> str:
         """A durable temp file next to the state with our mode and the captains' group (O_EXCL, no symlink)."""
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
+        )
         try:
             os.fchmod(fd, self.mode)
             if group is not None and group != os.fstat(fd).st_gid:
                 try:
                     os.fchown(fd, -1, group)
                 except PermissionError:
-                    raise GoliveError(f"{self.path} belongs to group {_group(group)}, which you are not a member of: "
-                                      "writing it would take it away from the other captains") from None
+                    raise GoliveError(
+                        f"{self.path} belongs to group {_group(group)}, which you are not a member of: "
+                        "writing it would take it away from the other captains"
+                    ) from None
             view = memoryview(text)
             while view:
-                view = view[write_some(fd, view):]
+                view = view[write_some(fd, view) :]
             os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -190,7 +214,9 @@ class LocalFile:
         os.close(fd)
         return tmp
 
-    def save(self, text: str, expected: Any | None, *, backup: bool = True) -> tuple[int, int, int] | None:
+    def save(
+        self, text: str, expected: Any | None, *, backup: bool = True
+    ) -> tuple[int, int, int] | None:
         # The lock held by the caller makes the version check unnecessary here.
         try:
             return self._save(text, backup)
@@ -212,7 +238,9 @@ class LocalFile:
         try:
             if backup and old is not None:
                 self._keep_other_lineage_backup()
-                if stat.S_IMODE(old.st_mode) == self.mode and (self.gid is None or old.st_gid == self.gid):
+                if stat.S_IMODE(old.st_mode) == self.mode and (
+                    self.gid is None or old.st_gid == self.gid
+                ):
                     # Keep the previous good file: hard-link it to a temp name, then rename over .bak.
                     bak_tmp = f"{tmp}.bak"
                     os.link(self.path, bak_tmp)
@@ -277,7 +305,9 @@ def _file_lineage(path: Path) -> str | None:
         head = handle.read(8192).decode("utf-8", "replace")
         found = text_lineage(head)
         if found is None and len(head) == 8192:
-            found = text_lineage(head + handle.read(max_bytes() * READ_CAP_FACTOR).decode("utf-8", "replace"))
+            found = text_lineage(
+                head + handle.read(max_bytes() * READ_CAP_FACTOR).decode("utf-8", "replace")
+            )
     return found
 
 
@@ -287,4 +317,12 @@ def _group(gid: int) -> str:
     return group_name(gid)
 
 
-__all__ = ["LocalFile", "Missing", "Storage", "StorageError", "Unreachable", "UnsafeFile", "VersionConflict"]
+__all__ = [
+    "LocalFile",
+    "Missing",
+    "Storage",
+    "StorageError",
+    "Unreachable",
+    "UnsafeFile",
+    "VersionConflict",
+]

@@ -25,7 +25,15 @@ from .chain import Change, append_all, new_change_id
 from .chain_verify import verify, vouch
 from .codec import Codec
 from .conflicts import ConflictError, find_conflicts
-from .lineage import Identity, LineageError, RecordCache, fill_identity, identity_of, new_lineage, refuse_change
+from .lineage import (
+    Identity,
+    LineageError,
+    RecordCache,
+    fill_identity,
+    identity_of,
+    new_lineage,
+    refuse_change,
+)
 from .replace import Replacing
 from .schema import AuditEntry, State
 from .status import StoreStatus, SyncReport
@@ -56,9 +64,16 @@ class StateStore(Replacing):
     """One state document in one storage. Every change goes through `transact`; replacing the
     record on purpose (restore, init-record) is Replacing's (replace.py)."""
 
-    def __init__(self, storage: Storage, checklist: str = "", *, codec: Codec | None = None,
-                 on_document: Callable[[str], None] | None = None, accept_tampered: str | None = None,
-                 records: RecordCache | None = None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        checklist: str = "",
+        *,
+        codec: Codec | None = None,
+        on_document: Callable[[str], None] | None = None,
+        accept_tampered: str | None = None,
+        records: RecordCache | None = None,
+    ) -> None:
         self.storage = storage
         self.checklist = checklist
         self.codec = codec or Codec()
@@ -104,8 +119,15 @@ class StateStore(Replacing):
             return State(checklist=self.checklist), None
         if not text.strip():
             # An empty file is a lost record, not a new one: never start over on top of it.
-            hint = f"; `golive restore` brings back {self.backup}" if self.backup is not None and self.backup.exists() else ""
-            raise LoadError(self.location, f"the state file is empty ({len(text)} bytes): refusing to treat it as a new record{hint}")
+            hint = (
+                f"; `golive restore` brings back {self.backup}"
+                if self.backup is not None and self.backup.exists()
+                else ""
+            )
+            raise LoadError(
+                self.location,
+                f"the state file is empty ({len(text)} bytes): refusing to treat it as a new record{hint}",
+            )
         if self._cached is not None and self._cached[0] == version:
             return self._cached[1].copy_containers(), version
         state = fill_identity(self.codec.loads(self.location, text))
@@ -122,7 +144,9 @@ class StateStore(Replacing):
         known = self.records.load() if self.records is not None else None
         if known is None and self.backup is not None and self.backup.exists():
             try:
-                backup = fill_identity(Codec().loads(self.backup, self.backup.read_text(encoding="utf-8")))
+                backup = fill_identity(
+                    Codec().loads(self.backup, self.backup.read_text(encoding="utf-8"))
+                )
             except (OSError, UnicodeDecodeError, GoliveError):
                 return Identity("(unreadable .bak)", None, "")
             known = identity_of(backup)
@@ -157,9 +181,11 @@ class StateStore(Replacing):
         cap = max_bytes()
         if self.size * 2 < cap:
             return None
-        return (f"{self.location} is {megabytes(self.size)} MB, over half the record's cap ({100 * self.size // cap}% "
-                f"of the {megabytes(cap)} MB cap, ${MAX_MB_ENV}): a write that would cross it is refused; `golive audit archive` moves old history "
-                "into a segment file that `golive audit verify` still checks")
+        return (
+            f"{self.location} is {megabytes(self.size)} MB, over half the record's cap ({100 * self.size // cap}% "
+            f"of the {megabytes(cap)} MB cap, ${MAX_MB_ENV}): a write that would cross it is refused; `golive audit archive` moves old history "
+            "into a segment file that `golive audit verify` still checks"
+        )
 
     def read_unchecked(self) -> State:
         """The record as it is, whatever its lineage (`audit verify` inspects a replaced record); a missing one still raises."""
@@ -199,7 +225,9 @@ class StateStore(Replacing):
         return SyncReport()
 
     # --- writing ---------------------------------------------------------------------------
-    def transact(self, build: Build, actor: Actor, *, change_id: str | None = None) -> tuple[State, list[AuditEntry]]:
+    def transact(
+        self, build: Build, actor: Actor, *, change_id: str | None = None
+    ) -> tuple[State, list[AuditEntry]]:
         """Read, compute the changes on the fresh state, append, write — retried on a lost race.
 
         `build` gets the state as it is stored now, so concurrent writers merge at the level
@@ -233,9 +261,21 @@ class StateStore(Replacing):
                     raise ConflictError(conflicts)
                 if changes and integrity is not None and not integrity.ok:
                     changes = [self._accepted(integrity.problem), *changes]
-                when = max(actor.now(), state.audit[-1].at) if state.audit else actor.now()  # times never go backwards
-                entries = [e for change in changes
-                           for e in append_all(state, change, by=actor.name, at=when, operator=operator, change_id=change_id)]
+                when = (
+                    max(actor.now(), state.audit[-1].at) if state.audit else actor.now()
+                )  # times never go backwards
+                entries = [
+                    e
+                    for change in changes
+                    for e in append_all(
+                        state,
+                        change,
+                        by=actor.name,
+                        at=when,
+                        operator=operator,
+                        change_id=change_id,
+                    )
+                ]
                 if not entries:
                     return state, entries
                 fill_identity(state)
@@ -244,12 +284,16 @@ class StateStore(Replacing):
                 self._refuse_over_cap(text)
                 try:
                     # A record that fails verification is never rotated into .bak: the last good copy stays there.
-                    new_version = self.storage.save(text, version, backup=integrity is None or integrity.ok)
+                    new_version = self.storage.save(
+                        text, version, backup=integrity is None or integrity.ok
+                    )
                 except VersionConflict:
                     # Jittered backoff: writers that collided do not collide again in lockstep.
                     time.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))
                     continue
-                self.codec.settle(state, text)  # the history as written: one copy, parsed when asked
+                self.codec.settle(
+                    state, text
+                )  # the history as written: one copy, parsed when asked
                 if integrity is None or integrity.ok:
                     vouch(state)  # it verified before this transaction appended to it
                 if new_version is not None:
@@ -257,15 +301,19 @@ class StateStore(Replacing):
                 self._observed(text)
                 self._remember(state)
                 return state, entries
-        raise GoliveError(f"{self.location}: gave up after {MAX_CONFLICT_RETRIES} concurrent-write retries")
+        raise GoliveError(
+            f"{self.location}: gave up after {MAX_CONFLICT_RETRIES} concurrent-write retries"
+        )
 
     def _refuse_over_cap(self, text: str) -> None:
         size, cap = len(text.encode("utf-8")), max_bytes()
         if size > cap:
-            raise CapError(f"{self.location}: this change would make the record {megabytes(size)} MB, over the "
-                           f"{megabytes(cap)} MB cap (${MAX_MB_ENV}): refused, nothing was written, and the record "
-                           "stays readable by everyone. Archive old history (long cutovers: audit archive segments) "
-                           f"or raise ${MAX_MB_ENV} for every captain")
+            raise CapError(
+                f"{self.location}: this change would make the record {megabytes(size)} MB, over the "
+                f"{megabytes(cap)} MB cap (${MAX_MB_ENV}): refused, nothing was written, and the record "
+                "stays readable by everyone. Archive old history (long cutovers: audit archive segments) "
+                f"or raise ${MAX_MB_ENV} for every captain"
+            )
         self.size = size
 
     def _accepted(self, problem: str) -> Change:
@@ -274,8 +322,13 @@ class StateStore(Replacing):
             raise TamperedError(
                 f"{self.location} fails verification ({problem}): refusing to write on top of it. "
                 "See `golive audit verify`; `golive restore` brings back the last good copy; "
-                "--accept-tampered REASON writes anyway and records that you did")
-        return Change("record", "accept-tampered", {"reason": self.accept_tampered.strip(), "problem": problem})
+                "--accept-tampered REASON writes anyway and records that you did"
+            )
+        return Change(
+            "record",
+            "accept-tampered",
+            {"reason": self.accept_tampered.strip(), "problem": problem},
+        )
 
 
 def _applied(state: State, change_id: str, since: datetime) -> list[AuditEntry]:

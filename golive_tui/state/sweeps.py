@@ -46,9 +46,14 @@ def sweep_root(leaves: dict[str, str]) -> str:
 
 def restated(item: ItemState) -> tuple[dict[str, Any], list[str]]:
     """(values, unset) of a vouched item's latest result in full: written before anything else changes the item."""
-    values: dict[str, Any] = {"probe": item.probe.model_dump() if item.probe else None, "at": item.at,
-                              "expires_at": item.expires_at}
-    return {k: v for k, v in values.items() if v is not None}, [k for k, v in values.items() if v is None]
+    values: dict[str, Any] = {
+        "probe": item.probe.model_dump() if item.probe else None,
+        "at": item.at,
+        "expires_at": item.expires_at,
+    }
+    return {k: v for k, v in values.items() if v is not None}, [
+        k for k, v in values.items() if v is None
+    ]
 
 
 def check_vouched(state: State, replay: State) -> str:

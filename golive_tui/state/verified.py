@@ -60,7 +60,11 @@ def remember(audit: LazyAudit, count: int, replay: State) -> None:
     if not audit.has_text or not 0 < count <= audit.stored:
         return
     replay_data: dict[str, Any] = replay.model_dump(mode="json", exclude={"audit"})
-    data = {"count": count, "digest": hashlib.sha256(audit.prefix_text(count).encode()).hexdigest(), "replay": replay_data}
+    data = {
+        "count": count,
+        "digest": hashlib.sha256(audit.prefix_text(count).encode()).hexdigest(),
+        "replay": replay_data,
+    }
     target = _file(audit)
     with contextlib.suppress(OSError):
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

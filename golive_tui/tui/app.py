@@ -46,9 +46,16 @@ class GoliveApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = keymap.bindings("app")
 
-    def __init__(self, session: Session | None = None, *, loader: Callable[[], Session] | None = None,
-                 preview: tuple[str | None, str | None] = (None, None), monochrome: bool = False,
-                 watch: float | None = None, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session | None = None,
+        *,
+        loader: Callable[[], Session] | None = None,
+        preview: tuple[str | None, str | None] = (None, None),
+        monochrome: bool = False,
+        watch: float | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         super().__init__()
         self.session: Session | None = session
         self.loader, self.preview = loader, preview
@@ -101,7 +108,9 @@ class GoliveApp(App[None]):
         """The first frame is on the terminal: load now (the loader's thread would hold the GIL while it is drawn)."""
         if self.session is None:
             self._load()
-        watch_terminal(self, self._leave)  # a terminal gone without a SIGHUP ends the cockpit as one would
+        watch_terminal(
+            self, self._leave
+        )  # a terminal gone without a SIGHUP ends the cockpit as one would
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
@@ -150,7 +159,9 @@ class GoliveApp(App[None]):
         self._warm_up()
         from .captains import watch_captains
 
-        self.captains_watch = watch_captains(self, self.cockpit)  # who else has the record open; a captain whose words were replaced is told
+        self.captains_watch = watch_captains(
+            self, self.cockpit
+        )  # who else has the record open; a captain whose words were replaced is told
         if self.watch_seconds:
             self.prober.start_watch(self.watch_seconds)
 
@@ -178,17 +189,27 @@ class GoliveApp(App[None]):
         try:
             changed = await asyncio.to_thread(self.cockpit.reload)
         except GoliveError as exc:
-            self.notify(f"state file unreadable, showing the last good view: {exc}", severity="error", timeout=8)
+            self.notify(
+                f"state file unreadable, showing the last good view: {exc}",
+                severity="error",
+                timeout=8,
+            )
             return
         if changed:
             self.cockpit.changed()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded:
-            if self.session is None and isinstance(self.screen, PreviewScreen) and self._typed_ahead.hold(event):
+            if (
+                self.session is None
+                and isinstance(self.screen, PreviewScreen)
+                and self._typed_ahead.hold(event)
+            ):
                 event.stop()  # typed ahead on the preview: the cockpit gets it once installed
                 return
-            if self.cockpit is not None:  # the sweep summary stays until the next key, whichever screen gets it
+            if (
+                self.cockpit is not None
+            ):  # the sweep summary stays until the next key, whichever screen gets it
                 self.cockpit.key_pressed()
         await super().on_event(event)
 
@@ -200,7 +221,9 @@ class GoliveApp(App[None]):
     # --- palette -----------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # One Quit: ours (it asks first while a sweep runs); Textual's would not.
-        yield from (command for command in super().get_system_commands(screen) if command.title != "Quit")
+        yield from (
+            command for command in super().get_system_commands(screen) if command.title != "Quit"
+        )
 
     # --- actions (keymap.REGISTRY, scope "app") --------------------------------------------------
     def action_probe_all(self) -> None:
@@ -240,14 +263,18 @@ class GoliveApp(App[None]):
             if yes:
                 await self._leave(cancelled=True)
 
-        modal = ConfirmModal(f"A sweep is running ({cockpit.progress()}). Quit now and cancel it?", "Quit")
+        modal = ConfirmModal(
+            f"A sweep is running ({cockpit.progress()}). Quit now and cancel it?", "Quit"
+        )
         modal.quitting = True
         self.push_screen(modal, answer)
 
     async def _leave(self, *, cancelled: bool = False) -> None:
         if self.cockpit is not None:
             if cancelled:
-                self.quit_note = f"golive: sweep cancelled ({self.cockpit.progress()}); results so far are saved"
+                self.quit_note = (
+                    f"golive: sweep cancelled ({self.cockpit.progress()}); results so far are saved"
+                )
                 self.notify("cancelling the sweep and quitting…", timeout=2)
             self.cockpit.cancel()
             await self.cockpit.drain()  # what already arrived is saved
@@ -291,15 +318,28 @@ class GoliveApp(App[None]):
         self.push_screen(ItemScreen(item, order))
 
 
-def run_cockpit(*, checklist: str | None, profile: str | None, overrides: tuple[str, ...] = (), state: str | None,
-                read_only: bool = False, monochrome: bool = False, watch: float | None = None) -> tuple[int, str]:
+def run_cockpit(
+    *,
+    checklist: str | None,
+    profile: str | None,
+    overrides: tuple[str, ...] = (),
+    state: str | None,
+    read_only: bool = False,
+    monochrome: bool = False,
+    watch: float | None = None,
+) -> tuple[int, str]:
     """Run the cockpit as `golive` does; (exit code, message for stderr) once the terminal is back."""
 
     def load() -> Session:
         from ..session import open_session
 
-        return open_session(checklist=checklist, profile=profile, overrides=overrides, state=state,
-                            read_only=read_only)
+        return open_session(
+            checklist=checklist,
+            profile=profile,
+            overrides=overrides,
+            state=state,
+            read_only=read_only,
+        )
 
     app = GoliveApp(loader=load, preview=(checklist, state), monochrome=monochrome, watch=watch)
     app.run()
@@ -310,14 +350,29 @@ def run_cockpit(*, checklist: str | None, profile: str | None, overrides: tuple[
     return app.return_code or 0, app.quit_note
 
 
-def make_app(checklist: Checklist, profile: Profile, store: Store, *, read_only: bool = False,
-             monochrome: bool = False, clock: Callable[[], datetime] | None = None, by: str | None = None,
-             watch: float | None = None, operator: Operator | None = None) -> GoliveApp:
+def make_app(
+    checklist: Checklist,
+    profile: Profile,
+    store: Store,
+    *,
+    read_only: bool = False,
+    monochrome: bool = False,
+    clock: Callable[[], datetime] | None = None,
+    by: str | None = None,
+    watch: float | None = None,
+    operator: Operator | None = None,
+) -> GoliveApp:
     """The app factory used by the tests: a session over the given checklist, profile and store
     (`operator`: whose session it is, for records and images that must not name the test machine)."""
     from ..actor import Actor
     from ..session import Session
 
     clock = clock or (lambda: datetime.now(UTC))
-    session = Session(checklist, profile, store, Actor.current(by, clock=clock, operator=operator), read_only=read_only)
+    session = Session(
+        checklist,
+        profile,
+        store,
+        Actor.current(by, clock=clock, operator=operator),
+        read_only=read_only,
+    )
     return GoliveApp(session, monochrome=monochrome, clock=clock, watch=watch)

@@ -57,32 +57,57 @@ class Approving:
         def change(value: tuple[str, str, str, bool]) -> Callable[[], Any]:
             role, name, evidence, sign = value
             # A name that is not the operator's own is the approver's principal: a proxy (or their signature).
-            return lambda: actions.approve(self.session.store, checklist, role, name=name, actor=actor,
-                                           principal=None if is_own(name, actor.operator) else name,
-                                           evidence=evidence or None, sign_key=key if sign else None,
-                                           trust=self.session.trust)
+            return lambda: actions.approve(
+                self.session.store,
+                checklist,
+                role,
+                name=name,
+                actor=actor,
+                principal=None if is_own(name, actor.operator) else name,
+                evidence=evidence or None,
+                sign_key=key if sign else None,
+                trust=self.session.trust,
+            )
 
-        self.app.push_screen(ApproveModal(
-            roles, decision.signature, actor.operator.user, role_id, operator=str(actor.operator),
-            own=lambda name: is_own(name, actor.operator), agent_key=agent[0] if agent else "",
-            check=self.recorder.checked(change, lambda v: f"approved as {v[0]}")))
+        self.app.push_screen(
+            ApproveModal(
+                roles,
+                decision.signature,
+                actor.operator.user,
+                role_id,
+                operator=str(actor.operator),
+                own=lambda name: is_own(name, actor.operator),
+                agent_key=agent[0] if agent else "",
+                check=self.recorder.checked(change, lambda v: f"approved as {v[0]}"),
+            )
+        )
 
     def revoke(self, role_id: str = "") -> None:
         if not self.recorder.writable():
             return
         state, checklist = self.session.state, self.session.checklist
-        recorded = [(r.id, r.role) for r in checklist.approval
-                    if r.id in state.approvals and state.approvals[r.id].revoked_at is None]
+        recorded = [
+            (r.id, r.role)
+            for r in checklist.approval
+            if r.id in state.approvals and state.approvals[r.id].revoked_at is None
+        ]
         if not recorded:
             self.app.notify("no approval to revoke", timeout=3)
             return
 
         def change(value: tuple[str, str]) -> Callable[[], Any]:
             role, reason = value
-            return lambda: actions.revoke(self.session.store, checklist, role, reason=reason, actor=self.session.actor)
+            return lambda: actions.revoke(
+                self.session.store, checklist, role, reason=reason, actor=self.session.actor
+            )
 
-        self.app.push_screen(RevokeModal(recorded, role_id,
-                                         self.recorder.checked(change, lambda v: f"approval {v[0]} revoked")))
+        self.app.push_screen(
+            RevokeModal(
+                recorded,
+                role_id,
+                self.recorder.checked(change, lambda v: f"approval {v[0]} revoked"),
+            )
+        )
 
     def go_live(self) -> None:
         """Record the go-live moment; on NO-GO ask for a forced one, which a second operator confirms."""
@@ -91,21 +116,44 @@ class Approving:
         meta, actor = self.session.state.meta, self.session.actor
         store, checklist, trust = self.session.store, self.session.checklist, self.session.trust
         if meta.golive_at is not None:
-            self.app.notify(f"go-live already recorded at {meta.golive_at:%Y-%m-%d %H:%M} UTC", timeout=4)
+            self.app.notify(
+                f"go-live already recorded at {meta.golive_at:%Y-%m-%d %H:%M} UTC", timeout=4
+            )
             return
         request = meta.force_request
         if request is not None:
-            question = (f"A forced go-live was asked for by {safe_line(request.by)} at {request.at:%H:%M} UTC: "
-                        f"{safe_line(request.reason)}. Confirm it as {actor.operator}? The go-live moment is recorded now.")
-            self.app.push_screen(ConfirmModal(question, "Confirm go-live", danger=True, check=self.recorder.checked(
-                lambda _: lambda: actions.confirm_forced_go_live(store, checklist, actor=actor, trust=trust),
-                "forced go-live confirmed: LIVE")))
+            question = (
+                f"A forced go-live was asked for by {safe_line(request.by)} at {request.at:%H:%M} UTC: "
+                f"{safe_line(request.reason)}. Confirm it as {actor.operator}? The go-live moment is recorded now."
+            )
+            self.app.push_screen(
+                ConfirmModal(
+                    question,
+                    "Confirm go-live",
+                    danger=True,
+                    check=self.recorder.checked(
+                        lambda _: (
+                            lambda: actions.confirm_forced_go_live(
+                                store, checklist, actor=actor, trust=trust
+                            )
+                        ),
+                        "forced go-live confirmed: LIVE",
+                    ),
+                )
+            )
             return
         decision = self.cockpit.decision()
 
         def change(reason: str) -> Callable[[], Any]:
-            return lambda: actions.go_live(store, checklist, force_reason=reason, actor=actor, trust=trust)
+            return lambda: actions.go_live(
+                store, checklist, force_reason=reason, actor=actor, trust=trust
+            )
 
-        said = "go-live recorded" if decision.go else \
-            "forced go-live requested: a second operator confirms it (L on the sign-off screen)"
-        self.app.push_screen(GoLiveModal(decision.go, decision.reasons, self.recorder.checked(change, said)))
+        said = (
+            "go-live recorded"
+            if decision.go
+            else "forced go-live requested: a second operator confirms it (L on the sign-off screen)"
+        )
+        self.app.push_screen(
+            GoLiveModal(decision.go, decision.reasons, self.recorder.checked(change, said))
+        )

@@ -47,7 +47,11 @@ class CaptainsWatch:
         except Exception as exc:  # noqa: BLE001 - presence is a courtesy: a failing area never stops the cockpit
             if not self.failed:
                 self.failed = True
-                self.app.notify(f"cannot tell who else has the record open: {exc}", severity="warning", timeout=6)
+                self.app.notify(
+                    f"cannot tell who else has the record open: {exc}",
+                    severity="warning",
+                    timeout=6,
+                )
             return
         people = captains(others, session.actor.operator)
         label = f"{len(people) + 1} captains: {', '.join(people)}" if people else ""
@@ -64,7 +68,12 @@ class CaptainsWatch:
         if head == self.seen_seq:
             return
         for replaced in replaced_since(state, self.session.actor.operator, self.seen_seq):
-            self.app.notify(replaced.message(), title="replaced by another captain", severity="warning", timeout=12)
+            self.app.notify(
+                replaced.message(),
+                title="replaced by another captain",
+                severity="warning",
+                timeout=12,
+            )
         self.seen_seq = head
 
     def _leave(self) -> None:

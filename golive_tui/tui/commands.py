@@ -21,7 +21,11 @@ class GoliveCommands(Provider):
         read_only = bool(getattr(self.app, "read_only", False))
         scopes = getattr(self.screen, "scopes", ("app",))
         for action, on_screen in keymap.palette(scopes, read_only=read_only):
-            where = "on the selected item" if on_screen and action.scope in ("record", "main", "item") else action.help
+            where = (
+                "on the selected item"
+                if on_screen and action.scope in ("record", "main", "item")
+                else action.help
+            )
             yield action.title, partial(self._run, action.action, on_screen), where
 
     async def discover(self) -> Hits:

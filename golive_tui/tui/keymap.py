@@ -20,12 +20,28 @@ from textual.binding import BindingType
 from .action import Action, Scope
 from .action_registry import REGISTRY
 
-__all__ = ["REGISTRY", "SCOPES_OF_SCREEN", "Action", "Scope", "actions", "bindings", "help_lines", "palette",
-           "shown_keys", "write_keys", "writes"]
+__all__ = [
+    "REGISTRY",
+    "SCOPES_OF_SCREEN",
+    "Action",
+    "Scope",
+    "actions",
+    "bindings",
+    "help_lines",
+    "palette",
+    "shown_keys",
+    "write_keys",
+    "writes",
+]
 
 SCOPES_OF_SCREEN: dict[Scope, tuple[Scope, ...]] = {
-    "page": ("page",), "main": ("record", "main"), "item": ("item", "record"), "signoff": ("signoff",),
-    "performance": ("performance",), "audit": ("audit",), "help": ("help",),
+    "page": ("page",),
+    "main": ("record", "main"),
+    "item": ("item", "record"),
+    "signoff": ("signoff",),
+    "performance": ("performance",),
+    "audit": ("audit",),
+    "help": ("help",),
 }
 """The registry scopes whose bindings a screen's class declares, in footer order (the `page` ones come
 from its base class)."""
@@ -50,7 +66,13 @@ def writes(name: str, scopes: Iterable[Scope]) -> bool:
 
 def write_keys(scopes: Iterable[Scope]) -> frozenset[str]:
     """Keys whose action writes, where these scopes apply (a read-only session says why it ignores them)."""
-    return frozenset(key.strip() for a in actions(*scopes) if a.writes for key in a.keys.split(",") if key.strip())
+    return frozenset(
+        key.strip()
+        for a in actions(*scopes)
+        if a.writes
+        for key in a.keys.split(",")
+        if key.strip()
+    )
 
 
 def palette(screen_scopes: Iterable[Scope], *, read_only: bool) -> Iterator[tuple[Action, bool]]:
@@ -63,8 +85,18 @@ def palette(screen_scopes: Iterable[Scope], *, read_only: bool) -> Iterator[tupl
             yield action, True
 
 
-KEY_NAMES = {"question_mark": "?", "colon": ":", "slash": "/", "left_square_bracket": "[",
-             "right_square_bracket": "]", "escape": "esc", "f1": "F1", "f2": "F2", "f3": "F3", "f4": "F4"}
+KEY_NAMES = {
+    "question_mark": "?",
+    "colon": ":",
+    "slash": "/",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "escape": "esc",
+    "f1": "F1",
+    "f2": "F2",
+    "f3": "F3",
+    "f4": "F4",
+}
 
 
 def shown_keys(keys: str) -> str:
@@ -73,5 +105,10 @@ def shown_keys(keys: str) -> str:
 
 def help_lines(registry: Iterable[Action] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
     """(heading, [(keys, what it does)]) for the help screen, one line per action with a key and a group."""
-    chosen = [a for a in (REGISTRY if registry is None else registry) if a.keys and a.group and a.help]
-    return [(group, [(shown_keys(a.keys), a.help) for a in chosen if a.group == group]) for group in HELP_GROUPS]
+    chosen = [
+        a for a in (REGISTRY if registry is None else registry) if a.keys and a.group and a.help
+    ]
+    return [
+        (group, [(shown_keys(a.keys), a.help) for a in chosen if a.group == group])
+        for group in HELP_GROUPS
+    ]

@@ -64,7 +64,9 @@ class PreviewScreen(Screen[None]):
         pane = self.query_one("#items", Pane)
         tones = pane.tones
         if frame.error:
-            self.query_one("#section-bar", Static).update(Text(f" ▸ {frame.error}", style=tones["bad"]))
+            self.query_one("#section-bar", Static).update(
+                Text(f" ▸ {frame.error}", style=tones["bad"])
+            )
         title_width = max(12, self.size.width - 4 - (10 + 11 + 12 + 6))
         widths = (title_width, 8, 9, 10, 4)
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -76,5 +78,8 @@ class PreviewScreen(Screen[None]):
             text.append(f" {shorten(row.title, widths[0]):<{widths[0]}} ")
             text.append(f" {shorten(row.owner, widths[1]):<{widths[1]}} ")
             text.append(f" {str(status):<{widths[2]}} ", style=tones[status.tone])
-            text.append(f" {str(probe) if probe else '':<{widths[3]}} ", style=tones[probe.tone] if probe else "")
+            text.append(
+                f" {str(probe) if probe else '':<{widths[3]}} ",
+                style=tones[probe.tone] if probe else "",
+            )
         pane.update(text)

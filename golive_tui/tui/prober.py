@@ -39,7 +39,9 @@ class Prober:
         if not self._allowed():
             return
         if self.cockpit.sweeping:
-            self.app.notify(f"a sweep is running ({self.cockpit.progress()}); esc cancels it", timeout=3)
+            self.app.notify(
+                f"a sweep is running ({self.cockpit.progress()}); esc cancels it", timeout=3
+            )
             return
         runnable = self.cockpit.start_sweep(items)
         if runnable:
@@ -63,14 +65,22 @@ class Prober:
             if yes:
                 self._start([item], confirmed=True, sweep=None)
 
-        self.app.push_screen(ConfirmModal(
-            f"{safe_line(item.title)}: this sends a real event that pages a human (on-call). Send it now?",
-            "Send the page", danger=True), answer)
+        self.app.push_screen(
+            ConfirmModal(
+                f"{safe_line(item.title)}: this sends a real event that pages a human (on-call). Send it now?",
+                "Send the page",
+                danger=True,
+            ),
+            answer,
+        )
 
     def _start(self, items: list[Item], *, confirmed: bool, sweep: Sweep | None) -> None:
         self.cockpit.started(items)
-        self.app.run_worker(self.cockpit.probe(items, confirmed=confirmed, sweep=sweep), group="probes",
-                            exit_on_error=False)
+        self.app.run_worker(
+            self.cockpit.probe(items, confirmed=confirmed, sweep=sweep),
+            group="probes",
+            exit_on_error=False,
+        )
 
     # --- watch mode ------------------------------------------------------------------------
     def start_watch(self, seconds: float) -> None:
@@ -79,8 +89,10 @@ class Prober:
         self.stop_watch()
         self._watch_timer = self.app.set_interval(seconds, self._watch_tick)
         self.cockpit.set_watch(seconds)
-        self.app.notify(f"watch: a sweep every {duration(seconds)}; ▼ marks what got worse since the one before",
-                        timeout=4)
+        self.app.notify(
+            f"watch: a sweep every {duration(seconds)}; ▼ marks what got worse since the one before",
+            timeout=4,
+        )
         self._watch_tick()
 
     def stop_watch(self) -> None:

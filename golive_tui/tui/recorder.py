@@ -73,8 +73,11 @@ class Recorder:
         if self.writable():
             self.app.run_worker(job(), group="write")
 
-    def checked(self, make: Callable[[Any], Callable[[], Any]],
-                success: Callable[[Any], str] | str | None = None) -> Callable[[Any], Awaitable[str | None]]:
+    def checked(
+        self,
+        make: Callable[[Any], Callable[[], Any]],
+        success: Callable[[Any], str] | str | None = None,
+    ) -> Callable[[Any], Awaitable[str | None]]:
         """A dialog's `check`: the change built from the dialog's value, run, its error returned."""
 
         async def check(value: Any) -> str | None:
@@ -91,49 +94,80 @@ class Recorder:
         self.app.push_screen(ConfirmModal(question, ok), answer)
 
     # --- status ------------------------------------------------------------------------------
-    def mark(self, item: Item, status: str, *, override: str | None = None, reason: str | None = None) -> None:
+    def mark(
+        self, item: Item, status: str, *, override: str | None = None, reason: str | None = None
+    ) -> None:
         """Attest an item, asking first whatever the guard rails need (reason, override, stale approvals)."""
         if not self.writable():
             return
         state, checklist, now = self.session.state, self.session.checklist, self.cockpit.now()
         waived = outcome(item, state.item(item.key), now).state == "waived"
         try:
-            change = actions.mark_change(item, status, self.actor, state=state, override=override, note=reason)
+            change = actions.mark_change(
+                item, status, self.actor, state=state, override=override, note=reason
+            )
         except actions.NeedsOverride as exc:
-            self.app.push_screen(ReasonModal(
-                f"{safe_line(item.title)}: the last probe says {exc.verdict} ({shorten(safe_line(exc.summary), 120)}). "
-                f"Marking it {status} is an override, recorded and shown as one. Why is it {status} anyway?",
-                "Override"), lambda why: self.mark(item, status, override=why, reason=reason) if why else None)
+            self.app.push_screen(
+                ReasonModal(
+                    f"{safe_line(item.title)}: the last probe says {exc.verdict} ({shorten(safe_line(exc.summary), 120)}). "
+                    f"Marking it {status} is an override, recorded and shown as one. Why is it {status} anyway?",
+                    "Override",
+                ),
+                lambda why: self.mark(item, status, override=why, reason=reason) if why else None,
+            )
             return
         except actions.NeedsReason:
-            self.app.push_screen(ReasonModal(
-                f"{safe_line(item.title)} is P1: marking it n/a needs the reason it does not apply.", "Mark n/a"),
-                lambda why: self.mark(item, status, override=override, reason=why) if why else None)
+            self.app.push_screen(
+                ReasonModal(
+                    f"{safe_line(item.title)} is P1: marking it n/a needs the reason it does not apply.",
+                    "Mark n/a",
+                ),
+                lambda why: self.mark(item, status, override=override, reason=why) if why else None,
+            )
             return
         except GoliveError as exc:
             self.app.notify(safe_line(exc), severity="error", timeout=8)
             return
-        changes = ([Change(f"item:{item.key}", "unwaive", {}, ["waiver"])] if waived else []) + [change]
+        changes = ([Change(f"item:{item.key}", "unwaive", {}, ["waiver"])] if waived else []) + [
+            change
+        ]
         stale = actions.invalidated_approvals(checklist, state, changes)
         questions = []
         waiver = state.item(item.key).waiver
         if waived and waiver is not None:
-            questions.append(f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} "
-                             f"({shorten(safe_line(waiver.reason), 60)}): lift the waiver and mark it {status}?")
+            questions.append(
+                f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} "
+                f"({shorten(safe_line(waiver.reason), 60)}): lift the waiver and mark it {status}?"
+            )
         if stale:
-            questions.append(f"This invalidates {len(stale)} approval{'s' if len(stale) > 1 else ''}: {', '.join(stale)}.")
+            questions.append(
+                f"This invalidates {len(stale)} approval{'s' if len(stale) > 1 else ''}: {', '.join(stale)}."
+            )
 
         def write() -> None:
             def both() -> None:
                 if waived:
                     actions.unwaive(self.session.store, item, actor=self.actor)
-                actions.mark(self.session.store, item, status, actor=self.actor, override=override, reason=reason)
+                actions.mark(
+                    self.session.store,
+                    item,
+                    status,
+                    actor=self.actor,
+                    override=override,
+                    reason=reason,
+                )
 
-            self.save(both, f"{'override recorded: ' if override else ''}{shorten(item.title, 40)} marked {status}"
-                      if override or stale or waived else None)
+            self.save(
+                both,
+                f"{'override recorded: ' if override else ''}{shorten(item.title, 40)} marked {status}"
+                if override or stale or waived
+                else None,
+            )
 
         if questions:
-            self.confirm_then(" ".join(questions), "Lift and mark" if waived else f"Mark {status}", write)
+            self.confirm_then(
+                " ".join(questions), "Lift and mark" if waived else f"Mark {status}", write
+            )
         else:
             write()
 
@@ -157,20 +191,36 @@ class Recorder:
             def annotate() -> None:
                 try:
                     # Only what the user changed is written, so a concurrent edit of the other field survives.
-                    actions.annotate(self.session.store, item, actor=self.actor, seen=dict(seen),
-                                     note=note if note != seen["note"] else None,
-                                     evidence=evidence if evidence != seen["evidence"] else None)
+                    actions.annotate(
+                        self.session.store,
+                        item,
+                        actor=self.actor,
+                        seen=dict(seen),
+                        note=note if note != seen["note"] else None,
+                        evidence=evidence if evidence != seen["evidence"] else None,
+                    )
                 except ConflictError as exc:
                     theirs = self.session.store.read().item(item.key)
-                    seen.update(note=theirs.note, evidence=theirs.evidence)  # a second save replaces theirs, knowingly
-                    parts = [f"{name}: theirs {safe_line(shorten(t, 60))!r}, yours {safe_line(shorten(m, 60))!r}"
-                             for _, name, t, m in exc.conflicts]
-                    raise GoliveError("another captain changed this since you opened it — " + "; ".join(parts)
-                                      + ". Enter saves yours over theirs; esc keeps theirs.") from None
+                    seen.update(
+                        note=theirs.note, evidence=theirs.evidence
+                    )  # a second save replaces theirs, knowingly
+                    parts = [
+                        f"{name}: theirs {safe_line(shorten(t, 60))!r}, yours {safe_line(shorten(m, 60))!r}"
+                        for _, name, t, m in exc.conflicts
+                    ]
+                    raise GoliveError(
+                        "another captain changed this since you opened it — "
+                        + "; ".join(parts)
+                        + ". Enter saves yours over theirs; esc keeps theirs."
+                    ) from None
 
             return annotate
 
-        self.app.push_screen(NoteModal(item.title, seen["note"], seen["evidence"], self.checked(change, "note saved")))
+        self.app.push_screen(
+            NoteModal(
+                item.title, seen["note"], seen["evidence"], self.checked(change, "note saved")
+            )
+        )
 
     def waive(self, item: Item) -> None:
         if not self.writable():
@@ -178,17 +228,30 @@ class Recorder:
         state, now = self.session.state, self.cockpit.now()
         waiver = state.item(item.key).waiver
         if waiver is not None and waiver.until > now:
-            self.confirm_then(f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} by {safe_line(waiver.by)} "
-                              f"({shorten(safe_line(waiver.reason), 60)}). Lift the waiver?", "Lift waiver",
-                              lambda: self.save(lambda: actions.unwaive(self.session.store, item, actor=self.actor),
-                                                "waiver lifted"))
+            self.confirm_then(
+                f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} by {safe_line(waiver.by)} "
+                f"({shorten(safe_line(waiver.reason), 60)}). Lift the waiver?",
+                "Lift waiver",
+                lambda: self.save(
+                    lambda: actions.unwaive(self.session.store, item, actor=self.actor),
+                    "waiver lifted",
+                ),
+            )
             return
 
         def change(value: tuple[str, datetime]) -> Callable[[], Any]:
             reason, until = value
-            return lambda: actions.waive(self.session.store, item, reason=reason, until=until, actor=self.actor)
+            return lambda: actions.waive(
+                self.session.store, item, reason=reason, until=until, actor=self.actor
+            )
 
-        self.app.push_screen(WaiveModal(item.title, now, self.checked(change, lambda v: f"waived until {v[1]:%Y-%m-%d %H:%M} UTC")))
+        self.app.push_screen(
+            WaiveModal(
+                item.title,
+                now,
+                self.checked(change, lambda v: f"waived until {v[1]:%Y-%m-%d %H:%M} UTC"),
+            )
+        )
 
     # --- reports -----------------------------------------------------------------------------
     def export(self, fmt: str = "html") -> None:
@@ -203,13 +266,19 @@ class Recorder:
 
         async def write(value: tuple[str, str]) -> str | None:
             chosen, typed = value
-            path = Path(typed).expanduser().resolve()  # said in full: the cockpit's working directory is not on screen
+            path = (
+                Path(typed).expanduser().resolve()
+            )  # said in full: the cockpit's working directory is not on screen
 
             def render_and_write() -> None:
                 from ..report import render
 
-                text = render(chosen, session.checklist, session.state, session.profile, self.cockpit.now())
-                Path(path).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+                text = render(
+                    chosen, session.checklist, session.state, session.profile, self.cockpit.now()
+                )
+                Path(path).write_text(
+                    text if text.endswith("\n") else text + "\n", encoding="utf-8"
+                )
 
             try:
                 await asyncio.to_thread(render_and_write)

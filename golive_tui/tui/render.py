@@ -61,10 +61,12 @@ def target_form(label: str, width: int) -> str:
     parts = label.split(" ")
     name, rest = parts[0], parts[1:]
     region = " ".join(p for p in rest if not p.startswith(("ctx:", "ns:")))
-    cuts = [name[:n - 1] + "…" for n in CUT if len(name) > n]  # by characters: a word-aware cut moves
-    long_cut = [f"{name[:CUT[0] - 1]}… {region}".strip()] if len(name) > CUT[0] else []
+    cuts = [
+        name[: n - 1] + "…" for n in CUT if len(name) > n
+    ]  # by characters: a word-aware cut moves
+    long_cut = [f"{name[: CUT[0] - 1]}… {region}".strip()] if len(name) > CUT[0] else []
     forms = [label, f"{name} {region}".strip(), *long_cut, name, *cuts]
-    return next((form for form in forms if len(form) <= width), name[:max(1, width - 1)] + "…")
+    return next((form for form in forms if len(form) <= width), name[: max(1, width - 1)] + "…")
 
 
 def term_text(name: str | None, tones: Tones, *, short: bool = False) -> Text:
@@ -79,8 +81,15 @@ def term_text(name: str | None, tones: Tones, *, short: bool = False) -> Text:
 # --- header --------------------------------------------------------------------------------
 def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
     """(text, tone, priority) after the badge, in display order; a higher priority number goes first."""
-    parts = [(f"{view.finished}/{view.total}" + (f" ✗{view.failed}" if view.failed else "")
-              + (f" ⚠{view.errors}" if view.errors else ""), "strong", 0)]
+    parts = [
+        (
+            f"{view.finished}/{view.total}"
+            + (f" ✗{view.failed}" if view.failed else "")
+            + (f" ⚠{view.errors}" if view.errors else ""),
+            "strong",
+            0,
+        )
+    ]
     if view.roles:
         parts.append((f"{'appr' if short else 'approvals'} {view.approved}/{view.roles}", "", 0))
     if view.read_only:
@@ -101,12 +110,20 @@ def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
 def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
     """Badge, progress with ✗ and ⚠, approvals, LIVE and the next task, target — what fits in `width`."""
     room = width - 2  # the widget's padding
-    badge_tone = "badge-alarm" if view.badge == "TAMPERED" else "badge-go" if view.go else "badge-nogo"
-    badge = f" {view.badge}: {shorten(view.problem, max(12, room // 2 - 12))} " if view.problem else f" {view.badge} "
+    badge_tone = (
+        "badge-alarm" if view.badge == "TAMPERED" else "badge-go" if view.go else "badge-nogo"
+    )
+    badge = (
+        f" {view.badge}: {shorten(view.problem, max(12, room // 2 - 12))} "
+        if view.problem
+        else f" {view.badge} "
+    )
     task = ""
     if view.next_task:
         task = f"{'OVERDUE' if view.overdue else 'next'}: {{}} {view.next_due}"
-    minimum_target = 0 if task else 8  # after go-live the clock and the next task come before the target
+    minimum_target = (
+        0 if task else 8
+    )  # after go-live the clock and the next task come before the target
 
     def used(chosen: list[tuple[str, str, int]], sep: str) -> int:
         return len(badge) + sum(len(sep) + len(text) for text, _, _ in chosen)
@@ -122,7 +139,9 @@ def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
     if task:
         left = room - used(parts, sep) - len(sep) - len(task.format(""))
         if left >= 6:
-            parts.append((task.format(shorten(view.next_task, left)), "bad" if view.overdue else "", 1))
+            parts.append(
+                (task.format(shorten(view.next_task, left)), "bad" if view.overdue else "", 1)
+            )
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(badge, style=tones[badge_tone])
     for body, tone, _ in parts:
@@ -143,14 +162,19 @@ def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
 # --- the item table -------------------------------------------------------------------------
 def spinner_cell(spin: int | None, tones: Tones) -> Text:
     """The verdict cell of a running row; `spin` None draws a static `… running` (monochrome)."""
-    return Text(("… " if spin is None else SPINNER[spin % len(SPINNER)] + " ") + "running", style=tones["dim"])
+    return Text(
+        ("… " if spin is None else SPINNER[spin % len(SPINNER)] + " ") + "running",
+        style=tones["dim"],
+    )
 
 
 def row_cells(row: RowView, now: datetime, tones: Tones, spin: int | None) -> list[Text]:
     """Title, owner, status, verdict, age; `spin` None draws a static `… running` (monochrome)."""
     status = term_text(row.outcome, tones)
     if row.overridden:
-        status.append("!", style=tones["warn"])  # a person overrode a failing probe: the item says why
+        status.append(
+            "!", style=tones["warn"]
+        )  # a person overrode a failing probe: the item says why
     if row.expired:
         status.append("*")  # expired attestation or waiver: the detail says which
     if row.running:
@@ -160,10 +184,20 @@ def row_cells(row: RowView, now: datetime, tones: Tones, spin: int | None) -> li
     else:
         verdict = term_text(row.verdict, tones, short=True)
         if row.change:
-            verdict = Text.assemble((row.change, tones["bad" if row.change == "▼" else "ok" if row.change == "▲" else "warn"]),
-                                    verdict)
-    return [Text(row.title, no_wrap=True, overflow="ellipsis"), Text(row.owner, no_wrap=True, overflow="ellipsis"),
-            status, verdict, Text(age(row.checked_at, now))]
+            verdict = Text.assemble(
+                (
+                    row.change,
+                    tones["bad" if row.change == "▼" else "ok" if row.change == "▲" else "warn"],
+                ),
+                verdict,
+            )
+    return [
+        Text(row.title, no_wrap=True, overflow="ellipsis"),
+        Text(row.owner, no_wrap=True, overflow="ellipsis"),
+        status,
+        verdict,
+        Text(age(row.checked_at, now)),
+    ]
 
 
 # --- one item -----------------------------------------------------------------------------
@@ -183,12 +217,17 @@ def _probe_line(view: ItemView, tones: Tones, *, timing: bool = True) -> Text:
     if view.running:
         return Text("Probe: running… (esc cancels)")
     if view.held:
-        return Text("Probe: pages a human — not run by R; p runs it after you confirm", style=tones["warn"])
+        return Text(
+            "Probe: pages a human — not run by R; p runs it after you confirm", style=tones["warn"]
+        )
     if view.verdict:
         line = Text("Probe: ")
         line.append_text(term_text(view.verdict, tones))
         if view.change:
-            line.append(f" (was {view.change.before})", style=tones["bad" if view.change.regression else "dim"])
+            line.append(
+                f" (was {view.change.before})",
+                style=tones["bad" if view.change.regression else "dim"],
+            )
         line.append(f" — {view.summary}")
         if view.checked_at:
             took = f", {view.duration_ms:.0f} ms" if timing else ""
@@ -203,7 +242,9 @@ def detail_text(view: ItemView, tones: Tones) -> Text:
     """The main screen's short pane: what, status, verdict, note — Enter shows everything."""
     text = Text()
     text.append(view.title, style=tones["strong"])
-    text.append(f"  {view.key}  [{view.priority}]  owner: {view.owner or '—'}\n", style=tones["dim"])
+    text.append(
+        f"  {view.key}  [{view.priority}]  owner: {view.owner or '—'}\n", style=tones["dim"]
+    )
     text.append_text(_status_line(view, tones))
     text.append("\n")
     text.append_text(_probe_line(view, tones, timing=False))
@@ -227,7 +268,9 @@ def item_text(view: ItemView, tones: Tones) -> Text:
     """The item screen: everything, evidence in full, every field and link."""
     text = Text()
     text.append(view.title, style=tones["strong"])
-    text.append(f"\n{view.key}  [{view.priority}]  owner: {view.owner or '—'}\n", style=tones["dim"])
+    text.append(
+        f"\n{view.key}  [{view.priority}]  owner: {view.owner or '—'}\n", style=tones["dim"]
+    )
     if view.description:
         text.append(view.description.strip() + "\n")
     text.append("\n")
@@ -237,7 +280,9 @@ def item_text(view: ItemView, tones: Tones) -> Text:
         what = "Probe verdict counts until" if view.by_probe else "Attestation valid until"
         text.append(f"{what} {when(view.expires_at)}\n")
     if view.metric:
-        text.append(f"Metric: {view.metric}" + (f"; measured {view.value}" if view.value else "") + "\n")
+        text.append(
+            f"Metric: {view.metric}" + (f"; measured {view.value}" if view.value else "") + "\n"
+        )
     text.append_text(_probe_line(view, tones))
     text.append("\n")
     if view.probe_output:

@@ -27,16 +27,32 @@ def request_review(approving: Approving, role_id: str = "") -> None:
         role, path = value
 
         def write() -> Any:
-            written = actions.write_request(session.store, session.checklist, role, Path(path).expanduser(),
-                                            target=session.profile.target.name, actor=session.actor, trust=session.trust)
-            app.call_from_thread(app.copy_to_clipboard, written.text)  # paste it in the chat as it is
+            written = actions.write_request(
+                session.store,
+                session.checklist,
+                role,
+                Path(path).expanduser(),
+                target=session.profile.target.name,
+                actor=session.actor,
+                trust=session.trust,
+            )
+            app.call_from_thread(
+                app.copy_to_clipboard, written.text
+            )  # paste it in the chat as it is
             _tell_team(session, written.request)
             return written
 
         return write
 
-    said = lambda v: f"review request written to {v[1]} and copied: the approver signs it and sends back {Path(v[1]).name}.sig"  # noqa: E731
-    app.push_screen(RequestModal(_roles(approving), role_id, approving.recorder.checked(change, said)))
+    def said(v: tuple[str, str]) -> str:
+        return (
+            f"review request written to {v[1]} and copied: the approver signs it and sends back "
+            f"{Path(v[1]).name}.sig"
+        )
+
+    app.push_screen(
+        RequestModal(_roles(approving), role_id, approving.recorder.checked(change, said))
+    )
 
 
 def import_signature(approving: Approving, role_id: str = "") -> None:
@@ -55,15 +71,33 @@ def import_signature(approving: Approving, role_id: str = "") -> None:
             try:
                 text = request.read_text()
             except (OSError, UnicodeDecodeError) as exc:
-                raise GoliveError(f"{request}: cannot read the review request: {getattr(exc, 'strerror', None) or exc}") from None
-            signature = pasted + "\n" if pasted else read_signature(request.with_name(request.name + ".sig"))
-            return actions.import_signature(session.store, session.checklist, role, text, signature, actor=session.actor,
-                                            trust=session.trust)
+                raise GoliveError(
+                    f"{request}: cannot read the review request: {getattr(exc, 'strerror', None) or exc}"
+                ) from None
+            signature = (
+                pasted + "\n"
+                if pasted
+                else read_signature(request.with_name(request.name + ".sig"))
+            )
+            return actions.import_signature(
+                session.store,
+                session.checklist,
+                role,
+                text,
+                signature,
+                actor=session.actor,
+                trust=session.trust,
+            )
 
         return record
 
-    app.push_screen(SignatureModal(_roles(approving), role_id,
-                                   approving.recorder.checked(change, lambda v: f"signed approval of {v[0]} recorded")))
+    app.push_screen(
+        SignatureModal(
+            _roles(approving),
+            role_id,
+            approving.recorder.checked(change, lambda v: f"signed approval of {v[0]} recorded"),
+        )
+    )
 
 
 def _tell_team(session: Any, request: Any) -> None:

@@ -58,8 +58,13 @@ def probe_kinds():
 
     @probe("test.echo", EchoParams)
     def echo(ctx, params: EchoParams) -> ProbeResult:
-        return ProbeResult(Verdict(params.verdict), f"echo {params.verdict}", "evidence line one\nline two",
-                           value=params.value, unit="ms" if params.value is not None else "")
+        return ProbeResult(
+            Verdict(params.verdict),
+            f"echo {params.verdict}",
+            "evidence line one\nline two",
+            value=params.value,
+            unit="ms" if params.value is not None else "",
+        )
 
     @probe("test.slow", SlowParams, blocking=False)
     async def slow(ctx, params: SlowParams) -> ProbeResult:
@@ -79,7 +84,9 @@ def probe_kinds():
     @probe("test.flip", ProbeParams)
     def flip(ctx, params: ProbeParams) -> ProbeResult:
         verdict = FLIP.get(ctx.item.key, "pass")
-        return ProbeResult(Verdict(verdict), f"flip says {verdict}", f"flip evidence for {ctx.item.key}")
+        return ProbeResult(
+            Verdict(verdict), f"flip says {verdict}", f"flip evidence for {ctx.item.key}"
+        )
 
     RELEASE.clear()
     yield pages
@@ -109,10 +116,14 @@ def mini_with_probes(probes: dict[str, list[dict]]) -> Checklist:
 @pytest.fixture
 def probed_checklist(probe_kinds) -> Checklist:
     """Cluster answers pass; the p95 metric answers acceptable at 320 ms."""
-    return mini_with_probes({
-        "go-live.infra.cluster": [{"kind": "test.echo"}],
-        "performance.p95": [{"kind": "test.echo", "params": {"verdict": "acceptable", "value": 320.0}}],
-    })
+    return mini_with_probes(
+        {
+            "go-live.infra.cluster": [{"kind": "test.echo"}],
+            "performance.p95": [
+                {"kind": "test.echo", "params": {"verdict": "acceptable", "value": 320.0}}
+            ],
+        }
+    )
 
 
 @pytest.fixture

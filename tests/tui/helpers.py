@@ -48,8 +48,11 @@ def drawn(app) -> bool:
     from golive_tui.tui.screens.base import Page
 
     cockpit = getattr(app, "cockpit", None)
-    return cockpit is None or all(screen.drawn == cockpit.version for screen in app.screen_stack
-                                  if isinstance(screen, Page) and screen.is_mounted)
+    return cockpit is None or all(
+        screen.drawn == cockpit.version
+        for screen in app.screen_stack
+        if isinstance(screen, Page) and screen.is_mounted
+    )
 
 
 async def fill(pilot, selector: str, text: str) -> None:
@@ -73,9 +76,19 @@ def screen_text(app) -> str:
     from rich.console import Console
 
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system="truecolor",
-                      record=True, legacy_windows=False, safe_box=False)
-    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
     return console.export_text(styles=False)
 
 
@@ -91,4 +104,8 @@ def footer_overflow(app) -> list[str]:
     from textual.widgets._footer import FooterKey
 
     width = app.size.width
-    return [key.action for key in app.screen.query(FooterKey) if key.region.right > width or key.region.width == 0]
+    return [
+        key.action
+        for key in app.screen.query(FooterKey)
+        if key.region.right > width or key.region.width == 0
+    ]

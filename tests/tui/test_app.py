@@ -28,7 +28,9 @@ async def test_navigate_mark_done_and_cycle(app_factory, probed_checklist, store
         await settle(pilot)
         assert store.read().item("go-live.infra.on-call").status == "done"
         assert cell(app, "go-live.infra.on-call", "status") == "✓ done"
-        assert "On-Call Schedule" in text_of(app, "#detail") and "tester@ci" in text_of(app, "#detail")
+        assert "On-Call Schedule" in text_of(app, "#detail") and "tester@ci" in text_of(
+            app, "#detail"
+        )
         await pilot.press("space")
         await settle(pilot)
         assert store.read().item("go-live.infra.on-call").status == "failed"
@@ -44,7 +46,9 @@ async def test_navigate_mark_done_and_cycle(app_factory, probed_checklist, store
         assert store.read().item("go-live.infra.cluster").status == "failed"
 
 
-async def test_edit_note_and_evidence_in_modal(app_factory, probed_checklist, store, tmp_path) -> None:
+async def test_edit_note_and_evidence_in_modal(
+    app_factory, probed_checklist, store, tmp_path
+) -> None:
     report = tmp_path / "report.txt"
     report.write_text("kubectl get nodes: 3 Ready\n")
     app = app_factory(probed_checklist)
@@ -70,8 +74,12 @@ async def test_edit_note_and_evidence_in_modal(app_factory, probed_checklist, st
         assert len(store.read().audit) == 1
 
 
-async def test_filter_by_text_owner_status_verdict_and_priority(app_factory, probe_kinds, store) -> None:
-    checklist = mini_with_probes({"security.waf": [{"kind": "test.echo", "params": {"verdict": "error"}}]})
+async def test_filter_by_text_owner_status_verdict_and_priority(
+    app_factory, probe_kinds, store
+) -> None:
+    checklist = mini_with_probes(
+        {"security.waf": [{"kind": "test.echo", "params": {"verdict": "error"}}]}
+    )
     app = app_factory(checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
@@ -80,9 +88,16 @@ async def test_filter_by_text_owner_status_verdict_and_priority(app_factory, pro
         assert [i.key for i in screen.rows] == ["go-live.infra.on-call", "go-live.infra.rollback"]
         await pilot.press("enter", "x")  # enter keeps the filter and returns to the table
         await settle(pilot)
-        actions.waive(store, checklist.item("go-live.infra.rollback"), reason="r",
-                      until=app.now().replace(year=2099), actor=Actor.current())
-        actions.mark(store, checklist.item("go-live.infra.rollback"), "failed", actor=Actor.current())
+        actions.waive(
+            store,
+            checklist.item("go-live.infra.rollback"),
+            reason="r",
+            until=app.now().replace(year=2099),
+            actor=Actor.current(),
+        )
+        actions.mark(
+            store, checklist.item("go-live.infra.rollback"), "failed", actor=Actor.current()
+        )
         await pilot.press("slash")
         await fill(pilot, "#filter", "status:failed")
         # A waived item whose status is failed shows as waived, and status:failed is the status only.
@@ -93,8 +108,12 @@ async def test_filter_by_text_owner_status_verdict_and_priority(app_factory, pro
         assert [i.key for i in screen.rows] == ["security.waf"]
         await pilot.press("escape")
         await pilot.press("slash")
-        await fill(pilot, "#filter", "status:error")  # a verdict word under status: said, not silently empty
-        assert "status:error" in text_of(app, "#section-bar") and "verdict:" in text_of(app, "#section-bar")
+        await fill(
+            pilot, "#filter", "status:error"
+        )  # a verdict word under status: said, not silently empty
+        assert "status:error" in text_of(app, "#section-bar") and "verdict:" in text_of(
+            app, "#section-bar"
+        )
         await pilot.press("escape", "p", "j", "j", "j")
         await settle(pilot)
         await wait_until(pilot, lambda: not app.cockpit.running)
@@ -109,8 +128,16 @@ async def test_filter_by_text_owner_status_verdict_and_priority(app_factory, pro
 async def test_every_screen_opens_by_digit_and_function_key(app_factory, probed_checklist) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
-        for key, screen_type in (("2", PerformanceScreen), ("3", SignoffScreen), ("4", AuditScreen), ("1", MainScreen),
-                                 ("f2", PerformanceScreen), ("f3", SignoffScreen), ("f4", AuditScreen), ("f1", MainScreen)):
+        for key, screen_type in (
+            ("2", PerformanceScreen),
+            ("3", SignoffScreen),
+            ("4", AuditScreen),
+            ("1", MainScreen),
+            ("f2", PerformanceScreen),
+            ("f3", SignoffScreen),
+            ("f4", AuditScreen),
+            ("f1", MainScreen),
+        ):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, screen_type), key
@@ -124,7 +151,9 @@ async def test_every_screen_opens_by_digit_and_function_key(app_factory, probed_
 
 
 @SIZES
-async def test_read_only_refuses_every_change_and_does_not_offer_it(app_factory, probed_checklist, store, size) -> None:
+async def test_read_only_refuses_every_change_and_does_not_offer_it(
+    app_factory, probed_checklist, store, size
+) -> None:
     app = app_factory(probed_checklist, read_only=True)
     async with app.run_test(size=size) as pilot:
         assert "READ-ONLY" in text_of(app, "#header")
@@ -151,7 +180,12 @@ async def test_live_reload_keeps_an_open_modal(app_factory, probed_checklist, st
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("e", *"half-typed")
         await pilot.pause()
-        actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current("other-captain"))
+        actions.mark(
+            store,
+            probed_checklist.item("security.waf"),
+            "failed",
+            actor=Actor.current("other-captain"),
+        )
         await wait_until(pilot, lambda: app.session.state.item("security.waf").status == "failed")
         assert isinstance(app.screen, NoteModal)
         assert app.screen.query_one("#note", Input).value == "half-typed"
@@ -160,7 +194,9 @@ async def test_live_reload_keeps_an_open_modal(app_factory, probed_checklist, st
         assert cell(app, "security.waf", "status") == "✗ failed"
 
 
-async def test_unparsable_state_keeps_last_view_and_file(app_factory, probed_checklist, store) -> None:
+async def test_unparsable_state_keeps_last_view_and_file(
+    app_factory, probed_checklist, store
+) -> None:
     actions.mark(store, probed_checklist.item("security.waf"), "done", actor=Actor.current())
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -10,14 +10,27 @@ from golive_tui.presence import LocalArea, Presence
 from .conftest import FIXED_NOW
 from .helpers import notes, screen_text, wait_until
 
-KIM = Operator("ubuntu", "bastion-1", ssh_client="10.0.4.7", ssh_key="SHA256:kimKIMkimKIMkimKIMkim", key_source="login",
-               person="Kim")
-LEE = Operator("ubuntu", "bastion-1", ssh_client="10.0.4.9", ssh_key="SHA256:leeLEEleeLEEleeLEElee", key_source="login",
-               person="Lee")
+KIM = Operator(
+    "ubuntu",
+    "bastion-1",
+    ssh_client="10.0.4.7",
+    ssh_key="SHA256:kimKIMkimKIMkimKIMkim",
+    key_source="login",
+    person="Kim",
+)
+LEE = Operator(
+    "ubuntu",
+    "bastion-1",
+    ssh_client="10.0.4.9",
+    ssh_key="SHA256:leeLEEleeLEEleeLEElee",
+    key_source="login",
+    person="Lee",
+)
 
 
 async def test_the_header_shows_two_captains_on_one_account_and_a_replaced_note_is_told(
-        app_factory, probed_checklist, store, tmp_path) -> None:
+    app_factory, probed_checklist, store, tmp_path
+) -> None:
     lee_at_the_record = Presence(LocalArea(tmp_path / "state.toml"), LEE)
     lee_at_the_record.beat(FIXED_NOW)
     waf = probed_checklist.item("security.waf")
@@ -28,9 +41,18 @@ async def test_the_header_shows_two_captains_on_one_account_and_a_replaced_note_
         await wait_until(pilot, lambda: "2 captains" in screen_text(app))
         assert "2 captains: Lee (ubuntu@bastion-1 key SHA256:leeLEEle" in screen_text(app)
         # Lee keeps their own words after the conflict dialog: written over Kim's.
-        actions.annotate(store, waf, actor=Actor.current("Lee", operator=LEE), note="lee: two rules missing",
-                         evidence=None, seen={"note": "kim: rules reviewed"})
-        await wait_until(pilot, lambda: any("your note on security.waf was replaced by Lee" in n for n in notes(app)))
+        actions.annotate(
+            store,
+            waf,
+            actor=Actor.current("Lee", operator=LEE),
+            note="lee: two rules missing",
+            evidence=None,
+            seen={"note": "kim: rules reviewed"},
+        )
+        await wait_until(
+            pilot,
+            lambda: any("your note on security.waf was replaced by Lee" in n for n in notes(app)),
+        )
         assert not any("replaced" in n for n in notes(app) if "Lee" not in n)
         # Lee closes their cockpit: the next heartbeat no longer counts them.
         lee_at_the_record.leave()

@@ -41,17 +41,33 @@ def mini(**fields: dict[str, object]) -> Checklist:
     return Checklist.model_validate(raw)
 
 
-def go(store, checklist: Checklist, at: datetime, *, rollback_until: datetime, skip: tuple[str, ...] = ()) -> None:
+def go(
+    store,
+    checklist: Checklist,
+    at: datetime,
+    *,
+    rollback_until: datetime,
+    skip: tuple[str, ...] = (),
+) -> None:
     """Everything done or waived and both roles approved at `at`: GO."""
     carol = person("carol").at(at)
     items = checklist.item_map()
     for key in ("go-live.infra.cluster", "go-live.infra.on-call", "performance.p95"):
         if key not in skip:
             actions.mark(store, items[key], "done", actor=carol)
-    actions.waive(store, items["go-live.infra.rollback"], reason="tested last quarter", until=rollback_until,
-                  actor=carol)
-    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin").at(at + timedelta(seconds=1)))
-    actions.approve(store, checklist, "sec", name="Sam", actor=person("sam").at(at + timedelta(seconds=2)))
+    actions.waive(
+        store,
+        items["go-live.infra.rollback"],
+        reason="tested last quarter",
+        until=rollback_until,
+        actor=carol,
+    )
+    actions.approve(
+        store, checklist, "eng", name="Erin", actor=person("erin").at(at + timedelta(seconds=1))
+    )
+    actions.approve(
+        store, checklist, "sec", name="Sam", actor=person("sam").at(at + timedelta(seconds=2))
+    )
 
 
 async def one_tick_after(pilot, move: Callable[[], None]) -> None:
@@ -64,7 +80,9 @@ async def one_tick_after(pilot, move: Callable[[], None]) -> None:
     await pilot.pause()
 
 
-async def test_a_waiver_running_out_shows_in_the_row_the_counts_and_the_badge(store, app_factory) -> None:
+async def test_a_waiver_running_out_shows_in_the_row_the_counts_and_the_badge(
+    store, app_factory
+) -> None:
     checklist = mini()
     go(store, checklist, T - timedelta(minutes=5), rollback_until=T + timedelta(minutes=2))
     now = [T]
@@ -73,7 +91,9 @@ async def test_a_waiver_running_out_shows_in_the_row_the_counts_and_the_badge(st
         await settle(pilot)
         assert cell(app, "go-live.infra.rollback", "status") == "~ waived"
         header = text_of(app, "#header")
-        assert header.startswith(" GO ") and "4/5" in header  # the WAF is pending: no criterion needs it
+        assert (
+            header.startswith(" GO ") and "4/5" in header
+        )  # the WAF is pending: no criterion needs it
 
         await one_tick_after(pilot, lambda: now.__setitem__(0, T + timedelta(minutes=2, seconds=1)))
         assert cell(app, "go-live.infra.rollback", "status") == "· pending*"
@@ -81,16 +101,29 @@ async def test_a_waiver_running_out_shows_in_the_row_the_counts_and_the_badge(st
         assert header.startswith(" NO-GO ") and "3/5" in header
 
 
-async def test_a_probe_verdict_past_probe_valid_hours_goes_from_go_to_pending(store, app_factory) -> None:
+async def test_a_probe_verdict_past_probe_valid_hours_goes_from_go_to_pending(
+    store, app_factory
+) -> None:
     checklist = mini(**{"go-live.infra.cluster": {"probe_valid_hours": 1}})
-    go(store, checklist, T - timedelta(minutes=5), rollback_until=T + timedelta(days=30),
-       skip=("go-live.infra.cluster",))
+    go(
+        store,
+        checklist,
+        T - timedelta(minutes=5),
+        rollback_until=T + timedelta(days=30),
+        skip=("go-live.infra.cluster",),
+    )
     cluster = checklist.item("go-live.infra.cluster")
     result = ProbeResult(Verdict.PASS, "nodes ready", checked_at=T - timedelta(minutes=59))
-    actions.record_results(store, [ItemResult(cluster, result)], actor=person("carol").at(T - timedelta(minutes=59)))
+    actions.record_results(
+        store, [ItemResult(cluster, result)], actor=person("carol").at(T - timedelta(minutes=59))
+    )
     # The probe's done came after the approvals: approve again so the record is GO until the verdict ages.
-    actions.approve(store, checklist, "eng", name="Erin", actor=person("erin").at(T - timedelta(minutes=58)))
-    actions.approve(store, checklist, "sec", name="Sam", actor=person("sam").at(T - timedelta(minutes=58)))
+    actions.approve(
+        store, checklist, "eng", name="Erin", actor=person("erin").at(T - timedelta(minutes=58))
+    )
+    actions.approve(
+        store, checklist, "sec", name="Sam", actor=person("sam").at(T - timedelta(minutes=58))
+    )
     now = [T]
     app = app_factory(checklist, clock=lambda: now[0])
     async with app.run_test(size=(160, 40)) as pilot:
@@ -101,12 +134,16 @@ async def test_a_probe_verdict_past_probe_valid_hours_goes_from_go_to_pending(st
 
         await one_tick_after(pilot, lambda: now.__setitem__(0, T + timedelta(minutes=1)))
         assert cell(app, "go-live.infra.cluster", "status") == "· pending*"
-        assert cell(app, "go-live.infra.cluster", "verdict") == "✓ pass"  # the verdict stays; it no longer counts
+        assert (
+            cell(app, "go-live.infra.cluster", "verdict") == "✓ pass"
+        )  # the verdict stays; it no longer counts
         header = text_of(app, "#header")
         assert header.startswith(" NO-GO ") and "3/5" in header
 
 
-async def test_a_post_golive_task_becomes_overdue_on_the_header_and_the_signoff_page(store, app_factory) -> None:
+async def test_a_post_golive_task_becomes_overdue_on_the_header_and_the_signoff_page(
+    store, app_factory
+) -> None:
     checklist = mini(**{"security.waf": {"window": "24h"}})
     start = T - timedelta(hours=24) + timedelta(minutes=1)
     go(store, checklist, start - timedelta(minutes=5), rollback_until=T + timedelta(days=30))

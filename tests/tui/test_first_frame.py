@@ -24,7 +24,9 @@ async def test_a_broken_checklist_shows_its_error_on_the_first_frame(tmp_path) -
         release.wait(10)
         raise AssertionError("not reached in this test")
 
-    app = GoliveApp(loader=loader, preview=(str(broken), str(tmp_path / "none.toml")), clock=lambda: FIXED_NOW)
+    app = GoliveApp(
+        loader=loader, preview=(str(broken), str(tmp_path / "none.toml")), clock=lambda: FIXED_NOW
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, PreviewScreen)
@@ -44,8 +46,11 @@ def test_a_broken_record_is_named_with_its_line_and_the_checklist_still_shows(tm
 
 def test_the_first_frame_counts_statuses_as_the_loader_does(tmp_path) -> None:
     state = tmp_path / "state.toml"
-    state.write_text('[items."security.waf"]\nstatus = "done"\n[items."security.waf".probe]\nverdict = "pass"\n'
-                     '[items."go-live.infra.rollback"]\nstatus = "failed"\n', encoding="utf-8")
+    state.write_text(
+        '[items."security.waf"]\nstatus = "done"\n[items."security.waf".probe]\nverdict = "pass"\n'
+        '[items."go-live.infra.rollback"]\nstatus = "failed"\n',
+        encoding="utf-8",
+    )
     rows = {row.key: row for row in first_frame(str(MINI), str(state)).rows}
     assert rows["security.waf"].outcome == "complete" and rows["security.waf"].verdict == "pass"
     assert rows["go-live.infra.rollback"].outcome == "failed"

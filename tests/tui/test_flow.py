@@ -37,13 +37,19 @@ FLOW = [
 ]
 
 
-async def test_the_captains_flow_in_at_most_25_keys(app_factory, probe_kinds, store, tmp_path) -> None:
+async def test_the_captains_flow_in_at_most_25_keys(
+    app_factory, probe_kinds, store, tmp_path
+) -> None:
     assert len(FLOW) <= 25
-    checklist = mini_with_probes({
-        "go-live.infra.cluster": [{"kind": "test.echo", "params": {"verdict": "fail"}}],
-        "security.waf": [{"kind": "test.echo"}],
-        "performance.p95": [{"kind": "test.echo", "params": {"verdict": "acceptable", "value": 320.0}}],
-    })
+    checklist = mini_with_probes(
+        {
+            "go-live.infra.cluster": [{"kind": "test.echo", "params": {"verdict": "fail"}}],
+            "security.waf": [{"kind": "test.echo"}],
+            "performance.p95": [
+                {"kind": "test.echo", "params": {"verdict": "acceptable", "value": 320.0}}
+            ],
+        }
+    )
     app = app_factory(checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         seen: dict[str, str] = {}
@@ -51,8 +57,14 @@ async def test_the_captains_flow_in_at_most_25_keys(app_factory, probe_kinds, st
             await pilot.press(key)
             # Waiting is not typing: let each key's work land before the next one, as a person would.
             if key == "R":
-                await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping
-                                 and not app.cockpit.running)
+                await wait_until(
+                    pilot,
+                    lambda: (
+                        app.cockpit.sweep_run is not None
+                        and not app.cockpit.sweeping
+                        and not app.cockpit.running
+                    ),
+                )
                 seen["summary"] = text_of(app, "#sweep")
             elif n == 2:
                 await pilot.pause()

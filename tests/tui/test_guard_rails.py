@@ -30,12 +30,17 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "16
 
 
 def failing(store, checklist, key: str, verdict: Verdict = Verdict.FAIL) -> None:
-    actions.record_results(store, [ItemResult(checklist.item(key), ProbeResult(verdict, "2 of 3 nodes Ready"))],
-                           actor=Actor.current())
+    actions.record_results(
+        store,
+        [ItemResult(checklist.item(key), ProbeResult(verdict, "2 of 3 nodes Ready"))],
+        actor=Actor.current(),
+    )
 
 
 @SIZES
-async def test_a_change_that_makes_approvals_stale_says_so_first(app_factory, probed_checklist, store, size) -> None:
+async def test_a_change_that_makes_approvals_stale_says_so_first(
+    app_factory, probed_checklist, store, size
+) -> None:
     actions.approve(store, probed_checklist, "eng", name="Erin", actor=person("erin"))
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
@@ -53,25 +58,35 @@ async def test_a_change_that_makes_approvals_stale_says_so_first(app_factory, pr
         assert store.read().item("security.waf").status == "failed"
         await pilot.press("d")  # no fresh approval left to invalidate: no question
         await settle(pilot)
-        assert isinstance(app.screen, MainScreen) and store.read().item("security.waf").status == "done"
+        assert (
+            isinstance(app.screen, MainScreen)
+            and store.read().item("security.waf").status == "done"
+        )
 
 
 @SIZES
-async def test_status_keys_on_a_waived_item_act_on_the_waiver_after_asking(app_factory, probed_checklist, store,
-                                                                           size) -> None:
+async def test_status_keys_on_a_waived_item_act_on_the_waiver_after_asking(
+    app_factory, probed_checklist, store, size
+) -> None:
     item = probed_checklist.item("go-live.infra.cluster")
-    actions.waive(store, item, reason="audited", until=datetime(2099, 1, 1, tzinfo=UTC), actor=Actor.current())
+    actions.waive(
+        store, item, reason="audited", until=datetime(2099, 1, 1, tzinfo=UTC), actor=Actor.current()
+    )
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
         for key in ("space", "d"):
             await pilot.press(key)
             await pilot.pause()
             assert isinstance(app.screen, ConfirmModal), key
-            assert "is waived until 2099-01-01 (audited): lift the waiver and mark it" in text_of(app, ".dialog-title")
+            assert "is waived until 2099-01-01 (audited): lift the waiver and mark it" in text_of(
+                app, ".dialog-title"
+            )
             await pilot.press("n")
             await settle(pilot)
             record = store.read().item(item.key)
-            assert record.waiver is not None and record.status == "pending", key  # nothing cycled behind the waiver
+            assert record.waiver is not None and record.status == "pending", (
+                key
+            )  # nothing cycled behind the waiver
         await pilot.press("d", "y")
         await settle(pilot)
         record = store.read().item(item.key)
@@ -79,21 +94,29 @@ async def test_status_keys_on_a_waived_item_act_on_the_waiver_after_asking(app_f
         assert cell(app, item.key, "status") == "✓ done"
 
 
-async def test_w_on_a_waived_item_lifts_the_waiver_after_asking(app_factory, probed_checklist, store) -> None:
+async def test_w_on_a_waived_item_lifts_the_waiver_after_asking(
+    app_factory, probed_checklist, store
+) -> None:
     item = probed_checklist.item("security.waf")
-    actions.waive(store, item, reason="audited", until=datetime(2099, 1, 1, tzinfo=UTC), actor=Actor.current())
+    actions.waive(
+        store, item, reason="audited", until=datetime(2099, 1, 1, tzinfo=UTC), actor=Actor.current()
+    )
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("G", "k", "w")
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal) and "Lift the waiver?" in text_of(app, ".dialog-title")
+        assert isinstance(app.screen, ConfirmModal) and "Lift the waiver?" in text_of(
+            app, ".dialog-title"
+        )
         await pilot.press("y")
         await settle(pilot)
         assert store.read().item(item.key).waiver is None
 
 
 @SIZES
-async def test_done_over_a_failing_probe_is_an_override_with_its_reason(app_factory, probe_kinds, store, size) -> None:
+async def test_done_over_a_failing_probe_is_an_override_with_its_reason(
+    app_factory, probe_kinds, store, size
+) -> None:
     from .conftest import FLIP
 
     checklist = mini_with_probes({"go-live.infra.cluster": [{"kind": "test.flip"}]})
@@ -101,11 +124,15 @@ async def test_done_over_a_failing_probe_is_an_override_with_its_reason(app_fact
     app = app_factory(checklist)
     async with app.run_test(size=size) as pilot:
         await pilot.press("p")
-        await wait_until(pilot, lambda: store.read().item("go-live.infra.cluster").probe is not None)
+        await wait_until(
+            pilot, lambda: store.read().item("go-live.infra.cluster").probe is not None
+        )
         await wait_until(pilot, lambda: not app.cockpit.running)
         await pilot.press("d")
         await pilot.pause()
-        assert isinstance(app.screen, ReasonModal) and "the last probe says fail" in text_of(app, ".dialog-title")
+        assert isinstance(app.screen, ReasonModal) and "the last probe says fail" in text_of(
+            app, ".dialog-title"
+        )
         await pilot.press("enter")
         await pilot.pause()
         assert "A reason is required." in text_of(app, "#error")
@@ -115,13 +142,19 @@ async def test_done_over_a_failing_probe_is_an_override_with_its_reason(app_fact
         await pilot.press("d", *"node 3 drained for the upgrade", "enter")
         await settle(pilot)
         record = store.read().item("go-live.infra.cluster")
-        assert record.status == "done" and record.override.reason == "node 3 drained for the upgrade"
+        assert (
+            record.status == "done" and record.override.reason == "node 3 drained for the upgrade"
+        )
         assert cell(app, "go-live.infra.cluster", "status") == "✓ done!"
         assert "Override: node 3 drained for the upgrade" in text_of(app, "#detail")
         await pilot.press("p")  # a later probe run does not silently flip it back
         await wait_until(pilot, lambda: len(store.read().audit) == 3 and not app.cockpit.running)
         record = store.read().item("go-live.infra.cluster")
-        assert record.status == "done" and record.override is not None and record.probe.verdict == "fail"
+        assert (
+            record.status == "done"
+            and record.override is not None
+            and record.probe.verdict == "fail"
+        )
         assert cell(app, "go-live.infra.cluster", "verdict") == "✗ fail"
 
 
@@ -138,7 +171,9 @@ async def test_a_p1_item_marked_n_a_asks_why(app_factory, probed_checklist, stor
 
 
 @SIZES
-async def test_two_captains_editing_one_note_see_both_values(app_factory, probed_checklist, store, size) -> None:
+async def test_two_captains_editing_one_note_see_both_values(
+    app_factory, probed_checklist, store, size
+) -> None:
     item = probed_checklist.item("security.waf")
     actions.annotate(store, item, note="first", evidence=None, actor=Actor.current())
     app = app_factory(probed_checklist)
@@ -147,20 +182,29 @@ async def test_two_captains_editing_one_note_see_both_values(app_factory, probed
         await pilot.pause()
         assert isinstance(app.screen, NoteModal)
         await fill(pilot, "#note", "mine: WAF rules reviewed")
-        actions.annotate(store, item, note="theirs: WAF in count mode", evidence=None, actor=person("other"))
+        actions.annotate(
+            store, item, note="theirs: WAF in count mode", evidence=None, actor=person("other")
+        )
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, NoteModal), "a conflict must not close the dialog"
         error = text_of(app, "#error")
-        assert "theirs 'theirs: WAF in count mode'" in error and "yours 'mine: WAF rules reviewed'" in error
-        assert store.read().item(item.key).note == "theirs: WAF in count mode"  # nothing overwritten yet
+        assert (
+            "theirs 'theirs: WAF in count mode'" in error
+            and "yours 'mine: WAF rules reviewed'" in error
+        )
+        assert (
+            store.read().item(item.key).note == "theirs: WAF in count mode"
+        )  # nothing overwritten yet
         assert app.screen.query_one("#note", Input).value == "mine: WAF rules reviewed"
         await pilot.press("enter")  # now knowingly
         await settle(pilot)
         assert store.read().item(item.key).note == "mine: WAF rules reviewed"
 
 
-async def test_a_proxy_approval_is_shown_as_one_and_needs_evidence(app_factory, probed_checklist, store) -> None:
+async def test_a_proxy_approval_is_shown_as_one_and_needs_evidence(
+    app_factory, probed_checklist, store
+) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3", "a")
@@ -177,7 +221,11 @@ async def test_a_proxy_approval_is_shown_as_one_and_needs_evidence(app_factory, 
         await pilot.press("enter")
         await settle(pilot)
         approval = store.read().approvals["eng"]
-        assert approval.proxy and approval.evidence == "Slack #cutover 19:02" and approval.name == "Erin Example"
+        assert (
+            approval.proxy
+            and approval.evidence == "Slack #cutover 19:02"
+            and approval.name == "Erin Example"
+        )
         assert cell(app, "eng", "kind", "#approvals") == "proxy"
 
 
@@ -185,19 +233,35 @@ async def test_a_proxy_approval_is_shown_as_one_and_needs_evidence(app_factory, 
 def agent(tmp_path, monkeypatch):
     """A real ssh-agent holding a fresh ed25519 key (ssh-keygen), and an allowed-signers file for it."""
     key = tmp_path / "id_ed25519"
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key), "-C", "captain"], check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key), "-C", "captain"], check=True
+    )
     sock = tmp_path / "agent.sock"
-    started = subprocess.run(["ssh-agent", "-s", "-a", str(sock)], capture_output=True, text=True, check=True)
-    pid = int(next(part.split("=")[1] for part in started.stdout.replace(";", "\n").split() if part.startswith("SSH_AGENT_PID=")))
+    started = subprocess.run(
+        ["ssh-agent", "-s", "-a", str(sock)], capture_output=True, text=True, check=True
+    )
+    pid = int(
+        next(
+            part.split("=")[1]
+            for part in started.stdout.replace(";", "\n").split()
+            if part.startswith("SSH_AGENT_PID=")
+        )
+    )
     monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
-    subprocess.run(["ssh-add", "-q", str(key)], check=True, env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
-                   capture_output=True)
+    subprocess.run(
+        ["ssh-add", "-q", str(key)],
+        check=True,
+        env={**os.environ, "SSH_AUTH_SOCK": str(sock)},
+        capture_output=True,
+    )
     key.unlink()  # only the agent holds the private key now
     yield key.with_suffix(".pub")
     os.kill(pid, signal.SIGTERM)
 
 
-async def test_the_approval_is_signed_with_the_ssh_agent_key(app_factory, probed_checklist, store, agent, tmp_path) -> None:
+async def test_the_approval_is_signed_with_the_ssh_agent_key(
+    app_factory, probed_checklist, store, agent, tmp_path
+) -> None:
     from golive_tui.actor import Operator
 
     user = Operator.current().user

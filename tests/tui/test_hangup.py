@@ -46,17 +46,27 @@ def test_the_cockpit_ends_when_its_terminal_vanishes_without_a_sighup(tmp_path: 
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
     # A session of its own and no TIOCSCTTY: the pty is not its controlling terminal, so closing
     # the other end sends no SIGHUP (as under nohup or setsid).
-    proc = subprocess.Popen([sys.executable, "-m", "golive_tui", "--checklist", str(MINI), "--state", str(state)],
-                            stdin=slave, stdout=slave, stderr=slave, start_new_session=True, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "golive_tui", "--checklist", str(MINI), "--state", str(state)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        close_fds=True,
+    )
     os.close(slave)
     try:
         read_until(master, b"0/5")
         os.write(master, b"jd")  # attest the second item, then lose the terminal at once
         read_until(master, b"1/5")
         os.close(master)
-        assert proc.wait(timeout=CHECK_EVERY + 8) == 0  # before: alive (and spinning a core) for as long as we waited
+        assert (
+            proc.wait(timeout=CHECK_EVERY + 8) == 0
+        )  # before: alive (and spinning a core) for as long as we waited
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert open_store(state).read().item("go-live.infra.on-call").status == "done"  # nothing lost on the way out
+    assert (
+        open_store(state).read().item("go-live.infra.on-call").status == "done"
+    )  # nothing lost on the way out

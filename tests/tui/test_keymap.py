@@ -17,8 +17,17 @@ from golive_tui.tui.screens.main import MainScreen
 
 from .helpers import footer, notes, settle, text_of
 
-ZAP = keymap.Action(action="zap", keys="z", label="Zap", title="Zap the selected item", help="zap the item",
-                    group="Record", scope="main", show=True, writes=True)
+ZAP = keymap.Action(
+    action="zap",
+    keys="z",
+    label="Zap",
+    title="Zap the selected item",
+    help="zap the item",
+    group="Record",
+    scope="main",
+    show=True,
+    writes=True,
+)
 
 
 async def palette_titles(app) -> list[str]:
@@ -27,7 +36,8 @@ async def palette_titles(app) -> list[str]:
 
 
 async def test_an_action_added_to_the_registry_is_in_the_footer_the_palette_and_help(
-        app_factory, probed_checklist, monkeypatch: pytest.MonkeyPatch) -> None:
+    app_factory, probed_checklist, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(keymap, "REGISTRY", [*keymap.REGISTRY, ZAP])
 
     class ZapScreen(MainScreen):  # what importing main.py does, with the action registered first
@@ -52,8 +62,9 @@ async def test_an_action_added_to_the_registry_is_in_the_footer_the_palette_and_
         assert "z        zap the item" in text_of(app, "#help")
 
 
-async def test_read_only_the_registry_alone_decides_what_writes(app_factory, probed_checklist,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_read_only_the_registry_alone_decides_what_writes(
+    app_factory, probed_checklist, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Marked `writes` in the registry: out of the footer and the palette, refused with a word — nothing else to edit."""
     monkeypatch.setattr(keymap, "REGISTRY", [*keymap.REGISTRY, ZAP])
 
@@ -75,8 +86,9 @@ async def test_read_only_the_registry_alone_decides_what_writes(app_factory, pro
 
 
 @pytest.mark.parametrize("scope", ["app", "main", "item", "signoff", "performance"])
-async def test_every_writing_key_of_the_registry_is_refused_read_only(app_factory, probed_checklist, store,
-                                                                      scope) -> None:
+async def test_every_writing_key_of_the_registry_is_refused_read_only(
+    app_factory, probed_checklist, store, scope
+) -> None:
     """Walks the registry (not a list of keys): each writing key, pressed where it applies, writes nothing."""
     scopes = ("app",) if scope == "app" else keymap.SCOPES_OF_SCREEN[scope]
     writers = [a for a in keymap.REGISTRY if a.writes and a.keys and a.scope in scopes]

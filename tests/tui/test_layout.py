@@ -31,7 +31,9 @@ async def test_narrow_terminal_hides_tree_behind_t(app_factory, probed_checklist
         screen = app.screen
         tree = screen.query_one("#sections", Tree)
         assert not tree.display and "All sections 0/5" in text_of(app, "#section-bar")
-        assert screen.query_one("#items", DataTable).columns["title"].width >= 30  # titles keep their width
+        assert (
+            screen.query_one("#items", DataTable).columns["title"].width >= 30
+        )  # titles keep their width
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert screen.section_key == "go-live" and "Go-Live" in text_of(app, "#section-bar")
@@ -48,13 +50,25 @@ async def test_narrow_terminal_hides_tree_behind_t(app_factory, probed_checklist
         assert screen.section_key == "go-live.infra"
 
 
-async def test_wide_terminal_shows_tree_with_failures_and_errors(app_factory, probed_checklist, store) -> None:
+async def test_wide_terminal_shows_tree_with_failures_and_errors(
+    app_factory, probed_checklist, store
+) -> None:
     from golive_tui.engine import ItemResult
     from golive_tui.probes.base import ProbeResult, Verdict
 
-    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", actor=Actor.current())
-    actions.record_results(store, [ItemResult(probed_checklist.item("go-live.infra.rollback"),
-                                              ProbeResult(Verdict.ERROR, "cannot reach"))], actor=Actor.current())
+    actions.mark(
+        store, probed_checklist.item("go-live.infra.cluster"), "failed", actor=Actor.current()
+    )
+    actions.record_results(
+        store,
+        [
+            ItemResult(
+                probed_checklist.item("go-live.infra.rollback"),
+                ProbeResult(Verdict.ERROR, "cannot reach"),
+            )
+        ],
+        actor=Actor.current(),
+    )
     app = app_factory(probed_checklist)
     async with app.run_test(size=(160, 48)) as pilot:
         tree = app.screen.query_one("#sections", Tree)
@@ -68,12 +82,19 @@ async def test_wide_terminal_shows_tree_with_failures_and_errors(app_factory, pr
 
 
 @pytest.mark.parametrize("width", [80, 120, 160])
-async def test_header_fits_badge_progress_approvals_and_a_target_shortened_in_the_middle(app_factory, probed_checklist,
-                                                                                         width) -> None:
-    profile = Profile.model_validate({"target": {"name": "autolytiq-payments-platform-production-eu",
-                                                 "namespace": "payments-prod"},
-                                      "kubernetes": {"context": "arn:aws:eks:eu-west-1:123456789012:cluster/pay"},
-                                      "aws": {"region": "eu-central-1"}})
+async def test_header_fits_badge_progress_approvals_and_a_target_shortened_in_the_middle(
+    app_factory, probed_checklist, width
+) -> None:
+    profile = Profile.model_validate(
+        {
+            "target": {
+                "name": "autolytiq-payments-platform-production-eu",
+                "namespace": "payments-prod",
+            },
+            "kubernetes": {"context": "arn:aws:eks:eu-west-1:123456789012:cluster/pay"},
+            "aws": {"region": "eu-central-1"},
+        }
+    )
     app = app_factory(probed_checklist, profile=profile)
     async with app.run_test(size=(width, 24)):
         header = text_of(app, "#header")
@@ -81,11 +102,16 @@ async def test_header_fits_badge_progress_approvals_and_a_target_shortened_in_th
         assert "0/5" in header and "approvals 0/2" in header
         # Shortened in fixed forms: the start (which system) and the region both stay; the cut never moves.
         assert "autolytiq-" in header and "eu-central-1" in header
-        assert "autolytiq-payme… eu-central-1" in header or "autolytiq-payments-platform-production-eu eu-central-1" \
-            in header or width == 160
+        assert (
+            "autolytiq-payme… eu-central-1" in header
+            or "autolytiq-payments-platform-production-eu eu-central-1" in header
+            or width == 160
+        )
 
 
-async def test_command_palette_runs_actions_and_has_one_quit(app_factory, probed_checklist, store) -> None:
+async def test_command_palette_runs_actions_and_has_one_quit(
+    app_factory, probed_checklist, store
+) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon")
@@ -97,7 +123,9 @@ async def test_command_palette_runs_actions_and_has_one_quit(app_factory, probed
 
         results = app.screen.query_one(OptionList)
         prompts = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
-        assert sum(p.startswith("Quit") for p in prompts) == 1, prompts  # ours (asks first during a sweep) only
+        assert sum(p.startswith("Quit") for p in prompts) == 1, (
+            prompts
+        )  # ours (asks first during a sweep) only
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("colon", *"mark item done")
@@ -112,7 +140,9 @@ async def test_command_palette_runs_actions_and_has_one_quit(app_factory, probed
         assert isinstance(app.screen, SignoffScreen)
 
 
-async def test_export_from_the_palette_to_a_path_it_asks_for(app_factory, probed_checklist, tmp_path) -> None:
+async def test_export_from_the_palette_to_a_path_it_asks_for(
+    app_factory, probed_checklist, tmp_path
+) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("colon", *"export html")
@@ -123,13 +153,18 @@ async def test_export_from_the_palette_to_a_path_it_asks_for(app_factory, probed
         await fill(pilot, "#path", str(tmp_path / "out" / "report.html"))
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ExportModal) and "cannot write" in text_of(app, "#error")  # no such folder
+        assert isinstance(app.screen, ExportModal) and "cannot write" in text_of(
+            app, "#error"
+        )  # no such folder
         target = tmp_path / "report.html"
         target.write_text("old")
         await fill(pilot, "#path", str(target))
         await pilot.press("enter")
         await pilot.pause()
-        assert "exists: Enter again to replace it" in text_of(app, "#error") and target.read_text() == "old"
+        assert (
+            "exists: Enter again to replace it" in text_of(app, "#error")
+            and target.read_text() == "old"
+        )
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
@@ -138,12 +173,24 @@ async def test_export_from_the_palette_to_a_path_it_asks_for(app_factory, probed
 
 
 @SIZES
-async def test_j_k_g_G_and_arrows_on_every_table(app_factory, probed_checklist, store, size) -> None:
+async def test_j_k_g_G_and_arrows_on_every_table(
+    app_factory, probed_checklist, store, size
+) -> None:
     for n in range(3):
-        actions.mark(store, probed_checklist.item("security.waf"), ("done", "failed", "n/a")[n], actor=Actor.current())
+        actions.mark(
+            store,
+            probed_checklist.item("security.waf"),
+            ("done", "failed", "n/a")[n],
+            actor=Actor.current(),
+        )
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
-        for screen_key, table_id in (("1", "#items"), ("2", "#metrics"), ("3", "#approvals"), ("4", "#audit")):
+        for screen_key, table_id in (
+            ("1", "#items"),
+            ("2", "#metrics"),
+            ("3", "#approvals"),
+            ("4", "#audit"),
+        ):
             await pilot.press(screen_key)
             await pilot.pause()
             table = app.screen.query_one(table_id, DataTable)
@@ -163,18 +210,32 @@ async def test_j_k_g_G_and_arrows_on_every_table(app_factory, probed_checklist, 
 
 
 @SIZES
-async def test_audit_verdict_stays_in_view_and_an_entry_opens(app_factory, probed_checklist, store, size) -> None:
+async def test_audit_verdict_stays_in_view_and_an_entry_opens(
+    app_factory, probed_checklist, store, size
+) -> None:
     for n in range(40):  # more entries than any screen has lines
-        actions.mark(store, probed_checklist.item("security.waf"), ("done", "failed")[n % 2], actor=Actor.current("alice"))
-    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", note="node 3 down",
-                 actor=Actor.current("bob"))
+        actions.mark(
+            store,
+            probed_checklist.item("security.waf"),
+            ("done", "failed")[n % 2],
+            actor=Actor.current("alice"),
+        )
+    actions.mark(
+        store,
+        probed_checklist.item("go-live.infra.cluster"),
+        "failed",
+        note="node 3 down",
+        actor=Actor.current("bob"),
+    )
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
         await pilot.press("4")
         await pilot.pause()
         verdict = app.screen.query_one("#verify")
         assert "41 entries — ✓ chain intact" in text_of(app, "#verify")
-        assert 0 <= verdict.region.y < size[1] and verdict.region.height == 1  # on screen, whatever the size
+        assert (
+            0 <= verdict.region.y < size[1] and verdict.region.height == 1
+        )  # on screen, whatever the size
         await pilot.press("G", "g")
         assert 0 <= verdict.region.y
         table = app.screen.query_one("#audit", DataTable)
@@ -194,7 +255,9 @@ async def test_audit_verdict_stays_in_view_and_an_entry_opens(app_factory, probe
 
 
 @pytest.mark.parametrize("size", [(60, 20), (80, 24), (160, 48)], ids=["60x20", "80x24", "160x48"])
-async def test_footers_fit_and_show_what_works_on_each_screen(app_factory, probed_checklist, size) -> None:
+async def test_footers_fit_and_show_what_works_on_each_screen(
+    app_factory, probed_checklist, size
+) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
         expected = {"1": MainScreen, "2": PerformanceScreen, "3": SignoffScreen, "4": AuditScreen}
@@ -246,9 +309,22 @@ async def test_first_frame_on_the_shipped_checklist(app_factory, shipped_checkli
     print(f"first frame (in-process, shipped checklist, 80x24): {elapsed * 1000:.0f} ms")
 
 
-KEY_WORDS = {"question_mark": "?", "slash": "/", "colon": ":", "space": "space", "escape": "esc",
-             "left_square_bracket": "[", "right_square_bracket": "]", "down": "↓", "up": "↑", "enter": "enter",
-             "ctrl+c": "ctrl+c", "ctrl+p": "ctrl+p", "pageup": "pageup", "pagedown": "pagedown"}
+KEY_WORDS = {
+    "question_mark": "?",
+    "slash": "/",
+    "colon": ":",
+    "space": "space",
+    "escape": "esc",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "down": "↓",
+    "up": "↑",
+    "enter": "enter",
+    "ctrl+c": "ctrl+c",
+    "ctrl+p": "ctrl+p",
+    "pageup": "pageup",
+    "pagedown": "pagedown",
+}
 
 
 def test_help_lists_every_binding() -> None:
@@ -260,7 +336,9 @@ def test_help_lists_every_binding() -> None:
     for owner in (GoliveApp, MainScreen, SignoffScreen, ItemScreen, GoliveTable):
         for binding in owner.BINDINGS:
             for key in binding.key.split(","):
-                word = KEY_WORDS.get(key, key.upper() if key.startswith("f") and key[1:].isdigit() else key)
+                word = KEY_WORDS.get(
+                    key, key.upper() if key.startswith("f") and key[1:].isdigit() else key
+                )
                 if key in ("pageup", "pagedown"):
                     continue
                 if f"{word} " not in HELP and f"{word}/" not in HELP and f"/{word}" not in HELP:
@@ -268,14 +346,19 @@ def test_help_lists_every_binding() -> None:
     assert not missing, missing
 
 
-async def test_no_color_turns_monochrome_on_through_textuals_filter(app_factory, probed_checklist, store,
-                                                                    monkeypatch) -> None:
+async def test_no_color_turns_monochrome_on_through_textuals_filter(
+    app_factory, probed_checklist, store, monkeypatch
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
-    actions.mark(store, probed_checklist.item("go-live.infra.cluster"), "failed", actor=Actor.current())
+    actions.mark(
+        store, probed_checklist.item("go-live.infra.cluster"), "failed", actor=Actor.current()
+    )
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_until(pilot, lambda: app.screen.query_one("#items", DataTable).row_count == 5)
         assert app.monochrome and app.no_color
         assert [type(f).__name__ for f in app.get_line_filters()].count("Monochrome") == 1
-        status = app.screen.query_one("#items", DataTable).get_cell("go-live.infra.cluster", "status")
+        status = app.screen.query_one("#items", DataTable).get_cell(
+            "go-live.infra.cluster", "status"
+        )
         assert status.plain == "✗ failed"

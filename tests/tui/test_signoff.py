@@ -26,13 +26,17 @@ SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "16
 
 
 @SIZES
-async def test_waiver_date_is_checked_in_the_modal_which_stays_open(app_factory, probed_checklist, store, size) -> None:
+async def test_waiver_date_is_checked_in_the_modal_which_stays_open(
+    app_factory, probed_checklist, store, size
+) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
         await pilot.press("w")
         await pilot.pause()
         assert isinstance(app.screen, WaiveModal)
-        assert app.screen.query_one("#until", Input).value == "2026-12-05"  # a week from the (fixed) clock
+        assert (
+            app.screen.query_one("#until", Input).value == "2026-12-05"
+        )  # a week from the (fixed) clock
         await pilot.press("enter")  # empty reason: refused, the modal stays
         await pilot.pause()
         assert "needs a reason" in text_of(app, "#error")
@@ -43,18 +47,25 @@ async def test_waiver_date_is_checked_in_the_modal_which_stays_open(app_factory,
         assert isinstance(app.screen, WaiveModal), "a refused date must not close the dialog"
         assert "in the past" in text_of(app, "#error")
         assert app.screen.query_one("#reason", Input).value == "known gap, fixed next sprint"
-        await pilot.press(*"d", "x")  # keys typed now land in the dialog, not on the main screen's shortcuts
+        await pilot.press(
+            *"d", "x"
+        )  # keys typed now land in the dialog, not on the main screen's shortcuts
         assert store.read().item("go-live.infra.cluster").status == "pending"
         await fill(pilot, "#until", "2099-01-31")
         await pilot.press("enter")
         await settle(pilot)
         waiver = store.read().item("go-live.infra.cluster").waiver
-        assert waiver.reason == "known gap, fixed next sprint" and waiver.until.date().isoformat() == "2099-01-31"
+        assert (
+            waiver.reason == "known gap, fixed next sprint"
+            and waiver.until.date().isoformat() == "2099-01-31"
+        )
         assert cell(app, "go-live.infra.cluster", "status") == "~ waived"
 
 
 @SIZES
-async def test_j_k_choose_the_role_that_a_approves(app_factory, probed_checklist, store, size) -> None:
+async def test_j_k_choose_the_role_that_a_approves(
+    app_factory, probed_checklist, store, size
+) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
         await pilot.press("3", "j", "a")  # j moves the sign-off cursor to the second role
@@ -70,7 +81,9 @@ async def test_j_k_choose_the_role_that_a_approves(app_factory, probed_checklist
         await pilot.press("enter")
         await settle(pilot)
         approval = store.read().approvals["sec"]
-        assert approval.name == operator.user and approval.signature == expected and not approval.proxy
+        assert (
+            approval.name == operator.user and approval.signature == expected and not approval.proxy
+        )
         assert isinstance(app.screen, SignoffScreen)
         assert cell(app, "sec", "state", "#approvals") == "✓ approved"
         assert "1/2 approvals" in text_of(app, "#decision")
@@ -91,7 +104,9 @@ async def test_stale_approval_lists_changed_items(app_factory, probed_checklist,
         assert cell(app, "eng", "changed", "#approvals") == "waf"
         options = app.screen.query_one(BlockerList)
         prompts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert any("approval: Engineering Manager" in p and "security.waf" in p for p in prompts), prompts
+        assert any("approval: Engineering Manager" in p and "security.waf" in p for p in prompts), (
+            prompts
+        )
 
 
 @SIZES
@@ -103,7 +118,9 @@ async def test_blockers_open_their_item(app_factory, probed_checklist, store, si
         await pilot.pause()
         blockers = app.screen.query_one(BlockerList)
         assert blockers.has_focus
-        prompts = [str(blockers.get_option_at_index(i).prompt) for i in range(blockers.option_count)]
+        prompts = [
+            str(blockers.get_option_at_index(i).prompt) for i in range(blockers.option_count)
+        ]
         waf = next(i for i, p in enumerate(prompts) if p.startswith("✗ WAF (failed)"))
         assert "No critical security issues" in prompts[waf]
         blockers.highlighted = waf
@@ -115,7 +132,9 @@ async def test_blockers_open_their_item(app_factory, probed_checklist, store, si
         assert isinstance(app.screen, SignoffScreen)
 
 
-async def test_the_lists_stay_visible_after_the_command_palette_was_opened(app_factory, probed_checklist, store) -> None:
+async def test_the_lists_stay_visible_after_the_command_palette_was_opened(
+    app_factory, probed_checklist, store
+) -> None:
     """Textual's command palette styles a widget named `CommandList` `visibility: hidden`; the cockpit's runbook
     list was named so (and Why NO-GO subclasses it): after one `:` both lists were blank for the rest of the call."""
     from golive_tui.tui.screens.item import RunbookList
@@ -158,8 +177,9 @@ def _with_window() -> Checklist:
     return Checklist.model_validate(raw)
 
 
-async def test_forced_go_live_needs_a_reason_and_a_second_operator_then_the_header_runs_the_clock(app_factory,
-                                                                                                   store) -> None:
+async def test_forced_go_live_needs_a_reason_and_a_second_operator_then_the_header_runs_the_clock(
+    app_factory, store
+) -> None:
     checklist = _with_window()
     clock = [datetime(2026, 11, 28, 12, 0, tzinfo=UTC)]
     app = app_factory(checklist, clock=lambda: clock[0])
@@ -178,22 +198,34 @@ async def test_forced_go_live_needs_a_reason_and_a_second_operator_then_the_head
         await pilot.press(*"CEO call", "enter")
         await settle(pilot)
         meta = store.read().meta
-        assert meta.golive_at is None and meta.force_request.reason == "CEO call"  # asked for, not live yet
+        assert (
+            meta.golive_at is None and meta.force_request.reason == "CEO call"
+        )  # asked for, not live yet
         assert "FORCE REQUESTED by tester@ci" in text_of(app, "#header")
         await pilot.press("L")  # the same operator cannot confirm their own request
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal) and "Confirm it as" in text_of(app, ".dialog-title")
+        assert isinstance(app.screen, ConfirmModal) and "Confirm it as" in text_of(
+            app, ".dialog-title"
+        )
         await pilot.click("#ok")
         await settle(pilot)
-        assert isinstance(app.screen, ConfirmModal) and "a second operator must confirm" in text_of(app, "#error")
+        assert isinstance(app.screen, ConfirmModal) and "a second operator must confirm" in text_of(
+            app, "#error"
+        )
         await pilot.press("escape")
-        actions.confirm_forced_go_live(store, checklist, actor=person("second-captain").at(clock[0]))
+        actions.confirm_forced_go_live(
+            store, checklist, actor=person("second-captain").at(clock[0])
+        )
         clock[0] += timedelta(hours=2, minutes=14, seconds=7)
         await wait_until(pilot, lambda: app.session.state.meta.golive_at is not None)
         app.cockpit.changed()
         await pilot.pause()
         header = text_of(app, "#header")
-        assert "LIVE (forced) 02:14:07" in header and "next: WAF in 21h45m" in header and "appr 0/2" in header
+        assert (
+            "LIVE (forced) 02:14:07" in header
+            and "next: WAF in 21h45m" in header
+            and "appr 0/2" in header
+        )
         clock[0] += timedelta(days=3)  # the clock runs past the 24 h window
         app.cockpit.changed()
         await pilot.pause()

@@ -19,7 +19,9 @@ def blocker_keys(app) -> list[str]:
 
 
 @SIZES
-async def test_why_no_go_entries_focus_move_and_open_their_item(app_factory, probed_checklist, store, size) -> None:
+async def test_why_no_go_entries_focus_move_and_open_their_item(
+    app_factory, probed_checklist, store, size
+) -> None:
     app = app_factory(probed_checklist)
     async with app.run_test(size=size) as pilot:
         await pilot.press("3")
@@ -48,9 +50,13 @@ async def test_why_no_go_entries_focus_move_and_open_their_item(app_factory, pro
         assert isinstance(app.screen, ItemScreen) and app.screen.item.key == items[1].split(":")[1]
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("tab", "tab")  # two stops, the approvals and the list: tab tab comes back to the list
+        await pilot.press(
+            "tab", "tab"
+        )  # two stops, the approvals and the list: tab tab comes back to the list
         assert app.screen.query_one(BlockerList).has_focus, app.focused
-        await pilot.press("tab", "enter")  # enter on the approvals goes to the list, the next enter opens
+        await pilot.press(
+            "tab", "enter"
+        )  # enter on the approvals goes to the list, the next enter opens
         assert app.screen.query_one(BlockerList).has_focus, app.focused
         await pilot.press("enter")
         await settle(pilot)

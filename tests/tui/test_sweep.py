@@ -17,32 +17,51 @@ from .conftest import RELEASE, mini_with_probes, with_test_probes
 from .helpers import cell, footer, notes, settle, text_of, wait_until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
-SUMMARY = re.compile(r"(\d+) probed in (\d+\.\d) s: (\d+) ✓ (?:(\d+) ≈ )?(\d+) ✗ (\d+) ⚠(?: (\d+) skipped)?")
+SUMMARY = re.compile(
+    r"(\d+) probed in (\d+\.\d) s: (\d+) ✓ (?:(\d+) ≈ )?(\d+) ✗ (\d+) ⚠(?: (\d+) skipped)?"
+)
 
 
 def sweep_checklist():
-    return mini_with_probes({
-        "go-live.infra.cluster": [{"kind": "test.slow", "params": {"seconds": 10.0, "held": True}}],
-        "go-live.infra.on-call": [{"kind": "test.page", "confirm": True}],
-        "go-live.infra.rollback": [{"kind": "test.echo", "params": {"verdict": "fail"}}],
-        "security.waf": [{"kind": "test.echo", "params": {"verdict": "error"}}],
-        "performance.p95": [{"kind": "test.echo", "params": {"verdict": "acceptable", "value": 320.0}}],
-    })
+    return mini_with_probes(
+        {
+            "go-live.infra.cluster": [
+                {"kind": "test.slow", "params": {"seconds": 10.0, "held": True}}
+            ],
+            "go-live.infra.on-call": [{"kind": "test.page", "confirm": True}],
+            "go-live.infra.rollback": [{"kind": "test.echo", "params": {"verdict": "fail"}}],
+            "security.waf": [{"kind": "test.echo", "params": {"verdict": "error"}}],
+            "performance.p95": [
+                {"kind": "test.echo", "params": {"verdict": "acceptable", "value": 320.0}}
+            ],
+        }
+    )
 
 
 async def swept(pilot) -> None:
     app = pilot.app
-    await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping and not app.cockpit.running)
+    await wait_until(
+        pilot,
+        lambda: (
+            app.cockpit.sweep_run is not None
+            and not app.cockpit.sweeping
+            and not app.cockpit.running
+        ),
+    )
     await pilot.pause()
 
 
 @SIZES
-async def test_sweep_never_asks_holds_paging_probes_and_summarises(app_factory, probe_kinds, store, size) -> None:
+async def test_sweep_never_asks_holds_paging_probes_and_summarises(
+    app_factory, probe_kinds, store, size
+) -> None:
     app = app_factory(sweep_checklist())
     async with app.run_test(size=size) as pilot:
         await pilot.press("R")
         await wait_until(pilot, lambda: app.cockpit.sweep_run.done == 3)
-        await pilot.press("j", "j")  # typing on while it runs: the keys move the cursor, no dialog eats them
+        await pilot.press(
+            "j", "j"
+        )  # typing on while it runs: the keys move the cursor, no dialog eats them
         assert app.cockpit.sweeping
         RELEASE.set()  # the slow probe answers
         await swept(pilot)
@@ -67,8 +86,12 @@ async def test_sweep_never_asks_holds_paging_probes_and_summarises(app_factory, 
 
 
 async def test_progress_line_while_running(app_factory, probe_kinds) -> None:
-    checklist = mini_with_probes({"go-live.infra.cluster": [{"kind": "test.echo"}],
-                                  "security.waf": [{"kind": "test.slow", "params": {"seconds": 30}}]})
+    checklist = mini_with_probes(
+        {
+            "go-live.infra.cluster": [{"kind": "test.echo"}],
+            "security.waf": [{"kind": "test.slow", "params": {"seconds": 30}}],
+        }
+    )
     app = app_factory(checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("R")
@@ -80,13 +103,17 @@ async def test_progress_line_while_running(app_factory, probe_kinds) -> None:
         assert cell(app, "security.waf", "verdict") == ""
 
 
-async def test_paging_probe_runs_only_from_p_with_cancel_as_default(app_factory, probe_kinds, store) -> None:
+async def test_paging_probe_runs_only_from_p_with_cancel_as_default(
+    app_factory, probe_kinds, store
+) -> None:
     app = app_factory(sweep_checklist())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("j", "p")
         await pilot.pause()
         modal = app.screen
-        assert isinstance(modal, ConfirmModal) and modal.focused is modal.query_one("#cancel", Button)
+        assert isinstance(modal, ConfirmModal) and modal.focused is modal.query_one(
+            "#cancel", Button
+        )
         await pilot.press("y")  # no single key confirms a page
         await pilot.press("enter")  # Enter is Cancel
         await settle(pilot)
@@ -95,12 +122,16 @@ async def test_paging_probe_runs_only_from_p_with_cancel_as_default(app_factory,
         await pilot.press("p")
         await pilot.pause()
         await pilot.click("#ok")
-        await wait_until(pilot, lambda: store.read().item("go-live.infra.on-call").probe is not None)
+        await wait_until(
+            pilot, lambda: store.read().item("go-live.infra.on-call").probe is not None
+        )
         assert probe_kinds == [True]
         assert store.read().item("go-live.infra.on-call").probe.summary == "paged (confirmed=True)"
 
 
-async def test_results_are_saved_in_batches_and_clients_stay_warm(app_factory, shipped_checklist, probe_kinds, store) -> None:
+async def test_results_are_saved_in_batches_and_clients_stay_warm(
+    app_factory, shipped_checklist, probe_kinds, store
+) -> None:
     """Every probed item of the shipped checklist answered by test.echo: one sweep, a few saves."""
     checklist = with_test_probes(shipped_checklist, "test.echo")
     probed = sum(1 for i in checklist.items() if i.probe and not any(s.confirm for s in i.probe))
@@ -118,7 +149,10 @@ async def test_results_are_saved_in_batches_and_clients_stay_warm(app_factory, s
         await pilot.press("R")
         await swept(pilot)
         assert len([k for k, v in store.read().items.items() if v.probe]) == probed
-        assert len(saves) < probed / 4, (len(saves), probed)  # results within ~100 ms share one transaction
+        assert len(saves) < probed / 4, (
+            len(saves),
+            probed,
+        )  # results within ~100 ms share one transaction
         await pilot.press("R")
         await swept(pilot)
         assert app.session.clients is clients  # the second sweep reuses the first one's clients
@@ -141,18 +175,25 @@ async def test_escape_cancels_running_probes(app_factory, probe_kinds, store) ->
 
 
 @pytest.mark.parametrize("key", ["q", "ctrl+c"])
-async def test_quitting_during_a_sweep_asks_then_cancels_and_says_so(app_factory, probe_kinds, key) -> None:
-    checklist = mini_with_probes({"go-live.infra.cluster": [{"kind": "test.slow"}],
-                                  "security.waf": [{"kind": "test.echo"}]})
+async def test_quitting_during_a_sweep_asks_then_cancels_and_says_so(
+    app_factory, probe_kinds, key
+) -> None:
+    checklist = mini_with_probes(
+        {"go-live.infra.cluster": [{"kind": "test.slow"}], "security.waf": [{"kind": "test.echo"}]}
+    )
     app = app_factory(checklist)
     started = time.monotonic()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("R")
-        await wait_until(pilot, lambda: app.cockpit.sweep_run is not None and app.cockpit.sweep_run.done == 1)
+        await wait_until(
+            pilot, lambda: app.cockpit.sweep_run is not None and app.cockpit.sweep_run.done == 1
+        )
         engines = set(app.cockpit.engines)
         await pilot.press(key)
         await pilot.pause()
-        assert isinstance(app.screen, ConfirmModal) and "A sweep is running (1/2 probed)" in text_of(app, ".dialog-title")
+        assert isinstance(
+            app.screen, ConfirmModal
+        ) and "A sweep is running (1/2 probed)" in text_of(app, ".dialog-title")
         await pilot.press("escape")  # stay
         await pilot.pause()
         assert app.is_running and app.cockpit.sweeping
@@ -172,7 +213,9 @@ async def test_ctrl_c_quits_at_once_when_nothing_runs(app_factory, probed_checkl
     assert not app.is_running and app.quit_note == ""
 
 
-async def test_monochrome_spinner_is_static_and_words_carry_meaning(app_factory, probe_kinds) -> None:
+async def test_monochrome_spinner_is_static_and_words_carry_meaning(
+    app_factory, probe_kinds
+) -> None:
     checklist = mini_with_probes({"go-live.infra.cluster": [{"kind": "test.slow"}]})
     app = app_factory(checklist, monochrome=True)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -188,7 +231,9 @@ async def test_monochrome_spinner_is_static_and_words_carry_meaning(app_factory,
         await settle(pilot)
 
 
-async def test_keys_typed_on_the_first_frame_reach_the_cockpit(store, probe_kinds, tmp_path) -> None:
+async def test_keys_typed_on_the_first_frame_reach_the_cockpit(
+    store, probe_kinds, tmp_path
+) -> None:
     """R pressed while the preview shows (the session still loading) sweeps once the cockpit is there."""
     import threading
 
@@ -204,9 +249,15 @@ async def test_keys_typed_on_the_first_frame_reach_the_cockpit(store, probe_kind
 
     def slow_loader() -> Session:  # validating a big checklist on a loaded bastion
         assert release.wait(10)
-        return Session(checklist, Profile(), store, Actor.current("captain", clock=lambda: FIXED_NOW))
+        return Session(
+            checklist, Profile(), store, Actor.current("captain", clock=lambda: FIXED_NOW)
+        )
 
-    app = GoliveApp(loader=slow_loader, preview=(str(MINI), str(tmp_path / "none.toml")), clock=lambda: FIXED_NOW)
+    app = GoliveApp(
+        loader=slow_loader,
+        preview=(str(MINI), str(tmp_path / "none.toml")),
+        clock=lambda: FIXED_NOW,
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("j", "R")
         assert isinstance(app.screen, PreviewScreen) and app.session is None
@@ -215,5 +266,7 @@ async def test_keys_typed_on_the_first_frame_reach_the_cockpit(store, probe_kind
         await wait_until(pilot, lambda: app.cockpit.sweep_run is not None)
         RELEASE.set()
         await swept(pilot)
-        assert app.screen.query_one(DataTable).cursor_row == 1  # the j, then the R, in the order typed
+        assert (
+            app.screen.query_one(DataTable).cursor_row == 1
+        )  # the j, then the R, in the order typed
         assert SUMMARY.search(text_of(app, "#sweep")), text_of(app, "#sweep")

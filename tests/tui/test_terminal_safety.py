@@ -16,8 +16,10 @@ from golive_tui.tui.screens.item import ItemScreen
 
 from .helpers import screen_text, text_of
 
-HOSTILE = ("fine\x1b[2J\x1b]0;pwned title\x07 see \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ "
-           "bell\x07 back\x08\x08 over\rwritten\x9b31m")
+HOSTILE = (
+    "fine\x1b[2J\x1b]0;pwned title\x07 see \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ "
+    "bell\x07 back\x08\x08 over\rwritten\x9b31m"
+)
 FORBIDDEN = ("\x1b", "\x07", "\x08", "\r", "\x9b")
 
 
@@ -31,13 +33,22 @@ def hostile_store(store, probed_checklist):
     item = probed_checklist.item("go-live.infra.cluster")
     evil = Actor.current("mallory")
     actions.annotate(store, item, note=HOSTILE, evidence="https://x\x1b[2J", actor=evil)
-    actions.record_results(store, [ItemResult(item, ProbeResult(Verdict.FAIL, "remote said " + HOSTILE,
-                                                                "evidence " + HOSTILE))], actor=evil)
+    actions.record_results(
+        store,
+        [
+            ItemResult(
+                item, ProbeResult(Verdict.FAIL, "remote said " + HOSTILE, "evidence " + HOSTILE)
+            )
+        ],
+        actor=evil,
+    )
     return store
 
 
 @pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
-async def test_hostile_text_never_reaches_the_screen(app_factory, probed_checklist, hostile_store, read_only) -> None:
+async def test_hostile_text_never_reaches_the_screen(
+    app_factory, probed_checklist, hostile_store, read_only
+) -> None:
     app = app_factory(probed_checklist, read_only=read_only)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -58,20 +69,26 @@ async def test_hostile_text_never_reaches_the_screen(app_factory, probed_checkli
             assert_clean(app.export_screenshot(), where + " (svg)")
             if where == "item":
                 assert isinstance(app.screen, ItemScreen)
-                assert "fine␛[2J␛]0;pwned title␇ see ␛]8;;https://evil.example␛\\link" in text_of(app, "#item-detail")
+                assert "fine␛[2J␛]0;pwned title␇ see ␛]8;;https://evil.example␛\\link" in text_of(
+                    app, "#item-detail"
+                )
                 assert "back␈␈ over␍written" in text_of(app, "#item-detail")
             if where == "entry":
                 assert isinstance(app.screen, EntryModal)
                 assert "␛[2J" in text_of(app, "#entry")
 
 
-async def test_a_hostile_title_from_an_imported_checklist_is_shown_not_sent(app_factory, store) -> None:
+async def test_a_hostile_title_from_an_imported_checklist_is_shown_not_sent(
+    app_factory, store
+) -> None:
     from golive_tui.model import Checklist
 
     from .conftest import MINI
 
     raw = tomllib.loads(MINI.read_text())
-    raw["section"][0]["subsection"][0]["item"][0]["title"] = "Cluster\x1b]0;owned\x07 [bold]markup[/bold]"
+    raw["section"][0]["subsection"][0]["item"][0]["title"] = (
+        "Cluster\x1b]0;owned\x07 [bold]markup[/bold]"
+    )
     raw["section"][0]["subsection"][0]["item"][0]["owner"] = "Ops\x1b[31m"
     app = app_factory(Checklist.model_validate(raw))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -81,9 +98,13 @@ async def test_a_hostile_title_from_an_imported_checklist_is_shown_not_sent(app_
         assert "Cluster␛]0;owned␇ [bold]markup[/bold]" in shown  # and markup is text, not style
 
 
-async def test_a_tampered_record_says_so_in_place_of_the_badge(app_factory, probed_checklist, store) -> None:
+async def test_a_tampered_record_says_so_in_place_of_the_badge(
+    app_factory, probed_checklist, store
+) -> None:
     actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current())
-    text = store.path.read_text().replace('status = "failed"', 'status = "done"', 1)  # edited by hand
+    text = store.path.read_text().replace(
+        'status = "failed"', 'status = "done"', 1
+    )  # edited by hand
     store.path.write_text(text)
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:

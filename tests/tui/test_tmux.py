@@ -20,11 +20,15 @@ MINI = Path(__file__).resolve().parents[1] / "data" / "mini.toml"
 SOCKET = f"golive-test-{uuid.uuid4().hex[:6]}"
 """A tmux server of the tests' own: a developer's sessions and options are never touched."""
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux not installed (scripts/test installs it)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("tmux") is None, reason="tmux not installed (scripts/test installs it)"
+)
 
 
 def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=10).stdout
+    return subprocess.run(
+        ["tmux", "-L", SOCKET, *args], capture_output=True, text=True, timeout=10
+    ).stdout
 
 
 def screen(session: str) -> str:
@@ -36,7 +40,7 @@ def wait_for(session: str, text: str | re.Pattern[str], timeout: float = 10.0) -
     shown = ""
     while time.monotonic() < deadline:
         shown = screen(session)
-        if (text.search(shown) if isinstance(text, re.Pattern) else text in shown):
+        if text.search(shown) if isinstance(text, re.Pattern) else text in shown:
             return shown
         time.sleep(0.1)
     raise AssertionError(f"{text!r} never appeared on screen:\n{shown}")
@@ -65,10 +69,17 @@ def session_name():
 def test_tui_in_tmux_80x24(tmp_path: Path, session_name: str) -> None:
     state = tmp_path / "state.toml"
     start(f"{sys.executable} -m golive_tui --checklist {MINI} --state {state}", session_name)
-    wait_for(session_name, "Mini go-live")  # the first frame: the preview, drawn before anything is validated
+    wait_for(
+        session_name, "Mini go-live"
+    )  # the first frame: the preview, drawn before anything is validated
     shown = wait_for(session_name, "All sections 0/5")  # then the loaded cockpit
     # 80 columns: the tree hides behind `t`, a section bar takes its place.
-    assert "NO-GO" in shown and "All sections 0/5" in shown and "Cluster" in shown and "approvals 0/2" in shown
+    assert (
+        "NO-GO" in shown
+        and "All sections 0/5" in shown
+        and "Cluster" in shown
+        and "approvals 0/2" in shown
+    )
     tmux("send-keys", "-t", session_name, "t")
     wait_for(session_name, "Infrastructure")
     tmux("send-keys", "-t", session_name, "t")
@@ -81,7 +92,9 @@ def test_tui_in_tmux_80x24(tmp_path: Path, session_name: str) -> None:
     assert open_store(state).read().item("go-live.infra.on-call").status == "done"
     tmux("send-keys", "-t", session_name, "?")
     wait_for(session_name, "command palette")
-    tmux("send-keys", "-t", session_name, "Escape")  # alone: Esc then q at once reads as Alt+q in tmux
+    tmux(
+        "send-keys", "-t", session_name, "Escape"
+    )  # alone: Esc then q at once reads as Alt+q in tmux
     wait_gone(session_name, "command palette")
     tmux("send-keys", "-t", session_name, "C-c")  # Ctrl+C quits, as the README says
     deadline = time.monotonic() + 10
@@ -93,10 +106,16 @@ def test_tui_in_tmux_80x24(tmp_path: Path, session_name: str) -> None:
 def test_shipped_checklist_without_colour_first_frame(tmp_path: Path, session_name: str) -> None:
     """NO_COLOR in a real terminal: words and glyphs carry every status; first frame measured."""
     started = time.monotonic()
-    start(f"{sys.executable} -m golive_tui --state {tmp_path / 'state.toml'}", session_name, env={"NO_COLOR": "1"})
+    start(
+        f"{sys.executable} -m golive_tui --state {tmp_path / 'state.toml'}",
+        session_name,
+        env={"NO_COLOR": "1"},
+    )
     wait_for(session_name, "· pending", timeout=15)
     first_frame = time.monotonic() - started
-    shown = wait_for(session_name, "All sections 0/129", timeout=15)  # the session loaded behind the first frame
+    shown = wait_for(
+        session_name, "All sections 0/129", timeout=15
+    )  # the session loaded behind the first frame
     print(f"first frame in tmux (shipped checklist, 80x24): {first_frame * 1000:.0f} ms")
     assert "EKS Cluster" in shown and "approvals 0/6" in shown
 
@@ -128,7 +147,9 @@ def test_a_captain_sweeps_the_demo_in_tmux(tmp_path: Path, session_name: str) ->
     tmux("send-keys", "-t", session_name, "-l", "verdict:error")
     shown = wait_for(session_name, re.compile(r"filter verdict:error: \d+ items"))
     assert int(re.search(r"filter verdict:error: (\d+) items", shown).group(1)) == errors
-    rows = [line for line in shown.splitlines() if re.search(r"⚠ error\s+\d+[smhd]\b", line)]  # table rows end in an age
+    rows = [
+        line for line in shown.splitlines() if re.search(r"⚠ error\s+\d+[smhd]\b", line)
+    ]  # table rows end in an age
     assert len(rows) == min(errors, 11)  # the error rows are exactly those the header counts
     tmux("send-keys", "-t", session_name, "Escape")
     wait_gone(session_name, "filter verdict:error")
@@ -141,11 +162,17 @@ def test_a_captain_sweeps_the_demo_in_tmux(tmp_path: Path, session_name: str) ->
     # "sent to the terminal's clipboard (OSC 52) through tmux: …", wrapped by the toast's width.
     wait_for(session_name, "(OSC 52) through tmux")
     deadline = time.monotonic() + 5
-    while not OSC52.search(raw.read_bytes() if raw.exists() else b"") and time.monotonic() < deadline:
+    while (
+        not OSC52.search(raw.read_bytes() if raw.exists() else b"") and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
     copied = base64.b64decode(OSC52.search(raw.read_bytes()).group(1)).decode()
-    assert copied.startswith("kubectl --kubeconfig ") and "/golive-demo-" in copied  # filled in for the demo
-    assert "autolytiq-prod" not in copied or "-n autolytiq-prod" in copied  # the demo keeps the seed namespace
+    assert (
+        copied.startswith("kubectl --kubeconfig ") and "/golive-demo-" in copied
+    )  # filled in for the demo
+    assert (
+        "autolytiq-prod" not in copied or "-n autolytiq-prod" in copied
+    )  # the demo keeps the seed namespace
     tmux("send-keys", "-t", session_name, "q")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and session_name in tmux("list-sessions"):

@@ -39,20 +39,32 @@ async def test_the_waive_dialog_takes_a_time(app_factory, probed_checklist, stor
         assert store.read().item(keys[2]).waiver.until == datetime(2026, 11, 29, 7, 15, tzinfo=UTC)
         await pilot.press("j")
         await waive(pilot, "2026-12-01")  # a bare date still runs to the end of that day
-        assert store.read().item(keys[3]).waiver.until == datetime(2026, 12, 1, 23, 59, 59, tzinfo=UTC)
+        assert store.read().item(keys[3]).waiver.until == datetime(
+            2026, 12, 1, 23, 59, 59, tzinfo=UTC
+        )
 
 
-async def test_a_waived_row_says_who_granted_it_not_the_probe(app_factory, probed_checklist, store) -> None:
+async def test_a_waived_row_says_who_granted_it_not_the_probe(
+    app_factory, probed_checklist, store
+) -> None:
     from golive_tui import actions
     from golive_tui.actor import Actor
     from golive_tui.engine import ItemResult
     from golive_tui.probes.base import ProbeResult, Verdict
 
     item = probed_checklist.item("go-live.infra.cluster")
-    actions.record_results(store, [ItemResult(item, ProbeResult(Verdict.FAIL, "down", checked_at=FIXED_NOW))],
-                           actor=Actor.current("captain"))
-    actions.waive(store, item, reason="vendor fix tonight", until=FIXED_NOW + timedelta(hours=6),
-                  actor=Actor.current("ciso", clock=lambda: FIXED_NOW))
+    actions.record_results(
+        store,
+        [ItemResult(item, ProbeResult(Verdict.FAIL, "down", checked_at=FIXED_NOW))],
+        actor=Actor.current("captain"),
+    )
+    actions.waive(
+        store,
+        item,
+        reason="vendor fix tonight",
+        until=FIXED_NOW + timedelta(hours=6),
+        actor=Actor.current("ciso", clock=lambda: FIXED_NOW),
+    )
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

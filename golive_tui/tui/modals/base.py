@@ -42,7 +42,12 @@ class Dialog(ModalScreen[Any]):
             yield Static("", id="error", classes="error", markup=False)
             with Horizontal(classes="buttons"):
                 # Compact buttons: one row each, so dialogs fit a 24-line terminal.
-                yield Button(self.OK, id="ok", variant="error" if self.CANCEL_FIRST else "primary", compact=True)
+                yield Button(
+                    self.OK,
+                    id="ok",
+                    variant="error" if self.CANCEL_FIRST else "primary",
+                    compact=True,
+                )
                 yield Button("Cancel", id="cancel", compact=True)
         yield FittingFooter()
 
@@ -99,7 +104,9 @@ class ConfirmModal(Dialog):
 
     BINDINGS = [Binding("escape,n", "cancel", "Cancel"), Binding("y", "yes", "Yes")]
 
-    def __init__(self, question: str, ok: str = "Yes", *, danger: bool = False, check: Check | None = None) -> None:
+    def __init__(
+        self, question: str, ok: str = "Yes", *, danger: bool = False, check: Check | None = None
+    ) -> None:
         super().__init__(check)
         self.question, self.OK, self.CANCEL_FIRST = question, ok, danger
         self.quitting = False

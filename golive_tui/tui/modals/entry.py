@@ -18,21 +18,33 @@ from ..widgets.header import Pane
 
 def operator_text(entry: AuditEntry) -> str:
     operator = Operator.from_record(entry.operator)
-    return safe_line(operator) if operator else "(not recorded: an entry older than the operator field)"
+    return (
+        safe_line(operator)
+        if operator
+        else "(not recorded: an entry older than the operator field)"
+    )
 
 
 def entry_text(entry: AuditEntry, tones: Tones) -> Text:
     text = Text()
     text.append(f"Audit entry #{entry.seq}\n", style=tones["strong"])
-    rows = [("When", f"{entry.at:%Y-%m-%d %H:%M:%S} UTC"), ("Name", safe_line(entry.by)),
-            ("Operator", operator_text(entry)), ("Action", safe_line(entry.action)), ("Target", safe_line(entry.target))]
+    rows = [
+        ("When", f"{entry.at:%Y-%m-%d %H:%M:%S} UTC"),
+        ("Name", safe_line(entry.by)),
+        ("Operator", operator_text(entry)),
+        ("Action", safe_line(entry.action)),
+        ("Target", safe_line(entry.target)),
+    ]
     for label, value in rows:
         text.append(f"{label:<9}", style=tones["dim"])
         text.append(f"{value}\n")
     text.append("Values\n", style=tones["strong"])
     for key, value in entry.values.items():
-        shown = safe_block(value if not isinstance(value, dict) else
-                           "\n".join(f"{k}: {v}" for k, v in value.items()))
+        shown = safe_block(
+            value
+            if not isinstance(value, dict)
+            else "\n".join(f"{k}: {v}" for k, v in value.items())
+        )
         lines = shown.splitlines() or [""]
         text.append(f"  {safe_line(key)}: ", style=tones["dim"])
         text.append(lines[0] + "\n")

@@ -22,7 +22,11 @@ class NoteModal(Dialog):
         """The values the dialog was opened on: a change underneath is detected on save."""
 
     def compose_fields(self) -> ComposeResult:
-        yield Label(f"Note and evidence — {safe_line(self.item_title)}", classes="dialog-title", markup=False)
+        yield Label(
+            f"Note and evidence — {safe_line(self.item_title)}",
+            classes="dialog-title",
+            markup=False,
+        )
         yield Label("Note")
         yield Input(self.note, id="note", placeholder="what was done, by whom, where")
         yield Label("Evidence (text, link or file path)")
@@ -40,7 +44,9 @@ class WaiveModal(Dialog):
 
     OK = "Waive"
 
-    def __init__(self, title: str, now: datetime, check: Check | None = None, *, days: int = 7) -> None:
+    def __init__(
+        self, title: str, now: datetime, check: Check | None = None, *, days: int = 7
+    ) -> None:
         super().__init__(check)
         self.item_title = title
         self.now = now
@@ -62,7 +68,9 @@ class WaiveModal(Dialog):
         if not reason:
             raise Invalid("A waiver needs a reason.")
         try:
-            now = self.app.now() if hasattr(self.app, "now") else self.now  # +2h counts from the submit, not the open
+            now = (
+                self.app.now() if hasattr(self.app, "now") else self.now
+            )  # +2h counts from the submit, not the open
             return reason, parse_until(raw, now)
         except GoliveError as exc:
             raise Invalid(str(exc)) from None
@@ -71,7 +79,9 @@ class WaiveModal(Dialog):
 class ReasonModal(Dialog):
     """One reason, required, for a change that needs one said out loud (an override, a P1 n/a)."""
 
-    def __init__(self, question: str, ok: str, check: Check | None = None, *, placeholder: str = "") -> None:
+    def __init__(
+        self, question: str, ok: str, check: Check | None = None, *, placeholder: str = ""
+    ) -> None:
         super().__init__(check)
         self.question, self.OK, self.placeholder = question, ok, placeholder
 
@@ -90,8 +100,12 @@ class ReasonModal(Dialog):
         return reason
 
 
-FORMATS = (("HTML (self-contained page)", "html"), ("Markdown (the seed's layout)", "markdown"),
-           ("JSON", "json"), ("JUnit XML", "junit"))
+FORMATS = (
+    ("HTML (self-contained page)", "html"),
+    ("Markdown (the seed's layout)", "markdown"),
+    ("JSON", "json"),
+    ("JUnit XML", "junit"),
+)
 SUFFIX = {"html": "html", "markdown": "md", "json": "json", "junit": "xml"}
 
 
@@ -100,7 +114,9 @@ class ExportModal(Dialog):
 
     OK = "Export"
 
-    def __init__(self, fmt: str, check: Check | None = None, *, stem: str = "golive-report") -> None:
+    def __init__(
+        self, fmt: str, check: Check | None = None, *, stem: str = "golive-report"
+    ) -> None:
         super().__init__(check)
         self.fmt, self.stem = fmt, stem
         self.confirmed_overwrite = ""

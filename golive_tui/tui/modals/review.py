@@ -13,7 +13,9 @@ class RequestModal(Dialog):
 
     OK = "Write request"
 
-    def __init__(self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None) -> None:
+    def __init__(
+        self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None
+    ) -> None:
         super().__init__(check)
         self.roles = roles
         known = [role_id for role_id, _ in roles]
@@ -21,8 +23,15 @@ class RequestModal(Dialog):
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Ask an approver to sign, from anywhere", classes="dialog-title")
-        yield Select([(label, role_id) for role_id, label in self.roles], id="role", value=self.role, allow_blank=False)
-        yield Label("Request file (the approver signs it with: ssh-keygen -Y sign -n golive -f KEY FILE)")
+        yield Select(
+            [(label, role_id) for role_id, label in self.roles],
+            id="role",
+            value=self.role,
+            allow_blank=False,
+        )
+        yield Label(
+            "Request file (the approver signs it with: ssh-keygen -Y sign -n golive -f KEY FILE)"
+        )
         yield Input(f"golive-request-{self.role}.txt", id="path")
 
     def on_select_changed(self, event: Select.Changed) -> None:
@@ -45,7 +54,9 @@ class SignatureModal(Dialog):
 
     OK = "Import"
 
-    def __init__(self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None) -> None:
+    def __init__(
+        self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None
+    ) -> None:
         super().__init__(check)
         self.roles = roles
         known = [role_id for role_id, _ in roles]
@@ -53,13 +64,23 @@ class SignatureModal(Dialog):
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Import a signed review request", classes="dialog-title")
-        yield Select([(label, role_id) for role_id, label in self.roles], id="role", value=self.role, allow_blank=False)
+        yield Select(
+            [(label, role_id) for role_id, label in self.roles],
+            id="role",
+            value=self.role,
+            allow_blank=False,
+        )
         yield Label("Request file that was signed")
         yield Input(f"golive-request-{self.role}.txt", id="path")
-        yield Label("Paste the signature (FILE.sig: -----BEGIN SSH SIGNATURE----- …); empty: read FILE.sig")
+        yield Label(
+            "Paste the signature (FILE.sig: -----BEGIN SSH SIGNATURE----- …); empty: read FILE.sig"
+        )
         yield TextArea(id="signature", soft_wrap=True, show_line_numbers=False)
-        yield Static("Verified against the allowed-signers file; recorded as the signer's own approval.",
-                     classes="signature", markup=False)
+        yield Static(
+            "Verified against the allowed-signers file; recorded as the signer's own approval.",
+            classes="signature",
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         self.query_one("#signature", TextArea).focus()
@@ -68,4 +89,8 @@ class SignatureModal(Dialog):
         path = self.query_one("#path", Input).value.strip()
         if not path:
             raise Invalid("Name the request file that was signed.")
-        return str(self.query_one("#role", Select).value), path, self.query_one("#signature", TextArea).text.strip()
+        return (
+            str(self.query_one("#role", Select).value),
+            path,
+            self.query_one("#signature", TextArea).text.strip(),
+        )

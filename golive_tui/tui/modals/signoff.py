@@ -18,27 +18,55 @@ class ApproveModal(Dialog):
 
     OK = "Approve"
 
-    def __init__(self, roles: list[tuple[str, str]], signature: str, default_name: str, role: str = "", *,
-                 operator: str = "", own: Callable[[str], bool] | None = None, agent_key: str = "",
-                 check: Check | None = None) -> None:
+    def __init__(
+        self,
+        roles: list[tuple[str, str]],
+        signature: str,
+        default_name: str,
+        role: str = "",
+        *,
+        operator: str = "",
+        own: Callable[[str], bool] | None = None,
+        agent_key: str = "",
+        check: Check | None = None,
+    ) -> None:
         super().__init__(check)
-        self.roles, self.signature, self.default_name, self.operator = roles, signature, default_name, operator
+        self.roles, self.signature, self.default_name, self.operator = (
+            roles,
+            signature,
+            default_name,
+            operator,
+        )
         self.own, self.agent_key = own or (lambda name: True), agent_key
         known = [role_id for role_id, _ in roles]
         self.role = role if role in known else (known[0] if known else "")
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Approve the go-live record", classes="dialog-title")
-        yield Select([(label, role_id) for role_id, label in self.roles], id="role", prompt="Role",
-                     value=self.role or Select.BLANK, allow_blank=False)
+        yield Select(
+            [(label, role_id) for role_id, label in self.roles],
+            id="role",
+            prompt="Role",
+            value=self.role or Select.BLANK,
+            allow_blank=False,
+        )
         yield Label("Approver (their login, or their name for a proxy approval)")
         yield Input(self.default_name, id="name")
         yield Static("", id="recorded", classes="signature", markup=False)
         yield Input(id="evidence", placeholder="evidence of their yes, e.g. Slack #cutover 19:02")
-        yield Checkbox(f"Sign with the ssh-agent key {shorten(self.agent_key, 40)}", value=True, id="sign",
-                       disabled=not self.agent_key, compact=True)
-        yield Static(f"Signs the state of every item: SHA-256 {self.signature}", id="digest", classes="signature",
-                     markup=False)
+        yield Checkbox(
+            f"Sign with the ssh-agent key {shorten(self.agent_key, 40)}",
+            value=True,
+            id="sign",
+            disabled=not self.agent_key,
+            compact=True,
+        )
+        yield Static(
+            f"Signs the state of every item: SHA-256 {self.signature}",
+            id="digest",
+            classes="signature",
+            markup=False,
+        )
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
@@ -77,7 +105,9 @@ class RevokeModal(Dialog):
 
     OK = "Revoke"
 
-    def __init__(self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None) -> None:
+    def __init__(
+        self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None
+    ) -> None:
         super().__init__(check)
         self.roles = roles
         known = [role_id for role_id, _ in roles]
@@ -85,8 +115,12 @@ class RevokeModal(Dialog):
 
     def compose_fields(self) -> ComposeResult:
         yield Label("Revoke an approval", classes="dialog-title")
-        yield Select([(label, role_id) for role_id, label in self.roles], id="role", value=self.role,
-                     allow_blank=False)
+        yield Select(
+            [(label, role_id) for role_id, label in self.roles],
+            id="role",
+            value=self.role,
+            allow_blank=False,
+        )
         yield Label("Reason (required)")
         yield Input(id="reason", placeholder="what changed since it was signed")
 
@@ -113,7 +147,9 @@ class GoLiveModal(Dialog):
         if self.go:
             yield Static("GO holds. Record the go-live moment now?", classes="dialog-title")
         else:
-            yield Static("NO-GO. Recording go-live anyway is audited. Blocking:", classes="dialog-title")
+            yield Static(
+                "NO-GO. Recording go-live anyway is audited. Blocking:", classes="dialog-title"
+            )
             with VerticalScroll(classes="reasons"):
                 yield Static("\n".join(f"• {safe_line(r)}" for r in self.reasons), markup=False)
             yield Label("Reason to force (required)")

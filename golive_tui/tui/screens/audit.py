@@ -53,26 +53,49 @@ class AuditScreen(Page):
         pane = self.query_one("#verify", Pane)
         count = len(self.cockpit.session.state.audit)
         if problem:
-            pane.update(Text(f"Audit trail: {count} entries — ✗ TAMPERED: {safe_line(problem)}", style=pane.tones["bad"],
-                             no_wrap=True, overflow="ellipsis"))
+            pane.update(
+                Text(
+                    f"Audit trail: {count} entries — ✗ TAMPERED: {safe_line(problem)}",
+                    style=pane.tones["bad"],
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
+            )
         else:
-            pane.update(Text.assemble(f"Audit trail: {count} entries — ", ("✓ chain intact", pane.tones["ok"]),
-                                      ("   enter opens an entry", pane.tones["dim"]), no_wrap=True, overflow="ellipsis"))
+            pane.update(
+                Text.assemble(
+                    f"Audit trail: {count} entries — ",
+                    ("✓ chain intact", pane.tones["ok"]),
+                    ("   enter opens an entry", pane.tones["dim"]),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                )
+            )
         table = self.query_one("#audit", GoliveTable)
         rest = max(12, self.size.width - (4 + 14 + 14 + 9) - 8 - 4)
         if table.column_width("change") != rest:
             table.clear(columns=True)
-            for label, key, width in (("#", "seq", 4), ("When (UTC)", "when", 14), ("Who", "who", 14),
-                                      ("Action", "action", 9), ("Change", "change", rest)):
+            for label, key, width in (
+                ("#", "seq", 4),
+                ("When (UTC)", "when", 14),
+                ("Who", "who", 14),
+                ("Action", "action", 9),
+                ("Change", "change", rest),
+            ):
                 table.add_column(label, key=key, width=width)
         row = table.cursor_row
         table.clear()
         for entry in self.entries():
-            table.add_row(str(entry.seq), f"{entry.at:%m-%d %H:%M:%S}", Text(safe_line(entry.by), no_wrap=True,
-                                                                             overflow="ellipsis"),
-                          # Cut at a word boundary within the column (enter shows the entry in full): `probe=pass, …`,
-                          # never `probe=pas`.
-                          entry.action, Text(shorten(change_text(entry), rest), no_wrap=True), key=str(entry.seq))
+            table.add_row(
+                str(entry.seq),
+                f"{entry.at:%m-%d %H:%M:%S}",
+                Text(safe_line(entry.by), no_wrap=True, overflow="ellipsis"),
+                # Cut at a word boundary within the column (enter shows the entry in full): `probe=pass, …`,
+                # never `probe=pas`.
+                entry.action,
+                Text(shorten(change_text(entry), rest), no_wrap=True),
+                key=str(entry.seq),
+            )
         if row is not None and 0 <= row < table.row_count:
             table.move_cursor(row=row, animate=False)
 

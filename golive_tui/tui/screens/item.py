@@ -31,8 +31,12 @@ class RunbookList(OptionList):
     """The runbook's commands; j/k move like every list of the cockpit. (Not `CommandList`: Textual's command
     palette styles a widget of that name `visibility: hidden`, which hid this list once the palette had opened.)"""
 
-    BINDINGS = [Binding("j", "cursor_down", show=False), Binding("k", "cursor_up", show=False),
-                Binding("g", "first", show=False), Binding("G", "last", show=False)]
+    BINDINGS = [
+        Binding("j", "cursor_down", show=False),
+        Binding("k", "cursor_up", show=False),
+        Binding("g", "first", show=False),
+        Binding("G", "last", show=False),
+    ]
 
 
 class ItemScreen(Page):
@@ -67,8 +71,12 @@ class ItemScreen(Page):
         commands = self.query_one(RunbookList)
         commands.display = bool(view.commands)
         if view.commands:
-            title.update(Text.assemble(("\nRunbook", title.tones["strong"]),
-                                       ("  filled in for this target — y copies, c edits first", title.tones["dim"])))
+            title.update(
+                Text.assemble(
+                    ("\nRunbook", title.tones["strong"]),
+                    ("  filled in for this target — y copies, c edits first", title.tones["dim"]),
+                )
+            )
         else:
             title.update(Text("\nNo runbook commands for this item.", style=title.tones["dim"]))
         if view.commands != self.commands:
@@ -81,11 +89,17 @@ class ItemScreen(Page):
                     prompt.append(f"# {command.label}\n", style=title.tones["dim"])
                 prompt.append(command.text)
                 commands.add_option(Option(prompt, id=str(n)))
-            commands.highlighted = highlighted if highlighted is not None and highlighted < len(view.commands) else 0
+            commands.highlighted = (
+                highlighted if highlighted is not None and highlighted < len(view.commands) else 0
+            )
 
     def selected(self) -> Command | None:
         index = self.query_one(RunbookList).highlighted
-        return self.commands[index] if self.commands and index is not None and index < len(self.commands) else None
+        return (
+            self.commands[index]
+            if self.commands and index is not None and index < len(self.commands)
+            else None
+        )
 
     # --- actions -----------------------------------------------------------------------------
     def action_back(self) -> None:
@@ -100,7 +114,9 @@ class ItemScreen(Page):
         self.app.copy_to_clipboard(text)
         shown = shorten(text, 60)
 
-        async def say_where() -> None:  # inside tmux it asks tmux (a subprocess): off the event loop
+        async def say_where() -> (
+            None
+        ):  # inside tmux it asks tmux (a subprocess): off the event loop
             note = await asyncio.to_thread(copy_note)
             self.app.notify(f"{note}: {shown}", timeout=6 if "tmux" in note else 4)
 

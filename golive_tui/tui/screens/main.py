@@ -27,7 +27,12 @@ from .base import Page
 ALL = "*"
 NARROW = 100
 """Below this width the section tree starts hidden."""
-FIXED = (("Owner", "owner", 8), ("Status", "status", 9), ("Probe", "verdict", 10), ("Age", "age", 4))
+FIXED = (
+    ("Owner", "owner", 8),
+    ("Status", "status", 9),
+    ("Probe", "verdict", 10),
+    ("Age", "age", 4),
+)
 
 
 class MainScreen(Page):
@@ -52,8 +57,11 @@ class MainScreen(Page):
                 yield GoliveTable(id="items")
                 with VerticalScroll(id="detail-scroll"):
                     yield Pane(id="detail")
-        yield Input(id="filter", compact=True,
-                    placeholder="filter: words owner:dba status:failed verdict:error priority:p1 — esc clears")
+        yield Input(
+            id="filter",
+            compact=True,
+            placeholder="filter: words owner:dba status:failed verdict:error priority:p1 — esc clears",
+        )
 
     def on_mount(self) -> None:
         tree = self.query_one("#sections", Tree)
@@ -75,7 +83,9 @@ class MainScreen(Page):
         return self.query_one("#items", GoliveTable)
 
     def _add_section(self, parent: TreeNode[str], section: Section) -> None:
-        node = parent.add(section.title, data=section.key, expand=True, allow_expand=bool(section.subsection))
+        node = parent.add(
+            section.title, data=section.key, expand=True, allow_expand=bool(section.subsection)
+        )
         for sub in section.subsection:
             self._add_section(node, sub)
 
@@ -100,7 +110,9 @@ class MainScreen(Page):
         return True
 
     def on_resize(self) -> None:
-        if self._layout():  # resize events repeat while a terminal settles: redraw only on a real change
+        if (
+            self._layout()
+        ):  # resize events repeat while a terminal settles: redraw only on a real change
             self.refresh_view()
 
     # --- rendering -------------------------------------------------------------------------
@@ -110,7 +122,11 @@ class MainScreen(Page):
             items = list(session.checklist.items())
         else:
             items = list(session.checklist.section_map()[self.section_key].all_items())
-        return filter_items(items, self.filter, session.state, self.cockpit.now()) if self.filter else items
+        return (
+            filter_items(items, self.filter, session.state, self.cockpit.now())
+            if self.filter
+            else items
+        )
 
     def refresh_view(self) -> None:
         self.refresh_chrome()
@@ -138,13 +154,20 @@ class MainScreen(Page):
         if self.filter_error:
             text.append(f"▸ {self.filter_error}", style=tones["bad"])
         elif self.filter:
-            text.append(f"▸ filter {self.filter.text}: {len(self.rows)} items (esc clears)", style=tones["strong"])
+            text.append(
+                f"▸ filter {self.filter.text}: {len(self.rows)} items (esc clears)",
+                style=tones["strong"],
+            )
         elif self.section_key == ALL:
-            text.append(f"▸ All sections {progress_label(list(session.checklist.items()), session.state, now)}",
-                        style=tones["strong"])
+            text.append(
+                f"▸ All sections {progress_label(list(session.checklist.items()), session.state, now)}",
+                style=tones["strong"],
+            )
         else:
-            text.append(f"▸ {section_label(session.checklist.section_map()[self.section_key], session.state, now)}",
-                        style=tones["strong"])
+            text.append(
+                f"▸ {section_label(session.checklist.section_map()[self.section_key], session.state, now)}",
+                style=tones["strong"],
+            )
         text.append("   t sections  [ ] prev/next", style=tones["dim"])
         bar.update(text)
 
@@ -155,7 +178,12 @@ class MainScreen(Page):
 
     def _cells(self, item: Item) -> list[Text]:
         cockpit = self.cockpit
-        return row_cells(cockpit.row(item), cockpit.now(), self.table.tones, None if cockpit.monochrome else self.spin)
+        return row_cells(
+            cockpit.row(item),
+            cockpit.now(),
+            self.table.tones,
+            None if cockpit.monochrome else self.spin,
+        )
 
     def tick_spinner(self) -> None:
         """Advance the spinner of running rows only (a few cells, at most 4 updates a second)."""
@@ -163,7 +191,9 @@ class MainScreen(Page):
         if not running or self.cockpit.monochrome:
             return
         self.spin += 1
-        spinner = spinner_cell(self.spin, self.table.tones)  # only the verdict cell turns: one Text for all
+        spinner = spinner_cell(
+            self.spin, self.table.tones
+        )  # only the verdict cell turns: one Text for all
         for item in self.rows:
             if item.key in running:
                 self.table.update_cell(item.key, "verdict", spinner)
@@ -179,7 +209,9 @@ class MainScreen(Page):
     def update_row(self, key: str) -> None:
         item = next((i for i in self.rows if i.key == key), None)
         if item is not None:
-            for column, value in zip(("title", "owner", "status", "verdict", "age"), self._cells(item), strict=True):
+            for column, value in zip(
+                ("title", "owner", "status", "verdict", "age"), self._cells(item), strict=True
+            ):
                 self.table.update_cell(key, column, value)
 
     def rows_changed(self, keys: frozenset[str]) -> None:
@@ -190,7 +222,11 @@ class MainScreen(Page):
         session, now = self.cockpit.session, self.cockpit.now()
         section_map = session.checklist.section_map()
         for node in self._walk(self.query_one("#sections", Tree).root):
-            if node.data is not None and node.data != ALL and any(key.startswith(node.data + ".") for key in keys):
+            if (
+                node.data is not None
+                and node.data != ALL
+                and any(key.startswith(node.data + ".") for key in keys)
+            ):
                 node.set_label(section_label(section_map[node.data], session.state, now))
         self._section_bar()
         self.show_detail()
@@ -205,7 +241,9 @@ class MainScreen(Page):
         item = self.current_item()
         pane = self.query_one("#detail", Pane)
         if item is None:
-            pane.update("No item here." if not self.filter else "No item matches the filter (esc clears).")
+            pane.update(
+                "No item here." if not self.filter else "No item matches the filter (esc clears)."
+            )
             return
         pane.update(detail_text(self.cockpit.item(item), pane.tones))
 

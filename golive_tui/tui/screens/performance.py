@@ -19,8 +19,13 @@ from ..widgets.header import Pane
 from ..widgets.table import GoliveTable
 from .base import Page
 
-COLUMNS = (("Target", "target", 8), ("Acceptable", "acceptable", 10), ("Current", "current", 8),
-           ("Last hour", "trend", 12), ("Verdict", "verdict", 9))
+COLUMNS = (
+    ("Target", "target", 8),
+    ("Acceptable", "acceptable", 10),
+    ("Current", "current", 8),
+    ("Last hour", "trend", 12),
+    ("Verdict", "verdict", 9),
+)
 TREND_WIDTH = 12
 
 
@@ -82,18 +87,42 @@ class PerformanceScreen(Page):
             met += bool(probe and probe.verdict in ("pass", "acceptable"))
             m = item.metric
             assert m is not None
-            name = Text(safe_line(item.title if not m.label or m.label == item.title else f"{item.title}: {m.label}"))
+            name = Text(
+                safe_line(
+                    item.title
+                    if not m.label or m.label == item.title
+                    else f"{item.title}: {m.label}"
+                )
+            )
             if probe and probe.verdict == "error":
                 name.append("\n" + shorten(safe_line(probe.summary), width * 2), style=tones["bad"])
-            current = format_value(probe.value, probe.unit) if probe and probe.value is not None else "—"
-            verdict = term_text(probe.verdict, tones, short=True) if probe else Text("· not run", style=tones["dim"])
-            table.add_row(name, str(m.target), str(m.acceptable or safe_line(m.expected) or ""), current,
-                          self._trend(trends.get(item.key)), verdict, key=item.key, height=None)
+            current = (
+                format_value(probe.value, probe.unit) if probe and probe.value is not None else "—"
+            )
+            verdict = (
+                term_text(probe.verdict, tones, short=True)
+                if probe
+                else Text("· not run", style=tones["dim"])
+            )
+            table.add_row(
+                name,
+                str(m.target),
+                str(m.acceptable or safe_line(m.expected) or ""),
+                current,
+                self._trend(trends.get(item.key)),
+                verdict,
+                key=item.key,
+                height=None,
+            )
         if row is not None and 0 <= row < table.row_count:
             table.move_cursor(row=row, animate=False)
         title = self.query_one("#perf-title", Pane)
-        title.update(Text(f"Performance benchmarks — {met}/{len(self.metrics)} within target or acceptable",
-                          style=title.tones["strong"]))
+        title.update(
+            Text(
+                f"Performance benchmarks — {met}/{len(self.metrics)} within target or acceptable",
+                style=title.tones["strong"],
+            )
+        )
         self.show_detail()
 
     def _trend(self, trend: Trend | None) -> Text | Sparkline[float]:
@@ -101,10 +130,16 @@ class PerformanceScreen(Page):
         if trend is None:
             return Text("…" if self.cockpit.trends_loading else "", style=table.tones["dim"])
         if not trend.values:
-            return Text(trend.cell, style=table.tones["dim"])  # why there is none (the detail says it in full)
+            return Text(
+                trend.cell, style=table.tones["dim"]
+            )  # why there is none (the detail says it in full)
         low, high = table.tones["ok"].color, table.tones["bad"].color
-        return Sparkline(list(trend.values), width=TREND_WIDTH,
-                         min_color=low or Color.default(), max_color=high or Color.default())
+        return Sparkline(
+            list(trend.values),
+            width=TREND_WIDTH,
+            min_color=low or Color.default(),
+            max_color=high or Color.default(),
+        )
 
     def show_detail(self) -> None:
         table = self.query_one("#metrics", GoliveTable)
@@ -118,11 +153,16 @@ class PerformanceScreen(Page):
         probe = self.cockpit.session.state.item(item.key).probe
         trend = self.cockpit.trends.get(item.key)
         text = Text(no_wrap=True, overflow="ellipsis")
-        text.append(safe_line(probe.summary) if probe else "not measured yet (p probes every metric)")
+        text.append(
+            safe_line(probe.summary) if probe else "not measured yet (p probes every metric)"
+        )
         unit = item.metric.target.unit if item.metric is not None else ""
         if trend is not None and trend.values:
-            text.append(f"\nlast hour: min {format_value(min(trend.values), unit)}, "
-                        f"max {format_value(max(trend.values), unit)}", style=pane.tones["dim"])
+            text.append(
+                f"\nlast hour: min {format_value(min(trend.values), unit)}, "
+                f"max {format_value(max(trend.values), unit)}",
+                style=pane.tones["dim"],
+            )
         elif trend is not None and trend.error:
             text.append(f"\nlast hour: {safe_line(trend.error)}", style=pane.tones["dim"])
         pane.update(text)

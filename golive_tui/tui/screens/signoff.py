@@ -59,7 +59,9 @@ class SignoffScreen(Page):
     def action_go_live(self) -> None:
         self.golive.approving.go_live()
 
-    def action_request_review(self) -> None:  # a request for the approver to sign with ssh-keygen (tui/reviewer.py)
+    def action_request_review(
+        self,
+    ) -> None:  # a request for the approver to sign with ssh-keygen (tui/reviewer.py)
         from ..reviewer import request_review
 
         request_review(self.golive.approving, self.selected_role())
@@ -74,10 +76,15 @@ class SignoffScreen(Page):
         decision = self.cockpit.decision()
         title = self.query_one("#decision", Pane)
         fresh = sum(v.counts for v in decision.approvals)
-        title.update(Text.assemble(("Decision: ", title.tones["strong"]),
-                                   (f" {decision.label} ", title.tones["badge-go" if decision.go else "badge-nogo"]),
-                                   f"  {fresh}/{len(decision.approvals)} approvals  signs {decision.signature[:12]}…",
-                                   no_wrap=True, overflow="ellipsis"))
+        title.update(
+            Text.assemble(
+                ("Decision: ", title.tones["strong"]),
+                (f" {decision.label} ", title.tones["badge-go" if decision.go else "badge-nogo"]),
+                f"  {fresh}/{len(decision.approvals)} approvals  signs {decision.signature[:12]}…",
+                no_wrap=True,
+                overflow="ellipsis",
+            )
+        )
         self._approvals(decision)
         self._criteria(decision)
         self._blockers(decision)
@@ -86,8 +93,13 @@ class SignoffScreen(Page):
     def _approvals(self, decision: Decision) -> None:
         table = self.query_one("#approvals", GoliveTable)
         wide = self.size.width >= 120
-        fixed = [("Role", "role", 19 if wide else 16), ("Name", "name", 14 if wide else 12), ("State", "state", 10),
-                 ("Kind", "kind", 10 if wide else 8), ("When", "date", 11 if wide else 5)]
+        fixed = [
+            ("Role", "role", 19 if wide else 16),
+            ("Name", "name", 14 if wide else 12),
+            ("State", "state", 10),
+            ("Kind", "kind", 10 if wide else 8),
+            ("When", "date", 11 if wide else 5),
+        ]
         if wide:
             fixed.append(("Recorded by", "operator", 22))
         rest = max(10, self.size.width - sum(w + 2 for _, _, w in fixed) - 4)
@@ -100,14 +112,21 @@ class SignoffScreen(Page):
         tones = table.tones
         for view in decision.approvals:
             word, tone = APPROVAL[view.state]
-            kind = "" if view.state == "missing" else view.signing.label.replace(" (unverified)", "?")
-            kind_tone = {"signed": "ok", "invalid": "bad", "proxy": "warn"}.get(view.signing.label, "dim")
+            kind = (
+                "" if view.state == "missing" else view.signing.label.replace(" (unverified)", "?")
+            )
+            kind_tone = {"signed": "ok", "invalid": "bad", "proxy": "warn"}.get(
+                view.signing.label, "dim"
+            )
             changed = ", ".join(key.rsplit(".", 1)[-1] for key in view.changed)
             # A role longer than its column wraps at a word (`Engineering` / `Manager`), never `Engineering Man…`.
-            cells = [Text(safe_line(view.role), overflow="fold"), Text(safe_line(view.name), no_wrap=True,
-                                                                              overflow="ellipsis"),
-                     Text(word, style=tones[tone]), Text(kind, style=tones[kind_tone]),
-                     (f"{view.at:%m-%d %H:%M}" if wide else f"{view.at:%H:%M}") if view.at else ""]
+            cells = [
+                Text(safe_line(view.role), overflow="fold"),
+                Text(safe_line(view.name), no_wrap=True, overflow="ellipsis"),
+                Text(word, style=tones[tone]),
+                Text(kind, style=tones[kind_tone]),
+                (f"{view.at:%m-%d %H:%M}" if wide else f"{view.at:%H:%M}") if view.at else "",
+            ]
             if wide:
                 cells.append(Text(safe_line(view.operator), no_wrap=True, overflow="ellipsis"))
             table.add_row(*cells, Text(changed), key=view.role_id, height=None)
@@ -117,7 +136,9 @@ class SignoffScreen(Page):
     def _criteria(self, decision: Decision) -> None:
         pane = self.query_one("#criteria", Pane)
         tones = pane.tones
-        lines = Text(no_wrap=True, overflow="ellipsis")  # one line per criterion, however many blockers
+        lines = Text(
+            no_wrap=True, overflow="ellipsis"
+        )  # one line per criterion, however many blockers
         lines.append("Go/no-go criteria\n", style=tones["strong"])
         for result in decision.criteria:
             mark = "✓ met" if result.met else "✗ not met"
@@ -136,9 +157,15 @@ class SignoffScreen(Page):
         blockers = self.query_one(BlockerList)
         tones = title.tones
         if decision.go:
-            title.update(Text("Every criterion met and every approval fresh: GO", style=tones["ok"]))
+            title.update(
+                Text("Every criterion met and every approval fresh: GO", style=tones["ok"])
+            )
         else:
-            title.update(Text.assemble(("Why NO-GO", tones["strong"]), ("  enter opens the item", tones["dim"])))
+            title.update(
+                Text.assemble(
+                    ("Why NO-GO", tones["strong"]), ("  enter opens the item", tones["dim"])
+                )
+            )
         options: list[Option] = []
         items = cockpit.session.checklist.item_map()
         seen: set[tuple[str, str]] = set()
@@ -150,15 +177,30 @@ class SignoffScreen(Page):
                 seen.add((result.criterion.id, key))
                 state = outcome(item, cockpit.session.state.item(key), cockpit.now()).state
                 mark = term(state)
-                options.append(Option(Text.assemble((f"{mark.glyph} ", tones[mark.tone]), f"{safe_line(item.title)} ({state})",
-                                                    (f" — {safe_line(result.criterion.title)}", tones["dim"])),
-                                      id=f"item:{key}:{len(options)}"))
+                options.append(
+                    Option(
+                        Text.assemble(
+                            (f"{mark.glyph} ", tones[mark.tone]),
+                            f"{safe_line(item.title)} ({state})",
+                            (f" — {safe_line(result.criterion.title)}", tones["dim"]),
+                        ),
+                        id=f"item:{key}:{len(options)}",
+                    )
+                )
         for view in decision.approvals:
             if view.state != "fresh":
                 word, tone = APPROVAL[view.state]
                 changed = f" — changed since: {', '.join(view.changed[:3])}" if view.changed else ""
-                options.append(Option(Text.assemble((f"{word} ", tones[tone]), f"approval: {view.role}",
-                                                    (changed, tones["dim"])), id=f"role:{view.role_id}"))
+                options.append(
+                    Option(
+                        Text.assemble(
+                            (f"{word} ", tones[tone]),
+                            f"approval: {view.role}",
+                            (changed, tones["dim"]),
+                        ),
+                        id=f"role:{view.role_id}",
+                    )
+                )
         highlighted = blockers.highlighted
         blockers.clear_options()
         blockers.add_options(options)
@@ -190,13 +232,29 @@ class SignoffScreen(Page):
         tones = pane.tones
         meta = cockpit.session.state.meta
         if meta.golive_at is None:
-            pane.update(Text("Post go-live: due times appear once the go-live moment is recorded (L).", style=tones["dim"]))
+            pane.update(
+                Text(
+                    "Post go-live: due times appear once the go-live moment is recorded (L).",
+                    style=tones["dim"],
+                )
+            )
             return
-        forced = f" (forced: {safe_line(meta.golive_forced_reason)})" if meta.golive_forced_reason else ""
-        text = Text(f"Went live {when(meta.golive_at)} by {safe_line(meta.golive_by)}{forced}\n", style=tones["strong"])
-        for task in post_golive_tasks(cockpit.session.checklist, cockpit.session.state, cockpit.now()):
+        forced = (
+            f" (forced: {safe_line(meta.golive_forced_reason)})"
+            if meta.golive_forced_reason
+            else ""
+        )
+        text = Text(
+            f"Went live {when(meta.golive_at)} by {safe_line(meta.golive_by)}{forced}\n",
+            style=tones["strong"],
+        )
+        for task in post_golive_tasks(
+            cockpit.session.checklist, cockpit.session.state, cockpit.now()
+        ):
             mark = "✓ done" if task.finished else ("! OVERDUE" if task.overdue else "· due")
-            text.append(f"  {mark:<10} {task.due:%m-%d %H:%M}  {safe_line(task.item.title)}\n",
-                        style=tones["bad"] if task.overdue else "")
+            text.append(
+                f"  {mark:<10} {task.due:%m-%d %H:%M}  {safe_line(task.item.title)}\n",
+                style=tones["bad"] if task.overdue else "",
+            )
         text.rstrip()
         pane.update(text)
