@@ -97,7 +97,7 @@ REGISTRY: list[Action] = [
         label="Watch",
         title="Watch: sweep every N seconds (on/off)",
         writes=True,
-        help="sweep every N seconds, mark what changed (▼ worse, ▲ better)",
+        help="re-sweep every N seconds; ▼ worse, ▲ better than before",
         group="Probes",
     ),
     # Naming command_palette replaces Textual's own ctrl+p binding, so both keys are listed.
@@ -148,7 +148,7 @@ REGISTRY: list[Action] = [
         title="Open item",
         scope="main",
         group="Open",
-        help="the item full screen: evidence, who, runbook commands for this target",
+        help="the item: evidence, who, the runbook for the target",
     ),
     _record("d", "done", "Done", show=True),
     _record("x", "failed", "Failed"),
@@ -180,7 +180,7 @@ REGISTRY: list[Action] = [
         keys="w",
         label="Waive",
         title="Waive item",
-        help="waive: a reason and an until date",
+        help="waive: a reason and an end (+2h, 18:30, a date)",
         group="Record",
         scope="record",
         writes=True,
@@ -193,7 +193,7 @@ REGISTRY: list[Action] = [
         writes=True,
         show=True,
         group="Probes",
-        help="probe the item (the only way to run one that pages a human)",
+        help="probe the item (the only way to run a paging probe)",
         scope="record",
     ),
     Action(
@@ -224,7 +224,7 @@ REGISTRY: list[Action] = [
         show=True,
         group="Find",
         scope="main",
-        help="filter: words, owner:dba, status:failed, verdict:error|fail, priority:p1 (esc clears)",
+        help="filter: words, owner:, status:, verdict:, priority:",
     ),
     Action(
         action="toggle_tree",
@@ -316,7 +316,7 @@ REGISTRY: list[Action] = [
         show=True,
         writes=True,
         group="Sign-off",
-        help="record the go-live moment (enter on a blocker opens its item)",
+        help="record the go-live moment (enter: open a blocker)",
     ),
     Action(
         action="request_review",
@@ -325,7 +325,7 @@ REGISTRY: list[Action] = [
         scope="signoff",
         show=True,
         group="Sign-off",
-        help="write a review request for the role (the approver signs it with ssh-keygen)",
+        help="a review request the approver signs with ssh-keygen",
     ),
     Action(
         action="import_signature",
