@@ -60,6 +60,8 @@ class Session:
     """The record lives remotely (S3, with an offline journal)."""
     store_summary: str | None = field(default=None, init=False)
     """The store's one line when something needs attention (offline, queued, conflicts)."""
+    committed_seq: int | None = field(default=None, init=False)
+    """With changes queued offline: the last committed audit entry; later ones have no number yet."""
     notices: list[str] = field(default_factory=list, init=False)
     """Things background workers want the captain to see once (a notification that could not be sent)."""
     captains: str = field(default="", init=False)
@@ -72,6 +74,7 @@ class Session:
         status = self.store.status()
         self.shared, self.store_summary = status.kind != "local", status.summary
         self.state = self.store.read()
+        self.committed_seq = getattr(self.store, "committed_seq", None)
         self.fingerprint = self.store.fingerprint()
         self._profile_stamp = self._stamp()
 
@@ -104,6 +107,7 @@ class Session:
         # Only a shared store has anything to say, and asking it costs a request: once per change.
         if self.shared:
             self.store_summary = self.store.status().summary
+            self.committed_seq = getattr(self.store, "committed_seq", None)
 
     # --- writing -------------------------------------------------------------------------
     def write(self, change: Callable[[], T]) -> T:

@@ -494,3 +494,29 @@ def test_golive_sync_pushes_the_queue_and_keep_settles_a_conflict(
     )
     assert verify(state).ok
     assert golive(*online, "sync", env=env).stdout.startswith(f"{url}: 0 pushed")
+
+
+async def test_the_cockpit_shows_a_queued_change_without_an_audit_number(
+    s3: S3Server, url: str, tmp_path: Path
+) -> None:
+    """Offline, the cockpit's audit trail lists a queued change as queued, with no number: the number it
+    would get is invented (another bastion may commit first), as the CLI says since exit code 4."""
+    from golive_tui.checklists import load_checklist
+    from golive_tui.profile import Profile
+    from golive_tui.tui.app import make_app
+    from golive_tui.tui.widgets.table import GoliveTable
+
+    journal = tmp_path / "journal"
+    online = store_at(url, s3.endpoint_url, journal)
+    _mark(online, "go-live.infra.cluster")  # committed: audit #1
+    offline = store_at(url, f"http://127.0.0.1:{free_port()}", journal)
+    _mark(offline, "security.waf", status="failed")  # queued
+    checklist = load_checklist(MINI)
+    app = make_app(checklist, Profile(), offline)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("4")
+        await pilot.pause()
+        table = app.screen.query_one("#audit", GoliveTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert rows[0][0] == "–" and rows[0][4].startswith("QUEUED, not committed: waf")
+        assert rows[-1][0] == "1" and not rows[-1][4].startswith("QUEUED")

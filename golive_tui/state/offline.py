@@ -43,6 +43,8 @@ class OfflineStore:
         """Why it is offline (one line)."""
         self.queued_here: list[Batch] = []
         """Changes this process queued instead of committing (the CLI says so and exits 4)."""
+        self.committed_seq: int | None = None
+        """After a read with changes queued: the last committed entry (the ones after it are queued)."""
 
     @property
     def location(self) -> str:
@@ -95,6 +97,8 @@ class OfflineStore:
             self._went_offline(exc)
             state = self.last_known()
         pending = self.journal.pending()
+        # Entries after this one are queued changes replayed for display: they have no audit number yet.
+        self.committed_seq = (state.audit[-1].seq if state.audit else 0) if pending else None
         return self._replay(state, pending) if pending else state
 
     def read_unchecked(self) -> State:

@@ -85,15 +85,24 @@ class AuditScreen(Page):
                 table.add_column(label, key=key, width=width)
         row = table.cursor_row
         table.clear()
+        committed = self.cockpit.session.committed_seq
         for entry in self.entries():
+            queued = (
+                committed is not None and entry.seq > committed
+            )  # offline: no number until it is committed
             table.add_row(
-                str(entry.seq),
+                "–" if queued else str(entry.seq),
                 f"{entry.at:%m-%d %H:%M:%S}",
                 Text(safe_line(entry.by), no_wrap=True, overflow="ellipsis"),
                 # Cut at a word boundary within the column (enter shows the entry in full): `probe=pass, …`,
                 # never `probe=pas`.
                 entry.action,
-                Text(shorten(change_text(entry), rest), no_wrap=True),
+                Text(
+                    shorten(
+                        ("QUEUED, not committed: " if queued else "") + change_text(entry), rest
+                    ),
+                    no_wrap=True,
+                ),
                 key=str(entry.seq),
             )
         if row is not None and 0 <= row < table.row_count:
