@@ -147,16 +147,24 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
     )
 
 
-@aws_probe("aws.wafv2", NoParams, services=["elbv2", "wafv2"])
-def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """A WAFv2 web ACL with at least one rule protects the application load balancer."""
+def production_alb(ctx: ProbeContext) -> tuple[str, str, str] | ProbeResult:
+    """(ARN, how it was chosen, its name) of the production ALB, or the failure when the region has none."""
     arn, how = _load_balancer(ctx)
     if not arn:
         return failed(
             "no application load balancer found",
             f"DescribeLoadBalancers in {session(ctx).where()}: no ALB",
         )
-    alb = arn.split(":loadbalancer/", 1)[-1]
+    return arn, how, arn.split(":loadbalancer/", 1)[-1]
+
+
+@aws_probe("aws.wafv2", NoParams, services=["elbv2", "wafv2"])
+def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
+    """A WAFv2 web ACL with at least one rule protects the application load balancer."""
+    found = production_alb(ctx)
+    if isinstance(found, ProbeResult):
+        return found
+    arn, how, alb = found
     lines = [f"ALB {alb} ({how})", f"  {arn}"]
     try:
         acl = client(ctx, "wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL")

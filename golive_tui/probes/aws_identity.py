@@ -19,7 +19,7 @@ from .aws_client import (
     plural,
     session,
 )
-from .aws_edge import _load_balancer, rule_action
+from .aws_edge import production_alb, rule_action
 from .base import (
     Findings,
     NoParams,
@@ -223,13 +223,10 @@ def cognito_mfa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 @aws_probe("aws.waf-rate-limit", NoParams, services=["elbv2", "wafv2"])
 def waf_rate_limit(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The web ACL in front of the production ALB has a rate-based rule that blocks (or challenges), not only counts."""
-    arn, how = _load_balancer(ctx)
-    if not arn:
-        return failed(
-            "no application load balancer found",
-            f"DescribeLoadBalancers in {session(ctx).where()}: no ALB",
-        )
-    alb = arn.split(":loadbalancer/", 1)[-1]
+    found = production_alb(ctx)
+    if isinstance(found, ProbeResult):
+        return found
+    arn, how, alb = found
     try:
         acl = client(ctx, "wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
     except Exception as exc:

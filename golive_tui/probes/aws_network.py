@@ -245,15 +245,12 @@ def network_segmentation(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 @aws_probe("aws.alb-access-logs", NoParams, services=["elbv2"])
 def alb_access_logs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The production ALB writes access logs to S3 (access_logs.s3.enabled)."""
-    from .aws_edge import _load_balancer
+    from .aws_edge import production_alb
 
-    arn, how = _load_balancer(ctx)
-    if not arn:
-        return failed(
-            "no application load balancer found",
-            f"DescribeLoadBalancers in {session(ctx).where()}: no ALB",
-        )
-    alb = arn.split(":loadbalancer/", 1)[-1]
+    found = production_alb(ctx)
+    if isinstance(found, ProbeResult):
+        return found
+    arn, how, alb = found
     attributes = {
         a["Key"]: a.get("Value", "")
         for a in client(ctx, "elbv2")

@@ -5,30 +5,18 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Select, Static, TextArea
 
-from .base import Check, Dialog, Invalid
+from .base import Invalid
+from .signoff import RoleDialog
 
 
-class RequestModal(Dialog):
+class RequestModal(RoleDialog):
     """Write a review request for a role to a file (and the clipboard) for the approver to sign with ssh-keygen."""
 
     OK = "Write request"
 
-    def __init__(
-        self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None
-    ) -> None:
-        super().__init__(check)
-        self.roles = roles
-        known = [role_id for role_id, _ in roles]
-        self.role = role if role in known else known[0]
-
     def compose_fields(self) -> ComposeResult:
         yield Label("Ask an approver to sign, from anywhere", classes="dialog-title")
-        yield Select(
-            [(label, role_id) for role_id, label in self.roles],
-            id="role",
-            value=self.role,
-            allow_blank=False,
-        )
+        yield self.role_select()
         yield Label(
             "Request file (the approver signs it with: ssh-keygen -Y sign -n golive -f KEY FILE)"
         )
@@ -49,27 +37,14 @@ class RequestModal(Dialog):
         return str(self.query_one("#role", Select).value), path
 
 
-class SignatureModal(Dialog):
+class SignatureModal(RoleDialog):
     """Import an approver's signature: pasted here (it is text), over the request file written before."""
 
     OK = "Import"
 
-    def __init__(
-        self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None
-    ) -> None:
-        super().__init__(check)
-        self.roles = roles
-        known = [role_id for role_id, _ in roles]
-        self.role = role if role in known else known[0]
-
     def compose_fields(self) -> ComposeResult:
         yield Label("Import a signed review request", classes="dialog-title")
-        yield Select(
-            [(label, role_id) for role_id, label in self.roles],
-            id="role",
-            value=self.role,
-            allow_blank=False,
-        )
+        yield self.role_select()
         yield Label("Request file that was signed")
         yield Input(f"golive-request-{self.role}.txt", id="path")
         yield Label(

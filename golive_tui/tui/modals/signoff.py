@@ -100,10 +100,8 @@ class ApproveModal(Dialog):
         return str(role), name, evidence, sign
 
 
-class RevokeModal(Dialog):
-    """Revoke a recorded approval; a reason is mandatory (it goes to the audit trail)."""
-
-    OK = "Revoke"
+class RoleDialog(Dialog):
+    """A dialog about one of the checklist's approval roles, chosen in a Select (the highlighted role first)."""
 
     def __init__(
         self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None
@@ -113,14 +111,23 @@ class RevokeModal(Dialog):
         known = [role_id for role_id, _ in roles]
         self.role = role if role in known else known[0]
 
-    def compose_fields(self) -> ComposeResult:
-        yield Label("Revoke an approval", classes="dialog-title")
-        yield Select(
+    def role_select(self) -> Select[str]:
+        return Select(
             [(label, role_id) for role_id, label in self.roles],
             id="role",
             value=self.role,
             allow_blank=False,
         )
+
+
+class RevokeModal(RoleDialog):
+    """Revoke a recorded approval; a reason is mandatory (it goes to the audit trail)."""
+
+    OK = "Revoke"
+
+    def compose_fields(self) -> ComposeResult:
+        yield Label("Revoke an approval", classes="dialog-title")
+        yield self.role_select()
         yield Label("Reason (required)")
         yield Input(id="reason", placeholder="what changed since it was signed")
 
