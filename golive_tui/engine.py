@@ -243,7 +243,7 @@ class Engine:
                     and backends
                     and reach is not None
                     and about_reaching(result.summary)
-                    and (outage := await reach.confirm(backends))
+                    and (outage := await reach.confirm(backends, within=ctx.remaining()))
                 ):
                     result = not_evaluated(outage, said=result.summary)
                 result.duration_ms = (time.perf_counter() - started) * 1000

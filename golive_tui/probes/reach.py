@@ -305,11 +305,17 @@ class Reachability:
         for backend in wanted:
             self._check(backend)
 
-    async def confirm(self, pairs: list[tuple[_Backend, bool]]) -> Outage | None:
-        """After a probe's error: is it because its backend does not answer? (a recent check is reused)"""
+    async def confirm(
+        self, pairs: list[tuple[_Backend, bool]], within: float | None = None
+    ) -> Outage | None:
+        """After a probe's error: is it because its backend does not answer? (a recent check is reused)
+
+        `within`: how long the probe may still wait (what is left of its deadline). A check that takes
+        longer goes on for the probes after it, but never keeps this one past its deadline.
+        """
         tasks = [t for b, soft in pairs if not soft and (t := self._check(b)) is not None]
-        if tasks:
-            await asyncio.wait(tasks)
+        if tasks and (within is None or within > 0):
+            await asyncio.wait(tasks, timeout=within)
         return self.outage(pairs)
 
     def _check(self, backend: _Backend) -> asyncio.Task | None:
