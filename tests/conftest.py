@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.aws",
     "tests.fixtures.web",
     "tests.fixtures.demo",
+    "tests.fixtures.s3",
 ]
 
 REPO = Path(__file__).resolve().parent.parent

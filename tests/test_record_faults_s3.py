@@ -7,10 +7,6 @@ retry as they do, the real CLI for exit codes and messages.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,21 +17,12 @@ from golive_tui.actor import Actor
 from golive_tui.sandbox.drop_relay import DropRelay
 from golive_tui.sandbox.moto_s3 import S3Server
 from golive_tui.sandbox.tls import free_port
-from golive_tui.state import open_store
 from golive_tui.state.chain import Change
 from golive_tui.state.chain_verify import verify
 from golive_tui.state.lineage import LineageError
-from golive_tui.state.s3 import S3Object
+from tests.fixtures.s3 import golive, store_at
 
-MINI = Path(__file__).parent / "data" / "mini.toml"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    server = S3Server().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -43,21 +30,6 @@ def relay(s3: S3Server) -> Iterator[DropRelay]:
     relay = DropRelay(s3.port)
     yield relay
     relay.stop()
-
-
-@pytest.fixture
-def url(s3: S3Server) -> str:
-    bucket = s3.bucket(f"golive-{uuid.uuid4().hex[:12]}")
-    return f"s3://{bucket}/prod/golive-state.toml"
-
-
-def store_at(url: str, endpoint: str, journal: Path):
-    return open_store(
-        url,
-        checklist="Mini go-live",
-        journal_dir=journal,
-        storage=S3Object(url, endpoint_url=endpoint),
-    )
 
 
 def mark(store, key: str, status: str, who: str, **kwargs):
@@ -147,16 +119,6 @@ def test_a_write_whose_answers_are_all_lost_is_queued_then_pushed_once(
 
 
 # --- lineage -----------------------------------------------------------------------------------------
-def golive(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-    )
-
-
 def test_a_vanished_or_replaced_s3_record_is_refused_naming_the_lineage(
     s3: S3Server, url: str, tmp_path: Path
 ) -> None:

@@ -13,11 +13,8 @@ import json
 import multiprocessing
 import os
 import stat
-import subprocess
-import sys
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -32,32 +29,9 @@ from golive_tui.state.chain import Change
 from golive_tui.state.chain_verify import verify
 from golive_tui.state.s3 import S3Object
 from golive_tui.state.storage import VersionConflict
+from tests.fixtures.s3 import MINI, golive, store_at
 
-MINI = Path(__file__).parent / "data" / "mini.toml"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    server = S3Server().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def url(s3: S3Server) -> str:
-    """A fresh versioned bucket per test (moto's state is shared by every server in the process)."""
-    bucket = s3.bucket(f"golive-{uuid.uuid4().hex[:12]}")
-    return f"s3://{bucket}/prod/golive-state.toml"
-
-
-def store_at(url: str, endpoint: str, journal: Path, **kwargs) -> StateStore:
-    return open_store(
-        url,
-        checklist="Mini go-live",
-        journal_dir=journal,
-        storage=S3Object(url, endpoint_url=endpoint, **kwargs),
-    )
 
 
 def _mark(store: StateStore, key: str, **values) -> None:
@@ -385,16 +359,6 @@ def test_missing_bucket_is_a_one_line_error_not_offline(s3: S3Server, tmp_path: 
     assert not store.offline
     with pytest.raises(GoliveError, match="s3://bucket/path"):
         S3Object("s3://only-a-bucket")
-
-
-def golive(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "golive_tui", "--checklist", str(MINI), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, **env},
-    )
 
 
 def test_golive_status_shows_bucket_versioning_and_offline_queue(
