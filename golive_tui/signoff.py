@@ -116,20 +116,11 @@ def check_request_record(
             "invalid", "the stored request does not name this role, state digest and chain head"
         )
     head_seq = seq_of_head(state, record.chain_head)
-    if head_seq is None or head_seq >= record.audit_seq:
-        return Signing(
-            "invalid",
-            f"chain head does not match: history before #{record.audit_seq} was rewritten",
-        )
-    if digest_then is not None and digest_then != record.signature:
-        return Signing(
-            "invalid",
-            f"the signed state digest does not match the record before #{record.audit_seq}",
-        )
-    if trust.allowed_signers is None:
-        return Signing(
-            "signed (unverified)", "no allowed-signers file (profile signoff.allowed_signers)"
-        )
+    refused = _before_verifying(
+        record, head_seq is not None and head_seq < record.audit_seq, trust, digest_then
+    )
+    if refused is not None:
+        return refused
     for data in review.variants(
         record.request
     ):  # stored normalised; signed as the approver's file ended its lines
@@ -146,6 +137,28 @@ def check_request_record(
     return Signing("signed", principal_of(record))
 
 
+def _before_verifying(
+    record: ApprovalRecord, head_ok: bool, trust: Trust, digest_then: str | None
+) -> Signing | None:
+    """What a signed approval is before its signature is checked: invalid when the history it names
+    was rewritten or the digest it signed is not the record's, unverified without allowed-signers."""
+    if not head_ok:
+        return Signing(
+            "invalid",
+            f"chain head does not match: history before #{record.audit_seq} was rewritten",
+        )
+    if digest_then is not None and digest_then != record.signature:
+        return Signing(
+            "invalid",
+            f"the signed state digest does not match the record before #{record.audit_seq}",
+        )
+    if trust.allowed_signers is None:
+        return Signing(
+            "signed (unverified)", "no allowed-signers file (profile signoff.allowed_signers)"
+        )
+    return None
+
+
 def check_record(
     role_id: str, record: ApprovalRecord, state: State, trust: Trust, digest_then: str | None = None
 ) -> Signing:
@@ -155,20 +168,10 @@ def check_record(
     if record.ssh_signature:
         from . import signing
 
-        if record.chain_head != chain_head_before(state, record.audit_seq):
-            return Signing(
-                "invalid",
-                f"chain head does not match: history before #{record.audit_seq} was rewritten",
-            )
-        if digest_then is not None and digest_then != record.signature:
-            return Signing(
-                "invalid",
-                f"the signed state digest does not match the record before #{record.audit_seq}",
-            )
-        if trust.allowed_signers is None:
-            return Signing(
-                "signed (unverified)", "no allowed-signers file (profile signoff.allowed_signers)"
-            )
+        head_ok = record.chain_head == chain_head_before(state, record.audit_seq)
+        refused = _before_verifying(record, head_ok, trust, digest_then)
+        if refused is not None:
+            return refused
         message = signing.approval_message(
             role=role_id,
             name=record.name,
