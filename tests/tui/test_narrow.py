@@ -79,8 +79,19 @@ async def test_toasts_never_cover_the_header_or_the_sweep_line(
 ) -> None:
     from textual.widgets._toast import Toast
 
+    from .helpers import screen_text, wait_until
+
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("R")  # the sweep line (above the footer) shows the summary
+        await wait_until(
+            pilot,
+            lambda: (
+                app.cockpit.sweep_run is not None
+                and not app.cockpit.sweeping
+                and not app.cockpit.running
+            ),
+        )
         for n in range(20):
             app.notify(
                 f"toast number {n} with enough words to wrap onto a second line of the toast",
@@ -95,10 +106,14 @@ async def test_toasts_never_cover_the_header_or_the_sweep_line(
             app.screen.query_one("#header").region,
             app.screen.query_one("#sweep").region,
         )
-        top = max(header.bottom, sweep.bottom, 2)
+        top = max(header.bottom, 2)
         assert all(t.region.y >= top for t in toasts), [
             (t.region.y, str(t.render())[:20]) for t in toasts
         ]
+        # The sweep line (above the footer) is drawn whole, as the summary says it: no toast over it.
+        assert sweep.height == 1 and sweep.y > header.bottom
+        shown = screen_text(app).splitlines()[sweep.y]
+        assert shown.strip() == app.screen.query_one("#sweep").render().plain.strip(), shown
 
 
 async def test_at_80x24_roles_and_audit_changes_are_never_cut_mid_word(tmp_path) -> None:
