@@ -60,27 +60,59 @@ def _httpx() -> Any:
 
 
 class LoopClient:
-    """One httpx.AsyncClient per event loop: a long-lived ClientCache may outlive the loop of a run."""
+    """One httpx.AsyncClient per event loop: a long-lived ClientCache may outlive the loop of a run.
+
+    A client whose request ended by a timeout or a cancellation is retired: httpcore can keep a
+    connection cancelled while it was still connecting in its pool for good (encode/httpcore#1093),
+    and once a target's slots are all taken that way every later request waits out its deadline
+    for a slot, sweep after sweep, against a host that answers again. The retired client is
+    closed once every request still using it has reached its deadline.
+    """
 
     def __init__(self, build: Any) -> None:
         self._build = build
         self._loop: weakref.ref | None = None
         self._client: Any = None
+        self._retired: set[Any] = set()
+        self._closing: set[asyncio.Task] = set()
 
     def get(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._loop is None or self._loop() is not loop:
             # The previous loop's connections cannot be used (or closed) from this one: drop them.
-            self._client, self._loop = self._build(), weakref.ref(loop)
+            self._client, self._loop = None, weakref.ref(loop)
+            self._retired.clear()
+        if self._client is None:
+            self._client = self._build()
         return self._client
 
+    def retire(self, client: Any, grace: float) -> None:
+        """Stop lending `client`; close it after `grace` seconds (the longest a request on it may last)."""
+        if client is not self._client:
+            return  # already retired by another request's timeout
+        self._client = None
+        self._retired.add(client)
+        loop = asyncio.get_running_loop()
+        loop.call_later(grace, self._close_retired, client)
+
+    def _close_retired(self, client: Any) -> None:
+        if client in self._retired:
+            self._retired.discard(client)
+            task = asyncio.get_running_loop().create_task(client.aclose())
+            self._closing.add(task)  # held until done: a task only weakly referenced may vanish
+            task.add_done_callback(self._closing.discard)
+
     async def aclose(self) -> None:
-        client, self._client, self._loop = self._client, None, None
-        if client is not None:
-            await client.aclose()
+        clients = [self._client, *self._retired]
+        self._client, self._loop = None, None
+        self._retired.clear()
+        for client in clients:
+            if client is not None:
+                await client.aclose()
 
     def close(self) -> None:
         self._client, self._loop = None, None
+        self._retired.clear()
 
 
 def POOL_LIMITS() -> Any:  # noqa: N802 - a constant, built lazily (httpx is imported on first use)
@@ -103,6 +135,10 @@ def origin(url: str) -> str:
 
 def client(ctx: ProbeContext, url: str) -> Any:
     """The kept-alive client of the URL's target (scheme, host, port) for this ClientCache and loop."""
+    return _holder(ctx, url).get()
+
+
+def _holder(ctx: ProbeContext, url: str) -> LoopClient:
     httpx = _httpx()
 
     def build() -> httpx.AsyncClient:
@@ -118,8 +154,14 @@ def client(ctx: ProbeContext, url: str) -> Any:
         )
 
     with ctx.setup():
-        holder = ctx.clients.get(f"httpx-async {origin(url)}", lambda: LoopClient(build))
-        return holder.get()
+        holder: LoopClient = ctx.clients.get(
+            f"httpx-async {origin(url)}", lambda: LoopClient(build)
+        )
+        return holder
+
+
+class TimedOut(ProbeError):
+    """A request that reached the probe's deadline (its client may hold a half-open connection)."""
 
 
 @dataclass
@@ -148,7 +190,14 @@ async def request(
     ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any
 ) -> Reply:
     """One HTTP request within the probe's deadline; every failure becomes a one-line ProbeError."""
-    return await _request(ctx, client(ctx, url), method, url, max_body=max_body, **kwargs)
+    holder = _holder(ctx, url)
+    http = holder.get()
+    try:
+        return await _request(ctx, http, method, url, max_body=max_body, **kwargs)
+    except (TimedOut, asyncio.CancelledError):
+        # Cut while connecting, the pool may keep the slot forever: the next request gets a new pool.
+        holder.retire(http, grace=ctx.timeout + 1)
+        raise
 
 
 def request_blocking(
@@ -192,9 +241,9 @@ async def _request(
                     response.encoding or "utf-8",
                 )
     except TimeoutError:  # asyncio.timeout: the whole request, however the peer trickles
-        raise ProbeError(f"{url} timed out after {ctx.timeout:g}s") from None
-    except httpx.TimeoutException:
-        raise ProbeError(f"{url} timed out after {ctx.timeout:g}s") from None
+        raise TimedOut(f"{url} timed out after {ctx.timeout:g}s") from None
+    except httpx.TimeoutException:  # PoolTimeout included
+        raise TimedOut(f"{url} timed out after {ctx.timeout:g}s") from None
     except httpx.ConnectError as exc:
         if _caused_by(
             exc, ConnectionRefusedError

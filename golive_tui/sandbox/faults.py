@@ -102,3 +102,30 @@ class Trickle(_Listener):
                 conn.sendall(bytes([byte]))
         except (OSError, ssl.SSLError):
             return
+
+
+class Freezable(_Listener):
+    """An HTTPS host that answers `200 ok` on kept-alive connections until frozen, like a process
+    under SIGSTOP: frozen, it accepts connections (the kernel does) and says nothing, not even the
+    TLS handshake; thawed, every new connection is answered again."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self.frozen = threading.Event()
+        super().__init__()
+
+    def _serve(self, conn: socket.socket) -> None:
+        if self.frozen.is_set():
+            self._stop.wait()  # held silent: a stopped process never reads what it was sent
+            return
+        try:
+            conn.settimeout(5)
+            tls = self.context.wrap_socket(conn, server_side=True)
+            while not self._stop.is_set():
+                if not tls.recv(65536):
+                    return
+                while self.frozen.is_set() and not self._stop.wait(0.05):
+                    pass  # frozen mid-connection: the answer waits for the thaw
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        except (OSError, ssl.SSLError):
+            return
