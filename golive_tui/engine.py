@@ -34,7 +34,7 @@ from .probes.base import (
 from .probes.reach import Reachability, targets
 from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
-from .reachability import Outage, about_reaching, backend_of, not_evaluated
+from .reachability import Outage, about_reaching, backend_of, host_silent, not_evaluated
 from .text import shorten
 from .vocab import SEVERITY, Verdict
 
@@ -205,6 +205,7 @@ class Engine:
             self.profile, item, clients, timeout, self.cancel_event, confirmed, self.clock
         )
         backends = reach.register(targets(template, spec.kind, params)) if reach is not None else []
+        judged = backends  # the hosts a health/TLS probe judges itself (soft), kept for the end
         if reach is not None and (outage := reach.outage(backends)):
             return not_evaluated(outage)
         if reach is not None and reach.all_soft_dead(backends):
@@ -257,6 +258,13 @@ class Engine:
             await asyncio.sleep(spec.retry_delay)
         if spec.retries and result.verdict is Verdict.ERROR:
             result.summary = f"{result.summary} (after {spec.retries + 1} attempts)"
+        if (
+            reach is not None
+            and result.verdict in (Verdict.FAIL, Verdict.ERROR)
+            and about_reaching(result.summary)
+            and (outage := reach.all_soft_dead(judged))
+        ):
+            result = host_silent(result, outage)
         return result
 
     @staticmethod

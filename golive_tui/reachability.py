@@ -26,6 +26,9 @@ NOT_EVALUATED = "not evaluated: "
 _SUMMARY = re.compile(r"^not evaluated: (?P<backend>.+) unreachable$")
 SINCE = "unreachable since: "
 BEFORE = "verdict before the outage: "
+SILENT = "host found silent: "
+"""Evidence line of a probe that judges its hosts' reachability itself (health, TLS) and failed
+because every one of them was silent: its verdict is its own, the outage is said once."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,18 @@ def not_evaluated(
     return errored(f"{NOT_EVALUATED}{outage.backend} unreachable", evidence)
 
 
+def host_silent(result, outage: Outage):  # -> ProbeResult, as not_evaluated
+    """A health or TLS probe that failed because every host it judges is silent: the verdict stays
+    the probe's (an unanswering service fails its health check), its evidence names the outage so
+    the sweep says it once under the host's finding and does not count it as a regression."""
+    where = f" ({outage.url})" if outage.url else ""
+    said = f"{outage.backend}{where}: {outage.reason or 'no answer'}"
+    lines = [result.evidence, f"{SILENT}{said}", f"{SINCE}{outage.since.isoformat()}"]
+    result.evidence = "\n".join(line for line in lines if line)
+    result.summary = f"{result.summary} ({outage.backend} unreachable)"
+    return result
+
+
 _ABOUT_REACHING = re.compile(
     r"unreachable|refused|timed out|timeout|cannot (connect|reach)|not answering|"
     r"connection|resolve|name or service|network|no route|reset by peer",
@@ -73,6 +88,16 @@ def backend_of(summary: str) -> str | None:
     """The backend a not-evaluated result names (None for every other result)."""
     found = _SUMMARY.match(summary or "")
     return found.group("backend") if found else None
+
+
+def silent_backend(summary: str, evidence: str) -> str | None:
+    """The backend whose outage a result belongs to: a not-evaluated result's, or the host a
+    health/TLS probe found silent (None for every other result)."""
+    backend = backend_of(summary)
+    if backend is not None:
+        return backend
+    said = _line(evidence, SILENT)
+    return said.split(" (", 1)[0].split(": ", 1)[0] if said else None
 
 
 def _line(evidence: str, prefix: str) -> str | None:
@@ -130,30 +155,43 @@ class Unreachable:
     backend: str
     since: datetime | None
     items: int
+    """Items not evaluated because of it."""
+    failed: int = 0
+    """Items whose own probe judges the host's reachability (health, TLS) and failed on it."""
 
     def line(self) -> str:
         """`Kubernetes API unreachable since 10:42:07 — 9 items not evaluated`"""
         when = f" since {self.since:%H:%M:%S}" if self.since else ""
-        return f"{self.backend} unreachable{when} — {plural(self.items, 'item')} not evaluated"
+        counts = [
+            *([f"{plural(self.items, 'item')} not evaluated"] if self.items else []),
+            *([f"{plural(self.failed, 'item')} failed on it"] if self.failed else []),
+        ]
+        return f"{self.backend} unreachable{when} — {', '.join(counts)}"
 
     def short(self) -> str:
         """`Kubernetes API unreachable (9)` where width is scarce."""
-        return f"{self.backend} unreachable ({self.items})"
+        return f"{self.backend} unreachable ({self.items + self.failed})"
 
 
 def unreachable(records: Iterable[tuple[str, str]]) -> list[Unreachable]:
     """One entry per backend from (summary, evidence) pairs, in order of first appearance."""
-    found: dict[str, tuple[datetime | None, int]] = {}
+    found: dict[str, tuple[datetime | None, int, int]] = {}
     for summary, evidence in records:
-        backend = backend_of(summary)
+        backend = silent_backend(summary, evidence)
         if backend is None:
             continue
-        since, count = found.get(backend, (None, 0))
+        since, count, failed = found.get(backend, (None, 0, 0))
         when = since_of(evidence)
         if since is None or (when is not None and when < since):
             since = when
-        found[backend] = (since, count + 1)
-    return [Unreachable(name, since, count) for name, (since, count) in found.items()]
+        if backend_of(summary) is None:
+            failed += 1
+        else:
+            count += 1
+        found[backend] = (since, count, failed)
+    return [
+        Unreachable(name, since, count, failed) for name, (since, count, failed) in found.items()
+    ]
 
 
 def unreachable_in_state(state, keys: Iterable[str] | None = None) -> list[Unreachable]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .model import Item
-from .reachability import Unreachable, backend_of, unreachable, verdict_before
+from .reachability import Unreachable, silent_backend, unreachable, verdict_before
 from .state import State
 from .text import plural
 from .vocab import Verdict, glyph
@@ -37,7 +37,8 @@ class VerdictChange:
     before: str
     after: str
     not_evaluated: bool = False
-    """The new verdict is an outage's `not evaluated` (said once per backend, never a regression of its own)."""
+    """The new result belongs to an outage: `not evaluated`, or a health/TLS probe failed on a host
+    found silent (said once per backend, never a regression of its own)."""
 
     @property
     def worse(self) -> bool:
@@ -105,7 +106,7 @@ class Sweep:
     ) -> VerdictChange | None:
         """Record one result; the change against the previous sweep, if there is one."""
         self.verdicts[key] = str(verdict)
-        if backend_of(summary) is not None:
+        if silent_backend(summary, evidence) is not None:
             self.outages[key] = (summary, evidence)
         else:
             self.outages.pop(key, None)

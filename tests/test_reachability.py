@@ -26,7 +26,8 @@ from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
 from golive_tui.engine import Engine, ItemResult
 from golive_tui.reachability import BEFORE, backend_of
-from golive_tui.sandbox.faults import Blackhole
+from golive_tui.profile import Profile
+from golive_tui.sandbox.faults import Blackhole, Freezable
 from golive_tui.sandbox.k8s_objects import degraded_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 from golive_tui.session import Session
@@ -242,3 +243,77 @@ def test_golive_run_with_every_backend_silent_ends_in_time_and_names_them(
         )
     finally:
         hole.stop()
+
+
+SOFT_CHECKLIST = """
+title = "Service hosts"
+[[section]]
+id = "edge"
+title = "Edge"
+[[section.item]]
+id = "health"
+title = "Health Checks"
+probe = [{ kind = "http.health" }]
+[[section.item]]
+id = "certificate"
+title = "SSL Certificates"
+probe = [{ kind = "tls.certificate" }]
+[[section.item]]
+id = "protocols"
+title = "Encryption in transit"
+probe = [{ kind = "tls.protocols" }]
+"""
+
+
+@pytest.mark.slow
+def test_a_service_host_that_freezes_is_one_finding_not_a_regression_per_check(
+    tmp_path: Path, sandbox_ca
+) -> None:
+    """Health and TLS checks judge their hosts' reachability themselves: a silent service fails
+    its health check (the verdict stays theirs). Seen in tmux with the staged production stopped:
+    every such check went pass -> fail as a regression of its own (▼15, one toast each) beside
+    the outage. Now the sweep names the host once, `… unreachable since … — 3 items failed on
+    it`, counts no regression, and the checks are back at pass when the host answers again."""
+    host = Freezable(sandbox_ca.server_context())
+    checklist_path = tmp_path / "hosts.toml"
+    checklist_path.write_text(SOFT_CHECKLIST)
+    checklist = load_checklist(str(checklist_path))
+    profile = Profile.model_validate(
+        {
+            "target": {"services": ["api"], "domains": ["localhost"]},
+            "http": {
+                "health_urls": {"api": f"https://{host.endpoint}/health"},
+                "tls_endpoints": [host.endpoint],
+                "ca_bundle": str(sandbox_ca.bundle),
+            },
+            "run": {"timeout": TIMEOUT},
+        }
+    )
+    try:
+        store = open_store(tmp_path / "state.toml", checklist="hosts")
+        session = Session(checklist, profile, store, Actor.current("captain"))
+        items = list(checklist.items())
+
+        first, _, _ = sweep(session, items)
+        assert set(first.verdicts.values()) == {"pass"}, session.state.items
+
+        host.frozen.set()
+        second, engine, arrivals = sweep(session, items)
+        assert [o.backend for o in engine.outages] == [f"service host {host.endpoint}"]
+        # In the probes' own words (the health check fails, the TLS handshake errs), none passes.
+        assert set(second.verdicts.values()) <= {"fail", "error"}, [r.result for _, r in arrivals]
+        assert all(
+            f"(service host {host.endpoint} unreachable)" in r.result.summary for _, r in arrivals
+        )
+        assert second.regressions() == []
+        assert all(c.mark == "▼" for c in second.changes().values())
+        line = second.summary_line()
+        assert line.count("unreachable since") == 1, line
+        assert "3 items failed on it" in line and "regressed" not in line, line
+
+        host.frozen.clear()
+        third, engine, _ = sweep(session, items)
+        assert engine.outages == [] and not third.unreachable()
+        assert third.verdicts == first.verdicts and third.regressions() == []
+    finally:
+        host.stop()
