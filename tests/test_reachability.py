@@ -25,8 +25,8 @@ import tomli_w
 from golive_tui.actor import Actor
 from golive_tui.checklists import load_checklist
 from golive_tui.engine import Engine, ItemResult
-from golive_tui.reachability import BEFORE, backend_of
 from golive_tui.profile import Profile
+from golive_tui.reachability import BEFORE, backend_of
 from golive_tui.sandbox.faults import Blackhole, Freezable
 from golive_tui.sandbox.k8s_objects import degraded_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
