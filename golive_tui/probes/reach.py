@@ -52,6 +52,10 @@ def _http(name: str, url: str, soft: bool = False) -> list[Target]:
     return [Target(name, url, soft=soft)] if url.startswith(("http://", "https://")) else []
 
 
+def _service(url: str) -> list[Target]:
+    return _http(f"service host {_host(url)}", url)
+
+
 def kubernetes_server(ctx: ProbeContext) -> tuple[str, str]:
     """The API server the kubeconfig's context points at, and its CA's PEM ('' when it cannot be told)."""
     from .k8s_client import kubeconfig_path
@@ -153,6 +157,22 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
         return _http(
             f"service host {_host(profile.http.status_page_url)}", profile.http.status_page_url
         )
+    if kind == "http.openapi":
+        return _service(profile.http.openapi_url)
+    if kind in ("http.openapi-auth", "http.jwt-unsigned-refused"):  # the document, then the API
+        return _service(profile.http.openapi_url) + _service(profile.http.api_url)
+    if kind == "http.session-cookies":
+        return _service(profile.http.session_url)
+    if kind == "http.oidc-discovery":
+        return _service(profile.http.oidc_issuer)
+    if kind == "grafana.dashboards":
+        return _http("Grafana", profile.grafana.url.rstrip("/") + "/api/health")
+    if kind in ("pagerduty.oncall-coverage", "pagerduty.escalation-policy"):
+        return _http("PagerDuty API", profile.pagerduty.api_url)
+    if kind == "http.runbooks":  # a runbook page that does not answer fails the row: soft
+        return [
+            t for url in profile.http.runbook_urls for t in _http(f"host {_host(url)}", url, True)
+        ]
     if kind == "deps.report":
         return [t for url in profile.deps.reports for t in _http(f"host {_host(url)}", url)]
     if kind == "k6.scenario":
