@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .model import Item
-from .reachability import Unreachable, silent_backend, unreachable, verdict_before
+from .reachability import Unreachable, backend_of, silent_backend, unreachable, verdict_before
 from .state import State
 from .text import plural
 from .vocab import Verdict, glyph
@@ -163,7 +163,7 @@ class Sweep:
 
     def _tally(self) -> str:
         c = self.counts()
-        c["error"] -= len(self.outages)  # not evaluated: counted once per backend, not as errors
+        c["error"] -= self._not_evaluated()  # counted once per backend, not as errors
         shown = [
             f"{c[v]} {glyph(v)}"
             for v in ("pass", "acceptable", "fail", "error")
@@ -173,10 +173,14 @@ class Sweep:
             shown.append(f"{c['skipped']} skipped")
         return " ".join(shown)
 
+    def _not_evaluated(self) -> int:
+        """Items not evaluated for an outage (a health/TLS check failed on one keeps its verdict)."""
+        return sum(1 for summary, _ in self.outages.values() if backend_of(summary) is not None)
+
     def progress_line(self) -> str:
         """`probing 23/57 · ✓14 ✗5 ⚠1` while results arrive."""
         c = self.counts()
-        c["error"] -= len(self.outages)
+        c["error"] -= self._not_evaluated()
         tally = " ".join(
             f"{glyph(v)}{c[v]}" for v in ("pass", "acceptable", "fail", "error") if c[v]
         )

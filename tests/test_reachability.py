@@ -318,6 +318,9 @@ def test_a_service_host_that_freezes_is_one_finding_not_a_regression_per_check(
         line = second.summary_line()
         assert line.count("unreachable since") == 1, line
         assert "3 items failed on it" in line and "regressed" not in line, line
+        # Their verdicts are their own and counted as such (a tally of -2 ⚠ was seen in tmux).
+        counts = second.counts()
+        assert f"{counts['fail']} ✗ {counts['error']} ⚠" in line, line
 
         host.frozen.clear()
         third, engine, _ = sweep(session, items)
