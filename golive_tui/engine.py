@@ -34,7 +34,15 @@ from .probes.base import (
 from .probes.reach import Reachability, targets
 from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
-from .reachability import Outage, about_reaching, backend_of, host_silent, not_evaluated
+from .reachability import (
+    SILENT,
+    Outage,
+    about_reaching,
+    backend_of,
+    host_silent,
+    not_evaluated,
+    silent_backend,
+)
 from .text import shorten
 from .vocab import SEVERITY, Verdict
 
@@ -83,6 +91,17 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
         f"[{spec.kind}] {res.verdict.value}: {res.summary}\n{res.evidence}".rstrip()
         for spec, res in results
     )
+    if not any(
+        SEVERITY[res.verdict] >= SEVERITY[worst.verdict]
+        and silent_backend(res.summary, res.evidence) is None
+        for _, res in considered
+    ):
+        # Only an outage made the item this bad (one probe not evaluated, a TLS check on a silent
+        # host): it belongs to the outage's finding, compared later with its verdict before it.
+        backend = next(
+            b for _, res in considered if (b := silent_backend(res.summary, res.evidence))
+        )
+        evidence += f"\n{SILENT}{backend}"
     value = next((res for _, res in results if res.value is not None), None)
     return ProbeResult(
         worst.verdict,

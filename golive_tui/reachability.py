@@ -116,8 +116,8 @@ def since_of(evidence: str) -> datetime | None:
 
 
 def verdict_before(verdict: str, summary: str, evidence: str) -> str:
-    """The verdict to compare a new one against: for a not-evaluated record, the one before the outage."""
-    if backend_of(summary) is None:
+    """The verdict to compare a new one against: for a record an outage made, the one before it."""
+    if silent_backend(summary, evidence) is None:
         return str(verdict)
     before = _line(evidence, BEFORE)
     return before if before in {v.value for v in Verdict} else str(verdict)
@@ -133,7 +133,7 @@ def carried(evidence: str, previous) -> str:
     if previous is None:
         return evidence
     lines = [line for line in evidence.splitlines() if not line.startswith(BEFORE)]
-    if backend_of(previous.summary) is None:
+    if silent_backend(previous.summary, previous.evidence) is None:
         lines.append(f"{BEFORE}{previous.verdict}")
         return "\n".join(lines)
     earlier = since_of(previous.evidence)
@@ -157,7 +157,8 @@ class Unreachable:
     items: int
     """Items not evaluated because of it."""
     failed: int = 0
-    """Items whose own probe judges the host's reachability (health, TLS) and failed on it."""
+    """Items that failed on it: a health/TLS probe judging the host itself, or an item of several
+    probes made worse only by the one the outage left not evaluated."""
 
     def line(self) -> str:
         """`Kubernetes API unreachable since 10:42:07 — 9 items not evaluated`"""
@@ -184,7 +185,7 @@ def unreachable(records: Iterable[tuple[str, str]]) -> list[Unreachable]:
         when = since_of(evidence)
         if since is None or (when is not None and when < since):
             since = when
-        if backend_of(summary) is None:
+        if backend_of(summary) is None:  # its own verdict, made worse by the outage
             failed += 1
         else:
             count += 1

@@ -270,6 +270,10 @@ probe = [{ kind = "tls.certificate" }]
 id = "protocols"
 title = "Encryption in transit"
 probe = [{ kind = "tls.protocols" }]
+[[section.item]]
+id = "edge"
+title = "Edge answers and resolves"
+probe = [{ kind = "http.health" }, { kind = "dns.resolve" }]
 """
 
 
@@ -281,7 +285,8 @@ def test_a_service_host_that_freezes_is_one_finding_not_a_regression_per_check(
     its health check (the verdict stays theirs). Seen in tmux with the staged production stopped:
     every such check went pass -> fail as a regression of its own (▼15, one toast each) beside
     the outage. Now the sweep names the host once, `… unreachable since … — 3 items failed on
-    it`, counts no regression, and the checks are back at pass when the host answers again."""
+    it`, counts no regression, and the checks are back at pass when the host answers again,
+    which is no change against their verdicts before the outage."""
     host = Freezable(sandbox_ca.server_context())
     checklist_path = tmp_path / "hosts.toml"
     checklist_path.write_text(SOFT_CHECKLIST)
@@ -317,7 +322,8 @@ def test_a_service_host_that_freezes_is_one_finding_not_a_regression_per_check(
         assert all(c.mark == "▼" for c in second.changes().values())
         line = second.summary_line()
         assert line.count("unreachable since") == 1, line
-        assert "3 items failed on it" in line and "regressed" not in line, line
+        # The item whose DNS probe still passes is worse only by the outage: counted under it.
+        assert "4 items failed on it" in line and "regressed" not in line, line
         # Their verdicts are their own and counted as such (a tally of -2 ⚠ was seen in tmux).
         counts = second.counts()
         assert f"{counts['fail']} ✗ {counts['error']} ⚠" in line, line
@@ -326,6 +332,8 @@ def test_a_service_host_that_freezes_is_one_finding_not_a_regression_per_check(
         third, engine, _ = sweep(session, items)
         assert engine.outages == [] and not third.unreachable()
         assert third.verdicts == first.verdicts and third.regressions() == []
+        # Compared with the verdicts before the outage: back where they were is no change at all.
+        assert third.changes() == {}, third.changes()
     finally:
         host.stop()
 

@@ -19,7 +19,7 @@ from ..engine import ItemResult
 from ..errors import GoliveError
 from ..files import open_regular
 from ..model import Checklist, Item
-from ..reachability import backend_of, carried
+from ..reachability import carried, silent_backend
 from ..state import AuditEntry, Change, State, Store
 from ..state.chain import apply_change, sweep_change
 from ..vocab import STATUSES, Verdict, probe_attester
@@ -210,7 +210,7 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
     status = VERDICT_STATUS.get(outcome.result.verdict)
     current = state.item(outcome.item.key)
     if (
-        backend_of(outcome.result.summary) is not None
+        silent_backend(outcome.result.summary, outcome.result.evidence) is not None
     ):  # an outage keeps its start and the verdict before it
         values["probe"]["evidence"] = carried(outcome.result.evidence, current.probe)
     if status and current.status != "n/a" and current.override is None:
