@@ -45,7 +45,8 @@ def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
     silent = run_unreachable(outcomes)
     if silent:
         record["unreachable"] = [
-            {"backend": u.backend, "since": u.since, "items": u.items} for u in silent
+            {"backend": u.backend, "since": u.since, "items": u.items, "failed": u.failed}
+            for u in silent
         ]
     return record
 

@@ -243,6 +243,9 @@ def test_golive_run_with_every_backend_silent_ends_in_time_and_names_them(
         )
         record = json.loads(stdout)
         silent = {u["backend"]: u["items"] for u in record["unreachable"]}
+        failed_on = {u["backend"]: u["failed"] for u in record["unreachable"]}
+        # The health and TLS checks judge the host themselves: they fail on it, said once.
+        assert failed_on.get(f"service host {hole.endpoint}", 0) >= 2, record["unreachable"]
         for backend in ("Kubernetes API", "AWS endpoint", "Prometheus"):
             assert silent.get(backend, 0) >= 1, silent
             assert f"golive run: {backend} unreachable since " in stderr, stderr
@@ -284,7 +287,7 @@ def test_a_service_host_that_freezes_is_one_finding_not_a_regression_per_check(
     """Health and TLS checks judge their hosts' reachability themselves: a silent service fails
     its health check (the verdict stays theirs). Seen in tmux with the staged production stopped:
     every such check went pass -> fail as a regression of its own (▼15, one toast each) beside
-    the outage. Now the sweep names the host once, `… unreachable since … — 3 items failed on
+    the outage. Now the sweep names the host once, `… unreachable since … — 4 items failed on
     it`, counts no regression, and the checks are back at pass when the host answers again,
     which is no change against their verdicts before the outage."""
     host = Freezable(sandbox_ca.server_context())
