@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, probe
+from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, R, probe
 
 if TYPE_CHECKING:
     from ..profile import AwsSettings
@@ -172,12 +172,12 @@ class SharedReads:
         return call
 
 
-def shared(ctx: ProbeContext, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+def shared(ctx: ProbeContext, key: tuple[Any, ...], compute: Callable[[], R]) -> R:
     """`compute()` shared by the sweep's probes; waiting for another probe's call is bounded by this probe's deadline."""
     return ctx.clients.shared(key, compute, wait=time_left(ctx))
 
 
-def describe_eks_cluster(ctx: ProbeContext) -> tuple[str, dict | None]:
+def describe_eks_cluster(ctx: ProbeContext) -> tuple[str, dict[str, Any] | None]:
     """(name, DescribeCluster's cluster) of the profile's EKS cluster; None when it does not exist here."""
     name = ctx.profile.aws.eks_cluster_name
     if not name:

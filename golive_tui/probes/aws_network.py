@@ -87,7 +87,8 @@ class Routing:
         return self.main, "main"
 
     def az(self, subnet: str) -> str:
-        return self.subnets.get(subnet, {}).get("AvailabilityZone", "?")
+        zone: str = self.subnets.get(subnet, {}).get("AvailabilityZone", "?")
+        return zone
 
     @staticmethod
     def default_route(table: dict[str, Any] | None) -> dict[str, Any] | None:

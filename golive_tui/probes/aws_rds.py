@@ -9,7 +9,8 @@ GetMetricData (`aws_rds_metrics`).
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import Field
 
@@ -35,9 +36,9 @@ def _cluster(ctx: ProbeContext) -> dict[str, Any]:
     if not cluster_id:
         raise NotConfigured("aws.db_cluster_id is empty in the profile")
     try:
-        clusters = client(ctx, "rds").describe_db_clusters(DBClusterIdentifier=cluster_id)[
-            "DBClusters"
-        ]
+        clusters: list[dict[str, Any]] = client(ctx, "rds").describe_db_clusters(
+            DBClusterIdentifier=cluster_id
+        )["DBClusters"]
     except Exception as exc:
         if error_code(exc) == "DBClusterNotFoundFault":
             raise _ClusterMissing(cluster_id) from None
@@ -91,10 +92,17 @@ def _missing(ctx: ProbeContext, cluster_id: str) -> ProbeResult:
     )
 
 
-def cluster_probe(name: str, params: type[ProbeParams], services: tuple[str, ...] = ("rds",)):
+ClusterProbe = Callable[[ProbeContext, Any, dict[str, Any]], ProbeResult]
+"""A probe function that is also handed the described cluster."""
+_F = TypeVar("_F", bound=ClusterProbe)
+
+
+def cluster_probe(
+    name: str, params: type[ProbeParams], services: tuple[str, ...] = ("rds",)
+) -> Callable[[_F], _F]:
     """aws_probe whose function gets the described cluster; a missing cluster is a `fail`."""
 
-    def register(func):
+    def register(func: _F) -> _F:
         @functools.wraps(func)
         def run(ctx: ProbeContext, p: Any) -> ProbeResult:
             try:

@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -200,16 +200,17 @@ class ClientCache:
             ) from None
         return copy.deepcopy(value)
 
-    def get(self, key: str, factory: Callable[[], Any]) -> Any:
+    def get(self, key: str, factory: Callable[[], R]) -> R:
+        # cast: each key is built by one factory (the key names the client), so it holds its type
         with self._lock:
             if key in self._clients:
-                return self._clients[key]
+                return cast(R, self._clients[key])
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         # Build outside the global lock so a slow backend never delays the others.
         with key_lock:
             with self._lock:
                 if key in self._clients:
-                    return self._clients[key]
+                    return cast(R, self._clients[key])
             client = factory()
             with self._lock:
                 self._clients[key] = client

@@ -107,7 +107,7 @@ def parse(data: Any, where: str) -> Report:
     raise ProbeError(f"{where}: not an npm audit --json, SARIF 2.1 or Trivy JSON report")
 
 
-def _npm7(data: dict) -> list[Finding]:
+def _npm7(data: dict[str, Any]) -> list[Finding]:
     out = []
     for name, entry in (data.get("vulnerabilities") or {}).items():
         advisories = [v for v in entry.get("via") or [] if isinstance(v, dict)]
@@ -125,7 +125,7 @@ def _npm7(data: dict) -> list[Finding]:
     return out
 
 
-def _npm6(data: dict) -> list[Finding]:
+def _npm6(data: dict[str, Any]) -> list[Finding]:
     out = []
     for advisory in data["advisories"].values():
         versions = sorted({f.get("version", "") for f in advisory.get("findings") or []} - {""})
@@ -140,7 +140,7 @@ def _npm6(data: dict) -> list[Finding]:
     return out
 
 
-def _sarif(data: dict) -> Report:
+def _sarif(data: dict[str, Any]) -> Report:
     out, created = [], None
     for run in data["runs"]:
         driver = (run.get("tool") or {}).get("driver") or {}
@@ -190,7 +190,7 @@ def _sarif(data: dict) -> Report:
     )
 
 
-def _trivy(data: dict) -> list[Finding]:
+def _trivy(data: dict[str, Any]) -> list[Finding]:
     out = []
     for result in data.get("Results") or []:
         for vuln in result.get("Vulnerabilities") or []:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+from typing import Any, cast
 
 from ..text import safe_line
 from . import http_health  # noqa: F401  (registers http.health)
@@ -164,7 +165,7 @@ async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
         "/" + p.strip("/") + "/" if p.strip("/") else "/" for p in ctx.profile.http.api_prefixes
     ] or ["/"]
     json_type = {"Content-Type": "application/json"}
-    asks: list[tuple[str, str, str, dict]] = []  # (what, method, path, request kwargs)
+    asks: list[tuple[str, str, str, dict[str, Any]]] = []  # (what, method, path, request kwargs)
     for prefix in dict.fromkeys(prefixes):
         asks.append(("unknown route", "GET", f"{prefix}{NO_SUCH_ROUTE}", {}))
         asks.append(
@@ -180,7 +181,7 @@ async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
         *(_answer(ctx, method, api_url(ctx, path), **kw) for _, method, path, kw in asks)
     )
     if all(isinstance(r, ProbeError) for r in replies):
-        raise replies[0]
+        raise cast(ProbeError, replies[0])  # every reply is one (all() does not narrow the list)
     problems: dict[str, list[str]] = {}
     lines = []
     for (what, method, path, _), reply in zip(asks, replies, strict=True):
@@ -227,7 +228,7 @@ async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
     )
 
 
-async def _answer(ctx: ProbeContext, method: str, url: str, **kwargs) -> Reply | ProbeError:
+async def _answer(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Reply | ProbeError:
     try:
         return await request(ctx, method, url, **kwargs)
     except ProbeError as exc:
@@ -258,7 +259,8 @@ async def dns_resolve(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     async def resolve(domain: str) -> tuple[str, list[str] | str]:
         try:
             infos = await loop.getaddrinfo(domain, 443, proto=socket.IPPROTO_TCP)
-            return domain, sorted({info[4][0] for info in infos})
+            # cast: an IPv4 or IPv6 sockaddr starts with the address as a string
+            return domain, sorted({cast(str, info[4][0]) for info in infos})
         except OSError as exc:
             return domain, exc.strerror or str(exc)
 

@@ -10,7 +10,7 @@ because it is the one that needs the Kubernetes client.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import (
     NoParams,
@@ -25,6 +25,9 @@ from .base import (
 )
 from .http_client import request
 
+if TYPE_CHECKING:
+    from .k8s_client import K8s
+
 
 def _prepare_health(ctx: ProbeContext) -> None:
     """The Kubernetes client, when some service is checked through the service proxy (its errors are per service)."""
@@ -37,7 +40,7 @@ def _prepare_health(ctx: ProbeContext) -> None:
             pass  # reported by each service that needed it
 
 
-def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, str]:
+def _proxied_health(ctx: ProbeContext, k8s: K8s, service: str) -> tuple[str, str]:
     """(outcome, evidence line) of one service's health through the API server's service proxy, as the seed runs it."""
     from .k8s_client import service_proxy_get, status_message
 
@@ -56,7 +59,7 @@ def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, 
         ):  # a read-only role: the pods' readiness probes may still tell
             from .k8s_readiness import health_from_readiness
 
-            inferred = health_from_readiness(k8s, service, path)  # type: ignore[arg-type]
+            inferred = health_from_readiness(k8s, service, path)
             if inferred is not None:
                 return inferred[0], f"{inferred[1]}\n  {where}: {reason}"
         return (

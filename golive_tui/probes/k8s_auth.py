@@ -140,9 +140,10 @@ class ExecCredential:
     ) -> None:
         from kubernetes.config.exec_provider import ExecProvider
 
-        self.provider = ExecProvider(
+        # parses command, args, env, provideClusterInfo
+        self.provider = ExecProvider(  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
             section, base_path, cluster
-        )  # parses command, args, env, provideClusterInfo
+        )
         self.early = (
             early
             if early is not None and early.argv == [str(a) for a in self.provider.args]

@@ -10,6 +10,7 @@ starts; `K8s` gives one probe its deadline, which starts at its first API call.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -215,7 +216,7 @@ class K8s:
         from .threads import run_parallel
 
         return run_parallel(
-            [lambda path=path: self.find(path) for path in paths], timeout=self.left() + 1.0
+            [functools.partial(self.find, path) for path in paths], timeout=self.left() + 1.0
         )
 
     def get(self, path: str, **query: Any) -> dict[str, Any]:

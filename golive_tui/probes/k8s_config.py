@@ -97,7 +97,8 @@ def _client_for(ctx: ProbeContext, path: str | None, early: EarlyRun | None) -> 
     cfg.connection_pool_maxsize = max(ctx.profile.run.concurrency, 4) * 2
     try:
         if path is None:
-            config.load_incluster_config(client_configuration=cfg)
+            # kubernetes.config has no annotations (here and in _from_kubeconfig)
+            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
             return client.ApiClient(configuration=cfg)
         return _from_kubeconfig(ctx, path, cfg, early)
     except config.ConfigException as exc:
@@ -115,17 +116,17 @@ def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any, early: EarlyRun | N
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
-    merged = KubeConfigMerger(path)
+    merged = KubeConfigMerger(path)  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
     if merged.config is None:
         raise ConfigException("Invalid kube-config file. No configuration found.")
-    loader = KubeConfigLoader(
+    loader = KubeConfigLoader(  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
         config_dict=merged.config, active_context=ctx.profile.kubernetes.context or None
     )
     section = take_exec_user(loader)
     if section is None and early is not None:
         early.discard()
-    loader.load_and_set(cfg)
-    api = client.ApiClient(configuration=cfg)
+    loader.load_and_set(cfg)  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
+    api: Any = client.ApiClient(configuration=cfg)  # Any: it carries golive_credential below
     if section is not None:
         cluster = getattr(loader, "_cluster", None)
         origin = (

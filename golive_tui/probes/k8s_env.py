@@ -163,7 +163,9 @@ def _defined_names(
     container: dict[str, Any], sources: _Sources
 ) -> tuple[set[str], set[str], list[str]]:
     """(names defined, names defined empty, envFrom Secrets whose keys are unknown) of one container."""
-    defined, empty, unread = set(), set(), []
+    defined: set[str] = set()
+    empty: set[str] = set()
+    unread: list[str] = []
     for var in container.get("env") or []:
         (defined if var.get("value") or var.get("valueFrom") else empty).add(var.get("name", ""))
     for entry in container.get("envFrom") or []:
@@ -240,9 +242,10 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             f"not verifiable (403, and no pod shows it): {', '.join(named)}; the rest of {scope} resolves",
             evidence,
         )
-    named = " and required env names set" if any(required.values()) else ""
+    and_required = " and required env names set" if any(required.values()) else ""
     return passed(
-        f"every container defines env, all references resolve{named} ({scope}{how})", evidence
+        f"every container defines env, all references resolve{and_required} ({scope}{how})",
+        evidence,
     )
 
 
@@ -262,7 +265,9 @@ def _check_required(
         if dep is None:
             problems.append(f"deployment/{name} not found")
             continue
-        defined, empty, unread = set(), set(), []
+        defined: set[str] = set()
+        empty: set[str] = set()
+        unread: list[str] = []
         for container, _ in rules.containers(rules.pod_spec(dep), init=False):
             d, e, u = _defined_names(container, sources)
             defined, empty, unread = defined | d, empty | e, unread + u

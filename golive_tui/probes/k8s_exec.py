@@ -134,7 +134,13 @@ def run_in_pod(
 
     def run() -> None:
         try:
-            ws = WSClient(k8s.api.configuration, get_websocket_url(url), headers, True)
+            # kubernetes.stream has no annotations: the websocket client is Any from here on
+            ws: Any = WSClient(  # type: ignore[no-untyped-call]
+                k8s.api.configuration,
+                get_websocket_url(url),  # type: ignore[no-untyped-call]
+                headers,
+                True,
+            )
             outcome["ws"] = ws
             ws.run_forever(timeout=max(0.05, k8s.left()))
             outcome["open"] = ws.is_open()

@@ -12,7 +12,7 @@ import asyncio
 import difflib
 import re
 from string import Template
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..text import safe_line
 from .alert_routing import read_routing
@@ -46,7 +46,8 @@ class QueryParams(ProbeParams):
     service total (`gateway`: the profile's target.gateway_service); empty: the figure stays per service."""
 
 
-async def _api(ctx: ProbeContext, path: str, **params) -> dict | list:
+async def _api(ctx: ProbeContext, path: str, **params: Any) -> Any:
+    """The answer's `data`: a JSON object or a list, by endpoint."""
     url = ctx.profile.prometheus.url.rstrip("/") + path
     response = await request(ctx, "GET", url, params=params)
     if response.status_code != 200:
@@ -163,7 +164,7 @@ async def query(ctx: ProbeContext, params: QueryParams) -> ProbeResult:
     """Evaluate a PromQL query to one number and judge it against the item's target."""
     promql = expand(ctx, params.query)
     data = await _api(ctx, "/api/v1/query", query=promql)
-    result = data.get("result") if isinstance(data, dict) else None
+    result: Any = data.get("result") if isinstance(data, dict) else None
     if data.get("resultType") == "scalar":
         raw = result[1]
     elif isinstance(result, list) and len(result) == 1:

@@ -243,7 +243,7 @@ class _Backend:
     target: Target
     checked: float | None = None
     """time.monotonic() of the last check's end."""
-    task: asyncio.Task | None = None
+    task: asyncio.Task[None] | None = None
     outage: Outage | None = None
 
 
@@ -256,7 +256,7 @@ class Reachability:
     suspect_after: float = SUSPECT_AFTER
     backends: dict[str, _Backend] = field(default_factory=dict)
     suspected: bool = False
-    _death: asyncio.Future | None = None
+    _death: asyncio.Future[Outage] | None = None
 
     @classmethod
     def for_timeout(cls, ctx: ProbeContext, timeout: float) -> Reachability:
@@ -292,7 +292,7 @@ class Reachability:
             return pairs[0][0].outage
         return None
 
-    def death(self) -> asyncio.Future:
+    def death(self) -> asyncio.Future[Outage]:
         """Resolves at the next backend found dead (a running probe wakes to see whether it is its own)."""
         if self._death is None or self._death.done():
             self._death = asyncio.get_running_loop().create_future()
@@ -318,7 +318,7 @@ class Reachability:
             await asyncio.wait(tasks, timeout=within)
         return self.outage(pairs)
 
-    def _check(self, backend: _Backend) -> asyncio.Task | None:
+    def _check(self, backend: _Backend) -> asyncio.Task[None] | None:
         if backend.outage is not None:
             return None
         if backend.task is not None and not backend.task.done():

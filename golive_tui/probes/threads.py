@@ -9,7 +9,10 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 IDLE_SECONDS = 120.0
 """A worker with nothing to do for this long leaves (the cockpit keeps a sweep's worth between presses of R)."""
@@ -67,8 +70,8 @@ class DaemonExecutor(ThreadPoolExecutor):
     server (httpx resolves through it) must not hold the process past its deadline.
     """
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        future: Future = Future()
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        future: Future[_T] = Future()
 
         def call() -> None:
             if not future.set_running_or_notify_cancel():
@@ -85,10 +88,10 @@ class DaemonExecutor(ThreadPoolExecutor):
         pass
 
 
-def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
+def in_daemon_thread(func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
     """Run a blocking call on a daemon worker; the returned future resolves on the running loop."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future = loop.create_future()
+    future: asyncio.Future[_T] = loop.create_future()
     context = contextvars.copy_context()
 
     def settle(result: Any, error: BaseException | None) -> None:
@@ -121,14 +124,14 @@ def run_parallel(calls: list[Callable[[], Any]], timeout: float) -> list[Any]:
     daemon workers, each in a copy of the caller's context (the AWS deadline lives there).
     A call still running after `timeout` seconds is given up as a TimeoutError.
     """
-    futures: list[Future] = []
+    futures: list[Future[Any]] = []
     for call in calls[1:]:
-        future: Future = Future()
+        future: Future[Any] = Future()
         context = contextvars.copy_context()
 
         def work(
             call: Callable[[], Any] = call,
-            future: Future = future,
+            future: Future[Any] = future,
             context: contextvars.Context = context,
         ) -> None:
             if not future.set_running_or_notify_cancel():

@@ -14,6 +14,7 @@ import ssl
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from .base import (
@@ -92,7 +93,7 @@ def public_endpoints(ctx: ProbeContext) -> dict[tuple[str, int], Endpoint]:
 @dataclass(frozen=True)
 class Handshake:
     version: str
-    cert: dict
+    cert: dict[str, Any]
     """The parsed peer certificate (empty unless it was verified)."""
     der: bytes
 
@@ -262,7 +263,8 @@ def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
     import yaml
 
     wanted = ctx.profile.kubernetes.context
-    contexts, clusters = {}, {}
+    contexts: dict[Any, Any] = {}  # names to clusters, as the YAML has them (maybe missing)
+    clusters: dict[Any, Any] = {}
     for part in path.split(os.pathsep):
         try:
             with open(part, encoding="utf-8") as handle:
