@@ -16,8 +16,9 @@ import asyncio
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from .actor import Clock, utcnow
 from .model import Item, ProbeSpec
@@ -27,6 +28,8 @@ from .probes.base import (
     NotConfigured,
     ProbeContext,
     ProbeError,
+    ProbeKind,
+    ProbeParams,
     ProbeResult,
     errored,
     skipped,
@@ -37,6 +40,9 @@ from .profile import Profile
 from .reachability import Outage, about_reaching, backend_of, host_silent, not_evaluated
 from .text import shorten
 from .vocab import SEVERITY, Verdict
+
+if TYPE_CHECKING:
+    from .probes.reach import _Backend
 
 
 @dataclass
@@ -117,7 +123,7 @@ class Engine:
         self.reachability = reachability
         """False: no backend check, each probe alone (tests of one probe's own deadline and retry budget)."""
         self.cancel_event = threading.Event()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.outages: list[Outage] = []
         """Backends the last run found silent (one finding each; their items are `not evaluated`)."""
 
@@ -161,8 +167,11 @@ class Engine:
             if any(isinstance(p, asyncio.CancelledError) for p in pairs):
                 raise asyncio.CancelledError
             # An engine bug is a verdict too: an item never silently lacks its result.
-            pairs = [verdict_of(p) if isinstance(p, Exception) else p for p in pairs]
-            outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
+            # cast: a cancel was raised above and the other exceptions became verdicts
+            verdicts = [
+                verdict_of(p) if isinstance(p, Exception) else cast(ProbeResult, p) for p in pairs
+            ]
+            outcome = ItemResult(item, merge(list(zip(item.probe, verdicts, strict=True))))
             results.append(outcome)
             if on_result:
                 on_result(outcome)
@@ -238,7 +247,7 @@ class Engine:
                         template, timeout=short, deadline=time.monotonic() + short
                     )
                     found = await self._attempt(kind, ctx, params, short)
-                result = found
+                result = cast(ProbeResult, found)  # None only when given backends to watch
                 if (
                     result.verdict is Verdict.ERROR
                     and backends
@@ -268,9 +277,12 @@ class Engine:
         return result
 
     @staticmethod
-    async def _prepare(kind, ctx: ProbeContext) -> ProbeResult | None:
+    async def _prepare(kind: ProbeKind[Any], ctx: ProbeContext) -> ProbeResult | None:
         """Build the probe's clients outside its deadline (importing an SDK is not the backend's time)."""
-        future = in_daemon_thread(kind.prepare, ctx)
+        prepare = cast(
+            Callable[[ProbeContext], Any], kind.prepare
+        )  # called only for kinds with one
+        future = in_daemon_thread(prepare, ctx)
         try:
             await asyncio.wait_for(asyncio.shield(future), base.SETUP_LIMIT)
         except TimeoutError:
@@ -287,22 +299,23 @@ class Engine:
 
     @staticmethod
     async def _attempt(
-        kind,
+        kind: ProbeKind[Any],
         ctx: ProbeContext,
-        params,
+        params: ProbeParams,
         timeout: float,
         reach: Reachability | None = None,
-        backends: list | None = None,
+        backends: list[tuple[_Backend, bool]] | None = None,
     ) -> ProbeResult | None:
         # Probes honour ctx.deadline themselves (SDK timeouts, asyncio.timeout) so their own
         # reason wins; the cut-off a grace period later is the guarantee that one hanging
         # backend never stalls a run. The deadline is re-read on each wake-up because
         # ctx.setup() moves it while a probe imports its SDK or builds its client.
         grace = min(1.0, timeout * 0.2)
+        future: asyncio.Future[Any]
         if kind.blocking:
             future = in_daemon_thread(kind.func, ctx, params)
-        else:
-            future = asyncio.ensure_future(kind.func(ctx, params))
+        else:  # cast: a kind that is not blocking is an async function
+            future = asyncio.ensure_future(cast(Awaitable[ProbeResult], kind.func(ctx, params)))
         began = time.monotonic()
         try:
             while not future.done():
@@ -343,7 +356,7 @@ class Engine:
         return result
 
 
-def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
+def run_sync(profile: Profile, items: Iterable[Item], **kwargs: Any) -> list[ItemResult]:
     """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes' deadlines."""
     engine = Engine(
         profile,

@@ -138,7 +138,7 @@ class Sweep:
         """Seconds from the start to the end of the run (to now while it runs)."""
         return (self.ended if self.ended is not None else self.clock()) - self.started
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         return Counter(self.verdicts.values())
 
     def change(self, key: str) -> VerdictChange | None:
