@@ -56,7 +56,8 @@ def one_line(text: object, limit: int = 300) -> str:
 
 
 def verdict_of(exc: Exception) -> ProbeResult:
-    """What a probe's exception says: `error` with its reason, `skipped` when the profile lacks something."""
+    """What a probe's exception says: `error` with its reason, `skipped` when the profile lacks
+    something."""
     if isinstance(exc, ProbeError):
         return errored(one_line(exc))
     if isinstance(exc, NotConfigured):
@@ -118,14 +119,17 @@ class Engine:
         self.concurrency = concurrency or profile.run.concurrency
         self.timeout = timeout or profile.run.timeout
         self.clients = clients
-        """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per run."""
+        """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per
+        run."""
         self.clock = clock
         self.reachability = reachability
-        """False: no backend check, each probe alone (tests of one probe's own deadline and retry budget)."""
+        """False: no backend check, each probe alone (tests of one probe's own deadline and retry
+        budget)."""
         self.cancel_event = threading.Event()
         self._tasks: set[asyncio.Task[None]] = set()
         self.outages: list[Outage] = []
-        """Backends the last run found silent (one finding each; their items are `not evaluated`)."""
+        """Backends the last run found silent (one finding each; their items are `not
+        evaluated`)."""
 
     def cancel(self) -> None:
         """Stop the run: pending probes never start, running ones are abandoned."""
@@ -144,7 +148,8 @@ class Engine:
         probed = [item for item in items if item.probe]
         semaphore = asyncio.Semaphore(self.concurrency)
         clients = self.clients or ClientCache()
-        clients.new_sweep()  # answers shared by the probes of a sweep (one DescribeDBClusters) are not the next sweep's
+        # answers shared by the probes of a sweep (one DescribeDBClusters) are not the next sweep's
+        clients.new_sweep()
         results: list[ItemResult] = []
         # One per run: a backend found dead stays dead until the next sweep asks again.
         reach = (
@@ -218,7 +223,8 @@ class Engine:
         if reach is not None and (outage := reach.outage(backends)):
             return not_evaluated(outage)
         if reach is not None and reach.all_soft_dead(backends):
-            # Every host it would judge is known silent: a short look confirms it, in the probe's own words.
+            # Every host it would judge is known silent: a short look confirms it, in the probe's
+            # own words.
             timeout, backends = min(timeout, reach.suspect_after), []
             template = dataclasses.replace(template, timeout=timeout)
         if (
@@ -239,9 +245,8 @@ class Engine:
                 # A fresh deadline per attempt: retries are not squeezed into the first one's time.
                 ctx = dataclasses.replace(template, deadline=time.monotonic() + timeout)
                 found = await self._attempt(kind, ctx, params, timeout, reach, backends)
-                if (
-                    found is None
-                ):  # the hosts it judges went silent meanwhile: a short second look, in its own words
+                # the hosts it judges went silent meanwhile: a short second look, in its own words
+                if found is None:
                     short = min(timeout, reach.suspect_after) if reach is not None else timeout
                     ctx = dataclasses.replace(
                         template, timeout=short, deadline=time.monotonic() + short
@@ -278,7 +283,8 @@ class Engine:
 
     @staticmethod
     async def _prepare(kind: ProbeKind[Any], ctx: ProbeContext) -> ProbeResult | None:
-        """Build the probe's clients outside its deadline (importing an SDK is not the backend's time)."""
+        """Build the probe's clients outside its deadline (importing an SDK is not the backend's
+        time)."""
         prepare = cast(
             Callable[[ProbeContext], Any], kind.prepare
         )  # called only for kinds with one
@@ -326,7 +332,8 @@ class Engine:
                 if not backends or reach is None:
                     await asyncio.wait({future}, timeout=left)
                     continue
-                # A backend known dead cuts its probes now; one waiting too long makes the run ask whether it answers.
+                # A backend known dead cuts its probes now; one waiting too long makes the run ask
+                # whether it answers.
                 if outage := reach.outage(backends):
                     future.cancel()
                     return not_evaluated(outage)
@@ -357,7 +364,8 @@ class Engine:
 
 
 def run_sync(profile: Profile, items: Iterable[Item], **kwargs: Any) -> list[ItemResult]:
-    """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes' deadlines."""
+    """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes'
+    deadlines."""
     engine = Engine(
         profile,
         concurrency=kwargs.pop("concurrency", None),

@@ -1,4 +1,5 @@
-"""Aurora probes: the cluster, its members, backups, Performance Insights (metrics in aws_rds_metrics).
+"""Aurora probes: the cluster, its members, backups, Performance Insights (metrics in
+aws_rds_metrics).
 
 The cluster is `aws.db_cluster_id` of the profile. Cluster-level facts come from
 DescribeDBClusters (the seed's own commands); per-instance facts (AZ, class, Performance
@@ -61,7 +62,8 @@ SERVING = frozenset(
         "configuring-log-exports",
     }
 )
-"""DBInstanceStatus values of an instance that serves (and can take over); stopped, failed, creating... do not."""
+"""DBInstanceStatus values of an instance that serves (and can take over); stopped, failed,
+creating... do not."""
 
 
 def cluster_members(ctx: ProbeContext, cluster: dict[str, Any]) -> list[dict[str, Any]]:
@@ -160,9 +162,9 @@ def rds_multi_az(ctx: ProbeContext, params: MultiAzParams, cluster: dict[str, An
         f"({', '.join(azs) or 'none'})"
     ]
     lines += [
-        f"  {m['DBInstanceIdentifier']} ({_role(cluster, m['DBInstanceIdentifier'])}, {m.get('DBInstanceClass', '?')}): "
-        f"{m.get('AvailabilityZone', '?')}, {m.get('DBInstanceStatus', '?')}"
-        + ("" if serving(m) else " (not counted)")
+        f"  {m['DBInstanceIdentifier']} ({_role(cluster, m['DBInstanceIdentifier'])}, "
+        f"{m.get('DBInstanceClass', '?')}): {m.get('AvailabilityZone', '?')}, "
+        f"{m.get('DBInstanceStatus', '?')}" + ("" if serving(m) else " (not counted)")
         for m in everyone
     ]
     problems = []

@@ -1,4 +1,5 @@
-"""HTTP probes (async httpx): security headers, CORS, error pages, status page, DNS; health in `http_health`.
+"""HTTP probes (async httpx): security headers, CORS, error pages, status page, DNS; health in
+`http_health`.
 
 Every request goes through `http_client.request`, which holds it to the probe's deadline.
 What is judged (leak patterns, CORS answers) lives in `http_rules`.
@@ -34,7 +35,8 @@ class HeaderParams(ProbeParams):
     path: str = "/health"
     min_hsts_days: int = 180
     require_nosniff: bool = False
-    """The row claims CSP, HSTS and X-Frame-Options; nosniff is reported, and required only when asked."""
+    """The row claims CSP, HSTS and X-Frame-Options; nosniff is reported, and required only when
+    asked."""
 
 
 class CorsParams(ProbeParams):
@@ -58,7 +60,8 @@ def api_url(ctx: ProbeContext, path: str) -> str:
 
 @probe("http.security-headers", HeaderParams, blocking=False)
 async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResult:
-    """HSTS (max-age), X-Frame-Options or CSP frame-ancestors, and a CSP are set (nosniff too if required)."""
+    """HSTS (max-age), X-Frame-Options or CSP frame-ancestors, and a CSP are set (nosniff too if
+    required)."""
     url = api_url(ctx, params.path)
     headers = (await request(ctx, "GET", url)).headers
     missing = []
@@ -94,7 +97,8 @@ async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResu
 
 @probe("http.cors", CorsParams, blocking=False)
 async def cors(ctx: ProbeContext, params: CorsParams) -> ProbeResult:
-    """Foreign origins are refused (no `*`, no reflection, never with credentials); production origins are allowed.
+    """Foreign origins are refused (no `*`, no reflection, never with credentials); production
+    origins are allowed.
 
     Asked with a simple GET and an OPTIONS preflight on the route and under each API prefix.
     """
@@ -159,8 +163,8 @@ async def _cors_ask(
 
 @probe("http.error-handling", ErrorParams, blocking=False)
 async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
-    """Unknown routes (under each API prefix), malformed JSON, a wrong method and an oversized parameter
-    fail gracefully: a 4xx, no stack trace, banner or internal path in body or headers."""
+    """Unknown routes (under each API prefix), malformed JSON, a wrong method and an oversized
+    parameter fail gracefully: a 4xx, no stack trace, banner or internal path in body or headers."""
     prefixes = [
         "/" + p.strip("/") + "/" if p.strip("/") else "/" for p in ctx.profile.http.api_prefixes
     ] or ["/"]
@@ -192,8 +196,8 @@ async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
             lines.append(f"{what}: {method} {shown_path} -> no answer ({reply})")
             continue
         lines.append(
-            f"{what}: {method} {shown_path} -> {reply.status_code} ({reply.headers.get('content-type', '?')}, "
-            f"{len(reply.content)} bytes)"
+            f"{what}: {method} {shown_path} -> {reply.status_code} "
+            f"({reply.headers.get('content-type', '?')}, {len(reply.content)} bytes)"
         )
         for leak in leaks_in(reply.text[:20000], reply.headers):
             key = (

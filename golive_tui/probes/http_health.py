@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 
 
 def _prepare_health(ctx: ProbeContext) -> None:
-    """The Kubernetes client, when some service is checked through the service proxy (its errors are per service)."""
+    """The Kubernetes client, when some service is checked through the service proxy (its errors are
+    per service)."""
     if any(s not in ctx.profile.http.health_urls for s in ctx.profile.target.services):
         from . import k8s_client
 
@@ -41,7 +42,8 @@ def _prepare_health(ctx: ProbeContext) -> None:
 
 
 def _proxied_health(ctx: ProbeContext, k8s: K8s, service: str) -> tuple[str, str]:
-    """(outcome, evidence line) of one service's health through the API server's service proxy, as the seed runs it."""
+    """(outcome, evidence line) of one service's health through the API server's service proxy, as
+    the seed runs it."""
     from .k8s_client import service_proxy_get, status_message
 
     ns, port, path = (
@@ -78,7 +80,8 @@ def _proxied_health(ctx: ProbeContext, k8s: K8s, service: str) -> tuple[str, str
 
 @probe("http.health", NoParams, blocking=False, prepare=_prepare_health)
 async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Each service's health endpoint answers 200: its http.health_urls entry directly, else through the service proxy."""
+    """Each service's health endpoint answers 200: its http.health_urls entry directly, else through
+    the service proxy."""
     from .threads import in_daemon_thread
 
     urls = ctx.profile.http.health_urls
@@ -93,7 +96,8 @@ async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             k8s = exc
 
     async def check(service: str) -> tuple[str, str]:
-        # Every service at once: each is one request (the kept-alive client of its target, or the API server's pool).
+        # Every service at once: each is one request (the kept-alive client of its target, or the
+        # API server's pool).
         url = urls.get(service)
         if url is None:
             if isinstance(k8s, ProbeError):
@@ -120,13 +124,15 @@ async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         )
     if unverifiable:
         return errored(
-            f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this user",
+            f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this "
+            "user",
             "\n".join(lines),
         )
     inferred = sum("inferred from readiness" in line for line in lines)
     return passed(
         f"all {len(services)} services healthy (200)"
         if not inferred
-        else f"all {len(services)} services healthy ({inferred} inferred from their pods' readiness probes)",
+        else f"all {len(services)} services healthy ({inferred} "
+        "inferred from their pods' readiness probes)",
         "\n".join(lines),
     )

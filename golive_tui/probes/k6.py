@@ -31,7 +31,8 @@ async def _load_summary(ctx: ProbeContext, scenario: str) -> tuple[dict[str, Any
     source = k6.summaries.get(scenario) or k6.summary
     if not source:
         raise NotConfigured(
-            f"no k6 summary for scenario {scenario!r} (profile k6.summaries.{scenario} or k6.summary)"
+            f"no k6 summary for scenario {scenario!r} (profile k6.summaries.{scenario} or "
+            "k6.summary)"
         )
     artifact = await read_json(ctx, source, "k6 summary")
     if not isinstance(artifact.data, dict):

@@ -1,4 +1,5 @@
-"""Blocking calls off the event loop in reused daemon threads, so none can keep the process alive."""
+"""Blocking calls off the event loop in reused daemon threads, so none can keep the process
+alive."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
 IDLE_SECONDS = 120.0
-"""A worker with nothing to do for this long leaves (the cockpit keeps a sweep's worth between presses of R)."""
+"""A worker with nothing to do for this long leaves (the cockpit keeps a sweep's worth between
+presses of R)."""
 
 
 class DaemonWorkers:
-    """Daemon threads that take blocking calls from one queue; a call finds an idle worker or starts one.
+    """Daemon threads that take blocking calls from one queue; a call finds an idle worker or starts
+    one.
 
     Not a ThreadPoolExecutor: its workers are joined at interpreter exit, so one SDK call
     stuck on a silent peer kept `golive run` alive long after it had printed its results.
@@ -117,7 +120,8 @@ def in_daemon_thread(func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
 
 
 def run_parallel(calls: list[Callable[[], Any]], timeout: float) -> list[Any]:
-    """Run independent blocking calls at once (one round trip instead of one each): their results, or their exceptions.
+    """Run independent blocking calls at once (one round trip instead of one each): their results,
+    or their exceptions.
 
     For a probe's calls that do not depend on each other (the Secrets its deployments name,
     the facts of one AWS resource). The first runs in the calling thread, the others on the
