@@ -16,8 +16,9 @@ import asyncio
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from .actor import Clock, utcnow
 from .model import Item, ProbeSpec
@@ -27,6 +28,8 @@ from .probes.base import (
     NotConfigured,
     ProbeContext,
     ProbeError,
+    ProbeKind,
+    ProbeParams,
     ProbeResult,
     errored,
     skipped,
@@ -46,6 +49,9 @@ from .reachability import (
 from .text import shorten
 from .vocab import SEVERITY, Verdict
 
+if TYPE_CHECKING:
+    from .probes.reach import _Backend
+
 
 @dataclass
 class ItemResult:
@@ -58,7 +64,8 @@ def one_line(text: object, limit: int = 300) -> str:
 
 
 def verdict_of(exc: Exception) -> ProbeResult:
-    """What a probe's exception says: `error` with its reason, `skipped` when the profile lacks something."""
+    """What a probe's exception says: `error` with its reason, `skipped` when the profile lacks
+    something."""
     if isinstance(exc, ProbeError):
         return errored(one_line(exc))
     if isinstance(exc, NotConfigured):
@@ -131,14 +138,17 @@ class Engine:
         self.concurrency = concurrency or profile.run.concurrency
         self.timeout = timeout or profile.run.timeout
         self.clients = clients
-        """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per run."""
+        """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per
+        run."""
         self.clock = clock
         self.reachability = reachability
-        """False: no backend check, each probe alone (tests of one probe's own deadline and retry budget)."""
+        """False: no backend check, each probe alone (tests of one probe's own deadline and retry
+        budget)."""
         self.cancel_event = threading.Event()
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.outages: list[Outage] = []
-        """Backends the last run found silent (one finding each; their items are `not evaluated`)."""
+        """Backends the last run found silent (one finding each; their items are `not
+        evaluated`)."""
 
     def cancel(self) -> None:
         """Stop the run: pending probes never start, running ones are abandoned."""
@@ -157,7 +167,8 @@ class Engine:
         probed = [item for item in items if item.probe]
         semaphore = asyncio.Semaphore(self.concurrency)
         clients = self.clients or ClientCache()
-        clients.new_sweep()  # answers shared by the probes of a sweep (one DescribeDBClusters) are not the next sweep's
+        # answers shared by the probes of a sweep (one DescribeDBClusters) are not the next sweep's
+        clients.new_sweep()
         results: list[ItemResult] = []
         # One per run: a backend found dead stays dead until the next sweep asks again.
         reach = (
@@ -180,8 +191,11 @@ class Engine:
             if any(isinstance(p, asyncio.CancelledError) for p in pairs):
                 raise asyncio.CancelledError
             # An engine bug is a verdict too: an item never silently lacks its result.
-            pairs = [verdict_of(p) if isinstance(p, Exception) else p for p in pairs]
-            outcome = ItemResult(item, merge(list(zip(item.probe, pairs, strict=True))))
+            # cast: a cancel was raised above and the other exceptions became verdicts
+            verdicts = [
+                verdict_of(p) if isinstance(p, Exception) else cast(ProbeResult, p) for p in pairs
+            ]
+            outcome = ItemResult(item, merge(list(zip(item.probe, verdicts, strict=True))))
             results.append(outcome)
             if on_result:
                 on_result(outcome)
@@ -228,7 +242,8 @@ class Engine:
         if reach is not None and (outage := reach.outage(backends)):
             return not_evaluated(outage)
         if reach is not None and reach.all_soft_dead(backends):
-            # Every host it would judge is known silent: a short look confirms it, in the probe's own words.
+            # Every host it would judge is known silent: a short look confirms it, in the probe's
+            # own words.
             timeout, backends = min(timeout, reach.suspect_after), []
             template = dataclasses.replace(template, timeout=timeout)
         if (
@@ -249,15 +264,14 @@ class Engine:
                 # A fresh deadline per attempt: retries are not squeezed into the first one's time.
                 ctx = dataclasses.replace(template, deadline=time.monotonic() + timeout)
                 found = await self._attempt(kind, ctx, params, timeout, reach, backends)
-                if (
-                    found is None
-                ):  # the hosts it judges went silent meanwhile: a short second look, in its own words
+                # the hosts it judges went silent meanwhile: a short second look, in its own words
+                if found is None:
                     short = min(timeout, reach.suspect_after) if reach is not None else timeout
                     ctx = dataclasses.replace(
                         template, timeout=short, deadline=time.monotonic() + short
                     )
                     found = await self._attempt(kind, ctx, params, short)
-                result = found
+                result = cast(ProbeResult, found)  # None only when given backends to watch
                 if (
                     result.verdict is Verdict.ERROR
                     and backends
@@ -287,9 +301,13 @@ class Engine:
         return result
 
     @staticmethod
-    async def _prepare(kind, ctx: ProbeContext) -> ProbeResult | None:
-        """Build the probe's clients outside its deadline (importing an SDK is not the backend's time)."""
-        future = in_daemon_thread(kind.prepare, ctx)
+    async def _prepare(kind: ProbeKind[Any], ctx: ProbeContext) -> ProbeResult | None:
+        """Build the probe's clients outside its deadline (importing an SDK is not the backend's
+        time)."""
+        prepare = cast(
+            Callable[[ProbeContext], Any], kind.prepare
+        )  # called only for kinds with one
+        future = in_daemon_thread(prepare, ctx)
         try:
             await asyncio.wait_for(asyncio.shield(future), base.SETUP_LIMIT)
         except TimeoutError:
@@ -306,22 +324,23 @@ class Engine:
 
     @staticmethod
     async def _attempt(
-        kind,
+        kind: ProbeKind[Any],
         ctx: ProbeContext,
-        params,
+        params: ProbeParams,
         timeout: float,
         reach: Reachability | None = None,
-        backends: list | None = None,
+        backends: list[tuple[_Backend, bool]] | None = None,
     ) -> ProbeResult | None:
         # Probes honour ctx.deadline themselves (SDK timeouts, asyncio.timeout) so their own
         # reason wins; the cut-off a grace period later is the guarantee that one hanging
         # backend never stalls a run. The deadline is re-read on each wake-up because
         # ctx.setup() moves it while a probe imports its SDK or builds its client.
         grace = min(1.0, timeout * 0.2)
+        future: asyncio.Future[Any]
         if kind.blocking:
             future = in_daemon_thread(kind.func, ctx, params)
-        else:
-            future = asyncio.ensure_future(kind.func(ctx, params))
+        else:  # cast: a kind that is not blocking is an async function
+            future = asyncio.ensure_future(cast(Awaitable[ProbeResult], kind.func(ctx, params)))
         began = time.monotonic()
         try:
             while not future.done():
@@ -332,7 +351,8 @@ class Engine:
                 if not backends or reach is None:
                     await asyncio.wait({future}, timeout=left)
                     continue
-                # A backend known dead cuts its probes now; one waiting too long makes the run ask whether it answers.
+                # A backend known dead cuts its probes now; one waiting too long makes the run ask
+                # whether it answers.
                 if outage := reach.outage(backends):
                     future.cancel()
                     return not_evaluated(outage)
@@ -362,8 +382,9 @@ class Engine:
         return result
 
 
-def run_sync(profile: Profile, items: Iterable[Item], **kwargs) -> list[ItemResult]:
-    """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes' deadlines."""
+def run_sync(profile: Profile, items: Iterable[Item], **kwargs: Any) -> list[ItemResult]:
+    """Run probes from synchronous code (CLI, tests, benchmarks); never outlives the probes'
+    deadlines."""
     engine = Engine(
         profile,
         concurrency=kwargs.pop("concurrency", None),

@@ -18,9 +18,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .text import plural
 from .vocab import Verdict
+
+if TYPE_CHECKING:  # for annotations only: probes.base is the probe layer, imported lazily
+    from .probes.base import ProbeResult
+    from .state import State
+    from .state.schema import ProbeRecord
 
 NOT_EVALUATED = "not evaluated: "
 _SUMMARY = re.compile(r"^not evaluated: (?P<backend>.+) unreachable$")
@@ -33,7 +39,8 @@ because every one of them was silent: its verdict is its own, the outage is said
 
 @dataclass(frozen=True)
 class Outage:
-    """One backend found silent: its name (`Kubernetes API`), where, since when, and why we think so."""
+    """One backend found silent: its name (`Kubernetes API`), where, since when, and why we think
+    so."""
 
     backend: str
     since: datetime
@@ -44,22 +51,24 @@ class Outage:
 SAID = "the probe said: "
 
 
-def not_evaluated(
-    outage: Outage, said: str = ""
-):  # -> ProbeResult (imported lazily: probes.base is the probe layer)
-    """The result of an item whose backend is unreachable: `error`, and it says so rather than timing out alone.
+def not_evaluated(outage: Outage, said: str = "") -> ProbeResult:
+    """The result of an item whose backend is unreachable: `error`, and it says so rather than
+    timing out alone.
 
     `said` is the probe's own error, when it ended before the engine knew (kept in the evidence)."""
     from .probes.base import errored
 
     where = f" ({outage.url})" if outage.url else ""
-    evidence = f"{outage.backend}{where}: {outage.reason or 'no answer'}\n{SINCE}{outage.since.isoformat()}"
+    evidence = (
+        f"{outage.backend}{where}: {outage.reason or 'no answer'}\n"
+        f"{SINCE}{outage.since.isoformat()}"
+    )
     if said:
         evidence += f"\n{SAID}{said}"
     return errored(f"{NOT_EVALUATED}{outage.backend} unreachable", evidence)
 
 
-def host_silent(result, outage: Outage):  # -> ProbeResult, as not_evaluated
+def host_silent(result: ProbeResult, outage: Outage) -> ProbeResult:
     """A health or TLS probe that failed because every host it judges is silent: the verdict stays
     the probe's (an unanswering service fails its health check), its evidence names the outage so
     the sweep says it once under the host's finding and does not count it as a regression."""
@@ -79,8 +88,8 @@ _ABOUT_REACHING = re.compile(
 
 
 def about_reaching(summary: str) -> bool:
-    """Whether a probe's error is about reaching its backend (then the backend's finding replaces it);
-    a missing key, a refused permission or a bad query is the probe's own finding and stays."""
+    """Whether a probe's error is about reaching its backend (then the backend's finding replaces
+    it); a missing key, a refused permission or a bad query is the probe's own finding and stays."""
     return bool(_ABOUT_REACHING.search(summary or ""))
 
 
@@ -123,7 +132,7 @@ def verdict_before(verdict: str, summary: str, evidence: str) -> str:
     return before if before in {v.value for v in Verdict} else str(verdict)
 
 
-def carried(evidence: str, previous) -> str:
+def carried(evidence: str, previous: ProbeRecord | None) -> str:
     """The evidence of a new not-evaluated result, carrying what the previous record knew.
 
     `previous` is the item's saved probe record (or None). The outage's start is the earliest
@@ -195,7 +204,7 @@ def unreachable(records: Iterable[tuple[str, str]]) -> list[Unreachable]:
     ]
 
 
-def unreachable_in_state(state, keys: Iterable[str] | None = None) -> list[Unreachable]:
+def unreachable_in_state(state: State, keys: Iterable[str] | None = None) -> list[Unreachable]:
     """The outages a saved state shows: items whose latest probe result is not-evaluated."""
     wanted = set(keys) if keys is not None else None
     return unreachable(

@@ -19,9 +19,11 @@ from .text import plural
 from .vocab import Verdict, glyph
 
 RANK = {Verdict.PASS: 0, Verdict.ACCEPTABLE: 1, Verdict.FAIL: 2, Verdict.ERROR: 3}
-"""How bad a verdict is when two sweeps are compared: an error knows less than a fail, so fail -> error is worse.
+"""How bad a verdict is when two sweeps are compared: an error knows less than a fail, so fail ->
+error is worse.
 
-(Merging several probes of one item uses vocab.SEVERITY instead, where a fail found outweighs an error.)"""
+(Merging several probes of one item uses vocab.SEVERITY instead, where a fail found outweighs an
+error.)"""
 
 
 def pages_a_human(item: Item) -> bool:
@@ -54,7 +56,8 @@ class VerdictChange:
 
     @property
     def improvement(self) -> bool:
-        """Better than before: to pass or acceptable. error -> fail is no improvement (it still fails)."""
+        """Better than before: to pass or acceptable. error -> fail is no improvement (it still
+        fails)."""
         if Verdict.SKIPPED in (self.before, self.after) or self.after not in (
             Verdict.PASS,
             Verdict.ACCEPTABLE,
@@ -92,7 +95,8 @@ class Sweep:
         probed = [i for i in items if i.probe]
         held = tuple(i.key for i in probed if pages_a_human(i))
         keys = tuple(i.key for i in probed if not pages_a_human(i))
-        # An item whose last result was an outage's `not evaluated` is compared with its verdict before the outage.
+        # An item whose last result was an outage's `not evaluated` is compared with its verdict
+        # before the outage.
         before = {
             key: verdict_before(p.verdict, p.summary, p.evidence)
             for key in keys
@@ -138,7 +142,7 @@ class Sweep:
         """Seconds from the start to the end of the run (to now while it runs)."""
         return (self.ended if self.ended is not None else self.clock()) - self.started
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         return Counter(self.verdicts.values())
 
     def change(self, key: str) -> VerdictChange | None:
@@ -154,7 +158,8 @@ class Sweep:
         return [key for key, c in self.changes().items() if c.regression]
 
     def unreachable(self) -> list[Unreachable]:
-        """One finding per silent backend: `Kubernetes API unreachable since 10:42:07 — 9 items not evaluated`."""
+        """One finding per silent backend: `Kubernetes API unreachable since 10:42:07 — 9 items not
+        evaluated`."""
         return unreachable(self.outages[key] for key in self.keys if key in self.outages)
 
     def failures(self, order: Iterable[str]) -> list[str]:
@@ -174,7 +179,8 @@ class Sweep:
         return " ".join(shown)
 
     def _not_evaluated(self) -> int:
-        """Items not evaluated for an outage (a health/TLS check failed on one keeps its verdict)."""
+        """Items not evaluated for an outage (a health/TLS check failed on one keeps its
+        verdict)."""
         return sum(1 for summary, _ in self.outages.values() if backend_of(summary) is not None)
 
     def progress_line(self) -> str:
@@ -188,7 +194,8 @@ class Sweep:
         return f"probing {self.done}/{self.total}" + (f" · {tally}" if tally else "") + silent
 
     def summary_line(self) -> str:
-        """`57 probed in 1.9 s: 30 ✓ 12 ✗ 9 ⚠ 6 skipped`, then what is held, changed or cancelled."""
+        """`57 probed in 1.9 s: 30 ✓ 12 ✗ 9 ⚠ 6 skipped`, then what is held, changed or
+        cancelled."""
         head = "cancelled: " if self.cancelled else ""
         text = f"{head}{self.done} probed in {self.wall:.1f} s: {self._tally()}"
         if self.cancelled and self.total > self.done:

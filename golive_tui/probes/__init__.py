@@ -6,8 +6,11 @@ functions, so importing them here costs milliseconds, not the SDKs' import time.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import REGISTRY, ProbeKind
 
+_BACKENDS: tuple[str, ...]  # grown below; unannotated, mypy would type it as exactly nine names
 _BACKENDS = ("kubernetes", "aws", "http", "tls", "prometheus", "pagerduty", "command", "k6", "deps")
 _BACKENDS += (
     "openapi",
@@ -19,7 +22,7 @@ _BACKENDS += (
 _loaded = False
 
 
-def registry() -> dict[str, ProbeKind]:
+def registry() -> dict[str, ProbeKind[Any]]:
     """All registered probe kinds, loading the backend modules on first use."""
     global _loaded
     if not _loaded:

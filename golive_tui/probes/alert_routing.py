@@ -52,7 +52,8 @@ def _matchers(route: dict[str, Any]) -> str:
 
 
 def read_routing(config: Any) -> Routing:
-    """The routing of a parsed Alertmanager configuration (a dict); ValueError when it has no route."""
+    """The routing of a parsed Alertmanager configuration (a dict); ValueError when it has no
+    route."""
     if not isinstance(config, dict) or not isinstance(config.get("route"), dict):
         raise ValueError("the configuration has no route")
     receivers = {

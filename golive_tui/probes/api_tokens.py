@@ -1,4 +1,5 @@
-"""Read an API token (PagerDuty REST, Grafana) for a probe: a token the profile does not give is `skipped`.
+"""Read an API token (PagerDuty REST, Grafana) for a probe: a token the profile does not give is
+`skipped`.
 
 A token that is not set anywhere, or no keyring to look in, is a configuration the captain has
 not made yet: the probe is skipped naming the profile key and the secret to set. A token that
@@ -24,8 +25,8 @@ async def api_token(ctx: ProbeContext, key: str, name: str) -> str:
         text = str(exc)
         if "is not set" in text or "no keyring backend" in text:
             raise NotConfigured(
-                f"no API token: set the secret named by {key} ({name!r}): `golive secret set {name}` "
-                f"or ${env_name(name)}"
+                f"no API token: set the secret named by {key} ({name!r}): `golive secret set "
+                f"{name}` or ${env_name(name)}"
             ) from None
         raise ProbeError(text) from None
     except TimeoutError:

@@ -1,4 +1,5 @@
-"""Reading a report a pipeline produced (k6 summary, npm audit, SARIF, Trivy): a file or an http(s) URL.
+"""Reading a report a pipeline produced (k6 summary, npm audit, SARIF, Trivy): a file or an http(s)
+URL.
 
 URLs go through the run's client and deadline; files must be regular files under a size
 cap (a FIFO or /dev/zero named by mistake must not hang or fill memory).

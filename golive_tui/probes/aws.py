@@ -1,4 +1,5 @@
-"""AWS probes (boto3): the EKS cluster here; Aurora in aws_rds*, the edge in aws_edge, audit in aws_security.
+"""AWS probes (boto3): the EKS cluster here; Aurora in aws_rds*, the edge in aws_edge, audit in
+aws_security.
 
 Importing this module registers every `aws.*` kind. The shared session, client cache and
 error wording live in aws_client.
@@ -33,7 +34,8 @@ def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         [
             f"EKS cluster {name} ({session(ctx).where()})",
             f"  status: {status}",
-            f"  Kubernetes version: {cluster.get('version', '?')} (platform {cluster.get('platformVersion', '?')})",
+            f"  Kubernetes version: {cluster.get('version', '?')} (platform "
+            f"{cluster.get('platformVersion', '?')})",
             f"  endpoint: {cluster.get('endpoint', '?')}",
             f"  ARN: {cluster.get('arn', '?')}",
         ]
@@ -45,7 +47,8 @@ def eks_cluster(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @aws_probe("aws.eks-secrets-encryption", NoParams, services=["eks"])
 def eks_secrets_encryption(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Kubernetes Secrets of the EKS cluster are envelope-encrypted with a KMS key (encryptionConfig)."""
+    """Kubernetes Secrets of the EKS cluster are envelope-encrypted with a KMS key
+    (encryptionConfig)."""
     name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
         return failed(

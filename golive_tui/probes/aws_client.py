@@ -1,4 +1,5 @@
-"""What every AWS probe shares: one boto3 session per run, cached clients, deadlines, errors as reasons.
+"""What every AWS probe shares: one boto3 session per run, cached clients, deadlines, errors as
+reasons.
 
 The session comes from the profile's [aws] keys, else boto3's own conventions: AWS_PROFILE
 and the default credential chain, AWS_REGION / AWS_DEFAULT_REGION / the profile's region,
@@ -20,7 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, probe
+from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeResult, R, probe
 
 if TYPE_CHECKING:
     from ..profile import AwsSettings
@@ -42,7 +43,8 @@ AUTH_CODES = frozenset(
 )
 
 CREDENTIAL_CODES = AUTH_CODES - {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}
-"""Refusals of the credentials themselves (not of a policy): worth a new session, which reads them again."""
+"""Refusals of the credentials themselves (not of a policy): worth a new session, which reads them
+again."""
 
 
 class AwsSession:
@@ -85,11 +87,13 @@ _deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 
 
 MARGIN = 0.8
-"""Share of a budget the socket timeouts may use: the rest absorbs signing, parsing and a loaded CPU."""
+"""Share of a budget the socket timeouts may use: the rest absorbs signing, parsing and a loaded
+CPU."""
 
 
 def call_limits(budget: float) -> dict[str, Any]:
-    """botocore Config limits under which one call, retries and backoff included, ends within `budget` seconds."""
+    """botocore Config limits under which one call, retries and backoff included, ends within
+    `budget` seconds."""
     usable = budget * MARGIN
     attempts = 2 if usable >= 2 * BACKOFF else 1
     per_attempt = (usable - (BACKOFF if attempts == 2 else 0.0)) / attempts
@@ -117,7 +121,8 @@ def time_left(ctx: ProbeContext) -> float:
 
 
 def client(ctx: ProbeContext, service: str, region: str | None = None) -> Any:
-    """A boto3 client for `service` whose timeouts and retries fit what is left of the probe's deadline.
+    """A boto3 client for `service` whose timeouts and retries fit what is left of the probe's
+    deadline.
 
     Built once per ClientCache and budget (boto3 clients are thread-safe); the full-timeout
     client is built by `prepare`, the shorter ones (from the model cached by the session)
@@ -139,7 +144,8 @@ def client(ctx: ProbeContext, service: str, region: str | None = None) -> Any:
 
 
 READS = ("describe_", "list_", "get_")
-"""Read operations, whose answers the probes of one sweep share; `get_paginator`/`get_waiter` are not calls."""
+"""Read operations, whose answers the probes of one sweep share; `get_paginator`/`get_waiter` are
+not calls."""
 
 
 def _call_key(*parts: Any, params: dict[str, Any]) -> tuple[Any, ...]:
@@ -147,7 +153,8 @@ def _call_key(*parts: Any, params: dict[str, Any]) -> tuple[Any, ...]:
 
 
 class SharedReads:
-    """A boto3 client whose read calls are made once per sweep for the same parameters (ClientCache.shared).
+    """A boto3 client whose read calls are made once per sweep for the same parameters
+    (ClientCache.shared).
 
     Everything else (`meta`, `exceptions`, paginators, writes) is the client's own.
     """
@@ -172,13 +179,15 @@ class SharedReads:
         return call
 
 
-def shared(ctx: ProbeContext, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """`compute()` shared by the sweep's probes; waiting for another probe's call is bounded by this probe's deadline."""
+def shared(ctx: ProbeContext, key: tuple[Any, ...], compute: Callable[[], R]) -> R:
+    """`compute()` shared by the sweep's probes; waiting for another probe's call is bounded by this
+    probe's deadline."""
     return ctx.clients.shared(key, compute, wait=time_left(ctx))
 
 
-def describe_eks_cluster(ctx: ProbeContext) -> tuple[str, dict | None]:
-    """(name, DescribeCluster's cluster) of the profile's EKS cluster; None when it does not exist here."""
+def describe_eks_cluster(ctx: ProbeContext) -> tuple[str, dict[str, Any] | None]:
+    """(name, DescribeCluster's cluster) of the profile's EKS cluster; None when it does not exist
+    here."""
     name = ctx.profile.aws.eks_cluster_name
     if not name:
         raise NotConfigured("aws.eks_cluster_name is empty in the profile")
@@ -231,7 +240,10 @@ def describe_error(exc: BaseException) -> str | None:
     from botocore import exceptions as bce
 
     if isinstance(exc, bce.NoCredentialsError):
-        return "no AWS credentials found: set aws.profile (or AWS_PROFILE) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        return (
+            "no AWS credentials found: set aws.profile (or AWS_PROFILE) or "
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
     if isinstance(exc, bce.ProfileNotFound):
         return f"AWS profile {exc.kwargs.get('profile', '?')!r} is not in the AWS config files"
     if isinstance(exc, bce.NoRegionError):
@@ -255,7 +267,10 @@ def describe_error(exc: BaseException) -> str | None:
         code, message = _code_and_message(exc)
         operation = getattr(exc, "operation_name", "call")
         if code in AUTH_CODES or code in ("401", "403"):
-            return f"AWS refused {operation} ({code}): {message or 'check the credentials and their IAM policy'}"
+            return (
+                f"AWS refused {operation} ({code}): "
+                f"{message or 'check the credentials and their IAM policy'}"
+            )
         return f"AWS {operation} failed ({code}): {message}"
     if isinstance(exc, bce.BotoCoreError):
         return f"AWS client error: {exc}"
@@ -298,7 +313,8 @@ def aws_probe(
                     isinstance(getattr(exc, "response", None), dict)
                     and _code_and_message(exc)[0] in CREDENTIAL_CODES
                 ):
-                    # the credentials were refused (expired on a long cutover?): the next probe reads them again
+                    # the credentials were refused (expired on a long cutover?): the next probe
+                    # reads them again
                     ctx.clients.forget("aws-")
                 raise ProbeError(reason) from None  # no botocore traceback in the verdict
             finally:
@@ -323,7 +339,8 @@ def paginate(ctx: ProbeContext, service: str, operation: str, key: str, **kwargs
 
 
 def at_once(ctx: ProbeContext, *calls: Callable[[], Any]) -> list[Callable[[], Any]]:
-    """Make a probe's independent calls at once (one round trip instead of one each), in what is left of its deadline.
+    """Make a probe's independent calls at once (one round trip instead of one each), in what is
+    left of its deadline.
 
     Returns one getter per call, in order: it gives that call's answer or raises its error,
     so the probe reads them where it read the calls before (an error it never reads, e.g.

@@ -94,7 +94,8 @@ def acm_certificates(ctx: ProbeContext, params: AcmParams) -> ProbeResult:
         days = (best["NotAfter"] - now).total_seconds() / 86400
         lines.append(
             f"  {domain}: {best['CertificateArn']} ISSUED, expires {best['NotAfter']:%Y-%m-%d} "
-            f"({days:.0f} days left), in use: {'yes' if best.get('InUse') or best.get('InUseBy') else 'no'}"
+            f"({days:.0f} days left), in use: "
+            f"{'yes' if best.get('InUse') or best.get('InUseBy') else 'no'}"
         )
         if days < params.min_days:
             problems.append(f"{domain} expires in {days:.0f} days (< {params.min_days})")
@@ -111,7 +112,8 @@ ENFORCING = {"block", "captcha", "challenge", "the rule group's actions"}
 
 
 def rule_action(rule: dict[str, Any]) -> str:
-    """A WAFv2 rule's effect: its Action, or for a rule group its OverrideAction (None: the group's own)."""
+    """A WAFv2 rule's effect: its Action, or for a rule group its OverrideAction (None: the group's
+    own)."""
     override = next(iter(rule.get("OverrideAction") or {}), "")
     if override:
         return "the rule group's actions" if override == "None" else override.lower()
@@ -119,7 +121,8 @@ def rule_action(rule: dict[str, Any]) -> str:
 
 
 def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
-    """(ARN, how it was chosen): the profile's ALB, else one named like the target, else the region's only one.
+    """(ARN, how it was chosen): the profile's ALB, else one named like the target, else the
+    region's only one.
 
     Several ALBs and none named like the target is a ProbeError: guessing may judge staging's.
     """
@@ -139,7 +142,8 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
         return named[0]["LoadBalancerArn"], f"named like {target!r}"
     if len(albs) == 1:
         return albs[0]["LoadBalancerArn"], f"the only ALB in {session(ctx).where()}"
-    # Several and none named like the target: the first one found may be staging's, which has its own WAF.
+    # Several and none named like the target: the first one found may be staging's, which has its
+    # own WAF.
     names = ", ".join(lb.get("LoadBalancerName", "?") for lb in albs[:6])
     raise ProbeError(
         f"{len(albs)} ALBs in {session(ctx).where()} ({names}) and none named like {target!r}: "
@@ -148,7 +152,8 @@ def _load_balancer(ctx: ProbeContext) -> tuple[str, str]:
 
 
 def production_alb(ctx: ProbeContext) -> tuple[str, str, str] | ProbeResult:
-    """(ARN, how it was chosen, its name) of the production ALB, or the failure when the region has none."""
+    """(ARN, how it was chosen, its name) of the production ALB, or the failure when the region has
+    none."""
     arn, how = _load_balancer(ctx)
     if not arn:
         return failed(
@@ -185,10 +190,12 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     if not rules:
         return failed(f"web ACL {acl.get('Name', '?')} on {alb} has no rules", "\n".join(lines))
     if default != "Block" and not any(action in ENFORCING for _, action in rules):
-        # Rules in Count mode (how a WAF is trialled before launch) only measure: every request still passes.
+        # Rules in Count mode (how a WAF is trialled before launch) only measure: every request
+        # still passes.
         return failed(
-            f"web ACL {acl.get('Name', '?')} on {alb} blocks nothing: its {plural(len(rules), 'rule')} "
-            f"only {' or '.join(sorted({a for _, a in rules}))}, default action {default}",
+            f"web ACL {acl.get('Name', '?')} on {alb} blocks nothing: its "
+            f"{plural(len(rules), 'rule')} only {' or '.join(sorted({a for _, a in rules}))}, "
+            f"default action {default}",
             "\n".join(lines),
         )
     return passed(
@@ -199,7 +206,8 @@ def wafv2(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @aws_probe("aws.shield", NoParams, services=[("shield", "us-east-1"), "elbv2"])
 def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The account has an active Shield Advanced subscription, and it protects the production's ALB."""
+    """The account has an active Shield Advanced subscription, and it protects the production's
+    ALB."""
     api = client(ctx, "shield", region="us-east-1")  # Shield's API lives in us-east-1 only
     state_of, subscription_of, protections_of, load_balancer_of = (
         at_once(  # independent: one round trip
@@ -224,7 +232,8 @@ def shield(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         f"  protected resources: {', '.join(p.get('Name', '?') for p in protections) or 'none'}"
     )
     lines += [f"    {p.get('Name', '?')}: {p.get('ResourceArn', '?')}" for p in protections]
-    # Advanced protects (DDoS response team, cost protection, L7 mitigation) only the resources added to it.
+    # Advanced protects (DDoS response team, cost protection, L7 mitigation) only the resources
+    # added to it.
     arn, how = load_balancer_of()
     if not arn:
         return passed(

@@ -45,7 +45,8 @@ class DrParams(ProbeParams):
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:
-    """A policy document's statements: `Statement` may be one object or a list (both are valid IAM)."""
+    """A policy document's statements: `Statement` may be one object or a list (both are valid
+    IAM)."""
     if isinstance(document, str):
         document = json.loads(unquote(document))
     statements = (document or {}).get("Statement", [])
@@ -57,7 +58,8 @@ def _as_list(value: Any) -> list[str]:
 
 
 def grants_admin(document: Any) -> bool:
-    """True when a statement allows every action (`*` or `*:*`) on every resource, without conditions."""
+    """True when a statement allows every action (`*` or `*:*`) on every resource, without
+    conditions."""
     for st in _statements(document):
         if st.get("Effect") != "Allow" or "Condition" in st:
             continue
@@ -69,7 +71,8 @@ def grants_admin(document: Any) -> bool:
 
 
 def _roles(ctx: ProbeContext) -> tuple[list[str], list[str]]:
-    """(role names, evidence lines): the EKS cluster's role, its node groups' roles, then aws.service_roles."""
+    """(role names, evidence lines): the EKS cluster's role, its node groups' roles, then
+    aws.service_roles."""
     roles: list[str] = []
     lines: list[str] = []
     name, cluster = describe_eks_cluster(ctx) if ctx.profile.aws.eks_cluster_name else ("", None)
@@ -88,11 +91,13 @@ def _roles(ctx: ProbeContext) -> tuple[list[str], list[str]]:
 
 @aws_probe("aws.iam-admin-policies", NoParams, services=["eks", "iam"])
 def iam_admin_policies(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """No policy attached to the cluster's, node groups' or listed service roles allows every action on every resource."""
+    """No policy attached to the cluster's, node groups' or listed service roles allows every action
+    on every resource."""
     roles, lines = _roles(ctx)
     if not roles:
         raise NotConfigured(
-            "no role to check: set aws.eks_cluster_name (its cluster and node roles) or aws.service_roles"
+            "no role to check: set aws.eks_cluster_name (its cluster and node roles) or "
+            "aws.service_roles"
         )
     iam = client(ctx, "iam")
     found = Findings()
@@ -150,7 +155,8 @@ def _user_pool(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
         token = page.get("NextToken")
         if not token:
             break
-    # Exactly the profile's name: an older or staging pool named like it (`…-users-v1`) is not the production's.
+    # Exactly the profile's name: an older or staging pool named like it (`…-users-v1`) is not the
+    # production's.
     matching = [p for p in pools if p.get("Name") == name]
     if not matching:
         others = ", ".join(p.get("Name", "?") for p in pools[:6]) or "none"
@@ -160,7 +166,8 @@ def _user_pool(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
 
 @aws_probe("aws.cognito-password-policy", NoParams, services=["cognito-idp"])
 def cognito_password_policy(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The user pool's password policy meets the profile's minimum length and required character classes."""
+    """The user pool's password policy meets the profile's minimum length and required character
+    classes."""
     name, pool = _user_pool(ctx)
     if "_missing" in pool:
         return failed(
@@ -222,7 +229,8 @@ def cognito_mfa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @aws_probe("aws.waf-rate-limit", NoParams, services=["elbv2", "wafv2"])
 def waf_rate_limit(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The web ACL in front of the production ALB has a rate-based rule that blocks (or challenges), not only counts."""
+    """The web ACL in front of the production ALB has a rate-based rule that blocks (or challenges),
+    not only counts."""
     found = production_alb(ctx)
     if isinstance(found, ProbeResult):
         return found
@@ -246,8 +254,8 @@ def waf_rate_limit(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     ]
     lines.append(f"  web ACL {acl.get('Name', '?')}: {plural(len(acl.get('Rules', [])), 'rule')}")
     lines += [
-        f"  rate rule {n}: {s.get('Limit', '?')} requests / {s.get('EvaluationWindowSec', 300)} s per "
-        f"{s.get('AggregateKeyType', '?')}, action {a}"
+        f"  rate rule {n}: {s.get('Limit', '?')} requests / {s.get('EvaluationWindowSec', 300)} s "
+        f"per {s.get('AggregateKeyType', '?')}, action {a}"
         for n, a, s in rated
     ] or ["  rate-based rules: none"]
     enforcing = [n for n, a, _ in rated if a in ("block", "captcha", "challenge")]
@@ -260,14 +268,16 @@ def waf_rate_limit(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             f"web ACL {acl.get('Name', '?')} on {alb} limits no client: {why}", "\n".join(lines)
         )
     return passed(
-        f"rate rule {', '.join(enforcing)} in web ACL {acl.get('Name', '?')} limits clients of {alb}",
+        f"rate rule {', '.join(enforcing)} in web ACL {acl.get('Name', '?')} limits clients of "
+        f"{alb}",
         "\n".join(lines),
     )
 
 
 @aws_probe("aws.aurora-dr-copies", DrParams, services=["rds"])
 def aurora_dr_copies(ctx: ProbeContext, params: DrParams) -> ProbeResult:
-    """The Aurora cluster's backups reach a second region: a recent snapshot copy, or a replica cluster, in aws.dr_region."""
+    """The Aurora cluster's backups reach a second region: a recent snapshot copy, or a replica
+    cluster, in aws.dr_region."""
     dr_region, cluster_id = ctx.profile.aws.dr_region, ctx.profile.aws.db_cluster_id
     if not dr_region:
         raise NotConfigured(
@@ -290,11 +300,13 @@ def aurora_dr_copies(ctx: ProbeContext, params: DrParams) -> ProbeResult:
     ]
     for replica in replicas:
         lines.append(
-            f"  replica cluster {replica['DBClusterIdentifier']} in {dr_region}: {replica.get('Status', '?')}"
+            f"  replica cluster {replica['DBClusterIdentifier']} in {dr_region}: "
+            f"{replica.get('Status', '?')}"
         )
     if replicas:
         return passed(
-            f"cross-region replica {replicas[0]['DBClusterIdentifier']} of {cluster_id} in {dr_region}",
+            f"cross-region replica {replicas[0]['DBClusterIdentifier']} of {cluster_id} in "
+            f"{dr_region}",
             "\n".join(lines),
         )
     snapshots = [
@@ -312,7 +324,8 @@ def aurora_dr_copies(ctx: ProbeContext, params: DrParams) -> ProbeResult:
             .get("DBClusterSnapshots", [])
         )
         lines.append(
-            f"  snapshots in {dr_region}: none; in {primary}: {len(here)} (they do not survive a region outage)"
+            f"  snapshots in {dr_region}: none; in {primary}: {len(here)} (they do not survive a "
+            "region outage)"
         )
         return failed(
             f"no backup of {cluster_id} in {dr_region}"
@@ -322,14 +335,17 @@ def aurora_dr_copies(ctx: ProbeContext, params: DrParams) -> ProbeResult:
     age = (ctx.now() - newest["SnapshotCreateTime"]).total_seconds() / 3600
     lines.append(
         f"  newest snapshot in {dr_region}: {newest['DBClusterSnapshotIdentifier']} taken "
-        f"{newest['SnapshotCreateTime']:%Y-%m-%d %H:%M} UTC ({age:.0f} h ago), {len(snapshots)} in all"
+        f"{newest['SnapshotCreateTime']:%Y-%m-%d %H:%M} UTC ({age:.0f} h ago), {len(snapshots)} in "
+        "all"
     )
     if age > params.max_age_hours:
         return failed(
-            f"newest copy of {cluster_id} in {dr_region} is {age:.0f} h old (> {params.max_age_hours:g} h)",
+            f"newest copy of {cluster_id} in {dr_region} is {age:.0f} h old (> "
+            f"{params.max_age_hours:g} h)",
             "\n".join(lines),
         )
     return passed(
-        f"{cluster_id} copied to {dr_region} {age:.0f} h ago ({newest['DBClusterSnapshotIdentifier']})",
+        f"{cluster_id} copied to {dr_region} {age:.0f} h ago "
+        f"({newest['DBClusterSnapshotIdentifier']})",
         "\n".join(lines),
     )

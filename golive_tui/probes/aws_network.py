@@ -1,4 +1,5 @@
-"""AWS network and logging probes: NAT per node AZ, segmentation, ALB access logs, EKS control-plane logs.
+"""AWS network and logging probes: NAT per node AZ, segmentation, ALB access logs, EKS control-plane
+logs.
 
 The node subnets are those of the EKS cluster's managed node groups (DescribeNodegroup), else
 the cluster's own subnets; a subnet's route table is its explicit association, else the VPC's
@@ -29,11 +30,13 @@ REQUIRED_LOG_TYPES = ("api", "audit")
 
 class ControlPlaneLogParams(ProbeParams):
     types: list[str] = Field(default_factory=lambda: list(REQUIRED_LOG_TYPES))
-    """Control-plane log types that must be enabled: api (every request) and audit (who did what)."""
+    """Control-plane log types that must be enabled: api (every request) and audit (who did
+    what)."""
 
 
 def node_subnets(ctx: ProbeContext) -> tuple[str, dict[str, Any], list[str], str]:
-    """(cluster name, cluster, node subnet ids, where they came from); cluster {} when it does not exist."""
+    """(cluster name, cluster, node subnet ids, where they came from); cluster {} when it does not
+    exist."""
     name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
         return name, {}, [], ""
@@ -57,7 +60,8 @@ def node_subnets(ctx: ProbeContext) -> tuple[str, dict[str, Any], list[str], str
 
 
 def cluster_vpc(ctx: ProbeContext, cluster: dict[str, Any], subnets: list[str]) -> str:
-    """The cluster's VPC: DescribeCluster's vpcId, else (moto omits it) the VPC of its first node subnet."""
+    """The cluster's VPC: DescribeCluster's vpcId, else (moto omits it) the VPC of its first node
+    subnet."""
     vpc = (cluster.get("resourcesVpcConfig") or {}).get("vpcId")
     if vpc or not subnets:
         return vpc or "?"
@@ -66,7 +70,8 @@ def cluster_vpc(ctx: ProbeContext, cluster: dict[str, Any], subnets: list[str]) 
 
 
 class Routing:
-    """The subnets and route tables of one VPC: which table routes a subnet, and where its default route goes."""
+    """The subnets and route tables of one VPC: which table routes a subnet, and where its default
+    route goes."""
 
     def __init__(self, ctx: ProbeContext, vpc: str) -> None:
         flt = [{"Name": "vpc-id", "Values": [vpc]}]
@@ -80,14 +85,16 @@ class Routing:
         )
 
     def table_of(self, subnet: str) -> tuple[dict[str, Any] | None, str]:
-        """The subnet's route table and how it applies (explicit association or the VPC's main table)."""
+        """The subnet's route table and how it applies (explicit association or the VPC's main
+        table)."""
         for table in self.tables:
             if any(a.get("SubnetId") == subnet for a in table.get("Associations", [])):
                 return table, "explicit"
         return self.main, "main"
 
     def az(self, subnet: str) -> str:
-        return self.subnets.get(subnet, {}).get("AvailabilityZone", "?")
+        zone: str = self.subnets.get(subnet, {}).get("AvailabilityZone", "?")
+        return zone
 
     @staticmethod
     def default_route(table: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -105,7 +112,8 @@ class Routing:
     def internet_routes(table: dict[str, Any] | None) -> list[str]:
         """Routes of a table through an internet gateway (any destination), as `dest -> igw-…`."""
         return [
-            f"{r.get('DestinationCidrBlock') or r.get('DestinationIpv6CidrBlock', '?')} -> {r['GatewayId']}"
+            f"{r.get('DestinationCidrBlock') or r.get('DestinationIpv6CidrBlock', '?')} -> "
+            f"{r['GatewayId']}"
             for r in (table or {}).get("Routes", [])
             if str(r.get("GatewayId", "")).startswith("igw-")
         ]
@@ -115,12 +123,16 @@ def _label(table: dict[str, Any] | None, how: str) -> str:
     if table is None:
         return "no route table"
     name = next((t["Value"] for t in table.get("Tags", []) if t.get("Key") == "Name"), "")
-    return f"{table['RouteTableId']}{f' ({name})' if name else ''}, {'explicitly associated' if how == 'explicit' else 'the main table'}"
+    return (
+        f"{table['RouteTableId']}{f' ({name})' if name else ''}, "
+        f"{'explicitly associated' if how == 'explicit' else 'the main table'}"
+    )
 
 
 @aws_probe("aws.nat-gateways", NoParams, services=["eks", "ec2"])
 def nat_gateways(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Every AZ with nodes has an available NAT gateway, and each node subnet's default route uses its own AZ's."""
+    """Every AZ with nodes has an available NAT gateway, and each node subnet's default route uses
+    its own AZ's."""
     name, cluster, subnets, source = node_subnets(ctx)
     if not cluster:
         return failed(
@@ -145,7 +157,8 @@ def nat_gateways(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     )
     for nat in nats.values():
         found.line(
-            f"  NAT {nat['NatGatewayId']}: {nat.get('State', '?')} in {routing.az(nat.get('SubnetId', ''))}"
+            f"  NAT {nat['NatGatewayId']}: {nat.get('State', '?')} in "
+            f"{routing.az(nat.get('SubnetId', ''))}"
         )
     if not nats:
         found.line("  NAT gateways: none in the VPC")
@@ -170,7 +183,8 @@ def nat_gateways(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             )
         elif routing.az(nats[target].get("SubnetId", "")) != az:
             other = routing.az(nats[target].get("SubnetId", ""))
-            # natMultiAz: one NAT for all AZs works until its AZ fails, then every other AZ loses egress.
+            # natMultiAz: one NAT for all AZs works until its AZ fails, then every other AZ loses
+            # egress.
             found.problem(
                 f"{subnet} ({az}) depends on NAT {target} in {other}",
                 f"  {where}: 0.0.0.0/0 -> {target} in ANOTHER AZ ({other})",
@@ -187,7 +201,8 @@ def nat_gateways(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @aws_probe("aws.network-segmentation", NoParams, services=["eks", "ec2", "rds"])
 def network_segmentation(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Node and database subnets have no route to an internet gateway, and no database instance is publicly accessible."""
+    """Node and database subnets have no route to an internet gateway, and no database instance is
+    publicly accessible."""
     name, cluster, subnets, source = node_subnets(ctx)
     if not cluster:
         return failed(
@@ -274,7 +289,8 @@ def alb_access_logs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         return failed(f"ALB {alb} does not write access logs{also}", "\n".join(lines))
     bucket = attributes.get("access_logs.s3.bucket", "?")
     return passed(
-        f"ALB {alb} writes access logs to s3://{bucket}/{attributes.get('access_logs.s3.prefix', '')}",
+        f"ALB {alb} writes access logs to "
+        f"s3://{bucket}/{attributes.get('access_logs.s3.prefix', '')}",
         "\n".join(lines),
     )
 
@@ -320,7 +336,8 @@ ERROR_LINE = re.compile(
     r"|\blevel=(error|fatal|critical|panic)\b",
     re.IGNORECASE,
 )
-"""An error by its level (upper-case word, or a JSON / logfmt level field), not any line mentioning `errors=0`."""
+"""An error by its level (upper-case word, or a JSON / logfmt level field), not any line mentioning
+`errors=0`."""
 MAX_EVENTS = 10_000
 
 
@@ -357,7 +374,8 @@ def log_errors(ctx: ProbeContext, params: LogErrorParams) -> ProbeResult:
             f"    {e.get('logStreamName', '?')}: {e.get('message', '')[:160]}" for e in errors[:3]
         ]
         found.line(
-            f"  {group}: {len(events)} lines in the last {params.minutes} min, {len(errors)} at error level"
+            f"  {group}: {len(events)} lines in the last {params.minutes} min, {len(errors)} at "
+            "error level"
         )
     found.lines += samples
     if total > params.max_errors:

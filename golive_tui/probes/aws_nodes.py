@@ -37,7 +37,8 @@ def prepare_nodes(ctx: ProbeContext) -> None:
 def with_nodes(
     registry: dict[str, ProbeKind[Any]], name: str, prepare: Callable[[ProbeContext], Any]
 ) -> None:
-    """Make the registered kind `name` also run `prepare` (the Kubernetes client) before its deadline."""
+    """Make the registered kind `name` also run `prepare` (the Kubernetes client) before its
+    deadline."""
     kind = registry[name]
     first = kind.prepare
 
@@ -68,7 +69,8 @@ def _nodes(ctx: ProbeContext) -> list[tuple[str, str, str]]:
 
 
 def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
-    """Add each node volume's encryption to `found` (an unencrypted one is a problem); returns the pass wording.
+    """Add each node volume's encryption to `found` (an unencrypted one is a problem); returns the
+    pass wording.
 
     A node that is not an EC2 instance (Fargate, another provider) is listed, not judged;
     no EC2 node at all, or an instance this region does not know, is a ProbeError: the
@@ -83,11 +85,13 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
     for name, provider, iid in nodes:
         if not iid:
             found.line(
-                f"  node {name}: providerID {provider or '(none)'} is not an EC2 instance: not judged"
+                f"  node {name}: providerID {provider or '(none)'} is not an EC2 instance: not "
+                "judged"
             )
     if not by_instance:
         raise ProbeError(
-            f"no node of the cluster has an EC2 providerID ({len(nodes)} nodes): their volumes cannot be found"
+            f"no node of the cluster has an EC2 providerID ({len(nodes)} nodes): their volumes "
+            "cannot be found"
         )
     instances: dict[str, dict[str, Any]] = {}
     for page in ec2.get_paginator("describe_instances").paginate(
@@ -99,7 +103,8 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
     if unknown:
         named = ", ".join(f"{by_instance[i]} ({i})" for i in unknown[:3])
         raise ProbeError(
-            f"{plural(len(unknown), 'node instance')} not found in {where}: {named} (check aws.region and aws.profile)"
+            f"{plural(len(unknown), 'node instance')} not found in {where}: {named} (check "
+            "aws.region and aws.profile)"
         )
     volumes: dict[str, dict[str, Any]] = {}
     for page in ec2.get_paginator("describe_volumes").paginate(
@@ -115,7 +120,8 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
             if (m.get("Ebs") or {}).get("VolumeId")
         ]
         found.line(
-            f"  node {node} = {iid} ({(instance.get('Placement') or {}).get('AvailabilityZone', '?')}): "
+            f"  node {node} = {iid} "
+            f"({(instance.get('Placement') or {}).get('AvailabilityZone', '?')}): "
             f"{plural(len(attached), 'EBS volume')}"
         )
         if not attached:
@@ -132,7 +138,8 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
             if volume.get("Encrypted"):
                 encrypted += 1
                 found.line(
-                    f"    {vid} {device}: encrypted, KMS key {str(volume.get('KmsKeyId') or 'aws/ebs').rsplit('/', 1)[-1]}"
+                    f"    {vid} {device}: encrypted, KMS key "
+                    f"{str(volume.get('KmsKeyId') or 'aws/ebs').rsplit('/', 1)[-1]}"
                 )
             else:
                 found.problem(
@@ -140,6 +147,7 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
                     f"    {vid} {device}: NOT encrypted",
                 )
     found.line(
-        f"EBS encryption by default in {session(ctx).region or '?'}: {'on' if default else 'off'} ({CONTEXT})"
+        f"EBS encryption by default in {session(ctx).region or '?'}: {'on' if default else 'off'} "
+        f"({CONTEXT})"
     )
     return f"all {plural(encrypted, 'EBS volume')} of {plural(len(instances), 'node')} encrypted"

@@ -1,4 +1,5 @@
-"""Aurora probes: the cluster, its members, backups, Performance Insights (metrics in aws_rds_metrics).
+"""Aurora probes: the cluster, its members, backups, Performance Insights (metrics in
+aws_rds_metrics).
 
 The cluster is `aws.db_cluster_id` of the profile. Cluster-level facts come from
 DescribeDBClusters (the seed's own commands); per-instance facts (AZ, class, Performance
@@ -9,7 +10,8 @@ GetMetricData (`aws_rds_metrics`).
 from __future__ import annotations
 
 import functools
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pydantic import Field
 
@@ -35,9 +37,9 @@ def _cluster(ctx: ProbeContext) -> dict[str, Any]:
     if not cluster_id:
         raise NotConfigured("aws.db_cluster_id is empty in the profile")
     try:
-        clusters = client(ctx, "rds").describe_db_clusters(DBClusterIdentifier=cluster_id)[
-            "DBClusters"
-        ]
+        clusters: list[dict[str, Any]] = client(ctx, "rds").describe_db_clusters(
+            DBClusterIdentifier=cluster_id
+        )["DBClusters"]
     except Exception as exc:
         if error_code(exc) == "DBClusterNotFoundFault":
             raise _ClusterMissing(cluster_id) from None
@@ -60,7 +62,8 @@ SERVING = frozenset(
         "configuring-log-exports",
     }
 )
-"""DBInstanceStatus values of an instance that serves (and can take over); stopped, failed, creating... do not."""
+"""DBInstanceStatus values of an instance that serves (and can take over); stopped, failed,
+creating... do not."""
 
 
 def cluster_members(ctx: ProbeContext, cluster: dict[str, Any]) -> list[dict[str, Any]]:
@@ -91,10 +94,17 @@ def _missing(ctx: ProbeContext, cluster_id: str) -> ProbeResult:
     )
 
 
-def cluster_probe(name: str, params: type[ProbeParams], services: tuple[str, ...] = ("rds",)):
+ClusterProbe = Callable[[ProbeContext, Any, dict[str, Any]], ProbeResult]
+"""A probe function that is also handed the described cluster."""
+_F = TypeVar("_F", bound=ClusterProbe)
+
+
+def cluster_probe(
+    name: str, params: type[ProbeParams], services: tuple[str, ...] = ("rds",)
+) -> Callable[[_F], _F]:
     """aws_probe whose function gets the described cluster; a missing cluster is a `fail`."""
 
-    def register(func):
+    def register(func: _F) -> _F:
         @functools.wraps(func)
         def run(ctx: ProbeContext, p: Any) -> ProbeResult:
             try:
@@ -152,9 +162,9 @@ def rds_multi_az(ctx: ProbeContext, params: MultiAzParams, cluster: dict[str, An
         f"({', '.join(azs) or 'none'})"
     ]
     lines += [
-        f"  {m['DBInstanceIdentifier']} ({_role(cluster, m['DBInstanceIdentifier'])}, {m.get('DBInstanceClass', '?')}): "
-        f"{m.get('AvailabilityZone', '?')}, {m.get('DBInstanceStatus', '?')}"
-        + ("" if serving(m) else " (not counted)")
+        f"  {m['DBInstanceIdentifier']} ({_role(cluster, m['DBInstanceIdentifier'])}, "
+        f"{m.get('DBInstanceClass', '?')}): {m.get('AvailabilityZone', '?')}, "
+        f"{m.get('DBInstanceStatus', '?')}" + ("" if serving(m) else " (not counted)")
         for m in everyone
     ]
     problems = []

@@ -34,9 +34,11 @@ FORCE_TLS = {"postgres": "rds.force_ssl", "mysql": "require_secure_transport"}
 
 class EncryptionParams(ProbeParams):
     scope: Literal["storage", "backups"] = "storage"
-    """storage: the cluster's storage (with `include_ebs`, the EKS nodes' volumes too); backups: every snapshot."""
+    """storage: the cluster's storage (with `include_ebs`, the EKS nodes' volumes too); backups:
+    every snapshot."""
     include_ebs: bool = False
-    """Also require every EBS volume of the EKS nodes encrypted (nodes from the cluster, volumes from EC2)."""
+    """Also require every EBS volume of the EKS nodes encrypted (nodes from the cluster, volumes
+    from EC2)."""
 
 
 def _key(cluster: dict[str, Any]) -> str:
@@ -47,7 +49,8 @@ def _key(cluster: dict[str, Any]) -> str:
 def rds_encryption(
     ctx: ProbeContext, params: EncryptionParams, cluster: dict[str, Any]
 ) -> ProbeResult:
-    """Cluster storage is encrypted with a KMS key (scope storage, optionally EBS too), or every backup is (scope backups)."""
+    """Cluster storage is encrypted with a KMS key (scope storage, optionally EBS too), or every
+    backup is (scope backups)."""
     cid = cluster["DBClusterIdentifier"]
     encrypted = bool(cluster.get("StorageEncrypted"))
     found = Findings()
@@ -72,7 +75,10 @@ def rds_encryption(
         for snap in snapshots:
             ok = bool(snap.get("StorageEncrypted"))
             name = snap.get("DBClusterSnapshotIdentifier", "?")
-            line = f"  snapshot {name} ({snap.get('SnapshotType', '?')}): {'encrypted' if ok else 'NOT encrypted'}"
+            line = (
+                f"  snapshot {name} ({snap.get('SnapshotType', '?')}): "
+                f"{'encrypted' if ok else 'NOT encrypted'}"
+            )
             if ok:
                 found.line(line)
             else:
@@ -96,7 +102,8 @@ with_nodes(REGISTRY, "aws.rds-encryption", prepare_nodes)
 
 @cluster_probe("aws.rds-tls", NoParams)
 def rds_tls(ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]) -> ProbeResult:
-    """The DB cluster parameter group forces TLS (rds.force_ssl = 1 / require_secure_transport = ON)."""
+    """The DB cluster parameter group forces TLS (rds.force_ssl = 1 / require_secure_transport =
+    ON)."""
     cid, engine = cluster["DBClusterIdentifier"], str(cluster.get("Engine", ""))
     name = next((param for family, param in FORCE_TLS.items() if family in engine), None)
     if name is None:
@@ -128,7 +135,10 @@ def rds_tls(ctx: ProbeContext, params: NoParams, cluster: dict[str, Any]) -> Pro
             )
         values = {}  # an engine's default group: every parameter at its default
     value = values.get(name)
-    evidence = f"DB cluster {cid} ({engine} {cluster.get('EngineVersion', '')}), cluster parameter group {group}\n  {name} = {value}"
+    evidence = (
+        f"DB cluster {cid} ({engine} {cluster.get('EngineVersion', '')}), cluster parameter group "
+        f"{group}\n  {name} = {value}"
+    )
     if str(value).upper() in ("1", "ON", "TRUE"):
         return passed(f"{cid} forces TLS ({name} = {value} in {group})", evidence)
     shown = "not set (engine default: plaintext allowed)" if value is None else f"= {value}"

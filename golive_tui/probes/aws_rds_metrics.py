@@ -22,7 +22,8 @@ from .base import NotConfigured, ProbeContext, ProbeError, ProbeParams, ProbeRes
 class MetricParams(ProbeParams):
     metric: Literal["connections", "replica-lag", "read-latency", "write-latency", "iops"]
     stat: str = "Maximum"
-    """CloudWatch statistic per minute; the window's value is the max (min for Minimum, mean for Average)."""
+    """CloudWatch statistic per minute; the window's value is the max (min for Minimum, mean for
+    Average)."""
     minutes: int = Field(default=15, ge=1, le=24 * 60)
 
 
@@ -89,7 +90,8 @@ def _max_connections(ctx: ProbeContext, cluster: dict[str, Any]) -> tuple[int, s
     members = cluster_members(ctx, cluster)
     if not members:
         raise ProbeError(
-            f"DB cluster {cluster['DBClusterIdentifier']} has no instances to read max_connections from"
+            f"DB cluster {cluster['DBClusterIdentifier']} has no instances to read max_connections "
+            "from"
         )
     writer = members[0]
     for group in writer.get("DBParameterGroups", []):
@@ -125,7 +127,8 @@ def _aggregate(stat: str, values: list[float]) -> float:
 
 
 def _provisioned_iops(ctx: ProbeContext, cluster: dict[str, Any]) -> tuple[int, str]:
-    """(IOPS, where from): the profile's aws.provisioned_iops when set, else the cluster's own provisioned IOPS."""
+    """(IOPS, where from): the profile's aws.provisioned_iops when set, else the cluster's own
+    provisioned IOPS."""
     if ctx.profile.aws.provisioned_iops > 0:
         return ctx.profile.aws.provisioned_iops, "aws.provisioned_iops"
     return int(
@@ -135,13 +138,15 @@ def _provisioned_iops(ctx: ProbeContext, cluster: dict[str, Any]) -> tuple[int, 
 
 @cluster_probe("aws.db-metric", MetricParams, services=("rds", "cloudwatch"))
 def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) -> ProbeResult:
-    """A CloudWatch RDS metric of the cluster over the last minutes, judged against the item's metric."""
+    """A CloudWatch RDS metric of the cluster over the last minutes, judged against the item's
+    metric."""
     names, factor, unit, label = METRICS[params.metric]
     iops, iops_source = _provisioned_iops(ctx, cluster)
     if params.metric == "iops" and iops <= 0:
         raise NotConfigured(
             "aws.provisioned_iops is 0 in the profile and the cluster has no provisioned IOPS "
-            f"({cluster.get('StorageType') or 'standard'} storage): IOPS utilisation cannot be computed"
+            f"({cluster.get('StorageType') or 'standard'} storage): IOPS utilisation cannot be "
+            "computed"
         )
     cid = cluster["DBClusterIdentifier"]
     end = ctx.now()
@@ -190,7 +195,8 @@ def db_metric(ctx: ProbeContext, params: MetricParams, cluster: dict[str, Any]) 
     raw = _aggregate(params.stat, list(per_minute.values()))
     metric_names = " + ".join(names)
     lines = [
-        f"CloudWatch AWS/RDS {metric_names} ({params.stat}, DBClusterIdentifier={cid}, {window}, {len(per_minute)} minutes)"
+        f"CloudWatch AWS/RDS {metric_names} ({params.stat}, DBClusterIdentifier={cid}, {window}, "
+        f"{len(per_minute)} minutes)"
     ]
     if params.metric == "connections":
         limit, source = _max_connections(ctx, cluster)

@@ -1,4 +1,5 @@
-"""AWS audit and exposure probes: CloudTrail, log retention, security groups (the edge is in aws_edge)."""
+"""AWS audit and exposure probes: CloudTrail, log retention, security groups (the edge is in
+aws_edge)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class SecurityGroupParams(ProbeParams):
 
 @aws_probe("aws.cloudtrail", TrailParams, services=["cloudtrail"])
 def cloudtrail(ctx: ProbeContext, params: TrailParams) -> ProbeResult:
-    """A CloudTrail trail is logging (multi-region and with log file validation, unless the row does not claim it)."""
+    """A CloudTrail trail is logging (multi-region and with log file validation, unless the row does
+    not claim it)."""
     api = client(ctx, "cloudtrail")
     trails = api.describe_trails(includeShadowTrails=True).get("trailList", [])
     if not trails:
@@ -74,7 +76,8 @@ def cloudtrail(ctx: ProbeContext, params: TrailParams) -> ProbeResult:
 
 @aws_probe("aws.log-groups", LogGroupParams, services=["logs"])
 def log_groups(ctx: ProbeContext, params: LogGroupParams) -> ProbeResult:
-    """The profile's CloudWatch log groups exist and keep logs at least min_retention_days (all groups if none named)."""
+    """The profile's CloudWatch log groups exist and keep logs at least min_retention_days (all
+    groups if none named)."""
     wanted = ctx.profile.aws.log_groups
     groups = {
         g["logGroupName"]: g for g in paginate(ctx, "logs", "describe_log_groups", "logGroups")
@@ -97,7 +100,8 @@ def log_groups(ctx: ProbeContext, params: LogGroupParams) -> ProbeResult:
                 f"{name} keeps {group['retentionInDays']} days (< {params.min_retention_days})"
             )
             lines.append(
-                f"  {name}: retention {group['retentionInDays']} days (policy: >= {params.min_retention_days})"
+                f"  {name}: retention {group['retentionInDays']} days (policy: >= "
+                f"{params.min_retention_days})"
             )
         else:
             lines.append(f"  {name}: retention {group['retentionInDays']} days")
@@ -134,22 +138,28 @@ def _offending_ports(rule: dict[str, Any], allowed: set[int]) -> str:
 
 @aws_probe("aws.security-groups", SecurityGroupParams, services=["ec2", "eks"])
 def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResult:
-    """No security group of the production's region opens a port other than the allowed ones to the internet."""
+    """No security group of the production's region opens a port other than the allowed ones to the
+    internet."""
     allowed = set(params.allowed_public_ports)
-    # A region without the production holds little more than its default group, which passes: first make sure
-    # these are the production's groups (its EKS cluster is here), when the profile names the cluster.
+    # A region without the production holds little more than its default group, which passes: first
+    # make sure these are the production's groups (its EKS cluster is here), when the profile names
+    # the cluster.
     where = session(ctx).where()
     if ctx.profile.aws.eks_cluster_name:
         name, cluster = describe_eks_cluster(ctx)
         if cluster is None:
             return failed(
-                f"EKS cluster {name} not found in {where}: these are not the production's security groups",
+                f"EKS cluster {name} not found in {where}: these are not the production's security "
+                "groups",
                 f"DescribeCluster {name} in {where}: not found (check aws.region)",
             )
         vpc = (cluster.get("resourcesVpcConfig") or {}).get("vpcId")
         here = f"EKS cluster {name} is in {where}" + (f" (VPC {vpc})" if vpc else "")
     else:
-        here = f"aws.eks_cluster_name not set: every group of {where} is checked, whether or not the production is there"
+        here = (
+            f"aws.eks_cluster_name not set: every group of {where} is checked, whether or not the "
+            "production is there"
+        )
     groups = paginate(ctx, "ec2", "describe_security_groups", "SecurityGroups")
     offending, public_ok = [], []
     for group in groups:
@@ -165,7 +175,8 @@ def security_groups(ctx: ProbeContext, params: SecurityGroupParams) -> ProbeResu
                 offending.append(f"  {label}: {ports} open to {', '.join(sources)}")
             else:
                 public_ok.append(
-                    f"  {label}: {rule.get('IpProtocol')} {rule.get('FromPort', '')} public (allowed)"
+                    f"  {label}: {rule.get('IpProtocol')} {rule.get('FromPort', '')} public "
+                    "(allowed)"
                 )
     head = (
         f"{len(groups)} security groups in {where}; "

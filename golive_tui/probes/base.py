@@ -8,6 +8,7 @@ modules import their SDKs lazily (inside functions) so loading a checklist stays
 from __future__ import annotations
 
 import copy
+import inspect
 import threading
 import time
 from collections.abc import Awaitable, Callable, Hashable, Iterator
@@ -16,7 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -134,7 +135,8 @@ class NotConfigured(Exception):
 
 
 def profile_services(ctx: ProbeContext) -> list[str]:
-    """The profile's target.services, which a per-service claim is about; none is nothing to judge (skipped)."""
+    """The profile's target.services, which a per-service claim is about; none is nothing to judge
+    (skipped)."""
     if not ctx.profile.target.services:
         raise NotConfigured("target.services is empty in the profile: no service to check")
     return ctx.profile.target.services
@@ -158,12 +160,14 @@ class ClientCache:
         self._shared: dict[Hashable, Future[Any]] = {}
 
     def new_sweep(self) -> None:
-        """A sweep begins: the answers the last one shared are dropped (calls still running finish for their own probes)."""
+        """A sweep begins: the answers the last one shared are dropped (calls still running finish
+        for their own probes)."""
         with self._lock:
             self._shared = {}
 
     def shared(self, key: Hashable, compute: Callable[[], R], wait: float) -> R:
-        """`compute()`'s answer for `key`, computed once per sweep; a copy for each caller (probes may edit theirs).
+        """`compute()`'s answer for `key`, computed once per sweep; a copy for each caller (probes
+        may edit theirs).
 
         A caller that finds the call already running waits for it, at most `wait` seconds
         (TimeoutError). A failure is handed to the callers waiting for it, then forgotten:
@@ -200,16 +204,17 @@ class ClientCache:
             ) from None
         return copy.deepcopy(value)
 
-    def get(self, key: str, factory: Callable[[], Any]) -> Any:
+    def get(self, key: str, factory: Callable[[], R]) -> R:
+        # cast: each key is built by one factory (the key names the client), so it holds its type
         with self._lock:
             if key in self._clients:
-                return self._clients[key]
+                return cast(R, self._clients[key])
             key_lock = self._key_locks.setdefault(key, threading.Lock())
         # Build outside the global lock so a slow backend never delays the others.
         with key_lock:
             with self._lock:
                 if key in self._clients:
-                    return self._clients[key]
+                    return cast(R, self._clients[key])
             client = factory()
             with self._lock:
                 self._clients[key] = client
@@ -238,7 +243,8 @@ class ClientCache:
                     pass
 
     async def aclose(self) -> None:
-        """Close the clients that have an async `aclose` on the running loop (httpx), then the others."""
+        """Close the clients that have an async `aclose` on the running loop (httpx), then the
+        others."""
         with self._lock:
             clients = list(self._clients.values())
         for client in clients:
@@ -266,7 +272,8 @@ class ProbeContext:
     clock: Clock = utcnow
     """The run's clock: expiry dates and `checked_at` are judged against it."""
     deadline: float = 0.0
-    """`time.monotonic()` by which this attempt must end (0: `timeout` from now); the engine enforces it."""
+    """`time.monotonic()` by which this attempt must end (0: `timeout` from now); the engine
+    enforces it."""
 
     def __post_init__(self) -> None:
         if not self.deadline:
@@ -276,12 +283,14 @@ class ProbeContext:
         return self.clock()
 
     def remaining(self) -> float:
-        """Seconds left before this probe's deadline (0 when it has passed): pass it to every call."""
+        """Seconds left before this probe's deadline (0 when it has passed): pass it to every
+        call."""
         return max(0.0, self.deadline - time.monotonic())
 
     @contextmanager
     def setup(self) -> Iterator[None]:
-        """Import an SDK or build a client inside this block: its time is not counted in the probe's timeout.
+        """Import an SDK or build a client inside this block: its time is not counted in the probe's
+        timeout.
 
         The timeout is about the peer; a cold import on a loaded machine is not. The block
         itself may take at most SETUP_LIMIT seconds before the engine cuts the probe off.
@@ -332,7 +341,8 @@ class ProbeKind(Generic[P]):
     """True for sync SDK probes (kubernetes, boto3): the engine runs them in threads."""
     description: str
     prepare: Callable[[ProbeContext], Any] | None = None
-    """Builds the probe's clients (imports, config files) before its deadline starts; run by the engine in a thread."""
+    """Builds the probe's clients (imports, config files) before its deadline starts; run by the
+    engine in a thread."""
 
 
 REGISTRY: dict[str, ProbeKind[Any]] = {}
@@ -345,13 +355,15 @@ def probe(
     blocking: bool = True,
     prepare: Callable[[ProbeContext], Any] | None = None,
 ) -> Callable[[ProbeFunc], ProbeFunc]:
-    """Register a probe function under `name` with its parameter model (and its client `prepare` hook)."""
+    """Register a probe function under `name` with its parameter model (and its client `prepare`
+    hook)."""
 
     def register(func: ProbeFunc) -> ProbeFunc:
         if name in REGISTRY:
             raise RuntimeError(f"probe kind {name!r} registered twice")
-        doc = (func.__doc__ or "").strip().splitlines()
-        REGISTRY[name] = ProbeKind(name, params, func, blocking, doc[0] if doc else "", prepare)
+        # The docstring's first paragraph, unwrapped: a summary may be wrapped at 100 columns.
+        summary = " ".join(inspect.cleandoc(func.__doc__ or "").split("\n\n")[0].split())
+        REGISTRY[name] = ProbeKind(name, params, func, blocking, summary, prepare)
         return func
 
     return register

@@ -46,7 +46,8 @@ def run_command(ctx: ProbeContext, params: CommandParams) -> ProbeResult:
     allowed = ctx.profile.run.allowed_commands
     if program not in allowed and Path(program).name not in allowed:
         raise NotConfigured(
-            f"runs a local program ({program}): allow it in the profile's run.allowed_commands to run it here"
+            f"runs a local program ({program}): allow it in the profile's run.allowed_commands to "
+            "run it here"
         )
     cwd = Path(params.cwd).expanduser() if params.cwd else Path.cwd()
     if not cwd.is_dir():

@@ -1,4 +1,5 @@
-"""Dependency scanning from the report a pipeline produced: `npm audit --json` (v6 and v7+), SARIF 2.1, Trivy JSON.
+"""Dependency scanning from the report a pipeline produced: `npm audit --json` (v6 and v7+), SARIF
+2.1, Trivy JSON.
 
 golive runs no scanner (nothing is installed or looked up on the bastion): CI writes the
 report, the profile's `[deps] reports` names the files or URLs, and the probe judges the
@@ -44,7 +45,8 @@ class DepsParams(ProbeParams):
     fail_at: Literal["critical", "high", "moderate", "low"] = "high"
     """A finding of this severity or worse fails the item (default: no critical or high)."""
     max_age_days: int = 7
-    """A report older than this fails (its own timestamp, else the file's mtime or Last-Modified); 0: any age."""
+    """A report older than this fails (its own timestamp, else the file's mtime or Last-Modified);
+    0: any age."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ def parse(data: Any, where: str) -> Report:
     ):  # npm audit failing (no lock file, registry down)
         error = data["error"]
         raise ProbeError(
-            f"{where}: npm audit failed: {error.get('code', '?')} {shorten(error.get('summary', ''), 120)}"
+            f"{where}: npm audit failed: {error.get('code', '?')} "
+            f"{shorten(error.get('summary', ''), 120)}"
         )
     if "auditReportVersion" in data or isinstance(data.get("vulnerabilities"), dict):
         return Report("npm audit (v7+)", _npm7(data), None)
@@ -107,7 +110,7 @@ def parse(data: Any, where: str) -> Report:
     raise ProbeError(f"{where}: not an npm audit --json, SARIF 2.1 or Trivy JSON report")
 
 
-def _npm7(data: dict) -> list[Finding]:
+def _npm7(data: dict[str, Any]) -> list[Finding]:
     out = []
     for name, entry in (data.get("vulnerabilities") or {}).items():
         advisories = [v for v in entry.get("via") or [] if isinstance(v, dict)]
@@ -125,7 +128,7 @@ def _npm7(data: dict) -> list[Finding]:
     return out
 
 
-def _npm6(data: dict) -> list[Finding]:
+def _npm6(data: dict[str, Any]) -> list[Finding]:
     out = []
     for advisory in data["advisories"].values():
         versions = sorted({f.get("version", "") for f in advisory.get("findings") or []} - {""})
@@ -140,7 +143,7 @@ def _npm6(data: dict) -> list[Finding]:
     return out
 
 
-def _sarif(data: dict) -> Report:
+def _sarif(data: dict[str, Any]) -> Report:
     out, created = [], None
     for run in data["runs"]:
         driver = (run.get("tool") or {}).get("driver") or {}
@@ -183,14 +186,11 @@ def _sarif(data: dict) -> Report:
                     shorten(message, 140) or driver.get("name", ""),
                 )
             )
-    return Report(
-        f"SARIF ({', '.join(sorted({(r.get('tool') or {}).get('driver', {}).get('name', '?') for r in data['runs']}))})",
-        out,
-        created,
-    )
+    tools = sorted({(r.get("tool") or {}).get("driver", {}).get("name", "?") for r in data["runs"]})
+    return Report(f"SARIF ({', '.join(tools)})", out, created)
 
 
-def _trivy(data: dict) -> list[Finding]:
+def _trivy(data: dict[str, Any]) -> list[Finding]:
     out = []
     for result in data.get("Results") or []:
         for vuln in result.get("Vulnerabilities") or []:
@@ -219,11 +219,13 @@ def _timestamp(value: object) -> datetime | None:
 
 @probe("deps.report", DepsParams, blocking=False)
 async def dependency_report(ctx: ProbeContext, params: DepsParams) -> ProbeResult:
-    """No finding at `fail_at` or worse in any dependency report, and no report older than `max_age_days`."""
+    """No finding at `fail_at` or worse in any dependency report, and no report older than
+    `max_age_days`."""
     sources = ctx.profile.deps.reports
     if not sources:
         raise NotConfigured(
-            "no dependency report in the profile ([deps] reports: npm audit --json, SARIF or Trivy JSON)"
+            "no dependency report in the profile ([deps] reports: npm audit --json, SARIF or "
+            "Trivy JSON)"
         )
     loaded = await asyncio.gather(*(_load(ctx, s) for s in sources))
     threshold = RANK[params.fail_at]
@@ -254,7 +256,8 @@ async def dependency_report(ctx: ProbeContext, params: DepsParams) -> ProbeResul
             worst = bad[0]
             more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
             problems.append(
-                f"{worst.severity}: {worst.package} — {shorten(worst.title, 100)}{more} ({artifact.where})"
+                f"{worst.severity}: {worst.package} — {shorten(worst.title, 100)}{more} "
+                f"({artifact.where})"
             )
         if params.max_age_days and age is not None and age > params.max_age_days:
             problems.append(f"{artifact.where} is {age} days old (> {params.max_age_days})")
@@ -266,8 +269,9 @@ async def dependency_report(ctx: ProbeContext, params: DepsParams) -> ProbeResul
         raise ProbeError("; ".join(unreadable))
     if ageless:  # as a stale report proves nothing, so does a clean one of unknown age
         return errored(
-            f"cannot tell how old {', '.join(ageless)} is (no timestamp in the report, no Last-Modified), "
-            f"so its clean result may be from any day: serve it with Last-Modified, or set max_age_days = 0",
+            f"cannot tell how old {', '.join(ageless)} is (no timestamp in the report, no "
+            "Last-Modified), so its clean result may be from any day: serve it with "
+            "Last-Modified, or set max_age_days = 0",
             "\n".join(lines),
         )
     below = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "no findings"

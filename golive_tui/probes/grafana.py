@@ -1,4 +1,5 @@
-"""Grafana HTTP API probe (GET only): a dashboard for each service, and the data sources its panels use healthy.
+"""Grafana HTTP API probe (GET only): a dashboard for each service, and the data sources its panels
+use healthy.
 
 A dashboard is a service's when it carries the service name as a tag or in its title
 (`GET /api/search?type=dash-db`). Its panels' data sources (`GET /api/dashboards/uid/…`)
@@ -29,12 +30,14 @@ async def _get(ctx: ProbeContext, token: str, path: str) -> tuple[int, Any]:
         return reply.status_code, reply.json()
     except ValueError:
         raise ProbeError(
-            f"Grafana GET {path.split('?')[0]} answered {reply.status_code} with a body that is not JSON"
+            f"Grafana GET {path.split('?')[0]} answered {reply.status_code} with a body that is "
+            "not JSON"
         ) from None
 
 
 def datasource_uids(dashboard: dict[str, Any]) -> list[str]:
-    """The data source uids the dashboard's panels (rows' panels included) name; template variables are skipped."""
+    """The data source uids the dashboard's panels (rows' panels included) name; template variables
+    are skipped."""
     uids: list[str] = []
     panels = list(dashboard.get("panels") or [])
     while panels:
@@ -49,7 +52,8 @@ def datasource_uids(dashboard: dict[str, Any]) -> list[str]:
 
 @probe("grafana.dashboards", NoParams, blocking=False)
 async def dashboards(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Each service of target.services has a Grafana dashboard, and every data source those dashboards use is healthy."""
+    """Each service of target.services has a Grafana dashboard, and every data source those
+    dashboards use is healthy."""
     services = profile_services(ctx)
     token = await api_token(ctx, "grafana.token_secret", ctx.profile.grafana.token_secret)
     _, listed = await _get(ctx, token, "/api/search?type=dash-db&limit=5000")
@@ -69,7 +73,8 @@ async def dashboards(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             found.problem(
                 f"no dashboard for {service}", f"  {service}: NO DASHBOARD (tag or title)"
             )
-    # The dashboards, then their data sources' health, each asked at once (a sweep waits for its slowest probe).
+    # The dashboards, then their data sources' health, each asked at once (a sweep waits for its
+    # slowest probe).
     bodies = await asyncio.gather(
         *(_get(ctx, token, f"/api/dashboards/uid/{d.get('uid')}") for d in chosen.values())
     )
@@ -87,7 +92,8 @@ async def dashboards(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     }
     for service, uids in uses.items():
         found.line(
-            f"    {service} data sources: {', '.join(f'{u} {health[u][0]}' for u in uids) or 'none named by its panels'}"
+            f"    {service} data sources: "
+            f"{', '.join(f'{u} {health[u][0]}' for u in uids) or 'none named by its panels'}"
         )
     for uid, (state, message) in health.items():
         if state != "OK":

@@ -1,4 +1,5 @@
-"""HTTP probes (async httpx): security headers, CORS, error pages, status page, DNS; health in `http_health`.
+"""HTTP probes (async httpx): security headers, CORS, error pages, status page, DNS; health in
+`http_health`.
 
 Every request goes through `http_client.request`, which holds it to the probe's deadline.
 What is judged (leak patterns, CORS answers) lives in `http_rules`.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+from typing import Any, cast
 
 from ..text import safe_line
 from . import http_health  # noqa: F401  (registers http.health)
@@ -33,7 +35,8 @@ class HeaderParams(ProbeParams):
     path: str = "/health"
     min_hsts_days: int = 180
     require_nosniff: bool = False
-    """The row claims CSP, HSTS and X-Frame-Options; nosniff is reported, and required only when asked."""
+    """The row claims CSP, HSTS and X-Frame-Options; nosniff is reported, and required only when
+    asked."""
 
 
 class CorsParams(ProbeParams):
@@ -57,7 +60,8 @@ def api_url(ctx: ProbeContext, path: str) -> str:
 
 @probe("http.security-headers", HeaderParams, blocking=False)
 async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResult:
-    """HSTS (max-age), X-Frame-Options or CSP frame-ancestors, and a CSP are set (nosniff too if required)."""
+    """HSTS (max-age), X-Frame-Options or CSP frame-ancestors, and a CSP are set (nosniff too if
+    required)."""
     url = api_url(ctx, params.path)
     headers = (await request(ctx, "GET", url)).headers
     missing = []
@@ -93,7 +97,8 @@ async def security_headers(ctx: ProbeContext, params: HeaderParams) -> ProbeResu
 
 @probe("http.cors", CorsParams, blocking=False)
 async def cors(ctx: ProbeContext, params: CorsParams) -> ProbeResult:
-    """Foreign origins are refused (no `*`, no reflection, never with credentials); production origins are allowed.
+    """Foreign origins are refused (no `*`, no reflection, never with credentials); production
+    origins are allowed.
 
     Asked with a simple GET and an OPTIONS preflight on the route and under each API prefix.
     """
@@ -158,13 +163,13 @@ async def _cors_ask(
 
 @probe("http.error-handling", ErrorParams, blocking=False)
 async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
-    """Unknown routes (under each API prefix), malformed JSON, a wrong method and an oversized parameter
-    fail gracefully: a 4xx, no stack trace, banner or internal path in body or headers."""
+    """Unknown routes (under each API prefix), malformed JSON, a wrong method and an oversized
+    parameter fail gracefully: a 4xx, no stack trace, banner or internal path in body or headers."""
     prefixes = [
         "/" + p.strip("/") + "/" if p.strip("/") else "/" for p in ctx.profile.http.api_prefixes
     ] or ["/"]
     json_type = {"Content-Type": "application/json"}
-    asks: list[tuple[str, str, str, dict]] = []  # (what, method, path, request kwargs)
+    asks: list[tuple[str, str, str, dict[str, Any]]] = []  # (what, method, path, request kwargs)
     for prefix in dict.fromkeys(prefixes):
         asks.append(("unknown route", "GET", f"{prefix}{NO_SUCH_ROUTE}", {}))
         asks.append(
@@ -180,7 +185,7 @@ async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
         *(_answer(ctx, method, api_url(ctx, path), **kw) for _, method, path, kw in asks)
     )
     if all(isinstance(r, ProbeError) for r in replies):
-        raise replies[0]
+        raise cast(ProbeError, replies[0])  # every reply is one (all() does not narrow the list)
     problems: dict[str, list[str]] = {}
     lines = []
     for (what, method, path, _), reply in zip(asks, replies, strict=True):
@@ -191,8 +196,8 @@ async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
             lines.append(f"{what}: {method} {shown_path} -> no answer ({reply})")
             continue
         lines.append(
-            f"{what}: {method} {shown_path} -> {reply.status_code} ({reply.headers.get('content-type', '?')}, "
-            f"{len(reply.content)} bytes)"
+            f"{what}: {method} {shown_path} -> {reply.status_code} "
+            f"({reply.headers.get('content-type', '?')}, {len(reply.content)} bytes)"
         )
         for leak in leaks_in(reply.text[:20000], reply.headers):
             key = (
@@ -227,7 +232,7 @@ async def error_handling(ctx: ProbeContext, params: ErrorParams) -> ProbeResult:
     )
 
 
-async def _answer(ctx: ProbeContext, method: str, url: str, **kwargs) -> Reply | ProbeError:
+async def _answer(ctx: ProbeContext, method: str, url: str, **kwargs: Any) -> Reply | ProbeError:
     try:
         return await request(ctx, method, url, **kwargs)
     except ProbeError as exc:
@@ -258,7 +263,8 @@ async def dns_resolve(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     async def resolve(domain: str) -> tuple[str, list[str] | str]:
         try:
             infos = await loop.getaddrinfo(domain, 443, proto=socket.IPPROTO_TCP)
-            return domain, sorted({info[4][0] for info in infos})
+            # cast: an IPv4 or IPv6 sockaddr starts with the address as a string
+            return domain, sorted({cast(str, info[4][0]) for info in infos})
         except OSError as exc:
             return domain, exc.strerror or str(exc)
 

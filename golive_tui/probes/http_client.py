@@ -1,4 +1,5 @@
-"""The shared async httpx client of a run: TLS verification always on, one total deadline per request.
+"""The shared async httpx client of a run: TLS verification always on, one total deadline per
+request.
 
 httpx's own timeouts bound each connect and each read, not the request: a server sending
 one byte a second never trips them. So every request runs inside `asyncio.timeout(left)`
@@ -45,7 +46,8 @@ def _httpx() -> Any:
 
     `import httpx` imports `httpx._main` (the `httpx` CLI) whenever click, rich and pygments
     are installed — they are, for the cockpit — and that costs a `golive run` CPU
-    for a console nobody opens (measured: ~45 ms of CPU here): the module is hidden while httpx is first imported.
+    for a console nobody opens (measured: ~45 ms of CPU here): the module is hidden while httpx is
+    first imported.
     """
     if "httpx" not in sys.modules and "httpx._main" not in sys.modules:
         sys.modules["httpx._main"] = None  # type: ignore[assignment]  # httpx then defines a stub main()
@@ -71,10 +73,10 @@ class LoopClient:
 
     def __init__(self, build: Any) -> None:
         self._build = build
-        self._loop: weakref.ref | None = None
+        self._loop: weakref.ref[asyncio.AbstractEventLoop] | None = None
         self._client: Any = None
         self._retired: set[Any] = set()
-        self._closing: set[asyncio.Task] = set()
+        self._closing: set[asyncio.Task[None]] = set()
 
     def get(self) -> Any:
         loop = asyncio.get_running_loop()
@@ -87,7 +89,8 @@ class LoopClient:
         return self._client
 
     def retire(self, client: Any, grace: float) -> None:
-        """Stop lending `client`; close it after `grace` seconds (the longest a request on it may last)."""
+        """Stop lending `client`; close it after `grace` seconds (the longest a request on it may
+        last)."""
         if client is not self._client:
             return  # already retired by another request's timeout
         self._client = None
@@ -124,7 +127,8 @@ def POOL_LIMITS() -> Any:  # noqa: N802 - a constant, built lazily (httpx is imp
 
 
 POOL_CONNECTIONS = 8
-"""Connections each target's HTTP client keeps open at most (measured: bench/sweep.py, warm sweeps)."""
+"""Connections each target's HTTP client keeps open at most (measured: bench/sweep.py, warm
+sweeps)."""
 
 
 def origin(url: str) -> str:
@@ -134,14 +138,15 @@ def origin(url: str) -> str:
 
 
 def client(ctx: ProbeContext, url: str) -> Any:
-    """The kept-alive client of the URL's target (scheme, host, port) for this ClientCache and loop."""
+    """The kept-alive client of the URL's target (scheme, host, port) for this ClientCache and
+    loop."""
     return _holder(ctx, url).get()
 
 
 def _holder(ctx: ProbeContext, url: str) -> LoopClient:
     httpx = _httpx()
 
-    def build() -> httpx.AsyncClient:
+    def build() -> Any:  # an httpx.AsyncClient (httpx is imported on first use: Any here)
         # One small pool per target, not one pool for all: httpcore rescans every pooled connection
         # (a poll() on each socket) for every request it assigns, so one pool of a sweep's 50-odd
         # connections cost ~30 % of a warm sweep's CPU; a target's pool holds a handful.
@@ -195,7 +200,8 @@ async def request(
     try:
         return await _request(ctx, http, method, url, max_body=max_body, **kwargs)
     except (TimedOut, asyncio.CancelledError):
-        # Cut while connecting, the pool may keep the slot forever: the next request gets a new pool.
+        # Cut while connecting, the pool may keep the slot forever: the next request gets a new
+        # pool.
         holder.retire(http, grace=ctx.timeout + 1)
         raise
 
@@ -203,7 +209,8 @@ async def request(
 def request_blocking(
     ctx: ProbeContext, method: str, url: str, *, max_body: int = MAX_BODY, **kwargs: Any
 ) -> Reply:
-    """`request` for a blocking probe (a thread without a loop): same deadline, a short-lived client of its own."""
+    """`request` for a blocking probe (a thread without a loop): same deadline, a short-lived client
+    of its own."""
     httpx = _httpx()
 
     async def once() -> Reply:

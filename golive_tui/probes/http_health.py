@@ -10,7 +10,7 @@ because it is the one that needs the Kubernetes client.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .base import (
     NoParams,
@@ -25,9 +25,13 @@ from .base import (
 )
 from .http_client import request
 
+if TYPE_CHECKING:
+    from .k8s_client import K8s
+
 
 def _prepare_health(ctx: ProbeContext) -> None:
-    """The Kubernetes client, when some service is checked through the service proxy (its errors are per service)."""
+    """The Kubernetes client, when some service is checked through the service proxy (its errors are
+    per service)."""
     if any(s not in ctx.profile.http.health_urls for s in ctx.profile.target.services):
         from . import k8s_client
 
@@ -37,8 +41,9 @@ def _prepare_health(ctx: ProbeContext) -> None:
             pass  # reported by each service that needed it
 
 
-def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, str]:
-    """(outcome, evidence line) of one service's health through the API server's service proxy, as the seed runs it."""
+def _proxied_health(ctx: ProbeContext, k8s: K8s, service: str) -> tuple[str, str]:
+    """(outcome, evidence line) of one service's health through the API server's service proxy, as
+    the seed runs it."""
     from .k8s_client import service_proxy_get, status_message
 
     ns, port, path = (
@@ -56,7 +61,7 @@ def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, 
         ):  # a read-only role: the pods' readiness probes may still tell
             from .k8s_readiness import health_from_readiness
 
-            inferred = health_from_readiness(k8s, service, path)  # type: ignore[arg-type]
+            inferred = health_from_readiness(k8s, service, path)
             if inferred is not None:
                 return inferred[0], f"{inferred[1]}\n  {where}: {reason}"
         return (
@@ -75,7 +80,8 @@ def _proxied_health(ctx: ProbeContext, k8s: object, service: str) -> tuple[str, 
 
 @probe("http.health", NoParams, blocking=False, prepare=_prepare_health)
 async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Each service's health endpoint answers 200: its http.health_urls entry directly, else through the service proxy."""
+    """Each service's health endpoint answers 200: its http.health_urls entry directly, else through
+    the service proxy."""
     from .threads import in_daemon_thread
 
     urls = ctx.profile.http.health_urls
@@ -90,7 +96,8 @@ async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             k8s = exc
 
     async def check(service: str) -> tuple[str, str]:
-        # Every service at once: each is one request (the kept-alive client of its target, or the API server's pool).
+        # Every service at once: each is one request (the kept-alive client of its target, or the
+        # API server's pool).
         url = urls.get(service)
         if url is None:
             if isinstance(k8s, ProbeError):
@@ -117,13 +124,15 @@ async def health(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         )
     if unverifiable:
         return errored(
-            f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this user",
+            f"health of {', '.join(unverifiable)} not verifiable: the service proxy refused this "
+            "user",
             "\n".join(lines),
         )
     inferred = sum("inferred from readiness" in line for line in lines)
     return passed(
         f"all {len(services)} services healthy (200)"
         if not inferred
-        else f"all {len(services)} services healthy ({inferred} inferred from their pods' readiness probes)",
+        else f"all {len(services)} services healthy ({inferred} "
+        "inferred from their pods' readiness probes)",
         "\n".join(lines),
     )

@@ -22,7 +22,8 @@ TRACE_PATTERNS: dict[str, re.Pattern[str]] = {
     "Node.js stack trace": re.compile(r"\bat (?:.+ \()?(?:/|node:|file://)[^)\s]+:\d+:\d+\)?"),
     "Go panic": re.compile(r"goroutine \d+ \[running\]|\bpanic: |\.go:\d+ \+0x[0-9a-f]+"),
     ".NET stack trace": re.compile(
-        r"\bat [\w.<>`]+\(.*\) in .+:line \d+|\bSystem\.[\w.]*Exception\b|--- End of (?:inner exception )?stack trace"
+        r"\bat [\w.<>`]+\(.*\) in .+:line \d+|\bSystem\.[\w.]*Exception\b|--- "
+        r"End of (?:inner exception )?stack trace"
     ),
     "Ruby backtrace": re.compile(r"\.rb:\d+:in `"),
     "PHP error": re.compile(

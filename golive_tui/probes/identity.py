@@ -1,4 +1,5 @@
-"""Identity probes over HTTPS (async httpx): session cookie flags, and the OIDC issuer's discovery document and JWKS.
+"""Identity probes over HTTPS (async httpx): session cookie flags, and the OIDC issuer's discovery
+document and JWKS.
 
 GET requests only. Redirects are followed by hand (same origin, at most 5 hops) so that a
 cookie set on a redirect is judged too: httpx's own redirect following would keep only the
@@ -64,11 +65,13 @@ def cookie_problems(attributes: dict[str, str], max_hours: float) -> list[str]:
 
 @probe("http.session-cookies", CookieParams, blocking=False)
 async def session_cookies(ctx: ProbeContext, params: CookieParams) -> ProbeResult:
-    """Every cookie the login page sets (redirects included) is Secure, HttpOnly, SameSite and lives at most max_hours."""
+    """Every cookie the login page sets (redirects included) is Secure, HttpOnly, SameSite and lives
+    at most max_hours."""
     url = ctx.profile.http.session_url
     if not url:
         raise NotConfigured(
-            "http.session_url is empty in the profile: set it to the login page that sets the session cookies"
+            "http.session_url is empty in the profile: set it to the login page that sets the "
+            "session cookies"
         )
     if not url.startswith("https://"):
         return failed(
@@ -117,7 +120,8 @@ def _issuer(ctx: ProbeContext) -> str:
     issuer = ctx.profile.http.oidc_issuer.rstrip("/")
     if not issuer:
         raise NotConfigured(
-            "http.oidc_issuer is empty in the profile (set it to the OIDC issuer URL, if OIDC is used)"
+            "http.oidc_issuer is empty in the profile (set it to the OIDC issuer URL, if OIDC is "
+            "used)"
         )
     return issuer
 
@@ -136,7 +140,8 @@ def key_problems(key: dict[str, Any]) -> list[str]:
 
 @probe("http.oidc-discovery", NoParams, blocking=False)
 async def oidc_discovery(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The issuer's discovery document names this issuer, HTTPS endpoints and no `none` algorithm; its JWKS holds only public asymmetric keys."""
+    """The issuer's discovery document names this issuer, HTTPS endpoints and no `none` algorithm;
+    its JWKS holds only public asymmetric keys."""
     issuer = _issuer(ctx)
     url = f"{issuer}/.well-known/openid-configuration"
     reply = await request(ctx, "GET", url)
@@ -154,7 +159,8 @@ async def oidc_discovery(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     named = str(document.get("issuer", "")).rstrip("/")
     found.line(f"  issuer: {named or '(none)'}")
     if named != issuer:
-        # OIDC Discovery 4.3: the issuer in the document must be exactly the one asked; tokens carry it as `iss`.
+        # OIDC Discovery 4.3: the issuer in the document must be exactly the one asked; tokens carry
+        # it as `iss`.
         found.problem(f"the document names issuer {named or '(none)'}, not {issuer}")
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
         value = str(document.get(key, ""))

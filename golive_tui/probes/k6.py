@@ -5,7 +5,7 @@ golive does not generate load; it judges what k6 measured against the seed's sce
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from .artifacts import read_json
 from .base import (
@@ -26,12 +26,13 @@ class K6Params(ProbeParams):
     """Bound on p95 of http_req_duration; 0: the item's metric."""
 
 
-async def _load_summary(ctx: ProbeContext, scenario: str) -> tuple[dict, str]:
+async def _load_summary(ctx: ProbeContext, scenario: str) -> tuple[dict[str, Any], str]:
     k6 = ctx.profile.k6
     source = k6.summaries.get(scenario) or k6.summary
     if not source:
         raise NotConfigured(
-            f"no k6 summary for scenario {scenario!r} (profile k6.summaries.{scenario} or k6.summary)"
+            f"no k6 summary for scenario {scenario!r} (profile k6.summaries.{scenario} or "
+            "k6.summary)"
         )
     artifact = await read_json(ctx, source, "k6 summary")
     if not isinstance(artifact.data, dict):

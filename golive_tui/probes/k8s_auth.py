@@ -1,4 +1,5 @@
-"""The kubeconfig's exec credential plugin (`aws eks get-token`, as `aws eks update-kubeconfig` writes it).
+"""The kubeconfig's exec credential plugin (`aws eks get-token`, as `aws eks update-kubeconfig`
+writes it).
 
 This is the user's own credential mechanism, named in *their* kubeconfig (`users[].user.exec`,
 apiVersion `client.authentication.k8s.io/v1beta1`), run as kubectl runs it. It is not a
@@ -32,16 +33,18 @@ from ..text import safe_line, shorten
 from .base import SETUP_LIMIT, ProbeError
 
 EXPIRY_MARGIN = dt.timedelta(seconds=10)
-"""A credential this close to its expirationTimestamp is renewed before a request (`aws eks get-token` keeps a
-minute of its own between the stated expiry and the token's 15 minutes)."""
+"""A credential this close to its expirationTimestamp is renewed before a request (`aws eks
+get-token` keeps a minute of its own between the stated expiry and the token's 15 minutes)."""
 FAILURE_HOLD = 5.0
-"""Seconds a plugin failure is reused rather than re-run: one sweep's probes see one call, the next sweep tries again."""
+"""Seconds a plugin failure is reused rather than re-run: one sweep's probes see one call, the next
+sweep tries again."""
 PLUGIN_LIMIT = SETUP_LIMIT - 5.0
 """Seconds the plugin may take (it never gets a terminal to ask anything on)."""
 
 
 def take_exec_user(loader: Any) -> Any | None:
-    """The active user's `exec` section, removed from the loader's copy so the client leaves it to golive.
+    """The active user's `exec` section, removed from the loader's copy so the client leaves it to
+    golive.
 
     Only when the kubernetes client would have used it: it prefers an auth-provider, then a
     token or tokenFile, then exec (KubeConfigLoader._load_authentication).
@@ -64,7 +67,8 @@ def take_exec_user(loader: Any) -> Any | None:
 
 @dataclass
 class EarlyRun:
-    """The plugin started before the kubernetes client is imported: ~0.5 s of `aws eks get-token` overlaps the import."""
+    """The plugin started before the kubernetes client is imported: ~0.5 s of `aws eks get-token`
+    overlaps the import."""
 
     argv: list[str]
     process: subprocess.Popen[str]
@@ -77,7 +81,8 @@ class EarlyRun:
 
 
 def start_early(path: str, context: str) -> EarlyRun | None:
-    """Start the active user's exec plugin of a kubeconfig file now, or None when it has none (or anything is unusual).
+    """Start the active user's exec plugin of a kubeconfig file now, or None when it has none (or
+    anything is unusual).
 
     Read with PyYAML, not the kubernetes client, whose import is what the plugin overlaps;
     a merged $KUBECONFIG, a token, an auth-provider or provideClusterInfo are left to the
@@ -140,9 +145,10 @@ class ExecCredential:
     ) -> None:
         from kubernetes.config.exec_provider import ExecProvider
 
-        self.provider = ExecProvider(
+        # parses command, args, env, provideClusterInfo
+        self.provider = ExecProvider(  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
             section, base_path, cluster
-        )  # parses command, args, env, provideClusterInfo
+        )
         self.early = (
             early
             if early is not None and early.argv == [str(a) for a in self.provider.args]
@@ -170,7 +176,8 @@ class ExecCredential:
         return bool(self.token) and (self.expiry is None or now + EXPIRY_MARGIN < self.expiry)
 
     def current(self, now: dt.datetime) -> str:
-        """A token valid at `now`: the cached one, else one from a run of the plugin (ProbeError says why not)."""
+        """A token valid at `now`: the cached one, else one from a run of the plugin (ProbeError
+        says why not)."""
         with self.lock:
             if self._valid(now):
                 return self.token
@@ -185,7 +192,8 @@ class ExecCredential:
             return self.token
 
     def refused(self, token: str) -> None:
-        """The API server answered 401 to `token`: the next `current` runs the plugin again (once, for every probe)."""
+        """The API server answered 401 to `token`: the next `current` runs the plugin again (once,
+        for every probe)."""
         with self.lock:
             if self.token == token:
                 self.token = ""
@@ -250,8 +258,8 @@ class ExecCredential:
             raise ProbeError(f"{where}: its output is not an ExecCredential")
         if data.get("apiVersion") != self.provider.api_version:
             raise ProbeError(
-                f"{where}: it answered apiVersion {data.get('apiVersion')!r}, the kubeconfig asks for "
-                f"{self.provider.api_version!r}"
+                f"{where}: it answered apiVersion {data.get('apiVersion')!r}, the kubeconfig asks "
+                f"for {self.provider.api_version!r}"
             )
         status = data["status"]
         token = status.get("token")
@@ -270,7 +278,8 @@ class ExecCredential:
                 )
             except ValueError:
                 raise ProbeError(
-                    f"{where}: unreadable expirationTimestamp {str(status['expirationTimestamp'])[:40]!r}"
+                    f"{where}: unreadable expirationTimestamp "
+                    f"{str(status['expirationTimestamp'])[:40]!r}"
                 ) from None
             if expiry.tzinfo is None:
                 expiry = expiry.replace(tzinfo=dt.UTC)

@@ -4,12 +4,14 @@ One `ApiClient` per ClientCache, built by `k8s_config` from the profile's kubeco
 $KUBECONFIG, else ~/.kube/config, else the in-cluster service account. The `kubernetes`
 package does what it is best at (kubeconfig, contexts, auth plugins, in-cluster config, TLS,
 the stream API); responses are read as plain JSON dicts with the API's camelCase keys, not
-built into model classes nobody needs (that cost ~24 % of a sweep). `prepare` builds the client before a probe's deadline
-starts; `K8s` gives one probe its deadline, which starts at its first API call.
+built into model classes nobody needs (that cost ~24 % of a sweep). `prepare` builds the client
+before a probe's deadline starts; `K8s` gives one probe its deadline, which starts at its first API
+call.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -37,7 +39,8 @@ def api_client(ctx: ProbeContext) -> Any:
 
 
 def prepare(ctx: ProbeContext) -> None:
-    """Import the client, read the kubeconfig and renew an expired exec credential before the probe's deadline starts."""
+    """Import the client, read the kubeconfig and renew an expired exec credential before the
+    probe's deadline starts."""
     credential = credential_of(api_client(ctx))
     if credential is not None:
         credential.current(ctx.now())
@@ -68,12 +71,15 @@ def deployments(k8s: K8s) -> dict[str, dict[str, Any]]:
 
 
 def none_deployed(ctx: ProbeContext, evidence: str = "") -> ProbeResult:
-    """The verdict of a claim about every deployment of a namespace that has none: a fail, never a pass of 0 of 0.
+    """The verdict of a claim about every deployment of a namespace that has none: a fail, never a
+    pass of 0 of 0.
 
-    A typo in target.namespace (or `default`) lists nothing, and "all 0 containers hardened" is no evidence.
+    A typo in target.namespace (or `default`) lists nothing, and "all 0 containers hardened" is no
+    evidence.
     """
     return failed(
-        f"no deployments in namespace {ctx.profile.target.namespace} (target.namespace): nothing to judge",
+        f"no deployments in namespace {ctx.profile.target.namespace} (target.namespace): nothing "
+        "to judge",
         evidence or f"GET deployments in namespace {ctx.profile.target.namespace}: none",
     )
 
@@ -107,7 +113,7 @@ class K8s:
     def timed_out(self) -> str:
         return f"timed out after {self.ctx.timeout:g}s waiting for the API server at {self.host}"
 
-    # --- requests ----------------------------------------------------------------------------------
+    # --- requests ---------------------------------------------------------------------------------
     def authorise(self) -> str:
         """The exec plugin's current token in the client's configuration ("" without a plugin).
 
@@ -119,7 +125,8 @@ class K8s:
             return ""
         token = credential.fresh(self.ctx.now())
         if not token:
-            # One of this probe's threads at a time (find_all): ctx.setup() moves the probe's one deadline.
+            # One of this probe's threads at a time (find_all): ctx.setup() moves the probe's one
+            # deadline.
             with self._auth_lock:
                 started = time.monotonic()
                 with self.ctx.setup():
@@ -137,7 +144,8 @@ class K8s:
         accept: str = "application/json",
         retry: bool = True,
     ) -> tuple[int, bytes]:
-        """GET `path` (with `query`) in the time left: (HTTP status, body); transport failures raise ProbeError."""
+        """GET `path` (with `query`) in the time left: (HTTP status, body); transport failures raise
+        ProbeError."""
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
@@ -154,7 +162,9 @@ class K8s:
             header_params={"Accept": accept},
             auth_settings=["BearerToken"],
         )
-        if token:  # the token authorise() chose, whatever another thread has put in the shared configuration since
+        # the token authorise() chose, whatever another thread has put in the shared
+        # configuration since
+        if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.api.call_api(method, url, headers, _request_timeout=left)
@@ -185,7 +195,8 @@ class K8s:
             ) from None
 
     def _read(self, raw: Any) -> bytes:
-        """The body in chunks, checking the deadline between them (a trickling server cannot hold a probe)."""
+        """The body in chunks, checking the deadline between them (a trickling server cannot hold a
+        probe)."""
         chunks, size = [], 0
         try:
             while chunk := raw.read1(65536):
@@ -211,11 +222,12 @@ class K8s:
         return self._json(status, body)
 
     def find_all(self, paths: list[str]) -> list[dict[str, Any] | None | Exception]:
-        """`find` of independent paths at once (one round trip, not one each): each answer, or the exception it raised."""
+        """`find` of independent paths at once (one round trip, not one each): each answer, or the
+        exception it raised."""
         from .threads import run_parallel
 
         return run_parallel(
-            [lambda path=path: self.find(path) for path in paths], timeout=self.left() + 1.0
+            [functools.partial(self.find, path) for path in paths], timeout=self.left() + 1.0
         )
 
     def get(self, path: str, **query: Any) -> dict[str, Any]:
@@ -235,7 +247,8 @@ class K8s:
             found = page.get("items")
             if not isinstance(found, list):
                 raise ProbeError(
-                    f"unexpected data from the API server at {self.host}: no items in the list at {path}"
+                    f"unexpected data from the API server at {self.host}: no items in the list at "
+                    f"{path}"
                 )
             items.extend(i for i in found if isinstance(i, dict))
             token = (page.get("metadata") or {}).get("continue") or ""
@@ -257,7 +270,7 @@ class K8s:
             )
         return data
 
-    # --- failures in one line -----------------------------------------------------------------------
+    # --- failures in one line ---------------------------------------------------------------------
     def api_error(self, status: int, body: bytes | str | None, reason: str = "") -> str:
         if status == 401:
             return "unauthorised (401): token expired or invalid"
@@ -272,8 +285,14 @@ class K8s:
             return self.api_error(exc.status, exc.body, text)
         detail = re.search(r"certificate verify failed: ([^(]+)", text)
         if detail:
-            return f"TLS error with the API server at {self.host}: certificate verify failed ({detail[1].strip()})"
-        return f"cannot reach API server at {self.host}: {text.split(' ', 1)[0] or 'connection failed'}"
+            return (
+                f"TLS error with the API server at {self.host}: certificate verify failed "
+                f"({detail[1].strip()})"
+            )
+        return (
+            f"cannot reach API server at {self.host}: "
+            f"{text.split(' ', 1)[0] or 'connection failed'}"
+        )
 
     def _transport_error(self, exc: Exception) -> str:
         from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, SSLError
@@ -284,7 +303,10 @@ class K8s:
             reason, NewConnectionError
         ):  # before timeouts: urllib3 makes it a ConnectTimeoutError subclass
             errno_text = re.search(r"\[Errno -?\d+\] ([^')\]]+)", str(reason))
-            return f"cannot reach API server at {self.host}: {errno_text[1].strip() if errno_text else 'connection failed'}"
+            return (
+                f"cannot reach API server at {self.host}: "
+                f"{errno_text[1].strip() if errno_text else 'connection failed'}"
+            )
         if isinstance(reason, (Urllib3Timeout, TimeoutError)):
             return self.timed_out()
         if isinstance(reason, SSLError):
@@ -295,7 +317,10 @@ class K8s:
                 else type(reason.args[0] if reason.args else reason).__name__
             )
         if isinstance(reason, ProtocolError):
-            return f"cannot reach API server at {self.host}: connection closed ({type(reason.args[1] if len(reason.args) > 1 else reason).__name__})"
+            return (
+                f"cannot reach API server at {self.host}: connection closed "
+                f"({type(reason.args[1] if len(reason.args) > 1 else reason).__name__})"
+            )
         return f"cannot reach API server at {self.host}: {type(reason).__name__}"
 
 

@@ -18,7 +18,8 @@ from .k8s_auth import EarlyRun, ExecCredential, start_early, take_exec_user
 
 
 def kubeconfig_path(ctx: ProbeContext) -> str | None:
-    """The kubeconfig file(s) to load, or None for in-cluster config; ProbeError says where it looked."""
+    """The kubeconfig file(s) to load, or None for in-cluster config; ProbeError says where it
+    looked."""
     configured = ctx.profile.kubernetes.kubeconfig
     if configured:
         path = os.path.expanduser(configured)
@@ -28,7 +29,8 @@ def kubeconfig_path(ctx: ProbeContext) -> str | None:
     looked = []
     env = os.environ.get("KUBECONFIG", "")
     if env:
-        # As kubectl: a set $KUBECONFIG replaces ~/.kube/config; its files are merged, missing ones skipped.
+        # As kubectl: a set $KUBECONFIG replaces ~/.kube/config; its files are merged, missing ones
+        # skipped.
         existing = [
             p
             for p in (os.path.expanduser(p) for p in env.split(os.pathsep) if p)
@@ -53,7 +55,8 @@ def kubeconfig_path(ctx: ProbeContext) -> str | None:
 
 
 def build_client(ctx: ProbeContext) -> Any:
-    """A new ApiClient for the profile's cluster (ProbeError says why not); an exec plugin's first run may be under way."""
+    """A new ApiClient for the profile's cluster (ProbeError says why not); an exec plugin's first
+    run may be under way."""
     path = kubeconfig_path(ctx)
     early = (
         start_early(path, ctx.profile.kubernetes.context) if path else None
@@ -92,12 +95,14 @@ def _client_for(ctx: ProbeContext, path: str | None, early: EarlyRun | None) -> 
     cfg.retries = (
         0  # the engine retries probes; a hidden HTTP retry would outlast the probe's timeout
     )
-    # One connection per concurrent call: probes run `concurrency` at once, and a probe may make independent calls at once
-    # (find_all); a full pool would open, then drop, a connection (a TLS handshake) for each call beyond it.
+    # One connection per concurrent call: probes run `concurrency` at once, and a probe may make
+    # independent calls at once (find_all); a full pool would open, then drop, a connection (a TLS
+    # handshake) for each call beyond it.
     cfg.connection_pool_maxsize = max(ctx.profile.run.concurrency, 4) * 2
     try:
         if path is None:
-            config.load_incluster_config(client_configuration=cfg)
+            # kubernetes.config has no annotations (here and in _from_kubeconfig)
+            config.load_incluster_config(client_configuration=cfg)  # type: ignore[no-untyped-call]
             return client.ApiClient(configuration=cfg)
         return _from_kubeconfig(ctx, path, cfg, early)
     except config.ConfigException as exc:
@@ -110,22 +115,23 @@ def _client_for(ctx: ProbeContext, path: str | None, early: EarlyRun | None) -> 
 
 
 def _from_kubeconfig(ctx: ProbeContext, path: str, cfg: Any, early: EarlyRun | None = None) -> Any:
-    """What `new_client_from_config` does, except that an exec plugin is golive's to run (k8s_auth)."""
+    """What `new_client_from_config` does, except that an exec plugin is golive's to run
+    (k8s_auth)."""
     from kubernetes import client
     from kubernetes.config.config_exception import ConfigException
     from kubernetes.config.kube_config import KubeConfigLoader, KubeConfigMerger
 
-    merged = KubeConfigMerger(path)
+    merged = KubeConfigMerger(path)  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
     if merged.config is None:
         raise ConfigException("Invalid kube-config file. No configuration found.")
-    loader = KubeConfigLoader(
+    loader = KubeConfigLoader(  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
         config_dict=merged.config, active_context=ctx.profile.kubernetes.context or None
     )
     section = take_exec_user(loader)
     if section is None and early is not None:
         early.discard()
-    loader.load_and_set(cfg)
-    api = client.ApiClient(configuration=cfg)
+    loader.load_and_set(cfg)  # type: ignore[no-untyped-call]  # kubernetes.config: untyped
+    api: Any = client.ApiClient(configuration=cfg)  # Any: it carries golive_credential below
     if section is not None:
         cluster = getattr(loader, "_cluster", None)
         origin = (

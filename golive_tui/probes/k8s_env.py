@@ -1,4 +1,5 @@
-"""Kubernetes env-var probes: every container configured, every reference resolvable, no literal secrets.
+"""Kubernetes env-var probes: every container configured, every reference resolvable, no literal
+secrets.
 
 `k8s.env-vars` answers "all required env vars configured": each container defines env (the
 seed's `jq '...containers[].env | length'`), every `configMapKeyRef` / `secretKeyRef` /
@@ -22,7 +23,8 @@ from .k8s_infer import PodStates, Unread
 
 @dataclass
 class _Sources:
-    """The ConfigMaps and Secrets the deployments refer to, fetched once: name -> keys, None if missing."""
+    """The ConfigMaps and Secrets the deployments refer to, fetched once: name -> keys, None if
+    missing."""
 
     k8s: K8s
     configmaps: dict[str, set[str] | None] = field(default_factory=dict)
@@ -55,7 +57,8 @@ class _Sources:
         return ns_path(self.k8s.ctx, "v1", "configmaps" if kind == "configmap" else "secrets", name)
 
     def prefetch(self, deployments: list[dict[str, Any]]) -> None:
-        """Read every ConfigMap and Secret the deployments name at once: independent GETs, one round trip, not one each.
+        """Read every ConfigMap and Secret the deployments name at once: independent GETs, one round
+        trip, not one each.
 
         Only answers are kept (an object, or None for a 404); a failed read is left to
         `keys`, which reads it again and decides what the failure means.
@@ -109,9 +112,11 @@ def _check_refs(
     notes: list[str],
     unread: list[Unread],
 ) -> int:
-    """Check each reference of one container (`where`: deployment, container, init); returns how many it has.
+    """Check each reference of one container (`where`: deployment, container, init); returns how
+    many it has.
 
-    A reference to a Secret the role may not read goes to `unread`, for the pods to decide (k8s_infer).
+    A reference to a Secret the role may not read goes to `unread`, for the pods to decide
+    (k8s_infer).
     """
     count = 0
     deployment, container_name, init = where
@@ -126,7 +131,9 @@ def _check_refs(
                 unread.append(
                     Unread(label, deployment, container_name, init, what, name, key or None)
                 )
-            else:  # an optional one never stops a container: nothing for the pods to show, nothing to require
+            else:
+                # an optional one never stops a container: nothing for the pods to show, nothing
+                # to require
                 notes.append(f"{label}: {what} -> secret {name}: not readable (403), optional")
         elif keys is None:
             (notes if optional else problems).append(
@@ -162,8 +169,11 @@ def _check_refs(
 def _defined_names(
     container: dict[str, Any], sources: _Sources
 ) -> tuple[set[str], set[str], list[str]]:
-    """(names defined, names defined empty, envFrom Secrets whose keys are unknown) of one container."""
-    defined, empty, unread = set(), set(), []
+    """(names defined, names defined empty, envFrom Secrets whose keys are unknown) of one
+    container."""
+    defined: set[str] = set()
+    empty: set[str] = set()
+    unread: list[str] = []
     for var in container.get("env") or []:
         (defined if var.get("value") or var.get("valueFrom") else empty).add(var.get("name", ""))
     for entry in container.get("envFrom") or []:
@@ -181,7 +191,8 @@ def _defined_names(
 
 @k8s_probe("k8s.env-vars", NoParams)
 def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Every container defines env whose ConfigMap/Secret references resolve; plus profile target.required_env names."""
+    """Every container defines env whose ConfigMap/Secret references resolve; plus profile
+    target.required_env names."""
     k8s = K8s(ctx)
     by_name = deployments(k8s)
     if not by_name:
@@ -219,9 +230,13 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     problems += [i.problem for i in inferred if i.problem]
     undecided = [i.undecided for i in inferred if i.undecided]
     resolved = [i.resolved for i in inferred if i.resolved]
-    scope = f"{len(by_name)} deployments of {ctx.profile.target.namespace}, {refs} ConfigMap/Secret references"
+    scope = (
+        f"{len(by_name)} deployments of {ctx.profile.target.namespace}, {refs} ConfigMap/Secret "
+        "references"
+    )
     how = (
-        f"; {len(resolved)} references to Secrets this role may not read inferred resolved from the pods' containers"
+        f"; {len(resolved)} references to Secrets this role may not read inferred resolved from "
+        "the pods' containers"
         if resolved
         else ""
     )
@@ -237,12 +252,14 @@ def env_vars(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     if undecided:
         named = sorted({u.split(" -> ", 1)[1].split(":")[0] for u in undecided})
         return errored(
-            f"not verifiable (403, and no pod shows it): {', '.join(named)}; the rest of {scope} resolves",
+            f"not verifiable (403, and no pod shows it): {', '.join(named)}; the rest of {scope} "
+            "resolves",
             evidence,
         )
-    named = " and required env names set" if any(required.values()) else ""
+    and_required = " and required env names set" if any(required.values()) else ""
     return passed(
-        f"every container defines env, all references resolve{named} ({scope}{how})", evidence
+        f"every container defines env, all references resolve{and_required} ({scope}{how})",
+        evidence,
     )
 
 
@@ -253,7 +270,8 @@ def _check_required(
     problems: list[str],
     lines: list[str],
 ) -> None:
-    """Each deployment (profile services plus those named in target.required_env) sets its required names non-empty."""
+    """Each deployment (profile services plus those named in target.required_env) sets its required
+    names non-empty."""
     required = ctx.profile.target.required_env
     names = list(dict.fromkeys([*ctx.profile.target.services, *(k for k in required if k != "*")]))
     for name in names:
@@ -262,7 +280,9 @@ def _check_required(
         if dep is None:
             problems.append(f"deployment/{name} not found")
             continue
-        defined, empty, unread = set(), set(), []
+        defined: set[str] = set()
+        empty: set[str] = set()
+        unread: list[str] = []
         for container, _ in rules.containers(rules.pod_spec(dep), init=False):
             d, e, u = _defined_names(container, sources)
             defined, empty, unread = defined | d, empty | e, unread + u
@@ -271,7 +291,8 @@ def _check_required(
         blank = [v for v in wanted if v in empty]
         note = f" (envFrom Secret {', '.join(unread)} not read)" if unread and absent else ""
         lines.append(
-            f"deployment/{name}: {len(wanted) - len(absent) - len(blank)}/{len(wanted)} required env vars set"
+            f"deployment/{name}: {len(wanted) - len(absent) - len(blank)}/{len(wanted)} required "
+            "env vars set"
             + (f"; missing {', '.join(absent)}" if absent else "")
             + (f"; empty {', '.join(blank)}" if blank else "")
             + note
@@ -284,7 +305,8 @@ def _check_required(
 
 @k8s_probe("k8s.secret-refs", NoParams)
 def secret_refs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Env vars named like secrets (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*) come from Secrets, never literals."""
+    """Env vars named like secrets (*PASSWORD*, *SECRET*, *TOKEN*, *KEY*) come from Secrets, never
+    literals."""
     k8s = K8s(ctx)
     by_name = deployments(k8s)
     if not by_name:
@@ -302,14 +324,16 @@ def secret_refs(ctx: ProbeContext, params: NoParams) -> ProbeResult:
                     refs.append(f"{where} from secret {source['secretKeyRef'].get('name', '?')}")
                 elif source.get("configMapKeyRef"):
                     problems.append(
-                        f"{where} comes from configmap {source['configMapKeyRef'].get('name', '?')}, not a Secret"
+                        f"{where} comes from configmap "
+                        f"{source['configMapKeyRef'].get('name', '?')}, not a Secret"
                     )
                 elif var.get("value"):  # the value itself is never shown
                     problems.append(f"{where} is a literal value (use valueFrom.secretKeyRef)")
     evidence = "\n".join(problems + refs) or "no secret-like env vars found"
     if problems:
         return failed(
-            f"secret-like env vars not from Secrets: {'; '.join(p.removeprefix('deployment/') for p in problems)}",
+            "secret-like env vars not from Secrets: "
+            f"{'; '.join(p.removeprefix('deployment/') for p in problems)}",
             evidence,
         )
     return passed(f"all {len(refs)} secret-like env vars come from Secrets", evidence)

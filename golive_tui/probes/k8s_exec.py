@@ -1,4 +1,5 @@
-"""`k8s.exec`: run a command inside a pod of a deployment, as the runbook's `kubectl exec deployment/x -- ...`.
+"""`k8s.exec`: run a command inside a pod of a deployment, as the runbook's `kubectl exec
+deployment/x -- ...`.
 
 The command runs in the cluster through the API server's exec subresource (the client's
 `kubernetes.stream.stream`, websocket channel protocol), never on this machine. The
@@ -134,7 +135,13 @@ def run_in_pod(
 
     def run() -> None:
         try:
-            ws = WSClient(k8s.api.configuration, get_websocket_url(url), headers, True)
+            # kubernetes.stream has no annotations: the websocket client is Any from here on
+            ws: Any = WSClient(  # type: ignore[no-untyped-call]
+                k8s.api.configuration,
+                get_websocket_url(url),  # type: ignore[no-untyped-call]
+                headers,
+                True,
+            )
             outcome["ws"] = ws
             ws.run_forever(timeout=max(0.05, k8s.left()))
             outcome["open"] = ws.is_open()
@@ -185,7 +192,8 @@ def exec_in_pod(ctx: ProbeContext, params: ExecParams) -> ProbeResult:
     container = params.container or (names[0] if names else "")
     if container not in names:
         raise ProbeError(
-            f"pod {rules.name(pod)} has no container {container!r} (containers: {', '.join(names) or 'none'})"
+            f"pod {rules.name(pod)} has no container {container!r} (containers: "
+            f"{', '.join(names) or 'none'})"
         )
     shown = " ".join(params.argv)
     started = time.monotonic()
@@ -193,14 +201,17 @@ def exec_in_pod(ctx: ProbeContext, params: ExecParams) -> ProbeResult:
     took = time.monotonic() - started
     tail = "\n".join(safe_block(output).rstrip().splitlines()[-20:])
     where = f"pod {rules.name(pod)}, container {container}, namespace {ns}"
-    evidence = f"$ {shown}  (in {where}; exit {'?' if code is None else code}, {took:.1f}s)\n{tail}".rstrip()
+    evidence = (
+        f"$ {shown}  (in {where}; exit {'?' if code is None else code}, {took:.1f}s)\n{tail}"
+    ).rstrip()
     if code is None:
         raise ProbeError(
             f"{shown} did not run in pod {rules.name(pod)}: {safe_line(message)[:200]}"
         )
     if params.expect_exit is not None and code != params.expect_exit:
         return failed(
-            f"{shown} in deployment/{params.deployment} exited {code} (expected {params.expect_exit})",
+            f"{shown} in deployment/{params.deployment} exited {code} (expected "
+            f"{params.expect_exit})",
             evidence,
         )
     if params.pattern and not re.search(params.pattern, output):

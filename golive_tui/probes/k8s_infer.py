@@ -42,7 +42,8 @@ class Unread:
 
 @dataclass(frozen=True)
 class Inferred:
-    """How an unreadable reference was decided: problem (fail), resolved (pass) or neither (error)."""
+    """How an unreadable reference was decided: problem (fail), resolved (pass) or neither
+    (error)."""
 
     problem: str = ""
     resolved: str = ""
@@ -94,7 +95,8 @@ class PodStates:
         if started is not None:
             pod_name, since = started
             return Inferred(
-                resolved=f"{ref.label}: {ref.what} -> {target}: Secret not readable (403); resolved when pod "
+                resolved=f"{ref.label}: {ref.what} -> {target}: Secret "
+                "not readable (403); resolved when pod "
                 f"{pod_name}'s container started ({since}), inferred from its state "
                 "(a key removed since shows at the next restart)"
             )
@@ -108,7 +110,8 @@ class PodStates:
         )
 
     def _names(self, message: str, ref: Unread) -> bool:
-        """True if a CreateContainerConfigError message is about this reference's Secret (and key)."""
+        """True if a CreateContainerConfigError message is about this reference's Secret (and
+        key)."""
         if f'secret "{ref.secret}" not found' in message:
             return True
         return (

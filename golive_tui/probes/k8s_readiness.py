@@ -26,7 +26,8 @@ def _probes_path(pod: dict[str, Any], path: str) -> bool:
 
 
 def health_from_readiness(k8s: K8s, service: str, path: str) -> tuple[str, str] | None:
-    """(outcome, evidence line) inferred from the readiness of the Service's pods, or None when nothing decides it."""
+    """(outcome, evidence line) inferred from the readiness of the Service's pods, or None when
+    nothing decides it."""
     try:
         svc = k8s.find(ns_path(k8s.ctx, "v1", "services", service))
         if svc is None:
@@ -48,8 +49,9 @@ def health_from_readiness(k8s: K8s, service: str, path: str) -> tuple[str, str] 
     ready = [rules.name(p) for p in probed if rules.condition_true(p)]
     not_ready = [rules.name(p) for p in probed if not rules.condition_true(p)]
     how = (
-        f"inferred from readiness: {len(ready)}/{len(probed)} pods Ready, their readiness probe is GET {path} "
-        "(Ready: the kubelet's last check answered 2xx/3xx; the service proxy is forbidden to this role)"
+        f"inferred from readiness: {len(ready)}/{len(probed)} pods Ready, their readiness probe is "
+        f"GET {path} (Ready: the kubelet's last check answered 2xx/3xx; the service proxy is "
+        "forbidden to this role)"
     )
     if not_ready:
         return "not Ready", f"{service}: {how}; not Ready: {', '.join(not_ready[:4])}"

@@ -30,7 +30,8 @@ def _images(obj: dict[str, Any]) -> str:
 
 @k8s_probe("k8s.rollback-history", NoParams)
 def rollback_history(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Each service's Deployment keeps revision history and has a previous ReplicaSet to roll back to."""
+    """Each service's Deployment keeps revision history and has a previous ReplicaSet to roll back
+    to."""
     services = profile_services(ctx)
     k8s = K8s(ctx)
     deploys = deployments(k8s)
@@ -44,7 +45,8 @@ def rollback_history(ctx: ProbeContext, params: NoParams) -> ProbeResult:
                 owned.setdefault(str(ref.get("name")), []).append(rs)
     found = Findings()
     found.line(
-        f"namespace {ctx.profile.target.namespace}: {len(deploys)} deployments, {len(sets)} ReplicaSets"
+        f"namespace {ctx.profile.target.namespace}: {len(deploys)} deployments, {len(sets)} "
+        "ReplicaSets"
     )
     for service in services:
         deploy = deploys.get(service)

@@ -1,4 +1,5 @@
-"""The judgement behind the Kubernetes probes, free of I/O: selectors, readiness, PDB math, Polaris rules.
+"""The judgement behind the Kubernetes probes, free of I/O: selectors, readiness, PDB math, Polaris
+rules.
 
 Functions take objects as the API server sends them: JSON dicts with camelCase keys.
 """
@@ -54,7 +55,8 @@ def containers(pod_spec: Obj, *, init: bool = True) -> list[tuple[Obj, bool]]:
 
 
 def selector_matches(selector: Obj | None, pod_labels: dict[str, str]) -> bool:
-    """metav1.LabelSelector semantics: matchLabels AND every matchExpression; an empty selector matches all, None nothing."""
+    """metav1.LabelSelector semantics: matchLabels AND every matchExpression; an empty selector
+    matches all, None nothing."""
     if selector is None:
         return False
     for key, value in (selector.get("matchLabels") or {}).items():
@@ -133,10 +135,12 @@ def pdb_budget(pdb: Obj) -> str:
 
 
 def container_findings(pod_spec: Obj) -> list[tuple[str, list[str]]]:
-    """(container label, reasons) for every container (init containers too) failing the Polaris checks.
+    """(container label, reasons) for every container (init containers too) failing the Polaris
+    checks.
 
     The container's securityContext overrides the pod's: runAsNonRoot true or runAsUser > 0 at
-    the effective level, readOnlyRootFilesystem true, allowPrivilegeEscalation false, not privileged.
+    the effective level, readOnlyRootFilesystem true, allowPrivilegeEscalation false, not
+    privileged.
     """
     pod_sc = pod_spec.get("securityContext") or {}
     out = []
@@ -194,7 +198,8 @@ def pod_problems(pod: Obj, max_restarts: int) -> list[str]:
 
 
 def alert_names(data: dict[str, str]) -> list[str]:
-    """The `alert:` rules of a Prometheus rules ConfigMap, by name, as `grep alert:` would find them."""
+    """The `alert:` rules of a Prometheus rules ConfigMap, by name, as `grep alert:` would find
+    them."""
     return [
         m[1].strip().strip("'\"") or "(unnamed)"
         for text in data.values()

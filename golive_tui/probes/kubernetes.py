@@ -62,7 +62,10 @@ def cluster(ctx: ProbeContext, params: ClusterParams) -> ProbeResult:
     version = str(info.get("gitVersion", "?"))
     nodes = k8s.list("/api/v1/nodes")
     ready = sum(rules.condition_true(n) for n in nodes)
-    evidence = f"API server {k8s.host}: Kubernetes {version} ({info.get('platform', '?')})\n{ready}/{len(nodes)} nodes Ready"
+    evidence = (
+        f"API server {k8s.host}: Kubernetes {version} "
+        f"({info.get('platform', '?')})\n{ready}/{len(nodes)} nodes Ready"
+    )
     if params.min_version and rules.version_tuple(version) < rules.version_tuple(
         params.min_version
     ):
@@ -74,7 +77,8 @@ def cluster(ctx: ProbeContext, params: ClusterParams) -> ProbeResult:
 
 @k8s_probe("k8s.nodes", NodeParams)
 def nodes(ctx: ProbeContext, params: NodeParams) -> ProbeResult:
-    """At least min_ready Ready nodes over at least min_zones zones; NotReady and cordoned nodes don't count."""
+    """At least min_ready Ready nodes over at least min_zones zones; NotReady and cordoned nodes
+    don't count."""
     k8s = K8s(ctx)
     zones: dict[str, list[str]] = {}
     left_out: list[str] = []
@@ -125,8 +129,9 @@ def load_balancer(ctx: ProbeContext, params: LoadBalancerParams) -> ProbeResult:
         )
     ready = sum(rules.condition_true(p) for p in pods)
     evidence = (
-        f"service/{name}: type {kind}, ingress {', '.join(ingress) or '(none)'}\n"
-        f"selector {','.join(f'{k}={v}' for k, v in selector.items()) or '(none)'}: {ready}/{len(pods)} pods Ready"
+        f"service/{name}: type {kind}, ingress {', '.join(ingress) or '(none)'}\nselector "
+        f"{','.join(f'{k}={v}' for k, v in selector.items()) or '(none)'}: {ready}/{len(pods)} "
+        "pods Ready"
     )
     if kind != "LoadBalancer":
         return failed(f"service/{name} is {kind}, not LoadBalancer", evidence)
@@ -142,7 +147,8 @@ def load_balancer(ctx: ProbeContext, params: LoadBalancerParams) -> ProbeResult:
 
 @k8s_probe("k8s.deployments", DeploymentParams)
 def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResult:
-    """Every profile service's deployment has available = desired replicas and Ready, non-crash-looping pods."""
+    """Every profile service's deployment has available = desired replicas and Ready,
+    non-crash-looping pods."""
     services = profile_services(ctx)
     k8s = K8s(ctx)
     by_name = deployments(k8s)
@@ -170,7 +176,8 @@ def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResul
             if (found := rules.pod_problems(p, params.max_restarts))
         ]
         lines.append(
-            f"deployment/{name}: {available}/{desired} available, {sum(rules.condition_true(p) for p in mine)}/{len(mine)} pods Ready"
+            f"deployment/{name}: {available}/{desired} available, "
+            f"{sum(rules.condition_true(p) for p in mine)}/{len(mine)} pods Ready"
         )
         lines += [f"  {issue}" for issue in pod_issues]
         if desired == 0:
@@ -185,7 +192,8 @@ def deployments_ready(ctx: ProbeContext, params: DeploymentParams) -> ProbeResul
 
 @k8s_probe("k8s.hpa", NoParams)
 def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """A HorizontalPodAutoscaler targets (scaleTargetRef) the deployment of every profile service, and is able to scale it."""
+    """A HorizontalPodAutoscaler targets (scaleTargetRef) the deployment of every profile service,
+    and is able to scale it."""
     services = profile_services(ctx)
     k8s = K8s(ctx)
     hpas = k8s.list(ns_path(ctx, "autoscaling/v2", "horizontalpodautoscalers"))
@@ -194,7 +202,8 @@ def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     lines = []
     for h in hpas:
         ref, hs = rules.spec(h).get("scaleTargetRef") or {}, rules.spec(h)
-        # The spec says what the HPA would do; its conditions say whether it can (metrics served, target scalable).
+        # The spec says what the HPA would do; its conditions say whether it can (metrics served,
+        # target scalable).
         down = [
             c
             for c in rules.status(h).get("conditions") or []
@@ -212,7 +221,8 @@ def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             continue
         if down:
             stuck[ref.get("name", "")] = (
-                f"hpa/{rules.name(h)} cannot scale it ({down[0]['type']} False: {down[0].get('reason', '?')})"
+                f"hpa/{rules.name(h)} cannot scale it ({down[0]['type']} False: "
+                f"{down[0].get('reason', '?')})"
             )
         else:
             targeted.setdefault(ref.get("name", ""), []).append(rules.name(h))
@@ -233,14 +243,16 @@ def hpa(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @k8s_probe("k8s.pdb", NoParams)
 def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """A PDB selects every profile deployment's pods (by selector, not name) and none blocks all disruption."""
+    """A PDB selects every profile deployment's pods (by selector, not name) and none blocks all
+    disruption."""
     services = profile_services(ctx)
     k8s = K8s(ctx)
     pdbs = k8s.list(ns_path(ctx, "policy/v1", "poddisruptionbudgets"))
     by_name = deployments(k8s)
 
     def pods_selected(budget: Any) -> int:
-        # All deployments of the namespace count, not only the profile's: that is what the budget guards.
+        # All deployments of the namespace count, not only the profile's: that is what the budget
+        # guards.
         return sum(
             rules.replicas(d)
             for d in by_name.values()
@@ -260,11 +272,13 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         if not covering:
             problems.append(f"deployment/{name}: no PDB selects its pods")
             lines.append(
-                f"deployment/{name} ({', '.join(f'{k}={v}' for k, v in pod_labels.items())}): no PDB"
+                f"deployment/{name} ({', '.join(f'{k}={v}' for k, v in pod_labels.items())}): no "
+                "PDB"
             )
             continue
         lines.append(
-            f"deployment/{name}: covered by {', '.join(f'pdb/{rules.name(b)} ({rules.pdb_budget(b)})' for b in covering)}"
+            f"deployment/{name}: covered by "
+            f"{', '.join(f'pdb/{rules.name(b)} ({rules.pdb_budget(b)})' for b in covering)}"
         )
         for budget in covering:
             why = rules.pdb_blocks_all(budget, pods_selected(budget))
@@ -273,7 +287,9 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     for budget in pdbs:
         if not pods_selected(budget):
             lines.append(
-                f"pdb/{rules.name(budget)} ({rules.selector_text(rules.spec(budget).get('selector'))}) selects no deployment's pods"
+                f"pdb/{rules.name(budget)} "
+                f"({rules.selector_text(rules.spec(budget).get('selector'))}) selects no "
+                "deployment's pods"
             )
     if problems:
         return failed(_join(problems), "\n".join(lines))
@@ -284,7 +300,8 @@ def pdb(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @k8s_probe("k8s.container-security", NoParams)
 def container_security(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Every container (init too) runs as non-root, read-only root FS, no privilege escalation, not privileged."""
+    """Every container (init too) runs as non-root, read-only root FS, no privilege escalation, not
+    privileged."""
     k8s = K8s(ctx)
     by_name = deployments(k8s)
     if not by_name:
@@ -315,7 +332,8 @@ def container_security(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @k8s_probe("k8s.alert-rules", AlertRuleParams)
 def alert_rules(ctx: ProbeContext, params: AlertRuleParams) -> ProbeResult:
-    """The Prometheus alert-rules ConfigMap exists and holds at least the minimum number of `alert:` rules."""
+    """The Prometheus alert-rules ConfigMap exists and holds at least the minimum number of `alert:`
+    rules."""
     k8s = K8s(ctx)
     name = params.configmap or ctx.profile.kubernetes.alert_rules_configmap
     ns = params.namespace or ctx.profile.target.monitoring_namespace

@@ -49,7 +49,8 @@ def document_url(ctx: ProbeContext) -> str:
 
 
 async def fetch_document(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
-    """(URL, parsed document); a document that is not a JSON/YAML object is a ProbeError naming the URL."""
+    """(URL, parsed document); a document that is not a JSON/YAML object is a ProbeError naming the
+    URL."""
     url = document_url(ctx)
     reply = await request(ctx, "GET", url, headers={"Accept": "application/json, application/yaml"})
     if reply.status_code != 200:
@@ -97,7 +98,8 @@ def _validate(document: dict[str, Any]) -> tuple[list[str], str]:
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in getattr(exc, "path", []) or [])
         return [f"{exc.message}" + (f" at {where}" if where else "")], "openapi-spec-validator"
-    except Exception as exc:  # an unresolvable $ref, a document the validator cannot walk: still a verdict on the document
+    # an unresolvable $ref, a document the validator cannot walk: still a verdict on the document
+    except Exception as exc:
         return [f"{type(exc).__name__}: {str(exc)[:200]}"], "openapi-spec-validator"
 
 
@@ -105,9 +107,11 @@ METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 def secured_gets(document: dict[str, Any]) -> list[tuple[str, str]]:
-    """(path template, operationId) of every GET the document says needs credentials, in document order.
+    """(path template, operationId) of every GET the document says needs credentials, in document
+    order.
 
-    An operation's own `security` overrides the document's; `[]` or a `{}` requirement means anonymous is allowed.
+    An operation's own `security` overrides the document's; `[]` or a `{}` requirement means
+    anonymous is allowed.
     """
     default = document.get("security") or []
     found = []
@@ -139,7 +143,8 @@ def concrete(path: str) -> str:
 
 @probe("http.openapi", NoParams, blocking=False)
 async def openapi_document(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """The OpenAPI document answers at http.openapi_url, is valid, and names the version being released."""
+    """The OpenAPI document answers at http.openapi_url, is valid, and names the version being
+    released."""
     url, document = await fetch_document(ctx)
     errors, how = await in_daemon_thread(_validate, document)
     version = str((document.get("info") or {}).get("version", ""))
@@ -166,12 +171,14 @@ async def openapi_document(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 @probe("http.openapi-auth", OperationParams, blocking=False)
 async def openapi_auth(ctx: ProbeContext, params: OperationParams) -> ProbeResult:
-    """Every GET the OpenAPI document marks as secured answers 401/403 to a request without credentials."""
+    """Every GET the OpenAPI document marks as secured answers 401/403 to a request without
+    credentials."""
     return await _call_secured(ctx, params, token=None)
 
 
 def unsigned_token(ctx: ProbeContext) -> str:
-    """A JWT with `alg: none` and no signature, for a subject that does not exist; it expires in 5 minutes."""
+    """A JWT with `alg: none` and no signature, for a subject that does not exist; it expires in 5
+    minutes."""
 
     def part(data: dict[str, Any]) -> str:
         return (
@@ -190,7 +197,8 @@ def unsigned_token(ctx: ProbeContext) -> str:
 
 @probe("http.jwt-unsigned-refused", OperationParams, blocking=False)
 async def jwt_unsigned_refused(ctx: ProbeContext, params: OperationParams) -> ProbeResult:
-    """Every secured GET of the OpenAPI document refuses (401/403) a bearer token signed with `alg: none`."""
+    """Every secured GET of the OpenAPI document refuses (401/403) a bearer token signed with `alg:
+    none`."""
     return await _call_secured(ctx, params, token=unsigned_token(ctx))
 
 
@@ -211,7 +219,8 @@ async def _call_secured(
         )
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     chosen = operations[: params.max_operations]
-    # At once, not one after another: a sweep waits for its slowest probe (the client keeps <= 8 connections).
+    # At once, not one after another: a sweep waits for its slowest probe (the client keeps <= 8
+    # connections).
     replies = await asyncio.gather(
         *(
             request(ctx, "GET", base + concrete(path), headers=headers, max_body=4096)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Literal
+from typing import Any, Literal
 
 from ..errors import GoliveError
 from ..secrets import get_secret, scrub
@@ -41,7 +41,7 @@ async def send_event(ctx: ProbeContext, params: PagerDutyParams) -> ProbeResult:
     lines = []
     try:
         for action in ("trigger", "resolve"):
-            body = {"routing_key": key, "event_action": action, "dedup_key": dedup}
+            body: dict[str, Any] = {"routing_key": key, "event_action": action, "dedup_key": dedup}
             if action == "trigger":
                 body["payload"] = {
                     "summary": params.summary,

@@ -1,4 +1,5 @@
-"""PagerDuty REST API probes (GET only, nobody is paged): on-call coverage of the go-live window, escalation levels.
+"""PagerDuty REST API probes (GET only, nobody is paged): on-call coverage of the go-live window,
+escalation levels.
 
 The service is found by pagerduty.service_name (exact name) through `GET /services?query=`;
 its escalation policy's schedules are rendered over [now, now + oncall_window_hours] with
@@ -95,7 +96,8 @@ def gaps(
 
 @probe("pagerduty.oncall-coverage", NoParams, blocking=False)
 async def oncall_coverage(ctx: ProbeContext, params: NoParams) -> ProbeResult:
-    """Someone is on call for the service now, and its schedules cover the go-live window without a gap."""
+    """Someone is on call for the service now, and its schedules cover the go-live window without a
+    gap."""
     token, service = await _service(ctx)
     policy_id = (service.get("escalation_policy") or {}).get("id", "")
     policy = (await _get(ctx, token, f"/escalation_policies/{policy_id}")).get(
@@ -111,8 +113,9 @@ async def oncall_coverage(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     until = now + dt.timedelta(hours=ctx.profile.pagerduty.oncall_window_hours)
     found = Findings()
     found.line(
-        f"service {service.get('name')} ({service.get('id')}), escalation policy {policy.get('name', policy_id)}; "
-        f"window {now:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} UTC"
+        f"service {service.get('name')} ({service.get('id')}), escalation policy "
+        f"{policy.get('name', policy_id)}; window {now:%Y-%m-%d %H:%M} to {until:%Y-%m-%d %H:%M} "
+        "UTC"
     )
     since, end = now.strftime("%Y-%m-%dT%H:%M:%SZ"), until.strftime("%Y-%m-%dT%H:%M:%SZ")
     answers = await asyncio.gather(
@@ -163,8 +166,8 @@ async def escalation_policy(ctx: ProbeContext, params: EscalationParams) -> Prob
     rules = policy.get("escalation_rules", [])
     found = Findings()
     found.line(
-        f"service {service.get('name')} ({service.get('id')}): escalation policy {policy.get('name', '?')} ({policy_id}), "
-        f"{len(rules)} levels"
+        f"service {service.get('name')} ({service.get('id')}): escalation policy "
+        f"{policy.get('name', '?')} ({policy_id}), {len(rules)} levels"
     )
     for n, rule in enumerate(rules, start=1):
         targets = rule.get("targets", [])
@@ -181,9 +184,11 @@ async def escalation_policy(ctx: ProbeContext, params: EscalationParams) -> Prob
             )
     if len(rules) < params.min_levels:
         return failed(
-            f"escalation policy {policy.get('name', policy_id)} has {len(rules)} level(s) (< {params.min_levels})",
+            f"escalation policy {policy.get('name', policy_id)} has {len(rules)} level(s) (< "
+            f"{params.min_levels})",
             found.evidence,
         )
     return found.result(
-        f"escalation policy {policy.get('name', policy_id)}: {len(rules)} levels, each with a target"
+        f"escalation policy {policy.get('name', policy_id)}: {len(rules)} levels, each with a "
+        "target"
     )

@@ -1,4 +1,5 @@
-"""Prometheus HTTP API probes: targets up, Alertmanager routing, PromQL metrics judged against targets.
+"""Prometheus HTTP API probes: targets up, Alertmanager routing, PromQL metrics judged against
+targets.
 
 Benchmark queries name their series through the profile: `$selector` (every query's
 matchers, by default the target namespace) and `$<name>` for each `[prometheus] series`
@@ -12,7 +13,7 @@ import asyncio
 import difflib
 import re
 from string import Template
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ..text import safe_line
 from .alert_routing import read_routing
@@ -38,15 +39,18 @@ SHOWN_VALUES = 12
 class QueryParams(ProbeParams):
     needs_metric: ClassVar[bool] = True
     query: str
-    """PromQL; `$selector` and `$<series name>` are filled in from the profile's [prometheus] keys."""
+    """PromQL; `$selector` and `$<series name>` are filled in from the profile's [prometheus]
+    keys."""
     scale: float = 1.0
     unit: str = ""
     per_pod_of: str = ""
-    """For a `by (pod)` query over series without a pod label: the Deployment whose Ready pods divide the
-    service total (`gateway`: the profile's target.gateway_service); empty: the figure stays per service."""
+    """For a `by (pod)` query over series without a pod label: the Deployment whose Ready pods
+    divide the service total (`gateway`: the profile's target.gateway_service); empty: the figure
+    stays per service."""
 
 
-async def _api(ctx: ProbeContext, path: str, **params) -> dict | list:
+async def _api(ctx: ProbeContext, path: str, **params: Any) -> Any:
+    """The answer's `data`: a JSON object or a list, by endpoint."""
     url = ctx.profile.prometheus.url.rstrip("/") + path
     response = await request(ctx, "GET", url, params=params)
     if response.status_code != 200:
@@ -76,7 +80,8 @@ async def targets(ctx: ProbeContext, params: NoParams) -> ProbeResult:
         )
     down = [t for t in active if t.get("health") != "up"]
     lines = [
-        f"{t.get('labels', {}).get('job', '?')} {t.get('scrapeUrl', '')}: {t.get('health')} {t.get('lastError', '')}".rstrip()
+        f"{t.get('labels', {}).get('job', '?')} {t.get('scrapeUrl', '')}: {t.get('health')} "
+        f"{t.get('lastError', '')}".rstrip()
         for t in active
     ]
     if down:
@@ -125,7 +130,8 @@ async def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     reaching = routing.reaching
     if not reaching:
         return failed(
-            f"alerts reach no one: routed receiver(s) {', '.join(routing.routed)} have no integration",
+            f"alerts reach no one: routed receiver(s) {', '.join(routing.routed)} have no "
+            "integration",
             evidence,
         )
     if not routing.receivers.get(routing.catch_all):
@@ -137,7 +143,8 @@ async def alertmanager(ctx: ProbeContext, params: NoParams) -> ProbeResult:
 
 
 def expand(ctx: ProbeContext, query: str) -> str:
-    """Fill `$selector` and `$<series>` from the profile; an unknown name is a ProbeError naming the known ones."""
+    """Fill `$selector` and `$<series>` from the profile; an unknown name is a ProbeError naming the
+    known ones."""
     settings = ctx.profile.prometheus
     selector = settings.selector or f'namespace="{ctx.profile.target.namespace}"'
     mapping = {
@@ -163,7 +170,7 @@ async def query(ctx: ProbeContext, params: QueryParams) -> ProbeResult:
     """Evaluate a PromQL query to one number and judge it against the item's target."""
     promql = expand(ctx, params.query)
     data = await _api(ctx, "/api/v1/query", query=promql)
-    result = data.get("result") if isinstance(data, dict) else None
+    result: Any = data.get("result") if isinstance(data, dict) else None
     if data.get("resultType") == "scalar":
         raw = result[1]
     elif isinstance(result, list) and len(result) == 1:
@@ -190,7 +197,8 @@ async def query(ctx: ProbeContext, params: QueryParams) -> ProbeResult:
 
 
 async def _no_data(ctx: ProbeContext, promql: str, what: str) -> ProbeResult:
-    """An `error` naming each series the query selects that does not exist, with the label values that do."""
+    """An `error` naming each series the query selects that does not exist, with the label values
+    that do."""
     lines = [f"PromQL: {promql}", what]
     missing: dict[str, str] = {}  # selector -> what exists instead, in one line
     for metric, matchers in dict.fromkeys(SELECTOR.findall(promql)):
@@ -221,7 +229,8 @@ async def _no_data(ctx: ProbeContext, promql: str, what: str) -> ProbeResult:
         return errored(f"{what}: {promql}", "\n".join(lines))
     selector, instead = next(iter(missing.items()))
     lines.append(
-        "Set [prometheus] selector / series in the profile to this production's labels (README, Target profile)."
+        "Set [prometheus] selector / series in the profile to this production's labels (README, "
+        "Target profile)."
     )
     return errored(f"{what}: looked for {selector}; {instead}", "\n".join(lines))
 

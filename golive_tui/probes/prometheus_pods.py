@@ -1,4 +1,5 @@
-"""Per-pod figures that are per pod: a `by (pod)` query over series without a `pod` label is a service total.
+"""Per-pod figures that are per pod: a `by (pod)` query over series without a `pod` label is a
+service total.
 
 `avg(sum by (pod) (rate(x[5m])))` is a per-pod average only when the series carry a `pod`
 label; without one (a service-level exporter: an ingress, a mesh gateway, the ALB), `by
@@ -32,7 +33,8 @@ def is_per_pod(promql: str) -> bool:
 
 
 def _ready_pods(ctx: ProbeContext, deployment: str) -> int:
-    """Ready pods of `deployment` in target.namespace (its status.readyReplicas), from the cluster."""
+    """Ready pods of `deployment` in target.namespace (its status.readyReplicas), from the
+    cluster."""
     with ctx.setup():
         api_client(ctx)
     found = K8s(ctx).find(ns_path(ctx, "apps/v1", "deployments", deployment))
@@ -53,7 +55,8 @@ async def judge_per_pod(
     label: str,
     evidence: str,
 ) -> ProbeResult:
-    """Judge a per-pod query's `value`, saying in the label and evidence whether it is per pod or per service."""
+    """Judge a per-pod query's `value`, saying in the label and evidence whether it is per pod or
+    per service."""
     groups = await api(ctx, "/api/v1/query", query=f"count by (pod) ({selector})")
     pods = sorted(
         {
@@ -74,7 +77,8 @@ async def judge_per_pod(
         )
     lines = [
         evidence,
-        f"{selector} carries no pod label: `by (pod)` is one group, the whole service's rate ({value:.4g}{unit})",
+        f"{selector} carries no pod label: `by (pod)` is one group, the whole service's rate "
+        f"({value:.4g}{unit})",
     ]
     name = ctx.profile.target.gateway_service if per_pod_of == "gateway" else per_pod_of
     if name:
@@ -85,8 +89,8 @@ async def judge_per_pod(
         else:
             if ready > 0:
                 lines.append(
-                    f"per pod: {value:.4g}{unit} / {ready} Ready pods of deployment/{name} (from the cluster) "
-                    f"= {value / ready:.4g}{unit}"
+                    f"per pod: {value:.4g}{unit} / {ready} Ready pods of deployment/{name} (from "
+                    f"the cluster) = {value / ready:.4g}{unit}"
                 )
                 return ctx.judge(
                     value / ready,
@@ -102,7 +106,8 @@ async def judge_per_pod(
     if total.verdict is Verdict.FAIL:
         return total  # the total misses it: each pod's share misses it too
     return errored(
-        f"no per-pod figure: the series carry no pod label and the service total ({value:.4g}{unit}) "
-        f"cannot be divided{f' (Ready pods of deployment/{name} unknown)' if name else ' (set per_pod_of)'}",
+        "no per-pod figure: the series carry no pod label and the service total "
+        f"({value:.4g}{unit}) cannot be "
+        f"divided{f' (Ready pods of deployment/{name} unknown)' if name else ' (set per_pod_of)'}",
         "\n".join(lines),
     )

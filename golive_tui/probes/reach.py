@@ -1,4 +1,5 @@
-"""Which backend a probe needs, and whether it answers: one reachability check per backend, not one timeout per item.
+"""Which backend a probe needs, and whether it answers: one reachability check per backend, not one
+timeout per item.
 
 The engine asks `Reachability` of a run when a probe of a backend has waited longer than
 `suspect_after` or ended in `error`. The first such suspicion checks every backend of the run at
@@ -28,7 +29,8 @@ from ..reachability import Outage
 from .base import ProbeContext, ProbeError
 
 SUSPECT_AFTER = 2.0
-"""Seconds a probe may wait on its backend before the engine asks whether the backend answers at all."""
+"""Seconds a probe may wait on its backend before the engine asks whether the backend answers at
+all."""
 CHECK_LIMIT = 3.0
 """Seconds one reachability check may take (then the backend is silent)."""
 
@@ -36,12 +38,15 @@ CHECK_LIMIT = 3.0
 @dataclass(frozen=True)
 class Target:
     name: str
-    """What a captain calls it: `Kubernetes API`, `AWS endpoint`, `Prometheus`, `service host api.example.com`."""
+    """What a captain calls it: `Kubernetes API`, `AWS endpoint`, `Prometheus`, `service host
+    api.example.com`."""
     url: str
     ca: str = ""
-    """PEM of the CA the backend's certificate chains to, when it is not the profile's (a kubeconfig's)."""
+    """PEM of the CA the backend's certificate chains to, when it is not the profile's (a
+    kubeconfig's)."""
     soft: bool = False
-    """The probe judges this host's reachability itself (health, TLS): never `not evaluated`, only a short deadline."""
+    """The probe judges this host's reachability itself (health, TLS): never `not evaluated`, only a
+    short deadline."""
 
 
 def _host(url: str) -> str:
@@ -57,7 +62,8 @@ def _service(url: str) -> list[Target]:
 
 
 def kubernetes_server(ctx: ProbeContext) -> tuple[str, str]:
-    """The API server the kubeconfig's context points at, and its CA's PEM ('' when it cannot be told)."""
+    """The API server the kubeconfig's context points at, and its CA's PEM ('' when it cannot be
+    told)."""
     from .k8s_client import kubeconfig_path
 
     try:
@@ -122,7 +128,8 @@ def _read(path: str) -> str:
 
 
 def targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
-    """The backends a probe of `kind` cannot judge anything without (none when they cannot be told)."""
+    """The backends a probe of `kind` cannot judge anything without (none when they cannot be
+    told)."""
     try:
         return _targets(ctx, kind, params)
     except (
@@ -178,8 +185,8 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     if kind == "k6.scenario":
         urls = dict.fromkeys([*profile.k6.summaries.values(), profile.k6.summary])
         return [t for url in urls if url for t in _http(f"host {_host(url)}", url)]
-    # http.health and tls.* judge each service's reachability themselves (an unreachable service is a
-    # failure, and a plain-HTTP URL fails without any network): their hosts are soft targets.
+    # http.health and tls.* judge each service's reachability themselves (an unreachable service is
+    # a failure, and a plain-HTTP URL fails without any network): their hosts are soft targets.
     if kind == "http.health":
         return [
             t
@@ -194,10 +201,12 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
 
 
 async def answers(url: str, context: ssl.SSLContext | None, limit: float) -> str | None:
-    """None when the peer starts answering an HTTP request within `limit`; else why it is taken as unreachable.
+    """None when the peer starts answering an HTTP request within `limit`; else why it is taken as
+    unreachable.
 
-    The first byte of an answer is enough: a slow server is the probes' to judge, a silent one is an outage.
-    Through a configured proxy (which always answers), the answer's status line is what counts.
+    The first byte of an answer is enough: a slow server is the probes' to judge, a silent one is an
+    outage. Through a configured proxy (which always answers), the answer's status line is what
+    counts.
     """
     parts = urlsplit(url)
     secure = parts.scheme == "https"
@@ -263,7 +272,7 @@ class _Backend:
     target: Target
     checked: float | None = None
     """time.monotonic() of the last check's end."""
-    task: asyncio.Task | None = None
+    task: asyncio.Task[None] | None = None
     outage: Outage | None = None
 
 
@@ -276,7 +285,7 @@ class Reachability:
     suspect_after: float = SUSPECT_AFTER
     backends: dict[str, _Backend] = field(default_factory=dict)
     suspected: bool = False
-    _death: asyncio.Future | None = None
+    _death: asyncio.Future[Outage] | None = None
 
     @classmethod
     def for_timeout(cls, ctx: ProbeContext, timeout: float) -> Reachability:
@@ -287,8 +296,9 @@ class Reachability:
         )
 
     def register(self, found: Iterable[Target]) -> list[tuple[_Backend, bool]]:
-        """The backends of one probe (one per name: a host is one backend, whichever URL a probe asks), each
-        with whether this probe judges it softly. After the run's first suspicion a new backend is checked at once."""
+        """The backends of one probe (one per name: a host is one backend, whichever URL a probe
+        asks), each with whether this probe judges it softly. After the run's first suspicion a new
+        backend is checked at once."""
         pairs = []
         for target in found:
             backend = self.backends.setdefault(target.name, _Backend(target))
@@ -300,26 +310,30 @@ class Reachability:
         return pairs
 
     def outage(self, pairs: list[tuple[_Backend, bool]]) -> Outage | None:
-        """The outage that stops a probe: every backend it needs is dead (None when one answers, or for soft ones)."""
+        """The outage that stops a probe: every backend it needs is dead (None when one answers, or
+        for soft ones)."""
         hard = [b for b, soft in pairs if not soft]
         if hard and all(b.outage is not None for b in hard):
             return hard[0].outage
         return None
 
     def all_soft_dead(self, pairs: list[tuple[_Backend, bool]]) -> Outage | None:
-        """The probe judges reachability itself and every host it would ask is known silent: give it a short deadline."""
+        """The probe judges reachability itself and every host it would ask is known silent: give it
+        a short deadline."""
         if pairs and all(soft and b.outage is not None for b, soft in pairs):
             return pairs[0][0].outage
         return None
 
-    def death(self) -> asyncio.Future:
-        """Resolves at the next backend found dead (a running probe wakes to see whether it is its own)."""
+    def death(self) -> asyncio.Future[Outage]:
+        """Resolves at the next backend found dead (a running probe wakes to see whether it is its
+        own)."""
         if self._death is None or self._death.done():
             self._death = asyncio.get_running_loop().create_future()
         return self._death
 
     def suspect(self, pairs: list[tuple[_Backend, bool]]) -> None:
-        """A probe waits too long: check its backends, and on the first suspicion of the run every backend."""
+        """A probe waits too long: check its backends, and on the first suspicion of the run every
+        backend."""
         wanted = list(self.backends.values()) if not self.suspected else [b for b, _ in pairs]
         self.suspected = True
         for backend in wanted:
@@ -328,17 +342,18 @@ class Reachability:
     async def confirm(
         self, pairs: list[tuple[_Backend, bool]], within: float | None = None
     ) -> Outage | None:
-        """After a probe's error: is it because its backend does not answer? (a recent check is reused)
+        """After a probe's error: is it because its backend does not answer? (a recent check is
+        reused)
 
-        `within`: how long the probe may still wait (what is left of its deadline). A check that takes
-        longer goes on for the probes after it, but never keeps this one past its deadline.
+        `within`: how long the probe may still wait (what is left of its deadline). A check that
+        takes longer goes on for the probes after it, but never keeps this one past its deadline.
         """
         tasks = [t for b, soft in pairs if not soft and (t := self._check(b)) is not None]
         if tasks and (within is None or within > 0):
             await asyncio.wait(tasks, timeout=within)
         return self.outage(pairs)
 
-    def _check(self, backend: _Backend) -> asyncio.Task | None:
+    def _check(self, backend: _Backend) -> asyncio.Task[None] | None:
         if backend.outage is not None:
             return None
         if backend.task is not None and not backend.task.done():

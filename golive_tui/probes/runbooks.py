@@ -1,4 +1,5 @@
-"""The runbooks probe (async httpx, GET): every runbook page of the profile answers 200 to golive's read, with no login.
+"""The runbooks probe (async httpx, GET): every runbook page of the profile answers 200 to golive's
+read, with no login.
 
 A page that redirects to a sign-in page answers a browser with a session, not the on-call
 engineer on a fresh laptop at 2 a.m.: a redirect whose target looks like a login (path or

@@ -1,4 +1,5 @@
-"""Blocking calls off the event loop in reused daemon threads, so none can keep the process alive."""
+"""Blocking calls off the event loop in reused daemon threads, so none can keep the process
+alive."""
 
 from __future__ import annotations
 
@@ -9,14 +10,19 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 IDLE_SECONDS = 120.0
-"""A worker with nothing to do for this long leaves (the cockpit keeps a sweep's worth between presses of R)."""
+"""A worker with nothing to do for this long leaves (the cockpit keeps a sweep's worth between
+presses of R)."""
 
 
 class DaemonWorkers:
-    """Daemon threads that take blocking calls from one queue; a call finds an idle worker or starts one.
+    """Daemon threads that take blocking calls from one queue; a call finds an idle worker or starts
+    one.
 
     Not a ThreadPoolExecutor: its workers are joined at interpreter exit, so one SDK call
     stuck on a silent peer kept `golive run` alive long after it had printed its results.
@@ -67,8 +73,8 @@ class DaemonExecutor(ThreadPoolExecutor):
     server (httpx resolves through it) must not hold the process past its deadline.
     """
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
-        future: Future = Future()
+    def submit(self, fn: Callable[_P, _T], /, *args: _P.args, **kwargs: _P.kwargs) -> Future[_T]:
+        future: Future[_T] = Future()
 
         def call() -> None:
             if not future.set_running_or_notify_cancel():
@@ -85,10 +91,10 @@ class DaemonExecutor(ThreadPoolExecutor):
         pass
 
 
-def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
+def in_daemon_thread(func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
     """Run a blocking call on a daemon worker; the returned future resolves on the running loop."""
     loop = asyncio.get_running_loop()
-    future: asyncio.Future = loop.create_future()
+    future: asyncio.Future[_T] = loop.create_future()
     context = contextvars.copy_context()
 
     def settle(result: Any, error: BaseException | None) -> None:
@@ -114,21 +120,22 @@ def in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future:
 
 
 def run_parallel(calls: list[Callable[[], Any]], timeout: float) -> list[Any]:
-    """Run independent blocking calls at once (one round trip instead of one each): their results, or their exceptions.
+    """Run independent blocking calls at once (one round trip instead of one each): their results,
+    or their exceptions.
 
     For a probe's calls that do not depend on each other (the Secrets its deployments name,
     the facts of one AWS resource). The first runs in the calling thread, the others on the
     daemon workers, each in a copy of the caller's context (the AWS deadline lives there).
     A call still running after `timeout` seconds is given up as a TimeoutError.
     """
-    futures: list[Future] = []
+    futures: list[Future[Any]] = []
     for call in calls[1:]:
-        future: Future = Future()
+        future: Future[Any] = Future()
         context = contextvars.copy_context()
 
         def work(
             call: Callable[[], Any] = call,
-            future: Future = future,
+            future: Future[Any] = future,
             context: contextvars.Context = context,
         ) -> None:
             if not future.set_running_or_notify_cancel():

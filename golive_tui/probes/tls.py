@@ -14,6 +14,7 @@ import ssl
 import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from .base import (
@@ -92,7 +93,7 @@ def public_endpoints(ctx: ProbeContext) -> dict[tuple[str, int], Endpoint]:
 @dataclass(frozen=True)
 class Handshake:
     version: str
-    cert: dict
+    cert: dict[str, Any]
     """The parsed peer certificate (empty unless it was verified)."""
     der: bytes
 
@@ -116,7 +117,8 @@ def _not_after(tls: Handshake) -> datetime:
 
 
 def _unverified(version: ssl.TLSVersion | None = None) -> ssl.SSLContext:
-    """A context that only asks which certificate or protocol a server offers; it sends no request."""
+    """A context that only asks which certificate or protocol a server offers; it sends no
+    request."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = (
@@ -157,7 +159,8 @@ def _timed_out(ctx: ProbeContext, endpoint: Endpoint) -> ProbeError:
 
 @probe("tls.certificate", CertificateParams, blocking=False)
 async def certificate(ctx: ProbeContext, params: CertificateParams) -> ProbeResult:
-    """The served certificate of each public endpoint verifies, matches its host, and has `min_days` left."""
+    """The served certificate of each public endpoint verifies, matches its host, and has `min_days`
+    left."""
     endpoints = list(public_endpoints(ctx).values())
     if not endpoints:
         raise NotConfigured(NO_ENDPOINTS)
@@ -225,7 +228,8 @@ async def _offered_expiry(endpoint: Endpoint, ctx: ProbeContext) -> str:
 
 
 def protocol_endpoints(ctx: ProbeContext) -> tuple[list[Endpoint], list[str], list[str]]:
-    """(TLS endpoints, plain-HTTP URLs, notes): public ones, each service's health endpoint, the Kubernetes API."""
+    """(TLS endpoints, plain-HTTP URLs, notes): public ones, each service's health endpoint, the
+    Kubernetes API."""
     endpoints = public_endpoints(ctx)
     plain, notes = [], []
     for service, url in ctx.profile.http.health_urls.items():
@@ -246,7 +250,8 @@ def protocol_endpoints(ctx: ProbeContext) -> tuple[list[Endpoint], list[str], li
 
 
 def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
-    """The API server of the profile's kubeconfig context (as kubectl finds it), or a note why not."""
+    """The API server of the profile's kubeconfig context (as kubectl finds it), or a note why
+    not."""
     from .k8s_config import kubeconfig_path
 
     try:
@@ -262,7 +267,8 @@ def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
     import yaml
 
     wanted = ctx.profile.kubernetes.context
-    contexts, clusters = {}, {}
+    contexts: dict[Any, Any] = {}  # names to clusters, as the YAML has them (maybe missing)
+    clusters: dict[Any, Any] = {}
     for part in path.split(os.pathsep):
         try:
             with open(part, encoding="utf-8") as handle:
@@ -281,14 +287,16 @@ def kube_api_endpoint(ctx: ProbeContext) -> tuple[tuple[str, int] | None, str]:
     if server.scheme != "https" or not server.hostname:
         return (
             None,
-            f"Kubernetes API not checked: context {wanted or '(none)'} has no https server in {path}",
+            f"Kubernetes API not checked: context {wanted or '(none)'} has no https server in "
+            f"{path}",
         )
     return (server.hostname, server.port or 443), ""
 
 
 @probe("tls.protocols", ProtocolParams, blocking=False)
 async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
-    """Every endpoint (public, API, each service's own, the Kubernetes API) refuses TLS below `min_version`."""
+    """Every endpoint (public, API, each service's own, the Kubernetes API) refuses TLS below
+    `min_version`."""
     minimum = VERSIONS.get(params.min_version)
     if minimum is None:
         raise ProbeError(
@@ -303,7 +311,8 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
             await handshake(endpoint.host, endpoint.port, _unverified(version), ctx.remaining())
             return True
         except ssl.SSLError:
-            return False  # refused (protocol version alert, no shared cipher): what we want below the minimum
+            # refused (protocol version alert, no shared cipher): what we want below the minimum
+            return False
         except TimeoutError:
             return _timed_out(ctx, endpoint)
         except ConnectionRefusedError:
@@ -313,7 +322,8 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
         except OSError as exc:
             return ProbeError(connect_reason(f"{endpoint.host}:{endpoint.port}", str(exc)))
 
-    # Only what this machine can offer is asked; a legacy version it cannot offer cannot be seen refused.
+    # Only what this machine can offer is asked; a legacy version it cannot offer cannot be seen
+    # refused.
     unasked = {name: why for name, version in VERSIONS.items() if (why := cannot_offer(version))}
     asks = [
         (e, name, version)
@@ -348,7 +358,8 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
         legacy = [name for name, version, a in mine if a is True and version < minimum]
         refused = [name for name, _, a in mine if a is False]
         lines.append(
-            f"{endpoint.name}: accepts {', '.join(accepted) or 'nothing'}; refuses {', '.join(refused) or 'nothing'}"
+            f"{endpoint.name}: accepts {', '.join(accepted) or 'nothing'}; refuses "
+            f"{', '.join(refused) or 'nothing'}"
         )
         if legacy:
             problems.append(f"{endpoint.name} accepts {', '.join(legacy)} (< {params.min_version})")
@@ -365,8 +376,9 @@ async def protocols(ctx: ProbeContext, params: ProtocolParams) -> ProbeResult:
     if blind:
         return errored(
             f"cannot check {', '.join(blind)}: this machine's OpenSSL will not offer "
-            f"{'it' if len(blind) == 1 else 'them'} ({unasked[blind[0]]}; its build or OPENSSL_CONF), "
-            "so no endpoint can be seen refusing it; run this probe where OpenSSL can",
+            f"{'it' if len(blind) == 1 else 'them'} ({unasked[blind[0]]}; its build or "
+            "OPENSSL_CONF), so no endpoint can be seen refusing it; run this probe where OpenSSL "
+            "can",
             "\n".join(lines),
         )
     return passed(
