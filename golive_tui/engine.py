@@ -44,7 +44,7 @@ from .reachability import (
     backend_of,
     host_silent,
     not_evaluated,
-    silent_backend,
+    worse_only_by_outage,
 )
 from .text import shorten
 from .vocab import SEVERITY, Verdict
@@ -98,17 +98,8 @@ def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
         f"[{spec.kind}] {res.verdict.value}: {res.summary}\n{res.evidence}".rstrip()
         for spec, res in results
     )
-    if not any(
-        SEVERITY[res.verdict] >= SEVERITY[worst.verdict]
-        and silent_backend(res.summary, res.evidence) is None
-        for _, res in considered
-    ):
-        # Only an outage made the item this bad (one probe not evaluated, a TLS check on a silent
-        # host): it belongs to the outage's finding, compared later with its verdict before it.
-        backend = next(
-            b for _, res in considered if (b := silent_backend(res.summary, res.evidence))
-        )
-        evidence += f"\n{SILENT}{backend}"
+    if backend := worse_only_by_outage([res for _, res in considered], worst.verdict):
+        evidence += f"\n{SILENT}{backend}"  # then compared later with its verdict before it
     value = next((res for _, res in results if res.value is not None), None)
     return ProbeResult(
         worst.verdict,

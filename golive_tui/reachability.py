@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .text import plural
-from .vocab import Verdict
+from .vocab import SEVERITY, Verdict
 
 if TYPE_CHECKING:  # for annotations only: probes.base is the probe layer, imported lazily
     from .probes.base import ProbeResult
@@ -78,6 +78,17 @@ def host_silent(result: ProbeResult, outage: Outage) -> ProbeResult:
     result.evidence = "\n".join(line for line in lines if line)
     result.summary = f"{result.summary} ({outage.backend} unreachable)"
     return result
+
+
+def worse_only_by_outage(results: list[ProbeResult], worst: Verdict) -> str | None:
+    """The backend whose outage alone made an item of several probes `worst` (one probe not
+    evaluated, a TLS check on a silent host), or None when a probe found it so by itself."""
+    if any(
+        SEVERITY[r.verdict] >= SEVERITY[worst] and silent_backend(r.summary, r.evidence) is None
+        for r in results
+    ):
+        return None
+    return next((b for r in results if (b := silent_backend(r.summary, r.evidence))), None)
 
 
 _ABOUT_REACHING = re.compile(
