@@ -65,7 +65,8 @@ def notifier_for(
 def change_events(
     checklist: Checklist, after: State, first_seq: int, now: datetime, trust: Trust
 ) -> list[Event]:
-    """What one transaction (its entries start at `first_seq`) changed, as events; runs on the notifier's worker."""
+    """What one transaction (its entries start at `first_seq`) changed, as events; runs on the
+    notifier's worker."""
     from ..decision import decide
     from ..state.chain import state_at
 
@@ -84,7 +85,8 @@ def change_events(
 
 
 class NotifyingStore:
-    """A store whose writes are reported to a notifier (after they are saved, off the caller's path)."""
+    """A store whose writes are reported to a notifier (after they are saved, off the caller's
+    path)."""
 
     def __init__(
         self, inner: Store, notifier: Notifier, checklist: Checklist, trust: Trust
