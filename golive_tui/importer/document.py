@@ -175,7 +175,8 @@ class Collector:
             node.notes.append(self.source(token))
 
     def new_item(self, value: Inline, line: int, ticked: bool, context: str) -> Draft:
-        """An item from a task text: owner suffix, priority tag and badge taken out, long text split."""
+        """An item from a task text: owner suffix, priority tag and badge taken out, long text
+        split."""
         text, owner = value.text, ""
         if match := OWNER_SUFFIX.search(text):  # "- [ ] Brief support (owner: Ops)"
             text, owner = text[: match.start()].rstrip(), match["owner"].strip()
@@ -260,7 +261,8 @@ class Collector:
         return draft
 
     def bullet(self, target: Draft, value: Inline, depth: int) -> None:
-        """A plain sub-bullet: a field (`**Why**: …`, `Level: Critical`), links, or a description line."""
+        """A plain sub-bullet: a field (`**Why**: …`, `Level: Critical`), links, or a description
+        line."""
         match = _KEY_VALUE.match(value.text)
         key = match["key"].strip().strip("*_").strip() if match else ""
         if match and key.lower() in PRIORITY_HEADERS and (priority := priority_of(match["value"])):
