@@ -95,7 +95,8 @@ def discover_kubernetes(
     if version.status == 401:
         draft.section_note(
             "target",
-            f"the API server at {reader.host} refused the credentials (401): renew them and run init again",
+            f"the API server at {reader.host} refused the credentials (401): renew them "
+            "and run init again",
         )
         return clues
     clues.reachable = True
@@ -313,7 +314,10 @@ def _endpoints(draft: Draft, gateway: dict[str, Any] | None, clues: Clues) -> No
         )
         return
     port = https["port"]
-    where = f"the first domain, on port {port} of the gateway Service's {https.get('name') or 'HTTPS'} port"
+    where = (
+        f"the first domain, on port {port} of the gateway "
+        f"Service's {https.get('name') or 'HTTPS'} port"
+    )
     draft.found("http.api_url", f"https://{domain}" + ("" if port == 443 else f":{port}"), where)
     if port != 443:
         draft.found(

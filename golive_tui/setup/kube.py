@@ -1,4 +1,5 @@
-"""What `golive init` and `golive doctor` read from Kubernetes: the kubeconfig's contexts and plain JSON.
+"""What `golive init` and `golive doctor` read from Kubernetes: the kubeconfig's contexts and plain
+JSON.
 
 The client and its errors are the probes' (`golive_tui.probes.k8s_client`, `k8s_config`): the same
 kubeconfig search, auth plugins and one-line reasons. Responses are read as plain JSON
@@ -34,7 +35,8 @@ def probe_context(
 
 @dataclass(frozen=True)
 class KubeContext:
-    """One kubeconfig context: its name, cluster, user and namespace, and the file(s) it came from."""
+    """One kubeconfig context: its name, cluster, user and namespace, and the file(s) it came
+    from."""
 
     name: str
     cluster: str
@@ -45,7 +47,8 @@ class KubeContext:
 
 
 def kube_context(ctx: ProbeContext) -> KubeContext:
-    """The context golive will use: the profile's kubernetes.context, else the kubeconfig's current one."""
+    """The context golive will use: the profile's kubernetes.context, else the kubeconfig's current
+    one."""
     from kubernetes import config
 
     files = kubeconfig_path(ctx)
