@@ -91,7 +91,8 @@ def build_staging_alb(account: SandboxAccount, shape: AccountShape, network: dic
 
 
 def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:
-    """Aurora PostgreSQL cluster with a writer and readers in the shape's AZs, its parameter group forcing TLS or not."""
+    """Aurora PostgreSQL cluster with a writer and readers in the shape's AZs, its parameter group
+    forcing TLS or not."""
     name = shape.name
     rds = account.client("rds")
     group = f"{name}-aurora-pg15"
@@ -146,7 +147,8 @@ def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:
 
 
 def build_eks(account: SandboxAccount, network: dict[str, str], shape: AccountShape) -> str:
-    """The EKS cluster, at the version the sandbox Kubernetes API reports, Secrets envelope-encrypted or not."""
+    """The EKS cluster, at the version the sandbox Kubernetes API reports, Secrets
+    envelope-encrypted or not."""
     extra: dict[str, Any] = {}
     if shape.secrets_encryption:
         key = account.client("kms").create_key(Description=f"{shape.name} EKS secrets")[

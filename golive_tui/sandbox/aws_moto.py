@@ -181,7 +181,8 @@ class MotoServer:
         )
         self.region = region
         self.port = port
-        """0: a free port is chosen at start; a fixed port survives stop() and start() (an outage)."""
+        """0: a free port is chosen at start; a fixed port survives stop() and start() (an
+        outage)."""
         self._server: Any = None
         self.config_file = self.directory / "config"
         self.credentials_file = self.directory / "credentials"
@@ -231,7 +232,8 @@ class MotoServer:
         policy: dict | None = None,
         region: str | None = None,
     ) -> SandboxAccount:
-        """A user with static keys in `account_id`, saved as named profile `name` (default region: the server's)."""
+        """A user with static keys in `account_id`, saved as named profile `name` (default region:
+        the server's)."""
         import boto3
 
         sts = boto3.client(

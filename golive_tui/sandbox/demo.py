@@ -66,8 +66,9 @@ class DemoEnvironment:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ca = SandboxCA(self.directory / "ca")
-            # The AWS estate builds in a thread while Prometheus backfills in this one (Prometheus must be
-            # started from the main thread: its PR_SET_PDEATHSIG fires when the thread that forked it ends).
+            # The AWS estate builds in a thread while Prometheus backfills in this one (Prometheus
+            # must be started from the main thread: its PR_SET_PDEATHSIG fires when the thread that
+            # forked it ends).
             aws_box: dict[str, Any] = {}
             aws_thread = threading.Thread(
                 target=self._in_thread, args=(aws_box, self._start_aws, ca), name="demo-aws"
@@ -230,8 +231,9 @@ class DemoEnvironment:
         }
 
     def _stage_nodes(self, account: Any) -> None:
-        """One EC2 instance per worker node, its volumes encrypted by the launch template (the EBS default is
-        the account's own knob): the Nodes' providerIDs are set from facts["node_provider_ids"]."""
+        """One EC2 instance per worker node, its volumes encrypted by the launch template (the EBS
+        default is the account's own knob): the Nodes' providerIDs are set from
+        facts["node_provider_ids"]."""
         from .aws_nodes import stage_node_instances
         from .k8s_build import node
         from .k8s_objects import NODES
@@ -312,7 +314,8 @@ class DemoEnvironment:
 
 
 def _exposed_service(name: str, namespace: str, port: int) -> dict[str, Any]:
-    """A monitoring Service on an internal load balancer at 127.0.0.1:`port` (as Prometheus often is)."""
+    """A monitoring Service on an internal load balancer at 127.0.0.1:`port` (as Prometheus often
+    is)."""
     from .k8s_build_serving import service
 
     svc = service(
@@ -328,7 +331,8 @@ def _exposed_service(name: str, namespace: str, port: int) -> dict[str, Any]:
 
 
 def _add_endpoint(config_file: Path, profile: str, endpoint: str) -> None:
-    """Name the moto endpoint in the AWS profile itself (botocore reads `endpoint_url` there), like a VPC endpoint set-up."""
+    """Name the moto endpoint in the AWS profile itself (botocore reads `endpoint_url` there), like
+    a VPC endpoint set-up."""
     parser = configparser.ConfigParser()
     parser.read(config_file)
     parser[f"profile {profile}"]["endpoint_url"] = endpoint

@@ -33,7 +33,8 @@ from .k8s_build import Cluster, Obj
 from .tls import SandboxCA, free_port
 
 USER = "system:serviceaccount:golive:readonly"
-"""Who the RBAC denials say is refused (as a real RBAC denial reads), unless the server names another user."""
+"""Who the RBAC denials say is refused (as a real RBAC denial reads), unless the server names
+another user."""
 
 
 class K8sApiServer:
@@ -54,11 +55,13 @@ class K8sApiServer:
         self.user = user
         """The user the token authenticates as (named in RBAC denials)."""
         self.denied = set(denied)
-        """Resources this user may not touch, e.g. {"secrets", "pods/exec", "services/proxy"}: 403."""
+        """Resources this user may not touch, e.g. {"secrets", "pods/exec", "services/proxy"}:
+        403."""
         self.min_tls = min_tls
         """The oldest TLS version the endpoint accepts (TLS 1.0/1.1 for a legacy control plane)."""
         self.forbidden = False
-        """True: every resource request is refused with 403 (discovery and /version still answer, as with RBAC)."""
+        """True: every resource request is refused with 403 (discovery and /version still answer, as
+        with RBAC)."""
         self.hang = False
         """True: requests are read and never answered (until `stop`)."""
         self.hang_on: set[str] = set()
@@ -81,7 +84,8 @@ class K8sApiServer:
         return self.ca.bundle
 
     def load(self, cluster: Cluster | list[Obj]) -> None:
-        """Serve this object set from now on; it is validated against the Kubernetes schema first."""
+        """Serve this object set from now on; it is validated against the Kubernetes schema
+        first."""
         if not isinstance(cluster, Cluster):
             cluster = Cluster(list(cluster))
         if not cluster.validated:
@@ -191,7 +195,8 @@ class K8sApiServer:
         return path
 
     def add_role(self, user: str, denied: set[str] | frozenset[str]) -> str:
-        """A second identity on this server: a new token for `user`, refused `denied` (403). Returns the token."""
+        """A second identity on this server: a new token for `user`, refused `denied` (403). Returns
+        the token."""
         token = f"golive-sandbox-{secrets.token_hex(12)}"
         self.roles[token] = (user, frozenset(denied))
         return token
@@ -275,7 +280,8 @@ class K8sApiServer:
             return 403, status(
                 403,
                 "Forbidden",
-                f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" in API group '
+                f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" in '
+                "API group "
                 f'"{group}" {scope}',
                 kind=resource.plural,
                 **({"name": name} if name else {}),

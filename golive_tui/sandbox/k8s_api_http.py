@@ -52,7 +52,8 @@ def status(code: int, reason: str, message: str, **details: Any) -> Obj:
 
 
 class TlsHttpServer(ThreadingHTTPServer):
-    """The listening socket of one `K8sApiServer`: each connection's TLS handshake in its own thread."""
+    """The listening socket of one `K8sApiServer`: each connection's TLS handshake in its own
+    thread."""
 
     daemon_threads = True
     allow_reuse_address = True

@@ -1,4 +1,5 @@
-"""Look-alikes of two operations APIs a release captain reads: PagerDuty's REST API and Grafana's HTTP API.
+"""Look-alikes of two operations APIs a release captain reads: PagerDuty's REST API and Grafana's
+HTTP API.
 
 Each is an HTTPS server (sandbox CA) answering the GETs golive sends, with the documented
 response shapes, behind a token (PagerDuty `Authorization: Token token=…`, Grafana
@@ -42,7 +43,8 @@ DEGRADED_OPS = OpsShape(
 )
 TRAPS_OPS = OpsShape(gaps=((30.0, 34.0),), levels=(1, 0), datasource_healthy=False)
 MIXED_OPS = OpsShape(gaps=((30.0, 34.0),), levels=(1, 0))
-"""The demo's mixed production: a gap tomorrow night in the schedule, an escalation level with no target."""
+"""The demo's mixed production: a gap tomorrow night in the schedule, an escalation level with no
+target."""
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -247,7 +249,10 @@ def grafana_handler(shape: OpsShape, seen: list[str] | None = None):
                 json.dumps(
                     {
                         "status": "ERROR",
-                        "message": 'Post "http://prometheus-staging:9090/api/v1/query": dial tcp: lookup prometheus-staging: no such host',
+                        "message": (
+                            'Post "http://prometheus-staging:9090/api/v1/query": dial tcp: '
+                            "lookup prometheus-staging: no such host"
+                        ),
                     }
                 ),
             )

@@ -1,4 +1,5 @@
-"""The sandbox's server processes (Prometheus, Alertmanager, the demo's child): they die with golive."""
+"""The sandbox's server processes (Prometheus, Alertmanager, the demo's child): they die with
+golive."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import subprocess
 
 
 def die_with_parent() -> None:
-    """In the child: Linux sends it SIGTERM when its parent dies, even on SIGKILL or a dropped SSH session."""
+    """In the child: Linux sends it SIGTERM when its parent dies, even on SIGKILL or a dropped SSH
+    session."""
     try:
         import ctypes
 

@@ -42,7 +42,8 @@ class SandboxCA:
         days: float = 90,
         minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
     ) -> ssl.SSLContext:
-        """A server SSLContext with a leaf for `hosts` (default 127.0.0.1, localhost) valid `days`."""
+        """A server SSLContext with a leaf for `hosts` (default 127.0.0.1, localhost) valid
+        `days`."""
         not_after = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
         leaf = self.ca.issue_cert(*(hosts or ("127.0.0.1", "localhost")), not_after=not_after)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -77,7 +78,8 @@ class TLSServer(ThreadingHTTPServer):
         super().__init__(address, handler)
 
     def handle_error(self, request, client_address) -> None:  # type: ignore[override]
-        """A refused handshake (a probe asking for TLS 1.0) or a dropped client is normal here: no traceback."""
+        """A refused handshake (a probe asking for TLS 1.0) or a dropped client is normal here: no
+        traceback."""
         import sys
 
         if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, TimeoutError)):
