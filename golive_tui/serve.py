@@ -151,7 +151,8 @@ def instructions(host: str, port: int, token: str, *, allow_write: bool) -> str:
         [
             f"golive serve: the cockpit on http://{shown}:{port}/ — {mode}",
             f"  open:    http://{shown}:{port}/?token={token}",
-            f"  remote:  ssh -L {port}:127.0.0.1:{port} bastion   (then open the URL above on your machine)",
+            f"  remote:  ssh -L {port}:127.0.0.1:{port} bastion   (then open the URL above "
+            "on your machine)",
             "  anyone with the token can watch; stop with Ctrl+C",
         ]
     )
@@ -170,8 +171,10 @@ def serve(
     token = token or secrets.token_urlsafe(24)
     if host not in LOOPBACK:
         print(
-            f"golive serve: WARNING: listening on {host}, not loopback: anyone who can reach port {port} "
-            "can try the token, and it travels in clear text (plain HTTP). Prefer the default 127.0.0.1 "
+            f"golive serve: WARNING: listening on {host}, not loopback: anyone who can "
+            f"reach port {port} "
+            "can try the token, and it travels in clear text (plain HTTP). Prefer the "
+            "default 127.0.0.1 "
             "and an SSH tunnel.",
             file=sys.stderr,
             flush=True,
