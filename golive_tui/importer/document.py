@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -96,7 +97,7 @@ class Collector:
         self.title = ""
         self.root = Node("", 0)
         self.stack = [self.root]
-        self.records: dict[str, list[dict]] = {
+        self.records: dict[str, list[dict[str, Any]]] = {
             k: [] for k in ("approval", "contact", "link", "changelog", "criterion")
         }
         self.plain_bullets = 0

@@ -247,8 +247,8 @@ class _Plan:
             metric["label"] = label or text
             draft.metric = metric
         elif "acceptable" in metric:  # no goal to measure against: keep the text
-            n = table.column(*ACCEPTABLE)
-            draft.fields[self.keys[n or 0]] = table.cell(row, n).text
+            column = table.column(*ACCEPTABLE)
+            draft.fields[self.keys[column or 0]] = table.cell(row, column).text
         return draft
 
 

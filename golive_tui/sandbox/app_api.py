@@ -15,10 +15,10 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .tls import SandboxCA
-from .web import HttpsService
+from .web import Handler, HttpsService
 
 RELEASE = "2.4.1"
 """The version being released (profile target.release)."""
@@ -132,12 +132,13 @@ def _alg(authorization: str) -> str:
     token = authorization.removeprefix("Bearer ").strip()
     try:
         head = token.split(".")[0]
-        return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))).get("alg", "?")
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+        return cast(str, header.get("alg", "?"))  # a JWS header's alg is a string (RFC 7515)
     except (ValueError, IndexError):
         return "?"
 
 
-def app_handler(shape: AppShape, box: dict[str, str]):
+def app_handler(shape: AppShape, box: dict[str, str]) -> Handler:
     def handle(
         method: str, path: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, str], str]:

@@ -229,7 +229,7 @@ class MotoServer:
         name: str,
         *,
         user: str = "golive",
-        policy: dict | None = None,
+        policy: dict[str, Any] | None = None,
         region: str | None = None,
     ) -> SandboxAccount:
         """A user with static keys in `account_id`, saved as named profile `name` (default region:

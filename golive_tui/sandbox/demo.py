@@ -23,6 +23,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import tomli_w
@@ -32,6 +33,7 @@ from .app_api import HEALTHY_APP, MIXED_APP, start_app
 from .aws_platform import platform_profile
 from .demo_artefacts import dependency_reports, k6_summaries
 from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
+from .tls import SandboxCA
 
 DEMO_ROUTING_KEY = "demo0routing0key0000000000000000"
 DEMO_AWS_PROFILE = "golive-demo"
@@ -168,7 +170,7 @@ class DemoEnvironment:
             box["error"] = exc
 
     # --- backends ----------------------------------------------------------------------------
-    def _start_aws(self, ca) -> dict[str, Any]:
+    def _start_aws(self, ca: SandboxCA) -> dict[str, Any]:
         from .aws_account import HEALTHY, HEALTHY_ACCOUNT_ID, build_account
         from .aws_moto import MotoServer
         from .aws_platform import MIXED_PLATFORM
@@ -272,7 +274,7 @@ class DemoEnvironment:
             "ports": {"prometheus": sandbox.port, "alertmanager": sandbox.exporter.port},
         }
 
-    def _start_kubernetes(self, ca, api_port: int, prometheus: dict[str, Any]) -> None:
+    def _start_kubernetes(self, ca: SandboxCA, api_port: int, prometheus: dict[str, Any]) -> None:
         from .k8s_api import K8sApiServer
         from .k8s_history import add_history
         from .k8s_objects import MONITORING, NAMESPACE, healthy_cluster, mixed_cluster
@@ -350,7 +352,7 @@ def install_signal_handlers() -> None:
     SIGINT to whoever handles it, and raised directly only when nobody but Python does.
     """
 
-    def interrupt(signum, frame):  # noqa: ARG001
+    def interrupt(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
         if signal.getsignal(signal.SIGINT) not in (
             signal.default_int_handler,
             signal.SIG_DFL,

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 READY_TIMEOUT = 240.0
 """Seconds the parent waits for the staged production (moto's first calls and Prometheus' backfill
@@ -146,7 +146,7 @@ def _read_line(stream: BinaryIO, timeout: float) -> dict[str, Any] | None:
     if not line.strip():
         return None
     try:
-        return json.loads(line)
+        return cast(dict[str, Any], json.loads(line))  # the child prints one JSON object (main)
     except ValueError:
         return {"error": f"unexpected output {line[:200]!r}"}
 

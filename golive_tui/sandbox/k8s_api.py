@@ -204,7 +204,10 @@ class K8sApiServer:
     def _identity(self, auth: str) -> tuple[str, frozenset[str] | set[str]] | None:
         """(user, denied resources) of a bearer token, or None when no identity has it."""
         token = auth[7:].encode() if auth.startswith("Bearer ") else b""
-        known = {self.token: (self.user, self.denied), **self.roles}
+        known: dict[str, tuple[str, frozenset[str] | set[str]]] = {
+            self.token: (self.user, self.denied),
+            **self.roles,
+        }
         return next(
             (
                 who
@@ -250,8 +253,8 @@ class K8sApiServer:
             listing = res.resource_list("" if parts[0] == "api" else parts[1], parts[-1])
             return (200, listing) if listing else _not_found()
         if len(parts) == 2 and parts[0] == "apis":
-            group = res.api_group(parts[1])
-            return (200, group) if group else _not_found()
+            found = res.api_group(parts[1])
+            return (200, found) if found else _not_found()
         if parts[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", parts[2:]
         elif parts[:1] == ["apis"] and len(parts) > 3:

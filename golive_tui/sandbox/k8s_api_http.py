@@ -80,7 +80,9 @@ class TlsHttpServer(ThreadingHTTPServer):
         with api._lock:
             api._connections.add(conn)
         try:
-            self.RequestHandlerClass(conn, client_address, self)
+            # typeshed types the handler's server as Self, which mypy leaves unbound on an
+            # attribute read through `self`: this server is the one the handler expects
+            self.RequestHandlerClass(conn, client_address, self)  # type: ignore[arg-type]
         except OSError:
             pass  # the client hung up
         finally:

@@ -192,7 +192,8 @@ class Cluster:
     def validate(self) -> Cluster:
         """Check every object against the Kubernetes schema; raise FixtureError naming the bad
         one."""
-        import kubernetes_validate
+        # kubernetes-validate ships no type information (no py.typed) and has no stub package
+        import kubernetes_validate  # type: ignore[import-untyped]
 
         seen: set[tuple[str, str, str]] = set()
         for obj in self.objects:

@@ -15,6 +15,7 @@ custom service list is given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..profile import SEED_SERVICES
@@ -149,8 +150,8 @@ def service_stack(
     env_vars: list[Obj] | None = None,
     pod_security: Obj | None = NON_ROOT_POD,
     security: Obj | None = HARDENED,
-    sidecars: list[Obj] = (),
-    init_containers: list[Obj] = (),
+    sidecars: Sequence[Obj] = (),
+    init_containers: Sequence[Obj] = (),
     service_type: str = "ClusterIP",
     ingress_hostname: str | None = None,
 ) -> list[Obj]:
@@ -347,7 +348,7 @@ def mixed_cluster(namespace: str = NAMESPACE, services: list[str] | None = None)
     and a root container."""
     services = list(services or SEED_SERVICES)
     deal, customer = _pick(services, "deal-service", 2), _pick(services, "customer-service", 3)
-    tweaks = {
+    tweaks: dict[str, dict[str, Any]] = {
         deal: {"available": 2, "crashloop": 1, "restarts": 7},
         customer: {"security": {**HARDENED, "runAsUser": 0}},
     }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from .k8s_resources import Resource
@@ -53,8 +53,8 @@ def pod_status(pod: Obj) -> str:
     for cs in pod["status"].get("containerStatuses", []):
         waiting = cs.get("state", {}).get("waiting")
         if waiting and waiting.get("reason"):
-            return waiting["reason"]
-    return pod["status"].get("phase", "Unknown")
+            return cast(str, waiting["reason"])  # the API's ContainerStateWaiting.reason: a string
+    return cast(str, pod["status"].get("phase", "Unknown"))  # PodStatus.phase: a string
 
 
 def external_ip(svc: Obj) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..profile import SEED_SERVICES
 from .tls import SandboxCA
-from .web import HttpsService
+from .web import Handler, HttpsService
 
 PD_TOKEN = "sandbox-pagerduty-api-token"
 GRAFANA_TOKEN = "sandbox-grafana-token"
@@ -51,7 +51,9 @@ def _iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def pagerduty_handler(shape: OpsShape, start: dt.datetime, seen: list[str] | None = None):
+def pagerduty_handler(
+    shape: OpsShape, start: dt.datetime, seen: list[str] | None = None
+) -> Handler:
     users = {"PUSER1": "Dana Ops", "PUSER2": "Lee Platform"}
 
     def entries() -> list[dict[str, Any]]:
@@ -181,7 +183,7 @@ def pagerduty_handler(shape: OpsShape, start: dt.datetime, seen: list[str] | Non
     return handle
 
 
-def grafana_handler(shape: OpsShape, seen: list[str] | None = None):
+def grafana_handler(shape: OpsShape, seen: list[str] | None = None) -> Handler:
     dashboards = {f"svc-{s}": s for s in SEED_SERVICES if s not in shape.missing_dashboards}
 
     def handle(

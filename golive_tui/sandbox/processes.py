@@ -4,6 +4,7 @@ golive."""
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 
 def die_with_parent() -> None:
@@ -17,7 +18,7 @@ def die_with_parent() -> None:
         pass
 
 
-def stop_process(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
+def stop_process(process: subprocess.Popen[Any] | None, timeout: float = 10.0) -> None:
     """SIGTERM, then SIGKILL if it is still there after `timeout` seconds."""
     if process is not None and process.poll() is None:
         process.terminate()

@@ -91,7 +91,7 @@ class PrometheusSandbox:
     def __init__(self, scenario: str = "healthy", workdir: Path | None = None) -> None:
         self.scenario = scenario
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="golive-prom-"))
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.exporter: _Exporter | None = None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

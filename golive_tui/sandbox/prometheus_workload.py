@@ -88,10 +88,10 @@ def series_for(scenario: str) -> list[Series]:
         # The healthy traffic as a service-level exporter (an ingress, a mesh's gateway) reports it:
         # no `pod` label, one series per service; the gateway's two pods are one series of their
         # summed rate.
-        healthy = [dataclasses.replace(s, pod="") for s in series_for("healthy")]
-        gateway = [s for s in healthy if s.service == "api-gateway"]
+        per_service = [dataclasses.replace(s, pod="") for s in series_for("healthy")]
+        gateway = [s for s in per_service if s.service == "api-gateway"]
         return [dataclasses.replace(gateway[0], rps=sum(s.rps for s in gateway))] + [
-            s for s in healthy if s not in gateway
+            s for s in per_service if s not in gateway
         ]
     if scenario == "mixed":
         # Healthy traffic, but the gateway is slow: p95 over target, within acceptable.

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from typing import cast
 
 
 class Relays:
@@ -57,14 +58,14 @@ class Relays:
         """
         handler = self._keep_alive if keep_alive else self._connection
 
-        async def serve() -> asyncio.AbstractServer:
+        async def serve() -> asyncio.Server:
             return await asyncio.start_server(
                 lambda r, w: handler(r, w, host, target_port), "127.0.0.1", 0
             )
 
         server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
         self._servers.append(server)
-        return server.sockets[0].getsockname()[1]
+        return cast(int, server.sockets[0].getsockname()[1])  # AF_INET: (host, port)
 
     def count(self, pattern: bytes) -> int:
         with self._lock:

@@ -41,7 +41,9 @@ NODE_TRACE = """NotFoundError: Not Found
 """
 Cors = Literal["allow-list", "wildcard", "reflect", "reflect-credentials"]
 Leak = Literal["none", "python", "node"]
-Handler = Callable[[str, str, Any, bytes], tuple[int, dict[str, str], str | bytes]]
+Answer = tuple[int, dict[str, str], str | bytes]
+"""(status code, headers, body) of one response."""
+Handler = Callable[[str, str, Any, bytes], Answer]
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def cors_headers(policy: Cors, origin: str | None, allowed: tuple[str, ...]) -> 
 
 
 def api_handler(shape: ApiShape) -> Handler:
-    def handle(method: str, path: str, headers, body: bytes):
+    def handle(method: str, path: str, headers: Any, body: bytes) -> Answer:
         route = path.split("?")[0]
         out = dict(SECURE_HEADERS)
         out["Server"] = shape.server
@@ -214,7 +216,7 @@ def api_handler(shape: ApiShape) -> Handler:
 def health_handler(service: str) -> Handler:
     """A service's own health endpoint (its pod's port, not the gateway)."""
 
-    def handle(method: str, path: str, headers, body: bytes):
+    def handle(method: str, path: str, headers: Any, body: bytes) -> Answer:
         if path.split("?")[0] == "/health":
             return (
                 200,
@@ -226,7 +228,7 @@ def health_handler(service: str) -> Handler:
     return handle
 
 
-def status_handler(method: str, path: str, headers, body: bytes):
+def status_handler(method: str, path: str, headers: Any, body: bytes) -> Answer:
     return 200, {"Content-Type": "text/html"}, "<h1>All systems operational</h1>"
 
 
