@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import ssl
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..secrets import scrub, scrub_known
 from .events import Event
@@ -59,7 +59,8 @@ def payload(
         **context,
         "facts": event.facts,
     }
-    return json.loads(scrub_known(json.dumps(body, default=str)))
+    # a dict dumped to JSON and read back is a dict
+    return cast(dict[str, Any], json.loads(scrub_known(json.dumps(body, default=str))))
 
 
 def tls_context(ca_bundle: str = "") -> ssl.SSLContext:

@@ -182,8 +182,8 @@ def changes(
                 {"by": request.by, "reason": request.reason},
             )
         )
-    if after.meta.golive_at is not None and before.meta.golive_at is None:
-        meta = after.meta
+    meta = after.meta
+    if meta.golive_at is not None and before.meta.golive_at is None:
         if meta.golive_forced_reason:
             events.append(
                 Event(

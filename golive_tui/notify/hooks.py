@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..profile import Profile
     from ..signoff import Trust
     from ..state import State, Store
+    from ..state.schema import AuditEntry
 
 
 def notifier_for(
@@ -99,7 +100,7 @@ class NotifyingStore:
     def __repr__(self) -> str:
         return f"NotifyingStore({self.inner!r})"
 
-    def transact(self, build: Any, actor: Actor) -> tuple[State, list]:
+    def transact(self, build: Any, actor: Actor) -> tuple[State, list[AuditEntry]]:
         state, entries = self.inner.transact(build, actor)
         if entries:
             after, first, now = state.copy_containers(), entries[0].seq, actor.now()

@@ -28,7 +28,8 @@ from .events import Event
 
 @dataclass
 class _Subject:
-    last_sent: tuple | None = None
+    last_sent: tuple[str, tuple[str, ...]] | None = None
+    """The content (Event.content) of the last message sent about this subject."""
     sent_at: float = float("-inf")
     held: Event | None = None
     changes: int = 0
