@@ -141,7 +141,7 @@ def _eks(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues) -> str:
     except Refused as exc:
         draft.missing("aws.eks_cluster_name", f"ListClusters failed: {exc}")
         return ""
-    described = {}
+    described: dict[str, Any] = {}
     for name in names:
         try:
             described[name] = call(eks.describe_cluster, name=name)["cluster"]
@@ -187,7 +187,7 @@ def _aurora(ctx: ProbeContext, draft: Draft, choose: Chooser, near: str) -> str:
     except Refused as exc:
         draft.missing("aws.db_cluster_id", f"DescribeDBClusters failed: {exc}")
         return ""
-    ids = [c["DBClusterIdentifier"] for c in clusters]
+    ids: list[str] = [c["DBClusterIdentifier"] for c in clusters]
     named = [i for i in ids if near and (i == near or near in i)]
     if len(ids) == 1 or len(named) == 1:
         chosen = ids[0] if len(ids) == 1 else named[0]

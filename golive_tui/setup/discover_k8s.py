@@ -133,7 +133,7 @@ def _namespace(
             f"the context names no namespace, and {answer.why('Deployments in all namespaces')}",
         )
         return ""
-    counts = Counter(d["metadata"].get("namespace", "") for d in answer.items())
+    counts: Counter[str] = Counter(d["metadata"].get("namespace", "") for d in answer.items())
     candidates = sorted(
         ns
         for ns in counts

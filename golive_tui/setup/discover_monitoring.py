@@ -107,7 +107,7 @@ def _alert_rules(reader: KubeReader, draft: Draft, ns: str) -> str:
     if not answer.ok:
         draft.missing("kubernetes.alert_rules_configmap", answer.why(f"ConfigMaps {where}"))
         return ns
-    with_rules = [
+    with_rules: list[tuple[str, str, int]] = [  # (name, namespace, rules): ObjectMeta's strings
         (
             cm["metadata"]["name"],
             cm["metadata"].get("namespace", ""),

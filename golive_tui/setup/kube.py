@@ -61,7 +61,10 @@ def kube_context(ctx: ProbeContext) -> KubeContext:
             "(in-cluster)",
         )
     try:
-        contexts, current = config.list_kube_config_contexts(config_file=files)
+        # the kubernetes client ships py.typed but leaves this function unannotated
+        contexts, current = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+            config_file=files
+        )
     except config.ConfigException as exc:
         raise ProbeError(f"kubeconfig {files}: {' '.join(str(exc).split())}") from None
     except Exception as exc:  # YAML errors quote the file, which may hold a token: the type only
