@@ -80,7 +80,8 @@ def first_frame(checklist: str | None, state: str | None) -> FirstFrame:
             continue
         record = recorded.get(key, {})
         record = record if isinstance(record, dict) else {}
-        probe = record.get("probe") if isinstance(record.get("probe"), dict) else {}
+        probe = record.get("probe")
+        probe = probe if isinstance(probe, dict) else {}
         rows.append(
             GlanceRow(
                 key=key,

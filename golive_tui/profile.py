@@ -91,7 +91,7 @@ class AwsSettings(_Section):
     )
     """The application's CloudWatch log groups, searched for error lines after go-live."""
 
-    def boto3_session(self):
+    def boto3_session(self) -> Any:  # a boto3.session.Session (boto3 is imported only here)
         """A boto3 Session from these keys (empty keys: boto3's own conventions); boto3 is imported
         here."""
         import boto3

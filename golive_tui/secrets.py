@@ -16,6 +16,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import quote, quote_plus
 
 from .errors import GoliveError
@@ -28,7 +29,7 @@ def env_name(name: str) -> str:
     return "GOLIVE_SECRET_" + name.upper().replace("-", "_").replace(".", "_")
 
 
-def _index_path():
+def _index_path() -> Path:
     from platformdirs import user_config_path
 
     return user_config_path("golive") / "secret-names.txt"
@@ -60,7 +61,7 @@ _NO_BACKEND = (
 )
 
 
-def _keyring_module():
+def _keyring_module() -> ModuleType:
     """The keyring module with the backend chosen for the current $PYTHON_KEYRING_BACKEND."""
     import keyring
 
@@ -102,7 +103,7 @@ def _is_plaintext(keyring_backend: object) -> bool:
     )
 
 
-def _usable_keyring():
+def _usable_keyring() -> ModuleType:
     keyring = _keyring_module()
     if not backend().available:
         raise GoliveError(_NO_BACKEND)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import actions
-from .actor import Actor
+from .actor import Actor, Clock
 from .engine import Engine, ItemResult
 from .errors import GoliveError
 from .model import Checklist
@@ -195,7 +195,7 @@ def open_session(
     state: str | None = None,
     by: str | None = None,
     read_only: bool = False,
-    clock: Callable | None = None,
+    clock: Clock | None = None,
 ) -> Session:
     """Load everything a cockpit shows, as the CLI does; GoliveError (exit 2) on bad input."""
     from .checklists import load_checklist
@@ -252,7 +252,7 @@ class ResultBatch:
         self.on_saved, self.on_error, self.sleep = on_saved, on_error, sleep
         self.pending: list[ItemResult] = []
         self._arrivals = 0
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def add(self, result: ItemResult) -> None:
         self.pending.append(result)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .actor import Operator
 from .state.chain import GENESIS
@@ -123,10 +123,12 @@ def check_request_record(
     )
     if refused is not None:
         return refused
+    # _before_verifying answered for a trust without an allowed-signers file
+    allowed_signers = cast(Path, trust.allowed_signers)
     for data in review.variants(
         record.request
     ):  # stored normalised; signed as the approver's file ended its lines
-        check = signing.check_signed(data, record.ssh_signature, trust.allowed_signers)
+        check = signing.check_signed(data, record.ssh_signature, allowed_signers)
         if check.ok or not check.reason.startswith("the signature does not match"):
             break
     if not check.ok:
@@ -184,9 +186,9 @@ def check_record(
             state_digest=record.signature,
             chain_head=record.chain_head,
         )
-        check = signing.verify(
-            message, record.ssh_signature, principal_of(record), trust.allowed_signers
-        )
+        # _before_verifying answered for a trust without an allowed-signers file
+        allowed_signers = cast(Path, trust.allowed_signers)
+        check = signing.verify(message, record.ssh_signature, principal_of(record), allowed_signers)
         return (
             Signing("signed", principal_of(record))
             if check.ok
