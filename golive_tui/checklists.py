@@ -158,9 +158,8 @@ def gate_warnings(checklist: Checklist) -> list[str]:
     ):
         warnings.append(
             "no go/no-go gate: no approval and no criterion that needs items done, so "
-            "`golive status` "
-            'says GO with nothing done; add a [[criterion]] with rule = "all-complete" '
-            '(or "priority-complete") or [[approval]] roles'
+            "`golive status` says GO with nothing done; add a [[criterion]] with rule = "
+            '"all-complete" (or "priority-complete") or [[approval]] roles'
         )
     return warnings
 

@@ -55,9 +55,8 @@ _backend_env: str | None = None
 _NO_BACKEND = (
     "no keyring backend is available on this machine. Either set the secret in the environment "
     "(GOLIVE_SECRET_<NAME>, e.g. GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY) or install a backend: "
-    "gnome-keyring with a D-Bus session (Secret Service), or `pip install keyrings.alt` (a "
-    "plaintext file; "
-    "`golive secret set` then needs --allow-plaintext)."
+    "gnome-keyring with a D-Bus session (Secret Service), or `pip install keyrings.alt` "
+    "(a plaintext file; `golive secret set` then needs --allow-plaintext)."
 )
 
 
@@ -158,9 +157,8 @@ def writable_backend(*, allow_plaintext: bool = False) -> Backend:
     if used.plaintext and not allow_plaintext:
         raise GoliveError(
             f"the keyring backend {used.name} stores secrets in a plaintext file: refused. "
-            "Use an encrypted backend (Secret Service, macOS Keychain), "
-            "GOLIVE_SECRET_<NAME> in the "
-            "environment, or pass --allow-plaintext if a plaintext file is acceptable here."
+            "Use an encrypted backend (Secret Service, macOS Keychain), GOLIVE_SECRET_<NAME> "
+            "in the environment, or pass --allow-plaintext if a plaintext file is acceptable here."
         )
     return used
 

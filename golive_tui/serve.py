@@ -174,11 +174,9 @@ def serve(
     token = token or secrets.token_urlsafe(24)
     if host not in LOOPBACK:
         print(
-            f"golive serve: WARNING: listening on {host}, not loopback: anyone who can "
-            f"reach port {port} "
-            "can try the token, and it travels in clear text (plain HTTP). Prefer the "
-            "default 127.0.0.1 "
-            "and an SSH tunnel.",
+            f"golive serve: WARNING: listening on {host}, not loopback: anyone who can reach "
+            f"port {port} can try the token, and it travels in clear text (plain HTTP). "
+            "Prefer the default 127.0.0.1 and an SSH tunnel.",
             file=sys.stderr,
             flush=True,
         )

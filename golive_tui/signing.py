@@ -34,9 +34,8 @@ def approval_message(
 ) -> bytes:
     """The exact bytes an approver signs (and a verifier rebuilds from the record)."""
     return (
-        "golive approval "
-        f"v1\nrole: {role}\nname: {name}\nprincipal: {principal}\nat: {at.isoformat()}\n"
-        f"state: {state_digest}\nchain-head: {chain_head}\n"
+        f"golive approval v1\nrole: {role}\nname: {name}\nprincipal: {principal}\n"
+        f"at: {at.isoformat()}\nstate: {state_digest}\nchain-head: {chain_head}\n"
     ).encode()
 
 

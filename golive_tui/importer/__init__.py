@@ -81,8 +81,8 @@ def import_markdown(text: str, *, source: str = "", bullets: bool = False) -> Im
         raise _nothing_found(collector, text, source, bullets)
     name = Path(source).name if source else ""
     header = (
-        f"# Imported from {name or 'Markdown'} by `golive import`: review owners, priorities "
-        "and probes.\n"
+        f"# Imported from {name or 'Markdown'} by `golive import`: "
+        "review owners, priorities and probes.\n"
     )
     if gate:
         header += (

@@ -12,9 +12,8 @@ from .priorities import default_gate
 
 PRIORITY_RATIONALE = (
     "Imported from the source's own marks (badges, Priority/Level/Severity columns, [P1] tags): "
-    "critical, blocker, high, must -> P1; medium, should -> P2; low, minor, optional, nice "
-    "to have -> P3. "
-    "Items without a mark are P2."
+    "critical, blocker, high, must -> P1; medium, should -> P2; "
+    "low, minor, optional, nice to have -> P3. Items without a mark are P2."
 )
 
 

@@ -386,8 +386,8 @@ def build_app_logs(account: SandboxAccount, name: str, shape: PlatformShape) -> 
     bad = {
         "plain": "ERROR deal-service: database connection reset (attempt {n})",
         "json": (
-            '{{"level":"error","service":"deal-service","msg":"database connection '
-            'reset","attempt":{n}}}'
+            '{{"level":"error","service":"deal-service",'
+            '"msg":"database connection reset","attempt":{n}}}'
         ),
     }.get(shape.log_errors)
     if bad:

@@ -94,8 +94,8 @@ class Trickle(_Listener):
             conn.recv(65536)  # the request (its first segment is enough to answer)
             body = b'{"status": "ok"}' + b" " * 100000
             head = (
-                "HTTP/1.1 200 OK\r\nContent-Type: "
-                f"application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
             ).encode()
             if self.phase == "body":
                 conn.sendall(head)

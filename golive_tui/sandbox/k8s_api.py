@@ -283,9 +283,8 @@ class K8sApiServer:
             return 403, status(
                 403,
                 "Forbidden",
-                f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" in '
-                "API group "
-                f'"{group}" {scope}',
+                f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" '
+                f'in API group "{group}" {scope}',
                 kind=resource.plural,
                 **({"name": name} if name else {}),
             )

@@ -238,8 +238,8 @@ def secret(name: str, namespace: str, keys: list[str]) -> Obj:
 def alert_rules_configmap(namespace: str, alerts: list[str], name: str = "prometheus-rules") -> Obj:
     """The Prometheus rules ConfigMap the seed greps for `alert:` lines."""
     rules = "".join(
-        f"      - alert: {alert}\n        expr: golive_sandbox_{alert.lower()} > "
-        "0\n        for: 5m\n"
+        f"      - alert: {alert}\n"
+        f"        expr: golive_sandbox_{alert.lower()} > 0\n        for: 5m\n"
         f"        labels:\n          severity: critical\n"
         for alert in alerts
     )

@@ -83,8 +83,8 @@ def migrate_status(
     """What `npx prisma migrate status` prints in the deal-service image: up to date, or one pending
     migration."""
     head = (
-        'Prisma schema loaded from prisma/schema.prisma\nDatasource "db": PostgreSQL '
-        'database "autolytiq", schema "public" '
+        "Prisma schema loaded from prisma/schema.prisma\n"
+        'Datasource "db": PostgreSQL database "autolytiq", schema "public" '
         f'at "{database}.cluster-c9akciq32.{region}.rds.amazonaws.com:5432"\n\n'
     )
     if pending is None:
@@ -93,8 +93,8 @@ def migrate_status(
         )
     return CommandResult(
         1,
-        head + "13 migrations found in prisma/migrations\nFollowing migration have not yet been "
-        "applied:\n"
+        head + "13 migrations found in prisma/migrations\n"
+        "Following migration have not yet been applied:\n"
         f"{pending}\n\nTo apply migrations in production run prisma migrate deploy.\n",
     )
 

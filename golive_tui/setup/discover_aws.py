@@ -50,8 +50,8 @@ def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues)
         who = call(aws_client.client(ctx, "sts").get_caller_identity)
         draft.section_note(
             "aws",
-            f"read as {who.get('Arn', '?')} in "
-            f"account {who.get('Account', '?')}, {session.where()}",
+            f"read as {who.get('Arn', '?')} in account {who.get('Account', '?')}, "
+            f"{session.where()}",
         )
     except Refused as exc:
         if (

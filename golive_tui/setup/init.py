@@ -106,10 +106,10 @@ def discover(
         f"from kubeconfig context {context!r}"
         + (f" ({clues.server})" if clues.server else "")
         + " and the AWS credentials in use.",
-        "Each value says where it came from. Commented-out keys were not found: fill them "
-        "in (the line says what",
-        "to put there and which default applies meanwhile). No secret belongs here: store "
-        "the PagerDuty routing key",
+        "Each value says where it came from. Commented-out keys were not found: "
+        "fill them in (the line says what",
+        "to put there and which default applies meanwhile). No secret belongs here: "
+        "store the PagerDuty routing key",
         "with `golive secret set`. Check the result with `golive doctor`, then `golive run`.",
     ]
     return draft
