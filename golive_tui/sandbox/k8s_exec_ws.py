@@ -36,8 +36,7 @@ def not_found(argv: list[str]) -> CommandResult:
         127,
         "",
         "OCI runtime exec failed: exec failed: unable to start container process: exec: "
-        f'"{argv[0] if argv else ""}": '
-        "executable file not found in $PATH: unknown\n",
+        f'"{argv[0] if argv else ""}": executable file not found in $PATH: unknown\n',
     )
 
 

@@ -91,10 +91,9 @@ def _service_url(draft: Draft, key: str, svc: dict[str, Any], usual_port: int) -
         return
     draft.note(
         key,
-        f"{where} is {spec.get('type', 'ClusterIP')} (no address outside the cluster): "
-        "reach it with "
-        f"`kubectl -n {md.get('namespace')} port-forward svc/{md['name']} {port['port']}` and use "
-        f"http://127.0.0.1:{port['port']}, or an internal load balancer / ingress you have",
+        f"{where} is {spec.get('type', 'ClusterIP')} (no address outside the cluster): reach it "
+        f"with `kubectl -n {md.get('namespace')} port-forward svc/{md['name']} {port['port']}` "
+        f"and use http://127.0.0.1:{port['port']}, or an internal load balancer / ingress you have",
     )
     draft.missing(key, f"{where} has no address reachable from here")
 

@@ -132,9 +132,8 @@ def write(text: str, output: Path, *, force: bool) -> None:
     """Write the profile; an existing file is kept unless `force` (and then saved as .bak)."""
     if output.exists() and not force:
         raise GoliveError(
-            f"{output} exists: pass --force to overwrite it (the old file is kept "
-            f"as {output.name}.bak), "
-            "or --dry-run to print the new profile"
+            f"{output} exists: pass --force to overwrite it "
+            f"(the old file is kept as {output.name}.bak), or --dry-run to print the new profile"
         )
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():
