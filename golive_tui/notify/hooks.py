@@ -121,6 +121,9 @@ def with_notifications(
 ) -> Store:
     """`store` itself when nothing is configured, else a NotifyingStore around it."""
     notifier = notifier_for(profile, checklist, on_failure=on_failure, close_at_exit=close_at_exit)
+    # NotifyingStore is a Store through __getattr__, which the Protocol check does not see; its
+    # transact takes no change_id, which only an OfflineStore passes, to the store it wraps
+    # (made inside open_store, never a NotifyingStore)
     return store if notifier is None else NotifyingStore(store, notifier, checklist, trust)  # type: ignore[return-value]
 
 

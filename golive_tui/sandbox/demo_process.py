@@ -79,6 +79,7 @@ class DemoProcess:
                 start_new_session=True,
             )
         try:
+            # stdout=PIPE above: never None, though Popen types it IO[bytes] | None
             message = _read_line(self.process.stdout, timeout)  # type: ignore[arg-type]
         except BaseException:
             self.stop()

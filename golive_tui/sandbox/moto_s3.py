@@ -44,6 +44,7 @@ def serialise_object_requests() -> None:
             with _lock:
                 return original(self, *args, **kwargs)
 
+        # moto's handler replaced in place (mypy refuses assigning to a method)
         S3Response.key_response = key_response  # type: ignore[method-assign]
         _installed = True
 
