@@ -61,8 +61,9 @@ class Operator:
     sudo_user: str = ""
     """The account that ran `sudo`, when it differs from `user`."""
     ssh_key: str = ""
-    """Fingerprint (SHA256:…) of the key the person logged in with (sshd ExposeAuthInfo → $SSH_USER_AUTH), else
-    of their forwarded agent's first key: what tells two captains on one shared account apart."""
+    """Fingerprint (SHA256:…) of the key the person logged in with (sshd ExposeAuthInfo →
+    $SSH_USER_AUTH), else of their forwarded agent's first key: what tells two captains on one
+    shared account apart."""
     key_source: str = ""
     """Where `ssh_key` came from: `login` (SSH_USER_AUTH) or `agent` (ssh-add -L)."""
     person: str = ""
@@ -87,15 +88,17 @@ class Operator:
 
     @property
     def key(self) -> str:
-        """The person, for separation of duties: the original account under sudo, at this host, and the SSH key
-        they logged in with when the machine knows it (two captains on one shared account are two people)."""
+        """The person, for separation of duties: the original account under sudo, at this host, and
+        the SSH key they logged in with when the machine knows it (two captains on one shared
+        account are two people)."""
         return f"{self.sudo_user or self.user}@{self.host}" + (
             f" {self.ssh_key}" if self.ssh_key else ""
         )
 
     def same_person(self, other: Operator) -> bool:
-        """Whether two sessions may be one person: the same account at the same host, unless both name the
-        SSH key they logged in with and the keys differ (a session without a key cannot prove it is someone else)."""
+        """Whether two sessions may be one person: the same account at the same host, unless both
+        name the SSH key they logged in with and the keys differ (a session without a key cannot
+        prove it is someone else)."""
         if (
             f"{self.sudo_user or self.user}@{self.host}"
             != f"{other.sudo_user or other.user}@{other.host}"
@@ -105,7 +108,8 @@ class Operator:
 
     @property
     def captain(self) -> str:
-        """How a captain is shown beside others: the declared name, the account and the key's short fingerprint."""
+        """How a captain is shown beside others: the declared name, the account and the key's short
+        fingerprint."""
         account = f"{self.sudo_user or self.user}@{self.host}"
         key = f" key {self.ssh_key[:15]}…" if self.ssh_key else ""
         return f"{self.person} ({account}{key})" if self.person else f"{account}{key}"
@@ -157,7 +161,8 @@ class Operator:
 
 
 def fingerprint(public_key_blob_base64: str) -> str:
-    """OpenSSH's SHA256 fingerprint of a public key (as `ssh-keygen -l` prints it), '' if it is not base64."""
+    """OpenSSH's SHA256 fingerprint of a public key (as `ssh-keygen -l` prints it), '' if it is not
+    base64."""
     try:
         blob = base64.b64decode(public_key_blob_base64, validate=True)
     except (ValueError, binascii.Error):
@@ -166,9 +171,9 @@ def fingerprint(public_key_blob_base64: str) -> str:
 
 
 def session_key(env: Mapping[str, str]) -> tuple[str, str]:
-    """(fingerprint, source) of the key behind this session: the login's (sshd `ExposeAuthInfo yes` writes the
-    methods it accepted to the file $SSH_USER_AUTH, e.g. `publickey ssh-ed25519 AAAA…`), else the forwarded
-    agent's first key; ('', '') when the machine cannot know."""
+    """(fingerprint, source) of the key behind this session: the login's (sshd `ExposeAuthInfo yes`
+    writes the methods it accepted to the file $SSH_USER_AUTH, e.g. `publickey ssh-ed25519 AAAA…`),
+    else the forwarded agent's first key; ('', '') when the machine cannot know."""
     path = env.get("SSH_USER_AUTH", "")
     if path:
         try:
@@ -215,7 +220,8 @@ class Actor:
 
     operator: Operator
     name: str
-    """The name changes are recorded under: `--by`, else $GOLIVE_USER, else the operator's user@host."""
+    """The name changes are recorded under: `--by`, else $GOLIVE_USER, else the operator's
+    user@host."""
     clock: Clock = field(default=utcnow, compare=False)
 
     @classmethod

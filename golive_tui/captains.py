@@ -16,7 +16,8 @@ from .actor import Operator
 from .state.schema import State
 
 WATCHED = ("status", "note", "evidence", "waiver")
-"""The fields a person types: a probe's verdict replacing a status is not someone replacing your words."""
+"""The fields a person types: a probe's verdict replacing a status is not someone replacing your
+words."""
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,10 @@ class Replaced:
     seq: int
 
     def message(self) -> str:
-        return f"your {self.field} on {self.item} was replaced by {self.by} at {self.at:%H:%M} UTC (#{self.seq}; the item's history has both)"
+        return (
+            f"your {self.field} on {self.item} was replaced by {self.by} at {self.at:%H:%M} "
+            f"UTC (#{self.seq}; the item's history has both)"
+        )
 
 
 def _brief(value: object) -> object:
@@ -41,7 +45,8 @@ def _brief(value: object) -> object:
 
 
 def replaced_since(state: State, me: Operator, since_seq: int) -> list[Replaced]:
-    """Fields `me` wrote last that another captain overwrote with a different value in entries after `since_seq`."""
+    """Fields `me` wrote last that another captain overwrote with a different value in entries after
+    `since_seq`."""
     last: dict[tuple[str, str], tuple[str, object]] = {}
     found: list[Replaced] = []
     for entry in state.audit:

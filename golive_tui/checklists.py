@@ -133,7 +133,8 @@ COMPLETION_RULES = (
 
 
 def gate_warnings(checklist: Checklist) -> list[str]:
-    """Why `golive status` could say GO with nothing done: criteria that cover no item, or no gate at all."""
+    """Why `golive status` could say GO with nothing done: criteria that cover no item, or no gate
+    at all."""
     items = list(checklist.items())
 
     def covered(c: Criterion) -> int:
@@ -156,9 +157,9 @@ def gate_warnings(checklist: Checklist) -> list[str]:
         c.rule in COMPLETION_RULES and covered(c) for c in checklist.criterion
     ):
         warnings.append(
-            "no go/no-go gate: no approval and no criterion that needs items done, so `golive status` "
-            'says GO with nothing done; add a [[criterion]] with rule = "all-complete" '
-            '(or "priority-complete") or [[approval]] roles'
+            "no go/no-go gate: no approval and no criterion that needs items done, so "
+            "`golive status` says GO with nothing done; add a [[criterion]] with rule = "
+            '"all-complete" (or "priority-complete") or [[approval]] roles'
         )
     return warnings
 

@@ -39,7 +39,8 @@ def copy_note(
     environ: Mapping[str, str] | None = None,
     run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
 ) -> str:
-    """What to tell the captain after a copy: where it went, and inside tmux whether it got through."""
+    """What to tell the captain after a copy: where it went, and inside tmux whether it got
+    through."""
     env = os.environ if environ is None else environ
     if not env.get("TMUX"):
         return SENT

@@ -8,13 +8,14 @@ which items changed) and a signed approval's message names exactly this digest.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from .model import Checklist
-from .state.chain import canonical
+from .state.canon import canonical
 from .state.schema import ItemState, State
 
 
-def item_digest_source(istate: ItemState) -> dict:
+def item_digest_source(istate: ItemState) -> dict[str, Any]:
     return {
         "status": istate.status,
         "verdict": istate.probe.verdict if istate.probe else "",

@@ -27,7 +27,8 @@ class GlanceRow:
     title: str
     owner: str
     outcome: OutcomeState
-    """The recorded status as it counts; `waived` whenever a waiver is recorded (its end is the loader's to check)."""
+    """The recorded status as it counts; `waived` whenever a waiver is recorded (its end is the
+    loader's to check)."""
     verdict: str
 
 
@@ -36,11 +37,13 @@ class FirstFrame:
     title: str = ""
     rows: list[GlanceRow] = field(default_factory=list)
     error: str = ""
-    """Why a file could not be read (file:line and what), shown at once; the loader says it again on exit."""
+    """Why a file could not be read (file:line and what), shown at once; the loader says it again on
+    exit."""
 
 
 def raw_items(section: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
-    """(item key, raw item table) in checklist order: `section.subsection.item`, as model.Checklist.items() keys them."""
+    """(item key, raw item table) in checklist order: `section.subsection.item`, as
+    model.Checklist.items() keys them."""
     key = f"{prefix}.{section.get('id', '')}" if prefix else str(section.get("id", ""))
     for item in section.get("item", []):
         yield f"{key}.{item.get('id', '')}", item
@@ -77,7 +80,8 @@ def first_frame(checklist: str | None, state: str | None) -> FirstFrame:
             continue
         record = recorded.get(key, {})
         record = record if isinstance(record, dict) else {}
-        probe = record.get("probe") if isinstance(record.get("probe"), dict) else {}
+        probe = record.get("probe")
+        probe = probe if isinstance(probe, dict) else {}
         rows.append(
             GlanceRow(
                 key=key,

@@ -41,11 +41,13 @@ def locate(ref: str | Path | None) -> Path:
     path = Path(text)
     if not path.exists() and "/" not in text and not text.endswith(".toml"):
         raise GoliveError(
-            f"unknown checklist {text!r}: shipped checklists are {', '.join(known)}; or give a file path"
+            f"unknown checklist {text!r}: shipped checklists are {', '.join(known)}; or "
+            "give a file path"
         )
     return path
 
 
 def state_location(location: str | Path | None = None) -> str:
-    """`--state`, else $GOLIVE_STATE, else ./golive-state.toml — a string: `Path` would fold `s3://b/k`."""
+    """`--state`, else $GOLIVE_STATE, else ./golive-state.toml — a string: `Path` would fold
+    `s3://b/k`."""
     return str(location) if location else os.environ.get(STATE_ENV) or DEFAULT_STATE

@@ -195,16 +195,20 @@ class SignoffPolicy(Strict):
     """Separation of duties: one operator (OS account at a host) may record one approval role,
     unless the approval is signed by the approver's own key."""
     require_signatures: bool = False
-    """Only approvals signed with a key the allowed-signers file gives the approver count toward GO."""
+    """Only approvals signed with a key the allowed-signers file gives the approver count toward
+    GO."""
     force_confirm_roles: list[str] = Field(default_factory=list)
-    """Approval roles whose signed, fresh approval may confirm a forced go-live in place of a second operator."""
+    """Approval roles whose signed, fresh approval may confirm a forced go-live in place of a second
+    operator."""
     probe_valid_hours: float | None = Field(default=None, gt=0)
-    """How long a probe's verdict counts toward GO: a pass from this morning says nothing about now."""
+    """How long a probe's verdict counts toward GO: a pass from this morning says nothing about
+    now."""
     proxy_roles: int = Field(default=2, ge=0)
-    """How many approval roles may be satisfied by a proxy approval (a verbal yes recorded by a captain) toward GO;
-    the others need the approver's own approval or signature."""
+    """How many approval roles may be satisfied by a proxy approval (a verbal yes recorded by a
+    captain) toward GO; the others need the approver's own approval or signature."""
     proxy_needs_confirmation: bool = False
-    """A proxy approval counts only once a second captain (another session) confirms it (`approve ROLE --confirm-proxy`)."""
+    """A proxy approval counts only once a second captain (another session) confirms it (`approve
+    ROLE --confirm-proxy`)."""
 
 
 class Checklist(Strict):
@@ -261,7 +265,8 @@ class Checklist(Strict):
         for ref in self.signoff.force_confirm_roles:
             if ref not in roles:
                 raise ValueError(
-                    f"signoff.force_confirm_roles names unknown approval role {ref!r}; roles: {', '.join(roles)}"
+                    f"signoff.force_confirm_roles names unknown approval role {ref!r}; "
+                    f"roles: {', '.join(roles)}"
                 )
         for c in self.criterion:
             for ref in c.items:

@@ -27,7 +27,8 @@ TTL = timedelta(seconds=45)
 class Seen:
     session: str
     captain: str
-    """Operator.captain of that session: the declared name, the account and the SSH key's fingerprint."""
+    """Operator.captain of that session: the declared name, the account and the SSH key's
+    fingerprint."""
     key: str
     """Operator.key: two sessions with the same key are one person with two windows."""
     at: datetime
@@ -106,7 +107,8 @@ class S3Area:
 
 
 def area_of(store: Any, mode: int = 0o600) -> Area | None:
-    """The presence area beside a store's record: local file or S3 object; None for anything else."""
+    """The presence area beside a store's record: local file or S3 object; None for anything
+    else."""
     inner = getattr(store, "store", store)  # an offline-journalled store wraps the S3 one
     storage = getattr(inner, "storage", None)
     path = getattr(storage, "path", None)
@@ -118,8 +120,9 @@ def area_of(store: Any, mode: int = 0o600) -> Area | None:
 
 
 class Presence:
-    """This session's heartbeat and the others it sees. Every call may fail on a remote area: callers run it off
-    the event loop and treat a failure as 'unknown', never as a reason to stop."""
+    """This session's heartbeat and the others it sees. Every call may fail on a remote area:
+    callers run it off the event loop and treat a failure as 'unknown', never as a reason to
+    stop."""
 
     def __init__(
         self, area: Area, operator: Operator, *, ttl: timedelta = TTL, session: str | None = None
@@ -160,7 +163,8 @@ class Presence:
 
 
 def captains(others: list[Seen], me: Operator) -> list[str]:
-    """The other people (not sessions) at the record: one entry per captain key, this operator excluded."""
+    """The other people (not sessions) at the record: one entry per captain key, this operator
+    excluded."""
     people: dict[str, str] = {}
     for seen in sorted(others, key=lambda s: s.at, reverse=True):
         if seen.key != me.key:

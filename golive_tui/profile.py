@@ -68,27 +68,32 @@ class AwsSettings(_Section):
     """The ALB the WAF must be associated with; empty: the first ALB named like the target."""
     log_groups: list[str] = Field(default_factory=lambda: ["/aws/eks/autolytiq-prod/cluster"])
     max_db_connections: int = 0
-    """DatabaseConnections limit for the connection-pool metric; 0: read from the parameter group."""
+    """DatabaseConnections limit for the connection-pool metric; 0: read from the parameter
+    group."""
     provisioned_iops: int = 0
     """Provisioned IOPS for the IOPS-utilisation metric; 0: not known, metric skipped."""
     dr_region: str = ""
-    """The disaster-recovery region Aurora backups must reach; empty: the DR probe is skipped until set."""
+    """The disaster-recovery region Aurora backups must reach; empty: the DR probe is skipped until
+    set."""
     user_pool_name: str = "autolytiq-prod-users"
-    """The production's Cognito user pool (exact name); empty: the password and MFA probes are skipped."""
+    """The production's Cognito user pool (exact name); empty: the password and MFA probes are
+    skipped."""
     password_min_length: int = Field(default=12, ge=1)
     password_require: list[str] = Field(
         default_factory=lambda: ["uppercase", "lowercase", "numbers", "symbols"]
     )
     """Character classes the user pool's password policy must require."""
     service_roles: list[str] = Field(default_factory=list)
-    """IAM roles (names or ARNs) checked for administrator grants besides the EKS cluster's and node groups'."""
+    """IAM roles (names or ARNs) checked for administrator grants besides the EKS cluster's and node
+    groups'."""
     app_log_groups: list[str] = Field(
         default_factory=lambda: ["/aws/containerinsights/autolytiq-prod/application"]
     )
     """The application's CloudWatch log groups, searched for error lines after go-live."""
 
-    def boto3_session(self):
-        """A boto3 Session from these keys (empty keys: boto3's own conventions); boto3 is imported here."""
+    def boto3_session(self) -> Any:  # a boto3.session.Session (boto3 is imported only here)
+        """A boto3 Session from these keys (empty keys: boto3's own conventions); boto3 is imported
+        here."""
         import boto3
         import botocore.session
 
@@ -112,26 +117,34 @@ class HttpSettings(_Section):
     api_url: str = "https://api.autolytiq.com"
     """The public API: security headers, CORS, error pages."""
     health_urls: dict[str, str] = Field(default_factory=dict)
-    """service -> health URL; a service missing here is checked through the API server's service proxy."""
+    """service -> health URL; a service missing here is checked through the API server's service
+    proxy."""
     health_port: int = 8080
     health_path: str = "/health"
     status_page_url: str = "https://status.autolytiq.com"
     allowed_origins: list[str] = Field(default_factory=lambda: ["https://app.autolytiq.com"])
     """Origins (the production front ends) that CORS must allow, on a GET and on a preflight."""
     public_api: bool = False
-    """True for an API meant to be called from any site: `Allow-Origin: *` (without credentials) is then fine."""
+    """True for an API meant to be called from any site: `Allow-Origin: *` (without credentials) is
+    then fine."""
     api_prefixes: list[str] = Field(default_factory=lambda: ["/", "/api/", "/v1/"])
-    """Route prefixes of the API: error pages are provoked under each, CORS is asked under each but `/`."""
+    """Route prefixes of the API: error pages are provoked under each, CORS is asked under each but
+    `/`."""
     tls_endpoints: list[str] = Field(default_factory=list)
-    """host:port of the public TLS endpoints (certificates and protocols); empty: each domain on port 443."""
+    """host:port of the public TLS endpoints (certificates and protocols); empty: each domain on
+    port 443."""
     openapi_url: str = ""
-    """The published OpenAPI document (a route of the application, not on the platform); empty: its rows are skipped."""
+    """The published OpenAPI document (a route of the application, not on the platform); empty: its
+    rows are skipped."""
     session_url: str = ""
-    """The page that sets the session cookies (the login page); empty: the Session Management row is skipped."""
+    """The page that sets the session cookies (the login page); empty: the Session Management row is
+    skipped."""
     oidc_issuer: str = ""
-    """The OIDC issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: the OIDC probe is skipped."""
+    """The OIDC issuer URL (discovery at <issuer>/.well-known/openid-configuration); empty: the OIDC
+    probe is skipped."""
     runbook_urls: list[str] = Field(default_factory=list)
-    """The team's runbook pages (wiki, repository); each must answer without a login; empty: the runbook probe is skipped."""
+    """The team's runbook pages (wiki, repository); each must answer without a login; empty: the
+    runbook probe is skipped."""
 
 
 DEFAULT_SERIES = {
@@ -149,7 +162,8 @@ class PrometheusSettings(_Section):
     """Prometheus HTTP API (a port-forward, a service-proxy URL, or an ingress)."""
     alertmanager_url: str = "http://localhost:9093"
     selector: str = ""
-    """PromQL label matchers every benchmark query gets (`$selector`); empty: `namespace="<target.namespace>"`."""
+    """PromQL label matchers every benchmark query gets (`$selector`); empty:
+    `namespace="<target.namespace>"`."""
     series: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SERIES))
     """Benchmark name -> label matchers of its series (`$login` in a query = selector + these), e.g.
     `login = 'app="identity",handler="/v2/sessions"'`; names not given keep the defaults."""
@@ -167,7 +181,8 @@ class PagerDutySettings(_Section):
     api_url: str = "https://api.pagerduty.com"
     """PagerDuty's REST API (read with GETs only: schedules, escalation policies, on-calls)."""
     api_token_secret: str = "pagerduty-api-token"
-    """Name of the secret holding a read-only REST API token; unset: the on-call probes are skipped."""
+    """Name of the secret holding a read-only REST API token; unset: the on-call probes are
+    skipped."""
     service_name: str = "autolytiq-prod"
     """The PagerDuty service the production's alerts open incidents on."""
     oncall_window_hours: float = Field(default=72.0, gt=0)
@@ -177,43 +192,51 @@ class PagerDutySettings(_Section):
 class GrafanaSettings(_Section):
     url: str = "https://grafana.autolytiq.com"
     token_secret: str = "grafana-token"
-    """Name of the secret holding a Grafana service-account token (Viewer); unset: the dashboard probe is skipped."""
+    """Name of the secret holding a Grafana service-account token (Viewer); unset: the dashboard
+    probe is skipped."""
 
 
 class K6Settings(_Section):
     summary: str = ""
     """Path or URL of a `k6 run --summary-export` JSON file."""
     summaries: dict[str, str] = Field(default_factory=dict)
-    """Per scenario (normal, high, spike, soak): path or URL of its summary; falls back to `summary`."""
+    """Per scenario (normal, high, spike, soak): path or URL of its summary; falls back to
+    `summary`."""
 
 
 class DepsSettings(_Section):
     reports: list[str] = Field(default_factory=list)
-    """Paths or URLs of dependency reports CI wrote: `npm audit --json` (v6/v7+), SARIF 2.1 or Trivy JSON."""
+    """Paths or URLs of dependency reports CI wrote: `npm audit --json` (v6/v7+), SARIF 2.1 or Trivy
+    JSON."""
 
 
 class RunSettings(_Section):
     concurrency: int = Field(default=16, ge=1, le=256)
     """Probes at once."""
     timeout: float = Field(default=10.0, gt=0)
-    """Default seconds per probe: one deadline for everything the probe does after its client is built."""
+    """Default seconds per probe: one deadline for everything the probe does after its client is
+    built."""
     allowed_commands: list[str] = Field(default_factory=list)
-    """Programs (argv[0]) a `command` probe of a team's own checklist may start on this machine; empty: none.
+    """Programs (argv[0]) a `command` probe of a team's own checklist may start on this machine;
+    empty: none.
 
     A checklist is data others write: it must not run a program the operator did not name here."""
 
 
 class SignoffSettings(_Section):
     allowed_signers: str = ""
-    """OpenSSH allowed-signers file (`principal namespaces="golive" key` per line) that verifies signed approvals."""
+    """OpenSSH allowed-signers file (`principal namespaces="golive" key` per line) that verifies
+    signed approvals."""
     require_signatures: bool = False
-    """Count only verified signed approvals toward GO (the checklist's [signoff] may require it too)."""
+    """Count only verified signed approvals toward GO (the checklist's [signoff] may require it
+    too)."""
 
 
 class StateSettings(_Section):
     mode: str = "0600"
-    """Permissions of a local state file, its .bak and lock: 0600, or 0660/0640 for a group of captains
-    sharing one host (put the file in a directory owned by that group, with the setgid bit)."""
+    """Permissions of a local state file, its .bak and lock: 0600, or 0660/0640 for a group of
+    captains sharing one host (put the file in a directory owned by that group, with the setgid
+    bit)."""
     group: str = ""
     """The captains' group on a shared host: state, lock and .bak files owned by another user are
     accepted only in this group (else only the setgid directory's group, with a group `mode`)."""
@@ -255,17 +278,22 @@ NOTIFY_EVENTS = (
 
 class NotifySettings(_Section):
     slack_webhook_secret: str = ""
-    """Name of the secret (keyring, or $GOLIVE_SECRET_<NAME>) holding a Slack-compatible incoming-webhook URL; empty: none."""
+    """Name of the secret (keyring, or $GOLIVE_SECRET_<NAME>) holding a Slack-compatible
+    incoming-webhook URL; empty: none."""
     webhook_secret: str = ""
-    """Name of the secret holding a generic JSON webhook URL (every event as one JSON object); empty: none."""
+    """Name of the secret holding a generic JSON webhook URL (every event as one JSON object);
+    empty: none."""
     events: list[str] = Field(default_factory=lambda: list(NOTIFY_EVENTS))
-    """Which events are sent (a sweep summary only when asked for: `golive run --notify-summary`)."""
+    """Which events are sent (a sweep summary only when asked for: `golive run
+    --notify-summary`)."""
     min_interval: float = Field(default=60.0, ge=0)
-    """Seconds between two messages about the same thing (a flapping item is held, then sent once)."""
+    """Seconds between two messages about the same thing (a flapping item is held, then sent
+    once)."""
     per_minute: int = Field(default=10, ge=1)
     """At most this many messages a minute; the next says how many were dropped."""
     timeout: float = Field(default=5.0, gt=0, le=60)
-    """Deadline of one post; the cockpit never waits for it, a command waits at most this at exit."""
+    """Deadline of one post; the cockpit never waits for it, a command waits at most this at
+    exit."""
 
     @field_validator("events")
     @classmethod

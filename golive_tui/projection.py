@@ -1,5 +1,6 @@
 """One item as everything shows it, computed in one place: how it counts now and why, the recorded
-status and who set it (a person or a probe), the probe's last result, note, evidence, waiver, override.
+status and who set it (a person or a probe), the probe's last result, note, evidence, waiver,
+override.
 
 The facts, unescaped: the cockpit (cockpit/views.py) makes them terminal-safe, the reports
 (report/common.py) escape them per format, the CLI prints them. "evidence" is only ever what
@@ -24,12 +25,14 @@ class ItemFacts:
     state: OutcomeState
     """The outcome: complete, failed, pending, blocked, n/a or waived."""
     reason: str
-    """Why the outcome differs from the recorded status (an expired attestation, verdict or waiver)."""
+    """Why the outcome differs from the recorded status (an expired attestation, verdict or
+    waiver)."""
     status: str
     """The recorded status (pending, done, failed, n/a, blocked)."""
     by: str
     by_probe: bool
-    """The status was set by a probe result (valid for probe_valid_hours), not attested by a person."""
+    """The status was set by a probe result (valid for probe_valid_hours), not attested by a
+    person."""
     at: datetime | None
     expires_at: datetime | None
     verdict: str

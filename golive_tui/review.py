@@ -49,7 +49,8 @@ def sign_command(filename: str) -> str:
 
 
 def render(request: ReviewRequest, filename: str) -> str:
-    """The request as a terminal-readable text of at most WIDTH columns, ending with the command that signs it."""
+    """The request as a terminal-readable text of at most WIDTH columns, ending with the command
+    that signs it."""
 
     def field_line(label: str, value: str) -> list[str]:
         return textwrap.wrap(
@@ -102,7 +103,8 @@ def _value(lines: list[str], label: str) -> str:
 
 
 def parse(text: str) -> ReviewRequest:
-    """The request's fields back from its text (which the signature covers); GoliveError if it is not one."""
+    """The request's fields back from its text (which the signature covers); GoliveError if it is
+    not one."""
     lines = text.replace("\r\n", "\n").split("\n")
     if not lines or lines[0].strip() != HEADER:
         raise GoliveError(f"not a golive review request: the first line is not {HEADER!r}")
@@ -110,7 +112,8 @@ def parse(text: str) -> ReviewRequest:
     match = re.fullmatch(r"(.*) \(([^()\s]+)\)", role_text)
     if match is None:
         raise GoliveError(
-            f"review request: 'Role:' line {role_text!r} does not end with the role's id in parentheses"
+            f"review request: 'Role:' line {role_text!r} does not end with the role's id "
+            "in parentheses"
         )
     digest, head = _value(lines, "State digest:"), _value(lines, "Chain head:")
     if not _HEX.fullmatch(digest) or not _HEX.fullmatch(head):
@@ -147,8 +150,8 @@ def parse(text: str) -> ReviewRequest:
 
 
 def normalised(text: str) -> str:
-    """The request as stored in the record: LF line ends, no trailing spaces, one final newline (the TOML
-    record does not keep a carriage return through a write and a read)."""
+    """The request as stored in the record: LF line ends, no trailing spaces, one final newline (the
+    TOML record does not keep a carriage return through a write and a read)."""
     return (
         "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n")
         + "\n"
@@ -156,7 +159,8 @@ def normalised(text: str) -> str:
 
 
 def variants(text: str) -> list[bytes]:
-    """The request's bytes as an approver may have saved them from a chat (line endings, trailing spaces, final newline)."""
+    """The request's bytes as an approver may have saved them from a chat (line endings, trailing
+    spaces, final newline)."""
     lf = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n")).rstrip("\n")
     found: list[bytes] = []
     crlf = lf.replace("\n", "\r\n")

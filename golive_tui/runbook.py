@@ -37,7 +37,8 @@ def _host_port(url: str, default_port: int = 443) -> tuple[str, int]:
 
 
 def _replacements(profile: Profile) -> list[tuple[re.Pattern[str], str]]:
-    """(pattern, replacement) pairs, most specific first, from the seed's values to the profile's."""
+    """(pattern, replacement) pairs, most specific first, from the seed's values to the
+    profile's."""
     t, seed_t = profile.target, SEED.target
     aws, http = profile.aws, profile.http
     domain = t.domains[0] if t.domains else seed_t.domains[0]

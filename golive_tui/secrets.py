@@ -16,6 +16,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import quote, quote_plus
 
 from .errors import GoliveError
@@ -28,7 +29,7 @@ def env_name(name: str) -> str:
     return "GOLIVE_SECRET_" + name.upper().replace("-", "_").replace(".", "_")
 
 
-def _index_path():
+def _index_path() -> Path:
     from platformdirs import user_config_path
 
     return user_config_path("golive") / "secret-names.txt"
@@ -54,12 +55,12 @@ _backend_env: str | None = None
 _NO_BACKEND = (
     "no keyring backend is available on this machine. Either set the secret in the environment "
     "(GOLIVE_SECRET_<NAME>, e.g. GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY) or install a backend: "
-    "gnome-keyring with a D-Bus session (Secret Service), or `pip install keyrings.alt` (a plaintext file; "
-    "`golive secret set` then needs --allow-plaintext)."
+    "gnome-keyring with a D-Bus session (Secret Service), or `pip install keyrings.alt` "
+    "(a plaintext file; `golive secret set` then needs --allow-plaintext)."
 )
 
 
-def _keyring_module():
+def _keyring_module() -> ModuleType:
     """The keyring module with the backend chosen for the current $PYTHON_KEYRING_BACKEND."""
     import keyring
 
@@ -101,7 +102,7 @@ def _is_plaintext(keyring_backend: object) -> bool:
     )
 
 
-def _usable_keyring():
+def _usable_keyring() -> ModuleType:
     keyring = _keyring_module()
     if not backend().available:
         raise GoliveError(_NO_BACKEND)
@@ -118,7 +119,8 @@ def _read_file(path_text: str) -> str:
         raise GoliveError(f"secret file {path} is not a regular file")
     if info.st_mode & 0o077:
         raise GoliveError(
-            f"secret file {path} is readable by others (mode {stat.S_IMODE(info.st_mode):04o}): chmod 600 {path}"
+            f"secret file {path} is readable by others "
+            f"(mode {stat.S_IMODE(info.st_mode):04o}): chmod 600 {path}"
         )
     value = path.read_text(encoding="utf-8").strip()
     if not value:
@@ -127,7 +129,8 @@ def _read_file(path_text: str) -> str:
 
 
 def get_secret(name: str) -> str:
-    """The secret's value from the environment, a `file:` path, else the keyring; a clear error if absent."""
+    """The secret's value from the environment, a `file:` path, else the keyring; a clear error if
+    absent."""
     if name.startswith(FILE_PREFIX):
         return _remember(_read_file(name[len(FILE_PREFIX) :]))
     value = os.environ.get(env_name(name))
@@ -146,21 +149,23 @@ def get_secret(name: str) -> str:
 
 
 def writable_backend(*, allow_plaintext: bool = False) -> Backend:
-    """The backend a secret would be stored by; GoliveError if there is none, or it is plaintext and not allowed."""
+    """The backend a secret would be stored by; GoliveError if there is none, or it is plaintext and
+    not allowed."""
     used = backend()
     if not used.available:
         raise GoliveError(_NO_BACKEND)
     if used.plaintext and not allow_plaintext:
         raise GoliveError(
             f"the keyring backend {used.name} stores secrets in a plaintext file: refused. "
-            "Use an encrypted backend (Secret Service, macOS Keychain), GOLIVE_SECRET_<NAME> in the "
-            "environment, or pass --allow-plaintext if a plaintext file is acceptable here."
+            "Use an encrypted backend (Secret Service, macOS Keychain), GOLIVE_SECRET_<NAME> "
+            "in the environment, or pass --allow-plaintext if a plaintext file is acceptable here."
         )
     return used
 
 
 def set_secret(name: str, value: str, *, allow_plaintext: bool = False) -> Backend:
-    """Store a secret in the keyring; refuses a plaintext backend unless `allow_plaintext`. Returns the backend used."""
+    """Store a secret in the keyring; refuses a plaintext backend unless `allow_plaintext`. Returns
+    the backend used."""
     if name.startswith(FILE_PREFIX):
         raise GoliveError(
             f"{name!r} names a file: write the file yourself (mode 600); golive only reads it"
@@ -204,7 +209,8 @@ def _remember(value: str) -> str:
 
 
 def _base64_cores(secret: bytes) -> set[str]:
-    """The parts of the base64 text that are the same wherever the secret sits in an encoded stream."""
+    """The parts of the base64 text that are the same wherever the secret sits in an encoded
+    stream."""
     cores = set()
     for skip in range(3):  # the three alignments of the secret against base64's 3-byte groups
         body = secret[skip:]
@@ -215,7 +221,8 @@ def _base64_cores(secret: bytes) -> set[str]:
 
 
 def _pattern(secret: str) -> re.Pattern[str]:
-    """One regex for every form a secret leaks in: as is (any case), URL-encoded, base64, or its prefix."""
+    """One regex for every form a secret leaks in: as is (any case), URL-encoded, base64, or its
+    prefix."""
     forms = {secret, quote(secret, safe=""), quote_plus(secret)}
     alternatives = [re.escape(form) for form in sorted(forms, key=len, reverse=True)]
     if len(secret) > PREFIX_CHARS:
@@ -235,20 +242,23 @@ _B64 = "[A-Za-z0-9+/_-]"
 
 
 def scrub(text: str, *secrets: str) -> str:
-    """Remove secrets from text that may leave the process (errors, evidence), in every form they leak in."""
+    """Remove secrets from text that may leave the process (errors, evidence), in every form they
+    leak in."""
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         text = _pattern(secret).sub(MASK, text)
     return text
 
 
 def scrub_known(text: str) -> str:
-    """Scrub every secret this process has read (a second line of defence for evidence and reports)."""
+    """Scrub every secret this process has read (a second line of defence for evidence and
+    reports)."""
     return scrub(text, *_seen) if _seen else text
 
 
 def remember_part(value: str, part: str) -> None:
-    """Scrub only `part` of a secret read with get_secret (a webhook URL's token path, not its public
-    `https://host` prefix, which would otherwise mask every URL of that scheme in every report)."""
+    """Scrub only `part` of a secret read with get_secret (a webhook URL's token path, not its
+    public `https://host` prefix, which would otherwise mask every URL of that scheme in every
+    report)."""
     _seen.discard(value)
     if part:
         _remember(part)

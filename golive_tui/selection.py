@@ -165,10 +165,7 @@ def select_items(
     return sorted(chosen.values(), key=lambda i: order[i.key])
 
 
-def verdict_counts(items: Iterable[Item], state: State) -> Counter:
+def verdict_counts(items: Iterable[Item], state: State) -> Counter[str]:
     """Latest probe verdict per item, counted (`error` is what the `⚠N` beside `✗N` shows)."""
-    return Counter(
-        state.items[i.key].probe.verdict
-        for i in items
-        if i.key in state.items and state.items[i.key].probe is not None
-    )
+    probes = (state.items[i.key].probe for i in items if i.key in state.items)
+    return Counter(probe.verdict for probe in probes if probe is not None)

@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from textual_serve.server import Server
 
 COOKIE = "golive_serve"
@@ -62,7 +63,9 @@ def served_command(
 
 
 def _valid(supplied: str | None, token: str) -> bool:
-    return bool(supplied) and hmac.compare_digest(supplied.encode(), token.encode())
+    if not supplied:
+        return False
+    return hmac.compare_digest(supplied.encode(), token.encode())
 
 
 def _same_origin(request: web.Request) -> bool:
@@ -74,7 +77,7 @@ def token_middleware(token: str) -> Any:
     """aiohttp middleware: 403 unless the request carries the token (query or cookie)."""
 
     @web.middleware
-    async def require_token(request: web.Request, handler: Any) -> web.StreamResponse:
+    async def require_token(request: web.Request, handler: Handler) -> web.StreamResponse:
         from_query = request.query.get("token")
         if not (_valid(from_query, token) or _valid(request.cookies.get(COOKIE), token)):
             return web.Response(status=403, text=FORBIDDEN, headers={"Cache-Control": "no-store"})
@@ -83,14 +86,14 @@ def token_middleware(token: str) -> Any:
         if from_query and request.method == "GET" and request.path == "/":
             # Trade the token in the URL for a cookie, so history and Referer never carry it.
             rest = urlencode([(k, v) for k, v in request.query.items() if k != "token"])
-            response = web.Response(
+            redirect = web.Response(
                 status=303, headers={"Location": "/" + (f"?{rest}" if rest else "")}
             )
-            response.set_cookie(
+            redirect.set_cookie(
                 COOKIE, token, httponly=True, samesite="Strict", path="/", secure=request.secure
             )
-            response.headers["Referrer-Policy"] = "no-referrer"
-            return response
+            redirect.headers["Referrer-Policy"] = "no-referrer"
+            return redirect
         response = await handler(request)
         if not response.prepared:  # a websocket answer is already on the wire
             response.headers["Referrer-Policy"] = "no-referrer"
@@ -151,7 +154,8 @@ def instructions(host: str, port: int, token: str, *, allow_write: bool) -> str:
         [
             f"golive serve: the cockpit on http://{shown}:{port}/ — {mode}",
             f"  open:    http://{shown}:{port}/?token={token}",
-            f"  remote:  ssh -L {port}:127.0.0.1:{port} bastion   (then open the URL above on your machine)",
+            f"  remote:  ssh -L {port}:127.0.0.1:{port} bastion   (then open the URL above "
+            "on your machine)",
             "  anyone with the token can watch; stop with Ctrl+C",
         ]
     )
@@ -170,9 +174,9 @@ def serve(
     token = token or secrets.token_urlsafe(24)
     if host not in LOOPBACK:
         print(
-            f"golive serve: WARNING: listening on {host}, not loopback: anyone who can reach port {port} "
-            "can try the token, and it travels in clear text (plain HTTP). Prefer the default 127.0.0.1 "
-            "and an SSH tunnel.",
+            f"golive serve: WARNING: listening on {host}, not loopback: anyone who can reach "
+            f"port {port} can try the token, and it travels in clear text (plain HTTP). "
+            "Prefer the default 127.0.0.1 and an SSH tunnel.",
             file=sys.stderr,
             flush=True,
         )

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import actions
-from .actor import Actor
+from .actor import Actor, Clock
 from .engine import Engine, ItemResult
 from .errors import GoliveError
 from .model import Checklist
@@ -61,11 +61,14 @@ class Session:
     store_summary: str | None = field(default=None, init=False)
     """The store's one line when something needs attention (offline, queued, conflicts)."""
     committed_seq: int | None = field(default=None, init=False)
-    """With changes queued offline: the last committed audit entry; later ones have no number yet."""
+    """With changes queued offline: the last committed audit entry; later ones have no number
+    yet."""
     notices: list[str] = field(default_factory=list, init=False)
-    """Things background workers want the captain to see once (a notification that could not be sent)."""
+    """Things background workers want the captain to see once (a notification that could not be
+    sent)."""
     captains: str = field(default="", init=False)
-    """Who else has the record open, for the header (`2 captains: Kim (ubuntu@bastion key SHA256:…)`); presence.py."""
+    """Who else has the record open, for the header (`2 captains: Kim (ubuntu@bastion key
+    SHA256:…)`); presence.py."""
     _clients: ClientCache | None = field(default=None, init=False, repr=False)
     _profile_stamp: object = field(default=None, init=False, repr=False)
     _bad_fingerprint: object = field(default=None, init=False, repr=False)
@@ -131,7 +134,8 @@ class Session:
     # --- probing -------------------------------------------------------------------------
     @property
     def clients(self) -> ClientCache:
-        """The session's long-lived clients: a second sweep pays no import, model load or handshake."""
+        """The session's long-lived clients: a second sweep pays no import, model load or
+        handshake."""
         if self._clients is None:
             self._clients = ClientCache()
         return self._clients
@@ -145,7 +149,8 @@ class Session:
         self.close_clients()
 
     def reload_profile(self) -> bool:
-        """Re-read the profile file if it changed; True when it did (clients rebuilt on next use)."""
+        """Re-read the profile file if it changed; True when it did (clients rebuilt on next
+        use)."""
         stamp = self._stamp()
         if self.profile_path is None or stamp == self._profile_stamp:
             return False
@@ -190,7 +195,7 @@ def open_session(
     state: str | None = None,
     by: str | None = None,
     read_only: bool = False,
-    clock: Callable | None = None,
+    clock: Clock | None = None,
 ) -> Session:
     """Load everything a cockpit shows, as the CLI does; GoliveError (exit 2) on bad input."""
     from .checklists import load_checklist
@@ -200,7 +205,8 @@ def open_session(
     path = Path(profile) if profile else default_profile_path()
     target = load_profile(path, overrides)
     location = state_location(state)
-    # The profile says how to reach a shared (s3://) record and the mode of a local one (state.mode), as for the CLI.
+    # The profile says how to reach a shared (s3://) record and the mode of a local one
+    # (state.mode), as for the CLI.
     store = open_store(location, target, checklist=loaded.title)
     notices: list[str] = []
     if (
@@ -246,7 +252,7 @@ class ResultBatch:
         self.on_saved, self.on_error, self.sleep = on_saved, on_error, sleep
         self.pending: list[ItemResult] = []
         self._arrivals = 0
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def add(self, result: ItemResult) -> None:
         self.pending.append(result)

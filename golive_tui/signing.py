@@ -34,8 +34,8 @@ def approval_message(
 ) -> bytes:
     """The exact bytes an approver signs (and a verifier rebuilds from the record)."""
     return (
-        f"golive approval v1\nrole: {role}\nname: {name}\nprincipal: {principal}\nat: {at.isoformat()}\n"
-        f"state: {state_digest}\nchain-head: {chain_head}\n"
+        f"golive approval v1\nrole: {role}\nname: {name}\nprincipal: {principal}\n"
+        f"at: {at.isoformat()}\nstate: {state_digest}\nchain-head: {chain_head}\n"
     ).encode()
 
 
@@ -43,7 +43,8 @@ def _ssh_keygen() -> str:
     found = shutil.which("ssh-keygen")
     if found is None:
         raise GoliveError(
-            "ssh-keygen is not installed: signed approvals need OpenSSH 8.2 or newer (apt-get install openssh-client)"
+            "ssh-keygen is not installed: signed approvals need OpenSSH 8.2 or newer "
+            "(apt-get install openssh-client)"
         )
     return found
 
@@ -55,13 +56,14 @@ def _run(args: list[str], *, data: bytes = b"") -> subprocess.CompletedProcess[b
         )
     except subprocess.TimeoutExpired:
         raise GoliveError(
-            f"ssh-keygen {args[0]} {args[1]} did not answer within {TIMEOUT:g}s (a key asking for a passphrase?)"
+            f"ssh-keygen {args[0]} {args[1]} did not answer within {TIMEOUT:g}s (a key "
+            "asking for a passphrase?)"
         ) from None
 
 
 def sign(message: bytes, key: str | Path) -> str:
-    """An armored SSH signature of `message` made with `key`: a private key file, or a public key whose
-    private half is in ssh-agent (`agent_keys()`)."""
+    """An armored SSH signature of `message` made with `key`: a private key file, or a public key
+    whose private half is in ssh-agent (`agent_keys()`)."""
     path = Path(key).expanduser()
     if not path.is_file():
         raise GoliveError(f"signing key {path} does not exist")
@@ -76,7 +78,8 @@ def sign(message: bytes, key: str | Path) -> str:
 
 
 def agent_keys() -> list[str]:
-    """The public keys ssh-agent holds (`ssh-add -L`), one OpenSSH line each; [] without an agent."""
+    """The public keys ssh-agent holds (`ssh-add -L`), one OpenSSH line each; [] without an
+    agent."""
     if not os.environ.get("SSH_AUTH_SOCK") or shutil.which("ssh-add") is None:
         return []
     try:
@@ -111,7 +114,8 @@ class SignatureCheck:
 
 
 def verify(message: bytes, signature: str, principal: str, allowed_signers: Path) -> SignatureCheck:
-    """Whether `signature` over `message` was made by a key that allowed_signers gives to `principal`."""
+    """Whether `signature` over `message` was made by a key that allowed_signers gives to
+    `principal`."""
     return _verify_cached(
         message, signature, principal, str(allowed_signers), _content_key(allowed_signers)
     )
@@ -173,7 +177,8 @@ def signed_file_path(path: Path) -> Path:
 
 
 def sign_file(path: Path, key: str | Path) -> Path:
-    """Sign a file's bytes as `ssh-keygen -Y sign -n golive -f KEY FILE` does; write FILE.sig; return its path."""
+    """Sign a file's bytes as `ssh-keygen -Y sign -n golive -f KEY FILE` does; write FILE.sig;
+    return its path."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -186,9 +191,10 @@ def sign_file(path: Path, key: str | Path) -> Path:
 
 
 def check_signed(data: bytes, signature: str, allowed_signers: Path) -> SignatureCheck:
-    """Who signed `data` (a whole file, as `ssh-keygen -Y sign` signs it): the principal the allowed-signers file
-    gives the key, or why nobody it knows did."""
-    # Cached by the file's content: a missing or unreadable file is said as such, not as "unknown signer".
+    """Who signed `data` (a whole file, as `ssh-keygen -Y sign` signs it): the principal the
+    allowed-signers file gives the key, or why nobody it knows did."""
+    # Cached by the file's content: a missing or unreadable file is said as such, not as "unknown
+    # signer".
     return _check_signed_cached(data, signature, allowed_signers, _content_key(allowed_signers))
 
 
@@ -257,7 +263,8 @@ def _check_signed_cached(
 
 
 def principal_of_key(key: str | Path, allowed_signers: Path) -> str:
-    """The principal allowed-signers gives `key` ('' if none): a throwaway signature, looked up as a verifier would."""
+    """The principal allowed-signers gives `key` ('' if none): a throwaway signature, looked up as a
+    verifier would."""
     probe = b"golive: whose key is this?\n"
     check = check_signed(probe, sign(probe, key), allowed_signers)
     return check.signer if check.ok else ""

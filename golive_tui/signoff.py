@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from .actor import Operator
 from .state.chain import GENESIS
@@ -50,7 +50,8 @@ class Trust:
 @dataclass(frozen=True)
 class Signing:
     label: str
-    """signed, invalid, proxy, unsigned, or `signed (unverified)` when no allowed-signers file is given."""
+    """signed, invalid, proxy, unsigned, or `signed (unverified)` when no allowed-signers file is
+    given."""
     detail: str = ""
 
     @property
@@ -89,7 +90,8 @@ def chain_head_before(state: State, seq: int) -> str:
 
 
 def seq_of_head(state: State, head: str) -> int | None:
-    """The audit seq whose hash is `head` (0 for the empty chain's genesis); None when it is not in this history."""
+    """The audit seq whose hash is `head` (0 for the empty chain's genesis); None when it is not in
+    this history."""
     if head == GENESIS:
         return 0
     return next((entry.seq for entry in state.audit if entry.hash == head), None)
@@ -98,8 +100,8 @@ def seq_of_head(state: State, head: str) -> int | None:
 def check_request_record(
     role_id: str, record: ApprovalRecord, state: State, trust: Trust, digest_then: str | None = None
 ) -> Signing:
-    """A review request signed with plain ssh-keygen: the signature covers the stored request text, and the
-    request must name this role, this digest and a chain head from before the approval."""
+    """A review request signed with plain ssh-keygen: the signature covers the stored request text,
+    and the request must name this role, this digest and a chain head from before the approval."""
     from . import review, signing
     from .errors import GoliveError
 
@@ -121,10 +123,12 @@ def check_request_record(
     )
     if refused is not None:
         return refused
+    # _before_verifying answered for a trust without an allowed-signers file
+    allowed_signers = cast(Path, trust.allowed_signers)
     for data in review.variants(
         record.request
     ):  # stored normalised; signed as the approver's file ended its lines
-        check = signing.check_signed(data, record.ssh_signature, trust.allowed_signers)
+        check = signing.check_signed(data, record.ssh_signature, allowed_signers)
         if check.ok or not check.reason.startswith("the signature does not match"):
             break
     if not check.ok:
@@ -141,7 +145,8 @@ def _before_verifying(
     record: ApprovalRecord, head_ok: bool, trust: Trust, digest_then: str | None
 ) -> Signing | None:
     """What a signed approval is before its signature is checked: invalid when the history it names
-    was rewritten or the digest it signed is not the record's, unverified without allowed-signers."""
+    was rewritten or the digest it signed is not the record's, unverified without
+    allowed-signers."""
     if not head_ok:
         return Signing(
             "invalid",
@@ -162,7 +167,8 @@ def _before_verifying(
 def check_record(
     role_id: str, record: ApprovalRecord, state: State, trust: Trust, digest_then: str | None = None
 ) -> Signing:
-    """How one approval is signed; `digest_then` (the state digest replayed to just before it) is checked when given."""
+    """How one approval is signed; `digest_then` (the state digest replayed to just before it) is
+    checked when given."""
     if record.ssh_signature and record.request:
         return check_request_record(role_id, record, state, trust, digest_then)
     if record.ssh_signature:
@@ -180,9 +186,9 @@ def check_record(
             state_digest=record.signature,
             chain_head=record.chain_head,
         )
-        check = signing.verify(
-            message, record.ssh_signature, principal_of(record), trust.allowed_signers
-        )
+        # _before_verifying answered for a trust without an allowed-signers file
+        allowed_signers = cast(Path, trust.allowed_signers)
+        check = signing.verify(message, record.ssh_signature, principal_of(record), allowed_signers)
         return (
             Signing("signed", principal_of(record))
             if check.ok
@@ -194,7 +200,8 @@ def check_record(
 
 
 def is_own(principal: str, operator: Operator) -> bool:
-    """Whether an approver's principal is the operator at the keyboard (their login, or login@host)."""
+    """Whether an approver's principal is the operator at the keyboard (their login, or
+    login@host)."""
     wanted = principal.strip().lower()
     return wanted in {
         operator.user.lower(),
@@ -206,7 +213,8 @@ def is_own(principal: str, operator: Operator) -> bool:
 def verify_signatures(
     checklist: Checklist, state: State, trust: Trust
 ) -> tuple[int, str, int | None]:
-    """(signed approvals checked, first problem or "", its audit seq) over the chain's whole history."""
+    """(signed approvals checked, first problem or "", its audit seq) over the chain's whole
+    history."""
     from .digest import signature as state_digest
     from .state.chain import Change, apply_change, origin
     from .state.lazy import LazyAudit

@@ -50,7 +50,8 @@ def safe_line(text: object) -> str:
 
 
 def indent_block(text: object, prefix: str) -> list[str]:
-    """Lines of a multi-line text, each indented by `prefix`, so none can pass for a field of its own."""
+    """Lines of a multi-line text, each indented by `prefix`, so none can pass for a field of its
+    own."""
     return [
         prefix + line
         for line in safe_block(text).replace("\r\n", "\n").replace("\t", "    ").split("\n")

@@ -18,7 +18,8 @@ _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def read_toml(path: Path, what: str = "TOML file") -> tuple[dict[str, Any], str]:
-    """Parse `path` (a regular UTF-8 file of sane size); a syntax error becomes a LoadError naming file and line."""
+    """Parse `path` (a regular UTF-8 file of sane size); a syntax error becomes a LoadError naming
+    file and line."""
     text = read_text(path, what)
     return parse_toml(path, text), text
 

@@ -35,7 +35,8 @@ class Trend:
 
     @property
     def cell(self) -> str:
-        """What the sparkline's cell says when there is none: never blank, so a missing trend is explained."""
+        """What the sparkline's cell says when there is none: never blank, so a missing trend is
+        explained."""
         if self.values:
             return ""
         if self.short:
@@ -148,8 +149,8 @@ def without_trend(item: Item) -> Trend:
 async def trends(
     profile: Profile, items: Iterable[Item], clients: ClientCache, now: datetime
 ) -> dict[str, Trend]:
-    """The trend of every metric item: a Prometheus query's last hour (the queries at once, on one loop),
-    or, for a metric measured another way, the reason it has none."""
+    """The trend of every metric item: a Prometheus query's last hour (the queries at once, on one
+    loop), or, for a metric measured another way, the reason it has none."""
     metrics = [i for i in items if i.metric is not None]
     wanted = [i for i in metrics if trend_query(i) is not None]
     found = await asyncio.gather(*(trend(profile, i, clients, now) for i in wanted))

@@ -1,4 +1,5 @@
-"""One vocabulary for every view: statuses, outcomes, verdicts, their glyphs and words, values with units.
+"""One vocabulary for every view: statuses, outcomes, verdicts, their glyphs and words, values with
+units.
 
 A status is what a person recorded (`done`); an outcome is how the item counts now
 (`complete`, or `waived`, or `pending` again after an attestation expired); a verdict is
@@ -113,7 +114,8 @@ def format_value(value: float | None, unit: str = "") -> str:
 
 # --- who set a status ------------------------------------------------------------------------
 PROBE_ATTESTER = "probe"
-"""`by` of a status a probe result set: `probe`, or `<operator> (probe)` when the session has a name."""
+"""`by` of a status a probe result set: `probe`, or `<operator> (probe)` when the session has a
+name."""
 
 
 def probe_attester(operator: str) -> str:
@@ -123,7 +125,8 @@ def probe_attester(operator: str) -> str:
 
 def is_probe_attester(by: str) -> bool:
     """True when a status was set by a probe result, not attested by a person (its expiry is the
-    verdict's probe_valid_hours). The record keeps it in `by`; this is the one place that reads it."""
+    verdict's probe_valid_hours). The record keeps it in `by`; this is the one place that reads
+    it."""
     return by == PROBE_ATTESTER or by.endswith(f" ({PROBE_ATTESTER})")
 
 
@@ -134,4 +137,5 @@ STATUS_OUTCOME: dict[str, OutcomeState] = {
     "blocked": "blocked",
     "pending": "pending",
 }
-"""How a recorded status counts before waivers and expiry (decision.outcome; the first frame's rows)."""
+"""How a recorded status counts before waivers and expiry (decision.outcome; the first frame's
+rows)."""

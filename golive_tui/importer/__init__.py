@@ -41,7 +41,8 @@ class ImportResult:
     """Keys of items ticked in the source: `- [x]` task boxes, ticks in a Status/Done/✓ column or a
     title cell (recorded as done by `golive import --with-state`)."""
     gate: str = ""
-    """Title of the go/no-go criterion the import added ('' when the source brought its own gate)."""
+    """Title of the go/no-go criterion the import added ('' when the source brought its own
+    gate)."""
     encoding: str = "utf-8"
     """How the file was decoded (and why: a byte order mark, --encoding)."""
 
@@ -53,7 +54,8 @@ def _nothing_found(collector: Collector, text: str, source: str, bullets: bool) 
     if bullets:
         return LoadError(
             where,
-            "no checklist items found, not even with --bullets: no task list, checklist table or bullet list",
+            "no checklist items found, not even with --bullets: no task list, checklist "
+            "table or bullet list",
         )
     if collector.plain_bullets:
         return LoadError(
@@ -63,7 +65,8 @@ def _nothing_found(collector: Collector, text: str, source: str, bullets: bool) 
         )
     return LoadError(
         where,
-        "no checklist items found: no task list (`- [ ]`), checklist table or bullet list, only prose",
+        "no checklist items found: no task list (`- [ ]`), checklist table or bullet list, "
+        "only prose",
     )
 
 
@@ -77,7 +80,10 @@ def import_markdown(text: str, *, source: str = "", bullets: bool = False) -> Im
     if not drafts:
         raise _nothing_found(collector, text, source, bullets)
     name = Path(source).name if source else ""
-    header = f"# Imported from {name or 'Markdown'} by `golive import`: review owners, priorities and probes.\n"
+    header = (
+        f"# Imported from {name or 'Markdown'} by `golive import`: "
+        "review owners, priorities and probes.\n"
+    )
     if gate:
         header += (
             f"# Go/no-go gate added by the import: {gate} (edit [[criterion]] to change it).\n"
@@ -90,7 +96,8 @@ def import_markdown(text: str, *, source: str = "", bullets: bool = False) -> Im
 def import_file(
     path: str | Path, *, encoding: str | None = None, bullets: bool = False
 ) -> ImportResult:
-    """Read (any encoding, see `encoding.decode`) and import one Markdown file; LoadError on bad input."""
+    """Read (any encoding, see `encoding.decode`) and import one Markdown file; LoadError on bad
+    input."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:

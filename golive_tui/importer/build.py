@@ -12,13 +12,14 @@ from .priorities import default_gate
 
 PRIORITY_RATIONALE = (
     "Imported from the source's own marks (badges, Priority/Level/Severity columns, [P1] tags): "
-    "critical, blocker, high, must -> P1; medium, should -> P2; low, minor, optional, nice to have -> P3. "
-    "Items without a mark are P2."
+    "critical, blocker, high, must -> P1; medium, should -> P2; "
+    "low, minor, optional, nice to have -> P3. Items without a mark are P2."
 )
 
 
 class Ids:
-    """Unique ids within one scope; `x`, `x-2`, `x-3` … in constant time per id (5,000 alike stay fast)."""
+    """Unique ids within one scope; `x`, `x-2`, `x-3` … in constant time per id (5,000 alike stay
+    fast)."""
 
     def __init__(self) -> None:
         self.taken: set[str] = set()

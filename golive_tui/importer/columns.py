@@ -102,7 +102,8 @@ ACCEPTABLE = ("acceptable", "tolerated", "tolerance")
 LEADING_BOX = re.compile(r"^\s*(\[[ xX]\]|[☐☑☒□▢])\s*")
 
 THRESHOLD = re.compile(
-    r"^(?P<prefix>[a-z][\w ]*?)?\s*(?P<op><=|>=|≤|≥|<|>)?\s*(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>%|[a-z/]+)?$",
+    r"^(?P<prefix>[a-z][\w ]*?)?\s*(?P<op><=|>=|≤|≥|<|>)?\s*"
+    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>%|[a-z/]+)?$",
     re.IGNORECASE,
 )
 UNITS = {

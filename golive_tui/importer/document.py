@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it.token import Token
 
@@ -96,7 +97,7 @@ class Collector:
         self.title = ""
         self.root = Node("", 0)
         self.stack = [self.root]
-        self.records: dict[str, list[dict]] = {
+        self.records: dict[str, list[dict[str, Any]]] = {
             k: [] for k in ("approval", "contact", "link", "changelog", "criterion")
         }
         self.plain_bullets = 0
@@ -175,7 +176,8 @@ class Collector:
             node.notes.append(self.source(token))
 
     def new_item(self, value: Inline, line: int, ticked: bool, context: str) -> Draft:
-        """An item from a task text: owner suffix, priority tag and badge taken out, long text split."""
+        """An item from a task text: owner suffix, priority tag and badge taken out, long text
+        split."""
         text, owner = value.text, ""
         if match := OWNER_SUFFIX.search(text):  # "- [ ] Brief support (owner: Ops)"
             text, owner = text[: match.start()].rstrip(), match["owner"].strip()
@@ -260,7 +262,8 @@ class Collector:
         return draft
 
     def bullet(self, target: Draft, value: Inline, depth: int) -> None:
-        """A plain sub-bullet: a field (`**Why**: …`, `Level: Critical`), links, or a description line."""
+        """A plain sub-bullet: a field (`**Why**: …`, `Level: Critical`), links, or a description
+        line."""
         match = _KEY_VALUE.match(value.text)
         key = match["key"].strip().strip("*_").strip() if match else ""
         if match and key.lower() in PRIORITY_HEADERS and (priority := priority_of(match["value"])):

@@ -24,7 +24,8 @@ SHELLS = {
     "bat",
     "batch",
 }
-"""Code in these languages is commands a person runs; anything else (html, yaml, …) keeps its fence."""
+"""Code in these languages is commands a person runs; anything else (html, yaml, …) keeps its
+fence."""
 
 
 def is_commands(language: str, code: str) -> bool:
@@ -40,7 +41,8 @@ def fenced(language: str, code: str) -> str:
 
 
 def code_text(blocks: list[tuple[str, str]], joiner: str) -> str:
-    """Commands as they are; once any block is not commands, every block fenced with its language."""
+    """Commands as they are; once any block is not commands, every block fenced with its
+    language."""
     if all(is_commands(lang, code) for lang, code in blocks):
         return joiner.join(code for _, code in blocks)
     return "\n\n".join(fenced(lang, code) for lang, code in blocks)
@@ -103,7 +105,8 @@ class Draft:
         if self.fields:
             out["fields"] = self.fields
         if self.links:
-            # The order a report gives them back in: those in the title, in the description, the rest.
+            # The order a report gives them back in: those in the title, in the description, the
+            # rest.
             def place(link: tuple[str, str]) -> int:
                 return 0 if link[0] in self.title else 1 if link[0] in self.description else 2
 

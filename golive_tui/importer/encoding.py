@@ -19,7 +19,8 @@ BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 CONTROL_SHARE = 0.05
-"""More control characters than this share of the text (other than tab, newlines, form feed) is binary."""
+"""More control characters than this share of the text (other than tab, newlines, form feed) is
+binary."""
 
 
 def _line_of(data: bytes, offset: int, encoding: str = "utf-8") -> int:
@@ -28,7 +29,8 @@ def _line_of(data: bytes, offset: int, encoding: str = "utf-8") -> int:
 
 
 def _utf16_without_bom(data: bytes) -> str:
-    """`utf-16-le`/`utf-16-be` when NULs sit on one side of most byte pairs (ASCII-heavy UTF-16 text)."""
+    """`utf-16-le`/`utf-16-be` when NULs sit on one side of most byte pairs (ASCII-heavy UTF-16
+    text)."""
     if len(data) < 4 or len(data) % 2:
         return ""
     even, odd = data[0::2], data[1::2]
@@ -54,7 +56,8 @@ def _decode(data: bytes, encoding: str, source: str, how: str) -> str:
 
 
 def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
-    """(text, the encoding used and why) for a file's bytes; LoadError with a line when they are not text."""
+    """(text, the encoding used and why) for a file's bytes; LoadError with a line when they are not
+    text."""
     if encoding:
         try:
             name = codecs.lookup(encoding).name
@@ -109,7 +112,8 @@ def decode(data: bytes, source: str, encoding: str | None = None) -> tuple[str, 
 
 
 def _mostly_text(data: bytes) -> bool:
-    """Whether bytes read as Windows-1252 are mostly printable (a Latin-1 file) rather than noise."""
+    """Whether bytes read as Windows-1252 are mostly printable (a Latin-1 file) rather than
+    noise."""
     text = data.decode("cp1252", errors="replace")
     printable = sum(1 for c in text if c.isprintable() or c in "\t\n\r")
     return printable / max(len(text), 1) > 0.95

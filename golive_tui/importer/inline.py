@@ -167,7 +167,8 @@ def _html(
 
 
 def split_title(inline: Inline) -> tuple[str, str]:
-    """(title, description) of a task text: its bold lead, else its first sentence when it is long."""
+    """(title, description) of a task text: its bold lead, else its first sentence when it is
+    long."""
     text = inline.text
     lead = inline.lead.rstrip()
     if lead and text.startswith(lead) and len(text) > len(lead):

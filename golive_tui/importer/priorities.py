@@ -79,7 +79,8 @@ def _words(text: str) -> str:
 
 
 def priority_of(text: str) -> str | None:
-    """P1-P3 for a priority word at the start of `text` (`Critical 🔴`, `high - must fix`), else None."""
+    """P1-P3 for a priority word at the start of `text` (`Critical 🔴`, `high - must fix`), else
+    None."""
     words = _words(text).split()
     for n in (3, 2, 1):
         if len(words) >= n and (found := WORDS.get(" ".join(words[:n]))):
@@ -89,7 +90,8 @@ def priority_of(text: str) -> str | None:
 
 
 def is_code(text: str) -> bool:
-    """Whether `text` is golive's own vocabulary (P1, p2, …): nothing more to keep than the priority."""
+    """Whether `text` is golive's own vocabulary (P1, p2, …): nothing more to keep than the
+    priority."""
     return bool(CODES.match(text.strip().lower()))
 
 

@@ -78,7 +78,8 @@ class Table:
         return [mark(self.cell(row, n).text) for row in self.rows if self.cell(row, n).text]
 
     def _is_tick(self, n: int) -> bool:
-        """A Status/Done/Met column, or any column (a bare or glyph header) that holds only marks."""
+        """A Status/Done/Met column, or any column (a bare or glyph header) that holds only
+        marks."""
         if self.names[n] in TICK_NAMES:
             return True
         values = self._values(n)
@@ -169,7 +170,8 @@ class _Plan:
             ),
             None,
         )
-        # A priority column that mixes words and golive's own codes keeps the words only (the code is the priority).
+        # A priority column that mixes words and golive's own codes keeps the words only (the code
+        # is the priority).
         self.keep_codes = {
             n
             for n, name in enumerate(names)
@@ -245,13 +247,14 @@ class _Plan:
             metric["label"] = label or text
             draft.metric = metric
         elif "acceptable" in metric:  # no goal to measure against: keep the text
-            n = table.column(*ACCEPTABLE)
-            draft.fields[self.keys[n or 0]] = table.cell(row, n).text
+            column = table.column(*ACCEPTABLE)
+            draft.fields[self.keys[column or 0]] = table.cell(row, column).text
         return draft
 
 
 def table_kind(table: Table) -> str:
-    """`items`, or the checklist record a table holds: approval, contact, link, changelog, criterion."""
+    """`items`, or the checklist record a table holds: approval, contact, link, changelog,
+    criterion."""
     names = table.names
     first, rest = (names[0] if names else ""), set(names[1:])
     if first in ("role", "approver") and rest & {"approval", "signature", "signed", "sign-off"}:
@@ -288,7 +291,8 @@ def table_rows(tokens: list[Token]) -> Table:
         elif tok.type == "tr_open":
             row = []
         elif tok.type == "inline" and n and tokens[n - 1].type in ("th_open", "td_open"):
-            # `\|` and `\<` are how a report escapes a cell: the same text as `|` and `<` (reports escape them again).
+            # `\|` and `\<` are how a report escapes a cell: the same text as `|` and `<` (reports
+            # escape them again).
             row.append(
                 Cell(
                     read_inline(tok),

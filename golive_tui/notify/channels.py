@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import ssl
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from ..secrets import scrub, scrub_known
 from .events import Event
@@ -23,7 +23,8 @@ USER_AGENT = "golive-notify/1"
 @dataclass(frozen=True)
 class Channel:
     kind: str
-    """`slack` (Slack, Mattermost, Rocket.Chat, Teams' Slack-compatible hooks) or `json` (anything else)."""
+    """`slack` (Slack, Mattermost, Rocket.Chat, Teams' Slack-compatible hooks) or `json` (anything
+    else)."""
     secret: str
     """The name of the secret holding the URL (shown in messages; the URL never is)."""
     url: str = field(repr=False)
@@ -40,7 +41,8 @@ def _slack_escape(text: str) -> str:
 def payload(
     channel: Channel, event: Event, context: dict[str, str], note: str = ""
 ) -> dict[str, Any]:
-    """The JSON body for one event: Slack's `text` (short lines, a phone reads them), or a generic record."""
+    """The JSON body for one event: Slack's `text` (short lines, a phone reads them), or a generic
+    record."""
     lines = list(event.lines) + ([note] if note else [])
     where = " · ".join(v for v in (context.get("target", ""), context.get("checklist", "")) if v)
     if channel.kind == "slack":
@@ -57,7 +59,8 @@ def payload(
         **context,
         "facts": event.facts,
     }
-    return json.loads(scrub_known(json.dumps(body, default=str)))
+    # a dict dumped to JSON and read back is a dict
+    return cast(dict[str, Any], json.loads(scrub_known(json.dumps(body, default=str))))
 
 
 def tls_context(ca_bundle: str = "") -> ssl.SSLContext:
@@ -68,7 +71,8 @@ def tls_context(ca_bundle: str = "") -> ssl.SSLContext:
 
 
 def client(*, timeout: float, ca_bundle: str = "") -> Any:
-    """One HTTP client for a notifier's worker (a TLS context costs ~0.15 s to build: once, not per message)."""
+    """One HTTP client for a notifier's worker (a TLS context costs ~0.15 s to build: once, not per
+    message)."""
     import httpx
 
     return httpx.Client(
@@ -100,14 +104,16 @@ def _clean(text: str, url: str) -> str:
 
 
 def _host_path(url: str) -> str:
-    """The part after the host, where a webhook's token lives (`/services/T…/B…/XXXX`); the host when it has none."""
+    """The part after the host, where a webhook's token lives (`/services/T…/B…/XXXX`); the host
+    when it has none."""
     rest = url.split("://", 1)[-1]
     path = rest[rest.find("/") :] if "/" in rest else ""
     return path if len(path) > 1 else rest
 
 
 def open_channel(kind: str, secret_name: str) -> Channel:
-    """A channel whose URL is read from the secret now (GoliveError naming the secret if it is not set)."""
+    """A channel whose URL is read from the secret now (GoliveError naming the secret if it is not
+    set)."""
     from ..errors import GoliveError
     from ..secrets import get_secret, remember_part
 

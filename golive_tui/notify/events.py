@@ -43,7 +43,8 @@ MAX_LINES = 8
 class Event:
     kind: str
     subject: str
-    """What the event is about (`decision`, a role id, `regressions`): one flapping subject is one message at a time."""
+    """What the event is about (`decision`, a role id, `regressions`): one flapping subject is one
+    message at a time."""
     title: str
     lines: tuple[str, ...] = ()
     at: datetime | None = None
@@ -119,7 +120,8 @@ def changes(
     old = {view.role_id: view for view in then.approvals}
     for view in now.approvals:
         previous = old.get(view.role_id)
-        # Given: a new approval record (fresh again because the items came back is not a new approval).
+        # Given: a new approval record (fresh again because the items came back is not a new
+        # approval).
         if view.state == "fresh" and (
             previous is None or previous.state in ("missing", "revoked") or previous.at != view.at
         ):
@@ -131,7 +133,8 @@ def changes(
                     f"Approved: {view.role} by {view.name} ({how})",
                     _lines(
                         [
-                            f"{len([v for v in now.approvals if v.counts])}/{len(now.approvals)} approvals count",
+                            f"{len([v for v in now.approvals if v.counts])}/"
+                            f"{len(now.approvals)} approvals count",
                             f"decision now: {now.label}",
                         ]
                         + ([f"recorded by {view.operator}"] if view.operator else [])
@@ -179,8 +182,8 @@ def changes(
                 {"by": request.by, "reason": request.reason},
             )
         )
-    if after.meta.golive_at is not None and before.meta.golive_at is None:
-        meta = after.meta
+    meta = after.meta
+    if meta.golive_at is not None and before.meta.golive_at is None:
         if meta.golive_forced_reason:
             events.append(
                 Event(
@@ -225,7 +228,8 @@ def approval_requested(request: ReviewRequest, at: datetime) -> Event:
             [
                 f"decision now: {request.decision}; state {request.state_digest[:12]}…",
                 *blockers,
-                "the request file comes from the captain; sign it with ssh-keygen -Y sign -n golive",
+                "the request file comes from the captain; sign it with ssh-keygen -Y sign "
+                "-n golive",
             ]
         ),
         at,

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..profile import Profile
     from ..signoff import Trust
     from ..state import State, Store
+    from ..state.schema import AuditEntry
 
 
 def notifier_for(
@@ -65,7 +66,8 @@ def notifier_for(
 def change_events(
     checklist: Checklist, after: State, first_seq: int, now: datetime, trust: Trust
 ) -> list[Event]:
-    """What one transaction (its entries start at `first_seq`) changed, as events; runs on the notifier's worker."""
+    """What one transaction (its entries start at `first_seq`) changed, as events; runs on the
+    notifier's worker."""
     from ..decision import decide
     from ..state.chain import state_at
 
@@ -84,7 +86,8 @@ def change_events(
 
 
 class NotifyingStore:
-    """A store whose writes are reported to a notifier (after they are saved, off the caller's path)."""
+    """A store whose writes are reported to a notifier (after they are saved, off the caller's
+    path)."""
 
     def __init__(
         self, inner: Store, notifier: Notifier, checklist: Checklist, trust: Trust
@@ -97,7 +100,7 @@ class NotifyingStore:
     def __repr__(self) -> str:
         return f"NotifyingStore({self.inner!r})"
 
-    def transact(self, build: Any, actor: Actor) -> tuple[State, list]:
+    def transact(self, build: Any, actor: Actor) -> tuple[State, list[AuditEntry]]:
         state, entries = self.inner.transact(build, actor)
         if entries:
             after, first, now = state.copy_containers(), entries[0].seq, actor.now()
@@ -118,6 +121,9 @@ def with_notifications(
 ) -> Store:
     """`store` itself when nothing is configured, else a NotifyingStore around it."""
     notifier = notifier_for(profile, checklist, on_failure=on_failure, close_at_exit=close_at_exit)
+    # NotifyingStore is a Store through __getattr__, which the Protocol check does not see; its
+    # transact takes no change_id, which only an OfflineStore passes, to the store it wraps
+    # (made inside open_store, never a NotifyingStore)
     return store if notifier is None else NotifyingStore(store, notifier, checklist, trust)  # type: ignore[return-value]
 
 

@@ -28,7 +28,8 @@ from .events import Event
 
 @dataclass
 class _Subject:
-    last_sent: tuple | None = None
+    last_sent: tuple[str, tuple[str, ...]] | None = None
+    """The content (Event.content) of the last message sent about this subject."""
     sent_at: float = float("-inf")
     held: Event | None = None
     changes: int = 0
@@ -36,7 +37,8 @@ class _Subject:
 
 @dataclass
 class Delivery:
-    """One message as posted (for tests and `--notify` output): the channel, the body, and why it failed."""
+    """One message as posted (for tests and `--notify` output): the channel, the body, and why it
+    failed."""
 
     channel: str
     body: dict[str, Any]
@@ -79,7 +81,8 @@ class Notifier:
         self._put(("event", event))
 
     def submit_change(self, compute: Callable[[], list[Event]]) -> None:
-        """Queue the computation of a change's events; it runs on the worker, off the caller's path."""
+        """Queue the computation of a change's events; it runs on the worker, off the caller's
+        path."""
         self._put(("compute", compute))
 
     def _put(self, job: Any) -> None:
@@ -88,7 +91,8 @@ class Notifier:
         self._queue.put(job)
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything queued is sent or held (at most `timeout` s); False if time ran out."""
+        """Wait until everything queued is sent or held (at most `timeout` s); False if time ran
+        out."""
         deadline = time.monotonic() + (self.timeout * 2 if timeout is None else timeout)
         with self._idle:
             while self._busy:
@@ -98,11 +102,13 @@ class Notifier:
         return True
 
     def poke(self) -> None:
-        """Send what is held and due now (the worker also wakes by itself when the next one is due)."""
+        """Send what is held and due now (the worker also wakes by itself when the next one is
+        due)."""
         self._put(("due", None))
 
     def close(self, timeout: float | None = None) -> None:
-        """Send what is due and held (at most the deadline), then stop: a hanging receiver is left behind."""
+        """Send what is due and held (at most the deadline), then stop: a hanging receiver is left
+        behind."""
         self._put(("release", None))
         self.flush(timeout)
         self._queue.put(None)

@@ -1,4 +1,5 @@
-"""A real Alertmanager (Debian's `prometheus-alertmanager`) on 127.0.0.1 with a configuration of the test's.
+"""A real Alertmanager (Debian's `prometheus-alertmanager`) on 127.0.0.1 with a configuration of the
+test's.
 
 The probe reads what Alertmanager itself reports at /api/v2/status: the configuration as it
 loaded and re-wrote it (defaults filled in, secrets shown as `<secret>`), which a look-alike
@@ -30,7 +31,7 @@ class AlertmanagerSandbox:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @staticmethod
     def binary() -> str:

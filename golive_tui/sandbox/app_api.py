@@ -1,4 +1,5 @@
-"""The application's own HTTPS surface: its OpenAPI document, secured operations, login cookies and OIDC issuer.
+"""The application's own HTTPS surface: its OpenAPI document, secured operations, login cookies and
+OIDC issuer.
 
 One HTTPS server (sandbox CA) per `AppShape`: `/openapi.json`, the operations it lists
 (`/v1/...`, which want a bearer token), `/login` (sets the session cookies), and an OIDC
@@ -14,10 +15,10 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .tls import SandboxCA
-from .web import HttpsService
+from .web import Handler, HttpsService
 
 RELEASE = "2.4.1"
 """The version being released (profile target.release)."""
@@ -33,22 +34,27 @@ RSA_KEY = {
     "use": "sig",
     "alg": "RS256",
     "e": "AQAB",
-    "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs",
+    "n": (
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMs"
+    ),
 }
 
 
 @dataclass(frozen=True)
 class AppShape:
     doc: str = "valid"
-    """valid; invalid (an operation without responses); old (info.version of the previous release)."""
+    """valid; invalid (an operation without responses); old (info.version of the previous
+    release)."""
     open_paths: frozenset[str] = frozenset()
     """Operations answering 200 without any token."""
     accepts_unsigned: frozenset[str] = frozenset()
     """Operations accepting an `alg: none` token (while refusing a request without one)."""
     cookies: str = "secure"
-    """secure; insecure (session without HttpOnly/SameSite); redirect (the session cookie without Secure, set on the 302)."""
+    """secure; insecure (session without HttpOnly/SameSite); redirect (the session cookie without
+    Secure, set on the 302)."""
     oidc: str = "valid"
-    """valid; symmetric (an `oct` key in the JWKS and `none` among the algorithms); staging (the document names another issuer)."""
+    """valid; symmetric (an `oct` key in the JWKS and `none` among the algorithms); staging (the
+    document names another issuer)."""
     runbooks: str = "ok"
     """ok; missing (one runbook page answers 404); login (one redirects to the SSO login page)."""
 
@@ -71,7 +77,8 @@ TRAPS_APP = AppShape(
     runbooks="login",
 )
 MIXED_APP = AppShape(cookies="redirect", accepts_unsigned=frozenset({"/v1/inventory"}))
-"""The demo's mixed production: a session cookie without Secure (on the redirect), one operation accepting unsigned tokens."""
+"""The demo's mixed production: a session cookie without Secure (on the redirect), one operation
+accepting unsigned tokens."""
 
 
 def openapi_document(shape: AppShape, base: str) -> dict[str, Any]:
@@ -125,12 +132,13 @@ def _alg(authorization: str) -> str:
     token = authorization.removeprefix("Bearer ").strip()
     try:
         head = token.split(".")[0]
-        return json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))).get("alg", "?")
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+        return cast(str, header.get("alg", "?"))  # a JWS header's alg is a string (RFC 7515)
     except (ValueError, IndexError):
         return "?"
 
 
-def app_handler(shape: AppShape, box: dict[str, str]):
+def app_handler(shape: AppShape, box: dict[str, str]) -> Handler:
     def handle(
         method: str, path: str, headers: Any, body: bytes
     ) -> tuple[int, dict[str, str], str]:
@@ -253,7 +261,8 @@ class AppApi:
 def start_app(
     ca: SandboxCA, shape: AppShape, profile: dict[str, Any], stoppers: list[Any]
 ) -> AppApi:
-    """Start the application's server for a staged production and merge its keys into `profile` (a dict of sections)."""
+    """Start the application's server for a staged production and merge its keys into `profile` (a
+    dict of sections)."""
     app = AppApi(ca, shape)
     stoppers.append(app.stop)
     for section, values in app.profile_overrides().items():

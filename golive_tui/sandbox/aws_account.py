@@ -61,7 +61,8 @@ class AccountShape:
     """Per member, same order as member_azs."""
     trail_logging: bool = True
     log_retention_days: int | None = 365
-    """Retention of the EKS control-plane log group (it holds the Kubernetes audit log); None: never expires."""
+    """Retention of the EKS control-plane log group (it holds the Kubernetes audit log); None: never
+    expires."""
     cert_days: float = 90
     shield: bool = True
     waf_rules: int = 1
@@ -69,7 +70,8 @@ class AccountShape:
     open_ssh: bool = False
     """A security group with port 22 open to 0.0.0.0/0."""
     provisioned_iops: int = 0
-    """Provisioned IOPS of the Aurora cluster's storage (io1); 0: standard storage, which has none."""
+    """Provisioned IOPS of the Aurora cluster's storage (io1); 0: standard storage, which has
+    none."""
     metrics: dict[str, float] = field(
         default_factory=lambda: {
             "DatabaseConnections": 180.0,  # of 1802 for db.r6g.large: ~10%
@@ -81,7 +83,8 @@ class AccountShape:
         }
     )
     platform: PlatformShape = HEALTHY_PLATFORM
-    """Node subnets and NAT, IAM roles, logging, rate rule, DR copies, user pool (sandbox/aws_platform.py)."""
+    """Node subnets and NAT, IAM roles, logging, rate rule, DR copies, user pool
+    (sandbox/aws_platform.py)."""
 
 
 HEALTHY = AccountShape()
@@ -127,7 +130,8 @@ SECOND_ACCOUNT_ID = "345678901234"
 def second_production_account(
     server: MotoServer, *, ca: SandboxCA | None = None, name: str = "golive-northwind"
 ) -> SandboxAccount:
-    """The second staged production's AWS account: another id, name stem, region (us-west-2) and domain.
+    """The second staged production's AWS account: another id, name stem, region (us-west-2) and
+    domain.
 
     Its defects, and the checklist row each must fail:
 
@@ -170,7 +174,8 @@ def second_production_account(
 
 
 def second_production_aws_profile(account: SandboxAccount) -> dict[str, Any]:
-    """The [aws] section of the second production's profile (and target.domains, which ACM is checked for)."""
+    """The [aws] section of the second production's profile (and target.domains, which ACM is
+    checked for)."""
     from .k8s_second import DOMAIN as SECOND_DOMAIN
     from .k8s_second import TARGET_NAME
 
@@ -218,5 +223,6 @@ def build_account(
     return ids
 
 
-# The degraded account also misses the platform around the cluster (aws_network / aws_identity probes).
+# The degraded account also misses the platform around the cluster (aws_network / aws_identity
+# probes).
 DEGRADED = dataclasses.replace(DEGRADED, platform=DEGRADED_PLATFORM)

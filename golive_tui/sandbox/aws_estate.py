@@ -8,7 +8,7 @@ creates it through real boto3 calls against moto; `aws_account.build_account` ca
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .aws_moto import SandboxAccount
 from .tls import SandboxCA
@@ -87,11 +87,12 @@ def build_staging_alb(account: SandboxAccount, shape: AccountShape, network: dic
         Scheme="internet-facing",
         Type="application",
     )["LoadBalancers"][0]
-    return alb["LoadBalancerArn"]
+    return cast(str, alb["LoadBalancerArn"])  # ARNs in AWS responses are strings
 
 
 def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:
-    """Aurora PostgreSQL cluster with a writer and readers in the shape's AZs, its parameter group forcing TLS or not."""
+    """Aurora PostgreSQL cluster with a writer and readers in the shape's AZs, its parameter group
+    forcing TLS or not."""
     name = shape.name
     rds = account.client("rds")
     group = f"{name}-aurora-pg15"
@@ -142,11 +143,12 @@ def build_aurora(account: SandboxAccount, shape: AccountShape) -> str:
             AvailabilityZone=f"{account.region}{az}",
             EnablePerformanceInsights=pi,
         )
-    return cluster["DBClusterArn"]
+    return cast(str, cluster["DBClusterArn"])  # ARNs in AWS responses are strings
 
 
 def build_eks(account: SandboxAccount, network: dict[str, str], shape: AccountShape) -> str:
-    """The EKS cluster, at the version the sandbox Kubernetes API reports, Secrets envelope-encrypted or not."""
+    """The EKS cluster, at the version the sandbox Kubernetes API reports, Secrets
+    envelope-encrypted or not."""
     extra: dict[str, Any] = {}
     if shape.secrets_encryption:
         key = account.client("kms").create_key(Description=f"{shape.name} EKS secrets")[
@@ -160,7 +162,7 @@ def build_eks(account: SandboxAccount, network: dict[str, str], shape: AccountSh
         resourcesVpcConfig={"subnetIds": network["subnet_ids"].split(",")},
         **extra,
     )["cluster"]
-    return cluster["arn"]
+    return cast(str, cluster["arn"])  # ARNs in AWS responses are strings
 
 
 def build_certificate(account: SandboxAccount, shape: AccountShape, ca: SandboxCA) -> str:
@@ -168,9 +170,10 @@ def build_certificate(account: SandboxAccount, shape: AccountShape, ca: SandboxC
     chain, key = ca.issue_pem(shape.domain, days=shape.cert_days)
     leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
     acm = account.client("acm")
-    return acm.import_certificate(
+    arn = acm.import_certificate(
         Certificate=leaf, PrivateKey=key, CertificateChain=ca.ca.cert_pem.bytes()
     )["CertificateArn"]
+    return cast(str, arn)  # ARNs in AWS responses are strings
 
 
 def build_waf(account: SandboxAccount, shape: AccountShape, load_balancer_arn: str) -> str:
@@ -208,7 +211,7 @@ def build_waf(account: SandboxAccount, shape: AccountShape, load_balancer_arn: s
         VisibilityConfig=visibility(f"{name}-waf"),
     )["Summary"]
     waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=load_balancer_arn)
-    return acl["ARN"]
+    return cast(str, acl["ARN"])  # ARNs in AWS responses are strings
 
 
 def build_shield(account: SandboxAccount, shape: AccountShape, load_balancer_arn: str) -> None:
@@ -235,7 +238,7 @@ def build_cloudtrail(account: SandboxAccount, shape: AccountShape) -> str:
     )["TrailARN"]
     if shape.trail_logging:
         trail.start_logging(Name=arn)
-    return arn
+    return cast(str, arn)  # ARNs in AWS responses are strings
 
 
 def build_log_groups(account: SandboxAccount, shape: AccountShape) -> None:

@@ -87,6 +87,8 @@ def _fill_moto_gaps() -> None:
             # ModifyDBInstance stores the request flag under the same name (DBInstance.update).
             return bool(getattr(self, "enable_performance_insights", False))
 
+        # moto's models patched in place: mypy refuses assigning to a method, and moto's classes
+        # do not declare the attributes added here
         DBInstance.__init__ = init_keeping_pi  # type: ignore[method-assign]
         DBInstance.performance_insights_enabled = property(performance_insights_enabled)  # type: ignore[attr-defined]
 
@@ -94,6 +96,7 @@ def _fill_moto_gaps() -> None:
             state = "ACTIVE" if self.shield_backend.subscription is not None else "INACTIVE"
             return json.dumps({"SubscriptionState": state})
 
+        # an action moto's Shield does not answer, added to its response class
         ShieldResponse.get_subscription_state = get_subscription_state  # type: ignore[attr-defined]
 
         basic_statistic = Statistics.get_statistics_for_type
@@ -107,6 +110,7 @@ def _fill_moto_gaps() -> None:
                     return values[max(1, math.ceil(float(wanted[1]) / 100 * len(values))) - 1]
             return value
 
+        # moto's method replaced in place (mypy refuses assigning to a method)
         Statistics.get_statistics_for_type = statistic_with_percentiles  # type: ignore[method-assign]
         _gaps_filled = True
 
@@ -181,7 +185,8 @@ class MotoServer:
         )
         self.region = region
         self.port = port
-        """0: a free port is chosen at start; a fixed port survives stop() and start() (an outage)."""
+        """0: a free port is chosen at start; a fixed port survives stop() and start() (an
+        outage)."""
         self._server: Any = None
         self.config_file = self.directory / "config"
         self.credentials_file = self.directory / "credentials"
@@ -228,10 +233,11 @@ class MotoServer:
         name: str,
         *,
         user: str = "golive",
-        policy: dict | None = None,
+        policy: dict[str, Any] | None = None,
         region: str | None = None,
     ) -> SandboxAccount:
-        """A user with static keys in `account_id`, saved as named profile `name` (default region: the server's)."""
+        """A user with static keys in `account_id`, saved as named profile `name` (default region:
+        the server's)."""
         import boto3
 
         sts = boto3.client(

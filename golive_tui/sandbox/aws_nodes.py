@@ -1,4 +1,5 @@
-"""EC2 instances behind the sandbox cluster's Nodes, so "storage encrypted" can be judged on the volumes.
+"""EC2 instances behind the sandbox cluster's Nodes, so "storage encrypted" can be judged on the
+volumes.
 
 A real EKS node is an EC2 instance its Node names in `spec.providerID`
 (`aws:///<zone>/<instance id>`). moto picks instance ids itself, so staging runs one
@@ -25,7 +26,8 @@ def stage_node_instances(
     cluster_name: str,
     unencrypted: dict[str, str] | None = None,
 ) -> dict[str, dict[str, str]]:
-    """Run one instance per Node (root volume, plus a data volume) and set each Node's providerID to it.
+    """Run one instance per Node (root volume, plus a data volume) and set each Node's providerID to
+    it.
 
     `unencrypted` maps a node name to the device left unencrypted ("/dev/xvda" root or
     "/dev/xvdb" data), the way a volume attached by hand or made before a template change

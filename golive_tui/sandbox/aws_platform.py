@@ -1,5 +1,6 @@
 """The platform around the sandbox's EKS and Aurora: private node subnets and NAT, the node group,
-IAM roles, ALB access logs, control-plane logging, a WAF rate rule, a Cognito user pool and DR copies.
+IAM roles, ALB access logs, control-plane logging, a WAF rate rule, a Cognito user pool and DR
+copies.
 
 `build_platform(account, shape, ids)` stages it after `build_account` built the rest, through
 real boto3 calls against moto. A `PlatformShape` has three staged forms: HEALTHY_PLATFORM
@@ -21,7 +22,8 @@ from typing import Any
 from .aws_moto import SandboxAccount
 
 DR_REGION = "eu-central-1"
-"""Where the healthy production copies its Aurora snapshots (a region other than every account's own)."""
+"""Where the healthy production copies its Aurora snapshots (a region other than every account's
+own)."""
 ALL_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
 USER_POOL_SUFFIX = "-users"
 
@@ -31,7 +33,8 @@ class PlatformShape:
     nat: str = "per-az"
     """per-az: one NAT gateway in each node AZ; single: one in the first AZ for all; none."""
     node_subnet_igw: bool = False
-    """The last node subnet explicitly associated with the public route table (the main table stays private)."""
+    """The last node subnet explicitly associated with the public route table (the main table stays
+    private)."""
     db_public: bool = False
     """The Aurora reader is PubliclyAccessible."""
     alb_logs: str = "access"
@@ -39,11 +42,13 @@ class PlatformShape:
     eks_log_types: tuple[str, ...] = ALL_LOG_TYPES
     """Control-plane log types enabled (the others are listed as disabled)."""
     node_admin: str = ""
-    """'' : least privilege; inline: an inline Allow */* on the node role; managed: a managed one, Statement an object."""
+    """'' : least privilege; inline: an inline Allow */* on the node role; managed: a managed one,
+    Statement an object."""
     rate_rule: str = "Block"
     """The web ACL's rate-based rule action: Block, Count, or '' for none."""
     dr: str = "copy"
-    """copy: a snapshot copied to DR_REGION; primary-only: a recent snapshot in the primary region only; none."""
+    """copy: a snapshot copied to DR_REGION; primary-only: a recent snapshot in the primary region
+    only; none."""
     password: tuple[int, bool] = (14, True)
     """(MinimumLength, whether numbers and symbols are required)."""
     mfa: str = "OPTIONAL"
@@ -51,7 +56,8 @@ class PlatformShape:
     older_pool_with_mfa: bool = False
     """An older pool named `<name>-users-v1` with MFA ON, listed before the production's."""
     log_errors: str = "none"
-    """Errors in the application's log group over the last hour: none; plain (`ERROR …` lines); json (`"level":"error"`)."""
+    """Errors in the application's log group over the last hour: none; plain (`ERROR …` lines); json
+    (`"level":"error"`)."""
 
 
 HEALTHY_PLATFORM = PlatformShape()
@@ -103,7 +109,8 @@ def build_platform(
 def build_private_network(
     account: SandboxAccount, name: str, ids: dict[str, str], shape: PlatformShape
 ) -> dict[str, str]:
-    """An internet gateway for the public subnets, NAT gateways, and a private node subnet per AZ (a, b, c)."""
+    """An internet gateway for the public subnets, NAT gateways, and a private node subnet per AZ
+    (a, b, c)."""
     ec2 = account.client("ec2")
     region, vpc = account.region, ids["vpc_id"]
     public = ids["subnet_ids"].split(",")
@@ -171,7 +178,8 @@ def _policy(*statements: dict[str, Any]) -> str:
 def build_roles_and_nodes(
     account: SandboxAccount, name: str, network: dict[str, str], shape: PlatformShape
 ) -> dict[str, str]:
-    """The cluster's and the nodes' IAM roles (least privilege, or an administrator grant), and the node group."""
+    """The cluster's and the nodes' IAM roles (least privilege, or an administrator grant), and the
+    node group."""
     iam = account.client("iam")
     trust = _policy(
         {
@@ -292,7 +300,8 @@ def build_rate_rule(account: SandboxAccount, ids: dict[str, str], shape: Platfor
 
 
 def build_dr(account: SandboxAccount, name: str, shape: PlatformShape) -> None:
-    """A snapshot of the Aurora cluster, copied to DR_REGION (or kept in the primary region only)."""
+    """A snapshot of the Aurora cluster, copied to DR_REGION (or kept in the primary region
+    only)."""
     if shape.dr == "none":
         return
     snapshot = account.client("rds").create_db_cluster_snapshot(
@@ -307,7 +316,8 @@ def build_dr(account: SandboxAccount, name: str, shape: PlatformShape) -> None:
 
 
 def build_user_pools(account: SandboxAccount, name: str, shape: PlatformShape) -> dict[str, str]:
-    """The production's Cognito user pool (password policy, MFA), and maybe an older one named like it."""
+    """The production's Cognito user pool (password policy, MFA), and maybe an older one named like
+    it."""
     cognito = account.client("cognito-idp")
     length, strict = shape.password
     policy = {
@@ -338,7 +348,8 @@ def build_user_pools(account: SandboxAccount, name: str, shape: PlatformShape) -
 
 
 MIXED_PLATFORM = PlatformShape(nat="single", alb_logs="connection", rate_rule="Count", mfa="OFF")
-"""The demo's mixed production: one NAT for all AZs, connection logs only, a counting rate rule, MFA off."""
+"""The demo's mixed production: one NAT for all AZs, connection logs only, a counting rate rule, MFA
+off."""
 
 
 def platform_profile(name: str) -> dict[str, Any]:
@@ -358,7 +369,8 @@ def app_log_group(name: str) -> str:
 
 
 def build_app_logs(account: SandboxAccount, name: str, shape: PlatformShape) -> None:
-    """An hour of the API's log lines; healthy ones say `0 errors` (a substring count would flag them)."""
+    """An hour of the API's log lines; healthy ones say `0 errors` (a substring count would flag
+    them)."""
     import datetime as dt
 
     logs = account.client("logs")
@@ -373,7 +385,10 @@ def build_app_logs(account: SandboxAccount, name: str, shape: PlatformShape) -> 
     ]
     bad = {
         "plain": "ERROR deal-service: database connection reset (attempt {n})",
-        "json": '{{"level":"error","service":"deal-service","msg":"database connection reset","attempt":{n}}}',
+        "json": (
+            '{{"level":"error","service":"deal-service",'
+            '"msg":"database connection reset","attempt":{n}}}'
+        ),
     }.get(shape.log_errors)
     if bad:
         lines += [bad.format(n=n) for n in range(25)]

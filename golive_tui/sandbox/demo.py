@@ -23,6 +23,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import tomli_w
@@ -32,6 +33,7 @@ from .app_api import HEALTHY_APP, MIXED_APP, start_app
 from .aws_platform import platform_profile
 from .demo_artefacts import dependency_reports, k6_summaries
 from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
+from .tls import SandboxCA
 
 DEMO_ROUTING_KEY = "demo0routing0key0000000000000000"
 DEMO_AWS_PROFILE = "golive-demo"
@@ -66,8 +68,9 @@ class DemoEnvironment:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ca = SandboxCA(self.directory / "ca")
-            # The AWS estate builds in a thread while Prometheus backfills in this one (Prometheus must be
-            # started from the main thread: its PR_SET_PDEATHSIG fires when the thread that forked it ends).
+            # The AWS estate builds in a thread while Prometheus backfills in this one (Prometheus
+            # must be started from the main thread: its PR_SET_PDEATHSIG fires when the thread that
+            # forked it ends).
             aws_box: dict[str, Any] = {}
             aws_thread = threading.Thread(
                 target=self._in_thread, args=(aws_box, self._start_aws, ca), name="demo-aws"
@@ -167,7 +170,7 @@ class DemoEnvironment:
             box["error"] = exc
 
     # --- backends ----------------------------------------------------------------------------
-    def _start_aws(self, ca) -> dict[str, Any]:
+    def _start_aws(self, ca: SandboxCA) -> dict[str, Any]:
         from .aws_account import HEALTHY, HEALTHY_ACCOUNT_ID, build_account
         from .aws_moto import MotoServer
         from .aws_platform import MIXED_PLATFORM
@@ -230,8 +233,9 @@ class DemoEnvironment:
         }
 
     def _stage_nodes(self, account: Any) -> None:
-        """One EC2 instance per worker node, its volumes encrypted by the launch template (the EBS default is
-        the account's own knob): the Nodes' providerIDs are set from facts["node_provider_ids"]."""
+        """One EC2 instance per worker node, its volumes encrypted by the launch template (the EBS
+        default is the account's own knob): the Nodes' providerIDs are set from
+        facts["node_provider_ids"]."""
         from .aws_nodes import stage_node_instances
         from .k8s_build import node
         from .k8s_objects import NODES
@@ -270,7 +274,7 @@ class DemoEnvironment:
             "ports": {"prometheus": sandbox.port, "alertmanager": sandbox.exporter.port},
         }
 
-    def _start_kubernetes(self, ca, api_port: int, prometheus: dict[str, Any]) -> None:
+    def _start_kubernetes(self, ca: SandboxCA, api_port: int, prometheus: dict[str, Any]) -> None:
         from .k8s_api import K8sApiServer
         from .k8s_history import add_history
         from .k8s_objects import MONITORING, NAMESPACE, healthy_cluster, mixed_cluster
@@ -312,7 +316,8 @@ class DemoEnvironment:
 
 
 def _exposed_service(name: str, namespace: str, port: int) -> dict[str, Any]:
-    """A monitoring Service on an internal load balancer at 127.0.0.1:`port` (as Prometheus often is)."""
+    """A monitoring Service on an internal load balancer at 127.0.0.1:`port` (as Prometheus often
+    is)."""
     from .k8s_build_serving import service
 
     svc = service(
@@ -328,7 +333,8 @@ def _exposed_service(name: str, namespace: str, port: int) -> dict[str, Any]:
 
 
 def _add_endpoint(config_file: Path, profile: str, endpoint: str) -> None:
-    """Name the moto endpoint in the AWS profile itself (botocore reads `endpoint_url` there), like a VPC endpoint set-up."""
+    """Name the moto endpoint in the AWS profile itself (botocore reads `endpoint_url` there), like
+    a VPC endpoint set-up."""
     parser = configparser.ConfigParser()
     parser.read(config_file)
     parser[f"profile {profile}"]["endpoint_url"] = endpoint
@@ -346,7 +352,7 @@ def install_signal_handlers() -> None:
     SIGINT to whoever handles it, and raised directly only when nobody but Python does.
     """
 
-    def interrupt(signum, frame):  # noqa: ARG001
+    def interrupt(signum: int, frame: FrameType | None) -> None:  # noqa: ARG001
         if signal.getsignal(signal.SIGINT) not in (
             signal.default_int_handler,
             signal.SIG_DFL,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 
 def dependency_reports(directory: Path) -> list[str]:
-    """A clean npm audit and a SARIF with one low finding (under the row's fail_at), written just now."""
+    """A clean npm audit and a SARIF with one low finding (under the row's fail_at), written just
+    now."""
     import datetime as dt
 
     from .reports import DEBUG, npm_audit_v7, sarif, write
@@ -23,7 +24,8 @@ def dependency_reports(directory: Path) -> list[str]:
 
 
 def k6_summaries(directory: Path, *, healthy: bool) -> dict[str, str]:
-    """A k6 summary per load scenario; the mixed production is slower under high load, fails some spikes."""
+    """A k6 summary per load scenario; the mixed production is slower under high load, fails some
+    spikes."""
     figures = {
         "normal": (150, 0.0),
         "high": (410 if healthy else 470, 0.0),

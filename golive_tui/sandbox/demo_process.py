@@ -1,4 +1,5 @@
-"""The staged production of `golive demo` in a child process, so its servers never share the cockpit's GIL.
+"""The staged production of `golive demo` in a child process, so its servers never share the
+cockpit's GIL.
 
 The child (`python -m golive_tui.sandbox.demo_process`) starts a DemoEnvironment, prints
 one JSON line when it is ready, and runs until its stdin closes — the parent ended,
@@ -19,10 +20,11 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 READY_TIMEOUT = 240.0
-"""Seconds the parent waits for the staged production (moto's first calls and Prometheus' backfill take most)."""
+"""Seconds the parent waits for the staged production (moto's first calls and Prometheus' backfill
+take most)."""
 
 
 class DemoFailed(RuntimeError):
@@ -35,7 +37,8 @@ class DemoProcess:
     def __init__(self, scenario: str = "degraded", directory: Path | None = None) -> None:
         self.scenario = scenario
         self.keep = directory is not None
-        """True with `--dir`: the directory (state, profile, kubeconfig, credentials) stays for next time."""
+        """True with `--dir`: the directory (state, profile, kubeconfig, credentials) stays for next
+        time."""
         self.directory = (
             Path(directory).resolve()
             if directory
@@ -66,7 +69,8 @@ class DemoProcess:
             *([] if self.keep else ["--temporary"]),
         ]
         with open(self.log_path, "ab") as log:
-            # Its own session: a terminal's Ctrl+C reaches only the cockpit, which then stops the child in order.
+            # Its own session: a terminal's Ctrl+C reaches only the cockpit, which then stops the
+            # child in order.
             self.process = subprocess.Popen(
                 argv,
                 stdin=subprocess.PIPE,
@@ -75,6 +79,7 @@ class DemoProcess:
                 start_new_session=True,
             )
         try:
+            # stdout=PIPE above: never None, though Popen types it IO[bytes] | None
             message = _read_line(self.process.stdout, timeout)  # type: ignore[arg-type]
         except BaseException:
             self.stop()
@@ -130,7 +135,8 @@ class DemoProcess:
 
 
 def _read_line(stream: BinaryIO, timeout: float) -> dict[str, Any] | None:
-    """The child's one JSON line, or None if it closed its stdout; TimeoutError after `timeout` seconds."""
+    """The child's one JSON line, or None if it closed its stdout; TimeoutError after `timeout`
+    seconds."""
     box: list[bytes] = []
     reader = threading.Thread(target=lambda: box.append(stream.readline()), daemon=True)
     reader.start()
@@ -141,7 +147,7 @@ def _read_line(stream: BinaryIO, timeout: float) -> dict[str, Any] | None:
     if not line.strip():
         return None
     try:
-        return json.loads(line)
+        return cast(dict[str, Any], json.loads(line))  # the child prints one JSON object (main)
     except ValueError:
         return {"error": f"unexpected output {line[:200]!r}"}
 
@@ -170,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     from .processes import die_with_parent
 
     die_with_parent()
-    install_signal_handlers()  # SIGTERM / SIGHUP -> KeyboardInterrupt, so `finally` stops every server
+    # SIGTERM / SIGHUP -> KeyboardInterrupt, so `finally` stops every server
+    install_signal_handlers()
     signal.signal(signal.SIGINT, signal.default_int_handler)
     out = sys.stdout
     sys.stdout = sys.stderr  # nothing but the one JSON line reaches the parent's pipe

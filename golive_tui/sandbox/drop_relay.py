@@ -1,4 +1,5 @@
-"""An HTTP relay in front of moto that loses chosen answers: the request reaches S3, the answer never comes back.
+"""An HTTP relay in front of moto that loses chosen answers: the request reaches S3, the answer
+never comes back.
 
 That is what a flaky network does to a PUT: S3 wrote the object, the client saw the
 connection die, botocore retried. The relay forwards every request to the upstream
@@ -86,7 +87,8 @@ class DropRelay:
         times: int = 1,
         then: Callable[[], None] | None = None,
     ) -> None:
-        """Lose the answers to the next `times` requests of `method` whose path contains `path_contains`."""
+        """Lose the answers to the next `times` requests of `method` whose path contains
+        `path_contains`."""
         with self._lock:
             self.rules.append(Rule(method, path_contains, times, then))
 

@@ -1,4 +1,5 @@
-"""A kubeconfig in the form `aws eks update-kubeconfig` writes, with a stand-in `aws` that counts its calls.
+"""A kubeconfig in the form `aws eks update-kubeconfig` writes, with a stand-in `aws` that counts
+its calls.
 
 The user entry runs `aws --region R eks get-token --cluster-name C --output json` through
 `users[].user.exec` (apiVersion client.authentication.k8s.io/v1beta1). The stand-in is a
@@ -30,9 +31,18 @@ time.sleep(conf["startup"])
 if conf.get("fail"):
     sys.stderr.write("\\n" + conf["fail"] + "\\n")
     sys.exit(255)
-expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=conf["expires_in"])
-print(json.dumps({{"kind": "ExecCredential", "apiVersion": "client.authentication.k8s.io/v1beta1", "spec": {{}},
-                  "status": {{"expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ"), "token": conf["token"]}}}}))
+expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+    seconds=conf["expires_in"]
+)
+print(json.dumps({{
+    "kind": "ExecCredential",
+    "apiVersion": "client.authentication.k8s.io/v1beta1",
+    "spec": {{}},
+    "status": {{
+        "expirationTimestamp": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "token": conf["token"],
+    }},
+}}))
 """
 
 SSO_EXPIRED = "Error when retrieving token from sso: Token has expired and refresh failed"
@@ -55,7 +65,8 @@ class EksPlugin:
         return len(log.read_text().splitlines()) if log.exists() else 0
 
     def configure(self, **conf: Any) -> None:
-        """Change what the next run does: token, startup (s), expires_in (s), fail (a message, or '')."""
+        """Change what the next run does: token, startup (s), expires_in (s), fail (a message, or
+        '')."""
         path = self.directory / "plugin.json"
         current = json.loads(path.read_text()) if path.exists() else {}
         current.update(conf)
@@ -76,7 +87,8 @@ def write_eks_kubeconfig(
     expires_in: float = 14 * 60,
     aws_profile: str = "",
 ) -> EksPlugin:
-    """Write `path` as `aws eks update-kubeconfig --name <cluster>` does, its plugin beside it; return the plugin."""
+    """Write `path` as `aws eks update-kubeconfig --name <cluster>` does, its plugin beside it;
+    return the plugin."""
     import yaml
 
     plugin = EksPlugin(path.parent / "eks-plugin")

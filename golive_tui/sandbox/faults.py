@@ -68,7 +68,8 @@ class Blackhole(_Listener):
 
 
 class Trickle(_Listener):
-    """An HTTP/1.1 server sending its answer one byte a second (`phase`: in the headers, or in the body).
+    """An HTTP/1.1 server sending its answer one byte a second (`phase`: in the headers, or in the
+    body).
 
     With `context`, it speaks TLS (the handshake is quick; then the trickle).
     """
@@ -92,7 +93,10 @@ class Trickle(_Listener):
             conn.settimeout(None)
             conn.recv(65536)  # the request (its first segment is enough to answer)
             body = b'{"status": "ok"}' + b" " * 100000
-            head = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            head = (
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode()
             if self.phase == "body":
                 conn.sendall(head)
                 head = b""

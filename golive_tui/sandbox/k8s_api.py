@@ -33,7 +33,8 @@ from .k8s_build import Cluster, Obj
 from .tls import SandboxCA, free_port
 
 USER = "system:serviceaccount:golive:readonly"
-"""Who the RBAC denials say is refused (as a real RBAC denial reads), unless the server names another user."""
+"""Who the RBAC denials say is refused (as a real RBAC denial reads), unless the server names
+another user."""
 
 
 class K8sApiServer:
@@ -54,11 +55,13 @@ class K8sApiServer:
         self.user = user
         """The user the token authenticates as (named in RBAC denials)."""
         self.denied = set(denied)
-        """Resources this user may not touch, e.g. {"secrets", "pods/exec", "services/proxy"}: 403."""
+        """Resources this user may not touch, e.g. {"secrets", "pods/exec", "services/proxy"}:
+        403."""
         self.min_tls = min_tls
         """The oldest TLS version the endpoint accepts (TLS 1.0/1.1 for a legacy control plane)."""
         self.forbidden = False
-        """True: every resource request is refused with 403 (discovery and /version still answer, as with RBAC)."""
+        """True: every resource request is refused with 403 (discovery and /version still answer, as
+        with RBAC)."""
         self.hang = False
         """True: requests are read and never answered (until `stop`)."""
         self.hang_on: set[str] = set()
@@ -81,7 +84,8 @@ class K8sApiServer:
         return self.ca.bundle
 
     def load(self, cluster: Cluster | list[Obj]) -> None:
-        """Serve this object set from now on; it is validated against the Kubernetes schema first."""
+        """Serve this object set from now on; it is validated against the Kubernetes schema
+        first."""
         if not isinstance(cluster, Cluster):
             cluster = Cluster(list(cluster))
         if not cluster.validated:
@@ -191,7 +195,8 @@ class K8sApiServer:
         return path
 
     def add_role(self, user: str, denied: set[str] | frozenset[str]) -> str:
-        """A second identity on this server: a new token for `user`, refused `denied` (403). Returns the token."""
+        """A second identity on this server: a new token for `user`, refused `denied` (403). Returns
+        the token."""
         token = f"golive-sandbox-{secrets.token_hex(12)}"
         self.roles[token] = (user, frozenset(denied))
         return token
@@ -199,7 +204,10 @@ class K8sApiServer:
     def _identity(self, auth: str) -> tuple[str, frozenset[str] | set[str]] | None:
         """(user, denied resources) of a bearer token, or None when no identity has it."""
         token = auth[7:].encode() if auth.startswith("Bearer ") else b""
-        known = {self.token: (self.user, self.denied), **self.roles}
+        known: dict[str, tuple[str, frozenset[str] | set[str]]] = {
+            self.token: (self.user, self.denied),
+            **self.roles,
+        }
         return next(
             (
                 who
@@ -245,8 +253,8 @@ class K8sApiServer:
             listing = res.resource_list("" if parts[0] == "api" else parts[1], parts[-1])
             return (200, listing) if listing else _not_found()
         if len(parts) == 2 and parts[0] == "apis":
-            group = res.api_group(parts[1])
-            return (200, group) if group else _not_found()
+            found = res.api_group(parts[1])
+            return (200, found) if found else _not_found()
         if parts[:2] == ["api", "v1"]:
             group, version, rest = "", "v1", parts[2:]
         elif parts[:1] == ["apis"] and len(parts) > 3:
@@ -275,8 +283,8 @@ class K8sApiServer:
             return 403, status(
                 403,
                 "Forbidden",
-                f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" in API group '
-                f'"{group}" {scope}',
+                f'{subject} is forbidden: User "{user}" cannot {verb} resource "{what}" '
+                f'in API group "{group}" {scope}',
                 kind=resource.plural,
                 **({"name": name} if name else {}),
             )

@@ -52,7 +52,8 @@ def status(code: int, reason: str, message: str, **details: Any) -> Obj:
 
 
 class TlsHttpServer(ThreadingHTTPServer):
-    """The listening socket of one `K8sApiServer`: each connection's TLS handshake in its own thread."""
+    """The listening socket of one `K8sApiServer`: each connection's TLS handshake in its own
+    thread."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -79,7 +80,9 @@ class TlsHttpServer(ThreadingHTTPServer):
         with api._lock:
             api._connections.add(conn)
         try:
-            self.RequestHandlerClass(conn, client_address, self)
+            # typeshed types the handler's server as Self, which mypy leaves unbound on an
+            # attribute read through `self`: this server is the one the handler expects
+            self.RequestHandlerClass(conn, client_address, self)  # type: ignore[arg-type]
         except OSError:
             pass  # the client hung up
         finally:

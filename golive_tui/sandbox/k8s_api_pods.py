@@ -26,7 +26,8 @@ def exec_answer(
     query: dict[str, list[str]],
     headers: Any,
 ) -> tuple[int, Obj | ExecUpgrade]:
-    """`pods/<name>/exec`: the scripted result of the command for that pod's deployment, over a websocket."""
+    """`pods/<name>/exec`: the scripted result of the command for that pod's deployment, over a
+    websocket."""
     pod = next(
         (
             p
@@ -58,8 +59,9 @@ def exec_answer(
 def curl(
     cluster: Cluster, objects: dict[str, list[Obj]], namespace: str, argv: list[str]
 ) -> CommandResult | None:
-    """`curl -s http://<service>:<port>/<path>` inside a pod, as the seed's runbook runs it: the Service
-    answers as its pods would (the same judgement as the service proxy); not a curl of a Service: None."""
+    """`curl -s http://<service>:<port>/<path>` inside a pod, as the seed's runbook runs it: the
+    Service answers as its pods would (the same judgement as the service proxy); not a curl of a
+    Service: None."""
     urls = [a for a in argv[1:] if a.startswith("http://")] if argv and argv[0] == "curl" else []
     if len(urls) != 1:
         return None

@@ -27,7 +27,8 @@ CREATED = (dt.datetime.now(dt.UTC) - dt.timedelta(days=12)).strftime("%Y-%m-%dT%
 """creationTimestamp of every object: twelve days before the sandbox started."""
 
 _VALID: set[str] = set()
-"""Digests of objects already validated: scenarios share most objects, validation costs ~10 ms each."""
+"""Digests of objects already validated: scenarios share most objects, validation costs ~10 ms
+each."""
 
 
 class FixtureError(ValueError):
@@ -189,15 +190,20 @@ class Cluster:
         return self
 
     def validate(self) -> Cluster:
-        """Check every object against the Kubernetes schema; raise FixtureError naming the bad one."""
-        import kubernetes_validate
+        """Check every object against the Kubernetes schema; raise FixtureError naming the bad
+        one."""
+        # kubernetes-validate ships no type information (no py.typed) and has no stub package
+        import kubernetes_validate  # type: ignore[import-untyped]
 
         seen: set[tuple[str, str, str]] = set()
         for obj in self.objects:
             if not isinstance(obj, dict) or "apiVersion" not in obj or "kind" not in obj:
                 raise FixtureError(f"sandbox object without apiVersion/kind: {str(obj)[:80]}")
             md = obj.get("metadata") or {}
-            where = f"{obj['kind']} {md.get('namespace', '') + '/' if md.get('namespace') else ''}{md.get('name', '?')}"
+            where = (
+                f"{obj['kind']} {md.get('namespace', '') + '/' if md.get('namespace') else ''}"
+                f"{md.get('name', '?')}"
+            )
             key = (obj["kind"], md.get("namespace", ""), md.get("name", ""))
             if key in seen:
                 raise FixtureError(f"sandbox object {where} is defined twice")
@@ -214,7 +220,8 @@ class Cluster:
                 ) from None
             except kubernetes_validate.SchemaNotFoundError:
                 raise FixtureError(
-                    f"sandbox object {where}: no {SCHEMA_VERSION} schema for {obj['apiVersion']} {obj['kind']}"
+                    f"sandbox object {where}: no {SCHEMA_VERSION} schema "
+                    f"for {obj['apiVersion']} {obj['kind']}"
                 ) from None
             _VALID.add(digest)
         self.validated = True

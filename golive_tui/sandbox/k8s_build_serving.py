@@ -39,7 +39,8 @@ def service(
         ],
     }
     if type == "LoadBalancer":
-        # Port 80 for the load balancer; the app's own port too, as the seed's in-cluster `curl http://$svc:8080/health` needs.
+        # Port 80 for the load balancer; the app's own port too, as the seed's in-cluster `curl
+        # http://$svc:8080/health` needs.
         spec["ports"].append(
             {"name": "internal", "port": port, "targetPort": port, "protocol": "TCP"}
         )

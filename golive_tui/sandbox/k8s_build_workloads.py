@@ -75,7 +75,8 @@ def deployment(
     init_containers: list[Obj] | None = None,
     pod_security: Obj | None = None,
 ) -> Obj:
-    """An apps/v1 Deployment whose pods carry `app: name` plus `labels`; `available` defaults to `replicas`."""
+    """An apps/v1 Deployment whose pods carry `app: name` plus `labels`; `available` defaults to
+    `replicas`."""
     available = replicas if available is None else available
     pod_labels = {"app": name, **(labels or {})}
     pod_spec: Obj = {"serviceAccountName": name, "containers": containers}
@@ -151,7 +152,10 @@ def pods_for(
                 state: Obj = {
                     "waiting": {
                         "reason": "CrashLoopBackOff",
-                        "message": f"back-off 5m0s restarting failed container={cont['name']} pod={pod_name}",
+                        "message": (
+                            f"back-off 5m0s restarting failed container={cont['name']} "
+                            f"pod={pod_name}"
+                        ),
                     }
                 }
             elif ready:
@@ -162,7 +166,9 @@ def pods_for(
                 {
                     "name": cont["name"],
                     "image": cont["image"],
-                    "imageID": f"{cont['image'].split(':')[0]}@sha256:{hashlib.sha256(cont['image'].encode()).hexdigest()}",
+                    "imageID": (
+                        f"{cont['image'].split(':')[0]}@sha256:{hashlib.sha256(cont['image'].encode()).hexdigest()}"
+                    ),
                     "ready": ready,
                     "started": ready,
                     "restartCount": restarts if crashing else 0,
@@ -232,7 +238,8 @@ def secret(name: str, namespace: str, keys: list[str]) -> Obj:
 def alert_rules_configmap(namespace: str, alerts: list[str], name: str = "prometheus-rules") -> Obj:
     """The Prometheus rules ConfigMap the seed greps for `alert:` lines."""
     rules = "".join(
-        f"      - alert: {alert}\n        expr: golive_sandbox_{alert.lower()} > 0\n        for: 5m\n"
+        f"      - alert: {alert}\n"
+        f"        expr: golive_sandbox_{alert.lower()} > 0\n        for: 5m\n"
         f"        labels:\n          severity: critical\n"
         for alert in alerts
     )

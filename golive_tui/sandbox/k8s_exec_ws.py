@@ -16,8 +16,9 @@ from typing import Any
 
 PROTOCOL = "v4.channel.k8s.io"
 PROTOCOLS = ("v5.channel.k8s.io", PROTOCOL)
-"""What the sandbox speaks, best first: kubectl 1.30+ asks for v5 (v4's channels plus a close channel the
-client sends, which a command without stdin never needs); the Python client asks for v5 and v4."""
+"""What the sandbox speaks, best first: kubectl 1.30+ asks for v5 (v4's channels plus a close
+channel the client sends, which a command without stdin never needs); the Python client asks for v5
+and v4."""
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,8 @@ def not_found(argv: list[str]) -> CommandResult:
     return CommandResult(
         127,
         "",
-        f'OCI runtime exec failed: exec failed: unable to start container process: exec: "{argv[0] if argv else ""}": '
-        "executable file not found in $PATH: unknown\n",
+        "OCI runtime exec failed: exec failed: unable to start container process: exec: "
+        f'"{argv[0] if argv else ""}": executable file not found in $PATH: unknown\n',
     )
 
 
@@ -47,7 +48,10 @@ def exit_status(result: CommandResult, argv: list[str]) -> dict[str, Any]:
         "metadata": {},
         "status": "Failure",
         "reason": "NonZeroExitCode",
-        "message": f"command terminated with non-zero exit code: error executing command {argv}, exit code {result.exit_code}",
+        "message": (
+            f"command terminated with non-zero exit code: error executing command {argv}, exit "
+            f"code {result.exit_code}"
+        ),
         "details": {"causes": [{"reason": "ExitCode", "message": str(result.exit_code)}]},
     }
 
@@ -59,7 +63,8 @@ def wants_websocket(headers: Any) -> bool:
 
 
 def serve_exec(handler: Any, result: CommandResult, argv: list[str]) -> None:
-    """Upgrade the handler's connection and stream `result` over the channel protocol, then close."""
+    """Upgrade the handler's connection and stream `result` over the channel protocol, then
+    close."""
     from wsproto.connection import Connection, ConnectionType
     from wsproto.events import BytesMessage, CloseConnection
     from wsproto.utilities import generate_accept_token

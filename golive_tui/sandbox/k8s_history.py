@@ -1,4 +1,5 @@
-"""Rollout history of the sandbox's Deployments: the ReplicaSets `kubectl rollout undo` goes back to.
+"""Rollout history of the sandbox's Deployments: the ReplicaSets `kubectl rollout undo` goes back
+to.
 
 `add_history(cluster, namespace)` gives each Deployment of the namespace revision 2: its
 current ReplicaSet and the previous one (revision 1, the image's previous patch tag), as
@@ -17,7 +18,8 @@ REVISION = "deployment.kubernetes.io/revision"
 
 
 def _previous(image: str) -> str:
-    """`deal-service:1.4.2` -> `deal-service:1.4.1` (a tag without a patch number gets `-previous`)."""
+    """`deal-service:1.4.2` -> `deal-service:1.4.1` (a tag without a patch number gets
+    `-previous`)."""
     name, _, tag = image.rpartition(":")
     head, _, patch = tag.rpartition(".")
     if name and head and patch.isdigit() and int(patch) > 0:

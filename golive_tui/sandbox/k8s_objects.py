@@ -15,6 +15,7 @@ custom service list is given.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..profile import SEED_SERVICES
@@ -59,7 +60,8 @@ REQUIRED_ENV: dict[str, list[str]] = {
     "*": ["NODE_ENV", "LOG_LEVEL", "DATABASE_URL"],
     "api-gateway": ["UPSTREAM_TIMEOUT_MS"],
 }
-"""What the test and demo profiles require (profile target.required_env); the healthy cluster defines all of it."""
+"""What the test and demo profiles require (profile target.required_env); the healthy cluster
+defines all of it."""
 ALERTS = [
     "HighErrorRate",
     "HighLatencyP95",
@@ -78,9 +80,11 @@ PENDING_MIGRATION = "20241125093000_add_tax_exemptions"
 def migrate_status(
     pending: str | None = None, *, database: str = "autolytiq-prod", region: str = "eu-west-1"
 ) -> CommandResult:
-    """What `npx prisma migrate status` prints in the deal-service image: up to date, or one pending migration."""
+    """What `npx prisma migrate status` prints in the deal-service image: up to date, or one pending
+    migration."""
     head = (
-        f'Prisma schema loaded from prisma/schema.prisma\nDatasource "db": PostgreSQL database "autolytiq", schema "public" '
+        "Prisma schema loaded from prisma/schema.prisma\n"
+        'Datasource "db": PostgreSQL database "autolytiq", schema "public" '
         f'at "{database}.cluster-c9akciq32.{region}.rds.amazonaws.com:5432"\n\n'
     )
     if pending is None:
@@ -89,8 +93,8 @@ def migrate_status(
         )
     return CommandResult(
         1,
-        head
-        + f"13 migrations found in prisma/migrations\nFollowing migration have not yet been applied:\n"
+        head + "13 migrations found in prisma/migrations\n"
+        "Following migration have not yet been applied:\n"
         f"{pending}\n\nTo apply migrations in production run prisma migrate deploy.\n",
     )
 
@@ -98,7 +102,8 @@ def migrate_status(
 def env_sources(
     objects: list[Obj], *, missing_keys: dict[str, set[str]] | None = None
 ) -> list[Obj]:
-    """The Secrets every secretKeyRef of these Deployments points at (less `missing_keys` per Secret)."""
+    """The Secrets every secretKeyRef of these Deployments points at (less `missing_keys` per
+    Secret)."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for obj in objects:
         if obj["kind"] != "Deployment":
@@ -145,8 +150,8 @@ def service_stack(
     env_vars: list[Obj] | None = None,
     pod_security: Obj | None = NON_ROOT_POD,
     security: Obj | None = HARDENED,
-    sidecars: list[Obj] = (),
-    init_containers: list[Obj] = (),
+    sidecars: Sequence[Obj] = (),
+    init_containers: Sequence[Obj] = (),
     service_type: str = "ClusterIP",
     ingress_hostname: str | None = None,
 ) -> list[Obj]:
@@ -339,10 +344,11 @@ def degraded_cluster(namespace: str = NAMESPACE, services: list[str] | None = No
 
 
 def mixed_cluster(namespace: str = NAMESPACE, services: list[str] | None = None) -> Cluster:
-    """The demo's production: mostly healthy, failing on zones, one deployment's replicas, an HPA and a root container."""
+    """The demo's production: mostly healthy, failing on zones, one deployment's replicas, an HPA
+    and a root container."""
     services = list(services or SEED_SERVICES)
     deal, customer = _pick(services, "deal-service", 2), _pick(services, "customer-service", 3)
-    tweaks = {
+    tweaks: dict[str, dict[str, Any]] = {
         deal: {"available": 2, "crashloop": 1, "restarts": 7},
         customer: {"security": {**HARDENED, "runAsUser": 0}},
     }

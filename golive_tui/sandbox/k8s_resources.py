@@ -17,6 +17,7 @@ from .k8s_tables import (
     external_ip,
     hpa_targets,
     is_ready,
+    pod_ready,
     pod_status,
     selector_text,
     service_ports,
@@ -118,12 +119,7 @@ CATALOGUE: tuple[Resource, ...] = (
         ("po",),
         (
             NAME,
-            Column(
-                "Ready",
-                lambda o: (
-                    f"{sum(1 for c in o['status'].get('containerStatuses', []) if c.get('ready'))}/{len(o['spec']['containers'])}"
-                ),
-            ),
+            Column("Ready", pod_ready),
             Column("Status", pod_status),
             Column(
                 "Restarts",

@@ -1,4 +1,5 @@
-"""A running sandbox API server plus what a client needs to reach it: kubeconfig, CA, token, profile.
+"""A running sandbox API server plus what a client needs to reach it: kubeconfig, CA, token,
+profile.
 
 Shared by the test fixtures (tests/fixtures/k8s.py), the benchmark and the demo.
 """
@@ -18,7 +19,8 @@ from .tls import SandboxCA
 READ_ONLY_USER = "system:serviceaccount:golive:release-viewer"
 """The read-only role's user, as its RBAC denials name it."""
 READ_ONLY_DENIED = frozenset({"secrets", "pods/exec", "pods/log"})
-"""What the usual read-only cluster role may not do: read Secrets, exec into pods, read their logs."""
+"""What the usual read-only cluster role may not do: read Secrets, exec into pods, read their
+logs."""
 READ_ONLY_CONTEXT = "golive-read-only"
 
 
@@ -45,7 +47,8 @@ class K8sSandbox:
         running: bool = True,
         **server: Any,
     ) -> K8sSandbox:
-        """Serve `cluster` (running=False: a kubeconfig for a port nobody listens on) and write its kubeconfig."""
+        """Serve `cluster` (running=False: a kubeconfig for a port nobody listens on) and write its
+        kubeconfig."""
         api = K8sApiServer(cluster, ca, **server)
         if running:
             api.start()
@@ -75,8 +78,9 @@ class K8sSandbox:
         )
 
     def read_only(self) -> K8sSandbox:
-        """The same server as a read-only role (403 on Secrets, exec and logs): a second token, added to this
-        sandbox's kubeconfig as context READ_ONLY_CONTEXT (select it with kubernetes.context)."""
+        """The same server as a read-only role (403 on Secrets, exec and logs): a second token,
+        added to this sandbox's kubeconfig as context READ_ONLY_CONTEXT (select it with
+        kubernetes.context)."""
         token = self.server.add_role(READ_ONLY_USER, READ_ONLY_DENIED)
         self.server.write_kubeconfig(
             self.kubeconfig, context=READ_ONLY_CONTEXT, token=token, current=False

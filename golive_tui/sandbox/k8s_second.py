@@ -1,4 +1,5 @@
-"""The second staged production's Kubernetes side: another cluster, namespace, region and user, other traps.
+"""The second staged production's Kubernetes side: another cluster, namespace, region and user,
+other traps.
 
 Built so that probes written against the first sandbox cannot pass by habit: the namespace
 is `dealdesk-live`, the nodes are in us-west-2, the API server runs Kubernetes v1.31 (the
@@ -54,7 +55,8 @@ from .tls import SandboxCA
 NAMESPACE = "dealdesk-live"
 MONITORING = "observability"
 TARGET_NAME = "northwind-dealdesk"
-"""target.name of the profile; also the stem of the AWS estate (EKS cluster, Aurora cluster, ALB)."""
+"""target.name of the profile; also the stem of the AWS estate (EKS cluster, Aurora cluster,
+ALB)."""
 REGION = "us-west-2"
 DOMAIN = "api.dealdesk.northwind.example"
 GIT_VERSION = "v1.31.7-eks-1d3c5f1"
@@ -73,7 +75,8 @@ MISSING_KEY = ("deal-service-db", "url")
 """The (Secret, key) deal-service's DATABASE_URL names and the Secret lacks."""
 OLD_DEPLOYMENT = "inventory-service-v1"
 PLAINTEXT_VOLUME = (NODES[2][0], "/dev/xvdb")
-"""(node, device): the data volume attached by hand to one node, unencrypted (second_production stages the instances)."""
+"""(node, device): the data volume attached by hand to one node, unencrypted (second_production
+stages the instances)."""
 
 
 def _env(name: str) -> list[dict[str, Any]]:
@@ -158,7 +161,8 @@ def second_production_sandbox(
     directory: Path | None = None,
     min_tls: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
 ) -> K8sSandbox:
-    """The second production's API server, running, as its read-only user (exec denied), with its kubeconfig."""
+    """The second production's API server, running, as its read-only user (exec denied), with its
+    kubeconfig."""
     sandbox = K8sSandbox.start(
         second_production_cluster(),
         ca,
@@ -172,7 +176,8 @@ def second_production_sandbox(
 
 
 def second_production_k8s_profile(sandbox: K8sSandbox) -> dict[str, Any]:
-    """The profile sections this cluster needs: [target] (no required_env: the default env check) and [kubernetes]."""
+    """The profile sections this cluster needs: [target] (no required_env: the default env check)
+    and [kubernetes]."""
     return {
         "target": {
             "name": TARGET_NAME,

@@ -20,7 +20,8 @@ Requirement = tuple[str, str, frozenset[str]]
 
 
 def parse_label_selector(text: str) -> list[Requirement]:
-    """`app=web,tier in (a,b),!legacy` -> requirements; ValueError on bad syntax (the server answers 400)."""
+    """`app=web,tier in (a,b),!legacy` -> requirements; ValueError on bad syntax (the server answers
+    400)."""
     terms, depth, current = [], 0, ""
     for char in text:
         depth += char == "("
@@ -63,7 +64,8 @@ def label_selector_matches(requirements: list[Requirement], labels: dict[str, st
 
 
 def field_selector_matches(text: str, obj: Obj) -> bool:
-    """Only metadata.name and metadata.namespace, as most resources support; ValueError otherwise."""
+    """Only metadata.name and metadata.namespace, as most resources support; ValueError
+    otherwise."""
     for term in filter(None, (t.strip() for t in text.split(","))):
         m = re.match(r"^(metadata\.name|metadata\.namespace)\s*(==|=|!=)\s*(.*)$", term)
         if not m:

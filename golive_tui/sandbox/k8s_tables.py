@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from .k8s_resources import Resource
@@ -43,12 +43,18 @@ def is_ready(conditions: list[Obj] | None) -> bool:
     return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions or [])
 
 
+def pod_ready(pod: Obj) -> str:
+    """kubectl's READY column: containers ready / containers."""
+    ready = sum(1 for c in pod["status"].get("containerStatuses", []) if c.get("ready"))
+    return f"{ready}/{len(pod['spec']['containers'])}"
+
+
 def pod_status(pod: Obj) -> str:
     for cs in pod["status"].get("containerStatuses", []):
         waiting = cs.get("state", {}).get("waiting")
         if waiting and waiting.get("reason"):
-            return waiting["reason"]
-    return pod["status"].get("phase", "Unknown")
+            return cast(str, waiting["reason"])  # the API's ContainerStateWaiting.reason: a string
+    return cast(str, pod["status"].get("phase", "Unknown"))  # PodStatus.phase: a string
 
 
 def external_ip(svc: Obj) -> str:
@@ -60,7 +66,8 @@ def external_ip(svc: Obj) -> str:
 
 def service_ports(svc: Obj) -> str:
     return ",".join(
-        f"{p['port']}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol', 'TCP')}"
+        f"{p['port']}{':' + str(p['nodePort']) if p.get('nodePort') else ''}"
+        f"/{p.get('protocol', 'TCP')}"
         for p in svc["spec"].get("ports", [])
     )
 
@@ -97,7 +104,8 @@ AGE = Column("Age", age)
 
 
 def table(resource: Resource, objects: list[Obj]) -> Obj:
-    """The `meta.k8s.io/v1` Table kubectl asks for (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`)."""
+    """The `meta.k8s.io/v1` Table kubectl asks for (`Accept:
+    application/json;as=Table;v=v1;g=meta.k8s.io`)."""
     return {
         "kind": "Table",
         "apiVersion": "meta.k8s.io/v1",

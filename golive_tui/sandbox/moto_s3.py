@@ -1,4 +1,5 @@
-"""S3 for the shared-state tests and the demo: moto in server mode, made honest about concurrent writes.
+"""S3 for the shared-state tests and the demo: moto in server mode, made honest about concurrent
+writes.
 
 What moto 5.2.5 does with conditional writes (measured): PutObject evaluates `If-Match`
 (412 PreconditionFailed on a different ETag, 404 NoSuchKey when the object is gone) and
@@ -43,6 +44,7 @@ def serialise_object_requests() -> None:
             with _lock:
                 return original(self, *args, **kwargs)
 
+        # moto's handler replaced in place (mypy refuses assigning to a method)
         S3Response.key_response = key_response  # type: ignore[method-assign]
         _installed = True
 

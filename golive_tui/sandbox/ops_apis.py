@@ -1,4 +1,5 @@
-"""Look-alikes of two operations APIs a release captain reads: PagerDuty's REST API and Grafana's HTTP API.
+"""Look-alikes of two operations APIs a release captain reads: PagerDuty's REST API and Grafana's
+HTTP API.
 
 Each is an HTTPS server (sandbox CA) answering the GETs golive sends, with the documented
 response shapes, behind a token (PagerDuty `Authorization: Token token=…`, Grafana
@@ -19,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..profile import SEED_SERVICES
 from .tls import SandboxCA
-from .web import HttpsService
+from .web import Handler, HttpsService
 
 PD_TOKEN = "sandbox-pagerduty-api-token"
 GRAFANA_TOKEN = "sandbox-grafana-token"
@@ -42,14 +43,17 @@ DEGRADED_OPS = OpsShape(
 )
 TRAPS_OPS = OpsShape(gaps=((30.0, 34.0),), levels=(1, 0), datasource_healthy=False)
 MIXED_OPS = OpsShape(gaps=((30.0, 34.0),), levels=(1, 0))
-"""The demo's mixed production: a gap tomorrow night in the schedule, an escalation level with no target."""
+"""The demo's mixed production: a gap tomorrow night in the schedule, an escalation level with no
+target."""
 
 
 def _iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def pagerduty_handler(shape: OpsShape, start: dt.datetime, seen: list[str] | None = None):
+def pagerduty_handler(
+    shape: OpsShape, start: dt.datetime, seen: list[str] | None = None
+) -> Handler:
     users = {"PUSER1": "Dana Ops", "PUSER2": "Lee Platform"}
 
     def entries() -> list[dict[str, Any]]:
@@ -179,7 +183,7 @@ def pagerduty_handler(shape: OpsShape, start: dt.datetime, seen: list[str] | Non
     return handle
 
 
-def grafana_handler(shape: OpsShape, seen: list[str] | None = None):
+def grafana_handler(shape: OpsShape, seen: list[str] | None = None) -> Handler:
     dashboards = {f"svc-{s}": s for s in SEED_SERVICES if s not in shape.missing_dashboards}
 
     def handle(
@@ -247,7 +251,10 @@ def grafana_handler(shape: OpsShape, seen: list[str] | None = None):
                 json.dumps(
                     {
                         "status": "ERROR",
-                        "message": 'Post "http://prometheus-staging:9090/api/v1/query": dial tcp: lookup prometheus-staging: no such host',
+                        "message": (
+                            'Post "http://prometheus-staging:9090/api/v1/query": dial tcp: '
+                            "lookup prometheus-staging: no such host"
+                        ),
                     }
                 ),
             )

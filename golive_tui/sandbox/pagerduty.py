@@ -59,7 +59,7 @@ class PagerDutySandbox:
                     },
                 )
 
-            def _send(self, code: int, body: dict) -> None:
+            def _send(self, code: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")

@@ -1,12 +1,15 @@
-"""The sandbox's server processes (Prometheus, Alertmanager, the demo's child): they die with golive."""
+"""The sandbox's server processes (Prometheus, Alertmanager, the demo's child): they die with
+golive."""
 
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 
 def die_with_parent() -> None:
-    """In the child: Linux sends it SIGTERM when its parent dies, even on SIGKILL or a dropped SSH session."""
+    """In the child: Linux sends it SIGTERM when its parent dies, even on SIGKILL or a dropped SSH
+    session."""
     try:
         import ctypes
 
@@ -15,7 +18,7 @@ def die_with_parent() -> None:
         pass
 
 
-def stop_process(process: subprocess.Popen | None, timeout: float = 10.0) -> None:
+def stop_process(process: subprocess.Popen[Any] | None, timeout: float = 10.0) -> None:
     """SIGTERM, then SIGKILL if it is still there after `timeout` seconds."""
     if process is not None and process.poll() is None:
         process.terminate()

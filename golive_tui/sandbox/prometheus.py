@@ -85,12 +85,13 @@ class PrometheusMissing(RuntimeError):
 
 
 class PrometheusSandbox:
-    """Backfill, start and stop a real Prometheus; `url` and `alertmanager_url` go into the profile."""
+    """Backfill, start and stop a real Prometheus; `url` and `alertmanager_url` go into the
+    profile."""
 
     def __init__(self, scenario: str = "healthy", workdir: Path | None = None) -> None:
         self.scenario = scenario
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="golive-prom-"))
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
         self.exporter: _Exporter | None = None
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -137,7 +138,8 @@ class PrometheusSandbox:
             )
         )
         log = open(self.workdir / "prometheus.log", "wb")
-        self.process = subprocess.Popen(  # its own session: a terminal's Ctrl+C reaches only golive, which stops it
+        # its own session: a terminal's Ctrl+C reaches only golive, which stops it
+        self.process = subprocess.Popen(
             [
                 prometheus,
                 f"--config.file={config}",

@@ -14,7 +14,8 @@ every quantile is known in advance:
   second  : the second staged production's own labels — namespace `dealdesk-live`, services
             edge-gateway / identity / deals-api / customers-api / stock-api / tax-calculator, the
             route in a `handler` label (`/v2/...`) — so the default profile finds no series and a
-            profile (`SECOND_SERIES`) is needed; then all pass but customer search (p95 ≈ 340 ms > 300)
+            profile (`SECOND_SERIES`) is needed; then all pass but customer search (p95 ≈ 340 ms >
+            300)
 """
 
 from __future__ import annotations
@@ -84,12 +85,13 @@ def series_for(scenario: str) -> list[Series]:
     if scenario == "second":
         return _second()
     if scenario == "per-service":
-        # The healthy traffic as a service-level exporter (an ingress, a mesh's gateway) reports it: no `pod`
-        # label, one series per service; the gateway's two pods are one series of their summed rate.
-        healthy = [dataclasses.replace(s, pod="") for s in series_for("healthy")]
-        gateway = [s for s in healthy if s.service == "api-gateway"]
+        # The healthy traffic as a service-level exporter (an ingress, a mesh's gateway) reports it:
+        # no `pod` label, one series per service; the gateway's two pods are one series of their
+        # summed rate.
+        per_service = [dataclasses.replace(s, pod="") for s in series_for("healthy")]
+        gateway = [s for s in per_service if s.service == "api-gateway"]
         return [dataclasses.replace(gateway[0], rps=sum(s.rps for s in gateway))] + [
-            s for s in healthy if s not in gateway
+            s for s in per_service if s not in gateway
         ]
     if scenario == "mixed":
         # Healthy traffic, but the gateway is slow: p95 over target, within acceptable.
@@ -190,7 +192,8 @@ class Workload:
         return out
 
     def openmetrics_history(self, start: float, end: float) -> str:
-        """OpenMetrics for promtool: families grouped, each series' points in time order, `# EOF`."""
+        """OpenMetrics for promtool: families grouped, each series' points in time order, `#
+        EOF`."""
         times = [start + n * STEP for n in range(int((end - start) // STEP) + 1)]
         per_series: dict[str, list[str]] = {}
         families: dict[str, list[str]] = {"http_requests": [], "http_request_duration_seconds": []}
@@ -206,7 +209,8 @@ class Workload:
             "# HELP http_request_duration_seconds Request latency.",
             "# TYPE http_request_duration_seconds histogram",
         ]
-        # A histogram's points are grouped per label set (without le), bucket lines then count and sum per time.
+        # A histogram's points are grouped per label set (without le), bucket lines then count and
+        # sum per time.
         groups: dict[str, list[str]] = {}
         for name in families["http_request_duration_seconds"]:
             key = name.split("{", 1)[1].rsplit(',le="', 1)[0].rstrip("}")

@@ -1,4 +1,5 @@
-"""A TCP relay that puts a network between a client and a sandbox server: each direction delayed by half a round trip.
+"""A TCP relay that puts a network between a client and a sandbox server: each direction delayed by
+half a round trip.
 
 The kernel here has no `sch_netem`, so `tc … netem delay` is not available; this relay does
 in user space what it would: every chunk read from one side is written to the other
@@ -24,6 +25,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from typing import cast
 
 
 class Relays:
@@ -56,14 +58,14 @@ class Relays:
         """
         handler = self._keep_alive if keep_alive else self._connection
 
-        async def serve() -> asyncio.AbstractServer:
+        async def serve() -> asyncio.Server:
             return await asyncio.start_server(
                 lambda r, w: handler(r, w, host, target_port), "127.0.0.1", 0
             )
 
         server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
         self._servers.append(server)
-        return server.sockets[0].getsockname()[1]
+        return cast(int, server.sockets[0].getsockname()[1])  # AF_INET: (host, port)
 
     def count(self, pattern: bytes) -> int:
         with self._lock:
@@ -120,7 +122,8 @@ class Relays:
     async def _keep_alive(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str, port: int
     ) -> None:
-        """HTTP/1.1 requests with Content-Length bodies, one after another on one client connection."""
+        """HTTP/1.1 requests with Content-Length bodies, one after another on one client
+        connection."""
         with self._lock:
             self.connections[port] += 1
         try:
@@ -161,7 +164,8 @@ class Relays:
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, watched: bool
     ) -> None:
-        """Copy one direction, each chunk delivered `delay` after it was read (in order: a queue and one writer)."""
+        """Copy one direction, each chunk delivered `delay` after it was read (in order: a queue and
+        one writer)."""
         queue: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
         tail = b""
 
@@ -198,7 +202,7 @@ class Relays:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rtt-ms", type=float, required=True)
     parser.add_argument(
         "--keep-alive",
@@ -206,7 +210,10 @@ def main() -> None:
         action="append",
         default=[],
         metavar="PORT",
-        help="a plain-HTTP server that closes after each answer (moto): keep the clients' connections open",
+        help=(
+            "a plain-HTTP server that closes after each answer (moto): keep the clients' "
+            "connections open"
+        ),
     )
     parser.add_argument("ports", type=int, nargs="+")
     args = parser.parse_args()

@@ -1,4 +1,5 @@
-"""Dependency reports as CI writes them, for the staged productions: npm audit (v7+ and v6), SARIF, Trivy.
+"""Dependency reports as CI writes them, for the staged productions: npm audit (v7+ and v6), SARIF,
+Trivy.
 
 The shapes follow the tools' real output (npm-audit-report's JSON reporter, SARIF 2.1.0 as
 Trivy and GitHub code scanning write it, Trivy's `--format json` schema 2), trimmed to the
@@ -62,7 +63,8 @@ def _counts(vulns: list[Vuln]) -> dict[str, int]:
 
 
 def npm_audit_v7(vulns: list[Vuln], dependencies: int = 412) -> dict[str, Any]:
-    """`npm audit --json` of npm 7 and later (auditReportVersion 2): one entry per vulnerable package."""
+    """`npm audit --json` of npm 7 and later (auditReportVersion 2): one entry per vulnerable
+    package."""
     return {
         "auditReportVersion": 2,
         "vulnerabilities": {
@@ -132,7 +134,8 @@ def npm_audit_v6(vulns: list[Vuln]) -> dict[str, Any]:
 
 
 def sarif(vulns: list[Vuln], when: dt.datetime, tool: str = "Trivy") -> dict[str, Any]:
-    """SARIF 2.1.0 with `security-severity` on each rule, as Trivy and GitHub code scanning write it."""
+    """SARIF 2.1.0 with `security-severity` on each rule, as Trivy and GitHub code scanning write
+    it."""
     rules = [
         {
             "id": v.advisory,
@@ -154,7 +157,10 @@ def sarif(vulns: list[Vuln], when: dt.datetime, tool: str = "Trivy") -> dict[str
             "ruleIndex": n,
             "level": "error" if v.severity in ("critical", "high") else "warning",
             "message": {
-                "text": f"Package: {v.package}\nInstalled Version: {v.version}\nFixed Version: {v.fixed_in}"
+                "text": (
+                    f"Package: {v.package}\nInstalled Version: {v.version}\nFixed "
+                    f"Version: {v.fixed_in}"
+                )
             },
             "locations": [{"physicalLocation": {"artifactLocation": {"uri": "package-lock.json"}}}],
         }

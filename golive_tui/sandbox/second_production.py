@@ -1,4 +1,5 @@
-"""The second staged production, "Northwind DealDesk": built apart from the demo, with traps of its own.
+"""The second staged production, "Northwind DealDesk": built apart from the demo, with traps of its
+own.
 
 Other names (target, namespace, monitoring namespace, read-only user), another AWS region
 (us-west-2), its own Prometheus labels, and these defects — each caught by exactly the row
@@ -57,7 +58,8 @@ API_SHAPE = ApiShape(
 
 
 class SecondProduction:
-    """Start every backend of the second production on 127.0.0.1 and write its profile; `stop()` ends them."""
+    """Start every backend of the second production on 127.0.0.1 and write its profile; `stop()`
+    ends them."""
 
     def __init__(
         self,
@@ -70,9 +72,11 @@ class SecondProduction:
         self.directory = Path(directory or tempfile.mkdtemp(prefix="golive-second-"))
         self.profile_path = self.directory / "profile.toml"
         self._moto = moto
-        """A running MotoServer to add this production's account to (tests share one); None: start one."""
+        """A running MotoServer to add this production's account to (tests share one); None: start
+        one."""
         self._account = account
-        """This production's account, already built on `moto` (the test fixtures build it once); None: build it."""
+        """This production's account, already built on `moto` (the test fixtures build it once);
+        None: build it."""
         self._ca = ca
         self._stoppers: list[Any] = []
         self.web: Any = None
@@ -144,7 +148,8 @@ class SecondProduction:
 
     # --- backends ----------------------------------------------------------------------------
     def _start_kubernetes(self, ca: Any) -> dict[str, Any]:
-        """The cluster's API server (exec forbidden for its read-only user); returns its profile sections."""
+        """The cluster's API server (exec forbidden for its read-only user); returns its profile
+        sections."""
         from .k8s_second import second_production_k8s_profile, second_production_sandbox
 
         sandbox = second_production_sandbox(ca, directory=self.directory / "kube")
@@ -153,7 +158,8 @@ class SecondProduction:
         return second_production_k8s_profile(sandbox)
 
     def _start_aws(self, ca: Any) -> dict[str, Any]:
-        """The AWS account on moto (with an ACM certificate for the public endpoint); returns its profile sections."""
+        """The AWS account on moto (with an ACM certificate for the public endpoint); returns its
+        profile sections."""
         import logging
 
         from .aws_account import second_production_account, second_production_aws_profile
@@ -167,7 +173,8 @@ class SecondProduction:
         self.env.update(server.env())
         account = self._account or second_production_account(server, ca=ca)
         self._stage_nodes(account)
-        # The public endpoint is on 127.0.0.1 ("localhost"): its certificate, 20 days left, is in ACM too.
+        # The public endpoint is on 127.0.0.1 ("localhost"): its certificate, 20 days left, is in
+        # ACM too.
         chain, key = ca.issue_pem("localhost", days=CERT_DAYS)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"
         account.client("acm").import_certificate(
@@ -176,8 +183,9 @@ class SecondProduction:
         return second_production_aws_profile(account)
 
     def _stage_nodes(self, account: Any) -> None:
-        """An EC2 instance behind each Node (volumes encrypted by the launch template, the region's EBS default
-        off), but for one data volume attached by hand unencrypted: the cluster serves the Nodes pointing at them."""
+        """An EC2 instance behind each Node (volumes encrypted by the launch template, the region's
+        EBS default off), but for one data volume attached by hand unencrypted: the cluster serves
+        the Nodes pointing at them."""
         from .aws_nodes import stage_node_instances
         from .k8s_second import PLAINTEXT_VOLUME
 

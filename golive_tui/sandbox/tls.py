@@ -10,12 +10,13 @@ import warnings
 from dataclasses import dataclass
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, cast
 
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        return cast(int, sock.getsockname()[1])  # an AF_INET socket's name is (host, port)
 
 
 @dataclass
@@ -42,7 +43,8 @@ class SandboxCA:
         days: float = 90,
         minimum_version: ssl.TLSVersion = ssl.TLSVersion.TLSv1_2,
     ) -> ssl.SSLContext:
-        """A server SSLContext with a leaf for `hosts` (default 127.0.0.1, localhost) valid `days`."""
+        """A server SSLContext with a leaf for `hosts` (default 127.0.0.1, localhost) valid
+        `days`."""
         not_after = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
         leaf = self.ca.issue_cert(*(hosts or ("127.0.0.1", "localhost")), not_after=not_after)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -76,15 +78,18 @@ class TLSServer(ThreadingHTTPServer):
         self.tls_context = context
         super().__init__(address, handler)
 
-    def handle_error(self, request, client_address) -> None:  # type: ignore[override]
-        """A refused handshake (a probe asking for TLS 1.0) or a dropped client is normal here: no traceback."""
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: Any
+    ) -> None:
+        """A refused handshake (a probe asking for TLS 1.0) or a dropped client is normal here: no
+        traceback."""
         import sys
 
         if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, TimeoutError)):
             return
         super().handle_error(request, client_address)
 
-    def get_request(self):  # type: ignore[override]
+    def get_request(self) -> tuple[socket.socket, Any]:
         sock, address = self.socket.accept()
         return self.tls_context.wrap_socket(
             sock, server_side=True, do_handshake_on_connect=False

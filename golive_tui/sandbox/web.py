@@ -27,11 +27,13 @@ SECURE_HEADERS = {
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
 }
-TRACEBACK = """Traceback (most recent call last):
-  File "/usr/src/app/api/views.py", line 88, in create_deal
-    payload = json.loads(request.body)
-json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)
-"""
+TRACEBACK = (
+    "Traceback (most recent call last):\n"
+    '  File "/usr/src/app/api/views.py", line 88, in create_deal\n'
+    "    payload = json.loads(request.body)\n"
+    "json.decoder.JSONDecodeError: Expecting property name enclosed in double quotes: "
+    "line 1 column 2 (char 1)\n"
+)
 NODE_TRACE = """NotFoundError: Not Found
     at /usr/src/app/node_modules/express/lib/router/index.js:646:15
     at next (/usr/src/app/node_modules/express/lib/router/index.js:265:14)
@@ -39,7 +41,9 @@ NODE_TRACE = """NotFoundError: Not Found
 """
 Cors = Literal["allow-list", "wildcard", "reflect", "reflect-credentials"]
 Leak = Literal["none", "python", "node"]
-Handler = Callable[[str, str, Any, bytes], tuple[int, dict[str, str], str | bytes]]
+Answer = tuple[int, dict[str, str], str | bytes]
+"""(status code, headers, body) of one response."""
+Handler = Callable[[str, str, Any, bytes], Answer]
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,8 @@ SHAPES = {
 
 
 class HttpsService:
-    """One HTTPS server on 127.0.0.1 with a handler function (method, path, headers, body) -> (code, headers, body)."""
+    """One HTTPS server on 127.0.0.1 with a handler function (method, path, headers, body) -> (code,
+    headers, body)."""
 
     def __init__(
         self,
@@ -154,7 +159,7 @@ def cors_headers(policy: Cors, origin: str | None, allowed: tuple[str, ...]) -> 
 
 
 def api_handler(shape: ApiShape) -> Handler:
-    def handle(method: str, path: str, headers, body: bytes):
+    def handle(method: str, path: str, headers: Any, body: bytes) -> Answer:
         route = path.split("?")[0]
         out = dict(SECURE_HEADERS)
         out["Server"] = shape.server
@@ -211,7 +216,7 @@ def api_handler(shape: ApiShape) -> Handler:
 def health_handler(service: str) -> Handler:
     """A service's own health endpoint (its pod's port, not the gateway)."""
 
-    def handle(method: str, path: str, headers, body: bytes):
+    def handle(method: str, path: str, headers: Any, body: bytes) -> Answer:
         if path.split("?")[0] == "/health":
             return (
                 200,
@@ -223,12 +228,13 @@ def health_handler(service: str) -> Handler:
     return handle
 
 
-def status_handler(method: str, path: str, headers, body: bytes):
+def status_handler(method: str, path: str, headers: Any, body: bytes) -> Answer:
     return 200, {"Content-Type": "text/html"}, "<h1>All systems operational</h1>"
 
 
 class WebSandbox:
-    """The public API and the status page of the staged production (and, optionally, each service's own endpoint)."""
+    """The public API and the status page of the staged production (and, optionally, each service's
+    own endpoint)."""
 
     def __init__(
         self,
@@ -250,7 +256,8 @@ class WebSandbox:
         self.api = HttpsService(ca, api_handler(shape), days=days)
         self.status = HttpsService(ca, status_handler)
         self.allowed_origins = list(shape.allowed_origins)
-        # Each service's own endpoint (legacy_services still accept TLS 1.0/1.1); else health through the API.
+        # Each service's own endpoint (legacy_services still accept TLS 1.0/1.1); else health
+        # through the API.
         self.services: dict[str, HttpsService] = (
             {
                 s: HttpsService(ca, health_handler(s), legacy_tls=s in legacy_services)

@@ -1,4 +1,5 @@
-"""A chat webhook look-alike over HTTPS: records each posted message; can answer 500 or hang (a dead receiver)."""
+"""A chat webhook look-alike over HTTPS: records each posted message; can answer 500 or hang (a dead
+receiver)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from .tls import SandboxCA, TLSServer, free_port
 class WebhookReceiver:
     """POST PATH with a JSON body -> 200 `ok` (Slack's answer), recorded in `messages`.
 
-    `mode`: `ok`, `fail` (HTTP 500) or `hang` (reads the request, then answers nothing until stopped)."""
+    `mode`: `ok`, `fail` (HTTP 500) or `hang` (reads the request, then answers nothing until
+    stopped)."""
 
     def __init__(
         self, ca: SandboxCA, path: str = "/services/T0GOLIVE/B0NOTIFY/s3cr3t-t0ken-xyz"

@@ -8,13 +8,16 @@ refused action (init goes on) from no credentials at all (every other call would
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from ..probes import aws_client
 from ..probes.base import ProbeContext
 
 DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 """Codes that refuse one action: the other calls may still be allowed, so init goes on."""
+
+
+T = TypeVar("T")
 
 
 class Refused(Exception):
@@ -25,7 +28,7 @@ class Refused(Exception):
         self.code = code
 
 
-def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     try:
         return fn(*args, **kwargs)
     except Exception as exc:

@@ -1,4 +1,5 @@
-"""`golive init`, AWS half: the account, the EKS cluster, Aurora, the ALB, log groups, ACM certificates.
+"""`golive init`, AWS half: the account, the EKS cluster, Aurora, the ALB, log groups, ACM
+certificates.
 
 Credentials come the usual way (the profile's [aws] keys, else AWS_PROFILE, the default
 chain, AWS_REGION, AWS_ENDPOINT_URL), through the probes' session. Only describe/list
@@ -41,14 +42,16 @@ def discover_aws(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues)
     elif not session.region:
         draft.section_note(
             "aws",
-            "no AWS region (profile aws.region, AWS_REGION or the AWS profile's region): nothing read from AWS",
+            "no AWS region (profile aws.region, AWS_REGION or the AWS profile's region): "
+            "nothing read from AWS",
         )
         return
     try:
         who = call(aws_client.client(ctx, "sts").get_caller_identity)
         draft.section_note(
             "aws",
-            f"read as {who.get('Arn', '?')} in account {who.get('Account', '?')}, {session.where()}",
+            f"read as {who.get('Arn', '?')} in account {who.get('Account', '?')}, "
+            f"{session.where()}",
         )
     except Refused as exc:
         if (
@@ -138,7 +141,7 @@ def _eks(ctx: ProbeContext, draft: Draft, choose: Chooser, clues: Clues) -> str:
     except Refused as exc:
         draft.missing("aws.eks_cluster_name", f"ListClusters failed: {exc}")
         return ""
-    described = {}
+    described: dict[str, Any] = {}
     for name in names:
         try:
             described[name] = call(eks.describe_cluster, name=name)["cluster"]
@@ -184,7 +187,7 @@ def _aurora(ctx: ProbeContext, draft: Draft, choose: Chooser, near: str) -> str:
     except Refused as exc:
         draft.missing("aws.db_cluster_id", f"DescribeDBClusters failed: {exc}")
         return ""
-    ids = [c["DBClusterIdentifier"] for c in clusters]
+    ids: list[str] = [c["DBClusterIdentifier"] for c in clusters]
     named = [i for i in ids if near and (i == near or near in i)]
     if len(ids) == 1 or len(named) == 1:
         chosen = ids[0] if len(ids) == 1 else named[0]
@@ -251,17 +254,20 @@ def _load_balancer(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
     if match.get("Type") != "application":
         draft.note(
             "aws.load_balancer_arn",
-            f"{match['LoadBalancerName']} is a {match.get('Type')} load balancer: WAF protects ALBs only",
+            f"{match['LoadBalancerName']} is a {match.get('Type')} load balancer: WAF "
+            "protects ALBs only",
         )
     draft.found(
         "aws.load_balancer_arn",
         match["LoadBalancerArn"],
-        f"the {match.get('Type', '')} load balancer whose DNS name {match['DNSName']} fronts the gateway Service",
+        f"the {match.get('Type', '')} load balancer whose DNS name {match['DNSName']} "
+        "fronts the gateway Service",
     )
 
 
 def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, namespace: str) -> None:
-    """The application's audit-relevant groups (the database's own logs keep their own, shorter retention)."""
+    """The application's audit-relevant groups (the database's own logs keep their own, shorter
+    retention)."""
     prefixes = [f"/aws/eks/{cluster}/"] if cluster else []
     app, _, stage = namespace.rpartition("-")
     if app and stage:
@@ -296,7 +302,8 @@ def _log_groups(ctx: ProbeContext, draft: Draft, cluster: str, namespace: str) -
 
 
 def _certificates(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
-    """ACM certificates for the domains found (or, with none found, the domains of the certificate the gateway names)."""
+    """ACM certificates for the domains found (or, with none found, the domains of the certificate
+    the gateway names)."""
     from ..probes.aws_edge import covers
 
     acm = aws_client.client(ctx, "acm")
@@ -344,7 +351,8 @@ def _certificates(ctx: ProbeContext, draft: Draft, clues: Clues) -> None:
 
 
 def _user_pool(ctx: ProbeContext, draft: Draft, near: str) -> None:
-    """The Cognito user pool named `<cluster>-users`, else the only pool named like the cluster (issue 29's password/MFA rows)."""
+    """The Cognito user pool named `<cluster>-users`, else the only pool named like the cluster
+    (issue 29's password/MFA rows)."""
     try:
         pools = call(aws_client.client(ctx, "cognito-idp").list_user_pools, MaxResults=60).get(
             "UserPools", []

@@ -95,7 +95,8 @@ def discover_kubernetes(
     if version.status == 401:
         draft.section_note(
             "target",
-            f"the API server at {reader.host} refused the credentials (401): renew them and run init again",
+            f"the API server at {reader.host} refused the credentials (401): renew them "
+            "and run init again",
         )
         return clues
     clues.reachable = True
@@ -132,7 +133,7 @@ def _namespace(
             f"the context names no namespace, and {answer.why('Deployments in all namespaces')}",
         )
         return ""
-    counts = Counter(d["metadata"].get("namespace", "") for d in answer.items())
+    counts: Counter[str] = Counter(d["metadata"].get("namespace", "") for d in answer.items())
     candidates = sorted(
         ns
         for ns in counts
@@ -313,7 +314,10 @@ def _endpoints(draft: Draft, gateway: dict[str, Any] | None, clues: Clues) -> No
         )
         return
     port = https["port"]
-    where = f"the first domain, on port {port} of the gateway Service's {https.get('name') or 'HTTPS'} port"
+    where = (
+        f"the first domain, on port {port} of the gateway "
+        f"Service's {https.get('name') or 'HTTPS'} port"
+    )
     draft.found("http.api_url", f"https://{domain}" + ("" if port == 443 else f":{port}"), where)
     if port != 443:
         draft.found(

@@ -20,7 +20,10 @@ def discover_monitoring(reader: KubeReader, draft: Draft, default_ns: str) -> No
         local = reader.get(f"/api/v1/namespaces/{default_ns}/services")
         services = local.items()
         if not local.ok:
-            why = f"{everywhere.why('Services in all namespaces')}; {local.why(f'Services in {default_ns}')}"
+            why = (
+                f"{everywhere.why('Services in all namespaces')}; "
+                f"{local.why(f'Services in {default_ns}')}"
+            )
             for key in (
                 "prometheus.url",
                 "prometheus.alertmanager_url",
@@ -88,21 +91,22 @@ def _service_url(draft: Draft, key: str, svc: dict[str, Any], usual_port: int) -
         return
     draft.note(
         key,
-        f"{where} is {spec.get('type', 'ClusterIP')} (no address outside the cluster): reach it with "
-        f"`kubectl -n {md.get('namespace')} port-forward svc/{md['name']} {port['port']}` and use "
-        f"http://127.0.0.1:{port['port']}, or an internal load balancer / ingress you have",
+        f"{where} is {spec.get('type', 'ClusterIP')} (no address outside the cluster): reach it "
+        f"with `kubectl -n {md.get('namespace')} port-forward svc/{md['name']} {port['port']}` "
+        f"and use http://127.0.0.1:{port['port']}, or an internal load balancer / ingress you have",
     )
     draft.missing(key, f"{where} has no address reachable from here")
 
 
 def _alert_rules(reader: KubeReader, draft: Draft, ns: str) -> str:
-    """The ConfigMap with the most `alert:` rules (in `ns`, else anywhere); returns the namespace it is in."""
+    """The ConfigMap with the most `alert:` rules (in `ns`, else anywhere); returns the namespace it
+    is in."""
     where = f"in {ns}" if ns else "in any namespace"
     answer = reader.get(f"/api/v1/namespaces/{ns}/configmaps" if ns else "/api/v1/configmaps")
     if not answer.ok:
         draft.missing("kubernetes.alert_rules_configmap", answer.why(f"ConfigMaps {where}"))
         return ns
-    with_rules = [
+    with_rules: list[tuple[str, str, int]] = [  # (name, namespace, rules): ObjectMeta's strings
         (
             cm["metadata"]["name"],
             cm["metadata"].get("namespace", ""),

@@ -121,7 +121,10 @@ def check_aws(profile: Any, timeout: float) -> Check:
 
 def _aws_fix(reason: str) -> str:
     if "credentials" in reason or "profile" in reason:
-        return "set aws.profile (or AWS_PROFILE) to a profile with credentials, e.g. after `aws sso login`"
+        return (
+            "set aws.profile (or AWS_PROFILE) to a profile with credentials, e.g. after `aws "
+            "sso login`"
+        )
     if "region" in reason:
         return "set aws.region in the profile (or AWS_REGION)"
     if "unreachable" in reason or "not answering" in reason:

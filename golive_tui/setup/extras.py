@@ -1,4 +1,5 @@
-"""Optional extras (`golive[demo]`, `golive[serve]`): a missing one is a one-line message, never a traceback."""
+"""Optional extras (`golive[demo]`, `golive[serve]`): a missing one is a one-line message, never a
+traceback."""
 
 from __future__ import annotations
 

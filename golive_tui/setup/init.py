@@ -1,4 +1,5 @@
-"""`golive init`: write a commented target profile from what the kubeconfig and AWS credentials can see.
+"""`golive init`: write a commented target profile from what the kubeconfig and AWS credentials can
+see.
 
 Every value found is written with a comment saying where it came from; every value not
 found is written commented out with what to put there. Nothing is guessed silently:
@@ -21,11 +22,17 @@ from .kube import probe_context
 
 DEFAULT_OUTPUT = "golive-profile.toml"
 NOT_DISCOVERABLE = {
-    "target.required_env": "your services' contract with their configuration, which the cluster cannot tell",
-    "http.health_urls": "routes of the application behind its gateway, which the platform does not describe; "
-    "services without one are checked through the API server's service proxy",
+    "target.required_env": (
+        "your services' contract with their configuration, which the cluster cannot tell"
+    ),
+    "http.health_urls": (
+        "routes of the application behind its gateway, which the platform does not describe; "
+        "services without one are checked through the API server's service proxy"
+    ),
     "http.status_page_url": "the status page is hosted elsewhere (statuspage.io, instatus, …)",
-    "http.allowed_origins": "your web applications' origins: the API's CORS configuration lives in its code",
+    "http.allowed_origins": (
+        "your web applications' origins: the API's CORS configuration lives in its code"
+    ),
     "http.ca_bundle": "a private CA is not visible from the platform",
     "k6.summaries": "k6 summaries are artifacts of your load tests, not of the platform",
     "k6.summary": "k6 summaries are artifacts of your load tests, not of the platform",
@@ -35,7 +42,8 @@ NOT_DISCOVERABLE = {
 
 
 def base_profile(path: str | None, overrides: tuple[str, ...] | list[str]) -> Profile:
-    """The settings init starts from: `--profile` if given, plus `--set` — never the file it is about to write."""
+    """The settings init starts from: `--profile` if given, plus `--set` — never the file it is
+    about to write."""
     from ..profile import load_profile
 
     if path:
@@ -98,8 +106,10 @@ def discover(
         f"from kubeconfig context {context!r}"
         + (f" ({clues.server})" if clues.server else "")
         + " and the AWS credentials in use.",
-        "Each value says where it came from. Commented-out keys were not found: fill them in (the line says what",
-        "to put there and which default applies meanwhile). No secret belongs here: store the PagerDuty routing key",
+        "Each value says where it came from. Commented-out keys were not found: "
+        "fill them in (the line says what",
+        "to put there and which default applies meanwhile). No secret belongs here: "
+        "store the PagerDuty routing key",
         "with `golive secret set`. Check the result with `golive doctor`, then `golive run`.",
     ]
     return draft
@@ -112,7 +122,8 @@ def render(draft: Draft) -> str:
         Profile.model_validate(tomllib.loads(text))
     except Exception as exc:  # a bug in init, never the user's doing: say so plainly
         raise GoliveError(
-            f"golive init produced a profile that does not load ({type(exc).__name__}: {exc}); please report it"
+            "golive init produced a profile that does not load "
+            f"({type(exc).__name__}: {exc}); please report it"
         ) from None
     return text
 
@@ -121,8 +132,8 @@ def write(text: str, output: Path, *, force: bool) -> None:
     """Write the profile; an existing file is kept unless `force` (and then saved as .bak)."""
     if output.exists() and not force:
         raise GoliveError(
-            f"{output} exists: pass --force to overwrite it (the old file is kept as {output.name}.bak), "
-            "or --dry-run to print the new profile"
+            f"{output} exists: pass --force to overwrite it "
+            f"(the old file is kept as {output.name}.bak), or --dry-run to print the new profile"
         )
     output.parent.mkdir(parents=True, exist_ok=True)
     if output.exists():

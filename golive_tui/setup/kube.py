@@ -1,4 +1,5 @@
-"""What `golive init` and `golive doctor` read from Kubernetes: the kubeconfig's contexts and plain JSON.
+"""What `golive init` and `golive doctor` read from Kubernetes: the kubeconfig's contexts and plain
+JSON.
 
 The client and its errors are the probes' (`golive_tui.probes.k8s_client`, `k8s_config`): the same
 kubeconfig search, auth plugins and one-line reasons. Responses are read as plain JSON
@@ -34,7 +35,8 @@ def probe_context(
 
 @dataclass(frozen=True)
 class KubeContext:
-    """One kubeconfig context: its name, cluster, user and namespace, and the file(s) it came from."""
+    """One kubeconfig context: its name, cluster, user and namespace, and the file(s) it came
+    from."""
 
     name: str
     cluster: str
@@ -45,7 +47,8 @@ class KubeContext:
 
 
 def kube_context(ctx: ProbeContext) -> KubeContext:
-    """The context golive will use: the profile's kubernetes.context, else the kubeconfig's current one."""
+    """The context golive will use: the profile's kubernetes.context, else the kubeconfig's current
+    one."""
     from kubernetes import config
 
     files = kubeconfig_path(ctx)
@@ -58,7 +61,10 @@ def kube_context(ctx: ProbeContext) -> KubeContext:
             "(in-cluster)",
         )
     try:
-        contexts, current = config.list_kube_config_contexts(config_file=files)
+        # the kubernetes client ships py.typed but leaves this function unannotated
+        contexts, current = config.list_kube_config_contexts(  # type: ignore[no-untyped-call]
+            config_file=files
+        )
     except config.ConfigException as exc:
         raise ProbeError(f"kubeconfig {files}: {' '.join(str(exc).split())}") from None
     except Exception as exc:  # YAML errors quote the file, which may hold a token: the type only
