@@ -149,7 +149,8 @@ class SandboxAccount:
         """A real boto3 client for this account (used by the builders)."""
         import boto3
 
-        return boto3.client(
+        # boto3-stubs types a client per literal service name; this builder serves any service.
+        return boto3.client(  # type: ignore[call-overload]
             service,
             region_name=region or self.region,
             endpoint_url=self.endpoint_url,
@@ -241,7 +242,11 @@ class MotoServer:
         import boto3
 
         sts = boto3.client(
-            "sts", region_name=self.region, endpoint_url=self.endpoint_url, **_BOOTSTRAP
+            "sts",
+            region_name=self.region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=_BOOTSTRAP["aws_access_key_id"],
+            aws_secret_access_key=_BOOTSTRAP["aws_secret_access_key"],
         )
         # moto lets AssumeRole name any account: that is how a second account is entered.
         role = sts.assume_role(
