@@ -167,6 +167,8 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     if kind == "http.openapi":
         return _service(profile.http.openapi_url)
     if kind in ("http.openapi-auth", "http.jwt-unsigned-refused"):  # the document, then the API
+        if not profile.http.openapi_url:
+            return []  # skipped for the missing key, never `not evaluated` for the API host
         return _service(profile.http.openapi_url) + _service(profile.http.api_url)
     if kind == "http.session-cookies":
         return _service(profile.http.session_url)
