@@ -77,7 +77,8 @@ class Env:
         return self._cache["store"]
 
     def trust(self, allowed_signers: str | None = None):
-        """What approvals' signatures are checked against (`--allowed-signers`, else the profile)."""
+        """What approvals' signatures are checked against (`--allowed-signers`, else the
+        profile)."""
         from ..signoff import Trust
 
         return Trust.of(self.checklist, self.profile, allowed_signers)
@@ -97,12 +98,14 @@ class Env:
 pass_env = click.make_pass_decorator(Env, ensure=True)
 
 OPENED: list[Any] = []
-"""The stores the command used: after it, their warnings (size cap) and queued changes are reported."""
+"""The stores the command used: after it, their warnings (size cap) and queued changes are
+reported."""
 QUEUED_EXIT = 4
 
 
 def after_command(code: int) -> int:
-    """Say on stderr what the stores need said; exit 4 when a change was queued instead of committed."""
+    """Say on stderr what the stores need said; exit 4 when a change was queued instead of
+    committed."""
     queued = []
     for store in OPENED:
         warning = getattr(getattr(store, "store", store), "size_warning", lambda: None)()
@@ -112,8 +115,9 @@ def after_command(code: int) -> int:
         if getattr(store, "queued_here", None):
             click.echo(f"golive: {store.reason or store.location + ' unreachable'}", err=True)
             click.echo(
-                f"golive: {len(store.queued_here)} change(s) QUEUED, NOT committed: no audit number until "
-                f"`golive sync` commits them (exit {QUEUED_EXIT}); {store.summary()}",
+                f"golive: {len(store.queued_here)} change(s) QUEUED, NOT committed: no audit "
+                f"number until `golive sync` commits them (exit {QUEUED_EXIT}); "
+                f"{store.summary()}",
                 err=True,
             )
     return QUEUED_EXIT if queued and code == 0 else code
@@ -134,7 +138,8 @@ def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
             if given:
                 env.overrides = (*env.overrides, *value)
         elif value is not None and (given or getattr(env, name) is None):
-            # An option given on the command line wins over the environment, before or after the subcommand.
+            # An option given on the command line wins over the environment, before or after the
+            # subcommand.
             setattr(env, name, value)
 
     return store
@@ -148,7 +153,10 @@ _GLOBAL_OPTIONS = [
         expose_value=False,
         callback=_setter("checklist_path"),
         metavar="NAME|FILE",
-        help="A shipped checklist (`golive checklists`) or a TOML file (default: production; env GOLIVE_CHECKLIST).",
+        help=(
+            "A shipped checklist (`golive checklists`) or a TOML file (default: production; "
+            "env GOLIVE_CHECKLIST)."
+        ),
     ),
     click.option(
         "--profile",
@@ -156,7 +164,10 @@ _GLOBAL_OPTIONS = [
         type=click.Path(dir_okay=False),
         expose_value=False,
         callback=_setter("profile_path"),
-        help="Target profile TOML (default: $GOLIVE_PROFILE, ./golive-profile.toml, user config dir).",
+        help=(
+            "Target profile TOML (default: $GOLIVE_PROFILE, ./golive-profile.toml, user "
+            "config dir)."
+        ),
     ),
     click.option(
         "--set",
@@ -256,7 +267,8 @@ def _duration(value: str | None) -> float | None:
 def open_tui(
     env: Env, *, read_only: bool = False, monochrome: bool = False, watch: float | None = None
 ) -> None:
-    """The cockpit: its first frame is drawn before the checklist, profile and state are validated."""
+    """The cockpit: its first frame is drawn before the checklist, profile and state are
+    validated."""
     import os
 
     from ..tui.app import run_cockpit
@@ -299,8 +311,8 @@ def main() -> None:
         from ..text import safe_line
 
         click.echo(
-            f"golive: error: {safe_line(exc.filename or '')}: {exc.strerror or exc}; the command stopped "
-            "here (a write that failed leaves the file as it was)",
+            f"golive: error: {safe_line(exc.filename or '')}: {exc.strerror or exc}; the "
+            "command stopped here (a write that failed leaves the file as it was)",
             err=True,
         )
         sys.exit(2)

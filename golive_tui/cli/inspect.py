@@ -44,7 +44,8 @@ def show(env: Env, item_id: str, fmt: str) -> None:
     item = env.item(item_id)
     state = env.store.read()
     now = env.actor().now()
-    # The runbook filled in as the item screen fills it: a command copied from here runs against the target.
+    # The runbook filled in as the item screen fills it: a command copied from here runs against the
+    # target.
     if fmt == "json":
         emit(
             json.dumps(
@@ -139,7 +140,10 @@ def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
 @click.option(
     "--allowed-signers",
     type=click.Path(dir_okay=False),
-    help="Check signed approvals against this allowed-signers file (default: profile signoff.allowed_signers).",
+    help=(
+        "Check signed approvals against this allowed-signers file (default: profile "
+        "signoff.allowed_signers)."
+    ),
 )
 @click.option(
     "--full",
@@ -148,7 +152,8 @@ def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
 )
 @pass_env
 def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> None:
-    """Check the hash chain, that replaying it gives the stored state, and every signed approval; exit 1 if not."""
+    """Check the hash chain, that replaying it gives the stored state, and every signed approval;
+    exit 1 if not."""
     from ..signoff import verify_signatures
     from ..state import verified, verify
     from ..state.lineage import LineageError
@@ -183,7 +188,10 @@ def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> N
         if not signed
         else f", {signed} signed approval{'s' if signed != 1 else ''} verified"
         if trust.allowed_signers
-        else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
+        else (
+            f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no "
+            "allowed-signers file)"
+        )
     )
     click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")
     if lineage_exit:
@@ -194,7 +202,8 @@ def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> N
 @click.option("--yes", is_flag=True, help="Archive without asking.")
 @pass_env
 def audit_archive(env: Env, yes: bool) -> None:
-    """Move old history into a hash-linked segment file next to the record (`audit verify` still checks it)."""
+    """Move old history into a hash-linked segment file next to the record (`audit verify` still
+    checks it)."""
     from ..state.archive import archive, boundary
 
     store = env.store

@@ -119,8 +119,8 @@ def _post_summary(env: Env, outcomes, now) -> None:
     notifier = notifier_of(env.store)
     if notifier is None:
         click.echo(
-            "golive: --notify-summary: no channel configured (profile [notify] slack_webhook_secret or "
-            "webhook_secret)",
+            "golive: --notify-summary: no channel configured (profile [notify] "
+            "slack_webhook_secret or webhook_secret)",
             err=True,
         )
         return

@@ -17,7 +17,8 @@ MAX_NOTE_BYTES = 1024 * 1024
 
 
 def note_text(note: str | None, note_file: str | None) -> str | None:
-    """The note from --note, --note - (standard input) or --note-file (a note longer than a command line holds)."""
+    """The note from --note, --note - (standard input) or --note-file (a note longer than a command
+    line holds)."""
     if note is not None and note_file is not None:
         raise click.UsageError("give --note or --note-file, not both")
     if note_file is not None:
@@ -78,7 +79,8 @@ def mark(env: Env, item_id: str, status: str, note, note_file, evidence, overrid
     )
     entry = entries[-1]
     click.echo(
-        f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, {audit_ref(env)(entry)})"
+        f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} "
+        f"UTC, {audit_ref(env)(entry)})"
     )
 
 
@@ -125,13 +127,15 @@ def warn_invalidated(env: Env, changes) -> None:
         return
     if roles:
         click.echo(
-            f"golive: this invalidates {len(roles)} approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}",
+            f"golive: this invalidates {len(roles)} "
+            f"approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}",
             err=True,
         )
 
 
 def parse_until(value: str, now: datetime | None = None) -> datetime:
-    """A waiver's end as the cockpit's dialog reads it (until.py): +2h, 18:30, a date (end of day), ISO (UTC)."""
+    """A waiver's end as the cockpit's dialog reads it (until.py): +2h, 18:30, a date (end of day),
+    ISO (UTC)."""
     from ..until import parse_until as parse
 
     try:
@@ -202,7 +206,10 @@ def unwaive(env: Env, item_id: str, by) -> None:
     "--request",
     "request_file",
     type=click.Path(dir_okay=False),
-    help="Write a review request for ROLE to this file, for the approver to sign with ssh-keygen -Y sign.",
+    help=(
+        "Write a review request for ROLE to this file, for the approver to sign with "
+        "ssh-keygen -Y sign."
+    ),
 )
 @click.option(
     "--signature",
@@ -230,7 +237,8 @@ def approve(
     signature_file,
     confirm_proxy,
 ) -> None:
-    """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH key.
+    """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH
+    key.
 
     With --request FILE, writes a review request the approver signs from anywhere with plain
     OpenSSH; with --signature FILE.sig, records their signed approval."""
@@ -282,8 +290,8 @@ def approve(
     if values["principal"] != values["name"]:
         how = f" [{safe_line(values['principal'])}]{how}"
     click.echo(
-        f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by {env.actor().operator}, "
-        f"state digest {values['signature'][:16]}…"
+        f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by "
+        f"{env.actor().operator}, state digest {values['signature'][:16]}…"
     )
 
 
@@ -304,7 +312,10 @@ def revoke(env: Env, role: str, reason: str, by) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Go live despite NO-GO: with --reason asks for it, with --confirm (a second operator) does it.",
+    help=(
+        "Go live despite NO-GO: with --reason asks for it, with --confirm (a second "
+        "operator) does it."
+    ),
 )
 @click.option("--reason", default="", help="Why go-live is forced.")
 @click.option(
@@ -313,7 +324,8 @@ def revoke(env: Env, role: str, reason: str, by) -> None:
 @click.option("--by")
 @pass_env
 def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None:
-    """Record the go-live moment (only on GO; a forced one needs two operators); post-go-live tasks become due."""
+    """Record the go-live moment (only on GO; a forced one needs two operators); post-go-live tasks
+    become due."""
     from .. import actions
 
     actor, trust = env.actor(by), env.trust()
@@ -336,7 +348,10 @@ def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None
         entries = actions.go_live(env.store, env.checklist, actor=actor, trust=trust)
     entry = entries[-1]
     click.echo(
-        f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by {safe_line(entry.values['golive_by'])}"
+        (
+            f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by "
+            f"{safe_line(entry.values['golive_by'])}"
+        )
         + (
             f" (FORCED, confirmed by {safe_line(entry.values['golive_confirmed_by'])})"
             if entry.action == "go-live-forced"

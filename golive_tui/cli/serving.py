@@ -1,4 +1,5 @@
-"""The cockpit for others: `golive serve` (a browser view) and `golive demo` (a staged production)."""
+"""The cockpit for others: `golive serve` (a browser view) and `golive demo` (a staged
+production)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,10 @@ def serve(env: Env, host: str, port: int, allow_write: bool) -> None:
     type=click.Choice(["degraded", "healthy"]),
     default="degraded",
     show_default=True,
-    help="degraded: a realistic mixed production (most pass, several fail); healthy: everything passes.",
+    help=(
+        "degraded: a realistic mixed production (most pass, several fail); healthy: "
+        "everything passes."
+    ),
 )
 @click.option(
     "--dir",
@@ -105,7 +109,8 @@ def demo(
         )
     if env.state_path or env.profile_path:
         raise click.UsageError(
-            "golive demo writes its own profile and state: use --dir DIR to keep them (and --set to override keys)"
+            "golive demo writes its own profile and state: use --dir DIR to keep them (and "
+            "--set to override keys)"
         )
     lock = _lock_directory(Path(directory)) if directory else None
     install_signal_handlers()
@@ -123,7 +128,8 @@ def demo(
         base += [part for assignment in env.overrides for part in ("--set", assignment)]
         verb = "resuming" if resumed else "recording in"
         click.echo(
-            f"golive demo: {verb} {staged.state_path}; a second cockpit on this demo: {_golive(base)}",
+            f"golive demo: {verb} {staged.state_path}; a second cockpit on this demo: "
+            f"{_golive(base)}",
             err=True,
         )
         if no_cockpit:

@@ -1,4 +1,5 @@
-"""Setting up: `golive init` (a profile from what it sees), `golive doctor` (the profile against reality), `golive checklists`."""
+"""Setting up: `golive init` (a profile from what it sees), `golive doctor` (the profile against
+reality), `golive checklists`."""
 
 from __future__ import annotations
 
@@ -63,8 +64,8 @@ def init(
         force or dry_run
     ):  # before reading anything: the answer would be thrown away
         raise GoliveError(
-            f"{target} exists: pass --force to overwrite it (the old file is kept as {target.name}.bak), "
-            "or --dry-run to print the new profile"
+            f"{target} exists: pass --force to overwrite it (the old file is kept as "
+            f"{target.name}.bak), or --dry-run to print the new profile"
         )
     overrides = env.overrides + ((f"kubernetes.context={_quoted(context)}",) if context else ())
     profile = setup_init.base_profile(env.profile_path, overrides)
@@ -99,7 +100,8 @@ def init(
     if dry_run:
         emit(text)
         click.echo(
-            f"golive init: {len(found)} keys found, {len(missing)} left commented out (dry run: nothing written)",
+            f"golive init: {len(found)} keys found, {len(missing)} left commented out (dry "
+            "run: nothing written)",
             err=True,
         )
         return
@@ -111,8 +113,8 @@ def init(
         raise click.exceptions.Exit(1)
     setup_init.write(text, target, force=force)
     click.echo(
-        f"wrote {target}: {len(found)} keys found, {len(missing)} left commented out — review it, then "
-        f"`golive doctor` and `golive run`",
+        f"wrote {target}: {len(found)} keys found, {len(missing)} left commented out — "
+        "review it, then `golive doctor` and `golive run`",
         err=True,
     )
 
@@ -135,7 +137,8 @@ def _quoted(value: str) -> str:
 )
 @pass_env
 def doctor(env: Env, deadline: float) -> None:
-    """Check the profile against reality in under two seconds: one line per check with a fix (exit 1 if any fails)."""
+    """Check the profile against reality in under two seconds: one line per check with a fix (exit 1
+    if any fails)."""
     import time
 
     from ..setup.doctor import run_checks
@@ -148,7 +151,10 @@ def doctor(env: Env, deadline: float) -> None:
         click.echo(check.line())
     failed = [c.name for c in checks if not c.ok]
     click.echo(
-        f"{len(checks) - len(failed)}/{len(checks)} checks passed in {time.monotonic() - started:.1f} s"
+        (
+            f"{len(checks) - len(failed)}/{len(checks)} checks passed in "
+            f"{time.monotonic() - started:.1f} s"
+        )
         + (f"; failing: {', '.join(failed)}" if failed else "")
     )
     if failed:
