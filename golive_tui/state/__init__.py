@@ -8,12 +8,15 @@ Layers, each importing only those above it:
     verified  verification remembered between processes, by the digest of the text it covered
     sweeps    sweep entries: digests of a sweep's unchanged re-probes, and their check
     chain     the tamper-evident audit chain: changes, hashing, appending, replay
-    chain_verify  its verification (hash links, replay), and the verdicts and verified prefixes remembered
+    chain_verify  its verification (hash links, replay), and the verdicts and verified prefixes
+                  remembered
     codec     TOML text <-> State, with the caches of the unchanging parts
     archive   old history moved to hash-linked segment files, and their verification
     conflicts the rule that refuses a change made on a stale view
-    lineage   a record's identity (lineage, created at, first entry) and the cache of the one last seen
-    shared    files in a shared directory: no symlinks followed, owners and modes checked, the lock's holder
+    lineage   a record's identity (lineage, created at, first entry) and the cache of the one last
+              seen
+    shared    files in a shared directory: no symlinks followed, owners and modes checked, the
+              lock's holder
     storage   where the bytes live: LocalFile (lock, atomic replace, .bak); s3: S3Object
     status    what a store reports: SyncReport, StoreStatus
     replace   replacing the record on purpose: restore .bak, init-record

@@ -67,7 +67,8 @@ def archive(store: StateStore, actor: Actor) -> Archived:
         report = verify(state)
         if not report.ok:
             raise GoliveError(
-                f"{path} fails verification ({report.problem}): archive nothing before `golive audit verify` passes"
+                f"{path} fails verification ({report.problem}): archive nothing before "
+                "`golive audit verify` passes"
             )
         first, last = origin_seq(state), boundary(state)
         if last < first:
@@ -159,7 +160,8 @@ def read_segment(directory: Path, segment: Segment) -> list[AuditEntry] | str:
 
 
 def verify_history(state: State, directory: Path) -> VerifyReport:
-    """The whole history: every segment (digest, then entries), then the file, replayed from the first entry."""
+    """The whole history: every segment (digest, then entries), then the file, replayed from the
+    first entry."""
     quick = verify(state)
     if not quick.ok or not state.archive:
         return quick

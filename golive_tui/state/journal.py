@@ -118,7 +118,8 @@ class Journal:
         operator: dict[str, str] | None = None,
         batch_id: str | None = None,
     ) -> Batch:
-        """Queue one transaction (caller holds `locked()`); its id is the change id it is pushed with."""
+        """Queue one transaction (caller holds `locked()`); its id is the change id it is pushed
+        with."""
         batch = Batch(batch_id or uuid.uuid4().hex, by, at, changes, operator=dict(operator or {}))
         self._write([*self.batches(), batch])
         return batch

@@ -44,7 +44,8 @@ class OfflineStore:
         self.queued_here: list[Batch] = []
         """Changes this process queued instead of committing (the CLI says so and exits 4)."""
         self.committed_seq: int | None = None
-        """After a read with changes queued: the last committed entry (the ones after it are queued)."""
+        """After a read with changes queued: the last committed entry (the ones after it are
+        queued)."""
 
     @property
     def location(self) -> str:
@@ -97,7 +98,8 @@ class OfflineStore:
             self._went_offline(exc)
             state = self.last_known()
         pending = self.journal.pending()
-        # Entries after this one are queued changes replayed for display: they have no audit number yet.
+        # Entries after this one are queued changes replayed for display: they have no audit number
+        # yet.
         self.committed_seq = (state.audit[-1].seq if state.audit else 0) if pending else None
         return self._replay(state, pending) if pending else state
 
@@ -192,7 +194,8 @@ class OfflineStore:
         return report
 
     def resolve(self, keep: str) -> SyncReport:
-        """Settle entries set aside as conflicts: keep "mine" (push them over) or "theirs" (drop them)."""
+        """Settle entries set aside as conflicts: keep "mine" (push them over) or "theirs" (drop
+        them)."""
         if keep not in ("mine", "theirs"):
             raise ValueError("keep must be 'mine' or 'theirs'")
         with self.journal.locked():
@@ -216,8 +219,8 @@ class OfflineStore:
         parts = []
         if self.offline:
             parts.append(
-                f"OFFLINE — {plural(queued, 'change')} queued{since}, not committed: no audit numbers "
-                "until `golive sync` commits them"
+                f"OFFLINE — {plural(queued, 'change')} queued{since}, not committed: no "
+                "audit numbers until `golive sync` commits them"
                 if queued
                 else "OFFLINE — 0 changes queued"
             )

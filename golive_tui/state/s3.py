@@ -158,11 +158,13 @@ class S3Object:
             raise  # callers map the codes they expect (NoSuchKey, 412, ...)
         except bce.NoCredentialsError:
             raise GoliveError(
-                f"{self.name}: no AWS credentials found (set aws.profile, AWS_PROFILE or AWS_ACCESS_KEY_ID)"
+                f"{self.name}: no AWS credentials found (set aws.profile, AWS_PROFILE or "
+                "AWS_ACCESS_KEY_ID)"
             ) from None
         except bce.ProfileNotFound as exc:
             raise GoliveError(
-                f"{self.name}: AWS profile {exc.kwargs.get('profile', '?')!r} is not in the AWS config files"
+                f"{self.name}: AWS profile {exc.kwargs.get('profile', '?')!r} is not in the "
+                "AWS config files"
             ) from None
         except bce.NoRegionError:
             raise GoliveError(
@@ -191,7 +193,8 @@ class S3Object:
             self._seen = (time.monotonic(), etag)
 
     def expire(self) -> None:
-        """Forget the last ETag seen, so the next version() asks S3 (a failure is still remembered)."""
+        """Forget the last ETag seen, so the next version() asks S3 (a failure is still
+        remembered)."""
         with self._lock:
             if self._seen is not None and not isinstance(self._seen[1], Unreachable):
                 self._seen = None
@@ -295,7 +298,8 @@ class S3Object:
         return str(answer.get("Status") or "Disabled")
 
     def describe(self) -> dict[str, Any]:
-        """Facts for `golive status`: where, encryption, bucket versioning (None when unreachable)."""
+        """Facts for `golive status`: where, encryption, bucket versioning (None when
+        unreachable)."""
         try:
             versioning: str | None = self.versioning()
         except GoliveError:
