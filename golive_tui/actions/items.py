@@ -1,4 +1,5 @@
-"""Changing items: attest, annotate, waive, record probe results — with the guard rails on what moves GO.
+"""Changing items: attest, annotate, waive, record probe results — with the guard rails on what
+moves GO.
 
 Marking an item done or n/a over a `fail`/`error` verdict is an *override*: refused without
 a reason, recorded as such, and kept visible next to the fresh verdict of later probe runs
@@ -37,8 +38,8 @@ class NeedsOverride(GoliveError):
     def __init__(self, item: Item, status: str, verdict: str, summary: str) -> None:
         self.item, self.status, self.verdict, self.summary = item, status, verdict, summary
         super().__init__(
-            f"{item.key}: its last probe says {verdict} ({summary}); marking it {status} is an override — "
-            f'give the reason: --override "why it is {status} anyway"'
+            f"{item.key}: its last probe says {verdict} ({summary}); marking it {status} is an "
+            f'override — give the reason: --override "why it is {status} anyway"'
         )
 
 
@@ -144,7 +145,8 @@ def mark(
     override: str | None = None,
     reason: str | None = None,
 ) -> list[AuditEntry]:
-    """Attest an item: status, who, when, note and evidence (`reason`: the why of an n/a, kept as the note)."""
+    """Attest an item: status, who, when, note and evidence (`reason`: the why of an n/a, kept as
+    the note)."""
     actor = actor.at(actor.now())  # the status's time and its audit entry's are one moment
     note = note if note is not None else reason
     _, entries = store.transact(
@@ -232,8 +234,8 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
 def record_results(
     store: Store, outcomes: Iterable[ItemResult], *, actor: Actor
 ) -> list[AuditEntry]:
-    """Save probe results (one transaction for the batch): an item entry for each result that changes
-    what the item says, one sweep entry committing to all the others (state/sweeps.py)."""
+    """Save probe results (one transaction for the batch): an item entry for each result that
+    changes what the item says, one sweep entry committing to all the others (state/sweeps.py)."""
     batch = list(outcomes)
     if not batch:
         return []
@@ -272,7 +274,8 @@ def unwaive(store: Store, item: Item, *, actor: Actor) -> list[AuditEntry]:
 
 
 def invalidated_approvals(checklist: Checklist, state: State, changes: list[Change]) -> list[str]:
-    """The roles whose fresh approval these changes would make stale (to say so before making them)."""
+    """The roles whose fresh approval these changes would make stale (to say so before making
+    them)."""
     from ..decision import approvals
 
     fresh = [view for view in approvals(checklist, state) if view.state == "fresh"]
