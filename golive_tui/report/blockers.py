@@ -25,7 +25,8 @@ class Blocker:
     state: str
     """The outcome that blocks: failed, pending, blocked."""
     why: str
-    """What the probe found (fail/error) or why the item does not count; empty when it is simply not done."""
+    """What the probe found (fail/error) or why the item does not count; empty when it is simply not
+    done."""
     criteria: tuple[str, ...]
     """The go/no-go criteria it keeps unmet."""
 
@@ -77,7 +78,8 @@ def blocker_groups(
     decision: Decision,
     only: set[str] | None = None,
 ) -> list[Group]:
-    """Every item a criterion waits on, once, in checklist order, grouped by its section (of `only`, if given)."""
+    """Every item a criterion waits on, once, in checklist order, grouped by its section (of `only`,
+    if given)."""
     criteria: dict[str, list[str]] = {}
     for result in decision.criteria:
         for blocker in result.blockers:
@@ -100,7 +102,8 @@ def blocker_groups(
 
 
 def reason_lines(decision: Decision) -> list[str]:
-    """The decision's reasons with each unmet criterion counted instead of listed by id (the list follows)."""
+    """The decision's reasons with each unmet criterion counted instead of listed by id (the list
+    follows)."""
     lines = [] if decision.integrity.ok else [f"TAMPERED: {decision.integrity.problem}"]
     for result in decision.criteria:
         if not result.met:

@@ -103,7 +103,8 @@ def _suite(
 
 
 def _result(v: ItemView) -> tuple[str, str, str]:
-    """(element, message, text): failure for a fail, error for an error, skipped for the rest not run."""
+    """(element, message, text): failure for a fail, error for an error, skipped for the rest not
+    run."""
     if v.state == "waived" and v.waiver:
         return (
             "skipped",
