@@ -153,7 +153,8 @@ def status_record(
 
 
 def approval_record(view: ApprovalView) -> dict[str, Any]:
-    """One approval for `status --format json`: who approved, who recorded it, signed / unsigned / proxy / invalid."""
+    """One approval for `status --format json`: who approved, who recorded it, signed / unsigned /
+    proxy / invalid."""
     return {
         "role": view.role,
         "id": view.role_id,
@@ -198,7 +199,8 @@ def status_table(record: dict[str, Any]) -> str:
         indent = "  " * s["depth"]
         failed = s["counts"].get("failed", 0)
         lines.append(
-            f"{indent + shorten(s['title'], 44 - len(indent)):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}"
+            f"{indent + shorten(s['title'], 44 - len(indent)):<44} "
+            f"{s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}"
         )
     d = record["decision"]
     if not d["integrity"]["ok"]:
@@ -266,8 +268,9 @@ def item_record(
 
 
 def filled_runbook(item: Item, profile: Profile) -> str:
-    """The runbook as the item screen shows it: the seed's production replaced by the profile's target,
-    kubectl and aws given the profile's --kubeconfig/--context/--profile/--region (a copied command runs there)."""
+    """The runbook as the item screen shows it: the seed's production replaced by the profile's
+    target, kubectl and aws given the profile's --kubeconfig/--context/--profile/--region (a copied
+    command runs there)."""
     from .runbook import fill
 
     return fill(item.runbook, profile)
@@ -308,7 +311,8 @@ def item_text(
     if istate.probe:
         p = istate.probe
         lines.append(
-            f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)"
+            f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} "
+            f"({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)"
         )
         if p.evidence:
             lines += indent_block(p.evidence.rstrip("\n"), "    │ ")
@@ -322,12 +326,14 @@ def item_text(
         )
     if istate.waiver:
         lines.append(
-            f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by {istate.waiver.by}: {istate.waiver.reason}"
+            f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by "
+            f"{istate.waiver.by}: {istate.waiver.reason}"
         )
     if istate.override:
         o_ = istate.override
         lines.append(
-            f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at {o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}"
+            f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at "
+            f"{o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}"
         )
     if item.runbook:
         filled = profile is not None
@@ -341,7 +347,8 @@ def item_text(
 
 
 def _last_operator(state: State, key: str) -> str:
-    """Who was at the keyboard for the item's last recorded change (the session, not the name typed)."""
+    """Who was at the keyboard for the item's last recorded change (the session, not the name
+    typed)."""
     for entry in reversed(state.audit):
         if entry.target == f"item:{key}":
             operator = Operator.from_record(entry.operator)
@@ -364,7 +371,8 @@ def audit_lines(entries: list[AuditEntry]) -> list[str]:
         recorded = f" [{operator}]" if operator else ""
         lines.append(
             safe_line(
-                f"#{e.seq:<4} {e.at:%Y-%m-%d %H:%M:%S} {e.by:<20} {e.action:<10} {e.target}  {detail}{recorded}"
+                f"#{e.seq:<4} {e.at:%Y-%m-%d %H:%M:%S} {e.by:<20} {e.action:<10} {e.target}  "
+                f"{detail}{recorded}"
             )
         )
     return lines
