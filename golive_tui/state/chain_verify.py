@@ -100,10 +100,10 @@ def _resume_point(state: State) -> tuple[int, State]:
 # Records are replaced, never mutated (schema.py), so the same objects mean the same state;
 # each cached state's records are held (not its history), so no id is reused while its verdict is
 # kept. The cockpit asks for the decision on every redraw of the header.
-_VERDICTS: OrderedDict[tuple, tuple[tuple, VerifyReport]] = OrderedDict()
+_VERDICTS: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], VerifyReport]] = OrderedDict()
 
 
-def _identity(state: State) -> tuple:
+def _identity(state: State) -> tuple[object, ...]:
     # Keys and record identities, not the containers': a store hands out copies of its containers.
     head = state.audit[-1].hash if state.audit else GENESIS
     return (
@@ -125,7 +125,7 @@ _REMEMBERED: dict[str, int] = {}
 cache."""
 
 
-def _held(state: State) -> tuple:
+def _held(state: State) -> tuple[object, ...]:
     return (
         tuple(state.items.values()),
         tuple(state.approvals.values()),

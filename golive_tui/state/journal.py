@@ -31,7 +31,8 @@ from filelock import FileLock
 
 from ..errors import LoadError
 from ..tomlfile import parse_toml
-from .chain import Change, stored, strip_none
+from .canon import strip_none
+from .chain import Change, stored
 from .schema import ItemState, State
 
 JOURNAL_VERSION = 1

@@ -12,6 +12,7 @@ as a conflict, never dropped, until `resolve("mine" | "theirs")` (`golive sync -
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..actor import Actor, Operator
@@ -21,7 +22,7 @@ from .conflicts import ConflictError, find_conflicts
 from .journal import Batch, Journal, already_applied
 from .schema import AuditEntry, State
 from .status import StoreStatus, SyncReport
-from .storage import Unreachable
+from .storage import Storage, Unreachable
 from .store import Build, StateStore
 
 
@@ -52,15 +53,15 @@ class OfflineStore:
         return self.store.location
 
     @property
-    def storage(self):
+    def storage(self) -> Storage:
         return self.store.storage
 
     @property
-    def path(self):
+    def path(self) -> Path | None:
         return self.store.path
 
     @property
-    def backup(self):
+    def backup(self) -> Path | None:
         return self.store.backup
 
     @property
@@ -175,7 +176,7 @@ class OfflineStore:
             for index, batch in enumerate(pending):
                 try:
                     _, entries = self.store.transact(
-                        lambda state, b=batch: [] if already_applied(state, b) else b.changes,
+                        _replay(batch),
                         _batch_actor(batch),
                         change_id=batch.id,
                     )
@@ -246,3 +247,8 @@ class OfflineStore:
         pending = [b.at for b in batches if b.pending]
         status.facts["queued_since"] = min(pending).isoformat() if pending else None
         return status
+
+
+def _replay(batch: Batch) -> Build:
+    """The build that pushes a queued batch: nothing when the record already holds it."""
+    return lambda state: [] if already_applied(state, batch) else batch.changes

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,7 +88,7 @@ class S3Object:
         self._client: Any = None
         self._lock = threading.Lock()
         # (monotonic time, ETag or None, or the Unreachable raised) of the last look at S3.
-        self._seen: tuple[float, Any] | None = None
+        self._seen: tuple[float, str | Unreachable | None] | None = None
 
     @classmethod
     def from_settings(cls, url: str, aws: AwsSettings, **kwargs: Any) -> S3Object:
@@ -136,7 +137,7 @@ class S3Object:
         )
 
     @contextlib.contextmanager
-    def _errors(self, operation: str):
+    def _errors(self, operation: str) -> Iterator[None]:
         """botocore errors -> Unreachable (try later) or GoliveError (one line, no secrets)."""
         from botocore import exceptions as bce
 
@@ -188,7 +189,7 @@ class S3Object:
             )
         return GoliveError(f"{self.name}: S3 refused {operation} ({code or status}): {message}")
 
-    def _observe(self, etag: Any) -> None:
+    def _observe(self, etag: str | None) -> None:
         with self._lock:
             self._seen = (time.monotonic(), etag)
 
@@ -212,7 +213,7 @@ class S3Object:
 
         try:
             with self._errors("HeadObject"):
-                etag = self.client.head_object(Bucket=self.bucket, Key=self.key)["ETag"]
+                etag: str | None = self.client.head_object(Bucket=self.bucket, Key=self.key)["ETag"]
         except ClientError as exc:
             if _code(exc)[1] != 404:
                 raise self._refused(exc, "HeadObject") from None
@@ -273,7 +274,7 @@ class S3Object:
             args["IfMatch"] = expected
         try:
             with self._errors("PutObject"):
-                etag = self.client.put_object(**args)["ETag"]
+                etag: str = self.client.put_object(**args)["ETag"]
         except ClientError as exc:
             code, _status = _code(exc)
             # NoSuchKey on If-Match: the object was deleted since we read it — also "re-read".
