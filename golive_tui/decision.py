@@ -260,7 +260,7 @@ def decide(
 @dataclass
 class Progress:
     total: int
-    counts: Counter
+    counts: Counter[str]
 
     @property
     def finished(self) -> int:

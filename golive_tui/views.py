@@ -6,7 +6,7 @@ Kept free of colour and terminal control so output pipes cleanly into files and 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .actor import Operator
 from .decision import ApprovalView, decide, post_golive_tasks, progress, section_progress
@@ -18,6 +18,10 @@ from .signoff import Trust
 from .state import AuditEntry, State
 from .text import indent_block, safe_line, shorten
 from .vocab import APPROVAL_TERMS, OUTCOMES, VERDICTS, glyph
+
+if TYPE_CHECKING:
+    from .reachability import Unreachable
+    from .state import Store
 
 
 def result_record(o: ItemResult) -> dict[str, Any]:
@@ -50,7 +54,7 @@ def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
     return record
 
 
-def run_unreachable(outcomes: list[ItemResult]) -> list:
+def run_unreachable(outcomes: list[ItemResult]) -> list[Unreachable]:
     """The backends a run found silent, once each (reachability.Unreachable)."""
     from .reachability import unreachable
 
@@ -75,7 +79,12 @@ def run_table(outcomes: list[ItemResult]) -> str:
 
 
 def status_record(
-    checklist: Checklist, profile: Profile, state: State, now: datetime, *, store=None
+    checklist: Checklist,
+    profile: Profile,
+    state: State,
+    now: datetime,
+    *,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     decision = decide(checklist, state, now, Trust.of(checklist, profile))
     sections = []
@@ -218,7 +227,7 @@ def status_table(record: dict[str, Any]) -> str:
     return "\n".join(safe_line(line) for line in lines)
 
 
-def _shared(store) -> dict[str, Any] | None:
+def _shared(store: Store | None) -> dict[str, Any] | None:
     """The shared (S3) state's facts, None for a local file."""
     if store is None:
         return None
@@ -336,12 +345,15 @@ def item_text(
             f"{o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}"
         )
     if item.runbook:
-        filled = profile is not None
+        # `profile is not None` twice, not a flag: mypy narrows the profile on the test itself.
         lines.append(
-            f"  runbook (filled in for {profile.target.name}):" if filled else "  runbook:"
+            f"  runbook (filled in for {profile.target.name}):"
+            if profile is not None
+            else "  runbook:"
         )
         lines += indent_block(
-            (filled_runbook(item, profile) if filled else item.runbook).rstrip("\n"), "    "
+            (filled_runbook(item, profile) if profile is not None else item.runbook).rstrip("\n"),
+            "    ",
         )
     return "\n".join(safe_line(line) for line in lines)
 

@@ -9,14 +9,16 @@ never goes live, forced or not.
 from __future__ import annotations
 
 from ..actor import Actor, Operator
-from ..decision import decide
+from ..decision import Decision, decide
 from ..errors import GoliveError
 from ..model import Checklist
 from ..signoff import Trust
 from ..state import AuditEntry, Change, State, Store
 
 
-def _refuse_tampered_or_live(checklist: Checklist, state: State, actor: Actor, trust: Trust | None):
+def _refuse_tampered_or_live(
+    checklist: Checklist, state: State, actor: Actor, trust: Trust | None
+) -> Decision:
     if state.meta.golive_at is not None:
         raise GoliveError(
             f"go-live already recorded at {state.meta.golive_at:%Y-%m-%d %H:%M} UTC by "

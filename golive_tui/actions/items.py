@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from io import BufferedReader
 from pathlib import Path
+from typing import Any, cast
 
 from ..actor import Actor
 from ..digest import signature
@@ -57,7 +59,8 @@ def file_sha256(path: Path) -> str:
     """SHA-256 of a regular file, read in chunks (a 4 GB report costs no memory)."""
     with open_regular(path, "evidence file") as handle:
         try:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            # os.fdopen(fd, "rb") is a BufferedReader, which has the readinto file_digest uses.
+            return hashlib.file_digest(cast(BufferedReader, handle), "sha256").hexdigest()
         except OSError as exc:
             raise GoliveError(f"cannot read evidence file {path}: {exc.strerror or exc}") from None
 
@@ -99,7 +102,7 @@ def mark_change(
     if status not in STATUSES:
         raise GoliveError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     when = actor.now()
-    values: dict = {"status": status, "by": actor.name, "at": when}
+    values: dict[str, Any] = {"status": status, "by": actor.name, "at": when}
     if note is not None:
         values["note"] = note
     values.update(evidence_values(evidence))
@@ -112,6 +115,7 @@ def mark_change(
         probe = state.item(item.key).probe
         overriding = status in ("done", "n/a") and probe is not None and probe.verdict in OVERRIDDEN
         if overriding:
+            assert probe is not None  # overriding needs a probe verdict
             if not override or not override.strip():
                 raise NeedsOverride(item, status, probe.verdict, probe.summary)
             values["override"] = {
@@ -187,7 +191,7 @@ def annotate(
     `seen`: the values the editor was opened on; if another captain changed one of those
     fields since, ConflictError shows both values instead of overwriting theirs.
     """
-    values: dict = {}
+    values: dict[str, Any] = {}
     if note is not None:
         values["note"] = note
     values.update(evidence_values(evidence))
@@ -207,7 +211,7 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
 
     A `done` the probe set lasts the item's probe_valid_hours: then the item is pending again.
     """
-    values: dict = {"probe": outcome.result.to_dict()}
+    values: dict[str, Any] = {"probe": outcome.result.to_dict()}
     unset: list[str] = []
     status = VERDICT_STATUS.get(outcome.result.verdict)
     current = state.item(outcome.item.key)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..decision import Decision, outcome
-from ..model import Checklist, Item
+from ..model import Checklist, Item, Section
 from ..state import State
 from ..text import safe_line
 from .common import STATUS_WORD
@@ -51,7 +51,7 @@ def _sections(checklist: Checklist) -> dict[str, str]:
     """Item key -> the titles of the sections it sits in, joined."""
     where: dict[str, str] = {}
 
-    def visit(section, path: list[str]) -> None:
+    def visit(section: Section, path: list[str]) -> None:
         here = [*path, safe_line(section.title)]
         for item in section.item:
             where[item.key] = " › ".join(here)
@@ -90,14 +90,14 @@ def blocker_groups(
         if item.key not in criteria or (only is not None and item.key not in only):
             continue
         o = outcome(item, state.item(item.key), now)
-        blocker = Blocker(
+        found = Blocker(
             item.key,
             safe_line(item.title),
             o.state,
             _why(item, state, now),
             tuple(criteria[item.key]),
         )
-        groups.setdefault(where.get(item.key, ""), []).append(blocker)
+        groups.setdefault(where.get(item.key, ""), []).append(found)
     return [Group(section, tuple(items)) for section, items in groups.items()]
 
 

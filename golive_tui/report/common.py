@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ..model import Checklist, Link, Section
 from ..projection import ItemFacts, item_facts
 from ..state import State
 from ..text import safe_block, safe_line
 from ..vocab import format_value
+
+if TYPE_CHECKING:
+    from ..decision import ApprovalView
 
 STATUS_MARK = {
     "complete": "[x]",
@@ -141,7 +145,7 @@ def criterion_note(checklist: Checklist, blockers: list[str], limit: int = 5) ->
     return ", ".join(named[:limit]) + f" and {len(named) - limit} more (all under Blockers)"
 
 
-def override_text(override: dict) -> str:
+def override_text(override: dict[str, Any]) -> str:
     """`OVERRIDE of a fail verdict by ciso on 2026-12-01: rules applied by hand`."""
     return (
         f"OVERRIDE of a {override['verdict']} verdict by {override['by']} on "
@@ -149,7 +153,7 @@ def override_text(override: dict) -> str:
     )
 
 
-def approval_note(view) -> str:
+def approval_note(view: ApprovalView) -> str:
     """Who approved and who recorded it, and how it is signed (signed / unsigned / proxy /
     invalid)."""
     if view.state == "missing":

@@ -29,7 +29,7 @@ def item_table(views: list[ItemView]) -> list[str]:
     )
     rows = []
     for v, (title, description, rest) in zip(views, shown, strict=True):
-        row = [title]
+        row: list[str] = [title]
         row += [description] if has_description else []
         row += [v.item.owner] if has_owner else []
         # A source's Priority column shows each item's priority, also where the source cell said
