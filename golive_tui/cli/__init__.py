@@ -15,11 +15,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import GoliveError
+
+if TYPE_CHECKING:
+    from ..actor import Actor
+    from ..model import Checklist, Item
+    from ..profile import Profile
+    from ..signoff import Trust
+    from ..state import Store
 
 
 @dataclass
@@ -34,23 +41,25 @@ class Env:
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def checklist(self):
+    def checklist(self) -> Checklist:
         if "checklist" not in self._cache:
             from ..checklists import load_checklist
 
             self._cache["checklist"] = load_checklist(self.checklist_path)
-        return self._cache["checklist"]
+        cached: Checklist = self._cache["checklist"]
+        return cached
 
     @property
-    def profile(self):
+    def profile(self) -> Profile:
         if "profile" not in self._cache:
             from ..profile import load_profile
 
             self._cache["profile"] = load_profile(self.profile_path, self.overrides)
-        return self._cache["profile"]
+        cached: Profile = self._cache["profile"]
+        return cached
 
     @property
-    def store(self):
+    def store(self) -> Store:
         if "store" not in self._cache:
             from ..state import open_store, state_location
 
@@ -74,22 +83,23 @@ class Env:
                     self.trust(),
                     on_failure=lambda m: click.echo(f"golive: {m}", err=True),
                 )
-        return self._cache["store"]
+        cached: Store = self._cache["store"]
+        return cached
 
-    def trust(self, allowed_signers: str | None = None):
+    def trust(self, allowed_signers: str | None = None) -> Trust:
         """What approvals' signatures are checked against (`--allowed-signers`, else the
         profile)."""
         from ..signoff import Trust
 
         return Trust.of(self.checklist, self.profile, allowed_signers)
 
-    def actor(self, by: str | None = None):
+    def actor(self, by: str | None = None) -> Actor:
         """Who acts: the name given (`--by`), else $GOLIVE_USER, else the operator's user@host."""
         from ..actor import Actor
 
         return Actor.current(by)
 
-    def item(self, key: str):
+    def item(self, key: str) -> Item:
         from ..checklists import resolve_item
 
         return resolve_item(self.checklist, key)
@@ -106,7 +116,7 @@ QUEUED_EXIT = 4
 def after_command(code: int) -> int:
     """Say on stderr what the stores need said; exit 4 when a change was queued instead of
     committed."""
-    queued = []
+    queued: list[object] = []
     for store in OPENED:
         warning = getattr(getattr(store, "store", store), "size_warning", lambda: None)()
         if warning:

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from . import Env, cli, emit, pass_env
+
+if TYPE_CHECKING:
+    from ..state import State, StateStore
 
 
 @cli.command()
@@ -15,7 +20,8 @@ from . import Env, cli, emit, pass_env
 @pass_env
 def validate(env: Env, checklist: str | None) -> None:
     """Check a checklist (and the profile) for errors; exit 2 naming file, line and key."""
-    from ..checklists import gate_warnings, load_checklist, locate
+    from ..checklists import gate_warnings, load_checklist
+    from ..locations import locate
 
     path = locate(checklist or env.checklist_path)
     loaded = load_checklist(path)
@@ -91,7 +97,7 @@ def status(env: Env, fmt: str, no_gate: bool, expression: str | None) -> None:
         sys.exit(1)
 
 
-def _matching(env: Env, state, now, expression: str) -> list[tuple[str, str]]:
+def _matching(env: Env, state: State, now: datetime, expression: str) -> list[tuple[str, str]]:
     """(key, one line) for each item the filter lets through: status, verdict, id, title."""
     from ..decision import outcome
     from ..selection import filter_items
@@ -213,7 +219,9 @@ def audit_archive(env: Env, yes: bool) -> None:
         f"Move entries up to #{upto} of {store.location} into a segment file?", default=False
     ):
         raise click.exceptions.Exit(1)
-    done = archive(store, env.actor())
+    # archive() refuses a store without a local path; one with a path is a StateStore (or the
+    # notifying one, which delegates to it).
+    done = archive(cast("StateStore", store), env.actor())
     click.echo(
         f"{done.segment}: {done.entries} entries archived; {done.kept} in the record "
         f"({done.before / 1024:.0f} KB -> {done.after / 1024:.0f} KB)"

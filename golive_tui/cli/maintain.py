@@ -4,6 +4,7 @@ state)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -11,8 +12,12 @@ from ..errors import GoliveError, LoadError
 from ..text import safe_line
 from . import Env, cli, pass_env
 
+if TYPE_CHECKING:
+    from ..model import Checklist
+    from ..state import StateStore
 
-def describe_document(path: Path, checklist) -> str:
+
+def describe_document(path: Path, checklist: Checklist) -> str:
     """One line on what a state document holds: entries, last change, verification, progress."""
     from ..decision import progress
     from ..state import verify
@@ -32,7 +37,7 @@ def describe_document(path: Path, checklist) -> str:
         return f"does not parse: {exc.message}" + (f" (line {exc.line})" if exc.line else "")
     report = verify(state)
     last = state.audit[-1] if state.audit else None
-    done = progress(list(checklist.items()), state, last.at if last else None) if last else None
+    done = progress(list(checklist.items()), state, last.at) if last else None
     parts = [f"{len(state.audit)} audit entries"]
     if last is not None:
         parts.append(
@@ -63,7 +68,8 @@ def restore(env: Env, yes: bool) -> None:
     click.echo(f"backup:  {store.backup}: {describe_document(store.backup, env.checklist)}")
     if not yes and not click.confirm("Replace the current file with the backup?", default=False):
         raise click.exceptions.Exit(1)
-    kept = store.restore_backup(env.actor().now())
+    # A store with a local path and a .bak is a StateStore (or the notifying one, which delegates).
+    kept = cast("StateStore", store).restore_backup(env.actor().now())
     click.echo(
         f"{store.path}: restored from {store.backup}"
         + (f"; the replaced file is kept as {kept}" if kept else "")
@@ -114,7 +120,7 @@ def sync(env: Env, keep: str | None) -> None:
 )
 @click.option("--by")
 @pass_env
-def init_record(env: Env, reason: str, by) -> None:
+def init_record(env: Env, reason: str, by: str | None) -> None:
     """Start a NEW record (a new lineage) where golive expected another one: only on purpose, with a
     reason.
 
@@ -124,7 +130,8 @@ def init_record(env: Env, reason: str, by) -> None:
     replaces.
     """
     store = env.store
-    inner = getattr(store, "store", store)
+    # An OfflineStore's StateStore, or the StateStore itself (the notifying one delegates).
+    inner = cast("StateStore", getattr(store, "store", store))
     state, entry = inner.init_record(reason, env.actor(by))
     replaced = entry.values.get("replaces") or "nothing"
     click.echo(

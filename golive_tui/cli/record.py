@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
 from ..errors import GoliveError
 from ..text import safe_line
 from . import Env, cli, pass_env
+
+if TYPE_CHECKING:
+    from ..state import AuditEntry, Change, State
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 STATUS_CHOICE = click.Choice(["pending", "done", "failed", "n/a", "blocked"])
 MAX_NOTE_BYTES = 1024 * 1024
@@ -26,7 +33,9 @@ def note_text(note: str | None, note_file: str | None) -> str | None:
 
         return read_text(note_file, "note file", MAX_NOTE_BYTES)
     if note == "-":
-        data = click.get_text_stream("stdin").read(MAX_NOTE_BYTES + 1)
+        # click 8.5 serves get_text_stream (deprecated) from a module __getattr__ typed `object`.
+        stdin: TextIO = click.get_text_stream("stdin")  # type: ignore[operator]
+        data = stdin.read(MAX_NOTE_BYTES + 1)
         if len(data.encode()) > MAX_NOTE_BYTES:
             raise click.UsageError(
                 f"the note on standard input is longer than {MAX_NOTE_BYTES // 1024} KiB"
@@ -35,7 +44,7 @@ def note_text(note: str | None, note_file: str | None) -> str | None:
     return note
 
 
-def note_options(command):
+def note_options(command: Command) -> Command:
     command = click.option(
         "--note-file",
         type=click.Path(dir_okay=False),
@@ -61,7 +70,16 @@ def note_options(command):
 )
 @click.option("--by", help="Who attests (default $GOLIVE_USER, else login@host).")
 @pass_env
-def mark(env: Env, item_id: str, status: str, note, note_file, evidence, override, by) -> None:
+def mark(
+    env: Env,
+    item_id: str,
+    status: str,
+    note: str | None,
+    note_file: str | None,
+    evidence: str | None,
+    override: str | None,
+    by: str | None,
+) -> None:
     """Record an item's status with who, when, note and evidence."""
     from .. import actions
 
@@ -90,7 +108,14 @@ def mark(env: Env, item_id: str, status: str, note, note_file, evidence, overrid
 @click.option("--evidence")
 @click.option("--by")
 @pass_env
-def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
+def note(
+    env: Env,
+    item_id: str,
+    note: str | None,
+    note_file: str | None,
+    evidence: str | None,
+    by: str | None,
+) -> None:
     """Change an item's note or evidence without changing its status."""
     from .. import actions
 
@@ -106,7 +131,7 @@ def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
     )
 
 
-def audit_ref(env: Env):
+def audit_ref(env: Env) -> Callable[[AuditEntry], str]:
     """`audit #N` for a committed entry; a queued one has no number yet (it would be invented)."""
     queued = bool(getattr(env.store, "queued_here", None))
     return lambda entry: (
@@ -114,7 +139,7 @@ def audit_ref(env: Env):
     )
 
 
-def warn_invalidated(env: Env, changes) -> None:
+def warn_invalidated(env: Env, changes: Callable[[State], list[Change]]) -> None:
     """Say on stderr, before writing, which fresh approvals the change will make stale."""
     from .. import actions
 
@@ -155,7 +180,7 @@ def parse_until(value: str, now: datetime | None = None) -> datetime:
 )
 @click.option("--by", help="Who grants the waiver.")
 @pass_env
-def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
+def waive(env: Env, item_id: str, reason: str, until: str, by: str | None) -> None:
     """Waive an item until a date: counts as neither pass nor fail, and is shown apart."""
     from .. import actions
 
@@ -170,7 +195,7 @@ def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
 @click.argument("item_id")
 @click.option("--by")
 @pass_env
-def unwaive(env: Env, item_id: str, by) -> None:
+def unwaive(env: Env, item_id: str, by: str | None) -> None:
     """Remove an item's waiver."""
     from .. import actions
 
@@ -226,16 +251,16 @@ def unwaive(env: Env, item_id: str, by) -> None:
 def approve(
     env: Env,
     role: str,
-    name,
-    principal,
-    sign_key,
-    use_agent,
-    evidence,
-    allowed_signers,
-    by,
-    request_file,
-    signature_file,
-    confirm_proxy,
+    name: str | None,
+    principal: str | None,
+    sign_key: str | None,
+    use_agent: bool,
+    evidence: str | None,
+    allowed_signers: str | None,
+    by: str | None,
+    request_file: str | None,
+    signature_file: str | None,
+    confirm_proxy: bool,
 ) -> None:
     """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH
     key.
@@ -300,7 +325,7 @@ def approve(
 @click.option("--reason", required=True)
 @click.option("--by")
 @pass_env
-def revoke(env: Env, role: str, reason: str, by) -> None:
+def revoke(env: Env, role: str, reason: str, by: str | None) -> None:
     """Revoke an approval (recorded in the audit trail)."""
     from .. import actions
 
@@ -323,7 +348,7 @@ def revoke(env: Env, role: str, reason: str, by) -> None:
 )
 @click.option("--by")
 @pass_env
-def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None:
+def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by: str | None) -> None:
     """Record the go-live moment (only on GO; a forced one needs two operators); post-go-live tasks
     become due."""
     from .. import actions

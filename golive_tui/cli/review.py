@@ -9,12 +9,16 @@ approval; `golive sign FILE` is the same signature for an approver who has goliv
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import GoliveError
 from ..text import safe_block, safe_line
 from . import Env, cli
+
+if TYPE_CHECKING:
+    from ..review import ReviewRequest
 
 
 def approve_by_request(
@@ -83,7 +87,7 @@ def approve_by_request(
     )
 
 
-def _tell_team(env: Env, request) -> None:
+def _tell_team(env: Env, request: ReviewRequest) -> None:
     """The team's channel hears that an approval was asked for (only when [notify] names a
     channel)."""
     from ..notify.events import approval_requested

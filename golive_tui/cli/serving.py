@@ -5,11 +5,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import GoliveError
 from . import Env, cli, pass_env
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+    from ..sandbox.demo_process import DemoProcess
 
 
 @cli.command()
@@ -114,7 +120,7 @@ def demo(
         )
     lock = _lock_directory(Path(directory)) if directory else None
     install_signal_handlers()
-    resumed = bool(directory) and (Path(directory) / "golive-state.toml").exists()
+    resumed = (Path(directory) / "golive-state.toml").exists() if directory else False
     click.echo(f"golive demo: starting the {scenario} staged production on 127.0.0.1 …", err=True)
     staged = DemoProcess(scenario, Path(directory) if directory else None)
     code = 0
@@ -157,7 +163,7 @@ def demo(
     sys.exit(code)
 
 
-def _lock_directory(directory: Path):
+def _lock_directory(directory: Path) -> BaseFileLock:
     """One demo per directory: a second `golive demo --dir` is told how to join the running one."""
     from filelock import FileLock, Timeout
 
@@ -195,7 +201,7 @@ def _golive(args: list[str]) -> str:
     return shlex.join([*program, *args])
 
 
-def _wait_for(staged) -> None:
+def _wait_for(staged: DemoProcess) -> None:
     process = staged.process
     if process is not None:
         process.wait()

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import GoliveError
 from . import Env, cli, emit, pass_env
+
+if TYPE_CHECKING:
+    from ..model import Checklist
 
 
 @cli.command()
@@ -169,7 +173,8 @@ def doctor(env: Env, deadline: float) -> None:
 )
 def checklists_cmd(coverage: bool = False) -> None:
     """List the shipped checklists (use one with --checklist NAME)."""
-    from ..checklists import load_checklist, shipped
+    from ..checklists import load_checklist
+    from ..locations import shipped
 
     for name, path in shipped().items():
         checklist = load_checklist(path)
@@ -183,7 +188,7 @@ def checklists_cmd(coverage: bool = False) -> None:
                 click.echo(line)
 
 
-def coverage_lines(checklist) -> list[str]:
+def coverage_lines(checklist: Checklist) -> list[str]:
     """`probed N of M rows`, then per top section its probed count and the rows left to a human."""
     items = list(checklist.items())
     probed = sum(1 for i in items if i.probe)
