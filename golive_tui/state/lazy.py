@@ -12,7 +12,7 @@ audit part through the full TOML parser (a multi-line string holding `[[audit]]`
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
 from .schema import AuditEntry
@@ -166,7 +166,7 @@ class LazyAudit:
         appended."""
         return [*self._read, *self.added]
 
-    def keep_last(self, entries: list[AuditEntry | None]) -> None:
+    def keep_last(self, entries: Sequence[AuditEntry | None]) -> None:
         """The last stored entries are these objects (this text was written from them): not parsed
         again."""
         if entries and len(entries) <= len(self._read):
