@@ -33,7 +33,8 @@ class Outcome:
 
 
 def attested_by_probe(istate: ItemState) -> bool:
-    """The status was set by a probe result (valid for probe_valid_hours), not attested by a person."""
+    """The status was set by a probe result (valid for probe_valid_hours), not attested by a
+    person."""
     return is_probe_attester(istate.by)
 
 
@@ -52,7 +53,8 @@ def outcome(item: Item, istate: ItemState, now: datetime) -> Outcome:
         if attested_by_probe(istate):
             taken = f" (taken {istate.at:%Y-%m-%d %H:%M} UTC)" if istate.at else ""
             notes.append(
-                f"probe verdict expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC{taken}; probe again"
+                f"probe verdict expired on {istate.expires_at:%Y-%m-%d %H:%M} UTC{taken}; "
+                "probe again"
             )
         else:
             notes.append(
@@ -83,7 +85,8 @@ class ApprovalView:
     """signed / unsigned / proxy / invalid, with why."""
     required_signature: bool = False
     awaiting_confirmation: bool = False
-    """A proxy approval that the checklist's [signoff] wants a second captain to confirm, not yet confirmed."""
+    """A proxy approval that the checklist's [signoff] wants a second captain to confirm, not yet
+    confirmed."""
 
     @property
     def proxy(self) -> bool:
@@ -211,8 +214,8 @@ def _criterion(checklist: Checklist, state: State, c: Criterion, now: datetime) 
 def decide(
     checklist: Checklist, state: State, now: datetime, trust: Trust | None = None
 ) -> Decision:
-    """GO only when the record verifies, every criterion is met and every approval is present and fresh
-    (and signed, when `trust` requires signatures)."""
+    """GO only when the record verifies, every criterion is met and every approval is present and
+    fresh (and signed, when `trust` requires signatures)."""
     integrity = verify(state)
     sig = signature(checklist, state)
     criteria = [_criterion(checklist, state, c, now) for c in checklist.criterion]
@@ -257,7 +260,7 @@ def decide(
 @dataclass
 class Progress:
     total: int
-    counts: Counter
+    counts: Counter[str]
 
     @property
     def finished(self) -> int:

@@ -6,7 +6,7 @@ Kept free of colour and terminal control so output pipes cleanly into files and 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .actor import Operator
 from .decision import ApprovalView, decide, post_golive_tasks, progress, section_progress
@@ -18,6 +18,10 @@ from .signoff import Trust
 from .state import AuditEntry, State
 from .text import indent_block, safe_line, shorten
 from .vocab import APPROVAL_TERMS, OUTCOMES, VERDICTS, glyph
+
+if TYPE_CHECKING:
+    from .reachability import Unreachable
+    from .state import Store
 
 
 def result_record(o: ItemResult) -> dict[str, Any]:
@@ -51,7 +55,7 @@ def run_record(outcomes: list[ItemResult]) -> dict[str, Any]:
     return record
 
 
-def run_unreachable(outcomes: list[ItemResult]) -> list:
+def run_unreachable(outcomes: list[ItemResult]) -> list[Unreachable]:
     """The backends a run found silent, once each (reachability.Unreachable)."""
     from .reachability import unreachable
 
@@ -76,7 +80,12 @@ def run_table(outcomes: list[ItemResult]) -> str:
 
 
 def status_record(
-    checklist: Checklist, profile: Profile, state: State, now: datetime, *, store=None
+    checklist: Checklist,
+    profile: Profile,
+    state: State,
+    now: datetime,
+    *,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     decision = decide(checklist, state, now, Trust.of(checklist, profile))
     sections = []
@@ -154,7 +163,8 @@ def status_record(
 
 
 def approval_record(view: ApprovalView) -> dict[str, Any]:
-    """One approval for `status --format json`: who approved, who recorded it, signed / unsigned / proxy / invalid."""
+    """One approval for `status --format json`: who approved, who recorded it, signed / unsigned /
+    proxy / invalid."""
     return {
         "role": view.role,
         "id": view.role_id,
@@ -199,7 +209,8 @@ def status_table(record: dict[str, Any]) -> str:
         indent = "  " * s["depth"]
         failed = s["counts"].get("failed", 0)
         lines.append(
-            f"{indent + shorten(s['title'], 44 - len(indent)):<44} {s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}"
+            f"{indent + shorten(s['title'], 44 - len(indent)):<44} "
+            f"{s['finished']:>4}/{s['total']:<4}  {'✗' + str(failed) if failed else ''}"
         )
     d = record["decision"]
     if not d["integrity"]["ok"]:
@@ -217,7 +228,7 @@ def status_table(record: dict[str, Any]) -> str:
     return "\n".join(safe_line(line) for line in lines)
 
 
-def _shared(store) -> dict[str, Any] | None:
+def _shared(store: Store | None) -> dict[str, Any] | None:
     """The shared (S3) state's facts, None for a local file."""
     if store is None:
         return None
@@ -267,8 +278,9 @@ def item_record(
 
 
 def filled_runbook(item: Item, profile: Profile) -> str:
-    """The runbook as the item screen shows it: the seed's production replaced by the profile's target,
-    kubectl and aws given the profile's --kubeconfig/--context/--profile/--region (a copied command runs there)."""
+    """The runbook as the item screen shows it: the seed's production replaced by the profile's
+    target, kubectl and aws given the profile's --kubeconfig/--context/--profile/--region (a copied
+    command runs there)."""
     from .runbook import fill
 
     return fill(item.runbook, profile)
@@ -309,7 +321,8 @@ def item_text(
     if istate.probe:
         p = istate.probe
         lines.append(
-            f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} ({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)"
+            f"  last check: {glyph(p.verdict)} {p.verdict} — {p.summary} "
+            f"({p.checked_at:%Y-%m-%d %H:%M:%S} UTC)"
         )
         if p.evidence:
             lines += indent_block(p.evidence.rstrip("\n"), "    │ ")
@@ -323,26 +336,32 @@ def item_text(
         )
     if istate.waiver:
         lines.append(
-            f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by {istate.waiver.by}: {istate.waiver.reason}"
+            f"  waiver: until {istate.waiver.until:%Y-%m-%d %H:%M} UTC by "
+            f"{istate.waiver.by}: {istate.waiver.reason}"
         )
     if istate.override:
         o_ = istate.override
         lines.append(
-            f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at {o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}"
+            f"  OVERRIDE: marked {istate.status} over a {o_.verdict} verdict by {o_.by} at "
+            f"{o_.at:%Y-%m-%d %H:%M} UTC: {o_.reason}"
         )
     if item.runbook:
-        filled = profile is not None
+        # `profile is not None` twice, not a flag: mypy narrows the profile on the test itself.
         lines.append(
-            f"  runbook (filled in for {profile.target.name}):" if filled else "  runbook:"
+            f"  runbook (filled in for {profile.target.name}):"
+            if profile is not None
+            else "  runbook:"
         )
         lines += indent_block(
-            (filled_runbook(item, profile) if filled else item.runbook).rstrip("\n"), "    "
+            (filled_runbook(item, profile) if profile is not None else item.runbook).rstrip("\n"),
+            "    ",
         )
     return "\n".join(safe_line(line) for line in lines)
 
 
 def _last_operator(state: State, key: str) -> str:
-    """Who was at the keyboard for the item's last recorded change (the session, not the name typed)."""
+    """Who was at the keyboard for the item's last recorded change (the session, not the name
+    typed)."""
     for entry in reversed(state.audit):
         if entry.target == f"item:{key}":
             operator = Operator.from_record(entry.operator)
@@ -365,7 +384,8 @@ def audit_lines(entries: list[AuditEntry]) -> list[str]:
         recorded = f" [{operator}]" if operator else ""
         lines.append(
             safe_line(
-                f"#{e.seq:<4} {e.at:%Y-%m-%d %H:%M:%S} {e.by:<20} {e.action:<10} {e.target}  {detail}{recorded}"
+                f"#{e.seq:<4} {e.at:%Y-%m-%d %H:%M:%S} {e.by:<20} {e.action:<10} {e.target}  "
+                f"{detail}{recorded}"
             )
         )
     return lines

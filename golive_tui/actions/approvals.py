@@ -74,8 +74,8 @@ def proxied_roles(checklist: Checklist, state: State, but: str = "") -> list[str
 
 def _satisfy(role: ApprovalRole, name: str) -> str:
     return (
-        f"{name} can sign a review request from their own laptop (golive approve {role.id} --request FILE, then "
-        f"--signature FILE.sig), or approve from their own session"
+        f"{name} can sign a review request from their own laptop (golive approve {role.id} "
+        "--request FILE, then --signature FILE.sig), or approve from their own session"
     )
 
 
@@ -124,7 +124,8 @@ def approve(
         decision = decide(checklist, state, actor.now(), trust)
         if decision.tampered:
             raise GoliveError(
-                f"TAMPERED: {decision.integrity.problem} — an approval of a record that fails verification proves nothing"
+                f"TAMPERED: {decision.integrity.problem} — an approval of a record that "
+                "fails verification proves nothing"
             )
         seq = (state.audit[-1].seq if state.audit else 0) + 1
         at, digest = actor.now(), signature(checklist, state)
@@ -171,14 +172,17 @@ def approve(
         if not own:
             if sign_key is not None and trust.allowed_signers is None and not proxy_meant:
                 raise GoliveError(
-                    f"--sign-key: there is no allowed-signers file to verify {principal}'s signature against (profile "
-                    "signoff.allowed_signers, or --allowed-signers FILE), so it cannot make this their own approval; "
-                    "without it, recording their yes is a proxy approval and needs --evidence"
+                    f"--sign-key: there is no allowed-signers file to verify {principal}'s "
+                    "signature against (profile signoff.allowed_signers, or "
+                    "--allowed-signers FILE), so it cannot make this their own approval; "
+                    "without it, recording their yes is a proxy approval and needs "
+                    "--evidence"
                 )
             if not proxy_meant:
                 raise GoliveError(
-                    f"{actor.operator} is recording an approval for {principal}: that is a proxy approval, and it needs "
-                    'evidence of their yes (--evidence "Slack #cutover 19:02"), or their own signature (--sign-key)'
+                    f"{actor.operator} is recording an approval for {principal}: that is a proxy "
+                    "approval, and it needs evidence of their yes "
+                    '(--evidence "Slack #cutover 19:02"), or their own signature (--sign-key)'
                 )
             proxied = proxied_roles(checklist, state, but=role.id)
             if len(proxied) >= policy.proxy_roles:
@@ -194,9 +198,10 @@ def approve(
             already = _other_role_by_operator(checklist, state, role, actor.operator)
             if already:
                 raise GoliveError(
-                    f"{actor.operator.key} already approved {already}: one operator records one role "
-                    f"(separation of duties, the checklist's [signoff]). {_satisfy(role, name)}; "
-                    "a captain may record a verbal yes as a proxy with --evidence"
+                    f"{actor.operator.key} already approved {already}: one operator records "
+                    "one role (separation of duties, the checklist's [signoff]). "
+                    f"{_satisfy(role, name)}; a captain may record a verbal yes as a proxy "
+                    "with --evidence"
                 )
         return [Change(f"approval:{role.id}", "approve", values, unset)]
 
@@ -207,7 +212,8 @@ def approve(
 def confirm_proxy(
     store: Store, checklist: Checklist, role_id: str, *, actor: Actor
 ) -> list[AuditEntry]:
-    """A second captain confirms a proxy approval another session recorded (when the checklist asks for it)."""
+    """A second captain confirms a proxy approval another session recorded (when the checklist asks
+    for it)."""
     role = find_role(checklist, role_id)
 
     def build(state: State) -> list[Change]:
@@ -217,8 +223,8 @@ def confirm_proxy(
         recorded = _recorder(state, record)
         if recorded is not None and recorded.same_person(actor.operator):
             raise GoliveError(
-                f"refused: {actor.operator.key} recorded this proxy approval; another captain (another "
-                "session or SSH key) confirms it"
+                f"refused: {actor.operator.key} recorded this proxy approval; another "
+                "captain (another session or SSH key) confirms it"
             )
         return [
             Change(

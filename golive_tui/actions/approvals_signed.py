@@ -77,7 +77,8 @@ def write_request(
     actor: Actor,
     trust: Trust | None = None,
 ) -> WrittenRequest:
-    """Write the review request for `role_id` to `path` (atomically); nothing is written to the record."""
+    """Write the review request for `role_id` to `path` (atomically); nothing is written to the
+    record."""
     request = request_for(
         checklist, store.read(), role_id, target=target, actor=actor.at(actor.now()), trust=trust
     )
@@ -106,13 +107,15 @@ def request_beside(signature_path: Path) -> Path:
     """FILE for FILE.sig: where `ssh-keygen -Y sign FILE` put the signature."""
     if signature_path.suffix != ".sig":
         raise GoliveError(
-            f"{signature_path}: a signature from ssh-keygen -Y sign is FILE.sig; name the request with --request FILE"
+            f"{signature_path}: a signature from ssh-keygen -Y sign is FILE.sig; name the "
+            "request with --request FILE"
         )
     return signature_path.with_suffix("")
 
 
 def changed_since(checklist: Checklist, state: State, head_seq: int) -> list[str]:
-    """Items whose status, verdict, waiver or evidence differ between just after entry `head_seq` and now."""
+    """Items whose status, verdict, waiver or evidence differ between just after entry `head_seq`
+    and now."""
     then = item_digests(checklist, state_at(state, head_seq))
     return [
         key for key, digest in item_digests(checklist, state).items() if then.get(key) != digest
@@ -138,12 +141,13 @@ def import_signature(
     request = parse(request_text)
     if request.role_id != role.id:
         raise GoliveError(
-            f"refused: this request is for the role {request.role} ({request.role_id}), not {role.role} "
-            f"({role.id}); a signature approves only the role its request names"
+            f"refused: this request is for the role {request.role} ({request.role_id}), not "
+            f"{role.role} ({role.id}); a signature approves only the role its request names"
         )
     if request.checklist != checklist.title:
         raise GoliveError(
-            f"refused: this request is for the checklist {request.checklist!r}, not {checklist.title!r}"
+            f"refused: this request is for the checklist {request.checklist!r}, not "
+            f"{checklist.title!r}"
         )
     if trust.allowed_signers is None:
         raise GoliveError(
@@ -168,13 +172,14 @@ def import_signature(
         decision = decide(checklist, state, actor.now(), trust)
         if decision.tampered:
             raise GoliveError(
-                f"TAMPERED: {decision.integrity.problem} — an approval of a record that fails verification proves nothing"
+                f"TAMPERED: {decision.integrity.problem} — an approval of a record that "
+                "fails verification proves nothing"
             )
         head_seq = seq_of_head(state, request.chain_head)
         if head_seq is None:
             raise GoliveError(
-                "refused: the request was written from another record (its chain head is not in this "
-                "record's history)"
+                "refused: the request was written from another record (its chain head is not "
+                "in this record's history)"
             )
         if decision.signature != request.state_digest:
             changed = changed_since(checklist, state, head_seq)
@@ -182,9 +187,10 @@ def import_signature(
                 f" and {len(changed) - 5} more" if len(changed) > 5 else ""
             )
             raise GoliveError(
-                f"refused as stale: {principal} signed the state of {request.requested_at:%H:%M} UTC, and it changed since "
-                f"({shown_changes or 'items'}). Write a new request (golive approve {role.id} --request FILE) and ask "
-                f"{principal} to sign it"
+                f"refused as stale: {principal} signed the state of "
+                f"{request.requested_at:%H:%M} UTC, and it changed since "
+                f"({shown_changes or 'items'}). Write a new request (golive approve "
+                f"{role.id} --request FILE) and ask {principal} to sign it"
             )
         seq = (state.audit[-1].seq if state.audit else 0) + 1
         values = {

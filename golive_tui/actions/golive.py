@@ -9,22 +9,26 @@ never goes live, forced or not.
 from __future__ import annotations
 
 from ..actor import Actor, Operator
-from ..decision import decide
+from ..decision import Decision, decide
 from ..errors import GoliveError
 from ..model import Checklist
 from ..signoff import Trust
 from ..state import AuditEntry, Change, State, Store
 
 
-def _refuse_tampered_or_live(checklist: Checklist, state: State, actor: Actor, trust: Trust | None):
+def _refuse_tampered_or_live(
+    checklist: Checklist, state: State, actor: Actor, trust: Trust | None
+) -> Decision:
     if state.meta.golive_at is not None:
         raise GoliveError(
-            f"go-live already recorded at {state.meta.golive_at:%Y-%m-%d %H:%M} UTC by {state.meta.golive_by}"
+            f"go-live already recorded at {state.meta.golive_at:%Y-%m-%d %H:%M} UTC by "
+            f"{state.meta.golive_by}"
         )
     decision = decide(checklist, state, actor.now(), trust)
     if decision.tampered:
         raise GoliveError(
-            f"TAMPERED: {decision.integrity.problem} — a record that fails verification never goes live"
+            f"TAMPERED: {decision.integrity.problem} — a record that fails verification "
+            "never goes live"
         )
     return decision
 
@@ -37,7 +41,8 @@ def go_live(
     force_reason: str = "",
     trust: Trust | None = None,
 ) -> list[AuditEntry]:
-    """Record the go-live moment on GO; on NO-GO, `force_reason` asks for a forced go-live (a second operator confirms)."""
+    """Record the go-live moment on GO; on NO-GO, `force_reason` asks for a forced go-live (a second
+    operator confirms)."""
     actor = actor.at(actor.now())
 
     def build(state: State) -> list[Change]:
@@ -75,7 +80,8 @@ def _request(state: State, actor: Actor, reason: str) -> Change:
 def request_forced_go_live(
     store: Store, checklist: Checklist, *, actor: Actor, reason: str, trust: Trust | None = None
 ) -> list[AuditEntry]:
-    """Ask for a go-live despite NO-GO: recorded with its reason, live only once a second operator confirms."""
+    """Ask for a go-live despite NO-GO: recorded with its reason, live only once a second operator
+    confirms."""
     if not reason.strip():
         raise GoliveError("forcing a go-live needs a reason")
     actor = actor.at(actor.now())
@@ -93,7 +99,8 @@ def request_forced_go_live(
 def confirm_forced_go_live(
     store: Store, checklist: Checklist, *, actor: Actor, trust: Trust | None = None
 ) -> list[AuditEntry]:
-    """Confirm a requested forced go-live as a second operator; the go-live moment is recorded now."""
+    """Confirm a requested forced go-live as a second operator; the go-live moment is recorded
+    now."""
     actor = actor.at(actor.now())
 
     def build(state: State) -> list[Change]:
@@ -115,7 +122,10 @@ def confirm_forced_go_live(
             if not signed:
                 roles = ", ".join(checklist.signoff.force_confirm_roles)
                 raise GoliveError(
-                    f"{actor.operator.key} requested this forced go-live: a second operator must confirm it"
+                    (
+                        f"{actor.operator.key} requested this forced go-live: a second operator "
+                        "must confirm it"
+                    )
                     + (f", or a fresh signed approval by {roles}" if roles else "")
                 )
         confirmed = f"{actor.name} ({actor.operator})"

@@ -1,4 +1,5 @@
-"""Changing items: attest, annotate, waive, record probe results — with the guard rails on what moves GO.
+"""Changing items: attest, annotate, waive, record probe results — with the guard rails on what
+moves GO.
 
 Marking an item done or n/a over a `fail`/`error` verdict is an *override*: refused without
 a reason, recorded as such, and kept visible next to the fresh verdict of later probe runs
@@ -11,7 +12,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from io import BufferedReader
 from pathlib import Path
+from typing import Any, cast
 
 from ..actor import Actor
 from ..digest import signature
@@ -37,8 +40,8 @@ class NeedsOverride(GoliveError):
     def __init__(self, item: Item, status: str, verdict: str, summary: str) -> None:
         self.item, self.status, self.verdict, self.summary = item, status, verdict, summary
         super().__init__(
-            f"{item.key}: its last probe says {verdict} ({summary}); marking it {status} is an override — "
-            f'give the reason: --override "why it is {status} anyway"'
+            f"{item.key}: its last probe says {verdict} ({summary}); marking it {status} is an "
+            f'override — give the reason: --override "why it is {status} anyway"'
         )
 
 
@@ -56,7 +59,8 @@ def file_sha256(path: Path) -> str:
     """SHA-256 of a regular file, read in chunks (a 4 GB report costs no memory)."""
     with open_regular(path, "evidence file") as handle:
         try:
-            return hashlib.file_digest(handle, "sha256").hexdigest()
+            # os.fdopen(fd, "rb") is a BufferedReader, which has the readinto file_digest uses.
+            return hashlib.file_digest(cast(BufferedReader, handle), "sha256").hexdigest()
         except OSError as exc:
             raise GoliveError(f"cannot read evidence file {path}: {exc.strerror or exc}") from None
 
@@ -98,7 +102,7 @@ def mark_change(
     if status not in STATUSES:
         raise GoliveError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
     when = actor.now()
-    values: dict = {"status": status, "by": actor.name, "at": when}
+    values: dict[str, Any] = {"status": status, "by": actor.name, "at": when}
     if note is not None:
         values["note"] = note
     values.update(evidence_values(evidence))
@@ -111,6 +115,7 @@ def mark_change(
         probe = state.item(item.key).probe
         overriding = status in ("done", "n/a") and probe is not None and probe.verdict in OVERRIDDEN
         if overriding:
+            assert probe is not None  # overriding needs a probe verdict
             if not override or not override.strip():
                 raise NeedsOverride(item, status, probe.verdict, probe.summary)
             values["override"] = {
@@ -144,7 +149,8 @@ def mark(
     override: str | None = None,
     reason: str | None = None,
 ) -> list[AuditEntry]:
-    """Attest an item: status, who, when, note and evidence (`reason`: the why of an n/a, kept as the note)."""
+    """Attest an item: status, who, when, note and evidence (`reason`: the why of an n/a, kept as
+    the note)."""
     actor = actor.at(actor.now())  # the status's time and its audit entry's are one moment
     note = note if note is not None else reason
     _, entries = store.transact(
@@ -185,7 +191,7 @@ def annotate(
     `seen`: the values the editor was opened on; if another captain changed one of those
     fields since, ConflictError shows both values instead of overwriting theirs.
     """
-    values: dict = {}
+    values: dict[str, Any] = {}
     if note is not None:
         values["note"] = note
     values.update(evidence_values(evidence))
@@ -205,7 +211,7 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
 
     A `done` the probe set lasts the item's probe_valid_hours: then the item is pending again.
     """
-    values: dict = {"probe": outcome.result.to_dict()}
+    values: dict[str, Any] = {"probe": outcome.result.to_dict()}
     unset: list[str] = []
     status = VERDICT_STATUS.get(outcome.result.verdict)
     current = state.item(outcome.item.key)
@@ -232,8 +238,8 @@ def probe_change(state: State, outcome: ItemResult, by: str = "") -> Change:
 def record_results(
     store: Store, outcomes: Iterable[ItemResult], *, actor: Actor
 ) -> list[AuditEntry]:
-    """Save probe results (one transaction for the batch): an item entry for each result that changes
-    what the item says, one sweep entry committing to all the others (state/sweeps.py)."""
+    """Save probe results (one transaction for the batch): an item entry for each result that
+    changes what the item says, one sweep entry committing to all the others (state/sweeps.py)."""
     batch = list(outcomes)
     if not batch:
         return []
@@ -272,7 +278,8 @@ def unwaive(store: Store, item: Item, *, actor: Actor) -> list[AuditEntry]:
 
 
 def invalidated_approvals(checklist: Checklist, state: State, changes: list[Change]) -> list[str]:
-    """The roles whose fresh approval these changes would make stale (to say so before making them)."""
+    """The roles whose fresh approval these changes would make stale (to say so before making
+    them)."""
     from ..decision import approvals
 
     fresh = [view for view in approvals(checklist, state) if view.state == "fresh"]

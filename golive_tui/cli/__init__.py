@@ -15,11 +15,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..errors import GoliveError
+
+if TYPE_CHECKING:
+    from ..actor import Actor
+    from ..model import Checklist, Item
+    from ..profile import Profile
+    from ..signoff import Trust
+    from ..state import Store
 
 
 @dataclass
@@ -34,23 +41,25 @@ class Env:
     _cache: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def checklist(self):
+    def checklist(self) -> Checklist:
         if "checklist" not in self._cache:
             from ..checklists import load_checklist
 
             self._cache["checklist"] = load_checklist(self.checklist_path)
-        return self._cache["checklist"]
+        cached: Checklist = self._cache["checklist"]
+        return cached
 
     @property
-    def profile(self):
+    def profile(self) -> Profile:
         if "profile" not in self._cache:
             from ..profile import load_profile
 
             self._cache["profile"] = load_profile(self.profile_path, self.overrides)
-        return self._cache["profile"]
+        cached: Profile = self._cache["profile"]
+        return cached
 
     @property
-    def store(self):
+    def store(self) -> Store:
         if "store" not in self._cache:
             from ..state import open_store, state_location
 
@@ -74,21 +83,23 @@ class Env:
                     self.trust(),
                     on_failure=lambda m: click.echo(f"golive: {m}", err=True),
                 )
-        return self._cache["store"]
+        cached: Store = self._cache["store"]
+        return cached
 
-    def trust(self, allowed_signers: str | None = None):
-        """What approvals' signatures are checked against (`--allowed-signers`, else the profile)."""
+    def trust(self, allowed_signers: str | None = None) -> Trust:
+        """What approvals' signatures are checked against (`--allowed-signers`, else the
+        profile)."""
         from ..signoff import Trust
 
         return Trust.of(self.checklist, self.profile, allowed_signers)
 
-    def actor(self, by: str | None = None):
+    def actor(self, by: str | None = None) -> Actor:
         """Who acts: the name given (`--by`), else $GOLIVE_USER, else the operator's user@host."""
         from ..actor import Actor
 
         return Actor.current(by)
 
-    def item(self, key: str):
+    def item(self, key: str) -> Item:
         from ..checklists import resolve_item
 
         return resolve_item(self.checklist, key)
@@ -97,13 +108,15 @@ class Env:
 pass_env = click.make_pass_decorator(Env, ensure=True)
 
 OPENED: list[Any] = []
-"""The stores the command used: after it, their warnings (size cap) and queued changes are reported."""
+"""The stores the command used: after it, their warnings (size cap) and queued changes are
+reported."""
 QUEUED_EXIT = 4
 
 
 def after_command(code: int) -> int:
-    """Say on stderr what the stores need said; exit 4 when a change was queued instead of committed."""
-    queued = []
+    """Say on stderr what the stores need said; exit 4 when a change was queued instead of
+    committed."""
+    queued: list[object] = []
     for store in OPENED:
         warning = getattr(getattr(store, "store", store), "size_warning", lambda: None)()
         if warning:
@@ -112,8 +125,9 @@ def after_command(code: int) -> int:
         if getattr(store, "queued_here", None):
             click.echo(f"golive: {store.reason or store.location + ' unreachable'}", err=True)
             click.echo(
-                f"golive: {len(store.queued_here)} change(s) QUEUED, NOT committed: no audit number until "
-                f"`golive sync` commits them (exit {QUEUED_EXIT}); {store.summary()}",
+                f"golive: {len(store.queued_here)} change(s) QUEUED, NOT committed: no audit "
+                f"number until `golive sync` commits them (exit {QUEUED_EXIT}); "
+                f"{store.summary()}",
                 err=True,
             )
     return QUEUED_EXIT if queued and code == 0 else code
@@ -134,7 +148,8 @@ def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
             if given:
                 env.overrides = (*env.overrides, *value)
         elif value is not None and (given or getattr(env, name) is None):
-            # An option given on the command line wins over the environment, before or after the subcommand.
+            # An option given on the command line wins over the environment, before or after the
+            # subcommand.
             setattr(env, name, value)
 
     return store
@@ -148,7 +163,10 @@ _GLOBAL_OPTIONS = [
         expose_value=False,
         callback=_setter("checklist_path"),
         metavar="NAME|FILE",
-        help="A shipped checklist (`golive checklists`) or a TOML file (default: production; env GOLIVE_CHECKLIST).",
+        help=(
+            "A shipped checklist (`golive checklists`) or a TOML file (default: production; "
+            "env GOLIVE_CHECKLIST)."
+        ),
     ),
     click.option(
         "--profile",
@@ -156,7 +174,10 @@ _GLOBAL_OPTIONS = [
         type=click.Path(dir_okay=False),
         expose_value=False,
         callback=_setter("profile_path"),
-        help="Target profile TOML (default: $GOLIVE_PROFILE, ./golive-profile.toml, user config dir).",
+        help=(
+            "Target profile TOML (default: $GOLIVE_PROFILE, ./golive-profile.toml, user "
+            "config dir)."
+        ),
     ),
     click.option(
         "--set",
@@ -256,7 +277,8 @@ def _duration(value: str | None) -> float | None:
 def open_tui(
     env: Env, *, read_only: bool = False, monochrome: bool = False, watch: float | None = None
 ) -> None:
-    """The cockpit: its first frame is drawn before the checklist, profile and state are validated."""
+    """The cockpit: its first frame is drawn before the checklist, profile and state are
+    validated."""
     import os
 
     from ..tui.app import run_cockpit
@@ -299,8 +321,8 @@ def main() -> None:
         from ..text import safe_line
 
         click.echo(
-            f"golive: error: {safe_line(exc.filename or '')}: {exc.strerror or exc}; the command stopped "
-            "here (a write that failed leaves the file as it was)",
+            f"golive: error: {safe_line(exc.filename or '')}: {exc.strerror or exc}; the "
+            "command stopped here (a write that failed leaves the file as it was)",
             err=True,
         )
         sys.exit(2)

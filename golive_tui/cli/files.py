@@ -103,7 +103,10 @@ def import_cmd(
         emit(result.checklist_toml)
     p1 = sum(1 for i in items if i.priority == "P1")
     click.echo(
-        f"{markdown_file}: {result.encoding}; {p1} P1 items, {sum(len(i.links) for i in items)} links; "
+        (
+            f"{markdown_file}: {result.encoding}; {p1} P1 items, "
+            f"{sum(len(i.links) for i in items)} links; "
+        )
         + (f"gate added: {result.gate}" if result.gate else "gate: the document's own sign-off"),
         err=True,
     )

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from . import Env, cli, emit, pass_env
+
+if TYPE_CHECKING:
+    from ..state import State, StateStore
 
 
 @cli.command()
@@ -15,7 +20,8 @@ from . import Env, cli, emit, pass_env
 @pass_env
 def validate(env: Env, checklist: str | None) -> None:
     """Check a checklist (and the profile) for errors; exit 2 naming file, line and key."""
-    from ..checklists import gate_warnings, load_checklist, locate
+    from ..checklists import gate_warnings, load_checklist
+    from ..locations import locate
 
     path = locate(checklist or env.checklist_path)
     loaded = load_checklist(path)
@@ -44,7 +50,8 @@ def show(env: Env, item_id: str, fmt: str) -> None:
     item = env.item(item_id)
     state = env.store.read()
     now = env.actor().now()
-    # The runbook filled in as the item screen fills it: a command copied from here runs against the target.
+    # The runbook filled in as the item screen fills it: a command copied from here runs against the
+    # target.
     if fmt == "json":
         emit(
             json.dumps(
@@ -90,7 +97,7 @@ def status(env: Env, fmt: str, no_gate: bool, expression: str | None) -> None:
         sys.exit(1)
 
 
-def _matching(env: Env, state, now, expression: str) -> list[tuple[str, str]]:
+def _matching(env: Env, state: State, now: datetime, expression: str) -> list[tuple[str, str]]:
     """(key, one line) for each item the filter lets through: status, verdict, id, title."""
     from ..decision import outcome
     from ..selection import filter_items
@@ -139,7 +146,10 @@ def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
 @click.option(
     "--allowed-signers",
     type=click.Path(dir_okay=False),
-    help="Check signed approvals against this allowed-signers file (default: profile signoff.allowed_signers).",
+    help=(
+        "Check signed approvals against this allowed-signers file (default: profile "
+        "signoff.allowed_signers)."
+    ),
 )
 @click.option(
     "--full",
@@ -148,7 +158,8 @@ def audit(ctx: click.Context, fmt: str, item_id: str | None) -> None:
 )
 @pass_env
 def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> None:
-    """Check the hash chain, that replaying it gives the stored state, and every signed approval; exit 1 if not."""
+    """Check the hash chain, that replaying it gives the stored state, and every signed approval;
+    exit 1 if not."""
     from ..signoff import verify_signatures
     from ..state import verified, verify
     from ..state.lineage import LineageError
@@ -183,7 +194,10 @@ def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> N
         if not signed
         else f", {signed} signed approval{'s' if signed != 1 else ''} verified"
         if trust.allowed_signers
-        else f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no allowed-signers file)"
+        else (
+            f", {signed} signed approval{'s' if signed != 1 else ''} NOT verified (no "
+            "allowed-signers file)"
+        )
     )
     click.echo(f"{where}: audit chain intact ({report.entries} entries{checked})")
     if lineage_exit:
@@ -194,7 +208,8 @@ def audit_verify(env: Env, allowed_signers: str | None, full: bool = False) -> N
 @click.option("--yes", is_flag=True, help="Archive without asking.")
 @pass_env
 def audit_archive(env: Env, yes: bool) -> None:
-    """Move old history into a hash-linked segment file next to the record (`audit verify` still checks it)."""
+    """Move old history into a hash-linked segment file next to the record (`audit verify` still
+    checks it)."""
     from ..state.archive import archive, boundary
 
     store = env.store
@@ -204,7 +219,9 @@ def audit_archive(env: Env, yes: bool) -> None:
         f"Move entries up to #{upto} of {store.location} into a segment file?", default=False
     ):
         raise click.exceptions.Exit(1)
-    done = archive(store, env.actor())
+    # archive() refuses a store without a local path; one with a path is a StateStore (or the
+    # notifying one, which delegates to it).
+    done = archive(cast("StateStore", store), env.actor())
     click.echo(
         f"{done.segment}: {done.entries} entries archived; {done.kept} in the record "
         f"({done.before / 1024:.0f} KB -> {done.after / 1024:.0f} KB)"

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import GoliveError
 from . import Env, cli, emit, pass_env
+
+if TYPE_CHECKING:
+    from ..engine import ItemResult
 
 FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
 
@@ -45,16 +50,16 @@ FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
 @pass_env
 def run(
     env: Env,
-    sections,
-    item_ids,
-    expression,
-    fmt,
-    yes,
-    concurrency,
-    timeout,
-    no_save,
-    by,
-    notify_summary=False,
+    sections: tuple[str, ...],
+    item_ids: tuple[str, ...],
+    expression: str | None,
+    fmt: str,
+    yes: bool,
+    concurrency: int | None,
+    timeout: float | None,
+    no_save: bool,
+    by: str | None,
+    notify_summary: bool = False,
 ) -> None:
     """Run probes headless and record the results (exit 0 pass, 1 any fail, 3 errors only)."""
     from .. import actions
@@ -108,7 +113,7 @@ def run(
         sys.exit(3)
 
 
-def _post_summary(env: Env, outcomes, now) -> None:
+def _post_summary(env: Env, outcomes: list[ItemResult], now: datetime) -> None:
     """`--notify-summary`: the sweep in a few lines on the team's channel."""
     from collections import Counter
 
@@ -119,8 +124,8 @@ def _post_summary(env: Env, outcomes, now) -> None:
     notifier = notifier_of(env.store)
     if notifier is None:
         click.echo(
-            "golive: --notify-summary: no channel configured (profile [notify] slack_webhook_secret or "
-            "webhook_secret)",
+            "golive: --notify-summary: no channel configured (profile [notify] "
+            "slack_webhook_secret or webhook_secret)",
             err=True,
         )
         return

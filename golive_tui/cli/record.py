@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
 
@@ -11,13 +13,19 @@ from ..errors import GoliveError
 from ..text import safe_line
 from . import Env, cli, pass_env
 
+if TYPE_CHECKING:
+    from ..state import AuditEntry, Change, State
+
+Command = TypeVar("Command", bound=Callable[..., Any])
+
 STATUS_CHOICE = click.Choice(["pending", "done", "failed", "n/a", "blocked"])
 MAX_NOTE_BYTES = 1024 * 1024
 """A note is text a person wrote; a megabyte is far more than one, and keeps the record small."""
 
 
 def note_text(note: str | None, note_file: str | None) -> str | None:
-    """The note from --note, --note - (standard input) or --note-file (a note longer than a command line holds)."""
+    """The note from --note, --note - (standard input) or --note-file (a note longer than a command
+    line holds)."""
     if note is not None and note_file is not None:
         raise click.UsageError("give --note or --note-file, not both")
     if note_file is not None:
@@ -25,7 +33,9 @@ def note_text(note: str | None, note_file: str | None) -> str | None:
 
         return read_text(note_file, "note file", MAX_NOTE_BYTES)
     if note == "-":
-        data = click.get_text_stream("stdin").read(MAX_NOTE_BYTES + 1)
+        # click 8.5 serves get_text_stream (deprecated) from a module __getattr__ typed `object`.
+        stdin: TextIO = click.get_text_stream("stdin")  # type: ignore[operator]
+        data = stdin.read(MAX_NOTE_BYTES + 1)
         if len(data.encode()) > MAX_NOTE_BYTES:
             raise click.UsageError(
                 f"the note on standard input is longer than {MAX_NOTE_BYTES // 1024} KiB"
@@ -34,7 +44,7 @@ def note_text(note: str | None, note_file: str | None) -> str | None:
     return note
 
 
-def note_options(command):
+def note_options(command: Command) -> Command:
     command = click.option(
         "--note-file",
         type=click.Path(dir_okay=False),
@@ -60,7 +70,16 @@ def note_options(command):
 )
 @click.option("--by", help="Who attests (default $GOLIVE_USER, else login@host).")
 @pass_env
-def mark(env: Env, item_id: str, status: str, note, note_file, evidence, override, by) -> None:
+def mark(
+    env: Env,
+    item_id: str,
+    status: str,
+    note: str | None,
+    note_file: str | None,
+    evidence: str | None,
+    override: str | None,
+    by: str | None,
+) -> None:
     """Record an item's status with who, when, note and evidence."""
     from .. import actions
 
@@ -78,7 +97,8 @@ def mark(env: Env, item_id: str, status: str, note, note_file, evidence, overrid
     )
     entry = entries[-1]
     click.echo(
-        f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} UTC, {audit_ref(env)(entry)})"
+        f"{item.key}: {status} (by {safe_line(entry.by)} at {entry.at:%Y-%m-%d %H:%M:%S} "
+        f"UTC, {audit_ref(env)(entry)})"
     )
 
 
@@ -88,7 +108,14 @@ def mark(env: Env, item_id: str, status: str, note, note_file, evidence, overrid
 @click.option("--evidence")
 @click.option("--by")
 @pass_env
-def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
+def note(
+    env: Env,
+    item_id: str,
+    note: str | None,
+    note_file: str | None,
+    evidence: str | None,
+    by: str | None,
+) -> None:
     """Change an item's note or evidence without changing its status."""
     from .. import actions
 
@@ -104,7 +131,7 @@ def note(env: Env, item_id: str, note, note_file, evidence, by) -> None:
     )
 
 
-def audit_ref(env: Env):
+def audit_ref(env: Env) -> Callable[[AuditEntry], str]:
     """`audit #N` for a committed entry; a queued one has no number yet (it would be invented)."""
     queued = bool(getattr(env.store, "queued_here", None))
     return lambda entry: (
@@ -112,7 +139,7 @@ def audit_ref(env: Env):
     )
 
 
-def warn_invalidated(env: Env, changes) -> None:
+def warn_invalidated(env: Env, changes: Callable[[State], list[Change]]) -> None:
     """Say on stderr, before writing, which fresh approvals the change will make stale."""
     from .. import actions
 
@@ -125,13 +152,15 @@ def warn_invalidated(env: Env, changes) -> None:
         return
     if roles:
         click.echo(
-            f"golive: this invalidates {len(roles)} approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}",
+            f"golive: this invalidates {len(roles)} "
+            f"approval{'s' if len(roles) != 1 else ''}: {', '.join(roles)}",
             err=True,
         )
 
 
 def parse_until(value: str, now: datetime | None = None) -> datetime:
-    """A waiver's end as the cockpit's dialog reads it (until.py): +2h, 18:30, a date (end of day), ISO (UTC)."""
+    """A waiver's end as the cockpit's dialog reads it (until.py): +2h, 18:30, a date (end of day),
+    ISO (UTC)."""
     from ..until import parse_until as parse
 
     try:
@@ -151,7 +180,7 @@ def parse_until(value: str, now: datetime | None = None) -> datetime:
 )
 @click.option("--by", help="Who grants the waiver.")
 @pass_env
-def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
+def waive(env: Env, item_id: str, reason: str, until: str, by: str | None) -> None:
     """Waive an item until a date: counts as neither pass nor fail, and is shown apart."""
     from .. import actions
 
@@ -166,7 +195,7 @@ def waive(env: Env, item_id: str, reason: str, until: str, by) -> None:
 @click.argument("item_id")
 @click.option("--by")
 @pass_env
-def unwaive(env: Env, item_id: str, by) -> None:
+def unwaive(env: Env, item_id: str, by: str | None) -> None:
     """Remove an item's waiver."""
     from .. import actions
 
@@ -202,7 +231,10 @@ def unwaive(env: Env, item_id: str, by) -> None:
     "--request",
     "request_file",
     type=click.Path(dir_okay=False),
-    help="Write a review request for ROLE to this file, for the approver to sign with ssh-keygen -Y sign.",
+    help=(
+        "Write a review request for ROLE to this file, for the approver to sign with "
+        "ssh-keygen -Y sign."
+    ),
 )
 @click.option(
     "--signature",
@@ -219,18 +251,19 @@ def unwaive(env: Env, item_id: str, by) -> None:
 def approve(
     env: Env,
     role: str,
-    name,
-    principal,
-    sign_key,
-    use_agent,
-    evidence,
-    allowed_signers,
-    by,
-    request_file,
-    signature_file,
-    confirm_proxy,
+    name: str | None,
+    principal: str | None,
+    sign_key: str | None,
+    use_agent: bool,
+    evidence: str | None,
+    allowed_signers: str | None,
+    by: str | None,
+    request_file: str | None,
+    signature_file: str | None,
+    confirm_proxy: bool,
 ) -> None:
-    """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH key.
+    """Approve as ROLE: records the digest of every item's state, optionally signed with your SSH
+    key.
 
     With --request FILE, writes a review request the approver signs from anywhere with plain
     OpenSSH; with --signature FILE.sig, records their signed approval."""
@@ -282,8 +315,8 @@ def approve(
     if values["principal"] != values["name"]:
         how = f" [{safe_line(values['principal'])}]{how}"
     click.echo(
-        f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by {env.actor().operator}, "
-        f"state digest {values['signature'][:16]}…"
+        f"{values['role']}: approved by {safe_line(values['name'])}{how}, recorded by "
+        f"{env.actor().operator}, state digest {values['signature'][:16]}…"
     )
 
 
@@ -292,7 +325,7 @@ def approve(
 @click.option("--reason", required=True)
 @click.option("--by")
 @pass_env
-def revoke(env: Env, role: str, reason: str, by) -> None:
+def revoke(env: Env, role: str, reason: str, by: str | None) -> None:
     """Revoke an approval (recorded in the audit trail)."""
     from .. import actions
 
@@ -304,7 +337,10 @@ def revoke(env: Env, role: str, reason: str, by) -> None:
 @click.option(
     "--force",
     is_flag=True,
-    help="Go live despite NO-GO: with --reason asks for it, with --confirm (a second operator) does it.",
+    help=(
+        "Go live despite NO-GO: with --reason asks for it, with --confirm (a second "
+        "operator) does it."
+    ),
 )
 @click.option("--reason", default="", help="Why go-live is forced.")
 @click.option(
@@ -312,8 +348,9 @@ def revoke(env: Env, role: str, reason: str, by) -> None:
 )
 @click.option("--by")
 @pass_env
-def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None:
-    """Record the go-live moment (only on GO; a forced one needs two operators); post-go-live tasks become due."""
+def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by: str | None) -> None:
+    """Record the go-live moment (only on GO; a forced one needs two operators); post-go-live tasks
+    become due."""
     from .. import actions
 
     actor, trust = env.actor(by), env.trust()
@@ -336,7 +373,10 @@ def golive_moment(env: Env, force: bool, reason: str, confirm: bool, by) -> None
         entries = actions.go_live(env.store, env.checklist, actor=actor, trust=trust)
     entry = entries[-1]
     click.echo(
-        f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by {safe_line(entry.values['golive_by'])}"
+        (
+            f"go-live recorded at {entry.values['golive_at']:%Y-%m-%d %H:%M:%S} UTC by "
+            f"{safe_line(entry.values['golive_by'])}"
+        )
         + (
             f" (FORCED, confirmed by {safe_line(entry.values['golive_confirmed_by'])})"
             if entry.action == "go-live-forced"

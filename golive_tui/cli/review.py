@@ -1,4 +1,5 @@
-"""Review requests from the command line: write one, import its signature, confirm a proxy, sign one.
+"""Review requests from the command line: write one, import its signature, confirm a proxy, sign
+one.
 
 `golive approve ROLE --request FILE` (captain) writes the text an approver signs with plain
 `ssh-keygen -Y sign`; `golive approve ROLE --signature FILE.sig` records their signed
@@ -8,12 +9,16 @@ approval; `golive sign FILE` is the same signature for an approver who has goliv
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import GoliveError
 from ..text import safe_block, safe_line
 from . import Env, cli
+
+if TYPE_CHECKING:
+    from ..review import ReviewRequest
 
 
 def approve_by_request(
@@ -48,8 +53,9 @@ def approve_by_request(
         _tell_team(env, written.request)
         click.echo(safe_block(written.text))
         click.echo(
-            f"wrote {request_file}: send it to the {safe_line(written.request.role)} approver; they run the "
-            f"command above and send back {Path(request_file).name}.sig; then: golive approve {written.request.role_id} "
+            f"wrote {request_file}: send it to the {safe_line(written.request.role)} "
+            "approver; they run the command above and send back "
+            f"{Path(request_file).name}.sig; then: golive approve {written.request.role_id} "
             f"--signature {request_file}.sig",
             err=True,
         )
@@ -60,7 +66,8 @@ def approve_by_request(
         request_text = request_path.read_text()
     except (OSError, UnicodeDecodeError) as exc:
         raise GoliveError(
-            f"{request_path}: cannot read the review request: {getattr(exc, 'strerror', None) or exc}"
+            f"{request_path}: cannot read the review request: "
+            f"{getattr(exc, 'strerror', None) or exc}"
         ) from None
     entries = actions.import_signature(
         env.store,
@@ -74,13 +81,15 @@ def approve_by_request(
     )
     values = entries[-1].values
     click.echo(
-        f"{values['role']}: approved by {safe_line(values['name'])} [{safe_line(values['principal'])}] (signed "
-        f"review request), recorded by {env.actor().operator}, state digest {values['signature'][:16]}…"
+        f"{values['role']}: approved by {safe_line(values['name'])} "
+        f"[{safe_line(values['principal'])}] (signed review request), recorded by "
+        f"{env.actor().operator}, state digest {values['signature'][:16]}…"
     )
 
 
-def _tell_team(env: Env, request) -> None:
-    """The team's channel hears that an approval was asked for (only when [notify] names a channel)."""
+def _tell_team(env: Env, request: ReviewRequest) -> None:
+    """The team's channel hears that an approval was asked for (only when [notify] names a
+    channel)."""
     from ..notify.events import approval_requested
     from ..notify.hooks import notifier_of
 

@@ -10,7 +10,8 @@ from . import cli
 
 @cli.group()
 def secret() -> None:
-    """Secrets in the OS keyring (never in TOML, logs or reports); `golive doctor` names the backend."""
+    """Secrets in the OS keyring (never in TOML, logs or reports); `golive doctor` names the
+    backend."""
 
 
 @secret.command("set")

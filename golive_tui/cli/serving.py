@@ -1,14 +1,21 @@
-"""The cockpit for others: `golive serve` (a browser view) and `golive demo` (a staged production)."""
+"""The cockpit for others: `golive serve` (a browser view) and `golive demo` (a staged
+production)."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import GoliveError
 from . import Env, cli, pass_env
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
+
+    from ..sandbox.demo_process import DemoProcess
 
 
 @cli.command()
@@ -55,7 +62,10 @@ def serve(env: Env, host: str, port: int, allow_write: bool) -> None:
     type=click.Choice(["degraded", "healthy"]),
     default="degraded",
     show_default=True,
-    help="degraded: a realistic mixed production (most pass, several fail); healthy: everything passes.",
+    help=(
+        "degraded: a realistic mixed production (most pass, several fail); healthy: "
+        "everything passes."
+    ),
 )
 @click.option(
     "--dir",
@@ -105,11 +115,12 @@ def demo(
         )
     if env.state_path or env.profile_path:
         raise click.UsageError(
-            "golive demo writes its own profile and state: use --dir DIR to keep them (and --set to override keys)"
+            "golive demo writes its own profile and state: use --dir DIR to keep them (and "
+            "--set to override keys)"
         )
     lock = _lock_directory(Path(directory)) if directory else None
     install_signal_handlers()
-    resumed = bool(directory) and (Path(directory) / "golive-state.toml").exists()
+    resumed = (Path(directory) / "golive-state.toml").exists() if directory else False
     click.echo(f"golive demo: starting the {scenario} staged production on 127.0.0.1 …", err=True)
     staged = DemoProcess(scenario, Path(directory) if directory else None)
     code = 0
@@ -123,7 +134,8 @@ def demo(
         base += [part for assignment in env.overrides for part in ("--set", assignment)]
         verb = "resuming" if resumed else "recording in"
         click.echo(
-            f"golive demo: {verb} {staged.state_path}; a second cockpit on this demo: {_golive(base)}",
+            f"golive demo: {verb} {staged.state_path}; a second cockpit on this demo: "
+            f"{_golive(base)}",
             err=True,
         )
         if no_cockpit:
@@ -151,7 +163,7 @@ def demo(
     sys.exit(code)
 
 
-def _lock_directory(directory: Path):
+def _lock_directory(directory: Path) -> BaseFileLock:
     """One demo per directory: a second `golive demo --dir` is told how to join the running one."""
     from filelock import FileLock, Timeout
 
@@ -189,7 +201,7 @@ def _golive(args: list[str]) -> str:
     return shlex.join([*program, *args])
 
 
-def _wait_for(staged) -> None:
+def _wait_for(staged: DemoProcess) -> None:
     process = staged.process
     if process is not None:
         process.wait()

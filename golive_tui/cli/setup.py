@@ -1,14 +1,19 @@
-"""Setting up: `golive init` (a profile from what it sees), `golive doctor` (the profile against reality), `golive checklists`."""
+"""Setting up: `golive init` (a profile from what it sees), `golive doctor` (the profile against
+reality), `golive checklists`."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..errors import GoliveError
 from . import Env, cli, emit, pass_env
+
+if TYPE_CHECKING:
+    from ..model import Checklist
 
 
 @cli.command()
@@ -63,8 +68,8 @@ def init(
         force or dry_run
     ):  # before reading anything: the answer would be thrown away
         raise GoliveError(
-            f"{target} exists: pass --force to overwrite it (the old file is kept as {target.name}.bak), "
-            "or --dry-run to print the new profile"
+            f"{target} exists: pass --force to overwrite it (the old file is kept as "
+            f"{target.name}.bak), or --dry-run to print the new profile"
         )
     overrides = env.overrides + ((f"kubernetes.context={_quoted(context)}",) if context else ())
     profile = setup_init.base_profile(env.profile_path, overrides)
@@ -99,7 +104,8 @@ def init(
     if dry_run:
         emit(text)
         click.echo(
-            f"golive init: {len(found)} keys found, {len(missing)} left commented out (dry run: nothing written)",
+            f"golive init: {len(found)} keys found, {len(missing)} left commented out (dry "
+            "run: nothing written)",
             err=True,
         )
         return
@@ -111,8 +117,8 @@ def init(
         raise click.exceptions.Exit(1)
     setup_init.write(text, target, force=force)
     click.echo(
-        f"wrote {target}: {len(found)} keys found, {len(missing)} left commented out — review it, then "
-        f"`golive doctor` and `golive run`",
+        f"wrote {target}: {len(found)} keys found, {len(missing)} left commented out — "
+        "review it, then `golive doctor` and `golive run`",
         err=True,
     )
 
@@ -135,7 +141,8 @@ def _quoted(value: str) -> str:
 )
 @pass_env
 def doctor(env: Env, deadline: float) -> None:
-    """Check the profile against reality in under two seconds: one line per check with a fix (exit 1 if any fails)."""
+    """Check the profile against reality in under two seconds: one line per check with a fix (exit 1
+    if any fails)."""
     import time
 
     from ..setup.doctor import run_checks
@@ -148,7 +155,10 @@ def doctor(env: Env, deadline: float) -> None:
         click.echo(check.line())
     failed = [c.name for c in checks if not c.ok]
     click.echo(
-        f"{len(checks) - len(failed)}/{len(checks)} checks passed in {time.monotonic() - started:.1f} s"
+        (
+            f"{len(checks) - len(failed)}/{len(checks)} checks passed in "
+            f"{time.monotonic() - started:.1f} s"
+        )
         + (f"; failing: {', '.join(failed)}" if failed else "")
     )
     if failed:
@@ -163,7 +173,8 @@ def doctor(env: Env, deadline: float) -> None:
 )
 def checklists_cmd(coverage: bool = False) -> None:
     """List the shipped checklists (use one with --checklist NAME)."""
-    from ..checklists import load_checklist, shipped
+    from ..checklists import load_checklist
+    from ..locations import shipped
 
     for name, path in shipped().items():
         checklist = load_checklist(path)
@@ -177,7 +188,7 @@ def checklists_cmd(coverage: bool = False) -> None:
                 click.echo(line)
 
 
-def coverage_lines(checklist) -> list[str]:
+def coverage_lines(checklist: Checklist) -> list[str]:
     """`probed N of M rows`, then per top section its probed count and the rows left to a human."""
     items = list(checklist.items())
     probed = sum(1 for i in items if i.probe)

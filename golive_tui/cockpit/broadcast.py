@@ -40,7 +40,8 @@ class Broadcaster:
         self._on_notice.append(on_notice)
 
     def changed(self, keys: Iterable[str] | None = None) -> None:
-        """Something shown changed: these items (None: anything; empty: the header and sweep line only)."""
+        """Something shown changed: these items (None: anything; empty: the header and sweep line
+        only)."""
         self.version += 1
         self._log = [
             *self._log[-(LOG_LENGTH - 1) :],
@@ -50,7 +51,8 @@ class Broadcaster:
             listener()
 
     def changes_since(self, version: int) -> Keys:
-        """What changed after `version` (a page's last drawing): keys, empty, or None for everything."""
+        """What changed after `version` (a page's last drawing): keys, empty, or None for
+        everything."""
         if version >= self.version:
             return frozenset()
         if not self._log or self._log[0][0] > version + 1:

@@ -60,7 +60,8 @@ class Cockpit(Broadcaster):
         self._timeline: tuple[object, Timeline] | None = None
         self._decision: tuple[object, Decision] | None = None
         self._ticked: tuple[object, int] = (self._record(), self.timeline().epoch(self.now()))
-        """The record and the moments past it at the last tick: a tick that finds more past re-derives."""
+        """The record and the moments past it at the last tick: a tick that finds more past
+        re-derives."""
         self.ticks = 0
         """Ticks run so far (a test waits for exactly one after moving the clock)."""
         self._header: HeaderView | None = None
@@ -182,20 +183,24 @@ class Cockpit(Broadcaster):
             return "", "", ""
         bad = sweep.failures(sweep.keys)
         tone = "bad" if sweep.regressions() else "warn" if bad else "ok"
-        # No key hint here: the footer's `f Failure` is the key, and the counts need the width at 80 columns.
+        # No key hint here: the footer's `f Failure` is the key, and the counts need the width at 80
+        # columns.
         return sweep.summary_line(), tone, ""
 
     def key_pressed(self) -> None:
-        """Any key hides the summary; that first key still knows it was there (`f` = first failure)."""
+        """Any key hides the summary; that first key still knows it was there (`f` = first
+        failure)."""
         self.first_key_after_summary = self.summary_shown and not self.sweeping
         if self.first_key_after_summary:
             self.summary_shown = False
             self.changed(())
 
     def next_failure(self, current: Item | None) -> str | None:
-        """The next item, in checklist order after `current`, whose verdict is fail/error or status failed.
+        """The next item, in checklist order after `current`, whose verdict is fail/error or status
+        failed.
 
-        Right after a sweep (its summary still shown) it starts from the top: `f` is "first failure".
+        Right after a sweep (its summary still shown) it starts from the top: `f` is "first
+        failure".
         """
         session, now = self.session, self.now()
         order = [i.key for i in session.checklist.items()]
@@ -215,11 +220,13 @@ class Cockpit(Broadcaster):
 
     # --- the record ----------------------------------------------------------------------------
     def write(self, change: Callable[[], object]) -> None:
-        """One action through the session (in a worker thread); subscribers are told on the loop after."""
+        """One action through the session (in a worker thread); subscribers are told on the loop
+        after."""
         self.session.write(change)
 
     def reload(self) -> bool:
-        """Another captain's change or a new profile (in a worker thread); True when something changed."""
+        """Another captain's change or a new profile (in a worker thread); True when something
+        changed."""
         changed = self.session.reload()
         if self.session.reload_profile():
             self.notice("profile changed: probe clients rebuilt for the new target", timeout=5)
@@ -242,12 +249,14 @@ class Cockpit(Broadcaster):
         return runnable
 
     def started(self, items: list[Item]) -> None:
-        """Their rows spin from now on (before the worker is scheduled: a second `p` is refused at once)."""
+        """Their rows spin from now on (before the worker is scheduled: a second `p` is refused at
+        once)."""
         self.running.update(i.key for i in items)
         self.changed(i.key for i in items)
 
     async def probe(self, items: list[Item], *, confirmed: bool, sweep: Sweep | None) -> None:
-        """Run the probes (a worker on the event loop, after `started`); each result is counted and saved as it lands."""
+        """Run the probes (a worker on the event loop, after `started`); each result is counted and
+        saved as it lands."""
         engine = self.session.engine()
         self.engines.add(engine)
         try:
@@ -272,7 +281,8 @@ class Cockpit(Broadcaster):
         )
         if change is not None and change.regression:
             self.notice(
-                f"▼ regression: {safe_line(result.item.title)} went {change.before} → {change.after}",
+                f"▼ regression: {safe_line(result.item.title)} went {change.before} → "
+                f"{change.after}",
                 severity="error",
                 timeout=10,
             )
@@ -300,7 +310,8 @@ class Cockpit(Broadcaster):
             await self.batch.drain()
             self.summary_shown = True
             self.sweeps_ended += 1
-        # Probes that never reported (cancelled) stop spinning now; those waiting in the batch, once saved.
+        # Probes that never reported (cancelled) stop spinning now; those waiting in the batch, once
+        # saved.
         self.running.difference_update(set(keys) - {r.item.key for r in self.batch.pending})
         if cancelled and sweep is None:
             self.notice("probes cancelled")

@@ -27,7 +27,8 @@ class Timeline:
                 moments.add(istate.expires_at)
         start = state.meta.golive_at
         if start is not None:
-            # Overdue is `now > due`: the first instant it holds is one microsecond past the due time.
+            # Overdue is `now > due`: the first instant it holds is one microsecond past the due
+            # time.
             moments.update(
                 start + timedelta(hours=WINDOW_HOURS[item.window], microseconds=1)
                 for item in checklist.items()
@@ -36,7 +37,8 @@ class Timeline:
         self.moments: list[datetime] = sorted(moments)
 
     def epoch(self, now: datetime) -> int:
-        """How many moments are past: outcomes (and everything derived from them) change only with it.
+        """How many moments are past: outcomes (and everything derived from them) change only with
+        it.
 
         `outcome` treats a waiver as over at `until <= now` and an expiry at `expires_at <= now`,
         the moments themselves; a task's moment is the first instant past its due time.

@@ -1,4 +1,5 @@
-"""Frozen snapshots of what the cockpit shows, built from the session: tui/render.py draws only these.
+"""Frozen snapshots of what the cockpit shows, built from the session: tui/render.py draws only
+these.
 
 Every text a person or a remote server wrote (titles, names, notes, evidence, probe
 output) is made safe here, once, with `safe_line` / `safe_block`: nothing downstream
@@ -171,7 +172,8 @@ class RowView:
     change: str = ""
     """▼ / ▲ / • in front of a verdict that changed since the previous sweep."""
     overridden: bool = False
-    """A person marked it done or n/a over a failing probe (shown as `!`, the reason in the item)."""
+    """A person marked it done or n/a over a failing probe (shown as `!`, the reason in the
+    item)."""
 
 
 def row_view(
@@ -212,7 +214,8 @@ class ItemView:
     reason: str
     by: str
     by_probe: bool
-    """The status was set by a probe result (its expiry is the verdict's validity), not attested by a person."""
+    """The status was set by a probe result (its expiry is the verdict's validity), not attested by
+    a person."""
     at: datetime | None
     operator: str
     expires_at: datetime | None
@@ -229,7 +232,8 @@ class ItemView:
     """What the probe saw (the record's `probe.evidence`), line by line."""
     note: str
     evidence: str
-    """What a person attached: text, a link or a file (then `evidence_sha256`); never probe output."""
+    """What a person attached: text, a link or a file (then `evidence_sha256`); never probe
+    output."""
     evidence_sha256: str
     waiver: str
     override: str
@@ -276,7 +280,8 @@ def item_view(
     waiver = ""
     if (w := facts.waiver) is not None:
         waiver = safe_line(f"until {w['until']:%Y-%m-%d %H:%M} UTC by {w['by']}: {w['reason']}")
-    # A waived item's status is the waiver's: who granted it and when, not whoever (or whichever probe) set it before.
+    # A waived item's status is the waiver's: who granted it and when, not whoever (or whichever
+    # probe) set it before.
     waived = facts.state == "waived" and w is not None
     by, at, by_probe = (
         (w["by"], w.get("at"), False)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ..decision import Decision, outcome
-from ..model import Checklist, Item
+from ..model import Checklist, Item, Section
 from ..state import State
 from ..text import safe_line
 from .common import STATUS_WORD
@@ -25,7 +25,8 @@ class Blocker:
     state: str
     """The outcome that blocks: failed, pending, blocked."""
     why: str
-    """What the probe found (fail/error) or why the item does not count; empty when it is simply not done."""
+    """What the probe found (fail/error) or why the item does not count; empty when it is simply not
+    done."""
     criteria: tuple[str, ...]
     """The go/no-go criteria it keeps unmet."""
 
@@ -50,7 +51,7 @@ def _sections(checklist: Checklist) -> dict[str, str]:
     """Item key -> the titles of the sections it sits in, joined."""
     where: dict[str, str] = {}
 
-    def visit(section, path: list[str]) -> None:
+    def visit(section: Section, path: list[str]) -> None:
         here = [*path, safe_line(section.title)]
         for item in section.item:
             where[item.key] = " › ".join(here)
@@ -77,7 +78,8 @@ def blocker_groups(
     decision: Decision,
     only: set[str] | None = None,
 ) -> list[Group]:
-    """Every item a criterion waits on, once, in checklist order, grouped by its section (of `only`, if given)."""
+    """Every item a criterion waits on, once, in checklist order, grouped by its section (of `only`,
+    if given)."""
     criteria: dict[str, list[str]] = {}
     for result in decision.criteria:
         for blocker in result.blockers:
@@ -88,19 +90,20 @@ def blocker_groups(
         if item.key not in criteria or (only is not None and item.key not in only):
             continue
         o = outcome(item, state.item(item.key), now)
-        blocker = Blocker(
+        found = Blocker(
             item.key,
             safe_line(item.title),
             o.state,
             _why(item, state, now),
             tuple(criteria[item.key]),
         )
-        groups.setdefault(where.get(item.key, ""), []).append(blocker)
+        groups.setdefault(where.get(item.key, ""), []).append(found)
     return [Group(section, tuple(items)) for section, items in groups.items()]
 
 
 def reason_lines(decision: Decision) -> list[str]:
-    """The decision's reasons with each unmet criterion counted instead of listed by id (the list follows)."""
+    """The decision's reasons with each unmet criterion counted instead of listed by id (the list
+    follows)."""
     lines = [] if decision.integrity.ok else [f"TAMPERED: {decision.integrity.problem}"]
     for result in decision.criteria:
         if not result.met:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ..model import Checklist, Link, Section
 from ..projection import ItemFacts, item_facts
 from ..state import State
 from ..text import safe_block, safe_line
 from ..vocab import format_value
+
+if TYPE_CHECKING:
+    from ..decision import ApprovalView
 
 STATUS_MARK = {
     "complete": "[x]",
@@ -36,7 +40,8 @@ _TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 ItemView = ItemFacts
-"""One item as the reports show it: the core's projection (raw text: each format escapes it its own way)."""
+"""One item as the reports show it: the core's projection (raw text: each format escapes it its own
+way)."""
 item_view = item_facts
 
 
@@ -84,7 +89,8 @@ def cell(text: object) -> str:
 
 
 def md_link(name: str, url: str) -> str:
-    """`[name](url)` with the brackets of the name and the parentheses and spaces of the url escaped."""
+    """`[name](url)` with the brackets of the name and the parentheses and spaces of the url
+    escaped."""
     label = re.sub(r"([\[\]])", r"\\\1", safe_line(name))
     target = re.sub(
         r"[\x00-\x20<>|\x7f]",
@@ -95,11 +101,13 @@ def md_link(name: str, url: str) -> str:
 
 
 class Markdown(str):
-    """A table cell already written as Markdown (escaped, links made): `_table` leaves it as it is."""
+    """A table cell already written as Markdown (escaped, links made): `_table` leaves it as it
+    is."""
 
 
 def linked(text: str, links: list[Link]) -> tuple[Markdown, list[Link]]:
-    """A Markdown cell (already escaped) with each link whose name it shows made a link, and the links left over."""
+    """A Markdown cell (already escaped) with each link whose name it shows made a link, and the
+    links left over."""
     out, cursor, rest = [], 0, []
     for link in links:
         name = cell(link.name)
@@ -113,7 +121,8 @@ def linked(text: str, links: list[Link]) -> tuple[Markdown, list[Link]]:
 
 
 def xml_text(text: str) -> str:
-    """Text XML 1.0 can carry: control characters shown as glyphs, other invalid code points dropped."""
+    """Text XML 1.0 can carry: control characters shown as glyphs, other invalid code points
+    dropped."""
     return _NOT_XML.sub("", safe_block(text))
 
 
@@ -123,7 +132,8 @@ def blockers_text(blockers: list[str], limit: int = 5) -> str:
 
 
 def criterion_note(checklist: Checklist, blockers: list[str], limit: int = 5) -> str:
-    """A criterion's blockers by title (`Node Groups (failed), …`), the whole list being under Blockers."""
+    """A criterion's blockers by title (`Node Groups (failed), …`), the whole list being under
+    Blockers."""
     items = checklist.item_map()
     named = []
     for blocker in blockers:
@@ -135,13 +145,17 @@ def criterion_note(checklist: Checklist, blockers: list[str], limit: int = 5) ->
     return ", ".join(named[:limit]) + f" and {len(named) - limit} more (all under Blockers)"
 
 
-def override_text(override: dict) -> str:
+def override_text(override: dict[str, Any]) -> str:
     """`OVERRIDE of a fail verdict by ciso on 2026-12-01: rules applied by hand`."""
-    return f"OVERRIDE of a {override['verdict']} verdict by {override['by']} on {override['at']:%Y-%m-%d}: {override['reason']}"
+    return (
+        f"OVERRIDE of a {override['verdict']} verdict by {override['by']} on "
+        f"{override['at']:%Y-%m-%d}: {override['reason']}"
+    )
 
 
-def approval_note(view) -> str:
-    """Who approved and who recorded it, and how it is signed (signed / unsigned / proxy / invalid)."""
+def approval_note(view: ApprovalView) -> str:
+    """Who approved and who recorded it, and how it is signed (signed / unsigned / proxy /
+    invalid)."""
     if view.state == "missing":
         return ""
     text = f"approved by {view.name}" + (

@@ -95,15 +95,16 @@ def _suite(
             element.text = xml_text(text) or None
             counts[{"failure": "failures", "error": "errors", "skipped": "skipped"}[kind]] += 1
         log.append(_log_line(v))
-    for key, value in counts.items():
-        suite.set(key, str(value))
+    for key, count in counts.items():
+        suite.set(key, str(count))
     suite.set("time", f"{elapsed:.3f}")
     ET.SubElement(suite, "system-out").text = xml_text("\n".join(log))
     ET.SubElement(suite, "system-err")
 
 
 def _result(v: ItemView) -> tuple[str, str, str]:
-    """(element, message, text): failure for a fail, error for an error, skipped for the rest not run."""
+    """(element, message, text): failure for a fail, error for an error, skipped for the rest not
+    run."""
     if v.state == "waived" and v.waiver:
         return (
             "skipped",

@@ -97,7 +97,8 @@ def _header(r: _Report, profile: Profile) -> list[str]:
     out = [
         f"# {r.checklist.title}",
         "",
-        f"**Target:** {cell(profile.target.name)} · **Generated:** {r.now:%Y-%m-%d %H:%M} UTC · **Decision: {d.label}**",
+        f"**Target:** {cell(profile.target.name)} · **Generated:** {r.now:%Y-%m-%d %H:%M} "
+        f"UTC · **Decision: {d.label}**",
         "",
         f"**Progress:** {overall.finished}/{overall.total} finished ({counts})",
         "",
@@ -176,7 +177,8 @@ def _layout(views: list[ItemView]) -> str:
 
 
 def _task(v: ItemView, section: Section) -> list[str]:
-    """A task-list line (`golive import` reads the owner suffix back), its own commands indented below."""
+    """A task-list line (`golive import` reads the owner suffix back), its own commands indented
+    below."""
     owner = f" (owner: {cell(v.item.owner)})" if v.item.owner else ""
     lines = [f"- {'[x]' if v.finished else '[ ]'} {linked_cells(v.item)[0]}{owner}"]
     if v.item.runbook and v.item.runbook.strip() not in section.runbook:
@@ -244,7 +246,8 @@ def _evidence(r: _Report, views: list[ItemView], *, tasks: bool) -> list[str]:
             parts.append(f"evidence: {v.evidence}")
         if v.waiver:
             parts.append(
-                f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: {v.waiver['reason']}"
+                f"waived until {v.waiver['until']:%Y-%m-%d} by {v.waiver['by']}: "
+                f"{v.waiver['reason']}"
             )
         if v.reason and not v.waiver:
             parts.append(v.reason)
@@ -273,11 +276,13 @@ def _signoff(r: _Report, level: int) -> list[str]:
                 notes.append(f"* **{cell(a.role)}**: {cell(approval_note(a))}")
             if a.state == "stale":
                 notes.append(
-                    f"* **{cell(a.role)}**: stale — changed since approval: {cell(blockers_text(a.changed) or 'items')}"
+                    f"* **{cell(a.role)}**: stale — changed since approval: "
+                    f"{cell(blockers_text(a.changed) or 'items')}"
                 )
             elif a.state == "revoked" and record is not None:
                 notes.append(
-                    f"* **{cell(a.role)}**: revoked by {cell(record.revoked_by)}: {cell(record.revoke_reason)}"
+                    f"* **{cell(a.role)}**: revoked by {cell(record.revoked_by)}: "
+                    f"{cell(record.revoke_reason)}"
                 )
         out += [f"{h} Required Approvals", ""] + table(
             ["Role", "Name", "Approval", "Date", "Signature"], rows
@@ -299,7 +304,8 @@ def _signoff(r: _Report, level: int) -> list[str]:
 
 
 def _fence(text: str) -> list[str]:
-    """A fenced code block longer than any backtick run inside it (a runbook already fenced, its language kept, as it is)."""
+    """A fenced code block longer than any backtick run inside it (a runbook already fenced, its
+    language kept, as it is)."""
     if re.match(r"(`{3,}|~{3,})", text.lstrip()):
         return text.strip("\n").split("\n")
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)

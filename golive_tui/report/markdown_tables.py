@@ -15,7 +15,8 @@ def item_table(views: list[ItemView]) -> list[str]:
     has_description = any(v.item.description for v in views)
     has_owner = any(v.item.owner for v in views)
     extra = list(dict.fromkeys(name for v in views for name in v.item.fields))
-    # The item's links inside its title and description where their names stand, the others in a Links column.
+    # The item's links inside its title and description where their names stand, the others in a
+    # Links column.
     shown = [linked_cells(v.item) for v in views]
     has_links = any(rest for _, _, rest in shown)
     head = (
@@ -28,10 +29,11 @@ def item_table(views: list[ItemView]) -> list[str]:
     )
     rows = []
     for v, (title, description, rest) in zip(views, shown, strict=True):
-        row = [title]
+        row: list[str] = [title]
         row += [description] if has_description else []
         row += [v.item.owner] if has_owner else []
-        # A source's Priority column shows each item's priority, also where the source cell said only P1 or P3.
+        # A source's Priority column shows each item's priority, also where the source cell said
+        # only P1 or P3.
         row += [
             v.item.fields.get(name)
             or (
@@ -49,7 +51,8 @@ def item_table(views: list[ItemView]) -> list[str]:
 
 
 def linked_cells(item: Item) -> tuple[Markdown, Markdown, list[Link]]:
-    """Title and description with the item's links where their names stand, and the links left over."""
+    """Title and description with the item's links where their names stand, and the links left
+    over."""
     title, rest = linked(cell(item.title), item.links)
     description, rest = linked(cell(item.description), rest)
     return title, description, rest
@@ -103,7 +106,8 @@ def metric_table(views: list[ItemView]) -> list[str]:
 
 
 def table(head: list[str], rows: list[list[str]], *, bold_first: bool = True) -> list[str]:
-    """A Markdown table of plain-text cells (escaped here); the first column bold like the seed's."""
+    """A Markdown table of plain-text cells (escaped here); the first column bold like the
+    seed's."""
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
     for row in rows:
         cells = [c if isinstance(c, Markdown) else cell(c) for c in row]

@@ -8,12 +8,15 @@ Layers, each importing only those above it:
     verified  verification remembered between processes, by the digest of the text it covered
     sweeps    sweep entries: digests of a sweep's unchanged re-probes, and their check
     chain     the tamper-evident audit chain: changes, hashing, appending, replay
-    chain_verify  its verification (hash links, replay), and the verdicts and verified prefixes remembered
+    chain_verify  its verification (hash links, replay), and the verdicts and verified prefixes
+                  remembered
     codec     TOML text <-> State, with the caches of the unchanging parts
     archive   old history moved to hash-linked segment files, and their verification
     conflicts the rule that refuses a change made on a stale view
-    lineage   a record's identity (lineage, created at, first entry) and the cache of the one last seen
-    shared    files in a shared directory: no symlinks followed, owners and modes checked, the lock's holder
+    lineage   a record's identity (lineage, created at, first entry) and the cache of the one last
+              seen
+    shared    files in a shared directory: no symlinks followed, owners and modes checked, the
+              lock's holder
     storage   where the bytes live: LocalFile (lock, atomic replace, .bak); s3: S3Object
     status    what a store reports: SyncReport, StoreStatus
     replace   replacing the record on purpose: restore .bak, init-record
@@ -36,6 +39,7 @@ from .conflicts import ConflictError
 from .lineage import RecordCache, default_cache_directory
 from .schema import SCHEMA_VERSION, AuditEntry, ItemState, State
 from .status import StoreStatus, SyncReport
+from .storage import Storage
 from .store import Build, StateStore
 
 if TYPE_CHECKING:
@@ -46,10 +50,15 @@ if TYPE_CHECKING:
 class Store(Protocol):
     """What callers may use of a store, local or shared."""
 
-    location: str
-    path: Path | None
+    @property
+    def location(self) -> str: ...
+    @property
+    def path(self) -> Path | None: ...
+    @property
+    def backup(self) -> Path | None: ...
 
     def read(self) -> State: ...
+    def read_unchecked(self) -> State: ...
     def fingerprint(self) -> object: ...
     def transact(
         self, build: Build, actor: Actor, *, change_id: str | None = None
@@ -65,7 +74,7 @@ def open_store(
     *,
     checklist: str = "",
     journal_dir: Path | None = None,
-    storage: object = None,
+    storage: Storage | None = None,
     accept_tampered: str | None = None,
 ) -> Store:
     """The store for a location: a local file, or `s3://bucket/key` shared with an offline journal.
@@ -89,13 +98,13 @@ def open_store(
                 region=aws.region or None if aws else None,
                 endpoint_url=aws.endpoint_url or None if aws else None,
             )
-        journal = Journal(storage.name, journal_dir or default_directory())  # type: ignore[attr-defined]
-        records = RecordCache(storage.name, journal.directory)  # type: ignore[attr-defined]
+        journal = Journal(storage.name, journal_dir or default_directory())
+        records = RecordCache(storage.name, journal.directory)
         inner = StateStore(
             storage,
             checklist,
             on_document=journal.remember,
-            accept_tampered=accept_tampered,  # type: ignore[arg-type]
+            accept_tampered=accept_tampered,
             records=records,
         )
         return OfflineStore(inner, journal)
@@ -104,8 +113,8 @@ def open_store(
     mode = profile.state.file_mode if profile is not None else 0o600
     group = getattr(profile.state, "group", "") if profile is not None else ""
     storage = storage or LocalFile(Path(where), mode, group)
-    records = RecordCache(storage.name, journal_dir or default_cache_directory())  # type: ignore[attr-defined]
-    return StateStore(storage, checklist, accept_tampered=accept_tampered, records=records)  # type: ignore[arg-type]
+    records = RecordCache(storage.name, journal_dir or default_cache_directory())
+    return StateStore(storage, checklist, accept_tampered=accept_tampered, records=records)
 
 
 __all__ = [

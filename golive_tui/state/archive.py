@@ -21,7 +21,7 @@ import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import GoliveError
 from .canon import canonical, strip_none
@@ -31,6 +31,7 @@ from .schema import AuditEntry, Segment, State
 
 if TYPE_CHECKING:
     from ..actor import Actor
+    from .storage import LocalFile
     from .store import StateStore
 
 SEGMENT_VERSION = 1
@@ -67,7 +68,8 @@ def archive(store: StateStore, actor: Actor) -> Archived:
         report = verify(state)
         if not report.ok:
             raise GoliveError(
-                f"{path} fails verification ({report.problem}): archive nothing before `golive audit verify` passes"
+                f"{path} fails verification ({report.problem}): archive nothing before "
+                "`golive audit verify` passes"
             )
         first, last = origin_seq(state), boundary(state)
         if last < first:
@@ -80,8 +82,10 @@ def archive(store: StateStore, actor: Actor) -> Archived:
         text = _segment_text(store, state, moved)
         digest = hashlib.sha256(text.encode()).hexdigest()
         base = strip_none(state_at(state, last).model_dump(include=_BASE_FIELDS))
+        # A record with a local path is kept in a LocalFile (open_store), which has the file mode.
+        mode = cast("LocalFile", store.storage).mode
         _write(
-            segment, text, store.storage.mode
+            segment, text, mode
         )  # before the record: a crash leaves an unreferenced segment only
         before = path.stat().st_size
         new = state.model_copy(
@@ -159,7 +163,8 @@ def read_segment(directory: Path, segment: Segment) -> list[AuditEntry] | str:
 
 
 def verify_history(state: State, directory: Path) -> VerifyReport:
-    """The whole history: every segment (digest, then entries), then the file, replayed from the first entry."""
+    """The whole history: every segment (digest, then entries), then the file, replayed from the
+    first entry."""
     quick = verify(state)
     if not quick.ok or not state.archive:
         return quick

@@ -21,7 +21,8 @@ def _default(value: Any) -> Any:
 
 
 def strip_none(value: Any) -> Any:
-    """Drop None recursively: TOML has no null, so what is hashed is what is written and read back."""
+    """Drop None recursively: TOML has no null, so what is hashed is what is written and read
+    back."""
     if isinstance(value, dict):
         return {k: strip_none(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):

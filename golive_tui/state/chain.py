@@ -184,8 +184,8 @@ def append_all(
 
 
 def new_change_id() -> str:
-    """A transaction's id (the `change_id` of its entries): random, so a retried or replayed write is
-    recognised in the chain."""
+    """A transaction's id (the `change_id` of its entries): random, so a retried or replayed write
+    is recognised in the chain."""
     return uuid.uuid4().hex
 
 
@@ -198,12 +198,14 @@ def append(
     operator: dict[str, str] | None = None,
     change_id: str = "",
 ) -> AuditEntry:
-    """Apply `change` and append its chained audit entry; the last one when it takes several (append_all)."""
+    """Apply `change` and append its chained audit entry; the last one when it takes several
+    (append_all)."""
     return append_all(state, change, by=by, at=at, operator=operator, change_id=change_id)[-1]
 
 
 def origin(state: State) -> tuple[int, str, State]:
-    """Where the chain in the file starts: (first seq, the hash it links to, the state replayed before it)."""
+    """Where the chain in the file starts: (first seq, the hash it links to, the state replayed
+    before it)."""
     if not state.archive:
         return 1, GENESIS, State(checklist=state.checklist)
     last = state.archive[-1]
@@ -215,7 +217,8 @@ def origin(state: State) -> tuple[int, str, State]:
 
 
 def state_at(state: State, seq: int) -> State:
-    """The state as it was right after audit entry `seq` (replayed from the chain, or from the archive's base)."""
+    """The state as it was right after audit entry `seq` (replayed from the chain, or from the
+    archive's base)."""
     first, _, past = origin(state)
     if seq < first - 1:
         raise ValueError(f"entry {seq} is archived: `golive audit verify` reads the segments")
@@ -247,7 +250,8 @@ def origin_seq(state: State) -> int:
     return state.archive[-1].last + 1 if state.archive else 1
 
 
-# --- sweeps: one entry for the re-probes that change nothing but their times and readings (sweeps.py)
+# --- sweeps: one entry for the re-probes that change nothing but their times and readings
+# (sweeps.py)
 def sweep_change(changes: list[Change]) -> Change:
     """The probe results of one sweep (items.probe_change) as one change for append_all."""
     return Change(

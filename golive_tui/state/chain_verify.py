@@ -1,4 +1,5 @@
-"""Verification of the audit chain: hash links, sequence numbers, and that replay gives the stored state.
+"""Verification of the audit chain: hash links, sequence numbers, and that replay gives the stored
+state.
 
 The chain itself (changes, hashing, appending, replay) is chain.py; this module checks a
 record against it and remembers what it checked, so a cockpit redrawing its header or a
@@ -46,7 +47,8 @@ _VERIFIED_LIMIT = 16
 
 @dataclass(frozen=True)
 class _Text:
-    """A verified prefix of a lazily read chain, by the digest of its text (the text itself is not kept)."""
+    """A verified prefix of a lazily read chain, by the digest of its text (the text itself is not
+    kept)."""
 
     count: int
     digest: str
@@ -96,12 +98,12 @@ def _resume_point(state: State) -> tuple[int, State]:
 
 # The verdicts of states already checked, by the identities of their records and chain head.
 # Records are replaced, never mutated (schema.py), so the same objects mean the same state;
-# each cached state's records are held (not its history), so no id is reused while its verdict is kept. The cockpit asks
-# for the decision on every redraw of the header.
-_VERDICTS: OrderedDict[tuple, tuple[tuple, VerifyReport]] = OrderedDict()
+# each cached state's records are held (not its history), so no id is reused while its verdict is
+# kept. The cockpit asks for the decision on every redraw of the header.
+_VERDICTS: OrderedDict[tuple[object, ...], tuple[tuple[object, ...], VerifyReport]] = OrderedDict()
 
 
-def _identity(state: State) -> tuple:
+def _identity(state: State) -> tuple[object, ...]:
     # Keys and record identities, not the containers': a store hands out copies of its containers.
     head = state.audit[-1].hash if state.audit else GENESIS
     return (
@@ -119,10 +121,11 @@ def _identity(state: State) -> tuple:
 
 
 _REMEMBERED: dict[str, int] = {}
-"""How many entries of a chain (by its first entry's text) this process last left in verified.py's cache."""
+"""How many entries of a chain (by its first entry's text) this process last left in verified.py's
+cache."""
 
 
-def _held(state: State) -> tuple:
+def _held(state: State) -> tuple[object, ...]:
     return (
         tuple(state.items.values()),
         tuple(state.approvals.values()),
@@ -143,9 +146,10 @@ def vouch(state: State) -> None:
         return
     chain_key = audit.prefix_text(1)  # the first entry names the chain
     if audit.stored - _REMEMBERED.get(chain_key, 0) >= verified.REMEMBER_AFTER:
-        # A process that writes for hours (the cockpit) leaves its verification for the next command too.
-        # The state as written serves as the replay: it differs from a replay only in vouched items'
-        # volatile fields, which the check replaces and an item entry restates before changing.
+        # A process that writes for hours (the cockpit) leaves its verification for the next command
+        # too. The state as written serves as the replay: it differs from a replay only in vouched
+        # items' volatile fields, which the check replaces and an item entry restates before
+        # changing.
         verified.remember(audit, audit.stored, state)
         _REMEMBERED.clear()
         _REMEMBERED[chain_key] = audit.stored
@@ -240,7 +244,8 @@ def base_digest(base: dict[str, Any]) -> str:
 
 
 def _check_base(state: State) -> str:
-    """The archive's latest segment and `base` are what the `archive` entry in the file committed to."""
+    """The archive's latest segment and `base` are what the `archive` entry in the file committed
+    to."""
     if not state.archive:
         return "" if not state.base else "base is set without an archive: edited by hand?"
     segment = state.archive[-1]
@@ -254,7 +259,10 @@ def _check_base(state: State) -> str:
         "base": base_digest(state.base),
     }
     if entry is None or entry.action != "archive" or entry.values != committed:
-        return f"the archive ({segment.file}) or base differ from the archive entry #{segment.sealed_by}: edited by hand?"
+        return (
+            f"the archive ({segment.file}) or base differ from the archive entry "
+            f"#{segment.sealed_by}: edited by hand?"
+        )
     return ""
 
 

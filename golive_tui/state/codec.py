@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from ..errors import LoadError
 from ..tomlfile import parse_toml, validation_error
-from .chain import strip_none
+from .canon import strip_none
 from .lazy import AUDIT_HEADER, ChunkError, LazyAudit, audit_start
 from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 
@@ -31,7 +31,8 @@ KEPT_ENTRIES = 128
 
 
 def _foreign_header(raw: str, base: int = 0) -> bool:
-    """A table header in the audit part that is not an entry's: the layout is not ours, parse it all.
+    """A table header in the audit part that is not an entry's: the layout is not ours, parse it
+    all.
 
     A line of evidence that starts with `[` sits inside a multi-line string: an odd number of
     triple quotes since its entry began (tomli_w escapes quotes inside strings). str.find, not a
@@ -56,7 +57,8 @@ def _check_version(path: Path | str, raw: dict[str, Any]) -> None:
     if isinstance(version, int) and version > SCHEMA_VERSION:
         raise LoadError(
             path,
-            f"schema_version {version} was written by a newer golive (this one reads {SCHEMA_VERSION})",
+            f"schema_version {version} was written by a newer golive (this one reads "
+            f"{SCHEMA_VERSION})",
             key="schema_version",
         )
 
@@ -80,7 +82,8 @@ class Codec:
         return tomli_w.dumps({"audit": [data]}, multiline_strings=True)
 
     def settle(self, state: State, text: str) -> None:
-        """After `text` (this state, dumped) was written: its chain becomes a LazyAudit over that text.
+        """After `text` (this state, dumped) was written: its chain becomes a LazyAudit over that
+        text.
 
         The entries written no longer need their objects or their text kept apart: the next
         save writes the text back as it is, and an entry asked for is parsed again. So a
@@ -95,8 +98,9 @@ class Codec:
         )  # the text just dumped: entries only
         if written.stored != len(before):
             return  # the text does not split into its entries: keep them as they are
-        # The newest entries stay the objects they were in memory (not parsed again; their values in the
-        # order they were made, as this process has shown them); older ones are read from the text when asked.
+        # The newest entries stay the objects they were in memory (not parsed again; their values in
+        # the order they were made, as this process has shown them); older ones are read from the
+        # text when asked.
         held = before.held() if isinstance(before, LazyAudit) else list(before)
         written.keep_last(held[-KEPT_ENTRIES:])
         state.audit = written  # type: ignore[assignment]
@@ -180,7 +184,8 @@ class Codec:
         return entry
 
     def _fast_parse(self, path: Path | str, text: str) -> tuple[dict[str, Any], LazyAudit] | None:
-        """Parse the head with tomllib and leave the audit part as text; None when the layout is not ours."""
+        """Parse the head with tomllib and leave the audit part as text; None when the layout is not
+        ours."""
         start = audit_start(text)
         if start < 0:
             return None

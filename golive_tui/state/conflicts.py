@@ -30,7 +30,8 @@ class ConflictError(GoliveError):
 
 
 def brief(value: Any) -> Any:
-    """A record shown by its verdict or reason (a probe result, a waiver), other values as they are."""
+    """A record shown by its verdict or reason (a probe result, a waiver), other values as they
+    are."""
     if isinstance(value, dict):
         return value.get("verdict") or value.get("reason") or "{…}"
     return value

@@ -31,7 +31,8 @@ from filelock import FileLock
 
 from ..errors import LoadError
 from ..tomlfile import parse_toml
-from .chain import Change, stored, strip_none
+from .canon import strip_none
+from .chain import Change, stored
 from .schema import ItemState, State
 
 JOURNAL_VERSION = 1
@@ -118,7 +119,8 @@ class Journal:
         operator: dict[str, str] | None = None,
         batch_id: str | None = None,
     ) -> Batch:
-        """Queue one transaction (caller holds `locked()`); its id is the change id it is pushed with."""
+        """Queue one transaction (caller holds `locked()`); its id is the change id it is pushed
+        with."""
         batch = Batch(batch_id or uuid.uuid4().hex, by, at, changes, operator=dict(operator or {}))
         self._write([*self.batches(), batch])
         return batch

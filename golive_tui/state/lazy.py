@@ -12,7 +12,7 @@ audit part through the full TOML parser (a multi-line string holding `[[audit]]`
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
 from .schema import AuditEntry
@@ -26,7 +26,8 @@ class ChunkError(Exception):
 
 
 def chunk_starts(text: str, base: int = 0) -> list[int]:
-    """Offsets (in `text`) of the entries of the audit part that begins at `base` with its first header.
+    """Offsets (in `text`) of the entries of the audit part that begins at `base` with its first
+    header.
 
     A `[[audit]]` line inside a multi-line string (an odd number of triple quotes since
     the entry began: tomli_w escapes quotes inside strings) is evidence, not an entry.
@@ -60,7 +61,8 @@ class LazyAudit:
         full: Callable[[], list[AuditEntry]],
     ) -> None:
         self._text = text
-        """The document as read or written; its audit part begins at `base` (not copied out of it)."""
+        """The document as read or written; its audit part begins at `base` (not copied out of
+        it)."""
         self._base = base
         self._starts = chunk_starts(text, base)
         self._parse = parse
@@ -72,7 +74,8 @@ class LazyAudit:
     # --- the text --------------------------------------------------------------------------------
     @property
     def raw(self) -> str:
-        """The audit part of the document as read (from its first `[[audit]]`): a copy, for writing it back."""
+        """The audit part of the document as read (from its first `[[audit]]`): a copy, for writing
+        it back."""
         return self._text[self._base :]
 
     @property
@@ -80,7 +83,8 @@ class LazyAudit:
         return bool(self._text)
 
     def mentions(self, word: str) -> bool:
-        """Whether the stored entries' text holds `word` anywhere (a cheap filter before parsing them)."""
+        """Whether the stored entries' text holds `word` anywhere (a cheap filter before parsing
+        them)."""
         return self._text.find(word, self._base) >= 0
 
     @property
@@ -124,7 +128,7 @@ class LazyAudit:
             except _Reparsed:
                 continue
 
-    # --- the list ----------------------------------------------------------------------------------
+    # --- the list ---------------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._read) + len(self.added)
 
@@ -158,11 +162,13 @@ class LazyAudit:
     __hash__ = None  # type: ignore[assignment]
 
     def held(self) -> list[AuditEntry | None]:
-        """Every entry as it is held now: the parsed ones, None for the others, then those appended."""
+        """Every entry as it is held now: the parsed ones, None for the others, then those
+        appended."""
         return [*self._read, *self.added]
 
-    def keep_last(self, entries: list[AuditEntry | None]) -> None:
-        """The last stored entries are these objects (this text was written from them): not parsed again."""
+    def keep_last(self, entries: Sequence[AuditEntry | None]) -> None:
+        """The last stored entries are these objects (this text was written from them): not parsed
+        again."""
         if entries and len(entries) <= len(self._read):
             self._read[len(self._read) - len(entries) :] = entries
 

@@ -1,4 +1,5 @@
-"""A record's identity, so a record never silently becomes another one (Terraform's lineage + serial).
+"""A record's identity, so a record never silently becomes another one (Terraform's lineage +
+serial).
 
 Every record carries a lineage id (random, set when it is created), the moment it was
 created and the hash of its first audit entry; files written before lineage existed get
@@ -96,9 +97,9 @@ def refuse_change(
     else:
         return
     raise LineageError(
-        f"{location}: {problem}; expected {expected.describe()}. Refusing to read or write it as if "
-        "nothing happened: bring the record back (bucket versions, `golive restore`), or start a new "
-        "one on purpose with `golive init-record --reason TEXT`"
+        f"{location}: {problem}; expected {expected.describe()}. Refusing to read or write "
+        "it as if nothing happened: bring the record back (bucket versions, `golive "
+        "restore`), or start a new one on purpose with `golive init-record --reason TEXT`"
     )
 
 
@@ -108,7 +109,8 @@ _FIRST_HASH = re.compile(r'^hash = "([0-9a-f]{64})"$', re.MULTILINE)
 
 def text_lineage(text: str) -> str | None:
     """The lineage of a state document's text without parsing it all (for `.bak` rotation): the
-    top-level key, else (an old file) from its first audit entry's hash; None if neither is there."""
+    top-level key, else (an old file) from its first audit entry's hash; None if neither is
+    there."""
     audit = text.find("\n[[audit]]\n")
     head = text if audit < 0 else text[:audit]
     found = _LINEAGE_LINE.search(head)

@@ -12,6 +12,7 @@ as a conflict, never dropped, until `resolve("mine" | "theirs")` (`golive sync -
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from ..actor import Actor, Operator
@@ -21,7 +22,7 @@ from .conflicts import ConflictError, find_conflicts
 from .journal import Batch, Journal, already_applied
 from .schema import AuditEntry, State
 from .status import StoreStatus, SyncReport
-from .storage import Unreachable
+from .storage import Storage, Unreachable
 from .store import Build, StateStore
 
 
@@ -44,22 +45,23 @@ class OfflineStore:
         self.queued_here: list[Batch] = []
         """Changes this process queued instead of committing (the CLI says so and exits 4)."""
         self.committed_seq: int | None = None
-        """After a read with changes queued: the last committed entry (the ones after it are queued)."""
+        """After a read with changes queued: the last committed entry (the ones after it are
+        queued)."""
 
     @property
     def location(self) -> str:
         return self.store.location
 
     @property
-    def storage(self):
+    def storage(self) -> Storage:
         return self.store.storage
 
     @property
-    def path(self):
+    def path(self) -> Path | None:
         return self.store.path
 
     @property
-    def backup(self):
+    def backup(self) -> Path | None:
         return self.store.backup
 
     @property
@@ -97,7 +99,8 @@ class OfflineStore:
             self._went_offline(exc)
             state = self.last_known()
         pending = self.journal.pending()
-        # Entries after this one are queued changes replayed for display: they have no audit number yet.
+        # Entries after this one are queued changes replayed for display: they have no audit number
+        # yet.
         self.committed_seq = (state.audit[-1].seq if state.audit else 0) if pending else None
         return self._replay(state, pending) if pending else state
 
@@ -173,7 +176,7 @@ class OfflineStore:
             for index, batch in enumerate(pending):
                 try:
                     _, entries = self.store.transact(
-                        lambda state, b=batch: [] if already_applied(state, b) else b.changes,
+                        _replay(batch),
                         _batch_actor(batch),
                         change_id=batch.id,
                     )
@@ -192,7 +195,8 @@ class OfflineStore:
         return report
 
     def resolve(self, keep: str) -> SyncReport:
-        """Settle entries set aside as conflicts: keep "mine" (push them over) or "theirs" (drop them)."""
+        """Settle entries set aside as conflicts: keep "mine" (push them over) or "theirs" (drop
+        them)."""
         if keep not in ("mine", "theirs"):
             raise ValueError("keep must be 'mine' or 'theirs'")
         with self.journal.locked():
@@ -216,8 +220,8 @@ class OfflineStore:
         parts = []
         if self.offline:
             parts.append(
-                f"OFFLINE — {plural(queued, 'change')} queued{since}, not committed: no audit numbers "
-                "until `golive sync` commits them"
+                f"OFFLINE — {plural(queued, 'change')} queued{since}, not committed: no "
+                "audit numbers until `golive sync` commits them"
                 if queued
                 else "OFFLINE — 0 changes queued"
             )
@@ -243,3 +247,8 @@ class OfflineStore:
         pending = [b.at for b in batches if b.pending]
         status.facts["queued_since"] = min(pending).isoformat() if pending else None
         return status
+
+
+def _replay(batch: Batch) -> Build:
+    """The build that pushes a queued batch: nothing when the record already holds it."""
+    return lambda state: [] if already_applied(state, batch) else batch.changes

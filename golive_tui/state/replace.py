@@ -51,7 +51,8 @@ class Replacing:
         def _observed(self, text: str) -> None: ...
 
     def restore_backup(self, now: datetime) -> Path | None:
-        """Put `.bak` back as the state file; the file it replaces is kept as `<name>.replaced-<time>` (returned)."""
+        """Put `.bak` back as the state file; the file it replaces is kept as
+        `<name>.replaced-<time>` (returned)."""
         if self.path is None or self.backup is None:
             raise GoliveError(f"{self.location}: only a local state file has a .bak to restore")
         with self.storage.locked():
@@ -72,14 +73,16 @@ class Replacing:
             self._adopt()
 
     def _adopt(self) -> None:
-        """After an explicit replacement (restore, init-record): what is there now is the record expected."""
+        """After an explicit replacement (restore, init-record): what is there now is the record
+        expected."""
         self._cached = None
         if self.records is not None:
             self.records.forget()
         self._remember(self._load(check=False)[0])
 
     def init_record(self, reason: str, actor: Actor) -> tuple[State, AuditEntry]:
-        """Start a new record (a new lineage) on purpose: its first entry says why and what it replaces.
+        """Start a new record (a new lineage) on purpose: its first entry says why and what it
+        replaces.
 
         The record found there, if any, is not lost: a local one is kept as `<name>.replaced-<time>`
         (and `.bak` is never overwritten by the new lineage); an S3 one stays a bucket version.

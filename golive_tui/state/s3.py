@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -87,7 +88,7 @@ class S3Object:
         self._client: Any = None
         self._lock = threading.Lock()
         # (monotonic time, ETag or None, or the Unreachable raised) of the last look at S3.
-        self._seen: tuple[float, Any] | None = None
+        self._seen: tuple[float, str | Unreachable | None] | None = None
 
     @classmethod
     def from_settings(cls, url: str, aws: AwsSettings, **kwargs: Any) -> S3Object:
@@ -136,7 +137,7 @@ class S3Object:
         )
 
     @contextlib.contextmanager
-    def _errors(self, operation: str):
+    def _errors(self, operation: str) -> Iterator[None]:
         """botocore errors -> Unreachable (try later) or GoliveError (one line, no secrets)."""
         from botocore import exceptions as bce
 
@@ -158,11 +159,13 @@ class S3Object:
             raise  # callers map the codes they expect (NoSuchKey, 412, ...)
         except bce.NoCredentialsError:
             raise GoliveError(
-                f"{self.name}: no AWS credentials found (set aws.profile, AWS_PROFILE or AWS_ACCESS_KEY_ID)"
+                f"{self.name}: no AWS credentials found (set aws.profile, AWS_PROFILE or "
+                "AWS_ACCESS_KEY_ID)"
             ) from None
         except bce.ProfileNotFound as exc:
             raise GoliveError(
-                f"{self.name}: AWS profile {exc.kwargs.get('profile', '?')!r} is not in the AWS config files"
+                f"{self.name}: AWS profile {exc.kwargs.get('profile', '?')!r} is not in the "
+                "AWS config files"
             ) from None
         except bce.NoRegionError:
             raise GoliveError(
@@ -186,12 +189,13 @@ class S3Object:
             )
         return GoliveError(f"{self.name}: S3 refused {operation} ({code or status}): {message}")
 
-    def _observe(self, etag: Any) -> None:
+    def _observe(self, etag: str | None) -> None:
         with self._lock:
             self._seen = (time.monotonic(), etag)
 
     def expire(self) -> None:
-        """Forget the last ETag seen, so the next version() asks S3 (a failure is still remembered)."""
+        """Forget the last ETag seen, so the next version() asks S3 (a failure is still
+        remembered)."""
         with self._lock:
             if self._seen is not None and not isinstance(self._seen[1], Unreachable):
                 self._seen = None
@@ -209,7 +213,7 @@ class S3Object:
 
         try:
             with self._errors("HeadObject"):
-                etag = self.client.head_object(Bucket=self.bucket, Key=self.key)["ETag"]
+                etag: str | None = self.client.head_object(Bucket=self.bucket, Key=self.key)["ETag"]
         except ClientError as exc:
             if _code(exc)[1] != 404:
                 raise self._refused(exc, "HeadObject") from None
@@ -270,7 +274,7 @@ class S3Object:
             args["IfMatch"] = expected
         try:
             with self._errors("PutObject"):
-                etag = self.client.put_object(**args)["ETag"]
+                etag: str = self.client.put_object(**args)["ETag"]
         except ClientError as exc:
             code, _status = _code(exc)
             # NoSuchKey on If-Match: the object was deleted since we read it — also "re-read".
@@ -295,7 +299,8 @@ class S3Object:
         return str(answer.get("Status") or "Disabled")
 
     def describe(self) -> dict[str, Any]:
-        """Facts for `golive status`: where, encryption, bucket versioning (None when unreachable)."""
+        """Facts for `golive status`: where, encryption, bucket versioning (None when
+        unreachable)."""
         try:
             versioning: str | None = self.versioning()
         except GoliveError:

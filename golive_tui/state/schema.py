@@ -40,7 +40,8 @@ class Waiver(_Record):
 
 
 class Override(_Record):
-    """A person marked the item done (or n/a) over a failing or erroring probe: the why, kept visible."""
+    """A person marked the item done (or n/a) over a failing or erroring probe: the why, kept
+    visible."""
 
     reason: str
     by: str
@@ -63,7 +64,8 @@ class ItemState(_Record):
     probe: ProbeRecord | None = None
     waiver: Waiver | None = None
     override: Override | None = None
-    """Set when a person marked done/n/a over a fail/error verdict; later probe runs keep it (and show both)."""
+    """Set when a person marked done/n/a over a fail/error verdict; later probe runs keep it (and
+    show both)."""
 
 
 class ApprovalRecord(_Record):
@@ -75,7 +77,8 @@ class ApprovalRecord(_Record):
     audit_seq: int
     """Audit sequence number of the approval, to list what changed since."""
     principal: str = ""
-    """The approver's identity in the allowed-signers file (an email or login); empty in old files."""
+    """The approver's identity in the allowed-signers file (an email or login); empty in old
+    files."""
     proxy: bool = False
     """Recorded by an operator who is not the approver (a verbal yes written down on the call)."""
     evidence: str = ""
@@ -88,9 +91,11 @@ class ApprovalRecord(_Record):
     revoked_by: str = ""
     revoke_reason: str = ""
     request: str = ""
-    """A review request the approver signed with plain `ssh-keygen -Y sign` (the exact text; `ssh_signature` is over it)."""
+    """A review request the approver signed with plain `ssh-keygen -Y sign` (the exact text;
+    `ssh_signature` is over it)."""
     proxy_confirmed_by: str = ""
-    """For a proxy approval under a checklist that asks for it: the second operator who confirmed it."""
+    """For a proxy approval under a checklist that asks for it: the second operator who confirmed
+    it."""
 
 
 class AuditEntry(_Record):
@@ -101,10 +106,12 @@ class AuditEntry(_Record):
     by: str
     """The name the change was made under (typed, or the default)."""
     operator: dict[str, str] = Field(default_factory=dict)
-    """The session that made it: user, host, ssh_client, sudo_user (actor.Operator); empty in old files."""
+    """The session that made it: user, host, ssh_client, sudo_user (actor.Operator); empty in old
+    files."""
     action: str
     target: str
-    """`item:<id>`, `approval:<role>`, `meta`, or `record` (about the record itself: an accepted tampering)."""
+    """`item:<id>`, `approval:<role>`, `meta`, or `record` (about the record itself: an accepted
+    tampering)."""
     values: dict[str, Any] = Field(default_factory=dict)
     unset: list[str] = Field(default_factory=list)
     prev: str
@@ -133,7 +140,8 @@ class Meta(_Record):
 
 
 class Segment(_Record):
-    """Old history moved out of the state file (`golive audit archive`), hash-linked to what stays."""
+    """Old history moved out of the state file (`golive audit archive`), hash-linked to what
+    stays."""
 
     file: str
     """The segment file's name, next to the state file."""
@@ -152,7 +160,8 @@ class State(_Record):
     schema_version: int = SCHEMA_VERSION
     checklist: str = ""
     lineage: str = ""
-    """The record's identity, set when it is created (state/lineage.py); filled for old files from their first entry."""
+    """The record's identity, set when it is created (state/lineage.py); filled for old files from
+    their first entry."""
     created_at: datetime | None = None
     first_entry: str = ""
     """The hash of audit entry #1: with `lineage`, what a local cache expects to find again."""
@@ -160,11 +169,13 @@ class State(_Record):
     items: dict[str, ItemState] = Field(default_factory=dict)
     approvals: dict[str, ApprovalRecord] = Field(default_factory=dict)
     vouched: dict[str, str] = Field(default_factory=dict)
-    """Items whose latest result a sweep entry vouches for instead of an item entry: item -> sweep root."""
+    """Items whose latest result a sweep entry vouches for instead of an item entry: item -> sweep
+    root."""
     sweeps: dict[str, dict[str, str]] = Field(default_factory=dict)
     """For each root in `vouched`: the per-item digests it is the hash of (chain.sweep_root)."""
     archive: list[Segment] = Field(default_factory=list)
-    """Archived history, oldest first; `base` is the state replayed up to the last archived entry."""
+    """Archived history, oldest first; `base` is the state replayed up to the last archived
+    entry."""
     base: dict[str, Any] = Field(default_factory=dict)
     audit: list[AuditEntry] = Field(default_factory=list)
 
@@ -191,7 +202,8 @@ class State(_Record):
 
 
 def migrate(raw: dict[str, Any]) -> dict[str, Any]:
-    """A document of an older schema_version as the current one (the text is rewritten on the next write).
+    """A document of an older schema_version as the current one (the text is rewritten on the next
+    write).
 
     1 -> 2: nothing to transform; version 1 has no sweep entries and no archive, and every
     entry hash stays what it was, so its history verifies unchanged.

@@ -63,7 +63,8 @@ def group_name(gid: int) -> str:
 
 
 def captains_gid(directory: Path, mode: int, group: str = "") -> int | None:
-    """The group whose members may own and write the record: `state.group`, else a setgid directory's."""
+    """The group whose members may own and write the record: `state.group`, else a setgid
+    directory's."""
     if group:
         import grp
 
@@ -80,7 +81,8 @@ def captains_gid(directory: Path, mode: int, group: str = "") -> int | None:
 
 
 def check_file(path: Path | str, st: os.stat_result, what: str, gid: int | None) -> None:
-    """Refuse a file another user planted or can rewrite (UnsafeFile naming owner, group and mode)."""
+    """Refuse a file another user planted or can rewrite (UnsafeFile naming owner, group and
+    mode)."""
     if stat.S_ISLNK(st.st_mode):
         raise UnsafeFile(
             f"{path}: the {what} is a symbolic link: refused, golive never follows one here "
@@ -124,7 +126,8 @@ def open_nofollow(path: Path | str, flags: int, mode: int = 0o600) -> int:
 
 
 class Lock:
-    """An exclusive flock on `<state>.lock`, opened without following symlinks, naming its holder."""
+    """An exclusive flock on `<state>.lock`, opened without following symlinks, naming its
+    holder."""
 
     def __init__(
         self, path: Path, mode: int, gid_of_state: Callable[[], int | None], gid: int | None
@@ -199,7 +202,8 @@ class Lock:
                 time.sleep(POLL)
 
     def holder(self, fd: int) -> str:
-        """Who holds the lock: the pid from /proc/locks (any holder), else the one it wrote; and its user."""
+        """Who holds the lock: the pid from /proc/locks (any holder), else the one it wrote; and its
+        user."""
         pid = _flock_holder(os.fstat(fd))
         if pid is None:
             try:
@@ -222,7 +226,8 @@ def _flock_holder(st: os.stat_result) -> int | None:
         with open("/proc/locks", encoding="ascii", errors="replace") as handle:
             for line in handle:
                 fields = line.split()
-                # "1: FLOCK  ADVISORY  WRITE 1234 fd:00:2149781 0 EOF" (a waiter's line has "->" after the number)
+                # "1: FLOCK  ADVISORY  WRITE 1234 fd:00:2149781 0 EOF" (a waiter's line has "->"
+                #            after the number)
                 if (
                     len(fields) >= 6
                     and fields[1] == "FLOCK"

@@ -37,7 +37,8 @@ class StoreStatus:
     queued: int = 0
     conflicts: list[str] = field(default_factory=list)
     summary: str | None = None
-    """One line when something needs attention (offline, queued, conflicts); None when all is well."""
+    """One line when something needs attention (offline, queued, conflicts); None when all is
+    well."""
     facts: dict[str, Any] = field(default_factory=dict)
     """Storage facts: encryption, bucket versioning, journal path."""
 

@@ -25,7 +25,8 @@ from .shared import Lock, UnsafeFile, captains_gid, check_file, open_nofollow
 
 READ_CAP_FACTOR = 4
 """A record is read up to 4x the write cap: a write that would cross the cap is refused (store.py),
-so a record over it (a lowered cap, an older golive) must still be readable; junk far over it is not."""
+so a record over it (a lowered cap, an older golive) must still be readable; junk far over it is
+not."""
 
 
 class VersionConflict(Exception):
@@ -37,7 +38,8 @@ class Unreachable(GoliveError):
 
 
 class Missing(GoliveError):
-    """Where the record should be does not exist at all (an S3 bucket gone): not an empty new record."""
+    """Where the record should be does not exist at all (an S3 bucket gone): not an empty new
+    record."""
 
     def __init__(self, message: str, what: str) -> None:
         super().__init__(message)
@@ -82,7 +84,8 @@ class Storage(Protocol):
 
 
 class LocalFile:
-    """A file on the local disk: atomic replace, fsync, mode 0600 (or `mode`), previous file kept as .bak.
+    """A file on the local disk: atomic replace, fsync, mode 0600 (or `mode`), previous file kept as
+    .bak.
 
     For captains sharing one host, `mode` 0o660 (profile `state.mode`) and `group` (profile
     `state.group`), or a directory owned by their group with the setgid bit: every write
@@ -182,13 +185,15 @@ class LocalFile:
             yield
 
     def _remove_stale_temp_files(self) -> None:
-        # Holding the lock, no other writer is between mkstemp and rename: any temp file is a killed writer's.
+        # Holding the lock, no other writer is between mkstemp and rename: any temp file is a killed
+        # writer's.
         for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp*"):
             with contextlib.suppress(FileNotFoundError, PermissionError):
                 leftover.unlink()
 
     def _new_file(self, text: bytes, group: int | None) -> str:
-        """A durable temp file next to the state with our mode and the captains' group (O_EXCL, no symlink)."""
+        """A durable temp file next to the state with our mode and the captains' group (O_EXCL, no
+        symlink)."""
         fd, tmp = tempfile.mkstemp(
             dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
         )
@@ -199,8 +204,8 @@ class LocalFile:
                     os.fchown(fd, -1, group)
                 except PermissionError:
                     raise GoliveError(
-                        f"{self.path} belongs to group {_group(group)}, which you are not a member of: "
-                        "writing it would take it away from the other captains"
+                        f"{self.path} belongs to group {_group(group)}, which you are not a "
+                        "member of: writing it would take it away from the other captains"
                     ) from None
             view = memoryview(text)
             while view:
@@ -241,7 +246,8 @@ class LocalFile:
                 if stat.S_IMODE(old.st_mode) == self.mode and (
                     self.gid is None or old.st_gid == self.gid
                 ):
-                    # Keep the previous good file: hard-link it to a temp name, then rename over .bak.
+                    # Keep the previous good file: hard-link it to a temp name, then rename over
+                    # .bak.
                     bak_tmp = f"{tmp}.bak"
                     os.link(self.path, bak_tmp)
                     made.append(bak_tmp)
@@ -267,7 +273,8 @@ class LocalFile:
         return self.version()
 
     def _keep_other_lineage_backup(self) -> None:
-        """If `.bak` holds another record than the file about to replace it, move it aside, never over it."""
+        """If `.bak` holds another record than the file about to replace it, move it aside, never
+        over it."""
         try:
             st = self.backup.lstat()
         except FileNotFoundError:

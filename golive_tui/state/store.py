@@ -49,7 +49,8 @@ Build = Callable[[State], list[Change]] | list[Change]
 # ~12 lost races in a row for one change, with the jittered backoff below (cap 1 s).
 MAX_CONFLICT_RETRIES = 50
 CLOCK_SLACK = timedelta(minutes=10)
-"""How far before a transaction's start its own entries are looked for (a wall clock stepped back by NTP)."""
+"""How far before a transaction's start its own entries are looked for (a wall clock stepped back by
+NTP)."""
 
 
 class TamperedError(GoliveError):
@@ -57,7 +58,8 @@ class TamperedError(GoliveError):
 
 
 class CapError(GoliveError):
-    """The write would make the record larger than the size cap: refused, so every read after still works."""
+    """The write would make the record larger than the size cap: refused, so every read after still
+    works."""
 
 
 class StateStore(Replacing):
@@ -126,7 +128,8 @@ class StateStore(Replacing):
             )
             raise LoadError(
                 self.location,
-                f"the state file is empty ({len(text)} bytes): refusing to treat it as a new record{hint}",
+                f"the state file is empty ({len(text)} bytes): refusing to treat it as a new "
+                f"record{hint}",
             )
         if self._cached is not None and self._cached[0] == version:
             return self._cached[1].copy_containers(), version
@@ -168,7 +171,9 @@ class StateStore(Replacing):
             except LineageError:
                 if verify(state).ok:
                     raise
-                return  # a chain that fails verification is tampered: that machinery names it (and refuses writes)
+                # a chain that fails verification is tampered: that machinery names it (and refuses
+                # writes)
+                return
         self.records.remember(found)
 
     def _remember(self, state: State) -> None:
@@ -182,13 +187,15 @@ class StateStore(Replacing):
         if self.size * 2 < cap:
             return None
         return (
-            f"{self.location} is {megabytes(self.size)} MB, over half the record's cap ({100 * self.size // cap}% "
-            f"of the {megabytes(cap)} MB cap, ${MAX_MB_ENV}): a write that would cross it is refused; `golive audit archive` moves old history "
+            f"{self.location} is {megabytes(self.size)} MB, over half the record's cap "
+            f"({100 * self.size // cap}% of the {megabytes(cap)} MB cap, ${MAX_MB_ENV}): a "
+            "write that would cross it is refused; `golive audit archive` moves old history "
             "into a segment file that `golive audit verify` still checks"
         )
 
     def read_unchecked(self) -> State:
-        """The record as it is, whatever its lineage (`audit verify` inspects a replaced record); a missing one still raises."""
+        """The record as it is, whatever its lineage (`audit verify` inspects a replaced record); a
+        missing one still raises."""
         try:
             return self.read()
         except LineageError:
@@ -283,7 +290,8 @@ class StateStore(Replacing):
                 text = self.codec.dumps(state)
                 self._refuse_over_cap(text)
                 try:
-                    # A record that fails verification is never rotated into .bak: the last good copy stays there.
+                    # A record that fails verification is never rotated into .bak: the last good
+                    # copy stays there.
                     new_version = self.storage.save(
                         text, version, backup=integrity is None or integrity.ok
                     )
@@ -309,10 +317,11 @@ class StateStore(Replacing):
         size, cap = len(text.encode("utf-8")), max_bytes()
         if size > cap:
             raise CapError(
-                f"{self.location}: this change would make the record {megabytes(size)} MB, over the "
-                f"{megabytes(cap)} MB cap (${MAX_MB_ENV}): refused, nothing was written, and the record "
-                "stays readable by everyone. Archive old history (long cutovers: audit archive segments) "
-                f"or raise ${MAX_MB_ENV} for every captain"
+                f"{self.location}: this change would make the record {megabytes(size)} MB, "
+                f"over the {megabytes(cap)} MB cap (${MAX_MB_ENV}): refused, nothing was "
+                "written, and the record stays readable by everyone. Archive old history "
+                f"(long cutovers: audit archive segments) or raise ${MAX_MB_ENV} for every "
+                "captain"
             )
         self.size = size
 

@@ -26,7 +26,8 @@ _VOLATILE_PROBE = ("checked_at", "duration_ms", "value", "evidence")
 
 
 def steady(item: ItemState) -> dict[str, Any]:
-    """What a re-probe must leave as it was to be a refresh: all but times, duration, reading and evidence."""
+    """What a re-probe must leave as it was to be a refresh: all but times, duration, reading and
+    evidence."""
     data = item.model_dump()
     for name in _VOLATILE:
         data.pop(name)
@@ -45,7 +46,8 @@ def sweep_root(leaves: dict[str, str]) -> str:
 
 
 def restated(item: ItemState) -> tuple[dict[str, Any], list[str]]:
-    """(values, unset) of a vouched item's latest result in full: written before anything else changes the item."""
+    """(values, unset) of a vouched item's latest result in full: written before anything else
+    changes the item."""
     values: dict[str, Any] = {
         "probe": item.probe.model_dump() if item.probe else None,
         "at": item.at,
@@ -62,7 +64,10 @@ def check_vouched(state: State, replay: State) -> str:
     Then their stored records replace replay's (a sweep entry holds digests, not values).
     """
     if state.vouched != replay.vouched:
-        return f"vouched differs from the audit trail at {first_difference(state.vouched, replay.vouched)}: edited by hand?"
+        return (
+            "vouched differs from the audit trail at "
+            f"{first_difference(state.vouched, replay.vouched)}: edited by hand?"
+        )
     if set(state.sweeps) != set(state.vouched.values()):
         return "sweeps holds results no item refers to, or lacks some: edited by hand?"
     for root, leaves in state.sweeps.items():
@@ -71,8 +76,14 @@ def check_vouched(state: State, replay: State) -> str:
     for key, root in sorted(state.vouched.items()):
         item = state.items.get(key)
         if item is None or state.sweeps[root].get(key) != result_leaf(key, item):
-            return f"items differ from the results sweep {root[:12]} recorded at {key}: edited by hand?"
+            return (
+                f"items differ from the results sweep {root[:12]} recorded at {key}: "
+                "edited by hand?"
+            )
         if canonical(steady(item)) != canonical(steady(replay.item(key))):
-            return f"items differ from the audit trail at {key}: a sweep changed more than a re-probe can"
+            return (
+                f"items differ from the audit trail at {key}: a sweep changed more than a "
+                "re-probe can"
+            )
         replay.items[key] = item
     return ""

@@ -25,7 +25,8 @@ from .schema import State
 REMEMBER_AFTER = 64
 """Entries a process must have replayed before it writes down what it verified."""
 RECALL = True
-"""False: every verification of this process replays the whole chain (`golive audit verify --full`)."""
+"""False: every verification of this process replays the whole chain (`golive audit verify
+--full`)."""
 
 
 def directory() -> Path:
@@ -40,7 +41,8 @@ def _file(audit: LazyAudit) -> Path:
 
 
 def recall(audit: LazyAudit) -> tuple[int, State] | None:
-    """(entries verified, the replay after them) when `audit`'s text starts with a remembered prefix."""
+    """(entries verified, the replay after them) when `audit`'s text starts with a remembered
+    prefix."""
     if not RECALL or not audit.stored or not audit.has_text:
         return None
     try:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from textual.binding import Binding
 
 Scope = str
-"""`app` (everywhere), `page` (every full-screen page), `record` (main and item screens), or one screen:
-`main`, `item`, `signoff`, `performance`, `audit`, `help`."""
+"""`app` (everywhere), `page` (every full-screen page), `record` (main and item screens), or one
+screen: `main`, `item`, `signoff`, `performance`, `audit`, `help`."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,7 +28,8 @@ class Action:
     """The help screen's heading (Record, Probes, …); empty: not listed there."""
     scope: Scope = "app"
     writes: bool = False
-    """Changes the record or runs probes (which record results): hidden and refused when read-only."""
+    """Changes the record or runs probes (which record results): hidden and refused when
+    read-only."""
     show: bool = False
     """In the footer (when there is room)."""
     priority: bool = False

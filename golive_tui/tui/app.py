@@ -60,13 +60,16 @@ class GoliveApp(App[None]):
         self.session: Session | None = session
         self.loader, self.preview = loader, preview
         self.monochrome = monochrome or self.no_color
-        """True: Textual's monochrome filter draws everything (static spinner, words carry meaning)."""
+        """True: Textual's monochrome filter draws everything (static spinner, words carry
+        meaning)."""
         self._monochrome_filter = Monochrome()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.watch_seconds = watch
-        """`--watch N`: sweep every N seconds from the start (named so as not to hide Textual's `watch`)."""
-        # The cockpit state and its controllers exist once the session is loaded (install); the preview
-        # before it uses none of them (check_action lets only quit, help and the palette run).
+        """`--watch N`: sweep every N seconds from the start (named so as not to hide Textual's
+        `watch`)."""
+        # The cockpit state and its controllers exist once the session is loaded (install); the
+        # preview before it uses none of them (check_action lets only quit, help and the palette
+        # run).
         self.cockpit: Cockpit = None  # type: ignore[assignment]  # set by install() before any page exists
         self.recorder: Recorder = None  # type: ignore[assignment]  # idem
         self.approving: Approving = None  # type: ignore[assignment]  # idem
@@ -105,7 +108,8 @@ class GoliveApp(App[None]):
             self.install(self.session)
 
     def on_ready(self) -> None:
-        """The first frame is on the terminal: load now (the loader's thread would hold the GIL while it is drawn)."""
+        """The first frame is on the terminal: load now (the loader's thread would hold the GIL
+        while it is drawn)."""
         if self.session is None:
             self._load()
         watch_terminal(
@@ -114,7 +118,8 @@ class GoliveApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="load")
     def _load(self) -> None:
-        """Validate and read everything (pydantic, probes, state) off the event loop, after the first frame."""
+        """Validate and read everything (pydantic, probes, state) off the event loop, after the
+        first frame."""
         from ..errors import GoliveError
 
         try:
@@ -131,7 +136,8 @@ class GoliveApp(App[None]):
         from .screens.main import MainScreen
 
         self.install(message.session)
-        # A mode of its own: the preview stays behind in the default mode's stack, never shown again.
+        # A mode of its own: the preview stays behind in the default mode's stack, never shown
+        # again.
         self.add_mode("cockpit", MainScreen)
         await self.switch_mode("cockpit")
         for key in self._typed_ahead.release():
@@ -142,7 +148,8 @@ class GoliveApp(App[None]):
         self.exit(return_code=code)
 
     def install(self, session: Session) -> None:
-        """Start the cockpit proper on a loaded session: its state, the controllers, live reload, warm SDKs."""
+        """Start the cockpit proper on a loaded session: its state, the controllers, live reload,
+        warm SDKs."""
         from ..cockpit import Cockpit
         from .approving import Approving
         from .prober import Prober
@@ -170,7 +177,8 @@ class GoliveApp(App[None]):
         self.cockpit.session.warm_up()
 
     def _cockpit_changed(self) -> None:
-        """The cockpit state changed: every page on the stack redraws (one coalesced message each)."""
+        """The cockpit state changed: every page on the stack redraws (one coalesced message
+        each)."""
         from .screens.base import Page
 
         for screen in self.screen_stack:
@@ -328,7 +336,8 @@ def run_cockpit(
     monochrome: bool = False,
     watch: float | None = None,
 ) -> tuple[int, str]:
-    """Run the cockpit as `golive` does; (exit code, message for stderr) once the terminal is back."""
+    """Run the cockpit as `golive` does; (exit code, message for stderr) once the terminal is
+    back."""
 
     def load() -> Session:
         from ..session import open_session
@@ -363,7 +372,8 @@ def make_app(
     operator: Operator | None = None,
 ) -> GoliveApp:
     """The app factory used by the tests: a session over the given checklist, profile and store
-    (`operator`: whose session it is, for records and images that must not name the test machine)."""
+    (`operator`: whose session it is, for records and images that must not name the test
+    machine)."""
     from ..actor import Actor
     from ..session import Session
 

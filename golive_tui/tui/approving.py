@@ -56,7 +56,8 @@ class Approving:
 
         def change(value: tuple[str, str, str, bool]) -> Callable[[], Any]:
             role, name, evidence, sign = value
-            # A name that is not the operator's own is the approver's principal: a proxy (or their signature).
+            # A name that is not the operator's own is the approver's principal: a proxy (or their
+            # signature).
             return lambda: actions.approve(
                 self.session.store,
                 checklist,
@@ -110,7 +111,8 @@ class Approving:
         )
 
     def go_live(self) -> None:
-        """Record the go-live moment; on NO-GO ask for a forced one, which a second operator confirms."""
+        """Record the go-live moment; on NO-GO ask for a forced one, which a second operator
+        confirms."""
         if not self.recorder.writable():
             return
         meta, actor = self.session.state.meta, self.session.actor
@@ -123,8 +125,9 @@ class Approving:
         request = meta.force_request
         if request is not None:
             question = (
-                f"A forced go-live was asked for by {safe_line(request.by)} at {request.at:%H:%M} UTC: "
-                f"{safe_line(request.reason)}. Confirm it as {actor.operator}? The go-live moment is recorded now."
+                f"A forced go-live was asked for by {safe_line(request.by)} at "
+                f"{request.at:%H:%M} UTC: {safe_line(request.reason)}. Confirm it as "
+                f"{actor.operator}? The go-live moment is recorded now."
             )
             self.app.push_screen(
                 ConfirmModal(
@@ -152,7 +155,9 @@ class Approving:
         said = (
             "go-live recorded"
             if decision.go
-            else "forced go-live requested: a second operator confirms it (L on the sign-off screen)"
+            else (
+                "forced go-live requested: a second operator confirms it (L on the sign-off screen)"
+            )
         )
         self.app.push_screen(
             GoLiveModal(decision.go, decision.reasons, self.recorder.checked(change, said))

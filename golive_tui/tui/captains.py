@@ -1,5 +1,5 @@
-"""The other captains, in the cockpit: who else has the record open (header), and a toast when another
-captain's change replaced words this captain wrote (after a conflict, or simply later).
+"""The other captains, in the cockpit: who else has the record open (header), and a toast when
+another captain's change replaced words this captain wrote (after a conflict, or simply later).
 
 The core does the work (presence.py, captains.py); this only schedules it: the heartbeat
 off the event loop every few seconds, the audit chain read after each reload.

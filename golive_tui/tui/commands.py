@@ -1,4 +1,5 @@
-"""Command palette provider: every action of the registry with a title, searchable (read-only shows what works)."""
+"""Command palette provider: every action of the registry with a title, searchable (read-only shows
+what works)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,8 @@ CHECK_EVERY = 2.0
 
 
 def terminal_fd() -> int | None:
-    """The file descriptor Textual reads keys from, if it is a terminal (not a pipe, not headless)."""
+    """The file descriptor Textual reads keys from, if it is a terminal (not a pipe, not
+    headless)."""
     stream = sys.__stdin__
     try:
         fd = stream.fileno() if stream is not None else -1
@@ -50,7 +51,8 @@ def hung_up(fd: int) -> bool:
 
 
 class _DropsWritesOnceGone:
-    """The terminal stream Textual's writer thread writes to; after an OSError, writes go nowhere."""
+    """The terminal stream Textual's writer thread writes to; after an OSError, writes go
+    nowhere."""
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream, self.gone = stream, False
@@ -83,12 +85,14 @@ class HangUpSafeDriver(LinuxDriver):
 
 
 def hang_up_safe(driver: type) -> type:
-    """Textual's terminal driver made safe for a terminal that hangs up; any other (the browser's) as is."""
+    """Textual's terminal driver made safe for a terminal that hangs up; any other (the browser's)
+    as is."""
     return HangUpSafeDriver if driver is LinuxDriver else driver
 
 
 def watch_terminal(app: App[Any], leave: Callable[[], Awaitable[None]]) -> None:
-    """Check `app`'s terminal every CHECK_EVERY seconds; once it has hung up, stop checking and `leave`.
+    """Check `app`'s terminal every CHECK_EVERY seconds; once it has hung up, stop checking and
+    `leave`.
 
     Nothing to watch when the app is headless (tests) or reads no terminal (the browser view).
     """
@@ -102,8 +106,8 @@ def watch_terminal(app: App[Any], leave: Callable[[], Awaitable[None]]) -> None:
         nonlocal gone
         if not gone and hung_up(fd):
             gone = True
-            # On the app's queue, as a key's action would run: stopping this timer from inside itself
-            # would cancel its task, and with it a `leave` still saving the last results.
+            # On the app's queue, as a key's action would run: stopping this timer from inside
+            # itself would cancel its task, and with it a `leave` still saving the last results.
             app.call_later(leave)  # a running sweep is cancelled; what already arrived is saved
 
     app.set_interval(CHECK_EVERY, check)

@@ -1,4 +1,5 @@
-"""What pages and controllers may ask of the cockpit app, as a Protocol: no module but app.py imports app.
+"""What pages and controllers may ask of the cockpit app, as a Protocol: no module but app.py
+imports app.
 
 Screens draw from `cockpit` (the state); they act through the three controllers, which open
 dialogs and start workers. Textual's own services (notify, push_screen) come from `self.app`.

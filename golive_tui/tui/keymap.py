@@ -1,13 +1,13 @@
-"""Every action of the cockpit, declared once: key, footer label, palette title, help line, whether it
-writes, and where it applies. Screens' BINDINGS, the command palette, read-only gating and the help
-screen are all derived here from `REGISTRY`; nothing else lists keys.
+"""Every action of the cockpit, declared once: key, footer label, palette title, help line, whether
+it writes, and where it applies. Screens' BINDINGS, the command palette, read-only gating and the
+help screen are all derived here from `REGISTRY`; nothing else lists keys.
 
 The registry's entries are in action_registry.py and the `Action` type in action.py (the list is
 long); callers read both from here, and the derivations below read `REGISTRY` from this module's
 namespace (a test that adds an action patches `keymap.REGISTRY`).
 
-To add an action: append an `Action` to the registry (scope = the screens it works on), and write its
-`action_<name>` method on the app (scope "app") or on those screens. The footer, `:`/ctrl+p, `?`
+To add an action: append an `Action` to the registry (scope = the screens it works on), and write
+its `action_<name>` method on the app (scope "app") or on those screens. The footer, `:`/ctrl+p, `?`
 and read-only gating follow by themselves (tests/tui/test_keymap.py adds one and checks all four).
 """
 
@@ -43,8 +43,8 @@ SCOPES_OF_SCREEN: dict[Scope, tuple[Scope, ...]] = {
     "audit": ("audit",),
     "help": ("help",),
 }
-"""The registry scopes whose bindings a screen's class declares, in footer order (the `page` ones come
-from its base class)."""
+"""The registry scopes whose bindings a screen's class declares, in footer order (the `page` ones
+come from its base class)."""
 HELP_GROUPS = ("Move", "Open", "Record", "Probes", "Find", "Screens", "Sign-off", "Anywhere")
 """The help screen's headings, in order (an action's `group` names one of them)."""
 
@@ -65,7 +65,8 @@ def writes(name: str, scopes: Iterable[Scope]) -> bool:
 
 
 def write_keys(scopes: Iterable[Scope]) -> frozenset[str]:
-    """Keys whose action writes, where these scopes apply (a read-only session says why it ignores them)."""
+    """Keys whose action writes, where these scopes apply (a read-only session says why it ignores
+    them)."""
     return frozenset(
         key.strip()
         for a in actions(*scopes)
@@ -76,7 +77,8 @@ def write_keys(scopes: Iterable[Scope]) -> frozenset[str]:
 
 
 def palette(screen_scopes: Iterable[Scope], *, read_only: bool) -> Iterator[tuple[Action, bool]]:
-    """(action, runs on the screen) for the palette: app-wide ones, then the screen's own; writers hidden read-only."""
+    """(action, runs on the screen) for the palette: app-wide ones, then the screen's own; writers
+    hidden read-only."""
     for action in actions("app"):
         if action.title and not (action.writes and read_only):
             yield action, False
@@ -104,7 +106,8 @@ def shown_keys(keys: str) -> str:
 
 
 def help_lines(registry: Iterable[Action] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
-    """(heading, [(keys, what it does)]) for the help screen, one line per action with a key and a group."""
+    """(heading, [(keys, what it does)]) for the help screen, one line per action with a key and a
+    group."""
     chosen = [
         a for a in (REGISTRY if registry is None else registry) if a.keys and a.group and a.help
     ]

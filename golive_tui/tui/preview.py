@@ -26,13 +26,15 @@ TYPEAHEAD_LIMIT = 32
 
 
 class TypeAhead:
-    """Keys typed on the preview (R as soon as the table shows): kept for the cockpit, not dropped."""
+    """Keys typed on the preview (R as soon as the table shows): kept for the cockpit, not
+    dropped."""
 
     def __init__(self) -> None:
         self._keys: list[tuple[str, str | None]] = []
 
     def hold(self, event: events.Key) -> bool:
-        """True when the key waits for the cockpit (kept, up to TYPEAHEAD_LIMIT); False: the preview answers it."""
+        """True when the key waits for the cockpit (kept, up to TYPEAHEAD_LIMIT); False: the preview
+        answers it."""
         if event.key in PREVIEW_KEYS:
             return False
         if len(self._keys) < TYPEAHEAD_LIMIT:
@@ -46,7 +48,8 @@ class TypeAhead:
 
 
 class PreviewScreen(Screen[None]):
-    """Looks like the main screen; keys typed on it wait for the loaded cockpit (q, ctrl+c, ? and : work at once)."""
+    """Looks like the main screen; keys typed on it wait for the loaded cockpit (q, ctrl+c, ? and :
+    work at once)."""
 
     def __init__(self, checklist: str | None, state: str | None) -> None:
         super().__init__()
@@ -55,7 +58,8 @@ class PreviewScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
         yield Static(" ▸ loading the checklist and the record…", id="section-bar")
-        # Drawn as one text, not a DataTable: the table's cell-by-cell rendering was ~30 ms of the first frame.
+        # Drawn as one text, not a DataTable: the table's cell-by-cell rendering was ~30 ms of the
+        # first frame.
         yield Pane(id="items")
         yield Pane(id="detail-scroll")
 

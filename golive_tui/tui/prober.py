@@ -67,7 +67,8 @@ class Prober:
 
         self.app.push_screen(
             ConfirmModal(
-                f"{safe_line(item.title)}: this sends a real event that pages a human (on-call). Send it now?",
+                f"{safe_line(item.title)}: this sends a real event that pages a human "
+                "(on-call). Send it now?",
                 "Send the page",
                 danger=True,
             ),
@@ -90,7 +91,8 @@ class Prober:
         self._watch_timer = self.app.set_interval(seconds, self._watch_tick)
         self.cockpit.set_watch(seconds)
         self.app.notify(
-            f"watch: a sweep every {duration(seconds)}; ▼ marks what got worse since the one before",
+            f"watch: a sweep every {duration(seconds)}; ▼ marks what got worse since the one "
+            "before",
             timeout=4,
         )
         self._watch_tick()

@@ -1,4 +1,5 @@
-"""Recording against items from the cockpit: every change is an `actions` call run through the session.
+"""Recording against items from the cockpit: every change is an `actions` call run through the
+session.
 
 The guard rails are the core's (`actions`): the cockpit asks what they need before it
 writes — a reason for an override or a P1 n/a, a confirmation when the change makes
@@ -51,7 +52,8 @@ class Recorder:
 
     # --- running one change ------------------------------------------------------------------
     async def run(self, change: Callable[[], Any], success: str | None = None) -> str | None:
-        """Make one change in a thread, then redraw; the error's message, or None when it was made."""
+        """Make one change in a thread, then redraw; the error's message, or None when it was
+        made."""
         try:
             await asyncio.to_thread(self.cockpit.write, change)
         except GoliveError as exc:
@@ -97,7 +99,8 @@ class Recorder:
     def mark(
         self, item: Item, status: str, *, override: str | None = None, reason: str | None = None
     ) -> None:
-        """Attest an item, asking first whatever the guard rails need (reason, override, stale approvals)."""
+        """Attest an item, asking first whatever the guard rails need (reason, override, stale
+        approvals)."""
         if not self.writable():
             return
         state, checklist, now = self.session.state, self.session.checklist, self.cockpit.now()
@@ -109,8 +112,9 @@ class Recorder:
         except actions.NeedsOverride as exc:
             self.app.push_screen(
                 ReasonModal(
-                    f"{safe_line(item.title)}: the last probe says {exc.verdict} ({shorten(safe_line(exc.summary), 120)}). "
-                    f"Marking it {status} is an override, recorded and shown as one. Why is it {status} anyway?",
+                    f"{safe_line(item.title)}: the last probe says {exc.verdict} "
+                    f"({shorten(safe_line(exc.summary), 120)}). Marking it {status} is an "
+                    f"override, recorded and shown as one. Why is it {status} anyway?",
                     "Override",
                 ),
                 lambda why: self.mark(item, status, override=why, reason=reason) if why else None,
@@ -119,7 +123,8 @@ class Recorder:
         except actions.NeedsReason:
             self.app.push_screen(
                 ReasonModal(
-                    f"{safe_line(item.title)} is P1: marking it n/a needs the reason it does not apply.",
+                    f"{safe_line(item.title)} is P1: marking it n/a needs the reason it does "
+                    "not apply.",
                     "Mark n/a",
                 ),
                 lambda why: self.mark(item, status, override=override, reason=why) if why else None,
@@ -141,7 +146,8 @@ class Recorder:
             )
         if stale:
             questions.append(
-                f"This invalidates {len(stale)} approval{'s' if len(stale) > 1 else ''}: {', '.join(stale)}."
+                f"This invalidates {len(stale)} approval{'s' if len(stale) > 1 else ''}: "
+                f"{', '.join(stale)}."
             )
 
         def write() -> None:
@@ -159,7 +165,10 @@ class Recorder:
 
             self.save(
                 both,
-                f"{'override recorded: ' if override else ''}{shorten(item.title, 40)} marked {status}"
+                (
+                    f"{'override recorded: ' if override else ''}{shorten(item.title, 40)} "
+                    f"marked {status}"
+                )
                 if override or stale or waived
                 else None,
             )
@@ -172,7 +181,8 @@ class Recorder:
             write()
 
     def cycle(self, item: Item) -> None:
-        """The next status in the cycle, as shown now, through the same guard rails as the status keys."""
+        """The next status in the cycle, as shown now, through the same guard rails as the status
+        keys."""
         current = self.session.state.item(item.key).status
         cycle = actions.STATUS_CYCLE
         self.mark(item, cycle[(cycle.index(current) + 1) % len(cycle)])
@@ -183,14 +193,16 @@ class Recorder:
             return
         istate = self.session.state.item(item.key)
         seen = {"note": istate.note, "evidence": istate.evidence}
-        """What the dialog was opened on: if another captain changes it meanwhile, both are shown."""
+        """What the dialog was opened on: if another captain changes it meanwhile, both are
+        shown."""
 
         def change(value: tuple[str, str]) -> Callable[[], Any]:
             note, evidence = value
 
             def annotate() -> None:
                 try:
-                    # Only what the user changed is written, so a concurrent edit of the other field survives.
+                    # Only what the user changed is written, so a concurrent edit of the other field
+                    # survives.
                     actions.annotate(
                         self.session.store,
                         item,
@@ -205,7 +217,10 @@ class Recorder:
                         note=theirs.note, evidence=theirs.evidence
                     )  # a second save replaces theirs, knowingly
                     parts = [
-                        f"{name}: theirs {safe_line(shorten(t, 60))!r}, yours {safe_line(shorten(m, 60))!r}"
+                        (
+                            f"{name}: theirs {safe_line(shorten(t, 60))!r}, yours "
+                            f"{safe_line(shorten(m, 60))!r}"
+                        )
                         for _, name, t, m in exc.conflicts
                     ]
                     raise GoliveError(
@@ -229,8 +244,9 @@ class Recorder:
         waiver = state.item(item.key).waiver
         if waiver is not None and waiver.until > now:
             self.confirm_then(
-                f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} by {safe_line(waiver.by)} "
-                f"({shorten(safe_line(waiver.reason), 60)}). Lift the waiver?",
+                f"{safe_line(item.title)} is waived until {waiver.until:%Y-%m-%d} by "
+                f"{safe_line(waiver.by)} ({shorten(safe_line(waiver.reason), 60)}). Lift the "
+                "waiver?",
                 "Lift waiver",
                 lambda: self.save(
                     lambda: actions.unwaive(self.session.store, item, actor=self.actor),
@@ -255,7 +271,8 @@ class Recorder:
 
     # --- reports -----------------------------------------------------------------------------
     def export(self, fmt: str = "html") -> None:
-        """A report of the record as it is now, to a file the dialog asks for (the cockpit's stdout is the screen)."""
+        """A report of the record as it is now, to a file the dialog asks for (the cockpit's stdout
+        is the screen)."""
         from pathlib import Path
 
         from .modals.record import ExportModal

@@ -1,4 +1,5 @@
-"""Rich text drawn from the snapshots in cockpit/views.py: the header, table rows, the item, the sweep line.
+"""Rich text drawn from the snapshots in cockpit/views.py: the header, table rows, the item, the
+sweep line.
 
 Pure functions of (snapshot, width, tones): no App, no session, no colour names — the
 tones come from the drawing widget's CSS. Glyphs and words come from `golive_tui.vocab`.
@@ -40,7 +41,8 @@ def when(moment: datetime | None) -> str:
 
 
 def shorten_middle(text: str, width: int) -> str:
-    """`autolytiq-…-eu-west-1`: both ends kept, for names whose end matters as much as their start."""
+    """`autolytiq-…-eu-west-1`: both ends kept, for names whose end matters as much as their
+    start."""
     if len(text) <= width:
         return text
     if width <= 1:
@@ -51,13 +53,15 @@ def shorten_middle(text: str, width: int) -> str:
 
 
 CUT = (16, 8)
-"""Where a long target name is cut: fixed lengths, so the cut does not move with the header's other parts."""
+"""Where a long target name is cut: fixed lengths, so the cut does not move with the header's other
+parts."""
 
 
 def target_form(label: str, width: int) -> str:
-    """The header's target in one of a few fixed forms, the widest that fits: all of it; the profile's
-    target.name with the region; the name cut at 16 with the region; the name; the name cut at 16, at 8.
-    A redraw with a column more or less never gives a different cut (`ns:a…tiq-prod`, `ns:au…tiq-prod`)."""
+    """The header's target in one of a few fixed forms, the widest that fits: all of it; the
+    profile's target.name with the region; the name cut at 16 with the region; the name; the name
+    cut at 16, at 8. A redraw with a column more or less never gives a different cut
+    (`ns:a…tiq-prod`, `ns:au…tiq-prod`)."""
     parts = label.split(" ")
     name, rest = parts[0], parts[1:]
     region = " ".join(p for p in rest if not p.startswith(("ctx:", "ns:")))
@@ -80,7 +84,8 @@ def term_text(name: str | None, tones: Tones, *, short: bool = False) -> Text:
 
 # --- header --------------------------------------------------------------------------------
 def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
-    """(text, tone, priority) after the badge, in display order; a higher priority number goes first."""
+    """(text, tone, priority) after the badge, in display order; a higher priority number goes
+    first."""
     parts = [
         (
             f"{view.finished}/{view.total}"
@@ -108,7 +113,8 @@ def _parts(view: HeaderView, short: bool) -> list[tuple[str, str, int]]:
 
 
 def header_text(view: HeaderView, width: int, tones: Tones) -> Text:
-    """Badge, progress with ✗ and ⚠, approvals, LIVE and the next task, target — what fits in `width`."""
+    """Badge, progress with ✗ and ⚠, approvals, LIVE and the next task, target — what fits in
+    `width`."""
     room = width - 2  # the widget's padding
     badge_tone = (
         "badge-alarm" if view.badge == "TAMPERED" else "badge-go" if view.go else "badge-nogo"

@@ -1,6 +1,6 @@
-"""Approvals from anywhere, from the sign-off screen: write a review request (to a file and the clipboard),
-import the approver's signature by pasting it. The work is the core's (actions.write_request,
-actions.import_signature); refusals stay in the dialog with their reason."""
+"""Approvals from anywhere, from the sign-off screen: write a review request (to a file and the
+clipboard), import the approver's signature by pasting it. The work is the core's
+(actions.write_request, actions.import_signature); refusals stay in the dialog with their reason."""
 
 from __future__ import annotations
 
@@ -72,7 +72,8 @@ def import_signature(approving: Approving, role_id: str = "") -> None:
                 text = request.read_text()
             except (OSError, UnicodeDecodeError) as exc:
                 raise GoliveError(
-                    f"{request}: cannot read the review request: {getattr(exc, 'strerror', None) or exc}"
+                    f"{request}: cannot read the review request: "
+                    f"{getattr(exc, 'strerror', None) or exc}"
                 ) from None
             signature = (
                 pasted + "\n"

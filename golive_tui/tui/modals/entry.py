@@ -1,4 +1,5 @@
-"""One audit entry in full: the name it was recorded under and the operator at the keyboard, apart."""
+"""One audit entry in full: the name it was recorded under and the operator at the keyboard,
+apart."""
 
 from __future__ import annotations
 

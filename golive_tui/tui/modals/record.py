@@ -1,4 +1,5 @@
-"""Dialogs that record against an item: note and evidence, waiver, a reason, a conflict, an export."""
+"""Dialogs that record against an item: note and evidence, waiver, a reason, a conflict, an
+export."""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ SUFFIX = {"html": "html", "markdown": "md", "json": "json", "junit": "xml"}
 
 
 class ExportModal(Dialog):
-    """Write a report to a file: the format and the path it goes to (an existing file needs a second Enter)."""
+    """Write a report to a file: the format and the path it goes to (an existing file needs a second
+    Enter)."""
 
     OK = "Export"
 

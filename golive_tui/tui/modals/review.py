@@ -1,4 +1,5 @@
-"""Dialogs of approvals from anywhere: write a review request for a role, paste the approver's signature."""
+"""Dialogs of approvals from anywhere: write a review request for a role, paste the approver's
+signature."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from .signoff import RoleDialog
 
 
 class RequestModal(RoleDialog):
-    """Write a review request for a role to a file (and the clipboard) for the approver to sign with ssh-keygen."""
+    """Write a review request for a role to a file (and the clipboard) for the approver to sign with
+    ssh-keygen."""
 
     OK = "Write request"
 
@@ -38,7 +40,8 @@ class RequestModal(RoleDialog):
 
 
 class SignatureModal(RoleDialog):
-    """Import an approver's signature: pasted here (it is text), over the request file written before."""
+    """Import an approver's signature: pasted here (it is text), over the request file written
+    before."""
 
     OK = "Import"
 

@@ -84,7 +84,10 @@ class ApproveModal(Dialog):
     def _kind(self) -> None:
         proxy = self.proxy()
         if proxy:
-            what = f"PROXY approval: recorded by {safe_line(self.operator)} for someone else — give evidence of their yes"
+            what = (
+                f"PROXY approval: recorded by {safe_line(self.operator)} for someone else "
+                "— give evidence of their yes"
+            )
         else:
             what = f"Your own approval, recorded by {safe_line(self.operator)}"
         self.query_one("#recorded", Static).update(what)
@@ -101,7 +104,8 @@ class ApproveModal(Dialog):
 
 
 class RoleDialog(Dialog):
-    """A dialog about one of the checklist's approval roles, chosen in a Select (the highlighted role first)."""
+    """A dialog about one of the checklist's approval roles, chosen in a Select (the highlighted
+    role first)."""
 
     def __init__(
         self, roles: list[tuple[str, str]], role: str = "", check: Check | None = None

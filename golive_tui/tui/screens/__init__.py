@@ -1,1 +1,2 @@
-"""The cockpit's screens: main (sections, items, detail), item, performance, sign-off, audit, help."""
+"""The cockpit's screens: main (sections, items, detail), item, performance, sign-off, audit,
+help."""

@@ -1,4 +1,5 @@
-"""The audit screen: the chain's verdict always in view, the history newest first, Enter opens an entry."""
+"""The audit screen: the chain's verdict always in view, the history newest first, Enter opens an
+entry."""
 
 from __future__ import annotations
 
@@ -94,8 +95,8 @@ class AuditScreen(Page):
                 "–" if queued else str(entry.seq),
                 f"{entry.at:%m-%d %H:%M:%S}",
                 Text(safe_line(entry.by), no_wrap=True, overflow="ellipsis"),
-                # Cut at a word boundary within the column (enter shows the entry in full): `probe=pass, …`,
-                # never `probe=pas`.
+                # Cut at a word boundary within the column (enter shows the entry in full):
+                # `probe=pass, …`, never `probe=pas`.
                 entry.action,
                 Text(
                     shorten(

@@ -1,4 +1,5 @@
-"""What every page of the cockpit shares: header, sweep line, footer, redrawing on CockpitChanged, read-only keys.
+"""What every page of the cockpit shares: header, sweep line, footer, redrawing on CockpitChanged,
+read-only keys.
 
 A page draws itself from the cockpit state (`self.cockpit`); nobody tells it to refresh. The
 app posts one coalesced `CockpitChanged` to the pages on the stack whenever the state says
@@ -70,7 +71,8 @@ class Page(Screen[None]):
         self.draw_changes()
 
     def draw_changes(self) -> None:
-        """Redraw what changed since this page last drew: everything, some rows, or the chrome alone."""
+        """Redraw what changed since this page last drew: everything, some rows, or the chrome
+        alone."""
         if not self.is_mounted:
             return
         changes = self.cockpit.changes_since(self.drawn)
@@ -87,7 +89,8 @@ class Page(Screen[None]):
         self.refresh_chrome()
 
     def rows_changed(self, keys: frozenset[str]) -> None:
-        """These items changed (probe results saved); a page with a table may redraw just their rows."""
+        """These items changed (probe results saved); a page with a table may redraw just their
+        rows."""
         self.refresh_view()
 
     def refresh_chrome(self) -> None:

@@ -28,8 +28,9 @@ from .base import Page
 
 
 class RunbookList(OptionList):
-    """The runbook's commands; j/k move like every list of the cockpit. (Not `CommandList`: Textual's command
-    palette styles a widget of that name `visibility: hidden`, which hid this list once the palette had opened.)"""
+    """The runbook's commands; j/k move like every list of the cockpit. (Not `CommandList`:
+    Textual's command palette styles a widget of that name `visibility: hidden`, which hid this list
+    once the palette had opened.)"""
 
     BINDINGS = [
         Binding("j", "cursor_down", show=False),

@@ -1,4 +1,5 @@
-"""The main screen: section tree, the items of the section (or the filter), the selected item's detail.
+"""The main screen: section tree, the items of the section (or the filter), the selected item's
+detail.
 
 Below NARROW columns (80x24 over SSH) the tree hides behind `t` and a one-line section bar
 takes its place, so item titles keep their width; `[` and `]` step through sections.
@@ -60,7 +61,9 @@ class MainScreen(Page):
         yield Input(
             id="filter",
             compact=True,
-            placeholder="filter: words owner:dba status:failed verdict:error priority:p1 — esc clears",
+            placeholder=(
+                "filter: words owner:dba status:failed verdict:error priority:p1 — esc clears"
+            ),
         )
 
     def on_mount(self) -> None:
@@ -160,14 +163,13 @@ class MainScreen(Page):
             )
         elif self.section_key == ALL:
             text.append(
-                f"▸ All sections {progress_label(list(session.checklist.items()), session.state, now)}",
+                "▸ All sections "
+                f"{progress_label(list(session.checklist.items()), session.state, now)}",
                 style=tones["strong"],
             )
         else:
-            text.append(
-                f"▸ {section_label(session.checklist.section_map()[self.section_key], session.state, now)}",
-                style=tones["strong"],
-            )
+            section = session.checklist.section_map()[self.section_key]
+            text.append(f"▸ {section_label(section, session.state, now)}", style=tones["strong"])
         text.append("   t sections  [ ] prev/next", style=tones["dim"])
         bar.update(text)
 
@@ -248,7 +250,8 @@ class MainScreen(Page):
         pane.update(detail_text(self.cockpit.item(item), pane.tones))
 
     def select(self, key: str) -> bool:
-        """Put the cursor on an item, widening the view (all sections, no filter) if it is hidden."""
+        """Put the cursor on an item, widening the view (all sections, no filter) if it is
+        hidden."""
         if key not in [i.key for i in self.rows]:
             self._clear_filter()
             self.section_key = ALL
@@ -340,7 +343,8 @@ class MainScreen(Page):
             self.cockpit.cancel()
 
     def action_next_failure(self) -> None:
-        """The first failing item (fail/error verdict or failed status) after the cursor, wrapping."""
+        """The first failing item (fail/error verdict or failed status) after the cursor,
+        wrapping."""
         key = self.cockpit.next_failure(self.current_item())
         if key is None:
             self.app.notify("no failing item", timeout=3)

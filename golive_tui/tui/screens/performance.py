@@ -63,7 +63,8 @@ class PerformanceScreen(Page):
         return [i for i in self.cockpit.session.checklist.items() if i.metric is not None]
 
     def _columns(self, table: GoliveTable) -> None:
-        # Cell padding is 1 a side; 2 more for the scrollbar. The name column takes the rest and wraps.
+        # Cell padding is 1 a side; 2 more for the scrollbar. The name column takes the rest and
+        # wraps.
         rest = max(14, self.size.width - sum(w + 2 for _, _, w in COLUMNS) - 4)
         if table.column_width("metric") == rest:
             return

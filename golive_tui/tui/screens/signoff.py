@@ -32,7 +32,8 @@ class SignoffScreen(Page):
 
     def compose_body(self) -> ComposeResult:
         yield Pane(id="decision", classes="page-title")
-        # Not a stop of its own: tab moves between the approvals and the Why NO-GO list, nothing else.
+        # Not a stop of its own: tab moves between the approvals and the Why NO-GO list, nothing
+        # else.
         with VerticalScroll(id="signoff-body", can_focus=False):
             yield GoliveTable(id="approvals")
             yield Pane(id="criteria")
@@ -119,7 +120,8 @@ class SignoffScreen(Page):
                 view.signing.label, "dim"
             )
             changed = ", ".join(key.rsplit(".", 1)[-1] for key in view.changed)
-            # A role longer than its column wraps at a word (`Engineering` / `Manager`), never `Engineering Man…`.
+            # A role longer than its column wraps at a word (`Engineering` / `Manager`), never
+            # `Engineering Man…`.
             cells = [
                 Text(safe_line(view.role), overflow="fold"),
                 Text(safe_line(view.name), no_wrap=True, overflow="ellipsis"),
@@ -209,7 +211,8 @@ class SignoffScreen(Page):
             blockers.highlighted = min(highlighted or 0, len(options) - 1)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on the approvals goes to the Why NO-GO list (where enter opens an item); a and r act on roles."""
+        """Enter on the approvals goes to the Why NO-GO list (where enter opens an item); a and r
+        act on roles."""
         blockers = self.query_one(BlockerList)
         if event.data_table.id == "approvals" and blockers.display:
             blockers.focus()

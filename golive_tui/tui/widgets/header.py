@@ -30,7 +30,8 @@ class Pane(Static):
 
 
 class HeaderBar(Pane):
-    """GO / NO-GO / TAMPERED (a word, not just a colour), progress with ✗ ⚠, approvals, LIVE, target."""
+    """GO / NO-GO / TAMPERED (a word, not just a colour), progress with ✗ ⚠, approvals, LIVE,
+    target."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)

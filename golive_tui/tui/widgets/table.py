@@ -29,6 +29,7 @@ class GoliveTable(DataTable[object]):
         self.tones = Tones(self)
 
     def column_width(self, key: str) -> int | None:
-        """The width of a column, or None while the table has no such column (before the first layout)."""
+        """The width of a column, or None while the table has no such column (before the first
+        layout)."""
         column = self.columns.get(ColumnKey(key))
         return column.width if column is not None else None
