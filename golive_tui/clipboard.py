@@ -17,7 +17,7 @@ TURN_ON = "tmux set -g set-clipboard on"
 
 
 def tmux_set_clipboard(
-    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
 ) -> str | None:
     """tmux's set-clipboard value (`on`, `external`, `off`), or None when it cannot be read."""
     try:
@@ -37,7 +37,7 @@ def tmux_set_clipboard(
 
 def copy_note(
     environ: Mapping[str, str] | None = None,
-    run: Callable[..., subprocess.CompletedProcess] = subprocess.run,
+    run: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run,
 ) -> str:
     """What to tell the captain after a copy: where it went, and inside tmux whether it got
     through."""

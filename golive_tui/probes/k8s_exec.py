@@ -138,7 +138,7 @@ def run_in_pod(
             # kubernetes.stream has no annotations: the websocket client is Any from here on
             ws: Any = WSClient(  # type: ignore[no-untyped-call]
                 k8s.api.configuration,
-                get_websocket_url(url),  # type: ignore[no-untyped-call]
+                get_websocket_url(url),  # type: ignore[no-untyped-call]  # unannotated, as above
                 headers,
                 True,
             )

@@ -103,6 +103,8 @@ class Codec:
         # text when asked.
         held = before.held() if isinstance(before, LazyAudit) else list(before)
         written.keep_last(held[-KEPT_ENTRIES:])
+        # A LazyAudit is list-like (len, index, slice, iter, append), not a list: the schema's
+        # field is declared as the list that a state built in memory holds.
         state.audit = written  # type: ignore[assignment]
 
     def _item_chunk(self, key: str, item: Any) -> str:

@@ -159,6 +159,7 @@ class LazyAudit:
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, LazyAudit | list) and list(self) == list(other)
 
+    # Unhashable like the list it stands for; typeshed declares object.__hash__ as a method.
     __hash__ = None  # type: ignore[assignment]
 
     def held(self) -> list[AuditEntry | None]:

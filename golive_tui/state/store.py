@@ -111,8 +111,8 @@ class StateStore(Replacing):
         try:
             text, version = self.storage.load()
         except Missing as exc:
-            if check and self._expected() is not None:
-                refuse_change(self.location, self._expected(), None, gone=exc.what)  # type: ignore[arg-type]
+            if check and (expected := self._expected()) is not None:
+                refuse_change(self.location, expected, None, gone=exc.what)
             raise
         if text is None:
             expected = self._expected() if check else None
