@@ -22,7 +22,6 @@ import fcntl
 import os
 import stat
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,7 +29,6 @@ from ..errors import GoliveError
 
 LOCK_WAIT_ENV = "GOLIVE_LOCK_WAIT"
 DEFAULT_LOCK_WAIT = 30.0
-POLL = 0.05
 
 
 class UnsafeFile(GoliveError):
@@ -188,18 +186,43 @@ class Lock:
         return fd
 
     def _acquire(self, fd: int) -> None:
-        deadline = time.monotonic() + lock_wait()
-        while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            pass
+        # Wait in the kernel, woken when the holder lets go, not by polling: a poller starved
+        # behind writers that take the lock again at once (four processes writing back to back:
+        # one waited 30 s and gave up). A blocking flock cannot time out, so a thread waits on a
+        # duplicate of the descriptor (the same open file: the lock it takes is fd's) and lets the
+        # lock go again if it gets it after we gave up.
+        waiter = os.dup(fd)
+        got, guard, abandoned = threading.Event(), threading.Lock(), threading.Event()
+
+        def wait() -> None:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(waiter, fcntl.LOCK_EX)
+            except OSError:
+                os.close(waiter)
                 return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise GoliveError(
-                        f"{self.path}: {self.holder(fd)} holds the lock (waited {lock_wait():g}s, "
-                        f"${LOCK_WAIT_ENV}); nothing was written"
-                    ) from None
-                time.sleep(POLL)
+            with guard:
+                if abandoned.is_set():
+                    fcntl.flock(waiter, fcntl.LOCK_UN)
+                    os.close(waiter)
+                    return
+                got.set()
+
+        threading.Thread(target=wait, name="golive-lock-wait", daemon=True).start()
+        got.wait(lock_wait())
+        with guard:
+            if got.is_set():
+                os.close(waiter)
+                return
+            abandoned.set()
+        raise GoliveError(
+            f"{self.path}: {self.holder(fd)} holds the lock (waited {lock_wait():g}s, "
+            f"${LOCK_WAIT_ENV}); nothing was written"
+        ) from None
 
     def holder(self, fd: int) -> str:
         """Who holds the lock: the pid from /proc/locks (any holder), else the one it wrote; and its
