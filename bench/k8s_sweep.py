@@ -1,4 +1,5 @@
-"""Benchmark: the Kubernetes probes as a captain feels them — first list and full sweep, cold process and warm.
+"""Benchmark: the Kubernetes probes as a captain feels them — first list and full sweep, cold
+process and warm.
 
 The sandbox API server runs in its own process (as a real API server would). Each
 measurement that says "cold" is a fresh Python process (imports, kubeconfig, TLS

@@ -1,4 +1,5 @@
-"""Benchmark: the record after a 4-hour cutover (480 sweeps at 30 s) against the record after one sweep.
+"""Benchmark: the record after a 4-hour cutover (480 sweeps at 30 s) against the record after one
+sweep.
 
 Against the demo's staged production ("degraded"), in one run:
 
@@ -144,9 +145,10 @@ COMMANDS = (
 def commands(
     env: DemoProcess, records: dict[str, Path], work: Path, runs: int, manual: str
 ) -> dict[str, dict[str, tuple[float, float]]]:
-    """Median (wall, CPU) seconds of each command on fresh copies of each record, the records taking turns
-    (the machine's load drifts: interleaving keeps the comparison fair). One warm-up command per record first:
-    what the first command of a session leaves for the next (the verified prefix, state/verified.py)."""
+    """Median (wall, CPU) seconds of each command on fresh copies of each record, the records taking
+    turns (the machine's load drifts: interleaving keeps the comparison fair). One warm-up command
+    per record first: what the first command of a session leaves for the next (the verified prefix,
+    state/verified.py)."""
     out: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in records}
     for name, record in records.items():
         golive(env, record, "status", cache=work / f"cache-{name}")

@@ -124,7 +124,8 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
 
 
 def by_hand(profile) -> tuple[float, list[str], list[str]]:
-    """Seconds for the commands that ran (a non-zero exit is an answer too: a pending migration exits 1)."""
+    """Seconds for the commands that ran (a non-zero exit is an answer too: a pending migration
+    exits 1)."""
     total, ran, left_out = 0.0, [], []
     for label, argv in seed_commands(profile):
         tools = {word for word in re.findall(r"(?:^|\| )(\w[\w-]*)", argv[-1])} & {
@@ -163,7 +164,8 @@ VERDICTS: list[dict[str, int]] = []
 def whole_process(
     env: DemoProcess, profile_path: Path, runs: int, source: str = ""
 ) -> tuple[float, float]:
-    """Median wall time of `golive run` as a fresh process (of the golive_tui under `source`, if given), its peak RSS (MB)."""
+    """Median wall time of `golive run` as a fresh process (of the golive_tui under `source`, if
+    given), its peak RSS (MB)."""
     argv = [
         sys.executable,
         "-m",
@@ -188,7 +190,8 @@ def whole_process(
         times.append(time.perf_counter() - started)
         found = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", timed.stderr)
         rss = max(rss, int(found.group(1)) / 1024 if found else 0)
-        # CPU seconds (user + system): what a loaded machine stretches; the wall time minus it is mostly waiting
+        # CPU seconds (user + system): what a loaded machine stretches; the wall time minus it is
+        # mostly waiting
         cpu.append(
             sum(
                 float(x)
@@ -263,7 +266,8 @@ def main() -> None:
         behind_network(env, args.rtt_ms, args.eks_auth, args.plugin_s) as profile_path,
     ):
         profile = load_profile(profile_path)
-        # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the environment.
+        # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the
+        # environment.
         os.environ.update(
             {
                 "AWS_CONFIG_FILE": profile.aws.config_file,

@@ -1,4 +1,5 @@
-"""Benchmark: `golive doctor` and `golive init --dry-run` as fresh processes against the demo's staged production.
+"""Benchmark: `golive doctor` and `golive init --dry-run` as fresh processes against the demo's
+staged production.
 
 The staged production runs in its own process (as `golive demo` runs it) and is not timed.
 Each command runs 5 times from a bare shell (a kubeconfig and an AWS profile in the

@@ -186,7 +186,8 @@ finally:
 
 
 def sweeps_rss(sweeps: int) -> None:
-    """The staged production in a process of its own, the cockpit in another: the cockpit's RSS alone."""
+    """The staged production in a process of its own, the cockpit in another: the cockpit's RSS
+    alone."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         facts = home / "demo.json"

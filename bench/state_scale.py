@@ -105,7 +105,8 @@ def main() -> None:
 
 
 def verification() -> None:
-    """The audit chain's check on a 129-item record (the shipped checklist's size) with a long cutover's chain."""
+    """The audit chain's check on a 129-item record (the shipped checklist's size) with a long
+    cutover's chain."""
     from golive_tui.state import verify
 
     print(

@@ -2,8 +2,8 @@
 
 Sweeps in one process: cold (imports, moto loading each service backend, TLS
 handshakes), again with fresh clients, and warm (one long-lived ClientCache and one event
-loop, as the cockpit keeps). For each: wall time, the slowest probe, wall / slowest (goal ≤ 1.5), the sum of
-probe times; then the slowest probes of the warm sweep and peak RSS. The demo (k8s, moto,
+loop, as the cockpit keeps). For each: wall time, the slowest probe, wall / slowest (goal ≤ 1.5),
+the sum of probe times; then the slowest probes of the warm sweep and peak RSS. The demo (k8s, moto,
 HTTPS, PagerDuty look-alike, real Prometheus) is started first and not timed: in this
 process, or with --separate in a child process, as a real production runs on other
 machines (its servers then do not compete with the probes for this interpreter's lock).
