@@ -78,7 +78,8 @@ demo.stop()
 
 @pytest.fixture
 def staged(tmp_path: Path) -> Iterator[Callable[[str], dict]]:
-    """Start the demo's staged production of a scenario in its own process; returns (profile, env)."""
+    """Start the demo's staged production of a scenario in its own process; returns (profile,
+    env)."""
     hosts: list[subprocess.Popen] = []
 
     def start(scenario: str) -> dict:
@@ -138,9 +139,10 @@ def check_named(items: dict[str, dict], expected: dict[str, str]) -> None:
 
 
 def test_healthy_demo_on_a_loaded_machine(tmp_path: Path, staged, cpu_hogs) -> None:
-    """Every probed row passes on its probes: nothing skipped either. The healthy production stages what the
-    skipped rows lacked (io1 storage with provisioned IOPS on the Aurora cluster, its CI's dependency reports),
-    and the PagerDuty test event is confirmed (`--yes`: the demo's PagerDuty is a sandbox, no human is paged)."""
+    """Every probed row passes on its probes: nothing skipped either. The healthy production stages
+    what the skipped rows lacked (io1 storage with provisioned IOPS on the Aurora cluster, its CI's
+    dependency reports), and the PagerDuty test event is confirmed (`--yes`: the demo's PagerDuty is
+    a sandbox, no human is paged)."""
     items = demo_run(staged("healthy"), tmp_path, "--yes")
     assert by_verdict(items, "fail", "acceptable") == {}
     assert by_verdict(items, "error") == {}

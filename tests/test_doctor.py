@@ -1,4 +1,5 @@
-"""`golive doctor`: one line per check with a fix, exit 1 when one fails, every check bounded by one deadline."""
+"""`golive doctor`: one line per check with a fix, exit 1 when one fails, every check bounded by one
+deadline."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from golive_tui.sandbox.demo_process import DemoProcess
 
 pytestmark = pytest.mark.slow
 GENEROUS = "10"
-"""A deadline for tests on a loaded 2-core machine (the default, 1.8 s, is for people; speed is measured in bench/)."""
+"""A deadline for tests on a loaded 2-core machine (the default, 1.8 s, is for people; speed is
+measured in bench/)."""
 
 
 def doctor(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:

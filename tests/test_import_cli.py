@@ -274,7 +274,7 @@ def test_validate_warns_on_a_checklist_without_a_gate(tmp_path: Path, capsys, mo
     )  # the shipped checklist has criteria and approvals
 
 
-# --- links and fields everywhere -------------------------------------------------------------------
+# --- links and fields everywhere ------------------------------------------------------------------
 def test_show_and_reports_carry_links_and_fields(tmp_path: Path, capsys, monkeypatch) -> None:
     out = tmp_path / "maturity.toml"
     golive(capsys, monkeypatch, "import", str(DATA / "service-maturity.md"), "-o", str(out))

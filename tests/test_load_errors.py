@@ -1,4 +1,5 @@
-"""Malformed checklists and profiles: exit 2 with file, line (where known) and key path; nothing half-loaded."""
+"""Malformed checklists and profiles: exit 2 with file, line (where known) and key path; nothing
+half-loaded."""
 
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ def line_of(text: str, needle: str) -> int:
 
 
 CASES = [
-    # (name, transform of the probed mini checklist, expected key path, text on the expected line, message part)
+    # (name, transform of the probed mini checklist, expected key path, text on the expected line,
+    # message part)
     (
         "bad toml syntax",
         lambda t: t.replace('title = "WAF"', 'title = "WAF'),

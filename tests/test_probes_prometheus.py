@@ -60,7 +60,8 @@ def test_degraded_performance_acceptable_and_fail(prometheus_degraded) -> None:
 def test_alertmanager_routes(prometheus_healthy) -> None:
     items = [load_checklist().item("go-live.monitoring.alertmanager")]
     results = {r.item.key: r.result for r in run_sync(profile_for(prometheus_healthy), items)}
-    # The Alertmanager item also checks the alert-rules ConfigMap; without a cluster that part errors.
+    # The Alertmanager item also checks the alert-rules ConfigMap; without a cluster that part
+    # errors.
     assert (
         "routes to 1 receiver(s): pagerduty-oncall"
         in results["go-live.monitoring.alertmanager"].summary
@@ -148,7 +149,8 @@ def test_missing_prometheus_binary_is_named(monkeypatch) -> None:
 
 
 def test_benchmark_series_come_from_the_profile(prometheus_second) -> None:
-    """A production labelled unlike the defaults: the default profile finds nothing and says what exists."""
+    """A production labelled unlike the defaults: the default profile finds nothing and says what
+    exists."""
     from golive_tui.sandbox.prometheus_workload import SECOND_NAMESPACE, SECOND_SERIES
 
     service_items = [i for i in prometheus_items() if i.key.startswith("performance.service.")]

@@ -235,7 +235,8 @@ def test_a_world_writable_state_or_bak_is_refused(host: Host, who: str) -> None:
 
 
 def test_a_lock_held_by_another_users_process_is_named(host: Host, tmp_path: Path) -> None:
-    """Captains share a record (state.group); one of them holds the lock: say who, soon, not 'another golive'."""
+    """Captains share a record (state.group); one of them holds the lock: say who, soon, not
+    'another golive'."""
     directory = host.shared / "cutover"
     directory.mkdir()
     os.chown(directory, 0, host.captains_gid)

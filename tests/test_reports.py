@@ -164,7 +164,8 @@ MD = MarkdownIt("commonmark").enable("table")
 
 
 def table_after(text: str, heading: str) -> dict[str, list[str]]:
-    """Rows of the first table under `heading`, keyed by the first cell (plain text); header under ''."""
+    """Rows of the first table under `heading`, keyed by the first cell (plain text); header under
+    ''."""
     tokens = MD.parse(text)
     start = next(
         i
@@ -529,7 +530,8 @@ def test_report_cli_writes_file(tmp_path: Path) -> None:
 def test_blockers_for_people_by_title_grouped_by_section_the_whole_list(
     checklist: Checklist, state: State
 ) -> None:
-    """A VP reads titles, and every one of them: no `and 17 more`; the id stays, small, beside each."""
+    """A VP reads titles, and every one of them: no `and 17 more`; the id stays, small, beside
+    each."""
     from golive_tui.decision import decide
     from golive_tui.report.blockers import blocker_groups
 

@@ -1,5 +1,6 @@
-"""Secrets: scrubbed in every form they leak in (through the PagerDuty probe, the state and every report),
-the keyring backend named, a plaintext backend refused unless allowed, `file:` secrets, test-only keyrings.alt."""
+"""Secrets: scrubbed in every form they leak in (through the PagerDuty probe, the state and every
+report), the keyring backend named, a plaintext backend refused unless allowed, `file:` secrets,
+test-only keyrings.alt."""
 
 from __future__ import annotations
 
@@ -226,7 +227,8 @@ def test_file_secrets_must_be_private(tmp_path: Path) -> None:
 
 
 def test_keyrings_alt_is_test_only() -> None:
-    """A plain `uv sync` (the default groups) and every extra leave keyrings.alt out: only ./scripts/test adds it."""
+    """A plain `uv sync` (the default groups) and every extra leave keyrings.alt out: only
+    ./scripts/test adds it."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     runtime = list(project["project"]["dependencies"])
     runtime += [d for extra in project["project"]["optional-dependencies"].values() for d in extra]

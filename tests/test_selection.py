@@ -1,4 +1,5 @@
-"""The filter language (one function for the cockpit and `golive run|status --filter`) and `--section/--item`."""
+"""The filter language (one function for the cockpit and `golive run|status --filter`) and
+`--section/--item`."""
 
 from __future__ import annotations
 

@@ -210,7 +210,8 @@ async def test_the_token_becomes_a_cookie_and_the_page_loads_the_client(served: 
         )
         async with http.get(served.base + "/static/js/textual.js") as response:
             assert response.status == 200
-        # The cookie alone is not enough for a page of another origin (cross-site websocket hijacking).
+        # The cookie alone is not enough for a page of another origin (cross-site websocket
+        # hijacking).
         with pytest.raises(aiohttp.WSServerHandshakeError) as info:
             async with http.ws_connect(served.base + "/ws", origin="http://evil.example"):
                 pass
@@ -237,7 +238,7 @@ def test_binding_beyond_loopback_warns(tmp_path: Path) -> None:
         stop(other)
 
 
-# --- a real browser --------------------------------------------------------------------------------
+# --- a real browser -------------------------------------------------------------------------------
 class Chromium:
     """Headless Chromium driven over the DevTools protocol (one page, its network events)."""
 

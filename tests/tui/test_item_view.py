@@ -30,7 +30,8 @@ PROFILE = Profile.model_validate(
 
 @pytest.fixture
 def rich_checklist(probe_kinds) -> Checklist:
-    """Cluster: a failing probe with five evidence lines, a seed runbook, links and extra columns."""
+    """Cluster: a failing probe with five evidence lines, a seed runbook, links and extra
+    columns."""
     raw = tomllib.loads(MINI.read_text())
     cluster = raw["section"][0]["subsection"][0]["item"][0]
     cluster["description"] = "Production cluster provisioned and healthy"
