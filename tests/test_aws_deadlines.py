@@ -127,7 +127,10 @@ def test_closed_port_is_refused_for_every_kind_at_concurrency_16(
         # evidence.
         assert summary == "not evaluated: AWS endpoint unreachable", (outcome.item.title, summary)
         assert "connection refused" in outcome.result.evidence, outcome.item.title
-    said = f"the probe said: AWS endpoint unreachable: connection refused (http://127.0.0.1:{closed_port}/"
+    said = (
+        "the probe said: AWS endpoint unreachable: connection refused "
+        f"(http://127.0.0.1:{closed_port}/"
+    )
     assert any(
         said in outcome.result.evidence for outcome in results
     )  # those that ran first, in their own words

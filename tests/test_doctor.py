@@ -68,8 +68,8 @@ def test_the_demo_profile_passes_and_names_the_keyring_backend(
         and "keyrings.alt.file.PlaintextKeyring (PLAINTEXT" in checks["keyring"]
     )
     assert (
-        f"PagerDuty routing key: set (from the file {staged_demo.directory / 'pagerduty-routing-key'})"
-        in checks["keyring"]
+        "PagerDuty routing key: set (from the file "
+        f"{staged_demo.directory / 'pagerduty-routing-key'})" in checks["keyring"]
     )
     assert DEMO_ROUTING_KEY not in result.stdout + result.stderr
     assert "fix: prefer an encrypted backend" in checks["keyring"]

@@ -146,7 +146,8 @@ def test_core_never_imports_textual_or_heavy_sdks() -> None:
         "import sys, importlib\n"
         f"for name in {CORE!r}: importlib.import_module(name)\n"
         "from golive_tui.probes import registry; registry()\n"
-        "bad = sorted(m for m in ('textual', 'boto3', 'botocore', 'kubernetes', 'moto') if m in sys.modules)\n"
+        "bad = sorted(m for m in ('textual', 'boto3', "
+        "'botocore', 'kubernetes', 'moto') if m in sys.modules)\n"
         "print(','.join(bad))\n"
     )
     result = subprocess.run(
@@ -252,9 +253,11 @@ def test_the_first_frame_reads_the_files_without_pydantic() -> None:
     """The preview's fast path is the core's (first_frame, locations, tomlfile), and it stays fast:
     no pydantic, no state package."""
     code = (
-        "import sys; from golive_tui.tui import preview; from golive_tui.first_frame import first_frame\n"
+        "import sys; from golive_tui.tui import preview; "
+        "from golive_tui.first_frame import first_frame\n"
         "first_frame(None, '/nonexistent/state.toml')\n"
-        "print(','.join(sorted(m for m in ('pydantic', 'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n"
+        "print(','.join(sorted(m for m in ('pydantic', "
+        "'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60

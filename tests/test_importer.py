@@ -169,7 +169,11 @@ def test_release_gates_columns_metrics_and_records() -> None:
     ]
 
     perf = {i.id: i for i in s["performance"].item}
-    target = lambda item: (item.metric.target.op, item.metric.target.value, item.metric.target.unit)  # noqa: E731
+    target = lambda item: (  # noqa: E731
+        item.metric.target.op,
+        item.metric.target.value,
+        item.metric.target.unit,
+    )
     assert target(perf["checkout-p95"]) == ("<", 300.0, "ms")
     assert (
         perf["checkout-p95"].metric.acceptable.op == "<="

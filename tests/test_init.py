@@ -24,10 +24,16 @@ from golive_tui.sandbox.demo_process import DemoProcess
 pytestmark = pytest.mark.slow
 
 NOT_DISCOVERABLE_SKIPS = {
-    "performance.database.iops-utilization": "aws.provisioned_iops: Aurora standard storage has no provisioned IOPS",
-    "performance.load-test.normal-load-100-users": "k6.summaries: artifacts of the team's load tests",
+    "performance.database.iops-utilization": (
+        "aws.provisioned_iops: Aurora standard storage has no provisioned IOPS"
+    ),
+    "performance.load-test.normal-load-100-users": (
+        "k6.summaries: artifacts of the team's load tests"
+    ),
     "performance.load-test.high-load-500-users": "k6.summaries: artifacts of the team's load tests",
-    "performance.load-test.spike-test-1000-users": "k6.summaries: artifacts of the team's load tests",
+    "performance.load-test.spike-test-1000-users": (
+        "k6.summaries: artifacts of the team's load tests"
+    ),
     "performance.load-test.soak-test-4-hours": "k6.summaries: artifacts of the team's load tests",
     "go-live.monitoring.pagerduty": "not a value: it pages a human, so it waits for a confirmation",
     "security.application.dependency-scanning": "deps.reports: artifacts of the team's CI",
@@ -36,19 +42,36 @@ NOT_DISCOVERABLE_SKIPS = {
 platform could remove them."""
 NOT_DISCOVERABLE_SKIPS.update(
     {  # issue 29's rows: application routes and API tokens no read of the platform gives
-        "go-live.operational.dr-plan": "aws.dr_region: a choice of the team (scanning every region for copies is not a read init makes)",
+        "go-live.operational.dr-plan": (
+            "aws.dr_region: a choice of the team (scanning "
+            "every region for copies is not a read init makes)"
+        ),
         "go-live.operational.on-call-schedule": "pagerduty.api_token_secret: a secret",
         "go-live.operational.escalation-paths": "pagerduty.api_token_secret: a secret",
-        "sign-off.final-checklist.incident-response-team-on-standby": "pagerduty.api_token_secret: a secret",
+        "sign-off.final-checklist.incident-response-team-on-standby": (
+            "pagerduty.api_token_secret: a secret"
+        ),
         "go-live.monitoring.grafana": "grafana.token_secret: a secret",
         "sign-off.final-checklist.monitoring-dashboards-ready": "grafana.token_secret: a secret",
         "go-live.operational.runbooks": "http.runbook_urls: the team's wiki",
-        "compliance.documentation.api-documentation": "http.openapi_url: a route of the application",
-        "security.authentication.api-authentication": "http.openapi_url: a route of the application",
-        "security.authentication.jwt-implementation": "http.openapi_url: a route of the application",
-        "security.authentication.session-management": "http.session_url: a route of the application",
-        "security.authentication.oauth-oidc": "http.oidc_issuer: the identity provider, not on the platform",
-        "post-go-live.first-24h.confirm-user-authentication-working": "http.oidc_issuer and http.openapi_url",
+        "compliance.documentation.api-documentation": (
+            "http.openapi_url: a route of the application"
+        ),
+        "security.authentication.api-authentication": (
+            "http.openapi_url: a route of the application"
+        ),
+        "security.authentication.jwt-implementation": (
+            "http.openapi_url: a route of the application"
+        ),
+        "security.authentication.session-management": (
+            "http.session_url: a route of the application"
+        ),
+        "security.authentication.oauth-oidc": (
+            "http.oidc_issuer: the identity provider, not on the platform"
+        ),
+        "post-go-live.first-24h.confirm-user-authentication-working": (
+            "http.oidc_issuer and http.openapi_url"
+        ),
     }
 )
 
@@ -271,8 +294,8 @@ def test_refused_reads_become_comments(k8s_forbidden, aws_sandbox, tmp_path: Pat
     text = result.stdout
     tomllib.loads(text)
     assert (
-        "# not found: not allowed to read Deployments in autolytiq-prod (403: deployments is forbidden: User "
-        in text
+        "# not found: not allowed to read Deployments in "
+        "autolytiq-prod (403: deployments is forbidden: User " in text
     )
     assert (
         "# not found: not allowed to read Services in autolytiq-prod (403: services is forbidden"
@@ -280,8 +303,8 @@ def test_refused_reads_become_comments(k8s_forbidden, aws_sandbox, tmp_path: Pat
     )
     assert "# services = [" in text and "# gateway_service = " in text
     assert (
-        "# not found: the context names no namespace, and not allowed to read Deployments in all namespaces (403"
-        in unnamed.stdout
+        "# not found: the context names no namespace, and not "
+        "allowed to read Deployments in all namespaces (403" in unnamed.stdout
     ) and "# namespace = " in unnamed.stdout
     assert "AWS refused" in text and "AccessDenied" in text
     assert "Traceback" not in result.stderr

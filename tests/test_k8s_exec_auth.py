@@ -168,7 +168,8 @@ def test_a_failing_plugin_is_the_items_error(k8s_healthy: K8sSandbox, tmp_path: 
     summaries = {r.result.summary for r in results}
     assert {r.result.verdict for r in results} == {Verdict.ERROR}
     assert summaries == {
-        f"exec credential plugin aws (kubeconfig users[].user.exec) failed (exit 255): {SSO_EXPIRED}"
+        "exec credential plugin aws (kubeconfig "
+        f"users[].user.exec) failed (exit 255): {SSO_EXPIRED}"
     }
     assert plugin.calls == 1
 
@@ -215,7 +216,8 @@ def test_only_the_selected_backends_are_imported(k8s_healthy: K8sSandbox, tmp_pa
         "item = Item(id='n', title='n', probe=[{'kind': 'k8s.nodes'}])\n"
         "object.__setattr__(item, 'key', 'k8s.n')\n"
         f"(r,) = run_sync(load_profile({str(profile)!r}), [item])\n"
-        "print(r.result.verdict.value, sorted(m for m in ('kubernetes', 'boto3', 'botocore', 'httpx', 'kubernetes_validate')"
+        "print(r.result.verdict.value, sorted(m for m in ('kubernetes', "
+        "'boto3', 'botocore', 'httpx', 'kubernetes_validate')"
         " if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -84,8 +84,8 @@ def test_secrets_the_role_may_not_read_are_decided_by_the_pods(k8s_no_secrets: K
         in result.summary
     )
     assert (
-        "DATABASE_URL -> secret deal-service-db key url: Secret not readable (403); resolved when pod"
-        in result.evidence
+        "DATABASE_URL -> secret deal-service-db key url: "
+        "Secret not readable (403); resolved when pod" in result.evidence
     )
 
 
@@ -142,8 +142,8 @@ def test_aws_claims_healthy_and_degraded(
         "snapshot rds:autolytiq-prod-" in good["backups"].evidence
     )  # the automated one, encrypted
     assert (
-        bad["aws.rds-tls"].summary
-        == "autolytiq-prod accepts unencrypted connections: rds.force_ssl = 0 in autolytiq-prod-aurora-pg15"
+        bad["aws.rds-tls"].summary == "autolytiq-prod accepts unencrypted connections: "
+        "rds.force_ssl = 0 in autolytiq-prod-aurora-pg15"
     )
     assert (
         bad["aws.eks-secrets-encryption"].summary

@@ -92,8 +92,8 @@ def test_no_endpoints_and_missing_service(k8s_health: K8sSandbox) -> None:
         == "2 of 6 unhealthy: inventory-service (service not found), tax-engine (no endpoints)"
     )
     assert (
-        f'tax-engine: service proxy {NS}/tax-engine:8080/health -> 503 (no endpoints available for service "tax-engine")'
-        in result.evidence
+        f"tax-engine: service proxy {NS}/tax-engine:8080/health "
+        '-> 503 (no endpoints available for service "tax-engine")' in result.evidence
     )
     assert 'services "inventory-service" not found' in result.evidence
 

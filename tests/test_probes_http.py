@@ -58,7 +58,8 @@ def test_degraded_services_fail_naming_what_is_wrong(web_degraded) -> None:
     assert results["http.health"].summary == "1 of 6 unhealthy: deal-service (503)"
     assert results["http.security-headers"].summary == "missing: Content-Security-Policy"
     assert results["http.cors"].summary.startswith(
-        "reflects foreign origin https://evil.example with Allow-Credentials: true (GET /health, OPTIONS /health, GET /api/,"
+        "reflects foreign origin https://evil.example with "
+        "Allow-Credentials: true (GET /health, OPTIONS /health, GET /api/,"
     )
     leaks = results["http.error-handling"].summary
     assert (
@@ -489,7 +490,8 @@ def test_cors_lookalike_origin(sandbox_ca) -> None:
         sandbox.stop()
     assert result.verdict is Verdict.FAIL
     assert result.summary.startswith(
-        "reflects foreign origin https://app.autolytiq.com.evil.example with Allow-Credentials: true"
+        "reflects foreign origin https://app.autolytiq.com.evil.example "
+        "with Allow-Credentials: true"
     )
     assert "https://evil.example with" not in result.summary
 
@@ -521,17 +523,20 @@ def test_error_leak_only_under_a_route_prefix(sandbox_ca) -> None:
     ("body", "header", "named"),
     [
         (
-            "java.lang.NullPointerException\n\tat com.acme.DealController.create(DealController.java:42)",
+            "java.lang.NullPointerException\n\tat "
+            "com.acme.DealController.create(DealController.java:42)",
             {},
             "Java stack trace",
         ),
         (
-            "panic: runtime error: index out of range\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
+            "panic: runtime error: index out of range\n\ngoroutine "
+            "1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
             {},
             "Go panic",
         ),
         (
-            "System.NullReferenceException: Object reference not set\n   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42",
+            "System.NullReferenceException: Object reference not "
+            "set\n   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42",
             {},
             ".NET stack trace",
         ),

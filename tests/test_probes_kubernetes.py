@@ -106,8 +106,8 @@ def test_nodes_count_only_ready_nodes_and_their_zones(k8s_degraded: K8sSandbox) 
     assert result.summary.startswith("3 Ready nodes in 2 zones (need 3 in 3)")
     assert f"NotReady: {LONE_NODE} (eu-west-1c)" in result.summary
     assert (
-        "eu-west-1a: ip-10-0-1-23.eu-west-1.compute.internal, ip-10-0-1-87.eu-west-1.compute.internal"
-        in result.evidence
+        "eu-west-1a: ip-10-0-1-23.eu-west-1.compute.internal, "
+        "ip-10-0-1-87.eu-west-1.compute.internal" in result.evidence
     )
     assert "eu-west-1c:" not in result.evidence
     assert probe(k8s_degraded.profile(), "k8s.nodes", min_zones=2).verdict is Verdict.PASS
@@ -156,13 +156,13 @@ def test_container_security_follows_polaris(k8s_degraded: K8sSandbox) -> None:
     result = probe(k8s_degraded.profile(), "k8s.container-security")
     assert result.verdict is Verdict.FAIL
     assert (
-        result.summary
-        == "3 of 8 containers unsafe: customer-service/customer-service, deal-service/migrate (init), tax-engine/log-shipper"
+        result.summary == "3 of 8 containers unsafe: customer-service/customer-service, "
+        "deal-service/migrate (init), tax-engine/log-shipper"
     )
     lines = result.evidence.splitlines()
     assert (
-        "deployment/customer-service/customer-service: runAsUser 0 (root) overrides the pod's runAsNonRoot"
-        in lines
+        "deployment/customer-service/customer-service: "
+        "runAsUser 0 (root) overrides the pod's runAsNonRoot" in lines
     )
     assert (
         "deployment/tax-engine/log-shipper: privileged; allowPrivilegeEscalation not false" in lines
@@ -355,8 +355,10 @@ def test_expired_token(k8s_expired: K8sSandbox) -> None:
 def test_forbidden(k8s_forbidden: K8sSandbox) -> None:
     message, _ = probe_error(k8s_forbidden.profile(), "k8s.hpa")
     assert message == (
-        'forbidden (403): horizontalpodautoscalers is forbidden: User "system:serviceaccount:golive:readonly" '
-        'cannot list resource "horizontalpodautoscalers" in API group "autoscaling" in the namespace "autolytiq-prod"'
+        "forbidden (403): horizontalpodautoscalers is forbidden: "
+        'User "system:serviceaccount:golive:readonly" '
+        'cannot list resource "horizontalpodautoscalers" in API '
+        'group "autoscaling" in the namespace "autolytiq-prod"'
     )
     assert k8s_forbidden.token not in message
 
@@ -390,7 +392,8 @@ def test_missing_kubeconfig_says_where_it_looked(tmp_path: Path) -> None:
     message, _ = probe_error(Profile(), "k8s.cluster")
     assert message == (
         f"no kubeconfig: looked in profile kubernetes.kubeconfig (empty), $KUBECONFIG (unset), "
-        f"{Path.home() / '.kube' / 'config'} (missing), in-cluster service account ($KUBERNETES_SERVICE_HOST unset)"
+        f"{Path.home() / '.kube' / 'config'} (missing), in-cluster "
+        "service account ($KUBERNETES_SERVICE_HOST unset)"
     )
     message, _ = probe_error(
         Profile.model_validate({"kubernetes": {"kubeconfig": str(tmp_path / "nope")}}),

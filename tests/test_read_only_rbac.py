@@ -114,7 +114,8 @@ def test_secret_references_are_inferred_from_running_containers(k8s_healthy: K8s
         in result.summary
     )
     assert (
-        "deployment/deal-service/deal-service: DB_PASSWORD -> secret deal-db key password: Secret not readable (403); "
+        "deployment/deal-service/deal-service: DB_PASSWORD -> "
+        "secret deal-db key password: Secret not readable (403); "
         "resolved when pod deal-service-"
     ) in result.evidence
     assert (
@@ -237,7 +238,8 @@ def test_health_without_the_service_proxy_is_read_from_readiness_probes(
         == "all 6 services healthy (6 inferred from their pods' readiness probes)"
     )
     assert (
-        "api-gateway: inferred from readiness: 3/3 pods Ready, their readiness probe is GET /health "
+        "api-gateway: inferred from readiness: 3/3 pods "
+        "Ready, their readiness probe is GET /health "
         "(Ready: the kubelet's last check answered 2xx/3xx"
     ) in healthy.result.evidence
     [degraded] = run_sync(without_proxy(k8s_degraded), [item("http.health")])

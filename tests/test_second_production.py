@@ -92,7 +92,8 @@ def test_secret_key_ref_to_a_missing_key(k8s_results: dict[str, ProbeResult]) ->
     result = k8s_results["k8s.env-vars"]
     assert (result.verdict, result.summary) == (
         Verdict.FAIL,
-        "deployment/deal-service/deal-service: DATABASE_URL -> secret deal-service-db has no key url",
+        "deployment/deal-service/deal-service: DATABASE_URL "
+        "-> secret deal-service-db has no key url",
     )
     assert "deployment/deal-service/deal-service: 3 env entries" in result.evidence
 
@@ -124,8 +125,8 @@ def test_secret_from_a_configmap(k8s_results: dict[str, ProbeResult]) -> None:
     result = k8s_results["k8s.secret-refs"]
     assert result.verdict is Verdict.FAIL
     assert (
-        "customer-service/customer-service: SEARCH_API_KEY comes from configmap customer-search, not a Secret"
-        in result.summary
+        "customer-service/customer-service: SEARCH_API_KEY "
+        "comes from configmap customer-search, not a Secret" in result.summary
     )
     assert "JWT_SIGNING_KEY from secret auth-signing" in result.evidence
 

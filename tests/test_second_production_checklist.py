@@ -254,8 +254,8 @@ def test_defects_are_named_in_the_evidence(results) -> None:
     cors = results["go-live.application.cors"].evidence
     assert "[Origin: https://evil.example] -> 200, Allow-Origin *, Allow-Credentials (none)" in cors
     assert (
-        "/v1/ [Origin: https://evil.example] -> 404, Allow-Origin https://evil.example, Allow-Credentials true"
-        in cors
+        "/v1/ [Origin: https://evil.example] -> 404, Allow-Origin "
+        "https://evil.example, Allow-Credentials true" in cors
     )
     errors = results["go-live.application.error-handling"].evidence
     assert "unknown route: GET /golive-probe-no-such-route -> 404 (application/json" in errors
@@ -288,8 +288,9 @@ def test_the_default_profile_cannot_read_this_productions_metrics(production) ->
     [outcome] = run_sync(profile, [item])
     assert outcome.result.verdict.value == "error"
     assert (
-        'looked for http_request_duration_seconds_bucket{namespace="dealdesk-live",service="auth-service",route="/login"}'
-        in outcome.result.summary
+        "looked for "
+        'http_request_duration_seconds_bucket{namespace="dealdesk-live",'
+        'service="auth-service",route="/login"}' in outcome.result.summary
     )
     assert (
         "service has customers-api, deals-api, edge-gateway, identity, stock-api, tax-calculator"
@@ -300,9 +301,11 @@ def test_the_default_profile_cannot_read_this_productions_metrics(production) ->
 AUDITED = """
 import json, sys
 
-STARTS = ("subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.exec", "os.spawn", "os.system", "pty.spawn")
+STARTS = ("subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.exec", "os.spawn", \
+"os.system", "pty.spawn")
 events = []
-sys.addaudithook(lambda event, args: events.append(f"{event} {args!r:.200}") if event in STARTS else None)
+sys.addaudithook(lambda event, args: events.append(f"{event} {args!r:.200}") if event in STARTS \
+else None)
 
 from golive_tui.checklists import load_checklist
 from golive_tui.engine import run_sync
@@ -310,7 +313,8 @@ from golive_tui.profile import load_profile
 
 items = [i for i in load_checklist().items() if i.probe]
 results = run_sync(load_profile(sys.argv[1]), items, confirmed=True)
-print(json.dumps({"events": events, "verdicts": {r.item.key: r.result.verdict.value for r in results}}))
+print(json.dumps({"events": events, "verdicts": {r.item.key: r.result.verdict.value for r in \
+results}}))
 """
 
 

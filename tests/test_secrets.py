@@ -69,7 +69,10 @@ def test_scrub_removes_every_form(form: str) -> None:
 
 
 def test_scrub_leaves_other_text_alone() -> None:
-    text = "POST https://events.pagerduty.com/v2/enqueue trigger -> 202 Event processed (dedup golive-abc)"
+    text = (
+        "POST https://events.pagerduty.com/v2/enqueue "
+        "trigger -> 202 Event processed (dedup golive-abc)"
+    )
     assert scrub(text, KEY) == text
     assert scrub("R0UT1NG", KEY) == "R0UT1NG"  # 7 characters of it are not the key
     assert scrub("anything", "") == "anything"

@@ -113,7 +113,8 @@ def start_serve(directory: Path, *extra: str) -> Served:
         text=True,
         env=_env(home),
         cwd=directory,
-        start_new_session=True,  # its own process group: the app sessions it starts are stopped with it
+        # its own process group: the app sessions it starts are stopped with it
+        start_new_session=True,
     )
     served = Served(proc, port, "", state)
 

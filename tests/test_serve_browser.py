@@ -39,7 +39,8 @@ CATCH_TERMINAL = """
 Object.defineProperty(Object.prototype, 'terminal', {
   configurable: true,
   set(value) {
-    Object.defineProperty(this, 'terminal', {value, writable: true, configurable: true, enumerable: true});
+    Object.defineProperty(this, 'terminal', {value, writable: true, configurable: true, \
+enumerable: true});
     (window.__terminals = window.__terminals || []).push(value);
   },
   get() { return undefined; },
@@ -100,7 +101,10 @@ class Serving:
             text=True,
             start_new_session=True,
         )
-        threading.Thread(target=lambda: self.output.extend(self.proc.stdout), daemon=True).start()  # type: ignore[arg-type]
+        threading.Thread(
+            target=lambda: self.output.extend(self.proc.stdout),  # type: ignore[arg-type]
+            daemon=True,
+        ).start()
 
     def token(self, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout

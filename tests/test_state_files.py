@@ -74,7 +74,8 @@ def test_a_sigkilled_writer_leaves_nothing_the_next_one_keeps(tmp_path: Path) ->
         "from golive_tui.state import open_store\n"
         f"checklist = load_checklist({str(MINI)!r})\n"
         f"store = open_store({str(path)!r}, checklist=checklist.title)\n"
-        "actions.mark(store, checklist.item('security.waf'), 'done', actor=Actor.current('killed'))\n"
+        "actions.mark(store, checklist.item('security.waf'), "
+        "'done', actor=Actor.current('killed'))\n"
     )
     checklist = load_checklist(MINI)
     store = open_store(path, checklist=checklist.title)

@@ -38,7 +38,8 @@ def rich_checklist(probe_kinds) -> Checklist:
     cluster["probe"] = [{"kind": "test.flip"}]
     cluster["runbook"] = (
         "# Verify cluster health\nkubectl get pods -n autolytiq-prod\n\n"
-        "# Verify Aurora status\naws rds describe-db-clusters --db-cluster-identifier autolytiq-prod"
+        "# Verify Aurora status\naws rds describe-db-clusters "
+        "--db-cluster-identifier autolytiq-prod"
     )
     cluster["links"] = [{"name": "EKS runbook", "url": "https://wiki.example/eks"}]
     cluster["fields"] = {"Level": "Critical", "Comment": "checked weekly"}
