@@ -316,8 +316,8 @@ def main() -> None:
                 f"{f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}"
             )
         print(
-            "audit verify, nothing remembered (first "
-            f"command after the cutover): {cold_verify:.2f} s"
+            "audit verify, nothing remembered (first command after the cutover): "
+            f"{cold_verify:.2f} s"
         )
         print(
             "entries parsed by a fresh process deciding GO/NO-GO "
@@ -330,12 +330,12 @@ def main() -> None:
                 f"({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
                 f"RSS {watch['rss_early']:.0f} MB after 20 sweeps "
                 f"-> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
-                f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} "
-                f"ms, p99 {watch['lag_saving_p99_ms']:.0f} ms, "
+                f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} ms, "
+                f"p99 {watch['lag_saving_p99_ms']:.0f} ms, "
                 f"{watch['lag_saving_over_100']} ticks over 100 ms; "
                 "while not saving (the machine's noise): worst "
-                f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} "
-                f"ms, {watch['lag_idle_over_100']} over 100 ms"
+                f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} ms, "
+                f"{watch['lag_idle_over_100']} over 100 ms"
             )
 
 

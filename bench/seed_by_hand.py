@@ -315,8 +315,8 @@ def main() -> None:
     print(
         f"golive run, whole process (median of {args.runs}): "
         f"{whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
-        f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[0]:.2f} "
-        f"s (user+sys, median); verdicts {VERDICTS[0]}"
+        f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[0]:.2f} s (user+sys, median); "
+        f"verdicts {VERDICTS[0]}"
     )
     if baseline is not None:
         print(

@@ -60,13 +60,13 @@ def main() -> None:
         )  # moto warm-up
         doctor, result = timed([*golive, "--profile", str(demo.profile_path), "doctor"], env, cwd)
         print(
-            f"golive doctor (whole process, median of 5): {doctor:.2f} "
-            f"s; its last line: {result.stdout.splitlines()[-1]}"
+            f"golive doctor (whole process, median of 5): {doctor:.2f} s; "
+            f"its last line: {result.stdout.splitlines()[-1]}"
         )
         init, result = timed([*golive, "init", "--yes", "--dry-run"], env, cwd)
         print(
-            "golive init --dry-run (whole process, median of "
-            f"5): {init:.2f} s; {result.stderr.splitlines()[-1]}"
+            f"golive init --dry-run (whole process, median of 5): {init:.2f} s; "
+            f"{result.stderr.splitlines()[-1]}"
         )
 
 
