@@ -325,8 +325,8 @@ def test_show_keeps_sub_bullets_on_their_own_indented_lines(
     )
     assert code == 0
     assert text.startswith(
-        "readiness.kill-switch-tested  [P2]\n  Kill switch "
-        "tested — Part of: Feature flags default to off\n"
+        "readiness.kill-switch-tested  [P2]\n"
+        "  Kill switch tested — Part of: Feature flags default to off\n"
         "    - flip it in staging while the load test runs\n  owner: \n"
     )
 

@@ -17,8 +17,8 @@ from golive_tui.profile import load_profile
 MINI = (Path(__file__).parent / "data" / "mini.toml").read_text()
 PROBED = MINI.replace(
     'owner = "Platform"\npriority = "P1"\n\n',
-    'owner = "Platform"\npriority = "P1"\n[[section.subsection.item.probe]]\nkind '
-    '= "test.zones"\nparams = { min_zones = 3 }\n\n',
+    'owner = "Platform"\npriority = "P1"\n[[section.subsection.item.probe]]\n'
+    'kind = "test.zones"\nparams = { min_zones = 3 }\n\n',
     1,
 )
 

@@ -523,20 +523,20 @@ def test_error_leak_only_under_a_route_prefix(sandbox_ca) -> None:
     ("body", "header", "named"),
     [
         (
-            "java.lang.NullPointerException\n\tat "
-            "com.acme.DealController.create(DealController.java:42)",
+            "java.lang.NullPointerException\n"
+            "\tat com.acme.DealController.create(DealController.java:42)",
             {},
             "Java stack trace",
         ),
         (
-            "panic: runtime error: index out of range\n\ngoroutine "
-            "1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
+            "panic: runtime error: index out of range\n\n"
+            "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
             {},
             "Go panic",
         ),
         (
-            "System.NullReferenceException: Object reference not "
-            "set\n   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42",
+            "System.NullReferenceException: Object reference not set\n"
+            "   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42",
             {},
             ".NET stack trace",
         ),

@@ -100,8 +100,8 @@ def test_bad_query_and_unreachable_prometheus(prometheus_healthy) -> None:
 def test_golive_run_section_performance_json(prometheus_degraded, tmp_path) -> None:
     profile = tmp_path / "profile.toml"
     profile.write_text(
-        f'[prometheus]\nurl = "{prometheus_degraded.url}"\nalertmanager_url '
-        f'= "{prometheus_degraded.alertmanager_url}"\n'
+        f'[prometheus]\nurl = "{prometheus_degraded.url}"\n'
+        f'alertmanager_url = "{prometheus_degraded.alertmanager_url}"\n'
         "[run]\ntimeout = 3\n"
     )
     result = subprocess.run(

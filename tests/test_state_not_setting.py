@@ -42,6 +42,6 @@ def test_an_hpa_that_cannot_scale_does_not_count(sandbox_ca) -> None:
         "scale it (ScalingActive False: FailedGetResourceMetric)",
     )
     assert (
-        "hpa/auth-service-hpa -> Deployment/auth-service (min 3, max "
-        f"12); ScalingActive False: FailedGetResourceMetric {MESSAGE}" in result.evidence
+        "hpa/auth-service-hpa -> Deployment/auth-service (min 3, max 12); "
+        f"ScalingActive False: FailedGetResourceMetric {MESSAGE}" in result.evidence
     )
