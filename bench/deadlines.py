@@ -1,4 +1,5 @@
-"""Benchmark: how long an HTTP request lasts against peers that never finish, per way of bounding it.
+"""Benchmark: how long an HTTP request lasts against peers that never finish, per way of bounding
+it.
 
 Peers on 127.0.0.1 (golive_tui/sandbox/faults.py): a blackhole (accepts, never answers) and
 a trickle server sending one byte a second in the headers or in the body. Ways measured,

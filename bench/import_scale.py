@@ -32,7 +32,8 @@ DOCUMENTS = {
         [f"Check service {n} answers on its health port" for n in range(N)]
     ),
     "5,000 identical task titles": tasks(["Check the service answers"] * N),
-    "5,000 table rows (link titles, 4 columns)": "# Scale\n\n## Table\n\n| Check | Owner | Level | Notes |\n|---|---|---|---|\n"
+    "5,000 table rows (link titles, 4 columns)": "# Scale\n\n## Table\n\n"
+    "| Check | Owner | Level | Notes |\n|---|---|---|---|\n"
     + "\n".join(
         f"| [Check {n}](https://wiki.example/{n}) | Ops | High 🔴 | :white_check_mark: |"
         for n in range(N)
@@ -57,7 +58,8 @@ def main() -> int:
         count = sum(1 for _ in result.checklist.items())
         median = statistics.median(runs)
         print(
-            f"{name:<48} {count:>6} items  {median:6.2f} s  (runs {', '.join(f'{r:.2f}' for r in runs)})"
+            f"{name:<48} {count:>6} items  {median:6.2f} s  "
+            f"(runs {', '.join(f'{r:.2f}' for r in runs)})"
         )
         if median > BUDGET and "task titles" in name:
             slow.append(name)

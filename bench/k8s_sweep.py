@@ -1,4 +1,5 @@
-"""Benchmark: the Kubernetes probes as a captain feels them — first list and full sweep, cold process and warm.
+"""Benchmark: the Kubernetes probes as a captain feels them — first list and full sweep, cold
+process and warm.
 
 The sandbox API server runs in its own process (as a real API server would). Each
 measurement that says "cold" is a fresh Python process (imports, kubeconfig, TLS
@@ -26,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-CHILD = r"""
+CHILD = """
 import json, sys, time
 started = time.perf_counter()
 sys.path.insert(0, sys.argv[1])
@@ -37,12 +38,17 @@ from golive_tui.profile import Profile
 
 profile = Profile.model_validate(json.loads(sys.argv[2]))
 mode = sys.argv[3]
-SWEEP = ["go-live.infrastructure.node-groups", "go-live.infrastructure.load-balancer", "go-live.infrastructure.auto-scaling",
-         "go-live.infrastructure.pdb", "go-live.application.all-services-deployed", "go-live.application.environment-variables",
-         "go-live.application.secrets", "security.data.secrets-management", "security.infrastructure.container-security"]
+SWEEP = ["go-live.infrastructure.node-groups", "go-live.infrastructure.load-balancer", \
+"go-live.infrastructure.auto-scaling",
+         "go-live.infrastructure.pdb", "go-live.application.all-services-deployed", \
+"go-live.application.environment-variables",
+         "go-live.application.secrets", "security.data.secrets-management", \
+"security.infrastructure.container-security"]
 every = load_checklist().item_map()
-# Only the Kubernetes probes of each item: the same work whatever else a checklist version adds to a row.
-sweep = [every[k].model_copy(update={"probe": [s for s in every[k].probe if s.kind.startswith("k8s.")]}) for k in SWEEP]
+# Only the Kubernetes probes of each item: the same work whatever else a checklist version adds to \
+a row.
+sweep = [every[k].model_copy(update={"probe": [s for s in every[k].probe if \
+s.kind.startswith("k8s.")]}) for k in SWEEP]
 exec_items = [i for i in every.values() if any(s.kind == "k8s.exec" for s in i.probe)]
 clients = ClientCache()
 out = {}
@@ -128,7 +134,8 @@ def main() -> None:
         server.join(10)
     where = f"{args.latency:g} ms added per request" if args.latency else "loopback"
     print(
-        f"k8s probes against the degraded sandbox ({where}; code {args.code}); median of {args.rounds} fresh processes"
+        f"k8s probes against the degraded sandbox ({where}; code "
+        f"{args.code}); median of {args.rounds} fresh processes"
     )
     verdicts = ", ".join(
         f"{key.rsplit('.', 1)[-1]}={verdict}" for key, verdict in sweeps[-1]["verdicts"].items()
@@ -138,17 +145,21 @@ def main() -> None:
         f"first list (k8s.nodes), whole process:        {statistics.median(first) * 1000:7.0f} ms"
     )
     print(
-        f"k8s sweep ({len(sweeps[-1]['verdicts'])} items), whole process:        {statistics.median(s['cold_sweep'] for s in sweeps) * 1000:7.0f} ms"
+        f"k8s sweep ({len(sweeps[-1]['verdicts'])} items), whole process:        "
+        f"{statistics.median(s['cold_sweep'] for s in sweeps) * 1000:7.0f} ms"
     )
     print(
-        f"  of which the sweep itself (imports done):   {statistics.median(s['cold_sweep_in_process'] for s in sweeps) * 1000:7.0f} ms"
+        "  of which the sweep itself (imports done):   "
+        f"{statistics.median(s['cold_sweep_in_process'] for s in sweeps) * 1000:7.0f} ms"
     )
     print(
-        f"warm sweep, same process and clients (best of 5): {statistics.median(s['warm_sweep'] for s in sweeps) * 1000:5.0f} ms"
+        "warm sweep, same process and clients (best of 5): "
+        f"{statistics.median(s['warm_sweep'] for s in sweeps) * 1000:5.0f} ms"
     )
     if "warm_exec" in sweeps[-1]:
         print(
-            f"k8s.exec (Migrations), warm:                   {statistics.median(s['warm_exec'] for s in sweeps) * 1000:7.0f} ms "
+            "k8s.exec (Migrations), warm:                   "
+            f"{statistics.median(s['warm_exec'] for s in sweeps) * 1000:7.0f} ms "
             f"({sweeps[-1]['exec_verdict']})"
         )
 

@@ -1,4 +1,5 @@
-"""Benchmark: the record after a 4-hour cutover (480 sweeps at 30 s) against the record after one sweep.
+"""Benchmark: the record after a 4-hour cutover (480 sweeps at 30 s) against the record after one
+sweep.
 
 Against the demo's staged production ("degraded"), in one run:
 
@@ -144,9 +145,10 @@ COMMANDS = (
 def commands(
     env: DemoProcess, records: dict[str, Path], work: Path, runs: int, manual: str
 ) -> dict[str, dict[str, tuple[float, float]]]:
-    """Median (wall, CPU) seconds of each command on fresh copies of each record, the records taking turns
-    (the machine's load drifts: interleaving keeps the comparison fair). One warm-up command per record first:
-    what the first command of a session leaves for the next (the verified prefix, state/verified.py)."""
+    """Median (wall, CPU) seconds of each command on fresh copies of each record, the records taking
+    turns (the machine's load drifts: interleaving keeps the comparison fair). One warm-up command
+    per record first: what the first command of a session leaves for the next (the verified prefix,
+    state/verified.py)."""
     out: dict[str, dict[str, tuple[float, float]]] = {name: {} for name in records}
     for name, record in records.items():
         golive(env, record, "status", cache=work / f"cache-{name}")
@@ -172,8 +174,10 @@ def entries_parsed(record: Path, cache: Path) -> str:
         "import sys; from pathlib import Path; from datetime import UTC, datetime\n"
         "from golive_tui.checklists import load_checklist; from golive_tui.decision import decide\n"
         "from golive_tui.state.codec import Codec\n"
-        "p = Path(sys.argv[1]); s = Codec().loads(p, p.read_text()); d = decide(load_checklist(), s, datetime.now(UTC))\n"
-        "print(f'{sum(e is not None for e in s.audit._read)} of {len(s.audit)} (verified: {d.integrity.ok})')"
+        "p = Path(sys.argv[1]); s = Codec().loads(p, p.read_text()); "
+        "d = decide(load_checklist(), s, datetime.now(UTC))\n"
+        "print(f'{sum(e is not None for e in s.audit._read)} "
+        "of {len(s.audit)} (verified: {d.integrity.ok})')"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(record)],
@@ -283,41 +287,55 @@ def main() -> None:
         if not args.no_cockpit:
             path = work / "cockpit.toml"
             shutil.copy(one, path)
-            sweeps.real_every = 0  # the saves alone: probing in the same process is the engine's lag, not the record's
+            # the saves alone: probing in the same process is the engine's lag, not the record's
+            sweeps.real_every = 0
             watch = asyncio.run(cockpit(profile, checklist, sweeps, path, args.sweeps - 1, t0))
         sweeps.close()
         print(
-            f"machine: {os.cpu_count()} cores (load: {os.getloadavg()[0]:.1f}); {len(items)} probed items; demo 'degraded'"
+            f"machine: {os.cpu_count()} cores (load: {os.getloadavg()[0]:.1f}); "
+            f"{len(items)} probed items; demo 'degraded'"
         )
         print(
-            f"{args.sweeps} sweeps ({args.sweeps - 1} recorded in {simulated:.1f} s, a real one every {args.real_every}); "
-            f"audit entries: {len(state.audit)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
+            f"{args.sweeps} sweeps ({args.sweeps - 1} recorded in "
+            f"{simulated:.1f} s, a real one every {args.real_every}); "
+            f"audit entries: {len(state.audit)} "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})"
         )
         print(
-            f"state file: one sweep {one.stat().st_size / 1024:.0f} KB, after {args.sweeps} sweeps {long.stat().st_size / 1024:.0f} KB"
+            f"state file: one sweep {one.stat().st_size / 1024:.0f} KB, "
+            f"after {args.sweeps} sweeps {long.stat().st_size / 1024:.0f} KB"
         )
         print(
-            f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} {'ratio':>6} {'CPU s (1 / long)':>18} {'CPU ratio':>9}"
+            f"{'command':<14} {'1 sweep s':>10} {f'{args.sweeps} sweeps s':>14} "
+            f"{'ratio':>6} {'CPU s (1 / long)':>18} {'CPU ratio':>9}"
         )
         for label in base:
             (w1, c1), (w2, c2) = base[label], grown[label]
             print(
-                f"{label:<14} {w1:>10.2f} {w2:>14.2f} {w2 / w1:>6.2f} {f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}"
+                f"{label:<14} {w1:>10.2f} {w2:>14.2f} {w2 / w1:>6.2f} "
+                f"{f'{c1:.2f} / {c2:.2f}':>18} {c2 / c1:>9.2f}"
             )
         print(
-            f"audit verify, nothing remembered (first command after the cutover): {cold_verify:.2f} s"
+            "audit verify, nothing remembered (first command after the cutover): "
+            f"{cold_verify:.2f} s"
         )
         print(
-            f"entries parsed by a fresh process deciding GO/NO-GO on the long record (what status does): {parsed}"
+            "entries parsed by a fresh process deciding GO/NO-GO "
+            f"on the long record (what status does): {parsed}"
         )
         if watch is not None:
             growth = (watch["rss_end"] - watch["rss_early"]) / watch["rss_early"] * 100
             print(
-                f"cockpit watch over {args.sweeps - 1} sweeps ({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
-                f"RSS {watch['rss_early']:.0f} MB after 20 sweeps -> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
-                f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} ms, p99 {watch['lag_saving_p99_ms']:.0f} ms, "
-                f"{watch['lag_saving_over_100']} ticks over 100 ms; while not saving (the machine's noise): worst "
-                f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} ms, {watch['lag_idle_over_100']} over 100 ms"
+                f"cockpit watch over {args.sweeps - 1} sweeps "
+                f"({watch['wall']:.0f} s, record {watch['size'] / 1024:.0f} KB): "
+                f"RSS {watch['rss_early']:.0f} MB after 20 sweeps "
+                f"-> {watch['rss_end']:.0f} MB ({growth:+.1f} %); "
+                f"event-loop lag while saving: worst {watch['lag_saving_ms']:.0f} ms, "
+                f"p99 {watch['lag_saving_p99_ms']:.0f} ms, "
+                f"{watch['lag_saving_over_100']} ticks over 100 ms; "
+                "while not saving (the machine's noise): worst "
+                f"{watch['lag_idle_ms']:.0f} ms, p99 {watch['lag_idle_p99_ms']:.0f} ms, "
+                f"{watch['lag_idle_over_100']} over 100 ms"
             )
 
 

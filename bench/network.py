@@ -1,11 +1,13 @@
-"""The demo's staged production behind a network: every endpoint through a delaying relay, the EKS kubeconfig.
+"""The demo's staged production behind a network: every endpoint through a delaying relay, the EKS
+kubeconfig.
 
 `behind_network(env, rtt_ms, eks_auth, plugin_s)` yields the path of a profile whose every
 127.0.0.1 endpoint (Kubernetes API, moto, the web sandbox, Prometheus, Alertmanager,
 PagerDuty) is reached through golive_tui/sandbox/relay.py in its own process, each direction
-delayed by rtt_ms/2 (moto's connections kept alive, as AWS's are); with `eks_auth`, its kubeconfig is the form `aws eks update-kubeconfig`
-writes, whose stand-in `aws eks get-token` takes `plugin_s` seconds to start (what the AWS
-CLI takes here). With rtt 0 and no EKS auth it yields the demo's own profile.
+delayed by rtt_ms/2 (moto's connections kept alive, as AWS's are); with `eks_auth`, its kubeconfig
+is the form `aws eks update-kubeconfig` writes, whose stand-in `aws eks get-token` takes `plugin_s`
+seconds to start (what the AWS CLI takes here). With rtt 0 and no EKS auth it yields the demo's own
+profile.
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from golive_tui.sandbox.eks_auth import write_eks_kubeconfig
 from golive_tui.sandbox.processes import stop_process
 
 PORT = re.compile(r"\b(127\.0\.0\.1|localhost):(\d+)")
-"""An endpoint of the demo: its servers listen on 127.0.0.1, named so or `localhost` (the web sandbox's certificates)."""
+"""An endpoint of the demo: its servers listen on 127.0.0.1, named so or `localhost` (the web
+sandbox's certificates)."""
 
 
 def _ports(*texts: str) -> list[int]:
@@ -50,7 +53,8 @@ def behind_network(env, rtt_ms: float, eks_auth: bool, plugin_s: float) -> Itera
     kube_path = Path(profile["kubernetes"]["kubeconfig"])
     aws_config = Path(profile["aws"]["config_file"])
     texts = [env.profile_path.read_text(), kube_path.read_text(), aws_config.read_text()]
-    # moto (werkzeug) closes every connection after one answer; AWS's endpoints keep them open: so does the relay.
+    # moto (werkzeug) closes every connection after one answer; AWS's endpoints keep them open: so
+    # does the relay.
     moto = _ports(str(profile["aws"].get("endpoint_url", "")))
     relay = subprocess.Popen(
         [

@@ -51,7 +51,10 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
     """The seed's read-only verification commands, aimed at the staged production."""
     ns, mon = profile.target.namespace, profile.target.monitoring_namespace
     kube = f"kubectl --kubeconfig {profile.kubernetes.kubeconfig}"
-    aws = f"aws --endpoint-url {profile.aws.endpoint_url} --region {profile.aws.region} --profile {profile.aws.profile}"
+    aws = (
+        f"aws --endpoint-url {profile.aws.endpoint_url} --region "
+        f"{profile.aws.region} --profile {profile.aws.profile}"
+    )
     cacert = f"--cacert {profile.http.ca_bundle}"
     host, _, port = (profile.http.tls_endpoints or [f"{profile.target.domains[0]}:443"])[
         0
@@ -63,7 +66,8 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
         ("kubectl get svc", f"{kube} get svc -n {ns} -o wide"),
         (
             "openssl s_client | x509 -dates",
-            f"openssl s_client -connect {host}:{port} -servername {host} -CAfile {profile.http.ca_bundle}"
+            f"openssl s_client -connect {host}:{port} "
+            f"-servername {host} -CAfile {profile.http.ca_bundle}"
             " </dev/null 2>/dev/null | openssl x509 -noout -dates",
         ),
         ("kubectl get hpa", f"{kube} get hpa -n {ns}"),
@@ -74,11 +78,13 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
         ),
         (
             "aws rds … BackupRetentionPeriod",
-            f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].BackupRetentionPeriod'",
+            f"{aws} rds describe-db-clusters --db-cluster-identifier "
+            f"{cluster} --query 'DBClusters[0].BackupRetentionPeriod'",
         ),
         (
             "aws rds … StorageEncrypted",
-            f"{aws} rds describe-db-clusters --db-cluster-identifier {cluster} --query 'DBClusters[0].StorageEncrypted'",
+            f"{aws} rds describe-db-clusters --db-cluster-identifier "
+            f"{cluster} --query 'DBClusters[0].StorageEncrypted'",
         ),
         (
             "kubectl exec … prisma migrate status",
@@ -90,13 +96,15 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
         sh.append(
             (
                 f"health {service}",
-                f"{kube} exec deployment/api-gateway -n {ns} -- curl -s http://{service}:8080/health",
+                f"{kube} exec deployment/api-gateway -n {ns} "
+                f"-- curl -s http://{service}:8080/health",
             )
         )
     sh += [
         (
             "kubectl get deployment -o json | jq env",
-            f"{kube} get deployment -n {ns} -o json | jq '.items[].spec.template.spec.containers[].env | length'",
+            f"{kube} get deployment -n {ns} -o json | jq "
+            "'.items[].spec.template.spec.containers[].env | length'",
         ),
         (
             "curl prometheus targets | jq",
@@ -108,7 +116,8 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
         ),
         (
             "curl -I health | grep headers",
-            f"curl -sI {cacert} {profile.http.api_url}/health | grep -E '(Strict|X-Content|X-Frame|Content-Security)'",
+            f"curl -sI {cacert} {profile.http.api_url}/health | "
+            "grep -E '(Strict|X-Content|X-Frame|Content-Security)'",
         ),
         (
             "kubectl get pods -o json | jq securityContext",
@@ -117,14 +126,17 @@ def seed_commands(profile) -> list[tuple[str, list[str]]]:
         ("aws wafv2 list-web-acls", f"{aws} wafv2 list-web-acls --scope REGIONAL"),
         (
             "curl prometheus p95 query",
-            f"curl -sg '{profile.prometheus.url}/api/v1/query?query=histogram_quantile(0.95,sum(rate(http_request_duration_seconds_bucket[5m]))by(le))'",
+            "curl -sg "
+            f"'{profile.prometheus.url}/api/v1/query?query="
+            "histogram_quantile(0.95,sum(rate(http_request_duration_seconds_bucket[5m]))by(le))'",
         ),
     ]
     return [(label, ["bash", "-o", "pipefail", "-c", command]) for label, command in sh]
 
 
 def by_hand(profile) -> tuple[float, list[str], list[str]]:
-    """Seconds for the commands that ran (a non-zero exit is an answer too: a pending migration exits 1)."""
+    """Seconds for the commands that ran (a non-zero exit is an answer too: a pending migration
+    exits 1)."""
     total, ran, left_out = 0.0, [], []
     for label, argv in seed_commands(profile):
         tools = {word for word in re.findall(r"(?:^|\| )(\w[\w-]*)", argv[-1])} & {
@@ -163,7 +175,8 @@ VERDICTS: list[dict[str, int]] = []
 def whole_process(
     env: DemoProcess, profile_path: Path, runs: int, source: str = ""
 ) -> tuple[float, float]:
-    """Median wall time of `golive run` as a fresh process (of the golive_tui under `source`, if given), its peak RSS (MB)."""
+    """Median wall time of `golive run` as a fresh process (of the golive_tui under `source`, if
+    given), its peak RSS (MB)."""
     argv = [
         sys.executable,
         "-m",
@@ -188,7 +201,8 @@ def whole_process(
         times.append(time.perf_counter() - started)
         found = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", timed.stderr)
         rss = max(rss, int(found.group(1)) / 1024 if found else 0)
-        # CPU seconds (user + system): what a loaded machine stretches; the wall time minus it is mostly waiting
+        # CPU seconds (user + system): what a loaded machine stretches; the wall time minus it is
+        # mostly waiting
         cpu.append(
             sum(
                 float(x)
@@ -248,7 +262,8 @@ def main() -> None:
         "--baseline",
         default="",
         metavar="DIR",
-        help="also time `golive run` of another version (a directory holding its golive_tui), same run",
+        help="also time `golive run` of another version (a "
+        "directory holding its golive_tui), same run",
     )
     parser.add_argument(
         "--plugin-s", type=float, default=0.5, help="start-up of the stand-in `aws eks get-token`"
@@ -263,7 +278,8 @@ def main() -> None:
         behind_network(env, args.rtt_ms, args.eks_auth, args.plugin_s) as profile_path,
     ):
         profile = load_profile(profile_path)
-        # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the environment.
+        # The captain's shell: the demo's AWS profile for the `aws` CLI, which reads only the
+        # environment.
         os.environ.update(
             {
                 "AWS_CONFIG_FILE": profile.aws.config_file,
@@ -284,7 +300,8 @@ def main() -> None:
     auth = f"EKS exec plugin ({args.plugin_s:g} s start-up)" if args.eks_auth else "static token"
     load = os.getloadavg()[0]
     print(
-        f"machine: {os.cpu_count()} cores, load {load_before:.1f} -> {load:.1f} (1-min average, before -> after); {len(items)} probed items of the production checklist;"
+        f"machine: {os.cpu_count()} cores, load {load_before:.1f} -> {load:.1f} (1-min "
+        f"average, before -> after); {len(items)} probed items of the production checklist;"
         f" demo 'degraded'; {network}; kubeconfig: {auth}"
     )
     print(f"by hand: {len(ran)} of the seed's commands one after another: {hand:.2f} s")
@@ -296,16 +313,20 @@ def main() -> None:
     for line in left_out:
         print(f"  left out: {line}")
     print(
-        f"golive run, whole process (median of {args.runs}): {whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
-        f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[0]:.2f} s (user+sys, median); verdicts {VERDICTS[0]}"
+        f"golive run, whole process (median of {args.runs}): "
+        f"{whole:.2f} s — {hand / whole:.1f}x faster than by hand;"
+        f" peak RSS {rss:.0f} MB; CPU {WHOLE_CPU[0]:.2f} s (user+sys, median); "
+        f"verdicts {VERDICTS[0]}"
     )
     if baseline is not None:
         print(
-            f"  baseline {args.baseline} (median of {args.runs}): {baseline:.2f} s — {hand / baseline:.1f}x;"
+            f"  baseline {args.baseline} (median of {args.runs}): "
+            f"{baseline:.2f} s — {hand / baseline:.1f}x;"
             f" CPU {WHOLE_CPU[1]:.2f} s; verdicts {VERDICTS[1]}"
         )
     print(
-        f"warm sweep in one process (median of {args.runs}): {warm:.2f} s — {hand / warm:.1f}x faster than by hand;"
+        f"warm sweep in one process (median of {args.runs}): "
+        f"{warm:.2f} s — {hand / warm:.1f}x faster than by hand;"
         f" slowest probe {slowest:.2f} s ({slowest_key}), wall/slowest {warm / slowest:.2f}"
     )
 

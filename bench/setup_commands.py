@@ -1,4 +1,5 @@
-"""Benchmark: `golive doctor` and `golive init --dry-run` as fresh processes against the demo's staged production.
+"""Benchmark: `golive doctor` and `golive init --dry-run` as fresh processes against the demo's
+staged production.
 
 The staged production runs in its own process (as `golive demo` runs it) and is not timed.
 Each command runs 5 times from a bare shell (a kubeconfig and an AWS profile in the
@@ -59,11 +60,13 @@ def main() -> None:
         )  # moto warm-up
         doctor, result = timed([*golive, "--profile", str(demo.profile_path), "doctor"], env, cwd)
         print(
-            f"golive doctor (whole process, median of 5): {doctor:.2f} s; its last line: {result.stdout.splitlines()[-1]}"
+            f"golive doctor (whole process, median of 5): {doctor:.2f} s; "
+            f"its last line: {result.stdout.splitlines()[-1]}"
         )
         init, result = timed([*golive, "init", "--yes", "--dry-run"], env, cwd)
         print(
-            f"golive init --dry-run (whole process, median of 5): {init:.2f} s; {result.stderr.splitlines()[-1]}"
+            f"golive init --dry-run (whole process, median of 5): {init:.2f} s; "
+            f"{result.stderr.splitlines()[-1]}"
         )
 
 

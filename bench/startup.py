@@ -144,10 +144,12 @@ def startup(runs: int) -> None:
             b.append(first_frame(golive, marker, env, home))
     m, g = statistics.median(a), statistics.median(b)
     print(
-        f"minimal Textual app: {m * 1000:.0f} ms to first frame (median of {runs}; {', '.join(f'{x * 1000:.0f}' for x in a)})"
+        f"minimal Textual app: {m * 1000:.0f} ms to first frame "
+        f"(median of {runs}; {', '.join(f'{x * 1000:.0f}' for x in a)})"
     )
     print(
-        f"golive cockpit, shipped checklist: {g * 1000:.0f} ms ({', '.join(f'{x * 1000:.0f}' for x in b)})"
+        f"golive cockpit, shipped checklist: {g * 1000:.0f} ms "
+        f"({', '.join(f'{x * 1000:.0f}' for x in b)})"
     )
     print(f"ratio: {g / m:.2f}x (goal <= 1.3)")
 
@@ -186,7 +188,8 @@ finally:
 
 
 def sweeps_rss(sweeps: int) -> None:
-    """The staged production in a process of its own, the cockpit in another: the cockpit's RSS alone."""
+    """The staged production in a process of its own, the cockpit in another: the cockpit's RSS
+    alone."""
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
         facts = home / "demo.json"

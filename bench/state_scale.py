@@ -61,7 +61,8 @@ def timed(fn, repeat: int) -> list[float]:
 
 def main() -> None:
     print(
-        f"{'items':>7} {'file KB':>8} {'load cold ms':>13} {'unchanged ms':>13} {'after other writer ms':>22} {'save ms':>8}"
+        f"{'items':>7} {'file KB':>8} {'load cold ms':>13} "
+        f"{'unchanged ms':>13} {'after other writer ms':>22} {'save ms':>8}"
     )
     for n in (1_000, 10_000):
         with tempfile.TemporaryDirectory() as tmp:
@@ -105,11 +106,13 @@ def main() -> None:
 
 
 def verification() -> None:
-    """The audit chain's check on a 129-item record (the shipped checklist's size) with a long cutover's chain."""
+    """The audit chain's check on a 129-item record (the shipped checklist's size) with a long
+    cutover's chain."""
     from golive_tui.state import verify
 
     print(
-        f"\n{'audit entries':>14} {'verify cold ms':>15} {'cached ms':>10} {'one more entry ms':>18}"
+        f"\n{'audit entries':>14} {'verify cold ms':>15} "
+        f"{'cached ms':>10} {'one more entry ms':>18}"
     )
     for entries in (1_000, 10_000):
         state = State(checklist="bench")

@@ -2,8 +2,8 @@
 
 Sweeps in one process: cold (imports, moto loading each service backend, TLS
 handshakes), again with fresh clients, and warm (one long-lived ClientCache and one event
-loop, as the cockpit keeps). For each: wall time, the slowest probe, wall / slowest (goal ≤ 1.5), the sum of
-probe times; then the slowest probes of the warm sweep and peak RSS. The demo (k8s, moto,
+loop, as the cockpit keeps). For each: wall time, the slowest probe, wall / slowest (goal ≤ 1.5),
+the sum of probe times; then the slowest probes of the warm sweep and peak RSS. The demo (k8s, moto,
 HTTPS, PagerDuty look-alike, real Prometheus) is started first and not timed: in this
 process, or with --separate in a child process, as a real production runs on other
 machines (its servers then do not compete with the probes for this interpreter's lock).
@@ -44,8 +44,10 @@ def sweep(label: str, profile, items, clients=None, runner=None) -> list:
     slowest = max(results, key=lambda r: r.result.duration_ms)
     total = sum(r.result.duration_ms for r in results)
     print(
-        f"{label:22} wall {wall:6.0f} ms   slowest {slowest.result.duration_ms:6.0f} ms ({slowest.item.key})   "
-        f"wall/slowest {wall / slowest.result.duration_ms:4.2f}   sum {total:6.0f} ms ({total / wall:.1f}x)"
+        f"{label:22} wall {wall:6.0f} ms   slowest "
+        f"{slowest.result.duration_ms:6.0f} ms ({slowest.item.key})   "
+        f"wall/slowest {wall / slowest.result.duration_ms:4.2f}   "
+        f"sum {total:6.0f} ms ({total / wall:.1f}x)"
     )
     return results
 
@@ -56,7 +58,8 @@ from golive_tui.sandbox.demo import DemoEnvironment
 
 demo = DemoEnvironment(sys.argv[1]).start()
 keys = ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY")
-print(json.dumps({"profile": str(demo.profile_path), "env": {k: os.environ[k] for k in keys if k in os.environ}}), flush=True)
+print(json.dumps({"profile": str(demo.profile_path), "env": {k: os.environ[k] for k in keys if k \
+in os.environ}}), flush=True)
 sys.stdin.read()
 demo.stop()
 """
@@ -95,7 +98,8 @@ def main() -> None:
     items = [i for i in checklist.items() if i.probe]
     where = "a child process" if args.separate else "this process"
     print(
-        f"{len(items)} probed items ({sum(len(i.probe) for i in items)} probes), scenario {args.scenario}, "
+        f"{len(items)} probed items ({sum(len(i.probe) for i in items)} "
+        f"probes), scenario {args.scenario}, "
         f"staged production in {where}"
     )
     with staged(args.scenario, args.separate) as profile_path:
@@ -113,7 +117,8 @@ def main() -> None:
     print("slowest probes of the warm sweep:")
     for r in sorted(results, key=lambda r: -r.result.duration_ms)[:5]:
         print(
-            f"  {r.result.duration_ms:6.0f} ms  {r.item.key} ({', '.join(s.kind for s in r.item.probe)})"
+            f"  {r.result.duration_ms:6.0f} ms  {r.item.key} "
+            f"({', '.join(s.kind for s in r.item.probe)})"
         )
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(

@@ -77,7 +77,8 @@ def blackhole() -> Iterator[int]:
 
 @pytest.fixture
 def cpu_hogs() -> Iterator[None]:
-    """Two processes spinning on the CPU while the test runs: this 2-core machine loaded as in a shared CI run."""
+    """Two processes spinning on the CPU while the test runs: this 2-core machine loaded as in a
+    shared CI run."""
     hogs = [subprocess.Popen([sys.executable, "-c", "while True:\n    pass"]) for _ in range(2)]
     try:
         yield

@@ -1,4 +1,5 @@
-"""Alertmanager routing: a real Alertmanager (Debian's) with the configurations teams run, and the route tree."""
+"""Alertmanager routing: a real Alertmanager (Debian's) with the configurations teams run, and the
+route tree."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def alertmanager(tmp_path: Path):
 
 
 def test_a_route_to_a_receiver_without_integrations_reaches_no_one(alertmanager) -> None:
-    """The old line scan saw `- name: null` and `- name: offhours` and said "routes to 2 receiver(s)": a pass."""
+    """The old line scan saw `- name: null` and `- name: offhours` and said "routes to 2
+    receiver(s)": a pass."""
     result = probe(alertmanager(NOWHERE))
     assert (result.verdict, result.summary) == (
         Verdict.FAIL,

@@ -1,4 +1,5 @@
-"""AWS deadlines: botocore timeouts and retries bounded by what is left of the probe; refused is not timed out."""
+"""AWS deadlines: botocore timeouts and retries bounded by what is left of the probe; refused is not
+timed out."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def test_limits_fit_the_budget() -> None:
 
 
 class CountingSilentServer:
-    """Accepts every connection, counts it, and never answers: each botocore attempt is one connection."""
+    """Accepts every connection, counts it, and never answers: each botocore attempt is one
+    connection."""
 
     def __init__(self) -> None:
         self.sock = socket.socket()
@@ -95,7 +97,8 @@ def counting_silent() -> Iterator[CountingSilentServer]:
 def test_a_silent_endpoint_gets_the_attempts_the_budget_allows_and_no_more(
     aws_healthy: SandboxAccount, counting_silent: CountingSilentServer, timeout: float
 ) -> None:
-    """botocore's `max_attempts` counts retries, not attempts: one more than the budget was cut for."""
+    """botocore's `max_attempts` counts retries, not attempts: one more than the budget was cut
+    for."""
     profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{counting_silent.port}")
     (item,) = [i for i in items() if i.title == "aws.eks-cluster"]
     # The probe alone: the engine's reachability check would be one more connection than botocore's.
@@ -120,10 +123,14 @@ def test_closed_port_is_refused_for_every_kind_at_concurrency_16(
     for outcome in results:
         summary = outcome.result.summary
         assert outcome.result.verdict is Verdict.ERROR, (outcome.item.title, summary)
-        # One finding for the endpoint; each probe's own words (refused, not timed out) kept in the evidence.
+        # One finding for the endpoint; each probe's own words (refused, not timed out) kept in the
+        # evidence.
         assert summary == "not evaluated: AWS endpoint unreachable", (outcome.item.title, summary)
         assert "connection refused" in outcome.result.evidence, outcome.item.title
-    said = f"the probe said: AWS endpoint unreachable: connection refused (http://127.0.0.1:{closed_port}/"
+    said = (
+        "the probe said: AWS endpoint unreachable: connection refused "
+        f"(http://127.0.0.1:{closed_port}/"
+    )
     assert any(
         said in outcome.result.evidence for outcome in results
     )  # those that ran first, in their own words
@@ -134,7 +141,8 @@ def test_blackhole_ends_within_the_timeout_for_every_kind(
 ) -> None:
     profile = aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{blackhole}")
     clients = ClientCache()
-    # boto3 imported, every kind's client built for this timeout: set-up is not the probe's time (see prepare)
+    # boto3 imported, every kind's client built for this timeout: set-up is not the probe's time
+    # (see prepare)
     run_sync(profile, items(), timeout=2, clients=clients)
     started = time.monotonic()
     results = run_sync(profile, items(), timeout=2, clients=clients)
@@ -155,7 +163,8 @@ def test_blackhole_ends_within_the_timeout_for_every_kind(
     )  # each probe alone
     assert time.monotonic() - started < 2 + 1
     for outcome in results:
-        # the engine's cut-off (timeout + grace) never had to act: botocore's own read timeout ended the call
+        # the engine's cut-off (timeout + grace) never had to act: botocore's own read timeout ended
+        # the call
         assert outcome.result.duration_ms < (2 + 0.4) * 1000, (
             outcome.item.title,
             outcome.result.duration_ms,

@@ -1,5 +1,5 @@
-"""Captains on a shared account: the person behind a session (the SSH key sshd exposes), who else has the
-record open (local and S3), and a captain told when another replaced their words."""
+"""Captains on a shared account: the person behind a session (the SSH key sshd exposes), who else
+has the record open (local and S3), and a captain told when another replaced their words."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ NOW = datetime(2026, 12, 7, 19, 0, tzinfo=UTC)
 
 
 def auth_info(tmp_path: Path, who: str) -> tuple[Path, str]:
-    """What sshd with `ExposeAuthInfo yes` writes for a login with `who`'s key, and that key's fingerprint."""
+    """What sshd with `ExposeAuthInfo yes` writes for a login with `who`'s key, and that key's
+    fingerprint."""
     key = tmp_path / "keys" / who
     key.parent.mkdir(exist_ok=True)
     subprocess.run(

@@ -1,4 +1,5 @@
-"""`golive checklists --coverage`: how many rows of the shipped checklist a probe decides (issue 29: at least 80 of 129)."""
+"""`golive checklists --coverage`: how many rows of the shipped checklist a probe decides (issue 29:
+at least 80 of 129)."""
 
 from __future__ import annotations
 

@@ -24,7 +24,8 @@ TOP_SECTIONS = [
 
 
 def seed_tables(seed: Path) -> list[dict]:
-    """Every table and task list under the six sections: (top title, sub title, header, rows/tasks)."""
+    """Every table and task list under the six sections: (top title, sub title, header,
+    rows/tasks)."""
     tokens = MarkdownIt("commonmark").enable("table").parse(seed.read_text())
     found, top, sub = [], None, None
     i = 0

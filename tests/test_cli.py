@@ -176,7 +176,7 @@ def test_unknown_section_suggests() -> None:
     assert result.returncode == 2 and "did you mean security" in result.stderr
 
 
-# --- global options anywhere, shipped checklists by name, version ------------------------------------
+# --- global options anywhere, shipped checklists by name, version ---------------------------------
 def _status(*args: str) -> dict:
     result = golive(*args)
     assert result.returncode in (0, 1), result.stderr
@@ -298,7 +298,8 @@ def _profile_keys() -> set[str]:
 
 
 def test_the_example_profile_loads_and_shows_every_key() -> None:
-    """The README links it: it must load, and name every key (set, or commented out with its default)."""
+    """The README links it: it must load, and name every key (set, or commented out with its
+    default)."""
     import re
 
     from golive_tui.profile import load_profile

@@ -1,4 +1,5 @@
-"""Inside tmux, `y` says whether the copy gets through: tmux's set-clipboard read from a real tmux server."""
+"""Inside tmux, `y` says whether the copy gets through: tmux's set-clipboard read from a real tmux
+server."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The cockpit state without a screen: derived views, what changed since a drawing, and the clock tick.
+"""The cockpit state without a screen: derived views, what changed since a drawing, and the clock
+tick.
 
 No Textual here: the rules every screen shows (a waiver ending, a verdict or attestation expiring)
 are the Cockpit's, tested with a pinned clock.

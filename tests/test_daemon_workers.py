@@ -1,4 +1,5 @@
-"""Blocking probe calls run on reused daemon threads: reuse, no starvation behind a stuck call, idle exit."""
+"""Blocking probe calls run on reused daemon threads: reuse, no starvation behind a stuck call, idle
+exit."""
 
 from __future__ import annotations
 

@@ -132,7 +132,8 @@ def test_blackhole(tmp_path: Path) -> None:
             hole.first_accept = None
             assert set(items) == set(ITEMS)
             for key, item in items.items():
-                # Its host known silent, a self-judging probe (health, TLS) gets a short second look, not a full deadline.
+                # Its host known silent, a self-judging probe (health, TLS) gets a short second
+                # look, not a full deadline.
                 if judged_anyway(scheme, key, item, "timed out after "):
                     continue
                 assert item["verdict"] == "error", (key, item["summary"])
@@ -159,7 +160,8 @@ def test_trickle_server(tmp_path: Path, phase: str, sandbox_ca) -> None:
         items = assert_within_deadline(trickle, golive_run(tmp_path, profile))
         for key, item in items.items():
             if key == "security.data.encryption-in-transit":
-                # Handshakes alone, which the trickle server completes (refusing TLS 1.0/1.1): that part passes.
+                # Handshakes alone, which the trickle server completes (refusing TLS 1.0/1.1): that
+                # part passes.
                 assert "1 endpoint(s) refuse TLS below TLSv1.2" in item["summary"], item["summary"]
                 continue
             if judged_anyway("https", key, item, f"timed out after {TIMEOUT:g}s"):

@@ -180,7 +180,8 @@ def test_expired_attestation_returns_item_to_pending(store: StateStore, checklis
 
 
 def test_a_probe_pass_from_hours_ago_no_longer_counts_toward_go(tmp_path: Path) -> None:
-    """The shipped checklist: a pass taken at 09:00 says nothing about 14:00; a failure stays a failure."""
+    """The shipped checklist: a pass taken at 09:00 says nothing about 14:00; a failure stays a
+    failure."""
     shipped = load_checklist(None)
     assert shipped.signoff.probe_valid_hours == 2
     cluster, nodes = (
@@ -210,7 +211,8 @@ def test_a_probe_pass_from_hours_ago_no_longer_counts_toward_go(tmp_path: Path) 
     )
     assert outcome(nodes, state.item(nodes.key), nine + timedelta(hours=5)).state == "failed"
     assert state.item(nodes.key).expires_at is None
-    # A person's attestation of the same item does not expire with the probe's clock, and vice versa.
+    # A person's attestation of the same item does not expire with the probe's clock, and vice
+    # versa.
     actions.mark(
         store,
         nodes,

@@ -1,4 +1,5 @@
-"""`golive demo`: the staged production in its own process, its verdicts, a second cockpit, `--dir`, no stray process or file."""
+"""`golive demo`: the staged production in its own process, its verdicts, a second cockpit, `--dir`,
+no stray process or file."""
 
 from __future__ import annotations
 
@@ -51,7 +52,8 @@ def wait_for(condition, timeout: float = 120) -> bool:
 
 
 def listening_pid(port: int) -> int | None:
-    """The process holding the listening TCP socket on 127.0.0.1:`port` (from /proc/net/tcp and each pid's fds)."""
+    """The process holding the listening TCP socket on 127.0.0.1:`port` (from /proc/net/tcp and each
+    pid's fds)."""
     inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
@@ -68,7 +70,8 @@ def listening_pid(port: int) -> int | None:
 
 
 def clean_env(home: Path) -> dict[str, str]:
-    """A second shell: none of the demo's variables, no AWS or kube settings from the environment."""
+    """A second shell: none of the demo's variables, no AWS or kube settings from the
+    environment."""
     home.mkdir(exist_ok=True)
     return {
         "PATH": os.environ["PATH"],
@@ -123,7 +126,8 @@ def test_headless_demo_run_json_and_clean_exit(tmp_path: Path) -> None:
     )
     assert "Python traceback" in items["go-live.application.error-handling"]["summary"]
     assert verdict["performance.baseline.api-response-time-p95"] == "acceptable"
-    # … and most of the estate passes, the AWS side telling the same Kubernetes version as the API server.
+    # … and most of the estate passes, the AWS side telling the same Kubernetes version as the API
+    # server.
     for key in (
         "go-live.infrastructure.eks-cluster",
         "go-live.database.encryption",
@@ -164,7 +168,8 @@ def test_demo_stops_every_server_on_sigterm(tmp_path: Path) -> None:
 
 
 def test_everything_dies_with_golive_even_on_sigkill(tmp_path: Path) -> None:
-    """A dropped SSH session or a kill -9 leaves no staged production, Prometheus or temporary folder behind."""
+    """A dropped SSH session or a kill -9 leaves no staged production, Prometheus or temporary
+    folder behind."""
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     proc = subprocess.Popen(
         [*DEMO, "--headless", "--", "run", "--format", "json"],
@@ -214,7 +219,8 @@ def test_a_demo_to_come_back_to_and_a_second_cockpit_on_it(tmp_path: Path) -> No
         kubeconfig = yaml.safe_load(directory.joinpath("kubeconfig").read_text())
         kube_port = urlsplit(kubeconfig["clusters"][0]["cluster"]["server"]).port
         assert listening_pid(kube_port) == children[0] != proc.pid
-        # That one command, from another shell with none of the demo's variables, reaches every backend.
+        # That one command, from another shell with none of the demo's variables, reaches every
+        # backend.
         second = subprocess.run(
             [
                 *command,
@@ -296,7 +302,8 @@ def test_a_demo_to_come_back_to_and_a_second_cockpit_on_it(tmp_path: Path) -> No
 def test_the_cockpit_restores_the_terminal_and_stops_everything_when_the_session_drops(
     tmp_path: Path,
 ) -> None:
-    """SIGHUP (a dropped SSH session) while the TUI runs: no traceback, the staged production and its folder gone."""
+    """SIGHUP (a dropped SSH session) while the TUI runs: no traceback, the staged production and
+    its folder gone."""
     import shutil
 
     if not shutil.which("tmux"):
@@ -341,8 +348,9 @@ def test_the_cockpit_restores_the_terminal_and_stops_everything_when_the_session
 
 
 def test_a_terminal_lost_without_a_sighup_mid_sweep_ends_the_demo(tmp_path: Path) -> None:
-    """nohup / setsid: the pty is not the controlling terminal, so closing it sends no signal. The cockpit
-    notices within seconds, cancels the sweep, saves what arrived, and the demo stops every server."""
+    """nohup / setsid: the pty is not the controlling terminal, so closing it sends no signal. The
+    cockpit notices within seconds, cancels the sweep, saves what arrived, and the demo stops every
+    server."""
     import fcntl
     import select
     import struct

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.slow
 # Rows neither scenario can judge, and why (the same in both).
 SKIPPED = {
     "go-live.monitoring.pagerduty": "needs confirmation",  # pages a human: never without --yes
-    "security.application.dependency-scanning": "no dependency report in the profile",  # the demo profile names none
+    # the demo profile names none
+    "security.application.dependency-scanning": "no dependency report in the profile",
     "performance.database.iops-utilization": "aws.provisioned_iops is 0",
 }
 """The degraded production's skips (the healthy one has none: see its test)."""
@@ -45,17 +46,26 @@ DESIGNED_FAILURES = {
     "go-live.database.migrations": "npx prisma migrate status in deployment/deal-service exited 1",
 }
 DESIGNED_ACCEPTABLE = {
-    "performance.baseline.api-response-time-p95": "misses target < 200ms, within acceptable < 500ms",
-    "performance.baseline.api-response-time-p99": "misses target < 500ms, within acceptable < 1000ms",
+    "performance.baseline.api-response-time-p95": (
+        "misses target < 200ms, within acceptable < 500ms"
+    ),
+    "performance.baseline.api-response-time-p99": (
+        "misses target < 500ms, within acceptable < 1000ms"
+    ),
 }
 # Issue 29's probes: the mixed production also misses part of the platform, identity and operations.
 DESIGNED_FAILURES.update(
     {
-        "go-live.infrastructure.vpc-networking": "(eu-west-1b) depends on NAT",  # one NAT gateway for every AZ
+        # one NAT gateway for every AZ
+        "go-live.infrastructure.vpc-networking": "(eu-west-1b) depends on NAT",
         "go-live.application.rate-limiting": "its rate rule rate-per-ip only counts",
-        "go-live.operational.on-call-schedule": "schedule autolytiq-prod primary (PSCHED1) has nobody on call",
+        "go-live.operational.on-call-schedule": (
+            "schedule autolytiq-prod primary (PSCHED1) has nobody on call"
+        ),
         "go-live.operational.escalation-paths": "level 2 has no target",
-        "security.authentication.jwt-implementation": "GET /v1/inventory (listInventory) answers 200 to an unsigned (alg: none) token",
+        "security.authentication.jwt-implementation": (
+            "GET /v1/inventory (listInventory) answers 200 to an unsigned (alg: none) token"
+        ),
         "security.authentication.mfa-support": "user pool autolytiq-prod-users has MFA OFF",
         "security.authentication.session-management": "/login): no Secure",
         "compliance.audit-trail.access-logging": "only connection_logs are on",
@@ -70,7 +80,8 @@ from golive_tui.sandbox.demo import DemoEnvironment
 
 demo = DemoEnvironment(sys.argv[1], sys.argv[2]).start()
 keys = ("AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "GOLIVE_SECRET_PAGERDUTY_ROUTING_KEY")
-print(json.dumps({"profile": str(demo.profile_path), "env": {k: os.environ[k] for k in keys if k in os.environ}}), flush=True)
+print(json.dumps({"profile": str(demo.profile_path), "env": {k: os.environ[k] for k in keys if k \
+in os.environ}}), flush=True)
 sys.stdin.read()  # until the test closes our stdin
 demo.stop()
 """
@@ -78,7 +89,8 @@ demo.stop()
 
 @pytest.fixture
 def staged(tmp_path: Path) -> Iterator[Callable[[str], dict]]:
-    """Start the demo's staged production of a scenario in its own process; returns (profile, env)."""
+    """Start the demo's staged production of a scenario in its own process; returns (profile,
+    env)."""
     hosts: list[subprocess.Popen] = []
 
     def start(scenario: str) -> dict:
@@ -138,9 +150,10 @@ def check_named(items: dict[str, dict], expected: dict[str, str]) -> None:
 
 
 def test_healthy_demo_on_a_loaded_machine(tmp_path: Path, staged, cpu_hogs) -> None:
-    """Every probed row passes on its probes: nothing skipped either. The healthy production stages what the
-    skipped rows lacked (io1 storage with provisioned IOPS on the Aurora cluster, its CI's dependency reports),
-    and the PagerDuty test event is confirmed (`--yes`: the demo's PagerDuty is a sandbox, no human is paged)."""
+    """Every probed row passes on its probes: nothing skipped either. The healthy production stages
+    what the skipped rows lacked (io1 storage with provisioned IOPS on the Aurora cluster, its CI's
+    dependency reports), and the PagerDuty test event is confirmed (`--yes`: the demo's PagerDuty is
+    a sandbox, no human is paged)."""
     items = demo_run(staged("healthy"), tmp_path, "--yes")
     assert by_verdict(items, "fail", "acceptable") == {}
     assert by_verdict(items, "error") == {}

@@ -1,4 +1,5 @@
-"""`golive doctor`: one line per check with a fix, exit 1 when one fails, every check bounded by one deadline."""
+"""`golive doctor`: one line per check with a fix, exit 1 when one fails, every check bounded by one
+deadline."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from golive_tui.sandbox.demo_process import DemoProcess
 
 pytestmark = pytest.mark.slow
 GENEROUS = "10"
-"""A deadline for tests on a loaded 2-core machine (the default, 1.8 s, is for people; speed is measured in bench/)."""
+"""A deadline for tests on a loaded 2-core machine (the default, 1.8 s, is for people; speed is
+measured in bench/)."""
 
 
 def doctor(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
@@ -66,8 +68,8 @@ def test_the_demo_profile_passes_and_names_the_keyring_backend(
         and "keyrings.alt.file.PlaintextKeyring (PLAINTEXT" in checks["keyring"]
     )
     assert (
-        f"PagerDuty routing key: set (from the file {staged_demo.directory / 'pagerduty-routing-key'})"
-        in checks["keyring"]
+        "PagerDuty routing key: set (from the file "
+        f"{staged_demo.directory / 'pagerduty-routing-key'})" in checks["keyring"]
     )
     assert DEMO_ROUTING_KEY not in result.stdout + result.stderr
     assert "fix: prefer an encrypted backend" in checks["keyring"]

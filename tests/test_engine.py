@@ -173,7 +173,8 @@ def test_items_without_probes_are_not_run() -> None:
 
 
 def test_setup_time_is_not_counted_in_the_timeout(monkeypatch) -> None:
-    """Importing an SDK and building a client inside ctx.setup() does not eat the probe's timeout."""
+    """Importing an SDK and building a client inside ctx.setup() does not eat the probe's
+    timeout."""
 
     @probe("test.setup", SleepParams)
     def with_setup(ctx, params: SleepParams) -> ProbeResult:
@@ -241,7 +242,8 @@ def test_an_abandoned_probe_thread_cannot_keep_the_process_alive() -> None:
 
 
 def test_a_kinds_prepare_hook_runs_before_its_deadline() -> None:
-    """A kind may register `prepare(ctx)` (build its clients): run first, in a thread, not counted in the timeout."""
+    """A kind may register `prepare(ctx)` (build its clients): run first, in a thread, not counted
+    in the timeout."""
     prepared: list[str] = []
 
     def slow_prepare(ctx) -> None:

@@ -1,4 +1,5 @@
-"""Guard rails on everything that moves GO: separation of duties, overrides, reasons, second operators."""
+"""Guard rails on everything that moves GO: separation of duties, overrides, reasons, second
+operators."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ def golive(tmp_path: Path, *args: str, checklist: Path = MINI) -> subprocess.Com
 def test_one_operator_cannot_approve_a_second_role_as_themselves_on_the_production_checklist(
     tmp_path: Path,
 ) -> None:
-    # Quinn at her own session, shown as "Quinn Park": her own approval (the principal is her login).
+    # Quinn at her own session, shown as "Quinn Park": her own approval (the principal is her
+    # login).
     first = golive(tmp_path, "approve", "qa-lead", "--name", "Quinn Park", checklist=PRODUCTION)
     assert first.returncode == 0 and "PROXY" not in first.stdout, first.stderr
     second = golive(
@@ -62,7 +64,8 @@ def test_one_operator_cannot_approve_a_second_role_as_themselves_on_the_producti
     # Renewing the same role is not a second role.
     again = golive(tmp_path, "approve", "qa-lead", "--name", "Quinn Park", checklist=PRODUCTION)
     assert again.returncode == 0, again.stderr
-    # A verbal yes recorded by the same captain is a proxy, governed by the proxy policy instead (2 by default).
+    # A verbal yes recorded by the same captain is a proxy, governed by the proxy policy instead (2
+    # by default).
     proxy = golive(
         tmp_path,
         "approve",

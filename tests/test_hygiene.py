@@ -47,7 +47,8 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
             names = [f"{base}.{alias.name}" for alias in node.names]
-            # `from pkg import name`: a submodule when one exists by that name, else the package itself.
+            # `from pkg import name`: a submodule when one exists by that name, else the package
+            # itself.
             for name in names:
                 target = name if _exists(name) else base
                 found.append((target, id(node) in type_only))
@@ -76,7 +77,8 @@ def _graph(*, include_type_only: bool) -> dict[str, set[str]]:
 
 
 def test_layers_import_one_way() -> None:
-    """The core never imports textual; the state package never imports the TUI, the CLI or the probes."""
+    """The core never imports textual; the state package never imports the TUI, the CLI or the
+    probes."""
     problems = []
     for path in PACKAGE.rglob("*.py"):
         name = _module_name(path)
@@ -107,7 +109,8 @@ def test_layers_import_one_way() -> None:
 
 def test_no_import_cycles_except_type_only() -> None:
     graph = _graph(include_type_only=False)
-    # A package's __init__ importing its own submodules is how Python packages work, not a cycle to fix.
+    # A package's __init__ importing its own submodules is how Python packages work, not a cycle to
+    # fix.
     for name, targets in graph.items():
         graph[name] = {t for t in targets if not t.startswith(name + ".")}
     cycles, state, stack = [], {}, []
@@ -143,7 +146,8 @@ def test_core_never_imports_textual_or_heavy_sdks() -> None:
         "import sys, importlib\n"
         f"for name in {CORE!r}: importlib.import_module(name)\n"
         "from golive_tui.probes import registry; registry()\n"
-        "bad = sorted(m for m in ('textual', 'boto3', 'botocore', 'kubernetes', 'moto') if m in sys.modules)\n"
+        "bad = sorted(m for m in ('textual', 'boto3', "
+        "'botocore', 'kubernetes', 'moto') if m in sys.modules)\n"
         "print(','.join(bad))\n"
     )
     result = subprocess.run(
@@ -183,7 +187,8 @@ def test_tls_verification_never_disabled_in_probes() -> None:
 
 
 def test_no_tui_module_but_app_imports_app() -> None:
-    """Pages and controllers reach the app through `tui/host.py`'s Protocol, never by importing it (not even for types)."""
+    """Pages and controllers reach the app through `tui/host.py`'s Protocol, never by importing it
+    (not even for types)."""
     offenders = [
         f"{name} imports golive_tui.tui.app"
         for path in (PACKAGE / "tui").rglob("*.py")
@@ -207,8 +212,8 @@ def test_the_cockpit_state_never_imports_textual() -> None:
 
 
 def test_keys_are_declared_only_in_the_action_registry() -> None:
-    """Every binding of the app and of every page comes from keymap.REGISTRY, and read-only gating asks the
-    registry alone: no other list of writing actions or keys exists in the TUI."""
+    """Every binding of the app and of every page comes from keymap.REGISTRY, and read-only gating
+    asks the registry alone: no other list of writing actions or keys exists in the TUI."""
     import importlib
 
     for path in (PACKAGE / "tui" / "screens").glob("*.py"):
@@ -245,11 +250,14 @@ def test_keys_are_declared_only_in_the_action_registry() -> None:
 
 
 def test_the_first_frame_reads_the_files_without_pydantic() -> None:
-    """The preview's fast path is the core's (first_frame, locations, tomlfile), and it stays fast: no pydantic, no state package."""
+    """The preview's fast path is the core's (first_frame, locations, tomlfile), and it stays fast:
+    no pydantic, no state package."""
     code = (
-        "import sys; from golive_tui.tui import preview; from golive_tui.first_frame import first_frame\n"
+        "import sys; from golive_tui.tui import preview; "
+        "from golive_tui.first_frame import first_frame\n"
         "first_frame(None, '/nonexistent/state.toml')\n"
-        "print(','.join(sorted(m for m in ('pydantic', 'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n"
+        "print(','.join(sorted(m for m in ('pydantic', "
+        "'golive_tui.state', 'golive_tui.model') if m in sys.modules)))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60

@@ -257,8 +257,10 @@ def test_validate_warns_on_a_checklist_without_a_gate(tmp_path: Path, capsys, mo
     code, stdout, stderr = golive(capsys, monkeypatch, "validate", str(ungated))
     assert code == 0 and ": ok —" in stdout
     assert stderr == (
-        f"{ungated}: warning: no go/no-go gate: no approval and no criterion that needs items done, "
-        'so `golive status` says GO with nothing done; add a [[criterion]] with rule = "all-complete" '
+        f"{ungated}: warning: no go/no-go gate: no "
+        "approval and no criterion that needs items done, "
+        "so `golive status` says GO with nothing done; "
+        'add a [[criterion]] with rule = "all-complete" '
         '(or "priority-complete") or [[approval]] roles\n'
     )
     vacuous = tmp_path / "vacuous.toml"
@@ -274,7 +276,7 @@ def test_validate_warns_on_a_checklist_without_a_gate(tmp_path: Path, capsys, mo
     )  # the shipped checklist has criteria and approvals
 
 
-# --- links and fields everywhere -------------------------------------------------------------------
+# --- links and fields everywhere ------------------------------------------------------------------
 def test_show_and_reports_carry_links_and_fields(tmp_path: Path, capsys, monkeypatch) -> None:
     out = tmp_path / "maturity.toml"
     golive(capsys, monkeypatch, "import", str(DATA / "service-maturity.md"), "-o", str(out))
@@ -301,8 +303,8 @@ def test_show_and_reports_carry_links_and_fields(tmp_path: Path, capsys, monkeyp
     assert "<small>Level A: :white_check_mark:</small>" in html
     markdown = render("markdown", checklist, state, Profile(), NOW)
     assert (
-        "| **[Graceful shutdown](https://learnk8s.io/graceful-shutdown)** | SIGTERM drains in-flight requests. |"
-        in markdown
+        "| **[Graceful shutdown](https://learnk8s.io/graceful-shutdown)** "
+        "| SIGTERM drains in-flight requests. |" in markdown
     )
 
 
@@ -323,7 +325,8 @@ def test_show_keeps_sub_bullets_on_their_own_indented_lines(
     )
     assert code == 0
     assert text.startswith(
-        "readiness.kill-switch-tested  [P2]\n  Kill switch tested — Part of: Feature flags default to off\n"
+        "readiness.kill-switch-tested  [P2]\n"
+        "  Kill switch tested — Part of: Feature flags default to off\n"
         "    - flip it in staging while the load test runs\n  owner: \n"
     )
 
@@ -333,7 +336,8 @@ def test_a_hostile_link_is_no_anchor_and_no_escape_reaches_the_terminal(
 ) -> None:
     doc = tmp_path / "hostile.md"
     doc.write_text(
-        '# H\n\n- [ ] Read <a href="javascript:alert(1)">this</a> and [th\x1bat](https://ok.example/)\n'
+        '# H\n\n- [ ] Read <a href="javascript:alert(1)">this</a> '
+        "and [th\x1bat](https://ok.example/)\n"
         "\n| Item | Note\x1b]0;owned\x07 |\n| --- | --- |\n| Row | x\x1b[31m |\n"
     )
     result = import_file(doc)

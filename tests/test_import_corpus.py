@@ -130,7 +130,8 @@ def test_badges_set_priorities_and_stay_out_of_titles_and_ids() -> None:
     ]
     doctype = items["head.meta-tags.doctype"]
     assert doctype.description == "The Doctype is HTML5 and is at the top of every page."
-    # The example after the item is its runbook, as HTML (never a bash command); the quote after it its links.
+    # The example after the item is its runbook, as HTML (never a bash command); the quote after it
+    # its links.
     assert doctype.runbook == "```html\n<!doctype html> <!-- HTML5 -->\n```"
     assert links(doctype) == [
         ("Doctype - MDN", "https://developer.mozilla.org/en-US/docs/Glossary/Doctype")

@@ -169,7 +169,11 @@ def test_release_gates_columns_metrics_and_records() -> None:
     ]
 
     perf = {i.id: i for i in s["performance"].item}
-    target = lambda item: (item.metric.target.op, item.metric.target.value, item.metric.target.unit)  # noqa: E731
+    target = lambda item: (  # noqa: E731
+        item.metric.target.op,
+        item.metric.target.value,
+        item.metric.target.unit,
+    )
     assert target(perf["checkout-p95"]) == ("<", 300.0, "ms")
     assert (
         perf["checkout-p95"].metric.acceptable.op == "<="
@@ -283,7 +287,8 @@ def test_importing_the_seed_yields_every_shipped_row(seed_path: Path) -> None:
         if (s.title, i.title) not in got_rows
     ]
     assert not missing
-    # The seed's own sections, one item per row, nothing invented: the shipped rows plus the seven criteria.
+    # The seed's own sections, one item per row, nothing invented: the shipped rows plus the seven
+    # criteria.
     assert len(got_rows) == sum(1 for _ in shipped.items()) + 7
     assert [s.title for s in got.section] == [
         "Overview",
@@ -347,7 +352,8 @@ def tables(tokens) -> dict[str, list[list[str]]]:
 
 
 def test_round_trip_seed_import_report_parse(seed_path: Path, tmp_path: Path) -> None:
-    """Seed -> import -> state -> Markdown report -> parse both -> the same sections, tables and items."""
+    """Seed -> import -> state -> Markdown report -> parse both -> the same sections, tables and
+    items."""
     first = import_markdown(seed_path.read_text(encoding="utf-8"))
     checklist = first.checklist
     store = open_store(tmp_path / "state.toml", checklist=checklist.title)
@@ -409,7 +415,8 @@ def test_round_trip_seed_import_report_parse(seed_path: Path, tmp_path: Path) ->
 
 @pytest.mark.parametrize("name", ["links-and-tasks.md", "release-gates.md", "edge-cases.md"])
 def test_report_of_an_imported_document_imports_back_the_same(name: str, tmp_path: Path) -> None:
-    """Every item, column and record survives import -> Markdown report -> import (pipes and all)."""
+    """Every item, column and record survives import -> Markdown report -> import (pipes and
+    all)."""
     first = imported(name)
     checklist = first.checklist
     store = open_store(tmp_path / "state.toml", checklist=checklist.title)

@@ -1,4 +1,5 @@
-"""`golive init` against a staged production: what it finds, where it says it found it, and what `golive run` then skips.
+"""`golive init` against a staged production: what it finds, where it says it found it, and what
+`golive run` then skips.
 
 The demo's staged production runs in its own process (as `golive demo` runs it); init sees
 it the way a captain's shell would: a kubeconfig and an AWS profile in the environment.
@@ -23,30 +24,54 @@ from golive_tui.sandbox.demo_process import DemoProcess
 pytestmark = pytest.mark.slow
 
 NOT_DISCOVERABLE_SKIPS = {
-    "performance.database.iops-utilization": "aws.provisioned_iops: Aurora standard storage has no provisioned IOPS",
-    "performance.load-test.normal-load-100-users": "k6.summaries: artifacts of the team's load tests",
+    "performance.database.iops-utilization": (
+        "aws.provisioned_iops: Aurora standard storage has no provisioned IOPS"
+    ),
+    "performance.load-test.normal-load-100-users": (
+        "k6.summaries: artifacts of the team's load tests"
+    ),
     "performance.load-test.high-load-500-users": "k6.summaries: artifacts of the team's load tests",
-    "performance.load-test.spike-test-1000-users": "k6.summaries: artifacts of the team's load tests",
+    "performance.load-test.spike-test-1000-users": (
+        "k6.summaries: artifacts of the team's load tests"
+    ),
     "performance.load-test.soak-test-4-hours": "k6.summaries: artifacts of the team's load tests",
     "go-live.monitoring.pagerduty": "not a value: it pages a human, so it waits for a confirmation",
     "security.application.dependency-scanning": "deps.reports: artifacts of the team's CI",
 }
-"""The skips left after `golive init --yes` (on either staged production), and why no read of the platform could remove them."""
+"""The skips left after `golive init --yes` (on either staged production), and why no read of the
+platform could remove them."""
 NOT_DISCOVERABLE_SKIPS.update(
     {  # issue 29's rows: application routes and API tokens no read of the platform gives
-        "go-live.operational.dr-plan": "aws.dr_region: a choice of the team (scanning every region for copies is not a read init makes)",
+        "go-live.operational.dr-plan": (
+            "aws.dr_region: a choice of the team (scanning "
+            "every region for copies is not a read init makes)"
+        ),
         "go-live.operational.on-call-schedule": "pagerduty.api_token_secret: a secret",
         "go-live.operational.escalation-paths": "pagerduty.api_token_secret: a secret",
-        "sign-off.final-checklist.incident-response-team-on-standby": "pagerduty.api_token_secret: a secret",
+        "sign-off.final-checklist.incident-response-team-on-standby": (
+            "pagerduty.api_token_secret: a secret"
+        ),
         "go-live.monitoring.grafana": "grafana.token_secret: a secret",
         "sign-off.final-checklist.monitoring-dashboards-ready": "grafana.token_secret: a secret",
         "go-live.operational.runbooks": "http.runbook_urls: the team's wiki",
-        "compliance.documentation.api-documentation": "http.openapi_url: a route of the application",
-        "security.authentication.api-authentication": "http.openapi_url: a route of the application",
-        "security.authentication.jwt-implementation": "http.openapi_url: a route of the application",
-        "security.authentication.session-management": "http.session_url: a route of the application",
-        "security.authentication.oauth-oidc": "http.oidc_issuer: the identity provider, not on the platform",
-        "post-go-live.first-24h.confirm-user-authentication-working": "http.oidc_issuer and http.openapi_url",
+        "compliance.documentation.api-documentation": (
+            "http.openapi_url: a route of the application"
+        ),
+        "security.authentication.api-authentication": (
+            "http.openapi_url: a route of the application"
+        ),
+        "security.authentication.jwt-implementation": (
+            "http.openapi_url: a route of the application"
+        ),
+        "security.authentication.session-management": (
+            "http.session_url: a route of the application"
+        ),
+        "security.authentication.oauth-oidc": (
+            "http.oidc_issuer: the identity provider, not on the platform"
+        ),
+        "post-go-live.first-24h.confirm-user-authentication-working": (
+            "http.oidc_issuer and http.openapi_url"
+        ),
     }
 )
 
@@ -87,7 +112,8 @@ def golive(
 
 @pytest.fixture(scope="module")
 def written(demo: DemoProcess, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """`golive init --yes` run once in an empty directory: the profile's text, its data and the shell."""
+    """`golive init --yes` run once in an empty directory: the profile's text, its data and the
+    shell."""
     cwd = tmp_path_factory.mktemp("bastion")
     env = shell(demo, cwd / "home")
     result = golive("init", "--yes", env=env, cwd=cwd)
@@ -168,7 +194,8 @@ def test_every_value_says_where_it_came_from_and_no_secret_is_written(
 def test_golive_run_with_the_profile_skips_only_what_cannot_be_discovered(
     demo: DemoProcess, written: dict
 ) -> None:
-    # A private CA is not visible from the platform (NOT_DISCOVERABLE in setup/init.py): given, as a captain would.
+    # A private CA is not visible from the platform (NOT_DISCOVERABLE in setup/init.py): given, as a
+    # captain would.
     ca = ["--set", f"http.ca_bundle={json.dumps(str(demo.directory / 'ca' / 'sandbox-ca.pem'))}"]
     result = golive(
         *ca,
@@ -203,10 +230,12 @@ def test_golive_run_with_the_profile_skips_only_what_cannot_be_discovered(
     assert differ == {"go-live.monitoring.status-page", "go-live.application.health-checks"}, {
         k: (known[k], items[k]["summary"]) for k in differ
     }
-    # The status page lives elsewhere: the default, commented out, is checked (and does not resolve here).
+    # The status page lives elsewhere: the default, commented out, is checked (and does not resolve
+    # here).
     assert "status.autolytiq.com" in items["go-live.monitoring.status-page"]["summary"]
-    # Health URLs are routes of the application: without them each Service is asked through the API server's
-    # proxy, which counts deal-service's crash-looping pod where the gateway's route answers 200.
+    # Health URLs are routes of the application: without them each Service is asked through the API
+    # server's proxy, which counts deal-service's crash-looping pod where the gateway's route
+    # answers 200.
     assert (
         items["go-live.application.health-checks"]["summary"]
         == "1 of 6 unhealthy: deal-service (503)"
@@ -244,7 +273,8 @@ def test_dry_run_force_and_unattended(demo: DemoProcess, written: dict, tmp_path
 
 
 def test_refused_reads_become_comments(k8s_forbidden, aws_sandbox, tmp_path: Path) -> None:
-    """403 on every Kubernetes resource and AccessDenied on every AWS call: a profile with the reasons, exit 0."""
+    """403 on every Kubernetes resource and AccessDenied on every AWS call: a profile with the
+    reasons, exit 0."""
     env = {
         "PATH": os.environ["PATH"],
         "HOME": str(tmp_path),
@@ -264,8 +294,8 @@ def test_refused_reads_become_comments(k8s_forbidden, aws_sandbox, tmp_path: Pat
     text = result.stdout
     tomllib.loads(text)
     assert (
-        "# not found: not allowed to read Deployments in autolytiq-prod (403: deployments is forbidden: User "
-        in text
+        "# not found: not allowed to read Deployments in "
+        "autolytiq-prod (403: deployments is forbidden: User " in text
     )
     assert (
         "# not found: not allowed to read Services in autolytiq-prod (403: services is forbidden"
@@ -273,8 +303,8 @@ def test_refused_reads_become_comments(k8s_forbidden, aws_sandbox, tmp_path: Pat
     )
     assert "# services = [" in text and "# gateway_service = " in text
     assert (
-        "# not found: the context names no namespace, and not allowed to read Deployments in all namespaces (403"
-        in unnamed.stdout
+        "# not found: the context names no namespace, and not "
+        "allowed to read Deployments in all namespaces (403" in unnamed.stdout
     ) and "# namespace = " in unnamed.stdout
     assert "AWS refused" in text and "AccessDenied" in text
     assert "Traceback" not in result.stderr
@@ -297,7 +327,8 @@ def _expect(master: int, text: str, seen: bytearray, timeout: float = 60) -> Non
 
 
 def test_in_a_terminal_init_asks_which_candidate(sandbox_ca, tmp_path: Path) -> None:
-    """Two LoadBalancer Services: init asks which is the gateway (never picks one silently), then before writing."""
+    """Two LoadBalancer Services: init asks which is the gateway (never picks one silently), then
+    before writing."""
     import pty
 
     from golive_tui.sandbox.k8s_build_serving import service
@@ -352,11 +383,13 @@ def test_in_a_terminal_init_asks_which_candidate(sandbox_ca, tmp_path: Path) -> 
 
 
 def test_init_on_the_second_staged_production(sandbox_ca, aws_sandbox, tmp_path: Path) -> None:
-    """Other names, namespace, region and Kubernetes version; a context without a namespace; the WAF trap's two ALBs.
+    """Other names, namespace, region and Kubernetes version; a context without a namespace; the WAF
+    trap's two ALBs.
 
-    The cluster is served as a real EKS platform shows it: its gateway Service's load-balancer address is
-    the production ALB's DNS name and external-dns names its host (the kubeconfig context is the cluster's
-    ARN, as `aws eks update-kubeconfig` writes it). init must pick the production ALB, not the staging one.
+    The cluster is served as a real EKS platform shows it: its gateway Service's load-balancer
+    address is the production ALB's DNS name and external-dns names its host (the kubeconfig context
+    is the cluster's ARN, as `aws eks update-kubeconfig` writes it). init must pick the production
+    ALB, not the staging one.
     """
     from golive_tui.sandbox import k8s_second as second
     from golive_tui.sandbox.k8s_sandbox import K8sSandbox
@@ -443,7 +476,8 @@ def test_init_on_the_second_staged_production(sandbox_ca, aws_sandbox, tmp_path:
     assert skipped == set(NOT_DISCOVERABLE_SKIPS), {
         k: items[k]["summary"] for k in skipped ^ set(NOT_DISCOVERABLE_SKIPS)
     }
-    # The traps of the second production are caught with init's profile, for the reasons they were staged.
+    # The traps of the second production are caught with init's profile, for the reasons they were
+    # staged.
     assert items["security.infrastructure.waf"]["verdict"] == "fail", items[
         "security.infrastructure.waf"
     ]["summary"]

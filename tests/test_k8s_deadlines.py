@@ -1,4 +1,5 @@
-"""Kubernetes deadlines: refused stays refused under load, silent peers end by the deadline, set-up is not probe time.
+"""Kubernetes deadlines: refused stays refused under load, silent peers end by the deadline, set-up
+is not probe time.
 
 The refused-as-timed-out bug (issue 18): with concurrency 16 on a loaded machine the first
 sweep said "timed out" for a closed port, because every probe's deadline included
@@ -38,7 +39,8 @@ K8S_ITEMS = [
 def test_refused_is_refused_at_concurrency_16_on_a_loaded_machine(
     k8s_unreachable: K8sSandbox, tmp_path: Path, cpu_hogs: None
 ) -> None:
-    # A fresh process: the kubernetes import (1.4-2.5 s uncompiled) happens inside this run, as on a bastion.
+    # A fresh process: the kubernetes import (1.4-2.5 s uncompiled) happens inside this run, as on a
+    # bastion.
     profile = tmp_path / "profile.toml"
     profile.write_text(
         tomli_w.dumps(k8s_unreachable.profile_data(run={"timeout": 1, "concurrency": 16}))
@@ -61,7 +63,8 @@ def test_refused_is_refused_at_concurrency_16_on_a_loaded_machine(
     assert sorted(items) == sorted(K8S_ITEMS), result.stderr
     refused = f"cannot reach API server at {k8s_unreachable.url}: Connection refused"
     for key, item in items.items():
-        # Refused, never timed out; said once as the backend's finding, the probe's own words in the evidence.
+        # Refused, never timed out; said once as the backend's finding, the probe's own words in the
+        # evidence.
         assert (item["verdict"], item["summary"]) == (
             "error",
             "not evaluated: Kubernetes API unreachable",
@@ -101,7 +104,8 @@ def test_blackhole_api_server_ends_within_timeout_plus_one_second(
     assert elapsed < 1.5 + 1.0
     for outcome in results:
         assert outcome.result.verdict is Verdict.ERROR
-        # The engine finds the API silent before the probes' own deadline: one finding, each item cut.
+        # The engine finds the API silent before the probes' own deadline: one finding, each item
+        # cut.
         assert outcome.result.summary == "not evaluated: Kubernetes API unreachable", (
             outcome.result.summary
         )

@@ -1,4 +1,5 @@
-"""The EKS kubeconfig: `users[].user.exec` run by golive once per process, again only on expiry or a 401.
+"""The EKS kubeconfig: `users[].user.exec` run by golive once per process, again only on expiry or a
+401.
 
 A real sandbox API server, the kubeconfig as `aws eks update-kubeconfig` writes it, and a
 stand-in `aws` (golive_tui/sandbox/eks_auth.py) that logs each call; every count below is
@@ -79,8 +80,8 @@ def test_the_kubeconfig_is_in_the_form_aws_writes(k8s_healthy: K8sSandbox, tmp_p
 
 
 def test_one_plugin_call_for_a_whole_golive_run(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
-    """Also held on the old code (the kubernetes client ran the plugin once per client build, one build per run);
-    kept so that the renewals below never cost a call per probe."""
+    """Also held on the old code (the kubernetes client ran the plugin once per client build, one
+    build per run); kept so that the renewals below never cost a call per probe."""
     eks, plugin = _eks(k8s_healthy, tmp_path)
     checklist = tmp_path / "eks.toml"
     checklist.write_text(CHECKLIST)
@@ -114,10 +115,11 @@ def test_one_plugin_call_for_a_whole_golive_run(k8s_healthy: K8sSandbox, tmp_pat
 
 
 def test_an_expired_credential_is_renewed_once(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
-    """The credential says when it ends; the next sweep after that runs the plugin once more, for every probe.
+    """The credential says when it ends; the next sweep after that runs the plugin once more, for
+    every probe.
 
-    Fails on the old code (1 call): the client's own refresh hook judged expiry on the wall clock, not the run's,
-    and from inside a request, on the probe's deadline."""
+    Fails on the old code (1 call): the client's own refresh hook judged expiry on the wall clock,
+    not the run's, and from inside a request, on the probe's deadline."""
     eks, plugin = _eks(k8s_healthy, tmp_path, expires_in=600)
     clients = ClientCache()  # one for both sweeps, as the cockpit keeps it
     now = dt.datetime.now(dt.UTC)
@@ -137,7 +139,8 @@ def test_an_expired_credential_is_renewed_once(k8s_healthy: K8sSandbox, tmp_path
 def test_a_refused_credential_is_renewed_and_the_call_repeated(
     k8s_healthy: K8sSandbox, tmp_path: Path
 ) -> None:
-    """A 401 to the plugin's token: one new call of the plugin, and the probes that saw the 401 still get an answer.
+    """A 401 to the plugin's token: one new call of the plugin, and the probes that saw the 401
+    still get an answer.
 
     Fails on the old code: `unauthorised (401)` for the sweep (the next one rebuilt the client)."""
     eks, plugin = _eks(k8s_healthy, tmp_path)
@@ -157,15 +160,16 @@ def test_a_refused_credential_is_renewed_and_the_call_repeated(
 
 
 def test_a_failing_plugin_is_the_items_error(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
-    """Its stderr is the reason, for every item, from one call. Fails on the old code: the client logged the
-    plugin's failure and the probes saw `unauthorised (401)`."""
+    """Its stderr is the reason, for every item, from one call. Fails on the old code: the client
+    logged the plugin's failure and the probes saw `unauthorised (401)`."""
     eks, plugin = _eks(k8s_healthy, tmp_path)
     plugin.configure(fail=SSO_EXPIRED)
     results = run_sync(eks.profile(), _items())
     summaries = {r.result.summary for r in results}
     assert {r.result.verdict for r in results} == {Verdict.ERROR}
     assert summaries == {
-        f"exec credential plugin aws (kubeconfig users[].user.exec) failed (exit 255): {SSO_EXPIRED}"
+        "exec credential plugin aws (kubeconfig "
+        f"users[].user.exec) failed (exit 255): {SSO_EXPIRED}"
     }
     assert plugin.calls == 1
 
@@ -173,7 +177,8 @@ def test_a_failing_plugin_is_the_items_error(k8s_healthy: K8sSandbox, tmp_path: 
 def test_the_plugins_start_up_is_not_the_probes_time(
     k8s_healthy: K8sSandbox, tmp_path: Path
 ) -> None:
-    """A plugin slower than the probe's timeout (an SSO refresh) still leaves the probe its whole timeout."""
+    """A plugin slower than the probe's timeout (an SSO refresh) still leaves the probe its whole
+    timeout."""
     eks, plugin = _eks(k8s_healthy, tmp_path, startup=1.5)
     results = run_sync(eks.profile(run={"timeout": 1.0}), _items()[:2])
     assert [r.result.summary for r in results if r.result.verdict is Verdict.ERROR] == []
@@ -196,7 +201,8 @@ def test_a_missing_plugin_says_so(k8s_healthy: K8sSandbox, tmp_path: Path, missi
 
 
 def test_only_the_selected_backends_are_imported(k8s_healthy: K8sSandbox, tmp_path: Path) -> None:
-    """A run of Kubernetes items imports the kubernetes client only: no boto3, no httpx (their SDKs load per kind)."""
+    """A run of Kubernetes items imports the kubernetes client only: no boto3, no httpx (their SDKs
+    load per kind)."""
     import tomli_w
 
     eks, plugin = _eks(k8s_healthy, tmp_path)
@@ -210,7 +216,8 @@ def test_only_the_selected_backends_are_imported(k8s_healthy: K8sSandbox, tmp_pa
         "item = Item(id='n', title='n', probe=[{'kind': 'k8s.nodes'}])\n"
         "object.__setattr__(item, 'key', 'k8s.n')\n"
         f"(r,) = run_sync(load_profile({str(profile)!r}), [item])\n"
-        "print(r.result.verdict.value, sorted(m for m in ('kubernetes', 'boto3', 'botocore', 'httpx', 'kubernetes_validate')"
+        "print(r.result.verdict.value, sorted(m for m in ('kubernetes', "
+        "'boto3', 'botocore', 'httpx', 'kubernetes_validate')"
         " if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -1,4 +1,5 @@
-"""Malformed checklists and profiles: exit 2 with file, line (where known) and key path; nothing half-loaded."""
+"""Malformed checklists and profiles: exit 2 with file, line (where known) and key path; nothing
+half-loaded."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from golive_tui.profile import load_profile
 MINI = (Path(__file__).parent / "data" / "mini.toml").read_text()
 PROBED = MINI.replace(
     'owner = "Platform"\npriority = "P1"\n\n',
-    'owner = "Platform"\npriority = "P1"\n[[section.subsection.item.probe]]\nkind = "test.zones"\nparams = { min_zones = 3 }\n\n',
+    'owner = "Platform"\npriority = "P1"\n[[section.subsection.item.probe]]\n'
+    'kind = "test.zones"\nparams = { min_zones = 3 }\n\n',
     1,
 )
 
@@ -43,7 +45,8 @@ def line_of(text: str, needle: str) -> int:
 
 
 CASES = [
-    # (name, transform of the probed mini checklist, expected key path, text on the expected line, message part)
+    # (name, transform of the probed mini checklist, expected key path, text on the expected line,
+    # message part)
     (
         "bad toml syntax",
         lambda t: t.replace('title = "WAF"', 'title = "WAF'),

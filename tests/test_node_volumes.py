@@ -130,7 +130,8 @@ def test_default_on_does_not_hide_an_unencrypted_volume(stage, monkeypatch, aws_
 def test_nodes_that_are_no_instance_here_are_an_error_not_a_verdict(
     stage, monkeypatch, aws_sandbox, k8s_healthy
 ) -> None:
-    """The healthy sandbox's Nodes name instances no account here has (a wrong aws.region, say): nothing was seen."""
+    """The healthy sandbox's Nodes name instances no account here has (a wrong aws.region, say):
+    nothing was seen."""
     staged = stage("456789012304", default_on=True)
     data = k8s_healthy.profile_data(aws=staged.profile.aws.model_dump(), run={"timeout": 8})
     result = encryption_at_rest(Profile.model_validate(data), monkeypatch, aws_sandbox)

@@ -1,5 +1,6 @@
-"""Notifications where the team is, against local HTTPS receivers (trustme CA) like the PagerDuty look-alike:
-a Slack-compatible incoming webhook and a generic JSON webhook, their URLs secrets named in the profile."""
+"""Notifications where the team is, against local HTTPS receivers (trustme CA) like the PagerDuty
+look-alike: a Slack-compatible incoming webhook and a generic JSON webhook, their URLs secrets named
+in the profile."""
 
 from __future__ import annotations
 
@@ -192,7 +193,8 @@ def test_a_flapping_decision_is_one_message_then_one_summary(tmp_path: Path, rec
     notifier.poke()
     assert notifier.flush(30)
     decisions = [m for m in slack.messages[before:] if "→" in m["text"].split("\n")[0]]
-    # Held while it flapped, then the latest once — and it came back to what was already said: nothing more.
+    # Held while it flapped, then the latest once — and it came back to what was already said:
+    # nothing more.
     assert len(decisions) == 1
     ticks[0] += 61
     actions.mark(
@@ -232,7 +234,8 @@ def test_a_dead_receiver_never_delays_the_writer_and_its_failure_is_shown_once(
         actions.approve(plain, checklist, "eng", actor=KIM if n % 2 else LEE)
     actions.record_results(plain, [result(checklist, "performance.p95", Verdict.FAIL)], actor=KIM)
     baseline = time.monotonic() - unhindered
-    # Each message waits up to its 1 s deadline on the worker; the writes did not wait for any of them.
+    # Each message waits up to its 1 s deadline on the worker; the writes did not wait for any of
+    # them.
     assert writing < baseline * 2 + 0.5, (writing, baseline)
     store.notifier.flush(60)
     assert slack.attempts >= 3

@@ -1,4 +1,5 @@
-"""Per-pod means per pod: "Requests/sec per pod" against a real Prometheus, with and without a `pod` label.
+"""Per-pod means per pod: "Requests/sec per pod" against a real Prometheus, with and without a `pod`
+label.
 
 With the label (the healthy fixture: two gateway pods, ~575 rps each) the figure is the
 average per pod and the evidence names the pods. Without it (the `per-service` fixture: one
@@ -54,7 +55,8 @@ def test_without_a_pod_label_the_total_is_divided_by_the_ready_pods(
     prometheus_per_service, k8s_healthy
 ) -> None:
     result = gateway_row(prometheus_per_service, **k8s_healthy.profile_data())
-    # ~1150 rps over 3 Ready api-gateway pods: ~383 per pod, under the row's 500 (the old probe passed 1150 "per pod").
+    # ~1150 rps over 3 Ready api-gateway pods: ~383 per pod, under the row's 500 (the old probe
+    # passed 1150 "per pod").
     assert result.verdict is Verdict.FAIL, result.summary
     assert (
         result.summary.startswith("Requests/sec per pod (service total / 3 Ready pods) ")

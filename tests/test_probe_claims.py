@@ -1,4 +1,5 @@
-"""One row, one claim: the parameters that split shared probes, and the new kinds, on the first sandboxes."""
+"""One row, one claim: the parameters that split shared probes, and the new kinds, on the first
+sandboxes."""
 
 from __future__ import annotations
 
@@ -33,12 +34,13 @@ def run(profile, *items: Item) -> dict[str, ProbeResult]:
     return {r.item.title: r.result for r in run_sync(profile, items)}
 
 
-# --- Kubernetes ------------------------------------------------------------------------------------------
+# --- Kubernetes -----------------------------------------------------------------------------------
 
 
 def test_exec_runs_in_the_pod_not_here(k8s_degraded: K8sSandbox, k8s_healthy: K8sSandbox) -> None:
-    """Plausible but wrong: `npx prisma migrate status` on this machine (the old `command` probe) would
-    report this machine's database; the degraded cluster's deal-service pods see a pending migration."""
+    """Plausible but wrong: `npx prisma migrate status` on this machine (the old `command` probe)
+    would report this machine's database; the degraded cluster's deal-service pods see a pending
+    migration."""
     pending = run(k8s_degraded.profile(), item("k8s.exec", **MIGRATIONS))["k8s.exec"]
     assert (pending.verdict, pending.summary) == (
         Verdict.FAIL,
@@ -71,8 +73,8 @@ def test_exec_runs_in_the_pod_not_here(k8s_degraded: K8sSandbox, k8s_healthy: K8
 
 
 def test_secrets_the_role_may_not_read_are_decided_by_the_pods(k8s_no_secrets: K8sSandbox) -> None:
-    """Not `error` for every read-only role: running containers started with their references resolved
-    (tests/test_read_only_rbac.py has the failing and the undecidable cases)."""
+    """Not `error` for every read-only role: running containers started with their references
+    resolved (tests/test_read_only_rbac.py has the failing and the undecidable cases)."""
     result = run(k8s_no_secrets.profile(target={"required_env": {}}), item("k8s.env-vars"))[
         "k8s.env-vars"
     ]
@@ -82,8 +84,8 @@ def test_secrets_the_role_may_not_read_are_decided_by_the_pods(k8s_no_secrets: K
         in result.summary
     )
     assert (
-        "DATABASE_URL -> secret deal-service-db key url: Secret not readable (403); resolved when pod"
-        in result.evidence
+        "DATABASE_URL -> secret deal-service-db key url: "
+        "Secret not readable (403); resolved when pod" in result.evidence
     )
 
 
@@ -110,7 +112,7 @@ def test_exec_is_a_shipped_kind_and_no_shipped_k8s_probe_runs_locally() -> None:
     assert registry()["k8s.exec"].prepare is not None
 
 
-# --- AWS ---------------------------------------------------------------------------------------------------
+# --- AWS ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -126,8 +128,9 @@ def test_aws_claims_healthy_and_degraded(
         item("aws.log-groups", "audit retention", min_retention_days=365),
     ]
     good, bad = run(aws_healthy.profile(), *cases), run(aws_degraded.profile(), *cases)
-    # The node volumes are found through the cluster's Nodes: with no cluster in this profile nothing decides
-    # them (tests/test_node_volumes.py stages both), unless the database already fails the row.
+    # The node volumes are found through the cluster's Nodes: with no cluster in this profile
+    # nothing decides them (tests/test_node_volumes.py stages both), unless the database already
+    # fails the row.
     assert good.pop("storage and ebs").summary.startswith("no kubeconfig: looked in")
     for title, result in good.items():
         assert result.verdict is Verdict.PASS, (title, result.summary, result.evidence)
@@ -139,8 +142,8 @@ def test_aws_claims_healthy_and_degraded(
         "snapshot rds:autolytiq-prod-" in good["backups"].evidence
     )  # the automated one, encrypted
     assert (
-        bad["aws.rds-tls"].summary
-        == "autolytiq-prod accepts unencrypted connections: rds.force_ssl = 0 in autolytiq-prod-aurora-pg15"
+        bad["aws.rds-tls"].summary == "autolytiq-prod accepts unencrypted connections: "
+        "rds.force_ssl = 0 in autolytiq-prod-aurora-pg15"
     )
     assert (
         bad["aws.eks-secrets-encryption"].summary
@@ -155,7 +158,8 @@ def test_aws_claims_healthy_and_degraded(
 
 @pytest.mark.slow
 def test_retention_policy_is_the_rows_own(aws_healthy: SandboxAccount) -> None:
-    """Plausible but wrong for "Logs retained per policy": "a retention is set" passes a 90-day policy the audit row refuses."""
+    """Plausible but wrong for "Logs retained per policy": "a retention is set" passes a 90-day
+    policy the audit row refuses."""
     profile = aws_healthy.profile(log_groups=["/aws/rds/cluster/autolytiq-prod/postgresql"])
     results = run(
         profile,
@@ -171,7 +175,8 @@ def test_retention_policy_is_the_rows_own(aws_healthy: SandboxAccount) -> None:
 
 @pytest.mark.slow
 def test_query_latency_percentile_from_cloudwatch(aws_healthy: SandboxAccount) -> None:
-    """The Database Benchmarks row asks GetMetricData for p95 (the sandbox answers percentiles as CloudWatch does)."""
+    """The Database Benchmarks row asks GetMetricData for p95 (the sandbox answers percentiles as
+    CloudWatch does)."""
     from golive_tui.model import Metric, Threshold
 
     made = item("aws.db-metric", metric="read-latency", stat="p95")
@@ -181,15 +186,16 @@ def test_query_latency_percentile_from_cloudwatch(aws_healthy: SandboxAccount) -
     assert "ReadLatency (p95, DBClusterIdentifier=autolytiq-prod" in result.evidence
 
 
-# --- looking at the wrong place is not a pass ---------------------------------------------------------------
+# --- looking at the wrong place is not a pass -----------------------------------------------------
 
 
 @pytest.mark.slow
 def test_a_namespace_with_nothing_in_it_passes_no_claim_about_its_deployments(
     k8s_healthy: K8sSandbox,
 ) -> None:
-    """A typo in target.namespace lists nothing: "all 0 containers hardened" and "all 0 secret-like env vars come
-    from Secrets" were passes, and with target.services = [] so were "all 0 deployments" available, covered, scaled."""
+    """A typo in target.namespace lists nothing: "all 0 containers hardened" and "all 0 secret-like
+    env vars come from Secrets" were passes, and with target.services = [] so were "all 0
+    deployments" available, covered, scaled."""
     every_deployment = [
         item("k8s.container-security"),
         item("k8s.secret-refs"),
@@ -254,7 +260,8 @@ def test_no_domain_or_endpoint_to_look_at_is_skipped_not_passed() -> None:
 def test_a_waf_that_only_counts_blocks_nothing_and_an_unnamed_alb_is_not_guessed(
     aws_sandbox, aws_healthy
 ) -> None:
-    """Rules in Count mode (a WAF on trial) and "the first ALB found" (maybe staging's) both passed."""
+    """Rules in Count mode (a WAF on trial) and "the first ALB found" (maybe staging's) both
+    passed."""
     account = aws_sandbox.server.account("555555555555", "golive-waf-trial")
     ec2, elbv2, waf = account.client("ec2"), account.client("elbv2"), account.client("wafv2")
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
@@ -327,7 +334,8 @@ def test_a_waf_that_only_counts_blocks_nothing_and_an_unnamed_alb_is_not_guessed
 
 @pytest.mark.slow
 def test_a_stopped_reader_is_no_second_availability_zone(aws_sandbox, aws_healthy) -> None:
-    """Two instances in two AZs, one of them stopped: the cluster cannot fail over, yet "2 instances across 2 AZs" passed."""
+    """Two instances in two AZs, one of them stopped: the cluster cannot fail over, yet "2 instances
+    across 2 AZs" passed."""
     account = aws_sandbox.server.account("666666666666", "golive-rds-stopped")
     rds = account.client("rds")
     rds.create_db_cluster(
@@ -357,7 +365,8 @@ def test_a_stopped_reader_is_no_second_availability_zone(aws_sandbox, aws_health
 
 @pytest.mark.slow
 def test_shield_advanced_must_protect_the_production_alb(aws_sandbox, aws_healthy) -> None:
-    """An active subscription protecting only the staging ALB passed "Shield Advanced subscription active"."""
+    """An active subscription protecting only the staging ALB passed "Shield Advanced subscription
+    active"."""
     account = aws_sandbox.server.account("777777777777", "golive-shield-elsewhere")
     subnets = [s["SubnetId"] for s in account.client("ec2").describe_subnets()["Subnets"]][:2]
     elbv2 = account.client("elbv2")

@@ -1,5 +1,6 @@
-"""openapi / identity probes over HTTPS (sandbox CA): each passes on the healthy application, fails on the
-degraded one naming the culprit, and fails on the traps one, where a plausible but wrong probe passes.
+"""openapi / identity probes over HTTPS (sandbox CA): each passes on the healthy application, fails
+on the degraded one naming the culprit, and fails on the traps one, where a plausible but wrong
+probe passes.
 
 Each `test_trap_*` docstring names its trap (sandbox/app_api.TRAPS_APP).
 """
@@ -101,21 +102,22 @@ def trap(apps, kind: str) -> str:
 
 
 def test_trap_valid_document_of_the_previous_release(apps) -> None:
-    """Trap: the document answers 200 and is valid OpenAPI: "docs published" passes; it documents 2.3.0, not the release 2.4.1."""
+    """Trap: the document answers 200 and is valid OpenAPI: "docs published" passes; it documents
+    2.3.0, not the release 2.4.1."""
     assert "documents version 2.3.0, not the release 2.4.1" in trap(apps, "http.openapi")
 
 
 def test_trap_collection_refuses_but_the_item_route_is_open(apps) -> None:
-    """Trap: GET /v1/deals (and the API root) answer 401: a probe calling one endpoint, or only the routes without
-    parameters, passes; GET /v1/deals/{dealId} answers 200 to anyone."""
+    """Trap: GET /v1/deals (and the API root) answer 401: a probe calling one endpoint, or only the
+    routes without parameters, passes; GET /v1/deals/{dealId} answers 200 to anyone."""
     evidence = trap(apps, "http.openapi-auth")
     assert "GET /v1/deals (listDeals) -> 401" in evidence
     assert "GET /v1/deals/{dealId} (getDeal) answers 200 to no credentials" in evidence
 
 
 def test_trap_no_token_refused_but_an_unsigned_one_accepted(apps) -> None:
-    """Trap: /v1/inventory answers 401 without a token, so "all endpoints require authentication" passes; it
-    answers 200 to a token whose header says `alg: none` and has no signature."""
+    """Trap: /v1/inventory answers 401 without a token, so "all endpoints require authentication"
+    passes; it answers 200 to a token whose header says `alg: none` and has no signature."""
     assert (
         apps["traps"]["http.openapi-auth"].evidence.count(
             "GET /v1/inventory (listInventory) -> 401"
@@ -128,8 +130,9 @@ def test_trap_no_token_refused_but_an_unsigned_one_accepted(apps) -> None:
 
 
 def test_trap_cookie_set_on_the_redirect(apps) -> None:
-    """Trap: the login page redirects and the page it leads to sets no cookie: a client following redirects and
-    reading the final response sees nothing wrong; the 302 set `session` without Secure."""
+    """Trap: the login page redirects and the page it leads to sets no cookie: a client following
+    redirects and reading the final response sees nothing wrong; the 302 set `session` without
+    Secure."""
     evidence = trap(apps, "http.session-cookies")
     assert (
         "cookie session (302 of https://localhost:" in evidence and "/login): no Secure" in evidence
@@ -137,8 +140,9 @@ def test_trap_cookie_set_on_the_redirect(apps) -> None:
 
 
 def test_trap_discovery_document_of_another_issuer(apps) -> None:
-    """Trap: the discovery document answers 200 with HTTPS endpoints and an RSA JWKS: "discovery is valid JSON" passes;
-    it names staging's issuer, so the tokens it describes are not this issuer's."""
+    """Trap: the discovery document answers 200 with HTTPS endpoints and an RSA JWKS: "discovery is
+    valid JSON" passes; it names staging's issuer, so the tokens it describes are not this
+    issuer's."""
     assert "names issuer https://auth.staging.autolytiq.com:" in trap(apps, "http.oidc-discovery")
 
 
@@ -184,8 +188,8 @@ def test_runbooks(apps_runbooks) -> None:
 
 
 def test_trap_runbook_behind_a_login_redirect(apps_runbooks) -> None:
-    """Trap: the page redirects to the SSO login, which answers 200: a probe following redirects (curl -L) passes;
-    the on-call engineer without a session sees a password form."""
+    """Trap: the page redirects to the SSO login, which answers 200: a probe following redirects
+    (curl -L) passes; the on-call engineer without a session sees a password form."""
     traps = apps_runbooks[2]
     assert (
         traps.verdict is Verdict.FAIL

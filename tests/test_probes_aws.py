@@ -1,4 +1,5 @@
-"""aws.* probes against moto in server mode: a healthy and a degraded account, and the ways AWS fails."""
+"""aws.* probes against moto in server mode: a healthy and a degraded account, and the ways AWS
+fails."""
 
 from __future__ import annotations
 
@@ -233,7 +234,8 @@ def test_closed_port_is_an_error_quickly(aws_healthy: SandboxAccount) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     started = time.perf_counter()
-    # The probe's own words (the engine's finding for a silent endpoint: tests/test_reachability.py).
+    # The probe's own words (the engine's finding for a silent endpoint:
+    # tests/test_reachability.py).
     result = run(
         aws_healthy.profile(endpoint_url=f"http://127.0.0.1:{port}"),
         make_item("aws.cloudtrail"),
@@ -277,7 +279,8 @@ def test_silent_endpoint_is_an_error_within_the_timeout(
 
 
 def test_sandbox_fills_moto_gaps_from_the_request(aws_sandbox) -> None:
-    """PerformanceInsightsEnabled follows Create/ModifyDBInstance; GetSubscriptionState follows CreateSubscription."""
+    """PerformanceInsightsEnabled follows Create/ModifyDBInstance; GetSubscriptionState follows
+    CreateSubscription."""
     account = aws_sandbox.server.account("333333333333", "golive-gaps")
     rds = account.client("rds")
     rds.create_db_cluster(
@@ -347,7 +350,8 @@ def test_public_port_ranges() -> None:
 def test_refused_credentials_are_read_again_on_the_next_sweep(
     aws_healthy: SandboxAccount, aws_sandbox
 ) -> None:
-    """Keys rotated during a cutover: after the refusal, the next sweep on the same clients reads the new ones."""
+    """Keys rotated during a cutover: after the refusal, the next sweep on the same clients reads
+    the new ones."""
     from dataclasses import replace
 
     from golive_tui.probes.base import ClientCache

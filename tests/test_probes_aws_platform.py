@@ -1,5 +1,6 @@
-"""aws_network / aws_identity probes against moto in server mode: each passes on the healthy account,
-fails on the degraded one, and fails on the traps account, where a plausible but wrong probe passes.
+"""aws_network / aws_identity probes against moto in server mode: each passes on the healthy
+account, fails on the degraded one, and fails on the traps account, where a plausible but wrong
+probe passes.
 
 Each `test_trap_*` docstring names its trap. The traps account is the healthy estate with
 sandbox/aws_platform.TRAPS_PLATFORM; every probe's evidence must name the culprit.
@@ -121,7 +122,8 @@ def trap(traps: SandboxAccount, kind: str) -> str:
 
 
 def test_trap_one_nat_gateway_for_every_az(traps: SandboxAccount) -> None:
-    """Trap: one NAT gateway, available, serving all three AZs: "a NAT gateway is available" passes; the AZ-b subnet depends on AZ a."""
+    """Trap: one NAT gateway, available, serving all three AZs: "a NAT gateway is available" passes;
+    the AZ-b subnet depends on AZ a."""
     evidence = trap(traps, "aws.nat-gateways")
     assert "(eu-west-1b) depends on NAT" in evidence and "in eu-west-1a" in evidence
 
@@ -129,8 +131,8 @@ def test_trap_one_nat_gateway_for_every_az(traps: SandboxAccount) -> None:
 def test_trap_node_subnet_routed_to_the_internet_by_its_own_association(
     traps: SandboxAccount,
 ) -> None:
-    """Trap: the VPC's main route table is private, but node subnet c is explicitly associated with the public one:
-    a probe reading the main table (or MapPublicIpOnLaunch) passes."""
+    """Trap: the VPC's main route table is private, but node subnet c is explicitly associated with
+    the public one: a probe reading the main table (or MapPublicIpOnLaunch) passes."""
     evidence = trap(traps, "aws.network-segmentation")
     assert "node subnet" in evidence and "routes to the internet (0.0.0.0/0 -> igw-" in evidence
     assert (
@@ -140,12 +142,14 @@ def test_trap_node_subnet_routed_to_the_internet_by_its_own_association(
 
 
 def test_trap_connection_logs_are_not_access_logs(traps: SandboxAccount) -> None:
-    """Trap: connection_logs.s3.enabled is true: a probe matching `logs.s3.enabled` passes; no request is logged."""
+    """Trap: connection_logs.s3.enabled is true: a probe matching `logs.s3.enabled` passes; no
+    request is logged."""
     assert "only connection_logs are on" in trap(traps, "aws.alb-access-logs")
 
 
 def test_trap_control_plane_logs_everything_but_api_and_audit(traps: SandboxAccount) -> None:
-    """Trap: three log types are enabled: "control-plane logging is on" passes; api and audit are the ones disabled."""
+    """Trap: three log types are enabled: "control-plane logging is on" passes; api and audit are
+    the ones disabled."""
     evidence = trap(traps, "aws.eks-control-plane-logging")
     assert (
         "does not log api, audit (enabled: authenticator, controllerManager, scheduler)" in evidence
@@ -155,16 +159,17 @@ def test_trap_control_plane_logs_everything_but_api_and_audit(traps: SandboxAcco
 def test_trap_administrator_in_a_managed_policy_with_one_statement_object(
     traps: SandboxAccount,
 ) -> None:
-    """Trap: the inline policies are scoped (one even has s3:* on a bucket); the admin grant is a customer-managed
-    policy whose Statement is a single object, not a list: a probe reading inline policies, or iterating
-    Statement as a list, passes."""
+    """Trap: the inline policies are scoped (one even has s3:* on a bucket); the admin grant is a
+    customer-managed policy whose Statement is a single object, not a list: a probe reading inline
+    policies, or iterating Statement as a list, passes."""
     evidence = trap(traps, "aws.iam-admin-policies")
     assert "role autolytiq-prod-nodes: policy autolytiq-prod-node-debug allows * on *" in evidence
     assert "inline logs-bucket: scoped" in evidence
 
 
 def test_trap_long_password_without_digits_or_symbols(traps: SandboxAccount) -> None:
-    """Trap: MinimumLength 16 (>= 12): a length-only probe passes; numbers and symbols are not required."""
+    """Trap: MinimumLength 16 (>= 12): a length-only probe passes; numbers and symbols are not
+    required."""
     evidence = trap(traps, "aws.cognito-password-policy")
     assert (
         "does not require numbers, symbols" in evidence
@@ -173,25 +178,28 @@ def test_trap_long_password_without_digits_or_symbols(traps: SandboxAccount) -> 
 
 
 def test_trap_mfa_on_an_older_pool_named_like_the_production(traps: SandboxAccount) -> None:
-    """Trap: `autolytiq-prod-users-v1` (listed first) requires MFA: a probe matching pools by prefix passes; the
-    production pool `autolytiq-prod-users` has MFA OFF."""
+    """Trap: `autolytiq-prod-users-v1` (listed first) requires MFA: a probe matching pools by prefix
+    passes; the production pool `autolytiq-prod-users` has MFA OFF."""
     assert "user pool autolytiq-prod-users has MFA OFF" in trap(traps, "aws.cognito-mfa")
 
 
 def test_trap_rate_rule_that_only_counts(traps: SandboxAccount) -> None:
-    """Trap: a RateBasedStatement rule exists (Count, how it was trialled): a probe finding the statement passes."""
+    """Trap: a RateBasedStatement rule exists (Count, how it was trialled): a probe finding the
+    statement passes."""
     assert "its rate rule rate-per-ip only counts" in trap(traps, "aws.waf-rate-limit")
 
 
 def test_trap_backups_only_in_the_primary_region(traps: SandboxAccount) -> None:
-    """Trap: a fresh snapshot of the cluster exists, in the primary region: "recent backup exists" passes; none is in the DR region."""
+    """Trap: a fresh snapshot of the cluster exists, in the primary region: "recent backup exists"
+    passes; none is in the DR region."""
     assert "no backup of autolytiq-prod in eu-central-1 (only 2 in eu-west-1)" in trap(
         traps, "aws.aurora-dr-copies"
     )
 
 
 def test_stale_dr_copy_fails_by_the_run_clock(aws_healthy: SandboxAccount) -> None:
-    """A copy made once and never again: three days on (the run's clock), the newest copy is too old."""
+    """A copy made once and never again: three days on (the run's clock), the newest copy is too
+    old."""
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
     result = run(aws_healthy, "aws.aurora-dr-copies", clock=lambda: later)["aws.aurora-dr-copies"]
     assert result.verdict is Verdict.FAIL and "h old (> 26 h)" in result.summary, text(result)
@@ -228,13 +236,15 @@ def test_admin_grant_shapes() -> None:
 
 
 def test_trap_errors_logged_as_json_levels(traps: SandboxAccount) -> None:
-    """Trap: the errors are JSON lines with `"level":"error"`: a `grep ERROR` (the seed's habit) finds none and passes."""
+    """Trap: the errors are JSON lines with `"level":"error"`: a `grep ERROR` (the seed's habit)
+    finds none and passes."""
     evidence = trap(traps, "aws.log-errors")
     assert "25 error lines" in evidence and '"level":"error","service":"deal-service"' in evidence
 
 
 def test_healthy_lines_that_mention_errors_are_not_errors(aws_healthy: SandboxAccount) -> None:
-    """The other way round: every healthy line says `errors=0`; a substring count of "error" would fail the healthy API."""
+    """The other way round: every healthy line says `errors=0`; a substring count of "error" would
+    fail the healthy API."""
     result = results("healthy", aws_healthy)["aws.log-errors"]
     assert (
         result.verdict is Verdict.PASS

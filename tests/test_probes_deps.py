@@ -1,4 +1,5 @@
-"""`deps.report`: dependency reports CI wrote (npm audit v7+/v6, SARIF, Trivy), from files and over HTTPS."""
+"""`deps.report`: dependency reports CI wrote (npm audit v7+/v6, SARIF, Trivy), from files and over
+HTTPS."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""http.health: services with an http.health_urls entry fetched directly, the others through the API server's service proxy."""
+"""http.health: services with an http.health_urls entry fetched directly, the others through the API
+server's service proxy."""
 
 from __future__ import annotations
 
@@ -59,8 +60,9 @@ def test_every_service_through_the_service_proxy(k8s_healthy: K8sSandbox) -> Non
 
 
 def test_readiness_is_not_health(k8s_health: K8sSandbox) -> None:
-    """A plausible-but-wrong probe — "the Service has Ready endpoints" (`kubectl get endpoints`) — passes here:
-    every pod of deal-service is Ready, yet its /health answers 503 (its database is down)."""
+    """A plausible-but-wrong probe — "the Service has Ready endpoints" (`kubectl get endpoints`) —
+    passes here: every pod of deal-service is Ready, yet its /health answers 503 (its database is
+    down)."""
     cluster = healthy_cluster()
     cluster.proxy_status["deal-service"] = 503
     k8s_health.server.load(cluster)
@@ -90,8 +92,8 @@ def test_no_endpoints_and_missing_service(k8s_health: K8sSandbox) -> None:
         == "2 of 6 unhealthy: inventory-service (service not found), tax-engine (no endpoints)"
     )
     assert (
-        f'tax-engine: service proxy {NS}/tax-engine:8080/health -> 503 (no endpoints available for service "tax-engine")'
-        in result.evidence
+        f"tax-engine: service proxy {NS}/tax-engine:8080/health "
+        '-> 503 (no endpoints available for service "tax-engine")' in result.evidence
     )
     assert 'services "inventory-service" not found' in result.evidence
 
@@ -112,7 +114,8 @@ def test_direct_urls_where_given_and_the_proxy_for_the_rest(
         http={"health_urls": urls, "ca_bundle": str(k8s_healthy.ca_bundle)}
     )
     result = health(profile)
-    # The degraded web sandbox answers 503 for deal-service; the cluster's own proxy would have said 200.
+    # The degraded web sandbox answers 503 for deal-service; the cluster's own proxy would have said
+    # 200.
     assert (result.verdict, result.summary) == (
         Verdict.FAIL,
         "1 of 6 unhealthy: deal-service (503)",
@@ -122,8 +125,8 @@ def test_direct_urls_where_given_and_the_proxy_for_the_rest(
 
 
 def test_proxy_forbidden_is_not_verifiable(sandbox_ca) -> None:
-    """Proxy and pods both refused: nothing visible decides (with pods readable, their readiness probes do:
-    tests/test_read_only_rbac.py)."""
+    """Proxy and pods both refused: nothing visible decides (with pods readable, their readiness
+    probes do: tests/test_read_only_rbac.py)."""
     sandbox = K8sSandbox.start(healthy_cluster(), sandbox_ca, denied={"services/proxy", "pods"})
     try:
         result = health(sandbox.profile())

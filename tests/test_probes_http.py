@@ -58,7 +58,8 @@ def test_degraded_services_fail_naming_what_is_wrong(web_degraded) -> None:
     assert results["http.health"].summary == "1 of 6 unhealthy: deal-service (503)"
     assert results["http.security-headers"].summary == "missing: Content-Security-Policy"
     assert results["http.cors"].summary.startswith(
-        "reflects foreign origin https://evil.example with Allow-Credentials: true (GET /health, OPTIONS /health, GET /api/,"
+        "reflects foreign origin https://evil.example with "
+        "Allow-Credentials: true (GET /health, OPTIONS /health, GET /api/,"
     )
     leaks = results["http.error-handling"].summary
     assert (
@@ -100,7 +101,8 @@ def test_tls_variants(sandbox_ca) -> None:
             old.verdict is Verdict.FAIL
             and f"{legacy.endpoint} (public) accepts TLSv1, TLSv1.1 (< TLSv1.2)" in old.summary
         )
-        # One row, one claim: the legacy endpoint's certificate is fine, and the short-lived one's protocols are.
+        # One row, one claim: the legacy endpoint's certificate is fine, and the short-lived one's
+        # protocols are.
         assert (
             check(legacy).verdict is Verdict.PASS
             and check(soon, "tls.protocols").verdict is Verdict.PASS
@@ -135,7 +137,8 @@ print(json.dumps({"verdict": outcome.result.verdict.value, "summary": outcome.re
 
 
 def test_a_client_that_cannot_offer_legacy_tls_never_sees_it_refused(sandbox_ca, tmp_path) -> None:
-    """The local handshake failure reads like the server's refusal: asked blindly, a TLS 1.0 endpoint passed."""
+    """The local handshake failure reads like the server's refusal: asked blindly, a TLS 1.0
+    endpoint passed."""
     import subprocess
     import sys
 
@@ -182,7 +185,8 @@ def test_faults_become_one_line_errors(web_healthy, sandbox_ca) -> None:
 
     from golive_tui.sandbox.tls import free_port
 
-    # Each probe's own words: the engine's finding for a silent host is tests/test_reachability.py's.
+    # Each probe's own words: the engine's finding for a silent host is
+    # tests/test_reachability.py's.
     run = partial(globals()["run"], reachability=False)
     closed = run(
         web_profile(web_healthy, http={"status_page_url": f"https://localhost:{free_port()}"}),
@@ -486,13 +490,15 @@ def test_cors_lookalike_origin(sandbox_ca) -> None:
         sandbox.stop()
     assert result.verdict is Verdict.FAIL
     assert result.summary.startswith(
-        "reflects foreign origin https://app.autolytiq.com.evil.example with Allow-Credentials: true"
+        "reflects foreign origin https://app.autolytiq.com.evil.example "
+        "with Allow-Credentials: true"
     )
     assert "https://evil.example with" not in result.summary
 
 
 def test_error_leak_only_under_a_route_prefix(sandbox_ca) -> None:
-    """The root answers clean JSON errors; only /api/ leaks a Node.js stack trace — named with its request."""
+    """The root answers clean JSON errors; only /api/ leaks a Node.js stack trace — named with its
+    request."""
     sandbox = shaped(sandbox_ca, leaks={"/": "none", "/api/": "node"})
     try:
         result = run(web_profile(sandbox), probe_item("http.error-handling"))["http.error-handling"]
@@ -517,17 +523,20 @@ def test_error_leak_only_under_a_route_prefix(sandbox_ca) -> None:
     ("body", "header", "named"),
     [
         (
-            "java.lang.NullPointerException\n\tat com.acme.DealController.create(DealController.java:42)",
+            "java.lang.NullPointerException\n"
+            "\tat com.acme.DealController.create(DealController.java:42)",
             {},
             "Java stack trace",
         ),
         (
-            "panic: runtime error: index out of range\n\ngoroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
+            "panic: runtime error: index out of range\n\n"
+            "goroutine 1 [running]:\nmain.main()\n\t/app/main.go:12 +0x1d",
             {},
             "Go panic",
         ),
         (
-            "System.NullReferenceException: Object reference not set\n   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42",
+            "System.NullReferenceException: Object reference not set\n"
+            "   at Acme.Deals.Create() in C:\\src\\Deals.cs:line 42",
             {},
             ".NET stack trace",
         ),
@@ -561,7 +570,8 @@ def _stub(service, ca):
 
 
 def test_security_headers_judge_the_rows_claim(sandbox_ca) -> None:
-    """ "CSP, HSTS, X-Frame-Options set": a missing nosniff is shown, and fails only when the item asks for it."""
+    """ "CSP, HSTS, X-Frame-Options set": a missing nosniff is shown, and fails only when the item
+    asks for it."""
     from golive_tui.sandbox.web import SECURE_HEADERS
 
     headers = {k: v for k, v in SECURE_HEADERS.items() if k != "X-Content-Type-Options"}
@@ -584,7 +594,8 @@ def test_security_headers_judge_the_rows_claim(sandbox_ca) -> None:
 
 
 def test_request_blocking_keeps_the_deadline(sandbox_ca) -> None:
-    """A blocking probe's request (no event loop in its thread) is held to the same total deadline."""
+    """A blocking probe's request (no event loop in its thread) is held to the same total
+    deadline."""
     from golive_tui.probes.base import ClientCache, ProbeContext, ProbeError
     from golive_tui.probes.http_client import request_blocking
     from golive_tui.profile import Profile

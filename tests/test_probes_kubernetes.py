@@ -96,7 +96,7 @@ def test_healthy_cluster_passes(k8s_healthy: K8sSandbox, kind: str) -> None:
     assert result.evidence
 
 
-# --- the degraded cluster: every trap, with the offenders named ---------------------------------------
+# --- the degraded cluster: every trap, with the offenders named -----------------------------------
 
 
 def test_nodes_count_only_ready_nodes_and_their_zones(k8s_degraded: K8sSandbox) -> None:
@@ -106,8 +106,8 @@ def test_nodes_count_only_ready_nodes_and_their_zones(k8s_degraded: K8sSandbox) 
     assert result.summary.startswith("3 Ready nodes in 2 zones (need 3 in 3)")
     assert f"NotReady: {LONE_NODE} (eu-west-1c)" in result.summary
     assert (
-        "eu-west-1a: ip-10-0-1-23.eu-west-1.compute.internal, ip-10-0-1-87.eu-west-1.compute.internal"
-        in result.evidence
+        "eu-west-1a: ip-10-0-1-23.eu-west-1.compute.internal, "
+        "ip-10-0-1-87.eu-west-1.compute.internal" in result.evidence
     )
     assert "eu-west-1c:" not in result.evidence
     assert probe(k8s_degraded.profile(), "k8s.nodes", min_zones=2).verdict is Verdict.PASS
@@ -136,13 +136,15 @@ def test_pdb_coverage_by_selector_and_the_blocking_budget(k8s_degraded: K8sSandb
     result = probe(k8s_degraded.profile(), "k8s.pdb")
     assert result.verdict is Verdict.FAIL
     assert result.summary == "pdb/pdb-batch blocks all disruption of tax-engine (maxUnavailable 0)"
-    # Names unlike the deployments: matchLabels, matchLabels AND matchExpressions, matchExpressions alone.
+    # Names unlike the deployments: matchLabels, matchLabels AND matchExpressions, matchExpressions
+    # alone.
     assert "deployment/api-gateway: covered by pdb/pdb-core (maxUnavailable 1)" in result.evidence
     assert (
         "deployment/auth-service: covered by pdb/pdb-identity (minAvailable 2)" in result.evidence
     )
     assert "deployment/inventory-service: covered by pdb/pdb-backend" in result.evidence
-    # pdb-legacy's matchLabels would match the backend, its matchExpressions nothing: AND selects no pod.
+    # pdb-legacy's matchLabels would match the backend, its matchExpressions nothing: AND selects no
+    # pod.
     assert "pdb-legacy" not in result.summary
     assert (
         "pdb/pdb-legacy (tier=backend, app In (legacy-billing)) selects no deployment's pods"
@@ -154,13 +156,13 @@ def test_container_security_follows_polaris(k8s_degraded: K8sSandbox) -> None:
     result = probe(k8s_degraded.profile(), "k8s.container-security")
     assert result.verdict is Verdict.FAIL
     assert (
-        result.summary
-        == "3 of 8 containers unsafe: customer-service/customer-service, deal-service/migrate (init), tax-engine/log-shipper"
+        result.summary == "3 of 8 containers unsafe: customer-service/customer-service, "
+        "deal-service/migrate (init), tax-engine/log-shipper"
     )
     lines = result.evidence.splitlines()
     assert (
-        "deployment/customer-service/customer-service: runAsUser 0 (root) overrides the pod's runAsNonRoot"
-        in lines
+        "deployment/customer-service/customer-service: "
+        "runAsUser 0 (root) overrides the pod's runAsNonRoot" in lines
     )
     assert (
         "deployment/tax-engine/log-shipper: privileged; allowPrivilegeEscalation not false" in lines
@@ -184,7 +186,8 @@ def test_env_vars_missing_one(k8s_degraded: K8sSandbox) -> None:
 def test_env_vars_without_required_names_checks_every_container_and_reference(
     k8s_degraded: K8sSandbox,
 ) -> None:
-    # Formerly `skipped`: with no target.required_env the seed's own check runs (env per container, refs resolve).
+    # Formerly `skipped`: with no target.required_env the seed's own check runs (env per container,
+    # refs resolve).
     result = probe(k8s_degraded.profile(target={"required_env": {}}), "k8s.env-vars")
     assert result.verdict is Verdict.PASS, (result.summary, result.evidence)
     assert result.summary.startswith(
@@ -256,7 +259,7 @@ def test_cluster_version_floor(k8s_degraded: K8sSandbox) -> None:
     )
 
 
-# --- composed clusters: the rules at their edges ---------------------------------------------------------
+# --- composed clusters: the rules at their edges --------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -335,7 +338,7 @@ def test_an_invalid_object_is_refused_at_load(k8s_custom: K8sSandbox) -> None:
         k8s_custom.server.load(b.Cluster([broken]))
 
 
-# --- failures become one-line errors, in time ---------------------------------------------------------------
+# --- failures become one-line errors, in time -----------------------------------------------------
 
 
 def test_unreachable_api_server(k8s_unreachable: K8sSandbox) -> None:
@@ -352,8 +355,10 @@ def test_expired_token(k8s_expired: K8sSandbox) -> None:
 def test_forbidden(k8s_forbidden: K8sSandbox) -> None:
     message, _ = probe_error(k8s_forbidden.profile(), "k8s.hpa")
     assert message == (
-        'forbidden (403): horizontalpodautoscalers is forbidden: User "system:serviceaccount:golive:readonly" '
-        'cannot list resource "horizontalpodautoscalers" in API group "autoscaling" in the namespace "autolytiq-prod"'
+        "forbidden (403): horizontalpodautoscalers is forbidden: "
+        'User "system:serviceaccount:golive:readonly" '
+        'cannot list resource "horizontalpodautoscalers" in API '
+        'group "autoscaling" in the namespace "autolytiq-prod"'
     )
     assert k8s_forbidden.token not in message
 
@@ -387,7 +392,8 @@ def test_missing_kubeconfig_says_where_it_looked(tmp_path: Path) -> None:
     message, _ = probe_error(Profile(), "k8s.cluster")
     assert message == (
         f"no kubeconfig: looked in profile kubernetes.kubeconfig (empty), $KUBECONFIG (unset), "
-        f"{Path.home() / '.kube' / 'config'} (missing), in-cluster service account ($KUBERNETES_SERVICE_HOST unset)"
+        f"{Path.home() / '.kube' / 'config'} (missing), in-cluster "
+        "service account ($KUBERNETES_SERVICE_HOST unset)"
     )
     message, _ = probe_error(
         Profile.model_validate({"kubernetes": {"kubeconfig": str(tmp_path / "nope")}}),
@@ -405,7 +411,7 @@ def test_cancel_stops_before_calling(k8s_healthy: K8sSandbox) -> None:
     assert message == "cancelled"
 
 
-# --- where the config comes from ----------------------------------------------------------------------------
+# --- where the config comes from ------------------------------------------------------------------
 
 
 def test_context_from_the_profile(
@@ -460,7 +466,7 @@ def test_one_api_client_per_run_shared_by_concurrent_probes(k8s_degraded: K8sSan
     clients.close()
 
 
-# --- through the engine, the CLI and kubectl ------------------------------------------------------------------
+# --- through the engine, the CLI and kubectl ------------------------------------------------------
 
 
 def test_engine_run_of_the_shipped_k8s_items(
@@ -595,7 +601,8 @@ def test_real_kubectl_reads_the_sandbox(k8s_degraded: K8sSandbox) -> None:
 def test_a_refused_token_is_read_again_on_the_next_sweep(
     k8s_healthy: K8sSandbox, tmp_path: Path
 ) -> None:
-    """A long cutover outlives a token: after the 401, the cockpit's next sweep uses the kubeconfig as it is now."""
+    """A long cutover outlives a token: after the 401, the cockpit's next sweep uses the kubeconfig
+    as it is now."""
     from golive_tui.engine import run_sync
 
     expired = k8s_healthy.with_token("expired-token-0000", tmp_path / "kubeconfig")

@@ -1,7 +1,7 @@
-"""PagerDuty REST and Grafana probes against their HTTPS look-alikes (sandbox/ops_apis.py): pass on the
-healthy shape, fail naming the culprit on the degraded one, and fail on the traps one, where a plausible
-but wrong probe passes (each `test_trap_*` docstring names it). Only GETs are sent: the look-alikes
-answer anything else with 405, which no test sees.
+"""PagerDuty REST and Grafana probes against their HTTPS look-alikes (sandbox/ops_apis.py): pass on
+the healthy shape, fail naming the culprit on the degraded one, and fail on the traps one, where a
+plausible but wrong probe passes (each `test_trap_*` docstring names it). Only GETs are sent: the
+look-alikes answer anything else with 405, which no test sees.
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def test_degraded_operations_fail_naming_the_culprit(kind: str, results) -> None
 
 
 def test_trap_on_call_now_but_a_gap_tomorrow_night(results) -> None:
-    """Trap: /oncalls names someone for level 1 right now: "someone is on call" passes; the schedule has nobody 30-34 h from now."""
+    """Trap: /oncalls names someone for level 1 right now: "someone is on call" passes; the schedule
+    has nobody 30-34 h from now."""
     result = results["traps"]["pagerduty.oncall-coverage"]
     assert result.verdict is Verdict.FAIL, text(result)
     assert "on call now (level 1): " in result.evidence and "NOBODY" not in result.evidence
@@ -95,7 +96,8 @@ def test_trap_on_call_now_but_a_gap_tomorrow_night(results) -> None:
 
 
 def test_trap_two_levels_the_second_without_a_target(results) -> None:
-    """Trap: the policy has 2 levels: a ">= 2 levels" probe passes; level 2 has no target, so the page stops at level 1."""
+    """Trap: the policy has 2 levels: a ">= 2 levels" probe passes; level 2 has no target, so the
+    page stops at level 1."""
     result = results["traps"]["pagerduty.escalation-policy"]
     assert result.verdict is Verdict.FAIL and "level 2 has no target" in result.summary, text(
         result
@@ -103,8 +105,8 @@ def test_trap_two_levels_the_second_without_a_target(results) -> None:
 
 
 def test_trap_every_dashboard_present_over_a_failing_data_source(results) -> None:
-    """Trap: every service has its dashboard: "dashboards exist" passes; the data source they all use fails its
-    health check (it queries staging's Prometheus), so every panel is empty."""
+    """Trap: every service has its dashboard: "dashboards exist" passes; the data source they all
+    use fails its health check (it queries staging's Prometheus), so every panel is empty."""
     result = results["traps"]["grafana.dashboards"]
     assert result.verdict is Verdict.FAIL, text(result)
     assert (
@@ -115,7 +117,8 @@ def test_trap_every_dashboard_present_over_a_failing_data_source(results) -> Non
 
 
 def test_missing_tokens_are_skipped_with_the_key_to_set(sandbox_ca) -> None:
-    """No API token in the profile, the environment or the keyring: skipped, naming the key and the secret; never an error."""
+    """No API token in the profile, the environment or the keyring: skipped, naming the key and the
+    secret; never an error."""
     ops = OpsApis(sandbox_ca, HEALTHY_OPS)
     try:
         profile = Profile.model_validate(
@@ -138,7 +141,8 @@ def test_missing_tokens_are_skipped_with_the_key_to_set(sandbox_ca) -> None:
 
 
 def test_only_reads(results) -> None:
-    """Nothing is paged or changed: every request the look-alikes answered during the three sweeps was a GET."""
+    """Nothing is paged or changed: every request the look-alikes answered during the three sweeps
+    was a GET."""
     assert _requests and all(request.startswith("GET ") for request in _requests), sorted(
         set(_requests)
     )

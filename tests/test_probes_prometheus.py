@@ -60,7 +60,8 @@ def test_degraded_performance_acceptable_and_fail(prometheus_degraded) -> None:
 def test_alertmanager_routes(prometheus_healthy) -> None:
     items = [load_checklist().item("go-live.monitoring.alertmanager")]
     results = {r.item.key: r.result for r in run_sync(profile_for(prometheus_healthy), items)}
-    # The Alertmanager item also checks the alert-rules ConfigMap; without a cluster that part errors.
+    # The Alertmanager item also checks the alert-rules ConfigMap; without a cluster that part
+    # errors.
     assert (
         "routes to 1 receiver(s): pagerduty-oncall"
         in results["go-live.monitoring.alertmanager"].summary
@@ -99,7 +100,8 @@ def test_bad_query_and_unreachable_prometheus(prometheus_healthy) -> None:
 def test_golive_run_section_performance_json(prometheus_degraded, tmp_path) -> None:
     profile = tmp_path / "profile.toml"
     profile.write_text(
-        f'[prometheus]\nurl = "{prometheus_degraded.url}"\nalertmanager_url = "{prometheus_degraded.alertmanager_url}"\n'
+        f'[prometheus]\nurl = "{prometheus_degraded.url}"\n'
+        f'alertmanager_url = "{prometheus_degraded.alertmanager_url}"\n'
         "[run]\ntimeout = 3\n"
     )
     result = subprocess.run(
@@ -148,7 +150,8 @@ def test_missing_prometheus_binary_is_named(monkeypatch) -> None:
 
 
 def test_benchmark_series_come_from_the_profile(prometheus_second) -> None:
-    """A production labelled unlike the defaults: the default profile finds nothing and says what exists."""
+    """A production labelled unlike the defaults: the default profile finds nothing and says what
+    exists."""
     from golive_tui.sandbox.prometheus_workload import SECOND_NAMESPACE, SECOND_SERIES
 
     service_items = [i for i in prometheus_items() if i.key.startswith("performance.service.")]

@@ -1,6 +1,6 @@
-"""`k8s.rollback-history` against the sandbox Kubernetes API with ReplicaSet history (sandbox/k8s_history.py):
-passes when every service can roll back, fails naming the deployment otherwise, and defeats the plausible probe
-that reads `revisionHistoryLimit` alone.
+"""`k8s.rollback-history` against the sandbox Kubernetes API with ReplicaSet history
+(sandbox/k8s_history.py): passes when every service can roll back, fails naming the deployment
+otherwise, and defeats the plausible probe that reads `revisionHistoryLimit` alone.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ def test_history_limit_zero_fails_naming_the_deployment(sandbox_ca) -> None:
 
 
 def test_trap_history_kept_but_nothing_to_go_back_to(sandbox_ca) -> None:
-    """Trap: revisionHistoryLimit is 10 (a probe reading it passes), but inventory-service was never rolled out
-    before: it has one ReplicaSet, and `kubectl rollout undo` has nowhere to go."""
+    """Trap: revisionHistoryLimit is 10 (a probe reading it passes), but inventory-service was never
+    rolled out before: it has one ReplicaSet, and `kubectl rollout undo` has nowhere to go."""
     result = verdict(sandbox_ca, first_deploy=("inventory-service",))
     assert result.verdict is Verdict.FAIL
     assert result.summary == "deployment/inventory-service has no previous revision to roll back to"

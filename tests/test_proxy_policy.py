@@ -1,5 +1,6 @@
-"""Verbal yeses and names: the checklist's [signoff] says how many roles a proxy may satisfy, and whether
-a second captain confirms it; an approver's own session is their own approval whatever name they give."""
+"""Verbal yeses and names: the checklist's [signoff] says how many roles a proxy may satisfy, and
+whether a second captain confirms it; an approver's own session is their own approval whatever name
+they give."""
 
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def test_a_proxy_that_needs_a_second_captain_counts_only_once_another_session_co
 
 
 def test_alice_at_her_own_account_with_a_display_name_is_her_own_approval(tmp_path: Path) -> None:
-    """`su - alice -c "golive approve engineering-manager --name 'Alice Ng'"`: the principal is her login."""
+    """`su - alice -c "golive approve engineering-manager --name 'Alice Ng'"`: the principal is her
+    login."""
     env = {**os.environ, "GOLIVE_CHECKLIST": str(PRODUCTION)}
     env.pop("GOLIVE_USER", None)
     done = subprocess.run(

@@ -110,7 +110,8 @@ def test_an_api_that_stops_answering_mid_sweep_is_one_finding_and_nobody_waits_o
         assert all(
             r.result.summary == "not evaluated: Kubernetes API unreachable" for _, r in silent
         )
-        # Once the first item said so, the others end at once: nobody waits a deadline on a dead backend.
+        # Once the first item said so, the others end at once: nobody waits a deadline on a dead
+        # backend.
         known_dead = silent[0][0]
         assert arrivals[-1][0] - known_dead < 1.0, [
             (round(at - known_dead, 2), r.item.key) for at, r in arrivals

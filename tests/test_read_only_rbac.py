@@ -1,4 +1,5 @@
-"""A read-only captain: the sandbox API server's second token may not read Secrets, exec into pods or read logs.
+"""A read-only captain: the sandbox API server's second token may not read Secrets, exec into pods
+or read logs.
 
 The role is what a read-only cluster role gives (403 on `secrets`, `pods/exec`, `pods/log`),
 added to the sandbox's kubeconfig as a second context. Env-var references to Secrets it may
@@ -24,7 +25,8 @@ from golive_tui.sandbox.k8s_objects import NAMESPACE, healthy_cluster
 from golive_tui.sandbox.k8s_sandbox import READ_ONLY_CONTEXT, READ_ONLY_USER, K8sSandbox
 
 MISSING = ("deal-service", "DB_PASSWORD", "deal-db", "password")
-"""(deployment, variable, Secret, key): the key a rotation removed, which deal-service's newest pod cannot start without."""
+"""(deployment, variable, Secret, key): the key a rotation removed, which deal-service's newest pod
+cannot start without."""
 
 
 def item(kind: str, **params: object) -> Item:
@@ -45,7 +47,8 @@ def env_vars(profile: Profile) -> ProbeResult:
 
 
 def missing_key_cluster() -> Cluster:
-    """The healthy cluster after a key rotation dropped deal-db's `password`: the newest deal-service pod cannot start."""
+    """The healthy cluster after a key rotation dropped deal-db's `password`: the newest
+    deal-service pod cannot start."""
     deployment, _, secret, key = MISSING
     cluster = Cluster(copy.deepcopy(healthy_cluster().objects))
     cluster.find("Secret", secret, NAMESPACE)["data"].pop(key)
@@ -111,7 +114,8 @@ def test_secret_references_are_inferred_from_running_containers(k8s_healthy: K8s
         in result.summary
     )
     assert (
-        "deployment/deal-service/deal-service: DB_PASSWORD -> secret deal-db key password: Secret not readable (403); "
+        "deployment/deal-service/deal-service: DB_PASSWORD -> "
+        "secret deal-db key password: Secret not readable (403); "
         "resolved when pod deal-service-"
     ) in result.evidence
     assert (
@@ -156,13 +160,16 @@ def test_no_pod_to_ask_is_an_error_that_says_so(sandbox_ca) -> None:
     assert "not verifiable (403; no pods)" in result.evidence
 
 
-# The Kubernetes rows of the shipped checklist under the role: each decided, or an error saying why nothing can.
+# The Kubernetes rows of the shipped checklist under the role: each decided, or an error saying why
+# nothing can.
 UNDECIDABLE = {"go-live.database.migrations": f"exec forbidden for {READ_ONLY_USER}"}
-"""`migrate status` runs inside a pod; nothing a read-only role can see says whether a migration is pending."""
+"""`migrate status` runs inside a pod; nothing a read-only role can see says whether a migration is
+pending."""
 
 
 def kubernetes_rows() -> list[Item]:
-    """Every row with a Kubernetes probe (http.health goes through the API server), with only those probes."""
+    """Every row with a Kubernetes probe (http.health goes through the API server), with only those
+    probes."""
     rows = []
     for row in load_checklist().items():
         probes = [p for p in row.probe if p.kind.startswith("k8s.") or p.kind == "http.health"]
@@ -173,8 +180,9 @@ def kubernetes_rows() -> list[Item]:
 
 @pytest.fixture(scope="module")
 def k8s_with_history(sandbox_ca) -> Iterator[K8sSandbox]:
-    """The healthy cluster with the rollout history a healthy production has (a ReplicaSet to roll back to),
-    which the Rollback Plan row reads (`k8s.rollback-history` reads ReplicaSets, which the read-only role may)."""
+    """The healthy cluster with the rollout history a healthy production has (a ReplicaSet to roll
+    back to), which the Rollback Plan row reads (`k8s.rollback-history` reads ReplicaSets, which the
+    read-only role may)."""
     from golive_tui.sandbox.k8s_history import add_history
 
     cluster = add_history(Cluster(copy.deepcopy(healthy_cluster().objects)), NAMESPACE).validate()
@@ -204,7 +212,8 @@ def test_production_checklist_under_the_read_only_role(k8s_with_history: K8sSand
 
 
 def without_proxy(sandbox: K8sSandbox) -> Profile:
-    """The read-only role of a cluster whose RBAC also refuses `services/proxy` (Kubernetes' own `view` role does)."""
+    """The read-only role of a cluster whose RBAC also refuses `services/proxy` (Kubernetes' own
+    `view` role does)."""
     from golive_tui.profile import SEED_SERVICES
     from golive_tui.sandbox.k8s_sandbox import READ_ONLY_DENIED
 
@@ -220,7 +229,8 @@ def without_proxy(sandbox: K8sSandbox) -> Profile:
 def test_health_without_the_service_proxy_is_read_from_readiness_probes(
     k8s_healthy: K8sSandbox, k8s_degraded: K8sSandbox
 ) -> None:
-    """The pods' readiness probe is GET /health: Ready is the kubelet's last answer. The old probe was `error` here."""
+    """The pods' readiness probe is GET /health: Ready is the kubelet's last answer. The old probe
+    was `error` here."""
     [healthy] = run_sync(without_proxy(k8s_healthy), [item("http.health")])
     assert healthy.result.verdict is Verdict.PASS, healthy.result.summary
     assert (
@@ -228,7 +238,8 @@ def test_health_without_the_service_proxy_is_read_from_readiness_probes(
         == "all 6 services healthy (6 inferred from their pods' readiness probes)"
     )
     assert (
-        "api-gateway: inferred from readiness: 3/3 pods Ready, their readiness probe is GET /health "
+        "api-gateway: inferred from readiness: 3/3 pods "
+        "Ready, their readiness probe is GET /health "
         "(Ready: the kubelet's last check answered 2xx/3xx"
     ) in healthy.result.evidence
     [degraded] = run_sync(without_proxy(k8s_degraded), [item("http.health")])

@@ -1,4 +1,5 @@
-"""A local record under faults: a vanished file beside its .bak, the size cap, a full or read-only disk.
+"""A local record under faults: a vanished file beside its .bak, the size cap, a full or read-only
+disk.
 
 Everything through the real CLI in a subprocess (exit codes, stderr, no traceback). The
 full disk is a real tmpfs when this runs as root (it mounts one), and an ENOSPC injected
@@ -44,7 +45,7 @@ def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
     return result
 
 
-# --- lineage -----------------------------------------------------------------------------------------
+# --- lineage --------------------------------------------------------------------------------------
 @pytest.mark.parametrize("cache", ["kept", "fresh"], ids=["same-user", "no-cache"])
 def test_rm_state_with_bak_present_is_refused_and_bak_untouched(tmp_path: Path, cache: str) -> None:
     state = tmp_path / "golive-state.toml"
@@ -71,7 +72,8 @@ def test_rm_state_with_bak_present_is_refused_and_bak_untouched(tmp_path: Path, 
         not state.exists() and bak.read_bytes() == before
     )  # old code: a new record, then .bak overwritten
 
-    # Restarting on purpose: recorded, and the old lineage's .bak is never overwritten by the new one.
+    # Restarting on purpose: recorded, and the old lineage's .bak is never overwritten by the new
+    # one.
     started = ok(
         golive(
             "--state",
@@ -106,7 +108,8 @@ def test_another_record_copied_over_is_refused(tmp_path: Path) -> None:
 
 
 def test_an_old_file_without_lineage_gets_one_from_its_first_entry(tmp_path: Path) -> None:
-    """The migration: a record written before lineage is identified by entry #1, the same for every reader."""
+    """The migration: a record written before lineage is identified by entry #1, the same for every
+    reader."""
     store = open_store(tmp_path / "s.toml")
     store.transact([Change("item:a.one", "mark", {"status": "done"})], Actor.current("t"))
     text = store.path.read_text()
@@ -122,7 +125,7 @@ def test_an_old_file_without_lineage_gets_one_from_its_first_entry(tmp_path: Pat
     assert state.created_at == state.audit[0].at
 
 
-# --- the size cap --------------------------------------------------------------------------------------
+# --- the size cap ---------------------------------------------------------------------------------
 def test_the_write_that_would_cross_the_cap_is_refused_and_reads_still_work(tmp_path: Path) -> None:
     state = tmp_path / "golive-state.toml"
     env = {"GOLIVE_MAX_FILE_MB": "0.02"}  # ~21 KB
@@ -154,7 +157,8 @@ def test_the_write_that_would_cross_the_cap_is_refused_and_reads_still_work(tmp_
         read = golive("--state", str(state), *args, cwd=tmp_path, env=env)
         assert read.returncode in (0, 1), (args, read.stderr)  # 1: NO-GO, never "refusing to read"
         assert "refusing" not in read.stderr
-    # A lower cap set by another captain: writes refused, reads still work (old code: exit 2 on every read).
+    # A lower cap set by another captain: writes refused, reads still work (old code: exit 2 on
+    # every read).
     lower = golive(
         "--state",
         str(state),
@@ -170,7 +174,7 @@ def test_the_cap_message_does_not_round_down() -> None:
     assert megabytes(int(3.4 * 1024 * 1024)) == "3.4" and megabytes(64 * 1024 * 1024) == "64"
 
 
-# --- disk full, read-only, permission ----------------------------------------------------------------
+# --- disk full, read-only, permission -------------------------------------------------------------
 @pytest.fixture
 def small_fs(tmp_path: Path) -> Iterator[Path]:
     """A 256 KB tmpfs (root only)."""

@@ -1,4 +1,5 @@
-"""The shared record under a lossy network: answers lost, changes replayed, the record gone or replaced.
+"""The shared record under a lossy network: answers lost, changes replayed, the record gone or
+replaced.
 
 Real parts: moto in server mode (sandbox/moto_s3.py) behind a relay that loses chosen
 answers after S3 has acted on the request (sandbox/drop_relay.py), real boto3 clients that
@@ -43,7 +44,7 @@ def versions(s3: S3Server, url: str) -> int:
     return len(s3.client().list_object_versions(Bucket=bucket, Prefix=key).get("Versions", []))
 
 
-# --- idempotent writes -------------------------------------------------------------------------------
+# --- idempotent writes ----------------------------------------------------------------------------
 def test_a_lost_put_answer_gives_exactly_one_entry(
     s3: S3Server, relay: DropRelay, url: str, tmp_path: Path
 ) -> None:
@@ -118,7 +119,7 @@ def test_a_write_whose_answers_are_all_lost_is_queued_then_pushed_once(
     assert [e.target for e in state.audit] == ["item:a.one", "item:a.two"] and verify(state).ok
 
 
-# --- lineage -----------------------------------------------------------------------------------------
+# --- lineage --------------------------------------------------------------------------------------
 def test_a_vanished_or_replaced_s3_record_is_refused_naming_the_lineage(
     s3: S3Server, url: str, tmp_path: Path
 ) -> None:
@@ -152,7 +153,8 @@ def test_a_vanished_or_replaced_s3_record_is_refused_naming_the_lineage(
         and lineage in replaced.stderr
     )
 
-    # The bucket deleted and re-created empty, with a change queued meanwhile: sync refuses to start a record.
+    # The bucket deleted and re-created empty, with a change queued meanwhile: sync refuses to start
+    # a record.
     for version in client.list_object_versions(Bucket=bucket).get(
         "Versions", []
     ) + client.list_object_versions(Bucket=bucket).get("DeleteMarkers", []):

@@ -1,4 +1,5 @@
-"""The record stays small over a long cutover: unchanged re-probes are one sweep entry, still proven.
+"""The record stays small over a long cutover: unchanged re-probes are one sweep entry, still
+proven.
 
 Each test fails on the code before schema_version 2, where every probe result was an
 item entry: the sweep entry, the vouched results, the restatement and the migration did
@@ -30,7 +31,8 @@ from tests.people import person
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini.toml"
 V1 = DATA / "state-v1.toml"
-"""Written by golive at ecf6eb7 (schema_version 1): three sweeps, a flip, a mark, an approval, a sweep."""
+"""Written by golive at ecf6eb7 (schema_version 1): three sweeps, a flip, a mark, an approval, a
+sweep."""
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 
 
@@ -244,9 +246,10 @@ def test_reading_a_long_record_parses_no_history(tmp_path: Path, checklist: Chec
     assert isinstance(audit, LazyAudit)
     assert sum(entry is not None for entry in audit._read) == 0
     assert audit[-1].action == "sweep" and sum(entry is not None for entry in audit._read) == 1
-    # A verification another process did is remembered (verified.py): this one replays only what came after
-    # the note on disk. Notes are written every verified.REMEMBER_AFTER entries (by the writer, or by a verify
-    # that replayed that many), so a later process replays fewer than that many — never the whole chain.
+    # A verification another process did is remembered (verified.py): this one replays only what
+    # came after the note on disk. Notes are written every verified.REMEMBER_AFTER entries (by the
+    # writer, or by a verify that replayed that many), so a later process replays fewer than that
+    # many — never the whole chain.
     chain_verify._VERIFIED.clear()
     chain_verify._REMEMBERED.clear()
     assert verify(state).ok
@@ -325,7 +328,8 @@ def test_old_history_archived_to_a_segment_that_audit_verify_checks(
     )
     result = golive("--state", str(path), "audit", "verify", cwd=tmp_path)
     assert result.returncode == 0 and "intact" in result.stdout, result.stderr
-    # An edited segment is caught by audit verify; an edited base or archive list by every verification.
+    # An edited segment is caught by audit verify; an edited base or archive list by every
+    # verification.
     text = segment.read_text()
     segment.write_text(text.replace('by = "alice"', 'by = "mallory"', 1))
     result = golive("--state", str(path), "audit", "verify", cwd=tmp_path)

@@ -235,7 +235,8 @@ def test_a_world_writable_state_or_bak_is_refused(host: Host, who: str) -> None:
 
 
 def test_a_lock_held_by_another_users_process_is_named(host: Host, tmp_path: Path) -> None:
-    """Captains share a record (state.group); one of them holds the lock: say who, soon, not 'another golive'."""
+    """Captains share a record (state.group); one of them holds the lock: say who, soon, not
+    'another golive'."""
     directory = host.shared / "cutover"
     directory.mkdir()
     os.chown(directory, 0, host.captains_gid)
@@ -273,8 +274,8 @@ def test_a_lock_held_by_another_users_process_is_named(host: Host, tmp_path: Pat
         )
         assert result.returncode == 2, result.stderr
         assert (
-            f"a process of another user, {host.mallory.name} (uid {host.mallory.uid}), pid {holder.pid}, holds the lock"
-            in result.stderr
+            f"a process of another user, {host.mallory.name} (uid "
+            f"{host.mallory.uid}), pid {holder.pid}, holds the lock" in result.stderr
         ), result.stderr
         assert "waited 1s" in result.stderr and "nothing was written" in result.stderr
     finally:

@@ -1,4 +1,5 @@
-"""A record that holds under hostile input: GO gated on integrity, history never reset, odd files refused.
+"""A record that holds under hostile input: GO gated on integrity, history never reset, odd files
+refused.
 
 Every check goes through the real CLI in a subprocess, on real files.
 """
@@ -37,7 +38,8 @@ def golive(*args: str, cwd: Path, input: str | None = None) -> subprocess.Comple
 
 
 def forged_go(path: Path) -> None:
-    """What a hand edit produces: every item done, every approval signed over that state, no audit entries."""
+    """What a hand edit produces: every item done, every approval signed over that state, no audit
+    entries."""
     checklist = load_checklist(MINI)
     now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     state = State(checklist=checklist.title)

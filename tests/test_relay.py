@@ -1,4 +1,5 @@
-"""The benchmark's network: a relay that delays each direction by half the round trip, and keeps moto's connections open."""
+"""The benchmark's network: a relay that delays each direction by half the round trip, and keeps
+moto's connections open."""
 
 from __future__ import annotations
 
@@ -45,7 +46,8 @@ def test_a_request_and_its_answer_take_a_round_trip(echo_port: int) -> None:
 
 
 def test_moto_behind_a_keep_alive_relay_uses_one_connection(aws_healthy: SandboxAccount) -> None:
-    """moto closes after every answer (werkzeug sends Connection: close); AWS does not, and neither does the relay."""
+    """moto closes after every answer (werkzeug sends Connection: close); AWS does not, and neither
+    does the relay."""
     with Relays(0, watch=(b"Action=DescribeDBClusters",)) as relays:
         port = relays.add(aws_healthy.server.port, keep_alive=True)
         import boto3

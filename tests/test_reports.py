@@ -164,7 +164,8 @@ MD = MarkdownIt("commonmark").enable("table")
 
 
 def table_after(text: str, heading: str) -> dict[str, list[str]]:
-    """Rows of the first table under `heading`, keyed by the first cell (plain text); header under ''."""
+    """Rows of the first table under `heading`, keyed by the first cell (plain text); header under
+    ''."""
     tokens = MD.parse(text)
     start = next(
         i
@@ -250,8 +251,8 @@ def test_markdown_fills_the_seeds_tables(
 
     # Evidence lines under the tables; task lists ticked like the seed's.
     assert (
-        "* **Node Groups**: fail — 2 Ready nodes in 2 zones \\| need 3, checked 2026-11-28 11:00 UTC"
-        in text
+        "* **Node Groups**: fail — 2 Ready nodes in 2 "
+        "zones \\| need 3, checked 2026-11-28 11:00 UTC" in text
     )
     assert "* **Rollback Plan**: note: rehearsed on staging \\<b>twice\\</b>" in text
     assert "* **Auto-scaling**: waived until 2026-12-28 by ciso: HPA lands Monday" in text
@@ -529,7 +530,8 @@ def test_report_cli_writes_file(tmp_path: Path) -> None:
 def test_blockers_for_people_by_title_grouped_by_section_the_whole_list(
     checklist: Checklist, state: State
 ) -> None:
-    """A VP reads titles, and every one of them: no `and 17 more`; the id stays, small, beside each."""
+    """A VP reads titles, and every one of them: no `and 17 more`; the id stays, small, beside
+    each."""
     from golive_tui.decision import decide
     from golive_tui.report.blockers import blocker_groups
 
@@ -547,11 +549,12 @@ def test_blockers_for_people_by_title_grouped_by_section_the_whole_list(
     assert "*Go-Live Checklist › Infrastructure Readiness*" in md
     assert "<h3>Go-Live Checklist › Infrastructure Readiness</h3>" in html
     assert (
-        f"- **Node Groups** — FAILED: 2 Ready nodes in 2 zones \\| need 3 <sub>`{NODE_GROUPS}`</sub>"
-        in md
+        "- **Node Groups** — FAILED: 2 Ready nodes in "
+        f"2 zones \\| need 3 <sub>`{NODE_GROUPS}`</sub>" in md
     ), md[:3000]
     assert (
-        f'<li><b>Node Groups</b> — <span class="failed">FAILED</span>: 2 Ready nodes in 2 zones | need 3 '
+        '<li><b>Node Groups</b> — <span class="failed">FAILED</span>: '
+        "2 Ready nodes in 2 zones | need 3 "
         f"<small><code>{NODE_GROUPS}</code></small></li>"
     ) in html
     for key in every:  # the whole list, each once, in both

@@ -1,4 +1,5 @@
-"""Approvals from anywhere: a review request signed with plain `ssh-keygen -Y sign`, imported by the captain.
+"""Approvals from anywhere: a review request signed with plain `ssh-keygen -Y sign`, imported by the
+captain.
 
 Real keys from `ssh-keygen -t ed25519`, a real allowed-signers file, the real CLI, and the
 approver's side done with OpenSSH only (no golive): what a VP on a laptop would do.
@@ -53,7 +54,8 @@ def keygen(path: Path, comment: str) -> Path:
 
 
 def ssh_sign(key: Path, file: Path) -> Path:
-    """The approver's side: plain OpenSSH, exactly the command the request prints (with their key's path)."""
+    """The approver's side: plain OpenSSH, exactly the command the request prints (with their key's
+    path)."""
     done = subprocess.run(
         ["ssh-keygen", "-Y", "sign", "-n", "golive", "-f", str(key), str(file)],
         capture_output=True,
@@ -106,7 +108,8 @@ def test_a_request_signed_with_plain_ssh_keygen_is_the_signers_own_signed_approv
     written = golive(tmp_path, "approve", "sec", "--request", "sec-request.txt")
     assert written.returncode == 0, written.stderr
     text = (tmp_path / "sec-request.txt").read_text()
-    # Readable in a terminal: short lines, plain text, every fact the approver needs and the one command.
+    # Readable in a terminal: short lines, plain text, every fact the approver needs and the one
+    # command.
     assert all(len(line) <= 78 and line.isprintable() for line in text.splitlines())
     assert "Checklist:    Mini go-live" in text and "Target:       autolytiq-prod" in text
     assert "Role:         Security Lead (sec)" in text and "Decision now: NO-GO" in text
@@ -165,7 +168,8 @@ def test_a_signature_over_a_state_that_changed_is_refused_naming_the_change(
         and "--request FILE" in stale.stderr
     )
     assert approval(tmp_path, "eng")["state"] == "missing"  # never counted as fresh
-    # A note is not part of what is approved: the same signature, re-requested after it, still needs a new request.
+    # A note is not part of what is approved: the same signature, re-requested after it, still needs
+    # a new request.
     assert golive(tmp_path, "approve", "eng", "--request", "req2.txt").returncode == 0
     sig2 = ssh_sign(keys["bob"], tmp_path / "req2.txt")
     assert (
@@ -339,7 +343,8 @@ def test_a_signed_request_rewritten_in_the_record_fails_audit_verify(tmp_path: P
 
 
 def test_six_approvals_reached_with_one_os_account_and_six_keys(tmp_path: Path, keys) -> None:
-    """The production checklist's six roles, every approver signing from their own laptop: one bastion account."""
+    """The production checklist's six roles, every approver signing from their own laptop: one
+    bastion account."""
     from golive_tui import actions
     from golive_tui.actor import Actor
     from golive_tui.checklists import load_checklist

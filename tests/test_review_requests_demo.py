@@ -1,5 +1,6 @@
-"""Six approvals for the healthy demo, reached from one OS account on the bastion: every approver signs a
-review request with their own key (plain `ssh-keygen -Y sign`), the captain imports the six signatures."""
+"""Six approvals for the healthy demo, reached from one OS account on the bastion: every approver
+signs a review request with their own key (plain `ssh-keygen -Y sign`), the captain imports the six
+signatures."""
 
 from __future__ import annotations
 
@@ -76,7 +77,8 @@ def test_six_signed_approvals_of_the_healthy_demo_from_one_bastion_account(
 
     swept = golive("run", "--format", "json")
     assert "Traceback" not in swept.stderr and swept.returncode in (0, 3), swept.stderr[-2000:]
-    # The rows no probe can judge (manual checks, a page to confirm) are attested by the captain, as on the call.
+    # The rows no probe can judge (manual checks, a page to confirm) are attested by the captain, as
+    # on the call.
     checklist = load_checklist(None)
     store = open_store(tmp_path / "state.toml", checklist=checklist.title)
     captain = Actor.current("captain")

@@ -1,4 +1,5 @@
-"""The Kubernetes API sandbox itself, over raw HTTPS: auth, Status errors, selectors, tables, proxy, hang."""
+"""The Kubernetes API sandbox itself, over raw HTTPS: auth, Status errors, selectors, tables, proxy,
+hang."""
 
 from __future__ import annotations
 
@@ -226,7 +227,8 @@ def test_hang_until_stopped(sandbox_ca, healthy_objects) -> None:
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="needs kubectl")
 def test_the_seeds_kubectl_exec_commands_run_against_the_sandbox(k8s_degraded: K8sSandbox) -> None:
-    """kubectl 1.30+ asks for the v5 channel protocol: the seed's exec checks run as a captain types them."""
+    """kubectl 1.30+ asks for the v5 channel protocol: the seed's exec checks run as a captain types
+    them."""
     kubectl = [
         "kubectl",
         "--kubeconfig",

@@ -1,4 +1,5 @@
-"""The second staged production (k8s_second, aws_account.second_production_account): every k8s/AWS probe, row by row.
+"""The second staged production (k8s_second, aws_account.second_production_account): every k8s/AWS
+probe, row by row.
 
 Other names, namespace, region, Kubernetes version and read-only user than the first
 sandbox, and traps a plausible-but-wrong probe passes (named in each test's docstring).
@@ -86,17 +87,20 @@ def test_what_is_healthy_passes(
 
 
 def test_secret_key_ref_to_a_missing_key(k8s_results: dict[str, ProbeResult]) -> None:
-    """Plausible but wrong: counting env entries per container (the seed's jq) gives 3-4 for every container and passes."""
+    """Plausible but wrong: counting env entries per container (the seed's jq) gives 3-4 for every
+    container and passes."""
     result = k8s_results["k8s.env-vars"]
     assert (result.verdict, result.summary) == (
         Verdict.FAIL,
-        "deployment/deal-service/deal-service: DATABASE_URL -> secret deal-service-db has no key url",
+        "deployment/deal-service/deal-service: DATABASE_URL "
+        "-> secret deal-service-db has no key url",
     )
     assert "deployment/deal-service/deal-service: 3 env entries" in result.evidence
 
 
 def test_exec_forbidden_for_the_read_only_user(k8s_results: dict[str, ProbeResult]) -> None:
-    """Plausible but wrong: a local `npx prisma migrate status` on the bastion would pass (its own database is up to date)."""
+    """Plausible but wrong: a local `npx prisma migrate status` on the bastion would pass (its own
+    database is up to date)."""
     result = k8s_results["k8s.exec"]
     assert result.verdict is Verdict.ERROR
     assert (
@@ -106,7 +110,8 @@ def test_exec_forbidden_for_the_read_only_user(k8s_results: dict[str, ProbeResul
 
 
 def test_hpa_aimed_at_the_old_deployment(k8s_results: dict[str, ProbeResult]) -> None:
-    """Plausible but wrong: matching HPAs to deployments by name (hpa/inventory-service exists) passes."""
+    """Plausible but wrong: matching HPAs to deployments by name (hpa/inventory-service exists)
+    passes."""
     result = k8s_results["k8s.hpa"]
     assert (result.verdict, result.summary) == (Verdict.FAIL, "no HPA for: inventory-service")
     assert (
@@ -120,8 +125,8 @@ def test_secret_from_a_configmap(k8s_results: dict[str, ProbeResult]) -> None:
     result = k8s_results["k8s.secret-refs"]
     assert result.verdict is Verdict.FAIL
     assert (
-        "customer-service/customer-service: SEARCH_API_KEY comes from configmap customer-search, not a Secret"
-        in result.summary
+        "customer-service/customer-service: SEARCH_API_KEY "
+        "comes from configmap customer-search, not a Secret" in result.summary
     )
     assert "JWT_SIGNING_KEY from secret auth-signing" in result.evidence
 
@@ -152,7 +157,7 @@ def test_shipped_checklist_rows_on_the_second_cluster(k8s_second: K8sSandbox) ->
     )
 
 
-# --- the AWS account ---------------------------------------------------------------------------------
+# --- the AWS account ------------------------------------------------------------------------------
 
 
 @pytest.mark.slow
@@ -204,8 +209,9 @@ def test_aws_account_row_by_row(aws_second: SandboxAccount) -> None:
         == "EKS cluster northwind-dealdesk ACTIVE (Kubernetes 1.31)"
     )
     assert "region us-west-2" in results["aws.rds-cluster"].evidence
-    # The Database row's claim (the cluster) passes; the Security row's ("Database, storage") needs the node volumes,
-    # found through the cluster's Nodes: with no cluster to ask, nothing decides it (the EBS default is no verdict).
+    # The Database row's claim (the cluster) passes; the Security row's ("Database, storage") needs
+    # the node volumes, found through the cluster's Nodes: with no cluster to ask, nothing decides
+    # it (the EBS default is no verdict).
     assert (
         results["Encryption"].verdict is Verdict.PASS
         and results["Backup Encryption"].verdict is Verdict.PASS
@@ -231,7 +237,8 @@ def test_eks_version_matches_the_kubernetes_api(
     aws_healthy: SandboxAccount,
     k8s_healthy: K8sSandbox,
 ) -> None:
-    """The staged data agree: what DescribeCluster reports is what the cluster's /version says (both productions)."""
+    """The staged data agree: what DescribeCluster reports is what the cluster's /version says (both
+    productions)."""
     for account, sandbox, cluster_name in (
         (aws_second, k8s_second, second.TARGET_NAME),
         (aws_healthy, k8s_healthy, "autolytiq-prod"),
@@ -242,7 +249,8 @@ def test_eks_version_matches_the_kubernetes_api(
 
 
 def test_api_endpoint_tls_floor_is_a_knob(sandbox_ca) -> None:
-    """The assembly may stage "the Kubernetes API still accepts TLS 1.0": min_tls sets the endpoint's floor."""
+    """The assembly may stage "the Kubernetes API still accepts TLS 1.0": min_tls sets the
+    endpoint's floor."""
     import socket
     import ssl
 

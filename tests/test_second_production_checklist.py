@@ -24,7 +24,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     "go-live.infrastructure.node-groups": ("pass", "3 Ready nodes in 3 zones"),
     "go-live.infrastructure.load-balancer": ("pass", "service/api-gateway exposed at"),
     "go-live.infrastructure.dns": ("pass", "localhost: 127.0.0.1"),
-    # 20 days left on the public certificate, served and in ACM; its protocols are fine (see encryption-in-transit).
+    # 20 days left on the public certificate, served and in ACM; its protocols are fine (see
+    # encryption-in-transit).
     "go-live.infrastructure.ssl-certificates": (
         "fail",
         "tls.certificate: localhost expires in 19 days (< 30); "
@@ -60,7 +61,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "fail",
         "SEARCH_API_KEY comes from configmap customer-search, not a Secret",
     ),
-    # Wildcard on the API, and on /v1/ the Origin reflected with credentials: both named with their requests.
+    # Wildcard on the API, and on /v1/ the Origin reflected with credentials: both named with their
+    # requests.
     "go-live.application.cors": (
         "fail",
         "Allow-Origin * on an API not declared public (http.public_api = false) "
@@ -82,7 +84,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
         "fail",
         f"(service {second.LEGACY_TLS_SERVICE}) accepts TLSv1, TLSv1.1 (< TLSv1.2)",
     ),
-    # The region's EBS default is off, which alone is no defect; one node's data volume was attached unencrypted.
+    # The region's EBS default is off, which alone is no defect; one node's data volume was attached
+    # unencrypted.
     "security.data.encryption-at-rest": ("fail", f"node {PLAINTEXT_VOLUME[0]} volume vol-"),
     "security.data.secrets-management": (
         "fail",
@@ -137,7 +140,8 @@ EXPECTED: dict[str, tuple[str, str]] = {
     ),
     "compliance.audit-trail.log-integrity": ("pass", "log file validation"),
 }
-# Issue 29's rows: its platform, application and operations are healthy; its one WAF protects staging's ALB.
+# Issue 29's rows: its platform, application and operations are healthy; its one WAF protects
+# staging's ALB.
 EXPECTED.update(
     {
         "go-live.infrastructure.vpc-networking": (
@@ -250,8 +254,8 @@ def test_defects_are_named_in_the_evidence(results) -> None:
     cors = results["go-live.application.cors"].evidence
     assert "[Origin: https://evil.example] -> 200, Allow-Origin *, Allow-Credentials (none)" in cors
     assert (
-        "/v1/ [Origin: https://evil.example] -> 404, Allow-Origin https://evil.example, Allow-Credentials true"
-        in cors
+        "/v1/ [Origin: https://evil.example] -> 404, Allow-Origin "
+        "https://evil.example, Allow-Credentials true" in cors
     )
     errors = results["go-live.application.error-handling"].evidence
     assert "unknown route: GET /golive-probe-no-such-route -> 404 (application/json" in errors
@@ -268,13 +272,15 @@ def test_defects_are_named_in_the_evidence(results) -> None:
         in deps
     )
     assert "api-gateway.sarif: SARIF (Trivy), 1 low; 0 days old" in deps
-    # One row, one claim: the certificate row does not speak of protocols, nor the protocol row of expiry.
+    # One row, one claim: the certificate row does not speak of protocols, nor the protocol row of
+    # expiry.
     assert "TLSv1" not in results["go-live.infrastructure.ssl-certificates"].summary
     assert "expires" not in results["security.data.encryption-in-transit"].summary
 
 
 def test_the_default_profile_cannot_read_this_productions_metrics(production) -> None:
-    """Without the profile's [prometheus] series the service benchmarks name what they looked for and what exists."""
+    """Without the profile's [prometheus] series the service benchmarks name what they looked for
+    and what exists."""
     profile = load_profile(
         production.profile_path, ["prometheus.series={}"]
     )  # back to the defaults
@@ -282,8 +288,9 @@ def test_the_default_profile_cannot_read_this_productions_metrics(production) ->
     [outcome] = run_sync(profile, [item])
     assert outcome.result.verdict.value == "error"
     assert (
-        'looked for http_request_duration_seconds_bucket{namespace="dealdesk-live",service="auth-service",route="/login"}'
-        in outcome.result.summary
+        "looked for "
+        'http_request_duration_seconds_bucket{namespace="dealdesk-live",'
+        'service="auth-service",route="/login"}' in outcome.result.summary
     )
     assert (
         "service has customers-api, deals-api, edge-gateway, identity, stock-api, tax-calculator"
@@ -294,9 +301,11 @@ def test_the_default_profile_cannot_read_this_productions_metrics(production) ->
 AUDITED = """
 import json, sys
 
-STARTS = ("subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.exec", "os.spawn", "os.system", "pty.spawn")
+STARTS = ("subprocess.Popen", "os.posix_spawn", "os.fork", "os.forkpty", "os.exec", "os.spawn", \
+"os.system", "pty.spawn")
 events = []
-sys.addaudithook(lambda event, args: events.append(f"{event} {args!r:.200}") if event in STARTS else None)
+sys.addaudithook(lambda event, args: events.append(f"{event} {args!r:.200}") if event in STARTS \
+else None)
 
 from golive_tui.checklists import load_checklist
 from golive_tui.engine import run_sync
@@ -304,12 +313,14 @@ from golive_tui.profile import load_profile
 
 items = [i for i in load_checklist().items() if i.probe]
 results = run_sync(load_profile(sys.argv[1]), items, confirmed=True)
-print(json.dumps({"events": events, "verdicts": {r.item.key: r.result.verdict.value for r in results}}))
+print(json.dumps({"events": events, "verdicts": {r.item.key: r.result.verdict.value for r in \
+results}}))
 """
 
 
 def test_no_probe_of_the_shipped_checklist_starts_a_local_process(production, tmp_path) -> None:
-    """The whole checklist, every probe confirmed, with process creation audited (sys.addaudithook) in a child."""
+    """The whole checklist, every probe confirmed, with process creation audited (sys.addaudithook)
+    in a child."""
     import json
     import os
     import subprocess

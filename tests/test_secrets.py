@@ -1,5 +1,6 @@
-"""Secrets: scrubbed in every form they leak in (through the PagerDuty probe, the state and every report),
-the keyring backend named, a plaintext backend refused unless allowed, `file:` secrets, test-only keyrings.alt."""
+"""Secrets: scrubbed in every form they leak in (through the PagerDuty probe, the state and every
+report), the keyring backend named, a plaintext backend refused unless allowed, `file:` secrets,
+test-only keyrings.alt."""
 
 from __future__ import annotations
 
@@ -68,7 +69,10 @@ def test_scrub_removes_every_form(form: str) -> None:
 
 
 def test_scrub_leaves_other_text_alone() -> None:
-    text = "POST https://events.pagerduty.com/v2/enqueue trigger -> 202 Event processed (dedup golive-abc)"
+    text = (
+        "POST https://events.pagerduty.com/v2/enqueue "
+        "trigger -> 202 Event processed (dedup golive-abc)"
+    )
     assert scrub(text, KEY) == text
     assert scrub("R0UT1NG", KEY) == "R0UT1NG"  # 7 characters of it are not the key
     assert scrub("anything", "") == "anything"
@@ -226,7 +230,8 @@ def test_file_secrets_must_be_private(tmp_path: Path) -> None:
 
 
 def test_keyrings_alt_is_test_only() -> None:
-    """A plain `uv sync` (the default groups) and every extra leave keyrings.alt out: only ./scripts/test adds it."""
+    """A plain `uv sync` (the default groups) and every extra leave keyrings.alt out: only
+    ./scripts/test adds it."""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     runtime = list(project["project"]["dependencies"])
     runtime += [d for extra in project["project"]["optional-dependencies"].values() for d in extra]

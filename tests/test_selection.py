@@ -1,4 +1,5 @@
-"""The filter language (one function for the cockpit and `golive run|status --filter`) and `--section/--item`."""
+"""The filter language (one function for the cockpit and `golive run|status --filter`) and
+`--section/--item`."""
 
 from __future__ import annotations
 
@@ -110,7 +111,8 @@ def test_keys_combine_with_words_owner_and_priority(staged) -> None:
     [
         (
             "status:error",
-            "status is one of done, failed, pending, n/a, blocked, waived (probe results: verdict:…)",
+            "status is one of done, failed, pending, n/a, "
+            "blocked, waived (probe results: verdict:…)",
         ),
         ("verdict:errr", "did you mean verdict:error?"),
         ("priority:p4", "priority is one of p1, p2, p3"),

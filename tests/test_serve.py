@@ -113,7 +113,8 @@ def start_serve(directory: Path, *extra: str) -> Served:
         text=True,
         env=_env(home),
         cwd=directory,
-        start_new_session=True,  # its own process group: the app sessions it starts are stopped with it
+        # its own process group: the app sessions it starts are stopped with it
+        start_new_session=True,
     )
     served = Served(proc, port, "", state)
 
@@ -210,7 +211,8 @@ async def test_the_token_becomes_a_cookie_and_the_page_loads_the_client(served: 
         )
         async with http.get(served.base + "/static/js/textual.js") as response:
             assert response.status == 200
-        # The cookie alone is not enough for a page of another origin (cross-site websocket hijacking).
+        # The cookie alone is not enough for a page of another origin (cross-site websocket
+        # hijacking).
         with pytest.raises(aiohttp.WSServerHandshakeError) as info:
             async with http.ws_connect(served.base + "/ws", origin="http://evil.example"):
                 pass
@@ -237,7 +239,7 @@ def test_binding_beyond_loopback_warns(tmp_path: Path) -> None:
         stop(other)
 
 
-# --- a real browser --------------------------------------------------------------------------------
+# --- a real browser -------------------------------------------------------------------------------
 class Chromium:
     """Headless Chromium driven over the DevTools protocol (one page, its network events)."""
 

@@ -1,4 +1,5 @@
-"""The browser view, proven in a real browser: `golive serve` on the demo's record, headless Chromium.
+"""The browser view, proven in a real browser: `golive serve` on the demo's record, headless
+Chromium.
 
 Real parts: the demo's staged production (its profile and state), `golive serve` in its own
 process, Debian's `chromium` driven by Playwright (from PyPI, with the system browser: no
@@ -38,7 +39,8 @@ CATCH_TERMINAL = """
 Object.defineProperty(Object.prototype, 'terminal', {
   configurable: true,
   set(value) {
-    Object.defineProperty(this, 'terminal', {value, writable: true, configurable: true, enumerable: true});
+    Object.defineProperty(this, 'terminal', {value, writable: true, configurable: true, \
+enumerable: true});
     (window.__terminals = window.__terminals || []).push(value);
   },
   get() { return undefined; },
@@ -99,7 +101,10 @@ class Serving:
             text=True,
             start_new_session=True,
         )
-        threading.Thread(target=lambda: self.output.extend(self.proc.stdout), daemon=True).start()  # type: ignore[arg-type]
+        threading.Thread(
+            target=lambda: self.output.extend(self.proc.stdout),  # type: ignore[arg-type]
+            daemon=True,
+        ).start()
 
     def token(self, timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
@@ -171,7 +176,8 @@ def test_the_browser_view_of_the_demo(staged_demo, tmp_path: Path) -> None:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.add_init_script(CATCH_TERMINAL)
             page.goto(f"http://127.0.0.1:{served.port}/?token={token}")
-            # The session's first frame, not textual-serve's splash: the header and the table's rows.
+            # The session's first frame, not textual-serve's splash: the header and the table's
+            # rows.
             text = wait_screen(
                 page, lambda t: HEADER.search(t) and "EKS Cluster" in t, 90, "the cockpit"
             )

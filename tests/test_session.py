@@ -1,5 +1,6 @@
 """The cockpit's headless core: the session (reload, write, read-only, warm clients), probe results
-saved in batches, the sweep's bookkeeping and the runbook filled in from the profile — no Textual."""
+saved in batches, the sweep's bookkeeping and the runbook filled in from the profile — no
+Textual."""
 
 from __future__ import annotations
 
@@ -310,7 +311,8 @@ def test_runbook_commands_are_filled_in_from_the_profile() -> None:
 def test_the_cockpit_writes_a_local_record_with_the_profiles_state_mode(
     tmp_path, checklist
 ) -> None:
-    """A group of captains on one host (state.mode = 0660): the cockpit's writes keep the group's access, as the CLI's do."""
+    """A group of captains on one host (state.mode = 0660): the cockpit's writes keep the group's
+    access, as the CLI's do."""
     profile = tmp_path / "profile.toml"
     profile.write_text('[state]\nmode = "0660"\n')
     state = tmp_path / "state.toml"

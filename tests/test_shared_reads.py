@@ -43,7 +43,8 @@ def test_the_same_verdicts_with_and_without_sharing(aws_degraded: SandboxAccount
 
 
 def test_one_describe_db_clusters_per_sweep(aws_degraded: SandboxAccount) -> None:
-    """Fails on the old code: 13 DescribeDBClusters reached moto in one sweep of the production checklist."""
+    """Fails on the old code: 13 DescribeDBClusters reached moto in one sweep of the production
+    checklist."""
     items = _aws_items()
     with Relays(0, watch=(DESCRIBE_CLUSTERS,)) as relays:
         port = relays.add(aws_degraded.server.port)

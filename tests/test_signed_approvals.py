@@ -65,7 +65,8 @@ def verify(tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 
 def rewrite(path: Path, edit: Callable[[Change], Change]) -> None:
-    """Replay the chain through `edit` and write it back with every hash recomputed (a careful forger)."""
+    """Replay the chain through `edit` and write it back with every hash recomputed (a careful
+    forger)."""
     codec = Codec()
     old = codec.loads(path, path.read_text())
     new = State(
@@ -169,7 +170,8 @@ def test_an_item_edited_before_the_approval_with_hashes_recomputed_is_detected(
     assert verify_chain(
         Codec().loads(path, path.read_text())
     ).ok  # every hash recomputed: the plain chain holds
-    # The signed approval names the chain head it saw: even without the allowed-signers file that is checked.
+    # The signed approval names the chain head it saw: even without the allowed-signers file that is
+    # checked.
     assert "chain head does not match" in golive(tmp_path, "audit", "verify").stderr
     result = verify(tmp_path)
     assert result.returncode == 1
@@ -205,7 +207,8 @@ def test_a_key_not_in_allowed_signers_is_an_unknown_signer(tmp_path: Path, keys)
         "allowed_signers",
     )
     assert refused.returncode == 2 and "unknown signer" in refused.stderr
-    # Signed without the file at hand it cannot be checked, and the refusal says so (not "needs --sign-key") ...
+    # Signed without the file at hand it cannot be checked, and the refusal says so (not "needs
+    # --sign-key") ...
     unchecked = golive(
         tmp_path,
         "approve",

@@ -1,4 +1,5 @@
-"""The state file on disk: modes, groups, leftovers of killed writers, two Unix accounts sharing one file."""
+"""The state file on disk: modes, groups, leftovers of killed writers, two Unix accounts sharing one
+file."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def test_a_sigkilled_writer_leaves_nothing_the_next_one_keeps(tmp_path: Path) ->
         "from golive_tui.state import open_store\n"
         f"checklist = load_checklist({str(MINI)!r})\n"
         f"store = open_store({str(path)!r}, checklist=checklist.title)\n"
-        "actions.mark(store, checklist.item('security.waf'), 'done', actor=Actor.current('killed'))\n"
+        "actions.mark(store, checklist.item('security.waf'), "
+        "'done', actor=Actor.current('killed'))\n"
     )
     checklist = load_checklist(MINI)
     store = open_store(path, checklist=checklist.title)
@@ -81,7 +83,8 @@ def test_a_sigkilled_writer_leaves_nothing_the_next_one_keeps(tmp_path: Path) ->
     for _ in range(5):
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, timeout=60)
         assert result.returncode == -9
-    # Each writer holding the lock removes the one before's leftovers: only the last kill's remain, never 5 copies.
+    # Each writer holding the lock removes the one before's leftovers: only the last kill's remain,
+    # never 5 copies.
     left = sorted(p.name for p in tmp_path.glob(".golive-state.toml.*.tmp*"))
     assert 1 <= len(left) <= 2 and len({name.split(".")[2] for name in left}) == 1, left
     actions.mark(store, checklist.item("go-live.infra.rollback"), "done", actor=Actor.current("a"))
@@ -141,7 +144,8 @@ def test_two_unix_accounts_share_one_state_file_with_mode_0660(captains) -> None
         os.chown(shared, 0, gid)
         shared.chmod(0o2770)  # the captains' directory: group-owned, setgid
         path = str(shared / "golive-state.toml")
-        # Everything the children need is imported and warmed here: after setuid they cannot read /root.
+        # Everything the children need is imported and warmed here: after setuid they cannot read
+        # /root.
         warm = open_store(Path(tempfile.mkdtemp()) / "warm.toml", checklist="warm")
         actions.mark(warm, load_checklist(MINI).item("security.waf"), "done", actor=Actor.current())
         import grp  # noqa: F401  (used by the store when a group cannot be kept)
@@ -168,7 +172,8 @@ def test_two_unix_accounts_share_one_state_file_with_mode_0660(captains) -> None
         ):
             assert _mode(made) == 0o660, made
             assert made.stat().st_gid == gid, made
-        # Files owned by the captains are trusted in their group (the setgid directory's, mode 0660) only.
+        # Files owned by the captains are trusted in their group (the setgid directory's, mode 0660)
+        # only.
         state = open_store(state_file, Profile.model_validate({"state": {"mode": "0660"}})).read()
         assert verify(state).ok
         assert {e.operator["user"] for e in state.audit} == {alice.pw_name, bob.pw_name}

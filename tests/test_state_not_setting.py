@@ -16,7 +16,10 @@ from golive_tui.sandbox.k8s_build import Cluster
 from golive_tui.sandbox.k8s_objects import NAMESPACE, healthy_cluster
 from golive_tui.sandbox.k8s_sandbox import K8sSandbox
 
-MESSAGE = "the HPA was unable to compute the replica count: failed to get cpu utilization: missing request for cpu"
+MESSAGE = (
+    "the HPA was unable to compute the replica count: "
+    "failed to get cpu utilization: missing request for cpu"
+)
 
 
 def test_an_hpa_that_cannot_scale_does_not_count(sandbox_ca) -> None:
@@ -35,9 +38,10 @@ def test_an_hpa_that_cannot_scale_does_not_count(sandbox_ca) -> None:
     result = outcome.result
     assert (result.verdict, result.summary) == (
         Verdict.FAIL,
-        "deployment/auth-service: hpa/auth-service-hpa cannot scale it (ScalingActive False: FailedGetResourceMetric)",
+        "deployment/auth-service: hpa/auth-service-hpa cannot "
+        "scale it (ScalingActive False: FailedGetResourceMetric)",
     )
     assert (
-        f"hpa/auth-service-hpa -> Deployment/auth-service (min 3, max 12); ScalingActive False: FailedGetResourceMetric {MESSAGE}"
-        in result.evidence
+        "hpa/auth-service-hpa -> Deployment/auth-service (min 3, max 12); "
+        f"ScalingActive False: FailedGetResourceMetric {MESSAGE}" in result.evidence
     )

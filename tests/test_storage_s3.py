@@ -87,7 +87,7 @@ def test_every_put_requests_server_side_encryption(s3: S3Server, url: str, tmp_p
     assert head["SSEKMSKeyId"].endswith("alias/golive-state")
 
 
-# --- concurrency -------------------------------------------------------------------------------------
+# --- concurrency ----------------------------------------------------------------------------------
 def _writer(url: str, endpoint: str, journal: str, worker: int, count: int, conflicts) -> None:
     class Counting(S3Object):
         """Counts the 412s this writer got: proof the optimistic path was exercised."""
@@ -182,7 +182,7 @@ def test_same_field_edited_by_two_captains_is_a_conflict_on_s3(
     assert verify(state).ok
 
 
-# --- offline ---------------------------------------------------------------------------------------
+# --- offline --------------------------------------------------------------------------------------
 def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(
     url: str, tmp_path: Path
 ) -> None:
@@ -245,8 +245,8 @@ def test_s3_down_queues_changes_then_pushes_them_with_original_who_and_when(
             ("alice", "item:a.two"),
             ("bob", "item:a.one"),
         ]
-        # Audit times never go backwards: alice's change, made at `when` (before entry #1 was written), is
-        # committed at #1's time, not before it.
+        # Audit times never go backwards: alice's change, made at `when` (before entry #1 was
+        # written), is committed at #1's time, not before it.
         assert remote.audit[1].at == remote.audit[0].at > when and [
             e.seq for e in remote.audit
         ] == [1, 2, 3]
@@ -318,7 +318,8 @@ def test_a_new_change_pushes_the_queue_first_when_s3_is_back(
 def test_queued_expectations_survive_the_journal_exactly(
     s3: S3Server, url: str, tmp_path: Path
 ) -> None:
-    """A probe record with empty fields, a field seen unset: TOML has no null, the push must not see a conflict."""
+    """A probe record with empty fields, a field seen unset: TOML has no null, the push must not see
+    a conflict."""
     journal = tmp_path / "journal"
     online = store_at(url, s3.endpoint_url, journal)
     probe = {
@@ -413,7 +414,8 @@ def test_golive_sync_pushes_the_queue_and_keep_settles_a_conflict(
     assert (
         golive(*online, "status", "--no-gate", env=env).returncode == 0
     )  # remembered as the last known state
-    # Dave edits the note offline (the TUI's note editor carries what he saw); carol edits it online.
+    # Dave edits the note offline (the TUI's note editor carries what he saw); carol edits it
+    # online.
     store = store_at(
         url, f"http://127.0.0.1:{free_port()}", tmp_path / "xdg-state" / "golive" / "remote"
     )
@@ -463,8 +465,9 @@ def test_golive_sync_pushes_the_queue_and_keep_settles_a_conflict(
 async def test_the_cockpit_shows_a_queued_change_without_an_audit_number(
     s3: S3Server, url: str, tmp_path: Path
 ) -> None:
-    """Offline, the cockpit's audit trail lists a queued change as queued, with no number: the number it
-    would get is invented (another bastion may commit first), as the CLI says since exit code 4."""
+    """Offline, the cockpit's audit trail lists a queued change as queued, with no number: the
+    number it would get is invented (another bastion may commit first), as the CLI says since exit
+    code 4."""
     from golive_tui.checklists import load_checklist
     from golive_tui.profile import Profile
     from golive_tui.tui.app import make_app

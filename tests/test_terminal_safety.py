@@ -47,9 +47,11 @@ def golive(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def hostile_record(tmp_path: Path) -> Path:
-    # An imported title with escapes (TOML's \u escapes are how they would arrive in a checklist file).
+    # An imported title with escapes (TOML's \u escapes are how they would arrive in a checklist
+    # file).
     text = MINI.read_text().replace('title = "WAF"', 'title = "WAF \\u001b[31mRED\\u0007"', 1)
-    # The cluster item gets a probe, so the JUnit report (probed items only) carries the hostile evidence.
+    # The cluster item gets a probe, so the JUnit report (probed items only) carries the hostile
+    # evidence.
     text = text.replace(
         'priority = "P1"\n',
         'priority = "P1"\n[[section.subsection.item.probe]]\nkind = "k8s.cluster"\n',

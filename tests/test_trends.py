@@ -1,4 +1,5 @@
-"""Sparkline data: the last hour of each metric from a real Prometheus (Debian `prometheus`, backfilled)."""
+"""Sparkline data: the last hour of each metric from a real Prometheus (Debian `prometheus`,
+backfilled)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,8 @@ def test_range_query_gives_the_hour_of_each_prometheus_metric(prometheus_degrade
     )  # the degraded p95 (~330 ms), scaled to ms
     tax = found["performance.service.tax-engine"]
     assert tax.values and tax.last == pytest.approx(100.0, abs=5)
-    # Every metric row has a trend or says why not: CloudWatch and k6 measure one value, not a series.
+    # Every metric row has a trend or says why not: CloudWatch and k6 measure one value, not a
+    # series.
     metrics = {i.key for i in checklist.items() if i.metric is not None}
     assert set(found) == metrics
     for key, t in found.items():

@@ -1,4 +1,5 @@
-"""The built wheel, installed as a user would: a fresh venv, no project on sys.path, run from an empty directory.
+"""The built wheel, installed as a user would: a fresh venv, no project on sys.path, run from an
+empty directory.
 
 Built with `uv build --wheel`, installed with uv from the locked versions (uv's cache makes
 it quick). First without extras — `golive demo` and `golive serve` must name the extra to
@@ -29,7 +30,8 @@ def _uv() -> str:
 
 
 def _uv_env() -> dict[str, str]:
-    """The real user's environment for uv (the autouse fixture moved HOME, and with it uv's cache)."""
+    """The real user's environment for uv (the autouse fixture moved HOME, and with it uv's
+    cache)."""
     return {**os.environ, "HOME": pwd.getpwuid(os.getuid()).pw_dir}
 
 

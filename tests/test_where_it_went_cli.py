@@ -1,5 +1,6 @@
-"""The CLI says where things went and fills runbooks as the cockpit does: `golive report -o` prints the
-full path it wrote; `golive show` gives the runbook with the profile's kubeconfig and context."""
+"""The CLI says where things went and fills runbooks as the cockpit does: `golive report -o` prints
+the full path it wrote; `golive show` gives the runbook with the profile's kubeconfig and
+context."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""TUI test set-up: a small checklist with test-only probe kinds, a state store in tmp_path, a fixed clock.
+"""TUI test set-up: a small checklist with test-only probe kinds, a state store in tmp_path, a fixed
+clock.
 
 The probe kinds are registered with the real `@probe` decorator and removed from REGISTRY after
 each test, so the Pilot tests drive the real engine and workers without any backend.
@@ -37,7 +38,8 @@ class EchoParams(ProbeParams):
 class SlowParams(ProbeParams):
     seconds: float = 30.0
     held: bool = False
-    """Answer when the test sets RELEASE (at most `seconds`): a probe still running, whatever the machine's load."""
+    """Answer when the test sets RELEASE (at most `seconds`): a probe still running, whatever the
+    machine's load."""
 
 
 RELEASE = threading.Event()
@@ -53,7 +55,8 @@ def _no_cursor_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def probe_kinds():
-    """Register test.echo (answers at once), test.slow (waits, cancellable) and test.page (reports confirmation)."""
+    """Register test.echo (answers at once), test.slow (waits, cancellable) and test.page (reports
+    confirmation)."""
     pages: list[bool] = []
 
     @probe("test.echo", EchoParams)
@@ -97,7 +100,8 @@ def probe_kinds():
 
 
 def mini_with_probes(probes: dict[str, list[dict]]) -> Checklist:
-    """The mini checklist with probe specs added to items named by key (e.g. `go-live.infra.cluster`)."""
+    """The mini checklist with probe specs added to items named by key (e.g.
+    `go-live.infra.cluster`)."""
     raw = tomllib.loads(MINI.read_text())
 
     def visit(section: dict, prefix: str) -> None:
@@ -142,7 +146,8 @@ def app_factory(store):
 
 @pytest.fixture
 def shipped_checklist() -> Checklist:
-    """The shipped checklist, validated the way the CLI loads it (skipped while it does not exist)."""
+    """The shipped checklist, validated the way the CLI loads it (skipped while it does not
+    exist)."""
     if not SHIPPED.exists():
         pytest.skip("checklists/production.toml not written yet")
     from golive_tui.checklists import load_checklist

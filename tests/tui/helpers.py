@@ -1,4 +1,5 @@
-"""Small helpers shared by the Pilot tests: read a table cell, wait for workers, read notifications."""
+"""Small helpers shared by the Pilot tests: read a table cell, wait for workers, read
+notifications."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 5.0)
 
 
 def drawn(app) -> bool:
-    """Every page on the stack has drawn the cockpit's latest state (its CockpitChanged is handled)."""
+    """Every page on the stack has drawn the cockpit's latest state (its CockpitChanged is
+    handled)."""
     from golive_tui.tui.screens.base import Page
 
     cockpit = getattr(app, "cockpit", None)
@@ -66,7 +68,8 @@ async def fill(pilot, selector: str, text: str) -> None:
 
 
 def screen_text(app) -> str:
-    """Every character of the current screen (modals over their background), as the terminal shows it.
+    """Every character of the current screen (modals over their background), as the terminal shows
+    it.
 
     Rendered the way `App.export_screenshot` renders, but kept as text: a control character in
     any segment would be here as itself.

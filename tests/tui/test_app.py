@@ -1,4 +1,5 @@
-"""Pilot tests of the main screen: navigate, record, annotate, filter, live reload, read-only, errors."""
+"""Pilot tests of the main screen: navigate, record, annotate, filter, live reload, read-only,
+errors."""
 
 from __future__ import annotations
 
@@ -100,7 +101,8 @@ async def test_filter_by_text_owner_status_verdict_and_priority(
         )
         await pilot.press("slash")
         await fill(pilot, "#filter", "status:failed")
-        # A waived item whose status is failed shows as waived, and status:failed is the status only.
+        # A waived item whose status is failed shows as waived, and status:failed is the status
+        # only.
         assert [i.key for i in screen.rows] == ["go-live.infra.on-call"]
         await fill(pilot, "#filter", "priority:p1")
         assert [i.key for i in screen.rows] == ["go-live.infra.cluster", "go-live.infra.on-call"]

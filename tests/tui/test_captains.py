@@ -1,5 +1,6 @@
-"""Two captains on one shared account, in the cockpit: the header says who else has the record open, and a
-captain whose note another replaced is told (a toast naming who, when and where to find both)."""
+"""Two captains on one shared account, in the cockpit: the header says who else has the record open,
+and a captain whose note another replaced is told (a toast naming who, when and where to find
+both)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The cockpit shows what time alone changes, with nobody touching a key: a waiver running out, a probe
-verdict passing probe_valid_hours, a post-go-live task falling due. The clock is pinned and moved by
-the test; the assertions are made after exactly one cockpit tick has run since it moved.
+"""The cockpit shows what time alone changes, with nobody touching a key: a waiver running out, a
+probe verdict passing probe_valid_hours, a post-go-live task falling due. The clock is pinned and
+moved by the test; the assertions are made after exactly one cockpit tick has run since it moved.
 
 On the old code (no tick; pages redrew only when told) each of these stayed as it was drawn:
 `~ waived` and GO on an open cockpit while `golive show` already said failed.
@@ -117,7 +117,8 @@ async def test_a_probe_verdict_past_probe_valid_hours_goes_from_go_to_pending(
     actions.record_results(
         store, [ItemResult(cluster, result)], actor=person("carol").at(T - timedelta(minutes=59))
     )
-    # The probe's done came after the approvals: approve again so the record is GO until the verdict ages.
+    # The probe's done came after the approvals: approve again so the record is GO until the verdict
+    # ages.
     actions.approve(
         store, checklist, "eng", name="Erin", actor=person("erin").at(T - timedelta(minutes=58))
     )

@@ -1,4 +1,5 @@
-"""The first frame comes from the core's raw-TOML fast path: the rows of the files, or a broken file's error.
+"""The first frame comes from the core's raw-TOML fast path: the rows of the files, or a broken
+file's error.
 
 Old code: tui/preview.py had a reader of its own that turned any error into an empty table.
 """

@@ -55,7 +55,8 @@ async def test_the_captains_flow_in_at_most_25_keys(
         seen: dict[str, str] = {}
         for n, (key, _) in enumerate(FLOW):
             await pilot.press(key)
-            # Waiting is not typing: let each key's work land before the next one, as a person would.
+            # Waiting is not typing: let each key's work land before the next one, as a person
+            # would.
             if key == "R":
                 await wait_until(
                     pilot,

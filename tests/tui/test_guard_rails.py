@@ -231,7 +231,8 @@ async def test_a_proxy_approval_is_shown_as_one_and_needs_evidence(
 
 @pytest.fixture
 def agent(tmp_path, monkeypatch):
-    """A real ssh-agent holding a fresh ed25519 key (ssh-keygen), and an allowed-signers file for it."""
+    """A real ssh-agent holding a fresh ed25519 key (ssh-keygen), and an allowed-signers file for
+    it."""
     key = tmp_path / "id_ed25519"
     subprocess.run(
         ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key), "-C", "captain"], check=True

@@ -1,5 +1,6 @@
 """A terminal that goes away without a SIGHUP (nohup, setsid, a pty that is not the controlling
-terminal): the cockpit notices and ends as a hang-up would, instead of spinning a core for nobody."""
+terminal): the cockpit notices and ends as a hang-up would, instead of spinning a core for
+nobody."""
 
 from __future__ import annotations
 

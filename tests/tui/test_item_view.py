@@ -30,14 +30,16 @@ PROFILE = Profile.model_validate(
 
 @pytest.fixture
 def rich_checklist(probe_kinds) -> Checklist:
-    """Cluster: a failing probe with five evidence lines, a seed runbook, links and extra columns."""
+    """Cluster: a failing probe with five evidence lines, a seed runbook, links and extra
+    columns."""
     raw = tomllib.loads(MINI.read_text())
     cluster = raw["section"][0]["subsection"][0]["item"][0]
     cluster["description"] = "Production cluster provisioned and healthy"
     cluster["probe"] = [{"kind": "test.flip"}]
     cluster["runbook"] = (
         "# Verify cluster health\nkubectl get pods -n autolytiq-prod\n\n"
-        "# Verify Aurora status\naws rds describe-db-clusters --db-cluster-identifier autolytiq-prod"
+        "# Verify Aurora status\naws rds describe-db-clusters "
+        "--db-cluster-identifier autolytiq-prod"
     )
     cluster["links"] = [{"name": "EKS runbook", "url": "https://wiki.example/eks"}]
     cluster["fields"] = {"Level": "Critical", "Comment": "checked weekly"}

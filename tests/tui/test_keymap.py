@@ -1,4 +1,5 @@
-"""The action registry is the only list of keys: footer, palette, help and read-only gating all follow it.
+"""The action registry is the only list of keys: footer, palette, help and read-only gating all
+follow it.
 
 Old code: a writing key was declared in a screen's BINDINGS, in commands.py, in WRITES/WRITE_KEYS
 or APP_WRITES and in the help text; an action added in one place was missing from the others.
@@ -65,7 +66,8 @@ async def test_an_action_added_to_the_registry_is_in_the_footer_the_palette_and_
 async def test_read_only_the_registry_alone_decides_what_writes(
     app_factory, probed_checklist, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Marked `writes` in the registry: out of the footer and the palette, refused with a word — nothing else to edit."""
+    """Marked `writes` in the registry: out of the footer and the palette, refused with a word —
+    nothing else to edit."""
     monkeypatch.setattr(keymap, "REGISTRY", [*keymap.REGISTRY, ZAP])
 
     class ZapScreen(MainScreen):
@@ -89,7 +91,8 @@ async def test_read_only_the_registry_alone_decides_what_writes(
 async def test_every_writing_key_of_the_registry_is_refused_read_only(
     app_factory, probed_checklist, store, scope
 ) -> None:
-    """Walks the registry (not a list of keys): each writing key, pressed where it applies, writes nothing."""
+    """Walks the registry (not a list of keys): each writing key, pressed where it applies, writes
+    nothing."""
     scopes = ("app",) if scope == "app" else keymap.SCOPES_OF_SCREEN[scope]
     writers = [a for a in keymap.REGISTRY if a.writes and a.keys and a.scope in scopes]
     assert writers

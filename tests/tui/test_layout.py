@@ -1,5 +1,6 @@
-"""Layout at 80x24, 160x48 and 60x20: the header, footers that show only what works, j/k/g/G on every
-table, the audit screen, the palette (one Quit, export), and the help screen's completeness."""
+"""Layout at 80x24, 160x48 and 60x20: the header, footers that show only what works, j/k/g/G on
+every table, the audit screen, the palette (one Quit, export), and the help screen's
+completeness."""
 
 from __future__ import annotations
 
@@ -100,7 +101,8 @@ async def test_header_fits_badge_progress_approvals_and_a_target_shortened_in_th
         header = text_of(app, "#header")
         assert header.startswith(" NO-GO ") and len(header) <= width - 2
         assert "0/5" in header and "approvals 0/2" in header
-        # Shortened in fixed forms: the start (which system) and the region both stay; the cut never moves.
+        # Shortened in fixed forms: the start (which system) and the region both stay; the cut never
+        # moves.
         assert "autolytiq-" in header and "eu-central-1" in header
         assert (
             "autolytiq-payme… eu-central-1" in header

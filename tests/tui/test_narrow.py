@@ -110,14 +110,16 @@ async def test_toasts_never_cover_the_header_or_the_sweep_line(
         assert all(t.region.y >= top for t in toasts), [
             (t.region.y, str(t.render())[:20]) for t in toasts
         ]
-        # The sweep line (above the footer) is drawn whole, as the summary says it: no toast over it.
+        # The sweep line (above the footer) is drawn whole, as the summary says it: no toast over
+        # it.
         assert sweep.height == 1 and sweep.y > header.bottom
         shown = screen_text(app).splitlines()[sweep.y]
         assert shown.strip() == app.screen.query_one("#sweep").render().plain.strip(), shown
 
 
 async def test_at_80x24_roles_and_audit_changes_are_never_cut_mid_word(tmp_path) -> None:
-    """The shipped checklist's longest role (Engineering Manager) and an audit change (probe=pass)."""
+    """The shipped checklist's longest role (Engineering Manager) and an audit change
+    (probe=pass)."""
     import re
 
     from golive_tui import actions

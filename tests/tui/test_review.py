@@ -1,5 +1,5 @@
-"""The sign-off screen's approvals from anywhere: write a review request (s), paste the approver's signature (i).
-Real keys and the approver's side with plain `ssh-keygen -Y sign`."""
+"""The sign-off screen's approvals from anywhere: write a review request (s), paste the approver's
+signature (i). Real keys and the approver's side with plain `ssh-keygen -Y sign`."""
 
 from __future__ import annotations
 
@@ -80,7 +80,8 @@ async def test_a_request_written_and_its_pasted_signature_imported_from_the_sign
 async def test_a_hanging_webhook_never_delays_a_watch_sweep_and_its_failure_is_shown_once(
     probe_kinds, store, tmp_path, monkeypatch
 ) -> None:
-    """The cockpit's store tells the team's channel of each saved batch; the receiver hangs: sweeps go on."""
+    """The cockpit's store tells the team's channel of each saved batch; the receiver hangs: sweeps
+    go on."""
     import time
 
     from golive_tui.notify import with_notifications

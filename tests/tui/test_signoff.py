@@ -1,4 +1,5 @@
-"""Pilot tests of waivers, approvals, revocation, blockers that open their item, and the go-live moment."""
+"""Pilot tests of waivers, approvals, revocation, blockers that open their item, and the go-live
+moment."""
 
 from __future__ import annotations
 
@@ -135,8 +136,9 @@ async def test_blockers_open_their_item(app_factory, probed_checklist, store, si
 async def test_the_lists_stay_visible_after_the_command_palette_was_opened(
     app_factory, probed_checklist, store
 ) -> None:
-    """Textual's command palette styles a widget named `CommandList` `visibility: hidden`; the cockpit's runbook
-    list was named so (and Why NO-GO subclasses it): after one `:` both lists were blank for the rest of the call."""
+    """Textual's command palette styles a widget named `CommandList` `visibility: hidden`; the
+    cockpit's runbook list was named so (and Why NO-GO subclasses it): after one `:` both lists were
+    blank for the rest of the call."""
     from golive_tui.tui.screens.item import RunbookList
 
     actions.mark(store, probed_checklist.item("security.waf"), "failed", actor=Actor.current())

@@ -266,7 +266,8 @@ def flipped(verdicts: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_sweep_summary(snap_compare, tmp_path, probe_kinds, size) -> None:
-    """R: the summary line with the sweep's wall time, paging probes held, the first failure one key away."""
+    """R: the summary line with the sweep's wall time, paging probes held, the first failure one key
+    away."""
     from golive_tui.checklists import load_checklist
 
     flipped(
@@ -341,9 +342,9 @@ DEMO_TARGET = {
 
 @pytest.mark.parametrize("screen", ["main", "signoff", "audit", "item"])
 def test_longest_names_at_80x24(snap_compare, tmp_path, screen) -> None:
-    """80x24 with the shipped checklist's longest names (the `Engineering Manager` role, the `Connection
-    pool utilization` item) and the demo's target: words wrap or keep their own line, never a cut in
-    the middle of the word that matters (issue 27)."""
+    """80x24 with the shipped checklist's longest names (the `Engineering Manager` role, the
+    `Connection pool utilization` item) and the demo's target: words wrap or keep their own line,
+    never a cut in the middle of the word that matters (issue 27)."""
     app = staged_app(tmp_path, profile=Profile.model_validate(DEMO_TARGET))
     if screen != "item":  # the same keys as the other snapshots of these screens
         keys = {"main": ["j"], "signoff": ["3"], "audit": ["4"]}[screen]

@@ -234,7 +234,8 @@ async def test_monochrome_spinner_is_static_and_words_carry_meaning(
 async def test_keys_typed_on_the_first_frame_reach_the_cockpit(
     store, probe_kinds, tmp_path
 ) -> None:
-    """R pressed while the preview shows (the session still loading) sweeps once the cockpit is there."""
+    """R pressed while the preview shows (the session still loading) sweeps once the cockpit is
+    there."""
     import threading
 
     from golive_tui.actor import Actor

@@ -1,5 +1,6 @@
-"""Issue 18 in the cockpit: text from a person or a remote server never reaches the terminal with its
-control characters, in read-only too; a record that fails verification says TAMPERED in the header."""
+"""Issue 18 in the cockpit: text from a person or a remote server never reaches the terminal with
+its control characters, in read-only too; a record that fails verification says TAMPERED in the
+header."""
 
 from __future__ import annotations
 

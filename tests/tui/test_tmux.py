@@ -1,5 +1,6 @@
 """The app in a real terminal: tmux at 80x24, keys sent, the screen read with capture-pane and the
-raw output with pipe-pane — against the mini checklist, and against the staged production `golive demo`."""
+raw output with pipe-pane — against the mini checklist, and against the staged production `golive
+demo`."""
 
 from __future__ import annotations
 
@@ -125,8 +126,9 @@ OSC52 = re.compile(rb"\x1b\]52;c;([A-Za-z0-9+/=]+)(?:\x07|\x1b\\)")
 
 @pytest.mark.slow
 def test_a_captain_sweeps_the_demo_in_tmux(tmp_path: Path, session_name: str) -> None:
-    """R gives a summary with the sweep's wall time and no dialog; ⚠ in the header is the error rows' count;
-    Enter on the first failure shows its evidence; y sends the filled-in command out as OSC 52."""
+    """R gives a summary with the sweep's wall time and no dialog; ⚠ in the header is the error
+    rows' count; Enter on the first failure shows its evidence; y sends the filled-in command out as
+    OSC 52."""
     raw = tmp_path / "pane.raw"
     tmux("start-server")
     start(f"{sys.executable} -m golive_tui demo", session_name)

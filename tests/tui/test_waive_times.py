@@ -1,4 +1,5 @@
-"""The waive dialog takes a time, as a waiver "until the end of the call" needs: +2h, 18:30, a date and time."""
+"""The waive dialog takes a time, as a waiver "until the end of the call" needs: +2h, 18:30, a date
+and time."""
 
 from __future__ import annotations
 

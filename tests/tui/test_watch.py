@@ -1,6 +1,6 @@
-"""Watch mode: a sweep every N seconds, what changed since the sweep before marked (▼ worse, ▲ better),
-a regression announced the moment it arrives and counted in the header; the performance screen's
-sparklines from a real Prometheus."""
+"""Watch mode: a sweep every N seconds, what changed since the sweep before marked (▼ worse, ▲
+better), a regression announced the moment it arrives and counted in the header; the performance
+screen's sparklines from a real Prometheus."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Exports and copies say where they went: the report's full path in the toast, OSC 52 named as what it is."""
+"""Exports and copies say where they went: the report's full path in the toast, OSC 52 named as what
+it is."""
 
 from __future__ import annotations
 
@@ -53,7 +54,8 @@ async def test_y_says_it_went_to_the_terminals_clipboard(app_factory, store, mon
         )
 
 
-# The README's count: sweep -> first failure -> copy its command -> waive it until 18:30 -> export HTML.
+# The README's count: sweep -> first failure -> copy its command -> waive it until 18:30 -> export
+# HTML.
 CALL = [
     "R",
     "f",
