@@ -16,7 +16,8 @@ def test_a_summary_wrapped_over_two_lines_is_one_description() -> None:
     try:
         probe("test.wrapped-summary", NoParams)(check)
         assert REGISTRY["test.wrapped-summary"].description == (
-            "The summary of this probe runs past one line, as a summary wrapped at 100 columns does."
+            "The summary of this probe runs past one line, "
+            "as a summary wrapped at 100 columns does."
         )
     finally:
         REGISTRY.pop("test.wrapped-summary", None)
