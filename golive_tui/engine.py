@@ -41,6 +41,7 @@ from .reachability import (
     SILENT,
     Outage,
     about_reaching,
+    backend_answered,
     backend_of,
     host_silent,
     not_evaluated,
@@ -263,6 +264,8 @@ class Engine:
                     )
                     found = await self._attempt(kind, ctx, params, short)
                 result = cast(ProbeResult, found)  # None only when given backends to watch
+                if reach is not None and backends and backend_answered(result):
+                    reach.answered(backends)
                 if (
                     result.verdict is Verdict.ERROR
                     and backends

@@ -104,6 +104,13 @@ def about_reaching(summary: str) -> bool:
     return bool(_ABOUT_REACHING.search(summary or ""))
 
 
+def backend_answered(result: ProbeResult) -> bool:
+    """The probe's backend answered it: a verdict drawn from an answer (a skip asked nobody)."""
+    return result.verdict in (Verdict.PASS, Verdict.ACCEPTABLE, Verdict.FAIL) and not (
+        about_reaching(result.summary)
+    )
+
+
 def backend_of(summary: str) -> str | None:
     """The backend a not-evaluated result names (None for every other result)."""
     found = _SUMMARY.match(summary or "")

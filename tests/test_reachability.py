@@ -369,3 +369,35 @@ def test_every_probe_kind_that_asks_a_backend_names_it(tmp_path: Path, sandbox_c
         assert unnamed == set(), unnamed
     finally:
         hole.stop()
+
+
+def test_a_backend_that_answers_a_probe_while_its_check_waits_is_slow_not_dead(
+    sandbox_ca,
+) -> None:
+    """Under load a moto answered the probes but not the reachability check within its limit,
+    and a whole sweep of AWS rows read `not evaluated: AWS endpoint unreachable` (test_init, 2 of
+    4 runs on a busy machine). A probe answered while the check waited proves the backend talks:
+    the check's silence is slowness, not an outage. Without such an answer it is still dead."""
+    from golive_tui.probes.base import ClientCache, ProbeContext
+    from golive_tui.probes.reach import Reachability, Target
+
+    hole = Blackhole()  # the check's request is accepted and never answered
+    profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle)}})
+    item = next(iter(load_checklist().items()))
+
+    async def check(answer_meanwhile: bool) -> object:
+        reach = Reachability(ProbeContext(profile, item, ClientCache(), 4.0), limit=0.5)
+        pairs = reach.register([Target("AWS endpoint", f"http://{hole.endpoint}/")])
+        reach.suspect(pairs)
+        if answer_meanwhile:
+            await asyncio.sleep(0.2)
+            reach.answered(pairs)  # as the engine does when a probe of it gets a verdict
+        outage = await reach.confirm(pairs)
+        await reach.aclose()
+        return outage
+
+    try:
+        assert asyncio.run(check(answer_meanwhile=True)) is None
+        assert asyncio.run(check(answer_meanwhile=False)) is not None
+    finally:
+        hole.stop()

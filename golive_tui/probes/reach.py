@@ -276,6 +276,8 @@ class _Backend:
     """time.monotonic() of the last check's end."""
     task: asyncio.Task[None] | None = None
     outage: Outage | None = None
+    answered: float | None = None
+    """time.monotonic() when a probe of it last got an answer (it talks, however slowly)."""
 
 
 @dataclass
@@ -381,8 +383,13 @@ class Reachability:
             ProbeError,
         ):  # the probes say what is wrong with it
             context = None
+        started = time.monotonic()
         why = await answers(backend.target.url, context, self.limit)
         backend.checked = time.monotonic()
+        if backend.answered is not None and backend.answered >= started:
+            # A probe of it got its answer while the check waited: slow (a loaded moto answered
+            # the probes but not the check in time, and a whole sweep read 'unreachable'), not dead.
+            why = None
         if why is not None:
             backend.outage = Outage(
                 backend.target.name, self.ctx.now(), why, _host(backend.target.url)
@@ -390,6 +397,12 @@ class Reachability:
             future = self.death()
             if not future.done():
                 future.set_result(backend.outage)
+
+    def answered(self, pairs: list[tuple[_Backend, bool]]) -> None:
+        """A probe of these backends got an answer (its result is not about reaching them)."""
+        now = time.monotonic()
+        for backend, _ in pairs:
+            backend.answered = now
 
     def outages(self) -> list[Outage]:
         return [b.outage for b in self.backends.values() if b.outage is not None]
