@@ -31,6 +31,7 @@ from .probes.base import (
     errored,
     skipped,
 )
+from .probes.once import once_key
 from .probes.reach import Reachability, targets
 from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
@@ -150,12 +151,23 @@ class Engine:
             else None
         )
 
+        once: dict[str, asyncio.Task[ProbeResult]] = {}
+
+        async def run_once(item: Item, spec: ProbeSpec) -> ProbeResult:
+            # An item-blind spec named by several rows runs once per sweep; each row gets a copy.
+            key = once_key(spec)
+            if key is None:
+                return await self._run_spec(item, spec, clients, semaphore, confirmed, reach)
+            if key not in once:
+                once[key] = asyncio.ensure_future(
+                    self._run_spec(item, spec, clients, semaphore, confirmed, reach)
+                )
+                self._tasks.add(once[key])
+            return dataclasses.replace(await asyncio.shield(once[key]))
+
         async def run_item(item: Item) -> None:
             pairs = await asyncio.gather(
-                *(
-                    self._run_spec(item, spec, clients, semaphore, confirmed, reach)
-                    for spec in item.probe
-                ),
+                *(run_once(item, spec) for spec in item.probe),
                 return_exceptions=True,
             )
             if any(isinstance(p, asyncio.CancelledError) for p in pairs):
@@ -173,6 +185,9 @@ class Engine:
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             self._tasks.difference_update(tasks)
+            self._tasks.difference_update(once.values())
+            for shared_run in once.values():  # a run cut short: the probe its rows share stops too
+                shared_run.cancel()
             if reach is not None:
                 self.outages = reach.outages()
                 await reach.aclose()
