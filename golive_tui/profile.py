@@ -8,6 +8,8 @@ back to their ecosystems' conventions (KUBECONFIG, AWS_PROFILE, AWS_REGION, AWS_
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SEED_SERVICES = [
@@ -180,6 +182,19 @@ class GrafanaSettings(_Section):
     """Name of the secret holding a Grafana service-account token (Viewer); unset: the dashboard probe is skipped."""
 
 
+class TracingSettings(_Section):
+    """Where traces are asked for (issue 29: traces arrived from each service lately)."""
+
+    backend: Literal["xray", "jaeger", ""] = "xray"
+    """`xray` (the profile's [aws] account), `jaeger` (jaeger_url), or empty: not checked."""
+    jaeger_url: str = ""
+    """Jaeger query service (its /api/traces); empty with backend `jaeger`: skipped."""
+    window_minutes: float = Field(default=15.0, gt=0, le=1440)
+    """A service with no trace started and ended in this many minutes up to now is silent."""
+    services: list[str] = Field(default_factory=list)
+    """Names the services report traces under; empty: target.services."""
+
+
 class K6Settings(_Section):
     summary: str = ""
     """Path or URL of a `k6 run --summary-export` JSON file."""
@@ -293,6 +308,7 @@ class Profile(_Section):
     state: StateSettings = Field(default_factory=StateSettings)
     signoff: SignoffSettings = Field(default_factory=SignoffSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     source: str = Field(default="(built-in defaults)", exclude=True)
     """Where this profile was read from (not a TOML key)."""
