@@ -53,3 +53,19 @@ def test_two_rows_share_one_run(sandbox_ca: SandboxCA, tmp_path: Path) -> None:
     assert results["grafana"].summary == results["dashboards-ready"].summary
     assert results["grafana"] is not results["dashboards-ready"]
     assert searches == 2  # one for the two rows sharing a spec, one for the spec with its own limit
+
+
+def test_openapi_validation_is_kept_per_document_not_per_process() -> None:
+    """The validator's answer is reused for the same document only: a document that changed
+    between sweeps (a redeploy) is validated again, and YAML's int keys are not JSON's strings."""
+    from golive_tui.probes.openapi import _validate_once
+
+    valid = {
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}},
+    }
+    assert _validate_once(valid)[0] == []
+    broken = {**valid, "paths": {"/a": {"get": {"responses": {200: {"description": "ok"}}}}}}
+    assert _validate_once(broken)[0] != []
+    assert _validate_once(valid)[0] == []
