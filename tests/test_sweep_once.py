@@ -69,3 +69,22 @@ def test_openapi_validation_is_kept_per_document_not_per_process() -> None:
     broken = {**valid, "paths": {"/a": {"get": {"responses": {200: {"description": "ok"}}}}}}
     assert _validate_once(broken)[0] != []
     assert _validate_once(valid)[0] == []
+
+
+def test_segmentation_and_cluster_members_share_one_describe_db_instances(aws_healthy) -> None:
+    """aws.network-segmentation reads the Aurora members with the very call aws.rds-multi-az
+    makes, so one sweep asks DescribeDBInstances once (it was a paginator's second request)."""
+    from golive_tui.probes.base import ClientCache
+
+    profile = aws_healthy.profile()
+    specs = [ProbeSpec(kind="aws.network-segmentation"), ProbeSpec(kind="aws.rds-multi-az")]
+    cache = ClientCache()
+    try:
+        results = run_sync(
+            profile, [row("seg", specs[0]), row("multi-az", specs[1])], clients=cache
+        )
+        asked = [key for key in cache._shared if "describe_db_instances" in str(key)]
+    finally:
+        cache.close()
+    assert {r.result.verdict for r in results} == {Verdict.PASS}, [r.result for r in results]
+    assert len(asked) == 1, asked
