@@ -99,9 +99,10 @@ def put_traces(xray: Any, shape: TraceShape, now: float | None = None) -> int:
 
 
 class TraceEmitter:
-    """Puts the shape's traces now and every `every` seconds, until stopped (the demo's services)."""
+    """Puts the shape's traces now and every `every` seconds, until stopped (the demo's services):
+    every 5 minutes keeps three traces a service in the default 15-minute window."""
 
-    def __init__(self, xray: Any, shape: TraceShape, every: float = 60.0) -> None:
+    def __init__(self, xray: Any, shape: TraceShape, every: float = 300.0) -> None:
         self.xray, self.shape, self.every = xray, shape, every
         self._stop = threading.Event()
         put_traces(xray, shape)
