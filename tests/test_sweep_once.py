@@ -14,6 +14,7 @@ from golive_tui.probes import registry
 from golive_tui.probes.base import Verdict
 from golive_tui.probes.once import ITEM_BLIND, once_key
 from golive_tui.profile import Profile
+from golive_tui.sandbox.aws_moto import SandboxAccount
 from golive_tui.sandbox.ops_apis import HEALTHY_OPS, OpsApis
 from golive_tui.sandbox.tls import SandboxCA
 
@@ -71,7 +72,9 @@ def test_openapi_validation_is_kept_per_document_not_per_process() -> None:
     assert _validate_once(valid)[0] == []
 
 
-def test_segmentation_and_cluster_members_share_one_describe_db_instances(aws_healthy) -> None:
+def test_segmentation_and_cluster_members_share_one_describe_db_instances(
+    aws_healthy: SandboxAccount,
+) -> None:
     """aws.network-segmentation reads the Aurora members with the very call aws.rds-multi-az
     makes, so one sweep asks DescribeDBInstances once (it was a paginator's second request)."""
     from golive_tui.probes.base import ClientCache
