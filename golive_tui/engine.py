@@ -21,34 +21,30 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from .actor import Clock, utcnow
+from .item_result import merge, one_line, verdict_of
 from .model import Item, ProbeSpec
 from .probes import base, registry
+from .probes.backends import targets
 from .probes.base import (
     ClientCache,
-    NotConfigured,
     ProbeContext,
-    ProbeError,
     ProbeKind,
     ProbeParams,
     ProbeResult,
     errored,
-    skipped,
 )
-from .probes.reach import Reachability, targets
+from .probes.once import once_key
+from .probes.reach import Reachability
 from .probes.threads import DaemonExecutor, in_daemon_thread
 from .profile import Profile
 from .reachability import (
-    SILENT,
     Outage,
     about_reaching,
     backend_answered,
-    backend_of,
     host_silent,
     not_evaluated,
-    worse_only_by_outage,
 )
-from .text import shorten
-from .vocab import SEVERITY, Verdict
+from .vocab import Verdict
 
 if TYPE_CHECKING:
     from .probes.reach import _Backend
@@ -58,59 +54,6 @@ if TYPE_CHECKING:
 class ItemResult:
     item: Item
     result: ProbeResult
-
-
-def one_line(text: object, limit: int = 300) -> str:
-    return shorten(text, limit)
-
-
-def verdict_of(exc: Exception) -> ProbeResult:
-    """What a probe's exception says: `error` with its reason, `skipped` when the profile lacks
-    something."""
-    if isinstance(exc, ProbeError):
-        return errored(one_line(exc))
-    if isinstance(exc, NotConfigured):
-        return skipped(one_line(exc))
-    return errored(one_line(f"{type(exc).__name__}: {exc}"))
-
-
-def merge(results: list[tuple[ProbeSpec, ProbeResult]]) -> ProbeResult:
-    """One result per item: the worst verdict, every probe's summary and evidence kept."""
-    if len(results) == 1:
-        return results[0][1]
-    silent = [res for _, res in results if backend_of(res.summary)]
-    if len(silent) == len(
-        results
-    ):  # nothing evaluated: the item is not evaluated (named after its first backend)
-        evidence = "\n".join(
-            f"[{spec.kind}] {res.summary}\n{res.evidence}".rstrip() for spec, res in results
-        )
-        return ProbeResult(
-            Verdict.ERROR,
-            silent[0].summary,
-            evidence,
-            checked_at=max(r.checked_at for r in silent),
-            duration_ms=max(r.duration_ms for r in silent),
-        )
-    considered = [r for r in results if r[1].verdict is not Verdict.SKIPPED] or results
-    worst = max(considered, key=lambda pair: SEVERITY[pair[1].verdict])[1]
-    summary = "; ".join(f"{spec.kind}: {res.summary}" for spec, res in results)
-    evidence = "\n".join(
-        f"[{spec.kind}] {res.verdict.value}: {res.summary}\n{res.evidence}".rstrip()
-        for spec, res in results
-    )
-    if backend := worse_only_by_outage([res for _, res in considered], worst.verdict):
-        evidence += f"\n{SILENT}{backend}"  # then compared later with its verdict before it
-    value = next((res for _, res in results if res.value is not None), None)
-    return ProbeResult(
-        worst.verdict,
-        one_line(summary, 500),
-        evidence,
-        value=value.value if value else None,
-        unit=value.unit if value else "",
-        checked_at=max(res.checked_at for _, res in results),
-        duration_ms=max(res.duration_ms for _, res in results),
-    )
 
 
 class Engine:
@@ -137,7 +80,7 @@ class Engine:
         """False: no backend check, each probe alone (tests of one probe's own deadline and retry
         budget)."""
         self.cancel_event = threading.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()  # items, and specs run once for several
         self.outages: list[Outage] = []
         """Backends the last run found silent (one finding each; their items are `not
         evaluated`)."""
@@ -172,12 +115,23 @@ class Engine:
             else None
         )
 
+        once: dict[str, asyncio.Task[ProbeResult]] = {}
+
+        async def run_once(item: Item, spec: ProbeSpec) -> ProbeResult:
+            # An item-blind spec named by several rows runs once per sweep; each row gets a copy.
+            key = once_key(spec)
+            if key is None:
+                return await self._run_spec(item, spec, clients, semaphore, confirmed, reach)
+            if key not in once:
+                once[key] = asyncio.ensure_future(
+                    self._run_spec(item, spec, clients, semaphore, confirmed, reach)
+                )
+                self._tasks.add(once[key])
+            return dataclasses.replace(await asyncio.shield(once[key]))
+
         async def run_item(item: Item) -> None:
             pairs = await asyncio.gather(
-                *(
-                    self._run_spec(item, spec, clients, semaphore, confirmed, reach)
-                    for spec in item.probe
-                ),
+                *(run_once(item, spec) for spec in item.probe),
                 return_exceptions=True,
             )
             if any(isinstance(p, asyncio.CancelledError) for p in pairs):
@@ -198,6 +152,9 @@ class Engine:
             await asyncio.gather(*tasks, return_exceptions=True)
         finally:
             self._tasks.difference_update(tasks)
+            self._tasks.difference_update(once.values())
+            for shared_run in once.values():  # a run cut short: the probe its rows share stops too
+                shared_run.cancel()
             if reach is not None:
                 self.outages = reach.outages()
                 await reach.aclose()

@@ -8,7 +8,17 @@ back to their ecosystems' conventions (KUBECONFIG, AWS_PROFILE, AWS_REGION, AWS_
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from .profile_golive import (
+    NotifySettings,
+    ProfileSection,
+    RunSettings,
+    SignoffSettings,
+    StateSettings,
+)
 
 SEED_SERVICES = [
     "api-gateway",
@@ -20,11 +30,7 @@ SEED_SERVICES = [
 ]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TargetSettings(_Section):
+class TargetSettings(ProfileSection):
     name: str = "autolytiq-prod"
     """Label shown in the header and reports."""
     namespace: str = "autolytiq-prod"
@@ -42,7 +48,7 @@ class TargetSettings(_Section):
     """The version going live (the OpenAPI document must name it); empty: not compared."""
 
 
-class KubernetesSettings(_Section):
+class KubernetesSettings(ProfileSection):
     kubeconfig: str = ""
     """Path to a kubeconfig; empty: $KUBECONFIG, ~/.kube/config, then in-cluster config."""
     context: str = ""
@@ -51,7 +57,7 @@ class KubernetesSettings(_Section):
     min_alert_rules: int = 1
 
 
-class AwsSettings(_Section):
+class AwsSettings(ProfileSection):
     profile: str = ""
     """AWS named profile; empty: $AWS_PROFILE / default chain."""
     region: str = ""
@@ -111,7 +117,7 @@ class AwsSettings(_Section):
         )
 
 
-class HttpSettings(_Section):
+class HttpSettings(ProfileSection):
     ca_bundle: str = ""
     """PEM file of extra CAs to trust; empty: the system trust store. Verification is never off."""
     api_url: str = "https://api.autolytiq.com"
@@ -157,7 +163,7 @@ DEFAULT_SERIES = {
 """The seed's service benchmarks as label matchers; a team's profile overrides any of them."""
 
 
-class PrometheusSettings(_Section):
+class PrometheusSettings(ProfileSection):
     url: str = "http://localhost:9090"
     """Prometheus HTTP API (a port-forward, a service-proxy URL, or an ingress)."""
     alertmanager_url: str = "http://localhost:9093"
@@ -174,7 +180,7 @@ class PrometheusSettings(_Section):
         return {**DEFAULT_SERIES, **value}
 
 
-class PagerDutySettings(_Section):
+class PagerDutySettings(ProfileSection):
     events_url: str = "https://events.pagerduty.com/v2/enqueue"
     routing_key_secret: str = "pagerduty-routing-key"
     """Name of the secret (OS keyring, or $GOLIVE_SECRET_<NAME>) holding the routing key."""
@@ -189,14 +195,27 @@ class PagerDutySettings(_Section):
     """The go-live window the schedules must cover without a gap, from now."""
 
 
-class GrafanaSettings(_Section):
+class GrafanaSettings(ProfileSection):
     url: str = "https://grafana.autolytiq.com"
     token_secret: str = "grafana-token"
     """Name of the secret holding a Grafana service-account token (Viewer); unset: the dashboard
     probe is skipped."""
 
 
-class K6Settings(_Section):
+class TracingSettings(ProfileSection):
+    """Where traces are asked for (issue 29: traces arrived from each service lately)."""
+
+    backend: Literal["xray", "jaeger", ""] = "xray"
+    """`xray` (the profile's [aws] account), `jaeger` (jaeger_url), or empty: not checked."""
+    jaeger_url: str = ""
+    """Jaeger query service (its /api/traces); empty with backend `jaeger`: skipped."""
+    window_minutes: float = Field(default=15.0, gt=0, le=1440)
+    """A service with no trace started and ended in this many minutes up to now is silent."""
+    services: list[str] = Field(default_factory=list)
+    """Names the services report traces under; empty: target.services."""
+
+
+class K6Settings(ProfileSection):
     summary: str = ""
     """Path or URL of a `k6 run --summary-export` JSON file."""
     summaries: dict[str, str] = Field(default_factory=dict)
@@ -204,111 +223,13 @@ class K6Settings(_Section):
     `summary`."""
 
 
-class DepsSettings(_Section):
+class DepsSettings(ProfileSection):
     reports: list[str] = Field(default_factory=list)
     """Paths or URLs of dependency reports CI wrote: `npm audit --json` (v6/v7+), SARIF 2.1 or Trivy
     JSON."""
 
 
-class RunSettings(_Section):
-    concurrency: int = Field(default=16, ge=1, le=256)
-    """Probes at once."""
-    timeout: float = Field(default=10.0, gt=0)
-    """Default seconds per probe: one deadline for everything the probe does after its client is
-    built."""
-    allowed_commands: list[str] = Field(default_factory=list)
-    """Programs (argv[0]) a `command` probe of a team's own checklist may start on this machine;
-    empty: none.
-
-    A checklist is data others write: it must not run a program the operator did not name here."""
-
-
-class SignoffSettings(_Section):
-    allowed_signers: str = ""
-    """OpenSSH allowed-signers file (`principal namespaces="golive" key` per line) that verifies
-    signed approvals."""
-    require_signatures: bool = False
-    """Count only verified signed approvals toward GO (the checklist's [signoff] may require it
-    too)."""
-
-
-class StateSettings(_Section):
-    mode: str = "0600"
-    """Permissions of a local state file, its .bak and lock: 0600, or 0660/0640 for a group of
-    captains sharing one host (put the file in a directory owned by that group, with the setgid
-    bit)."""
-    group: str = ""
-    """The captains' group on a shared host: state, lock and .bak files owned by another user are
-    accepted only in this group (else only the setgid directory's group, with a group `mode`)."""
-
-    @field_validator("mode")
-    @classmethod
-    def _octal_mode(cls, value: str) -> str:
-        try:
-            mode = int(value, 8)
-        except ValueError:
-            raise ValueError(
-                f"mode {value!r} is not an octal file mode such as 0600 or 0660"
-            ) from None
-        if mode & ~0o777 or mode & 0o600 != 0o600:
-            raise ValueError(f"mode {value!r}: the owner needs read and write (0600, 0640 or 0660)")
-        if mode & 0o007:
-            raise ValueError(
-                f"mode {value!r} gives every user of the host access; use 0600, 0640 or 0660"
-            )
-        return value
-
-    @property
-    def file_mode(self) -> int:
-        return int(self.mode, 8)
-
-
-NOTIFY_EVENTS = (
-    "decision",
-    "regression",
-    "approval-requested",
-    "approval-given",
-    "approval-stale",
-    "force-requested",
-    "force-confirmed",
-    "go-live",
-    "sweep-summary",
-)
-
-
-class NotifySettings(_Section):
-    slack_webhook_secret: str = ""
-    """Name of the secret (keyring, or $GOLIVE_SECRET_<NAME>) holding a Slack-compatible
-    incoming-webhook URL; empty: none."""
-    webhook_secret: str = ""
-    """Name of the secret holding a generic JSON webhook URL (every event as one JSON object);
-    empty: none."""
-    events: list[str] = Field(default_factory=lambda: list(NOTIFY_EVENTS))
-    """Which events are sent (a sweep summary only when asked for: `golive run
-    --notify-summary`)."""
-    min_interval: float = Field(default=60.0, ge=0)
-    """Seconds between two messages about the same thing (a flapping item is held, then sent
-    once)."""
-    per_minute: int = Field(default=10, ge=1)
-    """At most this many messages a minute; the next says how many were dropped."""
-    timeout: float = Field(default=5.0, gt=0, le=60)
-    """Deadline of one post; the cockpit never waits for it, a command waits at most this at
-    exit."""
-
-    @field_validator("events")
-    @classmethod
-    def _known_events(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in NOTIFY_EVENTS]
-        if unknown:
-            raise ValueError(f"unknown event {unknown[0]!r}; events: {', '.join(NOTIFY_EVENTS)}")
-        return value
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.slack_webhook_secret or self.webhook_secret)
-
-
-class Profile(_Section):
+class Profile(ProfileSection):
     target: TargetSettings = Field(default_factory=TargetSettings)
     kubernetes: KubernetesSettings = Field(default_factory=KubernetesSettings)
     aws: AwsSettings = Field(default_factory=AwsSettings)
@@ -321,6 +242,7 @@ class Profile(_Section):
     state: StateSettings = Field(default_factory=StateSettings)
     signoff: SignoffSettings = Field(default_factory=SignoffSettings)
     grafana: GrafanaSettings = Field(default_factory=GrafanaSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     source: str = Field(default="(built-in defaults)", exclude=True)
     """Where this profile was read from (not a TOML key)."""

@@ -354,8 +354,8 @@ def test_every_probe_kind_that_asks_a_backend_names_it(tmp_path: Path, sandbox_c
     Grafana, PagerDuty REST, runbooks) had none, and a frozen production read `▼12` with a toast
     per item (seen in tmux). Every registered kind names its backend, or says here why not."""
     from golive_tui.probes import registry
+    from golive_tui.probes.backends import targets
     from golive_tui.probes.base import ClientCache, ProbeContext
-    from golive_tui.probes.reach import targets
 
     hole = Blackhole()
     try:
@@ -378,8 +378,9 @@ def test_a_backend_that_answers_a_probe_while_its_check_waits_is_slow_not_dead(
     and a whole sweep of AWS rows read `not evaluated: AWS endpoint unreachable` (test_init, 2 of
     4 runs on a busy machine). A probe answered while the check waited proves the backend talks:
     the check's silence is slowness, not an outage. Without such an answer it is still dead."""
+    from golive_tui.probes.backends import Target
     from golive_tui.probes.base import ClientCache, ProbeContext
-    from golive_tui.probes.reach import Reachability, Target
+    from golive_tui.probes.reach import Reachability
 
     hole = Blackhole()  # the check's request is accepted and never answered
     profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle)}})

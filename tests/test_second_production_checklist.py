@@ -211,6 +211,12 @@ EXPECTED.update(
         ),
     }
 )
+# Issue 29, APM/Tracing: customer-service's tracer is silent; its staging twin and
+# api-gateway's calls to it are in X-Ray (sandbox/tracing.py TRAPS_TRACES).
+EXPECTED["go-live.monitoring.apm-tracing"] = (
+    "fail",
+    "no trace from customer-service in the last 15 min",
+)
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ _BACKENDS += (
     "pagerduty_rest",
     "grafana",
     "runbooks",
+    "tracing",
 )  # issue 29: probes of rows an API can decide
 _loaded = False
 

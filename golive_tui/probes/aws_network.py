@@ -218,13 +218,10 @@ def network_segmentation(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     db_id = ctx.profile.aws.db_cluster_id
     members: list[dict[str, Any]] = []
     if db_id:
-        members = paginate(
-            ctx,
-            "rds",
-            "describe_db_instances",
-            "DBInstances",
-            Filters=[{"Name": "db-cluster-id", "Values": [db_id]}],
-        )
+        # The very call aws_rds.cluster_members makes, so the sweep shares one answer (a
+        # cluster has at most 16 instances: one page); the paginator's was a second request.
+        filters = [{"Name": "db-cluster-id", "Values": [db_id]}]
+        members = client(ctx, "rds").describe_db_instances(Filters=filters)["DBInstances"]
     checked: dict[str, str] = {s: "node" for s in subnets}
     for member in members:
         for subnet in (member.get("DBSubnetGroup") or {}).get("Subnets", []):

@@ -24,7 +24,7 @@ from .base import ProbeContext, ProbeError, ProbeFunc, ProbeParams, ProbeResult,
 from .k8s_config import build_client, credential_of
 from .k8s_config import (
     kubeconfig_path as kubeconfig_path,
-)  # re-exported: probes/reach.py imports it from here
+)  # re-exported: probes/backends.py imports it from here
 
 CLIENT_KEY = "kubernetes"
 PAGE_SIZE = 500

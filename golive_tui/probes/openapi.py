@@ -103,6 +103,23 @@ def _validate(document: dict[str, Any]) -> tuple[list[str], str]:
         return [f"{type(exc).__name__}: {str(exc)[:200]}"], "openapi-spec-validator"
 
 
+_VALIDATED: dict[str, tuple[list[str], str]] = {}
+"""`_validate`'s answers by the document's repr (types and key order kept: a YAML document's
+int keys are not a JSON one's strings); a few documents, kept for the process."""
+
+
+def _validate_once(document: dict[str, Any]) -> tuple[list[str], str]:
+    """`_validate` once per document: the same document each sweep is the same verdict, and
+    openapi-spec-validator walks it in ~5-10 ms of CPU."""
+    key = repr(document)
+    if key not in _VALIDATED:
+        if len(_VALIDATED) >= 8:
+            _VALIDATED.clear()
+        _VALIDATED[key] = _validate(document)
+    errors, how = _VALIDATED[key]
+    return list(errors), how
+
+
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
@@ -146,7 +163,7 @@ async def openapi_document(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     """The OpenAPI document answers at http.openapi_url, is valid, and names the version being
     released."""
     url, document = await fetch_document(ctx)
-    errors, how = await in_daemon_thread(_validate, document)
+    errors, how = await in_daemon_thread(_validate_once, document)
     version = str((document.get("info") or {}).get("version", ""))
     release = ctx.profile.target.release
     found = Findings()

@@ -34,6 +34,7 @@ from .aws_platform import platform_profile
 from .demo_artefacts import dependency_reports, k6_summaries
 from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
 from .tls import SandboxCA
+from .tracing import start_traces
 
 DEMO_ROUTING_KEY = "demo0routing0key0000000000000000"
 DEMO_AWS_PROFILE = "golive-demo"
@@ -205,6 +206,7 @@ class DemoEnvironment:
         ):  # and part of the platform around the cluster (sandbox/aws_platform)
             shape = dataclasses.replace(shape, platform=MIXED_PLATFORM)
         ids = build_account(account, shape, ca=ca)
+        self._stoppers.append(start_traces(account, self.scenario))
         self._stage_nodes(account)
         chain, key = ca.issue_pem(DOMAIN, "127.0.0.1", days=shape.cert_days)
         leaf = chain.split(b"-----END CERTIFICATE-----", 1)[0] + b"-----END CERTIFICATE-----\n"

@@ -164,6 +164,7 @@ class SecondProduction:
 
         from .aws_account import second_production_account, second_production_aws_profile
         from .aws_moto import MotoServer
+        from .tracing import start_traces
 
         server = self._moto
         if server is None:
@@ -173,6 +174,7 @@ class SecondProduction:
         self.env.update(server.env())
         account = self._account or second_production_account(server, ca=ca)
         self._stage_nodes(account)
+        self._stoppers.append(start_traces(account, "traps"))  # customer-service silent, twins
         # The public endpoint is on 127.0.0.1 ("localhost"): its certificate, 20 days left, is in
         # ACM too.
         chain, key = ca.issue_pem("localhost", days=CERT_DAYS)

@@ -271,3 +271,15 @@ def toml_value(value: Any) -> str:
 def _key(name: str) -> str:
     bare = name and all(c.isalnum() or c in "-_" for c in name) and name.isascii()
     return name if bare else json.dumps(name)
+
+
+# Issue 29, APM/Tracing: where traces are asked for (X-Ray by default, on the platform's account).
+HINTS.update(
+    {
+        "tracing.backend": "xray (the [aws] account), jaeger (jaeger_url), or empty: skipped",
+        "tracing.jaeger_url": "the Jaeger query service, when backend is jaeger",
+        "tracing.window_minutes": "a service with no trace in this many minutes is silent",
+        "tracing.services": "names the services trace under, if not target.services",
+    }
+)
+SECTIONS.append("tracing")
