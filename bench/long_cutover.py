@@ -191,6 +191,7 @@ async def cockpit(
     """Watch mode over `count` sweeps: RSS, and the event loop's lag while saves run."""
     store = open_store(path, profile, checklist=checklist.title)
     session = Session(checklist, profile, store, Actor.current(CAPTAIN))
+    session.warm_up()  # as the app does after its first frame (SDK imports, gc.freeze)
     saving = [0]
     lags: dict[str, list[float]] = {"saving": [], "idle": []}
 
@@ -216,7 +217,8 @@ async def cockpit(
     for n in range(1, count + 1):
         when = t0 + n * INTERVAL
         session.actor = Actor.current(CAPTAIN).at(when)
-        batch.extend(await asyncio.to_thread(sweeps.results, n, when))
+        for result in await asyncio.to_thread(sweeps.results, n, when):
+            batch.add(result)  # one at a time, as the app hands them in
         while batch.pending or (batch._task is not None and not batch._task.done()):
             await asyncio.sleep(0.01)
         await asyncio.to_thread(session.reload)  # what the app's watch loop does between sweeps
