@@ -273,7 +273,9 @@ def main() -> None:
         shutil.copy(one, long)
         sweeps = Sweeps(profile, items, args.real_every)
         store = open_store(long, profile, checklist=checklist.title)
-        t0 = datetime.now(UTC)
+        # The cutover has been going on for its 480 sweeps until now: entries are in the past,
+        # as a command run at hour 4 finds them (not 4 hours ahead of its clock).
+        t0 = datetime.now(UTC) - args.sweeps * INTERVAL
         started = time.perf_counter()
         for n in range(1, args.sweeps):
             when = t0 + n * INTERVAL
