@@ -16,13 +16,15 @@ from pathlib import Path
 import pytest
 
 from golive_tui.actor import Actor
-from golive_tui.state import open_store
+from golive_tui.state import open_store, verified
 from golive_tui.state.chain import Change
 from golive_tui.state.chain_verify import verify
 from golive_tui.state.codec import Codec
 from golive_tui.state.document import Document
 from golive_tui.state.lazy import LazyAudit
-from golive_tui.state.store import TamperedError
+from golive_tui.state.schema import AuditEntry
+from golive_tui.state.storage import LocalFile
+from golive_tui.state.store import StateStore, TamperedError
 
 T0 = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 NOTE = "ünïcode evidence [k8s.cluster] line\n" * 1200
@@ -107,3 +109,40 @@ def test_a_change_that_keeps_the_files_stat_is_still_read_by_the_next_save(
     with pytest.raises(TamperedError):
         note(store, 3)
     assert path.read_bytes() == edited
+
+
+class CountingCodec(Codec):
+    """Counts the audit entries parsed from text."""
+
+    parsed = 0
+
+    def _entry(self, chunk: str) -> AuditEntry:
+        self.parsed += 1
+        return super()._entry(chunk)
+
+
+def test_a_transaction_on_a_busy_record_parses_none_of_its_history(tmp_path: Path) -> None:
+    """Entries of the last minutes were all parsed per transaction to look for its change id
+    (a busy record: every entry is recent), while holding the lock; now only when the id is
+    in their text (a retried change)."""
+    path = tmp_path / "s.toml"
+    writer = open_store(path)
+    for n in range(300):
+        writer.transact([Change(f"item:i{n}", "mark", {"status": "done"})], Actor.current("a"))
+    codec = CountingCodec()
+    store = StateStore(LocalFile(path), codec=codec)
+    store.transact([Change("item:x", "mark", {"status": "done"})], Actor.current("b"))
+    # Verification replays what no earlier verification remembered (< verified.REMEMBER_AFTER);
+    # the old code parsed every one of the 300 recent entries on top of that.
+    assert codec.parsed < verified.REMEMBER_AFTER + 3
+    # A change retried with its id is still found, and not applied twice.
+    again = store.transact(
+        [Change("item:y", "mark", {"status": "done"})], Actor.current("b"), change_id="retry-1"
+    )[1]
+    assert (
+        store.transact(
+            [Change("item:y", "mark", {"status": "done"})], Actor.current("b"), change_id="retry-1"
+        )[1]
+        == again
+    )
+    assert len(store.read().audit) == 302
