@@ -5,6 +5,7 @@ Textual."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -200,6 +201,20 @@ def test_warm_up_imports_the_sdks_the_checklist_needs(tmp_path) -> None:
     imported = session.warm_up()
     assert {"kubernetes.client", "boto3", "httpx"} <= set(imported)
     assert "kubernetes.client" in sys.modules
+
+
+def test_warm_up_freezes_what_is_loaded_so_a_full_collection_stays_short(tmp_path) -> None:
+    """A gen-2 collection holds the interpreter lock: over the whole heap of a warm cockpit it
+    stopped the event loop for 400 ms during watch-mode saves (bench/long_cutover.py)."""
+    session = open_session(checklist=None, profile=None, state=str(tmp_path / "s.toml"))
+    gc.unfreeze()
+    try:
+        session.warm_up()
+        assert gc.get_freeze_count() > 10_000
+        assert gc.is_tracked(session.state)
+        assert not any(o is session.state for o in gc.get_objects())  # frozen: not walked
+    finally:
+        gc.unfreeze()
 
 
 def test_open_session_refuses_a_bad_state_file(tmp_path) -> None:

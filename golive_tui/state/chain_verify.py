@@ -59,9 +59,7 @@ def _proof(entries: Sequence[AuditEntry]) -> Sequence[AuditEntry] | _Text | None
         return list(entries)
     if entries.added or not entries.has_text:
         return None  # entries not written yet: nothing another read will match
-    return _Text(
-        entries.stored, hashlib.sha256(entries.prefix_text(entries.stored).encode()).hexdigest()
-    )
+    return _Text(entries.stored, entries.prefix_digest(entries.stored))
 
 
 def _same_prefix(known: Sequence[AuditEntry] | _Text, entries: Sequence[AuditEntry]) -> bool:
@@ -71,8 +69,7 @@ def _same_prefix(known: Sequence[AuditEntry] | _Text, entries: Sequence[AuditEnt
             isinstance(entries, LazyAudit)
             and entries.has_text
             and known.count <= entries.stored
-            and hashlib.sha256(entries.prefix_text(known.count).encode()).hexdigest()
-            == known.digest
+            and entries.prefix_digest(known.count) == known.digest
         )
     n = len(known)
     return n <= len(entries) and all(known[i] is entries[i] for i in range(n))

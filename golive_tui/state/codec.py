@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from ..errors import LoadError
 from ..tomlfile import parse_toml, validation_error
 from .canon import strip_none
+from .document import SEPARATOR, Document
 from .lazy import AUDIT_HEADER, ChunkError, LazyAudit, audit_start
 from .schema import SCHEMA_VERSION, AuditEntry, State, migrate
 
@@ -81,31 +82,30 @@ class Codec:
             del data["change_id"]
         return tomli_w.dumps({"audit": [data]}, multiline_strings=True)
 
-    def settle(self, state: State, text: str) -> None:
-        """After `text` (this state, dumped) was written: its chain becomes a LazyAudit over that
-        text.
+    def settle(self, state: State, written: Document) -> None:
+        """After `written` (this state, dumped by `document`) was saved: its chain becomes a
+        LazyAudit over the entries' texts just written.
 
-        The entries written no longer need their objects or their text kept apart: the next
-        save writes the text back as it is, and an entry asked for is parsed again. So a
-        process saving every sweep for hours (the cockpit) holds one copy of the history.
+        The entries written no longer need their objects kept: the next save writes the
+        texts back as they are, and an entry asked for is parsed again. So a process saving
+        every sweep for hours (the cockpit) holds one copy of the history, in pieces.
         """
-        start = audit_start(text)
-        if start < 0:
-            return
         before = state.audit
-        written = LazyAudit(
-            text, start, self._entry, lambda: _full_audit("state", text)
-        )  # the text just dumped: entries only
-        if written.stored != len(before):
-            return  # the text does not split into its entries: keep them as they are
+        if not before:
+            return
+        chunks = list(written.parts[len(written.parts) - len(before) :])
+        path = "state"
+        after = LazyAudit.of_chunks(
+            chunks, self._entry, lambda: _full_audit(path, SEPARATOR.join(chunks))
+        )
         # The newest entries stay the objects they were in memory (not parsed again; their values in
         # the order they were made, as this process has shown them); older ones are read from the
         # text when asked.
-        held = before.held() if isinstance(before, LazyAudit) else list(before)
-        written.keep_last(held[-KEPT_ENTRIES:])
-        # A LazyAudit is list-like (len, index, slice, iter, append), not a list: the schema's
-        # field is declared as the list that a state built in memory holds.
-        state.audit = written  # type: ignore[assignment]
+        held: list[AuditEntry | None] = (
+            before.held() if isinstance(before, LazyAudit) else list(before)
+        )
+        after.keep_last(held[-KEPT_ENTRIES:])
+        state.audit = after  # type: ignore[assignment]
 
     def _item_chunk(self, key: str, item: Any) -> str:
         cached = self._item_text.get(key)
@@ -121,6 +121,12 @@ class Codec:
 
     def dumps(self, state: State) -> str:
         """Serialise sorted, one table per item, audit last (append-only, so diffs stay small)."""
+        return str(self.document(state))
+
+    def document(self, state: State) -> Document:
+        """The document as pieces (document.py): the head, a piece per item and per table, one
+        per audit entry last (the stored ones as they were read), so no text of the record's
+        size is built to save it."""
         doc: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "checklist": state.checklist,
@@ -156,13 +162,11 @@ class Codec:
             parts.append(tomli_w.dumps({"base": strip_none(state.base)}, multiline_strings=True))
         audit = state.audit
         if isinstance(audit, LazyAudit) and audit.has_text:
-            parts.append(
-                audit.raw
-            )  # the entries as read, byte for byte: only the new ones are written
+            parts += audit.chunks  # the entries as read, byte for byte: new ones dumped below
             parts += [self._audit_chunk(entry) for entry in audit.added]
         else:
             parts += [self._audit_chunk(entry) for entry in audit]
-        return "\n".join(parts)
+        return Document(parts)
 
     def _sweep_chunk(self, root: str, leaves: dict[str, str]) -> str:
         chunk = self._sweep_text.get(root)  # a root is the hash of its leaves: same root, same text

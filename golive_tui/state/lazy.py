@@ -12,9 +12,10 @@ audit part through the full TOML parser (a multi-line string holding `[[audit]]`
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any, overload
 
+from .document import SEPARATOR, digest
 from .schema import AuditEntry
 
 AUDIT_HEADER = "[[audit]]\n"
@@ -60,32 +61,53 @@ class LazyAudit:
         parse: Callable[[str], AuditEntry],
         full: Callable[[], list[AuditEntry]],
     ) -> None:
-        self._text = text
-        """The document as read or written; its audit part begins at `base` (not copied out of
-        it)."""
-        self._base = base
-        self._starts = chunk_starts(text, base)
+        starts = chunk_starts(text, base)
+        ends = [at - 1 for at in starts[1:]] + [len(text)]
+        # One string per entry, not the document: a save writes them as pieces (document.py)
+        # and appends to the list, so nothing of the record's size is built per save.
+        self._set([text[start:end] for start, end in zip(starts, ends, strict=True)], parse, full)
+
+    @classmethod
+    def of_chunks(
+        cls,
+        chunks: list[str],
+        parse: Callable[[str], AuditEntry],
+        full: Callable[[], list[AuditEntry]],
+    ) -> LazyAudit:
+        """Over the texts of its entries, one each, as written (Codec.settle)."""
+        made = cls.__new__(cls)
+        made._set(chunks, parse, full)
+        return made
+
+    def _set(
+        self,
+        chunks: list[str],
+        parse: Callable[[str], AuditEntry],
+        full: Callable[[], list[AuditEntry]],
+    ) -> None:
+        self._chunks = chunks
+        """The stored entries' texts, each from its `[[audit]]` line to its last line's newline."""
+        self._has_text = True
         self._parse = parse
         self._full = full
-        self._read: list[AuditEntry | None] = [None] * len(self._starts)
+        self._read: list[AuditEntry | None] = [None] * len(chunks)
         self.added: list[AuditEntry] = []
         """Entries appended since the document was read (written after the stored ones)."""
 
     # --- the text --------------------------------------------------------------------------------
     @property
-    def raw(self) -> str:
-        """The audit part of the document as read (from its first `[[audit]]`): a copy, for writing
-        it back."""
-        return self._text[self._base :]
+    def chunks(self) -> list[str]:
+        """The stored entries' texts (not to be changed), written back as they are."""
+        return self._chunks
 
     @property
     def has_text(self) -> bool:
-        return bool(self._text)
+        return self._has_text
 
     def mentions(self, word: str) -> bool:
         """Whether the stored entries' text holds `word` anywhere (a cheap filter before parsing
         them)."""
-        return self._text.find(word, self._base) >= 0
+        return any(word in chunk for chunk in self._chunks)
 
     @property
     def stored(self) -> int:
@@ -93,13 +115,15 @@ class LazyAudit:
         return len(self._read)
 
     def chunk(self, index: int) -> str:
-        end = self._starts[index + 1] - 1 if index + 1 < len(self._starts) else len(self._text)
-        return self._text[self._starts[index] : end]
+        return self._chunks[index]
 
     def prefix_text(self, count: int) -> str:
         """The text of the first `count` stored entries (what a remembered verification covers)."""
-        end = len(self._text) if count >= len(self._starts) else self._starts[count] - 1
-        return self._text[self._base : end]
+        return SEPARATOR.join(self._chunks[:count])
+
+    def prefix_digest(self, count: int) -> str:
+        """SHA-256 of `prefix_text(count)`, UTF-8, without building that text."""
+        return digest(self._chunks[:count])
 
     def _entry(self, index: int) -> AuditEntry:
         entry = self._read[index]
@@ -110,8 +134,8 @@ class LazyAudit:
                 entries = (
                     self._full()
                 )  # the layout is not one entry per chunk: trust the full parser
-                self._starts = list(range(len(entries)))
-                self._text = ""
+                self._chunks = []
+                self._has_text = False
                 self._read = list(entries)
                 raise _Reparsed from None
             self._read[index] = entry
@@ -159,7 +183,6 @@ class LazyAudit:
     def __eq__(self, other: Any) -> bool:
         return isinstance(other, LazyAudit | list) and list(self) == list(other)
 
-    # Unhashable like the list it stands for; typeshed declares object.__hash__ as a method.
     __hash__ = None  # type: ignore[assignment]
 
     def held(self) -> list[AuditEntry | None]:
@@ -167,7 +190,7 @@ class LazyAudit:
         appended."""
         return [*self._read, *self.added]
 
-    def keep_last(self, entries: Sequence[AuditEntry | None]) -> None:
+    def keep_last(self, entries: list[AuditEntry | None]) -> None:
         """The last stored entries are these objects (this text was written from them): not parsed
         again."""
         if entries and len(entries) <= len(self._read):
@@ -179,7 +202,7 @@ class LazyAudit:
     def copy(self) -> LazyAudit:
         """Another list over the same text and parsed entries (appends to either stay apart)."""
         twin = LazyAudit.__new__(LazyAudit)
-        twin._text, twin._base, twin._starts = self._text, self._base, self._starts
+        twin._chunks, twin._has_text = self._chunks, self._has_text
         twin._parse, twin._full = self._parse, self._full
         twin._read = self._read  # shared: an entry parsed once is parsed for both
         twin.added = list(self.added)

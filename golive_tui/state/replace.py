@@ -25,6 +25,7 @@ from .schema import AuditEntry, State
 if TYPE_CHECKING:
     from ..actor import Actor
     from .codec import Codec
+    from .document import Document
     from .lineage import Identity, RecordCache
     from .storage import Storage
 
@@ -40,6 +41,7 @@ class Replacing:
     backup: Path | None
     records: RecordCache | None
     _cached: tuple[Any, State] | None
+    _written: Document | None
 
     if TYPE_CHECKING:
 
@@ -76,6 +78,7 @@ class Replacing:
         """After an explicit replacement (restore, init-record): what is there now is the record
         expected."""
         self._cached = None
+        self._written = None
         if self.records is not None:
             self.records.forget()
         self._remember(self._load(check=False)[0])

@@ -33,6 +33,7 @@ from .storage import READ_CAP_FACTOR, Missing, Unreachable, VersionConflict
 
 if TYPE_CHECKING:
     from ..profile import AwsSettings
+    from .document import Document
 
 POLL_INTERVAL = 2.0
 """version() asks S3 at most this often (seconds): the TUI polls the fingerprint every few
@@ -252,7 +253,7 @@ class S3Object:
         """Nothing to hold: the conditional PUT detects concurrent writers."""
         return contextlib.nullcontext()
 
-    def save(self, text: str, expected: str | None, *, backup: bool = True) -> str:
+    def save(self, text: str | Document, expected: str | None, *, backup: bool = True) -> str:
         """PUT `text` if the object is still at ETag `expected` (absent if None); the new ETag.
 
         Previous copies are the bucket's versioning business (`backup` has no effect here).
@@ -262,7 +263,7 @@ class S3Object:
         args: dict[str, Any] = {
             "Bucket": self.bucket,
             "Key": self.key,
-            "Body": text.encode("utf-8"),
+            "Body": str(text).encode("utf-8"),  # one body: a Document joined here
             "ContentType": "application/toml; charset=utf-8",
             "ServerSideEncryption": self.sse,
         }

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from ..errors import GoliveError, LoadError
 from ..files import MAX_MB_ENV, max_bytes, megabytes
+from .document import Document
 from .lineage import text_lineage
 from .shared import Lock, UnsafeFile, captains_gid, check_file, open_nofollow
 
@@ -76,8 +77,9 @@ class Storage(Protocol):
     def locked(self) -> contextlib.AbstractContextManager[None]:
         """Hold off other writers of this machine for one read-modify-write."""
 
-    def save(self, text: str, expected: Any | None, *, backup: bool = True) -> Any:
-        """Write `text` if the document is still at version `expected`; return the new version.
+    def save(self, text: str | Document, expected: Any | None, *, backup: bool = True) -> Any:
+        """Write `text` (a string, or the pieces of one: document.py) if the document is still
+        at version `expected`; return the new version.
 
         `backup=False`: do not keep the document being replaced as the previous good copy.
         """
@@ -158,7 +160,11 @@ class LocalFile:
             check_file(self.path, st, "state file", self.gid)
             os.set_blocking(fd, True)
             limit = max_bytes() * READ_CAP_FACTOR
-            data = handle.read(limit + 1)
+            # read(limit + 1) allocated the whole limit (256 MB) on every read: a buffer of the
+            # file's size (read to its end) unless the file already says it is over the limit.
+            data = handle.read(limit + 1 if st.st_size > limit else -1)
+            if len(data) > limit + 1:
+                data = data[: limit + 1]  # it grew while it was read: over the limit all the same
         if len(data) > limit:
             raise LoadError(
                 self.path,
@@ -184,6 +190,21 @@ class LocalFile:
         with stack:
             yield
 
+    def holds(self, document: Document) -> bool:
+        """Whether the file's bytes are `document`'s, compared a batch at a time (none of its
+        size is read at once)."""
+        try:
+            fd = open_nofollow(self.path, os.O_RDONLY)
+        except OSError:
+            return False
+        with os.fdopen(fd, "rb") as handle:
+            if os.fstat(fd).st_size != document.size():
+                return False
+            for batch in document.batches():
+                if handle.read(len(batch)) != batch:
+                    return False
+            return handle.read(1) == b""
+
     def _remove_stale_temp_files(self) -> None:
         # Holding the lock, no other writer is between mkstemp and rename: any temp file is a killed
         # writer's.
@@ -191,7 +212,7 @@ class LocalFile:
             with contextlib.suppress(FileNotFoundError, PermissionError):
                 leftover.unlink()
 
-    def _new_file(self, text: bytes, group: int | None) -> str:
+    def _new_file(self, text: bytes | Document, group: int | None) -> str:
         """A durable temp file next to the state with our mode and the captains' group (O_EXCL, no
         symlink)."""
         fd, tmp = tempfile.mkstemp(
@@ -207,9 +228,10 @@ class LocalFile:
                         f"{self.path} belongs to group {_group(group)}, which you are not a "
                         "member of: writing it would take it away from the other captains"
                     ) from None
-            view = memoryview(text)
-            while view:
-                view = view[write_some(fd, view) :]
+            for batch in (text,) if isinstance(text, bytes) else text.batches():
+                view = memoryview(batch)
+                while view:
+                    view = view[write_some(fd, view) :]
             os.fsync(fd)
         except BaseException:
             os.close(fd)
@@ -220,7 +242,7 @@ class LocalFile:
         return tmp
 
     def save(
-        self, text: str, expected: Any | None, *, backup: bool = True
+        self, text: str | Document, expected: Any | None, *, backup: bool = True
     ) -> tuple[int, int, int] | None:
         # The lock held by the caller makes the version check unnecessary here.
         try:
@@ -228,7 +250,7 @@ class LocalFile:
         except OSError as exc:
             raise write_failure(self.path, exc, self._kept()) from None
 
-    def _save(self, text: str, backup: bool) -> tuple[int, int, int] | None:
+    def _save(self, text: str | Document, backup: bool) -> tuple[int, int, int] | None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._remove_stale_temp_files()
         try:
@@ -238,7 +260,8 @@ class LocalFile:
         if old is not None:
             check_file(self.path, old, "state file", self.gid)
         group = self.gid if self.gid is not None else old.st_gid if old else None
-        tmp = self._new_file(text.encode("utf-8"), group)
+        # A Document is encoded and written in batches: no buffer of the record's size per save.
+        tmp = self._new_file(text.encode("utf-8") if isinstance(text, str) else text, group)
         made = [tmp]
         try:
             if backup and old is not None:

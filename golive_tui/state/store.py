@@ -25,6 +25,8 @@ from .chain import Change, append_all, new_change_id
 from .chain_verify import verify, vouch
 from .codec import Codec
 from .conflicts import ConflictError, find_conflicts
+from .document import Document
+from .lazy import LazyAudit
 from .lineage import (
     Identity,
     LineageError,
@@ -91,6 +93,8 @@ class StateStore(Replacing):
         """What this user last saw of the record (lineage.py); None: no lineage check."""
         self.size = 0
         """The document's size in bytes, as last read or written."""
+        self._written: Document | None = None
+        """The document this store last saved (its pieces), while `_cached` is its state."""
 
     @property
     def location(self) -> str:
@@ -108,6 +112,9 @@ class StateStore(Replacing):
         return self._load()[0]
 
     def _load(self, *, check: bool = True) -> tuple[State, Any]:
+        kept = self._kept_written()
+        if kept is not None:
+            return kept
         try:
             text, version = self.storage.load()
         except Missing as exc:
@@ -140,6 +147,25 @@ class StateStore(Replacing):
         self._cached = (version, state.copy_containers())
         self._observed(text)
         return state, version
+
+    def _kept_written(self) -> tuple[State, Any] | None:
+        """The state this store last wrote, if the file still holds its very bytes.
+
+        A local file is compared piece by piece with the document written, not read whole:
+        a transaction after one's own save (every cockpit save) then reads no copy of the
+        record's size. Equal bytes are the same record; other bytes under the same stat (an
+        edit in place) drop the cached state, which the stat alone would have trusted.
+        """
+        holds = getattr(self.storage, "holds", None)
+        if self._written is None or self._cached is None or holds is None:
+            return None
+        version = self.storage.version()
+        if version != self._cached[0]:
+            return None
+        if not holds(self._written):  # changed in place, stat kept: the stat cannot be trusted
+            self._cached = self._written = None
+            return None
+        return self._cached[1].copy_containers(), version
 
     # --- lineage ---------------------------------------------------------------------------
     def _expected(self) -> Identity | None:
@@ -204,9 +230,9 @@ class StateStore(Replacing):
                 raise
             return state
 
-    def _observed(self, text: str) -> None:
+    def _observed(self, text: str | Document) -> None:
         if self.on_document is not None:
-            self.on_document(text)
+            self.on_document(str(text))
 
     def last_known(self) -> State | None:
         """The state as last read or written by this store, without asking the storage."""
@@ -286,8 +312,8 @@ class StateStore(Replacing):
                 if not entries:
                     return state, entries
                 fill_identity(state)
-                self._cached = None
-                text = self.codec.dumps(state)
+                self._cached, self._written = None, None
+                text = self.codec.document(state)  # pieces: none of the record's size
                 self._refuse_over_cap(text)
                 try:
                     # A record that fails verification is never rotated into .bak: the last good
@@ -306,6 +332,7 @@ class StateStore(Replacing):
                     vouch(state)  # it verified before this transaction appended to it
                 if new_version is not None:
                     self._cached = (new_version, state.copy_containers())
+                    self._written = text
                 self._observed(text)
                 self._remember(state)
                 return state, entries
@@ -313,8 +340,8 @@ class StateStore(Replacing):
             f"{self.location}: gave up after {MAX_CONFLICT_RETRIES} concurrent-write retries"
         )
 
-    def _refuse_over_cap(self, text: str) -> None:
-        size, cap = len(text.encode("utf-8")), max_bytes()
+    def _refuse_over_cap(self, text: Document) -> None:
+        size, cap = text.size(), max_bytes()
         if size > cap:
             raise CapError(
                 f"{self.location}: this change would make the record {megabytes(size)} MB, "
@@ -344,8 +371,19 @@ def _applied(state: State, change_id: str, since: datetime) -> list[AuditEntry]:
     """The entries `change_id` already wrote, looked for from the end back to `since` only: audit
     times never go backwards, and an entry is never stamped before its writer's own clock, so an
     older entry cannot be one of this change's (a long record is not read whole for it)."""
+    audit = state.audit
+    if (
+        isinstance(audit, LazyAudit)
+        and audit.has_text
+        and not audit.mentions(change_id)
+        and all(entry.change_id != change_id for entry in audit.added)
+    ):
+        # Not in the stored entries' text: none of them is this change's. Without this, every
+        # entry of the last minutes was parsed per transaction (all of a busy record: four
+        # writers of 250 changes each parsed ~500 entries a change while holding the lock).
+        return []
     found: list[AuditEntry] = []
-    for entry in reversed(state.audit):
+    for entry in reversed(audit):
         if entry.change_id == change_id:
             found.append(entry)
         elif found or entry.at < since:

@@ -50,7 +50,7 @@ def recall(audit: LazyAudit) -> tuple[int, State] | None:
         count, digest = int(data["count"]), str(data["digest"])
         if not 0 < count <= audit.stored:
             return None
-        if hashlib.sha256(audit.prefix_text(count).encode()).hexdigest() != digest:
+        if audit.prefix_digest(count) != digest:
             return None
         return count, State.model_validate(data["replay"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -64,7 +64,7 @@ def remember(audit: LazyAudit, count: int, replay: State) -> None:
     replay_data: dict[str, Any] = replay.model_dump(mode="json", exclude={"audit"})
     data = {
         "count": count,
-        "digest": hashlib.sha256(audit.prefix_text(count).encode()).hexdigest(),
+        "digest": audit.prefix_digest(count),
         "replay": replay_data,
     }
     target = _file(audit)
