@@ -142,10 +142,14 @@ class Engine:
                 verdict_of(p) if isinstance(p, Exception) else cast(ProbeResult, p) for p in pairs
             ]
             outcome = ItemResult(item, merge(list(zip(item.probe, verdicts, strict=True))))
+            clients.item_seconds[item.key] = outcome.result.duration_ms / 1000
             results.append(outcome)
             if on_result:
                 on_result(outcome)
 
+        # The slowest of the last sweep first (slots are handed out in this order): one started
+        # last behind the pool would make the sweep's wall its wait plus its own time.
+        probed.sort(key=lambda item: -clients.item_seconds.get(item.key, 0.0))
         tasks = [asyncio.ensure_future(run_item(item)) for item in probed]
         self._tasks.update(tasks)
         try:

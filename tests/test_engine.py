@@ -272,3 +272,32 @@ def test_a_kinds_prepare_hook_runs_before_its_deadline() -> None:
     finally:
         REGISTRY.pop("test.prepared", None)
         REGISTRY.pop("test.unprepared", None)
+
+
+def test_a_warm_sweep_starts_the_last_sweeps_slowest_item_first() -> None:
+    """Eight quick items listed before one slow one, two slots: in checklist order the slow one
+    starts after four waves of quick ones and the sweep lasts their wait plus its own time (the
+    demo's warm sweep was 1.4-1.6x its slowest probe). Given the last sweep's times (kept in the
+    ClientCache the cockpit reuses), the slowest goes first and the sweep lasts about its time."""
+    from golive_tui.probes.base import ClientCache
+
+    quick = [item(f"q{n}", {"kind": "test.async", "params": {"seconds": 0.1}}) for n in range(8)]
+    slow = item("slow", {"kind": "test.async", "params": {"seconds": 0.6}})
+    clients = ClientCache()
+
+    def sweep() -> tuple[float, list[str]]:
+        order: list[str] = []
+        started = time.perf_counter()
+        run_sync(
+            Profile(),
+            [*quick, slow],
+            concurrency=2,
+            clients=clients,
+            on_result=lambda r: order.append(r.item.id),
+        )
+        return time.perf_counter() - started, order
+
+    cold, cold_order = sweep()
+    warm, warm_order = sweep()
+    assert cold_order[-1] == "slow" and cold >= 0.4 + 0.6  # four waves of quick ones first
+    assert warm_order[-1] != "slow" and warm < 0.6 + 0.3, (warm, warm_order)

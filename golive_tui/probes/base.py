@@ -158,6 +158,8 @@ class ClientCache:
         self._key_locks: dict[str, threading.Lock] = {}
         self.share_results = share_results
         self._shared: dict[Hashable, Future[Any]] = {}
+        self.item_seconds: dict[str, float] = {}
+        """How long each item's probes took last sweep: the engine starts the slowest first."""
 
     def new_sweep(self) -> None:
         """A sweep begins: the answers the last one shared are dropped (calls still running finish
