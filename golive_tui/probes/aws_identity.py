@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from pydantic import Field
 
 from .aws_client import (
+    at_once,
     aws_probe,
     client,
     describe_eks_cluster,
@@ -79,11 +80,16 @@ def _roles(ctx: ProbeContext) -> tuple[list[str], list[str]]:
     if cluster:
         roles.append(cluster.get("roleArn", "").rsplit("/", 1)[-1])
         eks = client(ctx, "eks")
-        for group in paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=name):
-            role = eks.describe_nodegroup(clusterName=name, nodegroupName=group)["nodegroup"].get(
-                "nodeRole", ""
-            )
-            roles.append(role.rsplit("/", 1)[-1])
+        groups = paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=name)
+        described = at_once(
+            ctx,
+            *(
+                lambda g=group: eks.describe_nodegroup(clusterName=name, nodegroupName=g)
+                for group in groups
+            ),
+        )
+        for get in described:
+            roles.append(get()["nodegroup"].get("nodeRole", "").rsplit("/", 1)[-1])
         lines.append(f"EKS cluster {name}: cluster role and node-group roles")
     roles += [r.rsplit("/", 1)[-1] for r in ctx.profile.aws.service_roles]
     return [r for n, r in enumerate(roles) if r and r not in roles[:n]], lines
@@ -99,38 +105,31 @@ def iam_admin_policies(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             "no role to check: set aws.eks_cluster_name (its cluster and node roles) or "
             "aws.service_roles"
         )
-    iam = client(ctx, "iam")
     found = Findings()
     for line in lines:
         found.line(line)
-    for role in roles:
-        try:
-            iam.get_role(RoleName=role)
-        except Exception as exc:
-            if error_code(exc) != "NoSuchEntity":
-                raise
+    # Every role at once, and each role's reads in three rounds (the role and its two policy
+    # lists; each policy; each attached policy's default version): ~25 sequential round trips
+    # made this the slowest probe of a warm sweep at 20 ms a round trip (0.62 s).
+    for role, grants in zip(
+        roles, at_once(ctx, *(lambda r=role: _grants(ctx, r) for role in roles)), strict=True
+    ):
+        listed = grants()
+        if listed is None:
             found.problem(f"role {role} not found", f"  role {role}: NOT FOUND")
             continue
-        for policy in paginate(ctx, "iam", "list_role_policies", "PolicyNames", RoleName=role):
-            document = iam.get_role_policy(RoleName=role, PolicyName=policy)["PolicyDocument"]
-            if grants_admin(document):
+        for kind, name, arn, version, document in listed:
+            admin = grants_admin(document) or arn.endswith(":policy/AdministratorAccess")
+            if kind == "inline" and admin:
                 found.problem(
-                    f"role {role}: inline policy {policy} allows * on *",
-                    f"  {role}: inline {policy}: Allow * on * (ADMIN)",
+                    f"role {role}: inline policy {name} allows * on *",
+                    f"  {role}: inline {name}: Allow * on * (ADMIN)",
                 )
-            else:
-                found.line(f"  {role}: inline {policy}: scoped")
-        for attached in paginate(
-            ctx, "iam", "list_attached_role_policies", "AttachedPolicies", RoleName=role
-        ):
-            arn = attached["PolicyArn"]
-            version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-            document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"][
-                "Document"
-            ]
-            if grants_admin(document) or arn.endswith(":policy/AdministratorAccess"):
+            elif kind == "inline":
+                found.line(f"  {role}: inline {name}: scoped")
+            elif admin:
                 found.problem(
-                    f"role {role}: policy {attached['PolicyName']} allows * on *",
+                    f"role {role}: policy {name} allows * on *",
                     f"  {role}: attached {arn} ({version}): Allow * on * (ADMIN)",
                 )
             else:
@@ -138,6 +137,53 @@ def iam_admin_policies(ctx: ProbeContext, params: NoParams) -> ProbeResult:
     return found.result(
         f"no administrator grant on {plural(len(roles), 'role')} ({', '.join(roles)})"
     )
+
+
+Grant = tuple[str, str, str, str, Any]
+"""(inline|attached, policy name, ARN ('' inline), version ('' inline), policy document)."""
+
+
+def _grants(ctx: ProbeContext, role: str) -> list[Grant] | None:
+    """Every policy of a role with its document, in IAM's order (None: no such role)."""
+    iam = client(ctx, "iam")
+    exists, inline, attached = at_once(
+        ctx,
+        lambda: iam.get_role(RoleName=role),
+        lambda: paginate(ctx, "iam", "list_role_policies", "PolicyNames", RoleName=role),
+        lambda: paginate(
+            ctx, "iam", "list_attached_role_policies", "AttachedPolicies", RoleName=role
+        ),
+    )
+    try:
+        exists()
+    except Exception as exc:
+        if error_code(exc) != "NoSuchEntity":
+            raise
+        return None
+    names, policies = inline(), attached()
+    reads = at_once(
+        ctx,
+        *(lambda n=n: iam.get_role_policy(RoleName=role, PolicyName=n) for n in names),
+        *(lambda a=a: iam.get_policy(PolicyArn=a["PolicyArn"]) for a in policies),
+    )
+    documents, defaults = reads[: len(names)], reads[len(names) :]
+    arns = [a["PolicyArn"] for a in policies]
+    versions = [get()["Policy"]["DefaultVersionId"] for get in defaults]
+    attached_documents = at_once(
+        ctx,
+        *(
+            lambda a=arn, v=version: iam.get_policy_version(PolicyArn=a, VersionId=v)
+            for arn, version in zip(arns, versions, strict=True)
+        ),
+    )
+    grants: list[Grant] = [
+        ("inline", n, "", "", get()["PolicyDocument"])
+        for n, get in zip(names, documents, strict=True)
+    ]
+    for policy, version, get in zip(policies, versions, attached_documents, strict=True):
+        document = get()["PolicyVersion"]["Document"]
+        grants.append(("attached", policy["PolicyName"], policy["PolicyArn"], version, document))
+    return grants
 
 
 def _user_pool(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
