@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..profile_golive import NOTIFY_EVENTS
 from ..text import safe_line, shorten
 from ..vocab import SEVERITY, Verdict
 
@@ -23,17 +24,7 @@ if TYPE_CHECKING:
     from ..review import ReviewRequest
     from ..state.schema import State
 
-KINDS = (
-    "decision",
-    "regression",
-    "approval-requested",
-    "approval-given",
-    "approval-stale",
-    "force-requested",
-    "force-confirmed",
-    "go-live",
-    "sweep-summary",
-)
+KINDS = NOTIFY_EVENTS  # the profile's [notify] events validate against the same names
 LINE = 110
 """A phone shows about this much of a line without scrolling sideways."""
 MAX_LINES = 8
