@@ -195,8 +195,14 @@ def whole_process(
     times, rss, cpu = [], 0.0, []
     for _ in range(runs):
         started = time.perf_counter()
+        # In the other tree: `-m` puts the working directory first on sys.path, ahead of
+        # PYTHONPATH, so from here the baseline ran this tree's code.
         timed = subprocess.run(
-            ["/usr/bin/time", "-v", *argv], capture_output=True, timeout=300, env=os.environ
+            ["/usr/bin/time", "-v", *argv],
+            capture_output=True,
+            timeout=300,
+            env=os.environ,
+            cwd=source or None,
         )
         times.append(time.perf_counter() - started)
         found = re.search(rb"Maximum resident set size \(kbytes\): (\d+)", timed.stderr)
