@@ -30,7 +30,9 @@ from golive_tui.sandbox.tracing import (
 )
 
 SHAPES = {"healthy": HEALTHY_TRACES, "degraded": MIXED_TRACES, "traps": TRAPS_TRACES}
-ACCOUNTS = {"healthy": "111111111111", "degraded": "222222222222", "traps": "333333333333"}
+# Account ids no other test uses: moto's servers in one process share their backends, so an
+# account another module made earlier (test_probes_aws's 333333333333) already has a user `golive`.
+ACCOUNTS = {"healthy": "818181818181", "degraded": "828282828282", "traps": "838383838383"}
 
 
 def sweep(profile: Profile, clock: Any = None) -> ProbeResult:
