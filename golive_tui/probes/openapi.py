@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
+from ..cache_file import write_cache_file
 from .base import (
     Findings,
     NoParams,
@@ -152,12 +150,7 @@ def _recall(key: str) -> tuple[list[str], str] | None:
 def _remember(key: str, answer: tuple[list[str], str]) -> tuple[list[str], str]:
     path = _memo_file(key)
     if path is not None:
-        with contextlib.suppress(OSError):
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump({"errors": answer[0], "how": answer[1]}, handle)
-            os.replace(tmp, path)
+        write_cache_file(path, json.dumps({"errors": answer[0], "how": answer[1]}))
     return answer
 
 

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 import re
-import tempfile
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,6 +29,7 @@ from typing import Any
 
 import tomli_w
 
+from ..cache_file import write_cache_file
 from ..errors import GoliveError
 from ..tomlfile import parse_toml
 from .schema import State
@@ -171,19 +170,7 @@ class RecordCache:
             f"# golive: the record last seen at {self.location} (lineage check). Do not edit.\n"
             + tomli_w.dumps(doc)
         )
-        with contextlib.suppress(OSError):  # a cache: never fail a read or write over it
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(
-                dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp"
-            )
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.replace(tmp, self.path)
-            except BaseException:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(tmp)
-                raise
+        if write_cache_file(self.path, text):  # a cache: never fail a read or write over it
             self._last = identity
 
 

@@ -11,14 +11,12 @@ so the cache spares only the replay of history, never a check of the present.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..cache_file import write_cache_file
 from .lazy import LazyAudit
 from .schema import State
 
@@ -67,15 +65,4 @@ def remember(audit: LazyAudit, count: int, replay: State) -> None:
         "digest": audit.prefix_digest(count),
         "replay": replay_data,
     }
-    target = _file(audit)
-    with contextlib.suppress(OSError):
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+    write_cache_file(_file(audit), json.dumps(data))
