@@ -34,7 +34,8 @@ SINCE = "unreachable since: "
 BEFORE = "verdict before the outage: "
 SILENT = "host found silent: "
 """Evidence line of a probe that judges its hosts' reachability itself (health, TLS) and failed
-because every one of them was silent: its verdict is its own, the outage is said once."""
+because every one of them was silent: its verdict is its own, the outage is said once. Followed
+by the backend's name alone (what the host said is on the line before)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,12 @@ def host_silent(result: ProbeResult, outage: Outage) -> ProbeResult:
     the sweep says it once under the host's finding and does not count it as a regression."""
     where = f" ({outage.url})" if outage.url else ""
     said = f"{outage.backend}{where}: {outage.reason or 'no answer'}"
-    lines = [result.evidence, f"{SILENT}{said}", f"{SINCE}{outage.since.isoformat()}"]
+    lines = [
+        result.evidence,
+        said,
+        f"{SILENT}{outage.backend}",
+        f"{SINCE}{outage.since.isoformat()}",
+    ]
     result.evidence = "\n".join(line for line in lines if line)
     result.summary = f"{result.summary} ({outage.backend} unreachable)"
     return result
@@ -123,8 +129,7 @@ def silent_backend(summary: str, evidence: str) -> str | None:
     backend = backend_of(summary)
     if backend is not None:
         return backend
-    said = _line(evidence, SILENT)
-    return said.split(" (", 1)[0].split(": ", 1)[0] if said else None
+    return _line(evidence, SILENT) or None
 
 
 def _line(evidence: str, prefix: str) -> str | None:

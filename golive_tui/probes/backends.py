@@ -110,6 +110,17 @@ def _read(path: str) -> str:
         return ""
 
 
+def _aws(ctx: ProbeContext) -> list[Target]:
+    endpoint = ctx.profile.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")
+    region = (
+        ctx.profile.aws.region
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
+    return [Target("AWS endpoint", endpoint or f"https://sts.{region}.amazonaws.com/")]
+
+
 def targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     """The backends a probe of `kind` cannot judge anything without (none when they cannot be
     told)."""
@@ -130,14 +141,7 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
         server, ca = ctx.clients.shared(where, lambda: kubernetes_server(ctx), wait=ctx.timeout)
         return [Target("Kubernetes API", server.rstrip("/") + "/version", ca)] if server else []
     if kind.startswith("aws."):
-        endpoint = profile.aws.endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")
-        region = (
-            profile.aws.region
-            or os.environ.get("AWS_REGION")
-            or os.environ.get("AWS_DEFAULT_REGION")
-            or "us-east-1"
-        )
-        return [Target("AWS endpoint", endpoint or f"https://sts.{region}.amazonaws.com/")]
+        return _aws(ctx)
     if kind.startswith("prometheus."):
         return _http("Prometheus", profile.prometheus.url.rstrip("/") + "/-/ready")
     if kind == "alertmanager.config":
@@ -187,6 +191,6 @@ def _targets(ctx: ProbeContext, kind: str, params: Any) -> list[Target]:
     if kind == "tracing.recent-traces":
         if profile.tracing.backend == "jaeger":
             return _http("Jaeger", profile.tracing.jaeger_url)
-        return _targets(ctx, "aws.x-ray", params) if profile.tracing.backend == "xray" else []
+        return _aws(ctx) if profile.tracing.backend == "xray" else []
     # dns, command and the rest have no one backend.
     return []
