@@ -7,6 +7,12 @@ if ! command -v uv >/dev/null 2>&1; then
     python3 -m pip install --quiet --user uv || python3 -m pip install --quiet --break-system-packages uv || python3 -m pip install --quiet uv
 fi
 
+# golive's own modules compiled to bytecode, as an installed wheel's are (uv compiles only what it
+# installs, and these machines set PYTHONDONTWRITEBYTECODE=1): ~0.1 s off every command. 0.4 s once.
+compile_golive() {
+    uv run --no-sync python -m compileall -q golive_tui >/dev/null
+}
+
 need_debs() {
     local missing=() pair
     for pair in "$@"; do

@@ -37,7 +37,7 @@ FORMATS_RUN = ("table", "json", "markdown", "html", "junit")
     "--yes", is_flag=True, help="Confirm probes that page a human (PagerDuty test event)."
 )
 @click.option(
-    "--concurrency", type=int, help="Probes at once (default: profile run.concurrency, 16)."
+    "--concurrency", type=int, help="Probes at once (default: profile run.concurrency, 32)."
 )
 @click.option("--timeout", type=float, help="Seconds per probe (default: profile run.timeout, 10).")
 @click.option("--no-save", is_flag=True, help="Do not record the results in the state file.")

@@ -9,11 +9,20 @@ main table, as AWS routes it. Every call is a Describe/List: nothing here change
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import Field
 
-from .aws_client import aws_probe, client, describe_eks_cluster, error_code, paginate, session
+from .aws_client import (
+    at_once,
+    aws_probe,
+    client,
+    describe_eks_cluster,
+    error_code,
+    paginate,
+    session,
+)
 from .base import (
     Findings,
     NoParams,
@@ -42,11 +51,16 @@ def node_subnets(ctx: ProbeContext) -> tuple[str, dict[str, Any], list[str], str
         return name, {}, [], ""
     eks = client(ctx, "eks")
     groups = paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=name)
+    described = at_once(
+        ctx,
+        *(
+            lambda g=group: eks.describe_nodegroup(clusterName=name, nodegroupName=g)
+            for group in groups
+        ),
+    )
     subnets: list[str] = []
-    for group in groups:
-        for subnet in eks.describe_nodegroup(clusterName=name, nodegroupName=group)[
-            "nodegroup"
-        ].get("subnets", []):
+    for get in described:
+        for subnet in get()["nodegroup"].get("subnets", []):
             if subnet not in subnets:
                 subnets.append(subnet)
     if subnets:
@@ -73,16 +87,27 @@ class Routing:
     """The subnets and route tables of one VPC: which table routes a subnet, and where its default
     route goes."""
 
-    def __init__(self, ctx: ProbeContext, vpc: str) -> None:
-        flt = [{"Name": "vpc-id", "Values": [vpc]}]
-        self.subnets = {
-            s["SubnetId"]: s
-            for s in paginate(ctx, "ec2", "describe_subnets", "Subnets", Filters=flt)
-        }
-        self.tables = paginate(ctx, "ec2", "describe_route_tables", "RouteTables", Filters=flt)
+    def __init__(self, subnets: list[dict[str, Any]], tables: list[dict[str, Any]]) -> None:
+        self.subnets = {s["SubnetId"]: s for s in subnets}
+        self.tables = tables
         self.main = next(
             (t for t in self.tables if any(a.get("Main") for a in t.get("Associations", []))), None
         )
+
+    @classmethod
+    def read(
+        cls, ctx: ProbeContext, vpc: str, *more: Callable[[], Any]
+    ) -> tuple[Routing, list[Callable[[], Any]]]:
+        """The VPC's subnets and route tables, read at once with the probe's other independent
+        reads (`more`, whose getters come back in order): one round trip where there were three."""
+        flt = [{"Name": "vpc-id", "Values": [vpc]}]
+        subnets, tables, *rest = at_once(
+            ctx,
+            lambda: paginate(ctx, "ec2", "describe_subnets", "Subnets", Filters=flt),
+            lambda: paginate(ctx, "ec2", "describe_route_tables", "RouteTables", Filters=flt),
+            *more,
+        )
+        return cls(subnets(), tables()), rest
 
     def table_of(self, subnet: str) -> tuple[dict[str, Any] | None, str]:
         """The subnet's route table and how it applies (explicit association or the VPC's main
@@ -140,17 +165,11 @@ def nat_gateways(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             f"DescribeCluster {name} in {session(ctx).where()}: not found",
         )
     vpc = cluster_vpc(ctx, cluster, subnets)
-    routing = Routing(ctx, vpc)
-    nats = {
-        n["NatGatewayId"]: n
-        for n in paginate(
-            ctx,
-            "ec2",
-            "describe_nat_gateways",
-            "NatGateways",
-            Filters=[{"Name": "vpc-id", "Values": [vpc]}],
-        )
-    }
+    flt = [{"Name": "vpc-id", "Values": [vpc]}]
+    routing, (nat_gateways,) = Routing.read(
+        ctx, vpc, lambda: paginate(ctx, "ec2", "describe_nat_gateways", "NatGateways", Filters=flt)
+    )
+    nats = {n["NatGatewayId"]: n for n in nat_gateways()}
     found = Findings()
     found.line(
         f"EKS cluster {name}, VPC {vpc} ({session(ctx).where()}); node subnets from {source}"
@@ -210,18 +229,20 @@ def network_segmentation(ctx: ProbeContext, params: NoParams) -> ProbeResult:
             f"DescribeCluster {name} in {session(ctx).where()}: not found",
         )
     vpc = cluster_vpc(ctx, cluster, subnets)
-    routing = Routing(ctx, vpc)
+    db_id = ctx.profile.aws.db_cluster_id
+    # The very call aws_rds.cluster_members makes, so the sweep shares one answer (a cluster
+    # has at most 16 instances: one page); the paginator's was a second request.
+    filters = [{"Name": "db-cluster-id", "Values": [db_id]}]
+    routing, (instances,) = Routing.read(
+        ctx,
+        vpc,
+        lambda: client(ctx, "rds").describe_db_instances(Filters=filters) if db_id else {},
+    )
+    members: list[dict[str, Any]] = instances().get("DBInstances", []) if db_id else []
     found = Findings()
     found.line(
         f"EKS cluster {name}, VPC {vpc} ({session(ctx).where()}); node subnets from {source}"
     )
-    db_id = ctx.profile.aws.db_cluster_id
-    members: list[dict[str, Any]] = []
-    if db_id:
-        # The very call aws_rds.cluster_members makes, so the sweep shares one answer (a
-        # cluster has at most 16 instances: one page); the paginator's was a second request.
-        filters = [{"Name": "db-cluster-id", "Values": [db_id]}]
-        members = client(ctx, "rds").describe_db_instances(Filters=filters)["DBInstances"]
     checked: dict[str, str] = {s: "node" for s in subnets}
     for member in members:
         for subnet in (member.get("DBSubnetGroup") or {}).get("Subnets", []):

@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from .aws_client import client, plural, session
+from .aws_client import at_once, client, plural, session
 from .base import Findings, ProbeContext, ProbeError, ProbeKind
 from .k8s_client import K8s, api_client
 
@@ -68,6 +68,12 @@ def _nodes(ctx: ProbeContext) -> list[tuple[str, str, str]]:
     return found
 
 
+def _pages(ec2: Any, operation: str, name: str, values: list[str]) -> list[dict[str, Any]]:
+    """Every page of an EC2 Describe call filtered on one name."""
+    paginator = ec2.get_paginator(operation)
+    return list(paginator.paginate(Filters=[{"Name": name, "Values": values}]))
+
+
 def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
     """Add each node volume's encryption to `found` (an unencrypted one is a problem); returns the
     pass wording.
@@ -78,8 +84,9 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
     """
     where = session(ctx).where()
     ec2 = client(ctx, "ec2")
-    default = bool(ec2.get_ebs_encryption_by_default().get("EbsEncryptionByDefault"))
-    nodes = _nodes(ctx)
+    ebs_default, listed = at_once(ctx, ec2.get_ebs_encryption_by_default, lambda: _nodes(ctx))
+    nodes = listed()
+    default = bool(ebs_default().get("EbsEncryptionByDefault"))
     by_instance = {iid: name for name, _, iid in nodes if iid}
     found.line(f"EKS nodes: {len(nodes)} ({plural(len(by_instance), 'EC2 instance')})")
     for name, provider, iid in nodes:
@@ -93,10 +100,15 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
             f"no node of the cluster has an EC2 providerID ({len(nodes)} nodes): their volumes "
             "cannot be found"
         )
+    # The instances and their volumes at once: the volumes are asked by the nodes' instance ids
+    # (an id DescribeInstances does not know is refused below before any volume is read).
+    described, attached_volumes = at_once(
+        ctx,
+        lambda: _pages(ec2, "describe_instances", "instance-id", sorted(by_instance)),
+        lambda: _pages(ec2, "describe_volumes", "attachment.instance-id", sorted(by_instance)),
+    )
     instances: dict[str, dict[str, Any]] = {}
-    for page in ec2.get_paginator("describe_instances").paginate(
-        Filters=[{"Name": "instance-id", "Values": sorted(by_instance)}]
-    ):
+    for page in described():
         for reservation in page.get("Reservations", []):
             instances.update((i["InstanceId"], i) for i in reservation.get("Instances", []))
     unknown = sorted(set(by_instance) - set(instances))
@@ -107,9 +119,7 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
             "aws.region and aws.profile)"
         )
     volumes: dict[str, dict[str, Any]] = {}
-    for page in ec2.get_paginator("describe_volumes").paginate(
-        Filters=[{"Name": "attachment.instance-id", "Values": sorted(instances)}]
-    ):
+    for page in attached_volumes():
         volumes.update((v["VolumeId"], v) for v in page.get("Volumes", []))
     encrypted = 0
     for iid, instance in sorted(instances.items(), key=lambda pair: by_instance[pair[0]]):

@@ -156,12 +156,13 @@ def _holder(ctx: ProbeContext, url: str) -> LoopClient:
         # One small pool per target, not one pool for all: httpcore rescans every pooled connection
         # (a poll() on each socket) for every request it assigns, so one pool of a sweep's 50-odd
         # connections cost ~30 % of a warm sweep's CPU; a target's pool holds a handful.
+        from .http_pool import transport
+
         return httpx.AsyncClient(
-            verify=tls_context(ctx),
+            transport=transport(tls_context(ctx), POOL_LIMITS()),
             timeout=ctx.timeout,
             follow_redirects=False,
             headers={"User-Agent": "golive-probe"},
-            limits=POOL_LIMITS(),
         )
 
     with ctx.setup():

@@ -1,0 +1,86 @@
+"""The probes' HTTP pool checks an idle connection's socket in one poll() (probes/http_pool.py),
+and still notices a server that hung up on it.
+
+A server closes kept-alive connections it considers idle (nginx's keepalive_timeout, 75 s by
+default; an ALB's idle timeout, 60 s). A pool that lent such a connection again would read the
+server's goodbye as the answer: `Server disconnected without sending a response`, an `error` on
+a host that is up. The trap: a readability check that never reports the hang-up (a socket
+looked up once and then never asked, or asked on the wrong object) passes every test where the
+server keeps its connections open; this one closes each connection after its first answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+import threading
+
+from golive_tui.model import Item
+from golive_tui.probes import http_client
+from golive_tui.probes.base import ClientCache, ProbeContext
+from golive_tui.probes.http_pool import QuickCheckBackend
+from golive_tui.profile import Profile
+
+
+class HangsUpAfterOneAnswer:
+    """An HTTPS host that answers once per connection with keep-alive, then closes it."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            conn.settimeout(5)
+            with self.context.wrap_socket(conn, server_side=True) as tls:
+                tls.recv(65536)
+                tls.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                # No `Connection: close`: the client keeps the connection, as it may.
+        except (OSError, ssl.SSLError):
+            return
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_lent_again(sandbox_ca) -> None:
+    host = HangsUpAfterOneAnswer(sandbox_ca.server_context())
+    url = f"https://localhost:{host.port}/healthz"
+    profile = Profile.model_validate({"http": {"ca_bundle": str(sandbox_ca.bundle)}})
+    clients = ClientCache()
+    ctx = ProbeContext(profile, Item(id="api", title="API"), clients, 5.0)
+
+    async def three_requests_apart() -> tuple[list[str], object]:
+        answers = []
+        for _ in range(3):
+            try:
+                answers.append(str((await http_client.request(ctx, "GET", url)).status_code))
+            except Exception as exc:  # the failure this test is about: say which
+                answers.append(str(exc))
+            await asyncio.sleep(0.2)  # the server's close reaches the idle socket
+        pool = http_client.client(ctx, url)._transport._pool
+        await clients.aclose()
+        return answers, pool
+
+    try:
+        answers, pool = asyncio.run(three_requests_apart())
+    finally:
+        host.stop()
+    assert answers == ["200", "200", "200"], answers
+    assert host.connections == 3  # each hung-up connection was dropped, a new one opened
+    # The pool in use is the one with the quick check (an httpx that renamed its pool attribute
+    # would otherwise leave the default one in place without a word).
+    assert isinstance(pool._network_backend, QuickCheckBackend)
