@@ -21,6 +21,7 @@ from .aws_client import (
     session,
 )
 from .aws_edge import production_alb, rule_action
+from .aws_vpc import node_groups
 from .base import (
     Findings,
     NoParams,
@@ -79,17 +80,8 @@ def _roles(ctx: ProbeContext) -> tuple[list[str], list[str]]:
     name, cluster = describe_eks_cluster(ctx) if ctx.profile.aws.eks_cluster_name else ("", None)
     if cluster:
         roles.append(cluster.get("roleArn", "").rsplit("/", 1)[-1])
-        eks = client(ctx, "eks")
-        groups = paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=name)
-        described = at_once(
-            ctx,
-            *(
-                lambda g=group: eks.describe_nodegroup(clusterName=name, nodegroupName=g)
-                for group in groups
-            ),
-        )
-        for get in described:
-            roles.append(get()["nodegroup"].get("nodeRole", "").rsplit("/", 1)[-1])
+        for _, group in node_groups(ctx, name):
+            roles.append(group.get("nodeRole", "").rsplit("/", 1)[-1])
         lines.append(f"EKS cluster {name}: cluster role and node-group roles")
     roles += [r.rsplit("/", 1)[-1] for r in ctx.profile.aws.service_roles]
     return [r for n, r in enumerate(roles) if r and r not in roles[:n]], lines

@@ -20,28 +20,35 @@ def node_subnets(ctx: ProbeContext) -> tuple[str, dict[str, Any], list[str], str
     name, cluster = describe_eks_cluster(ctx)
     if cluster is None:
         return name, {}, [], ""
-    eks = client(ctx, "eks")
-    groups = paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=name)
-    described = at_once(
-        ctx,
-        *(
-            lambda g=group: eks.describe_nodegroup(clusterName=name, nodegroupName=g)
-            for group in groups
-        ),
-    )
+    groups = node_groups(ctx, name)
     subnets: list[str] = []
-    for get in described:
-        for subnet in get()["nodegroup"].get("subnets", []):
+    for _, group in groups:
+        for subnet in group.get("subnets", []):
             if subnet not in subnets:
                 subnets.append(subnet)
     if subnets:
-        return name, cluster, subnets, f"node groups {', '.join(groups)}"
+        return name, cluster, subnets, f"node groups {', '.join(g for g, _ in groups)}"
     return (
         name,
         cluster,
         list((cluster.get("resourcesVpcConfig") or {}).get("subnetIds", [])),
         "the cluster's subnets",
     )
+
+
+def node_groups(ctx: ProbeContext, cluster: str) -> list[tuple[str, dict[str, Any]]]:
+    """(name, DescribeNodegroup's nodegroup) of every managed node group of the cluster, described
+    at once."""
+    eks = client(ctx, "eks")
+    groups = paginate(ctx, "eks", "list_nodegroups", "nodegroups", clusterName=cluster)
+    described = at_once(
+        ctx,
+        *(
+            lambda g=group: eks.describe_nodegroup(clusterName=cluster, nodegroupName=g)
+            for group in groups
+        ),
+    )
+    return [(group, get()["nodegroup"]) for group, get in zip(groups, described, strict=True)]
 
 
 def cluster_vpc(ctx: ProbeContext, cluster: dict[str, Any], subnets: list[str]) -> str:
