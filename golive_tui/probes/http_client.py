@@ -156,14 +156,16 @@ def _holder(ctx: ProbeContext, url: str) -> LoopClient:
         # One small pool per target, not one pool for all: httpcore rescans every pooled connection
         # (a poll() on each socket) for every request it assigns, so one pool of a sweep's 50-odd
         # connections cost ~30 % of a warm sweep's CPU; a target's pool holds a handful.
-        from .http_pool import transport
+        from .http_pool import through_environment_proxy, transport
 
-        return httpx.AsyncClient(
-            transport=transport(tls_context(ctx), POOL_LIMITS()),
-            timeout=ctx.timeout,
-            follow_redirects=False,
-            headers={"User-Agent": "golive-probe"},
-        )
+        settings: dict[str, Any] = {
+            "timeout": ctx.timeout,
+            "follow_redirects": False,
+            "headers": {"User-Agent": "golive-probe"},
+        }
+        if through_environment_proxy(url):  # httpx's own transport, which mounts the proxy
+            return httpx.AsyncClient(verify=tls_context(ctx), limits=POOL_LIMITS(), **settings)
+        return httpx.AsyncClient(transport=transport(tls_context(ctx), POOL_LIMITS()), **settings)
 
     with ctx.setup():
         holder: LoopClient = ctx.clients.get(

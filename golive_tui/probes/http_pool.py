@@ -10,13 +10,17 @@ socket is read once per stream and the check is the same `is_socket_readable` po
 
 httpx 0.28 takes no network backend: the transport is httpx's own, with its pool rebuilt with
 one (tests/test_http_pool.py checks that the pool in use is this one, so an httpx that renames
-the attribute fails there, not silently in production).
+the attribute fails there, not silently in production). A client given a transport no longer
+mounts the environment's proxies (HTTPS_PROXY, ALL_PROXY), so a target the environment sends
+through a proxy keeps httpx's own transport: a bastion's proxy is honoured as before.
 """
 
 from __future__ import annotations
 
 import ssl
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpcore
 import httpx
@@ -94,3 +98,13 @@ def transport(ssl_context: ssl.SSLContext, limits: httpx.Limits) -> httpx.AsyncH
         network_backend=QuickCheckBackend(),
     )
     return built
+
+
+def through_environment_proxy(url: str) -> bool:
+    """Whether the environment (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, less NO_PROXY) sends requests
+    for this URL through a proxy, as httpx reads it."""
+    parts = urlsplit(url)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
