@@ -103,7 +103,10 @@ class AwsSettings(ProfileSection):
         import boto3
         import botocore.session
 
+        from .aws_models import use_machine_models
+
         core = botocore.session.Session()
+        use_machine_models(core)
         for variable, path in (
             ("config_file", self.config_file),
             ("credentials_file", self.credentials_file),
