@@ -16,7 +16,7 @@ import asyncio
 import dataclasses
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -68,6 +68,7 @@ class Engine:
         clients: ClientCache | None = None,
         clock: Clock = utcnow,
         reachability: bool = True,
+        last_seconds: Mapping[str, float] | None = None,
     ) -> None:
         self.profile = profile
         self.concurrency = concurrency or profile.run.concurrency
@@ -76,6 +77,9 @@ class Engine:
         """A long-lived cache to keep clients warm across runs (closed by its owner); None: one per
         run."""
         self.clock = clock
+        self.last_seconds = last_seconds or {}
+        """Each item's probe time in the record's last sweep: the order of a sweep on clients
+        that have not swept yet (a fresh process), as a warm sweep orders by its own last."""
         self.reachability = reachability
         """False: no backend check, each probe alone (tests of one probe's own deadline and retry
         budget)."""
@@ -149,7 +153,8 @@ class Engine:
 
         # The slowest of the last sweep first (slots are handed out in this order): one started
         # last behind the pool would make the sweep's wall its wait plus its own time.
-        probed.sort(key=lambda item: -clients.item_seconds.get(item.key, 0.0))
+        seconds = {**self.last_seconds, **clients.item_seconds}
+        probed.sort(key=lambda item: -seconds.get(item.key, 0.0))
         tasks = [asyncio.ensure_future(run_item(item)) for item in probed]
         self._tasks.update(tasks)
         try:
@@ -347,6 +352,7 @@ def run_sync(profile: Profile, items: Iterable[Item], **kwargs: Any) -> list[Ite
         clients=kwargs.pop("clients", None),
         clock=kwargs.pop("clock", utcnow),
         reachability=kwargs.pop("reachability", True),
+        last_seconds=kwargs.pop("last_seconds", None),
     )
 
     async def main() -> list[ItemResult]:

@@ -142,7 +142,12 @@ class Session:
         return self._clients
 
     def engine(self) -> Engine:
-        return Engine(self.profile, clients=self.clients, clock=self.actor.clock)
+        return Engine(
+            self.profile,
+            clients=self.clients,
+            clock=self.actor.clock,
+            last_seconds=self.state.probe_seconds(),
+        )
 
     def use_profile(self, profile: Profile) -> None:
         """Point the session at another profile: clients built for the old one are closed."""

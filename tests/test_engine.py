@@ -301,3 +301,38 @@ def test_a_warm_sweep_starts_the_last_sweeps_slowest_item_first() -> None:
     warm, warm_order = sweep()
     assert cold_order[-1] == "slow" and cold >= 0.4 + 0.6  # four waves of quick ones first
     assert warm_order[-1] != "slow" and warm < 0.6 + 0.3, (warm, warm_order)
+
+
+def test_a_first_sweep_in_a_new_process_starts_the_recorded_slowest_item_first(
+    tmp_path,
+) -> None:
+    """A fresh `golive run` has no ClientCache history: it orders by the record's last probe times
+    (what the previous run saved), so the slow item no longer waits behind four waves of quick
+    ones there either. The record is a real one, written by a first run."""
+    from golive_tui import actions
+    from golive_tui.actor import Actor
+    from golive_tui.state import open_store
+
+    quick = [item(f"q{n}", {"kind": "test.async", "params": {"seconds": 0.1}}) for n in range(8)]
+    slow = item("slow", {"kind": "test.async", "params": {"seconds": 0.6}})
+    store = open_store(str(tmp_path / "golive-state.toml"))
+
+    def run(last: dict[str, float]) -> tuple[float, list[str]]:
+        order: list[str] = []
+        started = time.perf_counter()
+        outcomes = run_sync(
+            Profile(),
+            [*quick, slow],
+            concurrency=2,
+            last_seconds=last,
+            on_result=lambda r: order.append(r.item.id),
+        )
+        actions.record_results(store, outcomes, actor=Actor.current())
+        return time.perf_counter() - started, order
+
+    first, first_order = run(store.read().probe_seconds())  # nothing recorded yet
+    recorded = store.read().probe_seconds()
+    second, second_order = run(recorded)
+    assert recorded["t.slow"] >= 0.6 and max(v for k, v in recorded.items() if k != "t.slow") < 0.6
+    assert first_order[-1] == "slow" and first >= 0.4 + 0.6
+    assert second_order[-1] != "slow" and second < 0.6 + 0.3, (second, second_order)

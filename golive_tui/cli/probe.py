@@ -74,11 +74,17 @@ def run(
     probed = [i for i in items if i.probe]
     if not probed:
         raise GoliveError("no item with a probe in the selection")
-    if not no_save:
-        env.store.read()  # fail before probing if the state file is unreadable
+    # Read first: an unreadable state file fails before probing; the last run's times order this.
+    last = {} if no_save else env.store.read().probe_seconds()
     profile = env.profile
     outcomes = run_sync(
-        profile, probed, confirmed=yes, concurrency=concurrency, timeout=timeout, clock=actor.clock
+        profile,
+        probed,
+        confirmed=yes,
+        concurrency=concurrency,
+        timeout=timeout,
+        clock=actor.clock,
+        last_seconds=last,
     )
     order = {item.key: n for n, item in enumerate(probed)}
     outcomes.sort(key=lambda o: order[o.item.key])

@@ -183,6 +183,11 @@ class State(_Record):
         """The item's state (a fresh pending one if never touched)."""
         return self.items.get(key) or ItemState()
 
+    def probe_seconds(self) -> dict[str, float]:
+        """Each probed item's time in its last recorded probe run (the engine starts the slowest
+        first)."""
+        return {k: i.probe.duration_ms / 1000 for k, i in self.items.items() if i.probe}
+
     def copy_containers(self) -> State:
         """A copy that shares the records but not the containers.
 
