@@ -85,8 +85,8 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
     where = session(ctx).where()
     ec2 = client(ctx, "ec2")
     ebs_default, listed = at_once(ctx, ec2.get_ebs_encryption_by_default, lambda: _nodes(ctx))
+    default = bool(ebs_default().get("EbsEncryptionByDefault"))  # its error first, as before
     nodes = listed()
-    default = bool(ebs_default().get("EbsEncryptionByDefault"))
     by_instance = {iid: name for name, _, iid in nodes if iid}
     found.line(f"EKS nodes: {len(nodes)} ({plural(len(by_instance), 'EC2 instance')})")
     for name, provider, iid in nodes:
