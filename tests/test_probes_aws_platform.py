@@ -16,7 +16,7 @@ import pytest
 
 from golive_tui.engine import run_sync
 from golive_tui.model import Item, ProbeSpec
-from golive_tui.probes.aws_identity import grants_admin
+from golive_tui.probes.aws_iam import grants_admin
 from golive_tui.probes.base import ProbeResult, Verdict
 from golive_tui.sandbox.aws_account import HEALTHY, build_account
 from golive_tui.sandbox.aws_moto import SandboxAccount

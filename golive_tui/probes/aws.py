@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (registers their kinds)
     aws_edge,
+    aws_iam,
     aws_identity,
     aws_network,
     aws_rds,
