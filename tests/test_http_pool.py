@@ -28,11 +28,10 @@ from golive_tui.profile import Profile
 from golive_tui.sandbox.faults import Freezable
 
 
-class HangsUpAfterOneAnswer:
-    """An HTTPS host that answers once per connection with keep-alive, then closes it."""
+class Listening:
+    """A server on 127.0.0.1 that hands each connection to `serve` in a thread of its own."""
 
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self.context = context
+    def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.connections = 0
@@ -45,9 +44,23 @@ class HangsUpAfterOneAnswer:
             except OSError:
                 return
             self.connections += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
+    def serve(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        self.listener.close()
+
+
+class HangsUpAfterOneAnswer(Listening):
+    """An HTTPS host that answers once per connection with keep-alive, then closes it."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        super().__init__()
+
+    def serve(self, conn: socket.socket) -> None:
         try:
             conn.settimeout(5)
             with self.context.wrap_socket(conn, server_side=True) as tls:
@@ -56,9 +69,6 @@ class HangsUpAfterOneAnswer:
                 # No `Connection: close`: the client keeps the connection, as it may.
         except (OSError, ssl.SSLError):
             return
-
-    def stop(self) -> None:
-        self.listener.close()
 
 
 def test_a_connection_the_server_closed_while_idle_is_not_lent_again(sandbox_ca) -> None:
@@ -91,24 +101,15 @@ def test_a_connection_the_server_closed_while_idle_is_not_lent_again(sandbox_ca)
     assert isinstance(pool._network_backend, QuickCheckBackend)
 
 
-class ConnectProxy:
+class ConnectProxy(Listening):
     """A forward proxy that tunnels CONNECT requests and remembers where to."""
 
     def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.tunnels: list[str] = []
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__()
+        self.url = f"http://127.0.0.1:{self.port}"
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._tunnel, args=(conn,), daemon=True).start()
-
-    def _tunnel(self, client: socket.socket) -> None:
+    def serve(self, client: socket.socket) -> None:
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = client.recv(4096)
@@ -137,9 +138,6 @@ class ConnectProxy:
 
         threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
         pipe(client, upstream)
-
-    def stop(self) -> None:
-        self.listener.close()
 
 
 def test_a_target_the_environment_proxies_goes_through_the_proxy(sandbox_ca, monkeypatch) -> None:
