@@ -91,3 +91,17 @@ def test_segmentation_and_cluster_members_share_one_describe_db_instances(
         cache.close()
     assert {r.result.verdict for r in results} == {Verdict.PASS}, [r.result for r in results]
     assert len(asked) == 1, asked
+
+
+def test_a_spec_with_its_defaults_spelled_out_is_the_same_spec() -> None:
+    """The API Authentication row names `max_operations = 20`, the first-24h row leaves it out: both
+    are one run of the secured GETs; another limit, timeout or retry count is a run of its own."""
+    plain = ProbeSpec(kind="http.openapi-auth")
+    spelled = ProbeSpec(kind="http.openapi-auth", params={"max_operations": 20})
+    assert once_key(plain) == once_key(spelled) is not None
+    assert once_key(ProbeSpec(kind="http.openapi-auth", params={"max_operations": 5})) != once_key(
+        plain
+    )
+    assert once_key(ProbeSpec(kind="http.openapi-auth", timeout=3)) != once_key(plain)
+    assert once_key(ProbeSpec(kind="http.openapi-auth", retries=2)) != once_key(plain)
+    assert once_key(ProbeSpec(kind="http.openapi-auth", params={"max_operations": 0})) is None

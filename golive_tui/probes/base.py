@@ -7,6 +7,7 @@ modules import their SDKs lazily (inside functions) so loading a checklist stays
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import inspect
 import threading
@@ -158,6 +159,7 @@ class ClientCache:
         self._key_locks: dict[str, threading.Lock] = {}
         self.share_results = share_results
         self._shared: dict[Hashable, Future[Any]] = {}
+        self._shared_async: dict[Hashable, asyncio.Future[Any]] = {}
         self.item_seconds: dict[str, float] = {}
         """How long each item's probes took last sweep: the engine starts the slowest first."""
 
@@ -166,6 +168,7 @@ class ClientCache:
         for their own probes)."""
         with self._lock:
             self._shared = {}
+            self._shared_async = {}
 
     def shared(self, key: Hashable, compute: Callable[[], R], wait: float) -> R:
         """`compute()`'s answer for `key`, computed once per sweep; a copy for each caller (probes
@@ -204,6 +207,24 @@ class ClientCache:
             raise ProbeError(
                 f"timed out waiting {wait:.1f}s for the same call by another probe of this sweep"
             ) from None
+        return copy.deepcopy(value)
+
+    async def shared_async(self, key: Hashable, compute: Callable[[], Awaitable[R]]) -> R:
+        """`shared` for async probes: `await compute()` once per sweep for `key`, a copy for each
+        caller; a caller cut short leaves it running for the others, a failure is forgotten."""
+        if not self.share_results:
+            return await compute()
+        memo = self._shared_async
+        running: asyncio.Future[R] | None = memo.get(key)
+        if running is None or running.get_loop() is not asyncio.get_running_loop():
+            running = memo[key] = asyncio.ensure_future(compute())
+
+            def forget_failure(done: asyncio.Future[Any]) -> None:
+                if (done.cancelled() or done.exception()) and memo.get(key) is done:
+                    del memo[key]
+
+            running.add_done_callback(forget_failure)
+        value: R = await asyncio.shield(running)
         return copy.deepcopy(value)
 
     def get(self, key: str, factory: Callable[[], R]) -> R:

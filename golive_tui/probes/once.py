@@ -16,6 +16,7 @@ ITEM_BLIND = frozenset(
         "aws.eks-secrets-encryption",
         "grafana.dashboards",
         "http.oidc-discovery",
+        "http.openapi-auth",
         "k8s.secret-refs",
         "pagerduty.oncall-coverage",
     }
@@ -27,4 +28,11 @@ def once_key(spec: ProbeSpec) -> str | None:
     """The key under which a sweep runs this spec once, or None: run it for each item."""
     if spec.kind not in ITEM_BLIND:
         return None
-    return spec.model_dump_json()
+    from . import registry
+
+    kind = registry().get(spec.kind)
+    try:  # the parameters as the probe sees them: `{}` and its defaults spelled out are one spec
+        params = kind.params.model_validate(spec.params).model_dump_json() if kind else ""
+    except ValueError:
+        return None  # the engine reports the bad parameters, row by row
+    return f"{spec.model_dump_json(exclude={'params'})} {params}"

@@ -52,9 +52,13 @@ def document_url(ctx: ProbeContext) -> str:
 
 
 async def fetch_document(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
-    """(URL, parsed document); a document that is not a JSON/YAML object is a ProbeError naming the
-    URL."""
+    """(URL, parsed document), read once per sweep for the probes that use it; a document that is
+    not a JSON/YAML object is a ProbeError naming the URL."""
     url = document_url(ctx)
+    return url, await ctx.clients.shared_async(("openapi", url), lambda: _read_document(ctx, url))
+
+
+async def _read_document(ctx: ProbeContext, url: str) -> dict[str, Any]:
     reply = await request(ctx, "GET", url, headers={"Accept": "application/json, application/yaml"})
     if reply.status_code != 200:
         raise ProbeError(f"GET {url} answered {reply.status_code}: no OpenAPI document there")
@@ -72,7 +76,7 @@ async def fetch_document(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
         raise ProbeError(
             f"GET {url} answered 200 with {kind}, not an OpenAPI document (JSON or YAML object)"
         )
-    return url, document
+    return document
 
 
 def _validate(document: dict[str, Any]) -> tuple[list[str], str]:

@@ -36,7 +36,14 @@ class EscalationParams(ProbeParams):
 
 
 async def _get(ctx: ProbeContext, token: str, path: str) -> Any:
+    """A GET of the REST API, made once per sweep for the probes that ask the same (the service,
+    its escalation policy)."""
     url = ctx.profile.pagerduty.api_url.rstrip("/") + path
+    return await ctx.clients.shared_async(("pagerduty", url, token), lambda: _read(ctx, url, token))
+
+
+async def _read(ctx: ProbeContext, url: str, token: str) -> Any:
+    path = url.removeprefix(ctx.profile.pagerduty.api_url.rstrip("/"))
     reply = await request(
         ctx,
         "GET",
