@@ -52,3 +52,50 @@ def test_one_read_per_sweep_a_copy_each_and_failures_forgotten() -> None:
         assert await waiting == {"paths": ["v3"]} and "v4" not in reads
 
     asyncio.run(sweeps())
+
+
+def test_a_yaml_document_is_parsed_and_a_web_page_is_not_a_document(sandbox_ca) -> None:
+    """The OpenAPI document is fetched once and parsed by each probe: YAML as well as JSON; an HTML
+    page answering 200 (a login wall, a SPA's index) is named as not a document, for every probe
+    of the sweep that reads it."""
+    from golive_tui.model import Item
+    from golive_tui.probes.base import ProbeContext, ProbeError
+    from golive_tui.probes.openapi import fetch_document
+    from golive_tui.profile import Profile
+    from golive_tui.sandbox.web import HttpsService
+
+    bodies = {
+        "/openapi.yaml": "openapi: 3.0.3\ninfo: {title: api, version: '2.4.0'}\npaths: {}\n",
+        "/docs": "<html><body>Sign in</body></html>",
+    }
+    hits: list[str] = []
+
+    def handler(method, path, headers, body):
+        hits.append(path)
+        kind = "application/yaml" if path.endswith(".yaml") else "text/html"
+        return 200, {"Content-Type": kind}, bodies[path]
+
+    service = HttpsService(sandbox_ca, handler)
+
+    async def probe(path: str) -> list[object]:
+        profile = Profile.model_validate(
+            {"http": {"ca_bundle": str(sandbox_ca.bundle), "openapi_url": service.url + path}}
+        )
+        clients = ClientCache()
+        ctx = ProbeContext(profile, Item(id="api", title="API"), clients, 5.0)
+        answers = await asyncio.gather(
+            *(fetch_document(ctx) for _ in range(3)), return_exceptions=True
+        )
+        await clients.aclose()
+        return answers
+
+    try:
+        yaml_answers = asyncio.run(probe("/openapi.yaml"))
+        page_answers = asyncio.run(probe("/docs"))
+    finally:
+        service.stop()
+    assert all(a[1]["info"]["version"] == "2.4.0" for a in yaml_answers), yaml_answers
+    assert yaml_answers[0][1] is not yaml_answers[1][1]  # each probe its own copy
+    assert all(isinstance(a, ProbeError) for a in page_answers)
+    assert "answered 200 with text/html, not an OpenAPI document" in str(page_answers[0])
+    assert hits == ["/openapi.yaml", "/docs"]  # one request per sweep each

@@ -52,31 +52,35 @@ def document_url(ctx: ProbeContext) -> str:
 
 
 async def fetch_document(ctx: ProbeContext) -> tuple[str, dict[str, Any]]:
-    """(URL, parsed document), read once per sweep for the probes that use it; a document that is
-    not a JSON/YAML object is a ProbeError naming the URL."""
+    """(URL, parsed document), fetched once per sweep for the probes that use it (each parses its
+    own copy: json.loads of the bytes is cheaper than copying a large document); a document that
+    is not a JSON/YAML object is a ProbeError naming the URL."""
     url = document_url(ctx)
-    return url, await ctx.clients.shared_async(("openapi", url), lambda: _read_document(ctx, url))
-
-
-async def _read_document(ctx: ProbeContext, url: str) -> dict[str, Any]:
-    reply = await request(ctx, "GET", url, headers={"Accept": "application/json, application/yaml"})
-    if reply.status_code != 200:
-        raise ProbeError(f"GET {url} answered {reply.status_code}: no OpenAPI document there")
+    content, kind = await ctx.clients.shared_async(
+        ("openapi", url), lambda: _read_document(ctx, url)
+    )
     try:
-        document = json.loads(reply.content)
+        document = json.loads(content)
     except ValueError:
         import yaml
 
         try:
-            document = yaml.safe_load(reply.text)
+            document = yaml.safe_load(content.decode("utf-8", errors="replace"))
         except yaml.YAMLError:
             document = None
     if not isinstance(document, dict):
-        kind = reply.headers.get("content-type", "?")
         raise ProbeError(
             f"GET {url} answered 200 with {kind}, not an OpenAPI document (JSON or YAML object)"
         )
-    return document
+    return url, document
+
+
+async def _read_document(ctx: ProbeContext, url: str) -> tuple[bytes, str]:
+    """(body, content type) of the document's URL; not a 200 is a ProbeError."""
+    reply = await request(ctx, "GET", url, headers={"Accept": "application/json, application/yaml"})
+    if reply.status_code != 200:
+        raise ProbeError(f"GET {url} answered {reply.status_code}: no OpenAPI document there")
+    return reply.content, reply.headers.get("content-type", "?")
 
 
 def _validate(document: dict[str, Any]) -> tuple[list[str], str]:
