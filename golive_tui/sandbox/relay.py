@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -192,13 +193,19 @@ class Relays:
                 queue.put_nowait((time.monotonic() + self.delay, data))
         except OSError:
             pass
-        finally:
-            queue.put_nowait((time.monotonic() + self.delay, b""))
-            try:
-                await sender
-                writer.write_eof() if writer.can_write_eof() else writer.close()
-            except OSError:
+        except BaseException:
+            # Cancelled, or collected with its loop gone (GeneratorExit): no flushing then, and no
+            # await (a coroutine that awaits while it is being closed only earns a warning).
+            sender.cancel()
+            with contextlib.suppress(Exception):
                 writer.close()
+            raise
+        queue.put_nowait((time.monotonic() + self.delay, b""))
+        try:
+            await sender
+            writer.write_eof() if writer.can_write_eof() else writer.close()
+        except OSError:
+            writer.close()
 
 
 def main() -> None:
