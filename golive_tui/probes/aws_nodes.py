@@ -15,7 +15,7 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from .aws_client import at_once, client, plural, session
+from .aws_client import at_once, client, paginate, plural, session
 from .base import Findings, ProbeContext, ProbeError, ProbeKind
 from .k8s_client import K8s, api_client
 
@@ -68,12 +68,6 @@ def _nodes(ctx: ProbeContext) -> list[tuple[str, str, str]]:
     return found
 
 
-def _pages(ec2: Any, operation: str, name: str, values: list[str]) -> list[dict[str, Any]]:
-    """Every page of an EC2 Describe call filtered on one name."""
-    paginator = ec2.get_paginator(operation)
-    return list(paginator.paginate(Filters=[{"Name": name, "Values": values}]))
-
-
 def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
     """Add each node volume's encryption to `found` (an unencrypted one is a problem); returns the
     pass wording.
@@ -102,15 +96,27 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
         )
     # The instances and their volumes at once: the volumes are asked by the nodes' instance ids
     # (an id DescribeInstances does not know is refused below before any volume is read).
-    described, attached_volumes = at_once(
+    ids = sorted(by_instance)
+    reservations, attached_volumes = at_once(
         ctx,
-        lambda: _pages(ec2, "describe_instances", "instance-id", sorted(by_instance)),
-        lambda: _pages(ec2, "describe_volumes", "attachment.instance-id", sorted(by_instance)),
+        lambda: paginate(
+            ctx,
+            "ec2",
+            "describe_instances",
+            "Reservations",
+            Filters=[{"Name": "instance-id", "Values": ids}],
+        ),
+        lambda: paginate(
+            ctx,
+            "ec2",
+            "describe_volumes",
+            "Volumes",
+            Filters=[{"Name": "attachment.instance-id", "Values": ids}],
+        ),
     )
     instances: dict[str, dict[str, Any]] = {}
-    for page in described():
-        for reservation in page.get("Reservations", []):
-            instances.update((i["InstanceId"], i) for i in reservation.get("Instances", []))
+    for reservation in reservations():
+        instances.update((i["InstanceId"], i) for i in reservation.get("Instances", []))
     unknown = sorted(set(by_instance) - set(instances))
     if unknown:
         named = ", ".join(f"{by_instance[i]} ({i})" for i in unknown[:3])
@@ -118,9 +124,7 @@ def judge_node_volumes(ctx: ProbeContext, found: Findings) -> str:
             f"{plural(len(unknown), 'node instance')} not found in {where}: {named} (check "
             "aws.region and aws.profile)"
         )
-    volumes: dict[str, dict[str, Any]] = {}
-    for page in attached_volumes():
-        volumes.update((v["VolumeId"], v) for v in page.get("Volumes", []))
+    volumes: dict[str, dict[str, Any]] = {v["VolumeId"]: v for v in attached_volumes()}
     encrypted = 0
     for iid, instance in sorted(instances.items(), key=lambda pair: by_instance[pair[0]]):
         node = by_instance[iid]

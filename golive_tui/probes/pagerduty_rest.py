@@ -39,11 +39,12 @@ async def _get(ctx: ProbeContext, token: str, path: str) -> Any:
     """A GET of the REST API, made once per sweep for the probes that ask the same (the service,
     its escalation policy)."""
     url = ctx.profile.pagerduty.api_url.rstrip("/") + path
-    return await ctx.clients.shared_async(("pagerduty", url, token), lambda: _read(ctx, url, token))
+    return await ctx.clients.shared_async(
+        ("pagerduty", url, token), lambda: _read(ctx, url, path, token)
+    )
 
 
-async def _read(ctx: ProbeContext, url: str, token: str) -> Any:
-    path = url.removeprefix(ctx.profile.pagerduty.api_url.rstrip("/"))
+async def _read(ctx: ProbeContext, url: str, path: str, token: str) -> Any:
     reply = await request(
         ctx,
         "GET",
