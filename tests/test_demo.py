@@ -186,7 +186,9 @@ def test_everything_dies_with_golive_even_on_sigkill(tmp_path: Path) -> None:
     assert wait_for(
         lambda: not prometheus_pids(str(tmp_path)) and not demo_children(str(tmp_path)), 30
     )
-    assert wait_for(lambda: not list(tmp_path.glob("golive-demo-*")), 10)
+    assert wait_for(lambda: not list(tmp_path.glob("golive-demo-*")), 10), [
+        str(p.relative_to(tmp_path)) for p in tmp_path.glob("golive-demo-*/**/*")
+    ]  # what is left says who wrote after the clean-up
 
 
 def test_a_demo_to_come_back_to_and_a_second_cockpit_on_it(tmp_path: Path) -> None:

@@ -7,13 +7,15 @@ Each `test_trap_*` docstring names its trap (sandbox/app_api.TRAPS_APP).
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
 
-from golive_tui.engine import run_sync
+from golive_tui.engine import Engine, run_sync
 from golive_tui.model import Item, ProbeSpec
-from golive_tui.probes.base import ProbeResult, Verdict
+from golive_tui.probes.base import ClientCache, ProbeResult, Verdict
 from golive_tui.profile import Profile
 from golive_tui.sandbox.app_api import DEGRADED_APP, HEALTHY_APP, TRAPS_APP, AppApi, AppShape
 
@@ -144,6 +146,34 @@ def test_trap_discovery_document_of_another_issuer(apps) -> None:
     valid JSON" passes; it names staging's issuer, so the tokens it describes are not this
     issuer's."""
     assert "names issuer https://auth.staging.autolytiq.com:" in trap(apps, "http.oidc-discovery")
+
+
+def test_trap_the_login_pages_cookie_sent_back_without_credentials(sandbox_ca) -> None:
+    """Trap: every probe of a target shares one kept-alive client, kept from sweep to sweep, and
+    an httpx client sends back each cookie its answers set. The login page's session cookie
+    (read by http.session-cookies) then rode along with http.openapi-auth's requests "without
+    credentials": on an API that also takes its web session, every secured operation answered
+    200 from the second sweep on, a failure that is not production's."""
+    app = AppApi(sandbox_ca, dataclasses.replace(HEALTHY_APP, cookie_auth=True))
+    profile = profile_for(app, str(sandbox_ca.bundle))
+    clients = ClientCache()
+    try:
+        with asyncio.Runner() as runner:  # one loop and one ClientCache: the cockpit's sweeps
+            sweeps = [
+                {
+                    r.item.title: r.result
+                    for r in runner.run(Engine(profile, clients=clients).run([item(k) for k in ks]))
+                }
+                for ks in (["http.session-cookies"], ["http.openapi-auth", "http.session-cookies"])
+            ]
+            runner.run(clients.aclose())
+    finally:
+        app.stop()
+    assert sweeps[0]["http.session-cookies"].verdict is Verdict.PASS
+    assert "session:" in sweeps[0]["http.session-cookies"].evidence  # the cookie was set
+    second = sweeps[1]["http.openapi-auth"]
+    assert second.verdict is Verdict.PASS, text(second)
+    assert sweeps[1]["http.session-cookies"].verdict is Verdict.PASS
 
 
 def test_unset_urls_are_skipped_with_the_key(sandbox_ca) -> None:

@@ -15,6 +15,7 @@ import ssl
 import sys
 import weakref
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -159,6 +160,7 @@ def _holder(ctx: ProbeContext, url: str) -> LoopClient:
         from .http_pool import through_environment_proxy, transport
 
         settings: dict[str, Any] = {
+            "cookies": NoCookies(),
             "timeout": ctx.timeout,
             "follow_redirects": False,
             "headers": {"User-Agent": "golive-probe"},
@@ -172,6 +174,22 @@ def _holder(ctx: ProbeContext, url: str) -> LoopClient:
             f"httpx-async {origin(url)}", lambda: LoopClient(build)
         )
         return holder
+
+
+class NoCookies(CookieJar):
+    """A cookie jar that keeps nothing: every request of a probe is a first visit.
+
+    A target's client is shared by every probe and kept from sweep to sweep, and an httpx client
+    stores each cookie its answers set and sends it back: the login page's session cookie
+    (http.session-cookies) then rode along with http.openapi-auth's requests "without
+    credentials". It also spares parsing every Set-Cookie into a jar nobody reads.
+    """
+
+    def extract_cookies(self, response: Any, request: Any) -> None:
+        pass
+
+    def set_cookie(self, cookie: Any) -> None:
+        pass
 
 
 class TimedOut(ProbeError):
@@ -226,7 +244,10 @@ def request_blocking(
 
     async def once() -> Reply:
         async with httpx.AsyncClient(
-            verify=tls_context(ctx), follow_redirects=False, headers={"User-Agent": "golive-probe"}
+            verify=tls_context(ctx),
+            follow_redirects=False,
+            headers={"User-Agent": "golive-probe"},
+            cookies=NoCookies(),
         ) as http:
             return await _request(ctx, http, method, url, max_body=max_body, **kwargs)
 

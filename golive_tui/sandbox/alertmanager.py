@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from .processes import die_with_parent, stop_process
+from .processes import start_server, stop_process, stop_signals_held
 from .tls import free_port
 
 
@@ -47,20 +47,18 @@ class AlertmanagerSandbox:
         config = self.workdir / "alertmanager.yml"
         config.write_text(self.config)
         log = open(self.workdir / "alertmanager.log", "wb")
-        self.process = subprocess.Popen(
-            [
-                binary,
-                f"--config.file={config}",
-                f"--storage.path={self.workdir / 'data'}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--cluster.listen-address=",
-                "--log.level=warn",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
+        with stop_signals_held():
+            self.process = start_server(
+                [
+                    binary,
+                    f"--config.file={config}",
+                    f"--storage.path={self.workdir / 'data'}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--cluster.listen-address=",
+                    "--log.level=warn",
+                ],
+                log,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

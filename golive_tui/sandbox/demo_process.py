@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -175,17 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     from .demo import DemoEnvironment, install_signal_handlers
     from .processes import die_with_parent
 
-    die_with_parent()
-    # SIGTERM / SIGHUP -> KeyboardInterrupt, so `finally` stops every server
+    # SIGTERM / SIGHUP -> KeyboardInterrupt, so `finally` stops every server; installed before
+    # PR_SET_PDEATHSIG, whose SIGTERM would otherwise end us without that `finally`.
     install_signal_handlers()
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    out = sys.stdout
-    sys.stdout = sys.stderr  # nothing but the one JSON line reaches the parent's pipe
-    staged = DemoEnvironment(args.scenario, args.dir)
+    staged: DemoEnvironment | None = None
     code = 0
+    out = sys.stdout
     try:
+        die_with_parent()
+        sys.stdout = sys.stderr  # nothing but the one JSON line reaches the parent's pipe
         if _parent_gone(args.parent):  # it died before PR_SET_PDEATHSIG was in place
             return 1
+        staged = DemoEnvironment(args.scenario, args.dir)
         staged.start()
         facts = {k: v for k, v in staged.facts.items() if isinstance(v, (str, int, float))}
         out.write(json.dumps({"ready": True, "notes": staged.notes, "facts": facts}) + "\n")
@@ -201,10 +204,22 @@ def main(argv: list[str] | None = None) -> int:
         out.flush()
         code = 1
     finally:
-        staged.stop()
+        if staged is not None:
+            staged.stop()
         if args.temporary and _parent_gone(args.parent):
-            shutil.rmtree(args.dir, ignore_errors=True)
+            _remove(args.dir)
     return code
+
+
+def _remove(directory: Path, patience: float = 10.0) -> None:
+    """Remove the temporary directory, again while something still ending writes into it (rmtree
+    leaves a directory that gained a file meanwhile, silently with ignore_errors)."""
+    deadline = time.monotonic() + patience
+    while True:
+        shutil.rmtree(directory, ignore_errors=True)
+        if not directory.exists() or time.monotonic() > deadline:
+            return
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":

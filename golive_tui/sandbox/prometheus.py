@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from .processes import die_with_parent, stop_process
+from .processes import start_server, stop_process, stop_signals_held
 from .prometheus_workload import HISTORY_SECONDS, Workload
 from .tls import free_port
 
@@ -138,21 +138,18 @@ class PrometheusSandbox:
             )
         )
         log = open(self.workdir / "prometheus.log", "wb")
-        # its own session: a terminal's Ctrl+C reaches only golive, which stops it
-        self.process = subprocess.Popen(
-            [
-                prometheus,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={data}",
-                f"--web.listen-address=127.0.0.1:{self.port}",
-                "--storage.tsdb.retention.time=2d",
-                "--log.level=warn",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
+        with stop_signals_held():
+            self.process = start_server(
+                [
+                    prometheus,
+                    f"--config.file={config}",
+                    f"--storage.tsdb.path={data}",
+                    f"--web.listen-address=127.0.0.1:{self.port}",
+                    "--storage.tsdb.retention.time=2d",
+                    "--log.level=warn",
+                ],
+                log,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

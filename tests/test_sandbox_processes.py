@@ -1,0 +1,42 @@
+"""The sandbox's servers are never lost to a stop signal that lands while they start."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import pytest
+
+from golive_tui.sandbox.processes import start_server, stop_process, stop_signals_held
+
+
+def test_a_stop_signal_while_a_server_starts_is_raised_once_it_is_held(tmp_path) -> None:
+    """The trap: SIGTERM raised as KeyboardInterrupt between the fork and the store of the Popen
+    leaves a server no stopper knows, writing into the demo's folder while it is removed (a CI
+    run kept `golive-demo-*` after a kill -9). Here the signal is sent inside that window."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    held: dict[str, object] = {}
+    try:
+        with pytest.raises(KeyboardInterrupt), open(tmp_path / "log", "wb") as log:
+            with stop_signals_held():
+                process = start_server([sys.executable, "-c", "import time; time.sleep(60)"], log)
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(1000):  # bytecodes, where Python would handle the signal
+                    pass
+                held["process"] = process
+        assert signal.getsignal(signal.SIGTERM) is interrupt
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop_process(held.get("process"))  # type: ignore[arg-type]
+    assert "process" in held
+
+
+def test_nothing_held_back_when_no_signal_came() -> None:
+    with stop_signals_held():
+        pass
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
