@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
+import time
 
 import pytest
 
@@ -40,3 +42,29 @@ def test_nothing_held_back_when_no_signal_came() -> None:
     with stop_signals_held():
         pass
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_interrupt_while_the_estate_builds_waits_for_it_before_the_clean_up(
+    tmp_path, monkeypatch
+) -> None:
+    """The trap (a CI run kept `golive-demo-*` after a kill -9): the interrupt landed in the
+    demo's join on its AWS thread, and the clean-up removed the folder while that thread still
+    built the estate into it; the thread wrote it again. start() now returns only once the
+    thread has ended."""
+    from golive_tui.sandbox.demo import DemoEnvironment
+
+    ended = threading.Event()
+
+    def slow_estate(self: DemoEnvironment, ca: object) -> dict[str, object]:
+        time.sleep(1.5)
+        (self.directory / "aws").mkdir(parents=True, exist_ok=True)
+        ended.set()
+        return {}
+
+    monkeypatch.setattr(DemoEnvironment, "_start_aws", slow_estate)
+    monkeypatch.setattr(DemoEnvironment, "_start_prometheus", lambda self: {})
+    staged = DemoEnvironment("degraded", tmp_path / "demo")
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    with pytest.raises(KeyboardInterrupt):
+        staged.start()
+    assert ended.is_set()

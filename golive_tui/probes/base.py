@@ -8,7 +8,6 @@ modules import their SDKs lazily (inside functions) so loading a checklist stays
 from __future__ import annotations
 
 import asyncio
-import copy
 import inspect
 import threading
 import time
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ..actor import Clock, utcnow
 from ..vocab import Verdict, format_value
+from .answer_copy import copy_answer
 
 if TYPE_CHECKING:
     from ..model import Item
@@ -196,7 +196,7 @@ class ClientCache:
                 future.set_exception(exc)
                 raise
             future.set_result(value)
-            return copy.deepcopy(value)
+            return copy_answer(value)
         try:
             value = future.result(timeout=max(wait, 0.0))
         except FutureTimeout:
@@ -207,7 +207,7 @@ class ClientCache:
             raise ProbeError(
                 f"timed out waiting {wait:.1f}s for the same call by another probe of this sweep"
             ) from None
-        return copy.deepcopy(value)
+        return copy_answer(value)
 
     async def shared_async(self, key: Hashable, compute: Callable[[], Awaitable[R]]) -> R:
         """`shared` for async probes: `await compute()` once per sweep for `key`, a copy for each
@@ -225,7 +225,7 @@ class ClientCache:
 
             running.add_done_callback(forget_failure)
         value: R = await asyncio.shield(running)
-        return copy.deepcopy(value)
+        return copy_answer(value)
 
     def get(self, key: str, factory: Callable[[], R]) -> R:
         # cast: each key is built by one factory (the key names the client), so it holds its type

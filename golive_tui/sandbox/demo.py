@@ -33,6 +33,7 @@ from .app_api import HEALTHY_APP, MIXED_APP, start_app
 from .aws_platform import platform_profile
 from .demo_artefacts import dependency_reports, k6_summaries
 from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
+from .processes import stop_signals_held
 from .tls import SandboxCA
 from .tracing import start_traces
 
@@ -66,6 +67,7 @@ class DemoEnvironment:
         from .tls import SandboxCA
         from .web import WebSandbox
 
+        aws_ended: threading.Event | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             ca = SandboxCA(self.directory / "ca")
@@ -73,8 +75,11 @@ class DemoEnvironment:
             # must be started from the main thread: its PR_SET_PDEATHSIG fires when the thread that
             # forked it ends).
             aws_box: dict[str, Any] = {}
+            aws_ended = threading.Event()
             aws_thread = threading.Thread(
-                target=self._in_thread, args=(aws_box, self._start_aws, ca), name="demo-aws"
+                target=self._in_thread,
+                args=(aws_box, aws_ended, self._start_aws, ca),
+                name="demo-aws",
             )
             aws_thread.start()
             web = WebSandbox(ca, "healthy" if self.scenario == "healthy" else "mixed")
@@ -82,7 +87,9 @@ class DemoEnvironment:
             try:
                 prometheus = self._start_prometheus()
             finally:
-                aws_thread.join()
+                # Not join(): on Python 3.11 a join cut by a signal marks the thread ended while it
+                # runs on (bpo-45274's fix), and every later join returns at once.
+                aws_ended.wait()
             if "error" in aws_box:
                 raise aws_box["error"]
             aws = aws_box["value"]
@@ -134,6 +141,13 @@ class DemoEnvironment:
             )
         except BaseException:
             self.stop()
+            if aws_ended is not None:
+                # An interrupt can land in the wait above while the estate is still being built:
+                # moto is stopped now, so the build fails fast; it must end before anyone removes
+                # the directory it writes into (it made it again after the demo's clean-up).
+                with stop_signals_held():
+                    aws_ended.wait()
+                    self.stop()  # what it started meanwhile
             raise
         return self
 
@@ -164,11 +178,13 @@ class DemoEnvironment:
         self.stop()
 
     @staticmethod
-    def _in_thread(box: dict[str, Any], start: Any, *args: Any) -> None:
+    def _in_thread(box: dict[str, Any], ended: threading.Event, start: Any, *args: Any) -> None:
         try:
             box["value"] = start(*args)
         except BaseException as exc:  # handed to the main thread, which raises it
             box["error"] = exc
+        finally:
+            ended.set()
 
     # --- backends ----------------------------------------------------------------------------
     def _start_aws(self, ca: SandboxCA) -> dict[str, Any]:
