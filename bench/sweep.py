@@ -9,6 +9,7 @@ process, or with --separate in a child process, as a real production runs on oth
 machines (its servers then do not compete with the probes for this interpreter's lock).
 
 Run: uv run --extra demo python bench/sweep.py [--scenario degraded|healthy] [--separate]
+     [--warm N]
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import asyncio
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -51,6 +53,8 @@ def sweep(label: str, profile, items, clients=None, runner=None) -> list:
     )
     return results
 
+
+ORDINAL = {2: "second", 3: "third"}
 
 HOST = """
 import json, os, sys
@@ -93,6 +97,13 @@ def main() -> None:
     parser.add_argument(
         "--separate", action="store_true", help="run the staged production in a child process"
     )
+    parser.add_argument(
+        "--warm",
+        type=int,
+        default=2,
+        help="warm sweeps; beyond 2, the median wall of all but the first is printed too (one "
+        "warm sweep on a 2-core VM varies by ±25 %%: compare medians)",
+    )
     args = parser.parse_args()
     checklist = load_checklist()
     items = [i for i in checklist.items() if i.probe]
@@ -111,9 +122,15 @@ def main() -> None:
             runner.get_loop().set_default_executor(DaemonExecutor(max_workers=1))
             try:
                 sweep("warm: first", profile, items, cache, runner)
-                results = sweep("warm: second", profile, items, cache, runner)
+                walls = []
+                for n in range(2, max(args.warm, 2) + 1):
+                    started = time.perf_counter()
+                    results = sweep(f"warm: {ORDINAL.get(n, n)}", profile, items, cache, runner)
+                    walls.append((time.perf_counter() - started) * 1000)
             finally:
                 runner.run(cache.aclose())
+    if len(walls) > 1:
+        print(f"warm: median of {len(walls)}  wall {statistics.median(walls):6.0f} ms")
     print("slowest probes of the warm sweep:")
     for r in sorted(results, key=lambda r: -r.result.duration_ms)[:5]:
         print(
