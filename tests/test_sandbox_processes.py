@@ -10,7 +10,12 @@ import time
 
 import pytest
 
-from golive_tui.sandbox.processes import start_server, stop_process, stop_signals_held
+from golive_tui.sandbox.processes import (
+    STOP_SIGNALS,
+    start_server,
+    stop_process,
+    stop_signals_held,
+)
 
 
 def test_a_stop_signal_while_a_server_starts_is_raised_once_it_is_held(tmp_path) -> None:
@@ -39,9 +44,10 @@ def test_a_stop_signal_while_a_server_starts_is_raised_once_it_is_held(tmp_path)
 
 
 def test_nothing_held_back_when_no_signal_came() -> None:
+    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}  # SIG_IGN under nohup
     with stop_signals_held():
-        pass
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.getsignal(signal.SIGINT) is not before[signal.SIGINT]
+    assert {sig: signal.getsignal(sig) for sig in STOP_SIGNALS} == before
 
 
 def test_an_interrupt_while_the_estate_builds_waits_for_it_before_the_clean_up(
@@ -64,7 +70,12 @@ def test_an_interrupt_while_the_estate_builds_waits_for_it_before_the_clean_up(
     monkeypatch.setattr(DemoEnvironment, "_start_aws", slow_estate)
     monkeypatch.setattr(DemoEnvironment, "_start_prometheus", lambda self: {})
     staged = DemoEnvironment("degraded", tmp_path / "demo")
-    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
-    with pytest.raises(KeyboardInterrupt):
-        staged.start()
+    # Ctrl+C as the demo's child handles it (a test run in the background inherits SIG_IGN).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+        with pytest.raises(KeyboardInterrupt):
+            staged.start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert ended.is_set()
