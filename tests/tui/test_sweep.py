@@ -46,6 +46,9 @@ async def swept(pilot) -> None:
             app.cockpit.sweep_run is not None
             and not app.cockpit.sweeping
             and not app.cockpit.running
+            # set once the sweep's last results are saved (`Cockpit.ended`): "not sweeping"
+            # already holds while they are being saved
+            and app.cockpit.summary_shown
         ),
     )
     await pilot.pause()

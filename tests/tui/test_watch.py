@@ -32,19 +32,20 @@ async def test_watch_resweeps_and_marks_what_changed(app_factory, probe_kinds, s
     )
     app = app_factory(watched(), watch=5.0)  # as `golive --watch 5s`
     async with app.run_test(size=size) as pilot:
-        await wait_until(
-            pilot, lambda: app.cockpit.sweep_run is not None and not app.cockpit.sweeping
-        )
+        # sweeps_ended: a sweep's end is saved and its summary set (`Cockpit.ended`); "not
+        # sweeping" already holds while its last results are being saved.
+        await wait_until(pilot, lambda: app.cockpit.sweeps_ended >= 1)
         first = app.cockpit.sweep_run
         assert "⟳ watch 5s" in text_of(app, "#header") or "⟳ 5s" in text_of(app, "#header")
         FLIP.update(
             {"go-live.infra.cluster": "error", "security.waf": "pass"}
         )  # one worse, one better
+        ended = app.cockpit.sweeps_ended
         await wait_until(
             pilot,
             lambda: (
                 app.cockpit.sweep_run is not first
-                and not app.cockpit.sweeping
+                and app.cockpit.sweeps_ended > ended
                 and not app.cockpit.running
             ),
             timeout=15,
