@@ -44,6 +44,27 @@ async def wait_until(pilot, predicate: Callable[[], bool], timeout: float = 5.0)
         await pilot.pause(0.02)
 
 
+async def swept(pilot, timeout: float = 5.0) -> None:
+    """Wait until the latest sweep has ended as the cockpit records it, and the pages drew it.
+
+    `summary_shown` is set once the sweep's last results are saved (`Cockpit.ended`); "not
+    sweeping and nothing running" already holds while they are being saved, before the summary
+    line and the first-key-after-a-sweep behaviour (`f` = first failure) exist.
+    """
+    cockpit = pilot.app.cockpit
+    await wait_until(
+        pilot,
+        lambda: (
+            cockpit.sweep_run is not None
+            and not cockpit.sweeping
+            and not cockpit.running
+            and cockpit.summary_shown
+        ),
+        timeout=timeout,
+    )
+    await pilot.pause()
+
+
 def drawn(app) -> bool:
     """Every page on the stack has drawn the cockpit's latest state (its CockpitChanged is
     handled)."""

@@ -9,7 +9,7 @@ from golive_tui.tui.screens.item import ItemScreen
 from golive_tui.tui.screens.signoff import SignoffScreen
 
 from .conftest import mini_with_probes
-from .helpers import settle, text_of, wait_until
+from .helpers import settle, swept, text_of
 
 # (key, what it does) — the README's table is this list.
 FLOW = [
@@ -58,14 +58,7 @@ async def test_the_captains_flow_in_at_most_25_keys(
             # Waiting is not typing: let each key's work land before the next one, as a person
             # would.
             if key == "R":
-                await wait_until(
-                    pilot,
-                    lambda: (
-                        app.cockpit.sweep_run is not None
-                        and not app.cockpit.sweeping
-                        and not app.cockpit.running
-                    ),
-                )
+                await swept(pilot)
                 seen["summary"] = text_of(app, "#sweep")
             elif n == 2:
                 await pilot.pause()

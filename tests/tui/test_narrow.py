@@ -79,19 +79,12 @@ async def test_toasts_never_cover_the_header_or_the_sweep_line(
 ) -> None:
     from textual.widgets._toast import Toast
 
-    from .helpers import screen_text, wait_until
+    from .helpers import screen_text, swept
 
     app = app_factory(probed_checklist)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await pilot.press("R")  # the sweep line (above the footer) shows the summary
-        await wait_until(
-            pilot,
-            lambda: (
-                app.cockpit.sweep_run is not None
-                and not app.cockpit.sweeping
-                and not app.cockpit.running
-            ),
-        )
+        await swept(pilot)
         for n in range(20):
             app.notify(
                 f"toast number {n} with enough words to wrap onto a second line of the toast",

@@ -13,7 +13,7 @@ from textual.widgets import TextArea
 from golive_tui.profile import Profile
 from golive_tui.tui.modals.review import RequestModal, SignatureModal
 
-from .helpers import fill, settle, text_of, wait_until
+from .helpers import fill, settle, swept, text_of, wait_until
 
 pytestmark = pytest.mark.skipif(
     shutil.which("ssh-keygen") is None, reason="needs OpenSSH's ssh-keygen"
@@ -137,15 +137,7 @@ async def test_a_hanging_webhook_never_delays_a_watch_sweep_and_its_failure_is_s
                 FLIP.update({item.key: verdict for item in checklist.items()})
                 started = time.monotonic()
                 await pilot.press("R")
-                await wait_until(
-                    pilot,
-                    lambda: (
-                        app.cockpit.sweep_run is not None
-                        and not app.cockpit.sweeping
-                        and not app.cockpit.running
-                    ),
-                    timeout=10,
-                )
+                await swept(pilot, timeout=10)
                 assert time.monotonic() - started < 3, "a sweep waited for the webhook deadline"
             await wait_until(
                 pilot, lambda: any("no answer within 3 s" in n for n in notes(app)), timeout=20

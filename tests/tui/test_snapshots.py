@@ -30,7 +30,7 @@ from golive_tui.tui.app import make_app
 from tests.people import person
 
 from .conftest import FIXED_NOW, FLIP, SHIPPED, with_test_probes
-from .helpers import wait_until
+from .helpers import swept, wait_until
 
 pytestmark = pytest.mark.skipif(
     not SHIPPED.exists(), reason="checklists/production.toml not written yet"
@@ -317,14 +317,7 @@ def test_watch_view(snap_compare, tmp_path, probe_kinds, size) -> None:
         app = pilot.app
         app.cockpit.timer = ticking(0.7)
         app.prober.start_watch(30)
-        await wait_until(
-            pilot,
-            lambda: (
-                app.cockpit.sweep_run is not None
-                and not app.cockpit.sweeping
-                and not app.cockpit.running
-            ),
-        )
+        await swept(pilot)
         app.clear_notifications()
         await pilot.pause()
 

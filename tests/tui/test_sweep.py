@@ -14,7 +14,7 @@ from golive_tui.tui.modals.base import ConfirmModal
 from golive_tui.tui.screens.main import MainScreen
 
 from .conftest import RELEASE, mini_with_probes, with_test_probes
-from .helpers import cell, footer, notes, settle, text_of, wait_until
+from .helpers import cell, footer, notes, settle, swept, text_of, wait_until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 SUMMARY = re.compile(
@@ -36,22 +36,6 @@ def sweep_checklist():
             ],
         }
     )
-
-
-async def swept(pilot) -> None:
-    app = pilot.app
-    await wait_until(
-        pilot,
-        lambda: (
-            app.cockpit.sweep_run is not None
-            and not app.cockpit.sweeping
-            and not app.cockpit.running
-            # set once the sweep's last results are saved (`Cockpit.ended`): "not sweeping"
-            # already holds while they are being saved
-            and app.cockpit.summary_shown
-        ),
-    )
-    await pilot.pause()
 
 
 @SIZES

@@ -87,7 +87,7 @@ async def test_the_captains_call_in_21_keys(
     from datetime import UTC, datetime
 
     from .conftest import FIXED_NOW, mini_with_probes
-    from .helpers import wait_until
+    from .helpers import swept
 
     monkeypatch.chdir(tmp_path)
     raw = mini_with_probes(
@@ -107,14 +107,7 @@ async def test_the_captains_call_in_21_keys(
         for key in CALL:
             await pilot.press(key)
             if key == "R":
-                await wait_until(
-                    pilot,
-                    lambda: (
-                        app.cockpit.sweep_run is not None
-                        and not app.cockpit.sweeping
-                        and not app.cockpit.running
-                    ),
-                )
+                await swept(pilot)
             elif key in ("h", "t", "m", "l"):
                 await pilot.pause(0.2)  # the palette searches as you type
             else:
