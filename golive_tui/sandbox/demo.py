@@ -33,7 +33,7 @@ from .app_api import HEALTHY_APP, MIXED_APP, start_app
 from .aws_platform import platform_profile
 from .demo_artefacts import dependency_reports, k6_summaries
 from .ops_apis import HEALTHY_OPS, MIXED_OPS, start_ops
-from .processes import stop_signals_held
+from .processes import STOP_SIGNALS, stop_signals_held
 from .tls import SandboxCA
 from .tracing import start_traces
 
@@ -153,10 +153,7 @@ class DemoEnvironment:
 
     def stop(self) -> None:
         # A second Ctrl+C or SIGTERM must not interrupt the clean-up half way.
-        previous = {
-            sig: signal.signal(sig, signal.SIG_IGN)
-            for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-        }
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
         try:
             self._stop_all()
         finally:

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -207,19 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         if staged is not None:
             staged.stop()
         if args.temporary and _parent_gone(args.parent):
-            _remove(args.dir)
+            shutil.rmtree(args.dir, ignore_errors=True)
     return code
-
-
-def _remove(directory: Path, patience: float = 10.0) -> None:
-    """Remove the temporary directory, again while something still ending writes into it (rmtree
-    leaves a directory that gained a file meanwhile, silently with ignore_errors)."""
-    deadline = time.monotonic() + patience
-    while True:
-        shutil.rmtree(directory, ignore_errors=True)
-        if not directory.exists() or time.monotonic() > deadline:
-            return
-        time.sleep(0.1)
 
 
 if __name__ == "__main__":

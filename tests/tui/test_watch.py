@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from golive_tui.profile import Profile
 
 from .conftest import FLIP, mini_with_probes
-from .helpers import cell, notes, text_of, wait_until
+from .helpers import cell, notes, swept, text_of, wait_until
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
 
@@ -32,24 +32,14 @@ async def test_watch_resweeps_and_marks_what_changed(app_factory, probe_kinds, s
     )
     app = app_factory(watched(), watch=5.0)  # as `golive --watch 5s`
     async with app.run_test(size=size) as pilot:
-        # sweeps_ended: a sweep's end is saved and its summary set (`Cockpit.ended`); "not
-        # sweeping" already holds while its last results are being saved.
-        await wait_until(pilot, lambda: app.cockpit.sweeps_ended >= 1)
+        await swept(pilot)
         first = app.cockpit.sweep_run
         assert "⟳ watch 5s" in text_of(app, "#header") or "⟳ 5s" in text_of(app, "#header")
         FLIP.update(
             {"go-live.infra.cluster": "error", "security.waf": "pass"}
         )  # one worse, one better
-        ended = app.cockpit.sweeps_ended
-        await wait_until(
-            pilot,
-            lambda: (
-                app.cockpit.sweep_run is not first
-                and app.cockpit.sweeps_ended > ended
-                and not app.cockpit.running
-            ),
-            timeout=15,
-        )
+        await wait_until(pilot, lambda: app.cockpit.sweep_run is not first, timeout=15)
+        await swept(pilot, timeout=15)
         assert cell(app, "go-live.infra.cluster", "verdict") == "▼⚠ error"
         assert cell(app, "security.waf", "verdict") == "▲✓ pass"
         assert cell(app, "performance.p95", "verdict") == "✓ pass"  # unchanged: no mark
